@@ -1,0 +1,71 @@
+/**
+ * Builds every bundle with esbuild into dist/:
+ *   dist/recorder/recorder.js  in-page recorder (IIFE), shipped by the proxy and the extension
+ *   dist/viewer/               replay viewer UI (app.js, index.html, styles)
+ *   dist/verbatim.js           the CLI (Node, ESM; node_modules stay external)
+ */
+import { build } from 'esbuild';
+import { cp, mkdir, rm } from 'node:fs/promises';
+import { gzipSync } from 'node:zlib';
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const dist = path.join(root, 'dist');
+
+export async function buildAll(): Promise<void> {
+  await rm(dist, { recursive: true, force: true });
+  await mkdir(dist, { recursive: true });
+  await Promise.all([buildRecorder(), buildViewerUi(), buildCli()]);
+}
+
+async function buildRecorder(): Promise<void> {
+  const outfile = path.join(dist, 'recorder', 'recorder.js');
+  await build({
+    entryPoints: [path.join(root, 'recorder', 'entry.ts')],
+    outfile,
+    bundle: true,
+    format: 'iife',
+    minify: true,
+    target: ['chrome90', 'firefox90', 'safari14'],
+    legalComments: 'none',
+    logLevel: 'warning',
+  });
+  const gz = gzipSync(await readFile(outfile)).length;
+  console.log(`recorder bundle: ${(gz / 1024).toFixed(1)} KB gzipped`);
+}
+
+async function buildViewerUi(): Promise<void> {
+  const out = path.join(dist, 'viewer');
+  await build({
+    entryPoints: [path.join(root, 'replay-viewer', 'ui', 'app.ts')],
+    outfile: path.join(out, 'app.js'),
+    bundle: true,
+    format: 'iife',
+    minify: true,
+    target: ['chrome100', 'firefox100'],
+    legalComments: 'none',
+    logLevel: 'warning',
+  });
+  await cp(path.join(root, 'replay-viewer', 'ui', 'static'), out, { recursive: true });
+  await cp(path.join(root, 'node_modules', 'rrweb', 'dist', 'style.css'), path.join(out, 'rrweb.css'));
+}
+
+async function buildCli(): Promise<void> {
+  await build({
+    entryPoints: [path.join(root, 'scripts', 'cli.ts')],
+    outfile: path.join(dist, 'verbatim.js'),
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    packages: 'external',
+    banner: { js: '#!/usr/bin/env node' },
+    logLevel: 'warning',
+  });
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
+  await buildAll();
+}

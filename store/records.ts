@@ -1,0 +1,110 @@
+/**
+ * Record types shared by every part of Verbatim (recorder, proxy, store, viewer,
+ * extension). Dependency-free on purpose: the browser bundles import this file too.
+ * rrweb events are kept untouched inside `EventBatch.events`.
+ */
+
+/** Lower-case hex SHA-256 of a blob's stored bytes (64 characters). */
+export type Digest = string;
+
+/** How a session reached us. */
+export type Channel = 'proxy' | 'gateway' | 'kiosk';
+
+export interface Viewport {
+  width: number;
+  height: number;
+}
+
+/** One document load (top-level page) inside a session. */
+export interface PageView {
+  id: string;
+  url: string;
+  startedAt: number;
+  title?: string;
+}
+
+export interface Session {
+  id: string;
+  channel: Channel;
+  /** Epoch ms of the first thing recorded. */
+  startedAt: number;
+  /** Epoch ms of the last event recorded (equals startedAt until events arrive). */
+  endedAt: number;
+  userAgent?: string;
+  browser?: string;
+  os?: string;
+  deviceType?: string;
+  viewport?: Viewport;
+  clientIp?: string;
+  terminalId?: string;
+  pages: PageView[];
+  eventCount: number;
+}
+
+/** What a session starts with; the store fills in the rest. */
+export type SessionInit = Omit<Session, 'pages' | 'eventCount' | 'endedAt'> & { endedAt?: number };
+
+/** An rrweb `eventWithTime`, untouched. */
+export interface RecordedEvent {
+  type: number;
+  timestamp: number;
+  data?: unknown;
+  [key: string]: unknown;
+}
+
+/** A chunk of events from one page of one session, in the order the recorder sent them. */
+export interface EventBatch {
+  sessionId: string;
+  page: { id: string; url: string; title?: string };
+  /** Per-page sequence number; (sessionId, page.id, seq) identifies a batch, so a resend is idempotent. */
+  seq: number;
+  viewport?: Viewport;
+  events: RecordedEvent[];
+  receivedAt: number;
+}
+
+export interface CapturedBody {
+  digest: Digest;
+  /** Bytes stored (as sent on the wire, still content-encoded). */
+  size: number;
+  /** Content-Encoding of the stored bytes ('' for identity). */
+  encoding: string;
+  /** True when the body exceeded the capture cap and only the first `size` bytes were kept. */
+  truncated: boolean;
+}
+
+/** One HTTP exchange as it passed through a capture point. */
+export interface CapturedResource {
+  id: string;
+  sessionId?: string;
+  method: string;
+  url: string;
+  status: number;
+  statusText?: string;
+  /** Response headers as [name, value] pairs, in wire order, names lower-cased. */
+  headers: [string, string][];
+  /** Sec-Fetch-Dest (document, style, image, font, script, empty, ...) when known. */
+  destination?: string;
+  /** Epoch ms when the request reached the capture point. */
+  startedAt: number;
+  /** Milliseconds to response headers and to the last body byte. */
+  timing: { headersMs: number; totalMs: number };
+  body: CapturedBody | null;
+  /** Set when the upstream answered 304 and the body came from an earlier capture. */
+  revalidatedFrom?: string;
+}
+
+export interface SessionListQuery {
+  /** Maximum number of sessions (newest first). */
+  limit?: number;
+  /** Only sessions that started strictly before this epoch ms (for paging). */
+  before?: number;
+}
+
+export interface CaptureQuery {
+  url: string;
+  /** Epoch ms: prefer the capture at or before this moment. */
+  at: number;
+  /** Prefer captures made in this session. */
+  sessionId?: string;
+}

@@ -1,0 +1,47 @@
+import type {
+  CaptureQuery, CapturedResource, Digest, EventBatch, Session, SessionInit, SessionListQuery,
+} from './records';
+
+/**
+ * The storage contract. The LevelDB store implements it today; a distributed
+ * backend must pass the same contract suite (store/test/contract.ts).
+ * Implementations know nothing of proxies, browsers or rrweb.
+ */
+export interface VerbatimStore {
+  open(): Promise<void>;
+  close(): Promise<void>;
+
+  /** Stores bytes under their SHA-256; idempotent. `compress` is a hint (skip for already-compressed media). */
+  putBlob(bytes: Uint8Array, options?: { compress?: boolean }): Promise<Digest>;
+  getBlob(digest: Digest): Promise<Uint8Array | undefined>;
+  hasBlob(digest: Digest): Promise<boolean>;
+
+  /** Indexes a capture. Throws BLOB_MISSING if its body digest is not stored. */
+  putCapture(capture: CapturedResource): Promise<void>;
+  /**
+   * "This URL as captured in this session at or before `at`, else the capture nearest
+   * at or before `at` from any session, else the earliest after it."
+   */
+  findCapture(query: CaptureQuery): Promise<CapturedResource | undefined>;
+  /** The newest capture of a URL from any session. */
+  latestCapture(url: string): Promise<CapturedResource | undefined>;
+  listCaptures(sessionId: string): Promise<CapturedResource[]>;
+
+  /** Creates a session; throws BAD_REQUEST if the id exists. */
+  createSession(init: SessionInit): Promise<Session>;
+  getSession(id: string): Promise<Session | undefined>;
+  /** Newest first by startedAt. */
+  listSessions(query?: SessionListQuery): Promise<Session[]>;
+
+  /**
+   * Appends a batch and updates the session (endedAt, pages, viewport, eventCount)
+   * atomically. Throws SESSION_UNKNOWN for an unknown session. A batch with the same
+   * (sessionId, page.id, seq) as a stored one is ignored, so retries are safe.
+   */
+  appendEvents(batch: EventBatch): Promise<Session>;
+  /** All batches of a session ordered by their first event's timestamp. */
+  readEvents(sessionId: string): Promise<EventBatch[]>;
+
+  /** Approximate bytes on disk, for benchmarks. */
+  diskUsage(): Promise<number>;
+}
