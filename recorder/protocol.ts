@@ -38,3 +38,24 @@ export interface RecorderUpload {
   viewport?: Viewport;
   events: RecordedEvent[];
 }
+
+/**
+ * Optional script-tag attribute (or `frameParents` in window.__verbatimConfig):
+ * space-separated origins a cross-origin frame may hand its events to. Absent =
+ * any parent (rrweb posts a child frame's events to its parent with targetOrigin '*').
+ */
+export const FRAME_PARENTS_ATTRIBUTE = 'data-verbatim-frame-parents';
+/** postMessage type a recording frame sends to its child frames after its full snapshot. */
+export const SNAPSHOT_REQUEST_MESSAGE = 'verbatim:snapshot-request';
+
+/** Page markup that keeps content out of recordings. */
+export const PRIVACY_MARKERS = {
+  /** Element replaced by an empty placeholder of the same size. */
+  blockClass: 'verbatim-block',
+  blockSelector: '[data-verbatim-block]',
+  /** Text (and input values) inside is recorded as asterisks. */
+  maskClass: 'verbatim-mask',
+  maskSelector: '[data-verbatim-mask]',
+  /** Input events on the element are not recorded. */
+  ignoreClass: 'verbatim-ignore',
+} as const;

@@ -28,7 +28,7 @@ async function buildRecorder(): Promise<void> {
     bundle: true,
     format: 'iife',
     minify: true,
-    target: ['chrome90', 'firefox90', 'safari14'],
+    target: ['chrome90', 'firefox90', 'safari14.1'],
     legalComments: 'none',
     logLevel: 'warning',
   });

@@ -1,0 +1,56 @@
+import { chromium } from 'playwright';
+import { randomUUID } from 'node:crypto';
+import { rm } from 'node:fs/promises';
+import { startSampleBank, READY_SELECTOR } from './scripts/sample-bank/server.ts';
+import { LevelStore } from './store/level-store.ts';
+import { startViewer } from './replay-viewer/server.ts';
+import { buildTestRecorder, buildViewerUi } from './replay-viewer/test/build-ui.ts';
+
+const SID = 'demosess1onabcdefghijk2345';
+await rm('/tmp/vscratch/db', { recursive: true, force: true });
+await buildViewerUi('/tmp/vui');
+const rec = await buildTestRecorder();
+const bank = await startSampleBank({});
+const store = new LevelStore('/tmp/vscratch/db'); await store.open();
+const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox','--disable-gpu'] });
+const ctx = await browser.newContext({ viewport: { width: 1280, height: 720 } });
+await ctx.addInitScript({ content: rec.replace('window.__rrwebEvents = [];', 'window.__rrwebEvents = window.__rrwebEvents || [];') });
+const captures: any[] = [];
+await ctx.route('**/*', async (route) => {
+  const req = route.request();
+  const startedAt = Date.now();
+  const resp = await route.fetch({ maxRedirects: 0 });
+  const body = await resp.body();
+  const headers = resp.headersArray().map(({ name, value }) => [name.toLowerCase(), value]).filter(([n]) => n !== 'content-encoding' && n !== 'content-length');
+  captures.push({ url: req.url(), method: req.method(), status: resp.status(), headers, body, startedAt, dest: req.resourceType() });
+  await route.fulfill({ response: resp, body });
+});
+const page = await ctx.newPage();
+const all: any[] = [];
+const collect = async () => { all.push(...await page.evaluate(() => (window as any).__rrwebEvents.splice(0))); };
+const pages: any[] = [];
+await page.goto(bank.url + '/'); await page.waitForSelector(READY_SELECTOR); pages.push({ url: page.url(), title: await page.title() });
+await page.waitForTimeout(800); await page.mouse.move(300, 300); await page.mouse.move(600, 400); await page.waitForTimeout(500);
+await collect();
+await page.goto(bank.url + '/login'); pages.push({ url: page.url(), title: await page.title() });
+await page.fill('#customer-id', '12345678'); await page.fill('#password', 'secret'); await page.waitForTimeout(400);
+await collect();
+await Promise.all([page.waitForNavigation(), page.press('#password', 'Enter')]);
+await page.waitForSelector(READY_SELECTOR); pages.push({ url: page.url(), title: await page.title() });
+await page.waitForTimeout(1000); await page.fill('#amount', '250.00'); await page.waitForTimeout(600);
+await collect();
+await ctx.close();
+all.sort((a, b) => a.timestamp - b.timestamp);
+console.log('events', all.length, 'captures', captures.length);
+await store.createSession({ id: SID, channel: 'proxy', startedAt: all[0].timestamp, browser: 'Chrome 131', os: 'Linux', deviceType: 'desktop', viewport: { width: 1280, height: 720 } });
+await store.appendEvents({ sessionId: SID, page: { id: 'p0', url: pages[0].url, title: pages[0].title }, seq: 0, events: all, receivedAt: Date.now(), viewport: { width: 1280, height: 720 } });
+for (const c of captures) {
+  const digest = await store.putBlob(c.body);
+  await store.putCapture({ id: randomUUID(), sessionId: SID, method: c.method, url: c.url, status: c.status, headers: c.headers, startedAt: c.startedAt, timing: { headersMs: 1, totalMs: 2 }, body: { digest, size: c.body.length, encoding: '', truncated: false }, destination: c.dest });
+}
+for (let i = 0; i < 3; i++) await store.createSession({ id: 'other' + i + 'x'.repeat(20), channel: 'proxy', startedAt: all[0].timestamp - (i + 1) * 3600_000, browser: 'Safari 17', os: 'iOS', deviceType: 'mobile', viewport: { width: 390, height: 844 } });
+await store.close();
+const before = bank.requestCount();
+await bank.close();
+console.log(JSON.stringify({ first: all[0].timestamp, last: all[all.length - 1].timestamp, metas: all.filter(e => e.type === 4).map(e => [e.timestamp, e.data.href]), before }));
+await browser.close();

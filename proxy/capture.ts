@@ -1,0 +1,128 @@
+/**
+ * Streaming capture: a response body is hashed and kept (up to a cap) as it
+ * flows to the browser; the blob and its index entry are written after the
+ * last byte, off the response path. A failed write is counted, never thrown
+ * at the browser.
+ */
+import { randomUUID } from 'node:crypto';
+import type { CapturedResource } from '../store/records';
+import type { VerbatimStore } from '../store/store';
+
+export interface CaptureStats {
+  captured: number;
+  failed: number;
+  truncated: number;
+}
+
+/** Types whose bodies are worth compressing in the store (media and fonts are compressed already). */
+const COMPRESSIBLE = /^(text\/|application\/(json|javascript|xml|xhtml\+xml|manifest\+json|ld\+json)|image\/svg)/i;
+
+export class CaptureTap {
+  private chunks: Buffer[] = [];
+  private size = 0;
+  private truncated = false;
+
+  constructor(
+    private readonly maxBytes: number,
+  ) {}
+
+  write(chunk: Buffer): void {
+    if (this.truncated) return;
+    if (this.size + chunk.length > this.maxBytes) {
+      const room = this.maxBytes - this.size;
+      if (room > 0) this.chunks.push(chunk.subarray(0, room));
+      this.size += Math.max(0, room);
+      this.truncated = true;
+      return;
+    }
+    this.chunks.push(chunk);
+    this.size += chunk.length;
+  }
+
+  body(): { bytes: Buffer; truncated: boolean } {
+    return { bytes: Buffer.concat(this.chunks, this.size), truncated: this.truncated };
+  }
+}
+
+export interface ExchangeMeta {
+  sessionId?: string;
+  method: string;
+  url: string;
+  status: number;
+  statusText?: string;
+  headers: [string, string][];
+  destination?: string;
+  startedAt: number;
+  headersAt: number;
+}
+
+export class CaptureWriter {
+  readonly stats: CaptureStats = { captured: 0, failed: 0, truncated: 0 };
+  private pending = new Set<Promise<void>>();
+
+  constructor(private readonly store: VerbatimStore, private readonly onError: (err: unknown, url: string) => void) {}
+
+  /** Records an exchange whose body was collected by `tap` (or that has no body). */
+  record(meta: ExchangeMeta, tap: CaptureTap | null): void {
+    const endedAt = Date.now();
+    const task = this.write(meta, tap, endedAt).then(
+      () => { this.stats.captured++; },
+      (err) => { this.stats.failed++; this.onError(err, meta.url); },
+    );
+    this.pending.add(task);
+    void task.finally(() => this.pending.delete(task));
+  }
+
+  /** Records a 304 as a capture of the body the store already holds from `previous`. */
+  recordRevalidation(meta: ExchangeMeta, previous: CapturedResource): void {
+    const task = this.store.putCapture({
+      ...this.base(meta, Date.now()),
+      status: previous.status,
+      statusText: previous.statusText,
+      headers: previous.headers,
+      body: previous.body,
+      revalidatedFrom: previous.id,
+    }).then(() => { this.stats.captured++; }, (err) => { this.stats.failed++; this.onError(err, meta.url); });
+    this.pending.add(task);
+    void task.finally(() => this.pending.delete(task));
+  }
+
+  /** Waits for captures still being written (shutdown, tests). */
+  async drain(): Promise<void> {
+    while (this.pending.size) await Promise.allSettled([...this.pending]);
+  }
+
+  private async write(meta: ExchangeMeta, tap: CaptureTap | null, endedAt: number): Promise<void> {
+    const record = this.base(meta, endedAt);
+    if (tap) {
+      const { bytes, truncated } = tap.body();
+      const contentType = header(meta.headers, 'content-type') ?? '';
+      const encoding = (header(meta.headers, 'content-encoding') ?? '').toLowerCase();
+      const digest = await this.store.putBlob(bytes, { compress: !encoding && COMPRESSIBLE.test(contentType) });
+      if (truncated) this.stats.truncated++;
+      record.body = { digest, size: bytes.length, encoding, truncated };
+    }
+    await this.store.putCapture(record);
+  }
+
+  private base(meta: ExchangeMeta, endedAt: number): CapturedResource {
+    return {
+      id: randomUUID(),
+      sessionId: meta.sessionId,
+      method: meta.method,
+      url: meta.url,
+      status: meta.status,
+      statusText: meta.statusText,
+      headers: meta.headers,
+      destination: meta.destination,
+      startedAt: meta.startedAt,
+      timing: { headersMs: meta.headersAt - meta.startedAt, totalMs: endedAt - meta.startedAt },
+      body: null,
+    };
+  }
+}
+
+function header(headers: [string, string][], name: string): string | undefined {
+  for (const [k, v] of headers) if (k === name) return v;
+  return undefined;
+}

@@ -1,0 +1,100 @@
+/**
+ * The proxy's public door: start a recording forward proxy on top of a store.
+ */
+import http from 'node:http';
+import https from 'node:https';
+import type net from 'node:net';
+import type { AddressInfo } from 'node:net';
+import type { VerbatimStore } from '../store/store';
+import { HostCertificates, loadOrCreateCa, type CaFiles } from './ca';
+import { CaptureWriter, type CaptureStats } from './capture';
+import type { ExchangeContext } from './exchange';
+import { createForwardProxy } from './forward-proxy';
+import { RecorderEndpoint } from './recorder-endpoint';
+import { SessionTokens } from './session-tokens';
+import { SessionTracker } from './sessions';
+
+export { loadOrCreateCa, caPaths, type CaFiles } from './ca';
+
+export interface ProxyOptions {
+  store: VerbatimStore;
+  /** Data dir: CA and token key live here. */
+  dataDir: string;
+  /** The built recorder bundle (dist/recorder/recorder.js). */
+  recorderScript: Buffer;
+  host?: string;
+  port?: number;
+  /** Largest response body kept per capture; longer bodies are streamed whole and stored truncated. */
+  captureMaxBytes?: number;
+  maxUploadBytes?: number;
+  sessionIdleMs?: number;
+  upstreamTimeoutMs?: number;
+  /** Extra CA certificates (PEM) trusted for upstream TLS, e.g. an internal CA. */
+  upstreamCa?: string[];
+  /** Name resolution override for upstream hosts (split DNS, tests). */
+  lookup?: net.LookupFunction;
+  /** Called for failures that must not reach the browser; never given secrets. */
+  onError?: (err: unknown, context: string) => void;
+}
+
+export interface RunningProxy {
+  url: string;
+  port: number;
+  ca: CaFiles;
+  captureStats: CaptureStats;
+  /** Waits until every capture in flight is in the store. */
+  drain(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
+  const onError = options.onError ?? (() => {});
+  const [ca, tokens] = await Promise.all([loadOrCreateCa(options.dataDir), SessionTokens.load(options.dataDir)]);
+  const certificates = new HostCertificates(ca);
+  await certificates.warm();
+  const upstreamTls = options.upstreamCa?.length
+    ? { ca: [...(await import('node:tls')).rootCertificates, ...options.upstreamCa] }
+    : {};
+  const sessions = new SessionTracker(options.store, tokens, options.sessionIdleMs ?? 30 * 60_000, 'proxy');
+  const captures = new CaptureWriter(options.store, (err) => onError(err, 'capture write'));
+  const context: ExchangeContext = {
+    store: options.store,
+    sessions,
+    endpoint: new RecorderEndpoint({
+      store: options.store, tokens, recorderScript: options.recorderScript,
+      maxUploadBytes: options.maxUploadBytes ?? 2 * 1024 * 1024, onError,
+    }),
+    captures,
+    agents: {
+      http: new http.Agent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 64 }),
+      https: new https.Agent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 64, ...upstreamTls }),
+    },
+    captureMaxBytes: options.captureMaxBytes ?? 32 * 1024 * 1024,
+    upstreamTimeoutMs: options.upstreamTimeoutMs ?? 120_000,
+    lookup: options.lookup,
+    onError,
+  };
+  const server = createForwardProxy({ context, certificates, upstreamTls, lookup: options.lookup });
+  const host = options.host ?? '127.0.0.1';
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 8080, host, () => { server.off('error', reject); resolve(); });
+  });
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    port,
+    ca,
+    captureStats: captures.stats,
+    drain: () => captures.drain(),
+    async close() {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      context.agents.http.destroy();
+      context.agents.https.destroy();
+      await captures.drain();
+    },
+  };
+}

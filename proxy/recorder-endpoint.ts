@@ -1,0 +1,131 @@
+/**
+ * Answers the reserved `/__verbatim/` paths on every origin the proxy serves:
+ * the recorder bundle (immutable, content-hashed) and the event uploads.
+ * Uploads are validated whole before anything is written; one bad upload never
+ * affects another session.
+ */
+import { createHash } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { gzipSync } from 'node:zlib';
+import { EVENTS_PATH, RECORDER_PATH_PREFIX, RESERVED_PREFIX } from '../recorder/protocol';
+import { parseUpload } from '../recorder/upload-validation';
+import { VerbatimError, isVerbatimError } from '../store/errors';
+import type { VerbatimStore } from '../store/store';
+import type { SessionTokens } from './session-tokens';
+
+export interface RecorderEndpointOptions {
+  store: VerbatimStore;
+  tokens: SessionTokens;
+  recorderScript: Buffer;
+  maxUploadBytes: number;
+  onError: (err: unknown, context: string) => void;
+}
+
+export class RecorderEndpoint {
+  /** Path of the bundle, e.g. /__verbatim/recorder-3f2a9c1b.js */
+  readonly scriptPath: string;
+  private readonly script: Buffer;
+  private readonly scriptGzip: Buffer;
+  private readonly scriptEtag: string;
+  private readonly knownSessions = new Set<string>();
+
+  constructor(private readonly options: RecorderEndpointOptions) {
+    const hash = createHash('sha256').update(options.recorderScript).digest('hex').slice(0, 16);
+    this.scriptPath = `${RECORDER_PATH_PREFIX}${hash}.js`;
+    this.script = options.recorderScript;
+    this.scriptGzip = gzipSync(options.recorderScript, { level: 9 });
+    this.scriptEtag = `"${hash}"`;
+  }
+
+  static isReserved(path: string): boolean {
+    return path.startsWith(RESERVED_PREFIX);
+  }
+
+  /** Handles a request whose path is reserved. */
+  handle(req: IncomingMessage, res: ServerResponse, path: string): void {
+    if (path === this.scriptPath && (req.method === 'GET' || req.method === 'HEAD')) return this.serveScript(req, res);
+    if (path === EVENTS_PATH) {
+      if (req.method !== 'POST') return sendError(res, new VerbatimError('BAD_REQUEST', 'use POST for uploads'), 405);
+      void this.receive(req, res);
+      return;
+    }
+    sendError(res, new VerbatimError('NOT_FOUND', 'no such Verbatim path'));
+  }
+
+  private serveScript(req: IncomingMessage, res: ServerResponse): void {
+    const gzip = /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''));
+    const body = gzip ? this.scriptGzip : this.script;
+    res.writeHead(200, {
+      'content-type': 'text/javascript; charset=utf-8',
+      'content-length': body.length,
+      'cache-control': 'public, max-age=31536000, immutable',
+      etag: this.scriptEtag,
+      vary: 'accept-encoding',
+      'x-content-type-options': 'nosniff',
+      ...(gzip ? { 'content-encoding': 'gzip' } : {}),
+    });
+    res.end(req.method === 'HEAD' ? undefined : body);
+  }
+
+  private async receive(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    try {
+      const body = await readBody(req, this.options.maxUploadBytes);
+      const upload = parseUpload(body);
+      const sessionId = this.options.tokens.requireSession(upload.token);
+      if (!this.knownSessions.has(sessionId)) {
+        if (!(await this.options.store.getSession(sessionId))) {
+          throw new VerbatimError('SESSION_UNKNOWN', 'no such session', { sessionId });
+        }
+        this.knownSessions.add(sessionId);
+      }
+      await this.options.store.appendEvents({
+        sessionId,
+        page: upload.page,
+        seq: upload.seq,
+        viewport: upload.viewport,
+        events: upload.events,
+        receivedAt: Date.now(),
+      });
+      res.writeHead(204, { 'cache-control': 'no-store' });
+      res.end();
+    } catch (err) {
+      if (!isVerbatimError(err) || err.status >= 500) this.options.onError(err, 'recorder upload');
+      sendError(res, err);
+      // Node discards the unread rest of a refused body so the connection stays usable;
+      // a client that keeps streaming past that is cut off.
+      if (!req.complete) res.on('finish', () => setTimeout(() => req.destroy(), 5_000).unref());
+    }
+  }
+}
+
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  const declared = Number(req.headers['content-length']);
+  if (declared > limit) {
+    return Promise.reject(new VerbatimError('PAYLOAD_TOO_LARGE', `upload exceeds ${limit} bytes`, { declared }));
+  }
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        req.removeAllListeners('data');
+        req.resume();
+        reject(new VerbatimError('PAYLOAD_TOO_LARGE', `upload exceeds ${limit} bytes`));
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks, size)));
+    req.on('error', reject);
+  });
+}
+
+export function sendError(res: ServerResponse, err: unknown, statusOverride?: number): void {
+  const known = isVerbatimError(err);
+  const status = statusOverride ?? (known ? err.status : 500);
+  const body = JSON.stringify({ error: { code: known ? err.code : 'INTERNAL', message: known ? err.message : 'internal error' } });
+  if (res.headersSent) return void res.destroy();
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store' });
+  res.end(body);
+}

@@ -1,0 +1,92 @@
+/**
+ * Session ids and the signed tokens that carry them (cookie and script tag).
+ * A token is `<sessionId>.<hmac>`: the proxy can check it without a store read,
+ * and a page cannot invent a session id it was not given.
+ */
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { VerbatimError } from '../store/errors';
+
+const SESSION_ID = /^[a-z2-7]{26}$/;
+
+export function newSessionId(): string {
+  return base32(randomBytes(16));
+}
+
+export function isSessionId(value: string): boolean {
+  return SESSION_ID.test(value);
+}
+
+export class SessionTokens {
+  private readonly verified = new Map<string, string>();
+
+  constructor(private readonly secret: Buffer) {}
+
+  /** Loads the signing secret from the data dir, creating it (0600) on first start. */
+  static async load(dataDir: string): Promise<SessionTokens> {
+    const file = path.join(dataDir, 'keys', 'session-token.key');
+    try {
+      return new SessionTokens(Buffer.from((await readFile(file, 'utf8')).trim(), 'base64'));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
+      const secret = randomBytes(32);
+      await writeFile(file, secret.toString('base64'), { mode: 0o600, flag: 'wx' }).catch(async (e) => {
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      });
+      return new SessionTokens(Buffer.from((await readFile(file, 'utf8')).trim(), 'base64'));
+    }
+  }
+
+  issue(sessionId: string): string {
+    return `${sessionId}.${this.sign(sessionId)}`;
+  }
+
+  /** The session id inside a valid token, or undefined for anything malformed or forged. */
+  sessionOf(token: string | undefined): string | undefined {
+    if (!token) return undefined;
+    const hit = this.verified.get(token);
+    if (hit) return hit;
+    const dot = token.indexOf('.');
+    const id = token.slice(0, dot);
+    if (dot < 0 || !isSessionId(id)) return undefined;
+    const given = Buffer.from(token.slice(dot + 1));
+    const expected = Buffer.from(this.sign(id));
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined;
+    if (this.verified.size > 50_000) this.verified.clear();
+    this.verified.set(token, id);
+    return id;
+  }
+
+  /** Like sessionOf, but says why a token is refused. */
+  requireSession(token: unknown): string {
+    if (typeof token !== 'string' || token.length > 200) {
+      throw new VerbatimError('PAYLOAD_INVALID', 'missing or malformed session token');
+    }
+    const id = this.sessionOf(token);
+    if (!id) throw new VerbatimError('SESSION_FORGED', 'session token signature does not match');
+    return id;
+  }
+
+  private sign(sessionId: string): string {
+    return createHmac('sha256', this.secret).update(sessionId).digest('base64url').slice(0, 22);
+  }
+}
+
+function base32(bytes: Buffer): string {
+  const alphabet = 'abcdefghijklmnopqrstuvwxyz234567';
+  let bits = 0;
+  let value = 0;
+  let out = '';
+  for (const byte of bytes) {
+    value = (value << 8) | byte;
+    bits += 8;
+    while (bits >= 5) {
+      out += alphabet[(value >>> (bits - 5)) & 31];
+      bits -= 5;
+    }
+  }
+  if (bits > 0) out += alphabet[(value << (5 - bits)) & 31];
+  return out;
+}

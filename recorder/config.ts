@@ -1,0 +1,50 @@
+/**
+ * Where the recorder learns its session token and endpoint: the extension sets
+ * `window.__verbatimConfig` before the bundle runs; the proxy puts attributes on
+ * the injected <script> tag. Must be called synchronously while the bundle's
+ * top level runs (document.currentScript is null afterwards).
+ */
+import { ENDPOINT_ATTRIBUTE, EVENTS_PATH, FRAME_PARENTS_ATTRIBUTE, TOKEN_ATTRIBUTE } from './protocol';
+
+export interface RecorderConfig {
+  token: string;
+  endpoint: string;
+  /** Origins a cross-origin frame may hand its events to; undefined = any. */
+  frameParents?: string[];
+}
+
+declare global {
+  interface Window {
+    __verbatimConfig?: { token?: unknown; endpoint?: unknown; frameParents?: unknown };
+  }
+}
+
+export function readConfig(): RecorderConfig | null {
+  const global = window.__verbatimConfig;
+  if (global && typeof global.token === 'string' && global.token) {
+    // Page scripts have no business reading the token.
+    try {
+      delete window.__verbatimConfig;
+    } catch {
+      /* non-configurable: leave it */
+    }
+    return {
+      token: global.token,
+      endpoint: typeof global.endpoint === 'string' && global.endpoint ? global.endpoint : EVENTS_PATH,
+      frameParents: Array.isArray(global.frameParents) ? global.frameParents.map(String) : undefined,
+    };
+  }
+  const script = document.currentScript;
+  const token = script?.getAttribute(TOKEN_ATTRIBUTE);
+  if (!script || !token) return null;
+  const parents = script.getAttribute(FRAME_PARENTS_ATTRIBUTE);
+  const config: RecorderConfig = {
+    token,
+    endpoint: script.getAttribute(ENDPOINT_ATTRIBUTE) || EVENTS_PATH,
+    frameParents: parents === null ? undefined : parents.split(/\s+/).filter(Boolean),
+  };
+  // Our tag has done its job: removing it keeps the token out of the DOM (and so
+  // out of page scripts' reach and out of the recorded snapshot).
+  script.remove();
+  return config;
+}

@@ -1,0 +1,188 @@
+/**
+ * The in-page recorder (bundled to dist/recorder/recorder.js, an IIFE). Runs as
+ * the first, synchronous script in <head> (proxy) or after the extension set
+ * window.__verbatimConfig. Nothing here may throw into the page: every entry
+ * point and callback is wrapped, and failures become recorder-failure events.
+ */
+import { record } from '@rrweb/record';
+import type { RecordedEvent } from '../store/records';
+import { type RecorderConfig, readConfig } from './config';
+import { frameRole, listenForSnapshotRequests, parentAllowed, requestChildSnapshots } from './frames';
+import { capturePageErrors } from './page-errors';
+import { CUSTOM_TAGS } from './protocol';
+import { isPageException, recordOptions } from './record-options';
+import { createTransport } from './transport';
+import { describe, stackOf } from './util';
+
+/** Probe event: a recorder already running in this window (in any JS world) cancels it. */
+const PROBE_EVENT = 'verbatim:probe';
+/** A same-origin child frame hands its custom events to its parent's recorder with this. */
+const FRAME_EVENT = 'verbatim:frame-event';
+/** Custom events kept while rrweb has not started yet (errors during parsing). */
+const MAX_PENDING = 50;
+
+const enum State {
+  Waiting,
+  Recording,
+  /** rrweb could not start: custom events go straight to the transport. */
+  Failed,
+  /** The endpoint refused the session. */
+  Stopped,
+}
+
+type Payload = Record<string, unknown>;
+
+try {
+  const config = readConfig();
+  if (config && claimWindow()) start(config);
+} catch {
+  /* the page must never notice us */
+}
+
+/**
+ * Proxy and extension may both inject the recorder. A window property would not
+ * be seen across the extension's isolated world, but the DOM and its events are
+ * shared, so the first instance answers a cancelable probe event.
+ */
+function claimWindow(): boolean {
+  if (!document.dispatchEvent(new Event(PROBE_EVENT, { cancelable: true }))) return false;
+  document.addEventListener(PROBE_EVENT, (e) => e.preventDefault());
+  return true;
+}
+
+function start(config: RecorderConfig): void {
+  const role = frameRole();
+  if (role === 'cross-origin-child' && !parentAllowed(config.frameParents)) return;
+
+  let state = State.Waiting;
+  let stopRecording: (() => void) | undefined;
+  let reporting = false;
+  const pending: [string, Payload][] = [];
+  // Only the top window uploads; child frames' events reach it through rrweb.
+  const transport =
+    role === 'top'
+      ? createTransport({
+          ...config,
+          onRejected: () => {
+            state = State.Stopped;
+            pending.length = 0;
+            try {
+              stopRecording?.();
+            } catch {
+              /* ignore */
+            }
+          },
+        })
+      : undefined;
+
+  const report = (tag: string, payload: Payload): void => {
+    // The guard stops loops (e.g. rrweb logging while we emit).
+    if (reporting || state === State.Stopped) return;
+    reporting = true;
+    try {
+      if (role !== 'top') payload.frame ??= location.href;
+      if (role === 'same-origin-child') {
+        parent.document.dispatchEvent(new CustomEvent(FRAME_EVENT, { detail: JSON.stringify([tag, payload]) }));
+      } else if (state === State.Recording) {
+        record.addCustomEvent(tag, payload);
+      } else if (state === State.Failed) {
+        transport?.push({ type: 5, timestamp: Date.now(), data: { tag, payload } });
+      } else if (pending.length < MAX_PENDING) {
+        // rrweb stamps events when emitted, so keep the real moment in the payload.
+        payload.time = Date.now();
+        pending.push([tag, payload]);
+      }
+    } catch {
+      /* ignore */
+    } finally {
+      reporting = false;
+    }
+  };
+
+  capturePageErrors(report);
+  document.addEventListener(FRAME_EVENT, (e) => {
+    try {
+      const [tag, payload] = JSON.parse((e as CustomEvent<string>).detail) as [string, Payload];
+      report(tag, payload);
+    } catch {
+      /* ignore */
+    }
+  });
+  if (role === 'same-origin-child') return; // recorded by an ancestor's rrweb (see frames.ts)
+
+  const errorHandler = (error: unknown): boolean => {
+    if (isPageException(error)) return false;
+    report(CUSTOM_TAGS.recorderFailure, { message: describe(error), stack: stackOf(error) });
+    return true;
+  };
+
+  const begin = (): void => {
+    if (state !== State.Waiting) return;
+    let failure: unknown;
+    try {
+      const emit = (event: unknown): void => transport?.push(event as RecordedEvent);
+      stopRecording = withSafeMessageListeners(() => record(recordOptions(emit, errorHandler)));
+    } catch (err) {
+      failure = err;
+    }
+    state = stopRecording ? State.Recording : State.Failed;
+    if (state === State.Failed) {
+      report(CUSTOM_TAGS.recorderFailure, {
+        message: failure === undefined ? 'rrweb did not start' : describe(failure),
+        stack: stackOf(failure),
+      });
+    }
+    for (const [tag, payload] of pending.splice(0)) report(tag, payload);
+    if (state === State.Recording) requestChildSnapshots();
+  };
+
+  if (role === 'cross-origin-child') {
+    listenForSnapshotRequests(() => {
+      if (state !== State.Recording) return;
+      try {
+        record.takeFullSnapshot();
+        requestChildSnapshots();
+      } catch (err) {
+        errorHandler(err);
+      }
+    });
+  }
+
+  // Start once the DOM is parsed, from our own listener: rrweb then snapshots
+  // synchronously inside record() (so failures are ours to catch) and we know
+  // exactly when custom events become possible. Waiting for `load` instead would
+  // miss everything the user does while images load.
+  if (document.readyState === 'loading') {
+    document.addEventListener('DOMContentLoaded', begin, { once: true });
+  } else begin();
+}
+
+/**
+ * rrweb's cross-origin-iframe message listener reads `event.data.type` without a
+ * guard, so a page posting `null` to itself would get a TypeError from us. Wrap
+ * the 'message' listeners rrweb adds to this window while record() runs.
+ */
+function withSafeMessageListeners<T>(run: () => T): T {
+  const w = window as Window & { addEventListener: (...args: unknown[]) => void };
+  const own = Object.prototype.hasOwnProperty.call(w, 'addEventListener');
+  const original = w.addEventListener;
+  try {
+    w.addEventListener = function (this: unknown, type: unknown, listener: unknown, options: unknown) {
+      const safe =
+        type === 'message' && typeof listener === 'function'
+          ? function (this: unknown, e: unknown) {
+              try {
+                return (listener as (e: unknown) => unknown).call(this, e);
+              } catch {
+                /* ignore */
+              }
+            }
+          : listener;
+      return original.call(this, type, safe, options);
+    };
+    return run();
+  } finally {
+    if (own) w.addEventListener = original;
+    else delete (w as { addEventListener?: unknown }).addEventListener;
+  }
+}

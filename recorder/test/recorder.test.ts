@@ -1,0 +1,557 @@
+/**
+ * The recorder bundle in real Chromium: fixture pages served from loopback
+ * (two servers = two origins) carry the same <script> tag the proxy injects,
+ * and every upload POSTed back is kept raw and parsed.
+ */
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import { after, before, describe, it } from 'node:test';
+import { build } from 'esbuild';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright';
+import type { RecordedEvent } from '../../store/records';
+import { CUSTOM_TAGS, EVENTS_PATH, KEEPALIVE_LIMIT_BYTES, type RecorderUpload } from '../protocol';
+import { describe as describeValue, randomId, truncate, utf8Length } from '../util';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const SCRIPT_PATH = '/__verbatim/recorder-test.js';
+const REFUSING_ENDPOINT = '/__verbatim/events-403';
+/** Answers 503 to the first attempt of every (page, seq), 204 to the retry. */
+const FLAKY_ENDPOINT = '/__verbatim/events-flaky';
+
+interface Received {
+  server: 'A' | 'B';
+  path: string;
+  raw: Buffer;
+  upload: RecorderUpload;
+  status: number;
+  at: number;
+}
+
+let bundle = '';
+let browser: Browser;
+let serverA: http.Server;
+let serverB: http.Server;
+let originA = '';
+let originB = '';
+const received: Received[] = [];
+/** Every password-like secret typed or served during the run; none may ever be uploaded. */
+const secrets: string[] = [];
+
+// ---------------------------------------------------------------- fixtures
+
+function scriptTag(token: string, endpoint = EVENTS_PATH, attributes = ''): string {
+  return `<script src="${SCRIPT_PATH}" data-verbatim-token="${token}" data-verbatim-endpoint="${endpoint}"${attributes}></script>`;
+}
+
+interface PageOptions {
+  head?: string;
+  endpoint?: string;
+  title?: string;
+  /** Extra attributes on the recorder's tag. */
+  attributes?: string;
+}
+
+function html(token: string, body: string, opts: PageOptions = {}): string {
+  return `<!doctype html><html><head>${scriptTag(token, opts.endpoint, opts.attributes)}<meta charset="utf-8"><title>${opts.title ?? token}</title>${opts.head ?? ''}</head><body>${body}</body></html>`;
+}
+
+const PAGES: Record<string, (token: string) => string> = {
+  basic: (t) =>
+    html(
+      t,
+      `<h1>Login</h1>
+       <input id="name" type="text">
+       <input id="pw" type="password">
+       <input type="hidden" name="csrf" value="csrf-HIDDEN-value-42">
+       <div data-verbatim-mask><input id="iban" type="text"><p>masked-paragraph-text</p></div>
+       <p class="verbatim-block">blocked-paragraph-text</p>`,
+    ),
+  errors: (t) =>
+    html(t, `<p>errors</p>`, { head: `<script>console.error('early-error-before-dom-ready')</script>` }),
+  plain: (t) => html(t, `<p id="p">plain page</p><input id="name" type="text">`),
+  flaky: (t) => html(t, `<p>flaky</p>`, { endpoint: FLAKY_ENDPOINT }),
+  // rrweb's record() throws when WeakMap is missing; the page restores it after we gave up.
+  broken: (t) =>
+    html(t, `<p>broken</p>`, {
+      head: `<script>const saved = WeakMap; window.WeakMap = undefined;
+        document.addEventListener('DOMContentLoaded', () => { window.WeakMap = saved; console.error('after-failure') });</script>`,
+    }),
+  refusing: (t) => html(t, `<p>refused</p><input id="name" type="text">`, { endpoint: REFUSING_ENDPOINT }),
+  'frame-same': (t) => html(t, `<p>parent</p><iframe id="f" src="/pages/child-same?token=${t}"></iframe>`),
+  'child-same': (t) =>
+    html(t, `<p>same-origin-child-text</p><script>addEventListener('load', () => console.error('same-child-console-error'))</script>`),
+  'frame-cross': (t) => html(t, `<p>parent</p><iframe id="f" src="${originB}/pages/child-cross?token=${t}"></iframe>`),
+  'child-cross': (t) =>
+    html(
+      t,
+      `<p>cross-origin-child-text</p><input id="cin" type="text"><input id="cpw" type="password">
+       <script>setTimeout(() => console.error('cross-child-console-error'), 300)</script>`,
+      { attributes: ` data-verbatim-frame-parents="${originA}"` },
+    ),
+  'frame-cross-denied': (t) => html(t, `<p>parent</p><iframe id="f" src="${originB}/pages/child-cross-denied?token=${t}"></iframe>`),
+  'child-cross-denied': (t) =>
+    html(t, `<p>denied-child-text</p>`, { attributes: ' data-verbatim-frame-parents="https://elsewhere.example"' }),
+  // The parent's DOMContentLoaded waits for a slow script, so the child snapshots first.
+  'frame-cross-late': (t) =>
+    html(
+      t,
+      `<p>parent</p><iframe id="f" src="${originB}/pages/child-cross-late?token=${t}"></iframe><script src="/slow.js?ms=1500"></script>`,
+    ),
+  'child-cross-late': (t) => html(t, `<p>late-parent-child-text</p>`),
+  twice: (t) =>
+    `<!doctype html><html><head>
+       <script>window.__verbatimConfig = { token: ${JSON.stringify(t)}, endpoint: ${JSON.stringify(EVENTS_PATH)} }</script>
+       <script src="${SCRIPT_PATH}"></script>
+       ${scriptTag(t + '-second')}
+       <title>twice</title></head><body><p>twice</p></body></html>`,
+  blank: () => `<!doctype html><html><head><title>blank</title></head><body>blank</body></html>`,
+};
+
+function handler(server: 'A' | 'B') {
+  return (req: http.IncomingMessage, res: http.ServerResponse): void => {
+    const url = new URL(req.url ?? '/', 'http://x');
+    if (req.method === 'POST' && url.pathname.startsWith('/__verbatim/events')) {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const raw = Buffer.concat(chunks);
+        let upload: RecorderUpload;
+        try {
+          upload = JSON.parse(raw.toString('utf8')) as RecorderUpload;
+        } catch {
+          res.writeHead(400).end();
+          return;
+        }
+        const retry = received.some((r) => r.upload.page?.id === upload.page?.id && r.upload.seq === upload.seq);
+        const status =
+          url.pathname === REFUSING_ENDPOINT ? 403 : url.pathname === FLAKY_ENDPOINT && !retry ? 503 : 204;
+        received.push({ server, path: url.pathname, raw, upload, status, at: Date.now() });
+        res.writeHead(status).end();
+      });
+      return;
+    }
+    if (url.pathname === SCRIPT_PATH) {
+      res.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'no-store' }).end(bundle);
+      return;
+    }
+    if (url.pathname === '/slow.js') {
+      setTimeout(() => res.writeHead(200, { 'content-type': 'text/javascript' }).end('/* slow */'), Number(url.searchParams.get('ms')));
+      return;
+    }
+    const page = PAGES[url.pathname.replace('/pages/', '')];
+    if (!page) {
+      res.writeHead(404).end();
+      return;
+    }
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
+    res.end(page(url.searchParams.get('token') ?? 'none'));
+  };
+}
+
+async function listen(server: http.Server): Promise<string> {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+// ---------------------------------------------------------------- helpers
+
+async function waitFor<T>(what: string, probe: () => T | undefined | false | null, timeoutMs = 10_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value) return value;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const uploadsOf = (token: string) => received.filter((r) => r.upload.token === token);
+const eventsOf = (token: string): RecordedEvent[] =>
+  uploadsOf(token)
+    .slice()
+    .sort((a, b) => a.upload.seq - b.upload.seq)
+    .flatMap((r) => r.upload.events);
+const rawOf = (token: string) => uploadsOf(token).map((r) => r.raw.toString('utf8')).join('\n');
+const customs = (token: string, tag: string) =>
+  eventsOf(token).filter((e) => e.type === 5 && (e.data as { tag: string }).tag === tag);
+
+interface Opened {
+  context: BrowserContext;
+  page: Page;
+  pageErrors: Error[];
+}
+
+async function open(origin: string, name: string, token: string): Promise<Opened> {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const pageErrors: Error[] = [];
+  page.on('pageerror', (e) => pageErrors.push(e));
+  await page.goto(`${origin}/pages/${name}?token=${token}`);
+  return { context, page, pageErrors };
+}
+
+// ---------------------------------------------------------------- suite
+
+before(async () => {
+  // The options of scripts/build.ts buildRecorder(), except the Safari target (see report: esbuild
+  // refuses to lower rrweb's destructuring for 'safari14'; 'safari14.1' needs no lowering).
+  const result = await build({
+    entryPoints: [path.join(root, 'recorder', 'entry.ts')],
+    bundle: true,
+    format: 'iife',
+    minify: true,
+    target: ['chrome90', 'firefox90', 'safari14.1'],
+    legalComments: 'none',
+    logLevel: 'warning',
+    write: false,
+  });
+  bundle = result.outputFiles[0].text;
+  serverA = http.createServer(handler('A'));
+  serverB = http.createServer(handler('B'));
+  originA = await listen(serverA);
+  originB = await listen(serverB);
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: [
+      '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync',
+    ],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  serverA?.closeAllConnections();
+  serverB?.closeAllConnections();
+  await Promise.all([serverA, serverB].map((s) => new Promise((r) => s?.close(r))));
+});
+
+describe('recorder helpers', () => {
+  it('randomId gives a UUID-shaped id accepted as page id', () => {
+    const saved = globalThis.crypto.randomUUID;
+    try {
+      // The non-secure-context fallback.
+      Object.defineProperty(globalThis.crypto, 'randomUUID', { value: undefined, configurable: true });
+      const id = randomId();
+      assert.match(id, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+      assert.notEqual(randomId(), id);
+    } finally {
+      Object.defineProperty(globalThis.crypto, 'randomUUID', { value: saved, configurable: true });
+    }
+    assert.match(randomId(), /^[0-9a-f-]{36}$/);
+  });
+
+  it('utf8Length matches the encoder', () => {
+    for (const s of ['', 'abc', 'Übersicht', '€100', '😀 emoji', JSON.stringify('\ud800 lone')]) {
+      assert.equal(utf8Length(s), Buffer.byteLength(s), s);
+    }
+  });
+
+  it('truncate and describe bound every text at 2 KB', () => {
+    assert.equal(truncate('x'.repeat(5000)).length, 2048);
+    assert.equal(describeValue(new TypeError('bad')), 'TypeError: bad');
+    assert.equal(describeValue({ a: 1 }), '{"a":1}');
+    const cyclic: Record<string, unknown> = {};
+    cyclic.self = cyclic;
+    assert.equal(describeValue(cyclic), '[object Object]');
+    assert.ok(describeValue('y'.repeat(10_000)).length <= 2048);
+  });
+});
+
+describe('recorder in Chromium', () => {
+  it('keeps the bundle within 30 KB gzipped', () => {
+    const gz = gzipSync(bundle).length;
+    assert.ok(gz <= 30 * 1024, `bundle is ${gz} bytes gzipped`);
+  });
+
+  it('uploads Meta + FullSnapshot, records text input, never uploads passwords or masked content', async () => {
+    const token = 'tok-basic';
+    const password = `Pw-${Date.now()}-s3cret`;
+    const masked = 'DE89-MASKED-IBAN-3704';
+    secrets.push(password, masked, 'csrf-HIDDEN-value-42', 'masked-paragraph-text', 'blocked-paragraph-text');
+    const { context, page, pageErrors } = await open(originA, 'basic', token);
+
+    // Soon after the full snapshot (not after the 5 s interval).
+    const first = await waitFor('first upload', () => uploadsOf(token)[0], 3000);
+    assert.equal(first.upload.seq, 0);
+    assert.deepEqual(first.upload.events.slice(0, 2).map((e) => e.type), [4, 2]);
+    assert.equal(first.upload.page.url, `${originA}/pages/basic?token=${token}`);
+    assert.equal(first.upload.page.title, token);
+    assert.match(first.upload.page.id, /^[0-9a-f-]{36}$/);
+    assert.deepEqual(first.upload.viewport, await page.evaluate(() => ({ width: innerWidth, height: innerHeight })));
+
+    await page.locator('#name').pressSequentially('visible-text-123');
+    await page.locator('#pw').pressSequentially(password);
+    await page.locator('#iban').pressSequentially(masked);
+    await page.keyboard.press('Tab'); // sampling.input 'last' records on change
+    // The page's own "show password" toggle must not unmask it either.
+    await page.evaluate(() => {
+      (document.querySelector('#pw') as HTMLInputElement).type = 'text';
+    });
+    await page.locator('#pw').pressSequentially('X');
+    await page.keyboard.press('Tab');
+    // Our tag and config are gone from the page; a null message does not trip rrweb.
+    assert.equal(await page.evaluate(() => document.querySelectorAll('script[data-verbatim-token]').length), 0);
+    await page.evaluate(() => window.postMessage(null, '*'));
+    // rrweb wraps insertRule; the page must still get the browser's own exception.
+    const insert = await page.evaluate(() => {
+      const style = document.createElement('style');
+      document.head.append(style);
+      try {
+        style.sheet!.insertRule('::-moz-placeholder { color: red }');
+        return 'no exception';
+      } catch (e) {
+        return (e as DOMException).name;
+      }
+    });
+    assert.equal(insert, 'SyntaxError');
+
+    const inputs = () =>
+      eventsOf(token).filter((e) => e.type === 3 && (e.data as { source: number }).source === 5) as Array<{
+        data: { text: string };
+      }>;
+    await waitFor('the text input event', () => inputs().some((e) => e.data.text === 'visible-text-123'), 8000);
+    await page.goto(`${originA}/pages/blank`); // pagehide: whatever is left
+    await sleep(300);
+    assert.ok(inputs().some((e) => /^\*+$/.test(e.data.text)), 'masked inputs still produce input events');
+    const raw = rawOf(token);
+    for (const s of secrets) assert.ok(!raw.includes(s), `${s} leaked`);
+    assert.equal(new Set(uploadsOf(token).map((r) => r.upload.page.id)).size, 1);
+    assert.deepEqual(pageErrors, []);
+    await context.close();
+  });
+
+  it('turns console.error, uncaught errors and rejections into custom events', async () => {
+    const token = 'tok-errors';
+    const { context, page } = await open(originA, 'errors', token);
+    await waitFor('first upload', () => uploadsOf(token)[0], 3000);
+    await page.evaluate(() => {
+      console.error('console-boom', new Error('inner-error'));
+      setTimeout(() => {
+        throw new Error('uncaught-boom');
+      });
+      void Promise.reject(new Error('rejection-boom'));
+    });
+    await sleep(200);
+    await page.goto(`${originA}/pages/blank`);
+    const consoleErrors = await waitFor('console errors', () => customs(token, CUSTOM_TAGS.consoleError).length >= 2 && customs(token, CUSTOM_TAGS.consoleError));
+    const payloads = consoleErrors.map((e) => (e.data as { payload: Record<string, unknown> }).payload);
+    // Logged while the document was still parsing, before rrweb started: kept and replayed later.
+    const early = payloads.find((p) => p.message === 'early-error-before-dom-ready');
+    assert.ok(early && typeof early.time === 'number');
+    const boom = payloads.find((p) => String(p.message).startsWith('console-boom Error: inner-error'));
+    assert.ok(boom, JSON.stringify(payloads));
+    assert.match(String(boom.stack), /inner-error/);
+    const uncaught = await waitFor('uncaught errors', () => customs(token, CUSTOM_TAGS.uncaughtError).length >= 2 && customs(token, CUSTOM_TAGS.uncaughtError));
+    const messages = uncaught.map((e) => String((e.data as { payload: { message: string } }).payload.message));
+    assert.ok(messages.some((m) => m.includes('uncaught-boom')), messages.join());
+    assert.ok(messages.some((m) => m.includes('rejection-boom')), messages.join());
+    assert.equal(customs(token, CUSTOM_TAGS.recorderFailure).length, 0);
+    await context.close();
+  });
+
+  it('delivers the last events on pagehide', async () => {
+    const token = 'tok-pagehide';
+    const { context, page } = await open(originA, 'plain', token);
+    await waitFor('first upload', () => uploadsOf(token)[0], 3000);
+    await sleep(700); // let the post-snapshot flush settle; the next timed flush is 5 s away
+    const before = eventsOf(token).length;
+    const uploadsBefore = uploadsOf(token).length;
+    await page.evaluate(() => {
+      const p = document.createElement('p');
+      p.textContent = 'last-words-dom';
+      document.body.append(p);
+      console.error('last-words-console');
+    });
+    await sleep(100); // the mutation observer and rrweb emit asynchronously
+    await page.goto(`${originA}/pages/blank`);
+    await waitFor('last events', () => rawOf(token).includes('last-words-console') && rawOf(token).includes('last-words-dom'), 3000);
+    assert.ok(eventsOf(token).length > before);
+    assert.ok(uploadsOf(token).length > uploadsBefore);
+    await context.close();
+  });
+
+  it('cuts a burst into keepalive-sized uploads and delivers it across a navigation', async () => {
+    const token = 'tok-burst';
+    const { context, page } = await open(originA, 'plain', token);
+    await waitFor('first upload', () => uploadsOf(token)[0], 3000);
+    await sleep(700);
+    const firstSeqAfter = uploadsOf(token).length;
+    // ~150 KB of mutations in 15 separate rrweb events (one per task), then leave at once.
+    for (let n = 0; n < 15; n++) {
+      await page.evaluate((n) => {
+        for (let i = 0; i < 10; i++) {
+          const p = document.createElement('p');
+          p.textContent = `chunk-${n * 10 + i}-` + 'x'.repeat(1000);
+          document.body.append(p);
+        }
+      }, n);
+    }
+    await page.evaluate(() => {
+      const p = document.createElement('p');
+      p.textContent = 'large-flush-end-marker';
+      document.body.append(p);
+    });
+    await sleep(100);
+    await page.goto(`${originA}/pages/blank`);
+    await waitFor('the end marker', () => rawOf(token).includes('large-flush-end-marker'), 5000);
+    await waitFor('every chunk', () => rawOf(token).includes('chunk-149-'), 3000);
+    const late = uploadsOf(token).filter((r) => r.upload.seq >= firstSeqAfter);
+    assert.ok(late.length >= 2, `expected several uploads, got ${late.length}`);
+    for (const r of late) {
+      if (r.upload.events.length > 1) assert.ok(r.raw.length <= KEEPALIVE_LIMIT_BYTES, `upload of ${r.raw.length} bytes`);
+    }
+    await context.close();
+  });
+
+  it('stops quietly when the endpoint refuses the session', async () => {
+    const token = 'tok-refused';
+    const { context, page, pageErrors } = await open(originA, 'refusing', token);
+    const consoleMessages: string[] = [];
+    page.on('console', (m) => consoleMessages.push(`${m.type()}: ${m.text()}`));
+    await waitFor('the refused upload', () => uploadsOf(token)[0], 3000);
+    await page.locator('#name').pressSequentially('after-refusal');
+    await page.keyboard.press('Tab');
+    await page.mouse.move(10, 10);
+    await page.mouse.move(200, 150);
+    await page.evaluate(() => {
+      document.body.append('more content');
+      console.error('logged-after-refusal');
+    });
+    await sleep(6000); // past the 5 s flush interval
+    await page.goto(`${originA}/pages/blank`); // and past pagehide
+    await sleep(500);
+    assert.equal(uploadsOf(token).length, 1, 'no upload after the 403');
+    assert.equal(uploadsOf(token)[0].path, REFUSING_ENDPOINT);
+    assert.deepEqual(pageErrors, []);
+    const ours = consoleMessages.filter((m) => !m.includes('logged-after-refusal') && !m.includes('Failed to load resource'));
+    assert.deepEqual(ours, []);
+    await context.close();
+  });
+
+  it('records a same-origin iframe once, through the top document', async () => {
+    const token = 'tok-frame-same';
+    const { context, page, pageErrors } = await open(originA, 'frame-same', token);
+    await waitFor('the child document', () => rawOf(token).includes('same-origin-child-text'), 5000);
+    await page.goto(`${originA}/pages/blank`);
+    await sleep(300);
+    const ups = uploadsOf(token);
+    assert.equal(new Set(ups.map((r) => r.upload.page.id)).size, 1, 'one page id');
+    assert.ok(ups.every((r) => r.upload.page.url.includes('/pages/frame-same')), 'only the top document uploads');
+    assert.equal(eventsOf(token).filter((e) => e.type === 2).length, 1, 'one full snapshot');
+    // The child's console errors reach the stream through the parent's recorder.
+    const forwarded = customs(token, CUSTOM_TAGS.consoleError).map((e) => (e.data as { payload: Record<string, string> }).payload);
+    assert.ok(forwarded.some((p) => p.message === 'same-child-console-error' && p.frame.includes('/pages/child-same')), JSON.stringify(forwarded));
+    assert.deepEqual(pageErrors, []);
+    await context.close();
+  });
+
+  it('merges a cross-origin iframe into the top stream', async () => {
+    const token = 'tok-frame-cross';
+    const { context, page, pageErrors } = await open(originA, 'frame-cross', token);
+    await waitFor('the child document', () => rawOf(token).includes('cross-origin-child-text'), 5000);
+    const frame = page.frameLocator('#f');
+    const password = `CrossPw-${Date.now()}`;
+    secrets.push(password);
+    await frame.locator('#cin').pressSequentially('typed-in-cross-frame');
+    await frame.locator('#cpw').pressSequentially(password);
+    await page.keyboard.press('Tab');
+    await sleep(200);
+    await page.goto(`${originA}/pages/blank`);
+    await waitFor('the child input', () => rawOf(token).includes('typed-in-cross-frame'), 3000);
+    const ups = uploadsOf(token);
+    assert.ok(ups.every((r) => r.server === 'A'), 'the child never uploads');
+    assert.equal(new Set(ups.map((r) => r.upload.page.id)).size, 1);
+    assert.equal(eventsOf(token).filter((e) => e.type === 2).length, 1, 'one full snapshot (the top one)');
+    const attach = eventsOf(token).find(
+      (e) => e.type === 3 && (e.data as { isAttachIframe?: boolean }).isAttachIframe && JSON.stringify(e).includes('cross-origin-child-text'),
+    );
+    assert.ok(attach, 'child snapshot arrives as an attach-iframe mutation');
+    assert.ok(!rawOf(token).includes(password));
+    const childErrors = customs(token, CUSTOM_TAGS.consoleError).map((e) => (e.data as { payload: Record<string, string> }).payload);
+    assert.ok(childErrors.some((p) => p.message === 'cross-child-console-error' && p.frame.startsWith(originB)), JSON.stringify(childErrors));
+    assert.deepEqual(pageErrors, []);
+    await context.close();
+  });
+
+  it('re-asks a cross-origin child that snapshotted before its parent was ready', async () => {
+    const token = 'tok-frame-late';
+    const { context } = await open(originA, 'frame-cross-late', token);
+    await waitFor('the child document', () => rawOf(token).includes('late-parent-child-text'), 5000);
+    assert.ok(uploadsOf(token).every((r) => r.server === 'A'));
+    await context.close();
+  });
+
+  it('keeps a cross-origin child out when its parent is not an allowed frame parent', async () => {
+    const token = 'tok-frame-denied';
+    const { context, page } = await open(originA, 'frame-cross-denied', token);
+    await waitFor('first upload', () => uploadsOf(token)[0], 3000);
+    await page.frameLocator('#f').locator('p').waitFor();
+    await sleep(500);
+    await page.goto(`${originA}/pages/blank`);
+    await sleep(300);
+    assert.ok(rawOf(token).length > 0);
+    assert.ok(!rawOf(token).includes('denied-child-text'));
+    assert.ok(uploadsOf(token).every((r) => r.server === 'A'));
+    await context.close();
+  });
+
+  it('retries a 5xx with the same seq and body', async () => {
+    const token = 'tok-flaky';
+    const { context } = await open(originA, 'flaky', token);
+    const [first, second] = await waitFor('a retried upload', () => {
+      const seq0 = uploadsOf(token).filter((r) => r.upload.seq === 0);
+      return seq0.length >= 2 && seq0;
+    }, 5000);
+    assert.equal(first.status, 503);
+    assert.equal(second.status, 204);
+    assert.ok(second.at - first.at >= 900, `retried after ${second.at - first.at} ms`);
+    assert.deepEqual(second.raw, first.raw);
+    await context.close();
+  });
+
+  it('uploads a failure marker when rrweb cannot start', async () => {
+    const token = 'tok-broken';
+    const { context, pageErrors } = await open(originA, 'broken', token);
+    const failure = await waitFor('the failure marker', () => customs(token, CUSTOM_TAGS.recorderFailure)[0], 8000);
+    assert.match(String((failure.data as { payload: { message: string } }).payload.message), /WeakMap/);
+    await waitFor('console errors still recorded', () => customs(token, CUSTOM_TAGS.consoleError).length > 0, 8000);
+    assert.equal(eventsOf(token).filter((e) => e.type === 2).length, 0);
+    assert.deepEqual(pageErrors, []);
+    await context.close();
+  });
+
+  it('runs once per window when injected twice, reading window.__verbatimConfig', async () => {
+    const token = 'tok-twice';
+    const { context, page } = await open(originA, 'twice', token);
+    await waitFor('first upload', () => uploadsOf(token)[0], 3000);
+    assert.equal(await page.evaluate(() => typeof window.__verbatimConfig), 'undefined');
+    await page.goto(`${originA}/pages/blank`);
+    await sleep(300);
+    assert.equal(new Set(uploadsOf(token).map((r) => r.upload.page.id)).size, 1);
+    assert.equal(eventsOf(token).filter((e) => e.type === 2).length, 1);
+    assert.equal(uploadsOf(token + '-second').length, 0);
+    await context.close();
+  });
+
+  it('numbers uploads 0,1,2… per page without gaps, and no secret was ever uploaded', () => {
+    const byPage = new Map<string, Set<number>>();
+    for (const r of received) {
+      if (r.status !== 204) continue; // refused attempts; a retry is accepted under the same seq
+      const seqs = byPage.get(r.upload.page.id) ?? new Set<number>();
+      assert.ok(!seqs.has(r.upload.seq), `seq ${r.upload.seq} of page ${r.upload.page.id} accepted twice`);
+      byPage.set(r.upload.page.id, seqs.add(r.upload.seq));
+    }
+    assert.ok(byPage.size >= 8);
+    for (const [id, seqs] of byPage) {
+      const sorted = [...seqs].sort((a, b) => a - b);
+      assert.deepEqual(sorted, sorted.map((_, i) => i), `page ${id}: ${sorted.join(',')}`);
+    }
+    for (const r of received) for (const s of secrets) assert.ok(!r.raw.includes(s), `${s} leaked`);
+  });
+});

@@ -1,0 +1,245 @@
+/**
+ * Buffers rrweb events and POSTs them as RecorderUpload batches to the
+ * same-origin endpoint.
+ *
+ * - Each event is serialized once, when it arrives; a batch body is then built
+ *   by string concatenation, and its exact UTF-8 size is known.
+ * - Batches are cut to fit a keepalive request (KEEPALIVE_LIMIT_BYTES) so that
+ *   any upload still in flight survives a navigation; only a single event larger
+ *   than that (typically a full snapshot) goes alone in a plain fetch.
+ * - Normal uploads go one at a time, in seq order; network errors, 5xx, 408 and
+ *   429 are retried with the same seq (the ingest side ignores a resend). Any
+ *   other 4xx means the session is unknown or forged: stop quietly. 413 drops
+ *   that batch only.
+ * - On pagehide / hidden, everything not yet in flight leaves at once via
+ *   keepalive fetch, falling back to sendBeacon, then to a plain fetch (which
+ *   the browser may cancel with the document).
+ */
+import type { RecordedEvent } from '../store/records';
+import { CUSTOM_TAGS, KEEPALIVE_LIMIT_BYTES, MAX_UPLOAD_BYTES } from './protocol';
+import { noop, randomId, truncate, utf8Length } from './util';
+
+/** Flush at most this long after the first buffered event. */
+const FLUSH_INTERVAL_MS = 5000;
+/** Flush this soon after a full snapshot so a session has a replayable start quickly. */
+const SNAPSHOT_FLUSH_MS = 500;
+/**
+ * Flush at once when this many bytes are buffered. Chromium gives keepalive
+ * fetches and sendBeacon one shared 64 KiB in-flight budget per page, so only
+ * about that much can leave at pagehide: keep the unsent tail below it.
+ * (Batches are cut to keepalive size anyway, so this adds no requests.)
+ */
+const SOFT_LIMIT = 48 * 1024;
+const MAX_RETRIES = 3;
+/** Room for the upload's envelope (token, page, seq, viewport) plus the array's brackets. */
+const ENVELOPE_SLACK = 64;
+
+export interface TransportOptions {
+  token: string;
+  endpoint: string;
+  /** The endpoint refused the session (4xx): recording should stop. */
+  onRejected: () => void;
+}
+
+export interface Transport {
+  push(event: RecordedEvent): void;
+  /** Sends what is buffered now (normal path). */
+  flush(): void;
+}
+
+interface Batch {
+  body: string;
+  /** Fits a keepalive request. */
+  small: boolean;
+}
+
+export function createTransport(options: TransportOptions): Transport {
+  const { token, endpoint } = options;
+  const pageId = randomId();
+  // Taken before any page script can wrap them.
+  const nativeFetch = window.fetch.bind(window);
+  const beacon = navigator.sendBeacon?.bind(navigator);
+  const keepaliveSupported = typeof Request !== 'undefined' && 'keepalive' in Request.prototype;
+
+  let parts: string[] = [];
+  let sizes: number[] = [];
+  let buffered = 0;
+  let seq = 0;
+  let stopped = false;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let due = 0;
+  const queue: Batch[] = [];
+  let busy = false; // a queued batch is in flight or waiting for its retry
+  let inFlight = false;
+  let attempts = 0;
+
+  function push(event: RecordedEvent): void {
+    try {
+      add(event);
+    } catch {
+      /* an unserializable event is dropped, never thrown back into rrweb */
+    }
+  }
+
+  function add(event: RecordedEvent): void {
+    if (stopped) return;
+    let json = JSON.stringify(event);
+    let size = utf8Length(json);
+    if (size > MAX_UPLOAD_BYTES - ENVELOPE_SLACK - 8192) {
+      // The ingest side would refuse it whole; keep a trace instead of losing silently.
+      json = JSON.stringify({
+        type: 5,
+        timestamp: event.timestamp,
+        data: { tag: CUSTOM_TAGS.recorderFailure, payload: { message: 'event too large', type: event.type, bytes: size } },
+      });
+      size = utf8Length(json);
+    }
+    parts.push(json);
+    sizes.push(size);
+    buffered += size;
+    // A frame's document arriving (same- or cross-origin) is a full snapshot too.
+    const snapshot = event.type === 2 || (event.type === 3 && (event.data as { isAttachIframe?: boolean })?.isAttachIframe);
+    if (buffered >= SOFT_LIMIT) flush();
+    else schedule(snapshot ? SNAPSHOT_FLUSH_MS : FLUSH_INTERVAL_MS);
+  }
+
+  function schedule(ms: number): void {
+    const at = Date.now() + ms;
+    if (timer !== undefined && due <= at) return;
+    clearTimeout(timer);
+    due = at;
+    timer = setTimeout(flush, ms);
+  }
+
+  /** Moves the buffer into batches with consecutive seq numbers. */
+  function cut(): Batch[] {
+    clearTimeout(timer);
+    timer = undefined;
+    const batches: Batch[] = [];
+    if (stopped || !parts.length) return batches;
+    // Bounded as the ingest side requires (a refused upload would stop recording).
+    const page = { id: pageId, url: truncate(location.href, 8192), title: truncate(document.title) };
+    const viewport = { width: innerWidth, height: innerHeight };
+    const make = (events: string[]): void => {
+      const body = `${JSON.stringify({ token, page, seq: seq++, viewport }).slice(0, -1)},"events":[${events.join(',')}]}`;
+      batches.push({ body, small: utf8Length(body) <= KEEPALIVE_LIMIT_BYTES });
+    };
+    const room = KEEPALIVE_LIMIT_BYTES - utf8Length(JSON.stringify({ token, page, seq, viewport })) - ENVELOPE_SLACK;
+    let current: string[] = [];
+    let bytes = 0;
+    for (let i = 0; i < parts.length; i++) {
+      const n = sizes[i] + 1;
+      if (current.length && bytes + n > room) {
+        make(current);
+        current = [];
+        bytes = 0;
+      }
+      current.push(parts[i]);
+      bytes += n;
+    }
+    make(current);
+    parts = [];
+    sizes = [];
+    buffered = 0;
+    return batches;
+  }
+
+  /** Never throws: a synchronous failure becomes a rejection. */
+  function post(body: string, keepalive: boolean): Promise<Response> {
+    try {
+      return nativeFetch(endpoint, {
+        method: 'POST',
+        body,
+        keepalive,
+        credentials: 'same-origin',
+        cache: 'no-store',
+        headers: { 'content-type': 'application/json' },
+      });
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  function flush(): void {
+    try {
+      queue.push(...cut());
+      sendNext();
+    } catch {
+      /* never throw from a timer */
+    }
+  }
+
+  function sendNext(): void {
+    if (busy || stopped || !queue.length) return;
+    const batch = queue[0];
+    busy = inFlight = true;
+    const settle = (retry: boolean): void => {
+      inFlight = false;
+      if (retry && ++attempts <= MAX_RETRIES) {
+        setTimeout(() => {
+          busy = false;
+          sendNext();
+        }, 1000 * 2 ** (attempts - 1));
+        return;
+      }
+      attempts = 0;
+      // The unload path may have taken the queue meanwhile.
+      if (queue[0] === batch) queue.shift();
+      busy = false;
+      sendNext();
+    };
+    post(batch.body, batch.small && keepaliveSupported).then(
+      (res) => {
+        const s = res.status;
+        if (res.ok || s === 413) settle(false);
+        else if (s >= 400 && s < 500 && s !== 408 && s !== 429) stop();
+        else settle(true);
+      },
+      () => settle(true),
+    ).catch(noop);
+  }
+
+  function stop(): void {
+    if (stopped) return;
+    stopped = true;
+    clearTimeout(timer);
+    queue.length = 0;
+    parts = [];
+    sizes = [];
+    options.onRejected();
+  }
+
+  /** Last chance: the document may be discarded after this event. */
+  function flushForUnload(): void {
+    try {
+      if (stopped) return;
+      const batches = queue.splice(inFlight ? 1 : 0).concat(cut());
+      for (const b of batches) sendForUnload(b.body, b.small);
+    } catch {
+      /* ignore */
+    }
+  }
+
+  function sendForUnload(body: string, small: boolean): void {
+    const viaFetch = (keepalive: boolean): Promise<unknown> => post(body, keepalive);
+    const viaBeacon = (): boolean => {
+      try {
+        return !!beacon?.(endpoint, body);
+      } catch {
+        return false;
+      }
+    };
+    if (!small) viaFetch(false).catch(noop);
+    else if (keepaliveSupported) {
+      // Keepalive requests share a 64 KiB in-flight budget; past it fetch rejects.
+      viaFetch(true).catch(() => viaBeacon() || viaFetch(false).catch(noop));
+    } else if (!viaBeacon()) viaFetch(false).catch(noop);
+  }
+
+  addEventListener('pagehide', flushForUnload);
+  document.addEventListener('visibilitychange', () => {
+    if (document.visibilityState === 'hidden') flushForUnload();
+  });
+
+  return { push, flush };
+}

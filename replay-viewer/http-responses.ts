@@ -1,0 +1,96 @@
+/**
+ * Response helpers and the security headers of the viewer. The UI policy is what
+ * makes a live-site request impossible: rrweb's replay iframe is about:blank and
+ * inherits it, so anything not rewritten to /archive is blocked, not fetched.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { promisify } from 'node:util';
+import zlib from 'node:zlib';
+import { isVerbatimError } from '../store/errors';
+import { acceptsEncoding } from './content-encoding';
+
+const gzip = promisify(zlib.gzip);
+
+export const UI_CSP = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data: blob:",
+  "font-src 'self' data:",
+  "media-src 'self' data: blob:",
+  "connect-src 'self'",
+  "frame-src 'self' blob:",
+  "object-src 'none'",
+  "base-uri 'none'",
+  // Not fetches, so default-src does not cover them: no form posts, no framing of the viewer.
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+/**
+ * Archived documents (an iframe's HTML, an SVG opened directly) are served from the
+ * viewer's origin, so they are sandboxed without scripts and kept off the live site.
+ */
+export const ARCHIVE_CSP = [
+  "default-src 'self' data: blob:",
+  "style-src 'self' 'unsafe-inline' data:",
+  "script-src 'none'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  'sandbox',
+].join('; ');
+
+/** Separate from UI_CSP: JSON and text responses never render anything. */
+const DATA_CSP = "default-src 'none'; frame-ancestors 'none'";
+
+export function baseHeaders(res: ServerResponse): void {
+  res.setHeader('X-Content-Type-Options', 'nosniff');
+  res.setHeader('Referrer-Policy', 'no-referrer');
+}
+
+/** JSON, gzipped when large and accepted (event lists run to megabytes). */
+export async function sendJson(req: IncomingMessage, res: ServerResponse, status: number, value: unknown): Promise<void> {
+  let body: Buffer = Buffer.from(JSON.stringify(value));
+  baseHeaders(res);
+  res.setHeader('Content-Security-Policy', DATA_CSP);
+  res.setHeader('Cache-Control', 'no-store');
+  res.setHeader('Content-Type', 'application/json; charset=utf-8');
+  if (body.length > 1024 && acceptsEncoding(req.headers['accept-encoding'], 'gzip')) {
+    body = await gzip(body);
+    res.setHeader('Content-Encoding', 'gzip');
+    res.setHeader('Vary', 'Accept-Encoding');
+  }
+  res.setHeader('Content-Length', body.length);
+  res.writeHead(status);
+  res.end(req.method === 'HEAD' ? undefined : body);
+}
+
+export function sendText(req: IncomingMessage, res: ServerResponse, status: number, text: string, headers: Record<string, string> = {}): void {
+  const body = Buffer.from(text.endsWith('\n') ? text : `${text}\n`);
+  baseHeaders(res);
+  res.setHeader('Content-Security-Policy', DATA_CSP);
+  res.setHeader('Cache-Control', 'no-store');
+  res.setHeader('Content-Type', 'text/plain; charset=utf-8');
+  res.setHeader('Content-Length', body.length);
+  for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
+  res.writeHead(status);
+  res.end(req.method === 'HEAD' ? undefined : body);
+}
+
+/** The body of an error response: a VerbatimError's own code and message, nothing internal otherwise. */
+export function errorBody(err: unknown): { status: number; code: string; message: string } {
+  if (isVerbatimError(err)) return { status: err.status, code: err.code, message: err.message };
+  return { status: 500, code: 'INTERNAL', message: 'Internal error' };
+}
+
+export async function sendError(req: IncomingMessage, res: ServerResponse, err: unknown, asText = false): Promise<void> {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  for (const name of res.getHeaderNames()) res.removeHeader(name);
+  const { status, code, message } = errorBody(err);
+  if (asText) sendText(req, res, status, `${code}: ${message}`);
+  else await sendJson(req, res, status, { error: { code, message } });
+}

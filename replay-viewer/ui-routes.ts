@@ -1,0 +1,47 @@
+/**
+ * The single-page UI: index.html for `/` and `/sessions/<id>` (app.js routes on
+ * the client) and the built assets from `uiDir` (dist/viewer, see scripts/build.ts).
+ * Files are read per request so a rebuild needs no restart.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { VerbatimError } from '../store/errors';
+import { isValidSessionId } from './archive-url';
+import { UI_CSP, baseHeaders } from './http-responses';
+
+const ASSETS: Record<string, { file: string; type: string }> = {
+  '/assets/app.js': { file: 'app.js', type: 'text/javascript; charset=utf-8' },
+  '/assets/rrweb.css': { file: 'rrweb.css', type: 'text/css; charset=utf-8' },
+  '/assets/styles.css': { file: 'styles.css', type: 'text/css; charset=utf-8' },
+};
+const PAGE = { file: 'index.html', type: 'text/html; charset=utf-8' };
+
+export class UiRoutes {
+  constructor(private readonly uiDir: string) {}
+
+  /** Returns false when the path is not a UI path. */
+  async handle(req: IncomingMessage, res: ServerResponse, urlPath: string): Promise<boolean> {
+    let entry = ASSETS[urlPath];
+    if (!entry) {
+      const m = /^\/sessions\/([^/]+)\/?$/.exec(urlPath);
+      if (urlPath !== '/' && !m) return false;
+      if (m && !isValidSessionId(m[1]!)) throw new VerbatimError('BAD_REQUEST', 'Malformed session id');
+      entry = PAGE;
+    }
+    let body: Buffer;
+    try {
+      body = await readFile(path.join(this.uiDir, entry.file));
+    } catch (err) {
+      throw new VerbatimError('CONFIG_INVALID', 'The viewer UI is not built (run scripts/build.ts)', { file: entry.file }, { cause: err });
+    }
+    baseHeaders(res);
+    res.setHeader('Content-Security-Policy', UI_CSP);
+    res.setHeader('Cache-Control', 'no-cache');
+    res.setHeader('Content-Type', entry.type);
+    res.setHeader('Content-Length', body.length);
+    res.writeHead(200);
+    res.end(req.method === 'HEAD' ? undefined : body);
+    return true;
+  }
+}

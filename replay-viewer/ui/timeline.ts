@@ -1,0 +1,113 @@
+/**
+ * The seek bar: click or drag to seek, arrow keys to step, markers for page loads
+ * (and recorder-reported errors). Seeks are reported on release; while dragging
+ * only the preview moves, so a drag does not rebuild the page dozens of times.
+ */
+import { h } from './dom';
+import { formatOffset } from './format';
+
+export interface TimelineMarker {
+  offset: number;
+  title: string;
+  kind: 'page' | 'error';
+}
+
+export interface Timeline {
+  el: HTMLElement;
+  /** Moves the handle (ignored while the user drags). */
+  setTime(offset: number): void;
+}
+
+const KEY_STEP_MS = 5_000;
+
+export function createTimeline(opts: {
+  total: number;
+  markers: TimelineMarker[];
+  onSeek(offset: number): void;
+  onPreview(offset: number | undefined): void;
+}): Timeline {
+  const total = Math.max(1, opts.total);
+  const progress = h('div', { class: 'timeline-progress' });
+  const handle = h('div', { class: 'timeline-handle' });
+  const hover = h('div', { class: 'timeline-hover', hidden: true });
+  const markers = h('div', { class: 'timeline-markers' });
+  for (const m of opts.markers) {
+    const marker = h('div', { class: `timeline-marker ${m.kind}`, title: `${formatOffset(m.offset)} · ${m.title}` });
+    marker.style.left = `${(m.offset / total) * 100}%`;
+    markers.append(marker);
+  }
+  const el = h('div', {
+    class: 'timeline', role: 'slider', tabindex: 0, 'aria-label': 'Playback position',
+    'aria-valuemin': 0, 'aria-valuemax': Math.round(total / 1000),
+  }, h('div', { class: 'timeline-track' }, progress), markers, handle, hover);
+
+  let current = 0;
+  let dragging = false;
+
+  const paint = (offset: number): void => {
+    const pct = `${(Math.min(total, Math.max(0, offset)) / total) * 100}%`;
+    progress.style.width = pct;
+    handle.style.left = pct;
+    el.setAttribute('aria-valuenow', String(Math.round(offset / 1000)));
+    el.setAttribute('aria-valuetext', `${formatOffset(offset)} of ${formatOffset(total)}`);
+  };
+  const offsetAt = (clientX: number): number => {
+    const rect = el.getBoundingClientRect();
+    const ratio = rect.width ? (clientX - rect.left) / rect.width : 0;
+    return Math.round(Math.min(1, Math.max(0, ratio)) * total);
+  };
+
+  el.addEventListener('pointerdown', (ev) => {
+    if (ev.button !== 0) return;
+    dragging = true;
+    el.setPointerCapture(ev.pointerId);
+    el.classList.add('dragging');
+    const offset = offsetAt(ev.clientX);
+    paint(offset);
+    opts.onPreview(offset);
+    ev.preventDefault();
+  });
+  el.addEventListener('pointermove', (ev) => {
+    const offset = offsetAt(ev.clientX);
+    hover.hidden = false;
+    hover.textContent = formatOffset(offset);
+    hover.style.left = `${(offset / total) * 100}%`;
+    if (dragging) {
+      paint(offset);
+      opts.onPreview(offset);
+    }
+  });
+  el.addEventListener('pointerleave', () => {
+    hover.hidden = true;
+  });
+  const release = (ev: PointerEvent, commit: boolean): void => {
+    if (!dragging) return;
+    dragging = false;
+    el.classList.remove('dragging');
+    opts.onPreview(undefined);
+    if (commit) opts.onSeek(offsetAt(ev.clientX));
+    else paint(current);
+  };
+  el.addEventListener('pointerup', (ev) => release(ev, true));
+  el.addEventListener('pointercancel', (ev) => release(ev, false));
+  el.addEventListener('keydown', (ev) => {
+    let target: number | undefined;
+    if (ev.key === 'ArrowLeft') target = current - KEY_STEP_MS;
+    else if (ev.key === 'ArrowRight') target = current + KEY_STEP_MS;
+    else if (ev.key === 'Home') target = 0;
+    else if (ev.key === 'End') target = total;
+    if (target === undefined) return;
+    ev.preventDefault();
+    ev.stopPropagation();
+    opts.onSeek(Math.min(total, Math.max(0, target)));
+  });
+
+  paint(0);
+  return {
+    el,
+    setTime(offset) {
+      current = offset;
+      if (!dragging) paint(offset);
+    },
+  };
+}

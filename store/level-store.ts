@@ -1,0 +1,390 @@
+import { readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Level } from 'level';
+import { applyBatch, firstEventAt } from './apply-batch';
+import { CODEC_RAW, decodeJson, decodeValue, encodeJson, encodeValue, sha256Hex, withCodec } from './blob-codec';
+import { DeflateWorker } from './deflate-worker';
+import { VerbatimError } from './errors';
+import { HasBatcher } from './has-batcher';
+import { KeyedSerializer } from './keyed-serializer';
+import {
+  batchMarkerKey, blobKey, captureBySessionKey, captureByUrlKey, capturesOfUrl, capturesOfUrlAfter,
+  capturesOfUrlUpTo, eventChunkKey, eventChunkRange, sessionByStartKey, sessionCaptures,
+  sessionCapturesOfUrlUpTo, sessionIdFromStartKey, sessionKey, sessionsByStartRange,
+} from './keys';
+import type { KeyRange } from './keys';
+import { LruSet } from './lru-set';
+import type {
+  CaptureQuery, CapturedResource, Digest, EventBatch, Session, SessionInit, SessionListQuery,
+} from './records';
+import type { VerbatimStore } from './store';
+import { assertBatch, assertCapture, assertId, assertSessionInit, assertUrl } from './validate';
+import { WriteQueue } from './write-queue';
+import type { WriteOp } from './write-queue';
+
+export interface LevelStoreOptions {
+  /** zlib level for blobs stored with `compress: true`; 1 (fastest) keeps per-capture CPU low. */
+  blobCompressionLevel?: number;
+  /** How many digests to remember as stored, so repeated bodies skip the existence read. */
+  knownDigests?: number;
+  /** LevelDB memtable size; larger absorbs bursts of bodies with fewer compactions. */
+  writeBufferSize?: number;
+  /** LevelDB block cache size. */
+  cacheSize?: number;
+  /** LevelDB table file size; larger keeps the file count down for a store full of bodies. */
+  maxFileSize?: number;
+  /** LevelDB's own Snappy compression of table blocks. */
+  snappy?: boolean;
+  /** Deflate on a worker thread (default) rather than with Node's async zlib. */
+  deflateOnWorker?: boolean;
+  /** Soft cap on bytes per coalesced batch. */
+  maxBatchBytes?: number;
+  /**
+   * Test hook, called before each batch is written with its operation count.
+   * Throwing (or rejecting) makes that batch fail as a LevelDB error would.
+   */
+  beforeWrite?: (operations: number) => void | Promise<void>;
+}
+
+type Db = Level<string, Uint8Array>;
+type State = 'closed' | 'opening' | 'open' | 'closing';
+
+/** Event chunks are few and compress ~10×, so they get zlib's default effort. */
+const EVENT_COMPRESSION_LEVEL = 6;
+const EMPTY = new Uint8Array(0);
+const DIGEST_PATTERN = /^[0-9a-f]{64}$/;
+
+/**
+ * VerbatimStore on one LevelDB directory (key layout in keys.ts). All writes
+ * go through a WriteQueue (one batch per tick); session updates are serialized
+ * per session id; a blob is only reported stored once its batch has landed.
+ */
+export class LevelStore implements VerbatimStore {
+  private db: Db | undefined;
+  private state: State = 'closed';
+  private transition: Promise<void> | undefined;
+  private readonly active = new Set<Promise<unknown>>();
+  private readonly known: LruSet;
+  private readonly pendingBlobs = new Map<Digest, Promise<void>>();
+  private readonly hashing = new Set<Promise<unknown>>();
+  private readonly sessions = new KeyedSerializer();
+  private readonly queue: WriteQueue;
+  private readonly deflater: DeflateWorker | undefined;
+  private blobChecks: HasBatcher | undefined;
+
+  constructor(readonly dir: string, private readonly options: LevelStoreOptions = {}) {
+    this.known = new LruSet(options.knownDigests ?? 50_000);
+    this.queue = new WriteQueue((ops) => this.writeBatch(ops), options.maxBatchBytes);
+    this.deflater = options.deflateOnWorker === false ? undefined : new DeflateWorker();
+  }
+
+  async open(): Promise<void> {
+    if (this.state === 'open') return;
+    if (this.state === 'opening') return this.transition;
+    if (this.state === 'closing') await this.transition?.catch(() => undefined);
+    this.state = 'opening';
+    const db: Db = new Level<string, Uint8Array>(this.dir, {
+      keyEncoding: 'utf8',
+      valueEncoding: 'view',
+      writeBufferSize: this.options.writeBufferSize ?? 32 * 1024 * 1024,
+      cacheSize: this.options.cacheSize ?? 32 * 1024 * 1024,
+      maxFileSize: this.options.maxFileSize ?? 8 * 1024 * 1024,
+      compression: this.options.snappy ?? true,
+    });
+    this.transition = db.open().then(
+      () => {
+        this.db = db;
+        this.blobChecks = new HasBatcher((keys) => db.hasMany(keys));
+        this.state = 'open';
+      },
+      (err: unknown) => {
+        this.state = 'closed';
+        throw new VerbatimError('STORE_NOT_OPEN', 'could not open the store', { dir: this.dir }, { cause: err });
+      },
+    );
+    return this.transition;
+  }
+
+  /** Waits for operations under way (their writes land), then closes LevelDB. */
+  async close(): Promise<void> {
+    if (this.state === 'opening') await this.transition?.catch(() => undefined);
+    if (this.state === 'closed') return;
+    if (this.state === 'closing') return this.transition;
+    this.state = 'closing';
+    this.transition = (async () => {
+      try {
+        while (this.active.size > 0) await Promise.allSettled([...this.active]);
+        await this.queue.drain();
+        await this.deflater?.close();
+        await this.db?.close();
+      } finally {
+        this.db = undefined;
+        this.blobChecks = undefined;
+        this.known.clear();
+        this.state = 'closed';
+      }
+    })();
+    return this.transition;
+  }
+
+  putBlob(bytes: Uint8Array, options?: { compress?: boolean }): Promise<Digest> {
+    return this.run('putBlob', async (db) => {
+      if (!(bytes instanceof Uint8Array)) throw new VerbatimError('BAD_REQUEST', 'blob must be a Uint8Array');
+      const compress = options?.compress === true;
+      const hashed = sha256Hex(bytes);
+      if (typeof hashed === 'string') {
+        // Registered synchronously: a putCapture issued right after this call finds it pending.
+        await this.startBlobPut(db, hashed, bytes, compress);
+        return hashed;
+      }
+      // A large blob hashes off-thread; until it is registered, putCapture waits on `hashing`.
+      const registered = hashed.then((digest) => ({ digest, put: this.startBlobPut(db, digest, bytes, compress) }));
+      this.hashing.add(registered);
+      const forget = (): void => { this.hashing.delete(registered); };
+      registered.then(forget, forget);
+      const { digest, put } = await registered;
+      await put;
+      return digest;
+    });
+  }
+
+  getBlob(digest: Digest): Promise<Uint8Array | undefined> {
+    return this.run('getBlob', async (db) => {
+      if (typeof digest !== 'string' || !DIGEST_PATTERN.test(digest)) return undefined;
+      const stored = await get(db, blobKey(digest));
+      return stored === undefined ? undefined : decodeValue(stored);
+    });
+  }
+
+  hasBlob(digest: Digest): Promise<boolean> {
+    return this.run('hasBlob', (db) => this.blobStored(db, digest));
+  }
+
+  putCapture(capture: CapturedResource): Promise<void> {
+    return this.run('putCapture', async (db) => {
+      assertCapture(capture);
+      if (capture.body !== null && !(await this.blobStored(db, capture.body.digest, true))) {
+        throw new VerbatimError('BLOB_MISSING', 'capture body is not stored', {
+          captureId: capture.id, digest: capture.body.digest,
+        });
+      }
+      const value = encodeJson(capture);
+      const ops: WriteOp[] = [{ type: 'put', key: captureByUrlKey(capture.url, capture.startedAt, capture.id), value }];
+      if (capture.sessionId !== undefined) {
+        ops.push({
+          type: 'put', key: captureBySessionKey(capture.sessionId, capture.url, capture.startedAt, capture.id), value,
+        });
+      }
+      await this.queue.submit(ops);
+    });
+  }
+
+  findCapture(query: CaptureQuery): Promise<CapturedResource | undefined> {
+    return this.run('findCapture', async (db) => {
+      assertUrl(query.url, 'query.url');
+      if (typeof query.at !== 'number' || Number.isNaN(query.at)) {
+        throw new VerbatimError('BAD_REQUEST', 'query.at must be a number', { field: 'query.at' });
+      }
+      if (query.sessionId !== undefined) {
+        assertId(query.sessionId, 'query.sessionId');
+        const own = await scanOne<CapturedResource>(db, sessionCapturesOfUrlUpTo(query.sessionId, query.url, query.at), true);
+        if (own) return own;
+      }
+      return (await scanOne<CapturedResource>(db, capturesOfUrlUpTo(query.url, query.at), true))
+        ?? (await scanOne<CapturedResource>(db, capturesOfUrlAfter(query.url, query.at), false));
+    });
+  }
+
+  latestCapture(url: string): Promise<CapturedResource | undefined> {
+    return this.run('latestCapture', async (db) => {
+      assertUrl(url, 'url');
+      return scanOne<CapturedResource>(db, capturesOfUrl(url), true);
+    });
+  }
+
+  /** Captures of a session, oldest first. */
+  listCaptures(sessionId: string): Promise<CapturedResource[]> {
+    return this.run('listCaptures', async (db) => {
+      assertId(sessionId, 'sessionId');
+      const values = await db.values({ ...sessionCaptures(sessionId) }).all();
+      return values
+        .map((v) => decodeJson<CapturedResource>(v))
+        .sort((a, b) => a.startedAt - b.startedAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    });
+  }
+
+  createSession(init: SessionInit): Promise<Session> {
+    return this.run('createSession', async (db) => {
+      assertSessionInit(init);
+      return this.sessions.run(init.id, async () => {
+        if (await db.has(sessionKey(init.id))) {
+          throw new VerbatimError('BAD_REQUEST', 'session already exists', { sessionId: init.id });
+        }
+        const session: Session = { ...init, endedAt: init.endedAt ?? init.startedAt, pages: [], eventCount: 0 };
+        await this.queue.submit([
+          { type: 'put', key: sessionKey(session.id), value: encodeJson(session) },
+          { type: 'put', key: sessionByStartKey(session.startedAt, session.id), value: EMPTY },
+        ]);
+        return session;
+      });
+    });
+  }
+
+  getSession(id: string): Promise<Session | undefined> {
+    return this.run('getSession', (db) => readSession(db, id));
+  }
+
+  listSessions(query: SessionListQuery = {}): Promise<Session[]> {
+    return this.run('listSessions', async (db) => {
+      const { limit, before } = query;
+      if (limit !== undefined && (!Number.isSafeInteger(limit) || limit < 0)) {
+        throw new VerbatimError('BAD_REQUEST', 'limit must be a non-negative integer', { field: 'limit' });
+      }
+      if (before !== undefined && (typeof before !== 'number' || Number.isNaN(before))) {
+        throw new VerbatimError('BAD_REQUEST', 'before must be a number', { field: 'before' });
+      }
+      if (limit === 0) return [];
+      const keys = await db.keys({ ...sessionsByStartRange(before), reverse: true, limit: limit ?? -1 }).all();
+      if (keys.length === 0) return [];
+      const values = await db.getMany(keys.map((k) => sessionKey(sessionIdFromStartKey(k))));
+      const sessions: Session[] = [];
+      for (const v of values as (Uint8Array | undefined)[]) if (v !== undefined) sessions.push(decodeJson<Session>(v));
+      return sessions;
+    });
+  }
+
+  appendEvents(batch: EventBatch): Promise<Session> {
+    return this.run('appendEvents', async (db) => {
+      assertBatch(batch);
+      const { sessionId, seq } = batch;
+      const pageId = batch.page.id;
+      // Compress before taking the session's turn, so the serialized part stays short.
+      const chunk = await this.deflate(encodeJson(batch), EVENT_COMPRESSION_LEVEL);
+      return this.sessions.run(sessionId, async () => {
+        const session = await readSession(db, sessionId);
+        if (!session) throw new VerbatimError('SESSION_UNKNOWN', 'no such session', { sessionId });
+        const marker = batchMarkerKey(sessionId, pageId, seq);
+        if (await db.has(marker)) return session;
+        const updated = applyBatch(session, batch);
+        await this.queue.submit([
+          { type: 'put', key: eventChunkKey(sessionId, firstEventAt(batch), pageId, seq), value: chunk },
+          { type: 'put', key: marker, value: EMPTY },
+          { type: 'put', key: sessionKey(sessionId), value: encodeJson(updated) },
+        ]);
+        return updated;
+      });
+    });
+  }
+
+  readEvents(sessionId: string): Promise<EventBatch[]> {
+    return this.run('readEvents', async (db) => {
+      assertId(sessionId, 'sessionId');
+      if (!(await db.has(sessionKey(sessionId)))) {
+        throw new VerbatimError('SESSION_UNKNOWN', 'no such session', { sessionId });
+      }
+      const values = await db.values({ ...eventChunkRange(sessionId) }).all();
+      return Promise.all(values.map(async (v) => decodeJson<EventBatch>(await decodeValue(v))));
+    });
+  }
+
+  /** Total bytes of the files in the LevelDB directory. */
+  diskUsage(): Promise<number> {
+    return this.run('diskUsage', async () => {
+      const entries = await readdir(this.dir, { withFileTypes: true });
+      const sizes = await Promise.all(entries
+        .filter((e) => e.isFile())
+        .map((e) => stat(join(this.dir, e.name)).then((s) => s.size, () => 0)));
+      return sizes.reduce((a, b) => a + b, 0);
+    });
+  }
+
+  /** Runs an operation only while open, and tracks it so close() can wait for it. */
+  private run<T>(op: string, fn: (db: Db) => Promise<T>): Promise<T> {
+    const db = this.db;
+    if (this.state !== 'open' || db === undefined) {
+      return Promise.reject(new VerbatimError('STORE_NOT_OPEN', 'the store is not open', { op }));
+    }
+    const result = fn(db);
+    this.active.add(result);
+    const forget = (): void => { this.active.delete(result); };
+    result.then(forget, forget);
+    return result;
+  }
+
+  /** Joins or starts the write of a blob; registers it as pending before returning. */
+  private startBlobPut(db: Db, digest: Digest, bytes: Uint8Array, compress: boolean): Promise<void> {
+    if (this.known.has(digest)) return Promise.resolve();
+    let pending = this.pendingBlobs.get(digest);
+    if (!pending) {
+      pending = this.storeBlob(db, digest, bytes, compress).finally(() => this.pendingBlobs.delete(digest));
+      this.pendingBlobs.set(digest, pending);
+    }
+    return pending;
+  }
+
+  private async storeBlob(db: Db, digest: Digest, bytes: Uint8Array, compress: boolean): Promise<void> {
+    const key = blobKey(digest);
+    if (!(await this.blobChecks!.has(key))) {
+      const value = compress
+        ? await this.deflate(bytes, this.options.blobCompressionLevel ?? 1)
+        : withCodec(CODEC_RAW, bytes);
+      await this.queue.submit([{ type: 'put', key, value }]);
+    }
+    this.known.add(digest);
+  }
+
+  /**
+   * Whether a blob has landed. With `awaitPending`, a blob whose write is under
+   * way counts once (and only if) that write succeeds.
+   */
+  private async blobStored(db: Db, digest: Digest, awaitPending = false): Promise<boolean> {
+    if (typeof digest !== 'string' || !DIGEST_PATTERN.test(digest)) return false;
+    if (this.known.has(digest)) return true;
+    if (awaitPending) {
+      // A large blob may still be hashing, so its pending entry does not exist yet.
+      if (!this.pendingBlobs.has(digest) && this.hashing.size > 0) await Promise.allSettled([...this.hashing]);
+      const pending = this.pendingBlobs.get(digest);
+      if (pending) return pending.then(() => true, () => false);
+    }
+    const stored = await this.blobChecks!.has(blobKey(digest));
+    if (stored) this.known.add(digest);
+    return stored;
+  }
+
+  private deflate(bytes: Uint8Array, level: number): Promise<Uint8Array> {
+    return this.deflater ? this.deflater.encode(bytes, level) : encodeValue(bytes, true, level);
+  }
+
+  private async writeBatch(ops: WriteOp[]): Promise<void> {
+    try {
+      await this.options.beforeWrite?.(ops.length);
+      const db = this.db;
+      if (!db) throw new Error('database closed');
+      await db.batch(ops);
+    } catch (err) {
+      throw new VerbatimError('STORE_WRITE_FAILED', 'writing to the store failed', { operations: ops.length }, { cause: err });
+    }
+  }
+}
+
+/** Opens a LevelStore on `dir` (created if missing). */
+export async function openLevelStore(dir: string, options?: LevelStoreOptions): Promise<LevelStore> {
+  const store = new LevelStore(dir, options);
+  await store.open();
+  return store;
+}
+
+async function get(db: Db, key: string): Promise<Uint8Array | undefined> {
+  return (await db.get(key)) as Uint8Array | undefined;
+}
+
+async function readSession(db: Db, id: string): Promise<Session | undefined> {
+  assertId(id, 'sessionId');
+  const stored = await get(db, sessionKey(id));
+  return stored === undefined ? undefined : decodeJson<Session>(stored);
+}
+
+async function scanOne<T>(db: Db, range: KeyRange, reverse: boolean): Promise<T | undefined> {
+  const [value] = await db.values({ ...range, reverse, limit: 1 }).all();
+  return value === undefined ? undefined : decodeJson<T>(value);
+}

@@ -1,0 +1,134 @@
+/**
+ * Capture throughput of LevelStore (not part of the test suite).
+ *
+ *   npx tsx store/test/throughput.ts [--count 30000] [--size 20000] [--text 0.5] [--concurrency 256] [--dup 0]
+ *     [--batch-kb N] [--write-buffer-mb N] [--zlib-pool]   (tuning: batch cap, memtable, async zlib instead of worker)
+ *
+ * Each capture = putBlob(unique ~size-byte body) + putCapture(record with typical
+ * headers), `concurrency` captures in flight, as the proxy would issue them.
+ * `--text` is the share of bodies stored with compress: true (identity-encoded
+ * text); the rest are stored raw (images, or bodies already gzip/br on the wire).
+ * `--dup` is the share of bodies that repeat an earlier one (cached JS/CSS).
+ * Reports captures/s, CPU per capture (all threads) and event-loop utilisation.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+import { LevelStore } from '../level-store';
+import type { CapturedResource } from '../records';
+import { text } from './contract';
+
+const { values: args } = parseArgs({
+  options: {
+    count: { type: 'string', default: '30000' },
+    size: { type: 'string', default: '20000' },
+    text: { type: 'string', default: '0.5' },
+    concurrency: { type: 'string', default: '256' },
+    dup: { type: 'string', default: '0' },
+    'batch-kb': { type: 'string' },
+    'write-buffer-mb': { type: 'string' },
+    'zlib-pool': { type: 'boolean', default: false },
+    'no-snappy': { type: 'boolean', default: false },
+    'file-mb': { type: 'string' },
+  },
+});
+const count = Number(args.count);
+const size = Number(args.size);
+const textShare = Number(args.text);
+const concurrency = Number(args.concurrency);
+const dupShare = Number(args.dup);
+
+const POOL = 500;
+const textPool = Array.from({ length: POOL }, (_, i) => text(size, i + 1));
+const binaryPool = Array.from({ length: POOL }, (_, i) => {
+  const bytes = new Uint8Array(size);
+  let x = i + 1;
+  for (let j = 0; j < size; j += 1) {
+    x = (x * 1103515245 + 12345) >>> 0;
+    bytes[j] = x >>> 24;
+  }
+  return bytes;
+});
+
+/** A unique body (the counter stamped in front changes its digest, not its compressibility). */
+function body(n: number, compress: boolean): Uint8Array {
+  const pool = compress ? textPool : binaryPool;
+  const bytes = Buffer.from(pool[n % POOL]!);
+  const unique = dupShare > 0 && (n * 0.6180339887) % 1 < dupShare ? n % 50 : n;
+  bytes.write(String(unique).padStart(10, '0'), 0, 'latin1');
+  return bytes;
+}
+
+function record(n: number, digest: string): CapturedResource {
+  return {
+    id: `c${n}`,
+    sessionId: `s${n % 40}`,
+    method: 'GET',
+    url: `https://bank.example/static/${n % 7}/asset-${n}.js?v=${n % 13}`,
+    status: 200,
+    statusText: 'OK',
+    headers: [
+      ['content-type', 'application/javascript; charset=utf-8'], ['cache-control', 'public, max-age=31536000'],
+      ['date', new Date(1_700_000_000_000 + n).toUTCString()], ['etag', `"${digest.slice(0, 16)}"`],
+      ['server', 'nginx'], ['strict-transport-security', 'max-age=63072000'], ['x-content-type-options', 'nosniff'],
+      ['vary', 'Accept-Encoding'], ['content-length', String(size)],
+    ],
+    destination: 'script',
+    startedAt: 1_700_000_000_000 + n,
+    timing: { headersMs: 20, totalMs: 35 },
+    body: { digest, size, encoding: '', truncated: false },
+  };
+}
+
+const dir = await mkdtemp(join(tmpdir(), 'verbatim-throughput-'));
+let batches = 0;
+let operations = 0;
+const store = new LevelStore(dir, {
+  beforeWrite: (ops) => { batches += 1; operations += ops; },
+  deflateOnWorker: !args['zlib-pool'],
+  snappy: !args['no-snappy'],
+  ...(args['file-mb'] !== undefined ? { maxFileSize: Number(args['file-mb']) * 1024 * 1024 } : {}),
+  ...(args['batch-kb'] !== undefined ? { maxBatchBytes: Number(args['batch-kb']) * 1024 } : {}),
+  ...(args['write-buffer-mb'] !== undefined ? { writeBufferSize: Number(args['write-buffer-mb']) * 1024 * 1024 } : {}),
+});
+await store.open();
+
+let next = 0;
+async function worker(): Promise<void> {
+  while (next < count) {
+    const n = next;
+    next += 1;
+    const compress = (n * 0.7548776662) % 1 < textShare;
+    const digest = await store.putBlob(body(n, compress), { compress });
+    await store.putCapture(record(n, digest));
+  }
+}
+
+const elu0 = performance.eventLoopUtilization();
+const cpu0 = process.cpuUsage();
+const t0 = performance.now();
+await Promise.all(Array.from({ length: concurrency }, worker));
+const seconds = (performance.now() - t0) / 1000;
+const cpu = process.cpuUsage(cpu0);
+const elu = performance.eventLoopUtilization(elu0);
+const disk = await store.diskUsage();
+await store.close();
+await rm(dir, { recursive: true, force: true });
+
+const perCaptureUs = (cpu.user + cpu.system) / count;
+console.log(JSON.stringify({
+  captures: count,
+  bodyBytes: size,
+  compressedShare: textShare,
+  duplicateShare: dupShare,
+  concurrency,
+  seconds: Number(seconds.toFixed(2)),
+  capturesPerSecond: Math.round(count / seconds),
+  cpuMicrosPerCapture: Math.round(perCaptureUs),
+  eventLoopUtilisation: Number(elu.utilization.toFixed(2)),
+  batches,
+  operationsPerBatch: Number((operations / Math.max(1, batches)).toFixed(1)),
+  diskMB: Number((disk / 1e6).toFixed(1)),
+}, null, 2));
