@@ -6,8 +6,8 @@
 import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import tls from 'node:tls';
-import { generateCACertificate, generateSPKIFingerprint } from 'mockttp';
-import { getCA } from 'mockttp/dist/util/certificates';
+// The certificate module alone: mockttp's main entry would load its whole admin server.
+import { generateCACertificate, generateSPKIFingerprint, getCA } from 'mockttp/dist/util/certificates';
 import { VerbatimError } from '../store/errors';
 
 export interface CaFiles {

@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import https from 'node:https';
-import { pipeline, type Transform } from 'node:stream';
+import type { Transform } from 'node:stream';
 import zlib from 'node:zlib';
 import { ENDPOINT_ATTRIBUTE, EVENTS_PATH, TOKEN_ATTRIBUTE } from '../recorder/protocol';
 import type { CapturedResource } from '../store/records';
@@ -185,6 +185,7 @@ async function respondWithInjection(
   const scriptUrl = origin + ctx.endpoint.scriptPath;
   const cspTarget: CspTarget = { scriptUrl, endpointUrl: origin + EVENTS_PATH, origin };
   const policyHeaders = meta.headers.filter(([n]) => n === 'content-security-policy' || n === 'content-security-policy-report-only');
+  // A nonce is only needed when some policy may restrict scripts; <meta> policies sit in the head.
   const nonce = findScriptNonce(policyHeaders.map(([, v]) => v)) ?? randomBytes(12).toString('base64');
   const outHeaders: [string, string][] = [];
   for (const [name, value] of meta.headers) {
@@ -203,16 +204,23 @@ async function respondWithInjection(
     if (identity && Number.isFinite(originalLength)) outHeaders.push(['content-length', String(originalLength + delta)]);
     res.writeHead(meta.status, meta.statusText, flatten(outHeaders));
   });
-  const stages: NodeJS.ReadWriteStream[] = identity ? [injector] : [DECODERS[encoding](), injector, ENCODERS[encoding]()];
-  pipeline([upRes, ...stages, res] as unknown as [NodeJS.ReadableStream, NodeJS.WritableStream], (err) => {
-    if (err && !res.destroyed) {
-      ctx.onError(err, 'html injection');
-      if (!res.headersSent) {
-        res.writeHead(502, { 'content-type': 'text/plain' });
-        res.end('Verbatim could not process this page');
-      } else res.destroy();
-    }
-  });
+  // Plain .pipe() chains: stream.pipeline's teardown costs more than the rest of this path.
+  const stages: Transform[] = identity ? [injector] : [DECODERS[encoding](), injector, ENCODERS[encoding]()];
+  const fail = (err: Error) => {
+    ctx.onError(err, 'html injection');
+    if (!res.headersSent) {
+      res.writeHead(502, { 'content-type': 'text/plain; charset=utf-8' });
+      res.end('Verbatim could not process this page');
+    } else res.destroy();
+    upRes.destroy();
+  };
+  let stream: NodeJS.ReadableStream = upRes;
+  for (const stage of stages) {
+    stage.on('error', fail);
+    stream = stream.pipe(stage);
+  }
+  stream.pipe(res);
+  upRes.on('aborted', () => res.destroy());
   upRes.resume();
 }
 

@@ -75,6 +75,12 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     onError,
   };
   const server = createForwardProxy({ context, certificates, upstreamTls, lookup: options.lookup });
+  // Tunnels and upgraded sockets are not closed by closeAllConnections(): track every socket.
+  const sockets = new Set<net.Socket>();
+  server.on('connection', (socket: net.Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
   const host = options.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -91,6 +97,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
+        for (const socket of sockets) socket.destroy();
       });
       context.agents.http.destroy();
       context.agents.https.destroy();

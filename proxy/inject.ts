@@ -68,34 +68,37 @@ export class HeadInjector extends Transform {
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, callback: TransformCallback): void {
     if (this.done) return callback(null, chunk);
+    const offset = this.heldLength;
     this.held.push(chunk);
     this.heldLength += chunk.length;
-    if (this.heldLength >= HEAD_LIMIT || HEAD_END.test(chunk.toString('latin1')) || this.heldSpansHeadEnd()) {
-      this.release();
-    }
+    const end = this.headEndIn(chunk, offset);
+    if (end !== undefined) this.release(end);
+    else if (this.heldLength >= HEAD_LIMIT) this.release(this.heldLength);
     callback();
   }
 
   override _flush(callback: TransformCallback): void {
-    if (!this.done) this.release();
+    if (!this.done) this.release(this.heldLength);
     callback();
   }
 
-  private heldSpansHeadEnd(): boolean {
-    // A marker split across two chunks: look at the joint only.
-    if (this.held.length < 2) return false;
-    const prev = this.held[this.held.length - 2];
-    const last = this.held[this.held.length - 1];
-    const joint = Buffer.concat([prev.subarray(Math.max(0, prev.length - 8)), last.subarray(0, 8)]);
-    return HEAD_END.test(joint.toString('latin1'));
+  /** Where the head ends (start of the `</head` or `<body` marker), in held-byte offsets. */
+  private headEndIn(chunk: Buffer, offset: number): number | undefined {
+    // Look a few bytes back too, for a marker split across two chunks.
+    const back = Math.min(offset, 8);
+    const window = back ? Buffer.concat([this.held[this.held.length - 2].subarray(-back), chunk]) : chunk;
+    const m = HEAD_END.exec(window.toString('latin1', 0, Math.min(window.length, HEAD_LIMIT)));
+    return m ? offset - back + m.index : undefined;
   }
 
-  private release(): void {
+  /** Emits the rewritten head (bytes before `headEnd`) and everything held after it untouched. */
+  private release(headEnd: number): void {
     this.done = true;
-    const original = Buffer.concat(this.held, this.heldLength);
+    const original = this.held.length === 1 ? this.held[0] : Buffer.concat(this.held, this.heldLength);
     this.held = [];
-    const rewritten = Buffer.from(injectIntoHead(original.toString('latin1'), this.tag, this.rewritePolicy), 'latin1');
-    this.onHead(rewritten.length - original.length);
-    this.push(rewritten);
+    const head = Buffer.from(injectIntoHead(original.toString('latin1', 0, headEnd), this.tag, this.rewritePolicy), 'latin1');
+    this.onHead(head.length - headEnd);
+    this.push(head);
+    if (headEnd < original.length) this.push(original.subarray(headEnd));
   }
 }

@@ -76,12 +76,13 @@ export class DeflateWorker {
     });
   }
 
-  /** Stops the thread; jobs still waiting finish with async zlib. */
+  /** Stops the thread; jobs still waiting finish with async zlib. The next encode starts a fresh one. */
   async close(): Promise<void> {
     const worker = this.worker;
     this.worker = undefined;
     if (worker) await worker.terminate();
     this.fallBack();
+    this.failed = false;
   }
 
   private post(): void {
@@ -93,19 +94,21 @@ export class DeflateWorker {
       this.fallBack();
       return;
     }
-    this.ensureWorker().postMessage(jobs, jobs.map((j) => j.bytes.buffer as ArrayBuffer));
+    const worker = this.ensureWorker();
+    worker.ref(); // outstanding jobs keep the process alive; an idle worker does not
+    worker.postMessage(jobs, jobs.map((j) => j.bytes.buffer as ArrayBuffer));
   }
 
   private ensureWorker(): Worker {
     if (this.worker) return this.worker;
     const worker = new Worker(WORKER_SOURCE, { eval: true });
-    worker.unref(); // an idle compressor must not keep the process alive
     worker.on('message', (done: Done[]) => {
       for (const { id, value } of done) {
         const entry = this.waiting.get(id);
         this.waiting.delete(id);
         entry?.resolve(value);
       }
+      if (this.waiting.size === 0) worker.unref();
     });
     const onFailure = (): void => {
       if (this.worker !== worker) return;

@@ -7,7 +7,7 @@ export type * from './records';
 export { ERROR_CODES, VerbatimError, isVerbatimError } from './errors';
 export type { ErrorCode } from './errors';
 export type { VerbatimStore } from './store';
-export { LevelStore, openLevelStore } from './level-store';
+export { LevelStore } from './level-store';
 export type { LevelStoreOptions } from './level-store';
 
 /** Opens the default (LevelDB) store on `dir`, creating it if missing. */

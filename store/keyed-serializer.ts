@@ -16,11 +16,6 @@ export class KeyedSerializer {
     });
     return result;
   }
-
-  /** Resolves once every task queued so far has settled. */
-  async idle(): Promise<void> {
-    while (this.tails.size > 0) await Promise.all(this.tails.values());
-  }
 }
 
 function noop(): void {}

@@ -86,7 +86,7 @@ export class LevelStore implements VerbatimStore {
     const db: Db = new Level<string, Uint8Array>(this.dir, {
       keyEncoding: 'utf8',
       valueEncoding: 'view',
-      writeBufferSize: this.options.writeBufferSize ?? 32 * 1024 * 1024,
+      writeBufferSize: this.options.writeBufferSize ?? 64 * 1024 * 1024,
       cacheSize: this.options.cacheSize ?? 32 * 1024 * 1024,
       maxFileSize: this.options.maxFileSize ?? 8 * 1024 * 1024,
       compression: this.options.snappy ?? true,
@@ -127,18 +127,19 @@ export class LevelStore implements VerbatimStore {
     return this.transition;
   }
 
+  /** `bytes` must not change until the returned promise settles (they are read after a tick). */
   putBlob(bytes: Uint8Array, options?: { compress?: boolean }): Promise<Digest> {
-    return this.run('putBlob', async (db) => {
+    return this.run('putBlob', async () => {
       if (!(bytes instanceof Uint8Array)) throw new VerbatimError('BAD_REQUEST', 'blob must be a Uint8Array');
       const compress = options?.compress === true;
       const hashed = sha256Hex(bytes);
       if (typeof hashed === 'string') {
         // Registered synchronously: a putCapture issued right after this call finds it pending.
-        await this.startBlobPut(db, hashed, bytes, compress);
+        await this.startBlobPut(hashed, bytes, compress);
         return hashed;
       }
       // A large blob hashes off-thread; until it is registered, putCapture waits on `hashing`.
-      const registered = hashed.then((digest) => ({ digest, put: this.startBlobPut(db, digest, bytes, compress) }));
+      const registered = hashed.then((digest) => ({ digest, put: this.startBlobPut(digest, bytes, compress) }));
       this.hashing.add(registered);
       const forget = (): void => { this.hashing.delete(registered); };
       registered.then(forget, forget);
@@ -157,13 +158,13 @@ export class LevelStore implements VerbatimStore {
   }
 
   hasBlob(digest: Digest): Promise<boolean> {
-    return this.run('hasBlob', (db) => this.blobStored(db, digest));
+    return this.run('hasBlob', () => this.blobStored(digest));
   }
 
   putCapture(capture: CapturedResource): Promise<void> {
-    return this.run('putCapture', async (db) => {
+    return this.run('putCapture', async () => {
       assertCapture(capture);
-      if (capture.body !== null && !(await this.blobStored(db, capture.body.digest, true))) {
+      if (capture.body !== null && !(await this.blobStored(capture.body.digest, true))) {
         throw new VerbatimError('BLOB_MISSING', 'capture body is not stored', {
           captureId: capture.id, digest: capture.body.digest,
         });
@@ -312,17 +313,17 @@ export class LevelStore implements VerbatimStore {
   }
 
   /** Joins or starts the write of a blob; registers it as pending before returning. */
-  private startBlobPut(db: Db, digest: Digest, bytes: Uint8Array, compress: boolean): Promise<void> {
+  private startBlobPut(digest: Digest, bytes: Uint8Array, compress: boolean): Promise<void> {
     if (this.known.has(digest)) return Promise.resolve();
     let pending = this.pendingBlobs.get(digest);
     if (!pending) {
-      pending = this.storeBlob(db, digest, bytes, compress).finally(() => this.pendingBlobs.delete(digest));
+      pending = this.storeBlob(digest, bytes, compress).finally(() => this.pendingBlobs.delete(digest));
       this.pendingBlobs.set(digest, pending);
     }
     return pending;
   }
 
-  private async storeBlob(db: Db, digest: Digest, bytes: Uint8Array, compress: boolean): Promise<void> {
+  private async storeBlob(digest: Digest, bytes: Uint8Array, compress: boolean): Promise<void> {
     const key = blobKey(digest);
     if (!(await this.blobChecks!.has(key))) {
       const value = compress
@@ -337,7 +338,7 @@ export class LevelStore implements VerbatimStore {
    * Whether a blob has landed. With `awaitPending`, a blob whose write is under
    * way counts once (and only if) that write succeeds.
    */
-  private async blobStored(db: Db, digest: Digest, awaitPending = false): Promise<boolean> {
+  private async blobStored(digest: Digest, awaitPending = false): Promise<boolean> {
     if (typeof digest !== 'string' || !DIGEST_PATTERN.test(digest)) return false;
     if (this.known.has(digest)) return true;
     if (awaitPending) {
@@ -365,13 +366,6 @@ export class LevelStore implements VerbatimStore {
       throw new VerbatimError('STORE_WRITE_FAILED', 'writing to the store failed', { operations: ops.length }, { cause: err });
     }
   }
-}
-
-/** Opens a LevelStore on `dir` (created if missing). */
-export async function openLevelStore(dir: string, options?: LevelStoreOptions): Promise<LevelStore> {
-  const store = new LevelStore(dir, options);
-  await store.open();
-  return store;
 }
 
 async function get(db: Db, key: string): Promise<Uint8Array | undefined> {

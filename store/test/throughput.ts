@@ -9,7 +9,8 @@
  * `--text` is the share of bodies stored with compress: true (identity-encoded
  * text); the rest are stored raw (images, or bodies already gzip/br on the wire).
  * `--dup` is the share of bodies that repeat an earlier one (cached JS/CSS).
- * Reports captures/s, CPU per capture (all threads) and event-loop utilisation.
+ * Reports captures/s, CPU per capture (all threads, incl. LevelDB compaction) and
+ * event-loop time per capture (includes this script's own body generation).
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -128,6 +129,7 @@ console.log(JSON.stringify({
   capturesPerSecond: Math.round(count / seconds),
   cpuMicrosPerCapture: Math.round(perCaptureUs),
   eventLoopUtilisation: Number(elu.utilization.toFixed(2)),
+  eventLoopMicrosPerCapture: Math.round((elu.active * 1000) / count),
   batches,
   operationsPerBatch: Number((operations / Math.max(1, batches)).toFixed(1)),
   diskMB: Number((disk / 1e6).toFixed(1)),

@@ -1,0 +1,122 @@
+/**
+ * `npm run bench`: what the proxy costs a customer, and what recording costs on disk.
+ *  1. Latency added by the proxy (median, p99) for a 20 KB HTML page (injected and
+ *     captured, body different on every request) and a 200 KB asset (streamed and
+ *     captured), direct vs through the proxy in the same run.
+ *  2. Requests/s for that HTML page through the proxy (proxy in its own process).
+ *  3. Store bytes per recorded session-minute for the demo journey, and bytes added
+ *     by a second identical journey (content addressing makes assets nearly free).
+ */
+import { fork } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startProxy } from '../proxy/index';
+import { openStore } from '../store/index';
+import { sequential, throughput, request, type Target } from './bench/latency';
+import { launchChromium } from './chromium';
+import { runJourney } from './sample-bank/journey';
+import { startSampleBank } from './sample-bank/server';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const N = Number(process.env.BENCH_REQUESTS ?? 3000);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const CONCURRENCY = 32;
+
+const filler = Array.from({ length: 400 }, (_, i) => `<p class="row-${i % 7}">Statement line ${i}: card payment, reference ${(i * 7919) % 100000}</p>`).join('\n');
+const asset = randomBytes(200 * 1024);
+
+function page(i: string): string {
+  const body = `<!doctype html><html><head><meta charset="utf-8"><title>Account ${i}</title><link rel="stylesheet" href="/a.css"></head><body><h1>Request ${i}</h1>${filler}`;
+  return body.slice(0, 20 * 1024 - 14) + '</body></html>';
+}
+
+async function main(): Promise<void> {
+  const upstream = http.createServer((req, res) => {
+    if (req.url?.startsWith('/asset')) {
+      res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': asset.length });
+      return void res.end(asset);
+    }
+    const html = page(req.url ?? '');
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-length': Buffer.byteLength(html) });
+    res.end(html);
+  });
+  await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
+  const up = (upstream.address() as AddressInfo).port;
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'verbatim-bench-'));
+  const child = fork(path.join(root, 'scripts', 'bench', 'proxy-process.ts'), [dir], {
+    execArgv: ['--import', 'tsx'], stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
+  });
+  const proxyPort = await new Promise<number>((resolve) => child.stdout!.once('data', (d) => resolve(Number(String(d).trim()))));
+
+  const doc = { 'sec-fetch-dest': 'document', accept: 'text/html' };
+  const direct = (p: string, headers = {}): Target => ({ host: '127.0.0.1', port: up, path: (i) => `${p}?n=${i}`, headers });
+  const proxied = (p: string, headers = {}): Target => ({ host: '127.0.0.1', port: proxyPort, path: (i) => `http://127.0.0.1:${up}${p}?n=${i}`, headers });
+  // Like a browser: keep the session cookie the first document set.
+  const cookie = (await request(new http.Agent(), proxied('/page', doc), 0)).setCookie;
+
+  const rows: string[] = [];
+  for (const [label, p, headers] of [['20 KB HTML page', '/page', doc], ['200 KB asset', '/asset', {}]] as const) {
+    const d = await sequential(direct(p, headers), N);
+    const v = await sequential(proxied(p, headers), N, cookie);
+    rows.push(`| ${label} | ${d.median.toFixed(3)} | ${v.median.toFixed(3)} | **${(v.median - d.median).toFixed(3)}** | ${d.p99.toFixed(3)} | ${v.p99.toFixed(3)} | **${(v.p99 - d.p99).toFixed(3)}** |`);
+  }
+  const rpsDirect = await throughput(direct('/page', doc), CONCURRENCY, SECONDS);
+  const rpsProxy = await throughput(proxied('/page', doc), CONCURRENCY, SECONDS, cookie);
+  child.send('stats');
+  const stats = await new Promise<Record<string, number>>((resolve) => child.once('message', (m) => resolve(m as Record<string, number>)));
+  child.send('stop');
+  upstream.closeAllConnections();
+  upstream.close();
+
+  console.log(`\n## Proxy overhead (loopback, ${os.cpus().length} cores, ${N} sequential requests each, keep-alive)\n`);
+  console.log('| response | direct median ms | proxied median ms | added median ms | direct p99 ms | proxied p99 ms | added p99 ms |');
+  console.log('|---|---|---|---|---|---|---|');
+  for (const r of rows) console.log(r);
+  console.log(`\nThroughput, 20 KB HTML with injection and capture, body different on every request, ${CONCURRENCY} connections, ${SECONDS} s:`);
+  console.log(`  direct ${Math.round(rpsDirect)} req/s, through the proxy **${Math.round(rpsProxy)} req/s**`);
+  console.log(`  captures written ${stats.captured}, failed ${stats.failed}`);
+
+  await storeCost();
+  await rm(dir, { recursive: true, force: true });
+}
+
+async function storeCost(): Promise<void> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'verbatim-bench-store-'));
+  const storeDir = path.join(dir, 'store');
+  let store = await openStore(storeDir);
+  const bank = await startSampleBank();
+  const proxy = await startProxy({ store, dataDir: dir, port: 0, recorderScript: await readFile(path.join(root, 'dist', 'recorder', 'recorder.js')) });
+  const browser = await launchChromium({ server: proxy.url });
+  const journey = async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    await runJourney(await context.newPage(), bank.url);
+    await context.close();
+    await proxy.drain();
+  };
+  // Disk usage is read after a close/reopen so LevelDB's write-ahead log is folded into tables.
+  const settledSize = async () => { await store.close(); store = await openStore(storeDir); return store.diskUsage(); };
+  const empty = await settledSize();
+  await journey();
+  const first = (await settledSize()) - empty;
+  const [s1] = await store.listSessions({ limit: 1 });
+  const minutes = (s1.endedAt - s1.startedAt) / 60_000;
+  await journey();
+  const afterSecond = (await settledSize()) - empty;
+  await browser.close();
+  await proxy.close();
+  await bank.close();
+  await store.close();
+  await rm(dir, { recursive: true, force: true });
+  const kb = (b: number) => `${(b / 1024).toFixed(1)} KB`;
+  console.log(`\n## Store cost (demo journey: 4 pages, ${s1.eventCount} events, ${(minutes * 60).toFixed(1)} s)\n`);
+  console.log(`  first journey: ${kb(first)} on disk = ${kb(first / minutes)} per session-minute`);
+  console.log(`  second identical journey adds: ${kb(afterSecond - first)} (${((afterSecond - first) / first * 100).toFixed(0)} % of the first)`);
+}
+
+await main();
+process.exit(0);
