@@ -4,7 +4,7 @@
  * last byte, off the response path. A failed write is counted, never thrown
  * at the browser.
  */
-import { randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { CapturedResource } from '../store/records';
 import type { VerbatimStore } from '../store/store';
 
@@ -55,6 +55,11 @@ export interface ExchangeMeta {
   startedAt: number;
   headersAt: number;
 }
+
+/** Capture ids: a per-process random prefix and a counter (randomUUID per response showed in profiles). */
+const ID_PREFIX = randomBytes(6).toString('hex');
+let idCounter = 0;
+const nextCaptureId = () => `${ID_PREFIX}-${(idCounter++).toString(36)}`;
 
 export class CaptureWriter {
   readonly stats: CaptureStats = { captured: 0, failed: 0, truncated: 0 };
@@ -107,7 +112,7 @@ export class CaptureWriter {
 
   private base(meta: ExchangeMeta, endedAt: number): CapturedResource {
     return {
-      id: randomUUID(),
+      id: nextCaptureId(),
       sessionId: meta.sessionId,
       method: meta.method,
       url: meta.url,

@@ -185,21 +185,24 @@ async function respondWithInjection(
   const scriptUrl = origin + ctx.endpoint.scriptPath;
   const cspTarget: CspTarget = { scriptUrl, endpointUrl: origin + EVENTS_PATH, origin };
   const policyHeaders = meta.headers.filter(([n]) => n === 'content-security-policy' || n === 'content-security-policy-report-only');
-  // A nonce is only needed when some policy may restrict scripts; <meta> policies sit in the head.
-  const nonce = findScriptNonce(policyHeaders.map(([, v]) => v)) ?? randomBytes(12).toString('base64');
+  // Our tag carries a nonce only when some policy restricts scripts (header or <meta>);
+  // the site's own nonce is reused when it has one.
+  let nonce = findScriptNonce(policyHeaders.map(([, v]) => v));
+  const nonceNow = () => (nonce ??= randomBytes(12).toString('base64'));
+  const rewrite = (policy: string) => adjustPolicy(policy, cspTarget, nonceNow()).policy;
   const outHeaders: [string, string][] = [];
   for (const [name, value] of meta.headers) {
     if (name === 'content-length' || name === 'content-md5') continue;
     if (name === 'content-security-policy' || name === 'content-security-policy-report-only') {
-      outHeaders.push([name, adjustPolicy(value, cspTarget, nonce).policy]);
+      outHeaders.push([name, rewrite(value)]);
     } else outHeaders.push([name, value]);
   }
   outHeaders.push(['set-cookie', ctx.sessions.cookieFor(session.token, target.protocol === 'https:')]);
-  const tag = `<script src="${ctx.endpoint.scriptPath}" ${TOKEN_ATTRIBUTE}="${session.token}" ${ENDPOINT_ATTRIBUTE}="${EVENTS_PATH}" nonce="${nonce}"></script>`;
+  const tag = () => `<script src="${ctx.endpoint.scriptPath}" ${TOKEN_ATTRIBUTE}="${session.token}" ${ENDPOINT_ATTRIBUTE}="${EVENTS_PATH}"${nonce ? ` nonce="${nonce}"` : ''}></script>`;
   const originalLength = Number(headerValue(meta.headers, 'content-length'));
   const identity = !encoding || encoding === 'identity';
 
-  const injector = new HeadInjector(tag, (policy) => adjustPolicy(policy, cspTarget, nonce).policy, (delta) => {
+  const injector = new HeadInjector(tag, rewrite, (delta) => {
     // Headers go out only now, so an identity body keeps an exact Content-Length.
     if (identity && Number.isFinite(originalLength)) outHeaders.push(['content-length', String(originalLength + delta)]);
     res.writeHead(meta.status, meta.statusText, flatten(outHeaders));

@@ -19,7 +19,7 @@ const CONTENT_ATTR = /(\scontent\s*=\s*)("([^"]*)"|'([^']*)')/i;
 export type PolicyRewriter = (policy: string) => string;
 
 /** Inserts `tag` into the head of `html` (a latin1 string) and rewrites meta CSPs. Pure; used by the stream below. */
-export function injectIntoHead(html: string, tag: string, rewritePolicy?: PolicyRewriter): string {
+export function injectIntoHead(html: string, tag: string | (() => string), rewritePolicy?: PolicyRewriter): string {
   let head = html;
   if (rewritePolicy) {
     head = head.replace(META_CSP, (meta) => meta.replace(CONTENT_ATTR, (_m, prefix: string, _q, dq?: string, sq?: string) => {
@@ -29,7 +29,8 @@ export function injectIntoHead(html: string, tag: string, rewritePolicy?: Policy
     }));
   }
   const at = insertionPoint(head);
-  return head.slice(0, at) + tag + head.slice(at);
+  // The tag is built after the meta policies were seen: it may need the nonce they caused.
+  return head.slice(0, at) + (typeof tag === 'string' ? tag : tag()) + head.slice(at);
 }
 
 function insertionPoint(html: string): number {
@@ -59,7 +60,7 @@ export class HeadInjector extends Transform {
   private done = false;
 
   constructor(
-    private readonly tag: string,
+    private readonly tag: string | (() => string),
     private readonly rewritePolicy: PolicyRewriter | undefined,
     private readonly onHead: (delta: number) => void,
   ) {

@@ -14,6 +14,8 @@ export function isValidSessionId(id: string): boolean {
   return SESSION_ID.test(id);
 }
 
+const ALREADY_ARCHIVED = /^\/archive\/[A-Za-z0-9_-]{1,128}\/\d{1,15}\/https?:\/\//i;
+
 /** Schemes that never reach the network (or must never be touched): left exactly as recorded. */
 const LEAVE_ALONE = /^\s*(data|blob|javascript|about|mailto|tel|sms|chrome|chrome-extension|moz-extension|file):/i;
 
@@ -25,7 +27,8 @@ const LEAVE_ALONE = /^\s*(data|blob|javascript|about|mailto|tel|sms|chrome|chrom
 export function toArchiveUrl(raw: string, base: string | undefined, sessionId: string, ts: number): string | undefined {
   const value = raw.trim();
   if (!value || value.startsWith('#') || LEAVE_ALONE.test(value)) return undefined;
-  if (value.startsWith(ARCHIVE_PREFIX)) return undefined;
+  // Already archived (a site's own /archive/... paths do not have this shape).
+  if (ALREADY_ARCHIVED.test(value)) return undefined;
   let url: URL;
   try {
     url = base ? new URL(value, base) : new URL(value);

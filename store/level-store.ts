@@ -59,6 +59,9 @@ const DIGEST_PATTERN = /^[0-9a-f]{64}$/;
  * go through a WriteQueue (one batch per tick); session updates are serialized
  * per session id; a blob is only reported stored once its batch has landed.
  */
+/** Below this size putBlob skips the existence check for digests not in the in-memory set. */
+const SMALL_BLOB_BYTES = 256 * 1024;
+
 export class LevelStore implements VerbatimStore {
   private db: Db | undefined;
   private state: State = 'closed';
@@ -325,7 +328,9 @@ export class LevelStore implements VerbatimStore {
 
   private async storeBlob(digest: Digest, bytes: Uint8Array, compress: boolean): Promise<void> {
     const key = blobKey(digest);
-    if (!(await this.blobChecks!.has(key))) {
+    // For small blobs a blind rewrite of identical bytes is cheaper than LevelDB's
+    // synchronous existence check (no bloom filter); large ones are looked up first.
+    if (bytes.length < SMALL_BLOB_BYTES || !(await this.blobChecks!.has(key))) {
       const value = compress
         ? await this.deflate(bytes, this.options.blobCompressionLevel ?? 1)
         : withCodec(CODEC_RAW, bytes);

@@ -9,6 +9,8 @@ test('toArchiveUrl keeps the query in the path, the fragment at the end', () => 
   assert.equal(toArchiveUrl('mailto:x@y', 'https://b.example/', 's1', 1), undefined);
   assert.equal(toArchiveUrl('ftp://b.example/f', undefined, 's1', 1), undefined);
   assert.equal(toArchiveUrl('  ', 'https://b.example/', 's1', 1), undefined);
+  assert.equal(toArchiveUrl('/archive/s1/5/https://b.example/a.png', 'https://b.example/', 's1', 1), undefined, 'already archived');
+  assert.equal(toArchiveUrl('/archive/2019/report.css', 'https://b.example/', 's1', 1), '/archive/s1/1/https://b.example/archive/2019/report.css', "a site's own /archive path");
 });
 
 test('parseArchiveTarget round-trips and rejects malformed targets', () => {

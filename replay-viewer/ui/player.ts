@@ -179,7 +179,7 @@ class PlayerView {
       if (at < this.first) this.say(`The requested moment (${formatDateTime(at)}) is before the recording starts; showing its first moment.`);
       else if (at > this.first + this.total) this.say(`The requested moment (${formatDateTime(at)}) is after the recording ends; showing its last moment.`);
     }
-    // After the Replayer's own start-up timers (first resize and snapshot).
+    // After the Replayer's own 0 ms start-up timer (first resize); its first-snapshot timer then finds the work done.
     setTimeout(() => this.seek(offset), 0);
   }
 
