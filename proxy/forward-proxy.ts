@@ -108,7 +108,7 @@ export function createForwardProxy(options: ForwardProxyOptions): http.Server {
   inner.on('clientError', (_err, socket) => socket.destroy());
   server.keepAliveTimeout = 65_000;
   inner.keepAliveTimeout = 65_000;
-  server.on('close', () => inner.close());
+  server.on('close', () => inner.closeAllConnections());
   return server;
 }
 

@@ -54,6 +54,27 @@ export async function renderPlayer(root: HTMLElement, sessionId: string, params:
   new PlayerView(root, session, events, params);
 }
 
+/**
+ * rrweb applies a scroll that is not part of a fast-forward with smooth behaviour;
+ * wait (at most 1 s) until the replayed page stops moving before calling it ready.
+ */
+function waitForStillScroll(iframe: HTMLIFrameElement): Promise<void> {
+  return new Promise((resolve) => {
+    const deadline = performance.now() + 1000;
+    let last = '';
+    let still = 0;
+    const check = () => {
+      const win = iframe.contentWindow;
+      const now = win ? `${win.scrollX},${win.scrollY}` : '';
+      still = now === last ? still + 1 : 0;
+      last = now;
+      if (still >= 3 || performance.now() > deadline) resolve();
+      else requestAnimationFrame(check);
+    };
+    requestAnimationFrame(check);
+  });
+}
+
 function setReady(ready: boolean): void {
   document.documentElement.dataset.replayReady = ready ? 'true' : 'false';
 }
@@ -156,6 +177,9 @@ class PlayerView {
       pauseAnimation: true,
       UNSAFE_replayCanvas: false,
       speed: this.speed,
+      // Archived fonts and images arrive after rrweb has applied the recorded scroll;
+      // scroll anchoring would then nudge the page off the position the customer had.
+      insertStyleRules: ['* { overflow-anchor: none !important; }'],
     });
     this.replayer.on('resize', (dim) => {
       const { width, height } = dim as { width: number; height: number };
@@ -250,9 +274,10 @@ class PlayerView {
     const token = ++this.readyToken;
     setReady(false);
     const iframe = this.replayer.iframe;
-    void waitForReplayResources(iframe).then(() => {
+    void waitForReplayResources(iframe).then(() => waitForStillScroll(iframe)).then(() => {
       if (token !== this.readyToken || this.playing) return;
       document.documentElement.dataset.replayTime = String(this.first + this.position);
+      this.snapToPixels();
       setReady(true);
     });
   }
@@ -278,6 +303,18 @@ class PlayerView {
       if (p.offset <= offset) current = i;
     });
     Array.from(this.pageList.children).forEach((li, i) => li.classList.toggle('current', i === current));
+  }
+
+  /**
+   * Puts the replay frame on whole pixels: text above it can leave it at y = 144.84,
+   * and a fractional offset resamples every glyph of the replayed page.
+   */
+  private snapToPixels(): void {
+    this.frame.style.translate = '';
+    const { left, top } = this.frame.getBoundingClientRect();
+    const dx = Math.round(left) - left;
+    const dy = Math.round(top) - top;
+    if (dx || dy) this.frame.style.translate = `${dx}px ${dy}px`;
   }
 
   /** Recorded size, scaled down only when the stage is smaller. */

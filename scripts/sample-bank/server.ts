@@ -182,8 +182,10 @@ export async function startSampleBank(opts: SampleBankOptions = {}): Promise<Sam
     },
     version: () => version,
     fontFiles: { 1: fontFor(1)?.file ?? null, 2: fontFor(2)?.file ?? null },
+    // Idempotent: tests close the bank mid-way to prove the replay does not need it.
     close: () =>
       new Promise<void>((resolve, reject) => {
+        if (!server.listening) return resolve();
         server.close((err) => (err ? reject(err) : resolve()));
         server.closeAllConnections();
       }),

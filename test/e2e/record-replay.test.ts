@@ -42,7 +42,6 @@ async function replayShot(page: Page, at: number): Promise<Buffer> {
   await page.waitForSelector('html[data-replay-ready="true"]', { timeout: 30_000 });
   const frame = await page.waitForSelector('.replayer-wrapper iframe');
   const box = (await frame.boundingBox())!;
-  if (process.env.DEBUG_BOX) console.log("box", box);
   // Unscaled, at the recorded viewport size (the window is large enough).
   assert.ok(Math.abs(box.width - VIEWPORT.width) < 1 && Math.abs(box.height - VIEWPORT.height) < 1,
     `replay frame is ${box.width}x${box.height}`);
