@@ -70,7 +70,8 @@ export class CaptureWriter {
   /** Records an exchange whose body was collected by `tap` (or that has no body). */
   record(meta: ExchangeMeta, tap: CaptureTap | null): void {
     const endedAt = Date.now();
-    const task = this.write(meta, tap, endedAt).then(
+    // After the current I/O callbacks: the browser's last bytes go out before we hash and store.
+    const task = new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.write(meta, tap, endedAt)).then(
       () => { this.stats.captured++; },
       (err) => { this.stats.failed++; this.onError(err, meta.url); },
     );

@@ -15,7 +15,7 @@ import { CaptureTap, type CaptureWriter, type ExchangeMeta } from './capture';
 import { adjustPolicy, findScriptNonce, type CspTarget } from './csp';
 import { isBrowserNoise } from './browser-noise';
 import { flatten, headerValue, responseHeaderPairs, upstreamRequestHeaders } from './http-headers';
-import { HeadInjector } from './inject';
+import { HeadInjector, HeadRewriter } from './inject';
 import { RecorderEndpoint } from './recorder-endpoint';
 import type { SessionTracker } from './sessions';
 import { errorPage } from './error-page';
@@ -202,27 +202,45 @@ async function respondWithInjection(
   const originalLength = Number(headerValue(meta.headers, 'content-length'));
   const identity = !encoding || encoding === 'identity';
 
-  const injector = new HeadInjector(tag, rewrite, (delta) => {
+  const sendHead = (delta: number) => {
     // Headers go out only now, so an identity body keeps an exact Content-Length.
     if (identity && Number.isFinite(originalLength)) outHeaders.push(['content-length', String(originalLength + delta)]);
     res.writeHead(meta.status, meta.statusText, flatten(outHeaders));
-  });
-  // Plain .pipe() chains: stream.pipeline's teardown costs more than the rest of this path.
-  const stages: Transform[] = identity ? [injector] : [DECODERS[encoding](), injector, ENCODERS[encoding]()];
-  const fail = (err: Error) => {
-    ctx.onError(err, 'html injection');
-    if (!res.headersSent) {
-      res.writeHead(502, { 'content-type': 'text/plain; charset=utf-8' });
-      res.end('Verbatim could not process this page');
-    } else res.destroy();
-    upRes.destroy();
   };
-  let stream: NodeJS.ReadableStream = upRes;
-  for (const stage of stages) {
-    stage.on('error', fail);
-    stream = stream.pipe(stage);
+  if (identity) {
+    // No stream stage for the common case: hold the head, send it rewritten, then pipe the rest.
+    const rewriter = new HeadRewriter(tag, rewrite);
+    const release = (out: Buffer[], ended: boolean) => {
+      upRes.off('data', onData);
+      upRes.off('end', onEnd);
+      sendHead(rewriter.delta);
+      if (ended) return void res.end(out.length === 1 ? out[0] : Buffer.concat(out));
+      for (const b of out) res.write(b);
+      upRes.pipe(res);
+    };
+    const onData = (chunk: Buffer) => {
+      const out = rewriter.feed(chunk);
+      if (out) release(out, false);
+    };
+    const onEnd = () => release(rewriter.finish(), true);
+    upRes.on('data', onData);
+    upRes.on('end', onEnd);
+  } else {
+    const fail = (err: Error) => {
+      ctx.onError(err, 'html injection');
+      if (!res.headersSent) {
+        res.writeHead(502, { 'content-type': 'text/plain; charset=utf-8' });
+        res.end('Verbatim could not process this page');
+      } else res.destroy();
+      upRes.destroy();
+    };
+    let stream: NodeJS.ReadableStream = upRes;
+    for (const stage of [DECODERS[encoding](), new HeadInjector(tag, rewrite, sendHead), ENCODERS[encoding]()]) {
+      stage.on('error', fail);
+      stream = stream.pipe(stage);
+    }
+    stream.pipe(res);
   }
-  stream.pipe(res);
   upRes.on('aborted', () => res.destroy());
   upRes.resume();
 }

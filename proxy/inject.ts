@@ -50,37 +50,34 @@ function insertionPoint(html: string): number {
 }
 
 /**
- * A Transform that emits the rewritten head first, then passes everything through.
- * `onHead(delta)` fires once, before the first byte is pushed, with how many bytes
- * were added, so the caller can still fix Content-Length.
+ * Holds the head of a document and rewrites it once its end is seen. `feed`
+ * returns nothing while holding, then the bytes to send (rewritten head and
+ * whatever followed it); after that the caller passes bytes through itself.
  */
-export class HeadInjector extends Transform {
+export class HeadRewriter {
   private held: Buffer[] = [];
   private heldLength = 0;
-  private done = false;
+  /** Bytes added by the rewrite, known once released. */
+  delta = 0;
 
   constructor(
     private readonly tag: string | (() => string),
     private readonly rewritePolicy: PolicyRewriter | undefined,
-    private readonly onHead: (delta: number) => void,
-  ) {
-    super();
-  }
+  ) {}
 
-  override _transform(chunk: Buffer, _enc: BufferEncoding, callback: TransformCallback): void {
-    if (this.done) return callback(null, chunk);
+  feed(chunk: Buffer): Buffer[] | undefined {
     const offset = this.heldLength;
     this.held.push(chunk);
     this.heldLength += chunk.length;
     const end = this.headEndIn(chunk, offset);
-    if (end !== undefined) this.release(end);
-    else if (this.heldLength >= HEAD_LIMIT) this.release(this.heldLength);
-    callback();
+    if (end !== undefined) return this.release(end);
+    if (this.heldLength >= HEAD_LIMIT) return this.release(this.heldLength);
+    return undefined;
   }
 
-  override _flush(callback: TransformCallback): void {
-    if (!this.done) this.release(this.heldLength);
-    callback();
+  /** The stream ended while the head was still held. */
+  finish(): Buffer[] {
+    return this.release(this.heldLength);
   }
 
   /** Where the head ends (start of the `</head` or `<body` marker), in held-byte offsets. */
@@ -92,14 +89,43 @@ export class HeadInjector extends Transform {
     return m ? offset - back + m.index : undefined;
   }
 
-  /** Emits the rewritten head (bytes before `headEnd`) and everything held after it untouched. */
-  private release(headEnd: number): void {
-    this.done = true;
+  private release(headEnd: number): Buffer[] {
     const original = this.held.length === 1 ? this.held[0] : Buffer.concat(this.held, this.heldLength);
     this.held = [];
     const head = Buffer.from(injectIntoHead(original.toString('latin1', 0, headEnd), this.tag, this.rewritePolicy), 'latin1');
-    this.onHead(head.length - headEnd);
-    this.push(head);
-    if (headEnd < original.length) this.push(original.subarray(headEnd));
+    this.delta = head.length - headEnd;
+    return headEnd < original.length ? [head, original.subarray(headEnd)] : [head];
+  }
+}
+
+/**
+ * The same as a Transform, for bodies that must be decoded and re-encoded around it.
+ * `onHead(delta)` fires once, before the first byte is pushed.
+ */
+export class HeadInjector extends Transform {
+  private readonly rewriter: HeadRewriter;
+  private done = false;
+
+  constructor(tag: string | (() => string), rewritePolicy: PolicyRewriter | undefined, private readonly onHead: (delta: number) => void) {
+    super();
+    this.rewriter = new HeadRewriter(tag, rewritePolicy);
+  }
+
+  override _transform(chunk: Buffer, _enc: BufferEncoding, callback: TransformCallback): void {
+    if (this.done) return callback(null, chunk);
+    const out = this.rewriter.feed(chunk);
+    if (out) this.emitHead(out);
+    callback();
+  }
+
+  override _flush(callback: TransformCallback): void {
+    if (!this.done) this.emitHead(this.rewriter.finish());
+    callback();
+  }
+
+  private emitHead(out: Buffer[]): void {
+    this.done = true;
+    this.onHead(this.rewriter.delta);
+    for (const b of out) this.push(b);
   }
 }

@@ -19,7 +19,9 @@ export function isSessionId(value: string): boolean {
 }
 
 export class SessionTokens {
+  /** token → session id, and session id → token: HMACs showed in per-request profiles. */
   private readonly verified = new Map<string, string>();
+  private readonly issued = new Map<string, string>();
 
   constructor(private readonly secret: Buffer) {}
 
@@ -40,7 +42,14 @@ export class SessionTokens {
   }
 
   issue(sessionId: string): string {
-    return `${sessionId}.${this.sign(sessionId)}`;
+    const token = `${sessionId}.${this.sign(sessionId)}`;
+    this.remember(token, sessionId);
+    return token;
+  }
+
+  /** The token for a session already verified or issued, without another HMAC. */
+  tokenFor(sessionId: string): string {
+    return this.issued.get(sessionId) ?? this.issue(sessionId);
   }
 
   /** The session id inside a valid token, or undefined for anything malformed or forged. */
@@ -54,8 +63,7 @@ export class SessionTokens {
     const given = Buffer.from(token.slice(dot + 1));
     const expected = Buffer.from(this.sign(id));
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined;
-    if (this.verified.size > 50_000) this.verified.clear();
-    this.verified.set(token, id);
+    this.remember(token, id);
     return id;
   }
 
@@ -67,6 +75,12 @@ export class SessionTokens {
     const id = this.sessionOf(token);
     if (!id) throw new VerbatimError('SESSION_FORGED', 'session token signature does not match');
     return id;
+  }
+
+  private remember(token: string, sessionId: string): void {
+    if (this.verified.size > 50_000) { this.verified.clear(); this.issued.clear(); }
+    this.verified.set(token, sessionId);
+    this.issued.set(sessionId, token);
   }
 
   private sign(sessionId: string): string {

@@ -43,7 +43,7 @@ export class SessionTracker {
     const existing = this.tokens.sessionOf(readCookie(req.headers.cookie, SESSION_COOKIE));
     if (existing && await this.isLive(existing, now)) {
       this.touch(existing);
-      return { sessionId: existing, token: this.tokens.issue(existing), isNew: false };
+      return { sessionId: existing, token: this.tokens.tokenFor(existing), isNew: false };
     }
     const sessionId = newSessionId();
     const userAgent = req.headers['user-agent'];

@@ -24,7 +24,7 @@ import { startSampleBank } from './sample-bank/server';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const N = Number(process.env.BENCH_REQUESTS ?? 3000);
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
 const CONCURRENCY = 32;
 
 const filler = Array.from({ length: 400 }, (_, i) => `<p class="row-${i % 7}">Statement line ${i}: card payment, reference ${(i * 7919) % 100000}</p>`).join('\n');
@@ -48,37 +48,52 @@ async function main(): Promise<void> {
   await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
   const up = (upstream.address() as AddressInfo).port;
   const dir = await mkdtemp(path.join(os.tmpdir(), 'verbatim-bench-'));
-  const child = fork(path.join(root, 'scripts', 'bench', 'proxy-process.ts'), [dir], {
-    execArgv: ['--import', 'tsx'], stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
-  });
-  const proxyPort = await new Promise<number>((resolve) => child.stdout!.once('data', (d) => resolve(Number(String(d).trim()))));
+  const spawnProxy = async (file: string) => {
+    const proc = fork(path.join(root, 'scripts', 'bench', file), [dir], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
+    const port = await new Promise<number>((resolve) => proc.stdout!.once('data', (d) => resolve(Number(String(d).trim()))));
+    return { proc, port };
+  };
+  const { proc: child, port: proxyPort } = await spawnProxy('proxy-process.ts');
+  const { proc: bareChild, port: barePort } = await spawnProxy('bare-proxy.ts');
 
   const doc = { 'sec-fetch-dest': 'document', accept: 'text/html' };
   const direct = (p: string, headers = {}): Target => ({ host: '127.0.0.1', port: up, path: (i) => `${p}?n=${i}`, headers });
-  const proxied = (p: string, headers = {}): Target => ({ host: '127.0.0.1', port: proxyPort, path: (i) => `http://127.0.0.1:${up}${p}?n=${i}`, headers });
+  const via = (port: number) => (p: string, headers = {}): Target => ({ host: '127.0.0.1', port, path: (i) => `http://127.0.0.1:${up}${p}?n=${i}`, headers });
+  const proxied = via(proxyPort);
+  const bare = via(barePort);
   // Like a browser: keep the session cookie the first document set.
   const cookie = (await request(new http.Agent(), proxied('/page', doc), 0)).setCookie;
 
   const rows: string[] = [];
   for (const [label, p, headers] of [['20 KB HTML page', '/page', doc], ['200 KB asset', '/asset', {}]] as const) {
     const d = await sequential(direct(p, headers), N);
+    const b = await sequential(bare(p, headers), N);
     const v = await sequential(proxied(p, headers), N, cookie);
-    rows.push(`| ${label} | ${d.median.toFixed(3)} | ${v.median.toFixed(3)} | **${(v.median - d.median).toFixed(3)}** | ${d.p99.toFixed(3)} | ${v.p99.toFixed(3)} | **${(v.p99 - d.p99).toFixed(3)}** |`);
+    const ms = (x: number) => x.toFixed(3);
+    rows.push(`| ${label} | ${ms(d.median)} | ${ms(b.median)} (+${ms(b.median - d.median)}) | ${ms(v.median)} | **+${ms(v.median - d.median)}** | ${ms(d.p99)} | ${ms(b.p99)} | ${ms(v.p99)} | **+${ms(v.p99 - d.p99)}** |`);
   }
-  const rpsDirect = await throughput(direct('/page', doc), CONCURRENCY, SECONDS);
-  const rpsProxy = await throughput(proxied('/page', doc), CONCURRENCY, SECONDS, cookie);
+  // Three rounds each, interleaved, median reported: this VM's throughput wanders by ±25 % between runs.
+  const rounds = { direct: [] as number[], bare: [] as number[], proxy: [] as number[] };
+  for (let r = 0; r < 3; r++) {
+    rounds.direct.push(await throughput(direct('/page', doc), CONCURRENCY, SECONDS));
+    rounds.bare.push(await throughput(bare('/page', doc), CONCURRENCY, SECONDS));
+    rounds.proxy.push(await throughput(proxied('/page', doc), CONCURRENCY, SECONDS, cookie));
+  }
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[1];
+  const [rpsDirect, rpsBare, rpsProxy] = [median(rounds.direct), median(rounds.bare), median(rounds.proxy)];
   child.send('stats');
   const stats = await new Promise<Record<string, number>>((resolve) => child.once('message', (m) => resolve(m as Record<string, number>)));
   child.send('stop');
+  bareChild.send('stop');
   upstream.closeAllConnections();
   upstream.close();
 
   console.log(`\n## Proxy overhead (loopback, ${os.cpus().length} cores, ${N} sequential requests each, keep-alive)\n`);
-  console.log('| response | direct median ms | proxied median ms | added median ms | direct p99 ms | proxied p99 ms | added p99 ms |');
-  console.log('|---|---|---|---|---|---|---|');
+  console.log('| response | direct median ms | bare Node proxy median ms | Verbatim median ms | Verbatim added | direct p99 ms | bare p99 ms | Verbatim p99 ms | Verbatim added |');
+  console.log('|---|---|---|---|---|---|---|---|---|');
   for (const r of rows) console.log(r);
   console.log(`\nThroughput, 20 KB HTML with injection and capture, body different on every request, ${CONCURRENCY} connections, ${SECONDS} s:`);
-  console.log(`  direct ${Math.round(rpsDirect)} req/s, through the proxy **${Math.round(rpsProxy)} req/s**`);
+  console.log(`  direct ${Math.round(rpsDirect)} req/s, bare Node proxy ${Math.round(rpsBare)} req/s, Verbatim **${Math.round(rpsProxy)} req/s** (median of 3 rounds: ${rounds.proxy.map(Math.round).join(', ')})`);
   console.log(`  captures written ${stats.captured}, failed ${stats.failed}`);
 
   await storeCost();
@@ -88,7 +103,7 @@ async function main(): Promise<void> {
 async function storeCost(): Promise<void> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'verbatim-bench-store-'));
   const storeDir = path.join(dir, 'store');
-  let store = await openStore(storeDir);
+  const store = await openStore(storeDir);
   const bank = await startSampleBank();
   const proxy = await startProxy({ store, dataDir: dir, port: 0, recorderScript: await readFile(path.join(root, 'dist', 'recorder', 'recorder.js')) });
   const browser = await launchChromium({ server: proxy.url });
@@ -98,8 +113,7 @@ async function storeCost(): Promise<void> {
     await context.close();
     await proxy.drain();
   };
-  // Disk usage is read after a close/reopen so LevelDB's write-ahead log is folded into tables.
-  const settledSize = async () => { await store.close(); store = await openStore(storeDir); return store.diskUsage(); };
+  const settledSize = () => store.diskUsage();
   const empty = await settledSize();
   await journey();
   const first = (await settledSize()) - empty;

@@ -15,8 +15,8 @@ const inflateRawAsync = promisify(inflateRaw);
 
 /** Below this, deflate cannot win back its own overhead. */
 export const MIN_COMPRESSIBLE = 64;
-/** Above this, hash off the main thread (WebCrypto digest runs on the thread pool). */
-const ASYNC_HASH_THRESHOLD = 1 << 20;
+/** Above this, hash off the main thread (WebCrypto digest runs on the thread pool): a 200 KB body costs ~0.3 ms of event loop otherwise. */
+const ASYNC_HASH_THRESHOLD = 64 * 1024;
 
 /** Hex SHA-256; synchronous for small inputs (cheaper than a thread hop), a promise for large ones. */
 export function sha256Hex(bytes: Uint8Array): string | Promise<string> {
