@@ -4,6 +4,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import type net from 'node:net';
+import tls from 'node:tls';
 import type { AddressInfo } from 'node:net';
 import type { VerbatimStore } from '../store/store';
 import { HostCertificates, loadOrCreateCa, type CaFiles } from './ca';
@@ -31,6 +32,8 @@ export interface ProxyOptions {
   upstreamTimeoutMs?: number;
   /** Extra CA certificates (PEM) trusted for upstream TLS, e.g. an internal CA. */
   upstreamCa?: string[];
+  /** Do not verify upstream TLS certificates (test benches with self-signed sites only). */
+  insecureUpstream?: boolean;
   /** Name resolution override for upstream hosts (split DNS, tests). */
   lookup?: net.LookupFunction;
   /** Called for failures that must not reach the browser; never given secrets. */
@@ -52,9 +55,10 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   const [ca, tokens] = await Promise.all([loadOrCreateCa(options.dataDir), SessionTokens.load(options.dataDir)]);
   const certificates = new HostCertificates(ca);
   await certificates.warm();
-  const upstreamTls = options.upstreamCa?.length
-    ? { ca: [...(await import('node:tls')).rootCertificates, ...options.upstreamCa] }
-    : {};
+  const upstreamTls: tls.ConnectionOptions = {
+    ...(options.upstreamCa?.length ? { ca: [...tls.rootCertificates, ...options.upstreamCa] } : {}),
+    ...(options.insecureUpstream ? { rejectUnauthorized: false } : {}),
+  };
   const sessions = new SessionTracker(options.store, tokens, options.sessionIdleMs ?? 30 * 60_000, 'proxy');
   const captures = new CaptureWriter(options.store, (err) => onError(err, 'capture write'));
   const context: ExchangeContext = {

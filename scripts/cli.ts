@@ -30,6 +30,8 @@ Options (environment variable in brackets):
   --viewer-port N            viewer port (8081) [VERBATIM_VIEWER_PORT]
   --capture-max-bytes N      largest body kept per response (33554432) [VERBATIM_CAPTURE_MAX_BYTES]
   --session-idle-minutes N   idle time that ends a session (30) [VERBATIM_SESSION_IDLE_MINUTES]
+  --upstream-ca FILE         extra CA certificates (PEM) trusted for sites' TLS [VERBATIM_UPSTREAM_CA]
+  --insecure-upstream        do not verify sites' TLS certificates (test benches only) [VERBATIM_INSECURE_UPSTREAM]
 `;
 
 async function main(): Promise<void> {
@@ -56,7 +58,10 @@ async function start(config: VerbatimConfig): Promise<void> {
   const proxy = await startProxy({
     store, dataDir: config.dataDir, recorderScript, host: config.host, port: config.proxyPort,
     captureMaxBytes: config.captureMaxBytes, sessionIdleMs: config.sessionIdleMinutes * 60_000, onError: log,
+    upstreamCa: config.upstreamCaFile ? [await readFile(config.upstreamCaFile, 'utf8')] : undefined,
+    insecureUpstream: config.insecureUpstream,
   });
+  if (config.insecureUpstream) process.stderr.write('[verbatim] WARNING: upstream TLS certificates are NOT verified (--insecure-upstream)\n');
   const viewer = await startViewer({ store, host: config.host, port: config.viewerPort, uiDir: path.join(distDir, 'viewer') });
   process.stdout.write(`Verbatim is recording.
   Replay viewer:  ${viewer.url}/

@@ -14,9 +14,15 @@ export interface VerbatimConfig {
   viewerPort: number;
   captureMaxBytes: number;
   sessionIdleMinutes: number;
+  /** PEM file of extra CAs trusted for upstream TLS (an internal PKI). */
+  upstreamCaFile?: string;
+  /** Skip upstream certificate checks: test benches only; the proxy warns at start. */
+  insecureUpstream: boolean;
 }
 
-const FLAGS: Record<string, { key: keyof VerbatimConfig; env: string; kind: 'port' | 'string' | 'int' }> = {
+const FLAGS: Record<string, { key: keyof VerbatimConfig; env: string; kind: 'port' | 'string' | 'int' | 'boolean' }> = {
+  '--upstream-ca': { key: 'upstreamCaFile', env: 'VERBATIM_UPSTREAM_CA', kind: 'string' },
+  '--insecure-upstream': { key: 'insecureUpstream', env: 'VERBATIM_INSECURE_UPSTREAM', kind: 'boolean' },
   '--data': { key: 'dataDir', env: 'VERBATIM_DATA', kind: 'string' },
   '--host': { key: 'host', env: 'VERBATIM_HOST', kind: 'string' },
   '--proxy-port': { key: 'proxyPort', env: 'VERBATIM_PROXY_PORT', kind: 'port' },
@@ -35,6 +41,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): VerbatimConf
     viewerPort: 8081,
     captureMaxBytes: 32 * 1024 * 1024,
     sessionIdleMinutes: 30,
+    insecureUpstream: false,
   };
   for (const spec of Object.values(FLAGS)) {
     if (env[spec.env] !== undefined) assign(config, spec, env[spec.env]!, spec.env);
@@ -44,7 +51,9 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): VerbatimConf
     const arg = argv[i];
     const [name, inline] = arg.startsWith('--') ? arg.split(/=(.*)/s, 2) : [arg, undefined];
     const spec = FLAGS[name];
-    if (spec) {
+    if (spec?.kind === 'boolean') {
+      assign(config, spec, inline ?? 'true', name);
+    } else if (spec) {
       const value = inline ?? argv[++i];
       if (value === undefined) throw new VerbatimError('CONFIG_INVALID', `${name} needs a value`);
       assign(config, spec, value, name);
@@ -61,6 +70,11 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): VerbatimConf
 }
 
 function assign(config: VerbatimConfig, spec: (typeof FLAGS)[string], raw: string, source: string): void {
+  if (spec.kind === 'boolean') {
+    if (!/^(true|false|1|0)$/.test(raw)) throw new VerbatimError('CONFIG_INVALID', `${source} must be true or false, got "${raw}"`);
+    (config[spec.key] as boolean) = raw === 'true' || raw === '1';
+    return;
+  }
   if (spec.kind === 'string') {
     (config[spec.key] as string) = raw;
     return;
