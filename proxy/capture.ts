@@ -7,6 +7,14 @@
 import { randomBytes } from 'node:crypto';
 import type { CapturedResource } from '../store/records';
 import type { VerbatimStore } from '../store/store';
+import { findCustomerId, type IdentityRule } from './identity/rules';
+import { decode, maskBody, maskText, type MaskingPolicy } from './masking/index';
+
+/** Where customer ids found by the identity rules go (store/customer-index.ts). */
+export interface IdentityHook {
+  rules: IdentityRule[];
+  customers: { customerOf(sessionId: string): string | undefined; link(sessionId: string, customerId: string, source: string): Promise<unknown> };
+}
 
 export interface CaptureStats {
   captured: number;
@@ -54,6 +62,10 @@ export interface ExchangeMeta {
   destination?: string;
   startedAt: number;
   headersAt: number;
+  /** Form/JSON request body collected on the way up (masked before it is stored). */
+  requestBody?: { bytes: Buffer; contentType: string; truncated: boolean };
+  /** The request's Cookie header, read by identity rules only (never stored). */
+  requestCookie?: string;
 }
 
 /** Capture ids: a per-process random prefix and a counter (randomUUID per response showed in profiles). */
@@ -65,7 +77,19 @@ export class CaptureWriter {
   readonly stats: CaptureStats = { captured: 0, failed: 0, truncated: 0 };
   private pending = new Set<Promise<void>>();
 
-  constructor(private readonly store: VerbatimStore, private readonly onError: (err: unknown, url: string) => void) {}
+  constructor(
+    private readonly store: VerbatimStore,
+    private readonly onError: (err: unknown, url: string) => void,
+    /** Applied to URLs, text bodies and request bodies before anything is written. */
+    readonly masking?: MaskingPolicy,
+    private readonly identity?: IdentityHook,
+  ) {}
+
+  /** Lets drain() wait for a write made elsewhere (WebSocket messages). */
+  track(task: Promise<void>): void {
+    this.pending.add(task);
+    void task.finally(() => this.pending.delete(task));
+  }
 
   /** Records an exchange whose body was collected by `tap` (or that has no body). */
   record(meta: ExchangeMeta, tap: CaptureTap | null): void {
@@ -100,15 +124,51 @@ export class CaptureWriter {
 
   private async write(meta: ExchangeMeta, tap: CaptureTap | null, endedAt: number): Promise<void> {
     const record = this.base(meta, endedAt);
+    if (this.identity?.rules.length && meta.sessionId && !this.identity.customers.customerOf(meta.sessionId)) {
+      await this.linkCustomer(meta, tap).catch((err) => this.onError(err, meta.url));
+    }
     if (tap) {
       const { bytes, truncated } = tap.body();
       const contentType = header(meta.headers, 'content-type') ?? '';
       const encoding = (header(meta.headers, 'content-encoding') ?? '').toLowerCase();
-      const digest = await this.store.putBlob(bytes, { compress: !encoding && COMPRESSIBLE.test(contentType) });
       if (truncated) this.stats.truncated++;
-      record.body = { digest, size: bytes.length, encoding, truncated };
+      const outcome = this.masking ? await maskBody(this.masking, bytes, contentType, encoding, truncated) : { kind: 'unchanged' as const };
+      if (outcome.kind === 'masked') {
+        const digest = await this.store.putBlob(outcome.bytes, { compress: true });
+        record.body = { digest, size: outcome.bytes.length, encoding: '', truncated, masked: true };
+      } else if (outcome.kind === 'unchanged') {
+        const digest = await this.store.putBlob(bytes, { compress: !encoding && COMPRESSIBLE.test(contentType) });
+        record.body = { digest, size: bytes.length, encoding, truncated };
+      }
+    }
+    if (meta.requestBody && this.masking) {
+      const { bytes, contentType, truncated } = meta.requestBody;
+      const outcome = await maskBody(this.masking, bytes, contentType, '', truncated);
+      const kept = outcome.kind === 'masked' ? outcome.bytes : outcome.kind === 'unchanged' ? bytes : undefined;
+      if (kept) {
+        const digest = await this.store.putBlob(kept, { compress: true });
+        record.requestBody = { digest, size: kept.length, encoding: '', truncated, masked: outcome.kind === 'masked', contentType };
+      }
     }
     await this.store.putCapture(record);
+  }
+
+  /** Runs the identity rules on the raw exchange (before masking) and links the session to the customer found. */
+  private async linkCustomer(meta: ExchangeMeta, tap: CaptureTap | null): Promise<void> {
+    const contentType = header(meta.headers, 'content-type') ?? '';
+    const found = await findCustomerId(this.identity!.rules, {
+      url: meta.url,
+      method: meta.method,
+      requestCookie: meta.requestCookie,
+      requestBody: meta.requestBody,
+      responseHeaders: meta.headers,
+      responseJson: tap && /json/i.test(contentType) ? async () => {
+        const { bytes, truncated } = tap.body();
+        const plain = await decode(bytes, header(meta.headers, 'content-encoding') ?? '', truncated);
+        try { return JSON.parse(plain.toString('utf8')) as unknown; } catch { return undefined; }
+      } : undefined,
+    });
+    if (found) await this.identity!.customers.link(meta.sessionId!, found.id, found.source);
   }
 
   private base(meta: ExchangeMeta, endedAt: number): CapturedResource {
@@ -116,10 +176,11 @@ export class CaptureWriter {
       id: nextCaptureId(),
       sessionId: meta.sessionId,
       method: meta.method,
-      url: meta.url,
+      // Deterministic, so the masked URL still matches the (equally masked) one in the events.
+      url: this.masking ? maskText(meta.url, this.masking.detectors) : meta.url,
       status: meta.status,
       statusText: meta.statusText,
-      headers: meta.headers,
+      headers: this.masking ? meta.headers.map(([n, v]) => [n, maskText(v, this.masking!.detectors)]) : meta.headers,
       destination: meta.destination,
       startedAt: meta.startedAt,
       timing: { headersMs: meta.headersAt - meta.startedAt, totalMs: endedAt - meta.startedAt },

@@ -8,7 +8,7 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import https from 'node:https';
 import type { Transform } from 'node:stream';
 import zlib from 'node:zlib';
-import { ENDPOINT_ATTRIBUTE, EVENTS_PATH, TOKEN_ATTRIBUTE } from '../recorder/protocol';
+import { ENDPOINT_ATTRIBUTE, EVENTS_PATH, FRAME_PARENTS_ATTRIBUTE, MASKING_ATTRIBUTE, TOKEN_ATTRIBUTE } from '../recorder/protocol';
 import type { CapturedResource } from '../store/records';
 import type { VerbatimStore } from '../store/store';
 import { CaptureTap, type CaptureWriter, type ExchangeMeta } from './capture';
@@ -35,10 +35,30 @@ export interface ExchangeContext {
   captures: CaptureWriter;
   agents: { http: http.Agent; https: https.Agent };
   captureMaxBytes: number;
+  /** The policy's in-page part (JSON), put on the recorder's script tag. */
+  recorderMasking?: string;
   upstreamTimeoutMs: number;
+  /** Origins forwarded untouched: never injected, never captured (Verbatim's own viewer). */
+  passOrigins: Set<string>;
   /** Name resolution for upstream hosts (default: the system resolver). */
   lookup?: import('node:net').LookupFunction;
   onError: (err: unknown, context: string) => void;
+  /** Set when upstreams that offer h2 are spoken to over HTTP/2 (http2-upstream.ts). */
+  http2?: import('./http2-upstream').Http2Upstreams;
+  /** Client address for a new session (the gateway reads trusted X-Forwarded-For); default: the socket peer. */
+  clientIp?: (req: IncomingMessage) => string | undefined;
+}
+
+/**
+ * Set by the gateway: `target` is then the public URL the browser sees (what is
+ * recorded and captured) and the request is sent to `upstream` instead.
+ */
+export interface UpstreamHop {
+  upstream: Target;
+  /** Adjusts the headers sent upstream (Host, X-Forwarded-*). */
+  requestHeaders(headers: http.OutgoingHttpHeaders): void;
+  /** Adjusts response headers before they are captured and sent (Location pointing at the origin). */
+  responseHeaders(pairs: [string, string][]): [string, string][];
 }
 
 const DOCUMENT_DESTINATIONS = new Set(['document', 'iframe', 'frame', 'embed', 'object']);
@@ -60,16 +80,17 @@ export function originOf(target: Target): string {
   return `${target.protocol}//${target.hostname.includes(':') ? `[${target.hostname}]` : target.hostname}${target.port === defaultPort ? '' : `:${target.port}`}`;
 }
 
-export function handleExchange(ctx: ExchangeContext, req: IncomingMessage, res: ServerResponse, target: Target): void {
+export function handleExchange(ctx: ExchangeContext, req: IncomingMessage, res: ServerResponse, target: Target, hop?: UpstreamHop): void {
   const startedAt = Date.now();
   const pathOnly = target.path.split('?', 1)[0];
   if (RecorderEndpoint.isReserved(pathOnly)) {
     const sessionId = ctx.sessions.fromRequest(req);
     if (sessionId) ctx.sessions.touch(sessionId);
-    return ctx.endpoint.handle(req, res, pathOnly);
+    return ctx.endpoint.handle(req, res, pathOnly, ctx.clientIp ? ctx.clientIp(req) : undefined);
   }
 
   const origin = originOf(target);
+  if (ctx.passOrigins.has(origin)) return forwardUntouched(ctx, req, res, target, origin);
   const url = origin + target.path;
   const destination = req.headers['sec-fetch-dest'] as string | undefined;
   const isDocument = req.method === 'GET' && (destination ? DOCUMENT_DESTINATIONS.has(destination)
@@ -77,21 +98,30 @@ export function handleExchange(ctx: ExchangeContext, req: IncomingMessage, res: 
   const capture = !isBrowserNoise(target.hostname, req.headers);
   const sessionId = ctx.sessions.fromRequest(req);
   const headers = upstreamRequestHeaders(req.headers);
+  hop?.requestHeaders(headers);
+  const to = hop?.upstream ?? target;
 
-  const forward = (previous?: CapturedResource) => {
+  let h2: boolean | undefined = ctx.http2 && to.protocol === 'https:' ? undefined : false;
+  const forward = (previous?: CapturedResource): void => {
+    if (h2 === undefined) {
+      // Opt-in HTTP/2: the origin's ALPN answer is probed once, then cached.
+      void ctx.http2!.supports(to).then((yes) => { h2 = yes; forward(previous); });
+      return;
+    }
     const meta: ExchangeMeta = {
       sessionId, method: req.method ?? 'GET', url, status: 0, headers: [], destination, startedAt, headersAt: 0,
+      requestCookie: typeof req.headers.cookie === 'string' ? req.headers.cookie : undefined,
     };
-    const transport = target.protocol === 'https:' ? https : http;
-    const upstream = transport.request({
-      hostname: target.hostname,
-      port: target.port,
-      path: target.path,
+    const transport = to.protocol === 'https:' ? https : http;
+    const upstream = h2 ? ctx.http2!.request(to, req.method ?? 'GET', headers) : transport.request({
+      hostname: to.hostname,
+      port: to.port,
+      path: to.path,
       method: req.method,
       headers,
-      agent: target.protocol === 'https:' ? ctx.agents.https : ctx.agents.http,
+      agent: to.protocol === 'https:' ? ctx.agents.https : ctx.agents.http,
       lookup: ctx.lookup,
-      servername: target.protocol === 'https:' && !isIp(target.hostname) ? target.hostname : undefined,
+      servername: to.protocol === 'https:' && !isIp(to.hostname) ? to.hostname : undefined,
     } as https.RequestOptions);
     upstream.setTimeout(ctx.upstreamTimeoutMs, () => upstream.destroy(new Error(`no response within ${ctx.upstreamTimeoutMs} ms`)));
     upstream.on('response', (upRes) => {
@@ -99,9 +129,10 @@ export function handleExchange(ctx: ExchangeContext, req: IncomingMessage, res: 
       meta.status = upRes.statusCode ?? 502;
       meta.statusText = upRes.statusMessage;
       meta.headers = responseHeaderPairs(upRes.rawHeaders);
+      if (hop) meta.headers = hop.responseHeaders(meta.headers);
       if (meta.status === 304 && previous && capture) ctx.captures.recordRevalidation(meta, previous);
       const contentType = headerValue(meta.headers, 'content-type') ?? '';
-      if (isDocument && hasBody(req.method, meta.status) && /^\s*(text\/html|application\/xhtml\+xml)/i.test(contentType)) {
+      if (isDocument && injectable(meta, contentType)) {
         void respondWithInjection(ctx, req, res, upRes, meta, target, origin, capture);
       } else {
         respondPassthrough(ctx, res, upRes, meta, capture && meta.status !== 304);
@@ -122,6 +153,7 @@ export function handleExchange(ctx: ExchangeContext, req: IncomingMessage, res: 
       }
     });
     res.on('close', () => { if (!res.writableFinished) upstream.destroy(); });
+    if (capture) collectRequestBody(req, meta);
     req.pipe(upstream);
   };
 
@@ -139,6 +171,26 @@ export function handleExchange(ctx: ExchangeContext, req: IncomingMessage, res: 
   } else {
     forward();
   }
+}
+
+/** Plain forwarding for excluded origins: no session, no injection, no capture. */
+function forwardUntouched(ctx: ExchangeContext, req: IncomingMessage, res: ServerResponse, target: Target, origin: string): void {
+  const transport = target.protocol === 'https:' ? https : http;
+  const upstream = transport.request({
+    hostname: target.hostname, port: target.port, path: target.path, method: req.method,
+    headers: upstreamRequestHeaders(req.headers), lookup: ctx.lookup,
+    agent: target.protocol === 'https:' ? ctx.agents.https : ctx.agents.http,
+  }, (upRes) => {
+    res.writeHead(upRes.statusCode ?? 502, upRes.statusMessage, flatten(responseHeaderPairs(upRes.rawHeaders)));
+    upRes.pipe(res);
+  });
+  upstream.on('error', (err) => {
+    if (res.headersSent) return void res.destroy();
+    const page = errorPage(origin + target.path, err);
+    res.writeHead(502, { 'content-type': 'text/html; charset=utf-8', 'content-length': page.length }).end(page);
+  });
+  res.on('close', () => { if (!res.writableFinished) upstream.destroy(); });
+  req.pipe(upstream);
 }
 
 function respondPassthrough(ctx: ExchangeContext, res: ServerResponse, upRes: IncomingMessage, meta: ExchangeMeta, capture: boolean): void {
@@ -169,7 +221,7 @@ async function respondWithInjection(
 
   let session;
   try {
-    session = await ctx.sessions.forDocument(req, req.socket.remoteAddress);
+    session = await ctx.sessions.forDocument(req, ctx.clientIp ? ctx.clientIp(req) : req.socket.remoteAddress);
   } catch (err) {
     // The store cannot open a session: serve the page untouched rather than break it.
     ctx.onError(err, 'session start');
@@ -198,7 +250,9 @@ async function respondWithInjection(
     } else outHeaders.push([name, value]);
   }
   outHeaders.push(['set-cookie', ctx.sessions.cookieFor(session.token, target.protocol === 'https:')]);
-  const tag = () => `<script src="${ctx.endpoint.scriptPath}" ${TOKEN_ATTRIBUTE}="${session.token}" ${ENDPOINT_ATTRIBUTE}="${EVENTS_PATH}"${nonce ? ` nonce="${nonce}"` : ''}></script>`;
+  const maskAttr = ctx.recorderMasking ? ` ${MASKING_ATTRIBUTE}="${escapeAttribute(ctx.recorderMasking)}"` : '';
+  const parentsAttr = frameParentsAttribute(req, meta.destination);
+  const tag = () => `<script async src="${ctx.endpoint.scriptPath}" ${TOKEN_ATTRIBUTE}="${session.token}" ${ENDPOINT_ATTRIBUTE}="${EVENTS_PATH}"${maskAttr}${parentsAttr}${nonce ? ` nonce="${nonce}"` : ''}></script>`;
   const originalLength = Number(headerValue(meta.headers, 'content-length'));
   const identity = !encoding || encoding === 'identity';
 
@@ -245,8 +299,51 @@ async function respondWithInjection(
   upRes.resume();
 }
 
+/** Form and JSON posts are kept (masked later, by the capture writer); anything else is not read. */
+const REQUEST_BODY_TYPES = /^\s*(application\/(x-www-form-urlencoded|([\w.+-]*\+)?json)|text\/plain)/i;
+const REQUEST_BODY_MAX = 256 * 1024;
+
+function collectRequestBody(req: IncomingMessage, meta: ExchangeMeta): void {
+  const contentType = String(req.headers['content-type'] ?? '');
+  if (req.method === 'GET' || req.method === 'HEAD' || !REQUEST_BODY_TYPES.test(contentType)) return;
+  const tap = new CaptureTap(REQUEST_BODY_MAX);
+  req.on('data', (chunk: Buffer) => tap.write(chunk));
+  req.once('end', () => {
+    const { bytes, truncated } = tap.body();
+    if (bytes.length) meta.requestBody = { bytes, contentType, truncated };
+  });
+}
+
+/**
+ * A framed document may hand its events only to the page that framed it (rrweb posts
+ * them to '*'): the Referer of a frame request names that page's origin.
+ */
+function frameParentsAttribute(req: IncomingMessage, destination: string | undefined): string {
+  if (destination !== 'iframe' && destination !== 'frame') return '';
+  const referer = req.headers.referer;
+  if (!referer) return '';
+  try {
+    const origin = new URL(referer).origin;
+    return origin === 'null' ? '' : ` ${FRAME_PARENTS_ATTRIBUTE}="${origin.replace(/"/g, '')}"`;
+  } catch {
+    return '';
+  }
+}
+
+/** An HTML page the browser will render: not a download, not a byte range, not bodiless. */
+function injectable(meta: ExchangeMeta, contentType: string): boolean {
+  if (!hasBody(meta.method, meta.status) || meta.status === 206) return false;
+  if (!/^\s*(text\/html|application\/xhtml\+xml)/i.test(contentType)) return false;
+  return !/^\s*attachment/i.test(headerValue(meta.headers, 'content-disposition') ?? '');
+}
+
 function hasBody(method: string | undefined, status: number): boolean {
   return method !== 'HEAD' && status !== 204 && status !== 304 && !(status >= 100 && status < 200);
+}
+
+/** The tag is inserted as latin1 bytes: escape markup and anything outside ASCII. */
+function escapeAttribute(value: string): string {
+  return value.replace(/[&"<>]|[^\x20-\x7e]/g, (c) => `&#${c.codePointAt(0)};`);
 }
 
 function dropConditionals(headers: http.OutgoingHttpHeaders): void {

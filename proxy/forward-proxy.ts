@@ -1,7 +1,7 @@
 /**
  * The forward proxy's sockets: plain HTTP proxy requests (absolute-form URLs),
  * CONNECT tunnels (TLS is intercepted with a per-host certificate, anything
- * else is tunnelled blind) and WebSocket upgrades (passed through).
+ * else is tunnelled blind) and WebSocket upgrades (relayed; messages captured, websocket-relay.ts).
  */
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import net from 'node:net';
@@ -11,6 +11,7 @@ import type { HostCertificates } from './ca';
 import { handleExchange, type ExchangeContext, type Target } from './exchange';
 import { upstreamRequestHeaders } from './http-headers';
 import { infoPage } from './info-page';
+import { relayOptionsFor, relayWebSocket } from './websocket-relay';
 
 export interface ForwardProxyOptions {
   context: ExchangeContext;
@@ -100,7 +101,8 @@ export function createForwardProxy(options: ForwardProxyOptions): http.Server {
         return void socket.end('HTTP/1.1 400 Bad Request\r\n\r\n');
       }
     }
-    passWebSocket(req, socket, head, target, options);
+    const relay = relayOptionsFor(context, req, target, { upstreamTls: options.upstreamTls, lookup: options.lookup });
+    relayWebSocket(req, socket, head, target, upstreamRequestHeaders(req.headers), relay);
   };
   server.on('upgrade', onUpgrade(false));
   inner.on('upgrade', onUpgrade(true));
@@ -131,33 +133,6 @@ function blindTunnel(socket: Duplex, tunnel: TunnelTarget, lookup?: net.LookupFu
     upstream.pipe(socket);
     socket.resume();
   });
-}
-
-/** Relays a WebSocket upgrade byte for byte once the request head is forwarded. */
-function passWebSocket(req: IncomingMessage, socket: Duplex, head: Buffer, target: Target, options: ForwardProxyOptions): void {
-  const connectOptions = { host: target.hostname, port: target.port, lookup: options.lookup };
-  const upstream = target.protocol === 'https:'
-    ? tls.connect({ ...options.upstreamTls, ...connectOptions, servername: net.isIP(target.hostname) ? undefined : target.hostname })
-    : net.connect(connectOptions);
-  const headers = upstreamRequestHeaders(req.headers);
-  // upgrade and connection are hop-by-hop in general but are the point of this request.
-  headers.connection = 'Upgrade';
-  headers.upgrade = req.headers.upgrade;
-  let headText = `${req.method} ${target.path} HTTP/1.1\r\n`;
-  for (const [name, value] of Object.entries(headers)) {
-    for (const v of Array.isArray(value) ? value : [value]) if (v !== undefined) headText += `${name}: ${v}\r\n`;
-  }
-  upstream.on(target.protocol === 'https:' ? 'secureConnect' : 'connect', () => {
-    upstream.write(headText + '\r\n');
-    if (head.length) upstream.write(head);
-    socket.pipe(upstream);
-    upstream.pipe(socket);
-  });
-  upstream.on('error', () => {
-    socket.end('HTTP/1.1 502 Bad Gateway\r\ncontent-length: 0\r\n\r\n');
-  });
-  socket.on('error', () => upstream.destroy());
-  socket.on('close', () => upstream.destroy());
 }
 
 function parseAuthority(authority: string, defaultPort = 443): TunnelTarget | undefined {

@@ -8,14 +8,19 @@ import tls from 'node:tls';
 import type { AddressInfo } from 'node:net';
 import type { VerbatimStore } from '../store/store';
 import { HostCertificates, loadOrCreateCa, type CaFiles } from './ca';
-import { CaptureWriter, type CaptureStats } from './capture';
+import { CaptureWriter, type CaptureStats, type IdentityHook } from './capture';
 import type { ExchangeContext } from './exchange';
 import { createForwardProxy } from './forward-proxy';
+import { Http2Upstreams } from './http2-upstream';
+import { DEFAULT_POLICY, recorderMaskingAttribute, type MaskingPolicy } from './masking/index';
 import { RecorderEndpoint } from './recorder-endpoint';
 import { SessionTokens } from './session-tokens';
 import { SessionTracker } from './sessions';
 
 export { loadOrCreateCa, caPaths, type CaFiles } from './ca';
+export { loadIdentityRules, parseIdentityRules, type IdentityRule } from './identity/rules';
+export type { IdentityHook } from './capture';
+export { loadPolicy, parsePolicy, DEFAULT_POLICY, type MaskingPolicy } from './masking/index';
 
 export interface ProxyOptions {
   store: VerbatimStore;
@@ -34,8 +39,16 @@ export interface ProxyOptions {
   upstreamCa?: string[];
   /** Do not verify upstream TLS certificates (test benches with self-signed sites only). */
   insecureUpstream?: boolean;
+  /** Speak HTTP/2 to HTTPS upstreams that offer it via ALPN (probed once per origin). */
+  http2Upstream?: boolean;
+  /** Origins (scheme://host:port) to forward without recording, e.g. the replay viewer's own address. */
+  passOrigins?: string[];
   /** Name resolution override for upstream hosts (split DNS, tests). */
   lookup?: net.LookupFunction;
+  /** Masking policy applied in the page and again before anything is written (default: DEFAULT_POLICY). */
+  masking?: MaskingPolicy;
+  /** Customer identity rules (proxy/identity/rules.ts) and where the ids they find go. */
+  identity?: IdentityHook;
   /** Called for failures that must not reach the browser; never given secrets. */
   onError?: (err: unknown, context: string) => void;
 }
@@ -60,14 +73,16 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     ...(options.insecureUpstream ? { rejectUnauthorized: false } : {}),
   };
   const sessions = new SessionTracker(options.store, tokens, options.sessionIdleMs ?? 30 * 60_000, 'proxy');
-  const captures = new CaptureWriter(options.store, (err) => onError(err, 'capture write'));
+  const masking = options.masking ?? DEFAULT_POLICY;
+  const captures = new CaptureWriter(options.store, (err) => onError(err, 'capture write'), masking, options.identity);
   const context: ExchangeContext = {
     store: options.store,
     sessions,
     endpoint: new RecorderEndpoint({
       store: options.store, tokens, recorderScript: options.recorderScript,
-      maxUploadBytes: options.maxUploadBytes ?? 2 * 1024 * 1024, onError,
+      maxUploadBytes: options.maxUploadBytes ?? 2 * 1024 * 1024, masking, onError,
     }),
+    recorderMasking: recorderMaskingAttribute(masking),
     captures,
     agents: {
       http: new http.Agent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 64 }),
@@ -76,7 +91,9 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     captureMaxBytes: options.captureMaxBytes ?? 32 * 1024 * 1024,
     upstreamTimeoutMs: options.upstreamTimeoutMs ?? 120_000,
     lookup: options.lookup,
+    passOrigins: new Set(options.passOrigins ?? []),
     onError,
+    http2: options.http2Upstream ? new Http2Upstreams(upstreamTls, options.lookup) : undefined,
   };
   const server = createForwardProxy({ context, certificates, upstreamTls, lookup: options.lookup });
   // Tunnels and upgraded sockets are not closed by closeAllConnections(): track every socket.
@@ -105,7 +122,10 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
       });
       context.agents.http.destroy();
       context.agents.https.destroy();
+      context.http2?.close();
       await captures.drain();
     },
   };
 }
+
+export { startGateway, parseUpstreams, type GatewayOptions, type GatewayRoute, type RunningGateway } from './gateway';

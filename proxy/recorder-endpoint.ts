@@ -11,13 +11,18 @@ import { EVENTS_PATH, RECORDER_PATH_PREFIX, RESERVED_PREFIX } from '../recorder/
 import { parseUpload } from '../recorder/upload-validation';
 import { VerbatimError, isVerbatimError } from '../store/errors';
 import type { VerbatimStore } from '../store/store';
+import { EventMasker, maskText, type MaskingPolicy } from './masking/index';
 import type { SessionTokens } from './session-tokens';
+import type { PageContext } from '../store/records';
+import { parseUserAgent } from '../store/user-agent';
 
 export interface RecorderEndpointOptions {
   store: VerbatimStore;
   tokens: SessionTokens;
   recorderScript: Buffer;
   maxUploadBytes: number;
+  /** Applied to every upload before it is written, whatever the recorder did in the page. */
+  masking?: MaskingPolicy;
   onError: (err: unknown, context: string) => void;
 }
 
@@ -28,6 +33,7 @@ export class RecorderEndpoint {
   private readonly scriptGzip: Buffer;
   private readonly scriptEtag: string;
   private readonly knownSessions = new Set<string>();
+  private readonly masker: EventMasker | undefined;
 
   constructor(private readonly options: RecorderEndpointOptions) {
     const hash = createHash('sha256').update(options.recorderScript).digest('hex').slice(0, 16);
@@ -35,6 +41,7 @@ export class RecorderEndpoint {
     this.script = options.recorderScript;
     this.scriptGzip = gzipSync(options.recorderScript, { level: 9 });
     this.scriptEtag = `"${hash}"`;
+    this.masker = options.masking ? new EventMasker(options.masking) : undefined;
   }
 
   static isReserved(path: string): boolean {
@@ -42,14 +49,28 @@ export class RecorderEndpoint {
   }
 
   /** Handles a request whose path is reserved. */
-  handle(req: IncomingMessage, res: ServerResponse, path: string): void {
+  handle(req: IncomingMessage, res: ServerResponse, path: string, clientIp?: string): void {
     if (path === this.scriptPath && (req.method === 'GET' || req.method === 'HEAD')) return this.serveScript(req, res);
     if (path === EVENTS_PATH) {
       if (req.method !== 'POST') return sendError(res, new VerbatimError('BAD_REQUEST', 'use POST for uploads'), 405);
-      void this.receive(req, res);
+      void this.receive(req, res, clientIp ?? req.socket.remoteAddress);
       return;
     }
     sendError(res, new VerbatimError('NOT_FOUND', 'no such Verbatim path'));
+  }
+
+  /** The page's own context plus what only the ingest point knows (client IP, parsed user agent), masked like the URL. */
+  private enrichContext(context: PageContext, clientIp: string | undefined, req: IncomingMessage): PageContext {
+    const policy = this.options.masking;
+    const mask = (s: string | undefined) => (s === undefined || !policy ? s : maskText(s, policy.detectors));
+    const userAgent = context.userAgent ?? req.headers['user-agent'];
+    return {
+      ...context,
+      url: mask(context.url)!,
+      ...(context.referrer !== undefined ? { referrer: mask(context.referrer) } : {}),
+      ...(userAgent ? { userAgent, ...parseUserAgent(userAgent) } : {}),
+      ...(clientIp ? { clientIp: clientIp.startsWith('::ffff:') ? clientIp.slice(7) : clientIp } : {}),
+    };
   }
 
   private serveScript(req: IncomingMessage, res: ServerResponse): void {
@@ -67,7 +88,7 @@ export class RecorderEndpoint {
     res.end(req.method === 'HEAD' ? undefined : body);
   }
 
-  private async receive(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  private async receive(req: IncomingMessage, res: ServerResponse, clientIp: string | undefined): Promise<void> {
     try {
       const body = await readBody(req, this.options.maxUploadBytes);
       const upload = parseUpload(body);
@@ -78,13 +99,21 @@ export class RecorderEndpoint {
         }
         this.knownSessions.add(sessionId);
       }
+      const policy = this.options.masking;
+      const page = policy ? {
+        id: upload.page.id,
+        url: maskText(upload.page.url, policy.detectors),
+        title: upload.page.title === undefined ? undefined : maskText(upload.page.title, policy.detectors),
+      } : upload.page;
+      const events = this.masker ? this.masker.maskEvents(sessionId, upload.page.id, upload.events, body.toString('utf8')) : upload.events;
       await this.options.store.appendEvents({
         sessionId,
-        page: upload.page,
+        page,
         seq: upload.seq,
         viewport: upload.viewport,
-        events: upload.events,
+        events,
         receivedAt: Date.now(),
+        ...(upload.context ? { context: this.enrichContext(upload.context, clientIp, req) } : {}),
       });
       res.writeHead(204, { 'cache-control': 'no-store' });
       res.end();

@@ -4,18 +4,20 @@
  * the injected <script> tag. Must be called synchronously while the bundle's
  * top level runs (document.currentScript is null afterwards).
  */
-import { ENDPOINT_ATTRIBUTE, EVENTS_PATH, FRAME_PARENTS_ATTRIBUTE, TOKEN_ATTRIBUTE } from './protocol';
+import { ENDPOINT_ATTRIBUTE, EVENTS_PATH, FRAME_PARENTS_ATTRIBUTE, MASKING_ATTRIBUTE, TOKEN_ATTRIBUTE, type MaskingConfig } from './protocol';
 
 export interface RecorderConfig {
   token: string;
   endpoint: string;
   /** Origins a cross-origin frame may hand its events to; undefined = any. */
   frameParents?: string[];
+  /** Extra masking from the policy file (password fields are masked regardless). */
+  masking?: MaskingConfig;
 }
 
 declare global {
   interface Window {
-    __verbatimConfig?: { token?: unknown; endpoint?: unknown; frameParents?: unknown };
+    __verbatimConfig?: { token?: unknown; endpoint?: unknown; frameParents?: unknown; masking?: unknown };
   }
 }
 
@@ -32,6 +34,7 @@ export function readConfig(): RecorderConfig | null {
       token: global.token,
       endpoint: typeof global.endpoint === 'string' && global.endpoint ? global.endpoint : EVENTS_PATH,
       frameParents: Array.isArray(global.frameParents) ? global.frameParents.map(String) : undefined,
+      masking: readMasking(global.masking),
     };
   }
   const script = document.currentScript;
@@ -42,9 +45,21 @@ export function readConfig(): RecorderConfig | null {
     token,
     endpoint: script.getAttribute(ENDPOINT_ATTRIBUTE) || EVENTS_PATH,
     frameParents: parents === null ? undefined : parents.split(/\s+/).filter(Boolean),
+    masking: readMasking(script.getAttribute(MASKING_ATTRIBUTE)),
   };
   // Our tag has done its job: removing it keeps the token out of the DOM (and so
   // out of page scripts' reach and out of the recorded snapshot).
   script.remove();
   return config;
+}
+
+function readMasking(raw: unknown): MaskingConfig | undefined {
+  try {
+    const v = (typeof raw === 'string' ? JSON.parse(raw) : raw) as Record<string, unknown> | null;
+    if (!v || typeof v !== 'object') return undefined;
+    const list = (x: unknown): string[] => (Array.isArray(x) ? x.filter((s): s is string => typeof s === 'string' && !!s) : []);
+    return { maskSelectors: list(v.maskSelectors), maskInputTypes: list(v.maskInputTypes), blockSelectors: list(v.blockSelectors), maskFields: list(v.maskFields) };
+  } catch {
+    return undefined;
+  }
 }

@@ -100,6 +100,11 @@ function start(config: RecorderConfig): void {
   };
 
   capturePageErrors(report);
+  if (role === 'top') {
+    // Capture phase: these run before the transport's own listeners flush the buffer.
+    addEventListener('pagehide', (e) => report(CUSTOM_TAGS.pageHidden, { persisted: (e as PageTransitionEvent).persisted }), { capture: true });
+    document.addEventListener('visibilitychange', () => report(CUSTOM_TAGS.visibility, { state: document.visibilityState }), { capture: true });
+  }
   document.addEventListener(FRAME_EVENT, (e) => {
     try {
       const [tag, payload] = JSON.parse((e as CustomEvent<string>).detail) as [string, Payload];
@@ -121,7 +126,7 @@ function start(config: RecorderConfig): void {
     let failure: unknown;
     try {
       const emit = (event: unknown): void => transport?.push(event as RecordedEvent);
-      stopRecording = withSafeMessageListeners(() => record(recordOptions(emit, errorHandler)));
+      stopRecording = withSafeMessageListeners(() => record(recordOptions(emit, errorHandler, config.masking)));
     } catch (err) {
       failure = err;
     }
@@ -148,13 +153,14 @@ function start(config: RecorderConfig): void {
     });
   }
 
-  // Start once the DOM is parsed, from our own listener: rrweb then snapshots
-  // synchronously inside record() (so failures are ours to catch) and we know
-  // exactly when custom events become possible. Waiting for `load` instead would
-  // miss everything the user does while images load.
-  if (document.readyState === 'loading') {
-    document.addEventListener('DOMContentLoaded', begin, { once: true });
-  } else begin();
+  // Start right after the load event, from our own listener: the snapshot then
+  // costs the page nothing on its critical path (the proxy loads us async), rrweb
+  // snapshots synchronously inside record() (so failures are ours to catch), and
+  // the snapshot holds whatever the customer typed meanwhile (input values are
+  // part of it). Errors before that are kept in `pending` and emitted at start.
+  const startSoon = (): void => { setTimeout(begin, 0); };
+  if (document.readyState === 'complete') begin();
+  else addEventListener('load', startSoon, { once: true });
 }
 
 /**

@@ -3,7 +3,7 @@
  * uploads (the proxy's reserved endpoint today, the kiosk collector later).
  * Dependency-free: it is bundled into the recorder.
  */
-import type { RecordedEvent, Viewport } from '../store/records';
+import type { PageContext, RecordedEvent, Viewport } from '../store/records';
 
 /** Every URL under this path on any origin is answered by Verbatim, never by the site. */
 export const RESERVED_PREFIX = '/__verbatim/';
@@ -15,6 +15,17 @@ export const EVENTS_PATH = '/__verbatim/events';
 /** Attributes on the injected <script> tag that configure the recorder. */
 export const TOKEN_ATTRIBUTE = 'data-verbatim-token';
 export const ENDPOINT_ATTRIBUTE = 'data-verbatim-endpoint';
+/** JSON of MaskingConfig: what the page masks or blocks besides password fields. */
+export const MASKING_ATTRIBUTE = 'data-verbatim-masking';
+
+/** The in-page part of the masking policy (the proxy masks again before writing). */
+export interface MaskingConfig {
+  maskSelectors: string[];
+  maskInputTypes: string[];
+  blockSelectors: string[];
+  /** Field names (name/id attributes) whose input values are masked. */
+  maskFields: string[];
+}
 
 /** Default cap on one upload; the recorder splits batches well below it. */
 export const MAX_UPLOAD_BYTES = 2 * 1024 * 1024;
@@ -26,6 +37,10 @@ export const CUSTOM_TAGS = {
   consoleError: 'verbatim:console-error',
   uncaughtError: 'verbatim:uncaught-error',
   recorderFailure: 'verbatim:recorder-failure',
+  /** The page went away (navigation, tab closed): ends the page's stretch of the timeline. */
+  pageHidden: 'verbatim:page-hidden',
+  /** The tab became hidden or visible: tells which of several open tabs the customer was looking at. */
+  visibility: 'verbatim:visibility',
 } as const;
 
 /** Body of POST EVENTS_PATH, JSON. */
@@ -37,6 +52,8 @@ export interface RecorderUpload {
   seq: number;
   viewport?: Viewport;
   events: RecordedEvent[];
+  /** Sent with a page's first upload (seq 0): referrer, UTM, screen, language, time zone (recorder/page-context.ts). */
+  context?: PageContext;
 }
 
 /**
@@ -58,4 +75,30 @@ export const PRIVACY_MARKERS = {
   maskSelector: '[data-verbatim-mask]',
   /** Input events on the element are not recorded. */
   ignoreClass: 'verbatim-ignore',
+} as const;
+
+/**
+ * Kiosk extension. `endpoint: EXTENSION_ENDPOINT` in window.__verbatimConfig makes the
+ * recorder hand each upload body to the extension's isolated-world content script as a
+ * DOM event whose type embeds a per-page secret (`token`): a page cannot listen for
+ * or forge an event type it does not know, and the terminal's token never enters the page.
+ */
+export const EXTENSION_ENDPOINT = 'extension:';
+export function extensionEventType(secret: string): string {
+  return `verbatim:upload:${secret}`;
+}
+
+/** The collector's ingest API (replay-viewer/collector-routes.ts), authenticated by a terminal bearer token. */
+export const COLLECT_PREFIX = '/collect/v1/';
+export const COLLECT_PATHS = {
+  /** POST {id, startedAt, userAgent?, viewport?}: create or continue a kiosk session. */
+  sessions: '/collect/v1/sessions',
+  /** POST RecorderUpload with token = session id. */
+  events: '/collect/v1/events',
+  /** POST {digests}: answers {missing}. */
+  blobsMissing: '/collect/v1/blobs/missing',
+  /** PUT /collect/v1/blobs/<sha256 hex>: raw bytes, verified. */
+  blobs: '/collect/v1/blobs/',
+  /** POST {sessionId, captures: CapturedResource[]}: bodies must be uploaded first. */
+  captures: '/collect/v1/captures',
 } as const;

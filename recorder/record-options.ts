@@ -4,7 +4,7 @@
  * and the page can block or mask regions with PRIVACY_MARKERS.
  */
 import type { record } from '@rrweb/record';
-import { PRIVACY_MARKERS as M } from './protocol';
+import { PRIVACY_MARKERS as M, type MaskingConfig } from './protocol';
 
 type Options = NonNullable<Parameters<typeof record>[0]>;
 
@@ -21,23 +21,53 @@ const TEXT_INPUTS = [
   'month', 'week', 'time', 'color', 'range', 'hidden', 'textarea',
 ];
 
-function maskInput(text: string, element: HTMLElement): string {
-  let mask = true; // fail closed
-  try {
-    const type = (element as HTMLInputElement).type;
-    // data-rr-is-password: rrweb's mark on a password field the page switched to type=text ("show password").
-    mask =
-      type === 'password' ||
-      type === 'hidden' ||
-      element.hasAttribute('data-rr-is-password') ||
-      !!element.closest(MASK);
-  } catch {
-    /* keep masked */
+/** Names and autocomplete tokens of fields holding card data or secrets (the proxy checks again). */
+const SECRET_NAME = /^(cvv2?|cvc2?|csc|cvn|cid|security_?code|card_?(number|code|cvv|cvc)|cardnumber|pan|pin|otp|password|passwd)$/i;
+const SECRET_AUTOCOMPLETE = /\b(cc-number|cc-csc|current-password|new-password|one-time-code)\b/;
+/** A 13-19 digit run (spaces or dashes between) that passes the Luhn check: a card number. */
+const CARD = /\d(?:[ -]?\d){12,18}/g;
+
+function looksLikeCard(text: string): boolean {
+  for (const m of text.match(CARD) ?? []) {
+    const digits = m.replace(/[ -]/g, '');
+    let sum = 0;
+    for (let i = 0; i < digits.length; i++) {
+      let d = digits.charCodeAt(digits.length - 1 - i) - 48;
+      if (i % 2) d = d * 2 > 9 ? d * 2 - 9 : d * 2;
+      sum += d;
+    }
+    if (sum % 10 === 0) return true;
   }
-  return mask ? '*'.repeat(text.length) : text;
+  return false;
 }
 
-export function recordOptions(emit: Options['emit'], errorHandler: Options['errorHandler']): Options {
+function inputMasker(masking: MaskingConfig | undefined) {
+  const selector = [MASK, ...(masking?.maskSelectors ?? [])].join(',');
+  const types = new Set(['password', 'hidden', ...(masking?.maskInputTypes ?? [])]);
+  const fields = new Set((masking?.maskFields ?? []).map((f) => f.toLowerCase()));
+  return (text: string, element: HTMLElement): string => {
+    let mask = true; // fail closed
+    try {
+      const input = element as HTMLInputElement;
+      const name = (input.name || element.id || '').toLowerCase();
+      // data-rr-is-password: rrweb's mark on a password field the page switched to type=text ("show password").
+      mask =
+        types.has(input.type) ||
+        element.hasAttribute('data-rr-is-password') ||
+        SECRET_NAME.test(name) || fields.has(name) ||
+        SECRET_AUTOCOMPLETE.test(element.getAttribute('autocomplete') ?? '') ||
+        looksLikeCard(text) ||
+        // A card number being typed is not Luhn-valid yet: 7+ digits show at most its first six.
+        /\d(?:[ -]?\d){6,}/.test(text) ||
+        !!element.closest(selector);
+    } catch {
+      /* keep masked */
+    }
+    return mask ? '*'.repeat(text.length) : text;
+  };
+}
+
+export function recordOptions(emit: Options['emit'], errorHandler: Options['errorHandler'], masking?: MaskingConfig): Options {
   const maskInputOptions: Record<string, boolean> = {};
   for (const t of TEXT_INPUTS) maskInputOptions[t] = true;
   return {
@@ -47,15 +77,16 @@ export function recordOptions(emit: Options['emit'], errorHandler: Options['erro
     // to its parent instead of emitting, and makes the parent listen (see frames.ts).
     recordCrossOriginIframes: true,
     blockClass: M.blockClass,
-    blockSelector: M.blockSelector,
+    blockSelector: [M.blockSelector, ...(masking?.blockSelectors ?? [])].join(','),
     ignoreClass: M.ignoreClass,
     maskTextClass: M.maskClass,
-    maskTextSelector: M.maskSelector,
+    maskTextSelector: [M.maskSelector, ...(masking?.maskSelectors ?? [])].join(','),
     maskInputOptions: { ...maskInputOptions, password: true },
-    maskInputFn: maskInput,
+    maskInputFn: inputMasker(masking),
     inlineStylesheet: true,
     sampling: { mousemove: 50, scroll: 150, input: 'last' },
-    recordCanvas: false,
+    // 2D drawing is recorded as commands (the replay redraws them); snapshots carry the pixels so far.
+    recordCanvas: true,
     // The proxy captures font files itself.
     collectFonts: false,
     // We call record() ourselves once the DOM is parsed (see entry.ts); this only

@@ -16,8 +16,9 @@
  *   the browser may cancel with the document).
  */
 import type { RecordedEvent } from '../store/records';
-import { CUSTOM_TAGS, KEEPALIVE_LIMIT_BYTES, MAX_UPLOAD_BYTES } from './protocol';
+import { CUSTOM_TAGS, EXTENSION_ENDPOINT, KEEPALIVE_LIMIT_BYTES, MAX_UPLOAD_BYTES, extensionEventType } from './protocol';
 import { noop, randomId, truncate, utf8Length } from './util';
+import { collectPageContext } from './page-context';
 
 /** Flush at most this long after the first buffered event. */
 const FLUSH_INTERVAL_MS = 5000;
@@ -56,10 +57,15 @@ interface Batch {
 export function createTransport(options: TransportOptions): Transport {
   const { token, endpoint } = options;
   const pageId = randomId();
+  // Read once, as the page starts; travels with the page's first upload only.
+  const context = collectPageContext();
   // Taken before any page script can wrap them.
   const nativeFetch = window.fetch.bind(window);
   const beacon = navigator.sendBeacon?.bind(navigator);
   const keepaliveSupported = typeof Request !== 'undefined' && 'keepalive' in Request.prototype;
+  // Extension mode: hand bodies to the content script (its background queues and
+  // uploads them), synchronously, so nothing is lost when the page goes away.
+  const toExtension = endpoint === EXTENSION_ENDPOINT ? extensionSender(token) : undefined;
 
   let parts: string[] = [];
   let sizes: number[] = [];
@@ -120,11 +126,12 @@ export function createTransport(options: TransportOptions): Transport {
     // Bounded as the ingest side requires (a refused upload would stop recording).
     const page = { id: pageId, url: truncate(location.href, 8192), title: truncate(document.title) };
     const viewport = { width: innerWidth, height: innerHeight };
+    const envelope = (n: number) => JSON.stringify(n === 0 ? { token, page, seq: n, viewport, context } : { token, page, seq: n, viewport });
     const make = (events: string[]): void => {
-      const body = `${JSON.stringify({ token, page, seq: seq++, viewport }).slice(0, -1)},"events":[${events.join(',')}]}`;
+      const body = `${envelope(seq++).slice(0, -1)},"events":[${events.join(',')}]}`;
       batches.push({ body, small: utf8Length(body) <= KEEPALIVE_LIMIT_BYTES });
     };
-    const room = KEEPALIVE_LIMIT_BYTES - utf8Length(JSON.stringify({ token, page, seq, viewport })) - ENVELOPE_SLACK;
+    const room = KEEPALIVE_LIMIT_BYTES - utf8Length(envelope(seq)) - ENVELOPE_SLACK;
     let current: string[] = [];
     let bytes = 0;
     for (let i = 0; i < parts.length; i++) {
@@ -146,6 +153,7 @@ export function createTransport(options: TransportOptions): Transport {
 
   /** Never throws: a synchronous failure becomes a rejection. */
   function post(body: string, keepalive: boolean): Promise<Response> {
+    if (toExtension) return toExtension(body);
     try {
       return nativeFetch(endpoint, {
         method: 'POST',
@@ -242,4 +250,20 @@ export function createTransport(options: TransportOptions): Transport {
   });
 
   return { push, flush };
+}
+
+function extensionSender(secret: string): (body: string) => Promise<Response> {
+  const type = extensionEventType(secret);
+  // Taken before any page script can wrap them.
+  const dispatch = EventTarget.prototype.dispatchEvent;
+  const Custom = CustomEvent;
+  const target = document;
+  return (body) => {
+    try {
+      dispatch.call(target, new Custom(type, { detail: body }));
+      return Promise.resolve({ ok: true, status: 200 } as Response);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  };
 }

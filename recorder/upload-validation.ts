@@ -4,7 +4,7 @@
  * the first reason found, so a client bug is diagnosable from the 400 alone.
  */
 import { VerbatimError } from '../store/errors';
-import type { RecordedEvent } from '../store/records';
+import type { PageContext, RecordedEvent, TrafficSource } from '../store/records';
 import type { RecorderUpload } from './protocol';
 
 const PAGE_ID = /^[A-Za-z0-9_-]{1,64}$/;
@@ -50,7 +50,52 @@ export function validateUpload(value: unknown): RecorderUpload {
     seq: v.seq as number,
     viewport: v.viewport as RecorderUpload['viewport'],
     events: events as RecordedEvent[],
+    ...(v.context !== undefined ? { context: pageContext(v.context, fail) } : {}),
   };
+}
+
+/** Keeps the known context fields, bounded; a malformed field fails the upload like any other. */
+function pageContext(value: unknown, fail: (reason: string) => never): PageContext {
+  if (!isObject(value)) fail('context must be an object');
+  const c = value as Record<string, unknown>;
+  const out: PageContext = { url: '' };
+  const str = (key: string, max = 2048): string | undefined => {
+    if (c[key] === undefined) return undefined;
+    if (typeof c[key] !== 'string' || (c[key] as string).length > max) fail(`context.${key} must be a string of at most ${max} characters`);
+    return c[key] as string;
+  };
+  const size = (key: string) => {
+    const s = c[key] as Record<string, unknown> | undefined;
+    if (s === undefined) return undefined;
+    if (!isObject(s) || !isDimension(s.width) || !isDimension(s.height)) fail(`context.${key} must be {width, height}`);
+    return { width: s!.width as number, height: s!.height as number };
+  };
+  out.url = str('url', 8192) ?? fail('context.url must be a string');
+  const optional: Partial<PageContext> = {
+    referrer: str('referrer', 8192), userAgent: str('userAgent', 1024), language: str('language', 64), timeZone: str('timeZone', 64),
+    viewport: size('viewport'), screen: size('screen'),
+  };
+  for (const [k, v] of Object.entries(optional)) if (v !== undefined) (out as unknown as Record<string, unknown>)[k] = v;
+  if (c.devicePixelRatio !== undefined) {
+    if (typeof c.devicePixelRatio !== 'number' || !(c.devicePixelRatio > 0 && c.devicePixelRatio <= 16)) fail('context.devicePixelRatio must be a number in (0, 16]');
+    out.devicePixelRatio = c.devicePixelRatio as number;
+  }
+  if (c.languages !== undefined) {
+    if (!Array.isArray(c.languages) || c.languages.length > 20 || c.languages.some((l) => typeof l !== 'string' || l.length > 64)) fail('context.languages must be up to 20 strings');
+    out.languages = c.languages as string[];
+  }
+  if (c.source !== undefined) {
+    const s = c.source as Record<string, unknown>;
+    if (!isObject(s) || !['campaign', 'referral', 'internal', 'direct'].includes(s.kind as string)) fail('context.source.kind is invalid');
+    const source: TrafficSource = { kind: s.kind as TrafficSource['kind'] };
+    for (const k of ['referrerHost', 'utmSource', 'utmMedium', 'utmCampaign', 'utmTerm', 'utmContent'] as const) {
+      if (s[k] === undefined) continue;
+      if (typeof s[k] !== 'string' || (s[k] as string).length > 256) fail(`context.source.${k} must be a string of at most 256 characters`);
+      source[k] = s[k] as string;
+    }
+    out.source = source;
+  }
+  return out;
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

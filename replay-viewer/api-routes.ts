@@ -1,34 +1,48 @@
 /**
  * The viewer's JSON API:
  *   GET /api/sessions?limit=&before=     sessions newest first (array)
- *   GET /api/sessions/<id>               one session
- *   GET /api/sessions/<id>/events        { events }: every rrweb event, time-ordered, URLs archived
+ *       &channel=proxy|gateway|kiosk&terminal=<id>   only those sessions
+ *       &customer=<id>                   one customer's sessions (also GET /api/customers/<id>/sessions)
+ *   GET /api/sessions/<id>               one session (with customerId when known)
+ *   GET /api/sessions/<id>/events        { events, tracks, track }: one tab's rrweb events, time-ordered, URLs archived
+ *                                        (?track=N, or the tab in use at ?at=<epoch-ms>)
  *   GET /api/sessions/<id>/captures      { captures }: the network log (metadata, no bodies)
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { CapturedResource, RecordedEvent, Session } from '../store/records';
+import type { CustomerLookup } from '../store/customer-index';
 import type { VerbatimStore } from '../store/store';
 import { VerbatimError } from '../store/errors';
 import { isValidSessionId } from './archive-url';
 import { sendJson } from './http-responses';
 import { rewriteEvents } from './rewrite-events';
+import { groupTracks, trackAt, trackEvents, type TabTrack } from './tab-tracks';
 
-export type ApiSession = Session & { durationMs: number };
+export type ApiSession = Session & { durationMs: number; customerId?: string };
 
 export const DEFAULT_LIST_LIMIT = 50;
 export const MAX_LIST_LIMIT = 500;
+/** Sessions a filtered listing looks at before answering with what it found. */
+const MAX_FILTER_SCAN = 20_000;
 
 export function toApiSession(session: Session): ApiSession {
   return { ...session, durationMs: Math.max(0, session.endedAt - session.startedAt) };
 }
 
 export class ApiRoutes {
-  constructor(private readonly store: VerbatimStore) {}
+  constructor(private readonly store: VerbatimStore, private readonly customers?: CustomerLookup) {}
 
   /** Returns false when the path is not an API path. */
   async handle(req: IncomingMessage, res: ServerResponse, path: string, query: URLSearchParams): Promise<boolean> {
+    // A customer's history: GET /api/customers/<id>/sessions, or /api/sessions?customer=<id>.
+    const history = /^\/api\/customers\/([^/]+)\/sessions\/?$/.exec(path);
+    const customer = history ? decodeURIComponent(history[1]!) : (path === '/api/sessions' || path === '/api/sessions/') ? query.get('customer') : null;
+    if (customer) {
+      await sendJson(req, res, 200, await this.customerSessions(customer, query));
+      return true;
+    }
     if (path === '/api/sessions' || path === '/api/sessions/') {
-      await sendJson(req, res, 200, await this.list(query));
+      await sendJson(req, res, 200, this.withCustomers(await this.list(query)));
       return true;
     }
     const m = /^\/api\/sessions\/([^/]*)(?:\/(events|captures))?\/?$/.exec(path);
@@ -37,28 +51,67 @@ export class ApiRoutes {
     if (!isValidSessionId(id!)) throw new VerbatimError('BAD_REQUEST', 'Malformed session id');
     const session = await this.store.getSession(id!);
     if (!session) throw new VerbatimError('SESSION_UNKNOWN', 'No such session', { sessionId: id });
-    if (sub === 'events') await sendJson(req, res, 200, { events: await this.events(session) });
+    if (sub === 'events') await sendJson(req, res, 200, await this.events(session, query));
     else if (sub === 'captures') await sendJson(req, res, 200, { captures: await this.captures(session.id) });
-    else await sendJson(req, res, 200, toApiSession(session));
+    else await sendJson(req, res, 200, this.withCustomers([toApiSession(session)])[0]);
     return true;
+  }
+
+  /** Sessions carry the customer they belong to, when the proxy's identity rules found one. */
+  private withCustomers(sessions: ApiSession[]): ApiSession[] {
+    if (!this.customers) return sessions;
+    return sessions.map((s) => {
+      const customerId = this.customers!.customerOf(s.id);
+      return customerId ? { ...s, customerId } : s;
+    });
+  }
+
+  private async customerSessions(customerId: string, query: URLSearchParams): Promise<ApiSession[]> {
+    const limit = intParam(query, 'limit', 1, MAX_LIST_LIMIT) ?? DEFAULT_LIST_LIMIT;
+    const ids = this.customers?.sessionsOf(customerId) ?? [];
+    const sessions = (await Promise.all(ids.map((id) => this.store.getSession(id)))).filter((s): s is Session => !!s);
+    sessions.sort((a, b) => b.startedAt - a.startedAt);
+    return this.withCustomers(sessions.slice(0, limit).map(toApiSession));
   }
 
   private async list(query: URLSearchParams): Promise<ApiSession[]> {
     const limit = intParam(query, 'limit', 1, MAX_LIST_LIMIT) ?? DEFAULT_LIST_LIMIT;
     const before = intParam(query, 'before', 0, Number.MAX_SAFE_INTEGER);
-    const sessions = await this.store.listSessions(before === undefined ? { limit } : { limit, before });
-    return sessions.map(toApiSession);
+    const channel = query.get('channel') || undefined;
+    const terminal = query.get('terminal') || undefined;
+    if (!channel && !terminal) {
+      const sessions = await this.store.listSessions(before === undefined ? { limit } : { limit, before });
+      return sessions.map(toApiSession);
+    }
+    // The store pages by time only: scan pages until enough sessions match (bounded).
+    const out: Session[] = [];
+    let cursor = before;
+    for (let scanned = 0; out.length < limit && scanned < MAX_FILTER_SCAN; ) {
+      const page = await this.store.listSessions(cursor === undefined ? { limit: MAX_LIST_LIMIT } : { limit: MAX_LIST_LIMIT, before: cursor });
+      for (const s of page) {
+        if ((!channel || s.channel === channel) && (!terminal || s.terminalId === terminal) && out.length < limit) out.push(s);
+      }
+      scanned += page.length;
+      if (page.length < MAX_LIST_LIMIT) break;
+      cursor = page[page.length - 1]!.startedAt;
+    }
+    return out.map(toApiSession);
   }
 
-  private async events(session: Session): Promise<RecordedEvent[]> {
+  /**
+   * The events of one tab track (see tab-tracks.ts): `?track=N`, else the track in use
+   * at `?at=<epoch-ms>`, else the first. The answer lists every track for the tab picker.
+   */
+  private async events(session: Session, query: URLSearchParams): Promise<{ events: RecordedEvent[]; tracks: TabTrack[]; track: number }> {
     const batches = await this.store.readEvents(session.id);
-    const events = batches
-      .flatMap((b) => b.events)
-      .filter((e) => e && typeof e.timestamp === 'number' && Number.isFinite(e.timestamp));
-    // Array.prototype.sort is stable: equal timestamps keep their recorded order.
-    events.sort((a, b) => a.timestamp - b.timestamp);
-    const pageUrl = session.pages[0]?.url ?? batches[0]?.page.url;
-    return rewriteEvents(events, { sessionId: session.id, pageUrl });
+    const tracks = groupTracks(batches);
+    const at = intParam(query, 'at', 0, Number.MAX_SAFE_INTEGER);
+    const requested = intParam(query, 'track', 0, Math.max(0, tracks.length - 1));
+    const track = requested ?? (at !== undefined ? trackAt(tracks, batches, at) : 0);
+    const events = trackEvents(tracks, batches, track);
+    const firstPage = tracks[track]?.pageIds[0];
+    const pageUrl = batches.find((b) => b.page.id === firstPage)?.page.url ?? session.pages[0]?.url;
+    return { events: rewriteEvents(events, { sessionId: session.id, pageUrl }), tracks, track };
   }
 
   private async captures(sessionId: string): Promise<CapturedResource[]> {

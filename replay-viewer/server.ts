@@ -8,11 +8,14 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { CustomerLookup } from '../store/customer-index';
 import type { VerbatimStore } from '../store/store';
 import { VerbatimError, isVerbatimError } from '../store/errors';
 import { ApiRoutes } from './api-routes';
 import { ARCHIVE_PREFIX } from './archive-url';
 import { ArchiveRoute } from './archive-route';
+import type { ViewerAccess } from './auth/gate';
+import { CollectorRoutes, type CollectorOptions } from './collector-routes';
 import { sendError, sendJson } from './http-responses';
 import { UiRoutes } from './ui-routes';
 
@@ -26,6 +29,12 @@ export interface ViewerOptions {
   uiDir: string;
   /** Told about unexpected (non-Verbatim) errors, which clients only see as a bare 500. */
   onError?: (err: unknown) => void;
+  /** Mounts the kiosk collector under /collect/v1/ (collector-routes.ts). */
+  collector?: CollectorOptions;
+  /** Sign-in, roles, CSRF and the audit trail in front of every route but the collector (auth/gate.ts). */
+  access?: ViewerAccess;
+  /** Customer ids found by the proxy: customer search and history (store/customer-index.ts). */
+  customers?: CustomerLookup;
 }
 
 export interface Viewer {
@@ -35,12 +44,15 @@ export interface Viewer {
 }
 
 export async function startViewer(opts: ViewerOptions): Promise<Viewer> {
-  const api = new ApiRoutes(opts.store);
+  const api = new ApiRoutes(opts.store, opts.customers);
   const archive = new ArchiveRoute(opts.store);
   const ui = new UiRoutes(opts.uiDir);
+  const collector = opts.collector ? new CollectorRoutes(opts.store, opts.collector) : undefined;
 
   const route = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
     const target = req.url ?? '/';
+    if (collector && target.startsWith('/collect/')) return collector.handle(req, res, target.split('?', 1)[0]!);
+    if (opts.access && (await opts.access.gate(req, res))) return;
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.setHeader('Allow', 'GET, HEAD');
       await sendJson(req, res, 405, { error: { code: 'METHOD_NOT_ALLOWED', message: 'Only GET and HEAD are supported' } });

@@ -133,4 +133,12 @@ async function storeCost(): Promise<void> {
 }
 
 await main();
+// Page load in Chromium: direct vs forward proxy vs gateway (scripts/bench/page-load.ts).
+{
+  const { benchPageLoad, printPageLoad } = await import('./bench/page-load');
+  const rounds = Number(process.env.BENCH_PAGE_LOAD_ROUNDS ?? 7);
+  printPageLoad(await benchPageLoad(rounds), rounds);
+}
+// Tamper-evidence costs: seal and verify a 10,000-session store, proof overhead.
+await (await import('./bench/integrity')).benchIntegrity(Number(process.env.BENCH_INTEGRITY_SESSIONS ?? 10_000));
 process.exit(0);

@@ -3,6 +3,7 @@
  *   dist/recorder/recorder.js  in-page recorder (IIFE), shipped by the proxy and the extension
  *   dist/viewer/               replay viewer UI (app.js, index.html, styles)
  *   dist/verbatim.js           the CLI (Node, ESM; node_modules stay external)
+ *   dist/extension/            kiosk extension, Chromium and Firefox (extension/build.ts)
  */
 import { build } from 'esbuild';
 import { cp, mkdir, rm } from 'node:fs/promises';
@@ -10,6 +11,7 @@ import { gzipSync } from 'node:zlib';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
+import { buildExtension } from '../extension/build';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dist = path.join(root, 'dist');
@@ -18,6 +20,8 @@ export async function buildAll(): Promise<void> {
   await rm(dist, { recursive: true, force: true });
   await mkdir(dist, { recursive: true });
   await Promise.all([buildRecorder(), buildViewerUi(), buildCli()]);
+  // After the recorder: the extension ships that very bundle.
+  await buildExtension(root, dist);
 }
 
 async function buildRecorder(): Promise<void> {

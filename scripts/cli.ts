@@ -6,11 +6,15 @@ import { readFile } from 'node:fs/promises';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadOrCreateCa, startProxy } from '../proxy/index';
+import { loadOrCreateCa, parseUpstreams, startGateway, startProxy, type RunningGateway } from '../proxy/index';
+import { TerminalRegistry } from '../replay-viewer/collector-terminals';
+import { EventMasker } from '../proxy/masking/index';
 import { startViewer } from '../replay-viewer/server';
-import { isVerbatimError } from '../store/errors';
+import { isVerbatimError, VerbatimError } from '../store/errors';
 import { openStore } from '../store/index';
-import { loadConfig, type VerbatimConfig } from './config';
+import { setUpAccess, usersCommand } from './access-setup';
+import { loadConfig, loadMaskingPolicy, type VerbatimConfig } from './config';
+import { INTEGRITY_HELP, exportCommand, integrityOf, recordsCommand, startExpiryJob, verifyCommand } from './integrity-commands';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 /** dist/ when running the bundle, <repo>/dist when running from source. */
@@ -21,6 +25,10 @@ const HELP = `verbatim — record and replay web sessions
 Usage:
   verbatim start [options]   record through the proxy and serve the replay viewer (default)
   verbatim ca [options]      print where the proxy's CA certificate is and how to trust it
+  verbatim terminals add <terminal-id>     issue a kiosk terminal's collector token (shown once)
+  verbatim terminals list | revoke <terminal-id>
+${INTEGRITY_HELP}  verbatim users add <name> --role R   add a viewer account (agent, analyst, compliance, admin, auditor); password on stdin
+  verbatim users list | remove <name> | unlock <name> | passwd <name>
   verbatim help
 
 Options (environment variable in brackets):
@@ -32,6 +40,18 @@ Options (environment variable in brackets):
   --session-idle-minutes N   idle time that ends a session (30) [VERBATIM_SESSION_IDLE_MINUTES]
   --upstream-ca FILE         extra CA certificates (PEM) trusted for sites' TLS [VERBATIM_UPSTREAM_CA]
   --insecure-upstream        do not verify sites' TLS certificates (test benches only) [VERBATIM_INSECURE_UPSTREAM]
+  --upstream LIST            gateway mode: serve these origins (comma-separated; \`https://origin\` or
+                             \`public.host=https://origin\`, several are chosen by Host) [VERBATIM_UPSTREAM]
+  --gateway-port N           gateway listen port (8443) [VERBATIM_GATEWAY_PORT]
+  --tls-cert FILE            gateway serves HTTPS with this PEM certificate chain [VERBATIM_TLS_CERT]
+  --tls-key FILE             ... and this PEM private key [VERBATIM_TLS_KEY]
+  --preserve-host=false      gateway sends the origin its own host name, not the browser's [VERBATIM_PRESERVE_HOST]
+  --trusted-proxies LIST     gateway believes X-Forwarded-* only from these IPs/CIDRs [VERBATIM_TRUSTED_PROXIES]
+  --upstream-http2           use HTTP/2 to HTTPS sites that offer it (ALPN; both modes) [VERBATIM_UPSTREAM_HTTP2]
+  --masking FILE             masking policy (<data>/masking.json; docs/MASKING.md) [VERBATIM_MASKING]
+  --identity FILE            customer identity rules (<data>/identity.json; docs/ACCESS.md) [VERBATIM_IDENTITY]
+  --secure-cookies           mark the viewer's session cookie Secure (viewer behind TLS) [VERBATIM_SECURE_COOKIES]
+  [VERBATIM_ADMIN_PASSWORD]  on first start with no accounts, create the admin account "admin" with this password
 `;
 
 async function main(): Promise<void> {
@@ -39,6 +59,11 @@ async function main(): Promise<void> {
   switch (config.command) {
     case 'start': return start(config);
     case 'ca': return printCa(config);
+    case 'verify': return verifyCommand(config);
+    case 'export': return exportCommand(config);
+    case 'erase': case 'hold': case 'release': case 'expire': return recordsCommand(config);
+    case 'terminals': return terminals(config);
+    case 'users': process.exitCode = await usersCommand(config, readPassword, (t) => process.stdout.write(t)); return;
     case 'help': process.stdout.write(HELP); return;
     default:
       process.stderr.write(`unknown command "${config.command}"\n\n${HELP}`);
@@ -48,24 +73,58 @@ async function main(): Promise<void> {
 
 async function start(config: VerbatimConfig): Promise<void> {
   await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
-  const store = await openStore(path.join(config.dataDir, 'store'));
+  // Records are hash-chained; the key in <data>/keys signs a checkpoint every minute and at stop.
+  const store = await openStore(path.join(config.dataDir, 'store'), { integrity: integrityOf(config) });
   const recorderScript = await readFile(path.join(distDir, 'recorder', 'recorder.js'));
   const log = (err: unknown, context: string) => {
     // Codes and messages only: request bodies and tokens never reach the log.
     const code = isVerbatimError(err) ? err.code : (err as NodeJS.ErrnoException)?.code ?? 'ERROR';
     process.stderr.write(`[verbatim] ${context}: ${code} ${(err as Error)?.message ?? ''}\n`);
   };
+  // The viewer starts first so the proxy can leave it alone: watching a replay must not be recorded.
+  const { access, customers, identity, summary: accessSummary } = await setUpAccess(config);
+  const masking = await loadMaskingPolicy(config);
+  // Kiosk uploads go through the same server-side masking as the proxy's (a modified extension cannot skip it).
+  const kioskMasker = new EventMasker(masking);
+  const viewer = await startViewer({
+    store, host: config.host, port: config.viewerPort, uiDir: path.join(distDir, 'viewer'), access, customers,
+    collector: {
+      terminals: new TerminalRegistry(path.join(config.dataDir, 'terminals.json')),
+      maskEvents: (sessionId, pageId, events, raw) => kioskMasker.maskEvents(sessionId, pageId, events, raw),
+    },
+  });
   const proxy = await startProxy({
     store, dataDir: config.dataDir, recorderScript, host: config.host, port: config.proxyPort,
     captureMaxBytes: config.captureMaxBytes, sessionIdleMs: config.sessionIdleMinutes * 60_000, onError: log,
     upstreamCa: config.upstreamCaFile ? [await readFile(config.upstreamCaFile, 'utf8')] : undefined,
-    insecureUpstream: config.insecureUpstream,
+    insecureUpstream: config.insecureUpstream, http2Upstream: config.upstreamHttp2,
+    masking,
+    identity,
+    passOrigins: [viewer.url, viewer.url.replace('127.0.0.1', 'localhost')],
   });
   if (config.insecureUpstream) process.stderr.write('[verbatim] WARNING: upstream TLS certificates are NOT verified (--insecure-upstream)\n');
-  const viewer = await startViewer({ store, host: config.host, port: config.viewerPort, uiDir: path.join(distDir, 'viewer') });
+  let gateway: RunningGateway | undefined;
+  if (config.upstreams) {
+    if (Boolean(config.tlsCertFile) !== Boolean(config.tlsKeyFile)) throw new VerbatimError('CONFIG_INVALID', '--tls-cert and --tls-key go together');
+    gateway = await startGateway({
+      store, dataDir: config.dataDir, recorderScript, host: config.host, port: config.gatewayPort,
+      routes: parseUpstreams(config.upstreams.split(',')),
+      tls: config.tlsCertFile && config.tlsKeyFile
+        ? { cert: await readFile(config.tlsCertFile), key: await readFile(config.tlsKeyFile) } : undefined,
+      preserveHost: config.preserveHost,
+      trustedProxies: config.trustedProxies ? config.trustedProxies.split(',') : [],
+      captureMaxBytes: config.captureMaxBytes, sessionIdleMs: config.sessionIdleMinutes * 60_000, onError: log,
+      upstreamCa: config.upstreamCaFile ? [await readFile(config.upstreamCaFile, 'utf8')] : undefined,
+      insecureUpstream: config.insecureUpstream, http2Upstream: config.upstreamHttp2,
+      masking,
+      identity,
+    });
+    process.stdout.write(`Gateway:        ${gateway.url}  → ${config.upstreams}\n`);
+  }
   process.stdout.write(`Verbatim is recording.
-  Replay viewer:  ${viewer.url}/
+  Replay viewer:  ${viewer.url}/  (${accessSummary})
   Proxy:          ${proxy.url}  (HTTP and HTTPS)
+  Kiosk collector: ${viewer.url}/collect/v1/  (terminals: verbatim terminals add <id>)
   Data:           ${config.dataDir}
   CA certificate: ${proxy.ca.certPath}
 
@@ -78,12 +137,37 @@ Point a browser at the proxy, for example:
   const stop = async () => {
     if (stopping) return;
     stopping = true;
-    await Promise.allSettled([proxy.close(), viewer.close()]);
+    await Promise.allSettled([proxy.close(), viewer.close(), gateway?.close()]);
     await store.close();
     process.exit(0);
   };
+  // The expiry job's timers are unref'd; a run caught by stop() fails on the closed store and is logged.
+  if (config.retentionDays !== undefined) startExpiryJob(store, config.retentionDays, log, (id) => customers.customerOf(id));
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+}
+
+/** Kiosk terminals allowed to upload to the collector (<viewer>/collect/v1/). */
+async function terminals(config: VerbatimConfig): Promise<void> {
+  await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
+  const registry = new TerminalRegistry(path.join(config.dataDir, 'terminals.json'));
+  const [action, id] = config.args;
+  if (action === 'add' && id) {
+    const token = await registry.add(id);
+    process.stdout.write(`Terminal ${id} enrolled. Its collector token (shown only now; put it in the extension's policy as enrolmentToken):\n${token}\n`);
+  } else if (action === 'revoke' && id) {
+    if (!(await registry.revoke(id))) {
+      process.stderr.write(`no terminal ${id}\n`);
+      process.exitCode = 1;
+    } else process.stdout.write(`Terminal ${id} revoked.\n`);
+  } else if (action === 'list' || action === undefined) {
+    for (const t of await registry.list()) {
+      process.stdout.write(`${t.id}\tadded ${new Date(t.createdAt).toISOString()}${t.revokedAt ? `\trevoked ${new Date(t.revokedAt).toISOString()}` : ''}\n`);
+    }
+  } else {
+    process.stderr.write('usage: verbatim terminals add|revoke <terminal-id> | list\n');
+    process.exitCode = 2;
+  }
 }
 
 async function printCa(config: VerbatimConfig): Promise<void> {
@@ -109,3 +193,33 @@ main().catch((err) => {
   process.stderr.write(`verbatim: ${isVerbatimError(err) ? `${err.code}: ` : ''}${(err as Error)?.message ?? err}\n`);
   process.exit(1);
 });
+
+/** A password from stdin: typed at a terminal (not echoed) or piped. */
+async function readPassword(): Promise<string> {
+  const stdin = process.stdin;
+  if (!stdin.isTTY) {
+    let text = '';
+    for await (const chunk of stdin) text += String(chunk);
+    return text.replace(/\r?\n$/, '');
+  }
+  process.stdout.write('Password (at least 12 characters): ');
+  stdin.setRawMode(true);
+  stdin.resume();
+  return new Promise((resolve) => {
+    let text = '';
+    const onData = (b: Buffer) => {
+      for (const ch of b.toString('utf8')) {
+        if (ch === '\r' || ch === '\n') {
+          stdin.setRawMode(false);
+          stdin.pause();
+          stdin.off('data', onData);
+          process.stdout.write('\n');
+          return resolve(text);
+        }
+        if (ch === '\u0003') process.exit(130);
+        text = ch === '\u007f' ? text.slice(0, -1) : text + ch;
+      }
+    };
+    stdin.on('data', onData);
+  });
+}

@@ -3,6 +3,7 @@
  * Nothing else in Verbatim reads process.env or argv.
  */
 import path from 'node:path';
+import { loadPolicy, type MaskingPolicy } from '../proxy/masking/index';
 import { VerbatimError } from '../store/errors';
 
 export interface VerbatimConfig {
@@ -18,12 +19,59 @@ export interface VerbatimConfig {
   upstreamCaFile?: string;
   /** Skip upstream certificate checks: test benches only; the proxy warns at start. */
   insecureUpstream: boolean;
+  /** Gateway mode: comma-separated origins (`https://origin` or `public.host=https://origin`). */
+  upstreams?: string;
+  gatewayPort: number;
+  /** PEM certificate chain and key: the gateway then serves HTTPS. */
+  tlsCertFile?: string;
+  tlsKeyFile?: string;
+  /** Gateway: pass the browser's Host to the origin (default) or the origin's own host name. */
+  preserveHost: boolean;
+  /** Speak HTTP/2 to HTTPS upstreams that offer it (ALPN), both modes. */
+  upstreamHttp2: boolean;
+  /** Gateway: comma-separated IPs/CIDR blocks of load balancers whose X-Forwarded-* are believed. */
+  trustedProxies?: string;
+  /** Masking policy file (docs/MASKING.md); default <data>/masking.json, which may be absent. */
+  maskingFile?: string;
+  /** Customer identity rules (docs/ACCESS.md); default <data>/identity.json, which may be absent. */
+  identityFile?: string;
+  /** First start with no accounts: create `admin` with this password (environment only, never a flag). */
+  adminPassword?: string;
+  /** `verbatim users add`: the new account's role. */
+  role?: string;
+  /** Mark the viewer's session cookie Secure (the viewer is reached over TLS through a terminating proxy). */
+  secureCookies: boolean;
+  /** verify/export: the session concerned, an evidence file to check, the file to write. */
+  sessionId?: string;
+  file?: string;
+  out?: string;
+  /** erase/hold/expire: why (kept in the tombstone or hold), whose, and the retention period. */
+  reason?: string;
+  customerId?: string;
+  retentionDays?: number;
 }
 
 const FLAGS: Record<string, { key: keyof VerbatimConfig; env: string; kind: 'port' | 'string' | 'int' | 'boolean' }> = {
   '--upstream-ca': { key: 'upstreamCaFile', env: 'VERBATIM_UPSTREAM_CA', kind: 'string' },
   '--insecure-upstream': { key: 'insecureUpstream', env: 'VERBATIM_INSECURE_UPSTREAM', kind: 'boolean' },
+  '--upstream': { key: 'upstreams', env: 'VERBATIM_UPSTREAM', kind: 'string' },
+  '--gateway-port': { key: 'gatewayPort', env: 'VERBATIM_GATEWAY_PORT', kind: 'port' },
+  '--tls-cert': { key: 'tlsCertFile', env: 'VERBATIM_TLS_CERT', kind: 'string' },
+  '--tls-key': { key: 'tlsKeyFile', env: 'VERBATIM_TLS_KEY', kind: 'string' },
+  '--preserve-host': { key: 'preserveHost', env: 'VERBATIM_PRESERVE_HOST', kind: 'boolean' },
+  '--upstream-http2': { key: 'upstreamHttp2', env: 'VERBATIM_UPSTREAM_HTTP2', kind: 'boolean' },
+  '--trusted-proxies': { key: 'trustedProxies', env: 'VERBATIM_TRUSTED_PROXIES', kind: 'string' },
+  '--masking': { key: 'maskingFile', env: 'VERBATIM_MASKING', kind: 'string' },
+  '--identity': { key: 'identityFile', env: 'VERBATIM_IDENTITY', kind: 'string' },
+  '--role': { key: 'role', env: 'VERBATIM_ROLE', kind: 'string' },
+  '--secure-cookies': { key: 'secureCookies', env: 'VERBATIM_SECURE_COOKIES', kind: 'boolean' },
   '--data': { key: 'dataDir', env: 'VERBATIM_DATA', kind: 'string' },
+  '--session': { key: 'sessionId', env: 'VERBATIM_SESSION', kind: 'string' },
+  '--file': { key: 'file', env: 'VERBATIM_FILE', kind: 'string' },
+  '--out': { key: 'out', env: 'VERBATIM_OUT', kind: 'string' },
+  '--reason': { key: 'reason', env: 'VERBATIM_REASON', kind: 'string' },
+  '--customer': { key: 'customerId', env: 'VERBATIM_CUSTOMER', kind: 'string' },
+  '--retention-days': { key: 'retentionDays', env: 'VERBATIM_RETENTION_DAYS', kind: 'int' },
   '--host': { key: 'host', env: 'VERBATIM_HOST', kind: 'string' },
   '--proxy-port': { key: 'proxyPort', env: 'VERBATIM_PROXY_PORT', kind: 'port' },
   '--viewer-port': { key: 'viewerPort', env: 'VERBATIM_VIEWER_PORT', kind: 'port' },
@@ -42,6 +90,10 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): VerbatimConf
     captureMaxBytes: 32 * 1024 * 1024,
     sessionIdleMinutes: 30,
     insecureUpstream: false,
+    secureCookies: false,
+    gatewayPort: 8443,
+    preserveHost: true,
+    upstreamHttp2: false,
   };
   for (const spec of Object.values(FLAGS)) {
     if (env[spec.env] !== undefined) assign(config, spec, env[spec.env]!, spec.env);
@@ -66,6 +118,10 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): VerbatimConf
   if (rest.length) config.command = rest[0];
   config.args = rest.slice(1);
   config.dataDir = path.resolve(config.dataDir);
+  if (config.maskingFile !== undefined) config.maskingFile = path.resolve(config.maskingFile);
+  if (config.identityFile !== undefined) config.identityFile = path.resolve(config.identityFile);
+  // A password never comes from a flag (flags show in process lists).
+  if (env.VERBATIM_ADMIN_PASSWORD) config.adminPassword = env.VERBATIM_ADMIN_PASSWORD;
   return config;
 }
 
@@ -85,4 +141,9 @@ function assign(config: VerbatimConfig, spec: (typeof FLAGS)[string], raw: strin
     throw new VerbatimError('CONFIG_INVALID', `${source} must be ${spec.kind === 'port' ? 'a port number' : 'a whole number'}, got "${raw}"`);
   }
   (config[spec.key] as number) = value;
+}
+
+/** The masking policy: the --masking file (must exist) or <data>/masking.json (default policy when absent). */
+export async function loadMaskingPolicy(config: VerbatimConfig): Promise<MaskingPolicy> {
+  return config.maskingFile ? loadPolicy(config.maskingFile, true) : loadPolicy(path.join(config.dataDir, 'masking.json'), false);
 }

@@ -22,7 +22,11 @@ export function applyBatch(session: Session, batch: EventBatch): Session {
       url: batch.page.url,
       startedAt: firstEventAt(batch),
       ...(batch.page.title !== undefined ? { title: batch.page.title } : {}),
+      ...(batch.context !== undefined ? { context: batch.context } : {}),
     }];
+  } else if (pages[index]!.context === undefined && batch.context !== undefined) {
+    // The first upload of a page can arrive after a later one (retries).
+    pages = pages.map((p, i) => (i === index ? { ...p, context: batch.context, ...(p.title === undefined && batch.page.title !== undefined ? { title: batch.page.title } : {}) } : p));
   } else if (pages[index]!.title === undefined && batch.page.title !== undefined) {
     // The title is often only known after the first batch left the page.
     pages = pages.map((p, i) => (i === index ? { ...p, title: batch.page.title } : p));

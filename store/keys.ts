@@ -8,6 +8,17 @@
  *   q!<sessionId>\0<pageId>\0<seq>                   empty; marks a stored batch so a resend is ignored
  *   u!<url>\0<capturedAt>\0<captureId>               capture record, JSON (every capture, any session)
  *   x!<sessionId>\0<url>\0<capturedAt>\0<captureId>  capture record, JSON (captures that carry a sessionId)
+ *   w!<sessionId>\0<at>\0<socketId>\0<seq>           WebSocket message, JSON (a session's network log)
+ *   h!<chain>\0<index>                              hash-chain link: hash ‖ value digest ‖ op ‖ record key (integrity/link.ts)
+ *   H!<chain>                                        hash-chain head: count ‖ hash
+ *   K!<seq>                                          signed checkpoint over all chain heads, JSON (integrity/checkpoint.ts)
+ *   z!<sessionId>                                    signed tombstone of an erased session, JSON (chained; integrity/erasure.ts)
+ *   L!s\0<sessionId> | L!c\0<customerId>              legal hold on a session or a customer, JSON {reason, at}
+ *
+ * Chains (store/integrity/): <chain> is the session id for the session's s!, e!, x! and w!
+ * records, and the empty string for the store-wide chain of captures without a session.
+ * Each link is written in the same LevelDB batch as the record it covers. u! copies of
+ * session captures are not chained: verify checks them against their chained x! twin.
  *
  * Times (and seq) are epoch ms zero-padded to 15 digits, so byte order is time order.
  * \0 never occurs in a URL, session id or page id (validate.ts rejects it) and sorts
@@ -97,4 +108,73 @@ export function sessionCapturesOfUrlUpTo(sessionId: string, url: string, at: num
 /** Every capture indexed under a session (ordered by URL, then time). */
 export function sessionCaptures(sessionId: string): KeyRange {
   return { gte: `x!${sessionId}${SEP}`, lt: `x!${sessionId}${END}` };
+}
+
+/** WebSocket message of a session's network log (chained with the session). */
+export const webSocketMessageKey = (sessionId: string, at: number, socketId: string, seq: number): string =>
+  `w!${sessionId}${SEP}${padTime(at)}${SEP}${socketId}${SEP}${padTime(seq)}`;
+
+export function webSocketMessageRange(sessionId: string): KeyRange {
+  return { gte: `w!${sessionId}${SEP}`, lt: `w!${sessionId}${END}` };
+}
+
+/** The chain of captures that carry no session id (session ids are never empty). */
+export const STORE_CHAIN = '';
+
+export const chainLinkKey = (chain: string, index: number): string => `h!${chain}${SEP}${padTime(index)}`;
+
+/** All links of one chain, in order. */
+export function chainLinkRange(chain: string): KeyRange {
+  return { gte: `h!${chain}${SEP}`, lt: `h!${chain}${END}` };
+}
+
+/** Every link of every chain (grouped by chain, in order). */
+export const ALL_CHAIN_LINKS: KeyRange = { gte: 'h!', lt: 'h"' };
+
+/** (chain, index) of a link key. */
+export function parseChainLinkKey(key: string): { chain: string; index: number } {
+  const sep = key.lastIndexOf(SEP);
+  return { chain: key.slice(2, sep), index: Number(key.slice(sep + 1)) };
+}
+
+export const chainHeadKey = (chain: string): string => `H!${chain}`;
+
+export const ALL_CHAIN_HEADS: KeyRange = { gte: 'H!', lt: 'H"' };
+
+export const chainIdFromHeadKey = (key: string): string => key.slice(2);
+
+export const checkpointKey = (seq: number): string => `K!${padTime(seq)}`;
+
+export const ALL_CHECKPOINTS: KeyRange = { gte: 'K!', lt: 'K"' };
+
+/** The chain a record key belongs to, or undefined for keys that are not chained (blobs, indexes, u!). */
+export function chainOfRecordKey(key: string): string | undefined {
+  const kind = key.slice(0, 2);
+  if (kind === 's!' || kind === 'z!') return key.slice(2);
+  if (kind === 'e!' || kind === 'x!' || kind === 'w!') return key.slice(2, key.indexOf(SEP, 2));
+  return undefined;
+}
+
+/** Ranges of every chained record kind (for finding records that no chain covers). */
+export const CHAINED_RECORD_RANGES: readonly KeyRange[] = [
+  { gte: 's!', lt: 's"' }, { gte: 'e!', lt: 'e"' }, { gte: 'x!', lt: 'x"' }, { gte: 'w!', lt: 'w"' }, { gte: 'z!', lt: 'z"' },
+];
+
+export const ALL_CAPTURES_BY_URL: KeyRange = { gte: 'u!', lt: 'u"' };
+
+/** (url, capturedAt, captureId) of a u! key. */
+export function parseCaptureByUrlKey(key: string): { url: string; capturedAt: number; captureId: string } {
+  const idSep = key.lastIndexOf(SEP);
+  const timeSep = key.lastIndexOf(SEP, idSep - 1);
+  return { url: key.slice(2, timeSep), capturedAt: Number(key.slice(timeSep + 1, idSep)), captureId: key.slice(idSep + 1) };
+}
+
+export const tombstoneKey = (sessionId: string): string => `z!${sessionId}`;
+
+export const sessionHoldKey = (sessionId: string): string => `L!s${SEP}${sessionId}`;
+export const customerHoldKey = (customerId: string): string => `L!c${SEP}${customerId}`;
+
+/** Stored-batch markers of one session. */
+export function batchMarkerRange(sessionId: string): KeyRange {
+  return { gte: `q!${sessionId}${SEP}`, lt: `q!${sessionId}${END}` };
 }

@@ -6,19 +6,27 @@ import { CODEC_RAW, decodeJson, decodeValue, encodeJson, encodeValue, sha256Hex,
 import { DeflateWorker } from './deflate-worker';
 import { VerbatimError } from './errors';
 import { HasBatcher } from './has-batcher';
+import { ChainWriter } from './integrity/chain-writer';
+import { Keyring } from './integrity/keyring';
+import { Retention } from './integrity/retention';
+import { Sealer } from './integrity/sealer';
+import type { SealResult } from './integrity/sealer';
+import { loadOrCreateSigningKey } from './integrity/signing-key';
+import { WITNESS_FILE } from './integrity/witness';
 import { KeyedSerializer } from './keyed-serializer';
 import {
-  batchMarkerKey, blobKey, captureBySessionKey, captureByUrlKey, capturesOfUrl, capturesOfUrlAfter,
+  STORE_CHAIN, batchMarkerKey, blobKey, captureBySessionKey, captureByUrlKey, capturesOfUrl, capturesOfUrlAfter,
   capturesOfUrlUpTo, eventChunkKey, eventChunkRange, sessionByStartKey, sessionCaptures,
-  sessionCapturesOfUrlUpTo, sessionIdFromStartKey, sessionKey, sessionsByStartRange,
+  sessionCapturesOfUrlUpTo, sessionIdFromStartKey, sessionKey, sessionsByStartRange, webSocketMessageKey,
+  webSocketMessageRange,
 } from './keys';
 import type { KeyRange } from './keys';
 import { LruSet } from './lru-set';
 import type {
-  CaptureQuery, CapturedResource, Digest, EventBatch, Session, SessionInit, SessionListQuery,
+  CaptureQuery, CapturedResource, Digest, EventBatch, Session, SessionInit, SessionListQuery, WebSocketMessage,
 } from './records';
 import type { VerbatimStore } from './store';
-import { assertBatch, assertCapture, assertId, assertSessionInit, assertUrl } from './validate';
+import { assertBatch, assertCapture, assertId, assertSessionInit, assertUrl, assertWebSocketMessage } from './validate';
 import { WriteQueue } from './write-queue';
 import type { WriteOp } from './write-queue';
 
@@ -44,6 +52,25 @@ export interface LevelStoreOptions {
    * Throwing (or rejecting) makes that batch fail as a LevelDB error would.
    */
   beforeWrite?: (operations: number) => void | Promise<void>;
+  /**
+   * Signed checkpoints (store/integrity/). Records are hash-chained whether or not
+   * this is set; with it, a key in `keysDir` signs a checkpoint every
+   * `sealIntervalMs` (60 s), on close, and on `seal()`.
+   */
+  integrity?: IntegrityOptions;
+}
+
+export interface IntegrityOptions {
+  /** Where the Ed25519 signing key lives (<data>/keys); created 0700. */
+  keysDir: string;
+  /** Append-only log of checkpoint hashes outside LevelDB (default <keysDir>/checkpoint-head). */
+  witnessPath?: string;
+  /** 0 turns periodic sealing off. */
+  sealIntervalMs?: number;
+  /** Checkpoint origin line and key name. */
+  origin?: string;
+  /** Per-session keys (integrity/keyring.ts): event chunks are then stored AES-256-GCM encrypted. */
+  keyringDir?: string;
 }
 
 type Db = Level<string, Uint8Array>;
@@ -74,11 +101,17 @@ export class LevelStore implements VerbatimStore {
   private readonly queue: WriteQueue;
   private readonly deflater: DeflateWorker | undefined;
   private blobChecks: HasBatcher | undefined;
+  private readonly chains = new ChainWriter();
+  private sealer: Sealer | undefined;
+  private sealTimer: NodeJS.Timeout | undefined;
+  private retention: Retention | undefined;
+  private readonly keyring: Keyring | undefined;
 
   constructor(readonly dir: string, private readonly options: LevelStoreOptions = {}) {
     this.known = new LruSet(options.knownDigests ?? 50_000);
     this.queue = new WriteQueue((ops) => this.writeBatch(ops), options.maxBatchBytes);
     this.deflater = options.deflateOnWorker === false ? undefined : new DeflateWorker();
+    this.keyring = options.integrity?.keyringDir ? new Keyring(options.integrity.keyringDir) : undefined;
   }
 
   async open(): Promise<void> {
@@ -94,7 +127,7 @@ export class LevelStore implements VerbatimStore {
       maxFileSize: this.options.maxFileSize ?? 8 * 1024 * 1024,
       compression: this.options.snappy ?? true,
     });
-    this.transition = db.open().then(
+    this.transition = db.open().then(() => this.chains.load(db)).then(
       () => {
         this.db = db;
         this.blobChecks = new HasBatcher((keys) => db.hasMany(keys));
@@ -102,9 +135,10 @@ export class LevelStore implements VerbatimStore {
       },
       (err: unknown) => {
         this.state = 'closed';
+        void db.close().catch(() => undefined);
         throw new VerbatimError('STORE_NOT_OPEN', 'could not open the store', { dir: this.dir }, { cause: err });
       },
-    );
+    ).then(() => this.startSealer(db));
     return this.transition;
   }
 
@@ -118,12 +152,17 @@ export class LevelStore implements VerbatimStore {
       try {
         while (this.active.size > 0) await Promise.allSettled([...this.active]);
         await this.queue.drain();
+        clearInterval(this.sealTimer);
+        // A clean close always leaves every record under a signed checkpoint.
+        await this.sealer?.seal().catch(() => undefined);
         await this.deflater?.close();
         await this.db?.close();
       } finally {
         this.db = undefined;
         this.blobChecks = undefined;
         this.known.clear();
+        this.sealer = undefined;
+        this.retention = undefined;
         this.state = 'closed';
       }
     })();
@@ -173,10 +212,15 @@ export class LevelStore implements VerbatimStore {
         });
       }
       const value = encodeJson(capture);
-      const ops: WriteOp[] = [{ type: 'put', key: captureByUrlKey(capture.url, capture.startedAt, capture.id), value }];
+      // The session's chain covers its x! record; verify checks the u! copy against it.
+      const ops: WriteOp[] = [{
+        type: 'put', key: captureByUrlKey(capture.url, capture.startedAt, capture.id), value,
+        ...(capture.sessionId === undefined ? { chain: STORE_CHAIN } : {}),
+      }];
       if (capture.sessionId !== undefined) {
         ops.push({
           type: 'put', key: captureBySessionKey(capture.sessionId, capture.url, capture.startedAt, capture.id), value,
+          chain: capture.sessionId,
         });
       }
       await this.queue.submit(ops);
@@ -207,6 +251,24 @@ export class LevelStore implements VerbatimStore {
   }
 
   /** Captures of a session, oldest first. */
+  putWebSocketMessages(messages: WebSocketMessage[]): Promise<void> {
+    return this.run('putWebSocketMessages', async () => {
+      for (const m of messages) assertWebSocketMessage(m);
+      if (!messages.length) return;
+      await this.queue.submit(messages.map((m) => ({
+        type: 'put' as const, key: webSocketMessageKey(m.sessionId, m.at, m.socketId, m.seq), value: encodeJson(m),
+        chain: m.sessionId,
+      })));
+    });
+  }
+
+  listWebSocketMessages(sessionId: string): Promise<WebSocketMessage[]> {
+    return this.run('listWebSocketMessages', async (db) => {
+      assertId(sessionId, 'sessionId');
+      return (await db.values({ ...webSocketMessageRange(sessionId) }).all()).map((v) => decodeJson<WebSocketMessage>(v));
+    });
+  }
+
   listCaptures(sessionId: string): Promise<CapturedResource[]> {
     return this.run('listCaptures', async (db) => {
       assertId(sessionId, 'sessionId');
@@ -226,7 +288,7 @@ export class LevelStore implements VerbatimStore {
         }
         const session: Session = { ...init, endedAt: init.endedAt ?? init.startedAt, pages: [], eventCount: 0 };
         await this.queue.submit([
-          { type: 'put', key: sessionKey(session.id), value: encodeJson(session) },
+          { type: 'put', key: sessionKey(session.id), value: encodeJson(session), chain: session.id },
           { type: 'put', key: sessionByStartKey(session.startedAt, session.id), value: EMPTY },
         ]);
         return session;
@@ -263,7 +325,9 @@ export class LevelStore implements VerbatimStore {
       const { sessionId, seq } = batch;
       const pageId = batch.page.id;
       // Compress before taking the session's turn, so the serialized part stays short.
-      const chunk = await this.deflate(encodeJson(batch), EVENT_COMPRESSION_LEVEL);
+      const chunkKey = eventChunkKey(sessionId, firstEventAt(batch), pageId, seq);
+      const deflated = await this.deflate(encodeJson(batch), EVENT_COMPRESSION_LEVEL);
+      const chunk = this.keyring ? await this.keyring.seal(sessionId, chunkKey, deflated) : deflated;
       return this.sessions.run(sessionId, async () => {
         const session = await readSession(db, sessionId);
         if (!session) throw new VerbatimError('SESSION_UNKNOWN', 'no such session', { sessionId });
@@ -271,9 +335,9 @@ export class LevelStore implements VerbatimStore {
         if (await db.has(marker)) return session;
         const updated = applyBatch(session, batch);
         await this.queue.submit([
-          { type: 'put', key: eventChunkKey(sessionId, firstEventAt(batch), pageId, seq), value: chunk },
+          { type: 'put', key: chunkKey, value: chunk, chain: sessionId },
           { type: 'put', key: marker, value: EMPTY },
-          { type: 'put', key: sessionKey(sessionId), value: encodeJson(updated) },
+          { type: 'put', key: sessionKey(sessionId), value: encodeJson(updated), chain: sessionId },
         ]);
         return updated;
       });
@@ -286,8 +350,9 @@ export class LevelStore implements VerbatimStore {
       if (!(await db.has(sessionKey(sessionId)))) {
         throw new VerbatimError('SESSION_UNKNOWN', 'no such session', { sessionId });
       }
-      const values = await db.values({ ...eventChunkRange(sessionId) }).all();
-      return Promise.all(values.map(async (v) => decodeJson<EventBatch>(await decodeValue(v))));
+      const entries = await db.iterator({ ...eventChunkRange(sessionId) }).all();
+      const keyring = this.keyring;
+      return Promise.all(entries.map(async ([k, v]) => decodeJson<EventBatch>(await decodeValue(keyring ? await keyring.open(sessionId, k, v) : v))));
     });
   }
 
@@ -300,6 +365,52 @@ export class LevelStore implements VerbatimStore {
         .map((e) => stat(join(this.dir, e.name)).then((s) => s.size, () => 0)));
       return sizes.reduce((a, b) => a + b, 0);
     });
+  }
+
+  /**
+   * Seals a signed checkpoint now (integrity.keysDir must be set). Returns undefined
+   * when nothing was written since the last checkpoint, unless `force`.
+   */
+  seal(force = false): Promise<SealResult | undefined> {
+    return this.run('seal', async () => {
+      if (!this.sealer) throw new VerbatimError('CONFIG_INVALID', 'sealing needs integrity.keysDir');
+      return this.sealer.seal(force);
+    });
+  }
+
+  /**
+   * Legal holds, erasure with signed tombstones, and expiry (integrity/retention.ts);
+   * needs integrity.keysDir (tombstones are signed with the checkpoint key).
+   */
+  records(): Promise<Retention> {
+    return this.run('records', async () => {
+      if (!this.retention) throw new VerbatimError('CONFIG_INVALID', 'erasure and holds need integrity.keysDir');
+      return this.retention;
+    });
+  }
+
+  private async startSealer(db: Db): Promise<void> {
+    const integrity = this.options.integrity;
+    if (!integrity) return;
+    try {
+      const key = await loadOrCreateSigningKey(integrity.keysDir, integrity.origin);
+      const sealer = new Sealer(this.chains, key, integrity.witnessPath ?? join(integrity.keysDir, WITNESS_FILE),
+        (ops) => this.queue.submit(ops));
+      await sealer.load(db);
+      this.sealer = sealer;
+      this.retention = new Retention({
+        db, sealer, submit: (ops) => this.queue.submit(ops), inSession: (id, fn) => this.sessions.run(id, fn), keyring: this.keyring,
+      });
+    } catch (err) {
+      await this.close();
+      throw new VerbatimError('STORE_NOT_OPEN', 'could not load the checkpoint signing key', { dir: this.dir }, { cause: err });
+    }
+    const interval = integrity.sealIntervalMs ?? 60_000;
+    if (interval > 0) {
+      // Periodic seals are best effort: a failed one is retried next time, and close() seals again.
+      this.sealTimer = setInterval(() => { void this.sealer?.seal().catch(() => undefined); }, interval);
+      this.sealTimer.unref();
+    }
   }
 
   /** Runs an operation only while open, and tracks it so close() can wait for it. */
@@ -366,7 +477,10 @@ export class LevelStore implements VerbatimStore {
       await this.options.beforeWrite?.(ops.length);
       const db = this.db;
       if (!db) throw new Error('database closed');
-      await db.batch(ops);
+      // Chain links go into the same atomic batch as the records they cover.
+      const chained = this.chains.extend(ops);
+      await db.batch(chained.ops);
+      chained.commit();
     } catch (err) {
       throw new VerbatimError('STORE_WRITE_FAILED', 'writing to the store failed', { operations: ops.length }, { cause: err });
     }

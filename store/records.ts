@@ -15,12 +15,44 @@ export interface Viewport {
   height: number;
 }
 
+/** Where a page visit came from: the referrer and any UTM campaign parameters. */
+export interface TrafficSource {
+  /** 'campaign' (UTM parameters), 'referral' (another site), 'internal' (same site) or 'direct'. */
+  kind: 'campaign' | 'referral' | 'internal' | 'direct';
+  referrerHost?: string;
+  utmSource?: string;
+  utmMedium?: string;
+  utmCampaign?: string;
+  utmTerm?: string;
+  utmContent?: string;
+}
+
+/** What a page was shown on and where it came from, captured once per page (recorder + ingest point). */
+export interface PageContext {
+  url: string;
+  referrer?: string;
+  source?: TrafficSource;
+  userAgent?: string;
+  browser?: string;
+  os?: string;
+  deviceType?: string;
+  viewport?: Viewport;
+  screen?: Viewport;
+  devicePixelRatio?: number;
+  language?: string;
+  languages?: string[];
+  timeZone?: string;
+  /** Added by the ingest point (trusted X-Forwarded-For in gateway mode), never by the page. */
+  clientIp?: string;
+}
+
 /** One document load (top-level page) inside a session. */
 export interface PageView {
   id: string;
   url: string;
   startedAt: number;
   title?: string;
+  context?: PageContext;
 }
 
 export interface Session {
@@ -61,6 +93,8 @@ export interface EventBatch {
   viewport?: Viewport;
   events: RecordedEvent[];
   receivedAt: number;
+  /** The page's context, sent with its first upload. */
+  context?: PageContext;
 }
 
 export interface CapturedBody {
@@ -71,6 +105,8 @@ export interface CapturedBody {
   encoding: string;
   /** True when the body exceeded the capture cap and only the first `size` bytes were kept. */
   truncated: boolean;
+  /** True when the masking policy changed the bytes before they were stored (then encoding is ''). */
+  masked?: boolean;
 }
 
 /** One HTTP exchange as it passed through a capture point. */
@@ -90,8 +126,34 @@ export interface CapturedResource {
   /** Milliseconds to response headers and to the last body byte. */
   timing: { headersMs: number; totalMs: number };
   body: CapturedBody | null;
+  /** The request body (form and JSON posts only), masked before it was stored. */
+  requestBody?: CapturedBody & { contentType: string };
   /** Set when the upstream answered 304 and the body came from an earlier capture. */
   revalidatedFrom?: string;
+}
+
+/** One WebSocket message (or close) as it passed through a capture point: the session's network log. */
+export interface WebSocketMessage {
+  sessionId: string;
+  /** One id per WebSocket connection. */
+  socketId: string;
+  /** Per-connection sequence number; (sessionId, socketId, seq) identifies a message. */
+  seq: number;
+  /** ws:// or wss:// URL of the connection. */
+  url: string;
+  /** 'sent' = browser to site. */
+  direction: 'sent' | 'received';
+  /** Epoch ms when the message's last frame passed. */
+  at: number;
+  kind: 'text' | 'binary' | 'close';
+  /** Payload bytes on the wire (after reassembly, before any cap). */
+  size: number;
+  /** Text as is, binary as base64; at most the capture cap. */
+  data: string;
+  encoding: 'utf8' | 'base64';
+  truncated: boolean;
+  /** True when the masking policy changed the text before it was stored. */
+  masked?: boolean;
 }
 
 export interface SessionListQuery {

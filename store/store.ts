@@ -1,5 +1,5 @@
 import type {
-  CaptureQuery, CapturedResource, Digest, EventBatch, Session, SessionInit, SessionListQuery,
+  CaptureQuery, CapturedResource, Digest, EventBatch, Session, SessionInit, SessionListQuery, WebSocketMessage,
 } from './records';
 
 /**
@@ -41,6 +41,11 @@ export interface VerbatimStore {
   appendEvents(batch: EventBatch): Promise<Session>;
   /** All batches of a session ordered by their first event's timestamp. */
   readEvents(sessionId: string): Promise<EventBatch[]>;
+
+  /** Adds WebSocket messages to their sessions' network logs; a message with a stored (sessionId, socketId, seq) is replaced. */
+  putWebSocketMessages(messages: WebSocketMessage[]): Promise<void>;
+  /** A session's WebSocket messages ordered by time (then connection and seq). */
+  listWebSocketMessages(sessionId: string): Promise<WebSocketMessage[]>;
 
   /** Approximate bytes on disk, for benchmarks. */
   diskUsage(): Promise<number>;

@@ -1,6 +1,6 @@
 import { VerbatimError } from './errors';
 import { MAX_TIME } from './keys';
-import type { CapturedResource, EventBatch, SessionInit } from './records';
+import type { CapturedResource, EventBatch, SessionInit, WebSocketMessage } from './records';
 
 /**
  * Input checks shared by store backends. Ids and URLs become parts of keys, so
@@ -67,9 +67,24 @@ export function assertBatch(batch: EventBatch): void {
     throw invalid('batch.seq', 'must be a non-negative integer');
   }
   assertTime(batch.receivedAt, 'batch.receivedAt');
+  if (batch.context !== undefined && !isRecord(batch.context)) throw invalid('batch.context', 'must be an object');
   if (!Array.isArray(batch.events)) throw invalid('batch.events', 'must be an array');
   for (const event of batch.events) {
     if (!isRecord(event)) throw invalid('batch.events[]', 'must be objects');
     assertTime(event.timestamp, 'batch.events[].timestamp');
   }
+}
+
+export function assertWebSocketMessage(m: WebSocketMessage): void {
+  if (!isRecord(m)) throw invalid('message', 'must be an object');
+  assertId(m.sessionId, 'message.sessionId');
+  assertId(m.socketId, 'message.socketId');
+  assertUrl(m.url, 'message.url');
+  assertTime(m.at, 'message.at');
+  if (!Number.isSafeInteger(m.seq) || m.seq < 0) throw invalid('message.seq', 'must be a non-negative integer');
+  if (m.direction !== 'sent' && m.direction !== 'received') throw invalid('message.direction', "must be 'sent' or 'received'");
+  if (!['text', 'binary', 'close'].includes(m.kind)) throw invalid('message.kind', "must be 'text', 'binary' or 'close'");
+  if (!Number.isSafeInteger(m.size) || m.size < 0) throw invalid('message.size', 'must be a non-negative integer');
+  if (typeof m.data !== 'string' || (m.encoding !== 'utf8' && m.encoding !== 'base64')) throw invalid('message.data', 'must be a string in utf8 or base64');
+  if (typeof m.truncated !== 'boolean') throw invalid('message.truncated', 'must be a boolean');
 }

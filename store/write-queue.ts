@@ -6,9 +6,10 @@
  * rejects only the groups in that batch; later batches are unaffected.
  */
 
+/** `chain` names the hash chain the record joins (integrity/chain-writer.ts); untagged ops are not chained. */
 export type WriteOp =
-  | { type: 'put'; key: string; value: Uint8Array }
-  | { type: 'del'; key: string };
+  | { type: 'put'; key: string; value: Uint8Array; chain?: string }
+  | { type: 'del'; key: string; chain?: string };
 
 interface Group {
   ops: WriteOp[];

@@ -102,7 +102,7 @@ describe('forward proxy', () => {
     const res = await viaProxy(`${origin}/page`, { 'sec-fetch-dest': 'document', accept: 'text/html' });
     assert.equal(res.status, 200);
     assert.equal(Number(res.headers['content-length']), res.raw.length);
-    assert.match(res.text, /<head><script src="\/__verbatim\/recorder-[0-9a-f]{16}\.js" data-verbatim-token="[a-z2-7]{26}\.[\w-]{22}" data-verbatim-endpoint="\/__verbatim\/events" nonce="site123"><\/script><title>Konto Übersicht<\/title>/);
+    assert.match(res.text, /<head><script async src="\/__verbatim\/recorder-[0-9a-f]{16}\.js" data-verbatim-token="[a-z2-7]{26}\.[\w-]{22}" data-verbatim-endpoint="\/__verbatim\/events" nonce="site123"><\/script><title>Konto Übersicht<\/title>/);
     assert.equal(res.headers['content-security-policy'], "default-src 'self'; script-src 'nonce-site123'");
     assert.match(String(res.headers['set-cookie']), /^__verbatim_s=[a-z2-7]{26}\.[\w-]{22}; Path=\/; HttpOnly; SameSite=Lax$/);
     assert.equal(res.raw.length - Buffer.byteLength(PAGE), res.text.match(/<script[^>]*><\/script>/)![0].length);
@@ -113,7 +113,7 @@ describe('forward proxy', () => {
       const res = await viaProxy(`${origin}/${p}`, { 'sec-fetch-dest': 'document' });
       assert.equal(res.headers['content-encoding'], p === 'gz' ? 'gzip' : 'br');
       assert.equal(res.headers['content-length'], undefined);
-      assert.ok(res.text.startsWith('<!doctype html><html><head><script src="/__verbatim/recorder-'));
+      assert.ok(res.text.startsWith('<!doctype html><html><head><script async src="/__verbatim/recorder-'));
       assert.ok(res.text.endsWith('x</body></html>'));
     }
   });
@@ -256,7 +256,7 @@ describe('HTTPS interception', () => {
       });
       assert.match(response, /^HTTP\/1\.1 200/);
       assert.match(response, /set-cookie: __verbatim_s=[^;]+; Path=\/; HttpOnly; SameSite=Lax; Secure/i);
-      assert.match(response, /<head><script src="\/__verbatim\/recorder-/);
+      assert.match(response, /<head><script async src="\/__verbatim\/recorder-/);
       await secureProxy.drain();
       assert.equal((await store.latestCapture(`https://bank.test:${sitePort}/page`))?.body?.digest, sha(PAGE));
     } finally {

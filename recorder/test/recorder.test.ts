@@ -74,11 +74,11 @@ const PAGES: Record<string, (token: string) => string> = {
     html(t, `<p>errors</p>`, { head: `<script>console.error('early-error-before-dom-ready')</script>` }),
   plain: (t) => html(t, `<p id="p">plain page</p><input id="name" type="text">`),
   flaky: (t) => html(t, `<p>flaky</p>`, { endpoint: FLAKY_ENDPOINT }),
-  // rrweb's record() throws when WeakMap is missing; the page restores it after we gave up.
+  // rrweb's record() throws when WeakMap is missing; the page restores it after we gave up (we start after load).
   broken: (t) =>
     html(t, `<p>broken</p>`, {
       head: `<script>const saved = WeakMap; window.WeakMap = undefined;
-        document.addEventListener('DOMContentLoaded', () => { window.WeakMap = saved; console.error('after-failure') });</script>`,
+        addEventListener('load', () => setTimeout(() => { window.WeakMap = saved; console.error('after-failure') }, 100));</script>`,
     }),
   refusing: (t) => html(t, `<p>refused</p><input id="name" type="text">`, { endpoint: REFUSING_ENDPOINT }),
   'frame-same': (t) => html(t, `<p>parent</p><iframe id="f" src="/pages/child-same?token=${t}"></iframe>`),

@@ -27,8 +27,11 @@ async function getJson<T>(path: string): Promise<T> {
   return (await res.json()) as T;
 }
 
-export function listSessions(query: { limit?: number; before?: number } = {}): Promise<ApiSession[]> {
+export function listSessions(query: { limit?: number; before?: number; channel?: string; terminal?: string; customer?: string } = {}): Promise<ApiSession[]> {
   const params = new URLSearchParams();
+  if (query.customer) params.set('customer', query.customer);
+  if (query.channel) params.set('channel', query.channel);
+  if (query.terminal) params.set('terminal', query.terminal);
   if (query.limit !== undefined) params.set('limit', String(query.limit));
   if (query.before !== undefined) params.set('before', String(query.before));
   const qs = params.toString();
@@ -39,6 +42,14 @@ export function getSession(id: string): Promise<ApiSession> {
   return getJson<ApiSession>(`/api/sessions/${encodeURIComponent(id)}`);
 }
 
-export async function getEvents(id: string): Promise<RecordedEvent[]> {
-  return (await getJson<{ events: RecordedEvent[] }>(`/api/sessions/${encodeURIComponent(id)}/events`)).events;
+export interface TabTrack { index: number; pageIds: string[]; startedAt: number; endedAt: number; url: string }
+export interface SessionEvents { events: RecordedEvent[]; tracks: TabTrack[]; track: number }
+
+/** One tab's events: `track`, else the tab in use at `at`, else the first. */
+export function getEvents(id: string, select: { track?: number; at?: number } = {}): Promise<SessionEvents> {
+  const params = new URLSearchParams();
+  if (select.track !== undefined) params.set('track', String(select.track));
+  if (select.at !== undefined) params.set('at', String(select.at));
+  const qs = params.toString();
+  return getJson<SessionEvents>(`/api/sessions/${encodeURIComponent(id)}/events${qs ? `?${qs}` : ''}`);
 }

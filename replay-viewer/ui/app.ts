@@ -1,5 +1,6 @@
 /** Entry of the viewer UI (bundled to dist/viewer/app.js): routes on the path. */
 import { h } from './dom';
+import { renderAccountBar } from './account-bar';
 import { renderPlayer } from './player';
 import { renderSessionList } from './session-list';
 
@@ -17,3 +18,4 @@ function main(): void {
 }
 
 main();
+void renderAccountBar();

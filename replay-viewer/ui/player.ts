@@ -9,11 +9,14 @@
 import { Replayer, type eventWithTime } from 'rrweb';
 import { CUSTOM_TAGS } from '../../recorder/protocol';
 import type { RecordedEvent } from '../../store/records';
-import { getEvents, getSession, type ApiSession } from './api';
+import { getEvents, getSession, type ApiSession, type SessionEvents } from './api';
 import { clear, h } from './dom';
 import { formatClock, formatDateTime, formatDuration, formatOffset, shortUrl } from './format';
+import { canvasSnapshotsAsCommands, needsCanvasReplay } from './canvas-replay';
+import { keepPointerFocusRingless } from './focus-replay';
 import { waitForReplayResources } from './readiness';
 import { createTimeline, type Timeline, type TimelineMarker } from './timeline';
+import { pageContextFacts } from './page-context';
 
 const SPEEDS = [1, 2, 4, 8];
 const EVENT_META = 4;
@@ -36,22 +39,42 @@ export async function renderPlayer(root: HTMLElement, sessionId: string, params:
   root.append(status);
 
   let session: ApiSession;
-  let events: RecordedEvent[];
+  let loaded: SessionEvents;
+  const at = Number(params.get('at'));
+  const track = Number(params.get('track'));
   try {
-    [session, events] = await Promise.all([getSession(sessionId), getEvents(sessionId)]);
+    [session, loaded] = await Promise.all([getSession(sessionId), getEvents(sessionId, {
+      track: params.has('track') && Number.isInteger(track) ? track : undefined,
+      at: params.has('at') && Number.isFinite(at) ? at : undefined,
+    })]);
   } catch (err) {
     status.classList.add('error');
     status.textContent = `Could not load this session: ${(err as Error).message}`;
     root.prepend(backLink());
     return;
   }
+  const { events } = loaded;
   if (events.length < 2 || !events.some((e) => e.type === EVENT_FULL_SNAPSHOT)) {
     status.textContent = 'This session has no replayable recording (no page snapshot was received).';
     root.prepend(backLink());
     return;
   }
   clear(root);
-  new PlayerView(root, session, events, params);
+  new PlayerView(root, session, await canvasSnapshotsAsCommands(events), params);
+  if (loaded.tracks.length > 1) root.querySelector('.session-bar')?.append(tabPicker(session.id, loaded));
+}
+
+/** Several tabs were open: each is replayed on its own (rrweb cannot mix two documents' events). */
+function tabPicker(sessionId: string, loaded: SessionEvents): HTMLElement {
+  const select = h('select', { 'aria-label': 'Browser tab', onchange: () => {
+    const params = new URLSearchParams(location.search);
+    params.set('track', select.value);
+    params.delete('at');
+    location.search = params.toString();
+  } }, ...loaded.tracks.map((t) => h('option', { value: String(t.index), selected: t.index === loaded.track },
+    `Tab ${t.index + 1}: ${shortUrl(t.url)} (${t.pageIds.length} page${t.pageIds.length === 1 ? '' : 's'})`))) as HTMLSelectElement;
+  select.dataset.session = sessionId;
+  return h('label', { class: 'tab-picker' }, 'Tab ', select);
 }
 
 /**
@@ -173,14 +196,16 @@ class PlayerView {
       showWarning: false,
       showDebug: false,
       skipInactive: false,
-      triggerFocus: false,
+      // Focus the element the customer had focused, so :focus styles show as they did.
+      triggerFocus: true,
       pauseAnimation: true,
-      UNSAFE_replayCanvas: false,
+      UNSAFE_replayCanvas: needsCanvasReplay(events),
       speed: this.speed,
       // Archived fonts and images arrive after rrweb has applied the recorded scroll;
       // scroll anchoring would then nudge the page off the position the customer had.
       insertStyleRules: ['* { overflow-anchor: none !important; }'],
     });
+    keepPointerFocusRingless(this.replayer);
     this.replayer.on('resize', (dim) => {
       const { width, height } = dim as { width: number; height: number };
       if (width > 0 && height > 0) this.recorded = { width, height };
@@ -424,6 +449,9 @@ function facts(session: ApiSession, viewport: { width: number; height: number })
     ['Channel', session.channel],
   ];
   if (session.terminalId) items.push(['Terminal', session.terminalId]);
+  // The entry page's context (each PageView keeps its own, sent with its first upload).
+  const context = session.pages.find((p) => p.context)?.context;
+  if (context) items.push(...pageContextFacts(context));
   items.push(['Session', session.id]);
   return items.map(([k, v]) => h('div', { class: 'fact' }, h('dt', {}, k), h('dd', {}, v)));
 }

@@ -17,6 +17,7 @@ export function renderSessionList(root: HTMLElement): void {
       h('th', { scope: 'col' }, 'Started'),
       h('th', { scope: 'col' }, 'Duration'),
       h('th', { scope: 'col' }, 'Pages'),
+      h('th', { scope: 'col' }, 'Channel'),
       h('th', { scope: 'col' }, 'Browser / OS'),
       h('th', { scope: 'col' }, 'Device'),
       h('th', { scope: 'col', class: 'num' }, 'Viewport'),
@@ -36,23 +37,50 @@ export function renderSessionList(root: HTMLElement): void {
   h('input', { id: 'open-session-id', name: 'session', type: 'text', placeholder: 'Session id or link', autocomplete: 'off', spellcheck: 'false' }),
   h('button', { class: 'button', type: 'submit' }, 'Open'));
 
+  // Filters live in the URL (?channel=&terminal=) so a filtered list can be linked to.
+  const params = new URLSearchParams(location.search);
+  // The UI's CSP has form-action 'none': navigate from script instead of submitting.
+  const filter: HTMLFormElement = h('form', { class: 'session-filter', onsubmit: (ev: Event) => {
+    ev.preventDefault();
+    const next = new URLSearchParams();
+    for (const name of ['channel', 'terminal', 'customer']) {
+      const value = (filter.elements.namedItem(name) as HTMLInputElement).value.trim();
+      if (value) next.set(name, value);
+    }
+    location.assign(`/${next.size ? `?${next}` : ''}`);
+  } },
+    h('label', { for: 'filter-channel' }, 'Channel'),
+    h('select', { id: 'filter-channel', name: 'channel' },
+      ...['', 'proxy', 'gateway', 'kiosk'].map((c) => h('option', c === (params.get('channel') ?? '') ? { value: c, selected: true } : { value: c }, c || 'All'))),
+    h('label', { for: 'filter-terminal' }, 'Terminal'),
+    h('input', { id: 'filter-terminal', name: 'terminal', type: 'text', value: params.get('terminal') ?? '', autocomplete: 'off', spellcheck: 'false' }),
+    // Contact-centre lookup: a customer's sessions (agents may only list sessions this way).
+    h('label', { for: 'filter-customer' }, 'Customer id'),
+    h('input', { id: 'filter-customer', name: 'customer', type: 'text', value: params.get('customer') ?? '', autocomplete: 'off', spellcheck: 'false' }),
+    h('button', { class: 'button', type: 'submit' }, 'Filter'));
+
   clear(root);
   root.append(h('section', { class: 'list-view' },
     h('div', { class: 'list-head' }, h('h1', {}, 'Recorded sessions'), open),
-    table, status, more));
+    filter, table, status, more));
 
   let oldest: number | undefined;
   const load = async (): Promise<void> => {
     more.disabled = true;
     try {
-      const sessions = await listSessions({ limit: PAGE_SIZE, before: oldest });
+      const sessions = await listSessions({
+        limit: PAGE_SIZE, before: oldest,
+        channel: params.get('channel') ?? undefined, terminal: params.get('terminal') ?? undefined,
+        customer: params.get('customer') ?? undefined,
+      });
       for (const s of sessions) body.append(row(s));
       if (sessions.length) oldest = sessions[sessions.length - 1]!.startedAt;
       const total = body.childElementCount;
       table.hidden = total === 0;
       status.textContent = total === 0 ? 'No sessions have been recorded yet.' : '';
       status.hidden = total !== 0;
-      more.hidden = sessions.length < PAGE_SIZE;
+      // A customer's history comes whole (newest first), not in pages.
+      more.hidden = sessions.length < PAGE_SIZE || params.has('customer');
     } catch (err) {
       status.hidden = false;
       status.textContent = `Could not load sessions: ${(err as Error).message}`;
@@ -79,6 +107,9 @@ function row(s: ApiSession): HTMLTableRowElement {
     h('td', {}, h('a', { href, class: 'session-link' }, formatDateTime(s.startedAt))),
     h('td', {}, formatDuration(s.durationMs)),
     pages,
+    h('td', {}, s.channel, s.terminalId ? h('span', { class: 'terminal' }, ` · ${s.terminalId}`) : null,
+      // Sessions of the same customer link into a history.
+      s.customerId ? h('a', { class: 'customer', href: `/?customer=${encodeURIComponent(s.customerId)}`, title: 'All sessions of this customer' }, ` · ${s.customerId}`) : null),
     h('td', {}, [s.browser, s.os].filter(Boolean).join(' · ') || h('span', { class: 'muted' }, 'Unknown')),
     h('td', { class: 'cap' }, s.deviceType || '—'),
     h('td', { class: 'num' }, s.viewport ? `${s.viewport.width} × ${s.viewport.height}` : '—'),

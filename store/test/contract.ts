@@ -438,6 +438,36 @@ export function describeStoreContract(name: string, makeStore: StoreFactory): vo
       });
     });
 
+    describe('page context', () => {
+      it('keeps the context sent with a page\'s first upload on its PageView, even when it arrives late', async () => {
+        await store.createSession(sessionInit('ctx-session', 1_000));
+        const context = { url: 'https://bank.test/', source: { kind: 'direct' as const }, timeZone: 'Europe/Zurich', clientIp: '192.0.2.1' };
+        const page = { id: 'p1', url: 'https://bank.test/' };
+        await store.appendEvents({ sessionId: 'ctx-session', page, seq: 1, events: [event(2_000)], receivedAt: 2_100 });
+        await store.appendEvents({ sessionId: 'ctx-session', page, seq: 0, events: [event(1_500)], receivedAt: 2_200, context });
+        await store.appendEvents({ sessionId: 'ctx-session', page: { id: 'p2', url: 'https://bank.test/b' }, seq: 0, events: [event(3_000)], receivedAt: 3_100, context: { ...context, url: 'https://bank.test/b' } });
+        const session = await store.getSession('ctx-session');
+        assert.deepEqual(session?.pages.map((p) => p.context?.url), ['https://bank.test/', 'https://bank.test/b']);
+        assert.equal(session?.pages[0]!.context?.clientIp, '192.0.2.1');
+      });
+    });
+
+    describe('WebSocket messages', () => {
+      it('keeps a session\'s messages in time order, replaces a resent one, and refuses bad ones', async () => {
+        await store.createSession(sessionInit('ws-session', 1_000));
+        const base = { sessionId: 'ws-session', socketId: 'sock1', url: 'wss://bank.test/live', encoding: 'utf8' as const, truncated: false };
+        await store.putWebSocketMessages([
+          { ...base, seq: 1, direction: 'received', at: 2_000, kind: 'text', size: 4, data: 'pong' },
+          { ...base, seq: 0, direction: 'sent', at: 1_500, kind: 'text', size: 4, data: 'ping' },
+        ]);
+        await store.putWebSocketMessages([{ ...base, seq: 0, direction: 'sent', at: 1_500, kind: 'text', size: 4, data: 'ping' }]);
+        await store.putWebSocketMessages([{ ...base, sessionId: 'other', seq: 0, direction: 'sent', at: 1_600, kind: 'binary', size: 2, data: 'AAE=', encoding: 'base64' }]);
+        const list = await store.listWebSocketMessages('ws-session');
+        assert.deepEqual(list.map((m) => [m.seq, m.direction, m.data]), [[0, 'sent', 'ping'], [1, 'received', 'pong']]);
+        await rejectsWith(store.putWebSocketMessages([{ ...base, seq: -1, direction: 'sent', at: 1, kind: 'text', size: 0, data: '' }]), 'BAD_REQUEST');
+      });
+    });
+
     describe('diskUsage', () => {
       it('reports a non-negative byte count', async () => {
         await store.putBlob(text(10_000));

@@ -1,0 +1,69 @@
+/** Configuration rules and the package writer, without a browser. */
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { isHome, normalizeConfig, shouldRecord } from '../src/config';
+import { manifestFor } from '../manifest';
+import { zip } from '../zip';
+
+const base = { collectorUrl: 'https://verbatim.bank/', terminalId: 'k1', enrolmentToken: 't' };
+
+describe('kiosk configuration', () => {
+  it('needs collector, terminal and token, and fills defaults', () => {
+    assert.equal(normalizeConfig({ terminalId: 'k1', enrolmentToken: 't' }), undefined);
+    assert.equal(normalizeConfig({ ...base, collectorUrl: 'ftp://x' }), undefined);
+    const c = normalizeConfig({ ...base, idleTimeoutSeconds: -5, allowUrls: ['a', 3, ' '] })!;
+    assert.equal(c.collectorUrl, 'https://verbatim.bank');
+    assert.equal(c.idleTimeoutSeconds, 300);
+    assert.deepEqual(c.allowUrls, ['a']);
+  });
+
+  it('records allowed http(s) pages, never denied ones nor the collector', () => {
+    const c = normalizeConfig({ ...base, allowUrls: ['https://kiosk.bank/*'], denyUrls: ['*/admin/*'], homeUrl: 'https://kiosk.bank/welcome' })!;
+    assert.ok(shouldRecord(c, 'https://kiosk.bank/loans?x=1'));
+    assert.ok(!shouldRecord(c, 'https://kiosk.bank/admin/users'));
+    assert.ok(!shouldRecord(c, 'https://other.example/'));
+    assert.ok(!shouldRecord(c, 'chrome://settings'));
+    const open = normalizeConfig(base)!;
+    assert.ok(shouldRecord(open, 'http://anything.example/'));
+    assert.ok(!shouldRecord(open, 'https://verbatim.bank/sessions'));
+    assert.ok(isHome(c, 'https://kiosk.bank/welcome?lang=en'));
+    assert.ok(!isHome(open, 'https://kiosk.bank/welcome'));
+    // Pattern characters other than * are literal.
+    assert.ok(!shouldRecord(normalizeConfig({ ...base, allowUrls: ['https://a.b/x?y'] })!, 'https://aXb/x'));
+  });
+});
+
+describe('extension packages', () => {
+  it('manifests: Chromium MV3 worker with a fixed key, Firefox event page with a gecko id', () => {
+    const chromium = manifestFor('chromium', '1.2.3') as Record<string, any>;
+    const firefox = manifestFor('firefox', '1.2.3') as Record<string, any>;
+    assert.equal(chromium.manifest_version, 3);
+    assert.equal(chromium.background.service_worker, 'background.js');
+    assert.ok(chromium.key);
+    assert.deepEqual(firefox.background.scripts, ['background.js']);
+    assert.ok(firefox.browser_specific_settings.gecko.id);
+    for (const m of [chromium, firefox]) {
+      assert.equal(m.content_scripts[0].js[0], 'isolated.js', 'the isolated script is injected first');
+      assert.deepEqual(m.content_scripts[1].js, ['main-world.js', 'recorder.js']);
+      assert.equal(m.content_scripts[1].world, 'MAIN');
+      assert.equal(m.storage.managed_schema, 'managed-schema.json');
+    }
+  });
+
+  it('writes zip files that unzip reads back', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'verbatim-zip-'));
+    try {
+      const big = Buffer.alloc(100_000, 'abc');
+      await writeFile(path.join(dir, 'p.zip'), zip([{ name: 'a.txt', data: Buffer.from('hello') }, { name: 'big.bin', data: big }]));
+      execFileSync('unzip', ['-q', 'p.zip', '-d', 'out'], { cwd: dir });
+      assert.equal(await readFile(path.join(dir, 'out', 'a.txt'), 'utf8'), 'hello');
+      assert.deepEqual(await readFile(path.join(dir, 'out', 'big.bin')), big);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,181 @@
+/**
+ * Server-side masking of rrweb events, so a modified recorder cannot bypass the
+ * policy: input values of password/sensitive/policy-masked fields, text inside
+ * policy-masked or -blocked elements, and anything the detectors find in any
+ * string of any event (text nodes, attributes, input values, URLs, custom events).
+ * Node ids are per page, so the tracker keeps what it learnt per session page.
+ */
+import type { RecordedEvent } from '../../store/records';
+import { couldMatch, maskText, maskTypedDigits, maskWhole } from './detectors';
+import { isSensitiveField, type MaskingPolicy } from './policy';
+import { compileSelectors, matchesAny, type Attributes } from './selectors';
+
+/** rrweb-snapshot NodeType / rrweb EventType / IncrementalSource values used here. */
+const ELEMENT = 2;
+const TEXT = 3;
+const FULL_SNAPSHOT = 2;
+const INCREMENTAL = 3;
+const MUTATION = 0;
+const INPUT = 5;
+const FORM_TAGS = new Set(['input', 'textarea', 'select']);
+const MAX_PAGES = 5_000;
+
+interface SerializedNode {
+  type: number;
+  id: number;
+  tagName?: string;
+  attributes?: Attributes;
+  childNodes?: SerializedNode[];
+  textContent?: string;
+}
+
+interface PageState {
+  /** Form fields whose value is masked whole. */
+  secretFields: Set<number>;
+  /** Every form field seen: an input event for an unknown id is masked whole (fail closed). */
+  fields: Set<number>;
+  /** Nodes inside a masked or blocked element: their text is masked whole. */
+  maskedNodes: Set<number>;
+}
+
+export class EventMasker {
+  private readonly pages = new Map<string, PageState>();
+  private readonly maskCompounds;
+  private readonly privacyCompounds = compileSelectors(['.verbatim-mask', '[data-verbatim-mask]', '.verbatim-block', '[data-verbatim-block]']);
+
+  constructor(private readonly policy: MaskingPolicy) {
+    this.maskCompounds = compileSelectors([...policy.maskSelectors, ...policy.blockSelectors]);
+  }
+
+  /** Masks the events of one upload (returns new event objects; the input is not modified). */
+  maskEvents(sessionId: string, pageId: string, events: RecordedEvent[], rawBody?: string): RecordedEvent[] {
+    const state = this.state(`${sessionId}/${pageId}`);
+    // A raw body without JSON \u escapes and without any detector hint has nothing for the detectors.
+    // Timestamps and node ids are numbers, never masked: leave them out of the probe.
+    const probe = rawBody?.replace(/"(timestamp|id|parentId|nextId|time)":\d+/g, '');
+    const detect = probe === undefined || probe.includes('\\u') || maskText(probe, this.policy.detectors) !== probe;
+    return events.map((event) => {
+      const structural = this.maskStructure(state, event);
+      return detect ? (deepMask(structural, (s) => maskText(s, this.policy.detectors)) as RecordedEvent) : structural;
+    });
+  }
+
+  private state(key: string): PageState {
+    let s = this.pages.get(key);
+    if (!s) {
+      if (this.pages.size >= MAX_PAGES) this.pages.delete(this.pages.keys().next().value!);
+      s = { secretFields: new Set(), fields: new Set(), maskedNodes: new Set() };
+      this.pages.set(key, s);
+    }
+    return s;
+  }
+
+  private maskStructure(state: PageState, event: RecordedEvent): RecordedEvent {
+    const data = event.data as Record<string, unknown> | undefined;
+    if (!data || typeof data !== 'object') return event;
+    if (event.type === FULL_SNAPSHOT && data.node) {
+      const node = this.maskNode(state, data.node as SerializedNode, false);
+      return node === data.node ? event : { ...event, data: { ...data, node } };
+    }
+    if (event.type !== INCREMENTAL) return event;
+    if (data.source === INPUT && typeof data.id === 'number') {
+      const secret = state.secretFields.has(data.id) || !state.fields.has(data.id) || state.maskedNodes.has(data.id);
+      if (typeof data.text !== 'string') return event;
+      return { ...event, data: { ...data, text: secret ? maskWhole(data.text) : maskTypedDigits(data.text) } };
+    }
+    if (data.source !== MUTATION) return event;
+    const out = { ...data };
+    if (Array.isArray(data.adds)) {
+      out.adds = (data.adds as { parentId: number; node: SerializedNode }[]).map((add) => ({
+        ...add, node: add.node ? this.maskNode(state, add.node, state.maskedNodes.has(add.parentId)) : add.node,
+      }));
+    }
+    if (Array.isArray(data.texts)) {
+      out.texts = (data.texts as { id: number; value: unknown }[]).map((t) =>
+        state.maskedNodes.has(t.id) && typeof t.value === 'string' ? { ...t, value: maskWhole(t.value) } : t);
+    }
+    if (Array.isArray(data.attributes)) {
+      out.attributes = (data.attributes as { id: number; attributes: Attributes }[]).map((a) => {
+        if (!a.attributes || typeof a.attributes !== 'object') return a;
+        if (state.secretFields.has(a.id) || state.maskedNodes.has(a.id)) {
+          return { ...a, attributes: maskValueAttribute(a.attributes, maskWhole) };
+        }
+        return state.fields.has(a.id) ? { ...a, attributes: maskValueAttribute(a.attributes, maskTypedDigits) } : a;
+      });
+    }
+    return { ...event, data: out };
+  }
+
+  private maskNode(state: PageState, node: SerializedNode, inMasked: boolean): SerializedNode {
+    if (!node || typeof node !== 'object') return node;
+    let masked = inMasked;
+    let out = node;
+    if (node.type === ELEMENT && typeof node.tagName === 'string') {
+      const attrs = node.attributes && typeof node.attributes === 'object' ? node.attributes : {};
+      masked ||= matchesAny(this.maskCompounds, node.tagName, attrs) || matchesAny(this.privacyCompounds, node.tagName, attrs);
+      if (FORM_TAGS.has(node.tagName.toLowerCase())) {
+        state.fields.add(node.id);
+        if (masked || this.isSecretField(node.tagName, attrs)) {
+          state.secretFields.add(node.id);
+          out = { ...node, attributes: maskValueAttribute(attrs, maskWhole) };
+        } else {
+          out = { ...node, attributes: maskValueAttribute(attrs, maskTypedDigits) };
+        }
+      }
+    } else if (node.type === TEXT && masked && typeof node.textContent === 'string') {
+      out = { ...node, textContent: maskWhole(node.textContent) };
+    }
+    if (masked) state.maskedNodes.add(node.id);
+    if (Array.isArray(node.childNodes)) {
+      let changed = false;
+      const children = node.childNodes.map((c) => { const m = this.maskNode(state, c, masked); if (m !== c) changed = true; return m; });
+      // Copy only what changed: a large snapshot usually has nothing to mask.
+      if (changed) out = { ...out, childNodes: children };
+    }
+    return out;
+  }
+
+  private isSecretField(tagName: string, attrs: Attributes): boolean {
+    const type = typeof attrs.type === 'string' ? attrs.type.toLowerCase() : tagName.toLowerCase() === 'textarea' ? 'textarea' : 'text';
+    if (this.policy.maskInputTypes.has(type) || 'data-rr-is-password' in attrs) return true;
+    const autocomplete = typeof attrs.autocomplete === 'string' ? attrs.autocomplete.toLowerCase() : '';
+    if (/\b(cc-number|cc-csc|current-password|new-password|one-time-code)\b/.test(autocomplete)) return true;
+    for (const key of ['name', 'id']) {
+      const v = attrs[key];
+      if (typeof v === 'string' && isSensitiveField(this.policy, v)) return true;
+    }
+    return false;
+  }
+}
+
+function maskValueAttribute(attrs: Attributes, mask: (s: string) => string): Attributes {
+  if (typeof attrs.value !== 'string') return attrs;
+  const value = mask(attrs.value);
+  return value === attrs.value ? attrs : { ...attrs, value };
+}
+
+/** Applies `fn` to every string value (and every number long enough to be a card number) in a JSON-like value. */
+export function deepMask(value: unknown, fn: (s: string) => string): unknown {
+  if (typeof value === 'string') return fn(value);
+  // A card number sent as a JSON number (a modified client): masked into a string.
+  if (typeof value === 'number' && value >= 1e12) {
+    const masked = fn(String(value));
+    return masked === String(value) ? value : masked;
+  }
+  if (Array.isArray(value)) {
+    let changed = false;
+    const out = value.map((v) => { const m = deepMask(v, fn); if (m !== v) changed = true; return m; });
+    return changed ? out : value;
+  }
+  if (value && typeof value === 'object') {
+    let changed = false;
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) {
+      const m = deepMask(v, fn);
+      if (m !== v) changed = true;
+      out[k] = m;
+    }
+    return changed ? out : value;
+  }
+  return value;
+}

@@ -1,0 +1,105 @@
+/** The masking detectors, policy parsing and the server-side rrweb event masker. */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { EventMasker, ibanValid, luhnValid, maskBody, maskByType, maskText, parsePolicy } from '../masking/index';
+import { DEFAULT_POLICY } from '../masking/policy';
+import { gzipSync } from 'node:zlib';
+
+const d = DEFAULT_POLICY.detectors;
+
+describe('detectors', () => {
+  it('Luhn and mod-97', () => {
+    assert.ok(luhnValid('4111111111111111'));
+    assert.ok(!luhnValid('4111111111111112'));
+    assert.ok(ibanValid('DE89370400440532013000'));
+    assert.ok(!ibanValid('DE89370400440532013001'));
+  });
+  it('masks card numbers with and without separators, only when Luhn-valid', () => {
+    assert.equal(maskText('card 4111 1111 1111 1111.', d), 'card •••• •••• •••• ••••.');
+    assert.equal(maskText('4111-1111-1111-1111', d), '••••-••••-••••-••••');
+    assert.equal(maskText('x4012888888881881y', d), 'x••••••••••••••••y');
+    assert.equal(maskText('order 4111111111111112', d), 'order 4111111111111112');
+    assert.equal(maskText('ts 1763912345737', d), 'ts 1763912345737');
+  });
+  it('masks IBANs keeping the country code', () => {
+    assert.equal(maskText('to DE89 3704 0044 0532 0130 00 now', d), 'to DE•• •••• •••• •••• •••• •• now');
+    assert.equal(maskText('GB82WEST12345698765432', d), 'GB••••••••••••••••••••');
+    assert.equal(maskText('GB82WEST12345698765433', d), 'GB82WEST12345698765433');
+  });
+  it('applies configured regexes and JSON paths', () => {
+    const p = parsePolicy({ patterns: [{ regex: '\\b\\d{3}-\\d{2}-\\d{4}\\b' }], jsonPaths: ['$.customer.tax', 'items[*].ref'] });
+    assert.equal(maskText('ssn 123-45-6789', p.detectors), 'ssn •••••••••••');
+    const out = JSON.parse(maskByType(p, 'application/json', JSON.stringify({ customer: { tax: 'AB12', name: 'Ann' }, items: [{ ref: 'R1' }], pan: 4111111111111111, cvc: 123 })));
+    assert.deepEqual(out, { customer: { tax: '••••', name: 'Ann' }, items: [{ ref: '••' }], pan: '••••••••••••••••', cvc: '•••' });
+  });
+  it('masks security codes and passwords in form bodies', () => {
+    assert.equal(maskByType(DEFAULT_POLICY, 'application/x-www-form-urlencoded', 'name=Ann&cvv=123&securityCode=9999&password=x+y&amount=10'),
+      `name=Ann&cvv=${encodeURIComponent('•••')}&securityCode=${encodeURIComponent('••••')}&password=${encodeURIComponent('•') + '+' + encodeURIComponent('•')}&amount=10`.replace('+', '%20'));
+  });
+  it('rejects a bad policy', () => {
+    assert.throws(() => parsePolicy({ patterns: [{ regex: '(' }] }), /CONFIG|regular/);
+    assert.throws(() => parsePolicy({ mask: { selectors: 'x' } }), /selectors/);
+  });
+});
+
+describe('captured bodies', () => {
+  it('decodes, masks and marks; leaves clean bodies as they were', async () => {
+    const gz = gzipSync('{"n":"5555555555554444"}');
+    const r = await maskBody(DEFAULT_POLICY, gz, 'application/json', 'gzip', false);
+    assert.equal(r.kind, 'masked');
+    assert.equal(r.kind === 'masked' && r.bytes.toString(), '{"n":"••••••••••••••••"}');
+    assert.equal((await maskBody(DEFAULT_POLICY, gzipSync('{"n":1}'), 'application/json', 'gzip', false)).kind, 'unchanged');
+    assert.equal((await maskBody(DEFAULT_POLICY, Buffer.from('4111111111111111'), 'image/png', '', false)).kind, 'unchanged');
+    assert.equal((await maskBody(DEFAULT_POLICY, Buffer.from('garbage'), 'text/html', 'gzip', false)).kind, 'dropped');
+  });
+});
+
+describe('rrweb events', () => {
+  const snapshot = {
+    type: 2, timestamp: 1, data: { node: { type: 0, id: 1, childNodes: [
+      { type: 2, id: 2, tagName: 'input', attributes: { type: 'password', value: 'pw' }, childNodes: [] },
+      { type: 2, id: 3, tagName: 'input', attributes: { name: 'note' }, childNodes: [] },
+      { type: 2, id: 4, tagName: 'div', attributes: { class: 'secret x' }, childNodes: [{ type: 3, id: 5, textContent: 'hidden' }] },
+      { type: 2, id: 6, tagName: 'input', attributes: { name: 'cvv' }, childNodes: [] },
+    ] } },
+  };
+  const input = (id: number, text: string) => ({ type: 3, timestamp: 2, data: { source: 5, id, text, isChecked: false } });
+
+  it('masks sensitive fields, selectors, typed digits and detected values', () => {
+    const m = new EventMasker(parsePolicy({ mask: { selectors: ['.secret'] } }));
+    const out = m.maskEvents('s', 'p', [snapshot, input(2, 'hunter2'), input(3, 'hello'), input(3, '4111 111'), input(6, '123'), input(99, 'x'),
+      { type: 3, timestamp: 3, data: { source: 0, texts: [{ id: 5, value: 'still' }], attributes: [], removes: [], adds: [
+        { parentId: 4, node: { type: 3, id: 7, textContent: 'added' } },
+        { parentId: 1, node: { type: 3, id: 8, textContent: 'IBAN DE89370400440532013000' } }] } }]) as any[];
+    const nodes = out[0].data.node.childNodes;
+    assert.equal(nodes[0].attributes.value, '••');
+    assert.equal(nodes[2].childNodes[0].textContent, '••••••');
+    assert.deepEqual(out.slice(1, 6).map((e) => e.data.text), ['•••••••', 'hello', '•••• •••', '•••', '•']);
+    assert.equal(out[6].data.texts[0].value, '•••••');
+    assert.equal(out[6].data.adds[0].node.textContent, '•••••');
+    assert.equal(out[6].data.adds[1].node.textContent, 'IBAN DE••••••••••••••••••••');
+    const custom = m.maskEvents('s', 'p', [{ type: 5, timestamp: 1763912345737, data: { tag: 'x', payload: { n: 4111111111111111, t: 1763912345737 } } }]) as any[];
+    assert.deepEqual(custom[0].data.payload, { n: '••••••••••••••••', t: 1763912345737 });
+    assert.equal(custom[0].timestamp, 1763912345737);
+  });
+});
+
+describe('customer identity rules', async () => {
+  const { findCustomerId, parseIdentityRules } = await import('../identity/rules');
+  it('reads the id from a form field, cookie, response header or JSON field', async () => {
+    const rules = parseIdentityRules({ rules: [
+      { from: 'form', field: 'username', url: '/login' },
+      { from: 'cookie', name: 'cust' },
+      { from: 'header', name: 'X-Customer-Id' },
+      { from: 'json', path: '$.customer.id', url: '/api/me' },
+    ] });
+    const base = { method: 'POST', responseHeaders: [] as [string, string][] };
+    assert.deepEqual(await findCustomerId(rules, { ...base, url: 'https://b/login', requestBody: { bytes: Buffer.from('username=C-1&password=x'), contentType: 'application/x-www-form-urlencoded' } }), { id: 'C-1', source: 'form:username' });
+    assert.equal((await findCustomerId(rules, { ...base, url: 'https://b/other', requestBody: { bytes: Buffer.from('username=C-1'), contentType: 'application/x-www-form-urlencoded' } })), undefined);
+    assert.equal((await findCustomerId(rules, { ...base, url: 'https://b/x', requestCookie: 'a=1; cust=C-2' }))?.id, 'C-2');
+    assert.equal((await findCustomerId(rules, { ...base, url: 'https://b/x', responseHeaders: [['set-cookie', 'cust=C-3; Path=/']] }))?.id, 'C-3');
+    assert.equal((await findCustomerId(rules, { ...base, url: 'https://b/x', responseHeaders: [['x-customer-id', 'C-4']] }))?.id, 'C-4');
+    assert.equal((await findCustomerId(rules, { ...base, url: 'https://b/api/me', responseJson: async () => ({ customer: { id: 55 } }) }))?.id, '55');
+    assert.throws(() => parseIdentityRules({ rules: [{ from: 'query' }] }), /from must be/);
+  });
+});

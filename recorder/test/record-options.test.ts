@@ -1,0 +1,11 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { recordOptions } from '../record-options';
+
+test('canvas drawing is recorded as 2D commands, not as periodic worker snapshots', () => {
+  const options = recordOptions(() => undefined, () => true);
+  assert.equal(options.recordCanvas, true);
+  // A canvas frame rate would make rrweb snapshot canvases from a blob: worker, which page CSPs block.
+  assert.equal((options.sampling as { canvas?: unknown }).canvas, undefined);
+  assert.equal(options.recordCrossOriginIframes, true);
+});

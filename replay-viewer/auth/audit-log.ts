@@ -1,0 +1,140 @@
+/**
+ * The audit trail: an append-only JSON-lines file (<data>/audit.log) in which
+ * every entry carries the hash of the one before, so removing, reordering or
+ * editing an entry breaks the chain (verify()). Appends are serialized.
+ * Entries never hold passwords, tokens or session contents.
+ */
+import { createHash } from 'node:crypto';
+import { appendFile, mkdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+
+export interface AuditEntryInput {
+  actor: string;
+  role?: string;
+  action: string;
+  outcome: 'ok' | 'denied' | 'failed';
+  target?: string;
+  /** Request path and query, method, client address, and similar facts. */
+  details?: Record<string, string | number | boolean | undefined>;
+}
+
+export interface AuditEntry extends AuditEntryInput {
+  seq: number;
+  at: number;
+  prev: string;
+  hash: string;
+}
+
+export interface AuditFilter {
+  actor?: string;
+  action?: string;
+  target?: string;
+  outcome?: string;
+  from?: number;
+  to?: number;
+  limit?: number;
+}
+
+const GENESIS = '0'.repeat(64);
+
+export class AuditLog {
+  private seq = 0;
+  private head = GENESIS;
+  private chain: Promise<void> = Promise.resolve();
+
+  private constructor(readonly file: string, private readonly now: () => number) {}
+
+  static async open(file: string, now: () => number = Date.now): Promise<AuditLog> {
+    const log = new AuditLog(file, now);
+    await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
+    const entries = await log.readAll();
+    const last = entries[entries.length - 1];
+    if (last) {
+      log.seq = last.seq;
+      log.head = last.hash;
+    }
+    return log;
+  }
+
+  append(input: AuditEntryInput): Promise<AuditEntry> {
+    const result = this.chain.catch(() => undefined).then(async () => {
+      const body = { seq: this.seq + 1, at: this.now(), ...input, prev: this.head };
+      const entry: AuditEntry = { ...body, hash: entryHash(body) };
+      await appendFile(this.file, `${JSON.stringify(entry)}\n`, { mode: 0o600 });
+      this.seq = entry.seq;
+      this.head = entry.hash;
+      return entry;
+    });
+    this.chain = result.then(() => undefined);
+    return result;
+  }
+
+  async query(filter: AuditFilter = {}): Promise<AuditEntry[]> {
+    await this.chain.catch(() => undefined);
+    const all = await this.readAll();
+    const out = all.filter((e) =>
+      (!filter.actor || e.actor === filter.actor) &&
+      (!filter.action || e.action === filter.action) &&
+      (!filter.target || e.target === filter.target) &&
+      (!filter.outcome || e.outcome === filter.outcome) &&
+      (filter.from === undefined || e.at >= filter.from) &&
+      (filter.to === undefined || e.at <= filter.to));
+    // Newest first.
+    out.reverse();
+    return filter.limit ? out.slice(0, filter.limit) : out;
+  }
+
+  /** Checks the whole chain; returns the first broken entry's sequence number, if any. */
+  async verify(): Promise<{ ok: boolean; entries: number; brokenAt?: number }> {
+    await this.chain.catch(() => undefined);
+    let prev = GENESIS;
+    let expectedSeq = 1;
+    let text: string;
+    try {
+      text = await readFile(this.file, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { ok: true, entries: 0 };
+      throw err;
+    }
+    const lines = text.split('\n').filter(Boolean);
+    for (const [i, line] of lines.entries()) {
+      let e: AuditEntry;
+      try {
+        e = JSON.parse(line) as AuditEntry;
+      } catch {
+        return { ok: false, entries: lines.length, brokenAt: i + 1 };
+      }
+      const { hash, ...body } = e;
+      if (e.prev !== prev || e.seq !== expectedSeq || entryHash(body) !== hash) return { ok: false, entries: lines.length, brokenAt: e.seq ?? i + 1 };
+      prev = hash;
+      expectedSeq++;
+    }
+    return { ok: true, entries: lines.length };
+  }
+
+  private async readAll(): Promise<AuditEntry[]> {
+    let text: string;
+    try {
+      text = await readFile(this.file, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw err;
+    }
+    const out: AuditEntry[] = [];
+    for (const line of text.split('\n')) {
+      if (!line) continue;
+      try {
+        out.push(JSON.parse(line) as AuditEntry);
+      } catch {
+        /* a torn last line after a crash: verify() reports it */
+      }
+    }
+    return out;
+  }
+}
+
+/** SHA-256 over the entry's fields in a fixed order (JSON of the body as built by append()). */
+function entryHash(body: Omit<AuditEntry, 'hash'>): string {
+  const canonical = JSON.stringify([body.seq, body.at, body.actor, body.role ?? null, body.action, body.outcome, body.target ?? null, body.details ?? null, body.prev]);
+  return createHash('sha256').update(canonical).digest('hex');
+}

@@ -1,0 +1,36 @@
+/** Request bodies for the collector: read with a hard cap (413 past it), parse JSON with a 400 reason. */
+import type { IncomingMessage } from 'node:http';
+import { VerbatimError } from '../store/errors';
+
+export async function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > maxBytes) {
+    req.resume();
+    throw new VerbatimError('PAYLOAD_TOO_LARGE', `body exceeds ${maxBytes} bytes`, { limit: maxBytes });
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > maxBytes) {
+      req.resume();
+      throw new VerbatimError('PAYLOAD_TOO_LARGE', `body exceeds ${maxBytes} bytes`, { limit: maxBytes });
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
+export async function readJson(req: IncomingMessage, maxBytes: number): Promise<Record<string, unknown>> {
+  const body = await readBody(req, maxBytes);
+  let value: unknown;
+  try {
+    value = JSON.parse(body.toString('utf8'));
+  } catch {
+    throw new VerbatimError('PAYLOAD_INVALID', 'body is not valid JSON');
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new VerbatimError('PAYLOAD_INVALID', 'body must be a JSON object');
+  }
+  return value as Record<string, unknown>;
+}

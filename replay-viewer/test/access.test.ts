@@ -1,0 +1,215 @@
+/**
+ * The access layer: every role against every API route (allowed and denied),
+ * sign-in with lockout, CSRF, API tokens, agent scoping to customer-linked
+ * sessions, and the audit trail (agent replays recorded; chain verifies; a
+ * tampered entry is caught).
+ */
+import assert from 'node:assert/strict';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { AccountStore, AuditLog, ViewerAccess, type Role } from '../auth/index';
+import { CustomerIndex } from '../../store/customer-index';
+import { openStore } from '../../store/index';
+import type { VerbatimStore } from '../../store/store';
+import { startViewer, type Viewer } from '../server';
+
+const LINKED = 'c2hx7k4m5n6p7r8s9t2v3w4x5y';
+const ANON = 'd2hx7k4m5n6p7r8s9t2v3w4x5y';
+const PASSWORD = 'correct horse battery';
+const ROLES: Role[] = ['agent', 'analyst', 'compliance', 'admin', 'auditor'];
+
+let dir: string;
+let store: VerbatimStore;
+let viewer: Viewer;
+let accounts: AccountStore;
+let audit: AuditLog;
+let now = Date.now();
+
+interface Client { cookie: string; csrf: string }
+const clients = new Map<Role, Client>();
+
+async function call(method: string, url: string, c?: Client | { bearer: string }, body?: unknown, extra: Record<string, string> = {}): Promise<Response> {
+  const headers: Record<string, string> = { ...extra };
+  if (c && 'cookie' in c) { headers.cookie = c.cookie; headers['x-verbatim-csrf'] = c.csrf; }
+  if (c && 'bearer' in c) headers.authorization = `Bearer ${c.bearer}`;
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  return fetch(viewer.url + url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), redirect: 'manual' });
+}
+
+async function signIn(name: string, password = PASSWORD): Promise<Response> {
+  return call('POST', '/auth/login', undefined, { username: name, password });
+}
+
+before(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), 'verbatim-access-'));
+  store = await openStore(path.join(dir, 'store'));
+  for (const id of [LINKED, ANON]) {
+    await store.createSession({ id, channel: 'proxy', startedAt: 1_700_000_000_000 });
+    await store.appendEvents({ sessionId: id, page: { id: 'p1', url: 'https://bank.example/' }, seq: 0, events: [{ type: 4, timestamp: 1_700_000_000_001, data: { href: 'https://bank.example/', width: 800, height: 600 } }], receivedAt: 1_700_000_000_002 });
+  }
+  const customers = await CustomerIndex.open(path.join(dir, 'customers.jsonl'));
+  await customers.link(LINKED, 'C-1001', 'test');
+  accounts = await AccountStore.open(path.join(dir, 'viewer-accounts.json'), { now: () => now });
+  audit = await AuditLog.open(path.join(dir, 'audit.log'));
+  for (const role of ROLES) await accounts.add(role, role, PASSWORD);
+  await accounts.add('locky', 'analyst', PASSWORD);
+  const access = new ViewerAccess({ accounts, audit, customerOf: async (id) => customers.customerOf(id) });
+  // A stand-in UI: only whether the gate lets the page through matters here.
+  await mkdir(path.join(dir, 'ui'));
+  await writeFile(path.join(dir, 'ui', 'index.html'), '<!doctype html><title>Verbatim</title>');
+  viewer = await startViewer({ store, uiDir: path.join(dir, 'ui'), access, customers });
+  for (const role of ROLES) {
+    const res = await signIn(role);
+    assert.equal(res.status, 200, `${role} signs in`);
+    const setCookie = res.headers.get('set-cookie')!;
+    assert.match(setCookie, /HttpOnly/);
+    assert.match(setCookie, /SameSite=Strict/);
+    const { csrf } = (await res.json()) as { csrf: string };
+    clients.set(role, { cookie: setCookie.split(';')[0]!, csrf });
+  }
+});
+
+after(async () => {
+  await viewer?.close();
+  await store?.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** The route matrix: for each route, the roles allowed. Everyone else gets 403 (401 when signed out). */
+const MATRIX: { name: string; method: string; url: string; body?: unknown; allowed: Role[] }[] = [
+  { name: 'list all sessions', method: 'GET', url: '/api/sessions', allowed: ['analyst', 'compliance'] },
+  { name: 'search by customer id', method: 'GET', url: '/api/sessions?customer=C-1001', allowed: ['agent', 'analyst', 'compliance'] },
+  { name: 'customer history', method: 'GET', url: '/api/customers/C-1001/sessions', allowed: ['agent', 'analyst', 'compliance'] },
+  { name: 'session details', method: 'GET', url: `/api/sessions/${LINKED}`, allowed: ['agent', 'analyst', 'compliance'] },
+  { name: 'replay events', method: 'GET', url: `/api/sessions/${LINKED}/events`, allowed: ['agent', 'analyst', 'compliance'] },
+  { name: 'archived resource', method: 'GET', url: `/archive/${LINKED}/1700000000001/https://bank.example/x.css`, allowed: ['agent', 'analyst', 'compliance'] },
+  { name: 'network log (technical)', method: 'GET', url: `/api/sessions/${LINKED}/captures`, allowed: ['analyst', 'compliance'] },
+  { name: 'export', method: 'GET', url: `/api/sessions/${LINKED}/export`, allowed: ['compliance'] },
+  { name: 'legal hold', method: 'POST', url: `/api/sessions/${LINKED}/hold`, body: {}, allowed: ['compliance'] },
+  { name: 'delete session', method: 'DELETE', url: `/api/sessions/${ANON}`, allowed: ['admin'] },
+  { name: 'retention config', method: 'POST', url: '/api/retention', body: {}, allowed: ['admin'] },
+  { name: 'list users', method: 'GET', url: '/api/users', allowed: ['admin'] },
+  { name: 'read audit trail', method: 'GET', url: '/api/audit', allowed: ['auditor'] },
+  { name: 'export audit trail', method: 'GET', url: '/api/audit/export', allowed: ['auditor'] },
+  { name: 'audit page', method: 'GET', url: '/audit', allowed: ['auditor'] },
+  { name: 'who am I', method: 'GET', url: '/api/me', allowed: ['agent', 'analyst', 'compliance', 'admin', 'auditor'] },
+  { name: 'viewer UI', method: 'GET', url: '/', allowed: ['agent', 'analyst', 'compliance', 'admin', 'auditor'] },
+];
+
+describe('role × endpoint matrix', () => {
+  for (const route of MATRIX) {
+    it(`${route.method} ${route.name}`, async () => {
+      const anon = await call(route.method, route.url, undefined, route.body);
+      assert.ok(anon.status === 401 || (anon.status === 302 && !route.url.startsWith('/api/')), `signed out: ${anon.status}`);
+      for (const role of ROLES) {
+        const res = await call(route.method, route.url, clients.get(role), route.body);
+        const allowed = res.status !== 401 && res.status !== 403;
+        assert.equal(allowed, route.allowed.includes(role), `${role} → ${res.status} on ${route.method} ${route.url}`);
+        if (allowed && route.method === 'GET' && !route.url.includes('/export') && !route.url.startsWith('/archive/')) assert.equal(res.status, 200, `${role} gets ${route.url}`);
+      }
+    });
+  }
+
+  it('agents only see the customer they searched for, and cannot open anonymous sessions', async () => {
+    const agent = clients.get('agent')!;
+    const list = (await (await call('GET', '/api/sessions?customer=C-1001', agent)).json()) as { id: string; customerId: string }[];
+    assert.deepEqual(list.map((s) => [s.id, s.customerId]), [[LINKED, 'C-1001']]);
+    assert.equal((await call('GET', `/api/sessions/${ANON}/events`, agent)).status, 403);
+    assert.equal((await call('GET', `/archive/${ANON}/1700000000001/https://bank.example/x.css`, agent)).status, 403);
+    assert.equal((await call('GET', `/api/sessions/${ANON}/events`, clients.get('analyst'))).status, 200);
+  });
+
+  it('admins manage users; the new account can sign in', async () => {
+    const admin = clients.get('admin')!;
+    const created = await call('POST', '/api/users', admin, { name: 'newagent', role: 'agent', password: 'another long password' });
+    assert.equal(created.status, 201);
+    assert.equal((await signIn('newagent', 'another long password')).status, 200);
+    assert.equal((await call('POST', '/api/users', clients.get('compliance'), { name: 'x', role: 'admin', password: 'another long password' })).status, 403);
+  });
+});
+
+describe('sign-in, CSRF and tokens', () => {
+  it('locks an account after 5 failures, even for the right password', async () => {
+    for (let i = 0; i < 4; i++) assert.equal((await signIn('locky', 'wrong password!!')).status, 401);
+    const fifth = await signIn('locky', 'wrong password!!');
+    assert.equal(((await fifth.json()) as { error: { code: string } }).error.code, 'LOCKED');
+    assert.equal((await signIn('locky')).status, 401, 'locked even with the right password');
+    now += 16 * 60_000;
+    assert.equal((await signIn('locky')).status, 200, 'unlocked after the lock period');
+    const failures = await audit.query({ actor: 'locky', action: 'sign-in', outcome: 'failed' });
+    assert.ok(failures.length >= 6);
+  });
+
+  it('an unknown user name fails like a wrong password', async () => {
+    const res = await signIn('nobody', 'whatever password');
+    assert.equal(res.status, 401);
+  });
+
+  it('refuses state-changing requests without the CSRF token or from another origin', async () => {
+    const c = clients.get('compliance')!;
+    const noToken = await fetch(`${viewer.url}/api/sessions/${LINKED}/hold`, { method: 'POST', headers: { cookie: c.cookie } });
+    assert.equal(noToken.status, 403);
+    assert.equal(((await noToken.json()) as { error: { code: string } }).error.code, 'CSRF');
+    const wrong = await call('POST', `/api/sessions/${LINKED}/hold`, { ...c, csrf: 'x'.repeat(32) });
+    assert.equal(wrong.status, 403);
+    const crossSite = await call('POST', `/api/sessions/${LINKED}/hold`, c, {}, { origin: 'https://evil.example' });
+    assert.equal(crossSite.status, 403);
+    const crossLogin = await call('POST', '/auth/login', undefined, { username: 'agent', password: PASSWORD }, { origin: 'https://evil.example' });
+    assert.equal(crossLogin.status, 403);
+    const crossSiteFetch = await call('POST', '/auth/login', undefined, { username: 'agent', password: PASSWORD }, { 'sec-fetch-site': 'cross-site', origin: 'null' });
+    assert.equal(crossSiteFetch.status, 403);
+    const sameSiteHold = await call('POST', `/api/sessions/${LINKED}/hold`, c, {}, { 'sec-fetch-site': 'same-site' });
+    assert.equal(sameSiteHold.status, 403, 'a sibling subdomain is not our origin');
+    const ok = await call('POST', `/api/sessions/${LINKED}/hold`, c, {});
+    assert.notEqual(ok.status, 403);
+  });
+
+  it('API tokens authenticate automation without cookies or CSRF', async () => {
+    const admin = clients.get('admin')!;
+    const res = await call('POST', '/api/users/analyst/tokens', admin, { label: 'nightly report' });
+    assert.equal(res.status, 201);
+    const { token } = (await res.json()) as { token: string };
+    assert.equal((await call('GET', '/api/sessions', { bearer: token })).status, 200);
+    assert.equal((await call('GET', '/api/audit', { bearer: token })).status, 403);
+    assert.equal((await call('GET', '/api/sessions', { bearer: token.slice(0, -2) + 'xx' })).status, 401);
+  });
+
+  it('signs out', async () => {
+    const res = await signIn('auditor');
+    const cookie = res.headers.get('set-cookie')!.split(';')[0]!;
+    const { csrf } = (await res.json()) as { csrf: string };
+    assert.equal((await call('POST', '/auth/logout', { cookie, csrf })).status, 200);
+    assert.equal((await call('GET', '/api/audit', { cookie, csrf })).status, 401);
+  });
+});
+
+describe('audit trail', () => {
+  it("records an agent's searches and replays, readable by the auditor", async () => {
+    const agent = clients.get('agent')!;
+    assert.equal((await call('GET', `/api/sessions/${LINKED}/events`, agent)).status, 200);
+    const res = await call('GET', `/api/audit?actor=agent&action=replay`, clients.get('auditor'));
+    const { entries } = (await res.json()) as { entries: { actor: string; action: string; target: string; outcome: string }[] };
+    assert.ok(entries.some((e) => e.target === LINKED && e.outcome === 'ok'), 'the replay is on record');
+    const denied = await audit.query({ actor: 'agent', outcome: 'denied' });
+    assert.ok(denied.length > 0, 'denied attempts are on record too');
+    const searches = await audit.query({ actor: 'agent', action: 'search' });
+    assert.ok(searches.some((e) => (e.details as Record<string, unknown>).customer === 'C-1001'));
+    const exported = await (await call('GET', '/api/audit/export?actor=agent', clients.get('auditor'))).text();
+    assert.ok(exported.split('\n').filter(Boolean).every((l) => JSON.parse(l).actor === 'agent'));
+  });
+
+  it('the chain verifies, and a tampered entry breaks it', async () => {
+    assert.deepEqual((await audit.verify()).ok, true);
+    const file = path.join(dir, 'audit.log');
+    const original = await readFile(file, 'utf8');
+    await writeFile(file, original.replace('"actor":"agent","role":"agent","action":"replay"', '"actor":"analyst","role":"agent","action":"replay"'));
+    const broken = await audit.verify();
+    assert.equal(broken.ok, false);
+    const lines = original.split('\n').filter(Boolean);
+    await writeFile(file, [...lines.slice(0, 3), ...lines.slice(4)].join('\n') + '\n');
+    assert.equal((await audit.verify()).ok, false, 'a removed entry is caught');
+    await writeFile(file, original);
+  });
+});

@@ -1,0 +1,124 @@
+/** The kiosk collector: authentication, sessions, idempotent events, digest-first blobs, captures, filters. */
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { openStore } from '../../store/index';
+import type { VerbatimStore } from '../../store/store';
+import { TerminalRegistry } from '../collector-terminals';
+import { startViewer, type Viewer } from '../server';
+
+let dir: string;
+let store: VerbatimStore;
+let viewer: Viewer;
+let registry: TerminalRegistry;
+let tokenA: string;
+let tokenB: string;
+
+const call = (method: string, p: string, token: string | undefined, body?: unknown, raw?: Buffer) =>
+  fetch(viewer.url + p, {
+    method,
+    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), 'content-type': raw ? 'application/octet-stream' : 'application/json' },
+    body: raw ? new Uint8Array(raw) : body === undefined ? undefined : JSON.stringify(body),
+  });
+
+const upload = (seq: number, n = 2) => ({
+  token: 'kiosk-session-1', page: { id: 'p1', url: 'https://bank.test/' }, seq,
+  events: Array.from({ length: n }, (_, i) => ({ type: 3, timestamp: 1_700_000_000_000 + seq * 10 + i, data: {} })),
+});
+
+before(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), 'verbatim-collector-'));
+  store = await openStore(path.join(dir, 'store'));
+  registry = new TerminalRegistry(path.join(dir, 'terminals.json'));
+  tokenA = await registry.add('kiosk-a');
+  tokenB = await registry.add('kiosk-b');
+  viewer = await startViewer({ store, port: 0, uiDir: path.join(dir, 'ui'), collector: { terminals: registry, maxBlobBytes: 1024 } });
+});
+
+after(async () => {
+  await viewer?.close();
+  await store?.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('collector', () => {
+  it('keeps token hashes only, in a 0600 file', async () => {
+    const s = await stat(path.join(dir, 'terminals.json'));
+    assert.equal(s.mode & 0o777, 0o600);
+    const list = await registry.list();
+    assert.ok(list.every((t) => !JSON.stringify(t).includes(tokenA)));
+  });
+
+  it('refuses missing, unknown and revoked tokens with 401', async () => {
+    assert.equal((await call('POST', '/collect/v1/sessions', undefined, {})).status, 401);
+    assert.equal((await call('POST', '/collect/v1/sessions', 'nope', {})).status, 401);
+    const t = await registry.add('kiosk-gone');
+    await registry.revoke('kiosk-gone');
+    const res = await call('POST', '/collect/v1/sessions', t, { id: 'abcdefgh', startedAt: 1 });
+    assert.equal(res.status, 401);
+    assert.match(((await res.json()) as { error: { message: string } }).error.message, /revoked/);
+  });
+
+  it('creates and continues a kiosk session; another terminal may not touch it', async () => {
+    const init = { id: 'kiosk-session-1', startedAt: 1_700_000_000_000, userAgent: 'Mozilla/5.0 (X11; Linux x86_64) Chrome/140.0 Safari/537.36', viewport: { width: 800, height: 600 } };
+    assert.equal((await call('POST', '/collect/v1/sessions', tokenA, init)).status, 201);
+    assert.equal((await call('POST', '/collect/v1/sessions', tokenA, init)).status, 200);
+    assert.equal((await call('POST', '/collect/v1/sessions', tokenB, init)).status, 403);
+    assert.equal((await call('POST', '/collect/v1/events', tokenB, upload(0))).status, 403);
+    const s = await store.getSession('kiosk-session-1');
+    assert.equal(s?.channel, 'kiosk');
+    assert.equal(s?.terminalId, 'kiosk-a');
+    assert.equal(s?.browser, 'Chrome 140');
+  });
+
+  it('appends events idempotently by (session, page, seq)', async () => {
+    for (const seq of [0, 1, 1, 0, 2]) assert.equal((await call('POST', '/collect/v1/events', tokenA, upload(seq))).status, 200);
+    assert.equal((await store.getSession('kiosk-session-1'))?.eventCount, 6);
+    const bad = await call('POST', '/collect/v1/events', tokenA, { ...upload(3), events: [] });
+    assert.equal(bad.status, 400);
+    assert.match(((await bad.json()) as { error: { message: string } }).error.message, /events/);
+    assert.equal((await call('POST', '/collect/v1/events', tokenA, { ...upload(3), token: 'unknown-session' })).status, 404);
+  });
+
+  it('uploads blobs digest-first, verifies them, and indexes captures', async () => {
+    const bytes = Buffer.from('body { color: red }');
+    const digest = createHash('sha256').update(bytes).digest('hex');
+    const ask = async () => ((await (await call('POST', '/collect/v1/blobs/missing', tokenA, { digests: [digest, digest] })).json()) as { missing: string[] }).missing;
+    assert.deepEqual(await ask(), [digest]);
+    assert.equal((await call('PUT', `/collect/v1/blobs/${digest}`, tokenA, undefined, Buffer.from('tampered'))).status, 400);
+    assert.equal((await call('PUT', `/collect/v1/blobs/${digest}`, tokenA, undefined, Buffer.alloc(2048))).status, 413);
+    assert.equal((await call('PUT', `/collect/v1/blobs/${digest}`, tokenA, undefined, bytes)).status, 201);
+    assert.deepEqual(await ask(), []);
+    const capture = {
+      id: 'c1', url: 'https://bank.test/site.css', method: 'GET', status: 200, headers: [['Content-Type', 'text/css']],
+      destination: 'style', startedAt: 1_700_000_000_100, timing: { headersMs: 1, totalMs: 2 },
+      body: { digest, size: bytes.length, encoding: '', truncated: false },
+    };
+    const missingBody = { ...capture, id: 'c2', body: { ...capture.body, digest: 'f'.repeat(64) } };
+    assert.equal((await call('POST', '/collect/v1/captures', tokenA, { sessionId: 'kiosk-session-1', captures: [missingBody] })).status, 400);
+    for (let i = 0; i < 2; i++) {
+      assert.equal((await call('POST', '/collect/v1/captures', tokenA, { sessionId: 'kiosk-session-1', captures: [capture] })).status, 200);
+    }
+    const stored = await store.listCaptures('kiosk-session-1');
+    assert.equal(stored.length, 1);
+    assert.deepEqual(stored[0]!.headers, [['content-type', 'text/css']]);
+  });
+
+  it('filters the session list by channel and terminal', async () => {
+    await store.createSession({ id: 'proxy-session-1', channel: 'proxy', startedAt: 1_700_000_000_500 });
+    const list = async (q: string) => ((await (await fetch(`${viewer.url}/api/sessions${q}`)).json()) as { id: string }[]).map((s) => s.id);
+    assert.deepEqual(await list(''), ['proxy-session-1', 'kiosk-session-1']);
+    assert.deepEqual(await list('?channel=kiosk'), ['kiosk-session-1']);
+    assert.deepEqual(await list('?terminal=kiosk-a'), ['kiosk-session-1']);
+    assert.deepEqual(await list('?terminal=kiosk-b'), []);
+    assert.deepEqual(await list('?channel=proxy'), ['proxy-session-1']);
+  });
+
+  it('answers unknown collector paths with 404 and leaves the viewer read-only elsewhere', async () => {
+    assert.equal((await call('POST', '/collect/v1/nothing', tokenA, {})).status, 404);
+    assert.equal((await call('POST', '/api/sessions', tokenA, {})).status, 405);
+  });
+});

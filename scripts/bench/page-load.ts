@@ -1,0 +1,145 @@
+/**
+ * Page-load cost: the sample bank's pages (and the fidelity suite's, when present)
+ * loaded in Chromium directly, through the forward proxy and through the gateway;
+ * reports per-page medians of the load event and the median ratio to direct
+ * (target ≤ 1.10×). Cold loads use a fresh browser context each (empty cache, new
+ * connections, a new session); warm loads reuse one context per mode (cache,
+ * keep-alive and session in place, as for a customer's next page). Modes are
+ * interleaved so drift hits all three alike.
+ *
+ * Standalone: npx tsx scripts/bench/page-load.ts [rounds]
+ */
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { Browser, BrowserContext } from 'playwright';
+import { parseUpstreams, startGateway, startProxy } from '../../proxy/index';
+import { openStore } from '../../store/index';
+import { launchChromium } from '../chromium';
+import { startSampleBank } from '../sample-bank/server';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const BANK_PAGES = ['/', '/login', '/terms'];
+const FIDELITY_PAGES = ['/csp-header', '/imports', '/font-face', '/srcset', '/svg-sprite', '/iframes', '/shadow', '/canvas', '/spa', '/forms'];
+type Mode = 'direct' | 'proxy' | 'gateway';
+const MODES: Mode[] = ['direct', 'proxy', 'gateway'];
+
+interface Site { name: string; url: string; pages: string[]; close(): Promise<void> }
+
+async function fidelitySite(): Promise<Site | undefined> {
+  try {
+    const mod = await import(pathToFileURL(path.join(root, 'test', 'fidelity', 'site.ts')).href) as
+      { startFidelitySite?: () => Promise<{ url: string; close(): Promise<void> }> };
+    if (!mod.startFidelitySite) return undefined;
+    const site = await mod.startFidelitySite();
+    return { name: 'fidelity', url: site.url, pages: FIDELITY_PAGES, close: () => site.close() };
+  } catch {
+    return undefined; // the suite is optional here
+  }
+}
+
+/** Milliseconds from navigation start to the load event; in `warm` (a long-lived context) or a fresh one. */
+async function loadTime(browser: Browser, url: string, warm?: BrowserContext): Promise<number> {
+  const context = warm ?? await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const page = await context.newPage();
+  try {
+    await page.goto(url, { waitUntil: 'load', timeout: 30_000 });
+    return await page.evaluate(() => (performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming).loadEventStart);
+  } finally {
+    await (warm ? page.close() : context.close());
+  }
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+export interface PageLoadResult {
+  rows: { site: string; page: string; direct: number; proxy: number; gateway: number; warm: { direct: number; proxy: number; gateway: number } }[];
+  medianRatio: { proxy: number; gateway: number };
+  warmMedianRatio: { proxy: number; gateway: number };
+}
+
+export interface PageLoadOptions {
+  /** Replaces the recorder bundle (an empty script isolates the proxy's own cost). */
+  recorderScript?: Buffer;
+  /** Skip the fidelity pages. */
+  bankOnly?: boolean;
+}
+
+export async function benchPageLoad(rounds = 9, options: PageLoadOptions = {}): Promise<PageLoadResult> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'verbatim-bench-load-'));
+  const store = await openStore(path.join(dir, 'store'));
+  const recorderScript = options.recorderScript ?? await readFile(path.join(root, 'dist', 'recorder', 'recorder.js'));
+  const bank = await startSampleBank();
+  const sites: Site[] = [{ name: 'bank', url: bank.url, pages: BANK_PAGES, close: () => bank.close() }];
+  const fidelity = options.bankOnly ? undefined : await fidelitySite();
+  if (fidelity) sites.push(fidelity);
+  const proxy = await startProxy({ store, dataDir: dir, port: 0, recorderScript });
+  const gateways = await Promise.all(sites.map((s) => startGateway({ store, dataDir: dir, port: 0, recorderScript, routes: parseUpstreams([s.url]) })));
+  const browsers: Record<Mode, Browser> = {
+    direct: await launchChromium(),
+    proxy: await launchChromium({ server: proxy.url, spkiFingerprint: proxy.ca.spkiFingerprint }),
+    gateway: await launchChromium(),
+  };
+  const rows: PageLoadResult['rows'] = [];
+  const contexts = {} as Record<Mode, BrowserContext>;
+  for (const mode of MODES) contexts[mode] = await browsers[mode].newContext({ viewport: { width: 1280, height: 800 } });
+  try {
+    for (const [i, site] of sites.entries()) {
+      const base: Record<Mode, string> = { direct: site.url, proxy: site.url, gateway: gateways[i].url };
+      for (const page of site.pages) {
+        const times: Record<Mode, number[]> = { direct: [], proxy: [], gateway: [] };
+        const warmTimes: Record<Mode, number[]> = { direct: [], proxy: [], gateway: [] };
+        // One warm-up load per mode (connection setup, first compile of the recorder, cache), not counted.
+        for (const mode of MODES) await loadTime(browsers[mode], base[mode] + page, contexts[mode]);
+        for (let r = 0; r < rounds; r++) {
+          for (const mode of MODES) times[mode].push(await loadTime(browsers[mode], base[mode] + page));
+          for (const mode of MODES) warmTimes[mode].push(await loadTime(browsers[mode], base[mode] + page, contexts[mode]));
+        }
+        rows.push({
+          site: site.name, page, direct: median(times.direct), proxy: median(times.proxy), gateway: median(times.gateway),
+          warm: { direct: median(warmTimes.direct), proxy: median(warmTimes.proxy), gateway: median(warmTimes.gateway) },
+        });
+      }
+    }
+  } finally {
+    await Promise.all(Object.values(contexts).map((c) => c.close()));
+    await Promise.all(Object.values(browsers).map((b) => b.close()));
+    await Promise.all(gateways.map((g) => g.close()));
+    await proxy.close();
+    for (const s of sites) await s.close();
+    await store.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+  return {
+    rows,
+    medianRatio: { proxy: median(rows.map((r) => r.proxy / r.direct)), gateway: median(rows.map((r) => r.gateway / r.direct)) },
+    warmMedianRatio: { proxy: median(rows.map((r) => r.warm.proxy / r.warm.direct)), gateway: median(rows.map((r) => r.warm.gateway / r.warm.direct)) },
+  };
+}
+
+export function printPageLoad(result: PageLoadResult, rounds: number): void {
+  const ms = (x: number) => x.toFixed(1);
+  console.log(`\n## Page load (Chromium, load event, median of ${rounds} loads per page and mode; cold = fresh context, warm = same context)\n`);
+  console.log('| site | page | cold direct ms | cold proxy ms | ratio | cold gateway ms | ratio | warm direct ms | warm proxy ms | ratio | warm gateway ms | ratio |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
+  const x = (a: number, b: number) => `${(a / b).toFixed(2)}×`;
+  for (const r of result.rows) {
+    const w = r.warm;
+    console.log(`| ${r.site} | ${r.page} | ${ms(r.direct)} | ${ms(r.proxy)} | ${x(r.proxy, r.direct)} | ${ms(r.gateway)} | ${x(r.gateway, r.direct)} | ${ms(w.direct)} | ${ms(w.proxy)} | ${x(w.proxy, w.direct)} | ${ms(w.gateway)} | ${x(w.gateway, w.direct)} |`);
+  }
+  const verdict = (v: number) => `${v.toFixed(2)}× ${v <= 1.1 ? '(within the 1.10× target)' : '(ABOVE the 1.10× target)'}`;
+  console.log(`\nMedian ratio of load-event times, cold: forward proxy **${verdict(result.medianRatio.proxy)}**, gateway **${verdict(result.medianRatio.gateway)}**`);
+  console.log(`Median ratio of load-event times, warm: forward proxy **${verdict(result.warmMedianRatio.proxy)}**, gateway **${verdict(result.warmMedianRatio.gateway)}**`);
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const rounds = Number(process.argv[2] ?? process.env.BENCH_PAGE_LOAD_ROUNDS ?? 9);
+  // BENCH_PAGE_LOAD_EMPTY_RECORDER=1 measures the proxy alone (an empty script is injected instead).
+  const empty = process.env.BENCH_PAGE_LOAD_EMPTY_RECORDER === '1';
+  printPageLoad(await benchPageLoad(rounds, { recorderScript: empty ? Buffer.from('') : undefined, bankOnly: process.env.BENCH_PAGE_LOAD_BANK_ONLY === '1' }), rounds);
+  process.exit(0);
+}

@@ -1,0 +1,153 @@
+/**
+ * `verbatim export`: one self-contained, signed HTML evidence file for a
+ * session. The replay half is what the viewer would show (its events API and
+ * archive route, run in-process), with every archive URL replaced by a data:
+ * URL; the proof half comes from store/integrity/evidence.ts. An Ed25519
+ * signature by the store's checkpoint key over the whole file ends it.
+ */
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+import { startViewer } from '../../replay-viewer/server';
+import { LevelStore } from '../../store/level-store';
+import { collectEvidence } from '../../store/integrity/evidence';
+import { Keyring } from '../../store/integrity/keyring';
+import { EVIDENCE_SCRIPT_ID, signatureBlock } from '../../store/integrity/evidence-verify';
+import { loadOrCreateSigningKey } from '../../store/integrity/signing-key';
+import { VerbatimError } from '../../store/errors';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const repoRoot = path.join(here, '..', '..');
+
+const ARCHIVE_IN_JSON = /\/archive\/[A-Za-z0-9_-]{1,128}\/\d{1,15}\/https?:\/\/[^"'\s\\)]*/g;
+const ARCHIVE_IN_CSS = /\/archive\/[A-Za-z0-9_-]{1,128}\/\d{1,15}\/https?:\/\/[^"'\s\\)]*/g;
+
+export interface ExportResult {
+  file: string;
+  bytes: number;
+  resources: number;
+  missing: number;
+  events: number;
+}
+
+export async function exportEvidence(dataDir: string, sessionId: string, out: string): Promise<ExportResult> {
+  const storeDir = path.join(dataDir, 'store');
+  const keysDir = path.join(dataDir, 'keys');
+  const store = new LevelStore(storeDir, { integrity: { keysDir, keyringDir: path.join(keysDir, 'keyring'), sealIntervalMs: 0 } });
+  await store.open();
+  let replay: { events: string; resources: string[]; missing: number; count: number };
+  let title: string;
+  try {
+    const session = await store.getSession(sessionId);
+    if (!session) throw new VerbatimError('SESSION_UNKNOWN', 'no such session', { sessionId });
+    title = session.pages[0]?.url ?? sessionId;
+    await store.seal();
+    const viewer = await startViewer({ store, port: 0, uiDir: path.join(repoRoot, 'dist', 'viewer') });
+    try {
+      replay = await inlineReplay(viewer.url, sessionId);
+    } finally {
+      await viewer.close();
+    }
+  } finally {
+    await store.close();
+  }
+  const key = await loadOrCreateSigningKey(keysDir);
+  const sessionKey = await new Keyring(path.join(keysDir, 'keyring')).exportKey(sessionId);
+  const proof = await collectEvidence(storeDir, sessionId, key, sessionKey);
+  const script = await build({
+    entryPoints: [path.join(here, 'page-player.ts')], bundle: true, write: false, format: 'iife', minify: true,
+    platform: 'browser', target: 'es2020', logLevel: 'silent',
+  });
+  const css = await readFile(path.join(repoRoot, 'node_modules', 'rrweb', 'dist', 'style.css'), 'utf8');
+  const html = page({
+    title, sessionId, keyId: key.keyId.toString('hex'), checkpoint: proof.checkpoint.seq, css,
+    proofJson: json(proof), eventsJson: replay.events, resourcesJson: json(replay.resources),
+    script: script.outputFiles[0]!.text,
+  });
+  const signed = html + signatureBlock(html, key);
+  await writeFile(out, signed);
+  return { file: out, bytes: Buffer.byteLength(signed), resources: replay.resources.length, missing: replay.missing, events: replay.count };
+}
+
+/** The viewer's events for the session's first tab, every archived resource turned into a data: URL. */
+async function inlineReplay(viewerUrl: string, sessionId: string): Promise<{ events: string; resources: string[]; missing: number; count: number }> {
+  const res = await fetch(`${viewerUrl}/api/sessions/${encodeURIComponent(sessionId)}/events`);
+  if (!res.ok) throw new VerbatimError('NOT_FOUND', `the viewer could not load the session's events (${res.status})`, { sessionId });
+  const { events } = await res.json() as { events: unknown[] };
+  const cache = new Map<string, Promise<string | undefined>>();
+  let missing = 0;
+  const resolve = (url: string, depth: number): Promise<string | undefined> => {
+    let pending = cache.get(url);
+    if (!pending) {
+      pending = (async () => {
+        const r = await fetch(`${viewerUrl}${url}`);
+        if (!r.ok) {
+          missing += 1;
+          return undefined;
+        }
+        const type = (r.headers.get('content-type') ?? 'application/octet-stream').split(';')[0]!.trim().replace(/[^\w.+/-]/g, '');
+        let bytes = Buffer.from(await r.arrayBuffer());
+        if (type === 'text/css' && depth < 4) {
+          bytes = Buffer.from(await replaceAsync(bytes.toString('utf8'), ARCHIVE_IN_CSS, async (u) => (await resolve(u, depth + 1)) ?? u));
+          return `data:text/css;charset=utf-8;base64,${bytes.toString('base64')}`;
+        }
+        return `data:${type};base64,${bytes.toString('base64')}`;
+      })();
+      cache.set(url, pending);
+    }
+    return pending;
+  };
+  const table: string[] = [];
+  const index = new Map<string, number>();
+  const text = await replaceAsync(JSON.stringify(events), ARCHIVE_IN_JSON, async (url) => {
+    const data = await resolve(url, 0);
+    if (!data) return url;
+    let n = index.get(data);
+    if (n === undefined) {
+      n = table.push(data) - 1;
+      index.set(data, n);
+    }
+    return `verbatim-res:${n}`;
+  });
+  return { events: text.replace(/</g, '\\u003c'), resources: table, missing, count: events.length };
+}
+
+async function replaceAsync(text: string, pattern: RegExp, fn: (match: string) => Promise<string>): Promise<string> {
+  const matches = [...new Set(text.match(pattern) ?? [])];
+  const replacements = new Map(await Promise.all(matches.map(async (m) => [m, await fn(m)] as const)));
+  return text.replace(pattern, (m) => replacements.get(m) ?? m);
+}
+
+function json(value: unknown): string {
+  return JSON.stringify(value).replace(/</g, '\\u003c');
+}
+
+const escapeHtml = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+function page(p: {
+  title: string; sessionId: string; keyId: string; checkpoint: number; css: string;
+  proofJson: string; eventsJson: string; resourcesJson: string; script: string;
+}): string {
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline' data:; img-src data:; font-src data:; media-src data:; frame-src 'self' about:">
+<title>Verbatim evidence: session ${escapeHtml(p.sessionId)}</title>
+<style>${p.css.replace(/<\//g, '<\\/')}
+body { margin: 0; font: 14px system-ui, sans-serif; background: #f4f4f4; }
+header { padding: 8px 12px; background: #1d2733; color: #fff; display: flex; gap: 16px; align-items: center; flex-wrap: wrap; }
+header input { width: 40vw; }
+#stage { position: relative; margin: 12px; }
+#stage iframe { border: 0; background: #fff; }
+</style></head>
+<body>
+<header><strong>Verbatim evidence</strong><span>session ${escapeHtml(p.sessionId)}</span><span>${escapeHtml(p.title)}</span>
+<button id="play" type="button">Play</button><input id="position" type="range" min="0" value="0"><span id="clock"></span>
+<span>sealed in checkpoint #${p.checkpoint}, key ${p.keyId} — check with: verbatim verify --file &lt;this file&gt;</span></header>
+<div id="stage"></div>
+<script type="application/json" id="${EVIDENCE_SCRIPT_ID}">${p.proofJson}</script>
+<script type="application/json" id="verbatim-events">${p.eventsJson}</script>
+<script type="application/json" id="verbatim-resources">${p.resourcesJson}</script>
+<script>${p.script.replace(/<\/script/gi, '<\\/script')}</script>
+</body></html>`;
+}

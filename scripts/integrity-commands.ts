@@ -1,0 +1,165 @@
+/**
+ * `verbatim verify` and `verbatim export`: the CLI side of store/integrity/.
+ * Both read the store directly, so run them while Verbatim is stopped (LevelDB
+ * admits one process at a time).
+ */
+import path from 'node:path';
+import { verifyStore } from '../store/integrity/verify';
+import type { VerifyProgress, VerifyReport } from '../store/integrity/verify';
+import type { VerbatimConfig } from './config';
+
+export const INTEGRITY_HELP = `  verbatim verify [--session ID]            check the store's hash chains, signed checkpoints and witness log
+  verbatim verify --file FILE               check an exported evidence file on its own
+  verbatim export SESSION --out FILE        write one self-contained evidence file (HTML) for a session
+                                            (--out NAME.wacz: the session's captures as a WACZ web archive)
+  verbatim erase SESSION... --reason TEXT [--customer ID]   erase sessions (not held ones), leaving signed tombstones
+  verbatim hold SESSION | --customer ID --reason TEXT       legal hold; verbatim release SESSION | --customer ID
+  verbatim expire --retention-days N        erase sessions that ended more than N days ago, except held ones
+                                            (verbatim start --retention-days N runs this hourly)
+`;
+
+export const storeDirOf = (config: VerbatimConfig): string => path.join(config.dataDir, 'store');
+export const keysDirOf = (config: VerbatimConfig): string => path.join(config.dataDir, 'keys');
+/** The store's integrity options: signing key and witness log in <data>/keys, per-session keys in <data>/keys/keyring. */
+export const integrityOf = (config: VerbatimConfig) => ({ keysDir: keysDirOf(config), keyringDir: path.join(keysDirOf(config), 'keyring') });
+
+export async function verifyCommand(config: VerbatimConfig): Promise<void> {
+  if (config.file) {
+    const { verifyEvidenceFile } = await import('../store/integrity/evidence-verify');
+    const result = await verifyEvidenceFile(config.file);
+    printReport({ ...result, summary: `session ${result.sessionId ?? '?'}, signed by key id ${result.keyId ?? '?'} (compare with the store's checkpoint-signing.vkey)` },
+      `evidence file ${config.file}`);
+    return;
+  }
+  let last = 0;
+  const onProgress = (p: VerifyProgress): void => {
+    const now = Date.now();
+    if (now - last < 500 && p.done !== p.total) return;
+    last = now;
+    process.stderr.write(`verify: ${p.phase} ${p.done}${p.total ? `/${p.total}` : ''}\n`);
+  };
+  const report = await verifyStore(storeDirOf(config), {
+    keysDir: keysDirOf(config), onProgress, ...(config.sessionId ? { sessionId: config.sessionId } : {}),
+  });
+  printReport(report, config.sessionId ? `session ${config.sessionId}` : `store ${storeDirOf(config)}`);
+}
+
+interface Printable {
+  ok: boolean;
+  problems: { code: string; message: string }[];
+  notes: string[];
+  stats?: VerifyReport['stats'];
+  latestCheckpoint?: VerifyReport['latestCheckpoint'];
+  summary?: string;
+}
+
+function printReport(report: Printable, what: string): void {
+  const s = report.stats;
+  const cp = report.latestCheckpoint;
+  const summary = report.summary ?? [
+    s ? `${s.chains} chains, ${s.links} chained records, ${s.blobs} bodies` : '',
+    cp ? `latest checkpoint #${cp.seq} (${cp.size} chains, ${cp.records} records, sealed ${new Date(cp.time).toISOString()})` : 'no checkpoint',
+  ].filter(Boolean).join('; ');
+  for (const note of report.notes) process.stdout.write(`note: ${note}\n`);
+  if (report.ok) {
+    process.stdout.write(`OK: ${what} verifies. ${summary}\n`);
+    return;
+  }
+  process.stdout.write(`FAILED: ${what} has ${report.problems.length} problem(s). ${summary}\n`);
+  for (const p of report.problems) process.stdout.write(`  ${p.code}: ${p.message}\n`);
+  process.exitCode = 1;
+}
+
+export async function exportCommand(config: VerbatimConfig): Promise<void> {
+  const [sessionId] = config.args;
+  if (!sessionId || !config.out) {
+    process.stderr.write('usage: verbatim export SESSION --out FILE\n');
+    process.exitCode = 2;
+    return;
+  }
+  if (config.out.toLowerCase().endsWith('.wacz')) {
+    const [{ buildWacz }, { openStore }, { writeFile }] = await Promise.all([
+      import('./export/wacz'), import('../store/index'), import('node:fs/promises'),
+    ]);
+    const store = await openStore(storeDirOf(config), { integrity: { ...integrityOf(config), sealIntervalMs: 0 } });
+    try {
+      const wacz = await buildWacz(store, sessionId);
+      await writeFile(path.resolve(config.out), wacz);
+      process.stdout.write(`Wrote ${path.resolve(config.out)} (WACZ 1.1.1, ${(wacz.length / 1024 / 1024).toFixed(1)} MB).\n`);
+    } finally {
+      await store.close();
+    }
+    return;
+  }
+  const { exportEvidence } = await import('./export/evidence-html');
+  const result = await exportEvidence(config.dataDir, sessionId, path.resolve(config.out));
+  process.stdout.write(`Wrote ${result.file} (${(result.bytes / 1024 / 1024).toFixed(1)} MB, ${result.events} events, `
+    + `${result.resources} inlined resources${result.missing ? `, ${result.missing} not in the archive` : ''}).\n`);
+}
+
+/** erase, hold, release, expire: erasure and legal hold (store/integrity/retention.ts). */
+export async function recordsCommand(config: VerbatimConfig): Promise<void> {
+  const { openStore } = await import('../store/index');
+  const store = await openStore(storeDirOf(config), { integrity: { ...integrityOf(config), sealIntervalMs: 0 } });
+  try {
+    const records = await (store as import('../store/level-store').LevelStore).records();
+    const target = config.customerId !== undefined ? { customerId: config.customerId } : { sessionId: config.args[0] ?? '' };
+    switch (config.command) {
+      case 'erase': {
+        // Without session ids, a customer's sessions come from the identity rules' index.
+        const ids = config.args.length > 0 || config.customerId === undefined ? config.args : (await customers(config)).sessionsOf(config.customerId);
+        if (!config.reason || ids.length === 0) throw usage('verbatim erase SESSION... --reason TEXT [--customer ID]  (or --customer ID alone)');
+        const r = await records.eraseCustomer(config.customerId, ids, config.reason);
+        for (const t of r.erased) process.stdout.write(`erased ${t.sessionId}: ${t.records} records, ${t.bodies} bodies\n`);
+        for (const id of r.held) process.stdout.write(`kept ${id}: under legal hold\n`);
+        for (const id of r.unknown) process.stdout.write(`no session ${id}\n`);
+        if (r.held.length || r.unknown.length) process.exitCode = 1;
+        return;
+      }
+      case 'hold':
+        if (!config.reason || !('customerId' in target || target.sessionId)) throw usage('verbatim hold SESSION | --customer ID --reason TEXT');
+        await records.setHold(target, config.reason);
+        process.stdout.write('legal hold set\n');
+        return;
+      case 'release':
+        await records.releaseHold(target);
+        process.stdout.write('legal hold released\n');
+        return;
+      default: {
+        const days = config.retentionDays;
+        if (days === undefined) throw usage('verbatim expire --retention-days N');
+        const index = await customers(config);
+        const r = await records.expire({ proxy: days, gateway: days, kiosk: days }, Date.now(), (id) => index.customerOf(id));
+        process.stdout.write(`expired ${r.erased.length} sessions; ${r.held.length} kept under legal hold\n`);
+      }
+    }
+  } finally {
+    await store.close();
+  }
+}
+
+async function customers(config: VerbatimConfig): Promise<import('../store/customer-index').CustomerIndex> {
+  const [{ CustomerIndex }, { CUSTOMERS_FILE }] = await Promise.all([import('../store/customer-index'), import('./access-setup')]);
+  return CustomerIndex.open(path.join(config.dataDir, CUSTOMERS_FILE));
+}
+
+function usage(text: string): Error {
+  return new Error(`usage: ${text}`);
+}
+
+/** The expiry job of `verbatim start --retention-days N`: hourly, first run a minute after start. */
+export function startExpiryJob(
+  store: unknown, days: number, onError: (err: unknown, context: string) => void,
+  customerOf?: (sessionId: string) => string | undefined,
+): () => void {
+  const run = async (): Promise<void> => {
+    const records = await (store as import('../store/level-store').LevelStore).records();
+    await records.expire({ proxy: days, gateway: days, kiosk: days }, Date.now(), customerOf);
+  };
+  const tick = (): void => { run().catch((err: unknown) => onError(err, 'expiry job')); };
+  const first = setTimeout(tick, 60_000);
+  const hourly = setInterval(tick, 3_600_000);
+  first.unref();
+  hourly.unref();
+  return () => { clearTimeout(first); clearInterval(hourly); };
+}

@@ -1,0 +1,100 @@
+import { ALL_CHECKPOINTS, checkpointKey } from '../keys';
+import type { WriteOp } from '../write-queue';
+import type { ChainWriter } from './chain-writer';
+import { checkpointHash, signCheckpoint } from './checkpoint';
+import type { StoredCheckpoint } from './checkpoint';
+import { chainLeafData, sortChainIds } from './link';
+import { leafHash, merkleRootOfLeafHashes } from './merkle';
+import type { SigningKey } from './signing-key';
+import { appendWitness } from './witness';
+
+export interface CheckpointSource {
+  values(range: { gte: string; lt: string; reverse?: boolean; limit?: number }): { all(): Promise<Uint8Array[]> };
+}
+
+export interface SealResult {
+  seq: number;
+  size: number;
+  records: number;
+  hash: string;
+  note: string;
+}
+
+/**
+ * Seals signed checkpoints: an RFC 6962 tree over every chain head (leaves in
+ * chain-id byte order), chained to the previous checkpoint by hash, written to
+ * K!<seq> through the store's write queue, then appended to the witness log.
+ * Seals are serialized; a seal with nothing new is skipped.
+ */
+export class Sealer {
+  private last: { seq: number; hash: Buffer; counts: Map<string, number> } | undefined;
+  private running: Promise<SealResult | undefined> = Promise.resolve(undefined);
+  /** Leaf hash per chain at its last sealed count: unchanged chains are not rehashed. */
+  private readonly leafCache = new Map<string, { count: number; leaf: Buffer }>();
+  /** Set when a seal failed after taking its snapshot, so the next one does not skip. */
+  private retry = false;
+
+  constructor(
+    private readonly chains: ChainWriter,
+    readonly key: SigningKey,
+    private readonly witnessPath: string,
+    private readonly submit: (ops: WriteOp[]) => Promise<void>,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Loads the latest checkpoint state (folding every stored delta). */
+  async load(db: CheckpointSource): Promise<void> {
+    const counts = new Map<string, number>();
+    let latest: StoredCheckpoint | undefined;
+    for (const value of await db.values(ALL_CHECKPOINTS).all()) {
+      latest = JSON.parse(Buffer.from(value).toString('utf8')) as StoredCheckpoint;
+      for (const [chain, count] of latest.changed) counts.set(chain, count);
+    }
+    this.last = latest ? { seq: latest.seq, hash: checkpointHash(latest.note), counts } : undefined;
+  }
+
+  /** Seals now (after any seal under way); undefined when nothing changed since the last one. */
+  seal(force = false): Promise<SealResult | undefined> {
+    const next = this.running.then(() => this.sealNow(force), () => this.sealNow(force));
+    this.running = next.catch(() => undefined);
+    return next;
+  }
+
+  private async sealNow(force: boolean): Promise<SealResult | undefined> {
+    if (!force && !this.retry && this.last && !this.chains.changed) return undefined;
+    const heads = this.chains.snapshot();
+    this.retry = true;
+    const previous = this.last?.counts ?? new Map<string, number>();
+    const changed: [string, number, string][] = [];
+    const ids = sortChainIds(heads.keys());
+    let records = 0;
+    const leaves = ids.map((chain) => {
+      const head = heads.get(chain)!;
+      records += head.count;
+      if (previous.get(chain) !== head.count) changed.push([chain, head.count, head.hash.toString('base64')]);
+      const cached = this.leafCache.get(chain);
+      if (cached?.count === head.count) return cached.leaf;
+      const leaf = leafHash(chainLeafData(chain, head.count, head.hash));
+      this.leafCache.set(chain, { count: head.count, leaf });
+      return leaf;
+    });
+    if (!force && this.last && changed.length === 0) {
+      this.retry = false;
+      return undefined;
+    }
+    const seq = (this.last?.seq ?? 0) + 1;
+    const time = this.now();
+    const note = signCheckpoint({
+      origin: this.key.name, size: ids.length, root: merkleRootOfLeafHashes(leaves), time, records, prev: this.last?.hash,
+    }, this.key);
+    const stored: StoredCheckpoint = { seq, note, changed };
+    await this.submit([{ type: 'put', key: checkpointKey(seq), value: Buffer.from(JSON.stringify(stored), 'utf8') }]);
+    this.retry = false;
+    const hash = checkpointHash(note);
+    const counts = new Map(previous);
+    for (const [chain, count] of changed) counts.set(chain, count);
+    this.last = { seq, hash, counts };
+    await appendWitness(this.witnessPath, { seq, size: ids.length, records, hash: hash.toString('hex'), time });
+    return { seq, size: ids.length, records, hash: hash.toString('hex'), note };
+  }
+}

@@ -1,0 +1,113 @@
+/**
+ * Evidence export end to end: record a journey through the proxy into a store
+ * with tamper evidence and encrypted events on, verify the store, export the session to one HTML
+ * file, stop everything, open the file from file:// with the network cut off
+ * and compare the replay with the live screenshot; then flip a byte.
+ */
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { after, describe, it } from 'node:test';
+import { startProxy } from '../../proxy/index';
+import { LevelStore } from '../../store/level-store';
+import { verifyStore } from '../../store/integrity/verify';
+import { verifyEvidenceFile, verifyEvidenceHtml } from '../../store/integrity/evidence-verify';
+import { exportEvidence } from '../../scripts/export/evidence-html';
+import { launchChromium } from '../../scripts/chromium';
+import { runJourney } from '../../scripts/sample-bank/journey';
+import { startSampleBank } from '../../scripts/sample-bank/server';
+import { diffPng } from '../helpers/pixels';
+
+const root = path.resolve(import.meta.dirname, '../..');
+const VIEWPORT = { width: 1280, height: 800 };
+const MAX_DIFF_RATIO = 0.01;
+let dir: string;
+
+after(async () => { if (dir) await rm(dir, { recursive: true, force: true }); });
+
+describe('evidence export', () => {
+  it('records, verifies, exports, and replays the file offline; a flipped byte fails verification', async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'verbatim-evidence-'));
+    const keysDir = path.join(dir, 'keys');
+    // Events encrypted at rest with a per-session key, as `verbatim start` runs it.
+    const store = new LevelStore(path.join(dir, 'store'), { integrity: { keysDir, keyringDir: path.join(keysDir, 'keyring'), sealIntervalMs: 0 } });
+    await store.open();
+    const bank = await startSampleBank({ version: 1 });
+    const proxy = await startProxy({
+      store, dataDir: dir, port: 0, recorderScript: await readFile(path.join(root, 'dist', 'recorder', 'recorder.js')),
+    });
+    const moments: { label: string; at: number; png: Buffer }[] = [];
+    const browser = await launchChromium({ server: proxy.url, spkiFingerprint: proxy.ca.spkiFingerprint });
+    try {
+      const context = await browser.newContext({ viewport: VIEWPORT });
+      await runJourney(await context.newPage(), bank.url, async (label, p) => {
+        moments.push({ label, at: Date.now(), png: await p.screenshot({ animations: 'disabled', caret: 'hide' }) });
+        await p.waitForTimeout(300);
+      });
+      await context.close();
+    } finally {
+      await browser.close();
+    }
+    await proxy.drain();
+    await proxy.close();
+    const [session] = await store.listSessions();
+    await store.close();
+    await bank.close();
+
+    const report = await verifyStore(path.join(dir, 'store'), { keysDir });
+    assert.deepEqual(report.problems, [], 'a real recording verifies clean');
+    assert.ok(report.stats.links > 10 && report.stats.blobs > 5);
+
+    const file = path.join(dir, 'evidence.html');
+    const result = await exportEvidence(dir, session!.id, file);
+    assert.equal(result.missing, 0, 'every resource the replay needs is in the file');
+    const checked = await verifyEvidenceFile(file);
+    assert.deepEqual(checked.problems, []);
+    assert.deepEqual(checked.notes, [], 'every encrypted record opens with the session key in the file');
+    assert.equal(checked.ok, true);
+
+    // Everything is shut down; the browser may not reach any network at all.
+    const offline = await launchChromium();
+    try {
+      const context = await offline.newContext({ viewport: { width: 1600, height: 1200 }, offline: true });
+      const requests: string[] = [];
+      context.on('request', (r) => { if (!r.url().startsWith('file:') && !r.url().startsWith('data:')) requests.push(r.url()); });
+      const page = await context.newPage();
+      const errors: string[] = [];
+      page.on('pageerror', (e) => errors.push(e.message));
+      await page.goto(pathToFileURL(file).href);
+      await page.waitForFunction(() => (window as unknown as { verbatimReplay?: unknown }).verbatimReplay !== undefined);
+      const first = await page.evaluate(() => (window as unknown as { verbatimReplay: { first: number } }).verbatimReplay.first);
+      const moment = moments[2]!; // the accounts page: fonts, images, stylesheet, JSON-rendered content
+      await page.evaluate((offset) => (window as unknown as { verbatimReplay: { seek(ms: number): Promise<void> } }).verbatimReplay.seek(offset), moment.at - first);
+      await page.waitForSelector('html[data-replay-ready="true"]');
+      const frame = await page.waitForSelector('.replayer-wrapper iframe');
+      const box = (await frame.boundingBox())!;
+      const shot = await page.screenshot({
+        animations: 'disabled', caret: 'hide',
+        clip: { x: Math.round(box.x), y: Math.round(box.y), width: VIEWPORT.width, height: VIEWPORT.height },
+      });
+      await writeFile(path.join(os.tmpdir(), 'verbatim-evidence-replay.png'), shot);
+      const diff = diffPng(moment.png, shot);
+      assert.ok(diff.ratio <= MAX_DIFF_RATIO, `${moment.label}: ${(diff.ratio * 100).toFixed(2)} % of pixels differ`);
+      assert.deepEqual(requests, [], 'the file replays without any request');
+      assert.deepEqual(errors, []);
+    } finally {
+      await offline.close();
+    }
+
+    // One flipped byte anywhere (here: inside the embedded events) fails verification.
+    const html = await readFile(file, 'utf8');
+    const at = html.indexOf('"timestamp":') + 12;
+    const tampered = html.slice(0, at) + (html[at] === '1' ? '2' : '1') + html.slice(at + 1);
+    const bad = verifyEvidenceHtml(tampered);
+    assert.equal(bad.ok, false);
+    assert.ok(bad.problems.some((p) => p.code === 'FILE_ALTERED'), JSON.stringify(bad.problems));
+    // A record swapped inside the proof is named even if the file were re-signed.
+    const proofAt = html.indexOf('"records":[');
+    const flipped = html.slice(0, proofAt) + html.slice(proofAt).replace(/"value":"(.)/, (m, c: string) => `"value":"${c === 'A' ? 'B' : 'A'}`);
+    assert.ok(verifyEvidenceHtml(flipped).problems.some((p) => p.code === 'RECORD_ALTERED'));
+  });
+});

@@ -1,0 +1,159 @@
+/**
+ * Gateway mode end to end: real Chromium talks to the gateway as if it were the
+ * bank (no proxy settings) → sample bank behind it → LevelDB store → replay
+ * viewer. Every asset then changes and the replay must still match the live
+ * screenshots without asking the site for anything.
+ */
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { Browser, Page } from 'playwright';
+import { parseUpstreams, startGateway, type RunningGateway } from '../../proxy/index';
+import { startViewer } from '../../replay-viewer/server';
+import { openStore } from '../../store/index';
+import type { Session } from '../../store/records';
+import type { VerbatimStore } from '../../store/store';
+import { launchChromium } from '../../scripts/chromium';
+import { runJourney } from '../../scripts/sample-bank/journey';
+import { startSampleBank, type SampleBank } from '../../scripts/sample-bank/server';
+import { diffPng } from '../helpers/pixels';
+
+const root = path.resolve(import.meta.dirname, '../..');
+const VIEWPORT = { width: 1280, height: 800 };
+/** Share of pixels allowed to differ between a live screenshot and its replay (anti-aliasing, caret). */
+const MAX_DIFF_RATIO = 0.01;
+const artifacts = path.join(os.tmpdir(), 'verbatim-e2e-gateway');
+
+interface Moment { label: string; at: number; png: Buffer }
+
+let dir: string;
+let store: VerbatimStore;
+let bank: SampleBank;
+let gateway: RunningGateway;
+let viewer: Awaited<ReturnType<typeof startViewer>>;
+let browser: Browser;
+const moments: Moment[] = [];
+let session: Session;
+
+async function replayShot(page: Page, at: number): Promise<Buffer> {
+  await page.goto(`${viewer.url}/sessions/${session.id}?at=${at}&cursor=0`);
+  await page.waitForSelector('html[data-replay-ready="true"]', { timeout: 30_000 });
+  const frame = await page.waitForSelector('.replayer-wrapper iframe');
+  const box = (await frame.boundingBox())!;
+  // Unscaled, at the recorded viewport size (the window is large enough).
+  assert.ok(Math.abs(box.width - VIEWPORT.width) < 1 && Math.abs(box.height - VIEWPORT.height) < 1,
+    `replay frame is ${box.width}x${box.height}`);
+  return page.screenshot({
+    animations: 'disabled', caret: 'hide',
+    clip: { x: Math.round(box.x), y: Math.round(box.y), width: VIEWPORT.width, height: VIEWPORT.height },
+  });
+}
+
+before(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), 'verbatim-e2e-'));
+  await rm(artifacts, { recursive: true, force: true });
+  await import('node:fs/promises').then((fs) => fs.mkdir(artifacts, { recursive: true }));
+  store = await openStore(path.join(dir, 'store'));
+  bank = await startSampleBank({ version: 1 });
+  gateway = await startGateway({
+    store, dataDir: dir, port: 0, routes: parseUpstreams([bank.url]),
+    recorderScript: await readFile(path.join(root, 'dist', 'recorder', 'recorder.js')),
+  });
+  viewer = await startViewer({ store, port: 0, uiDir: path.join(root, 'dist', 'viewer') });
+});
+
+after(async () => {
+  await browser?.close();
+  await viewer?.close();
+  await gateway?.close();
+  await bank?.close();
+  await store?.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('record through the gateway, replay from the store', () => {
+  it('records a multi-page journey in Chromium through the gateway', async () => {
+    browser = await launchChromium();
+    const context = await browser.newContext({ viewport: VIEWPORT });
+    const page = await context.newPage();
+    const pageErrors: string[] = [];
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    await runJourney(page, gateway.url, async (label, p) => {
+      const png = await p.screenshot({ animations: 'disabled', caret: 'hide' });
+      moments.push({ label, at: Date.now(), png });
+      await writeFile(path.join(artifacts, `${label}-live.png`), png);
+      await p.waitForTimeout(300);
+    });
+    await context.close();
+    await gateway.drain();
+    assert.deepEqual(pageErrors, []);
+
+    const sessions = await store.listSessions();
+    assert.equal(sessions.length, 1, 'one browser, one session across page loads');
+    session = sessions[0];
+    assert.equal(session.channel, 'gateway');
+    assert.equal(session.clientIp, '127.0.0.1');
+    assert.ok(session.pages.every((p) => p.url.startsWith(gateway.url)), 'pages recorded under the public URL');
+    // Session context, once per page, as the session API returns it.
+    const api = await (await fetch(`${viewer.url}/api/sessions/${session.id}`)).json() as Session;
+    const [home, login] = api.pages;
+    assert.equal(home.context?.url, `${gateway.url}/`);
+    assert.equal(home.context?.source?.kind, 'direct');
+    assert.equal(login.context?.source?.kind, 'internal');
+    assert.equal(login.context?.referrer, `${gateway.url}/`);
+    assert.deepEqual(home.context?.viewport, VIEWPORT);
+    assert.ok(home.context?.screen && home.context.screen.width > 0);
+    assert.equal(home.context?.devicePixelRatio, 1);
+    assert.match(home.context?.language ?? '', /^[a-z]{2}/);
+    assert.ok(home.context?.timeZone);
+    assert.equal(home.context?.clientIp, '127.0.0.1');
+    assert.match(home.context?.browser ?? '', /Chrome/);
+    assert.equal(home.context?.deviceType, 'desktop');
+    assert.deepEqual(session.pages.map((p) => new URL(p.url).pathname), ['/', '/login', '/accounts', '/terms']);
+    assert.deepEqual(session.viewport, VIEWPORT);
+    assert.match(session.browser ?? '', /Chrome/);
+    const captures = await store.listCaptures(session.id);
+    const paths = new Set(captures.map((c) => new URL(c.url).pathname));
+    for (const p of ['/css/site.css', '/css/theme.css', '/fonts/bank-text.ttf', '/img/bg.png', '/widgets/rates.html', '/api/offers', '/api/accounts']) {
+      assert.ok(paths.has(p), `captured ${p}`);
+    }
+  });
+
+  it('replays each moment from the store matching the live screenshot, after every asset changed, without asking the site', async () => {
+    assert.equal(moments.length, 4);
+    // A v2 live screenshot shows the comparison can tell the versions apart.
+    bank.setVersion(2);
+    const control = await launchChromium();
+    const livePage = await control.newPage({ viewport: VIEWPORT });
+    await livePage.goto(`${bank.url}/`);
+    await livePage.waitForSelector('body[data-ready="true"]');
+    await livePage.evaluate(() => document.fonts.ready.then(() => undefined));
+    const changed = diffPng(moments[0].png, await livePage.screenshot());
+    await control.close();
+    assert.ok(changed.ratio > 0.2, `v2 differs from v1 by ${(changed.ratio * 100).toFixed(1)} %`);
+
+    const before = bank.requestCount();
+    const replayBrowser = await launchChromium();
+    try {
+      const page = await replayBrowser.newPage({ viewport: { width: 1600, height: 1200 } });
+      for (const moment of moments) {
+        const shot = await replayShot(page, moment.at);
+        await writeFile(path.join(artifacts, `${moment.label}-replay.png`), shot);
+        const diff = diffPng(moment.png, shot);
+        await writeFile(path.join(artifacts, `${moment.label}-diff.png`), diff.diffPng);
+        assert.ok(diff.ratio <= MAX_DIFF_RATIO,
+          `${moment.label}: ${diff.diffPixels} of ${diff.totalPixels} pixels differ (${(diff.ratio * 100).toFixed(2)} %, limit ${MAX_DIFF_RATIO * 100} %); see ${artifacts}`);
+      }
+      assert.equal(bank.requestCount() - before, 0, 'the replay sent no request to the live site');
+
+      // The site disappears altogether: the replay does not care.
+      await bank.close();
+      const shot = await replayShot(page, moments[2].at);
+      assert.ok(diffPng(moments[2].png, shot).ratio <= MAX_DIFF_RATIO);
+    } finally {
+      await replayBrowser.close();
+    }
+  });
+});

@@ -1,0 +1,98 @@
+/**
+ * Two tabs of one browser are one session, and each tab replays on its own:
+ * the moment picks the tab in use, and the tab picker (?track=) shows the other.
+ */
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, it } from 'node:test';
+import type { Browser, Page } from 'playwright';
+import { startProxy, type RunningProxy } from '../../proxy/index';
+import { startViewer } from '../../replay-viewer/server';
+import { openStore } from '../../store/index';
+import type { VerbatimStore } from '../../store/store';
+import { launchChromium } from '../../scripts/chromium';
+import { READY_SELECTOR, startSampleBank, type SampleBank } from '../../scripts/sample-bank/server';
+import { diffPng } from '../helpers/pixels';
+
+const root = path.resolve(import.meta.dirname, '../..');
+const VIEWPORT = { width: 1024, height: 700 };
+const MAX_DIFF_RATIO = 0.01;
+
+let dir: string;
+let store: VerbatimStore;
+let bank: SampleBank;
+let proxy: RunningProxy;
+let viewer: Awaited<ReturnType<typeof startViewer>>;
+let browser: Browser;
+
+before(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), 'verbatim-tabs-'));
+  store = await openStore(path.join(dir, 'store'));
+  bank = await startSampleBank();
+  proxy = await startProxy({ store, dataDir: dir, port: 0, recorderScript: await readFile(path.join(root, 'dist', 'recorder', 'recorder.js')) });
+  viewer = await startViewer({ store, port: 0, uiDir: path.join(root, 'dist', 'viewer') });
+});
+
+after(async () => {
+  await browser?.close();
+  await viewer?.close();
+  await proxy?.close();
+  await bank?.close();
+  await store?.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function settledShot(page: Page): Promise<{ png: Buffer; at: number }> {
+  await page.waitForSelector(READY_SELECTOR);
+  await page.evaluate(() => document.fonts.ready.then(() => undefined));
+  await page.waitForTimeout(500);
+  const png = await page.screenshot({ animations: 'disabled', caret: 'hide' });
+  const at = Date.now();
+  await page.waitForTimeout(300);
+  return { png, at };
+}
+
+async function replayShot(page: Page, sessionId: string, query: string): Promise<Buffer> {
+  await page.goto(`${viewer.url}/sessions/${sessionId}?${query}&cursor=0`);
+  await page.waitForSelector('html[data-replay-ready="true"]', { timeout: 30_000 });
+  const box = (await (await page.waitForSelector('.replayer-wrapper iframe')).boundingBox())!;
+  return page.screenshot({ clip: { x: Math.round(box.x), y: Math.round(box.y), width: VIEWPORT.width, height: VIEWPORT.height } });
+}
+
+it('records two tabs into one session and replays each tab on its own', async () => {
+  browser = await launchChromium({ server: proxy.url });
+  const context = await browser.newContext({ viewport: VIEWPORT });
+  const first = await context.newPage();
+  await first.goto(`${bank.url}/`);
+  const home = await settledShot(first);
+  const second = await context.newPage();
+  await second.goto(`${bank.url}/terms`);
+  const terms = await settledShot(second);
+  await second.goto('about:blank');
+  await first.goto('about:blank');
+  await context.close();
+  await proxy.drain();
+
+  const sessions = await store.listSessions();
+  assert.equal(sessions.length, 1, 'both tabs are one session');
+  const res = await fetch(`${viewer.url}/api/sessions/${sessions[0].id}/events?at=${terms.at}`);
+  const body = await res.json() as { tracks: { pageIds: string[] }[]; track: number };
+  assert.equal(body.tracks.length, 2, 'two tabs, two tracks');
+  assert.equal(body.track, 1, 'the second tab was in use at that moment');
+
+  // Watching must not happen through the proxy: it would record the viewer itself.
+  const sessionId = sessions[0].id;
+  await browser.close();
+  browser = await launchChromium();
+  const replay = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+  for (const [label, shot, query] of [
+    ['home tab at its moment', home.png, `at=${home.at}`],
+    ['terms tab at its moment', terms.png, `at=${terms.at}`],
+    ['home tab picked while terms was in use', home.png, `track=0&at=${terms.at}`],
+  ] as const) {
+    const diff = diffPng(shot, await replayShot(replay, sessionId, query));
+    assert.ok(diff.ratio <= MAX_DIFF_RATIO, `${label}: ${(diff.ratio * 100).toFixed(2)} % of pixels differ`);
+  }
+});

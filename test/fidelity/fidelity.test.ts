@@ -1,0 +1,291 @@
+/**
+ * The fidelity suite: for every hard case of real websites, record the page in
+ * real Chromium through the real proxy, screenshot it live at a settled moment,
+ * change (or delete) every asset on the site, replay that moment in the viewer
+ * and compare pixels. The site must receive no request during the replay.
+ * A live screenshot of version 2 shows, per case, that a leak would be visible.
+ *
+ * Results: one row per case in $TMPDIR/verbatim-fidelity/results.md (and images
+ * of every live, replay and diff shot next to it).
+ */
+import assert from 'node:assert/strict';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { Browser, Page } from 'playwright';
+import { parseUpstreams, startGateway, startProxy, type RunningGateway, type RunningProxy } from '../../proxy/index';
+import { startViewer } from '../../replay-viewer/server';
+import { openStore } from '../../store/index';
+import type { VerbatimStore } from '../../store/store';
+import { launchChromium } from '../../scripts/chromium';
+import { diffPng } from '../helpers/pixels';
+import { CONTROL_AGENT, startFidelitySite, type FidelitySite } from './site';
+
+const root = path.resolve(import.meta.dirname, '../..');
+const VIEWPORT = { width: 1280, height: 800 };
+/** Default share of pixels allowed to differ (anti-aliasing); a case states its own when it needs more. */
+const MAX_DIFF = 0.001;
+const artifacts = path.join(os.tmpdir(), 'verbatim-fidelity');
+
+interface Case {
+  name: string;
+  path: string;
+  /** What the customer does once the page is ready, before the live screenshot. */
+  act?: (page: Page) => Promise<void>;
+  /** After recording: change every asset to version 2, or also delete them all. */
+  after: 'change' | 'delete';
+  /** Allowed pixel difference, when not MAX_DIFF; `why` says what differs. */
+  maxDiff?: number;
+  why?: string;
+}
+
+const ready = (page: Page) => page.waitForSelector('body[data-ready="true"]', { timeout: 10_000 });
+
+const CASES: Case[] = [
+  { name: 'CSP header: nonce, connect-src self, fetch-rendered', path: '/csp-header', after: 'change' },
+  { name: 'CSP <meta> with a hash source', path: '/csp-meta', after: 'change' },
+  { name: "CSP 'strict-dynamic'", path: '/csp-strict-dynamic', after: 'change' },
+  { name: 'CSP report-only', path: '/csp-report-only', after: 'delete' },
+  { name: 'cross-origin stylesheet without CORS (+@import, url())', path: '/cross-css', after: 'delete' },
+  { name: '@import chain, relative and root-relative url()', path: '/imports', after: 'change' },
+  { name: '@font-face', path: '/font-face', after: 'delete' },
+  { name: 'srcset and <picture>', path: '/srcset', after: 'change' },
+  { name: 'SVG <use href> sprites', path: '/svg-sprite', after: 'delete' },
+  {
+    name: 'lazy-loaded images scrolled into view', path: '/lazy', after: 'change',
+    act: async (page) => {
+      await page.evaluate(() => window.scrollTo(0, 1400));
+      await page.waitForFunction(() => Array.from(document.images).every((i) => i.complete && i.naturalWidth > 0));
+      await page.waitForTimeout(400);
+    },
+  },
+  { name: 'same-origin and cross-origin iframes', path: '/iframes', after: 'change' },
+  { name: 'shadow DOM, custom elements, adoptedStyleSheets, insertRule', path: '/shadow', after: 'change' },
+  { name: 'canvas drawn by script', path: '/canvas', after: 'change' },
+  {
+    name: 'SPA: pushState, fetch and XHR-rendered content', path: '/spa', after: 'change',
+    act: async (page) => {
+      await page.click('#to-details');
+      await page.waitForSelector('body[data-route="details"][data-ready="true"]');
+      await page.waitForURL('**/spa/details');
+      await page.mouse.move(1200, 780);
+    },
+  },
+  {
+    name: 'form controls: select, checkbox, radio, textarea', path: '/forms', after: 'change',
+    act: async (page) => {
+      await page.selectOption('#sel', 'Mortgage');
+      await page.check('#cb1');
+      await page.uncheck('#cb2');
+      await page.check('#r2');
+      await page.fill('#txt', 'typed text');
+      await page.fill('#ta', 'two lines\nof text');
+      await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+      await page.mouse.move(1200, 780);
+      await page.waitForTimeout(300);
+    },
+  },
+  {
+    name: 'scrolling inside elements', path: '/scroll-inside', after: 'change',
+    act: async (page) => {
+      await page.evaluate(() => {
+        document.getElementById('pane')!.scrollTop = 700;
+        document.getElementById('hpane')!.scrollLeft = 900;
+      });
+      await page.waitForTimeout(500);
+    },
+  },
+  {
+    name: 'hover and focus states', path: '/hover-focus', after: 'change',
+    act: async (page) => {
+      await page.click('#field');
+      await page.hover('#btn');
+      await page.waitForTimeout(300);
+    },
+  },
+  { name: 'page that registers a service worker', path: '/service-worker', after: 'change' },
+];
+
+let dir: string;
+let store: VerbatimStore;
+let site: FidelitySite;
+let proxy: RunningProxy;
+let gateways: RunningGateway[] = [];
+let viewer: Awaited<ReturnType<typeof startViewer>>;
+let replayBrowser: Browser;
+let replayPage: Page;
+const seenSessions = new Set<string>();
+const rows: string[] = [];
+const timings: string[] = [];
+
+async function settle(page: Page): Promise<void> {
+  await ready(page);
+  await page.evaluate(() => document.fonts.ready.then(() => undefined));
+}
+
+/**
+ * How the recorder gets into the page. forward: the browser uses the proxy.
+ * gateway: the browser talks to a reverse proxy in front of each origin (the
+ * third-party origin gets its own, as it would need one to be captured).
+ */
+interface Mode {
+  name: 'forward' | 'gateway';
+  browser: Browser;
+  /** Where the customer's browser finds the first-party site. */
+  siteUrl: string;
+  /** Third-party origin as the pages name it. */
+  crossUrl?: string;
+  drain(): Promise<void>;
+}
+
+const MODE_NAMES = (process.env.FIDELITY_MODES ?? 'forward,gateway').split(',').map((m) => m.trim());
+const modes: Partial<Record<Mode['name'], Mode>> = {};
+
+async function record(mode: Mode, c: Case): Promise<{ png: Buffer; at: number; sessionId: string; errors: string[] }> {
+  const context = await mode.browser.newContext({ viewport: VIEWPORT });
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(`${mode.siteUrl}${c.path}`);
+  await settle(page);
+  await c.act?.(page);
+  await page.waitForTimeout(200);
+  const png = await page.screenshot({ animations: 'disabled', caret: 'hide' });
+  const at = Date.now();
+  // Let the recorder's last batch leave before the page goes away.
+  await page.waitForTimeout(200);
+  await context.close();
+  await mode.drain();
+  const fresh = (await store.listSessions()).filter((s) => !seenSessions.has(s.id));
+  for (const s of fresh) seenSessions.add(s.id);
+  const session = fresh.find((s) => s.pages.some((p) => new URL(p.url).pathname.startsWith(c.path))); // an SPA page keeps its latest URL
+  assert.ok(session, `a session recorded ${c.path} (new sessions: ${JSON.stringify(fresh.map((s) => s.pages.map((p) => p.url)))})`);
+  assert.equal(fresh.length, 1, 'the page and its frames are one session');
+  return { png, at, sessionId: session.id, errors };
+}
+
+async function replayShot(sessionId: string, at: number): Promise<Buffer> {
+  await replayPage.goto(`${viewer.url}/sessions/${sessionId}?at=${at}&cursor=0`);
+  await replayPage.waitForSelector('html[data-replay-ready="true"]', { timeout: 30_000 });
+  const frame = await replayPage.waitForSelector('.replayer-wrapper iframe');
+  const box = (await frame.boundingBox())!;
+  assert.ok(Math.abs(box.width - VIEWPORT.width) < 1 && Math.abs(box.height - VIEWPORT.height) < 1, `replay frame is ${box.width}x${box.height}`);
+  return replayPage.screenshot({
+    animations: 'disabled', caret: 'hide',
+    clip: { x: Math.round(box.x), y: Math.round(box.y), width: VIEWPORT.width, height: VIEWPORT.height },
+  });
+}
+
+/** The same moment on the live site as it is now (version 2), straight, without the proxy. */
+async function liveNow(c: Case): Promise<Buffer> {
+  const context = await replayBrowser.newContext({ viewport: VIEWPORT, userAgent: CONTROL_AGENT });
+  try {
+    const page = await context.newPage();
+    await page.goto(`${site.url}${c.path}`);
+    await settle(page).catch(() => undefined); // a deleted asset may keep the page from getting ready
+    await c.act?.(page).catch(() => undefined);
+    await page.waitForTimeout(200);
+    return await page.screenshot({ animations: 'disabled', caret: 'hide' });
+  } finally {
+    await context.close();
+  }
+}
+
+const pct = (r: number): string => `${(r * 100).toFixed(2)} %`;
+
+before(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), 'verbatim-fidelity-'));
+  await rm(artifacts, { recursive: true, force: true });
+  await mkdir(artifacts, { recursive: true });
+  store = await openStore(path.join(dir, 'store'));
+  site = await startFidelitySite();
+  proxy = await startProxy({
+    store, dataDir: dir, port: 0,
+    recorderScript: await readFile(path.join(root, 'dist', 'recorder', 'recorder.js')),
+  });
+  viewer = await startViewer({ store, port: 0, uiDir: path.join(root, 'dist', 'viewer') });
+  replayBrowser = await launchChromium();
+  if (MODE_NAMES.includes('forward')) {
+    const browser = await launchChromium({ server: proxy.url, spkiFingerprint: proxy.ca.spkiFingerprint });
+    modes.forward = { name: 'forward', browser, siteUrl: site.url, drain: () => proxy.drain() };
+  }
+  if (MODE_NAMES.includes('gateway')) {
+    const recorderScript = await readFile(path.join(root, 'dist', 'recorder', 'recorder.js'));
+    for (const upstream of [site.url, site.crossUrl]) {
+      gateways.push(await startGateway({ store, dataDir: dir, port: 0, recorderScript, routes: parseUpstreams([upstream]) }));
+    }
+    // The customer's browser knows nothing of Verbatim: no proxy.
+    const browser = await launchChromium();
+    modes.gateway = {
+      name: 'gateway', browser, siteUrl: gateways[0]!.url, crossUrl: gateways[1]!.url,
+      drain: async () => {
+        for (const g of gateways) await g.drain();
+      },
+    };
+  }
+  replayPage = await replayBrowser.newPage({ viewport: { width: 1600, height: 1200 } });
+});
+
+after(async () => {
+  if (rows.length) {
+    const table = ['| Mode | Case | Replay vs live | Limit | v2 vs v1 (leak would show) |', '|---|---|---|---|---|', ...rows].join('\n');
+    await writeFile(path.join(artifacts, 'results.md'), `${table}\n`);
+    await writeFile(path.join(artifacts, 'timings.txt'), `${timings.join('\n')}\n`);
+    console.log(`\nFidelity\n${table}\n`);
+  }
+  for (const m of Object.values(modes)) await m.browser.close();
+  for (const g of gateways) await g.close();
+  await replayBrowser?.close();
+  await viewer?.close();
+  await proxy?.close();
+  await site?.close();
+  await store?.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+for (const modeName of MODE_NAMES) {
+  describe(`fidelity (${modeName} mode): record, change the site, replay, compare pixels`, () => {
+    for (const c of CASES) {
+      it(c.name, async () => {
+        const mode = modes[modeName as Mode['name']];
+        assert.ok(mode, `unknown mode ${modeName}`);
+        site.setVersion(1);
+        site.setPublicCrossUrl(mode.crossUrl);
+        const t0 = Date.now();
+        const rec = await record(mode, c);
+        const t1 = Date.now();
+        assert.deepEqual(rec.errors, [], 'no page errors while recording');
+        const slug = `${mode.name}${c.path.replace(/\W+/g, '_')}`;
+        await writeFile(path.join(artifacts, `${slug}-live.png`), rec.png);
+
+        site.setVersion(2);
+        site.setPublicCrossUrl(undefined); // the v2 control below goes straight to the site
+        if (c.after === 'delete') site.deleteAssets();
+        const before = site.requestCount();
+        // What the site looks like now, which a replay that leaked would show. The same in every mode, so
+        // taken once; its requests carry CONTROL_AGENT, so it may run while the replay is watched. Not on
+        // the service-worker page: the worker's own update check does not carry the context's user agent.
+        const wantControl = mode.name === MODE_NAMES[0];
+        const together = wantControl && c.path !== '/service-worker';
+        const [shot, early] = await Promise.all([replayShot(rec.sessionId, rec.at), together ? liveNow(c) : undefined]);
+        const leaked = site.requestsSince(before);
+        const controlPng = early ?? (wantControl ? await liveNow(c) : undefined);
+        const t2 = Date.now();
+        const diff = diffPng(rec.png, shot);
+        await writeFile(path.join(artifacts, `${slug}-replay.png`), shot);
+        await writeFile(path.join(artifacts, `${slug}-diff.png`), diff.diffPng);
+        const control = controlPng ? diffPng(rec.png, controlPng).ratio : undefined;
+        const limit = c.maxDiff ?? MAX_DIFF;
+        timings.push(`${mode.name} ${c.path}: record ${t1 - t0} ms, replay and control ${t2 - t1} ms, compare ${Date.now() - t2} ms`);
+        rows.push(`| ${mode.name} | ${c.name} | ${pct(diff.ratio)} | ${pct(limit)}${c.why ? ` (${c.why})` : ''} | ${control === undefined ? 'see above' : pct(control)} |`);
+
+        assert.deepEqual(leaked, [], 'the replay sent no request to the live site');
+        assert.ok(diff.ratio <= limit, `${diff.diffPixels} of ${diff.totalPixels} pixels differ (${pct(diff.ratio)}, limit ${pct(limit)}); see ${artifacts}/${slug}-*.png`);
+        if (control !== undefined) {
+          assert.ok(control > Math.max(0.005, limit * 2), `version 2 differs from version 1 by only ${pct(control)}: the case could not show a leak`);
+        }
+      });
+    }
+  });
+}
