@@ -9,7 +9,7 @@ import { copyFile, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promi
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type BrowserFamily, manifestFor } from './manifest';
-import { zip } from './zip';
+import { zip } from '../scripts/zip';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -42,5 +42,5 @@ async function buildFamily(family: BrowserFamily, version: string, dist: string,
   const names = (await readdir(dir)).sort();
   const entries = await Promise.all(names.map(async (name) => ({ name, data: await readFile(path.join(dir, name)) })));
   const file = family === 'chromium' ? 'verbatim-kiosk-chromium.zip' : 'verbatim-kiosk-firefox.xpi';
-  await writeFile(path.join(out, file), zip(entries));
+  await writeFile(path.join(out, file), zip(entries, { deflate: true }));
 }

@@ -1,21 +1,15 @@
 /**
  * The proxy's public door: start a recording forward proxy on top of a store.
  */
-import http from 'node:http';
-import https from 'node:https';
 import type net from 'node:net';
-import tls from 'node:tls';
 import type { AddressInfo } from 'node:net';
 import type { VerbatimStore } from '../store/store';
 import { HostCertificates, loadOrCreateCa, type CaFiles } from './ca';
-import { CaptureWriter, type CaptureStats, type IdentityHook } from './capture';
-import type { ExchangeContext } from './exchange';
+import type { CaptureStats, IdentityHook } from './capture';
+import { createExchangeContext, upstreamTlsOptions } from './exchange-context';
 import { createForwardProxy } from './forward-proxy';
-import { Http2Upstreams } from './http2-upstream';
-import { DEFAULT_POLICY, recorderMaskingAttribute, type MaskingPolicy } from './masking/index';
-import { RecorderEndpoint } from './recorder-endpoint';
+import type { MaskingPolicy } from './masking/index';
 import { SessionTokens } from './session-tokens';
-import { SessionTracker } from './sessions';
 
 export { loadOrCreateCa, caPaths, type CaFiles } from './ca';
 export { loadIdentityRules, parseIdentityRules, type IdentityRule } from './identity/rules';
@@ -64,37 +58,12 @@ export interface RunningProxy {
 }
 
 export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
-  const onError = options.onError ?? (() => {});
   const [ca, tokens] = await Promise.all([loadOrCreateCa(options.dataDir), SessionTokens.load(options.dataDir)]);
   const certificates = new HostCertificates(ca);
   await certificates.warm();
-  const upstreamTls: tls.ConnectionOptions = {
-    ...(options.upstreamCa?.length ? { ca: [...tls.rootCertificates, ...options.upstreamCa] } : {}),
-    ...(options.insecureUpstream ? { rejectUnauthorized: false } : {}),
-  };
-  const sessions = new SessionTracker(options.store, tokens, options.sessionIdleMs ?? 30 * 60_000, 'proxy');
-  const masking = options.masking ?? DEFAULT_POLICY;
-  const captures = new CaptureWriter(options.store, (err) => onError(err, 'capture write'), masking, options.identity);
-  const context: ExchangeContext = {
-    store: options.store,
-    sessions,
-    endpoint: new RecorderEndpoint({
-      store: options.store, tokens, recorderScript: options.recorderScript,
-      maxUploadBytes: options.maxUploadBytes ?? 2 * 1024 * 1024, masking, onError,
-    }),
-    recorderMasking: recorderMaskingAttribute(masking),
-    captures,
-    agents: {
-      http: new http.Agent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 64 }),
-      https: new https.Agent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 64, ...upstreamTls }),
-    },
-    captureMaxBytes: options.captureMaxBytes ?? 32 * 1024 * 1024,
-    upstreamTimeoutMs: options.upstreamTimeoutMs ?? 120_000,
-    lookup: options.lookup,
-    passOrigins: new Set(options.passOrigins ?? []),
-    onError,
-    http2: options.http2Upstream ? new Http2Upstreams(upstreamTls, options.lookup) : undefined,
-  };
+  // Built the same way as the gateway's (exchange-context.ts): one place decides agents, masking, sessions.
+  const context = createExchangeContext(options, tokens, 'proxy');
+  const upstreamTls = upstreamTlsOptions(options);
   const server = createForwardProxy({ context, certificates, upstreamTls, lookup: options.lookup });
   // Tunnels and upgraded sockets are not closed by closeAllConnections(): track every socket.
   const sockets = new Set<net.Socket>();
@@ -112,8 +81,8 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
     port,
     ca,
-    captureStats: captures.stats,
-    drain: () => captures.drain(),
+    captureStats: context.captures.stats,
+    drain: () => context.captures.drain(),
     async close() {
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
@@ -123,7 +92,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
       context.agents.http.destroy();
       context.agents.https.destroy();
       context.http2?.close();
-      await captures.drain();
+      await context.captures.drain();
     },
   };
 }

@@ -1,13 +1,13 @@
 /** Configuration rules and the package writer, without a browser. */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { isHome, normalizeConfig, shouldRecord } from '../src/config';
 import { manifestFor } from '../manifest';
-import { zip } from '../zip';
+import { unzip, zip } from '../../scripts/zip';
 
 const base = { collectorUrl: 'https://verbatim.bank/', terminalId: 'k1', enrolmentToken: 't' };
 
@@ -54,14 +54,19 @@ describe('extension packages', () => {
     }
   });
 
-  it('writes zip files that unzip reads back', async () => {
+  it('writes deflated zip files that standard readers accept', async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'verbatim-zip-'));
     try {
       const big = Buffer.alloc(100_000, 'abc');
-      await writeFile(path.join(dir, 'p.zip'), zip([{ name: 'a.txt', data: Buffer.from('hello') }, { name: 'big.bin', data: big }]));
-      execFileSync('unzip', ['-q', 'p.zip', '-d', 'out'], { cwd: dir });
-      assert.equal(await readFile(path.join(dir, 'out', 'a.txt'), 'utf8'), 'hello');
-      assert.deepEqual(await readFile(path.join(dir, 'out', 'big.bin')), big);
+      const archive = zip([{ name: 'a.txt', data: Buffer.from('hello') }, { name: 'big.bin', data: big }], { deflate: true });
+      assert.ok(archive.length < 2_000, 'deflated');
+      const back = unzip(archive);
+      assert.equal(back.get('a.txt')?.toString(), 'hello');
+      assert.deepEqual(back.get('big.bin'), big);
+      // Python's zipfile (present on every machine here) as an independent reader.
+      await writeFile(path.join(dir, 'p.zip'), archive);
+      const check = execFileSync('python3', ['-c', 'import sys, zipfile; z = zipfile.ZipFile(sys.argv[1]); print(z.testzip(), len(z.read("big.bin")))', 'p.zip'], { cwd: dir }).toString().trim();
+      assert.equal(check, 'None 100000');
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

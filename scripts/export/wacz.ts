@@ -9,7 +9,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { CapturedResource } from '../../store/records';
 import type { VerbatimStore } from '../../store/store';
 import { VerbatimError } from '../../store/errors';
-import { zip } from './zip';
+import { zip } from '../zip';
 
 const WARC_FILE = 'data.warc';
 /** Hop-by-hop or framing headers that no longer describe the stored body. */
@@ -64,7 +64,7 @@ export async function buildWacz(store: VerbatimStore, sessionId: string, softwar
     resources: files.map((f) => ({ name: f.name.split('/').pop(), path: f.name, hash: `sha256:${sha256(f.data)}`, bytes: f.data.length })),
   }, null, 2));
   const digest = Buffer.from(JSON.stringify({ path: 'datapackage.json', hash: `sha256:${sha256(datapackage)}` }, null, 2));
-  return zip([...files, { name: 'datapackage.json', data: datapackage }, { name: 'datapackage-digest.json', data: digest }]);
+  return zip([...files, { name: 'datapackage.json', data: datapackage }, { name: 'datapackage-digest.json', data: digest }], { modified: new Date() });
 }
 
 function warcRecord(type: string, fields: Record<string, string>, block: Buffer): Buffer {

@@ -7,7 +7,7 @@ import { after, describe, it } from 'node:test';
 import { openStore } from '../../../store/index';
 import { batch, capture, event, sessionInit, text } from '../../../store/test/contract';
 import { buildWacz, surt } from '../wacz';
-import { unzip } from '../zip';
+import { unzip } from '../../zip';
 
 const dir = await mkdtemp(join(tmpdir(), 'verbatim-wacz-'));
 after(() => rm(dir, { recursive: true, force: true }));
