@@ -19,6 +19,7 @@ import { launchChromium } from '../../scripts/chromium';
 import { runJourney } from '../../scripts/sample-bank/journey';
 import { startSampleBank, type SampleBank } from '../../scripts/sample-bank/server';
 import { diffPng } from '../helpers/pixels';
+import { replayMoment } from '../helpers/replay';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const VIEWPORT = { width: 1280, height: 800 };
@@ -37,18 +38,8 @@ let browser: Browser;
 const moments: Moment[] = [];
 let session: Session;
 
-async function replayShot(page: Page, at: number): Promise<Buffer> {
-  await page.goto(`${viewer.url}/sessions/${session.id}?at=${at}&cursor=0`);
-  await page.waitForSelector('html[data-replay-ready="true"]', { timeout: 30_000 });
-  const frame = await page.waitForSelector('.replayer-wrapper iframe');
-  const box = (await frame.boundingBox())!;
-  // Unscaled, at the recorded viewport size (the window is large enough).
-  assert.ok(Math.abs(box.width - VIEWPORT.width) < 1 && Math.abs(box.height - VIEWPORT.height) < 1,
-    `replay frame is ${box.width}x${box.height}`);
-  return page.screenshot({
-    animations: 'disabled', caret: 'hide',
-    clip: { x: Math.round(box.x), y: Math.round(box.y), width: VIEWPORT.width, height: VIEWPORT.height },
-  });
+function replayShot(page: Page, at: number): Promise<Buffer> {
+  return replayMoment(page, viewer.url, session.id, `at=${at}`, VIEWPORT);
 }
 
 before(async () => {

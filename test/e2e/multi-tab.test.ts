@@ -15,6 +15,7 @@ import type { VerbatimStore } from '../../store/store';
 import { launchChromium } from '../../scripts/chromium';
 import { READY_SELECTOR, startSampleBank, type SampleBank } from '../../scripts/sample-bank/server';
 import { diffPng } from '../helpers/pixels';
+import { replayMoment } from '../helpers/replay';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const VIEWPORT = { width: 1024, height: 700 };
@@ -54,11 +55,8 @@ async function settledShot(page: Page): Promise<{ png: Buffer; at: number }> {
   return { png, at };
 }
 
-async function replayShot(page: Page, sessionId: string, query: string): Promise<Buffer> {
-  await page.goto(`${viewer.url}/sessions/${sessionId}?${query}&cursor=0`);
-  await page.waitForSelector('html[data-replay-ready="true"]', { timeout: 30_000 });
-  const box = (await (await page.waitForSelector('.replayer-wrapper iframe')).boundingBox())!;
-  return page.screenshot({ clip: { x: Math.round(box.x), y: Math.round(box.y), width: VIEWPORT.width, height: VIEWPORT.height } });
+function replayShot(page: Page, sessionId: string, query: string): Promise<Buffer> {
+  return replayMoment(page, viewer.url, sessionId, query, VIEWPORT);
 }
 
 it('records two tabs into one session and replays each tab on its own', async () => {
