@@ -6,8 +6,6 @@
  */
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import https from 'node:https';
-import type { AddressInfo } from 'node:net';
-import type net from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { CaptureStats } from './capture';
 import { createExchangeContext, upstreamTlsOptions, type CommonOptions } from './exchange-context';
@@ -16,6 +14,7 @@ import {
   forwardHeaders, parseHostHeader, publicView, rewriteLocation, routeFor, TrustedProxies,
   type GatewayRoute, type PublicView,
 } from './gateway-routes';
+import { listenTracked } from './listen';
 import { upstreamRequestHeaders } from './http-headers';
 import { SessionTokens } from './session-tokens';
 import { relayOptionsFor, relayWebSocket } from './websocket-relay';
@@ -106,33 +105,12 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   });
   server.on('clientError', (_err, socket) => socket.destroy());
   server.keepAliveTimeout = 65_000;
-  const sockets = new Set<net.Socket>();
-  server.on('connection', (socket: net.Socket) => {
-    sockets.add(socket);
-    socket.once('close', () => sockets.delete(socket));
-  });
-
-  const host = options.host ?? '127.0.0.1';
-  await new Promise<void>((ok, fail) => {
-    server.once('error', fail);
-    server.listen(options.port ?? 8443, host, () => { server.off('error', fail); ok(); });
-  });
-  const port = (server.address() as AddressInfo).port;
+  const listening = await listenTracked(server, options.host ?? '127.0.0.1', options.port ?? 8443, context);
   return {
-    url: `${secure ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`,
-    port,
+    url: `${secure ? 'https' : 'http'}://${listening.authority}`,
+    port: listening.port,
     captureStats: context.captures.stats,
     drain: () => context.captures.drain(),
-    async close() {
-      await new Promise<void>((done) => {
-        server.close(() => done());
-        server.closeAllConnections();
-        for (const socket of sockets) socket.destroy();
-      });
-      context.agents.http.destroy();
-      context.agents.https.destroy();
-      context.http2?.close();
-      await context.captures.drain();
-    },
+    close: () => listening.close(),
   };
 }

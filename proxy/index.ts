@@ -2,12 +2,12 @@
  * The proxy's public door: start a recording forward proxy on top of a store.
  */
 import type net from 'node:net';
-import type { AddressInfo } from 'node:net';
 import type { VerbatimStore } from '../store/store';
 import { HostCertificates, loadOrCreateCa, type CaFiles } from './ca';
 import type { CaptureStats, IdentityHook } from './capture';
 import { createExchangeContext, upstreamTlsOptions } from './exchange-context';
 import { createForwardProxy } from './forward-proxy';
+import { listenTracked } from './listen';
 import type { MaskingPolicy } from './masking/index';
 import { SessionTokens } from './session-tokens';
 
@@ -65,35 +65,14 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   const context = createExchangeContext(options, tokens, 'proxy');
   const upstreamTls = upstreamTlsOptions(options);
   const server = createForwardProxy({ context, certificates, upstreamTls, lookup: options.lookup });
-  // Tunnels and upgraded sockets are not closed by closeAllConnections(): track every socket.
-  const sockets = new Set<net.Socket>();
-  server.on('connection', (socket: net.Socket) => {
-    sockets.add(socket);
-    socket.once('close', () => sockets.delete(socket));
-  });
-  const host = options.host ?? '127.0.0.1';
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 8080, host, () => { server.off('error', reject); resolve(); });
-  });
-  const port = (server.address() as AddressInfo).port;
+  const listening = await listenTracked(server, options.host ?? '127.0.0.1', options.port ?? 8080, context);
   return {
-    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
-    port,
+    url: `http://${listening.authority}`,
+    port: listening.port,
     ca,
     captureStats: context.captures.stats,
     drain: () => context.captures.drain(),
-    async close() {
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-        for (const socket of sockets) socket.destroy();
-      });
-      context.agents.http.destroy();
-      context.agents.https.destroy();
-      context.http2?.close();
-      await context.captures.drain();
-    },
+    close: () => listening.close(),
   };
 }
 
