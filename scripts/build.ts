@@ -40,8 +40,8 @@ async function buildRecorder(): Promise<void> {
   console.log(`recorder bundle: ${(gz / 1024).toFixed(1)} KB gzipped`);
 }
 
-async function buildViewerUi(): Promise<void> {
-  const out = path.join(dist, 'viewer');
+/** The viewer UI into `out` (dist/viewer by default; tests build their own copy). */
+export async function buildViewerUi(out = path.join(dist, 'viewer')): Promise<void> {
   await build({
     entryPoints: [path.join(root, 'replay-viewer', 'ui', 'app.ts')],
     outfile: path.join(out, 'app.js'),

@@ -1,24 +1,14 @@
-/** Builds the viewer UI the way scripts/build.ts does (buildViewerUi), into a directory of the test's choosing. */
+/** Test builds: the viewer UI (scripts/build.ts itself) and a bare rrweb recorder page script. */
 import { build } from 'esbuild';
-import { cp } from 'node:fs/promises';
+import { buildViewerUi as buildViewerUiInto } from '../../scripts/build';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-export async function buildViewerUi(out: string): Promise<void> {
-  await build({
-    entryPoints: [path.join(root, 'replay-viewer', 'ui', 'app.ts')],
-    outfile: path.join(out, 'app.js'),
-    bundle: true,
-    format: 'iife',
-    minify: true,
-    target: ['chrome100', 'firefox100'],
-    legalComments: 'none',
-    logLevel: 'warning',
-  });
-  await cp(path.join(root, 'replay-viewer', 'ui', 'static'), out, { recursive: true });
-  await cp(path.join(root, 'node_modules', 'rrweb', 'dist', 'style.css'), path.join(out, 'rrweb.css'));
+/** The same build as `npm run build`, into a directory of the test's choosing. */
+export function buildViewerUi(out: string): Promise<void> {
+  return buildViewerUiInto(out);
 }
 
 /** rrweb's recorder as a page script that collects events into `window.__rrwebEvents`. */
