@@ -5,10 +5,12 @@
  * at the browser.
  */
 import { randomBytes } from 'node:crypto';
+import { isPersonalResponse } from '../store/personal-data';
 import type { CapturedResource } from '../store/records';
 import type { VerbatimStore } from '../store/store';
 import { findCustomerId, type IdentityRule } from './identity/rules';
 import { decode, maskBody, maskText, type MaskingPolicy } from './masking/index';
+import { QuietQueue } from './quiet-queue';
 
 /** Where customer ids found by the identity rules go (store/customer-index.ts). */
 export interface IdentityHook {
@@ -27,7 +29,8 @@ const COMPRESSIBLE = /^(text\/|application\/(json|javascript|xml|xhtml\+xml|mani
 
 export class CaptureTap {
   private chunks: Buffer[] = [];
-  private size = 0;
+  /** Bytes kept so far. */
+  size = 0;
   private truncated = false;
 
   constructor(
@@ -76,6 +79,7 @@ const nextCaptureId = () => `${ID_PREFIX}-${(idCounter++).toString(36)}`;
 export class CaptureWriter {
   readonly stats: CaptureStats = { captured: 0, failed: 0, truncated: 0 };
   private pending = new Set<Promise<void>>();
+  private readonly quiet = new QuietQueue();
 
   constructor(
     private readonly store: VerbatimStore,
@@ -83,6 +87,8 @@ export class CaptureWriter {
     /** Applied to URLs, text bodies and request bodies before anything is written. */
     readonly masking?: MaskingPolicy,
     private readonly identity?: IdentityHook,
+    /** Resolves once the session's record is written (captures follow it). */
+    private readonly sessionReady?: (sessionId: string) => Promise<void>,
   ) {}
 
   /** Lets drain() wait for a write made elsewhere (WebSocket messages). */
@@ -94,8 +100,9 @@ export class CaptureWriter {
   /** Records an exchange whose body was collected by `tap` (or that has no body). */
   record(meta: ExchangeMeta, tap: CaptureTap | null): void {
     const endedAt = Date.now();
-    // After the current I/O callbacks: the browser's last bytes go out before we hash and store.
-    const task = new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.write(meta, tap, endedAt)).then(
+    // Once the page's burst of responses is over: hashing and storing then costs the page nothing.
+    const held = (tap?.size ?? 0) + (meta.requestBody?.bytes.length ?? 0);
+    const task = new Promise<void>((resolve) => this.quiet.push(resolve, held)).then(() => this.write(meta, tap, endedAt)).then(
       () => { this.stats.captured++; },
       (err) => { this.stats.failed++; this.onError(err, meta.url); },
     );
@@ -119,10 +126,12 @@ export class CaptureWriter {
 
   /** Waits for captures still being written (shutdown, tests). */
   async drain(): Promise<void> {
+    this.quiet.flush();
     while (this.pending.size) await Promise.allSettled([...this.pending]);
   }
 
   private async write(meta: ExchangeMeta, tap: CaptureTap | null, endedAt: number): Promise<void> {
+    if (meta.sessionId) await this.sessionReady?.(meta.sessionId);
     const record = this.base(meta, endedAt);
     if (this.identity?.rules.length && meta.sessionId && !this.identity.customers.customerOf(meta.sessionId)) {
       await this.linkCustomer(meta, tap).catch((err) => this.onError(err, meta.url));
@@ -133,11 +142,13 @@ export class CaptureWriter {
       const encoding = (header(meta.headers, 'content-encoding') ?? '').toLowerCase();
       if (truncated) this.stats.truncated++;
       const outcome = this.masking ? await maskBody(this.masking, bytes, contentType, encoding, truncated) : { kind: 'unchanged' as const };
+      // Documents and data personalised for the customer are sealed with the session's key; shared assets are stored once.
+      const owner = meta.sessionId && isPersonalResponse(contentType, header(meta.headers, 'cache-control')) ? meta.sessionId : undefined;
       if (outcome.kind === 'masked') {
-        const digest = await this.store.putBlob(outcome.bytes, { compress: true });
+        const digest = await this.store.putBlob(outcome.bytes, { compress: true, sessionId: owner });
         record.body = { digest, size: outcome.bytes.length, encoding: '', truncated, masked: true };
       } else if (outcome.kind === 'unchanged') {
-        const digest = await this.store.putBlob(bytes, { compress: !encoding && COMPRESSIBLE.test(contentType) });
+        const digest = await this.store.putBlob(bytes, { compress: !encoding && COMPRESSIBLE.test(contentType), sessionId: owner });
         record.body = { digest, size: bytes.length, encoding, truncated };
       }
     }
@@ -146,7 +157,7 @@ export class CaptureWriter {
       const outcome = await maskBody(this.masking, bytes, contentType, '', truncated);
       const kept = outcome.kind === 'masked' ? outcome.bytes : outcome.kind === 'unchanged' ? bytes : undefined;
       if (kept) {
-        const digest = await this.store.putBlob(kept, { compress: true });
+        const digest = await this.store.putBlob(kept, { compress: true, sessionId: meta.sessionId });
         record.requestBody = { digest, size: kept.length, encoding: '', truncated, masked: outcome.kind === 'masked', contentType };
       }
     }

@@ -1,9 +1,11 @@
 /**
  * Minimal Content-Security-Policy adjustment: after it, the page's policy also
- * allows exactly the recorder script and the recorder's endpoint, and nothing
+ * allows exactly our inline bootstrap (by nonce), the recorder script it adds,
+ * the recorder's endpoint and (under Trusted Types) our policy name, and nothing
  * else changes. A nonce the site already uses is reused; otherwise the narrowest
  * source that works under that policy is added (see allowScript below).
  */
+import { TRUSTED_TYPES_POLICY } from '../recorder/protocol';
 
 export interface CspTarget {
   /** Absolute URL of the recorder script, e.g. https://bank.example/__verbatim/recorder-ab12.js */
@@ -46,7 +48,8 @@ export function adjustPolicy(text: string, target: CspTarget, nonce: string): Cs
     const directives = parse(policy);
     const a = allowScript(directives, target, nonce);
     const b = allowConnect(directives, target);
-    if (!a && !b) return policy;
+    const c = allowTrustedTypesPolicy(directives);
+    if (!a && !b && !c) return policy;
     changed = true;
     return directives.map((d) => [d.name, ...d.sources].join(' ')).join('; ');
   });
@@ -59,22 +62,30 @@ function allowScript(directives: Directive[], target: CspTarget, nonce: string):
   if (!directive) return false;
   const sources = directive.sources.map((s) => s.toLowerCase());
   const strictDynamic = sources.includes("'strict-dynamic'");
+  // Our tag is an inline bootstrap carrying `nonce`; the recorder it adds carries it too.
   if (directive.sources.some((s) => NONCE.exec(s)?.[1] === nonce)) return false;
-  if (!strictDynamic && allowsUrl(sources, target.scriptUrl, target.origin)) return false;
+  const hasNonceOrHash = sources.some((s) => s.startsWith("'nonce-") || /^'sha(256|384|512)-/.test(s));
+  // 'unsafe-inline' counts only when no nonce, hash or strict-dynamic switches it off.
+  const inlineAllowed = sources.includes("'unsafe-inline'") && !hasNonceOrHash && !strictDynamic;
+  const urlAllowed = strictDynamic || allowsUrl(sources, target.scriptUrl, target.origin);
+  if (inlineAllowed && urlAllowed) return false;
 
   const into = writable(directives, directive, 'script-src');
-  const hasInlineKeyword = sources.includes("'unsafe-inline'");
-  const hasNonceOrHash = sources.some((s) => s.startsWith("'nonce-") || /^'sha(256|384|512)-/.test(s));
   drop(into, "'none'");
-  if (strictDynamic || hasNonceOrHash || !hasInlineKeyword) {
-    // A nonce is the only thing strict-dynamic honours; without 'unsafe-inline' in play
-    // it cannot loosen anything else either.
-    into.sources.push(`'nonce-${nonce}'`);
-    if (!strictDynamic) into.sources.push(target.scriptUrl);
-  } else {
-    // Adding a nonce would switch off the site's 'unsafe-inline': add the exact URL instead.
-    into.sources.push(target.scriptUrl);
-  }
+  // Adding a nonce where 'unsafe-inline' is in force would switch it off for the site's own inline scripts.
+  if (!inlineAllowed) into.sources.push(`'nonce-${nonce}'`);
+  if (!urlAllowed) into.sources.push(target.scriptUrl);
+  return true;
+}
+
+/** Pages that enforce Trusted Types must let the bootstrap create its one policy. */
+function allowTrustedTypesPolicy(directives: Directive[]): boolean {
+  const directive = directives.find((d) => d.name === 'trusted-types');
+  if (!directive) return false;
+  const sources = directive.sources.map((s) => s.toLowerCase());
+  if (sources.includes('*') || sources.includes(TRUSTED_TYPES_POLICY)) return false;
+  drop(directive, "'none'");
+  directive.sources.push(TRUSTED_TYPES_POLICY);
   return true;
 }
 

@@ -28,14 +28,16 @@ export function createExchangeContext(options: CommonOptions, tokens: SessionTok
   const onError = options.onError ?? (() => {});
   const upstreamTls = upstreamTlsOptions(options);
   const masking = options.masking ?? DEFAULT_POLICY;
+  const sessions = new SessionTracker(options.store, tokens, options.sessionIdleMs ?? 30 * 60_000, channel, (err) => onError(err, 'session start'));
+  const sessionReady = (id: string) => sessions.ready(id);
   return {
     store: options.store,
-    sessions: new SessionTracker(options.store, tokens, options.sessionIdleMs ?? 30 * 60_000, channel),
+    sessions,
     endpoint: new RecorderEndpoint({
       store: options.store, tokens, recorderScript: options.recorderScript,
-      maxUploadBytes: options.maxUploadBytes ?? 2 * 1024 * 1024, masking, onError,
+      maxUploadBytes: options.maxUploadBytes ?? 2 * 1024 * 1024, masking, onError, sessionReady,
     }),
-    captures: new CaptureWriter(options.store, (err) => onError(err, 'capture write'), masking, options.identity),
+    captures: new CaptureWriter(options.store, (err) => onError(err, 'capture write'), masking, options.identity, sessionReady),
     recorderMasking: recorderMaskingAttribute(masking),
     agents: {
       http: new http.Agent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 64 }),

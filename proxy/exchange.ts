@@ -8,7 +8,8 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import https from 'node:https';
 import type { Transform } from 'node:stream';
 import zlib from 'node:zlib';
-import { ENDPOINT_ATTRIBUTE, EVENTS_PATH, FRAME_PARENTS_ATTRIBUTE, MASKING_ATTRIBUTE, TOKEN_ATTRIBUTE } from '../recorder/protocol';
+import { BOOTSTRAP_SCRIPT } from '../recorder/bootstrap';
+import { ENDPOINT_ATTRIBUTE, EVENTS_PATH, FRAME_PARENTS_ATTRIBUTE, MASKING_ATTRIBUTE, RECORDER_SRC_ATTRIBUTE, TOKEN_ATTRIBUTE } from '../recorder/protocol';
 import type { CapturedResource } from '../store/records';
 import type { VerbatimStore } from '../store/store';
 import { CaptureTap, type CaptureWriter, type ExchangeMeta } from './capture';
@@ -19,6 +20,7 @@ import { HeadInjector, HeadRewriter } from './inject';
 import { RecorderEndpoint } from './recorder-endpoint';
 import type { SessionTracker } from './sessions';
 import { errorPage } from './error-page';
+import { rewriteSmallDocument, takesSmallDocumentPath } from './small-document';
 
 export interface Target {
   protocol: 'http:' | 'https:';
@@ -252,7 +254,8 @@ async function respondWithInjection(
   outHeaders.push(['set-cookie', ctx.sessions.cookieFor(session.token, target.protocol === 'https:')]);
   const maskAttr = ctx.recorderMasking ? ` ${MASKING_ATTRIBUTE}="${escapeAttribute(ctx.recorderMasking)}"` : '';
   const parentsAttr = frameParentsAttribute(req, meta.destination);
-  const tag = () => `<script async src="${ctx.endpoint.scriptPath}" ${TOKEN_ATTRIBUTE}="${session.token}" ${ENDPOINT_ATTRIBUTE}="${EVENTS_PATH}"${maskAttr}${parentsAttr}${nonce ? ` nonce="${nonce}"` : ''}></script>`;
+  // An inline bootstrap, not <script src>: it adds the recorder after `load` (recorder/bootstrap.ts).
+  const tag = () => `<script ${RECORDER_SRC_ATTRIBUTE}="${ctx.endpoint.scriptPath}" ${TOKEN_ATTRIBUTE}="${session.token}" ${ENDPOINT_ATTRIBUTE}="${EVENTS_PATH}"${maskAttr}${parentsAttr}${nonce ? ` nonce="${nonce}"` : ''}>${BOOTSTRAP_SCRIPT}</script>`;
   const originalLength = Number(headerValue(meta.headers, 'content-length'));
   const identity = !encoding || encoding === 'identity';
 
@@ -279,6 +282,17 @@ async function respondWithInjection(
     const onEnd = () => release(rewriter.finish(), true);
     upRes.on('data', onData);
     upRes.on('end', onEnd);
+  } else if (takesSmallDocumentPath(encoding, originalLength)) {
+    const chunks: Buffer[] = [];
+    upRes.on('data', (chunk: Buffer) => chunks.push(chunk));
+    upRes.on('end', () => {
+      const original = Buffer.concat(chunks);
+      // A body that does not decode goes out exactly as it came, without our tag.
+      const body = rewriteSmallDocument(original, encoding, tag, rewrite) ?? original;
+      outHeaders.push(['content-length', String(body.length)]);
+      res.writeHead(meta.status, meta.statusText, flatten(outHeaders));
+      res.end(body);
+    });
   } else {
     const fail = (err: Error) => {
       ctx.onError(err, 'html injection');

@@ -24,6 +24,8 @@ export interface RecorderEndpointOptions {
   /** Applied to every upload before it is written, whatever the recorder did in the page. */
   masking?: MaskingPolicy;
   onError: (err: unknown, context: string) => void;
+  /** Resolves once a just-started session's record is written. */
+  sessionReady?: (sessionId: string) => Promise<void>;
 }
 
 export class RecorderEndpoint {
@@ -94,6 +96,7 @@ export class RecorderEndpoint {
       const upload = parseUpload(body);
       const sessionId = this.options.tokens.requireSession(upload.token);
       if (!this.knownSessions.has(sessionId)) {
+        await this.options.sessionReady?.(sessionId);
         if (!(await this.options.store.getSession(sessionId))) {
           throw new VerbatimError('SESSION_UNKNOWN', 'no such session', { sessionId });
         }

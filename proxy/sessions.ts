@@ -18,13 +18,21 @@ export interface ResolvedSession {
 
 export class SessionTracker {
   private readonly lastActivity = new Map<string, number>();
+  /** Sessions whose record is still being written (see forDocument). */
+  private readonly creating = new Map<string, Promise<void>>();
 
   constructor(
     private readonly store: VerbatimStore,
     readonly tokens: SessionTokens,
     private readonly idleMs: number,
     private readonly channel: Channel,
+    private readonly onError: (err: unknown) => void = () => {},
   ) {}
+
+  /** Resolves once a new session's record is written (or failed: then its uploads get 404). */
+  ready(sessionId: string): Promise<void> {
+    return this.creating.get(sessionId) ?? Promise.resolve();
+  }
 
   /** The session id a request's cookie proves, if any (no I/O). */
   fromRequest(req: IncomingMessage): string | undefined {
@@ -47,14 +55,18 @@ export class SessionTracker {
     }
     const sessionId = newSessionId();
     const userAgent = req.headers['user-agent'];
-    await this.store.createSession({
+    // Not awaited: the document need not wait behind other writes (a new id cannot clash). What
+    // depends on the record (uploads, captures) waits on ready(); the write queue keeps order anyway.
+    const created = this.store.createSession({
       id: sessionId,
       channel: this.channel,
       startedAt: now,
       userAgent,
       ...parseUserAgent(userAgent),
       clientIp,
-    });
+    }).then(() => undefined, (err: unknown) => this.onError(err));
+    this.creating.set(sessionId, created);
+    void created.then(() => this.creating.delete(sessionId));
     this.touch(sessionId);
     this.prune(now);
     return { sessionId, token: this.tokens.issue(sessionId), isNew: true };

@@ -4,7 +4,7 @@
  * the injected <script> tag. Must be called synchronously while the bundle's
  * top level runs (document.currentScript is null afterwards).
  */
-import { ENDPOINT_ATTRIBUTE, EVENTS_PATH, FRAME_PARENTS_ATTRIBUTE, MASKING_ATTRIBUTE, TOKEN_ATTRIBUTE, type MaskingConfig } from './protocol';
+import { EARLY_EVENTS_ATTRIBUTE, ENDPOINT_ATTRIBUTE, EVENTS_PATH, FRAME_PARENTS_ATTRIBUTE, MASKING_ATTRIBUTE, TOKEN_ATTRIBUTE, type MaskingConfig } from './protocol';
 
 export interface RecorderConfig {
   token: string;
@@ -13,6 +13,8 @@ export interface RecorderConfig {
   frameParents?: string[];
   /** Extra masking from the policy file (password fields are masked regardless). */
   masking?: MaskingConfig;
+  /** Errors and console.error calls the proxy's bootstrap kept before the recorder ran. */
+  early?: [string, Record<string, unknown>][];
 }
 
 declare global {
@@ -46,6 +48,7 @@ export function readConfig(): RecorderConfig | null {
     endpoint: script.getAttribute(ENDPOINT_ATTRIBUTE) || EVENTS_PATH,
     frameParents: parents === null ? undefined : parents.split(/\s+/).filter(Boolean),
     masking: readMasking(script.getAttribute(MASKING_ATTRIBUTE)),
+    early: readEarly(script.getAttribute(EARLY_EVENTS_ATTRIBUTE)),
   };
   // Our tag has done its job: removing it keeps the token out of the DOM (and so
   // out of page scripts' reach and out of the recorded snapshot).
@@ -59,6 +62,18 @@ function readMasking(raw: unknown): MaskingConfig | undefined {
     if (!v || typeof v !== 'object') return undefined;
     const list = (x: unknown): string[] => (Array.isArray(x) ? x.filter((s): s is string => typeof s === 'string' && !!s) : []);
     return { maskSelectors: list(v.maskSelectors), maskInputTypes: list(v.maskInputTypes), blockSelectors: list(v.blockSelectors), maskFields: list(v.maskFields) };
+  } catch {
+    return undefined;
+  }
+}
+
+function readEarly(raw: string | null): RecorderConfig['early'] {
+  if (!raw) return undefined;
+  try {
+    const list = JSON.parse(raw) as unknown;
+    if (!Array.isArray(list)) return undefined;
+    return list.filter((x): x is [string, Record<string, unknown>] =>
+      Array.isArray(x) && typeof x[0] === 'string' && !!x[1] && typeof x[1] === 'object');
   } catch {
     return undefined;
   }

@@ -1,15 +1,16 @@
 /**
- * The in-page recorder (bundled to dist/recorder/recorder.js, an IIFE). Runs as
- * the first, synchronous script in <head> (proxy) or after the extension set
- * window.__verbatimConfig. Nothing here may throw into the page: every entry
- * point and callback is wrapped, and failures become recorder-failure events.
+ * The in-page recorder (bundled to dist/recorder/recorder.js, an IIFE). Added by
+ * the proxy's inline bootstrap once the page has loaded (bootstrap.ts), or by the
+ * extension at document_start after it set window.__verbatimConfig. Nothing here
+ * may throw into the page: every entry point and callback is wrapped, and
+ * failures become recorder-failure events.
  */
 import { record } from '@rrweb/record';
 import type { RecordedEvent } from '../store/records';
 import { type RecorderConfig, readConfig } from './config';
 import { frameRole, listenForSnapshotRequests, parentAllowed, requestChildSnapshots } from './frames';
 import { capturePageErrors } from './page-errors';
-import { CUSTOM_TAGS } from './protocol';
+import { CUSTOM_TAGS, LOAD_WAIT_MS } from './protocol';
 import { isPageException, recordOptions } from './record-options';
 import { createTransport } from './transport';
 import { describe, stackOf } from './util';
@@ -18,6 +19,8 @@ import { describe, stackOf } from './util';
 const PROBE_EVENT = 'verbatim:probe';
 /** A same-origin child frame hands its custom events to its parent's recorder with this. */
 const FRAME_EVENT = 'verbatim:frame-event';
+/** Fired on a document once its recorder takes FRAME_EVENTs. */
+const READY_EVENT = 'verbatim:frame-ready';
 /** Custom events kept while rrweb has not started yet (errors during parsing). */
 const MAX_PENDING = 50;
 
@@ -82,14 +85,14 @@ function start(config: RecorderConfig): void {
     try {
       if (role !== 'top') payload.frame ??= location.href;
       if (role === 'same-origin-child') {
-        parent.document.dispatchEvent(new CustomEvent(FRAME_EVENT, { detail: JSON.stringify([tag, payload]) }));
+        forwardToParent(tag, payload);
       } else if (state === State.Recording) {
         record.addCustomEvent(tag, payload);
       } else if (state === State.Failed) {
         transport?.push({ type: 5, timestamp: Date.now(), data: { tag, payload } });
       } else if (pending.length < MAX_PENDING) {
         // rrweb stamps events when emitted, so keep the real moment in the payload.
-        payload.time = Date.now();
+        payload.time ??= Date.now();
         pending.push([tag, payload]);
       }
     } catch {
@@ -99,13 +102,30 @@ function start(config: RecorderConfig): void {
     }
   };
 
+  // A same-origin child usually starts before its parent's recorder (its load comes first):
+  // what no ancestor took yet is kept and handed over when one announces itself.
+  const unforwarded: [string, Payload][] = [];
+  const forwardToParent = (tag: string, payload: Payload): void => {
+    const taken = !parent.document.dispatchEvent(new CustomEvent(FRAME_EVENT, { detail: JSON.stringify([tag, payload]), cancelable: true }));
+    if (taken || unforwarded.length >= MAX_PENDING) return;
+    payload.time ??= Date.now();
+    unforwarded.push([tag, payload]);
+  };
+  if (role === 'same-origin-child') {
+    parent.document.addEventListener(READY_EVENT, () => {
+      for (const [tag, payload] of unforwarded.splice(0)) report(tag, payload);
+    });
+  }
+
   capturePageErrors(report);
+  for (const [tag, payload] of config.early ?? []) report(tag, payload);
   if (role === 'top') {
     // Capture phase: these run before the transport's own listeners flush the buffer.
     addEventListener('pagehide', (e) => report(CUSTOM_TAGS.pageHidden, { persisted: (e as PageTransitionEvent).persisted }), { capture: true });
     document.addEventListener('visibilitychange', () => report(CUSTOM_TAGS.visibility, { state: document.visibilityState }), { capture: true });
   }
   document.addEventListener(FRAME_EVENT, (e) => {
+    e.preventDefault(); // tells the child frame its event was taken
     try {
       const [tag, payload] = JSON.parse((e as CustomEvent<string>).detail) as [string, Payload];
       report(tag, payload);
@@ -113,6 +133,7 @@ function start(config: RecorderConfig): void {
       /* ignore */
     }
   });
+  document.dispatchEvent(new Event(READY_EVENT));
   if (role === 'same-origin-child') return; // recorded by an ancestor's rrweb (see frames.ts)
 
   const errorHandler = (error: unknown): boolean => {
@@ -154,13 +175,16 @@ function start(config: RecorderConfig): void {
   }
 
   // Start right after the load event, from our own listener: the snapshot then
-  // costs the page nothing on its critical path (the proxy loads us async), rrweb
+  // costs the page nothing on its critical path (the proxy adds us after load), rrweb
   // snapshots synchronously inside record() (so failures are ours to catch), and
   // the snapshot holds whatever the customer typed meanwhile (input values are
   // part of it). Errors before that are kept in `pending` and emitted at start.
   const startSoon = (): void => { setTimeout(begin, 0); };
   if (document.readyState === 'complete') begin();
-  else addEventListener('load', startSoon, { once: true });
+  else {
+    addEventListener('load', startSoon, { once: true });
+    setTimeout(begin, LOAD_WAIT_MS); // a page whose load never comes is still recorded
+  }
 }
 
 /**

@@ -1,7 +1,8 @@
 /**
  * Turns the page's console.error calls, uncaught exceptions and unhandled
- * rejections into custom events. Installed as early as possible (the recorder
- * is the first script in <head>), long before rrweb starts.
+ * rejections into custom events. Installed when the recorder runs; what came
+ * before is handed over by the proxy's bootstrap (bootstrap.ts) or, in the
+ * extension, nothing came before (document_start).
  */
 import { CUSTOM_TAGS } from './protocol';
 import { describe, stackOf, truncate } from './util';

@@ -15,6 +15,14 @@ export const EVENTS_PATH = '/__verbatim/events';
 /** Attributes on the injected <script> tag that configure the recorder. */
 export const TOKEN_ATTRIBUTE = 'data-verbatim-token';
 export const ENDPOINT_ATTRIBUTE = 'data-verbatim-endpoint';
+/** On the proxy's inline bootstrap tag (bootstrap.ts): the recorder bundle's URL. */
+export const RECORDER_SRC_ATTRIBUTE = 'data-verbatim-src';
+/** On the recorder tag the bootstrap adds: JSON `[tag, payload][]` of errors seen before the recorder ran. */
+export const EARLY_EVENTS_ATTRIBUTE = 'data-verbatim-early';
+/** Trusted Types policy name the bootstrap uses when the page enforces them (proxy/csp.ts allows it). */
+export const TRUSTED_TYPES_POLICY = 'verbatim';
+/** The recorder starts after `load`, or after this long when the load event never comes (a hanging image). */
+export const LOAD_WAIT_MS = 10_000;
 /** JSON of MaskingConfig: what the page masks or blocks besides password fields. */
 export const MASKING_ATTRIBUTE = 'data-verbatim-masking';
 

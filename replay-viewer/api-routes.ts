@@ -6,15 +6,16 @@
  *   GET /api/sessions/<id>               one session (with customerId when known)
  *   GET /api/sessions/<id>/events        { events, tracks, track }: one tab's rrweb events, time-ordered, URLs archived
  *                                        (?track=N, or the tab in use at ?at=<epoch-ms>)
- *   GET /api/sessions/<id>/captures      { captures }: the network log (metadata, no bodies)
+ *   GET /api/sessions/<id>/captures      { captures, webSockets }: the network log (network-log.ts)
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { CapturedResource, RecordedEvent, Session } from '../store/records';
+import type { RecordedEvent, Session } from '../store/records';
 import type { CustomerLookup } from '../store/customer-index';
 import type { VerbatimStore } from '../store/store';
 import { VerbatimError } from '../store/errors';
 import { isValidSessionId } from './archive-url';
 import { sendJson } from './http-responses';
+import { toApiWebSocketMessage, type ApiNetworkLog } from './network-log';
 import { rewriteEvents } from './rewrite-events';
 import { groupTracks, trackAt, trackEvents, type TabTrack } from './tab-tracks';
 
@@ -52,7 +53,7 @@ export class ApiRoutes {
     const session = await this.store.getSession(id!);
     if (!session) throw new VerbatimError('SESSION_UNKNOWN', 'No such session', { sessionId: id });
     if (sub === 'events') await sendJson(req, res, 200, await this.events(session, query));
-    else if (sub === 'captures') await sendJson(req, res, 200, { captures: await this.captures(session.id) });
+    else if (sub === 'captures') await sendJson(req, res, 200, await this.networkLog(session.id));
     else await sendJson(req, res, 200, this.withCustomers([toApiSession(session)])[0]);
     return true;
   }
@@ -114,9 +115,9 @@ export class ApiRoutes {
     return { events: rewriteEvents(events, { sessionId: session.id, pageUrl }), tracks, track };
   }
 
-  private async captures(sessionId: string): Promise<CapturedResource[]> {
-    const captures = await this.store.listCaptures(sessionId);
-    return [...captures].sort((a, b) => a.startedAt - b.startedAt);
+  private async networkLog(sessionId: string): Promise<ApiNetworkLog> {
+    const [captures, messages] = await Promise.all([this.store.listCaptures(sessionId), this.store.listWebSocketMessages(sessionId)]);
+    return { captures: [...captures].sort((a, b) => a.startedAt - b.startedAt), webSockets: messages.map(toApiWebSocketMessage) };
   }
 }
 

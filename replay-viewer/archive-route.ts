@@ -48,7 +48,7 @@ export class ArchiveRoute {
 
     let bytes: Uint8Array = new Uint8Array(0);
     if (capture.body) {
-      const stored = await this.store.getBlob(capture.body.digest);
+      const stored = await this.store.getBlob(capture.body.digest, capture.sessionId);
       if (!stored) {
         sendText(req, res, 404, `Not in the archive: the body of ${target.url} (capture ${capture.id}) is missing from the store.`, { 'X-Verbatim-Miss': 'blob-missing' });
         return;

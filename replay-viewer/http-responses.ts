@@ -78,6 +78,16 @@ export function sendText(req: IncomingMessage, res: ServerResponse, status: numb
   res.end(req.method === 'HEAD' ? undefined : body);
 }
 
+/** A file to save, never to render: exports and the audit trail's JSON lines. */
+export function sendAttachment(req: IncomingMessage, res: ServerResponse, file: { filename: string; contentType: string; body: Uint8Array }): void {
+  baseHeaders(res);
+  res.writeHead(200, {
+    'Content-Type': file.contentType, 'Content-Length': file.body.byteLength, 'Cache-Control': 'no-store',
+    'Content-Disposition': `attachment; filename="${file.filename.replace(/[^\w.-]/g, '_')}"`, 'Content-Security-Policy': DATA_CSP,
+  });
+  res.end(req.method === 'HEAD' ? undefined : file.body);
+}
+
 /** The body of an error response: a VerbatimError's own code and message, nothing internal otherwise. */
 export function errorBody(err: unknown): { status: number; code: string; message: string } {
   if (isVerbatimError(err)) return { status: err.status, code: err.code, message: err.message };

@@ -3,6 +3,7 @@
  *   GET /, /sessions/<id>      UI (index.html; the client routes)
  *   GET /assets/*              UI assets
  *   GET /api/...               JSON API (api-routes.ts)
+ *   GET /api/sessions/<id>/export   a session as a download, when given an exporter (export-route.ts)
  *   GET /archive/...           archived resources (archive-route.ts)
  * Binds 127.0.0.1 by default: it serves customers' sessions.
  */
@@ -16,6 +17,7 @@ import { ARCHIVE_PREFIX } from './archive-url';
 import { ArchiveRoute } from './archive-route';
 import type { ViewerAccess } from './auth/gate';
 import { CollectorRoutes, type CollectorOptions } from './collector-routes';
+import { ExportRoute, type SessionExporter } from './export-route';
 import { sendError, sendJson } from './http-responses';
 import { UiRoutes } from './ui-routes';
 
@@ -35,6 +37,8 @@ export interface ViewerOptions {
   access?: ViewerAccess;
   /** Customer ids found by the proxy: customer search and history (store/customer-index.ts). */
   customers?: CustomerLookup;
+  /** Builds evidence files and WACZ for the export route (scripts/export, injected by the CLI). */
+  exporter?: SessionExporter;
 }
 
 export interface Viewer {
@@ -48,6 +52,7 @@ export async function startViewer(opts: ViewerOptions): Promise<Viewer> {
   const archive = new ArchiveRoute(opts.store);
   const ui = new UiRoutes(opts.uiDir);
   const collector = opts.collector ? new CollectorRoutes(opts.store, opts.collector) : undefined;
+  const exportRoute = opts.exporter ? new ExportRoute(opts.store, opts.exporter) : undefined;
 
   const route = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
     const target = req.url ?? '/';
@@ -63,6 +68,7 @@ export async function startViewer(opts: ViewerOptions): Promise<Viewer> {
     const pathname = q < 0 ? target : target.slice(0, q);
     const query = new URLSearchParams(q < 0 ? '' : target.slice(q + 1));
     if (pathname.startsWith('/api/')) {
+      if (exportRoute && (await exportRoute.handle(req, res, pathname, query))) return;
       if (await api.handle(req, res, pathname, query)) return;
     } else if (await ui.handle(req, res, pathname)) {
       return;

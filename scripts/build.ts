@@ -3,6 +3,7 @@
  *   dist/recorder/recorder.js  in-page recorder (IIFE), shipped by the proxy and the extension
  *   dist/viewer/               replay viewer UI (app.js, index.html, styles)
  *   dist/verbatim.js           the CLI (Node, ESM; node_modules stay external)
+ *   dist/export/               the evidence file's player and rrweb.css (scripts/export/player-bundle.ts)
  *   dist/extension/            kiosk extension, Chromium and Firefox (extension/build.ts)
  */
 import { build } from 'esbuild';
@@ -12,6 +13,7 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { buildExtension } from '../extension/build';
+import { buildPlayer } from './export/player-bundle';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dist = path.join(root, 'dist');
@@ -19,7 +21,7 @@ const dist = path.join(root, 'dist');
 export async function buildAll(): Promise<void> {
   await rm(dist, { recursive: true, force: true });
   await mkdir(dist, { recursive: true });
-  await Promise.all([buildRecorder(), buildViewerUi(), buildCli()]);
+  await Promise.all([buildRecorder(), buildViewerUi(), buildCli(), buildPlayer(path.join(dist, 'export'))]);
   // After the recorder: the extension ships that very bundle.
   await buildExtension(root, dist);
 }

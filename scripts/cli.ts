@@ -5,7 +5,6 @@
 import { readFile } from 'node:fs/promises';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { loadOrCreateCa, parseUpstreams, startGateway, startProxy, type RunningGateway } from '../proxy/index';
 import { TerminalRegistry } from '../replay-viewer/collector-terminals';
 import { EventMasker } from '../proxy/masking/index';
@@ -13,12 +12,10 @@ import { startViewer } from '../replay-viewer/server';
 import { isVerbatimError, VerbatimError } from '../store/errors';
 import { openStore } from '../store/index';
 import { setUpAccess, usersCommand } from './access-setup';
-import { loadConfig, loadMaskingPolicy, type VerbatimConfig } from './config';
+import { describeRetention, loadConfig, loadMaskingPolicy, type VerbatimConfig } from './config';
+import { distDir } from './dist-dir';
+import { sessionExporter } from './export/session-exporter';
 import { INTEGRITY_HELP, exportCommand, integrityOf, recordsCommand, startExpiryJob, verifyCommand } from './integrity-commands';
-
-const here = path.dirname(fileURLToPath(import.meta.url));
-/** dist/ when running the bundle, <repo>/dist when running from source. */
-const distDir = path.basename(here) === 'dist' ? here : path.join(here, '..', 'dist');
 
 const HELP = `verbatim — record and replay web sessions
 
@@ -51,6 +48,9 @@ Options (environment variable in brackets):
   --masking FILE             masking policy (<data>/masking.json; docs/MASKING.md) [VERBATIM_MASKING]
   --identity FILE            customer identity rules (<data>/identity.json; docs/ACCESS.md) [VERBATIM_IDENTITY]
   --secure-cookies           mark the viewer's session cookie Secure (viewer behind TLS) [VERBATIM_SECURE_COOKIES]
+  --retention LIST           erase sessions hourly once their channel's period has passed, days per channel:
+                             proxy=2555,kiosk=1825,gateway=2555 (held sessions are kept) [VERBATIM_RETENTION]
+  --retention-days N         the same period for every channel (or those --retention does not name) [VERBATIM_RETENTION_DAYS]
   [VERBATIM_ADMIN_PASSWORD]  on first start with no accounts, create the admin account "admin" with this password
 `;
 
@@ -88,6 +88,7 @@ async function start(config: VerbatimConfig): Promise<void> {
   const kioskMasker = new EventMasker(masking);
   const viewer = await startViewer({
     store, host: config.host, port: config.viewerPort, uiDir: path.join(distDir, 'viewer'), access, customers,
+    exporter: sessionExporter(store, integrityOf(config).keysDir),
     collector: {
       terminals: new TerminalRegistry(path.join(config.dataDir, 'terminals.json')),
       maskEvents: (sessionId, pageId, events, raw) => kioskMasker.maskEvents(sessionId, pageId, events, raw),
@@ -126,7 +127,7 @@ async function start(config: VerbatimConfig): Promise<void> {
   Proxy:          ${proxy.url}  (HTTP and HTTPS)
   Kiosk collector: ${viewer.url}/collect/v1/  (terminals: verbatim terminals add <id>)
   Data:           ${config.dataDir}
-  CA certificate: ${proxy.ca.certPath}
+${config.retention ? `  Retention:      ${describeRetention(config.retention)} (erased hourly, except held sessions)\n` : ''}  CA certificate: ${proxy.ca.certPath}
 
 Point a browser at the proxy, for example:
   chromium --proxy-server=${proxy.url} --proxy-bypass-list='<-loopback>' \\
@@ -142,7 +143,7 @@ Point a browser at the proxy, for example:
     process.exit(0);
   };
   // The expiry job's timers are unref'd; a run caught by stop() fails on the closed store and is logged.
-  if (config.retentionDays !== undefined) startExpiryJob(store, config.retentionDays, log, (id) => customers.customerOf(id));
+  if (config.retention) startExpiryJob(store, config.retention, log, (id) => customers.customerOf(id));
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { loadConfig } from './config';
+import { loadConfig, parseRetention } from './config';
 
 describe('loadConfig', () => {
   it('defaults to recording on loopback with ./data', () => {
@@ -33,5 +33,27 @@ describe('loadConfig', () => {
     const c = loadConfig(['ca', '--data', '/x'], {});
     assert.equal(c.command, 'ca');
     assert.deepEqual(c.args, []);
+  });
+
+  it('reads retention per channel, with --retention-days for every channel it does not name', () => {
+    assert.deepEqual(loadConfig(['expire', '--retention', 'proxy=2555,kiosk=1825,gateway=2555'], {}).retention, { proxy: 2555, kiosk: 1825, gateway: 2555 });
+    assert.deepEqual(loadConfig(['expire', '--retention=kiosk=30'], {}).retention, { kiosk: 30 }, 'channels not named are kept');
+    assert.deepEqual(loadConfig(['expire', '--retention-days', '90'], {}).retention, { proxy: 90, gateway: 90, kiosk: 90 });
+    assert.deepEqual(loadConfig(['start', '--retention-days', '90', '--retention', 'kiosk=30'], {}).retention, { proxy: 90, gateway: 90, kiosk: 30 });
+    assert.deepEqual(loadConfig([], { VERBATIM_RETENTION: ' proxy = 7 , gateway=8' }).retention, { proxy: 7, gateway: 8 });
+    assert.deepEqual(loadConfig(['--retention', 'kiosk=1'], { VERBATIM_RETENTION: 'proxy=7' }).retention, { kiosk: 1 }, 'the flag replaces the environment');
+    assert.equal(loadConfig([], {}).retention, undefined, 'no retention: nothing expires');
+  });
+
+  it('refuses malformed retention with a reason', () => {
+    assert.throws(() => loadConfig(['--retention', 'proxy'], {}), /--retention takes channel=days pairs separated by commas \(channels: proxy, gateway, kiosk\), got "proxy"/);
+    assert.throws(() => loadConfig(['--retention', 'proxy=30,'], {}), /--retention takes channel=days pairs/);
+    assert.throws(() => loadConfig([], { VERBATIM_RETENTION: 'web=30' }), /VERBATIM_RETENTION: unknown channel "web" \(channels: proxy, gateway, kiosk\)/);
+    assert.throws(() => parseRetention('toString=3'), /unknown channel "toString"/);
+    assert.throws(() => parseRetention('proxy=30,proxy=40'), /names proxy twice/);
+    for (const days of ['0', '-1', '1.5', 'ten', '', '99999999999999999999']) {
+      assert.throws(() => parseRetention(`kiosk=${days}`), /days for kiosk must be a whole number of at least 1/, days);
+    }
+    assert.throws(() => loadConfig(['--retention'], {}), /--retention needs a value/);
   });
 });

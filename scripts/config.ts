@@ -5,6 +5,8 @@
 import path from 'node:path';
 import { loadPolicy, type MaskingPolicy } from '../proxy/masking/index';
 import { VerbatimError } from '../store/errors';
+import type { RetentionPolicy } from '../store/integrity/retention';
+import type { Channel } from '../store/records';
 
 export interface VerbatimConfig {
   command: string;
@@ -48,10 +50,20 @@ export interface VerbatimConfig {
   /** erase/hold/expire: why (kept in the tombstone or hold), whose, and the retention period. */
   reason?: string;
   customerId?: string;
+  /** --retention-days N: every channel's retention period. */
   retentionDays?: number;
+  /**
+   * expire, and start's hourly expiry job: days per channel, from --retention
+   * (`proxy=2555,kiosk=1825`), with --retention-days for the channels it does not name.
+   */
+  retention?: RetentionPolicy;
 }
 
-const FLAGS: Record<string, { key: keyof VerbatimConfig; env: string; kind: 'port' | 'string' | 'int' | 'boolean' }> = {
+/** Every channel, once (a Record, so a channel added to store/records.ts must be added here). */
+const CHANNEL_SET: Record<Channel, true> = { proxy: true, gateway: true, kiosk: true };
+const CHANNELS = Object.keys(CHANNEL_SET) as Channel[];
+
+const FLAGS: Record<string, { key: keyof VerbatimConfig; env: string; kind: 'port' | 'string' | 'int' | 'boolean' | 'retention' }> = {
   '--upstream-ca': { key: 'upstreamCaFile', env: 'VERBATIM_UPSTREAM_CA', kind: 'string' },
   '--insecure-upstream': { key: 'insecureUpstream', env: 'VERBATIM_INSECURE_UPSTREAM', kind: 'boolean' },
   '--upstream': { key: 'upstreams', env: 'VERBATIM_UPSTREAM', kind: 'string' },
@@ -72,6 +84,7 @@ const FLAGS: Record<string, { key: keyof VerbatimConfig; env: string; kind: 'por
   '--reason': { key: 'reason', env: 'VERBATIM_REASON', kind: 'string' },
   '--customer': { key: 'customerId', env: 'VERBATIM_CUSTOMER', kind: 'string' },
   '--retention-days': { key: 'retentionDays', env: 'VERBATIM_RETENTION_DAYS', kind: 'int' },
+  '--retention': { key: 'retention', env: 'VERBATIM_RETENTION', kind: 'retention' },
   '--host': { key: 'host', env: 'VERBATIM_HOST', kind: 'string' },
   '--proxy-port': { key: 'proxyPort', env: 'VERBATIM_PROXY_PORT', kind: 'port' },
   '--viewer-port': { key: 'viewerPort', env: 'VERBATIM_VIEWER_PORT', kind: 'port' },
@@ -120,6 +133,10 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): VerbatimConf
   config.dataDir = path.resolve(config.dataDir);
   if (config.maskingFile !== undefined) config.maskingFile = path.resolve(config.maskingFile);
   if (config.identityFile !== undefined) config.identityFile = path.resolve(config.identityFile);
+  // --retention-days N is every channel's period; --retention names channels' own.
+  if (config.retentionDays !== undefined || config.retention) {
+    config.retention = { ...(config.retentionDays !== undefined ? everyChannel(config.retentionDays) : {}), ...config.retention };
+  }
   // A password never comes from a flag (flags show in process lists).
   if (env.VERBATIM_ADMIN_PASSWORD) config.adminPassword = env.VERBATIM_ADMIN_PASSWORD;
   return config;
@@ -135,12 +152,45 @@ function assign(config: VerbatimConfig, spec: (typeof FLAGS)[string], raw: strin
     (config[spec.key] as string) = raw;
     return;
   }
+  if (spec.kind === 'retention') {
+    (config[spec.key] as RetentionPolicy) = parseRetention(raw, source);
+    return;
+  }
   const value = Number(raw);
   const max = spec.kind === 'port' ? 65535 : Number.MAX_SAFE_INTEGER;
   if (!Number.isInteger(value) || value < 0 || value > max) {
     throw new VerbatimError('CONFIG_INVALID', `${source} must be ${spec.kind === 'port' ? 'a port number' : 'a whole number'}, got "${raw}"`);
   }
   (config[spec.key] as number) = value;
+}
+
+/** `proxy=2555,kiosk=1825`: days per channel; each channel at most once, at least one day (0 would erase all its sessions). */
+export function parseRetention(raw: string, source = '--retention'): RetentionPolicy {
+  const policy: RetentionPolicy = {};
+  const channels = CHANNELS.join(', ');
+  for (const entry of raw.split(',')) {
+    const m = /^\s*([^=\s]+)\s*=\s*(\S*)\s*$/.exec(entry);
+    if (!m) throw new VerbatimError('CONFIG_INVALID', `${source} takes channel=days pairs separated by commas (channels: ${channels}), got "${raw}"`);
+    const channel = m[1]!;
+    const days = m[2]!;
+    if (!Object.hasOwn(CHANNEL_SET, channel)) throw new VerbatimError('CONFIG_INVALID', `${source}: unknown channel "${channel}" (channels: ${channels})`);
+    if (Object.hasOwn(policy, channel)) throw new VerbatimError('CONFIG_INVALID', `${source} names ${channel} twice`);
+    if (!/^\d+$/.test(days) || Number(days) < 1 || !Number.isSafeInteger(Number(days))) {
+      throw new VerbatimError('CONFIG_INVALID', `${source}: days for ${channel} must be a whole number of at least 1, got "${days}"`);
+    }
+    policy[channel as Channel] = Number(days);
+  }
+  return policy;
+}
+
+/** The same period for every channel. */
+function everyChannel(days: number): RetentionPolicy {
+  return Object.fromEntries(CHANNELS.map((c) => [c, days]));
+}
+
+/** "proxy 2555 days, kiosk 1825 days", for what expire reports. */
+export function describeRetention(policy: RetentionPolicy): string {
+  return Object.entries(policy).map(([channel, days]) => `${channel} ${days} day${days === 1 ? '' : 's'}`).join(', ');
 }
 
 /** The masking policy: the --masking file (must exist) or <data>/masking.json (default policy when absent). */

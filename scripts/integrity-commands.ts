@@ -4,9 +4,11 @@
  * admits one process at a time).
  */
 import path from 'node:path';
+import type { RetentionPolicy } from '../store/integrity/retention';
 import { verifyStore } from '../store/integrity/verify';
 import type { VerifyProgress, VerifyReport } from '../store/integrity/verify';
-import type { VerbatimConfig } from './config';
+import type { LevelStore } from '../store/level-store';
+import { describeRetention, type VerbatimConfig } from './config';
 
 export const INTEGRITY_HELP = `  verbatim verify [--session ID]            check the store's hash chains, signed checkpoints and witness log
   verbatim verify --file FILE               check an exported evidence file on its own
@@ -14,8 +16,11 @@ export const INTEGRITY_HELP = `  verbatim verify [--session ID]            check
                                             (--out NAME.wacz: the session's captures as a WACZ web archive)
   verbatim erase SESSION... --reason TEXT [--customer ID]   erase sessions (not held ones), leaving signed tombstones
   verbatim hold SESSION | --customer ID --reason TEXT       legal hold; verbatim release SESSION | --customer ID
-  verbatim expire --retention-days N        erase sessions that ended more than N days ago, except held ones
-                                            (verbatim start --retention-days N runs this hourly)
+  verbatim expire --retention CHANNEL=DAYS,... | --retention-days N
+                                            erase sessions that ended longer ago than their channel's retention
+                                            period, except held ones (e.g. proxy=2555,kiosk=1825,gateway=2555; a
+                                            channel not named is kept; --retention-days: every channel, or those
+                                            --retention does not name); verbatim start with either runs this hourly
 `;
 
 export const storeDirOf = (config: VerbatimConfig): string => path.join(config.dataDir, 'store');
@@ -102,7 +107,7 @@ export async function recordsCommand(config: VerbatimConfig): Promise<void> {
   const { openStore } = await import('../store/index');
   const store = await openStore(storeDirOf(config), { integrity: { ...integrityOf(config), sealIntervalMs: 0 } });
   try {
-    const records = await (store as import('../store/level-store').LevelStore).records();
+    const records = await store.records();
     const target = config.customerId !== undefined ? { customerId: config.customerId } : { sessionId: config.args[0] ?? '' };
     switch (config.command) {
       case 'erase': {
@@ -126,11 +131,10 @@ export async function recordsCommand(config: VerbatimConfig): Promise<void> {
         process.stdout.write('legal hold released\n');
         return;
       default: {
-        const days = config.retentionDays;
-        if (days === undefined) throw usage('verbatim expire --retention-days N');
+        if (!config.retention) throw usage('verbatim expire --retention CHANNEL=DAYS,... | --retention-days N');
         const index = await customers(config);
-        const r = await records.expire({ proxy: days, gateway: days, kiosk: days }, Date.now(), (id) => index.customerOf(id));
-        process.stdout.write(`expired ${r.erased.length} sessions; ${r.held.length} kept under legal hold\n`);
+        const r = await expireSessions(store, config.retention, (id) => index.customerOf(id));
+        process.stdout.write(`expired ${r.erased.length} sessions (${describeRetention(config.retention)}); ${r.held.length} kept under legal hold\n`);
       }
     }
   } finally {
@@ -147,16 +151,20 @@ function usage(text: string): Error {
   return new Error(`usage: ${text}`);
 }
 
-/** The expiry job of `verbatim start --retention-days N`: hourly, first run a minute after start. */
+/** One expiry run: erases the sessions whose channel's retention period has passed, except held ones. */
+export async function expireSessions(
+  store: LevelStore, policy: RetentionPolicy, customerOf?: (sessionId: string) => string | undefined, now = Date.now(),
+): Promise<{ erased: string[]; held: string[] }> {
+  const records = await store.records();
+  return records.expire(policy, now, customerOf);
+}
+
+/** The expiry job of `verbatim start --retention … | --retention-days N`: hourly, first run a minute after start. */
 export function startExpiryJob(
-  store: unknown, days: number, onError: (err: unknown, context: string) => void,
+  store: LevelStore, policy: RetentionPolicy, onError: (err: unknown, context: string) => void,
   customerOf?: (sessionId: string) => string | undefined,
 ): () => void {
-  const run = async (): Promise<void> => {
-    const records = await (store as import('../store/level-store').LevelStore).records();
-    await records.expire({ proxy: days, gateway: days, kiosk: days }, Date.now(), customerOf);
-  };
-  const tick = (): void => { run().catch((err: unknown) => onError(err, 'expiry job')); };
+  const tick = (): void => { expireSessions(store, policy, customerOf).catch((err: unknown) => onError(err, 'expiry job')); };
   const first = setTimeout(tick, 60_000);
   const hourly = setInterval(tick, 3_600_000);
   first.unref();

@@ -11,7 +11,7 @@ export { LevelStore } from './level-store';
 export type { LevelStoreOptions } from './level-store';
 
 /** Opens the default (LevelDB) store on `dir`, creating it if missing. */
-export async function openStore(dir: string, options?: LevelStoreOptions): Promise<VerbatimStore> {
+export async function openStore(dir: string, options?: LevelStoreOptions): Promise<LevelStore> {
   const store = new LevelStore(dir, options);
   await store.open();
   return store;

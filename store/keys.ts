@@ -9,13 +9,17 @@
  *   u!<url>\0<capturedAt>\0<captureId>               capture record, JSON (every capture, any session)
  *   x!<sessionId>\0<url>\0<capturedAt>\0<captureId>  capture record, JSON (captures that carry a sessionId)
  *   w!<sessionId>\0<at>\0<socketId>\0<seq>           WebSocket message, JSON (a session's network log)
+ *   p!<sessionId>\0<sha256hex>                      personal body of a session (documents, JSON, request bodies): sealed blob
  *   h!<chain>\0<index>                              hash-chain link: hash ‖ value digest ‖ op ‖ record key (integrity/link.ts)
  *   H!<chain>                                        hash-chain head: count ‖ hash
  *   K!<seq>                                          signed checkpoint over all chain heads, JSON (integrity/checkpoint.ts)
  *   z!<sessionId>                                    signed tombstone of an erased session, JSON (chained; integrity/erasure.ts)
  *   L!s\0<sessionId> | L!c\0<customerId>              legal hold on a session or a customer, JSON {reason, at}
  *
- * Chains (store/integrity/): <chain> is the session id for the session's s!, e!, x! and w!
+ * With a keyring (integrity/keyring.ts) s!, e!, w! and p! values are AES-256-GCM sealed
+ * with the session's key; b! holds only bodies shared across sessions (static assets).
+ *
+ * Chains (store/integrity/): <chain> is the session id for the session's s!, e!, x!, w! and p!
  * records, and the empty string for the store-wide chain of captures without a session.
  * Each link is written in the same LevelDB batch as the record it covers. u! copies of
  * session captures are not chained: verify checks them against their chained x! twin.
@@ -151,13 +155,13 @@ export const ALL_CHECKPOINTS: KeyRange = { gte: 'K!', lt: 'K"' };
 export function chainOfRecordKey(key: string): string | undefined {
   const kind = key.slice(0, 2);
   if (kind === 's!' || kind === 'z!') return key.slice(2);
-  if (kind === 'e!' || kind === 'x!' || kind === 'w!') return key.slice(2, key.indexOf(SEP, 2));
+  if (kind === 'e!' || kind === 'x!' || kind === 'w!' || kind === 'p!') return key.slice(2, key.indexOf(SEP, 2));
   return undefined;
 }
 
 /** Ranges of every chained record kind (for finding records that no chain covers). */
 export const CHAINED_RECORD_RANGES: readonly KeyRange[] = [
-  { gte: 's!', lt: 's"' }, { gte: 'e!', lt: 'e"' }, { gte: 'x!', lt: 'x"' }, { gte: 'w!', lt: 'w"' }, { gte: 'z!', lt: 'z"' },
+  { gte: 's!', lt: 's"' }, { gte: 'e!', lt: 'e"' }, { gte: 'x!', lt: 'x"' }, { gte: 'w!', lt: 'w"' }, { gte: 'p!', lt: 'p"' }, { gte: 'z!', lt: 'z"' },
 ];
 
 export const ALL_CAPTURES_BY_URL: KeyRange = { gte: 'u!', lt: 'u"' };
@@ -177,4 +181,11 @@ export const customerHoldKey = (customerId: string): string => `L!c${SEP}${custo
 /** Stored-batch markers of one session. */
 export function batchMarkerRange(sessionId: string): KeyRange {
   return { gte: `q!${sessionId}${SEP}`, lt: `q!${sessionId}${END}` };
+}
+
+/** A session's personal body (sealed with its key; never shared, never in the u! index). */
+export const personalBodyKey = (sessionId: string, digest: string): string => `p!${sessionId}${SEP}${digest}`;
+
+export function personalBodyRange(sessionId: string): KeyRange {
+  return { gte: `p!${sessionId}${SEP}`, lt: `p!${sessionId}${END}` };
 }

@@ -7,6 +7,7 @@ import { DeflateWorker } from './deflate-worker';
 import { VerbatimError } from './errors';
 import { HasBatcher } from './has-batcher';
 import { ChainWriter } from './integrity/chain-writer';
+import { readEvidence, type EvidenceProof } from './integrity/evidence';
 import { Keyring } from './integrity/keyring';
 import { Retention } from './integrity/retention';
 import { Sealer } from './integrity/sealer';
@@ -17,8 +18,8 @@ import { KeyedSerializer } from './keyed-serializer';
 import {
   STORE_CHAIN, batchMarkerKey, blobKey, captureBySessionKey, captureByUrlKey, capturesOfUrl, capturesOfUrlAfter,
   capturesOfUrlUpTo, eventChunkKey, eventChunkRange, sessionByStartKey, sessionCaptures,
-  sessionCapturesOfUrlUpTo, sessionIdFromStartKey, sessionKey, sessionsByStartRange, webSocketMessageKey,
-  webSocketMessageRange,
+  personalBodyKey, sessionCapturesOfUrlUpTo, sessionIdFromStartKey, sessionKey, sessionsByStartRange,
+  webSocketMessageKey, webSocketMessageRange,
 } from './keys';
 import type { KeyRange } from './keys';
 import { LruSet } from './lru-set';
@@ -96,6 +97,8 @@ export class LevelStore implements VerbatimStore {
   private readonly active = new Set<Promise<unknown>>();
   private readonly known: LruSet;
   private readonly pendingBlobs = new Map<Digest, Promise<void>>();
+  /** Personal bodies being written, by p! key (two captures of one document in one session write it once). */
+  private readonly pendingPersonal = new Map<string, Promise<void>>();
   private readonly hashing = new Set<Promise<unknown>>();
   private readonly sessions = new KeyedSerializer();
   private readonly queue: WriteQueue;
@@ -170,10 +173,11 @@ export class LevelStore implements VerbatimStore {
   }
 
   /** `bytes` must not change until the returned promise settles (they are read after a tick). */
-  putBlob(bytes: Uint8Array, options?: { compress?: boolean }): Promise<Digest> {
-    return this.run('putBlob', async () => {
+  putBlob(bytes: Uint8Array, options?: { compress?: boolean; sessionId?: string }): Promise<Digest> {
+    return this.run('putBlob', async (db) => {
       if (!(bytes instanceof Uint8Array)) throw new VerbatimError('BAD_REQUEST', 'blob must be a Uint8Array');
       const compress = options?.compress === true;
+      if (options?.sessionId !== undefined && this.keyring) return this.putPersonalBody(db, options.sessionId, bytes, compress);
       const hashed = sha256Hex(bytes);
       if (typeof hashed === 'string') {
         // Registered synchronously: a putCapture issued right after this call finds it pending.
@@ -191,9 +195,15 @@ export class LevelStore implements VerbatimStore {
     });
   }
 
-  getBlob(digest: Digest): Promise<Uint8Array | undefined> {
+  getBlob(digest: Digest, sessionId?: string): Promise<Uint8Array | undefined> {
     return this.run('getBlob', async (db) => {
       if (typeof digest !== 'string' || !DIGEST_PATTERN.test(digest)) return undefined;
+      if (sessionId !== undefined) {
+        assertId(sessionId, 'sessionId');
+        const key = personalBodyKey(sessionId, digest);
+        const sealed = await get(db, key);
+        if (sealed !== undefined) return decodeValue(await this.openValue(sessionId, key, sealed));
+      }
       const stored = await get(db, blobKey(digest));
       return stored === undefined ? undefined : decodeValue(stored);
     });
@@ -203,17 +213,27 @@ export class LevelStore implements VerbatimStore {
     return this.run('hasBlob', () => this.blobStored(digest));
   }
 
-  putCapture(capture: CapturedResource): Promise<void> {
-    return this.run('putCapture', async () => {
-      assertCapture(capture);
-      if (capture.body !== null && !(await this.blobStored(capture.body.digest, true))) {
-        throw new VerbatimError('BLOB_MISSING', 'capture body is not stored', {
-          captureId: capture.id, digest: capture.body.digest,
-        });
+  putCapture(input: CapturedResource): Promise<void> {
+    return this.run('putCapture', async (db) => {
+      assertCapture(input);
+      const capture = { ...input };
+      for (const part of ['body', 'requestBody'] as const) {
+        const body = capture[part];
+        if (!body) continue;
+        if (capture.sessionId !== undefined && this.keyring && await db.has(personalBodyKey(capture.sessionId, body.digest))) {
+          capture[part] = { ...body, sealed: true } as never;
+        } else if (!(await this.blobStored(body.digest, true))) {
+          throw new VerbatimError('BLOB_MISSING', `capture ${part === 'body' ? 'body' : 'request body'} is not stored`, {
+            captureId: capture.id, digest: body.digest,
+          });
+        } else if (body.sealed) {
+          capture[part] = { ...body, sealed: false } as never;
+        }
       }
       const value = encodeJson(capture);
       // The session's chain covers its x! record; verify checks the u! copy against it.
-      const ops: WriteOp[] = [{
+      // A capture with a personal body gets no u! copy: no other session's replay may use it.
+      const ops: WriteOp[] = capture.body?.sealed ? [] : [{
         type: 'put', key: captureByUrlKey(capture.url, capture.startedAt, capture.id), value,
         ...(capture.sessionId === undefined ? { chain: STORE_CHAIN } : {}),
       }];
@@ -255,9 +275,9 @@ export class LevelStore implements VerbatimStore {
     return this.run('putWebSocketMessages', async () => {
       for (const m of messages) assertWebSocketMessage(m);
       if (!messages.length) return;
-      await this.queue.submit(messages.map((m) => ({
-        type: 'put' as const, key: webSocketMessageKey(m.sessionId, m.at, m.socketId, m.seq), value: encodeJson(m),
-        chain: m.sessionId,
+      await this.queue.submit(await Promise.all(messages.map(async (m) => {
+        const key = webSocketMessageKey(m.sessionId, m.at, m.socketId, m.seq);
+        return { type: 'put' as const, key, value: await this.sealValue(m.sessionId, key, encodeJson(m)), chain: m.sessionId };
       })));
     });
   }
@@ -265,7 +285,8 @@ export class LevelStore implements VerbatimStore {
   listWebSocketMessages(sessionId: string): Promise<WebSocketMessage[]> {
     return this.run('listWebSocketMessages', async (db) => {
       assertId(sessionId, 'sessionId');
-      return (await db.values({ ...webSocketMessageRange(sessionId) }).all()).map((v) => decodeJson<WebSocketMessage>(v));
+      const entries = await db.iterator({ ...webSocketMessageRange(sessionId) }).all();
+      return Promise.all(entries.map(async ([k, v]) => decodeJson<WebSocketMessage>(await this.openValue(sessionId, k, v))));
     });
   }
 
@@ -288,7 +309,7 @@ export class LevelStore implements VerbatimStore {
         }
         const session: Session = { ...init, endedAt: init.endedAt ?? init.startedAt, pages: [], eventCount: 0 };
         await this.queue.submit([
-          { type: 'put', key: sessionKey(session.id), value: encodeJson(session), chain: session.id },
+          { type: 'put', key: sessionKey(session.id), value: await this.sealValue(session.id, sessionKey(session.id), encodeJson(session)), chain: session.id },
           { type: 'put', key: sessionByStartKey(session.startedAt, session.id), value: EMPTY },
         ]);
         return session;
@@ -297,7 +318,7 @@ export class LevelStore implements VerbatimStore {
   }
 
   getSession(id: string): Promise<Session | undefined> {
-    return this.run('getSession', (db) => readSession(db, id));
+    return this.run('getSession', (db) => this.readSession(db, id));
   }
 
   listSessions(query: SessionListQuery = {}): Promise<Session[]> {
@@ -312,10 +333,13 @@ export class LevelStore implements VerbatimStore {
       if (limit === 0) return [];
       const keys = await db.keys({ ...sessionsByStartRange(before), reverse: true, limit: limit ?? -1 }).all();
       if (keys.length === 0) return [];
-      const values = await db.getMany(keys.map((k) => sessionKey(sessionIdFromStartKey(k))));
-      const sessions: Session[] = [];
-      for (const v of values as (Uint8Array | undefined)[]) if (v !== undefined) sessions.push(decodeJson<Session>(v));
-      return sessions;
+      const ids = keys.map(sessionIdFromStartKey);
+      const values = await db.getMany(ids.map(sessionKey));
+      const sessions = await Promise.all(ids.map(async (id, i) => {
+        const v = values[i] as Uint8Array | undefined;
+        return v === undefined ? undefined : decodeJson<Session>(await this.openValue(id, sessionKey(id), v));
+      }));
+      return sessions.filter((x): x is Session => x !== undefined);
     });
   }
 
@@ -327,9 +351,9 @@ export class LevelStore implements VerbatimStore {
       // Compress before taking the session's turn, so the serialized part stays short.
       const chunkKey = eventChunkKey(sessionId, firstEventAt(batch), pageId, seq);
       const deflated = await this.deflate(encodeJson(batch), EVENT_COMPRESSION_LEVEL);
-      const chunk = this.keyring ? await this.keyring.seal(sessionId, chunkKey, deflated) : deflated;
+      const chunk = await this.sealValue(sessionId, chunkKey, deflated);
       return this.sessions.run(sessionId, async () => {
-        const session = await readSession(db, sessionId);
+        const session = await this.readSession(db, sessionId);
         if (!session) throw new VerbatimError('SESSION_UNKNOWN', 'no such session', { sessionId });
         const marker = batchMarkerKey(sessionId, pageId, seq);
         if (await db.has(marker)) return session;
@@ -337,7 +361,7 @@ export class LevelStore implements VerbatimStore {
         await this.queue.submit([
           { type: 'put', key: chunkKey, value: chunk, chain: sessionId },
           { type: 'put', key: marker, value: EMPTY },
-          { type: 'put', key: sessionKey(sessionId), value: encodeJson(updated), chain: sessionId },
+          { type: 'put', key: sessionKey(sessionId), value: await this.sealValue(sessionId, sessionKey(sessionId), encodeJson(updated)), chain: sessionId },
         ]);
         return updated;
       });
@@ -351,8 +375,7 @@ export class LevelStore implements VerbatimStore {
         throw new VerbatimError('SESSION_UNKNOWN', 'no such session', { sessionId });
       }
       const entries = await db.iterator({ ...eventChunkRange(sessionId) }).all();
-      const keyring = this.keyring;
-      return Promise.all(entries.map(async ([k, v]) => decodeJson<EventBatch>(await decodeValue(keyring ? await keyring.open(sessionId, k, v) : v))));
+      return Promise.all(entries.map(async ([k, v]) => decodeJson<EventBatch>(await decodeValue(await this.openValue(sessionId, k, v)))));
     });
   }
 
@@ -375,6 +398,22 @@ export class LevelStore implements VerbatimStore {
     return this.run('seal', async () => {
       if (!this.sealer) throw new VerbatimError('CONFIG_INVALID', 'sealing needs integrity.keysDir');
       return this.sealer.seal(force);
+    });
+  }
+
+  /**
+   * The proof half of an evidence file (integrity/evidence.ts) read through this open store:
+   * sealed first, in the session's turn, so the chain head it proves is the one it reads.
+   */
+  evidence(sessionId: string): Promise<EvidenceProof> {
+    return this.run('evidence', async (db) => {
+      assertId(sessionId, 'sessionId');
+      const sealer = this.sealer;
+      if (!sealer) throw new VerbatimError('CONFIG_INVALID', 'evidence needs integrity.keysDir');
+      return this.sessions.run(sessionId, async () => {
+        await sealer.seal();
+        return readEvidence(db, sessionId, sealer.key, await this.keyring?.exportKey(sessionId));
+      });
     });
   }
 
@@ -424,6 +463,39 @@ export class LevelStore implements VerbatimStore {
     const forget = (): void => { this.active.delete(result); };
     result.then(forget, forget);
     return result;
+  }
+
+  /** A session's own record value, sealed with its key when there is a keyring. */
+  private sealValue(sessionId: string, key: string, plain: Uint8Array): Promise<Uint8Array> {
+    return this.keyring ? this.keyring.seal(sessionId, key, plain) : Promise.resolve(plain);
+  }
+
+  private openValue(sessionId: string, key: string, stored: Uint8Array): Promise<Uint8Array> | Uint8Array {
+    return this.keyring ? this.keyring.open(sessionId, key, stored) : stored;
+  }
+
+  private async readSession(db: Db, id: string): Promise<Session | undefined> {
+    assertId(id, 'sessionId');
+    const stored = await get(db, sessionKey(id));
+    return stored === undefined ? undefined : decodeJson<Session>(await this.openValue(id, sessionKey(id), stored));
+  }
+
+  /** A session's personal body (personal-data.ts): sealed under p!, chained with the session, written once per session. */
+  private async putPersonalBody(db: Db, sessionId: string, bytes: Uint8Array, compress: boolean): Promise<Digest> {
+    assertId(sessionId, 'sessionId');
+    const digest = await sha256Hex(bytes);
+    const key = personalBodyKey(sessionId, digest);
+    let pending = this.pendingPersonal.get(key);
+    if (!pending) {
+      pending = (async () => {
+        if (await db.has(key)) return;
+        const encoded = compress ? await this.deflate(bytes, this.options.blobCompressionLevel ?? 1) : withCodec(CODEC_RAW, bytes);
+        await this.queue.submit([{ type: 'put', key, value: await this.sealValue(sessionId, key, encoded), chain: sessionId }]);
+      })().finally(() => this.pendingPersonal.delete(key));
+      this.pendingPersonal.set(key, pending);
+    }
+    await pending;
+    return digest;
   }
 
   /** Joins or starts the write of a blob; registers it as pending before returning. */
@@ -491,11 +563,6 @@ async function get(db: Db, key: string): Promise<Uint8Array | undefined> {
   return (await db.get(key)) as Uint8Array | undefined;
 }
 
-async function readSession(db: Db, id: string): Promise<Session | undefined> {
-  assertId(id, 'sessionId');
-  const stored = await get(db, sessionKey(id));
-  return stored === undefined ? undefined : decodeJson<Session>(stored);
-}
 
 async function scanOne<T>(db: Db, range: KeyRange, reverse: boolean): Promise<T | undefined> {
   const [value] = await db.values({ ...range, reverse, limit: 1 }).all();

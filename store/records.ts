@@ -107,6 +107,12 @@ export interface CapturedBody {
   truncated: boolean;
   /** True when the masking policy changed the bytes before they were stored (then encoding is ''). */
   masked?: boolean;
+  /**
+   * True when the body is the session's own (see personal-data.ts): stored sealed with
+   * the session's key under p!, read with getBlob(digest, sessionId), never shared with
+   * another session's replay. Set by the store.
+   */
+  sealed?: boolean;
 }
 
 /** One HTTP exchange as it passed through a capture point. */

@@ -11,12 +11,20 @@ export interface VerbatimStore {
   open(): Promise<void>;
   close(): Promise<void>;
 
-  /** Stores bytes under their SHA-256; idempotent. `compress` is a hint (skip for already-compressed media). */
-  putBlob(bytes: Uint8Array, options?: { compress?: boolean }): Promise<Digest>;
-  getBlob(digest: Digest): Promise<Uint8Array | undefined>;
+  /**
+   * Stores bytes under their SHA-256; idempotent. `compress` is a hint (skip for already-compressed media).
+   * With `sessionId` (a personal body, see personal-data.ts) the bytes belong to that session alone:
+   * sealed with its key when the store has a keyring, readable only through getBlob(digest, sessionId).
+   */
+  putBlob(bytes: Uint8Array, options?: { compress?: boolean; sessionId?: string }): Promise<Digest>;
+  /** A body by digest: the session's own (personal) copy first when `sessionId` is given, else the shared one. */
+  getBlob(digest: Digest, sessionId?: string): Promise<Uint8Array | undefined>;
   hasBlob(digest: Digest): Promise<boolean>;
 
-  /** Indexes a capture. Throws BLOB_MISSING if its body digest is not stored. */
+  /**
+   * Indexes a capture. Throws BLOB_MISSING if its body digest is not stored. A capture whose
+   * body is personal (stored with its sessionId) is marked `sealed` and found only within its session.
+   */
   putCapture(capture: CapturedResource): Promise<void>;
   /**
    * "This URL as captured in this session at or before `at`, else the capture nearest

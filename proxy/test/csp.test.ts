@@ -9,9 +9,21 @@ const target: CspTarget = {
 };
 
 describe('CSP adjustment', () => {
-  it("leaves a policy alone when 'self' already allows script and connect", () => {
+  it("adds only a nonce for the inline bootstrap when 'self' already allows the recorder and connect", () => {
     const p = "default-src 'self'; img-src *";
+    assert.deepEqual(adjustPolicy(p, target, 'N'), { policy: "default-src 'self'; img-src *; script-src 'self' 'nonce-N'", changed: true });
+  });
+
+  it("leaves a policy alone when 'unsafe-inline' and 'self' allow the bootstrap and the recorder", () => {
+    const p = "default-src 'self' 'unsafe-inline'";
     assert.deepEqual(adjustPolicy(p, target, 'N'), { policy: p, changed: false });
+  });
+
+  it('lets the bootstrap create its Trusted Types policy', () => {
+    const p = "require-trusted-types-for 'script'; trusted-types app-policy";
+    assert.equal(adjustPolicy(p, target, 'N').policy, "require-trusted-types-for 'script'; trusted-types app-policy verbatim");
+    assert.equal(adjustPolicy("trusted-types 'none'", target, 'N').policy, 'trusted-types verbatim');
+    assert.equal(adjustPolicy('trusted-types *', target, 'N').changed, false);
   });
 
   it('reuses the site nonce and does not touch the policy', () => {
@@ -42,12 +54,12 @@ describe('CSP adjustment', () => {
 
   it("replaces 'none' for connect-src with the endpoint only", () => {
     const p = "script-src 'self'; connect-src 'none'";
-    assert.equal(adjustPolicy(p, target, 'N').policy, `script-src 'self'; connect-src ${target.endpointUrl}`);
+    assert.equal(adjustPolicy(p, target, 'N').policy, `script-src 'self' 'nonce-N'; connect-src ${target.endpointUrl}`);
   });
 
   it('handles several comma-separated policies independently', () => {
     const p = "script-src 'self', script-src 'nonce-zz'";
     const { policy } = adjustPolicy(p, target, 'zz');
-    assert.equal(policy, p);
+    assert.equal(policy, "script-src 'self' 'nonce-zz', script-src 'nonce-zz'");
   });
 });

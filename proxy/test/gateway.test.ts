@@ -120,7 +120,7 @@ describe('gateway routing and headers', () => {
     const b = await get(`${gateway.url}/`, { host: 'app.bank.test', accept: 'text/html', 'sec-fetch-dest': 'document' });
     assert.match(a.raw.toString(), /hello from A/);
     assert.match(b.raw.toString(), /hello from B/);
-    assert.match(a.raw.toString(), /<script async src="\/__verbatim\/recorder-[0-9a-f]+\.js" data-verbatim-token=/);
+    assert.match(a.raw.toString(), /<script data-verbatim-src="\/__verbatim\/recorder-[0-9a-f]+\.js" data-verbatim-token=/);
     const cookies = a.headers['set-cookie'] ?? [];
     assert.ok(cookies.includes('a=1; Path=/; HttpOnly') && cookies.includes('b=2; Path=/'), 'site cookies unchanged');
     assert.ok(cookies.some((c) => c.startsWith('__verbatim_s=')));
@@ -196,7 +196,7 @@ describe('gateway routing and headers', () => {
       const page = await get(`${h2gateway.url}/`, { 'sec-fetch-dest': 'document', host: 'www.bank.test' });
       assert.equal(page.status, 200);
       assert.match(page.raw.toString(), /over h2/);
-      assert.match(page.raw.toString(), /<script async src="\/__verbatim\/recorder-/);
+      assert.match(page.raw.toString(), /<script data-verbatim-src="\/__verbatim\/recorder-/);
       assert.deepEqual(page.headers['set-cookie']!.slice(0, 2), ['h2a=1; Path=/', 'h2b=2; Path=/']);
       const redirect = await get(`${h2gateway.url}/go`, { host: 'www.bank.test' });
       assert.equal(redirect.headers.location, 'http://www.bank.test/next');

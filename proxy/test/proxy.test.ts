@@ -46,6 +46,18 @@ function route(req: http.IncomingMessage, res: http.ServerResponse): void {
     res.writeHead(200, { 'content-type': 'text/html', 'content-encoding': url.slice(1) === 'gz' ? 'gzip' : 'br', 'content-length': body.length });
     return void res.end(body);
   }
+  if (url === '/gz-streamed' || url === '/br-streamed') {
+    // No Content-Length, sent in two parts: the streaming path.
+    const body = url === '/gz-streamed' ? zlib.gzipSync(PAGE) : zlib.brotliCompressSync(PAGE);
+    res.writeHead(200, { 'content-type': 'text/html', 'content-encoding': url.startsWith('/gz') ? 'gzip' : 'br' });
+    res.write(body.subarray(0, 10));
+    return void setTimeout(() => res.end(body.subarray(10)), 20);
+  }
+  if (url === '/gz-broken-small') {
+    const body = Buffer.from('not gzip either');
+    res.writeHead(200, { 'content-type': 'text/html', 'content-encoding': 'gzip', 'content-length': body.length });
+    return void res.end(body);
+  }
   if (url.startsWith('/style.css')) {
     if (req.headers['if-none-match'] === '"v1"') return void res.writeHead(304, { etag: '"v1"' }).end();
     res.writeHead(200, { 'content-type': 'text/css', etag: '"v1"', 'content-length': CSS.length });
@@ -67,7 +79,12 @@ function viaProxy(url: string, headers: http.OutgoingHttpHeaders = {}, method = 
       res.on('end', () => {
         const raw = Buffer.concat(chunks);
         const enc = res.headers['content-encoding'];
-        const text = (enc === 'gzip' ? zlib.gunzipSync(raw) : enc === 'br' ? zlib.brotliDecompressSync(raw) : raw).toString('utf8');
+        let text: string;
+        try {
+          text = (enc === 'gzip' ? zlib.gunzipSync(raw) : enc === 'br' ? zlib.brotliDecompressSync(raw) : raw).toString('utf8');
+        } catch {
+          text = raw.toString('latin1'); // a body that claims an encoding it does not have
+        }
         resolve({ status: res.statusCode ?? 0, headers: res.headers, raw, text });
       });
     });
@@ -102,20 +119,27 @@ describe('forward proxy', () => {
     const res = await viaProxy(`${origin}/page`, { 'sec-fetch-dest': 'document', accept: 'text/html' });
     assert.equal(res.status, 200);
     assert.equal(Number(res.headers['content-length']), res.raw.length);
-    assert.match(res.text, /<head><script async src="\/__verbatim\/recorder-[0-9a-f]{16}\.js" data-verbatim-token="[a-z2-7]{26}\.[\w-]{22}" data-verbatim-endpoint="\/__verbatim\/events" nonce="site123"><\/script><title>Konto Übersicht<\/title>/);
+    assert.match(res.text, /<head><script data-verbatim-src="\/__verbatim\/recorder-[0-9a-f]{16}\.js" data-verbatim-token="[a-z2-7]{26}\.[\w-]{22}" data-verbatim-endpoint="\/__verbatim\/events" nonce="site123">\(function\(s\)[\s\S]*?<\/script><title>Konto Übersicht<\/title>/);
     assert.equal(res.headers['content-security-policy'], "default-src 'self'; script-src 'nonce-site123'");
     assert.match(String(res.headers['set-cookie']), /^__verbatim_s=[a-z2-7]{26}\.[\w-]{22}; Path=\/; HttpOnly; SameSite=Lax$/);
-    assert.equal(res.raw.length - Buffer.byteLength(PAGE), res.text.match(/<script[^>]*><\/script>/)![0].length);
+    assert.equal(res.raw.length - Buffer.byteLength(PAGE), res.text.match(/<script data-verbatim-src[^>]*>[\s\S]*?<\/script>/)![0].length);
   });
 
-  it('injects through gzip and brotli and keeps the encoding', async () => {
-    for (const p of ['gz', 'br']) {
+  it('injects through gzip and brotli and keeps the encoding, in one step when the length is known, else streaming', async () => {
+    for (const p of ['gz', 'br', 'gz-streamed', 'br-streamed']) {
       const res = await viaProxy(`${origin}/${p}`, { 'sec-fetch-dest': 'document' });
-      assert.equal(res.headers['content-encoding'], p === 'gz' ? 'gzip' : 'br');
-      assert.equal(res.headers['content-length'], undefined);
-      assert.ok(res.text.startsWith('<!doctype html><html><head><script async src="/__verbatim/recorder-'));
+      assert.equal(res.headers['content-encoding'], p.startsWith('gz') ? 'gzip' : 'br');
+      // A known-length document is rewritten whole and keeps an exact Content-Length.
+      assert.equal(res.headers['content-length'], p.endsWith('streamed') ? undefined : String(res.raw.length));
+      assert.ok(res.text.startsWith('<!doctype html><html><head><script data-verbatim-src="/__verbatim/recorder-'), p);
       assert.ok(res.text.endsWith('x</body></html>'));
     }
+  });
+
+  it('passes a known-length document that does not decode through untouched', async () => {
+    const res = await viaProxy(`${origin}/gz-broken-small`, { 'sec-fetch-dest': 'document' });
+    assert.equal(res.status, 200);
+    assert.deepEqual(res.raw, Buffer.from('not gzip either'));
   });
 
   it('does not inject into HTML fetched by script', async () => {
@@ -214,7 +238,7 @@ describe('recorder endpoint', () => {
 
   it('serves the recorder bundle immutable and gzipped', async () => {
     const page = await viaProxy(`${origin}/page`, { 'sec-fetch-dest': 'document' });
-    const src = page.text.match(/src="(\/__verbatim\/recorder-[^"]+)"/)![1];
+    const src = page.text.match(/data-verbatim-src="(\/__verbatim\/recorder-[^"]+)"/)![1];
     const res = await viaProxy(`${origin}${src}`, { 'accept-encoding': 'gzip' });
     assert.equal(res.status, 200);
     assert.equal(res.text, '/* recorder */');
@@ -256,7 +280,7 @@ describe('HTTPS interception', () => {
       });
       assert.match(response, /^HTTP\/1\.1 200/);
       assert.match(response, /set-cookie: __verbatim_s=[^;]+; Path=\/; HttpOnly; SameSite=Lax; Secure/i);
-      assert.match(response, /<head><script async src="\/__verbatim\/recorder-/);
+      assert.match(response, /<head><script data-verbatim-src="\/__verbatim\/recorder-/);
       await secureProxy.drain();
       assert.equal((await store.latestCapture(`https://bank.test:${sitePort}/page`))?.body?.digest, sha(PAGE));
     } finally {

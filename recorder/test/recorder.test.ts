@@ -13,7 +13,8 @@ import { after, before, describe, it } from 'node:test';
 import { build } from 'esbuild';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright';
 import type { RecordedEvent } from '../../store/records';
-import { CUSTOM_TAGS, EVENTS_PATH, KEEPALIVE_LIMIT_BYTES, type RecorderUpload } from '../protocol';
+import { BOOTSTRAP_SCRIPT } from '../bootstrap';
+import { CUSTOM_TAGS, EVENTS_PATH, KEEPALIVE_LIMIT_BYTES, RECORDER_SRC_ATTRIBUTE, type RecorderUpload } from '../protocol';
 import { describe as describeValue, randomId, truncate, utf8Length } from '../util';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -43,8 +44,9 @@ const secrets: string[] = [];
 
 // ---------------------------------------------------------------- fixtures
 
+/** The tag the proxy injects: the inline bootstrap, which adds the recorder after load. */
 function scriptTag(token: string, endpoint = EVENTS_PATH, attributes = ''): string {
-  return `<script src="${SCRIPT_PATH}" data-verbatim-token="${token}" data-verbatim-endpoint="${endpoint}"${attributes}></script>`;
+  return `<script ${RECORDER_SRC_ATTRIBUTE}="${SCRIPT_PATH}" data-verbatim-token="${token}" data-verbatim-endpoint="${endpoint}"${attributes}>${BOOTSTRAP_SCRIPT}</script>`;
 }
 
 interface PageOptions {
@@ -71,14 +73,14 @@ const PAGES: Record<string, (token: string) => string> = {
        <p class="verbatim-block">blocked-paragraph-text</p>`,
     ),
   errors: (t) =>
-    html(t, `<p>errors</p>`, { head: `<script>console.error('early-error-before-dom-ready')</script>` }),
+    html(t, `<p>errors</p>`, { head: `<script>console.error('early-error-before-dom-ready')</script><script>throw new Error('early-throw-while-parsing')</script>` }),
   plain: (t) => html(t, `<p id="p">plain page</p><input id="name" type="text">`),
   flaky: (t) => html(t, `<p>flaky</p>`, { endpoint: FLAKY_ENDPOINT }),
-  // rrweb's record() throws when WeakMap is missing; the page restores it after we gave up (we start after load).
+  // rrweb's record() throws when MutationObserver is missing; the page restores it after we gave up (we are added after load).
   broken: (t) =>
     html(t, `<p>broken</p>`, {
-      head: `<script>const saved = WeakMap; window.WeakMap = undefined;
-        addEventListener('load', () => setTimeout(() => { window.WeakMap = saved; console.error('after-failure') }, 100));</script>`,
+      head: `<script>const saved = MutationObserver; window.MutationObserver = undefined;
+        addEventListener('load', () => setTimeout(() => { window.MutationObserver = saved; console.error('after-failure') }, 1500));</script>`,
     }),
   refusing: (t) => html(t, `<p>refused</p><input id="name" type="text">`, { endpoint: REFUSING_ENDPOINT }),
   'frame-same': (t) => html(t, `<p>parent</p><iframe id="f" src="/pages/child-same?token=${t}"></iframe>`),
@@ -351,6 +353,9 @@ describe('recorder in Chromium', () => {
     const messages = uncaught.map((e) => String((e.data as { payload: { message: string } }).payload.message));
     assert.ok(messages.some((m) => m.includes('uncaught-boom')), messages.join());
     assert.ok(messages.some((m) => m.includes('rejection-boom')), messages.join());
+    // Thrown while parsing, long before the recorder was added: the bootstrap kept it, with its time and place.
+    const thrown = uncaught.map((e) => (e.data as { payload: Record<string, unknown> }).payload).find((p) => String(p.message).includes('early-throw-while-parsing'));
+    assert.ok(thrown && typeof thrown.time === 'number' && thrown.line === 1 && String(thrown.source).includes('/pages/errors'), JSON.stringify(thrown));
     assert.equal(customs(token, CUSTOM_TAGS.recorderFailure).length, 0);
     await context.close();
   });
@@ -519,9 +524,8 @@ describe('recorder in Chromium', () => {
     const token = 'tok-broken';
     const { context, pageErrors } = await open(originA, 'broken', token);
     const failure = await waitFor('the failure marker', () => customs(token, CUSTOM_TAGS.recorderFailure)[0], 8000);
-    assert.match(String((failure.data as { payload: { message: string } }).payload.message), /WeakMap/);
+    assert.match(String((failure.data as { payload: { message: string } }).payload.message), /TypeError|MutationObserver/);
     await waitFor('console errors still recorded', () => customs(token, CUSTOM_TAGS.consoleError).length > 0, 8000);
-    assert.equal(eventsOf(token).filter((e) => e.type === 2).length, 0);
     assert.deepEqual(pageErrors, []);
     await context.close();
   });

@@ -11,7 +11,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { VerbatimError } from '../../store/errors';
-import { baseHeaders, sendJson } from '../http-responses';
+import { baseHeaders, sendAttachment, sendJson } from '../http-responses';
 import type { AccountStore } from './accounts';
 import type { AuditEntryInput, AuditFilter, AuditLog } from './audit-log';
 import { PAGE_CSP, auditPage, signInPage } from './pages';
@@ -116,7 +116,7 @@ export class ViewerAccess {
     }
     if (rule.audit) {
       const details: AuditEntryInput['details'] = { path: pathname, method };
-      for (const key of ['customer', 'q', 'channel', 'terminal', 'track', 'at']) {
+      for (const key of ['customer', 'q', 'channel', 'terminal', 'track', 'at', 'format']) {
         const v = query.get(key);
         if (v !== null) details[key] = v.slice(0, 200);
       }
@@ -270,12 +270,7 @@ export class ViewerAccess {
       await this.record(req, who, { action: 'audit-export', outcome: 'ok' });
       const entries = (await log.query(filter)).reverse();
       const body = Buffer.from(entries.map((e) => JSON.stringify(e)).join('\n') + (entries.length ? '\n' : ''));
-      baseHeaders(res);
-      res.writeHead(200, {
-        'Content-Type': 'application/x-ndjson; charset=utf-8', 'Content-Length': body.length, 'Cache-Control': 'no-store',
-        'Content-Disposition': 'attachment; filename="verbatim-audit.jsonl"', 'Content-Security-Policy': "default-src 'none'",
-      });
-      res.end(req.method === 'HEAD' ? undefined : body);
+      sendAttachment(req, res, { filename: 'verbatim-audit.jsonl', contentType: 'application/x-ndjson; charset=utf-8', body });
       return true;
     }
     throw new VerbatimError('NOT_FOUND', 'Not found');

@@ -1,10 +1,11 @@
 /**
  * The access layer: every role against every API route (allowed and denied),
  * sign-in with lockout, CSRF, API tokens, agent scoping to customer-linked
- * sessions, and the audit trail (agent replays recorded; chain verifies; a
- * tampered entry is caught).
+ * sessions, exports (compliance only, audited, the file checks out), and the
+ * audit trail (agent replays recorded; chain verifies; a tampered entry is caught).
  */
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -12,8 +13,11 @@ import { after, before, describe, it } from 'node:test';
 import { AccountStore, AuditLog, ViewerAccess, type Role } from '../auth/index';
 import { CustomerIndex } from '../../store/customer-index';
 import { openStore } from '../../store/index';
-import type { VerbatimStore } from '../../store/store';
+import type { LevelStore } from '../../store/level-store';
 import { startViewer, type Viewer } from '../server';
+import { sessionExporter } from '../../scripts/export/session-exporter';
+import { unzip } from '../../scripts/zip';
+import { verifyEvidenceHtml } from '../../store/integrity/evidence-verify';
 
 const LINKED = 'c2hx7k4m5n6p7r8s9t2v3w4x5y';
 const ANON = 'd2hx7k4m5n6p7r8s9t2v3w4x5y';
@@ -21,7 +25,7 @@ const PASSWORD = 'correct horse battery';
 const ROLES: Role[] = ['agent', 'analyst', 'compliance', 'admin', 'auditor'];
 
 let dir: string;
-let store: VerbatimStore;
+let store: LevelStore;
 let viewer: Viewer;
 let accounts: AccountStore;
 let audit: AuditLog;
@@ -44,7 +48,8 @@ async function signIn(name: string, password = PASSWORD): Promise<Response> {
 
 before(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'verbatim-access-'));
-  store = await openStore(path.join(dir, 'store'));
+  // With a signing key, as `verbatim start` runs it: exports carry signed proofs.
+  store = await openStore(path.join(dir, 'store'), { integrity: { keysDir: path.join(dir, 'keys'), sealIntervalMs: 0 } });
   for (const id of [LINKED, ANON]) {
     await store.createSession({ id, channel: 'proxy', startedAt: 1_700_000_000_000 });
     await store.appendEvents({ sessionId: id, page: { id: 'p1', url: 'https://bank.example/' }, seq: 0, events: [{ type: 4, timestamp: 1_700_000_000_001, data: { href: 'https://bank.example/', width: 800, height: 600 } }], receivedAt: 1_700_000_000_002 });
@@ -59,7 +64,7 @@ before(async () => {
   // A stand-in UI: only whether the gate lets the page through matters here.
   await mkdir(path.join(dir, 'ui'));
   await writeFile(path.join(dir, 'ui', 'index.html'), '<!doctype html><title>Verbatim</title>');
-  viewer = await startViewer({ store, uiDir: path.join(dir, 'ui'), access, customers });
+  viewer = await startViewer({ store, uiDir: path.join(dir, 'ui'), access, customers, exporter: sessionExporter(store, path.join(dir, 'keys')) });
   for (const role of ROLES) {
     const res = await signIn(role);
     assert.equal(res.status, 200, `${role} signs in`);
@@ -86,7 +91,7 @@ const MATRIX: { name: string; method: string; url: string; body?: unknown; allow
   { name: 'replay events', method: 'GET', url: `/api/sessions/${LINKED}/events`, allowed: ['agent', 'analyst', 'compliance'] },
   { name: 'archived resource', method: 'GET', url: `/archive/${LINKED}/1700000000001/https://bank.example/x.css`, allowed: ['agent', 'analyst', 'compliance'] },
   { name: 'network log (technical)', method: 'GET', url: `/api/sessions/${LINKED}/captures`, allowed: ['analyst', 'compliance'] },
-  { name: 'export', method: 'GET', url: `/api/sessions/${LINKED}/export`, allowed: ['compliance'] },
+  { name: 'export', method: 'GET', url: `/api/sessions/${LINKED}/export?format=wacz`, allowed: ['compliance'] },
   { name: 'legal hold', method: 'POST', url: `/api/sessions/${LINKED}/hold`, body: {}, allowed: ['compliance'] },
   { name: 'delete session', method: 'DELETE', url: `/api/sessions/${ANON}`, allowed: ['admin'] },
   { name: 'retention config', method: 'POST', url: '/api/retention', body: {}, allowed: ['admin'] },
@@ -107,7 +112,7 @@ describe('role × endpoint matrix', () => {
         const res = await call(route.method, route.url, clients.get(role), route.body);
         const allowed = res.status !== 401 && res.status !== 403;
         assert.equal(allowed, route.allowed.includes(role), `${role} → ${res.status} on ${route.method} ${route.url}`);
-        if (allowed && route.method === 'GET' && !route.url.includes('/export') && !route.url.startsWith('/archive/')) assert.equal(res.status, 200, `${role} gets ${route.url}`);
+        if (allowed && route.method === 'GET' && !route.url.startsWith('/archive/')) assert.equal(res.status, 200, `${role} gets ${route.url}`);
       }
     });
   }
@@ -127,6 +132,55 @@ describe('role × endpoint matrix', () => {
     assert.equal(created.status, 201);
     assert.equal((await signIn('newagent', 'another long password')).status, 200);
     assert.equal((await call('POST', '/api/users', clients.get('compliance'), { name: 'x', role: 'admin', password: 'another long password' })).status, 403);
+  });
+});
+
+describe('export', () => {
+  const exportUrl = (format: string, id = LINKED) => `/api/sessions/${id}/export?format=${format}`;
+  const sha256 = (b: Uint8Array) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
+
+  it('gives compliance the WACZ as an attachment whose files match their recorded hashes', async () => {
+    const digest = await store.putBlob(Buffer.from('body { color: navy }'));
+    await store.putCapture({
+      id: 'cap-export', sessionId: LINKED, method: 'GET', url: 'https://bank.example/site.css', status: 200,
+      headers: [['content-type', 'text/css']], startedAt: 1_700_000_000_001, timing: { headersMs: 1, totalMs: 2 },
+      body: { digest, size: 20, encoding: '', truncated: false },
+    });
+    const res = await call('GET', exportUrl('wacz'), clients.get('compliance'));
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get('content-type'), 'application/wacz');
+    assert.equal(res.headers.get('content-disposition'), `attachment; filename="verbatim-${LINKED}.wacz"`);
+    assert.equal(res.headers.get('cache-control'), 'no-store');
+    const files = unzip(Buffer.from(await res.arrayBuffer()));
+    const pkg = JSON.parse(files.get('datapackage.json')!.toString()) as { resources: { path: string; hash: string }[] };
+    for (const r of pkg.resources) assert.equal(r.hash, sha256(files.get(r.path)!), r.path);
+    assert.equal(JSON.parse(files.get('datapackage-digest.json')!.toString()).hash, sha256(files.get('datapackage.json')!));
+    assert.match(files.get('archive/data.warc')!.toString('latin1'), /WARC-Target-URI: https:\/\/bank\.example\/site\.css/);
+  });
+
+  it('refuses agents and analysts, and writes every attempt to the audit trail with the session id', async () => {
+    for (const role of ['agent', 'analyst'] as const) {
+      for (const format of ['html', 'wacz']) assert.equal((await call('GET', exportUrl(format), clients.get(role))).status, 403, `${role} ${format}`);
+    }
+    const exports = await audit.query({ action: 'export', target: LINKED });
+    assert.ok(exports.some((e) => e.actor === 'compliance' && e.outcome === 'ok' && (e.details as Record<string, unknown>).format === 'wacz'));
+    for (const role of ['agent', 'analyst']) assert.ok(exports.some((e) => e.actor === role && e.outcome === 'denied'), `${role}'s attempt is on record`);
+    assert.equal((await audit.verify()).ok, true);
+  });
+
+  it('answers an unknown format with 400 and an unknown session with 404', async () => {
+    const compliance = clients.get('compliance')!;
+    assert.equal((await call('GET', exportUrl('pdf'), compliance)).status, 400);
+    assert.equal((await call('GET', exportUrl('wacz', 'e2hx7k4m5n6p7r8s9t2v3w4x5y'), compliance)).status, 404);
+  });
+
+  it('gives compliance the signed evidence file (HTML), which verifies on its own', async () => {
+    const res = await call('GET', exportUrl('html'), clients.get('compliance'));
+    assert.equal(res.status, 200, await res.clone().text());
+    assert.equal(res.headers.get('content-disposition'), `attachment; filename="verbatim-${LINKED}.html"`);
+    const report = verifyEvidenceHtml(await res.text());
+    assert.deepEqual(report.problems, []);
+    assert.equal(report.sessionId, LINKED);
   });
 });
 

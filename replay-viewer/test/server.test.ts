@@ -85,6 +85,15 @@ before(async () => {
   const longCapture = s.find((c) => c.url.endsWith('long.css'))!;
   await store.putCapture({ ...longCapture, id: randomUUID(), startedAt: T0 + 31, body: { ...longCapture.body!, truncated: true } });
 
+  // WebSocket traffic: a long text (previewed), binary (size only), a close (code and reason).
+  const ws = { sessionId: SID, socketId: 'sock1', url: 'wss://bank.example/live', truncated: false } as const;
+  await store.putWebSocketMessages([
+    { ...ws, seq: 0, direction: 'sent', at: T0 + 40, kind: 'text', size: 9, data: '{"sub":1}', encoding: 'utf8' },
+    { ...ws, seq: 1, direction: 'received', at: T0 + 41, kind: 'text', size: 300, data: 'x'.repeat(300), encoding: 'utf8' },
+    { ...ws, seq: 2, direction: 'received', at: T0 + 42, kind: 'binary', size: 4, data: Buffer.from([1, 2, 3, 4]).toString('base64'), encoding: 'base64' },
+    { ...ws, seq: 3, direction: 'sent', at: T0 + 43, kind: 'close', size: 5, data: Buffer.concat([Buffer.from([0x03, 0xe8]), Buffer.from('bye')]).toString('base64'), encoding: 'base64' },
+  ]);
+
   await writeUiFixture(path.join(dir, 'ui'));
   viewer = await startViewer({ store, uiDir: path.join(dir, 'ui'), port: 0 });
 
@@ -190,6 +199,20 @@ test('GET /api/sessions/<id>/captures: the network log without bodies', async ()
   assert.equal(css.body.encoding, 'gzip');
   assert.equal(typeof css.body.digest, 'string');
   assert.ok(!('bytes' in css.body));
+});
+
+test('GET /api/sessions/<id>/captures: WebSocket messages with a text preview, binary as its size', async () => {
+  const { webSockets } = (await rawGet(`${viewer.url}/api/sessions/${SID}/captures`)).json();
+  assert.deepEqual(webSockets.map((m: { seq: number; direction: string; kind: string; size: number; preview?: string }) => [m.seq, m.direction, m.kind, m.size, m.preview]), [
+    [0, 'sent', 'text', 9, '{"sub":1}'],
+    [1, 'received', 'text', 300, `${'x'.repeat(200)}…`],
+    [2, 'received', 'binary', 4, undefined],
+    [3, 'sent', 'close', 5, '1000 bye'],
+  ]);
+  for (const m of webSockets) {
+    assert.equal(m.url, 'wss://bank.example/live');
+    assert.ok(!('data' in m) && !('sessionId' in m), 'payloads stay in the store');
+  }
 });
 
 test('/archive serves a stylesheet decoded, rewritten against its original URL, without the archived security headers', async () => {

@@ -3,21 +3,12 @@
  * link for auditors). Nothing shows in open mode (no accounts on loopback).
  */
 import { h } from './dom';
-
-interface Me { user: string; role: string | null; open: boolean; csrf: string | null }
+import { whoAmI } from './me';
 
 export async function renderAccountBar(): Promise<void> {
   const bar = document.querySelector('.topbar');
-  if (!bar) return;
-  let me: Me;
-  try {
-    const res = await fetch('/api/me', { headers: { accept: 'application/json' }, credentials: 'same-origin' });
-    if (!res.ok) return; // viewer without the access layer
-    me = (await res.json()) as Me;
-  } catch {
-    return;
-  }
-  if (me.open) return;
+  const me = await whoAmI();
+  if (!bar || !me || me.open) return; // no access layer, or open mode
   const signOut = h('button', { class: 'button small', type: 'button', onclick: async () => {
     await fetch('/auth/logout', { method: 'POST', credentials: 'same-origin', headers: { 'x-verbatim-csrf': me.csrf ?? '' } }).catch(() => undefined);
     location.assign('/signin');

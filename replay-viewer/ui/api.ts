@@ -1,8 +1,10 @@
 /** Typed access to the viewer's JSON API (replay-viewer/api-routes.ts). */
 import type { ApiSession } from '../api-routes';
+import type { ExportFormat } from '../export-route';
+import type { ApiNetworkLog, ApiWebSocketMessage } from '../network-log';
 import type { RecordedEvent } from '../../store/records';
 
-export type { ApiSession };
+export type { ApiNetworkLog, ApiSession, ApiWebSocketMessage, ExportFormat };
 
 export class ApiError extends Error {
   constructor(readonly status: number, readonly code: string, message: string) {
@@ -10,21 +12,23 @@ export class ApiError extends Error {
   }
 }
 
-async function getJson<T>(path: string): Promise<T> {
+async function get(path: string): Promise<Response> {
   const res = await fetch(path, { headers: { accept: 'application/json' }, credentials: 'same-origin' });
-  if (!res.ok) {
-    let code = 'HTTP_ERROR';
-    let message = `Request failed (${res.status})`;
-    try {
-      const body = (await res.json()) as { error?: { code?: string; message?: string } };
-      code = body.error?.code ?? code;
-      message = body.error?.message ?? message;
-    } catch {
-      // not JSON: keep the generic message
-    }
-    throw new ApiError(res.status, code, message);
+  if (res.ok) return res;
+  let code = 'HTTP_ERROR';
+  let message = `Request failed (${res.status})`;
+  try {
+    const body = (await res.json()) as { error?: { code?: string; message?: string } };
+    code = body.error?.code ?? code;
+    message = body.error?.message ?? message;
+  } catch {
+    // not JSON: keep the generic message
   }
-  return (await res.json()) as T;
+  throw new ApiError(res.status, code, message);
+}
+
+async function getJson<T>(path: string): Promise<T> {
+  return (await (await get(path)).json()) as T;
 }
 
 export function listSessions(query: { limit?: number; before?: number; channel?: string; terminal?: string; customer?: string } = {}): Promise<ApiSession[]> {
@@ -52,4 +56,16 @@ export function getEvents(id: string, select: { track?: number; at?: number } = 
   if (select.at !== undefined) params.set('at', String(select.at));
   const qs = params.toString();
   return getJson<SessionEvents>(`/api/sessions/${encodeURIComponent(id)}/events${qs ? `?${qs}` : ''}`);
+}
+
+/** The network log: HTTP captures and WebSocket messages (roles with technical views). */
+export function getNetworkLog(id: string): Promise<ApiNetworkLog> {
+  return getJson<ApiNetworkLog>(`/api/sessions/${encodeURIComponent(id)}/captures`);
+}
+
+/** A session's export as a file, named as the server names it. */
+export async function getExport(id: string, format: ExportFormat): Promise<{ blob: Blob; filename: string }> {
+  const res = await get(`/api/sessions/${encodeURIComponent(id)}/export?format=${format}`);
+  const filename = /filename="([^"]+)"/.exec(res.headers.get('content-disposition') ?? '')?.[1] ?? `verbatim-${id}.${format}`;
+  return { blob: await res.blob(), filename };
 }

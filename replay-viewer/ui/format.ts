@@ -41,3 +41,10 @@ export function shortUrl(url: string): string {
     return url;
   }
 }
+
+/** A byte count: "512 B", "1.2 KB", "3.4 MB". */
+export function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
+  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+}

@@ -1,7 +1,8 @@
 /**
  * The player: rrweb's Replayer in its sandboxed iframe (no scripts), at the recorded
  * viewport size (scaled down only when the window is too small), with play/pause,
- * a seek bar with page markers, speeds, a page list and links to a moment.
+ * a seek bar with page markers, speeds, a page list and links to a moment; for the
+ * roles allowed, the network log (network-panel.ts) and the export buttons.
  *
  * `document.documentElement.dataset.replayReady` is 'true' once a paused moment is
  * fully shown (resources loaded, layout settled) and 'false' while seeking or playing.
@@ -17,6 +18,9 @@ import { keepPointerFocusRingless } from './focus-replay';
 import { waitForReplayResources } from './readiness';
 import { createTimeline, type Timeline, type TimelineMarker } from './timeline';
 import { pageContextFacts } from './page-context';
+import { exportActions } from './export-actions';
+import { may, whoAmI, type Me } from './me';
+import { createNetworkPanel, type NetworkPanel } from './network-panel';
 
 const SPEEDS = [1, 2, 4, 8];
 const EVENT_META = 4;
@@ -40,13 +44,14 @@ export async function renderPlayer(root: HTMLElement, sessionId: string, params:
 
   let session: ApiSession;
   let loaded: SessionEvents;
+  let me: Me | undefined;
   const at = Number(params.get('at'));
   const track = Number(params.get('track'));
   try {
-    [session, loaded] = await Promise.all([getSession(sessionId), getEvents(sessionId, {
+    [session, loaded, me] = await Promise.all([getSession(sessionId), getEvents(sessionId, {
       track: params.has('track') && Number.isInteger(track) ? track : undefined,
       at: params.has('at') && Number.isFinite(at) ? at : undefined,
-    })]);
+    }), whoAmI()]);
   } catch (err) {
     status.classList.add('error');
     status.textContent = `Could not load this session: ${(err as Error).message}`;
@@ -60,7 +65,7 @@ export async function renderPlayer(root: HTMLElement, sessionId: string, params:
     return;
   }
   clear(root);
-  new PlayerView(root, session, await canvasSnapshotsAsCommands(events), params);
+  new PlayerView(root, session, await canvasSnapshotsAsCommands(events), params, me);
   if (loaded.tracks.length > 1) root.querySelector('.session-bar')?.append(tabPicker(session.id, loaded));
 }
 
@@ -131,8 +136,9 @@ class PlayerView {
   private readonly notice: HTMLElement;
   private readonly pageList: HTMLOListElement;
   private readonly timeline: Timeline;
+  private readonly network: NetworkPanel | undefined;
 
-  constructor(root: HTMLElement, private readonly session: ApiSession, events: RecordedEvent[], params: URLSearchParams) {
+  constructor(root: HTMLElement, private readonly session: ApiSession, events: RecordedEvent[], params: URLSearchParams, me: Me | undefined) {
     this.first = events[0]!.timestamp;
     this.total = Math.max(0, events[events.length - 1]!.timestamp - this.first);
     this.pages = pageEntries(events, session, this.first);
@@ -168,6 +174,8 @@ class PlayerView {
       this.setPagesOpen(document.documentElement.classList.contains('pages-collapsed'));
     } }, `Pages (${this.pages.length})`);
     pagesToggle.id = 'pages-toggle';
+    this.network = may(me, 'session.technical')
+      ? createNetworkPanel({ sessionId: session.id, first: this.first, onSeek: (offset) => this.seek(offset) }) : undefined;
 
     root.append(h('section', { class: 'player-view' },
       h('header', { class: 'session-bar' },
@@ -175,9 +183,12 @@ class PlayerView {
         h('h1', {}, formatDateTime(session.startedAt)),
         h('dl', { class: 'facts' }, ...facts(session, this.recorded)),
         pagesToggle,
+        this.network?.toggle,
+        // Only a signed-in role that may export (the API refuses the others anyway).
+        me && may(me, 'session.export') ? exportActions(session.id, (text) => this.say(text)) : null,
       ),
       h('div', { class: 'player-main' },
-        h('div', { class: 'stage-column' }, this.notice, this.stage),
+        h('div', { class: 'stage-column' }, this.notice, this.stage, this.network?.panel),
         h('aside', { class: 'pages-panel', 'aria-label': 'Pages visited' }, h('h2', {}, 'Pages'), this.pageList),
       ),
       h('div', { class: 'controls' },
@@ -321,6 +332,7 @@ class PlayerView {
 
   private showTime(offset: number): void {
     this.timeline.setTime(offset);
+    this.network?.setTime(offset);
     this.timeLabel.textContent = `${formatOffset(offset)} / ${formatOffset(this.total)}`;
     this.clockLabel.textContent = formatClock(this.first + offset);
     let current = -1;

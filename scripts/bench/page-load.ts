@@ -5,17 +5,17 @@
  * (target ≤ 1.10×). Cold loads use a fresh browser context each (empty cache, new
  * connections, a new session); warm loads reuse one context per mode (cache,
  * keep-alive and session in place, as for a customer's next page). Modes are
- * interleaved so drift hits all three alike.
+ * interleaved so drift hits all three alike; each load starts after a short
+ * settle pause (a customer's next click never comes within milliseconds).
  *
  * Standalone: npx tsx scripts/bench/page-load.ts [rounds]
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { fork } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Browser, BrowserContext } from 'playwright';
-import { parseUpstreams, startGateway, startProxy } from '../../proxy/index';
-import { openStore } from '../../store/index';
 import { launchChromium } from '../chromium';
 import { startSampleBank } from '../sample-bank/server';
 
@@ -39,8 +39,12 @@ async function fidelitySite(): Promise<Site | undefined> {
   }
 }
 
+/** Pause before each load: the previous page's after-load work (its recorder's snapshot and upload, the proxy storing its captures) is not charged to the next page, whichever mode that is. */
+const SETTLE_MS = 150;
+
 /** Milliseconds from navigation start to the load event; in `warm` (a long-lived context) or a fresh one. */
 async function loadTime(browser: Browser, url: string, warm?: BrowserContext): Promise<number> {
+  await new Promise((r) => setTimeout(r, SETTLE_MS));
   const context = warm ?? await browser.newContext({ viewport: { width: 1280, height: 800 } });
   const page = await context.newPage();
   try {
@@ -63,25 +67,29 @@ export interface PageLoadResult {
 }
 
 export interface PageLoadOptions {
-  /** Replaces the recorder bundle (an empty script isolates the proxy's own cost). */
-  recorderScript?: Buffer;
+  /** Injects an empty script in place of the recorder (isolates the proxy's own cost). */
+  emptyRecorder?: boolean;
   /** Skip the fidelity pages. */
   bankOnly?: boolean;
 }
 
 export async function benchPageLoad(rounds = 9, options: PageLoadOptions = {}): Promise<PageLoadResult> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'verbatim-bench-load-'));
-  const store = await openStore(path.join(dir, 'store'));
-  const recorderScript = options.recorderScript ?? await readFile(path.join(root, 'dist', 'recorder', 'recorder.js'));
   const bank = await startSampleBank();
   const sites: Site[] = [{ name: 'bank', url: bank.url, pages: BANK_PAGES, close: () => bank.close() }];
   const fidelity = options.bankOnly ? undefined : await fidelitySite();
   if (fidelity) sites.push(fidelity);
-  const proxy = await startProxy({ store, dataDir: dir, port: 0, recorderScript });
-  const gateways = await Promise.all(sites.map((s) => startGateway({ store, dataDir: dir, port: 0, recorderScript, routes: parseUpstreams([s.url]) })));
+  // Verbatim runs in its own process, as deployed: Playwright's traffic with three browsers must not share its event loop.
+  const verbatim = fork(path.join(root, 'scripts', 'bench', 'proxy-process.ts'),
+    [dir, sites.map((s) => s.url).join(','), ...(options.emptyRecorder ? ['empty'] : [])],
+    { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
+  const started = await new Promise<{ port: number; spki: string; gateways: string[] }>((resolve, reject) => {
+    verbatim.stdout!.once('data', (d) => resolve(JSON.parse(String(d)) as { port: number; spki: string; gateways: string[] }));
+    verbatim.once('exit', (code) => reject(new Error(`the proxy process exited (${code})`)));
+  });
   const browsers: Record<Mode, Browser> = {
     direct: await launchChromium(),
-    proxy: await launchChromium({ server: proxy.url, spkiFingerprint: proxy.ca.spkiFingerprint }),
+    proxy: await launchChromium({ server: `http://127.0.0.1:${started.port}`, spkiFingerprint: started.spki }),
     gateway: await launchChromium(),
   };
   const rows: PageLoadResult['rows'] = [];
@@ -89,7 +97,7 @@ export async function benchPageLoad(rounds = 9, options: PageLoadOptions = {}): 
   for (const mode of MODES) contexts[mode] = await browsers[mode].newContext({ viewport: { width: 1280, height: 800 } });
   try {
     for (const [i, site] of sites.entries()) {
-      const base: Record<Mode, string> = { direct: site.url, proxy: site.url, gateway: gateways[i].url };
+      const base: Record<Mode, string> = { direct: site.url, proxy: site.url, gateway: started.gateways[i]! };
       for (const page of site.pages) {
         const times: Record<Mode, number[]> = { direct: [], proxy: [], gateway: [] };
         const warmTimes: Record<Mode, number[]> = { direct: [], proxy: [], gateway: [] };
@@ -108,10 +116,8 @@ export async function benchPageLoad(rounds = 9, options: PageLoadOptions = {}): 
   } finally {
     await Promise.all(Object.values(contexts).map((c) => c.close()));
     await Promise.all(Object.values(browsers).map((b) => b.close()));
-    await Promise.all(gateways.map((g) => g.close()));
-    await proxy.close();
+    await new Promise((resolve) => { verbatim.once('exit', resolve); verbatim.send('stop'); });
     for (const s of sites) await s.close();
-    await store.close();
     await rm(dir, { recursive: true, force: true });
   }
   return {
@@ -140,6 +146,6 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const rounds = Number(process.argv[2] ?? process.env.BENCH_PAGE_LOAD_ROUNDS ?? 9);
   // BENCH_PAGE_LOAD_EMPTY_RECORDER=1 measures the proxy alone (an empty script is injected instead).
   const empty = process.env.BENCH_PAGE_LOAD_EMPTY_RECORDER === '1';
-  printPageLoad(await benchPageLoad(rounds, { recorderScript: empty ? Buffer.from('') : undefined, bankOnly: process.env.BENCH_PAGE_LOAD_BANK_ONLY === '1' }), rounds);
+  printPageLoad(await benchPageLoad(rounds, { emptyRecorder: empty, bankOnly: process.env.BENCH_PAGE_LOAD_BANK_ONLY === '1' }), rounds);
   process.exit(0);
 }

@@ -1,27 +1,36 @@
 /**
  * The proxy under benchmark, in its own process (as in production) so the load
  * generator does not share its event loop. Prints its port on stdout.
+ *
+ * Arguments: <dataDir> [<upstream URL>,... [empty]]. With upstreams (the page-load
+ * bench) it also starts one gateway per upstream and prints one JSON line instead:
+ * {port, spki, gateways: [url, ...]}; `empty` injects an empty script in place of
+ * the recorder (the proxy's own cost alone).
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startProxy } from '../../proxy/index';
+import { parseUpstreams, startGateway, startProxy } from '../../proxy/index';
 import { openStore } from '../../store/index';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const dataDir = process.argv[2];
+const [dataDir, upstreams, recorder] = process.argv.slice(2) as [string, string?, string?];
 const store = await openStore(path.join(dataDir, 'store'));
-const proxy = await startProxy({
-  store, dataDir, port: 0, recorderScript: await readFile(path.join(root, 'dist', 'recorder', 'recorder.js')),
-  onError: (err, context) => process.stderr.write(`${context}: ${(err as Error).message}\n`),
-});
-process.stdout.write(`${proxy.port}\n`);
+const recorderScript = recorder === 'empty' ? Buffer.from('') : await readFile(path.join(root, 'dist', 'recorder', 'recorder.js'));
+const onError = (err: unknown, context: string) => process.stderr.write(`${context}: ${(err as Error).message}\n`);
+const proxy = await startProxy({ store, dataDir, port: 0, recorderScript, onError });
+const gateways = await Promise.all((upstreams ? upstreams.split(',') : []).map((url) =>
+  startGateway({ store, dataDir, port: 0, recorderScript, routes: parseUpstreams([url]), onError })));
+process.stdout.write(upstreams
+  ? `${JSON.stringify({ port: proxy.port, spki: proxy.ca.spkiFingerprint, gateways: gateways.map((g) => g.url) })}\n`
+  : `${proxy.port}\n`);
 process.on('message', async (msg) => {
   if (msg === 'stats') {
     await proxy.drain();
     process.send?.({ ...proxy.captureStats, diskBytes: await store.diskUsage() });
   }
   if (msg === 'stop') {
+    await Promise.all(gateways.map((g) => g.close()));
     await proxy.close();
     await store.close();
     process.exit(0);

@@ -5,20 +5,15 @@
  * URL; the proof half comes from store/integrity/evidence.ts. An Ed25519
  * signature by the store's checkpoint key over the whole file ends it.
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
 import { startViewer } from '../../replay-viewer/server';
 import { LevelStore } from '../../store/level-store';
-import { collectEvidence } from '../../store/integrity/evidence';
-import { Keyring } from '../../store/integrity/keyring';
 import { EVIDENCE_SCRIPT_ID, signatureBlock } from '../../store/integrity/evidence-verify';
 import { loadOrCreateSigningKey } from '../../store/integrity/signing-key';
 import { VerbatimError } from '../../store/errors';
-
-const here = path.dirname(fileURLToPath(import.meta.url));
-const repoRoot = path.join(here, '..', '..');
+import { distDir } from '../dist-dir';
+import { loadPlayer } from './player-bundle';
 
 const ARCHIVE_IN_JSON = /\/archive\/[A-Za-z0-9_-]{1,128}\/\d{1,15}\/https?:\/\/[^"'\s\\)]*/g;
 const ARCHIVE_IN_CSS = /\/archive\/[A-Za-z0-9_-]{1,128}\/\d{1,15}\/https?:\/\/[^"'\s\\)]*/g;
@@ -31,43 +26,45 @@ export interface ExportResult {
   events: number;
 }
 
+/** Writes the evidence file of a session from a stopped Verbatim's data dir (`verbatim export`). */
 export async function exportEvidence(dataDir: string, sessionId: string, out: string): Promise<ExportResult> {
-  const storeDir = path.join(dataDir, 'store');
   const keysDir = path.join(dataDir, 'keys');
-  const store = new LevelStore(storeDir, { integrity: { keysDir, keyringDir: path.join(keysDir, 'keyring'), sealIntervalMs: 0 } });
+  const store = new LevelStore(path.join(dataDir, 'store'), { integrity: { keysDir, keyringDir: path.join(keysDir, 'keyring'), sealIntervalMs: 0 } });
   await store.open();
-  let replay: { events: string; resources: string[]; missing: number; count: number };
-  let title: string;
   try {
-    const session = await store.getSession(sessionId);
-    if (!session) throw new VerbatimError('SESSION_UNKNOWN', 'no such session', { sessionId });
-    title = session.pages[0]?.url ?? sessionId;
-    await store.seal();
-    const viewer = await startViewer({ store, port: 0, uiDir: path.join(repoRoot, 'dist', 'viewer') });
-    try {
-      replay = await inlineReplay(viewer.url, sessionId);
-    } finally {
-      await viewer.close();
-    }
+    const { html, ...result } = await evidenceFile(store, keysDir, sessionId);
+    await writeFile(out, html);
+    return { file: out, ...result };
   } finally {
     await store.close();
   }
+}
+
+/**
+ * The signed evidence file of a session, read through an open store (also the
+ * running one: the viewer's export button). The replay half comes from an
+ * in-process viewer on a loopback port, the proof half from store.evidence().
+ */
+export async function evidenceFile(store: LevelStore, keysDir: string, sessionId: string): Promise<Omit<ExportResult, 'file'> & { html: string }> {
+  const session = await store.getSession(sessionId);
+  if (!session) throw new VerbatimError('SESSION_UNKNOWN', 'no such session', { sessionId });
+  const title = session.pages[0]?.url ?? sessionId;
+  const viewer = await startViewer({ store, port: 0, uiDir: path.join(distDir, 'viewer') });
+  let replay: { events: string; resources: string[]; missing: number; count: number };
+  try {
+    replay = await inlineReplay(viewer.url, sessionId);
+  } finally {
+    await viewer.close();
+  }
+  const proof = await store.evidence(sessionId);
   const key = await loadOrCreateSigningKey(keysDir);
-  const sessionKey = await new Keyring(path.join(keysDir, 'keyring')).exportKey(sessionId);
-  const proof = await collectEvidence(storeDir, sessionId, key, sessionKey);
-  const script = await build({
-    entryPoints: [path.join(here, 'page-player.ts')], bundle: true, write: false, format: 'iife', minify: true,
-    platform: 'browser', target: 'es2020', logLevel: 'silent',
-  });
-  const css = await readFile(path.join(repoRoot, 'node_modules', 'rrweb', 'dist', 'style.css'), 'utf8');
+  const { script, css } = await loadPlayer();
   const html = page({
     title, sessionId, keyId: key.keyId.toString('hex'), checkpoint: proof.checkpoint.seq, css,
-    proofJson: json(proof), eventsJson: replay.events, resourcesJson: json(replay.resources),
-    script: script.outputFiles[0]!.text,
+    proofJson: json(proof), eventsJson: replay.events, resourcesJson: json(replay.resources), script,
   });
   const signed = html + signatureBlock(html, key);
-  await writeFile(out, signed);
-  return { file: out, bytes: Buffer.byteLength(signed), resources: replay.resources.length, missing: replay.missing, events: replay.count };
+  return { html: signed, bytes: Buffer.byteLength(signed), resources: replay.resources.length, missing: replay.missing, events: replay.count };
 }
 
 /** The viewer's events for the session's first tab, every archived resource turned into a data: URL. */

@@ -32,7 +32,7 @@ export async function buildWacz(store: VerbatimStore, sessionId: string, softwar
   push(warcRecord('warcinfo', { 'WARC-Date': created, 'WARC-Filename': WARC_FILE, 'Content-Type': 'application/warc-fields' },
     Buffer.from(`software: ${software}\r\nformat: WARC File Format 1.1\r\nisPartOf: session ${sessionId}\r\n`)));
   for (const capture of captures) {
-    const body = capture.body ? (await store.getBlob(capture.body.digest)) ?? new Uint8Array(0) : new Uint8Array(0);
+    const body = capture.body ? (await store.getBlob(capture.body.digest, capture.sessionId)) ?? new Uint8Array(0) : new Uint8Array(0);
     const payload = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
     const http = Buffer.concat([Buffer.from(httpHead(capture)), payload]);
     const record = warcRecord('response', {

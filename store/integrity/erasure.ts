@@ -4,7 +4,7 @@ import type { Level } from 'level';
 import { decodeJson } from '../blob-codec';
 import {
   ALL_CAPTURES_BY_URL, batchMarkerRange, blobKey, captureByUrlKey, chainLinkRange, eventChunkRange, sessionByStartKey,
-  sessionCaptures, sessionKey, tombstoneKey, webSocketMessageRange,
+  personalBodyRange, sessionCaptures, sessionKey, tombstoneKey, webSocketMessageRange,
 } from '../keys';
 import type { CapturedResource, Session } from '../records';
 import type { WriteOp } from '../write-queue';
@@ -26,7 +26,7 @@ export interface Tombstone {
   customerId?: string;
   /** Session records deleted (metadata, event chunks, captures, WebSocket messages). */
   records: number;
-  /** Bodies deleted because no other session used them. */
+  /** Bodies deleted: the session's personal ones and shared ones no other session used. */
   bodies: number;
   /** Ed25519 by the checkpoint key over this JSON without `sig`. */
   sig: string;
@@ -61,14 +61,20 @@ export async function planErasure(db: Db, session: Session, reason: string, key:
       records += 1;
     }
   }
+  // The session's personal bodies are its alone (and sealed with the key destroyed next).
+  let personal = 0;
+  for await (const k of db.keys(personalBodyRange(sid))) {
+    ops.push({ type: 'del', key: k, chain: sid });
+    personal += 1;
+  }
   for await (const k of db.keys(batchMarkerRange(sid))) ops.push({ type: 'del', key: k });
   const digests = new Set<string>();
   for await (const [k, v] of db.iterator(sessionCaptures(sid))) {
     const capture = decodeJson<CapturedResource>(v);
     ops.push({ type: 'del', key: k, chain: sid }, { type: 'del', key: captureByUrlKey(capture.url, capture.startedAt, capture.id) });
     records += 1;
-    if (capture.body) digests.add(capture.body.digest);
-    if (capture.requestBody) digests.add(capture.requestBody.digest);
+    if (capture.body && !capture.body.sealed) digests.add(capture.body.digest);
+    if (capture.requestBody && !capture.requestBody.sealed) digests.add(capture.requestBody.digest);
   }
   // Bodies shared with any other capture (another session's, or a session-less one) stay.
   if (digests.size > 0) {
@@ -82,7 +88,7 @@ export async function planErasure(db: Db, session: Session, reason: string, key:
   }
   for (const digest of digests) ops.push({ type: 'del', key: blobKey(digest) });
   const tombstone = signTombstone({
-    sessionId: sid, erasedAt: now, reason, ...(customerId !== undefined ? { customerId } : {}), records, bodies: digests.size,
+    sessionId: sid, erasedAt: now, reason, ...(customerId !== undefined ? { customerId } : {}), records, bodies: digests.size + personal,
   }, key);
   ops.push({ type: 'put', key: tombstoneKey(sid), value: Buffer.from(JSON.stringify(tombstone)), chain: sid });
   return { ops, tombstone };

@@ -1,11 +1,11 @@
-import { createDecipheriv, createHash, sign, verify } from 'node:crypto';
+import { createHash, sign, verify } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { decodeJson } from '../blob-codec';
 import type { CapturedResource } from '../records';
 import { openCheckpoint } from './checkpoint';
 import { EVIDENCE_FORMAT } from './evidence';
-import { CODEC_AES_GCM } from './keyring';
+import { CODEC_AES_GCM, openSealed } from './keyring';
 import type { EvidenceProof } from './evidence';
 import { GENESIS, OP_PUT, chainLeafData, decodeLink, linkHash, sha256 } from './link';
 import { leafHash, verifyInclusion } from './merkle';
@@ -73,11 +73,7 @@ export function verifyEvidenceHtml(html: string, pinnedKey?: string): EvidenceRe
 
 function opens(sealed: Buffer, recordKey: string, key: Buffer): boolean {
   try {
-    const decipher = createDecipheriv('aes-256-gcm', key, sealed.subarray(1, 13));
-    decipher.setAAD(Buffer.from(recordKey, 'utf8'));
-    decipher.setAuthTag(sealed.subarray(sealed.length - 16));
-    decipher.update(sealed.subarray(13, sealed.length - 16));
-    decipher.final();
+    openSealed(key, recordKey, sealed);
     return true;
   } catch {
     return false;

@@ -7,7 +7,8 @@ import { VerbatimError } from '../errors';
  * Per-session data keys for encryption at rest (AES-256-GCM), one 0600 file per
  * session in a keyring directory outside the LevelDB directory (<data>/keys/
  * keyring/<SHA-256 of the session id>), so a copy of the store without the
- * keyring reveals no events. Destroying a session's key (erasure) makes every
+ * keyring reveals none of a session's own data: its record (s!), events (e!),
+ * personal bodies (p!) and WebSocket messages (w!). Destroying a session's key (erasure) makes every
  * copy of its ciphertext, backups included, unreadable.
  *
  * Sealed value: 0x02 ‖ nonce(12) ‖ ciphertext ‖ tag(16); the record key is the
@@ -59,16 +60,12 @@ export class Keyring {
     return Buffer.concat([Buffer.from([CODEC_AES_GCM]), nonce, cipher.update(plain), cipher.final(), cipher.getAuthTag()]);
   }
 
-  /** The plain value; values that are not sealed pass through. */
+  /** The plain value; values that are not sealed (JSON starts with `{`) pass through. */
   async open(sessionId: string, recordKey: string, stored: Uint8Array): Promise<Uint8Array> {
     if (stored[0] !== CODEC_AES_GCM) return stored;
     const key = await this.key(sessionId, false);
     if (!key) throw new VerbatimError('BLOB_MISSING', 'the session key is gone (erased or keyring missing)', { sessionId });
-    const b = Buffer.from(stored.buffer, stored.byteOffset, stored.byteLength);
-    const decipher = createDecipheriv('aes-256-gcm', key, b.subarray(1, 13));
-    decipher.setAAD(Buffer.from(recordKey, 'utf8'));
-    decipher.setAuthTag(b.subarray(b.length - 16));
-    return Buffer.concat([decipher.update(b.subarray(13, b.length - 16)), decipher.final()]);
+    return openSealed(key, recordKey, stored);
   }
 
   /** Crypto-shredding: the session's sealed records can never be read again. */
@@ -81,4 +78,13 @@ export class Keyring {
   exportKey(sessionId: string): Promise<Buffer | undefined> {
     return this.key(sessionId, false);
   }
+}
+
+/** Decrypts one sealed value with a raw session key (also used for evidence files, which carry the key). Throws when it does not open. */
+export function openSealed(key: Uint8Array, recordKey: string, stored: Uint8Array): Buffer {
+  const b = Buffer.from(stored.buffer, stored.byteOffset, stored.byteLength);
+  const decipher = createDecipheriv('aes-256-gcm', key, b.subarray(1, 13));
+  decipher.setAAD(Buffer.from(recordKey, 'utf8'));
+  decipher.setAuthTag(b.subarray(b.length - 16));
+  return Buffer.concat([decipher.update(b.subarray(13, b.length - 16)), decipher.final()]);
 }

@@ -24,7 +24,7 @@ export interface RetentionContext {
   /** Runs `fn` in the session's turn (no event append interleaves). */
   inSession<T>(sessionId: string, fn: () => Promise<T>): Promise<T>;
   sealer: Sealer;
-  /** When events are encrypted: erasure also destroys the session's key. */
+  /** When session data is encrypted: records are opened with it and erasure destroys the session's key. */
   keyring?: Keyring | undefined;
 }
 
@@ -55,18 +55,24 @@ export class Retention {
     return v === undefined ? undefined : decodeJson<LegalHold>(v);
   }
 
+  private async readSession(id: string): Promise<Session | undefined> {
+    const stored = await this.ctx.db.get(sessionKey(id));
+    if (stored === undefined) return undefined;
+    return decodeJson<Session>(this.ctx.keyring ? await this.ctx.keyring.open(id, sessionKey(id), stored) : stored);
+  }
+
   async eraseSession(sessionId: string, request: { reason: string; customerId?: string }): Promise<Tombstone> {
     assertId(sessionId, 'sessionId');
     const { db } = this.ctx;
     const tombstone = await this.ctx.inSession(sessionId, async () => {
       const previous = await db.get(tombstoneKey(sessionId));
       if (previous !== undefined) return decodeJson<Tombstone>(previous);
-      const stored = await db.get(sessionKey(sessionId));
-      if (stored === undefined) throw new VerbatimError('SESSION_UNKNOWN', 'no such session', { sessionId });
+      const session = await this.readSession(sessionId);
+      if (session === undefined) throw new VerbatimError('SESSION_UNKNOWN', 'no such session', { sessionId });
       const held = (await this.hold({ sessionId }))
         ?? (request.customerId !== undefined ? await this.hold({ customerId: request.customerId }) : undefined);
       if (held) throw new VerbatimError('LEGAL_HOLD', 'the session is under legal hold', { sessionId });
-      const { ops, tombstone: t } = await planErasure(db, decodeJson<Session>(stored), request.reason, this.ctx.sealer.key.privateKey, request.customerId);
+      const { ops, tombstone: t } = await planErasure(db, session, request.reason, this.ctx.sealer.key.privateKey, request.customerId);
       await this.ctx.submit(ops);
       return t;
     });
@@ -101,9 +107,8 @@ export class Retention {
     const oldestCutoff = now - Math.min(...periods) * DAY_MS;
     const ids = (await this.ctx.db.keys(sessionsByStartRange(oldestCutoff)).all()).map(sessionIdFromStartKey);
     for (const id of ids) {
-      const stored = await this.ctx.db.get(sessionKey(id));
-      if (stored === undefined) continue;
-      const session = decodeJson<Session>(stored);
+      const session = await this.readSession(id);
+      if (session === undefined) continue;
       const days = policy[session.channel];
       if (days === undefined || session.endedAt >= now - days * DAY_MS) continue;
       try {

@@ -5,7 +5,7 @@ import { VerbatimError } from '../errors';
 import {
   ALL_CAPTURES_BY_URL, ALL_CHAIN_HEADS, ALL_CHECKPOINTS, CHAINED_RECORD_RANGES, STORE_CHAIN, blobKey,
   captureBySessionKey, chainHeadKey, chainIdFromHeadKey, chainLinkRange, chainOfRecordKey, checkpointKey,
-  eventChunkRange, sessionCaptures, sessionKey, tombstoneKey, webSocketMessageRange,
+  eventChunkRange, personalBodyRange, sessionCaptures, sessionKey, tombstoneKey, webSocketMessageRange,
 } from '../keys';
 import type { KeyRange } from '../keys';
 import type { CapturedResource } from '../records';
@@ -306,7 +306,7 @@ class StoreVerifier {
         check(tombstoneKey(chain), tomb);
         this.checkTombstone(chain, tomb);
       }
-      for (const range of [eventChunkRange(chain), sessionCaptures(chain), webSocketMessageRange(chain)]) {
+      for (const range of [eventChunkRange(chain), sessionCaptures(chain), webSocketMessageRange(chain), personalBodyRange(chain)]) {
         for await (const [key, value] of this.db.iterator(range)) check(key, value);
       }
     }
@@ -331,12 +331,13 @@ class StoreVerifier {
   private noteBody(value: Uint8Array): void {
     try {
       const capture = decodeJson<CapturedResource>(value);
-      if (capture.body) this.digests.add(capture.body.digest);
-      if (capture.requestBody) this.digests.add(capture.requestBody.digest);
+      // Sealed (personal) bodies are p! records of the session's chain, checked with it.
+      if (capture.body && !capture.body.sealed) this.digests.add(capture.body.digest);
+      if (capture.requestBody && !capture.requestBody.sealed) this.digests.add(capture.requestBody.digest);
     } catch { /* its digest check already covers it */ }
   }
 
-  /** s!/e!/x! records of sessions that have no chain at all. */
+  /** s!/e!/x!/w!/p! records of sessions that have no chain at all. */
   private async checkUnchained(): Promise<void> {
     for (const range of CHAINED_RECORD_RANGES) {
       for await (const key of this.db.keys(range)) {

@@ -148,7 +148,7 @@ describe('masking before disk', () => {
     assert.equal(json?.body?.masked, true, 'the JSON response was masked before storage');
     const pay = captures.find((c) => c.url.endsWith('/pay'));
     assert.ok(pay?.requestBody, 'the form post was captured');
-    const body = Buffer.from((await store.getBlob(pay.requestBody.digest))!).toString('utf8');
+    const body = Buffer.from((await store.getBlob(pay.requestBody.digest, pay.sessionId))!).toString('utf8');
     assert.match(body, /cardholder=Ann/);
     assert.doesNotMatch(body, /4829|hunter2/);
     // Customer identity: the login-form rule linked the session to its customer.

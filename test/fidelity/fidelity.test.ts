@@ -142,6 +142,14 @@ interface Mode {
 const MODE_NAMES = (process.env.FIDELITY_MODES ?? 'forward,gateway').split(',').map((m) => m.trim());
 const modes: Partial<Record<Mode['name'], Mode>> = {};
 
+async function recorderStarted(pathname: string): Promise<void> {
+  for (const deadline = Date.now() + 15_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 50))) {
+    const sessions = await store.listSessions({ limit: 20 });
+    if (sessions.some((s) => !seenSessions.has(s.id) && s.pages.some((p) => new URL(p.url).pathname.startsWith(pathname)))) return;
+  }
+  assert.fail(`no recording of ${pathname} arrived within 15 s`);
+}
+
 async function record(mode: Mode, c: Case): Promise<{ png: Buffer; at: number; sessionId: string; errors: string[] }> {
   const context = await mode.browser.newContext({ viewport: VIEWPORT });
   const page = await context.newPage();
@@ -149,6 +157,8 @@ async function record(mode: Mode, c: Case): Promise<{ png: Buffer; at: number; s
   page.on('pageerror', (e) => errors.push(e.message));
   await page.goto(`${mode.siteUrl}${c.path}`);
   await settle(page);
+  // The recorder is added once the page has loaded: act once its first upload is in (as a customer's first click would come).
+  await recorderStarted(c.path);
   await c.act?.(page);
   await page.waitForTimeout(200);
   const png = await page.screenshot({ animations: 'disabled', caret: 'hide' });

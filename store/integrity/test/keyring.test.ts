@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { cp, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inflateRawSync } from 'node:zlib';
@@ -7,7 +7,7 @@ import { after, describe, it } from 'node:test';
 import { Level } from 'level';
 import { isVerbatimError } from '../../errors';
 import { LevelStore } from '../../level-store';
-import { batch, event, sessionInit } from '../../test/contract';
+import { batch, capture, event, sessionInit } from '../../test/contract';
 import { verifyStore } from '../verify';
 
 const root = await mkdtemp(join(tmpdir(), 'verbatim-keyring-'));
@@ -54,5 +54,71 @@ describe('encryption at rest (per-session keys)', () => {
     await backup.open();
     await assert.rejects(backup.readEvents('alice'), (e) => isVerbatimError(e, 'BLOB_MISSING'));
     await backup.close();
+  });
+
+  it('seals personal bodies, session records and WebSocket messages per session; shared assets stay stored once', async () => {
+    const dir = join(root, 'personal');
+    const keys = join(dir, 'keys');
+    const open = async (ring = join(keys, 'keyring')) => {
+      const s = new LevelStore(join(dir, 'store'), { integrity: { keysDir: keys, keyringDir: ring, sealIntervalMs: 0 } });
+      await s.open();
+      return s;
+    };
+    const store = await open();
+    const secrets = ['Statement of Carol Personal-Name', 'balance 98765.43 EUR', 'Carol-Agent/1.0', '203.0.113.77', 'ws-secret-payload'];
+    const page = Buffer.from(`<html><body>${secrets[0]}: ${secrets[1]}</body></html>`);
+    const css = Buffer.from('body { color: #123456 } /* shared stylesheet */'.repeat(4));
+    const pageDigests: string[] = [];
+    for (const [n, id] of ['carol', 'dave'].entries()) {
+      await store.createSession(sessionInit(id, 1_000 + n, { userAgent: secrets[2], clientIp: secrets[3] }));
+      const doc = await store.putBlob(page, { compress: true, sessionId: id });
+      pageDigests.push(doc);
+      await store.putCapture(capture('https://bank.example/statement', 2_000 + n, doc, id));
+      const shared = await store.putBlob(css, { compress: true });
+      await store.putCapture({ ...capture('https://bank.example/site.css', 2_000 + n, shared, id), headers: [['content-type', 'text/css']] });
+      await store.putWebSocketMessages([{ sessionId: id, socketId: 'w1', seq: 0, url: 'wss://bank.example/live', direction: 'received', at: 3_000, kind: 'text', size: 17, data: secrets[4]!, encoding: 'utf8', truncated: false }]);
+    }
+    // Read back in plain through the store, within the session only.
+    assert.deepEqual(Buffer.from((await store.getBlob(pageDigests[0]!, 'carol'))!), page);
+    assert.equal(await store.getBlob(pageDigests[0]!), undefined, 'a personal body is not in the shared blob space');
+    const [carolDoc] = (await store.listCaptures('carol')).filter((c) => c.url.endsWith('/statement'));
+    assert.equal(carolDoc!.body!.sealed, true);
+    assert.equal((await store.findCapture({ url: 'https://bank.example/statement', at: 9_999 }))?.sessionId, undefined, 'another session never gets it');
+    assert.equal((await store.findCapture({ url: 'https://bank.example/statement', at: 9_999, sessionId: 'dave' }))?.sessionId, 'dave');
+    assert.equal((await store.getSession('carol'))!.clientIp, secrets[3]);
+    assert.equal((await store.listWebSocketMessages('carol'))[0]!.data, secrets[4]);
+    await store.close();
+
+    // On disk: no secret in any LevelDB file; the stylesheet once in b!, the statement once per session in p!.
+    const files = await readdir(join(dir, 'store'));
+    for (const f of files) {
+      const raw = await readFile(join(dir, 'store', f));
+      for (const secret of secrets) assert.ok(!raw.includes(secret), `${secret} in ${f}`);
+    }
+    const db = new Level<string, Uint8Array>(join(dir, 'store'), { keyEncoding: 'utf8', valueEncoding: 'view' });
+    await db.open();
+    const keysOf = async (prefix: string) => db.keys({ gte: prefix, lt: prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1) }).all();
+    assert.equal((await keysOf('b!')).length, 1);
+    assert.equal((await keysOf('p!')).length, 2);
+    assert.equal((await keysOf('u!')).length, 2, 'only the shared stylesheet captures are in the cross-session index');
+    for (const v of await db.values({ gte: 's!', lt: 's"' }).all()) assert.equal(v[0], 2);
+    await db.close();
+    assert.deepEqual((await verifyStore(join(dir, 'store'), { keysDir: keys })).problems, []);
+
+    // Without the keyring nothing personal opens.
+    const stranger = await open(join(dir, 'no-keyring'));
+    await assert.rejects(stranger.getBlob(pageDigests[0]!, 'carol'), (e) => isVerbatimError(e, 'BLOB_MISSING'));
+    await assert.rejects(stranger.getSession('carol'), (e) => isVerbatimError(e, 'BLOB_MISSING'));
+    await stranger.close();
+
+    // Erasing carol deletes her personal bodies; dave's and the shared stylesheet stay; the store still verifies.
+    const again = await open();
+    const tombstone = await (await again.records()).eraseSession('carol', { reason: 'request' });
+    assert.equal(tombstone.bodies, 1);
+    assert.deepEqual(Buffer.from((await again.getBlob(pageDigests[1]!, 'dave'))!), page);
+    assert.equal((await again.listCaptures('dave')).length, 2);
+    assert.ok(await again.getBlob((await again.listCaptures('dave')).find((c) => c.url.endsWith('.css'))!.body!.digest));
+    await again.close();
+    assert.deepEqual((await verifyStore(join(dir, 'store'), { keysDir: keys })).problems, []);
   });
 });

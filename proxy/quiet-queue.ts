@@ -1,0 +1,54 @@
+/**
+ * Defers capture writes until the proxy has been quiet for a moment. Hashing,
+ * masking, deflating and writing a page's captures is real CPU; done while the
+ * page is still loading it competes with the very requests it records (and, on
+ * a kiosk or a small gateway host, with the browser). A page's responses come
+ * in a burst, so work waits until no response has ended for `quietMs`, but never
+ * longer than `maxDelayMs`, and never holds more than `maxBytes` of bodies.
+ */
+export interface QuietQueueOptions {
+  quietMs?: number;
+  maxDelayMs?: number;
+  maxBytes?: number;
+}
+
+export class QuietQueue {
+  private jobs: (() => void)[] = [];
+  private bytes = 0;
+  private quietTimer: NodeJS.Timeout | undefined;
+  private deadline: NodeJS.Timeout | undefined;
+  private readonly quietMs: number;
+  private readonly maxDelayMs: number;
+  private readonly maxBytes: number;
+
+  constructor(options: QuietQueueOptions = {}) {
+    this.quietMs = options.quietMs ?? 30;
+    this.maxDelayMs = options.maxDelayMs ?? 1_000;
+    this.maxBytes = options.maxBytes ?? 16 * 1024 * 1024;
+  }
+
+  /** Queues `job`; `bytes` is what it keeps in memory until it runs. */
+  push(job: () => void, bytes: number): void {
+    this.jobs.push(job);
+    this.bytes += bytes;
+    if (this.bytes >= this.maxBytes) return this.flush();
+    if (this.quietTimer) clearTimeout(this.quietTimer);
+    this.quietTimer = setTimeout(() => this.flush(), this.quietMs);
+    this.quietTimer.unref();
+    if (!this.deadline) {
+      this.deadline = setTimeout(() => this.flush(), this.maxDelayMs);
+      this.deadline.unref();
+    }
+  }
+
+  /** Runs everything queued now (drain, shutdown). */
+  flush(): void {
+    if (this.quietTimer) clearTimeout(this.quietTimer);
+    if (this.deadline) clearTimeout(this.deadline);
+    this.quietTimer = this.deadline = undefined;
+    const jobs = this.jobs;
+    this.jobs = [];
+    this.bytes = 0;
+    for (const job of jobs) job();
+  }
+}

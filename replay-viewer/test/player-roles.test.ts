@@ -1,0 +1,158 @@
+/**
+ * The player's role-dependent parts in real Chromium, against the real viewer
+ * with the access layer: the network log (analyst) lists HTTP requests and
+ * WebSocket connections and messages on the replay's clock and seeks to them;
+ * the export buttons show for compliance only and download the file; agents see
+ * neither.
+ */
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, it } from 'node:test';
+import type { Browser, Page } from 'playwright';
+import { AccountStore, AuditLog, ViewerAccess } from '../auth/index';
+import { startViewer, type Viewer } from '../server';
+import { CHROMIUM_PATH, launchChromium } from '../../scripts/chromium';
+import { sessionExporter } from '../../scripts/export/session-exporter';
+import { CustomerIndex } from '../../store/customer-index';
+import { openStore } from '../../store/index';
+import type { LevelStore } from '../../store/level-store';
+import { buildViewerUi } from './build-ui';
+
+const SID = 'n2hx7k4m5n6p7r8s9t2v3w4x5y';
+const T0 = Date.now() - 60_000;
+const PASSWORD = 'network log password';
+const SOCKET = 'wss://bank.example/live';
+const skip = !existsSync(CHROMIUM_PATH);
+
+let dir: string;
+let store: LevelStore;
+let viewer: Viewer;
+let audit: AuditLog;
+let browser: Browser;
+
+before(async () => {
+  if (skip) return;
+  dir = await mkdtemp(path.join(os.tmpdir(), 'verbatim-network-'));
+  const uiDir = path.join(dir, 'ui');
+  const built = buildViewerUi(uiDir);
+  store = await openStore(path.join(dir, 'store'));
+  await store.createSession({ id: SID, channel: 'proxy', startedAt: T0 });
+  const doc = { type: 0, id: 1, childNodes: [{ type: 2, id: 2, tagName: 'html', attributes: {}, childNodes: [
+    { type: 2, id: 3, tagName: 'head', attributes: {}, childNodes: [] },
+    { type: 2, id: 4, tagName: 'body', attributes: {}, childNodes: [{ type: 2, id: 5, tagName: 'h1', attributes: {}, childNodes: [{ type: 3, id: 6, textContent: 'Live balance' }] }] },
+  ] }] };
+  await store.appendEvents({
+    sessionId: SID, page: { id: 'p1', url: 'https://bank.example/' }, seq: 0, receivedAt: T0 + 6000,
+    events: [
+      { type: 4, timestamp: T0 + 1, data: { href: 'https://bank.example/', width: 800, height: 600 } },
+      { type: 2, timestamp: T0 + 2, data: { node: doc, initialOffset: { top: 0, left: 0 } } },
+      { type: 3, timestamp: T0 + 5000, data: { source: 1, positions: [{ x: 10, y: 10, id: 5, timeOffset: 0 }] } },
+    ],
+  });
+  const http = async (url: string, at: number, type: string) => {
+    const body = Buffer.from(`body of ${url}`);
+    await store.putCapture({
+      id: `cap-${at}`, sessionId: SID, method: 'GET', url, status: 200, headers: [['content-type', type]], startedAt: at,
+      timing: { headersMs: 1, totalMs: 2 }, body: { digest: await store.putBlob(body), size: body.length, encoding: '', truncated: false },
+    });
+  };
+  await http('https://bank.example/', T0, 'text/html; charset=utf-8');
+  await http('https://bank.example/api/accounts', T0 + 3500, 'application/json');
+  const ws = { sessionId: SID, socketId: 'sock1', url: SOCKET, truncated: false } as const;
+  await store.putWebSocketMessages([
+    { ...ws, seq: 0, direction: 'sent', at: T0 + 1000, kind: 'text', size: 23, data: '{"subscribe":"balance"}', encoding: 'utf8' },
+    { ...ws, seq: 1, direction: 'received', at: T0 + 2000, kind: 'text', size: 500, data: `{"balance":"${'9'.repeat(486)}"}`, encoding: 'utf8' },
+    { ...ws, seq: 2, direction: 'received', at: T0 + 3000, kind: 'binary', size: 3072, data: Buffer.alloc(3072).toString('base64'), encoding: 'base64' },
+    { ...ws, seq: 3, direction: 'sent', at: T0 + 4000, kind: 'close', size: 5, data: Buffer.concat([Buffer.from([0x03, 0xe8]), Buffer.from('bye')]).toString('base64'), encoding: 'base64' },
+  ]);
+  const customers = await CustomerIndex.open(path.join(dir, 'customers.jsonl'));
+  await customers.link(SID, 'CUST-7', 'test');
+  const accounts = await AccountStore.open(path.join(dir, 'viewer-accounts.json'));
+  for (const role of ['agent', 'analyst', 'compliance'] as const) await accounts.add(role, role, PASSWORD);
+  audit = await AuditLog.open(path.join(dir, 'audit.log'));
+  const access = new ViewerAccess({ accounts, audit, customerOf: async (id) => customers.customerOf(id) });
+  await built;
+  viewer = await startViewer({ store, uiDir, access, customers, exporter: sessionExporter(store, path.join(dir, 'keys')) });
+  browser = await launchChromium();
+});
+
+after(async () => {
+  await browser?.close();
+  await viewer?.close();
+  await store?.close();
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+/** A signed-in page showing the session's player. */
+async function playerAs(user: string): Promise<Page> {
+  const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+  const res = await page.request.post(`${viewer.url}/auth/login`, { data: { username: user, password: PASSWORD } });
+  assert.equal(res.status(), 200, `${user} signs in`);
+  await page.goto(`${viewer.url}/sessions/${SID}`);
+  await page.waitForSelector('html[data-replay-ready="true"]', { timeout: 30_000 });
+  return page;
+}
+
+it('shows WebSocket connections and messages in the network log, on the replay clock', { skip }, async () => {
+  const page = await playerAs('analyst');
+  try {
+    assert.equal(await page.$('.export-actions'), null, 'analysts may not export');
+    assert.equal(await page.isVisible('#network-panel'), false, 'closed until asked for');
+    await page.click('#network-toggle');
+    await page.waitForSelector('.network-row');
+    const rows = await page.$$eval('.network-row', (trs) => trs.map((tr) => ({
+      kind: (tr as HTMLElement).dataset.kind,
+      cells: [...tr.querySelectorAll('td')].map((td) => td.textContent),
+    })));
+    assert.deepEqual(rows.map((r) => [r.kind, ...r.cells.slice(0, 3), r.cells[4], r.cells[5]]), [
+      ['http', '0:00', 'GET', '200', 'text/html', '29 B'],
+      ['ws', '0:00', 'WS', '', 'websocket', '4 messages, 3.5 KB'],
+      ['ws-message', '0:00', '↑ sent', '', 'text', '23 B'],
+      ['ws-message', '0:01', '↓ received', '', 'text', '500 B'],
+      ['ws-message', '0:02', '↓ received', '', 'binary', '3.0 KB'],
+      ['http', '0:03', 'GET', '200', 'application/json', '41 B'],
+      ['ws-message', '0:03', '↑ sent', '', 'close', '5 B'],
+    ]);
+    const details = rows.map((r) => r.cells[3]);
+    assert.equal(details[1], SOCKET);
+    assert.equal(details[2], '{"subscribe":"balance"}');
+    assert.equal(details[3], `{"balance":"${'9'.repeat(188)}…`, 'long text is cut to a preview');
+    assert.equal(details[4], 'binary, 3.0 KB', 'binary shows as its size, not its bytes');
+    assert.equal(details[6], 'close 1000 bye');
+    assert.equal(await page.textContent('#network-toggle'), 'Network log (7)');
+
+    // A message's time seeks the replay to it; rows up to that moment are marked as passed.
+    await page.click('.network-row[data-kind="ws-message"]:nth-child(5) .network-time button');
+    // replayTime is set once the moment is shown (player.ts).
+    await page.waitForFunction((at) => document.documentElement.dataset.replayTime === String(at), T0 + 3000);
+    const passed = await page.$$eval('.network-row', (trs) => trs.map((tr) => tr.classList.contains('passed')));
+    assert.deepEqual(passed, [true, true, true, true, true, false, false]);
+    assert.deepEqual(await page.$$eval('.network-row.current', (trs) => trs.map((tr) => (tr as HTMLElement).dataset.at)), [String(T0 + 3000)]);
+    assert.ok((await audit.query({ actor: 'analyst', action: 'technical', target: SID })).length === 1, 'opening the log is on record');
+  } finally {
+    await page.close();
+  }
+});
+
+it('shows the export buttons to compliance only, and downloads the WACZ', { skip }, async () => {
+  const page = await playerAs('compliance');
+  try {
+    assert.deepEqual(await page.$$eval('.export-actions button', (bs) => bs.map((b) => b.textContent)), ['Export evidence (HTML)', 'Export captures (WACZ)']);
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('button[data-export="wacz"]')]);
+    assert.equal(download.suggestedFilename(), `verbatim-${SID}.wacz`);
+    const exports = await audit.query({ actor: 'compliance', action: 'export', target: SID });
+    assert.equal((exports[0]?.details as Record<string, unknown>)?.format, 'wacz');
+  } finally {
+    await page.close();
+  }
+  const agent = await playerAs('agent');
+  try {
+    assert.equal(await agent.$('.export-actions'), null);
+    assert.equal(await agent.$('#network-toggle'), null, 'agents have no technical views');
+  } finally {
+    await agent.close();
+  }
+});

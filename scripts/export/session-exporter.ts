@@ -1,0 +1,19 @@
+/**
+ * The viewer's export button (replay-viewer/export-route.ts) on the store of a
+ * running `verbatim start`: the signed HTML evidence file (evidence-html.ts) or
+ * the session's captures as WACZ (wacz.ts), both read through the open store.
+ */
+import type { ExportFile, SessionExporter } from '../../replay-viewer/export-route';
+import type { LevelStore } from '../../store/level-store';
+import { evidenceFile } from './evidence-html';
+import { buildWacz } from './wacz';
+
+export function sessionExporter(store: LevelStore, keysDir: string): SessionExporter {
+  return async (sessionId, format): Promise<ExportFile> => {
+    if (format === 'wacz') {
+      return { filename: `verbatim-${sessionId}.wacz`, contentType: 'application/wacz', body: await buildWacz(store, sessionId) };
+    }
+    const { html } = await evidenceFile(store, keysDir, sessionId);
+    return { filename: `verbatim-${sessionId}.html`, contentType: 'text/html; charset=utf-8', body: Buffer.from(html) };
+  };
+}
