@@ -96,6 +96,9 @@ export function extensionEventType(secret: string): string {
   return `verbatim:upload:${secret}`;
 }
 
+/** On a blob PUT: the kiosk session a personal body (a document, JSON, a private response) belongs to. */
+export const PERSONAL_BODY_HEADER = 'x-verbatim-session';
+
 /** The collector's ingest API (replay-viewer/collector-routes.ts), authenticated by a terminal bearer token. */
 export const COLLECT_PREFIX = '/collect/v1/';
 export const COLLECT_PATHS = {
@@ -105,7 +108,7 @@ export const COLLECT_PATHS = {
   events: '/collect/v1/events',
   /** POST {digests}: answers {missing}. */
   blobsMissing: '/collect/v1/blobs/missing',
-  /** PUT /collect/v1/blobs/<sha256 hex>: raw bytes, verified. */
+  /** PUT /collect/v1/blobs/<sha256 hex>: raw bytes, verified; a personal body carries PERSONAL_BODY_HEADER. */
   blobs: '/collect/v1/blobs/',
   /** POST {sessionId, captures: CapturedResource[]}: bodies must be uploaded first. */
   captures: '/collect/v1/captures',

@@ -10,7 +10,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { COLLECT_PATHS, MAX_UPLOAD_BYTES } from '../recorder/protocol';
+import { COLLECT_PATHS, MAX_UPLOAD_BYTES, PERSONAL_BODY_HEADER } from '../recorder/protocol';
 import { parseUpload } from '../recorder/upload-validation';
 import { VerbatimError } from '../store/errors';
 import type { RecordedEvent, Session } from '../store/records';
@@ -52,7 +52,7 @@ export class CollectorRoutes {
     if (path === COLLECT_PATHS.sessions && method === 'POST') return this.session(req, res, terminal);
     if (path === COLLECT_PATHS.events && method === 'POST') return this.events(req, res, terminal);
     if (path === COLLECT_PATHS.blobsMissing && method === 'POST') return this.missing(req, res);
-    if (path.startsWith(COLLECT_PATHS.blobs) && method === 'PUT') return this.blob(req, res, path.slice(COLLECT_PATHS.blobs.length));
+    if (path.startsWith(COLLECT_PATHS.blobs) && method === 'PUT') return this.blob(req, res, path.slice(COLLECT_PATHS.blobs.length), terminal);
     if (path === COLLECT_PATHS.captures && method === 'POST') return this.captures(req, res, terminal);
     throw new VerbatimError('NOT_FOUND', 'No such collector endpoint or method');
   }
@@ -123,14 +123,17 @@ export class CollectorRoutes {
     await sendJson(req, res, 200, { missing: unique.filter((_, i) => !stored[i]) });
   }
 
-  private async blob(req: IncomingMessage, res: ServerResponse, digest: string): Promise<void> {
+  private async blob(req: IncomingMessage, res: ServerResponse, digest: string, terminal: string): Promise<void> {
     if (!DIGEST.test(digest)) throw new VerbatimError('PAYLOAD_INVALID', 'path must end in a lower-case hex SHA-256');
+    // A personal body (store/personal-data.ts) names its session: it is sealed with that session's key, never shared.
+    const owner = req.headers[PERSONAL_BODY_HEADER];
+    const sessionId = owner === undefined ? undefined : (await this.owned(owner, terminal)).id;
     const bytes = await readBody(req, this.maxBlobBytes);
     if (createHash('sha256').update(bytes).digest('hex') !== digest) {
       throw new VerbatimError('PAYLOAD_INVALID', 'body does not match its digest');
     }
     const compress = !COMPRESSED.test(String(req.headers['content-type'] ?? ''));
-    await this.store.putBlob(bytes, { compress });
+    await this.store.putBlob(bytes, { compress, sessionId });
     await sendJson(req, res, 201, { digest, size: bytes.length });
   }
 
@@ -142,7 +145,7 @@ export class CollectorRoutes {
     }
     const captures = body.captures.map((c, i) => validateCapture(c, session.id, i));
     for (const c of captures) {
-      if (c.body && !(await this.store.hasBlob(c.body.digest))) {
+      if (c.body && !(await this.store.hasBlob(c.body.digest, session.id))) {
         throw new VerbatimError('PAYLOAD_INVALID', 'a capture references a blob that was not uploaded', { digest: c.body.digest });
       }
     }

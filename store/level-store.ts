@@ -209,8 +209,14 @@ export class LevelStore implements VerbatimStore {
     });
   }
 
-  hasBlob(digest: Digest): Promise<boolean> {
-    return this.run('hasBlob', () => this.blobStored(digest));
+  hasBlob(digest: Digest, sessionId?: string): Promise<boolean> {
+    return this.run('hasBlob', async (db) => {
+      if (sessionId !== undefined && typeof digest === 'string' && DIGEST_PATTERN.test(digest)) {
+        assertId(sessionId, 'sessionId');
+        if (await db.has(personalBodyKey(sessionId, digest))) return true;
+      }
+      return this.blobStored(digest);
+    });
   }
 
   putCapture(input: CapturedResource): Promise<void> {

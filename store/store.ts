@@ -19,7 +19,8 @@ export interface VerbatimStore {
   putBlob(bytes: Uint8Array, options?: { compress?: boolean; sessionId?: string }): Promise<Digest>;
   /** A body by digest: the session's own (personal) copy first when `sessionId` is given, else the shared one. */
   getBlob(digest: Digest, sessionId?: string): Promise<Uint8Array | undefined>;
-  hasBlob(digest: Digest): Promise<boolean>;
+  /** Whether a body is stored: the session's own copy (with `sessionId`) or the shared one. */
+  hasBlob(digest: Digest, sessionId?: string): Promise<boolean>;
 
   /**
    * Indexes a capture. Throws BLOB_MISSING if its body digest is not stored. A capture whose

@@ -6,7 +6,8 @@
  * the item is dropped and counted. Resends are harmless: the collector is
  * idempotent by (session, page, seq), by digest and by capture id.
  */
-import { COLLECT_PATHS } from '../../recorder/protocol';
+import { COLLECT_PATHS, PERSONAL_BODY_HEADER } from '../../recorder/protocol';
+import { isPersonalResponse } from '../../store/personal-data';
 import type { CaptureItem, Queue, QueueItem } from './queue';
 
 const MAX_BACKOFF_MS = 30_000;
@@ -83,8 +84,18 @@ export class Uploader {
   }
 
   private async sendCaptures(target: UploadTarget, items: CaptureItem[]): Promise<void> {
+    const sessionId = items[0]!.sessionId;
     const blobs = new Map<string, Uint8Array>();
-    for (const i of items) if (i.blob && i.capture.body) blobs.set(i.capture.body.digest, i.blob);
+    const personal = new Map<string, Uint8Array>();
+    for (const i of items) {
+      if (!i.blob || !i.capture.body) continue;
+      (isPersonal(i.capture) ? personal : blobs).set(i.capture.body.digest, i.blob);
+    }
+    // The customer's own documents and data go to their session (sealed with its key there); nothing to dedupe.
+    for (const [digest, bytes] of personal) {
+      await this.post(target, COLLECT_PATHS.blobs + digest, bytes, 'application/octet-stream', { [PERSONAL_BODY_HEADER]: sessionId });
+      this.uploadedBlobBytes += bytes.byteLength;
+    }
     if (blobs.size) {
       const res = await this.post(target, COLLECT_PATHS.blobsMissing, JSON.stringify({ digests: [...blobs.keys()] }));
       const { missing } = (await res.json()) as { missing: string[] };
@@ -96,17 +107,17 @@ export class Uploader {
       }
     }
     await this.post(target, COLLECT_PATHS.captures, JSON.stringify({
-      sessionId: items[0]!.sessionId,
+      sessionId,
       captures: items.map((i) => i.capture),
     }));
   }
 
-  private async post(target: UploadTarget, path: string, body: string | Uint8Array, type = 'application/json'): Promise<Response> {
+  private async post(target: UploadTarget, path: string, body: string | Uint8Array, type = 'application/json', extra: Record<string, string> = {}): Promise<Response> {
     let res: Response;
     try {
       res = await fetch(target.collectorUrl + path, {
         method: path.startsWith(COLLECT_PATHS.blobs) && path !== COLLECT_PATHS.blobsMissing ? 'PUT' : 'POST',
-        headers: { authorization: `Bearer ${target.token}`, 'content-type': type },
+        headers: { authorization: `Bearer ${target.token}`, 'content-type': type, ...extra },
         body: body as BodyInit,
         cache: 'no-store',
         credentials: 'omit',
@@ -126,4 +137,10 @@ export class Uploader {
     this.lastRefusal = `${s} ${path}: ${reason}`;
     throw new Error(this.lastRefusal);
   }
+}
+
+function isPersonal(capture: CaptureItem['capture']): boolean {
+  const headers = Array.isArray(capture.headers) ? capture.headers as [string, string][] : [];
+  const header = (name: string) => headers.find(([n]) => n === name)?.[1];
+  return isPersonalResponse(header('content-type'), header('cache-control'));
 }

@@ -17,10 +17,10 @@ let registry: TerminalRegistry;
 let tokenA: string;
 let tokenB: string;
 
-const call = (method: string, p: string, token: string | undefined, body?: unknown, raw?: Buffer) =>
+const call = (method: string, p: string, token: string | undefined, body?: unknown, raw?: Buffer, extra: Record<string, string> = {}) =>
   fetch(viewer.url + p, {
     method,
-    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), 'content-type': raw ? 'application/octet-stream' : 'application/json' },
+    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), 'content-type': raw ? 'application/octet-stream' : 'application/json', ...extra },
     body: raw ? new Uint8Array(raw) : body === undefined ? undefined : JSON.stringify(body),
   });
 
@@ -31,7 +31,8 @@ const upload = (seq: number, n = 2) => ({
 
 before(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'verbatim-collector-'));
-  store = await openStore(path.join(dir, 'store'));
+  // With a keyring, as `verbatim start` runs it: personal bodies are sealed per session.
+  store = await openStore(path.join(dir, 'store'), { integrity: { keysDir: path.join(dir, 'keys'), keyringDir: path.join(dir, 'keys', 'keyring'), sealIntervalMs: 0 } });
   registry = new TerminalRegistry(path.join(dir, 'terminals.json'));
   tokenA = await registry.add('kiosk-a');
   tokenB = await registry.add('kiosk-b');
@@ -105,6 +106,25 @@ describe('collector', () => {
     const stored = await store.listCaptures('kiosk-session-1');
     assert.equal(stored.length, 1);
     assert.deepEqual(stored[0]!.headers, [['content-type', 'text/css']]);
+  });
+
+  it("seals a personal body into its session's own space; another terminal cannot name that session", async () => {
+    const doc = Buffer.from('<p>Statement for one customer</p>');
+    const digest = createHash('sha256').update(doc).digest('hex');
+    const put = (token: string, session: string) => call('PUT', `/collect/v1/blobs/${digest}`, token, undefined, doc, { 'x-verbatim-session': session });
+    assert.equal((await put(tokenB, 'kiosk-session-1')).status, 403);
+    assert.equal((await put(tokenA, 'no-such-session')).status, 404);
+    assert.equal((await put(tokenA, 'kiosk-session-1')).status, 201);
+    const capture = {
+      id: 'c-doc', url: 'https://bank.test/statement', method: 'GET', status: 200, headers: [['content-type', 'text/html']],
+      destination: 'document', startedAt: 1_700_000_000_200, timing: { headersMs: 1, totalMs: 2 },
+      body: { digest, size: doc.length, encoding: '', truncated: false },
+    };
+    assert.equal((await call('POST', '/collect/v1/captures', tokenA, { sessionId: 'kiosk-session-1', captures: [capture] })).status, 200);
+    const stored = (await store.listCaptures('kiosk-session-1')).find((c) => c.id === 'c-doc')!;
+    assert.equal(stored.body!.sealed, true);
+    assert.equal(await store.getBlob(digest), undefined, 'not in the shared blob space');
+    assert.deepEqual(Buffer.from((await store.getBlob(digest, 'kiosk-session-1'))!), doc);
   });
 
   it('filters the session list by channel and terminal', async () => {
