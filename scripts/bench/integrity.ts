@@ -1,7 +1,7 @@
 /**
  * Tamper-evidence costs (part of `npm run bench`, or alone: npx tsx scripts/bench/integrity.ts [sessions]):
  * a store of N sessions (default 10,000) written directly, each with 3 event
- * batches of 30 events and 10 captures (2 unique bodies, 8 shared assets), then
+ * batches of 30 events and 10 captures (2 personal bodies sealed with the session key, 8 shared assets), then
  *  - time to seal a checkpoint over all chains (first seal, and after 1 % of sessions grew),
  *  - time to verify the whole store and one session,
  *  - storage overhead of the proofs (chain links, heads, checkpoints) vs all records.
@@ -19,7 +19,8 @@ export async function benchIntegrity(sessions = 10_000): Promise<void> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'verbatim-bench-integrity-'));
   const storeDir = path.join(dir, 'store');
   const keysDir = path.join(dir, 'keys');
-  const store = new LevelStore(storeDir, { integrity: { keysDir, sealIntervalMs: 0 } });
+  // As `verbatim start` runs it: with a keyring, so session records, events and personal bodies are sealed.
+  const store = new LevelStore(storeDir, { integrity: { keysDir, keyringDir: path.join(keysDir, 'keyring'), sealIntervalMs: 0 } });
   await store.open();
   const shared: string[] = [];
   for (let i = 0; i < 8; i += 1) shared.push(await store.putBlob(Buffer.from(`/* shared asset ${i} */ ${'x'.repeat(20_000)}`), { compress: true }));
@@ -35,8 +36,8 @@ export async function benchIntegrity(sessions = 10_000): Promise<void> {
       await store.appendEvents({ sessionId: id, page: { id: 'p1', url: 'https://bank.example/accounts' }, seq, events, receivedAt: start + seq * 1000 });
     }
     const own = [
-      await store.putBlob(Buffer.from(`<html><body>${id} ${'statement line '.repeat(200)}</body></html>`), { compress: true }),
-      await store.putBlob(Buffer.from(JSON.stringify({ id, balance: n * 3.5, rows: Array.from({ length: 40 }, (_, i) => i * n) })), { compress: true }),
+      await store.putBlob(Buffer.from(`<html><body>${id} ${'statement line '.repeat(200)}</body></html>`), { compress: true, sessionId: id }),
+      await store.putBlob(Buffer.from(JSON.stringify({ id, balance: n * 3.5, rows: Array.from({ length: 40 }, (_, i) => i * n) })), { compress: true, sessionId: id }),
     ];
     const digests = [...own, ...shared];
     await Promise.all(digests.map((digest, i) => store.putCapture(capture(id, i, start + i, digest))));
