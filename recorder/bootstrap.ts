@@ -13,7 +13,8 @@
  * token is in the DOM only while a script of ours runs. Under Trusted Types the
  * URL goes through a policy named TRUSTED_TYPES_POLICY (proxy/csp.ts allows it).
  *
- * Kept as plain ES5 text, not bundled: it is inlined verbatim into every page.
+ * Kept as plain ES5 text, not bundled: it is inlined verbatim into every page,
+ * XHTML too, so it holds no `<` or `&` (an XML parser would reject the page).
  */
 import { CUSTOM_TAGS, EARLY_EVENTS_ATTRIBUTE, LOAD_WAIT_MS, RECORDER_SRC_ATTRIBUTE, TRUSTED_TYPES_POLICY } from './protocol';
 
@@ -21,18 +22,18 @@ const MAX_EARLY = 50;
 
 export const BOOTSTRAP_SCRIPT = `(function(s){try{
 var d=document,w=window,q=[],done=0,n=s.nonce,src=s.getAttribute('${RECORDER_SRC_ATTRIBUTE}'),at=[],i,a;
-for(i=0;i<s.attributes.length;i++){a=s.attributes[i];if(/^data-verbatim-/.test(a.name)&&a.name!=='${RECORDER_SRC_ATTRIBUTE}')at.push([a.name,a.value]);}
-s.parentNode&&s.parentNode.removeChild(s);
+for(i=0;s.attributes.length>i;i++){a=s.attributes[i];if(/^data-verbatim-/.test(a.name))if(a.name!=='${RECORDER_SRC_ATTRIBUTE}')at.push([a.name,a.value]);}
+if(s.parentNode)s.parentNode.removeChild(s);
 function cut(x,m){x=String(x);return x.length>m?x.slice(0,m):x}
-function keep(t,p){if(!done&&q.length<${MAX_EARLY}){p.time=Date.now();q.push([t,p])}}
-function stack(e){return e&&e.stack?cut(e.stack,4000):undefined}
+function keep(t,p){if(!done)if(${MAX_EARLY}>q.length){p.time=Date.now();q.push([t,p])}}
+function stack(e){return e?(e.stack?cut(e.stack,4000):undefined):undefined}
 function onError(e){try{if(e instanceof ErrorEvent)keep('${CUSTOM_TAGS.uncaughtError}',{message:cut(e.message,2000),stack:stack(e.error),source:cut(e.filename||'',2000),line:e.lineno,column:e.colno})}catch(x){}}
 function onRejection(e){try{var r=e.reason;keep('${CUSTOM_TAGS.uncaughtError}',{message:cut(r instanceof Error?r.name+': '+r.message:r,2000),stack:stack(r),rejection:true})}catch(x){}}
 w.addEventListener('error',onError);w.addEventListener('unhandledrejection',onRejection);
-var ce=console.error;console.error=function(){try{if(!done){var m=[],e,k;for(k=0;k<arguments.length;k++){a=arguments[k];if(a instanceof Error){e=e||a;m.push(a.name+': '+a.message)}else m.push(typeof a==='string'?a:JSON.stringify(a))}keep('${CUSTOM_TAGS.consoleError}',{message:cut(m.join(' '),2000),stack:stack(e)})}}catch(x){}return ce.apply(this,arguments)};
+var ce=console.error;console.error=function(){try{if(!done){var m=[],e,k;for(k=0;arguments.length>k;k++){a=arguments[k];if(a instanceof Error){e=e||a;m.push(a.name+': '+a.message)}else m.push(typeof a==='string'?a:JSON.stringify(a))}keep('${CUSTOM_TAGS.consoleError}',{message:cut(m.join(' '),2000),stack:stack(e)})}}catch(x){}return ce.apply(this,arguments)};
 function go(){if(done)return;done=1;try{
 w.removeEventListener('error',onError);w.removeEventListener('unhandledrejection',onRejection);
-var r=d.createElement('script');for(i=0;i<at.length;i++)r.setAttribute(at[i][0],at[i][1]);
+var r=d.createElement('script');for(i=0;at.length>i;i++)r.setAttribute(at[i][0],at[i][1]);
 if(q.length)r.setAttribute('${EARLY_EVENTS_ATTRIBUTE}',JSON.stringify(q));if(n)r.nonce=n;r.async=true;
 try{r.src=src}catch(x){r.src=w.trustedTypes.createPolicy('${TRUSTED_TYPES_POLICY}',{createScriptURL:function(u){return u}}).createScriptURL(src)}
 (d.head||d.documentElement).appendChild(r)}catch(x){}}

@@ -75,6 +75,8 @@ const PAGES: Record<string, (token: string) => string> = {
   errors: (t) =>
     html(t, `<p>errors</p>`, { head: `<script>console.error('early-error-before-dom-ready')</script><script>throw new Error('early-throw-while-parsing')</script>` }),
   plain: (t) => html(t, `<p id="p">plain page</p><input id="name" type="text">`),
+  // Served as application/xhtml+xml: an XML parser refuses the whole page over one stray `<` or `&` in our script.
+  'plain-xhtml': (t) => `<?xml version="1.0" encoding="UTF-8"?><html xmlns="http://www.w3.org/1999/xhtml"><head>${scriptTag(t)}<title>x</title></head><body><p id="p">xhtml page</p></body></html>`,
   flaky: (t) => html(t, `<p>flaky</p>`, { endpoint: FLAKY_ENDPOINT }),
   // rrweb's record() throws when MutationObserver is missing; the page restores it after we gave up (we are added after load).
   broken: (t) =>
@@ -149,7 +151,8 @@ function handler(server: 'A' | 'B') {
       res.writeHead(404).end();
       return;
     }
-    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
+    const xhtml = url.pathname.endsWith('-xhtml');
+    res.writeHead(200, { 'content-type': xhtml ? 'application/xhtml+xml' : 'text/html; charset=utf-8', 'cache-control': 'no-store' });
     res.end(page(url.searchParams.get('token') ?? 'none'));
   };
 }
@@ -269,6 +272,16 @@ describe('recorder in Chromium', () => {
   it('keeps the bundle within 30 KB gzipped', () => {
     const gz = gzipSync(bundle).length;
     assert.ok(gz <= 30 * 1024, `bundle is ${gz} bytes gzipped`);
+  });
+
+  it('records an XHTML page (the bootstrap is well-formed XML text)', async () => {
+    assert.ok(!/[<&]/.test(BOOTSTRAP_SCRIPT));
+    const token = 'tok-xhtml';
+    const { context, page, pageErrors } = await open(originA, 'plain-xhtml', token);
+    assert.equal(await page.textContent('#p'), 'xhtml page');
+    await waitFor('a full snapshot from the XHTML page', () => eventsOf(token).some((e) => e.type === 2), 8000);
+    assert.deepEqual(pageErrors, []);
+    await context.close();
   });
 
   it('uploads Meta + FullSnapshot, records text input, never uploads passwords or masked content', async () => {
