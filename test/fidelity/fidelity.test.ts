@@ -47,6 +47,7 @@ const CASES: Case[] = [
   { name: 'CSP <meta> with a hash source', path: '/csp-meta', after: 'change' },
   { name: "CSP 'strict-dynamic'", path: '/csp-strict-dynamic', after: 'change' },
   { name: 'CSP report-only', path: '/csp-report-only', after: 'delete' },
+  { name: 'CSP Trusted Types enforced', path: '/csp-trusted-types', after: 'change' },
   { name: 'cross-origin stylesheet without CORS (+@import, url())', path: '/cross-css', after: 'delete' },
   { name: '@import chain, relative and root-relative url()', path: '/imports', after: 'change' },
   { name: '@font-face', path: '/font-face', after: 'delete' },

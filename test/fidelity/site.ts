@@ -108,6 +108,14 @@ document.body.dataset.ready='true'})</script>`),
         `<h1>CSP strict-dynamic</h1><div id="out"></div><div class="tile"></div>
 <script nonce="${NONCE}">const s=document.createElement('script');s.src='/csp/loader.js';document.head.append(s)</script>`),
     }),
+    '/csp-trusted-types': () => ({
+      type: HTML,
+      headers: { 'Content-Security-Policy': `script-src 'nonce-${NONCE}'; require-trusted-types-for 'script'; trusted-types app` },
+      body: page('CSP Trusted Types', `${BASE}<link rel="stylesheet" href="/csp/style.css">`,
+        `<h1>Trusted Types enforced</h1><div id="out"></div><div class="tile"></div>
+<script nonce="${NONCE}">const policy=trustedTypes.createPolicy('app',{createHTML:(s)=>s});
+document.getElementById('out').innerHTML=policy.createHTML('<div class="box">trusted HTML</div>');document.body.dataset.ready='true'</script>`),
+    }),
     '/csp-report-only': () => ({
       type: HTML,
       headers: { 'Content-Security-Policy-Report-Only': "default-src 'none'; report-uri /csp-report" },
