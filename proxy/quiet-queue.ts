@@ -22,8 +22,8 @@ export class QuietQueue {
   private readonly maxBytes: number;
 
   constructor(options: QuietQueueOptions = {}) {
-    this.quietMs = options.quietMs ?? 30;
-    this.maxDelayMs = options.maxDelayMs ?? 1_000;
+    this.quietMs = options.quietMs ?? 100;
+    this.maxDelayMs = options.maxDelayMs ?? 2_000;
     this.maxBytes = options.maxBytes ?? 16 * 1024 * 1024;
   }
 

@@ -7,6 +7,7 @@
  *   GET /archive/...           archived resources (archive-route.ts)
  * Binds 127.0.0.1 by default: it serves customers' sessions.
  */
+import { timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { CustomerLookup } from '../store/customer-index';
@@ -39,6 +40,11 @@ export interface ViewerOptions {
   customers?: CustomerLookup;
   /** Builds evidence files and WACZ for the export route (scripts/export, injected by the CLI). */
   exporter?: SessionExporter;
+  /**
+   * Every request must carry `Authorization: Bearer <this>`: an in-process viewer only its creator may call
+   * (the evidence exporter's, which runs beside a live Verbatim and has no sign-in in front of it).
+   */
+  bearer?: string;
 }
 
 export interface Viewer {
@@ -54,8 +60,15 @@ export async function startViewer(opts: ViewerOptions): Promise<Viewer> {
   const collector = opts.collector ? new CollectorRoutes(opts.store, opts.collector) : undefined;
   const exportRoute = opts.exporter ? new ExportRoute(opts.store, opts.exporter) : undefined;
 
+  const expected = opts.bearer === undefined ? undefined : Buffer.from(`Bearer ${opts.bearer}`);
   const route = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
     const target = req.url ?? '/';
+    if (expected) {
+      const given = Buffer.from(req.headers.authorization ?? '');
+      if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+        throw new VerbatimError('UNAUTHORIZED', 'this viewer answers its creator only');
+      }
+    }
     if (collector && target.startsWith('/collect/')) return collector.handle(req, res, target.split('?', 1)[0]!);
     if (opts.access && (await opts.access.gate(req, res))) return;
     if (req.method !== 'GET' && req.method !== 'HEAD') {

@@ -70,7 +70,11 @@ async function stopCollector(): Promise<void> {
   viewer = undefined;
 }
 
-const status = (): Promise<Status> => worker.evaluate(() => (globalThis as unknown as { verbatimStatus: () => Promise<Status> }).verbatimStatus());
+/** The background's status; bounded, as a service worker that stopped answering would otherwise hang the suite. */
+const status = (): Promise<Status> => Promise.race([
+  worker.evaluate(() => (globalThis as unknown as { verbatimStatus: () => Promise<Status> }).verbatimStatus()),
+  new Promise<never>((_, reject) => setTimeout(() => reject(new Error('the extension background did not answer within 15 s')), 15_000).unref()),
+]);
 
 /** The queue is empty and nothing new reached the background for a second. */
 async function drained(timeoutMs = 45_000): Promise<Status> {
@@ -106,12 +110,19 @@ before(async () => {
   });
   worker = context.serviceWorkers()[0] ?? (await context.waitForEvent('serviceworker'));
   // The options page's pilot configuration (managed policy needs a root-written file; see the README).
-  await worker.evaluate((cfg) => chrome.storage.local.set({ pilotConfig: cfg }), {
+  const pilot = {
     collectorUrl: viewer!.url, terminalId: 'branch-7-kiosk-2', enrolmentToken: token,
     allowUrls: [`${bank.url}/*`], homeUrl: `${bank.url}/?kiosk-home`, idleTimeoutSeconds: 600,
-  });
-  // Chromium answers the first storage.managed read only once policies are loaded (seconds after start).
-  while (!(await status()).configured) await new Promise((r) => setTimeout(r, 100));
+  };
+  const configure = () => worker.evaluate((cfg) => chrome.storage.local.set({ pilotConfig: cfg }), pilot);
+  await configure();
+  // Chromium answers the first storage.managed read only once policies are loaded (seconds after start);
+  // on a loaded machine the write is repeated now and then, and the wait is bounded (a failure, not a hang).
+  for (let tries = 1; !(await status()).configured; tries += 1) {
+    assert.ok(tries < 600, 'the extension never reported itself configured');
+    if (tries % 100 === 0) await configure();
+    await new Promise((r) => setTimeout(r, 100));
+  }
 });
 
 after(async () => {

@@ -5,6 +5,7 @@
  * URL; the proof half comes from store/integrity/evidence.ts. An Ed25519
  * signature by the store's checkpoint key over the whole file ends it.
  */
+import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { startViewer } from '../../replay-viewer/server';
@@ -49,10 +50,12 @@ export async function evidenceFile(store: LevelStore, keysDir: string, sessionId
   const session = await store.getSession(sessionId);
   if (!session) throw new VerbatimError('SESSION_UNKNOWN', 'no such session', { sessionId });
   const title = session.pages[0]?.url ?? sessionId;
-  const viewer = await startViewer({ store, port: 0, uiDir: path.join(distDir, 'viewer') });
+  // A private viewer for this export alone: loopback, and only callers holding this one-off secret.
+  const bearer = randomBytes(32).toString('base64url');
+  const viewer = await startViewer({ store, port: 0, uiDir: path.join(distDir, 'viewer'), bearer });
   let replay: { events: string; resources: string[]; missing: number; count: number };
   try {
-    replay = await inlineReplay(viewer.url, sessionId);
+    replay = await inlineReplay(viewer.url, sessionId, { authorization: `Bearer ${bearer}` });
   } finally {
     await viewer.close();
   }
@@ -68,8 +71,8 @@ export async function evidenceFile(store: LevelStore, keysDir: string, sessionId
 }
 
 /** The viewer's events for the session's first tab, every archived resource turned into a data: URL. */
-async function inlineReplay(viewerUrl: string, sessionId: string): Promise<{ events: string; resources: string[]; missing: number; count: number }> {
-  const res = await fetch(`${viewerUrl}/api/sessions/${encodeURIComponent(sessionId)}/events`);
+async function inlineReplay(viewerUrl: string, sessionId: string, headers: Record<string, string>): Promise<{ events: string; resources: string[]; missing: number; count: number }> {
+  const res = await fetch(`${viewerUrl}/api/sessions/${encodeURIComponent(sessionId)}/events`, { headers });
   if (!res.ok) throw new VerbatimError('NOT_FOUND', `the viewer could not load the session's events (${res.status})`, { sessionId });
   const { events } = await res.json() as { events: unknown[] };
   const cache = new Map<string, Promise<string | undefined>>();
@@ -78,7 +81,7 @@ async function inlineReplay(viewerUrl: string, sessionId: string): Promise<{ eve
     let pending = cache.get(url);
     if (!pending) {
       pending = (async () => {
-        const r = await fetch(`${viewerUrl}${url}`);
+        const r = await fetch(`${viewerUrl}${url}`, { headers });
         if (!r.ok) {
           missing += 1;
           return undefined;
