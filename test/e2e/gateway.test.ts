@@ -18,16 +18,13 @@ import type { VerbatimStore } from '../../store/store';
 import { launchChromium } from '../../scripts/chromium';
 import { runJourney } from '../../scripts/sample-bank/journey';
 import { startSampleBank, type SampleBank } from '../../scripts/sample-bank/server';
-import { diffPng } from '../helpers/pixels';
+import { assertJourneyRecorded, assertReplaysMatch, type Moment } from '../helpers/bank-journey';
 import { replayMoment } from '../helpers/replay';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const VIEWPORT = { width: 1280, height: 800 };
-/** Share of pixels allowed to differ between a live screenshot and its replay (anti-aliasing, caret). */
-const MAX_DIFF_RATIO = 0.01;
 const artifacts = path.join(os.tmpdir(), 'verbatim-e2e-gateway');
 
-interface Moment { label: string; at: number; png: Buffer }
 
 let dir: string;
 let store: VerbatimStore;
@@ -102,49 +99,10 @@ describe('record through the gateway, replay from the store', () => {
     assert.equal(home.context?.clientIp, '127.0.0.1');
     assert.match(home.context?.browser ?? '', /Chrome/);
     assert.equal(home.context?.deviceType, 'desktop');
-    assert.deepEqual(session.pages.map((p) => new URL(p.url).pathname), ['/', '/login', '/accounts', '/terms']);
-    assert.deepEqual(session.viewport, VIEWPORT);
-    assert.match(session.browser ?? '', /Chrome/);
-    const captures = await store.listCaptures(session.id);
-    const paths = new Set(captures.map((c) => new URL(c.url).pathname));
-    for (const p of ['/css/site.css', '/css/theme.css', '/fonts/bank-text.ttf', '/img/bg.png', '/widgets/rates.html', '/api/offers', '/api/accounts']) {
-      assert.ok(paths.has(p), `captured ${p}`);
-    }
+    await assertJourneyRecorded(store, session, VIEWPORT);
   });
 
   it('replays each moment from the store matching the live screenshot, after every asset changed, without asking the site', async () => {
-    assert.equal(moments.length, 4);
-    // A v2 live screenshot shows the comparison can tell the versions apart.
-    bank.setVersion(2);
-    const control = await launchChromium();
-    const livePage = await control.newPage({ viewport: VIEWPORT });
-    await livePage.goto(`${bank.url}/`);
-    await livePage.waitForSelector('body[data-ready="true"]');
-    await livePage.evaluate(() => document.fonts.ready.then(() => undefined));
-    const changed = diffPng(moments[0].png, await livePage.screenshot());
-    await control.close();
-    assert.ok(changed.ratio > 0.2, `v2 differs from v1 by ${(changed.ratio * 100).toFixed(1)} %`);
-
-    const before = bank.requestCount();
-    const replayBrowser = await launchChromium();
-    try {
-      const page = await replayBrowser.newPage({ viewport: { width: 1600, height: 1200 } });
-      for (const moment of moments) {
-        const shot = await replayShot(page, moment.at);
-        await writeFile(path.join(artifacts, `${moment.label}-replay.png`), shot);
-        const diff = diffPng(moment.png, shot);
-        await writeFile(path.join(artifacts, `${moment.label}-diff.png`), diff.diffPng);
-        assert.ok(diff.ratio <= MAX_DIFF_RATIO,
-          `${moment.label}: ${diff.diffPixels} of ${diff.totalPixels} pixels differ (${(diff.ratio * 100).toFixed(2)} %, limit ${MAX_DIFF_RATIO * 100} %); see ${artifacts}`);
-      }
-      assert.equal(bank.requestCount() - before, 0, 'the replay sent no request to the live site');
-
-      // The site disappears altogether: the replay does not care.
-      await bank.close();
-      const shot = await replayShot(page, moments[2].at);
-      assert.ok(diffPng(moments[2].png, shot).ratio <= MAX_DIFF_RATIO);
-    } finally {
-      await replayBrowser.close();
-    }
+    await assertReplaysMatch({ bank, moments, viewport: VIEWPORT, artifacts, replayShot });
   });
 });
