@@ -14,6 +14,7 @@ export interface QuietQueueOptions {
 
 export class QuietQueue {
   private jobs: (() => void)[] = [];
+  private lastPush = 0;
   private bytes = 0;
   private quietTimer: NodeJS.Timeout | undefined;
   private deadline: NodeJS.Timeout | undefined;
@@ -32,13 +33,22 @@ export class QuietQueue {
     this.jobs.push(job);
     this.bytes += bytes;
     if (this.bytes >= this.maxBytes) return this.flush();
-    if (this.quietTimer) clearTimeout(this.quietTimer);
-    this.quietTimer = setTimeout(() => this.flush(), this.quietMs);
-    this.quietTimer.unref();
+    // One timer per burst, not one per response: it re-arms itself until the quiet period has passed.
+    this.lastPush = Date.now();
+    if (!this.quietTimer) this.armQuiet(this.quietMs);
     if (!this.deadline) {
       this.deadline = setTimeout(() => this.flush(), this.maxDelayMs);
       this.deadline.unref();
     }
+  }
+
+  private armQuiet(ms: number): void {
+    this.quietTimer = setTimeout(() => {
+      const left = this.lastPush + this.quietMs - Date.now();
+      if (left > 0) this.armQuiet(left);
+      else this.flush();
+    }, ms);
+    this.quietTimer.unref();
   }
 
   /**

@@ -96,6 +96,8 @@ export class LevelStore implements VerbatimStore {
   private transition: Promise<void> | undefined;
   private readonly active = new Set<Promise<unknown>>();
   private readonly known: LruSet;
+  /** p! keys known to be stored, so most captures need no read to learn whether their body is personal. */
+  private readonly knownPersonal: LruSet;
   private readonly pendingBlobs = new Map<Digest, Promise<void>>();
   /** Personal bodies being written, by p! key (two captures of one document in one session write it once). */
   private readonly pendingPersonal = new Map<string, Promise<void>>();
@@ -112,6 +114,7 @@ export class LevelStore implements VerbatimStore {
 
   constructor(readonly dir: string, private readonly options: LevelStoreOptions = {}) {
     this.known = new LruSet(options.knownDigests ?? 50_000);
+    this.knownPersonal = new LruSet(options.knownDigests ?? 50_000);
     this.queue = new WriteQueue((ops) => this.writeBatch(ops), options.maxBatchBytes);
     this.deflater = options.deflateOnWorker === false ? undefined : new DeflateWorker();
     this.keyring = options.integrity?.keyringDir ? new Keyring(options.integrity.keyringDir) : undefined;
@@ -164,6 +167,7 @@ export class LevelStore implements VerbatimStore {
         this.db = undefined;
         this.blobChecks = undefined;
         this.known.clear();
+        this.knownPersonal.clear();
         this.sealer = undefined;
         this.retention = undefined;
         this.state = 'closed';
@@ -226,7 +230,7 @@ export class LevelStore implements VerbatimStore {
       for (const part of ['body', 'requestBody'] as const) {
         const body = capture[part];
         if (!body) continue;
-        if (capture.sessionId !== undefined && this.keyring && await db.has(personalBodyKey(capture.sessionId, body.digest))) {
+        if (capture.sessionId !== undefined && await this.personalStored(db, capture.sessionId, body.digest)) {
           capture[part] = { ...body, sealed: true } as never;
         } else if (!(await this.blobStored(body.digest, true))) {
           throw new VerbatimError('BLOB_MISSING', `capture ${part === 'body' ? 'body' : 'request body'} is not stored`, {
@@ -494,14 +498,25 @@ export class LevelStore implements VerbatimStore {
     let pending = this.pendingPersonal.get(key);
     if (!pending) {
       pending = (async () => {
-        if (await db.has(key)) return;
+        if (await db.has(key)) return void this.knownPersonal.add(key);
         const encoded = compress ? await this.deflate(bytes, this.options.blobCompressionLevel ?? 1) : withCodec(CODEC_RAW, bytes);
         await this.queue.submit([{ type: 'put', key, value: await this.sealValue(sessionId, key, encoded), chain: sessionId }]);
+        this.knownPersonal.add(key);
       })().finally(() => this.pendingPersonal.delete(key));
       this.pendingPersonal.set(key, pending);
     }
     await pending;
     return digest;
+  }
+
+  /** Whether the session holds its own (sealed) copy of a body; a body known as shared needs no read. */
+  private async personalStored(db: Db, sessionId: string, digest: Digest): Promise<boolean> {
+    if (!this.keyring) return false;
+    const key = personalBodyKey(sessionId, digest);
+    if (this.knownPersonal.has(key)) return true;
+    if (this.known.has(digest) || !(await db.has(key))) return false;
+    this.knownPersonal.add(key);
+    return true;
   }
 
   /** Joins or starts the write of a blob; registers it as pending before returning. */
