@@ -2,8 +2,6 @@
  * The per-process state every exchange needs (store, sessions, capture writer,
  * upstream agents), built the same way for the forward proxy and the gateway.
  */
-import http from 'node:http';
-import https from 'node:https';
 import tls from 'node:tls';
 import type { Channel } from '../store/records';
 import { CaptureWriter } from './capture';
@@ -14,6 +12,7 @@ import { Http2Upstreams } from './http2-upstream';
 import { RecorderEndpoint } from './recorder-endpoint';
 import type { SessionTokens } from './session-tokens';
 import { SessionTracker } from './sessions';
+import { upstreamAgents } from './upstream-agents';
 
 export type CommonOptions = Omit<ProxyOptions, 'host' | 'port'>;
 
@@ -39,10 +38,7 @@ export function createExchangeContext(options: CommonOptions, tokens: SessionTok
     }),
     captures: new CaptureWriter(options.store, (err) => onError(err, 'capture write'), masking, options.identity, sessionReady),
     recorderMasking: recorderMaskingAttribute(masking),
-    agents: {
-      http: new http.Agent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 64 }),
-      https: new https.Agent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 64, ...upstreamTls }),
-    },
+    agents: upstreamAgents({ tls: upstreamTls }),
     captureMaxBytes: options.captureMaxBytes ?? 32 * 1024 * 1024,
     upstreamTimeoutMs: options.upstreamTimeoutMs ?? 120_000,
     lookup: options.lookup,

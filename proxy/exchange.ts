@@ -21,6 +21,7 @@ import { RecorderEndpoint } from './recorder-endpoint';
 import type { SessionTracker } from './sessions';
 import { errorPage } from './error-page';
 import { rewriteSmallDocument, takesSmallDocumentPath } from './small-document';
+import { retriableOnStaleConnection } from './upstream-agents';
 
 export interface Target {
   protocol: 'http:' | 'https:';
@@ -104,6 +105,9 @@ export function handleExchange(ctx: ExchangeContext, req: IncomingMessage, res: 
   const to = hop?.upstream ?? target;
 
   let h2: boolean | undefined = ctx.http2 && to.protocol === 'https:' ? undefined : false;
+  let current: { destroy(err?: Error): void } | undefined;
+  let retried = false;
+  res.on('close', () => { if (!res.writableFinished) current?.destroy(); });
   const forward = (previous?: CapturedResource): void => {
     if (h2 === undefined) {
       // Opt-in HTTP/2: the origin's ALPN answer is probed once, then cached.
@@ -125,8 +129,11 @@ export function handleExchange(ctx: ExchangeContext, req: IncomingMessage, res: 
       lookup: ctx.lookup,
       servername: to.protocol === 'https:' && !isIp(to.hostname) ? to.hostname : undefined,
     } as https.RequestOptions);
+    current = upstream;
+    let answered = false;
     upstream.setTimeout(ctx.upstreamTimeoutMs, () => upstream.destroy(new Error(`no response within ${ctx.upstreamTimeoutMs} ms`)));
     upstream.on('response', (upRes) => {
+      answered = true;
       meta.headersAt = Date.now();
       meta.status = upRes.statusCode ?? 502;
       meta.statusText = upRes.statusMessage;
@@ -140,7 +147,12 @@ export function handleExchange(ctx: ExchangeContext, req: IncomingMessage, res: 
         respondPassthrough(ctx, res, upRes, meta, capture && meta.status !== 304);
       }
     });
-    upstream.on('error', (err) => {
+    upstream.on('error', (err: NodeJS.ErrnoException) => {
+      // The server closed a pooled connection just as it was reused: send once more on a new one.
+      if (!h2 && !answered && !retried && !res.headersSent && retriableOnStaleConnection(req, upstream as http.ClientRequest, err)) {
+        retried = true;
+        return forward(previous);
+      }
       if (res.headersSent) return void res.destroy();
       const page = errorPage(url, err);
       res.writeHead(502, { 'content-type': 'text/html; charset=utf-8', 'content-length': page.length, 'cache-control': 'no-store', 'x-verbatim-error': 'UPSTREAM_FAILED' });
@@ -154,7 +166,7 @@ export function handleExchange(ctx: ExchangeContext, req: IncomingMessage, res: 
         ctx.captures.record(meta, tap);
       }
     });
-    res.on('close', () => { if (!res.writableFinished) upstream.destroy(); });
+    if (retried) return void upstream.end(); // a retried request has no body (retriableOnStaleConnection)
     if (capture) collectRequestBody(req, meta);
     req.pipe(upstream);
   };

@@ -136,8 +136,8 @@ await main();
 // Page load in Chromium: direct vs forward proxy vs gateway (scripts/bench/page-load.ts).
 {
   const { benchPageLoad, printPageLoad } = await import('./bench/page-load');
-  const rounds = Number(process.env.BENCH_PAGE_LOAD_ROUNDS ?? 7);
-  printPageLoad(await benchPageLoad(rounds), rounds);
+  const rounds = Number(process.env.BENCH_PAGE_LOAD_ROUNDS ?? 9);
+  printPageLoad(await benchPageLoad(rounds, { bare: true }), rounds);
 }
 // Tamper-evidence costs: seal and verify a 10,000-session store, proof overhead.
 await (await import('./bench/integrity')).benchIntegrity(Number(process.env.BENCH_INTEGRITY_SESSIONS ?? 10_000));

@@ -22,8 +22,7 @@ import { startSampleBank } from '../sample-bank/server';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const BANK_PAGES = ['/', '/login', '/terms'];
 const FIDELITY_PAGES = ['/csp-header', '/imports', '/font-face', '/srcset', '/svg-sprite', '/iframes', '/shadow', '/canvas', '/spa', '/forms'];
-type Mode = 'direct' | 'proxy' | 'gateway';
-const MODES: Mode[] = ['direct', 'proxy', 'gateway'];
+type Mode = 'direct' | 'proxy' | 'gateway' | 'bare';
 
 interface Site { name: string; url: string; pages: string[]; close(): Promise<void> }
 
@@ -39,12 +38,19 @@ async function fidelitySite(): Promise<Site | undefined> {
   }
 }
 
-/** Pause before each load: the previous page's after-load work (its recorder's snapshot and upload, the proxy storing its captures) is not charged to the next page, whichever mode that is. */
+/**
+ * Pause before each load, then wait until Verbatim has stored every capture so far: the
+ * previous page's after-load work (its recorder's snapshot and upload, the proxy storing
+ * its captures) is not charged to the next page, whichever mode that is. A customer's
+ * next click never comes within milliseconds; other customers' load on a shared proxy
+ * is what the throughput bench measures.
+ */
 const SETTLE_MS = 150;
 
 /** Milliseconds from navigation start to the load event; in `warm` (a long-lived context) or a fresh one. */
-async function loadTime(browser: Browser, url: string, warm?: BrowserContext): Promise<number> {
+async function loadTime(browser: Browser, url: string, settle: () => Promise<void>, warm?: BrowserContext): Promise<number> {
   await new Promise((r) => setTimeout(r, SETTLE_MS));
+  await settle();
   const context = warm ?? await browser.newContext({ viewport: { width: 1280, height: 800 } });
   const page = await context.newPage();
   try {
@@ -61,9 +67,13 @@ const median = (xs: number[]) => {
 };
 
 export interface PageLoadResult {
-  rows: { site: string; page: string; direct: number; proxy: number; gateway: number; warm: { direct: number; proxy: number; gateway: number } }[];
-  medianRatio: { proxy: number; gateway: number };
-  warmMedianRatio: { proxy: number; gateway: number };
+  rows: {
+    site: string; page: string; direct: number; proxy: number; gateway: number;
+    warm: { direct: number; proxy: number; gateway: number };
+    bare?: { cold: number; warm: number };
+  }[];
+  medianRatio: { proxy: number; gateway: number; bare?: number };
+  warmMedianRatio: { proxy: number; gateway: number; bare?: number };
 }
 
 export interface PageLoadOptions {
@@ -71,6 +81,8 @@ export interface PageLoadOptions {
   emptyRecorder?: boolean;
   /** Skip the fidelity pages. */
   bankOnly?: boolean;
+  /** Also load through the thinnest streaming Node proxy (bare-proxy.ts): the floor any proxy pays here. */
+  bare?: boolean;
 }
 
 export async function benchPageLoad(rounds = 9, options: PageLoadOptions = {}): Promise<PageLoadResult> {
@@ -82,34 +94,44 @@ export async function benchPageLoad(rounds = 9, options: PageLoadOptions = {}): 
   // Verbatim runs in its own process, as deployed: Playwright's traffic with three browsers must not share its event loop.
   const verbatim = fork(path.join(root, 'scripts', 'bench', 'proxy-process.ts'),
     [dir, sites.map((s) => s.url).join(','), ...(options.emptyRecorder ? ['empty'] : [])],
-    { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
+    // BENCH_PROXY_PROF=<dir> writes a CPU profile of the Verbatim process there.
+    { execArgv: ['--import', 'tsx', ...(process.env.BENCH_PROXY_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROXY_PROF}`] : [])], stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
   const started = await new Promise<{ port: number; spki: string; gateways: string[] }>((resolve, reject) => {
     verbatim.stdout!.once('data', (d) => resolve(JSON.parse(String(d)) as { port: number; spki: string; gateways: string[] }));
     verbatim.once('exit', (code) => reject(new Error(`the proxy process exited (${code})`)));
   });
-  const browsers: Record<Mode, Browser> = {
+  const bare = options.bare ? fork(path.join(root, 'scripts', 'bench', 'bare-proxy.ts'), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'pipe', 'inherit', 'ipc'] }) : undefined;
+  const barePort = bare ? await new Promise<number>((resolve) => bare.stdout!.once('data', (d) => resolve(Number(String(d).trim())))) : 0;
+  const modes: Mode[] = bare ? ['direct', 'proxy', 'gateway', 'bare'] : ['direct', 'proxy', 'gateway'];
+  const browsers = {
     direct: await launchChromium(),
     proxy: await launchChromium({ server: `http://127.0.0.1:${started.port}`, spkiFingerprint: started.spki }),
     gateway: await launchChromium(),
-  };
+    ...(bare ? { bare: await launchChromium({ server: `http://127.0.0.1:${barePort}` }) } : {}),
+  } as Record<Mode, Browser>;
+  const settle = () => new Promise<void>((resolve) => {
+    verbatim.once('message', () => resolve());
+    verbatim.send('drain');
+  });
   const rows: PageLoadResult['rows'] = [];
   const contexts = {} as Record<Mode, BrowserContext>;
-  for (const mode of MODES) contexts[mode] = await browsers[mode].newContext({ viewport: { width: 1280, height: 800 } });
+  for (const mode of modes) contexts[mode] = await browsers[mode].newContext({ viewport: { width: 1280, height: 800 } });
   try {
     for (const [i, site] of sites.entries()) {
-      const base: Record<Mode, string> = { direct: site.url, proxy: site.url, gateway: started.gateways[i]! };
+      const base: Record<Mode, string> = { direct: site.url, proxy: site.url, gateway: started.gateways[i]!, bare: site.url };
       for (const page of site.pages) {
-        const times: Record<Mode, number[]> = { direct: [], proxy: [], gateway: [] };
-        const warmTimes: Record<Mode, number[]> = { direct: [], proxy: [], gateway: [] };
+        const times: Record<Mode, number[]> = { direct: [], proxy: [], gateway: [], bare: [] };
+        const warmTimes: Record<Mode, number[]> = { direct: [], proxy: [], gateway: [], bare: [] };
         // One warm-up load per mode (connection setup, first compile of the recorder, cache), not counted.
-        for (const mode of MODES) await loadTime(browsers[mode], base[mode] + page, contexts[mode]);
+        for (const mode of modes) await loadTime(browsers[mode], base[mode] + page, settle, contexts[mode]);
         for (let r = 0; r < rounds; r++) {
-          for (const mode of MODES) times[mode].push(await loadTime(browsers[mode], base[mode] + page));
-          for (const mode of MODES) warmTimes[mode].push(await loadTime(browsers[mode], base[mode] + page, contexts[mode]));
+          for (const mode of modes) times[mode].push(await loadTime(browsers[mode], base[mode] + page, settle));
+          for (const mode of modes) warmTimes[mode].push(await loadTime(browsers[mode], base[mode] + page, settle, contexts[mode]));
         }
         rows.push({
           site: site.name, page, direct: median(times.direct), proxy: median(times.proxy), gateway: median(times.gateway),
           warm: { direct: median(warmTimes.direct), proxy: median(warmTimes.proxy), gateway: median(warmTimes.gateway) },
+          ...(bare ? { bare: { cold: median(times.bare), warm: median(warmTimes.bare) } } : {}),
         });
       }
     }
@@ -117,13 +139,20 @@ export async function benchPageLoad(rounds = 9, options: PageLoadOptions = {}): 
     await Promise.all(Object.values(contexts).map((c) => c.close()));
     await Promise.all(Object.values(browsers).map((b) => b.close()));
     await new Promise((resolve) => { verbatim.once('exit', resolve); verbatim.send('stop'); });
+    bare?.send('stop');
     for (const s of sites) await s.close();
     await rm(dir, { recursive: true, force: true });
   }
   return {
     rows,
-    medianRatio: { proxy: median(rows.map((r) => r.proxy / r.direct)), gateway: median(rows.map((r) => r.gateway / r.direct)) },
-    warmMedianRatio: { proxy: median(rows.map((r) => r.warm.proxy / r.warm.direct)), gateway: median(rows.map((r) => r.warm.gateway / r.warm.direct)) },
+    medianRatio: {
+      proxy: median(rows.map((r) => r.proxy / r.direct)), gateway: median(rows.map((r) => r.gateway / r.direct)),
+      ...(bare ? { bare: median(rows.map((r) => r.bare!.cold / r.direct)) } : {}),
+    },
+    warmMedianRatio: {
+      proxy: median(rows.map((r) => r.warm.proxy / r.warm.direct)), gateway: median(rows.map((r) => r.warm.gateway / r.warm.direct)),
+      ...(bare ? { bare: median(rows.map((r) => r.bare!.warm / r.warm.direct)) } : {}),
+    },
   };
 }
 
@@ -140,12 +169,17 @@ export function printPageLoad(result: PageLoadResult, rounds: number): void {
   const verdict = (v: number) => `${v.toFixed(2)}× ${v <= 1.1 ? '(within the 1.10× target)' : '(ABOVE the 1.10× target)'}`;
   console.log(`\nMedian ratio of load-event times, cold: forward proxy **${verdict(result.medianRatio.proxy)}**, gateway **${verdict(result.medianRatio.gateway)}**`);
   console.log(`Median ratio of load-event times, warm: forward proxy **${verdict(result.warmMedianRatio.proxy)}**, gateway **${verdict(result.warmMedianRatio.gateway)}**`);
+  if (result.medianRatio.bare !== undefined) {
+    console.log(`Reference, the thinnest streaming Node proxy (no injection, no capture): cold ${result.medianRatio.bare.toFixed(2)}×, warm ${result.warmMedianRatio.bare!.toFixed(2)}×`);
+  }
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const rounds = Number(process.argv[2] ?? process.env.BENCH_PAGE_LOAD_ROUNDS ?? 9);
   // BENCH_PAGE_LOAD_EMPTY_RECORDER=1 measures the proxy alone (an empty script is injected instead).
   const empty = process.env.BENCH_PAGE_LOAD_EMPTY_RECORDER === '1';
-  printPageLoad(await benchPageLoad(rounds, { emptyRecorder: empty, bankOnly: process.env.BENCH_PAGE_LOAD_BANK_ONLY === '1' }), rounds);
+  printPageLoad(await benchPageLoad(rounds, {
+    emptyRecorder: empty, bankOnly: process.env.BENCH_PAGE_LOAD_BANK_ONLY === '1', bare: process.env.BENCH_PAGE_LOAD_BARE === '1',
+  }), rounds);
   process.exit(0);
 }

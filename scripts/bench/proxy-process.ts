@@ -5,7 +5,8 @@
  * Arguments: <dataDir> [<upstream URL>,... [empty]]. With upstreams (the page-load
  * bench) it also starts one gateway per upstream and prints one JSON line instead:
  * {port, spki, gateways: [url, ...]}; `empty` injects an empty script in place of
- * the recorder (the proxy's own cost alone).
+ * the recorder (the proxy's own cost alone). Messages: 'drain' (answers 'drained'
+ * once every capture so far is stored), 'stats', 'stop'.
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -28,6 +29,10 @@ process.on('message', async (msg) => {
   if (msg === 'stats') {
     await proxy.drain();
     process.send?.({ ...proxy.captureStats, diskBytes: await store.diskUsage() });
+  }
+  if (msg === 'drain') {
+    await Promise.all([proxy.drain(), ...gateways.map((g) => g.drain())]);
+    process.send?.('drained');
   }
   if (msg === 'stop') {
     await Promise.all(gateways.map((g) => g.close()));
