@@ -110,7 +110,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     url: `${secure ? 'https' : 'http'}://${listening.authority}`,
     port: listening.port,
     captureStats: context.captures.stats,
-    drain: () => context.captures.drain(),
+    drain: async () => { await Promise.all([context.captures.drain(), context.endpoint.idle()]); },
     close: () => listening.close(),
   };
 }

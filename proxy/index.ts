@@ -52,7 +52,7 @@ export interface RunningProxy {
   port: number;
   ca: CaFiles;
   captureStats: CaptureStats;
-  /** Waits until every capture in flight is in the store. */
+  /** Waits until every capture and recorder upload received so far is in the store. */
   drain(): Promise<void>;
   close(): Promise<void>;
 }
@@ -71,7 +71,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     port: listening.port,
     ca,
     captureStats: context.captures.stats,
-    drain: () => context.captures.drain(),
+    drain: async () => { await Promise.all([context.captures.drain(), context.endpoint.idle()]); },
     close: () => listening.close(),
   };
 }

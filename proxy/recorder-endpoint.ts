@@ -36,6 +36,8 @@ export class RecorderEndpoint {
   private readonly scriptEtag: string;
   private readonly knownSessions = new Set<string>();
   private readonly masker: EventMasker | undefined;
+  /** Uploads being read, masked or stored (idle() waits for them). */
+  private readonly inFlight = new Set<Promise<void>>();
 
   constructor(private readonly options: RecorderEndpointOptions) {
     const hash = createHash('sha256').update(options.recorderScript).digest('hex').slice(0, 16);
@@ -55,10 +57,17 @@ export class RecorderEndpoint {
     if (path === this.scriptPath && (req.method === 'GET' || req.method === 'HEAD')) return this.serveScript(req, res);
     if (path === EVENTS_PATH) {
       if (req.method !== 'POST') return sendError(res, new VerbatimError('BAD_REQUEST', 'use POST for uploads'), 405);
-      void this.receive(req, res, clientIp ?? req.socket.remoteAddress);
+      const upload = this.receive(req, res, clientIp ?? req.socket.remoteAddress);
+      this.inFlight.add(upload);
+      void upload.finally(() => this.inFlight.delete(upload));
       return;
     }
     sendError(res, new VerbatimError('NOT_FOUND', 'no such Verbatim path'));
+  }
+
+  /** Resolves once every upload received so far is stored or refused. */
+  async idle(): Promise<void> {
+    while (this.inFlight.size) await Promise.allSettled([...this.inFlight]);
   }
 
   /** The page's own context plus what only the ingest point knows (client IP, parsed user agent), masked like the URL. */
