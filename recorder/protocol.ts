@@ -73,6 +73,13 @@ export const FRAME_PARENTS_ATTRIBUTE = 'data-verbatim-frame-parents';
 /** postMessage type a recording frame sends to its child frames after its full snapshot. */
 export const SNAPSHOT_REQUEST_MESSAGE = 'verbatim:snapshot-request';
 
+/**
+ * Verbatim's own tags in a page (the bootstrap and the recorder's script, both carrying the
+ * session token). The recorder blocks them (a bare placeholder: no src, no token) so a frame's
+ * tag, added while its parent already records, never reaches the recording or the replay.
+ */
+export const OWN_SCRIPT_SELECTOR = `script[${TOKEN_ATTRIBUTE}]`;
+
 /** Page markup that keeps content out of recordings. */
 export const PRIVACY_MARKERS = {
   /** Element replaced by an empty placeholder of the same size. */

@@ -4,7 +4,7 @@
  * and the page can block or mask regions with PRIVACY_MARKERS.
  */
 import type { record } from '@rrweb/record';
-import { PRIVACY_MARKERS as M, type MaskingConfig } from './protocol';
+import { OWN_SCRIPT_SELECTOR, PRIVACY_MARKERS as M, type MaskingConfig } from './protocol';
 
 type Options = NonNullable<Parameters<typeof record>[0]>;
 
@@ -77,7 +77,7 @@ export function recordOptions(emit: Options['emit'], errorHandler: Options['erro
     // to its parent instead of emitting, and makes the parent listen (see frames.ts).
     recordCrossOriginIframes: true,
     blockClass: M.blockClass,
-    blockSelector: [M.blockSelector, ...(masking?.blockSelectors ?? [])].join(','),
+    blockSelector: [M.blockSelector, OWN_SCRIPT_SELECTOR, ...(masking?.blockSelectors ?? [])].join(','),
     ignoreClass: M.ignoreClass,
     maskTextClass: M.maskClass,
     maskTextSelector: [M.maskSelector, ...(masking?.maskSelectors ?? [])].join(','),

@@ -100,6 +100,7 @@ export async function exportCommand(config: VerbatimConfig): Promise<void> {
   const result = await exportEvidence(config.dataDir, sessionId, path.resolve(config.out));
   process.stdout.write(`Wrote ${result.file} (${(result.bytes / 1024 / 1024).toFixed(1)} MB, ${result.events} events, `
     + `${result.resources} inlined resources${result.missing ? `, ${result.missing} not in the archive` : ''}).\n`);
+  for (const url of result.missingUrls.slice(0, 20)) process.stdout.write(`  not in the archive: ${url}\n`);
 }
 
 /** erase, hold, release, expire: erasure and legal hold (store/integrity/retention.ts). */

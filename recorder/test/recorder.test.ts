@@ -14,7 +14,7 @@ import { build } from 'esbuild';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright';
 import type { RecordedEvent } from '../../store/records';
 import { BOOTSTRAP_SCRIPT } from '../bootstrap';
-import { CUSTOM_TAGS, EVENTS_PATH, KEEPALIVE_LIMIT_BYTES, RECORDER_SRC_ATTRIBUTE, type RecorderUpload } from '../protocol';
+import { CUSTOM_TAGS, EVENTS_PATH, KEEPALIVE_LIMIT_BYTES, RECORDER_SRC_ATTRIBUTE, TOKEN_ATTRIBUTE, type RecorderUpload } from '../protocol';
 import { describe as describeValue, randomId, truncate, utf8Length } from '../util';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -86,6 +86,10 @@ const PAGES: Record<string, (token: string) => string> = {
     }),
   refusing: (t) => html(t, `<p>refused</p><input id="name" type="text">`, { endpoint: REFUSING_ENDPOINT }),
   'frame-same': (t) => html(t, `<p>parent</p><iframe id="f" src="/pages/child-same?token=${t}"></iframe>`),
+  // The frame comes after the parent's recorder runs: the parent's rrweb sees the child's recorder tag come and go.
+  'frame-same-late': (t) => html(t, `<p>parent</p><script>addEventListener('load', () => setTimeout(() => {
+    const f = document.createElement('iframe'); f.id = 'f'; f.src = '/pages/child-same?token=${t}'; document.body.appendChild(f);
+  }, 1500))</script>`),
   'child-same': (t) =>
     html(t, `<p>same-origin-child-text</p><script>addEventListener('load', () => console.error('same-child-console-error'))</script>`),
   'frame-cross': (t) => html(t, `<p>parent</p><iframe id="f" src="${originB}/pages/child-cross?token=${t}"></iframe>`),
@@ -465,6 +469,19 @@ describe('recorder in Chromium', () => {
     // The child's console errors reach the stream through the parent's recorder.
     const forwarded = customs(token, CUSTOM_TAGS.consoleError).map((e) => (e.data as { payload: Record<string, string> }).payload);
     assert.ok(forwarded.some((p) => p.message === 'same-child-console-error' && p.frame.includes('/pages/child-same')), JSON.stringify(forwarded));
+    assert.deepEqual(pageErrors, []);
+    await context.close();
+  });
+
+  it('keeps its own script tags (and their token) out of the recording', async () => {
+    const token = 'tok-frame-same-late';
+    const { context, page, pageErrors } = await open(originA, 'frame-same-late', token);
+    await waitFor('the late child document', () => rawOf(token).includes('same-origin-child-text'), 8000);
+    await page.goto(`${originA}/pages/blank`);
+    await sleep(300);
+    const raw = rawOf(token);
+    assert.ok(!raw.includes(SCRIPT_PATH), 'no recorded node names the recorder bundle');
+    assert.ok(!raw.includes(`${TOKEN_ATTRIBUTE}=`) && !raw.includes(`"${TOKEN_ATTRIBUTE}"`), 'no recorded node carries a session token attribute');
     assert.deepEqual(pageErrors, []);
     await context.close();
   });

@@ -24,6 +24,8 @@ export interface ExportResult {
   bytes: number;
   resources: number;
   missing: number;
+  /** The original URLs of the resources not in the archive (the replay shows them as the browser would a failed load). */
+  missingUrls: string[];
   events: number;
 }
 
@@ -53,7 +55,7 @@ export async function evidenceFile(store: LevelStore, keysDir: string, sessionId
   // A private viewer for this export alone: loopback, and only callers holding this one-off secret.
   const bearer = randomBytes(32).toString('base64url');
   const viewer = await startViewer({ store, port: 0, uiDir: path.join(distDir, 'viewer'), bearer });
-  let replay: { events: string; resources: string[]; missing: number; count: number };
+  let replay: { events: string; resources: string[]; missing: string[]; count: number };
   try {
     replay = await inlineReplay(viewer.url, sessionId, { authorization: `Bearer ${bearer}` });
   } finally {
@@ -67,23 +69,23 @@ export async function evidenceFile(store: LevelStore, keysDir: string, sessionId
     proofJson: json(proof), eventsJson: replay.events, resourcesJson: json(replay.resources), script,
   });
   const signed = html + signatureBlock(html, key);
-  return { html: signed, bytes: Buffer.byteLength(signed), resources: replay.resources.length, missing: replay.missing, events: replay.count };
+  return { html: signed, bytes: Buffer.byteLength(signed), resources: replay.resources.length, missing: replay.missing.length, missingUrls: replay.missing, events: replay.count };
 }
 
 /** The viewer's events for the session's first tab, every archived resource turned into a data: URL. */
-async function inlineReplay(viewerUrl: string, sessionId: string, headers: Record<string, string>): Promise<{ events: string; resources: string[]; missing: number; count: number }> {
+async function inlineReplay(viewerUrl: string, sessionId: string, headers: Record<string, string>): Promise<{ events: string; resources: string[]; missing: string[]; count: number }> {
   const res = await fetch(`${viewerUrl}/api/sessions/${encodeURIComponent(sessionId)}/events`, { headers });
   if (!res.ok) throw new VerbatimError('NOT_FOUND', `the viewer could not load the session's events (${res.status})`, { sessionId });
   const { events } = await res.json() as { events: unknown[] };
   const cache = new Map<string, Promise<string | undefined>>();
-  let missing = 0;
+  const missing: string[] = [];
   const resolve = (url: string, depth: number): Promise<string | undefined> => {
     let pending = cache.get(url);
     if (!pending) {
       pending = (async () => {
         const r = await fetch(`${viewerUrl}${url}`, { headers });
         if (!r.ok) {
-          missing += 1;
+          missing.push(url.replace(/^\/archive\/[^/]+\/\d+\//, ''));
           return undefined;
         }
         const type = (r.headers.get('content-type') ?? 'application/octet-stream').split(';')[0]!.trim().replace(/[^\w.+/-]/g, '');

@@ -62,7 +62,7 @@ describe('evidence export', () => {
 
     const file = path.join(dir, 'evidence.html');
     const result = await exportEvidence(dir, session!.id, file);
-    assert.equal(result.missing, 0, 'every resource the replay needs is in the file');
+    assert.deepEqual(result.missingUrls, [], 'every resource the replay needs is in the file');
     const checked = await verifyEvidenceFile(file);
     assert.deepEqual(checked.problems, []);
     assert.deepEqual(checked.notes, [], 'every encrypted record opens with the session key in the file');
