@@ -9,8 +9,6 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -19,12 +17,10 @@ import { parseUpstreams, startGateway, startProxy, type RunningGateway, type Run
 import { openStore } from '../../store/index';
 import type { VerbatimStore } from '../../store/store';
 import { launchChromium } from '../../scripts/chromium';
+import { BIG, startStreamOrigin, type StreamOrigin } from '../helpers/stream-origin';
 
 /** The origin holds back the rest of every stream this long. */
 const HOLD_MS = 1500;
-const BIG = Buffer.alloc(6 * 1024 * 1024);
-for (let i = 0; i < BIG.length; i++) BIG[i] = (i * 131 + (i >> 10)) & 0xff;
-
 /** The page's own script times every event and chunk from the moment each stream is opened. */
 const OBSERVER = `
 window.observeStreams = () => {
@@ -63,37 +59,11 @@ const PAGE = `<!doctype html><html><head><title>streams</title><script>${OBSERVE
 
 let dir: string;
 let store: VerbatimStore;
-let site: http.Server;
+let site: StreamOrigin;
 let origin: string;
 let proxy: RunningProxy;
 let gateway: RunningGateway;
 const browsers: Browser[] = [];
-
-function route(req: http.IncomingMessage, res: http.ServerResponse): void {
-  const hold = (last: () => void) => {
-    const t = setTimeout(last, HOLD_MS);
-    res.on('close', () => clearTimeout(t));
-  };
-  switch (req.url) {
-    case '/':
-      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-length': Buffer.byteLength(PAGE) });
-      return void res.end(PAGE);
-    case '/events':
-      res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
-      res.write('data: first\n\n');
-      return hold(() => res.end('data: second\n\n'));
-    case '/chunked':
-      res.writeHead(200, { 'content-type': 'application/x-ndjson' });
-      res.write('{"n":1}\n');
-      return hold(() => res.end('{"n":2}\n'));
-    case '/big.bin':
-      res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': BIG.length });
-      res.write(BIG.subarray(0, BIG.length / 2));
-      return hold(() => res.end(BIG.subarray(BIG.length / 2)));
-    default:
-      res.writeHead(404).end();
-  }
-}
 
 interface Observed {
   events: { data: string; ms: number }[];
@@ -104,9 +74,8 @@ interface Observed {
 before(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'verbatim-e2e-streams-'));
   store = await openStore(path.join(dir, 'store'));
-  site = http.createServer(route);
-  await new Promise<void>((r) => site.listen(0, '127.0.0.1', r));
-  origin = `http://127.0.0.1:${(site.address() as AddressInfo).port}`;
+  site = await startStreamOrigin({ holdMs: HOLD_MS, page: PAGE });
+  origin = site.origin;
   const common = { store, dataDir: dir, recorderScript: Buffer.from(''), port: 0, captureMaxBytes: 256 * 1024 };
   proxy = await startProxy(common);
   gateway = await startGateway({ ...common, routes: parseUpstreams([origin]) });
@@ -116,8 +85,7 @@ after(async () => {
   for (const b of browsers) await b.close();
   await proxy?.close();
   await gateway?.close();
-  site.closeAllConnections();
-  await new Promise((r) => site.close(r));
+  await site?.close();
   await store?.close();
   await rm(dir, { recursive: true, force: true });
 });
