@@ -9,6 +9,7 @@ import type { RecordedEvent } from '../../store/records';
 import { couldMatch, maskText, maskTypedDigits, maskWhole } from './detectors';
 import { isSensitiveField, type MaskingPolicy } from './policy';
 import { compileSelectors, matchesAny, type Attributes } from './selectors';
+import { TOKEN_ATTRIBUTE } from '../../recorder/protocol';
 
 /** rrweb-snapshot NodeType / rrweb EventType / IncrementalSource values used here. */
 const ELEMENT = 2;
@@ -97,6 +98,7 @@ export class EventMasker {
     if (Array.isArray(data.attributes)) {
       out.attributes = (data.attributes as { id: number; attributes: Attributes }[]).map((a) => {
         if (!a.attributes || typeof a.attributes !== 'object') return a;
+        if (TOKEN_ATTRIBUTE in a.attributes) a = { ...a, attributes: Object.fromEntries(Object.entries(a.attributes).filter(([k]) => k !== TOKEN_ATTRIBUTE)) };
         if (state.secretFields.has(a.id) || state.maskedNodes.has(a.id)) {
           return { ...a, attributes: maskValueAttribute(a.attributes, maskWhole) };
         }
@@ -111,7 +113,9 @@ export class EventMasker {
     let masked = inMasked;
     let out = node;
     if (node.type === ELEMENT && typeof node.tagName === 'string') {
-      const attrs = node.attributes && typeof node.attributes === 'object' ? node.attributes : {};
+      let attrs = node.attributes && typeof node.attributes === 'object' ? node.attributes : {};
+      // One of Verbatim's own script tags (the recorder blocks them; this is the second line): no token, no src.
+      if (TOKEN_ATTRIBUTE in attrs) out = { ...node, attributes: attrs = {} };
       masked ||= matchesAny(this.maskCompounds, node.tagName, attrs) || matchesAny(this.privacyCompounds, node.tagName, attrs);
       if (FORM_TAGS.has(node.tagName.toLowerCase())) {
         state.fields.add(node.id);

@@ -82,6 +82,18 @@ describe('rrweb events', () => {
     assert.deepEqual(custom[0].data.payload, { n: '••••••••••••••••', t: 1763912345737 });
     assert.equal(custom[0].timestamp, 1763912345737);
   });
+
+  it("strips Verbatim's own script tags of their token and src, in snapshots, added nodes and attribute changes", () => {
+    const m = new EventMasker(parsePolicy({}));
+    const tag = { type: 2, id: 10, tagName: 'script', attributes: { src: '/__verbatim/recorder-abc.js', 'data-verbatim-token': 'tok.sig', async: '' }, childNodes: [] };
+    const out = JSON.stringify(m.maskEvents('s', 'p2', [
+      { type: 2, timestamp: 1, data: { node: { type: 0, id: 1, childNodes: [tag] } } },
+      { type: 3, timestamp: 2, data: { source: 0, texts: [], removes: [], adds: [{ parentId: 1, node: { ...tag, id: 11 } }],
+        attributes: [{ id: 12, attributes: { 'data-verbatim-token': 'tok.sig', class: 'kept' } }] } },
+    ]));
+    assert.ok(!out.includes('tok.sig') && !out.includes('/__verbatim/'), out);
+    assert.ok(out.includes('"class":"kept"'), 'other attributes stay');
+  });
 });
 
 describe('customer identity rules', async () => {
