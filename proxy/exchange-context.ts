@@ -47,3 +47,8 @@ export function createExchangeContext(options: CommonOptions, tokens: SessionTok
     http2: options.http2Upstream ? new Http2Upstreams(upstreamTls, options.lookup) : undefined,
   };
 }
+
+/** Waits until every capture and recorder upload received so far is in the store (or refused). */
+export async function drainContext(context: ExchangeContext): Promise<void> {
+  await Promise.all([context.captures.drain(), context.endpoint.idle()]);
+}

@@ -8,7 +8,7 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import https from 'node:https';
 import type { Duplex } from 'node:stream';
 import type { CaptureStats } from './capture';
-import { createExchangeContext, upstreamTlsOptions, type CommonOptions } from './exchange-context';
+import { createExchangeContext, drainContext, upstreamTlsOptions, type CommonOptions } from './exchange-context';
 import { handleExchange, originOf, type Target, type UpstreamHop } from './exchange';
 import {
   forwardHeaders, parseHostHeader, publicView, rewriteLocation, routeFor, TrustedProxies,
@@ -110,7 +110,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     url: `${secure ? 'https' : 'http'}://${listening.authority}`,
     port: listening.port,
     captureStats: context.captures.stats,
-    drain: async () => { await Promise.all([context.captures.drain(), context.endpoint.idle()]); },
+    drain: () => drainContext(context),
     close: () => listening.close(),
   };
 }

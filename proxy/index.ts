@@ -5,7 +5,7 @@ import type net from 'node:net';
 import type { VerbatimStore } from '../store/store';
 import { HostCertificates, loadOrCreateCa, type CaFiles } from './ca';
 import type { CaptureStats, IdentityHook } from './capture';
-import { createExchangeContext, upstreamTlsOptions } from './exchange-context';
+import { createExchangeContext, drainContext, upstreamTlsOptions } from './exchange-context';
 import { createForwardProxy } from './forward-proxy';
 import { listenTracked } from './listen';
 import type { MaskingPolicy } from './masking/index';
@@ -71,7 +71,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     port: listening.port,
     ca,
     captureStats: context.captures.stats,
-    drain: async () => { await Promise.all([context.captures.drain(), context.endpoint.idle()]); },
+    drain: () => drainContext(context),
     close: () => listening.close(),
   };
 }

@@ -28,7 +28,7 @@ export function idleAllowance(keepAliveHeader: string | string[] | undefined, de
   return idle >= MIN_IDLE_MS ? idle : undefined;
 }
 
-function keepIdle(agent: http.Agent, socket: PooledSocket, defaultMs: number): boolean {
+function keepIdle(socket: PooledSocket, defaultMs: number): boolean {
   const idle = idleAllowance(socket._httpMessage?.res?.headers['keep-alive'], defaultMs);
   if (idle === undefined) return false;
   socket.setKeepAlive(true, 1000);
@@ -47,12 +47,12 @@ const POOL = { keepAlive: true, maxSockets: 256, maxFreeSockets: 64 } as const;
 
 class UpstreamHttpAgent extends http.Agent {
   constructor(private readonly idleMs: number) { super(POOL); }
-  override keepSocketAlive(socket: Socket): boolean { return keepIdle(this, socket, this.idleMs); }
+  override keepSocketAlive(socket: Socket): boolean { return keepIdle(socket, this.idleMs); }
 }
 
 class UpstreamHttpsAgent extends https.Agent {
   constructor(private readonly idleMs: number, tls: https.AgentOptions) { super({ ...POOL, ...tls }); }
-  override keepSocketAlive(socket: Socket): boolean { return keepIdle(this, socket, this.idleMs); }
+  override keepSocketAlive(socket: Socket): boolean { return keepIdle(socket, this.idleMs); }
 }
 
 export function upstreamAgents(options: UpstreamAgentOptions = {}): { http: http.Agent; https: https.Agent } {

@@ -7,7 +7,6 @@
  *  3. Store bytes per recorded session-minute for the demo journey, and bytes added
  *     by a second identical journey (content addressing makes assets nearly free).
  */
-import { fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import http from 'node:http';
@@ -17,6 +16,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startProxy } from '../proxy/index';
 import { openStore } from '../store/index';
+import { forkBenchProcess } from './bench/child';
 import { sequential, throughput, request, type Target } from './bench/latency';
 import { launchChromium } from './chromium';
 import { runJourney } from './sample-bank/journey';
@@ -49,9 +49,8 @@ async function main(): Promise<void> {
   const up = (upstream.address() as AddressInfo).port;
   const dir = await mkdtemp(path.join(os.tmpdir(), 'verbatim-bench-'));
   const spawnProxy = async (file: string) => {
-    const proc = fork(path.join(root, 'scripts', 'bench', file), [dir], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
-    const port = await new Promise<number>((resolve) => proc.stdout!.once('data', (d) => resolve(Number(String(d).trim()))));
-    return { proc, port };
+    const { proc, line } = await forkBenchProcess(file, [dir]);
+    return { proc, port: Number(line) };
   };
   const { proc: child, port: proxyPort } = await spawnProxy('proxy-process.ts');
   const { proc: bareChild, port: barePort } = await spawnProxy('bare-proxy.ts');

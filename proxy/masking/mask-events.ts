@@ -98,7 +98,10 @@ export class EventMasker {
     if (Array.isArray(data.attributes)) {
       out.attributes = (data.attributes as { id: number; attributes: Attributes }[]).map((a) => {
         if (!a.attributes || typeof a.attributes !== 'object') return a;
-        if (TOKEN_ATTRIBUTE in a.attributes) a = { ...a, attributes: Object.fromEntries(Object.entries(a.attributes).filter(([k]) => k !== TOKEN_ATTRIBUTE)) };
+        if (TOKEN_ATTRIBUTE in a.attributes) {
+          const { [TOKEN_ATTRIBUTE]: _token, ...kept } = a.attributes;
+          a = { ...a, attributes: kept };
+        }
         if (state.secretFields.has(a.id) || state.maskedNodes.has(a.id)) {
           return { ...a, attributes: maskValueAttribute(a.attributes, maskWhole) };
         }
@@ -115,7 +118,10 @@ export class EventMasker {
     if (node.type === ELEMENT && typeof node.tagName === 'string') {
       let attrs = node.attributes && typeof node.attributes === 'object' ? node.attributes : {};
       // One of Verbatim's own script tags (the recorder blocks them; this is the second line): no token, no src.
-      if (TOKEN_ATTRIBUTE in attrs) out = { ...node, attributes: attrs = {} };
+      if (TOKEN_ATTRIBUTE in attrs) {
+        attrs = {};
+        out = { ...node, attributes: attrs };
+      }
       masked ||= matchesAny(this.maskCompounds, node.tagName, attrs) || matchesAny(this.privacyCompounds, node.tagName, attrs);
       if (FORM_TAGS.has(node.tagName.toLowerCase())) {
         state.fields.add(node.id);

@@ -10,7 +10,7 @@
  *
  * Standalone: npx tsx scripts/bench/page-load.ts [rounds]
  */
-import { fork } from 'node:child_process';
+import { forkBenchProcess } from './child';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -39,11 +39,10 @@ async function fidelitySite(): Promise<Site | undefined> {
 }
 
 /**
- * Pause before each load, then wait until Verbatim has stored every capture so far: the
- * previous page's after-load work (its recorder's snapshot and upload, the proxy storing
- * its captures) is not charged to the next page, whichever mode that is. A customer's
- * next click never comes within milliseconds; other customers' load on a shared proxy
- * is what the throughput bench measures.
+ * Pause before each load, then wait until Verbatim has stored every capture and recorder
+ * upload so far (its drain()): the previous page's after-load work is not charged to the
+ * next page, whichever mode that is. A customer's next click never comes within
+ * milliseconds; other customers' load on a shared proxy is what the throughput bench measures.
  */
 const SETTLE_MS = 150;
 
@@ -92,16 +91,14 @@ export async function benchPageLoad(rounds = 9, options: PageLoadOptions = {}): 
   const fidelity = options.bankOnly ? undefined : await fidelitySite();
   if (fidelity) sites.push(fidelity);
   // Verbatim runs in its own process, as deployed: Playwright's traffic with three browsers must not share its event loop.
-  const verbatim = fork(path.join(root, 'scripts', 'bench', 'proxy-process.ts'),
-    [dir, sites.map((s) => s.url).join(','), ...(options.emptyRecorder ? ['empty'] : [])],
-    // BENCH_PROXY_PROF=<dir> writes a CPU profile of the Verbatim process there.
-    { execArgv: ['--import', 'tsx', ...(process.env.BENCH_PROXY_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROXY_PROF}`] : [])], stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
-  const started = await new Promise<{ port: number; spki: string; gateways: string[] }>((resolve, reject) => {
-    verbatim.stdout!.once('data', (d) => resolve(JSON.parse(String(d)) as { port: number; spki: string; gateways: string[] }));
-    verbatim.once('exit', (code) => reject(new Error(`the proxy process exited (${code})`)));
-  });
-  const bare = options.bare ? fork(path.join(root, 'scripts', 'bench', 'bare-proxy.ts'), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'pipe', 'inherit', 'ipc'] }) : undefined;
-  const barePort = bare ? await new Promise<number>((resolve) => bare.stdout!.once('data', (d) => resolve(Number(String(d).trim())))) : 0;
+  // BENCH_PROXY_PROF=<dir> writes a CPU profile of the Verbatim process there.
+  const profile = process.env.BENCH_PROXY_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROXY_PROF}`] : [];
+  const { proc: verbatim, line } = await forkBenchProcess('proxy-process.ts',
+    [dir, sites.map((s) => s.url).join(','), ...(options.emptyRecorder ? ['empty'] : [])], profile);
+  const started = JSON.parse(line) as { port: number; spki: string; gateways: string[] };
+  const bareProcess = options.bare ? await forkBenchProcess('bare-proxy.ts', []) : undefined;
+  const bare = bareProcess?.proc;
+  const barePort = Number(bareProcess?.line ?? 0);
   const modes: Mode[] = bare ? ['direct', 'proxy', 'gateway', 'bare'] : ['direct', 'proxy', 'gateway'];
   const browsers = {
     direct: await launchChromium(),
