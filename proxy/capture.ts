@@ -1,31 +1,13 @@
 /**
- * Streaming capture: a response body is hashed and kept (up to a cap) as it
- * flows to the browser; the blob and its index entry are written after the
- * last byte, off the response path. A failed write is counted, never thrown
- * at the browser.
+ * Streaming capture: a response body is kept (up to a cap) as it flows to the browser; once the last byte passed,
+ * the exchange goes to the ingest pipeline (ingest/pipeline.ts), which masks, hashes, stores — off the response path.
+ * A failed write is counted, never thrown at the browser.
  */
-import { randomBytes } from 'node:crypto';
-import { isPersonalResponse } from '../store/personal-data';
 import type { CapturedResource } from '../store/records';
-import type { VerbatimStore } from '../store/store';
-import { findCustomerId, type IdentityRule } from './identity/rules';
-import { decode, maskBody, maskText, type MaskingPolicy } from './masking/index';
-import { QuietQueue } from './quiet-queue';
+import type { IngestPipeline, IngestStats } from './ingest/pipeline';
+import type { MaskingPolicy } from './masking/index';
 
-/** Where customer ids found by the identity rules go (store/customer-index.ts). */
-export interface IdentityHook {
-  rules: IdentityRule[];
-  customers: { customerOf(sessionId: string): string | undefined; link(sessionId: string, customerId: string, source: string): Promise<unknown> };
-}
-
-export interface CaptureStats {
-  captured: number;
-  failed: number;
-  truncated: number;
-}
-
-/** Types whose bodies are worth compressing in the store (media and fonts are compressed already). */
-const COMPRESSIBLE = /^(text\/|application\/(json|javascript|xml|xhtml\+xml|manifest\+json|ld\+json)|image\/svg)/i;
+export type CaptureStats = IngestStats;
 
 export class CaptureTap {
   private chunks: Buffer[] = [];
@@ -33,9 +15,7 @@ export class CaptureTap {
   size = 0;
   private truncated = false;
 
-  constructor(
-    private readonly maxBytes: number,
-  ) {}
+  constructor(private readonly maxBytes: number) {}
 
   write(chunk: Buffer): void {
     if (this.truncated) return;
@@ -67,140 +47,43 @@ export interface ExchangeMeta {
   headersAt: number;
   /** Form/JSON request body collected on the way up (masked before it is stored). */
   requestBody?: { bytes: Buffer; contentType: string; truncated: boolean };
-  /** The request's Cookie header, read by identity rules only (never stored). */
-  requestCookie?: string;
+  /** Set when the customer did not get the whole response. */
+  incomplete?: { reason: string };
 }
 
-/** Capture ids: a per-process random prefix and a counter (randomUUID per response showed in profiles). */
-const ID_PREFIX = randomBytes(6).toString('hex');
-let idCounter = 0;
-const nextCaptureId = () => `${ID_PREFIX}-${(idCounter++).toString(36)}`;
-
+/** The proxy's and gateway's door into the ingest pipeline. */
 export class CaptureWriter {
-  readonly stats: CaptureStats = { captured: 0, failed: 0, truncated: 0 };
-  private pending = new Set<Promise<void>>();
-  private readonly quiet = new QuietQueue();
+  constructor(private readonly pipeline: IngestPipeline) {}
 
-  constructor(
-    private readonly store: VerbatimStore,
-    private readonly onError: (err: unknown, url: string) => void,
-    /** Applied to URLs, text bodies and request bodies before anything is written. */
-    readonly masking?: MaskingPolicy,
-    private readonly identity?: IdentityHook,
-    /** Resolves once the session's record is written (captures follow it). */
-    private readonly sessionReady?: (sessionId: string) => Promise<void>,
-  ) {}
+  get stats(): CaptureStats {
+    return this.pipeline.stats;
+  }
+
+  get masking(): MaskingPolicy {
+    return this.pipeline.masking;
+  }
 
   /** Lets drain() wait for a write made elsewhere (WebSocket messages). */
   track(task: Promise<void>): void {
-    this.pending.add(task);
-    void task.finally(() => this.pending.delete(task));
+    this.pipeline.track(task);
   }
 
   /** Records an exchange whose body was collected by `tap` (or that has no body). */
   record(meta: ExchangeMeta, tap: CaptureTap | null): void {
-    const endedAt = Date.now();
-    // Once the page's burst of responses is over: hashing and storing then costs the page nothing.
-    const held = (tap?.size ?? 0) + (meta.requestBody?.bytes.length ?? 0);
-    const task = new Promise<void>((resolve) => this.quiet.push(resolve, held)).then(() => this.write(meta, tap, endedAt)).then(
-      () => { this.stats.captured++; },
-      (err) => { this.stats.failed++; this.onError(err, meta.url); },
-    );
-    this.pending.add(task);
-    void task.finally(() => this.pending.delete(task));
+    this.pipeline.capture({
+      ...meta,
+      endedAt: Date.now(),
+      body: tap ? tap.body() : null,
+    });
   }
 
   /** Records a 304 as a capture of the body the store already holds from `previous`. */
   recordRevalidation(meta: ExchangeMeta, previous: CapturedResource): void {
-    const task = this.store.putCapture({
-      ...this.base(meta, Date.now()),
-      status: previous.status,
-      statusText: previous.statusText,
-      headers: previous.headers,
-      body: previous.body,
-      revalidatedFrom: previous.id,
-    }).then(() => { this.stats.captured++; }, (err) => { this.stats.failed++; this.onError(err, meta.url); });
-    this.pending.add(task);
-    void task.finally(() => this.pending.delete(task));
+    this.pipeline.captureRevalidation({ ...meta, endedAt: Date.now(), body: null }, previous);
   }
 
   /** Waits for captures still being written (shutdown, tests). */
-  async drain(): Promise<void> {
-    this.quiet.flush();
-    while (this.pending.size) await Promise.allSettled([...this.pending]);
+  drain(): Promise<void> {
+    return this.pipeline.drain();
   }
-
-  private async write(meta: ExchangeMeta, tap: CaptureTap | null, endedAt: number): Promise<void> {
-    if (meta.sessionId) await this.sessionReady?.(meta.sessionId);
-    const record = this.base(meta, endedAt);
-    if (this.identity?.rules.length && meta.sessionId && !this.identity.customers.customerOf(meta.sessionId)) {
-      await this.linkCustomer(meta, tap).catch((err) => this.onError(err, meta.url));
-    }
-    if (tap) {
-      const { bytes, truncated } = tap.body();
-      const contentType = header(meta.headers, 'content-type') ?? '';
-      const encoding = (header(meta.headers, 'content-encoding') ?? '').toLowerCase();
-      if (truncated) this.stats.truncated++;
-      const outcome = this.masking ? await maskBody(this.masking, bytes, contentType, encoding, truncated) : { kind: 'unchanged' as const };
-      // Documents and data personalised for the customer are sealed with the session's key; shared assets are stored once.
-      const owner = meta.sessionId && isPersonalResponse(contentType, header(meta.headers, 'cache-control')) ? meta.sessionId : undefined;
-      if (outcome.kind === 'masked') {
-        const digest = await this.store.putBlob(outcome.bytes, { compress: true, sessionId: owner });
-        record.body = { digest, size: outcome.bytes.length, encoding: '', truncated, masked: true };
-      } else if (outcome.kind === 'unchanged') {
-        const digest = await this.store.putBlob(bytes, { compress: !encoding && COMPRESSIBLE.test(contentType), sessionId: owner });
-        record.body = { digest, size: bytes.length, encoding, truncated };
-      }
-    }
-    if (meta.requestBody && this.masking) {
-      const { bytes, contentType, truncated } = meta.requestBody;
-      const outcome = await maskBody(this.masking, bytes, contentType, '', truncated);
-      const kept = outcome.kind === 'masked' ? outcome.bytes : outcome.kind === 'unchanged' ? bytes : undefined;
-      if (kept) {
-        const digest = await this.store.putBlob(kept, { compress: true, sessionId: meta.sessionId });
-        record.requestBody = { digest, size: kept.length, encoding: '', truncated, masked: outcome.kind === 'masked', contentType };
-      }
-    }
-    await this.store.putCapture(record);
-  }
-
-  /** Runs the identity rules on the raw exchange (before masking) and links the session to the customer found. */
-  private async linkCustomer(meta: ExchangeMeta, tap: CaptureTap | null): Promise<void> {
-    const contentType = header(meta.headers, 'content-type') ?? '';
-    const found = await findCustomerId(this.identity!.rules, {
-      url: meta.url,
-      method: meta.method,
-      requestCookie: meta.requestCookie,
-      requestBody: meta.requestBody,
-      responseHeaders: meta.headers,
-      responseJson: tap && /json/i.test(contentType) ? async () => {
-        const { bytes, truncated } = tap.body();
-        const plain = await decode(bytes, header(meta.headers, 'content-encoding') ?? '', truncated);
-        try { return JSON.parse(plain.toString('utf8')) as unknown; } catch { return undefined; }
-      } : undefined,
-    });
-    if (found) await this.identity!.customers.link(meta.sessionId!, found.id, found.source);
-  }
-
-  private base(meta: ExchangeMeta, endedAt: number): CapturedResource {
-    return {
-      id: nextCaptureId(),
-      sessionId: meta.sessionId,
-      method: meta.method,
-      // Deterministic, so the masked URL still matches the (equally masked) one in the events.
-      url: this.masking ? maskText(meta.url, this.masking.detectors) : meta.url,
-      status: meta.status,
-      statusText: meta.statusText,
-      headers: this.masking ? meta.headers.map(([n, v]) => [n, maskText(v, this.masking!.detectors)]) : meta.headers,
-      destination: meta.destination,
-      startedAt: meta.startedAt,
-      timing: { headersMs: meta.headersAt - meta.startedAt, totalMs: endedAt - meta.startedAt },
-      body: null,
-    };
-  }
-}
-
-function header(headers: [string, string][], name: string): string | undefined {
-  for (const [k, v] of headers) if (k === name) return v;
-  return undefined;
 }

@@ -7,6 +7,7 @@ import type { Channel } from '../store/records';
 import { CaptureWriter } from './capture';
 import type { ExchangeContext } from './exchange';
 import type { ProxyOptions } from './index';
+import { IngestPipeline } from './ingest/pipeline';
 import { DEFAULT_POLICY, recorderMaskingAttribute } from './masking/index';
 import { Http2Upstreams } from './http2-upstream';
 import { RecorderEndpoint } from './recorder-endpoint';
@@ -26,18 +27,21 @@ export function upstreamTlsOptions(options: CommonOptions): tls.ConnectionOption
 export function createExchangeContext(options: CommonOptions, tokens: SessionTokens, channel: Channel): ExchangeContext {
   const onError = options.onError ?? (() => {});
   const upstreamTls = upstreamTlsOptions(options);
-  const masking = options.masking ?? DEFAULT_POLICY;
-  const sessions = new SessionTracker(options.store, tokens, options.sessionIdleMs ?? 30 * 60_000, channel, (err) => onError(err, 'session start'));
-  const sessionReady = (id: string) => sessions.ready(id);
+  // One pipeline per process: `verbatim start` hands the same one to the proxy, the gateway and the collector.
+  const ingest = options.ingest ?? new IngestPipeline({
+    store: options.store, masking: options.masking ?? DEFAULT_POLICY, identityRules: options.identityRules, onError,
+  });
+  const sessions = new SessionTracker(ingest, tokens, options.sessionIdleMs ?? 30 * 60_000, channel, (err) => onError(err, 'session start'));
   return {
     store: options.store,
+    ingest,
+    ownsIngest: options.ingest === undefined,
     sessions,
     endpoint: new RecorderEndpoint({
-      store: options.store, tokens, recorderScript: options.recorderScript,
-      maxUploadBytes: options.maxUploadBytes ?? 2 * 1024 * 1024, masking, onError, sessionReady,
+      ingest, tokens, recorderScript: options.recorderScript, maxUploadBytes: options.maxUploadBytes ?? 2 * 1024 * 1024, onError,
     }),
-    captures: new CaptureWriter(options.store, (err) => onError(err, 'capture write'), masking, options.identity, sessionReady),
-    recorderMasking: recorderMaskingAttribute(masking),
+    captures: new CaptureWriter(ingest),
+    recorderMasking: recorderMaskingAttribute(ingest.masking),
     agents: upstreamAgents({ tls: upstreamTls }),
     captureMaxBytes: options.captureMaxBytes ?? 32 * 1024 * 1024,
     upstreamTimeoutMs: options.upstreamTimeoutMs ?? 120_000,

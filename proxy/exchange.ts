@@ -13,6 +13,7 @@ import { ENDPOINT_ATTRIBUTE, EVENTS_PATH, FRAME_PARENTS_ATTRIBUTE, MASKING_ATTRI
 import type { CapturedResource } from '../store/records';
 import type { VerbatimStore } from '../store/store';
 import { CaptureTap, type CaptureWriter, type ExchangeMeta } from './capture';
+import type { IngestPipeline } from './ingest/pipeline';
 import { adjustPolicy, findScriptNonce, type CspTarget } from './csp';
 import { isBrowserNoise } from './browser-noise';
 import { flatten, headerValue, responseHeaderPairs, upstreamRequestHeaders } from './http-headers';
@@ -33,6 +34,10 @@ export interface Target {
 
 export interface ExchangeContext {
   store: VerbatimStore;
+  /** The one ingest path (ingest/pipeline.ts). */
+  ingest: IngestPipeline;
+  /** Whether this context made its pipeline (and so closes it). */
+  ownsIngest: boolean;
   sessions: SessionTracker;
   endpoint: RecorderEndpoint;
   captures: CaptureWriter;
@@ -116,7 +121,6 @@ export function handleExchange(ctx: ExchangeContext, req: IncomingMessage, res: 
     }
     const meta: ExchangeMeta = {
       sessionId, method: req.method ?? 'GET', url, status: 0, headers: [], destination, startedAt, headersAt: 0,
-      requestCookie: typeof req.headers.cookie === 'string' ? req.headers.cookie : undefined,
     };
     const transport = to.protocol === 'https:' ? https : http;
     const upstream = h2 ? ctx.http2!.request(to, req.method ?? 'GET', headers) : transport.request({

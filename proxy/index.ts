@@ -4,7 +4,9 @@
 import type net from 'node:net';
 import type { VerbatimStore } from '../store/store';
 import { HostCertificates, loadOrCreateCa, type CaFiles } from './ca';
-import type { CaptureStats, IdentityHook } from './capture';
+import type { CaptureStats } from './capture';
+import type { IdentityRule } from './identity/rules';
+import type { IngestPipeline } from './ingest/pipeline';
 import { createExchangeContext, drainContext, upstreamTlsOptions } from './exchange-context';
 import { createForwardProxy } from './forward-proxy';
 import { listenTracked } from './listen';
@@ -13,7 +15,7 @@ import { SessionTokens } from './session-tokens';
 
 export { loadOrCreateCa, caPaths, type CaFiles } from './ca';
 export { loadIdentityRules, parseIdentityRules, type IdentityRule } from './identity/rules';
-export type { IdentityHook } from './capture';
+export { IngestPipeline, type IngestOptions } from './ingest/pipeline';
 export { loadPolicy, parsePolicy, DEFAULT_POLICY, type MaskingPolicy } from './masking/index';
 
 export interface ProxyOptions {
@@ -41,8 +43,13 @@ export interface ProxyOptions {
   lookup?: net.LookupFunction;
   /** Masking policy applied in the page and again before anything is written (default: DEFAULT_POLICY). */
   masking?: MaskingPolicy;
-  /** Customer identity rules (proxy/identity/rules.ts) and where the ids they find go. */
-  identity?: IdentityHook;
+  /** Customer identity rules (proxy/identity/rules.ts); the ids they find go to the store's customer index. */
+  identityRules?: IdentityRule[];
+  /**
+   * The ingest pipeline to use (shared by the proxy, gateway and collector of one process); one is made from
+   * `store`, `masking` and `identityRules` when absent.
+   */
+  ingest?: IngestPipeline;
   /** Called for failures that must not reach the browser; never given secrets. */
   onError?: (err: unknown, context: string) => void;
 }

@@ -39,7 +39,8 @@ export async function listenTracked(server: http.Server, host: string, port: num
       context.agents.http.destroy();
       context.agents.https.destroy();
       context.http2?.close();
-      await context.captures.drain();
+      await context.endpoint.idle();
+      await (context.ownsIngest ? context.ingest.close() : context.ingest.drain());
     },
   };
 }

@@ -8,24 +8,17 @@ import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { gzipSync } from 'node:zlib';
 import { EVENTS_PATH, RECORDER_PATH_PREFIX, RESERVED_PREFIX } from '../recorder/protocol';
-import { parseUpload } from '../recorder/upload-validation';
 import { VerbatimError, isVerbatimError } from '../store/errors';
-import type { VerbatimStore } from '../store/store';
-import { EventMasker, maskText, type MaskingPolicy } from './masking/index';
+import type { IngestPipeline } from './ingest/pipeline';
 import type { SessionTokens } from './session-tokens';
-import type { PageContext } from '../store/records';
-import { parseUserAgent } from '../store/user-agent';
 
 export interface RecorderEndpointOptions {
-  store: VerbatimStore;
+  /** Every upload is checked, masked and stored by the ingest pipeline, whatever the recorder did in the page. */
+  ingest: IngestPipeline;
   tokens: SessionTokens;
   recorderScript: Buffer;
   maxUploadBytes: number;
-  /** Applied to every upload before it is written, whatever the recorder did in the page. */
-  masking?: MaskingPolicy;
   onError: (err: unknown, context: string) => void;
-  /** Resolves once a just-started session's record is written. */
-  sessionReady?: (sessionId: string) => Promise<void>;
 }
 
 export class RecorderEndpoint {
@@ -35,7 +28,6 @@ export class RecorderEndpoint {
   private readonly scriptGzip: Buffer;
   private readonly scriptEtag: string;
   private readonly knownSessions = new Set<string>();
-  private readonly masker: EventMasker | undefined;
   /** Uploads being read, masked or stored (idle() waits for them). */
   private readonly inFlight = new Set<Promise<void>>();
 
@@ -45,7 +37,6 @@ export class RecorderEndpoint {
     this.script = options.recorderScript;
     this.scriptGzip = gzipSync(options.recorderScript, { level: 9 });
     this.scriptEtag = `"${hash}"`;
-    this.masker = options.masking ? new EventMasker(options.masking) : undefined;
   }
 
   static isReserved(path: string): boolean {
@@ -70,20 +61,6 @@ export class RecorderEndpoint {
     while (this.inFlight.size) await Promise.allSettled([...this.inFlight]);
   }
 
-  /** The page's own context plus what only the ingest point knows (client IP, parsed user agent), masked like the URL. */
-  private enrichContext(context: PageContext, clientIp: string | undefined, req: IncomingMessage): PageContext {
-    const policy = this.options.masking;
-    const mask = (s: string | undefined) => (s === undefined || !policy ? s : maskText(s, policy.detectors));
-    const userAgent = context.userAgent ?? req.headers['user-agent'];
-    return {
-      ...context,
-      url: mask(context.url)!,
-      ...(context.referrer !== undefined ? { referrer: mask(context.referrer) } : {}),
-      ...(userAgent ? { userAgent, ...parseUserAgent(userAgent) } : {}),
-      ...(clientIp ? { clientIp: clientIp.startsWith('::ffff:') ? clientIp.slice(7) : clientIp } : {}),
-    };
-  }
-
   private serveScript(req: IncomingMessage, res: ServerResponse): void {
     const gzip = /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''));
     const body = gzip ? this.scriptGzip : this.script;
@@ -102,31 +79,19 @@ export class RecorderEndpoint {
   private async receive(req: IncomingMessage, res: ServerResponse, clientIp: string | undefined): Promise<void> {
     try {
       const body = await readBody(req, this.options.maxUploadBytes);
-      const upload = parseUpload(body);
+      const { ingest } = this.options;
+      const upload = ingest.parseUpload(body);
       const sessionId = this.options.tokens.requireSession(upload.token);
       if (!this.knownSessions.has(sessionId)) {
-        await this.options.sessionReady?.(sessionId);
-        if (!(await this.options.store.getSession(sessionId))) {
+        await ingest.ready(sessionId);
+        if (!(await ingest.store.getSession(sessionId))) {
           throw new VerbatimError('SESSION_UNKNOWN', 'no such session', { sessionId });
         }
         this.knownSessions.add(sessionId);
+        if (this.knownSessions.size > 50_000) this.knownSessions.delete(this.knownSessions.values().next().value!);
       }
-      const policy = this.options.masking;
-      const page = policy ? {
-        id: upload.page.id,
-        url: maskText(upload.page.url, policy.detectors),
-        title: upload.page.title === undefined ? undefined : maskText(upload.page.title, policy.detectors),
-      } : upload.page;
-      const events = this.masker ? this.masker.maskEvents(sessionId, upload.page.id, upload.events, body.toString('utf8')) : upload.events;
-      await this.options.store.appendEvents({
-        sessionId,
-        page,
-        seq: upload.seq,
-        viewport: upload.viewport,
-        events,
-        receivedAt: Date.now(),
-        ...(upload.context ? { context: this.enrichContext(upload.context, clientIp, req) } : {}),
-      });
+      const userAgent = req.headers['user-agent'];
+      await ingest.appendUpload(upload, { sessionId, ...(clientIp ? { clientIp } : {}), ...(userAgent ? { userAgent } : {}) }, body);
       res.writeHead(204, { 'cache-control': 'no-store' });
       res.end();
     } catch (err) {

@@ -5,9 +5,8 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { Channel } from '../store/records';
-import type { VerbatimStore } from '../store/store';
-import { parseUserAgent } from '../store/user-agent';
 import { SESSION_COOKIE, readCookie } from './http-headers';
+import type { IngestPipeline } from './ingest/pipeline';
 import { newSessionId, type SessionTokens } from './session-tokens';
 
 export interface ResolvedSession {
@@ -18,21 +17,16 @@ export interface ResolvedSession {
 
 export class SessionTracker {
   private readonly lastActivity = new Map<string, number>();
-  /** Sessions whose record is still being written (see forDocument). */
-  private readonly creating = new Map<string, Promise<void>>();
+  /** Sessions whose record could not be written (full disk): never handed out again. */
+  private readonly failed = new Set<string>();
 
   constructor(
-    private readonly store: VerbatimStore,
+    private readonly ingest: IngestPipeline,
     readonly tokens: SessionTokens,
     private readonly idleMs: number,
     private readonly channel: Channel,
     private readonly onError: (err: unknown) => void = () => {},
   ) {}
-
-  /** Resolves once a new session's record is written (or failed: then its uploads get 404). */
-  ready(sessionId: string): Promise<void> {
-    return this.creating.get(sessionId) ?? Promise.resolve();
-  }
 
   /** The session id a request's cookie proves, if any (no I/O). */
   fromRequest(req: IncomingMessage): string | undefined {
@@ -54,19 +48,21 @@ export class SessionTracker {
       return { sessionId: existing, token: this.tokens.tokenFor(existing), isNew: false };
     }
     const sessionId = newSessionId();
-    const userAgent = req.headers['user-agent'];
-    // Not awaited: the document need not wait behind other writes (a new id cannot clash). What
-    // depends on the record (uploads, captures) waits on ready(); the write queue keeps order anyway.
-    const created = this.store.createSession({
+    // Not awaited: the document need not wait behind other writes (a new id cannot clash). What depends on the
+    // record (uploads, captures) waits for it in the pipeline; a session whose record failed is forgotten, so the
+    // next document starts another rather than handing out an id the store never recorded.
+    this.ingest.startSession({
       id: sessionId,
       channel: this.channel,
       startedAt: now,
-      userAgent,
-      ...parseUserAgent(userAgent),
+      userAgent: req.headers['user-agent'],
       clientIp,
-    }).then(() => undefined, (err: unknown) => this.onError(err));
-    this.creating.set(sessionId, created);
-    void created.then(() => this.creating.delete(sessionId));
+    }).catch((err: unknown) => {
+      this.lastActivity.delete(sessionId);
+      this.failed.add(sessionId);
+      if (this.failed.size > 10_000) this.failed.delete(this.failed.values().next().value!);
+      this.onError(err);
+    });
     this.touch(sessionId);
     this.prune(now);
     return { sessionId, token: this.tokens.issue(sessionId), isNew: true };
@@ -78,9 +74,10 @@ export class SessionTracker {
   }
 
   private async isLive(sessionId: string, now: number): Promise<boolean> {
+    if (this.failed.has(sessionId)) return false;
     let last = this.lastActivity.get(sessionId);
     if (last === undefined) {
-      const session = await this.store.getSession(sessionId);
+      const session = await this.ingest.store.getSession(sessionId).catch(() => undefined);
       if (!session) return false;
       last = session.endedAt;
     }

@@ -1,22 +1,21 @@
 /**
  * Captures a relayed WebSocket's messages, both directions, into the session's
- * network log: timestamped, text masked by the policy, each payload capped.
+ * network log: timestamped, each payload capped, masked by the ingest pipeline before anything is written.
  * Writes are batched and never delay the relay; a failed write is reported, not thrown.
  */
 import { randomBytes } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import type { WebSocketMessage } from '../store/records';
-import type { VerbatimStore } from '../store/store';
-import { maskText, type MaskingPolicy } from './masking/index';
+import type { IngestPipeline } from './ingest/pipeline';
 import { FrameReader, type ReadMessage } from './websocket-frames';
 
 export interface WebSocketCaptureOptions {
-  store: VerbatimStore;
+  /** Masks and stores the messages (ingest/pipeline.ts). */
+  ingest: IngestPipeline;
   sessionId: string;
   url: string;
   /** Largest payload kept per message. */
   maxBytes: number;
-  masking?: MaskingPolicy;
   onError: (err: unknown, context: string) => void;
 }
 
@@ -63,20 +62,12 @@ export class WebSocketCapture {
   }
 
   private add(direction: WebSocketMessage['direction'], m: ReadMessage): void {
-    let data: string;
-    let encoding: WebSocketMessage['encoding'] = 'base64';
-    let masked = false;
-    if (m.kind === 'text' && !m.compressed) {
-      // A cut inside a multi-byte character decodes to U+FFFD, which is honest for a truncated capture.
-      const text = m.payload.toString('utf8');
-      data = this.options.masking ? maskText(text, this.options.masking.detectors) : text;
-      masked = data !== text;
-      encoding = 'utf8';
-    } else data = m.payload.toString('base64');
+    // A cut inside a multi-byte character decodes to U+FFFD, which is honest for a truncated capture.
+    const text = m.kind === 'text' && !m.compressed;
     this.queue.push({
       sessionId: this.options.sessionId, socketId: this.socketId, seq: this.seq++, url: this.options.url,
-      direction, at: Date.now(), kind: m.kind, size: m.size, data, encoding, truncated: m.truncated,
-      ...(masked ? { masked } : {}),
+      direction, at: Date.now(), kind: m.kind, size: m.size,
+      data: text ? m.payload.toString('utf8') : m.payload.toString('base64'), encoding: text ? 'utf8' : 'base64', truncated: m.truncated,
     });
     this.timer ??= setTimeout(() => this.flush(), FLUSH_MS);
   }
@@ -87,7 +78,7 @@ export class WebSocketCapture {
     if (!this.queue.length) return;
     const batch = this.queue;
     this.queue = [];
-    this.writing = this.writing.then(() => this.options.store.putWebSocketMessages(batch))
+    this.writing = this.writing.then(() => this.options.ingest.webSocketMessages(batch))
       .catch((err) => this.options.onError(err, 'websocket capture'));
   }
 }

@@ -63,8 +63,7 @@ export function relayOptionsFor(ctx: ExchangeContext, req: IncomingMessage, targ
   return {
     ...base,
     capture: {
-      store: ctx.store, sessionId, url, maxBytes: Math.min(ctx.captureMaxBytes, WS_MESSAGE_CAP),
-      masking: ctx.captures.masking, onError: ctx.onError,
+      ingest: ctx.ingest, sessionId, url, maxBytes: Math.min(ctx.captureMaxBytes, WS_MESSAGE_CAP), onError: ctx.onError,
     },
     track: (write) => ctx.captures.track(write),
   };

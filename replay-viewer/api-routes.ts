@@ -10,7 +10,6 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { RecordedEvent, Session } from '../store/records';
-import type { CustomerLookup } from '../store/customer-index';
 import type { VerbatimStore } from '../store/store';
 import { VerbatimError } from '../store/errors';
 import { isValidSessionId } from './archive-url';
@@ -31,7 +30,7 @@ export function toApiSession(session: Session): ApiSession {
 }
 
 export class ApiRoutes {
-  constructor(private readonly store: VerbatimStore, private readonly customers?: CustomerLookup) {}
+  constructor(private readonly store: VerbatimStore) {}
 
   /** Returns false when the path is not an API path. */
   async handle(req: IncomingMessage, res: ServerResponse, path: string, query: URLSearchParams): Promise<boolean> {
@@ -43,7 +42,7 @@ export class ApiRoutes {
       return true;
     }
     if (path === '/api/sessions' || path === '/api/sessions/') {
-      await sendJson(req, res, 200, this.withCustomers(await this.list(query)));
+      await sendJson(req, res, 200, await this.withCustomers(await this.list(query)));
       return true;
     }
     const m = /^\/api\/sessions\/([^/]*)(?:\/(events|captures))?\/?$/.exec(path);
@@ -54,22 +53,21 @@ export class ApiRoutes {
     if (!session) throw new VerbatimError('SESSION_UNKNOWN', 'No such session', { sessionId: id });
     if (sub === 'events') await sendJson(req, res, 200, await this.events(session, query));
     else if (sub === 'captures') await sendJson(req, res, 200, await this.networkLog(session.id));
-    else await sendJson(req, res, 200, this.withCustomers([toApiSession(session)])[0]);
+    else await sendJson(req, res, 200, (await this.withCustomers([toApiSession(session)]))[0]);
     return true;
   }
 
   /** Sessions carry the customer they belong to, when the proxy's identity rules found one. */
-  private withCustomers(sessions: ApiSession[]): ApiSession[] {
-    if (!this.customers) return sessions;
-    return sessions.map((s) => {
-      const customerId = this.customers!.customerOf(s.id);
+  private withCustomers(sessions: ApiSession[]): Promise<ApiSession[]> {
+    return Promise.all(sessions.map(async (s) => {
+      const customerId = await this.store.customerOf(s.id);
       return customerId ? { ...s, customerId } : s;
-    });
+    }));
   }
 
   private async customerSessions(customerId: string, query: URLSearchParams): Promise<ApiSession[]> {
     const limit = intParam(query, 'limit', 1, MAX_LIST_LIMIT) ?? DEFAULT_LIST_LIMIT;
-    const ids = this.customers?.sessionsOf(customerId) ?? [];
+    const ids = await this.store.sessionsOfCustomer(customerId);
     const sessions = (await Promise.all(ids.map((id) => this.store.getSession(id)))).filter((s): s is Session => !!s);
     sessions.sort((a, b) => b.startedAt - a.startedAt);
     return this.withCustomers(sessions.slice(0, limit).map(toApiSession));

@@ -10,14 +10,12 @@
 import { timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { CustomerLookup } from '../store/customer-index';
 import type { VerbatimStore } from '../store/store';
 import { VerbatimError, isVerbatimError } from '../store/errors';
 import { ApiRoutes } from './api-routes';
 import { ARCHIVE_PREFIX } from './archive-url';
 import { ArchiveRoute } from './archive-route';
 import type { ViewerAccess } from './auth/gate';
-import { CollectorRoutes, type CollectorOptions } from './collector-routes';
 import { ExportRoute, type SessionExporter } from './export-route';
 import { sendError, sendJson } from './http-responses';
 import { UiRoutes } from './ui-routes';
@@ -32,12 +30,13 @@ export interface ViewerOptions {
   uiDir: string;
   /** Told about unexpected (non-Verbatim) errors, which clients only see as a bare 500. */
   onError?: (err: unknown) => void;
-  /** Mounts the kiosk collector under /collect/v1/ (collector-routes.ts). */
-  collector?: CollectorOptions;
+  /**
+   * Handlers served on this server's port before sign-in (they authenticate their own callers): the CLI mounts the
+   * kiosk collector (proxy/collector/) under /collect/ this way, so the viewer itself never imports ingest code.
+   */
+  mounts?: { prefix: string; handle(req: http.IncomingMessage, res: http.ServerResponse, path: string): Promise<void> }[];
   /** Sign-in, roles, CSRF and the audit trail in front of every route but the collector (auth/gate.ts). */
   access?: ViewerAccess;
-  /** Customer ids found by the proxy: customer search and history (store/customer-index.ts). */
-  customers?: CustomerLookup;
   /** Builds evidence files and WACZ for the export route (scripts/export, injected by the CLI). */
   exporter?: SessionExporter;
   /**
@@ -54,10 +53,9 @@ export interface Viewer {
 }
 
 export async function startViewer(opts: ViewerOptions): Promise<Viewer> {
-  const api = new ApiRoutes(opts.store, opts.customers);
+  const api = new ApiRoutes(opts.store);
   const archive = new ArchiveRoute(opts.store);
   const ui = new UiRoutes(opts.uiDir);
-  const collector = opts.collector ? new CollectorRoutes(opts.store, opts.collector) : undefined;
   const exportRoute = opts.exporter ? new ExportRoute(opts.store, opts.exporter) : undefined;
 
   const expected = opts.bearer === undefined ? undefined : Buffer.from(`Bearer ${opts.bearer}`);
@@ -69,7 +67,8 @@ export async function startViewer(opts: ViewerOptions): Promise<Viewer> {
         throw new VerbatimError('UNAUTHORIZED', 'this viewer answers its creator only');
       }
     }
-    if (collector && target.startsWith('/collect/')) return collector.handle(req, res, target.split('?', 1)[0]!);
+    const mount = opts.mounts?.find((m) => target.startsWith(m.prefix));
+    if (mount) return mount.handle(req, res, target.split('?', 1)[0]!);
     if (opts.access && (await opts.access.gate(req, res))) return;
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.setHeader('Allow', 'GET, HEAD');

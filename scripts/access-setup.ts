@@ -4,20 +4,18 @@
  * identity rules. The viewer refuses to serve beyond loopback without accounts.
  */
 import path from 'node:path';
-import { loadIdentityRules, type IdentityHook } from '../proxy/index';
+import { loadIdentityRules, type IdentityRule } from '../proxy/index';
 import { AccountStore, AuditLog, ROLES, ViewerAccess, isRole } from '../replay-viewer/auth/index';
-import { CustomerIndex } from '../store/customer-index';
 import { VerbatimError } from '../store/errors';
+import type { VerbatimStore } from '../store/store';
 import type { VerbatimConfig } from './config';
 
 export const ACCOUNTS_FILE = 'viewer-accounts.json';
 export const AUDIT_FILE = 'audit.log';
-export const CUSTOMERS_FILE = 'customers.jsonl';
-
 export interface AccessSetup {
   access: ViewerAccess;
-  customers: CustomerIndex;
-  identity: IdentityHook;
+  /** Where the ingest pipeline reads customer ids (links land in the store's customer index). */
+  identityRules: IdentityRule[];
   /** Printed at start: how the viewer is protected. */
   summary: string;
 }
@@ -26,7 +24,7 @@ export function isLoopback(host: string): boolean {
   return host === '127.0.0.1' || host === '::1' || host === 'localhost' || /^127\./.test(host);
 }
 
-export async function setUpAccess(config: VerbatimConfig): Promise<AccessSetup> {
+export async function setUpAccess(config: VerbatimConfig, store: VerbatimStore): Promise<AccessSetup> {
   const accounts = await AccountStore.open(path.join(config.dataDir, ACCOUNTS_FILE));
   const audit = await AuditLog.open(path.join(config.dataDir, AUDIT_FILE));
   let created = false;
@@ -39,18 +37,17 @@ export async function setUpAccess(config: VerbatimConfig): Promise<AccessSetup> 
     throw new VerbatimError('CONFIG_INVALID',
       `refusing to serve the viewer on ${config.host} without accounts: set VERBATIM_ADMIN_PASSWORD or run "verbatim users add admin --role admin"`);
   }
-  const customers = await CustomerIndex.open(path.join(config.dataDir, CUSTOMERS_FILE));
   const rules = config.identityFile
     ? await loadIdentityRules(config.identityFile, true)
     : await loadIdentityRules(path.join(config.dataDir, 'identity.json'), false);
   const access = new ViewerAccess({
     accounts, audit, secureCookies: config.secureCookies,
-    customerOf: async (id) => customers.customerOf(id),
+    customerOf: (id) => store.customerOf(id),
   });
   const summary = accounts.size === 0
     ? 'open (no accounts; loopback only; requests are still audited)'
     : `sign-in required (${accounts.size} account${accounts.size === 1 ? '' : 's'}${created ? ', first admin "admin" created' : ''})`;
-  return { access, customers, identity: { rules, customers }, summary };
+  return { access, identityRules: rules, summary };
 }
 
 /** `verbatim users add <name> --role R` (password from stdin), `list`, `remove <name>`, `unlock <name>`, `passwd <name>`. */

@@ -5,13 +5,14 @@
 import { readFile } from 'node:fs/promises';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { loadOrCreateCa, parseUpstreams, startGateway, startProxy, type RunningGateway } from '../proxy/index';
-import { TerminalRegistry } from '../replay-viewer/collector-terminals';
-import { EventMasker } from '../proxy/masking/index';
+import { CollectorRoutes } from '../proxy/collector/routes';
+import { TerminalRegistry } from '../proxy/collector/terminals';
+import { IngestPipeline, loadOrCreateCa, parseUpstreams, startGateway, startProxy, type RunningGateway } from '../proxy/index';
 import { startViewer } from '../replay-viewer/server';
 import { isVerbatimError, VerbatimError } from '../store/errors';
 import { openStore } from '../store/index';
 import { setUpAccess, usersCommand } from './access-setup';
+import { importLegacyCustomers } from './legacy-customers';
 import { describeRetention, loadConfig, loadMaskingPolicy, type VerbatimConfig } from './config';
 import { distDir } from './dist-dir';
 import { sessionExporter } from './export/session-exporter';
@@ -82,25 +83,23 @@ async function start(config: VerbatimConfig): Promise<void> {
     process.stderr.write(`[verbatim] ${context}: ${code} ${(err as Error)?.message ?? ''}\n`);
   };
   // The viewer starts first so the proxy can leave it alone: watching a replay must not be recorded.
-  const { access, customers, identity, summary: accessSummary } = await setUpAccess(config);
-  const masking = await loadMaskingPolicy(config);
-  // Kiosk uploads go through the same server-side masking as the proxy's (a modified extension cannot skip it).
-  const kioskMasker = new EventMasker(masking);
+  await importLegacyCustomers(config.dataDir, store);
+  const { access, identityRules, summary: accessSummary } = await setUpAccess(config, store);
+  // One ingest pipeline for the proxy, the gateway and the kiosk collector: the same masking, identity and
+  // classification for everything, whichever way it arrived.
+  const ingest = new IngestPipeline({ store, masking: await loadMaskingPolicy(config), identityRules, onError: log });
+  const collector = new CollectorRoutes(ingest, { terminals: new TerminalRegistry(path.join(config.dataDir, 'terminals.json')) });
   const viewer = await startViewer({
-    store, host: config.host, port: config.viewerPort, uiDir: path.join(distDir, 'viewer'), access, customers,
+    store, host: config.host, port: config.viewerPort, uiDir: path.join(distDir, 'viewer'), access,
     exporter: sessionExporter(store, integrityOf(config).keysDir),
-    collector: {
-      terminals: new TerminalRegistry(path.join(config.dataDir, 'terminals.json')),
-      maskEvents: (sessionId, pageId, events, raw) => kioskMasker.maskEvents(sessionId, pageId, events, raw),
-    },
+    mounts: [{ prefix: '/collect/', handle: (req, res, p) => collector.handle(req, res, p) }],
   });
   const proxy = await startProxy({
     store, dataDir: config.dataDir, recorderScript, host: config.host, port: config.proxyPort,
     captureMaxBytes: config.captureMaxBytes, sessionIdleMs: config.sessionIdleMinutes * 60_000, onError: log,
     upstreamCa: config.upstreamCaFile ? [await readFile(config.upstreamCaFile, 'utf8')] : undefined,
     insecureUpstream: config.insecureUpstream, http2Upstream: config.upstreamHttp2,
-    masking,
-    identity,
+    ingest,
     passOrigins: [viewer.url, viewer.url.replace('127.0.0.1', 'localhost')],
   });
   if (config.insecureUpstream) process.stderr.write('[verbatim] WARNING: upstream TLS certificates are NOT verified (--insecure-upstream)\n');
@@ -117,8 +116,7 @@ async function start(config: VerbatimConfig): Promise<void> {
       captureMaxBytes: config.captureMaxBytes, sessionIdleMs: config.sessionIdleMinutes * 60_000, onError: log,
       upstreamCa: config.upstreamCaFile ? [await readFile(config.upstreamCaFile, 'utf8')] : undefined,
       insecureUpstream: config.insecureUpstream, http2Upstream: config.upstreamHttp2,
-      masking,
-      identity,
+      ingest,
     });
     process.stdout.write(`Gateway:        ${gateway.url}  → ${config.upstreams}\n`);
   }
@@ -139,11 +137,13 @@ Point a browser at the proxy, for example:
     if (stopping) return;
     stopping = true;
     await Promise.allSettled([proxy.close(), viewer.close(), gateway?.close()]);
+    await ingest.close();
+    // Seals the tail: a clean stop leaves every record under a signed checkpoint.
     await store.close();
     process.exit(0);
   };
   // The expiry job's timers are unref'd; a run caught by stop() fails on the closed store and is logged.
-  if (config.retention) startExpiryJob(store, config.retention, log, (id) => customers.customerOf(id));
+  if (config.retention) startExpiryJob(store, config.retention, log);
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
 }

@@ -5,7 +5,7 @@
 import path from 'node:path';
 import { loadPolicy, type MaskingPolicy } from '../proxy/masking/index';
 import { VerbatimError } from '../store/errors';
-import type { RetentionPolicy } from '../store/integrity/retention';
+import type { RetentionPolicy } from '../store/records';
 import type { Channel } from '../store/records';
 
 export interface VerbatimConfig {

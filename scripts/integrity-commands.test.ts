@@ -4,7 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
-import { LevelStore } from '../store/level-store';
+import { LevelStore } from '../store/level/level-store';
 import { loadConfig } from './config';
 import { expireSessions } from './integrity-commands';
 
@@ -23,16 +23,16 @@ describe('expire', () => {
         ['kioskold00000000000000000a', 'kiosk', 40], ['gatewayheld000000000000000', 'gateway', 40],
       ] as const;
       for (const [id, channel, age] of sessions) await store.createSession({ id, channel, startedAt: now - age * DAY });
-      await (await store.records()).setHold({ sessionId: 'gatewayheld000000000000000' }, 'complaint');
+      await store.setHold({ sessionId: 'gatewayheld000000000000000' }, 'complaint');
 
       const { retention } = loadConfig(['expire', '--retention', 'proxy=30,kiosk=60,gateway=30'], {});
-      assert.deepEqual(await expireSessions(store, retention!, undefined, now), { erased: ['proxyold00000000000000000a'], held: ['gatewayheld000000000000000'] });
+      assert.deepEqual(await expireSessions(store, retention!, now), { erased: ['proxyold00000000000000000a'], held: ['gatewayheld000000000000000'] });
       const left = (await store.listSessions()).map((s) => s.id).sort();
       assert.deepEqual(left, ['gatewayheld000000000000000', 'kioskold00000000000000000a', 'proxynew00000000000000000a']);
 
       // A channel --retention leaves out is kept, even with an expired session in it.
       const onlyProxy = loadConfig(['expire', '--retention', 'proxy=10'], {}).retention!;
-      assert.deepEqual(await expireSessions(store, onlyProxy, undefined, now), { erased: ['proxynew00000000000000000a'], held: [] });
+      assert.deepEqual(await expireSessions(store, onlyProxy, now), { erased: ['proxynew00000000000000000a'], held: [] });
       assert.ok(await store.getSession('kioskold00000000000000000a'));
     } finally {
       await store.close();

@@ -4,10 +4,11 @@
  * admits one process at a time).
  */
 import path from 'node:path';
-import type { RetentionPolicy } from '../store/integrity/retention';
-import { verifyStore } from '../store/integrity/verify';
+import { verifyStore } from '../store/integrity/verify-store';
 import type { VerifyProgress, VerifyReport } from '../store/integrity/verify';
-import type { LevelStore } from '../store/level-store';
+import type { RetentionPolicy, Tombstone } from '../store/records';
+import type { VerbatimStore } from '../store/store';
+import { isVerbatimError } from '../store/errors';
 import { describeRetention, type VerbatimConfig } from './config';
 
 export const INTEGRITY_HELP = `  verbatim verify [--session ID]            check the store's hash chains, signed checkpoints and witness log
@@ -103,19 +104,18 @@ export async function exportCommand(config: VerbatimConfig): Promise<void> {
   for (const url of result.missingUrls.slice(0, 20)) process.stdout.write(`  not in the archive: ${url}\n`);
 }
 
-/** erase, hold, release, expire: erasure and legal hold (store/integrity/retention.ts). */
+/** erase, hold, release, expire: erasure and legal hold (through the store API). */
 export async function recordsCommand(config: VerbatimConfig): Promise<void> {
   const { openStore } = await import('../store/index');
   const store = await openStore(storeDirOf(config), { integrity: { ...integrityOf(config), sealIntervalMs: 0 } });
   try {
-    const records = await store.records();
     const target = config.customerId !== undefined ? { customerId: config.customerId } : { sessionId: config.args[0] ?? '' };
     switch (config.command) {
       case 'erase': {
-        // Without session ids, a customer's sessions come from the identity rules' index.
-        const ids = config.args.length > 0 || config.customerId === undefined ? config.args : (await customers(config)).sessionsOf(config.customerId);
+        // Without session ids, a customer's sessions come from the store's customer index.
+        const ids = config.args.length > 0 || config.customerId === undefined ? config.args : await store.sessionsOfCustomer(config.customerId);
         if (!config.reason || ids.length === 0) throw usage('verbatim erase SESSION... --reason TEXT [--customer ID]  (or --customer ID alone)');
-        const r = await records.eraseCustomer(config.customerId, ids, config.reason);
+        const r = await eraseSessions(store, ids, config.reason, config.customerId);
         for (const t of r.erased) process.stdout.write(`erased ${t.sessionId}: ${t.records} records, ${t.bodies} bodies\n`);
         for (const id of r.held) process.stdout.write(`kept ${id}: under legal hold\n`);
         for (const id of r.unknown) process.stdout.write(`no session ${id}\n`);
@@ -124,17 +124,16 @@ export async function recordsCommand(config: VerbatimConfig): Promise<void> {
       }
       case 'hold':
         if (!config.reason || !('customerId' in target || target.sessionId)) throw usage('verbatim hold SESSION | --customer ID --reason TEXT');
-        await records.setHold(target, config.reason);
+        await store.setHold(target, config.reason);
         process.stdout.write('legal hold set\n');
         return;
       case 'release':
-        await records.releaseHold(target);
+        await store.releaseHold(target);
         process.stdout.write('legal hold released\n');
         return;
       default: {
         if (!config.retention) throw usage('verbatim expire --retention CHANNEL=DAYS,... | --retention-days N');
-        const index = await customers(config);
-        const r = await expireSessions(store, config.retention, (id) => index.customerOf(id));
+        const r = await expireSessions(store, config.retention);
         process.stdout.write(`expired ${r.erased.length} sessions (${describeRetention(config.retention)}); ${r.held.length} kept under legal hold\n`);
       }
     }
@@ -143,9 +142,27 @@ export async function recordsCommand(config: VerbatimConfig): Promise<void> {
   }
 }
 
-async function customers(config: VerbatimConfig): Promise<import('../store/customer-index').CustomerIndex> {
-  const [{ CustomerIndex }, { CUSTOMERS_FILE }] = await Promise.all([import('../store/customer-index'), import('./access-setup')]);
-  return CustomerIndex.open(path.join(config.dataDir, CUSTOMERS_FILE));
+/**
+ * Erases sessions one by one; a held one (or one of a held customer) is kept and named, an unknown one named.
+ * A hold on `customerId` keeps every one of them, even sessions the customer index does not link to it.
+ */
+export async function eraseSessions(store: VerbatimStore, ids: string[], reason: string, customerId?: string): Promise<{ erased: Tombstone[]; held: string[]; unknown: string[] }> {
+  const result = { erased: [] as Tombstone[], held: [] as string[], unknown: [] as string[] };
+  const customerHeld = customerId !== undefined && (await store.getHold({ customerId })) !== undefined;
+  for (const sessionId of ids) {
+    if (customerHeld) {
+      result.held.push(sessionId);
+      continue;
+    }
+    try {
+      result.erased.push(await store.eraseSession(sessionId, { reason }));
+    } catch (err) {
+      if (isVerbatimError(err, 'LEGAL_HOLD')) result.held.push(sessionId);
+      else if (isVerbatimError(err, 'SESSION_UNKNOWN') || isVerbatimError(err, 'BAD_REQUEST')) result.unknown.push(sessionId);
+      else throw err;
+    }
+  }
+  return result;
 }
 
 function usage(text: string): Error {
@@ -153,19 +170,13 @@ function usage(text: string): Error {
 }
 
 /** One expiry run: erases the sessions whose channel's retention period has passed, except held ones. */
-export async function expireSessions(
-  store: LevelStore, policy: RetentionPolicy, customerOf?: (sessionId: string) => string | undefined, now = Date.now(),
-): Promise<{ erased: string[]; held: string[] }> {
-  const records = await store.records();
-  return records.expire(policy, now, customerOf);
+export function expireSessions(store: VerbatimStore, policy: RetentionPolicy, now = Date.now()): Promise<{ erased: string[]; held: string[] }> {
+  return store.expire(policy, { now });
 }
 
 /** The expiry job of `verbatim start --retention … | --retention-days N`: hourly, first run a minute after start. */
-export function startExpiryJob(
-  store: LevelStore, policy: RetentionPolicy, onError: (err: unknown, context: string) => void,
-  customerOf?: (sessionId: string) => string | undefined,
-): () => void {
-  const tick = (): void => { expireSessions(store, policy, customerOf).catch((err: unknown) => onError(err, 'expiry job')); };
+export function startExpiryJob(store: VerbatimStore, policy: RetentionPolicy, onError: (err: unknown, context: string) => void): () => void {
+  const tick = (): void => { expireSessions(store, policy).catch((err: unknown) => onError(err, 'expiry job')); };
   const first = setTimeout(tick, 60_000);
   const hourly = setInterval(tick, 3_600_000);
   first.unref();

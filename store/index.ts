@@ -1,14 +1,17 @@
-/** The store's public door: record types, errors, the interface and the LevelDB backend. */
-import { LevelStore } from './level-store';
-import type { LevelStoreOptions } from './level-store';
-import type { VerbatimStore } from './store';
+/** The store's public door: record types, errors, the interface, the change feed and the backends. */
+import { LevelStore, type LevelStoreOptions } from './level/level-store';
 
 export type * from './records';
+export type * from './change-feed';
+export type { StoreCapabilities } from './capabilities';
 export { ERROR_CODES, VerbatimError, isVerbatimError } from './errors';
 export type { ErrorCode } from './errors';
-export type { VerbatimStore } from './store';
-export { LevelStore } from './level-store';
-export type { LevelStoreOptions } from './level-store';
+export type { VerbatimStore, BlobOptions, SealSummary, StoreHealth, Progress } from './store';
+export { StoreBase } from './base/store-base';
+export type { StoreBaseOptions, IntegrityOptions } from './base/store-base';
+export { LevelStore } from './level/level-store';
+export type { LevelStoreOptions } from './level/level-store';
+export { MemoryStore } from './memory/memory-store';
 
 /** Opens the default (LevelDB) store on `dir`, creating it if missing. */
 export async function openStore(dir: string, options?: LevelStoreOptions): Promise<LevelStore> {

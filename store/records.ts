@@ -107,6 +107,8 @@ export interface CapturedBody {
   truncated: boolean;
   /** True when the masking policy changed the bytes before they were stored (then encoding is ''). */
   masked?: boolean;
+  /** Set when the bytes did not decode under their Content-Encoding (kept as received, with the reason). */
+  undecodable?: string;
   /**
    * True when the body is the session's own (see personal-data.ts): stored sealed with
    * the session's key under p!, read with getBlob(digest, sessionId), never shared with
@@ -136,6 +138,13 @@ export interface CapturedResource {
   requestBody?: CapturedBody & { contentType: string };
   /** Set when the upstream answered 304 and the body came from an earlier capture. */
   revalidatedFrom?: string;
+  /**
+   * 'session': only this session's replay may use the capture (a kiosk upload whose bytes no trusted capture
+   * confirms). Default: a capture with a shared (non-personal) body is found by other sessions' replays too.
+   */
+  scope?: 'session' | 'shared';
+  /** Set when the customer did not get the whole response (upstream cut it off, client went away...). */
+  incomplete?: { reason: string };
 }
 
 /** One WebSocket message (or close) as it passed through a capture point: the session's network log. */
@@ -165,8 +174,54 @@ export interface WebSocketMessage {
 export interface SessionListQuery {
   /** Maximum number of sessions (newest first). */
   limit?: number;
-  /** Only sessions that started strictly before this epoch ms (for paging). */
+  /** Only sessions that started strictly before this epoch ms (for paging by time). */
   before?: number;
+  /**
+   * Only sessions after this one in newest-first order: (startedAt, id) strictly below the cursor's. Unlike `before`,
+   * it never skips sessions that started in the same millisecond.
+   */
+  after?: SessionCursor;
+}
+
+/** A position in the newest-first session order. */
+export interface SessionCursor {
+  startedAt: number;
+  id: string;
+}
+
+/** Which customer a session belongs to, as an identity rule found it. */
+export interface CustomerLink {
+  sessionId: string;
+  customerId: string;
+  /** Which rule found it, e.g. "form:username". */
+  source: string;
+  at: number;
+}
+
+/** What a legal hold applies to. */
+export type HoldTarget = { sessionId: string } | { customerId: string };
+
+export interface LegalHold {
+  reason: string;
+  at: number;
+}
+
+/** Retention period per channel, in days; a channel without one is kept indefinitely. */
+export type RetentionPolicy = Partial<Record<Channel, number>>;
+
+/** The signed record an erasure leaves behind (chained into the erased session's chain). */
+export interface Tombstone {
+  sessionId: string;
+  erasedAt: number;
+  reason: string;
+  /** Blind index (HMAC) of the customer the session belonged to: proves whose data was erased without keeping the id. */
+  customerKey?: string;
+  /** Session records deleted (metadata, event chunks, captures, WebSocket messages, customer link). */
+  records: number;
+  /** Bodies deleted: the session's personal ones and shared ones no other capture names. */
+  bodies: number;
+  /** Ed25519 by the checkpoint key over this JSON without `sig`. */
+  sig: string;
 }
 
 export interface CaptureQuery {

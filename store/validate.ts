@@ -1,5 +1,4 @@
 import { VerbatimError } from './errors';
-import { MAX_TIME } from './keys';
 import type { CapturedResource, EventBatch, SessionInit, WebSocketMessage } from './records';
 
 /**
@@ -9,6 +8,8 @@ import type { CapturedResource, EventBatch, SessionInit, WebSocketMessage } from
  */
 
 const MAX_ID_LENGTH = 512;
+/** Times and sequence numbers fit 15 decimal digits (backends may zero-pad them in keys). */
+export const MAX_TIME = 10 ** 15 - 1;
 
 function invalid(field: string, why: string): VerbatimError {
   return new VerbatimError('BAD_REQUEST', `${field} ${why}`, { field });

@@ -13,7 +13,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { chromium, type BrowserContext, type Page, type Worker } from 'playwright';
-import { TerminalRegistry } from '../../replay-viewer/collector-terminals';
+import { CollectorRoutes } from '../../proxy/collector/routes';
+import { TerminalRegistry } from '../../proxy/collector/terminals';
+import { IngestPipeline } from '../../proxy/ingest/pipeline';
+import { DEFAULT_POLICY } from '../../proxy/masking/index';
 import { startViewer, type Viewer } from '../../replay-viewer/server';
 import { CHROMIUM_ARGS, CHROMIUM_PATH, launchChromium } from '../../scripts/chromium';
 import { runJourney } from '../../scripts/sample-bank/journey';
@@ -55,7 +58,8 @@ let blobBytes = 0;
 let requestBytes = 0;
 
 async function startCollector(): Promise<void> {
-  viewer = await startViewer({ store, port, uiDir: path.join(root, 'dist', 'viewer'), collector: { terminals: registry } });
+  const collector = new CollectorRoutes(new IngestPipeline({ store, masking: DEFAULT_POLICY }), { terminals: registry });
+  viewer = await startViewer({ store, port, uiDir: path.join(root, 'dist', 'viewer'), mounts: [{ prefix: '/collect/', handle: (req, res, p) => collector.handle(req, res, p) }] });
   port = Number(new URL(viewer.url).port);
   viewer.server.on('request', (req: IncomingMessage) => {
     if (!req.url?.startsWith('/collect/')) return;

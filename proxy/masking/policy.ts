@@ -50,6 +50,8 @@ export interface MaskingPolicy {
   /** Finds a sensitive key anywhere in a JSON text (a cheap pre-check before parsing it). */
   sensitiveKeyProbe: RegExp;
   recorder: RecorderMaskingConfig;
+  /** The file it was parsed from: a worker thread parses its own copy (regexes do not cross threads). */
+  file: MaskingPolicyFile;
 }
 
 /** Field names that carry a card security code (PCI DSS: never stored, even encrypted). */
@@ -100,6 +102,7 @@ export function parsePolicy(raw: unknown, source = 'masking policy'): MaskingPol
     jsonPaths,
     sensitiveKeyProbe: new RegExp(`"(${[SECRET_FIELD.source, SECURITY_CODE_FIELD.source, ...fields.map(escapeRegex)].map((x) => x.replace(/^\^|\$$/g, '')).join('|')})"\\s*:`, 'i'),
     recorder: { maskSelectors, maskInputTypes: ['password', ...maskInputTypes], blockSelectors, maskFields: fields },
+    file,
   };
 }
 

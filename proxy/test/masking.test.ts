@@ -105,13 +105,39 @@ describe('customer identity rules', async () => {
       { from: 'header', name: 'X-Customer-Id' },
       { from: 'json', path: '$.customer.id', url: '/api/me' },
     ] });
-    const base = { method: 'POST', responseHeaders: [] as [string, string][] };
-    assert.deepEqual(await findCustomerId(rules, { ...base, url: 'https://b/login', requestBody: { bytes: Buffer.from('username=C-1&password=x'), contentType: 'application/x-www-form-urlencoded' } }), { id: 'C-1', source: 'form:username' });
-    assert.equal((await findCustomerId(rules, { ...base, url: 'https://b/other', requestBody: { bytes: Buffer.from('username=C-1'), contentType: 'application/x-www-form-urlencoded' } })), undefined);
-    assert.equal((await findCustomerId(rules, { ...base, url: 'https://b/x', requestCookie: 'a=1; cust=C-2' }))?.id, 'C-2');
+    const base = { method: 'POST', status: 200, responseHeaders: [] as [string, string][] };
+    const login = { bytes: Buffer.from('username=C-1&password=x'), contentType: 'application/x-www-form-urlencoded' };
+    assert.deepEqual(await findCustomerId(rules, { ...base, status: 302, url: 'https://b/login', requestBody: login }), { id: 'C-1', source: 'form:username' });
+    assert.equal((await findCustomerId(rules, { ...base, status: 302, url: 'https://b/other', requestBody: login })), undefined);
     assert.equal((await findCustomerId(rules, { ...base, url: 'https://b/x', responseHeaders: [['set-cookie', 'cust=C-3; Path=/']] }))?.id, 'C-3');
     assert.equal((await findCustomerId(rules, { ...base, url: 'https://b/x', responseHeaders: [['x-customer-id', 'C-4']] }))?.id, 'C-4');
     assert.equal((await findCustomerId(rules, { ...base, url: 'https://b/api/me', responseJson: async () => ({ customer: { id: 55 } }) }))?.id, '55');
+  });
+
+  it('trusts only what the site says: no client cookie, no failed login, no URL that merely contains the rule', async () => {
+    const rules = parseIdentityRules({ rules: [{ from: 'form', field: 'username', url: '/login' }, { from: 'cookie', name: 'cust' }] });
+    const login = { bytes: Buffer.from('username=VICTIM-1&password=wrong'), contentType: 'application/x-www-form-urlencoded' };
+    const post = { method: 'POST', responseHeaders: [] as [string, string][], requestBody: login };
+    // A login the site refused (401, or the form shown again with 200) links nobody.
+    assert.equal(await findCustomerId(rules, { ...post, status: 401, url: 'https://b/login' }), undefined);
+    assert.equal(await findCustomerId(rules, { ...post, status: 200, url: 'https://b/login' }), undefined);
+    assert.equal(await findCustomerId(rules, { ...post, status: 500, url: 'https://b/login' }), undefined);
+    // Accepted: a redirect, or a 2xx that sets a session cookie.
+    assert.equal((await findCustomerId(rules, { ...post, status: 303, url: 'https://b/login' }))?.id, 'VICTIM-1');
+    assert.equal((await findCustomerId(rules, { ...post, status: 200, url: 'https://b/login', responseHeaders: [['set-cookie', 'sid=1']] }))?.id, 'VICTIM-1');
+    // The rule's URL is a path, not a substring.
+    assert.equal(await findCustomerId(rules, { ...post, status: 302, url: 'https://b/evil?next=/login' }), undefined);
+    assert.equal(await findCustomerId(rules, { ...post, status: 302, url: 'https://b/login-help' }), undefined);
+    assert.equal((await findCustomerId(rules, { ...post, status: 302, url: 'https://b/login?lang=fr' }))?.id, 'VICTIM-1');
+    // A cookie the browser sends proves nothing (the old rule read it); only the site's Set-Cookie counts.
+    const cookieOnly = parseIdentityRules({ rules: [{ from: 'cookie', name: 'cust' }] });
+    assert.equal(await findCustomerId(cookieOnly, { method: 'GET', status: 200, url: 'https://b/x', responseHeaders: [], requestCookie: 'cust=VICTIM-2' } as never), undefined);
+    const prefix = parseIdentityRules({ rules: [{ from: 'header', name: 'x-c', url: 'https://b/api/*' }] });
+    assert.equal((await findCustomerId(prefix, { method: 'GET', status: 200, url: 'https://b/api/me', responseHeaders: [['x-c', 'C-9']] }))?.id, 'C-9');
+    assert.equal(await findCustomerId(prefix, { method: 'GET', status: 200, url: 'https://evil/api/me', responseHeaders: [['x-c', 'C-9']] }), undefined);
+  });
+
+  it('refuses malformed rules', () => {
     assert.throws(() => parseIdentityRules({ rules: [{ from: 'query' }] }), /from must be/);
   });
 });

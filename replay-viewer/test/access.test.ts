@@ -11,9 +11,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { AccountStore, AuditLog, ViewerAccess, type Role } from '../auth/index';
-import { CustomerIndex } from '../../store/customer-index';
 import { openStore } from '../../store/index';
-import type { LevelStore } from '../../store/level-store';
+import type { LevelStore } from '../../store/level/level-store';
 import { startViewer, type Viewer } from '../server';
 import { sessionExporter } from '../../scripts/export/session-exporter';
 import { unzip } from '../../scripts/zip';
@@ -54,17 +53,16 @@ before(async () => {
     await store.createSession({ id, channel: 'proxy', startedAt: 1_700_000_000_000 });
     await store.appendEvents({ sessionId: id, page: { id: 'p1', url: 'https://bank.example/' }, seq: 0, events: [{ type: 4, timestamp: 1_700_000_000_001, data: { href: 'https://bank.example/', width: 800, height: 600 } }], receivedAt: 1_700_000_000_002 });
   }
-  const customers = await CustomerIndex.open(path.join(dir, 'customers.jsonl'));
-  await customers.link(LINKED, 'C-1001', 'test');
+  await store.linkCustomer({ sessionId: LINKED, customerId: 'C-1001', source: 'test', at: 1 });
   accounts = await AccountStore.open(path.join(dir, 'viewer-accounts.json'), { now: () => now });
   audit = await AuditLog.open(path.join(dir, 'audit.log'));
   for (const role of ROLES) await accounts.add(role, role, PASSWORD);
   await accounts.add('locky', 'analyst', PASSWORD);
-  const access = new ViewerAccess({ accounts, audit, customerOf: async (id) => customers.customerOf(id) });
+  const access = new ViewerAccess({ accounts, audit, customerOf: (id) => store.customerOf(id) });
   // A stand-in UI: only whether the gate lets the page through matters here.
   await mkdir(path.join(dir, 'ui'));
   await writeFile(path.join(dir, 'ui', 'index.html'), '<!doctype html><title>Verbatim</title>');
-  viewer = await startViewer({ store, uiDir: path.join(dir, 'ui'), access, customers, exporter: sessionExporter(store, path.join(dir, 'keys')) });
+  viewer = await startViewer({ store, uiDir: path.join(dir, 'ui'), access, exporter: sessionExporter(store, path.join(dir, 'keys')) });
   for (const role of ROLES) {
     const res = await signIn(role);
     assert.equal(res.status, 200, `${role} signs in`);

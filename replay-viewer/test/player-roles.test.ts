@@ -16,9 +16,8 @@ import { AccountStore, AuditLog, ViewerAccess } from '../auth/index';
 import { startViewer, type Viewer } from '../server';
 import { CHROMIUM_PATH, launchChromium } from '../../scripts/chromium';
 import { sessionExporter } from '../../scripts/export/session-exporter';
-import { CustomerIndex } from '../../store/customer-index';
 import { openStore } from '../../store/index';
-import type { LevelStore } from '../../store/level-store';
+import type { LevelStore } from '../../store/level/level-store';
 import { buildViewerUi } from './build-ui';
 
 const SID = 'n2hx7k4m5n6p7r8s9t2v3w4x5y';
@@ -68,14 +67,13 @@ before(async () => {
     { ...ws, seq: 2, direction: 'received', at: T0 + 3000, kind: 'binary', size: 3072, data: Buffer.alloc(3072).toString('base64'), encoding: 'base64' },
     { ...ws, seq: 3, direction: 'sent', at: T0 + 4000, kind: 'close', size: 5, data: Buffer.concat([Buffer.from([0x03, 0xe8]), Buffer.from('bye')]).toString('base64'), encoding: 'base64' },
   ]);
-  const customers = await CustomerIndex.open(path.join(dir, 'customers.jsonl'));
-  await customers.link(SID, 'CUST-7', 'test');
+  await store.linkCustomer({ sessionId: SID, customerId: 'CUST-7', source: 'test', at: 1 });
   const accounts = await AccountStore.open(path.join(dir, 'viewer-accounts.json'));
   for (const role of ['agent', 'analyst', 'compliance'] as const) await accounts.add(role, role, PASSWORD);
   audit = await AuditLog.open(path.join(dir, 'audit.log'));
-  const access = new ViewerAccess({ accounts, audit, customerOf: async (id) => customers.customerOf(id) });
+  const access = new ViewerAccess({ accounts, audit, customerOf: (id) => store.customerOf(id) });
   await built;
-  viewer = await startViewer({ store, uiDir, access, customers, exporter: sessionExporter(store, path.join(dir, 'keys')) });
+  viewer = await startViewer({ store, uiDir, access, exporter: sessionExporter(store, path.join(dir, 'keys')) });
   browser = await launchChromium();
 });
 

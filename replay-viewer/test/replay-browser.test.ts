@@ -15,7 +15,7 @@ import { gzipSync } from 'node:zlib';
 import { randomUUID } from 'node:crypto';
 import { chromium, type Browser, type Page } from 'playwright';
 import { PNG } from 'pngjs';
-import { LevelStore } from '../../store/level-store';
+import { LevelStore } from '../../store/level/level-store';
 import type { RecordedEvent } from '../../store/records';
 import { startViewer, type Viewer } from '../server';
 import { buildTestRecorder, buildViewerUi } from './build-ui';

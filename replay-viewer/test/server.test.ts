@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { createHash, randomUUID } from 'node:crypto';
-import { LevelStore } from '../../store/level-store';
+import { LevelStore } from '../../store/level/level-store';
 import type { CapturedResource, RecordedEvent } from '../../store/records';
 import type { VerbatimStore } from '../../store/store';
 import { startViewer, type Viewer } from '../server';

@@ -11,8 +11,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Level } from 'level';
-import { LevelStore } from '../../store/level-store';
-import { verifyStore } from '../../store/integrity/verify';
+import { LevelStore } from '../../store/level/level-store';
+import { verifyStore } from '../../store/integrity/verify-store';
 import type { CapturedResource, RecordedEvent } from '../../store/records';
 
 export async function benchIntegrity(sessions = 10_000): Promise<void> {

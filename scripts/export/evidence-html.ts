@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { startViewer } from '../../replay-viewer/server';
-import { LevelStore } from '../../store/level-store';
+import { LevelStore } from '../../store/level/level-store';
 import { EVIDENCE_SCRIPT_ID, signatureBlock } from '../../store/integrity/evidence-verify';
 import { loadOrCreateSigningKey } from '../../store/integrity/signing-key';
 import { VerbatimError } from '../../store/errors';

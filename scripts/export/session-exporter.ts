@@ -4,7 +4,7 @@
  * the session's captures as WACZ (wacz.ts), both read through the open store.
  */
 import type { ExportFile, SessionExporter } from '../../replay-viewer/export-route';
-import type { LevelStore } from '../../store/level-store';
+import type { LevelStore } from '../../store/level/level-store';
 import { evidenceFile } from './evidence-html';
 import { buildWacz } from './wacz';
 

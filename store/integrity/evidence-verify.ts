@@ -1,7 +1,8 @@
 import { createHash, sign, verify } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { decodeJson } from '../blob-codec';
+import { CODEC_RAW, decodeJson } from '../blob-codec';
+import { parseRecordId } from '../record-ids';
 import type { CapturedResource } from '../records';
 import { openCheckpoint } from './checkpoint';
 import { EVIDENCE_FORMAT } from './evidence';
@@ -112,12 +113,12 @@ function checkProof(proof: EvidenceProof, key: VerifierKey, problems: EvidencePr
       problems.push({ code: 'LINK_INVALID', message: `chain link #${index} is unreadable`, index });
       return;
     }
-    if (!linkHash(prev, link.op, link.keyDigest, link.valueDigest).equals(link.hash)) {
-      problems.push({ code: 'CHAIN_BROKEN', message: `chain link #${index} does not follow from link #${index - 1}`, key: link.key, index });
+    if (!linkHash(prev, link.op, link.id, link.valueDigest).equals(link.hash)) {
+      problems.push({ code: 'CHAIN_BROKEN', message: `chain link #${index} does not follow from link #${index - 1}`, key: link.id, index });
     }
     prev = link.hash;
     hashes.push(link.hash);
-    if (link.key !== undefined) latest.set(link.key, { index, op: link.op, digest: link.valueDigest });
+    latest.set(link.id, { index, op: link.op, digest: link.valueDigest });
   });
   // The chain head as sealed, inside the signed tree.
   const count = proof.checkpoint.count;
@@ -129,21 +130,21 @@ function checkProof(proof: EvidenceProof, key: VerifierKey, problems: EvidencePr
   if (hashes.length > count) notes.push(`${hashes.length - count} records after checkpoint #${proof.checkpoint.seq} are chained but not sealed`);
   // Records and bodies.
   const seen = new Set<string>();
-  for (const { key: k, value } of proof.records) {
+  for (const { id: k, value } of proof.records) {
     seen.add(k);
     const bytes = Buffer.from(value, 'base64');
     const entry = latest.get(k);
     if (!entry || entry.op !== OP_PUT) {
-      problems.push({ code: 'RECORD_UNCHAINED', message: `record ${k.replace(/\0/g, '␀')} is in no chain link`, key: k });
+      problems.push({ code: 'RECORD_UNCHAINED', message: `record ${k} is in no chain link`, key: k });
     } else if (!sha256(bytes).equals(entry.digest)) {
-      problems.push({ code: 'RECORD_ALTERED', message: `record ${k.replace(/\0/g, '␀')} differs from chain link #${entry.index}`, key: k, index: entry.index });
+      problems.push({ code: 'RECORD_ALTERED', message: `record ${k} differs from chain link #${entry.index}`, key: k, index: entry.index });
     } else if (bytes[0] === CODEC_AES_GCM) {
-      if (!proof.sessionKey) notes.push(`record ${k.replace(/\0/g, '␀')} is encrypted and the file carries no session key`);
+      if (!proof.sessionKey) notes.push(`record ${k} is encrypted and the file carries no session key`);
       else if (!opens(bytes, k, Buffer.from(proof.sessionKey, 'base64'))) {
-        problems.push({ code: 'RECORD_UNREADABLE', message: `record ${k.replace(/\0/g, '␀')} does not decrypt with the session key in the file`, key: k });
+        problems.push({ code: 'RECORD_UNREADABLE', message: `record ${k} does not decrypt with the session key in the file`, key: k });
       }
-    } else if (k.startsWith('x!')) {
-      const capture = decodeJson<CapturedResource>(bytes);
+    } else if (parseRecordId(k)?.kind === 'capture' && parseRecordId(k)?.sessionId === sid && bytes[0] === CODEC_RAW) {
+      const capture = decodeJson<CapturedResource>(bytes.subarray(1));
       for (const digest of [capture.body?.digest, capture.requestBody?.digest]) {
         if (!digest) continue;
         const blob = proof.blobs[digest];
@@ -157,7 +158,7 @@ function checkProof(proof: EvidenceProof, key: VerifierKey, problems: EvidencePr
   }
   for (const [k, entry] of latest) {
     if (entry.op === OP_PUT && !seen.has(k)) {
-      problems.push({ code: 'RECORD_MISSING', message: `record ${k.replace(/\0/g, '␀')} (chain link #${entry.index}) is not in the file`, key: k, index: entry.index });
+      problems.push({ code: 'RECORD_MISSING', message: `record ${k} (chain link #${entry.index}) is not in the file`, key: k, index: entry.index });
     }
   }
 }

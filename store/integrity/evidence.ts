@@ -1,10 +1,7 @@
-import { Level } from 'level';
 import { decodeJson, decodeValue } from '../blob-codec';
+import type { AuditReader } from '../base/audit-reader';
 import { VerbatimError } from '../errors';
-import {
-  ALL_CHECKPOINTS, blobKey, chainLinkRange, eventChunkRange, personalBodyKey, personalBodyRange, sessionCaptures, sessionKey,
-  webSocketMessageRange,
-} from '../keys';
+import { RecordId } from '../record-ids';
 import type { CapturedBody, CapturedResource } from '../records';
 import type { StoredCheckpoint } from './checkpoint';
 import { openSealed } from './keyring';
@@ -14,14 +11,13 @@ import { formatVerifierKey } from './signing-key';
 import type { SigningKey } from './signing-key';
 
 /**
- * The proof half of an evidence file: a session's stored records exactly as
- * LevelDB holds them, its whole hash chain, the bodies its captures name, the
- * newest signed checkpoint and the RFC 6962 inclusion proof of the session's
- * chain head in it, and the verifier key. With these, anyone can check the
- * session against the signed checkpoint without the store.
+ * The proof half of an evidence file: a session's stored records exactly as the store holds them (by logical id),
+ * its whole hash chain, the bodies its captures name, the newest signed checkpoint and the RFC 6962 inclusion proof
+ * of the session's chain head in it, and the verifier key. With these, anyone can check the session against the
+ * signed checkpoint without the store. Read through the backend-neutral AuditReader.
  */
 
-export const EVIDENCE_FORMAT = 'verbatim-evidence/1';
+export const EVIDENCE_FORMAT = 'verbatim-evidence/2';
 
 export interface EvidenceProof {
   format: typeof EVIDENCE_FORMAT;
@@ -29,8 +25,8 @@ export interface EvidenceProof {
   exportedAt: number;
   /** Note verifier key (`name+keyid+base64`) of the store that sealed the checkpoint. */
   verifierKey: string;
-  /** The session's current records (s!, e!, x!, w!, p!) as stored: key and base64 value. */
-  records: { key: string; value: string }[];
+  /** The session's current records as stored: logical id and base64 value. */
+  records: { id: string; value: string }[];
   /** Every link of the session's chain, in order, base64 of the stored link value. */
   links: string[];
   checkpoint: { seq: number; note: string; leafIndex: number; count: number; proof: string[] };
@@ -40,41 +36,27 @@ export interface EvidenceProof {
   sessionKey?: string;
 }
 
-/** Reads the proof of one session from a closed store; the chain must be sealed up to its head. */
-export async function collectEvidence(storeDir: string, sessionId: string, key: SigningKey, dataKey?: Uint8Array): Promise<EvidenceProof> {
-  const db = new Level<string, Uint8Array>(storeDir, { keyEncoding: 'utf8', valueEncoding: 'view', createIfMissing: false });
-  await db.open();
-  try {
-    return await readEvidence(db, sessionId, key, dataKey);
-  } finally {
-    await db.close();
-  }
-}
-
-/** The same through an open handle (LevelStore.evidence: the store of a running Verbatim). */
-export async function readEvidence(db: Level<string, Uint8Array>, sessionId: string, key: SigningKey, dataKey?: Uint8Array): Promise<EvidenceProof> {
+export async function readEvidence(audit: AuditReader, sessionId: string, key: SigningKey, dataKey?: Uint8Array): Promise<EvidenceProof> {
   const b64 = (v: Uint8Array): string => Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64');
-  const session = await db.get(sessionKey(sessionId));
-  if (session === undefined) throw new VerbatimError('SESSION_UNKNOWN', 'no such session', { sessionId });
-  const records = [{ key: sessionKey(sessionId), value: b64(session) }];
+  const stored = await audit.sessionRecords(sessionId);
+  if (!stored.some((r) => r.kind === 'session')) throw new VerbatimError('SESSION_UNKNOWN', 'no such session', { sessionId });
+  const records = stored.map((r) => ({ id: r.id, value: b64(r.value) }));
   const blobs: Record<string, string> = {};
-  for (const range of [eventChunkRange(sessionId), sessionCaptures(sessionId), webSocketMessageRange(sessionId), personalBodyRange(sessionId)]) {
-    for await (const [k, v] of db.iterator(range)) {
-      records.push({ key: k, value: b64(v) });
-      if (!k.startsWith('x!')) continue;
-      const capture = decodeJson<CapturedResource>(v);
-      for (const body of [capture.body, capture.requestBody]) {
-        if (!body || body.digest in blobs) continue;
-        const stored = await readBody(db, sessionId, body, dataKey);
-        if (stored !== undefined) blobs[body.digest] = b64(stored);
-      }
+  for (const record of stored) {
+    if (record.kind !== 'capture') continue;
+    const capture = decodeJson<CapturedResource>(await decodeValue(record.value));
+    for (const body of [capture.body, capture.requestBody]) {
+      if (!body || body.digest in blobs) continue;
+      const bytes = await readBody(audit, sessionId, body, dataKey);
+      if (bytes !== undefined) blobs[body.digest] = b64(bytes);
     }
   }
-  const links = (await db.values(chainLinkRange(sessionId)).all()).map(b64);
+  const links: string[] = [];
+  for await (const { raw } of audit.links(sessionId)) links.push(b64(raw));
   // The tree of the newest checkpoint: fold every checkpoint's changed heads.
   const leaves = new Map<string, { count: number; hash: string }>();
   let latest: StoredCheckpoint | undefined;
-  for (const value of await db.values(ALL_CHECKPOINTS).all()) {
+  for (const { value } of await audit.checkpoints()) {
     latest = decodeJson<StoredCheckpoint>(value);
     for (const [chain, count, hash] of latest.changed) leaves.set(chain, { count, hash });
   }
@@ -100,13 +82,13 @@ export async function readEvidence(db: Level<string, Uint8Array>, sessionId: str
 }
 
 /** A capture's body in plain bytes: the session's sealed copy (opened with its key) or the shared blob. */
-async function readBody(db: Level<string, Uint8Array>, sessionId: string, body: CapturedBody, dataKey: Uint8Array | undefined): Promise<Uint8Array | undefined> {
+async function readBody(audit: AuditReader, sessionId: string, body: CapturedBody, dataKey: Uint8Array | undefined): Promise<Uint8Array | undefined> {
   if (body.sealed) {
-    const key = personalBodyKey(sessionId, body.digest);
-    const sealed = await db.get(key);
-    if (sealed === undefined || !dataKey) return undefined;
-    return decodeValue(openSealed(dataKey, key, sealed));
+    const id = RecordId.body(sessionId, body.digest);
+    const record = await audit.record(id);
+    if (!record || !dataKey) return undefined;
+    return decodeValue(openSealed(dataKey, id, record.value));
   }
-  const stored = await db.get(blobKey(body.digest));
+  const stored = await audit.blob(body.digest);
   return stored === undefined ? undefined : decodeValue(stored);
 }

@@ -1,16 +1,10 @@
-import { ALL_CHECKPOINTS, checkpointKey } from '../keys';
-import type { WriteOp } from '../write-queue';
-import type { ChainWriter } from './chain-writer';
+import type { ChainHeads } from './chain-heads';
 import { checkpointHash, signCheckpoint } from './checkpoint';
 import type { StoredCheckpoint } from './checkpoint';
 import { chainLeafData, sortChainIds } from './link';
 import { leafHash, merkleRootOfLeafHashes } from './merkle';
 import type { SigningKey } from './signing-key';
 import { appendWitness } from './witness';
-
-export interface CheckpointSource {
-  values(range: { gte: string; lt: string; reverse?: boolean; limit?: number }): { all(): Promise<Uint8Array[]> };
-}
 
 export interface SealResult {
   seq: number;
@@ -35,22 +29,29 @@ export class Sealer {
   private retry = false;
 
   constructor(
-    private readonly chains: ChainWriter,
+    private readonly chains: ChainHeads,
     readonly key: SigningKey,
     private readonly witnessPath: string,
-    private readonly submit: (ops: WriteOp[]) => Promise<void>,
+    private readonly submit: (checkpoint: { seq: number; value: Uint8Array }) => Promise<void>,
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** Loads the latest checkpoint state (folding every stored delta). */
-  async load(db: CheckpointSource): Promise<void> {
+  /**
+   * Loads the latest checkpoint state (folding every stored delta). Returns whether some chain holds records no
+   * checkpoint covers yet (the next seal then never skips).
+   */
+  load(checkpoints: Uint8Array[], heads: Map<string, { count: number }>): boolean {
     const counts = new Map<string, number>();
     let latest: StoredCheckpoint | undefined;
-    for (const value of await db.values(ALL_CHECKPOINTS).all()) {
+    for (const value of checkpoints) {
       latest = JSON.parse(Buffer.from(value).toString('utf8')) as StoredCheckpoint;
       for (const [chain, count] of latest.changed) counts.set(chain, count);
     }
     this.last = latest ? { seq: latest.seq, hash: checkpointHash(latest.note), counts } : undefined;
+    let unsealed = false;
+    for (const [chain, head] of heads) if (counts.get(chain) !== head.count) unsealed = true;
+    if (unsealed) this.retry = true;
+    return unsealed;
   }
 
   /** Seals now (after any seal under way); undefined when nothing changed since the last one. */
@@ -88,7 +89,7 @@ export class Sealer {
       origin: this.key.name, size: ids.length, root: merkleRootOfLeafHashes(leaves), time, records, prev: this.last?.hash,
     }, this.key);
     const stored: StoredCheckpoint = { seq, note, changed };
-    await this.submit([{ type: 'put', key: checkpointKey(seq), value: Buffer.from(JSON.stringify(stored), 'utf8') }]);
+    await this.submit({ seq, value: Buffer.from(JSON.stringify(stored), 'utf8') });
     this.retry = false;
     const hash = checkpointHash(note);
     const counts = new Map(previous);

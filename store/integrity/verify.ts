@@ -1,37 +1,31 @@
-import { Level } from 'level';
 import { join } from 'node:path';
 import { decodeJson, decodeValue } from '../blob-codec';
-import { VerbatimError } from '../errors';
-import {
-  ALL_CAPTURES_BY_URL, ALL_CHAIN_HEADS, ALL_CHECKPOINTS, CHAINED_RECORD_RANGES, STORE_CHAIN, blobKey,
-  captureBySessionKey, chainHeadKey, chainIdFromHeadKey, chainLinkRange, chainOfRecordKey, checkpointKey,
-  eventChunkRange, personalBodyRange, sessionCaptures, sessionKey, tombstoneKey, webSocketMessageRange,
-} from '../keys';
-import type { KeyRange } from '../keys';
-import type { CapturedResource } from '../records';
+import type { AuditReader } from '../base/audit-reader';
+import type { StoredRecord } from '../base/backend';
+import { parseRecordId, STORE_CHAIN } from '../record-ids';
+import type { CapturedResource, Tombstone } from '../records';
 import { checkpointHash, openCheckpoint } from './checkpoint';
 import type { StoredCheckpoint } from './checkpoint';
-import { GENESIS, OP_PUT, chainLeafData, sortChainIds, decodeHead, decodeLink, linkHash, sha256 } from './link';
-import { leafHash, merkleRootOfLeafHashes } from './merkle';
 import { tombstoneSignatureValid } from './erasure';
-import type { Tombstone } from './erasure';
+import { GENESIS, OP_PUT, chainLeafData, linkHash, sha256, sortChainIds } from './link';
+import { leafHash, merkleRootOfLeafHashes } from './merkle';
 import { readVerifierKey } from './signing-key';
 import type { VerifierKey } from './signing-key';
-import { WITNESS_FILE, readLatestWitness } from './witness';
+import { WITNESS_FILE, readWitness } from './witness';
 
 /**
- * Checks a store directory (the store must be closed: LevelDB allows one
- * process) against its hash chains, signed checkpoints and witness log, and
- * says exactly what is wrong and where. Never throws for tampering: every
- * finding becomes a Problem, so one run lists them all.
+ * Checks a store against its hash chains, signed checkpoints and the whole witness log, and says exactly what is
+ * wrong and where. Works through the AuditReader, so it checks any backend the same way. Never throws for
+ * tampering: every finding becomes a Problem, so one run lists them all.
  */
 
 export interface Problem {
   code:
     | 'CHECKPOINT_INVALID' | 'CHECKPOINT_MISMATCH' | 'ROLLED_BACK' | 'LINK_MISSING' | 'LINK_INVALID'
     | 'CHAIN_BROKEN' | 'HEAD_MISMATCH' | 'CHAIN_TRUNCATED' | 'CHAIN_MISSING' | 'RECORD_ALTERED'
-    | 'RECORD_DELETED' | 'RECORD_UNCHAINED' | 'BLOB_MISSING' | 'BLOB_ALTERED' | 'LINK_REDACTED' | 'TOMBSTONE_INVALID';
+    | 'RECORD_DELETED' | 'RECORD_UNCHAINED' | 'BLOB_MISSING' | 'BLOB_ALTERED' | 'TOMBSTONE_INVALID' | 'INDEX_ALTERED';
   message: string;
+  /** The logical record id (or backend key for index problems) concerned. */
   key?: string;
   session?: string;
   /** Index of the chain link concerned. */
@@ -39,7 +33,7 @@ export interface Problem {
 }
 
 export interface VerifyProgress {
-  phase: 'checkpoints' | 'chains' | 'records' | 'captures' | 'blobs';
+  phase: 'checkpoints' | 'chains' | 'records' | 'blobs';
   done: number;
   total: number;
 }
@@ -49,7 +43,7 @@ export interface VerifyOptions {
   sessionId?: string;
   /** Directory with checkpoint-signing.vkey and the witness log (<data>/keys). */
   keysDir: string;
-  /** Verifier key text to use instead of the one in keysDir (an auditor's own copy). */
+  /** Verifier key to use instead of the one in keysDir (an auditor's own copy). */
   verifierKey?: VerifierKey;
   witnessPath?: string;
   onProgress?: (progress: VerifyProgress) => void;
@@ -58,30 +52,20 @@ export interface VerifyOptions {
 export interface VerifyReport {
   ok: boolean;
   problems: Problem[];
-  /** Facts worth knowing that are not failures (unsealed tail, missing witness log). */
+  /** Facts worth knowing that are not failures (unsealed tail, missing witness log, erasures). */
   notes: string[];
   stats: { checkpoints: number; chains: number; links: number; records: number; blobs: number };
   latestCheckpoint?: { seq: number; size: number; records: number; time: number };
 }
 
-type Db = Level<string, Uint8Array>;
-
-export async function verifyStore(storeDir: string, options: VerifyOptions): Promise<VerifyReport> {
-  const db: Db = new Level<string, Uint8Array>(storeDir, { keyEncoding: 'utf8', valueEncoding: 'view', createIfMissing: false });
-  try {
-    await db.open();
-  } catch (err) {
-    throw new VerbatimError('STORE_NOT_OPEN', `could not open the store at ${storeDir} (missing, or Verbatim still running: stop it first)`, { dir: storeDir }, { cause: err });
-  }
-  try {
-    return await new StoreVerifier(db, options).run();
-  } finally {
-    await db.close();
-  }
-}
-
 const label = (chain: string): string => (chain === STORE_CHAIN ? 'store-wide capture chain' : `session ${chain}`);
 const sessionOf = (chain: string): { session?: string } => (chain === STORE_CHAIN ? {} : { session: chain });
+
+export async function verifyAudit(audit: AuditReader, options: VerifyOptions): Promise<VerifyReport> {
+  return new StoreVerifier(audit, options).run();
+}
+
+interface Latest { index: number; op: number; digest: Buffer }
 
 class StoreVerifier {
   private readonly problems: Problem[] = [];
@@ -91,22 +75,20 @@ class StoreVerifier {
   private readonly sealed = new Map<string, { counts: Map<number, { hash: string; seq: number }>; latest: number; seq: number }>();
   private readonly digests = new Set<string>();
   private readonly walked = new Set<string>();
-  private storeChainDigests = new Map<string, Buffer>();
   private latest: VerifyReport['latestCheckpoint'];
   private key: VerifierKey | undefined;
 
-  constructor(private readonly db: Db, private readonly options: VerifyOptions) {}
+  constructor(private readonly audit: AuditReader, private readonly options: VerifyOptions) {}
 
   async run(): Promise<VerifyReport> {
     await this.checkCheckpoints();
     const only = this.options.sessionId;
     const chains = only !== undefined ? [only] : await this.chainIds();
-    const total = chains.length;
     let done = 0;
     for (const chain of chains) {
       await this.checkChain(chain);
       done += 1;
-      if (done % 200 === 0 || done === total) this.progress('chains', done, total);
+      if (done % 200 === 0 || done === chains.length) this.progress('chains', done, chains.length);
     }
     for (const [chain, info] of this.sealed) {
       if ((only === undefined || chain === only) && !this.walked.has(chain)) {
@@ -115,7 +97,7 @@ class StoreVerifier {
     }
     if (only === undefined) {
       await this.checkUnchained();
-      await this.checkCapturesByUrl();
+      for await (const p of this.audit.indexProblems()) this.problem('INDEX_ALTERED', p.message, { key: p.key });
     }
     await this.checkBlobs();
     return {
@@ -138,7 +120,7 @@ class StoreVerifier {
   private async checkCheckpoints(): Promise<void> {
     const key = this.options.verifierKey ?? await readVerifierKey(this.options.keysDir).catch(() => undefined);
     this.key = key;
-    const entries = await this.db.iterator(ALL_CHECKPOINTS).all();
+    const entries = await this.audit.checkpoints();
     this.stats.checkpoints = entries.length;
     const leaves = new Map<string, { count: number; hash: string }>();
     let prevHash: Buffer | undefined;
@@ -147,18 +129,18 @@ class StoreVerifier {
     if (!key && entries.length > 0) {
       this.problem('CHECKPOINT_INVALID', `no checkpoint verifier key in ${this.options.keysDir}; signatures cannot be checked`);
     }
-    for (const [k, value] of entries) {
+    for (const { seq: storedSeq, value } of entries) {
       let stored: StoredCheckpoint;
       try {
         stored = decodeJson<StoredCheckpoint>(value);
       } catch {
-        this.problem('CHECKPOINT_INVALID', `checkpoint ${k.slice(2)} is not readable`, { key: k });
+        this.problem('CHECKPOINT_INVALID', `checkpoint #${storedSeq} is not readable`, { key: `checkpoint/${storedSeq}` });
         continue;
       }
       const seq = stored.seq;
-      if (k !== checkpointKey(seq)) this.problem('CHECKPOINT_INVALID', `checkpoint #${seq} is stored under the wrong key`, { key: k });
+      if (seq !== storedSeq) this.problem('CHECKPOINT_INVALID', `checkpoint #${seq} is stored as #${storedSeq}`, { key: `checkpoint/${storedSeq}` });
       if (seq !== expectedSeq) {
-        this.problem('CHECKPOINT_INVALID', `checkpoint #${expectedSeq}${seq > expectedSeq + 1 ? `..#${seq - 1}` : ''} missing (found #${seq} next)`, { key: k });
+        this.problem('CHECKPOINT_INVALID', `checkpoint #${expectedSeq}${seq > expectedSeq + 1 ? `..#${seq - 1}` : ''} missing (found #${seq} next)`, { key: `checkpoint/${seq}` });
       }
       expectedSeq = seq + 1;
       const hash = checkpointHash(stored.note);
@@ -176,11 +158,11 @@ class StoreVerifier {
       try {
         body = openCheckpoint(stored.note, key);
       } catch (err) {
-        this.problem('CHECKPOINT_INVALID', `checkpoint #${seq}: ${(err as Error).message}`, { key: k });
+        this.problem('CHECKPOINT_INVALID', `checkpoint #${seq}: ${(err as Error).message}`, { key: `checkpoint/${seq}` });
         continue;
       }
       if (prevHash && !(body.prev?.equals(prevHash) ?? false)) {
-        this.problem('CHECKPOINT_INVALID', `checkpoint #${seq} does not chain to checkpoint #${seq - 1} (prev hash differs)`, { key: k });
+        this.problem('CHECKPOINT_INVALID', `checkpoint #${seq} does not chain to checkpoint #${seq - 1} (prev hash differs)`, { key: `checkpoint/${seq}` });
       }
       prevHash = hash;
       const ids = sortChainIds(leaves.keys());
@@ -189,7 +171,7 @@ class StoreVerifier {
         return leafHash(chainLeafData(chain, leaf.count, Buffer.from(leaf.hash, 'base64')));
       }));
       if (body.size !== ids.length || !root.equals(body.root)) {
-        this.problem('CHECKPOINT_MISMATCH', `checkpoint #${seq}: its stored chain heads do not give the signed root (size ${body.size})`, { key: k });
+        this.problem('CHECKPOINT_MISMATCH', `checkpoint #${seq}: its stored chain heads do not give the signed root (size ${body.size})`, { key: `checkpoint/${seq}` });
       }
       this.latest = { seq, size: body.size, records: body.records, time: body.time };
       this.progress('checkpoints', seq, entries.length);
@@ -197,174 +179,138 @@ class StoreVerifier {
     await this.checkWitness(bySeq, expectedSeq - 1);
   }
 
+  /**
+   * Every checkpoint the witness log ever recorded must still be in the store, unchanged: comparing only the newest
+   * line would accept a store rolled back and then sealed again past the old count.
+   */
   private async checkWitness(bySeq: Map<number, Buffer>, newest: number): Promise<void> {
     const path = this.options.witnessPath ?? join(this.options.keysDir, WITNESS_FILE);
-    const witness = await readLatestWitness(path);
-    if (!witness) {
+    const witnessed = await readWitness(path);
+    if (witnessed.length === 0) {
       if (newest > 0) this.notes.push(`no witness log at ${path}: a rollback of the store cannot be detected`);
       return;
     }
-    const mine = bySeq.get(witness.seq);
-    if (!mine) {
-      this.problem('ROLLED_BACK', `store rolled back: the witness log names checkpoint #${witness.seq} `
-        + `(${witness.records} records, sealed ${new Date(witness.time).toISOString()}) but the store's newest checkpoint is `
-        + `${newest > 0 ? `#${newest}` : 'none'}`, { key: checkpointKey(witness.seq) });
-    } else if (mine.toString('hex') !== witness.hash) {
-      this.problem('ROLLED_BACK', `checkpoint #${witness.seq} differs from the one the witness log recorded (store replaced)`, { key: checkpointKey(witness.seq) });
+    let reported = 0;
+    for (const entry of witnessed) {
+      const mine = bySeq.get(entry.seq);
+      if (mine && mine.toString('hex') === entry.hash) continue;
+      if (reported++ >= 20) continue;
+      this.problem('ROLLED_BACK', mine
+        ? `checkpoint #${entry.seq} differs from the one the witness log recorded at ${new Date(entry.time).toISOString()} (store replaced or rolled back and resealed)`
+        : `store rolled back: the witness log names checkpoint #${entry.seq} (${entry.records} records, sealed ${new Date(entry.time).toISOString()}) `
+          + `but the store's newest checkpoint is ${newest > 0 ? `#${newest}` : 'none'}`, { key: `checkpoint/${entry.seq}` });
     }
+    if (reported > 20) this.notes.push(`${reported - 20} more witnessed checkpoints are missing or differ`);
   }
 
   private async chainIds(): Promise<string[]> {
-    const keys = await this.db.keys(ALL_CHAIN_HEADS).all();
-    const ids = new Set(keys.map(chainIdFromHeadKey));
-    // Chains whose head was deleted still have links; find them by the sealed list.
+    const ids = new Set(await this.audit.chainIds());
+    // Chains whose links were all deleted are still named by a checkpoint.
     for (const chain of this.sealed.keys()) ids.add(chain);
     return sortChainIds(ids);
   }
 
   private async checkChain(chain: string): Promise<void> {
     const where = sessionOf(chain);
-    const latest = new Map<string, { index: number; op: number; digest: Buffer }>();
+    const latest = new Map<string, Latest>();
     let prev: Buffer = GENESIS;
     let count = 0;
-    let redacted = 0;
     const sealed = this.sealed.get(chain);
-    for await (const [key, value] of this.db.iterator(chainLinkRange(chain))) {
-      const index = Number(key.slice(key.lastIndexOf('\u0000') + 1));
+    for await (const { index, link } of this.audit.links(chain)) {
       if (index !== count) {
-        this.problem('LINK_MISSING', `${label(chain)}: chain link #${count}${index > count + 1 ? `..#${index - 1}` : ''} missing (found #${index} next)`, { ...where, key, index: count });
+        this.problem('LINK_MISSING', `${label(chain)}: chain link #${count}${index > count + 1 ? `..#${index - 1}` : ''} missing (found #${index} next)`, { ...where, index: count });
         count = index;
       }
-      const link = decodeLink(value);
       if (!link) {
-        this.problem('LINK_INVALID', `${label(chain)}: chain link #${index} is unreadable`, { ...where, key, index });
+        this.problem('LINK_INVALID', `${label(chain)}: chain link #${index} is unreadable`, { ...where, index });
         count += 1;
         continue;
       }
-      const expected = linkHash(prev, link.op, link.keyDigest, link.valueDigest);
-      if (!expected.equals(link.hash)) {
-        this.problem('CHAIN_BROKEN', `${label(chain)}: chain link #${index} (record ${printable(link.key ?? '(redacted)')}) does not follow from link #${index - 1}: links were edited, reordered or inserted`, { ...where, key: link.key, index });
+      if (!linkHash(prev, link.op, link.id, link.valueDigest).equals(link.hash)) {
+        this.problem('CHAIN_BROKEN', `${label(chain)}: chain link #${index} (record ${link.id}) does not follow from link #${index - 1}: links were edited, reordered or inserted`, { ...where, key: link.id, index });
+      }
+      if (parseRecordId(link.id)?.sessionId !== chain) {
+        this.problem('CHAIN_BROKEN', `${label(chain)}: chain link #${index} names record ${link.id} of another chain`, { ...where, key: link.id, index });
       }
       const seal = sealed?.counts.get(index + 1);
       if (seal && seal.hash !== link.hash.toString('base64')) {
-        this.problem('CHECKPOINT_MISMATCH', `${label(chain)}: chain hash after link #${index} differs from what checkpoint #${seal.seq} signed: the chain was rewritten`, { ...where, key: link.key, index });
+        this.problem('CHECKPOINT_MISMATCH', `${label(chain)}: chain hash after link #${index} differs from what checkpoint #${seal.seq} signed: the chain was rewritten`, { ...where, key: link.id, index });
       }
-      if (link.key === undefined) redacted += 1;
-      else latest.set(link.key, { index, op: link.op, digest: link.valueDigest });
+      latest.set(link.id, { index, op: link.op, digest: link.valueDigest });
       prev = link.hash;
       count += 1;
-    }
-    if (redacted > 0 && latest.get(tombstoneKey(chain))?.op !== OP_PUT) {
-      this.problem('LINK_REDACTED', `${label(chain)}: ${redacted} chain links have their record keys redacted but the chain holds no erasure tombstone`, where);
     }
     this.walked.add(chain);
     this.stats.chains += 1;
     this.stats.links += count;
     if (sealed && count < sealed.latest) {
       this.problem('CHAIN_TRUNCATED', `${label(chain)}: checkpoint #${sealed.seq} sealed ${sealed.latest} records but the store has ${count}: the newest were deleted`, { ...where, index: count });
-    } else if (sealed && count > sealed.latest) {
-      this.notes.push(`${label(chain)}: ${count - sealed.latest} records after the last checkpoint (chained, not yet sealed)`);
-    } else if (!sealed && count > 0 && this.stats.checkpoints > 0) {
-      this.notes.push(`${label(chain)}: ${count} records after the last checkpoint (chained, not yet sealed)`);
+    } else if ((sealed && count > sealed.latest) || (!sealed && count > 0 && this.stats.checkpoints > 0)) {
+      this.notes.push(`${label(chain)}: ${count - (sealed?.latest ?? 0)} records after the last checkpoint (chained, not yet sealed)`);
     }
-    const headValue = await this.db.get(chainHeadKey(chain));
-    const head = headValue === undefined ? undefined : decodeHead(headValue);
-    if (count > 0 && (!head || head.count !== count || !head.hash.equals(prev))) {
-      this.problem('HEAD_MISMATCH', `${label(chain)}: chain head ${head ? `says ${head.count} records` : 'is missing'}, the links hold ${count}`, { ...where, key: chainHeadKey(chain) });
+    const head = await this.audit.head(chain);
+    if (count > 0 && (head === undefined || head === 'unreadable' || head.count !== count || !head.hash.equals(prev))) {
+      this.problem('HEAD_MISMATCH', `${label(chain)}: chain head ${head && head !== 'unreadable' ? `says ${head.count} records` : 'is missing'}, the links hold ${count}`, where);
     }
     await this.checkRecords(chain, latest);
   }
 
   /** Every record the chain's newest links name must hold exactly the value chained; no other record may exist. */
-  private async checkRecords(chain: string, latest: Map<string, { index: number; op: number; digest: Buffer }>): Promise<void> {
+  private async checkRecords(chain: string, latest: Map<string, Latest>): Promise<void> {
     const where = sessionOf(chain);
     const seen = new Set<string>();
-    const check = (key: string, value: Uint8Array): void => {
-      seen.add(key);
+    for (const record of await this.audit.sessionRecords(chain)) {
+      seen.add(record.id);
       this.stats.records += 1;
-      const entry = latest.get(key);
+      const entry = latest.get(record.id);
       if (!entry || entry.op !== OP_PUT) {
-        this.problem('RECORD_UNCHAINED', `${label(chain)}: record ${printable(key)} is in no chain link: it was inserted`, { ...where, key });
-        return;
+        this.problem('RECORD_UNCHAINED', `${label(chain)}: record ${record.id} is in no chain link: it was inserted`, { ...where, key: record.id });
+        continue;
       }
-      if (!sha256(value).equals(entry.digest)) {
-        this.problem('RECORD_ALTERED', `${label(chain)}: record ${printable(key)} differs from what chain link #${entry.index} recorded: it was altered or swapped`, { ...where, key, index: entry.index });
-        return;
+      if (!sha256(record.value).equals(entry.digest)) {
+        this.problem('RECORD_ALTERED', `${label(chain)}: record ${record.id} differs from what chain link #${entry.index} recorded: it was altered or swapped`, { ...where, key: record.id, index: entry.index });
+        continue;
       }
-      if (key.startsWith('x!') || key.startsWith('u!')) this.noteBody(value);
-      if (chain === STORE_CHAIN) this.storeChainDigests.set(key, entry.digest);
-    };
-    if (chain === STORE_CHAIN) {
-      const keys = [...latest.keys()];
-      const values = await this.db.getMany(keys);
-      keys.forEach((k, i) => { if (values[i] !== undefined) check(k, values[i]!); });
-    } else {
-      const single = await this.db.get(sessionKey(chain));
-      if (single !== undefined) check(sessionKey(chain), single);
-      const tomb = await this.db.get(tombstoneKey(chain));
-      if (tomb !== undefined) {
-        check(tombstoneKey(chain), tomb);
-        this.checkTombstone(chain, tomb);
-      }
-      for (const range of [eventChunkRange(chain), sessionCaptures(chain), webSocketMessageRange(chain), personalBodyRange(chain)]) {
-        for await (const [key, value] of this.db.iterator(range)) check(key, value);
-      }
+      if (record.kind === 'capture') await this.noteBodies(record);
+      if (record.kind === 'tombstone') await this.checkTombstone(chain, record);
     }
-    for (const [key, entry] of latest) {
-      if (entry.op === OP_PUT && !seen.has(key)) {
-        this.problem('RECORD_DELETED', `${label(chain)}: record ${printable(key)} (chain link #${entry.index}) is missing: it was deleted`, { ...where, key, index: entry.index });
+    for (const [id, entry] of latest) {
+      if (entry.op === OP_PUT && !seen.has(id)) {
+        this.problem('RECORD_DELETED', `${label(chain)}: record ${id} (chain link #${entry.index}) is missing: it was deleted`, { ...where, key: id, index: entry.index });
       }
     }
   }
 
-  private checkTombstone(chain: string, value: Uint8Array): void {
+  private async checkTombstone(chain: string, record: StoredRecord): Promise<void> {
     let t: Tombstone | undefined;
-    try { t = decodeJson<Tombstone>(value); } catch { t = undefined; }
+    try { t = decodeJson<Tombstone>(await decodeValue(record.value)); } catch { t = undefined; }
     if (!t || t.sessionId !== chain || (this.key && !tombstoneSignatureValid(t, this.key.publicKey))) {
-      this.problem('TOMBSTONE_INVALID', `${label(chain)}: the erasure tombstone is not signed by the store key`, { session: chain, key: tombstoneKey(chain) });
+      this.problem('TOMBSTONE_INVALID', `${label(chain)}: the erasure tombstone is not signed by the store key`, { session: chain, key: record.id });
       return;
     }
-    this.notes.push(`session ${chain} was erased at ${new Date(t.erasedAt).toISOString()}${t.customerId ? ` (customer ${t.customerId})` : ''}: `
-      + `${t.records} records, ${t.bodies} bodies; reason: ${t.reason}`);
+    this.notes.push(`session ${chain} was erased at ${new Date(t.erasedAt).toISOString()}: ${t.records} records, ${t.bodies} bodies; reason: ${t.reason}`);
   }
 
-  private noteBody(value: Uint8Array): void {
+  private async noteBodies(record: StoredRecord): Promise<void> {
     try {
-      const capture = decodeJson<CapturedResource>(value);
-      // Sealed (personal) bodies are p! records of the session's chain, checked with it.
+      const capture = decodeJson<CapturedResource>(await decodeValue(record.value));
+      // Sealed (personal) bodies are body/ records of the session's chain, checked with it.
       if (capture.body && !capture.body.sealed) this.digests.add(capture.body.digest);
       if (capture.requestBody && !capture.requestBody.sealed) this.digests.add(capture.requestBody.digest);
     } catch { /* its digest check already covers it */ }
   }
 
-  /** s!/e!/x!/w!/p! records of sessions that have no chain at all. */
+  /** Records of chains that do not exist at all (a whole inserted session), and records filed under the wrong chain. */
   private async checkUnchained(): Promise<void> {
-    for (const range of CHAINED_RECORD_RANGES) {
-      for await (const key of this.db.keys(range)) {
-        const chain = chainOfRecordKey(key);
-        if (chain !== undefined && !this.walked.has(chain)) {
-          this.problem('RECORD_UNCHAINED', `record ${printable(key)} belongs to session ${chain}, which has no chain: it was inserted`, { session: chain, key });
-        }
-      }
-    }
-  }
-
-  /** u! copies must equal their chained x! twin, or be chained in the store-wide chain. */
-  private async checkCapturesByUrl(): Promise<void> {
     let done = 0;
-    for await (const [key, value] of this.db.iterator(ALL_CAPTURES_BY_URL as KeyRange)) {
-      done += 1;
-      if (done % 5000 === 0) this.progress('captures', done, 0);
-      let capture: CapturedResource | undefined;
-      try { capture = decodeJson<CapturedResource>(value); } catch { capture = undefined; }
-      if (capture?.sessionId !== undefined) {
-        const twinKey = captureBySessionKey(capture.sessionId, capture.url, capture.startedAt, capture.id);
-        const twin = await this.db.get(twinKey);
-        if (twin !== undefined && Buffer.from(twin).equals(Buffer.from(value))) continue;
-        this.problem('RECORD_ALTERED', `capture index ${printable(key)} does not match its session's chained record: it was altered or inserted`, { session: capture.sessionId, key });
-      } else if (!this.storeChainDigests.has(key)) {
-        this.problem(capture ? 'RECORD_UNCHAINED' : 'RECORD_ALTERED', `capture index ${printable(key)} is in no chain: it was altered or inserted`, { key });
+    for await (const record of this.audit.records()) {
+      const parsed = parseRecordId(record.id);
+      if (!parsed || parsed.sessionId !== record.sessionId || parsed.kind !== record.kind) {
+        this.problem('RECORD_UNCHAINED', `record ${record.id} is filed under session ${record.sessionId} as ${record.kind}: it was inserted or moved`, { key: record.id });
+      } else if (!this.walked.has(record.sessionId)) {
+        this.problem('RECORD_UNCHAINED', `record ${record.id} belongs to ${label(record.sessionId)}, which has no chain: it was inserted`, { ...sessionOf(record.sessionId), key: record.id });
       }
+      if (++done % 5000 === 0) this.progress('records', done, 0);
     }
   }
 
@@ -372,14 +318,14 @@ class StoreVerifier {
     const digests = [...this.digests];
     let done = 0;
     for (const digest of digests) {
-      const stored = await this.db.get(blobKey(digest));
+      const stored = await this.audit.blob(digest);
       if (stored === undefined) {
-        this.problem('BLOB_MISSING', `body ${digest} named by a chained capture is missing`, { key: blobKey(digest) });
+        this.problem('BLOB_MISSING', `body ${digest} named by a chained capture is missing`, { key: `blob/${digest}` });
       } else {
         let bytes: Uint8Array | undefined;
         try { bytes = await decodeValue(stored); } catch { bytes = undefined; }
         if (!bytes || sha256(bytes).toString('hex') !== digest) {
-          this.problem('BLOB_ALTERED', `body ${digest} does not hash to its digest: it was altered`, { key: blobKey(digest) });
+          this.problem('BLOB_ALTERED', `body ${digest} does not hash to its digest: it was altered`, { key: `blob/${digest}` });
         }
       }
       done += 1;
@@ -387,9 +333,4 @@ class StoreVerifier {
       if (done % 500 === 0 || done === digests.length) this.progress('blobs', done, digests.length);
     }
   }
-}
-
-/** Keys use \0 as separator; show it visibly. */
-function printable(key: string): string {
-  return JSON.stringify(key.replace(/\u0000/g, '␀')).slice(1, -1);
 }

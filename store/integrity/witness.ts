@@ -31,21 +31,21 @@ export async function appendWitness(path: string, entry: WitnessEntry): Promise<
   }
 }
 
-/** The newest well-formed entry, or undefined when the log is absent or empty. */
-export async function readLatestWitness(path: string): Promise<WitnessEntry | undefined> {
+/** Every well-formed entry, oldest first ([] when the log is absent). A torn last line is skipped. */
+export async function readWitness(path: string): Promise<WitnessEntry[]> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw err;
   }
-  const lines = text.split('\n').filter(Boolean);
-  for (let i = lines.length - 1; i >= 0; i -= 1) {
-    const [seq, size, records, hash, time] = lines[i]!.split(' ');
-    if (hash && /^[0-9a-f]{64}$/.test(hash)) {
-      return { seq: Number(seq), size: Number(size), records: Number(records), hash, time: Number(time) };
+  const out: WitnessEntry[] = [];
+  for (const line of text.split('\n')) {
+    const [seq, size, records, hash, time] = line.split(' ');
+    if (hash && /^[0-9a-f]{64}$/.test(hash) && /^\d+$/.test(seq ?? '')) {
+      out.push({ seq: Number(seq), size: Number(size), records: Number(records), hash, time: Number(time) });
     }
   }
-  return undefined;
+  return out;
 }

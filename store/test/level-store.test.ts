@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { isVerbatimError, LevelStore, openStore } from '../index';
 import type { LevelStoreOptions } from '../index';
-import { batch, capture, describeStoreContract, event, rejectsWith, sessionInit, sha256, text } from './contract';
+import { batch, capture, describeStoreContract, event, rejectsWith, sessionInit, sha256, text } from './contract/index';
 
 const root = await mkdtemp(join(tmpdir(), 'verbatim-level-store-'));
 let dirCounter = 0;
@@ -16,9 +16,13 @@ after(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
-describeStoreContract('LevelStore', async () => {
+describeStoreContract('LevelStore', async (options) => {
   const dir = freshDir();
-  return { store: new LevelStore(dir), cleanup: () => rm(dir, { recursive: true, force: true }) };
+  return {
+    store: new LevelStore(dir, options),
+    cleanup: () => rm(dir, { recursive: true, force: true }),
+    reopen: (again) => new LevelStore(dir, again),
+  };
 });
 
 /** A store whose next `failures` batch writes fail, counting batches as they go. */
@@ -44,8 +48,8 @@ describe('LevelStore (LevelDB specifics)', () => {
     const first = await openStore(dir);
     const digest = await first.putBlob(text(5_000), { compress: true });
     const cap = capture('https://bank.example/', 1_000, digest, 's');
-    await first.putCapture(cap);
     await first.createSession(sessionInit('s', 900));
+    await first.putCapture(cap);
     const b = batch('s', 'p', 0, [event(1_000), event(1_100)]);
     const session = await first.appendEvents(b);
     await first.close();
@@ -123,6 +127,7 @@ describe('LevelStore (LevelDB specifics)', () => {
 
       failNext();
       await rejectsWith(store.putCapture(capture('https://bank.example/y', 5, null, 's')), 'STORE_WRITE_FAILED');
+      assert.equal(store.health().state !== 'closed', true);
       assert.equal(await store.latestCapture('https://bank.example/y'), undefined);
       assert.deepEqual(await store.listCaptures('s'), []);
     } finally {
@@ -157,6 +162,7 @@ describe('LevelStore (LevelDB specifics)', () => {
     const { store, batches } = faultyStore();
     await store.open();
     try {
+      await store.createSession(sessionInit('s', 1));
       const bodies = Array.from({ length: 200 }, (_, i) => text(2_000, i + 1));
       await Promise.all(bodies.map(async (body, i) => {
         const digest = await store.putBlob(body, { compress: true });

@@ -4,15 +4,17 @@ import { describe, it } from 'node:test';
 import { CODEC_DEFLATE_RAW, CODEC_RAW, decodeValue, encodeValue } from '../blob-codec';
 import { DeflateWorker } from '../deflate-worker';
 import { KeyedSerializer } from '../keyed-serializer';
-import { captureByUrlKey, capturesOfUrl, capturesOfUrlAfter, capturesOfUrlUpTo, padTime } from '../keys';
+import { MAX_TIME, capturesUpTo, decodeRecord, encodeRecord, indexKeysOf, padTime, sharedCapturesAfter } from '../level/keys';
 import { LruSet } from '../lru-set';
-import { WriteQueue } from '../write-queue';
-import type { WriteOp } from '../write-queue';
-import { text } from './contract';
+import type { BackendWrite } from '../base/backend';
+import { BlobCache } from '../base/blob-cache';
+import { CommitQueue } from '../base/commit-queue';
+import { ChainHeads } from '../integrity/chain-heads';
+import { text } from './contract/index';
 
 const inRange = (key: string, range: { gte: string; lt: string }): boolean => key >= range.gte && key < range.lt;
 
-describe('keys', () => {
+describe('LevelDB keys', () => {
   it('pads times so string order is time order', () => {
     assert.equal(padTime(1_700_000_000_123), '001700000000123');
     assert.ok(padTime(999) < padTime(1_000));
@@ -20,52 +22,75 @@ describe('keys', () => {
     assert.equal(padTime(12.9), padTime(12));
   });
 
+  const shared = (url: string, at: number): string => indexKeysOf({ id: 'capture//id', kind: 'capture', sessionId: '', at, url, shared: true })
+    .find((k) => k.startsWith('u!'))!;
+
   it('gives each URL its own range, whatever URLs it prefixes', () => {
     const urls = ['/a', '/a?b', '/ab', '/a/', '/a#', '/'];
     for (const url of urls) {
       for (const other of urls) {
-        const key = captureByUrlKey(other, 100, 'id');
-        assert.equal(inRange(key, capturesOfUrl(url)), url === other, `${other} in range of ${url}`);
+        assert.equal(inRange(shared(other, 100), capturesUpTo(url, MAX_TIME)), url === other, `${other} in range of ${url}`);
       }
     }
   });
 
   it('splits a URL’s captures at T inclusively', () => {
-    const at = (t: number): string => captureByUrlKey('/a', t, 'zzz');
-    assert.ok(inRange(at(100), capturesOfUrlUpTo('/a', 100)));
-    assert.ok(!inRange(at(101), capturesOfUrlUpTo('/a', 100)));
-    assert.ok(inRange(at(101), capturesOfUrlAfter('/a', 100)));
-    assert.ok(!inRange(at(100), capturesOfUrlAfter('/a', 100)));
+    assert.ok(inRange(shared('/a', 100), capturesUpTo('/a', 100)));
+    assert.ok(!inRange(shared('/a', 101), capturesUpTo('/a', 100)));
+    assert.ok(inRange(shared('/a', 101), sharedCapturesAfter('/a', 100)));
+    assert.ok(!inRange(shared('/a', 100), sharedCapturesAfter('/a', 100)));
+  });
+
+  it('round-trips a record value with its index attributes', () => {
+    const record = { id: 'capture/s/c1', kind: 'capture' as const, sessionId: 's', at: 5, url: 'https://x/', shared: true, blobs: ['ab'], value: new Uint8Array([0, 1, 2]) };
+    const back = decodeRecord(record.id, encodeRecord(record))!;
+    assert.deepEqual({ ...back, value: [...back.value] }, { ...record, value: [0, 1, 2] });
+    assert.equal(decodeRecord('x', new Uint8Array([0, 0, 0, 9, 1])), undefined);
   });
 });
 
-describe('WriteQueue', () => {
-  it('writes the groups of one tick as one batch', async () => {
-    const batches: WriteOp[][] = [];
-    const queue = new WriteQueue(async (ops) => { batches.push(ops); });
-    const put = (key: string): WriteOp => ({ type: 'put', key, value: new Uint8Array(1) });
-    await Promise.all([queue.submit([put('a'), put('b')]), queue.submit([put('c')]), queue.submit([put('d')])]);
-    assert.deepEqual(batches.map((b) => b.map((op) => op.key)), [['a', 'b', 'c', 'd']]);
+describe('CommitQueue', () => {
+  const record = (id: string, bytes = 1) => ({ id, kind: 'events' as const, sessionId: 's', at: 1, value: new Uint8Array(bytes) });
+  const make = (commit: (w: BackendWrite) => Promise<void>, maxBytes?: number, onFailure = (_: unknown) => {}) =>
+    new CommitQueue({ commit, blobReferrers: async () => [] }, new ChainHeads(), new BlobCache(10), () => {}, onFailure, maxBytes);
+
+  it('writes the groups of one tick as one write, chained and in order', async () => {
+    const writes: BackendWrite[] = [];
+    const queue = make(async (w) => { writes.push(w); });
+    await Promise.all([queue.submit({ put: [record('a'), record('b')] }), queue.submit({ put: [record('c')] }), queue.submit({ put: [record('d')] })]);
+    assert.deepEqual(writes.map((w) => w.put.map((r) => r.id)), [['a', 'b', 'c', 'd']]);
+    assert.deepEqual(writes[0]!.links.map((l) => l.index), [0, 1, 2, 3]);
   });
 
-  it('fails only the groups of a failed batch', async () => {
+  it('never puts two groups touching the same record into one write', async () => {
+    const writes: BackendWrite[] = [];
+    const queue = make(async (w) => { writes.push(w); });
+    await Promise.all([queue.submit({ put: [record('a')] }), queue.submit({ put: [record('a')] }), queue.submit({ put: [record('b')] })]);
+    assert.deepEqual(writes.map((w) => w.put.map((r) => r.id)), [['a'], ['a', 'b']]);
+  });
+
+  it('fails the groups of a failed write, refuses writes until resumed, and keeps chain heads', async () => {
     let calls = 0;
-    const queue = new WriteQueue(async () => {
+    let failed: unknown;
+    const writes: BackendWrite[] = [];
+    const queue = make(async (w) => {
       calls += 1;
       if (calls === 1) throw new Error('boom');
-    });
-    const op: WriteOp = { type: 'del', key: 'k' };
-    const first = await Promise.allSettled([queue.submit([op]), queue.submit([op])]);
+      writes.push(w);
+    }, undefined, (err) => { failed = err; });
+    const first = await Promise.allSettled([queue.submit({ put: [record('a')] }), queue.submit({ put: [record('b')] })]);
     assert.deepEqual(first.map((r) => r.status), ['rejected', 'rejected']);
-    await queue.submit([op]);
-    assert.equal(calls, 2);
+    assert.ok(failed);
+    await assert.rejects(queue.submit({ put: [record('c')] }), /recovering/);
+    queue.resume();
+    await queue.submit({ put: [record('c')] });
+    assert.deepEqual(writes[0]!.links.map((l) => l.index), [0], 'the failed write\'s links never counted');
   });
 
-  it('splits batches at the byte cap without splitting a group', async () => {
+  it('splits writes at the byte cap without splitting a group', async () => {
     const sizes: number[] = [];
-    const queue = new WriteQueue(async (ops) => { sizes.push(ops.length); }, 100);
-    const big = (key: string): WriteOp => ({ type: 'put', key, value: new Uint8Array(60) });
-    await Promise.all([queue.submit([big('a'), big('b')]), queue.submit([big('c')]), queue.submit([big('d')])]);
+    const queue = make(async (w) => { sizes.push(w.put.length); }, 100);
+    await Promise.all([queue.submit({ put: [record('a', 60), record('b', 60)] }), queue.submit({ put: [record('c', 60)] }), queue.submit({ put: [record('d', 60)] })]);
     assert.deepEqual(sizes, [2, 1, 1]);
     await queue.drain();
   });

@@ -17,9 +17,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import { LevelStore } from '../level-store';
+import { LevelStore } from '../level/level-store';
 import type { CapturedResource } from '../records';
-import { text } from './contract';
+import { text } from './contract/index';
 
 const { values: args } = parseArgs({
   options: {
@@ -87,11 +87,11 @@ const dir = await mkdtemp(join(tmpdir(), 'verbatim-throughput-'));
 let batches = 0;
 let operations = 0;
 const store = new LevelStore(dir, {
-  beforeWrite: (ops) => { batches += 1; operations += ops; },
+  beforeWrite: (w) => { batches += 1; operations += w.put.length + w.blobs.length; },
   deflateOnWorker: !args['zlib-pool'],
   snappy: !args['no-snappy'],
   ...(args['file-mb'] !== undefined ? { maxFileSize: Number(args['file-mb']) * 1024 * 1024 } : {}),
-  ...(args['batch-kb'] !== undefined ? { maxBatchBytes: Number(args['batch-kb']) * 1024 } : {}),
+  ...(args['batch-kb'] !== undefined ? { maxWriteBytes: Number(args['batch-kb']) * 1024 } : {}),
   ...(args['write-buffer-mb'] !== undefined ? { writeBufferSize: Number(args['write-buffer-mb']) * 1024 * 1024 } : {}),
 });
 await store.open();

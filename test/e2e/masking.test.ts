@@ -16,7 +16,6 @@ import { after, before, describe, it } from 'node:test';
 import { Level } from 'level';
 import type { Browser } from 'playwright';
 import { loadPolicy, parseIdentityRules, startProxy, type RunningProxy } from '../../proxy/index';
-import { CustomerIndex } from '../../store/customer-index';
 import { openStore } from '../../store/index';
 import type { VerbatimStore } from '../../store/store';
 import { launchChromium } from '../../scripts/chromium';
@@ -56,7 +55,6 @@ let siteUrl: string;
 let proxy: RunningProxy;
 let browser: Browser;
 let posted = '';
-let customers: CustomerIndex;
 
 before(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'verbatim-mask-'));
@@ -69,7 +67,8 @@ before(async () => {
       req.on('data', (c) => { body += c; });
       req.on('end', () => {
         posted = body;
-        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+        // A 2xx that sets a cookie: the site accepted the post (identity rules trust nothing less).
+        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'set-cookie': 'paid=1; Path=/' });
         res.end('<!doctype html><html><head><title>Done</title></head><body><p id="done">Payment received</p></body></html>');
       });
     } else {
@@ -83,10 +82,9 @@ before(async () => {
   const policyFile = path.join(dir, 'masking.json');
   await writeFile(policyFile, JSON.stringify({ mask: { selectors: ['.member'] }, fields: ['note-secret'] }));
   store = await openStore(path.join(dir, 'store'));
-  customers = await CustomerIndex.open(path.join(dir, 'customers.jsonl'));
   proxy = await startProxy({
     store, dataDir: dir, port: 0, masking: await loadPolicy(policyFile, true),
-    identity: { rules: parseIdentityRules({ rules: [{ from: 'form', field: 'customer', url: '/pay' }] }), customers },
+    identityRules: parseIdentityRules({ rules: [{ from: 'form', field: 'customer', url: '/pay' }] }),
     recorderScript: await readFile(path.join(root, 'dist', 'recorder', 'recorder.js')),
   });
 });
@@ -152,9 +150,8 @@ describe('masking before disk', () => {
     assert.match(body, /cardholder=Ann/);
     assert.doesNotMatch(body, /4829|hunter2/);
     // Customer identity: the login-form rule linked the session to its customer.
-    await customers.flush();
-    assert.equal(customers.customerOf(pay.sessionId!), 'CUST-77');
-    assert.deepEqual(customers.sessionsOf('CUST-77'), [pay.sessionId]);
+    assert.equal(await store.customerOf(pay.sessionId!), 'CUST-77');
+    assert.deepEqual(await store.sessionsOfCustomer('CUST-77'), [pay.sessionId]);
   });
 
   it('finds none of them anywhere in the data dir', async (t) => {

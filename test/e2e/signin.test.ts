@@ -11,7 +11,6 @@ import type { Browser } from 'playwright';
 import { AccountStore, AuditLog, ViewerAccess } from '../../replay-viewer/auth/index';
 import { startViewer, type Viewer } from '../../replay-viewer/server';
 import { launchChromium } from '../../scripts/chromium';
-import { CustomerIndex } from '../../store/customer-index';
 import { openStore } from '../../store/index';
 import type { VerbatimStore } from '../../store/store';
 
@@ -40,13 +39,12 @@ before(async () => {
       { type: 3, timestamp: T0 + 1500, data: { source: 1, positions: [{ x: 10, y: 10, id: 5, timeOffset: 0 }] } },
     ],
   });
-  const customers = await CustomerIndex.open(path.join(dir, 'customers.jsonl'));
-  await customers.link(SID, 'CUST-9', 'test');
+  await store.linkCustomer({ sessionId: SID, customerId: 'CUST-9', source: 'test', at: 1 });
   const accounts = await AccountStore.open(path.join(dir, 'viewer-accounts.json'));
   await accounts.add('alice', 'agent', 'agent password 123');
   audit = await AuditLog.open(path.join(dir, 'audit.log'));
-  const access = new ViewerAccess({ accounts, audit, customerOf: async (id) => customers.customerOf(id) });
-  viewer = await startViewer({ store, uiDir: path.join(root, 'dist', 'viewer'), access, customers });
+  const access = new ViewerAccess({ accounts, audit, customerOf: (id) => store.customerOf(id) });
+  viewer = await startViewer({ store, uiDir: path.join(root, 'dist', 'viewer'), access });
 });
 
 after(async () => {

@@ -6,9 +6,9 @@ import { inflateRawSync } from 'node:zlib';
 import { after, describe, it } from 'node:test';
 import { Level } from 'level';
 import { isVerbatimError } from '../../errors';
-import { LevelStore } from '../../level-store';
-import { batch, capture, event, sessionInit } from '../../test/contract';
-import { verifyStore } from '../verify';
+import { LevelStore } from '../../level/level-store';
+import { batch, capture, event, sessionInit } from '../../test/contract/index';
+import { verifyStore } from '../verify-store';
 
 const root = await mkdtemp(join(tmpdir(), 'verbatim-keyring-'));
 after(() => rm(root, { recursive: true, force: true }));
@@ -28,15 +28,16 @@ describe('encryption at rest (per-session keys)', () => {
     await store.appendEvents(b);
     assert.deepEqual(await store.readEvents('alice'), [b]);
     await store.close();
-    assert.equal((await readdir(keyringDir)).length, 1);
+    assert.equal((await readdir(keyringDir)).filter((f) => f !== 'customer-index.key').length, 1);
 
     // The stored chunk is AES-GCM: neither plain nor deflated JSON.
     const db = new Level<string, Uint8Array>(join(root, 'store'), { keyEncoding: 'utf8', valueEncoding: 'view' });
     await db.open();
-    const [[, value]] = await db.iterator({ gte: 'e!', lt: 'e"' }).all() as [string, Uint8Array][];
+    const [[, stored]] = await db.iterator({ gte: 'r!events/', lt: 'r!events0' }).all() as [string, Uint8Array][];
     await db.close();
-    assert.equal(value![0], 2);
-    assert.throws(() => inflateRawSync(value!.subarray(1)));
+    const value = Buffer.from(stored!).subarray(4 + Buffer.from(stored!).readUInt32BE(0));
+    assert.equal(value[0], 2);
+    assert.throws(() => inflateRawSync(value.subarray(1)));
     assert.deepEqual((await verifyStore(join(root, 'store'), { keysDir: keys })).problems, []);
 
     // A copy of the store without the keyring reveals nothing.
@@ -47,9 +48,9 @@ describe('encryption at rest (per-session keys)', () => {
     // Erasure destroys the key: even an old backup of the store stays unreadable.
     await cp(join(root, 'store'), join(root, 'backup'), { recursive: true });
     const again = await open(keyringDir);
-    await (await again.records()).eraseSession('alice', { reason: 'request' });
+    await again.eraseSession('alice', { reason: 'request' });
     await again.close();
-    assert.deepEqual(await readdir(keyringDir), []);
+    assert.deepEqual((await readdir(keyringDir)).filter((f) => f !== 'customer-index.key'), []);
     const backup = new LevelStore(join(root, 'backup'), { integrity: { keysDir: join(root, 'other-keys'), keyringDir, sealIntervalMs: 0 } });
     await backup.open();
     await assert.rejects(backup.readEvents('alice'), (e) => isVerbatimError(e, 'BLOB_MISSING'));
@@ -99,9 +100,12 @@ describe('encryption at rest (per-session keys)', () => {
     await db.open();
     const keysOf = async (prefix: string) => db.keys({ gte: prefix, lt: prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1) }).all();
     assert.equal((await keysOf('b!')).length, 1);
-    assert.equal((await keysOf('p!')).length, 2);
+    assert.equal((await keysOf('r!body/')).length, 2);
     assert.equal((await keysOf('u!')).length, 2, 'only the shared stylesheet captures are in the cross-session index');
-    for (const v of await db.values({ gte: 's!', lt: 's"' }).all()) assert.equal(v[0], 2);
+    for (const v of await db.values({ gte: 'r!session/', lt: 'r!session0' }).all()) {
+      const b = Buffer.from(v);
+      assert.equal(b[4 + b.readUInt32BE(0)], 2, 'session records are sealed');
+    }
     await db.close();
     assert.deepEqual((await verifyStore(join(dir, 'store'), { keysDir: keys })).problems, []);
 
@@ -113,7 +117,7 @@ describe('encryption at rest (per-session keys)', () => {
 
     // Erasing carol deletes her personal bodies; dave's and the shared stylesheet stay; the store still verifies.
     const again = await open();
-    const tombstone = await (await again.records()).eraseSession('carol', { reason: 'request' });
+    const tombstone = await again.eraseSession('carol', { reason: 'request' });
     assert.equal(tombstone.bodies, 1);
     assert.deepEqual(Buffer.from((await again.getBlob(pageDigests[1]!, 'dave'))!), page);
     assert.equal((await again.listCaptures('dave')).length, 2);

@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Level } from 'level';
-import { LevelStore } from '../../level-store';
-import { batch, capture, event, sessionInit, text } from '../../test/contract';
-import { verifyStore } from '../verify';
+import { LevelStore } from '../../level/level-store';
+import { batch, capture, event, sessionInit, text } from '../../test/contract/index';
+import { verifyStore } from '../verify-store';
 import type { Problem, VerifyReport } from '../verify';
 
 const root = await mkdtemp(join(tmpdir(), 'verbatim-integrity-'));
@@ -60,6 +60,9 @@ async function keysOf(dir: DataDir, prefix: string): Promise<string[]> {
   return keys;
 }
 
+/** Logical ids of the records whose id starts with `prefix` (LevelDB keeps them under r!<id>). */
+const idsOf = async (dir: DataDir, prefix: string): Promise<string[]> => (await keysOf(dir, `r!${prefix}`)).map((k) => k.slice(2));
+
 const verify = (dir: DataDir, sessionId?: string): Promise<VerifyReport> =>
   verifyStore(dir.store, { keysDir: dir.keys, ...(sessionId ? { sessionId } : {}) });
 
@@ -81,16 +84,16 @@ describe('verify', () => {
     assert.equal((await verify(pristine, 'alice')).ok, true);
   });
 
-  it('finds one altered byte, naming key, session and link', async () => {
+  it('finds one altered byte, naming record, session and link', async () => {
     const dir = await copyOfPristine();
-    const [key] = await keysOf(dir, 'e!bob\u0000');
+    const [id] = await idsOf(dir, 'events/bob/');
     await tamper(dir, async (db) => {
-      const value = Buffer.from((await db.get(key!))!);
+      const value = Buffer.from((await db.get(`r!${id}`))!);
       value[value.length - 1] ^= 1;
-      await db.put(key!, value);
+      await db.put(`r!${id}`, value);
     });
     const [problem] = only(await verify(dir), 'RECORD_ALTERED');
-    assert.equal(problem!.key, key);
+    assert.equal(problem!.key, id);
     assert.equal(problem!.session, 'bob');
     assert.equal(typeof problem!.index, 'number');
     assert.equal((await verify(dir, 'alice')).ok, true, 'other sessions still verify');
@@ -100,43 +103,54 @@ describe('verify', () => {
   it('finds altered session metadata', async () => {
     const dir = await copyOfPristine();
     await tamper(dir, async (db) => {
-      const session = JSON.parse(Buffer.from((await db.get('s!alice'))!).toString());
+      const stored = Buffer.from((await db.get('r!session/alice'))!);
+      const head = stored.readUInt32BE(0);
+      const session = JSON.parse(stored.subarray(4 + head + 1).toString());
       session.clientIp = '203.0.113.9';
-      await db.put('s!alice', Buffer.from(JSON.stringify(session)));
+      await db.put('r!session/alice', Buffer.concat([stored.subarray(0, 4 + head + 1), Buffer.from(JSON.stringify(session))]));
     });
-    assert.equal(only(await verify(dir), 'RECORD_ALTERED')[0]!.key, 's!alice');
+    assert.equal(only(await verify(dir), 'RECORD_ALTERED')[0]!.key, 'session/alice');
   });
 
   it('finds a deleted record', async () => {
     const dir = await copyOfPristine();
-    const keys = await keysOf(dir, 'e!alice\u0000');
-    await tamper(dir, (db) => db.del(keys[1]!));
+    const ids = await idsOf(dir, 'events/alice/');
+    await tamper(dir, (db) => db.del(`r!${ids[1]}`));
     const [problem] = only(await verify(dir), 'RECORD_DELETED');
-    assert.equal(problem!.key, keys[1]);
+    assert.equal(problem!.key, ids[1]);
     assert.equal(problem!.session, 'alice');
   });
 
   it('finds two swapped records', async () => {
     const dir = await copyOfPristine();
-    const keys = await keysOf(dir, 'e!alice\u0000');
+    const ids = await idsOf(dir, 'events/alice/');
     await tamper(dir, async (db) => {
-      const [a, b] = await db.getMany([keys[0]!, keys[2]!]);
-      await db.batch([{ type: 'put', key: keys[0]!, value: b! }, { type: 'put', key: keys[2]!, value: a! }]);
+      const [a, b] = await db.getMany([`r!${ids[0]}`, `r!${ids[2]}`]);
+      await db.batch([{ type: 'put', key: `r!${ids[0]}`, value: b! }, { type: 'put', key: `r!${ids[2]}`, value: a! }]);
     });
     const problems = only(await verify(dir), 'RECORD_ALTERED');
-    assert.deepEqual(problems.map((p) => p.key).sort(), [keys[0], keys[2]].sort());
+    assert.deepEqual(problems.map((p) => p.key).sort(), [ids[0], ids[2]].sort());
   });
 
   it('finds an inserted record, in a session and as a whole session', async () => {
     const dir = await copyOfPristine();
-    const [key] = await keysOf(dir, 'e!alice\u0000');
-    const forged = key!.replace(/\u0000p1\u0000/, '\u0000p9\u0000');
+    const [id] = await idsOf(dir, 'events/alice/');
+    const forged = id!.replace('/p1/', '/p9/');
+    const attrs = (sid: string, kind: string): Buffer => {
+      const json = Buffer.from(JSON.stringify({ kind, sessionId: sid, at: 1_000 }));
+      const len = Buffer.alloc(4);
+      len.writeUInt32BE(json.length);
+      return Buffer.concat([len, json]);
+    };
     await tamper(dir, async (db) => {
-      await db.put(forged, (await db.get(key!))!);
-      await db.put('s!mallory', Buffer.from('{}'));
+      const original = Buffer.from((await db.get(`r!${id}`))!);
+      await db.put(`r!${forged}`, original);
+      await db.put(`k!alice\u0000events\u0000000000000001000\u0000${forged}`, new Uint8Array(0));
+      await db.put('r!session/mallory', Buffer.concat([attrs('mallory', 'session'), Buffer.from('\u0000{}')]));
+      await db.put('k!mallory\u0000session\u0000000000000001000\u0000session/mallory', new Uint8Array(0));
     });
     const problems = only(await verify(dir), 'RECORD_UNCHAINED');
-    assert.deepEqual(problems.map((p) => p.key).sort(), [forged, 's!mallory'].sort());
+    assert.deepEqual(problems.map((p) => p.key).sort(), [forged, 'session/mallory'].sort());
   });
 
   it('finds a deleted tail even when the attacker fixes the chain head', async () => {
@@ -150,7 +164,7 @@ describe('verify', () => {
       head.writeUIntBE(links.length - 1, 0, 6);
       prev.copy(head, 6, 0, 32);
       await db.batch([
-        { type: 'del', key: last }, { type: 'del', key: link.subarray(65).toString() }, { type: 'put', key: 'H!bob', value: head },
+        { type: 'del', key: last }, { type: 'del', key: `r!${link.subarray(65).toString()}` }, { type: 'put', key: 'H!bob', value: head },
       ]);
     });
     only(await verify(dir), 'CHAIN_TRUNCATED');
@@ -164,7 +178,7 @@ describe('verify', () => {
       value[value.length - 1] ^= 0x20;
       await db.put(key!, value);
     });
-    assert.equal(only(await verify(dir), 'BLOB_ALTERED')[0]!.key, key);
+    assert.equal(only(await verify(dir), 'BLOB_ALTERED')[0]!.key, `blob/${key!.slice(2)}`);
   });
 
   it('finds a forged checkpoint', async () => {
@@ -189,6 +203,33 @@ describe('verify', () => {
     await cp(old, dir.store, { recursive: true });
     const [problem] = only(await verify(dir), 'ROLLED_BACK');
     assert.match(problem!.message, /witness log names checkpoint #2/);
+  });
+
+  it('still finds the rollback after the rolled-back store was reopened and sealed again', async () => {
+    const dir = await copyOfPristine();
+    const old = join(root, `old-reseal-${counter}`);
+    await cp(dir.store, old, { recursive: true });
+    const store = await open(dir);
+    await store.appendEvents(batch('alice', 'p2', 0, [event(5_000)]));
+    await store.close();
+    await rm(dir.store, { recursive: true });
+    await cp(old, dir.store, { recursive: true });
+    // The restored store keeps recording and seals #2 and #3 of its own: the newest witness line then matches again.
+    const again = await open(dir);
+    await again.appendEvents(batch('bob', 'p3', 0, [event(7_000)]));
+    await again.seal();
+    await again.appendEvents(batch('bob', 'p3', 1, [event(7_100)]));
+    await again.close();
+    const problems = only(await verify(dir), 'ROLLED_BACK');
+    assert.match(problems[0]!.message, /checkpoint #2 differs from the one the witness log recorded/);
+  });
+
+  it('finds an index entry that points a URL at another capture', async () => {
+    const dir = await copyOfPristine();
+    const [alice] = await keysOf(dir, 'x!alice\u0000');
+    const bobCapture = (await idsOf(dir, 'capture/bob/'))[0]!;
+    await tamper(dir, (db) => db.put(`${alice!.slice(0, alice!.lastIndexOf('\u0000'))}\u0000${bobCapture}`, new Uint8Array(0)));
+    assert.ok(only(await verify(dir), 'INDEX_ALTERED').length >= 1);
   });
 
   it('notes records written after the last checkpoint, and seals them on demand', async () => {

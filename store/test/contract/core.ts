@@ -1,76 +1,13 @@
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import { isVerbatimError } from '../errors';
-import type { ErrorCode } from '../errors';
-import type { CapturedResource, EventBatch, RecordedEvent, SessionInit } from '../records';
-import type { VerbatimStore } from '../store';
+import { isVerbatimError } from '../../errors';
+import type { CapturedResource, RecordedEvent } from '../../records';
+import type { VerbatimStore } from '../../store';
+import { batch, capture, event, rejectsWith, sessionInit, sha256, text, type StoreFactory } from './fixtures';
 
-/**
- * The behaviour every VerbatimStore backend must show. `makeStore` returns a
- * store that is NOT yet opened (the suite opens it) and a cleanup that removes
- * its data; the suite closes the store before calling cleanup.
- */
-export type StoreFactory = () => Promise<{ store: VerbatimStore; cleanup: () => Promise<void> }>;
-
-export async function rejectsWith(promise: Promise<unknown>, code: ErrorCode): Promise<void> {
-  await assert.rejects(promise, (err: unknown) => {
-    assert.ok(isVerbatimError(err, code), `expected ${code}, got ${String(err)}`);
-    return true;
-  });
-}
-
-export const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
-
-export function sessionInit(id: string, startedAt: number, extra: Partial<SessionInit> = {}): SessionInit {
-  return { id, channel: 'proxy', startedAt, userAgent: 'test-agent', ...extra };
-}
-
-export function event(timestamp: number, type = 3, data: unknown = { source: 0 }): RecordedEvent {
-  return { type, timestamp, data };
-}
-
-export function batch(sessionId: string, pageId: string, seq: number, events: RecordedEvent[], extra: Partial<EventBatch> = {}): EventBatch {
-  return {
-    sessionId, page: { id: pageId, url: `https://bank.example/${pageId}` }, seq, events, receivedAt: 1_000, ...extra,
-  };
-}
-
-let captureCounter = 0;
-export function capture(url: string, startedAt: number, digest: string | null, sessionId?: string): CapturedResource {
-  captureCounter += 1;
-  return {
-    id: `cap-${captureCounter}`,
-    ...(sessionId !== undefined ? { sessionId } : {}),
-    method: 'GET',
-    url,
-    status: 200,
-    statusText: 'OK',
-    headers: [['content-type', 'text/html'], ['x-multi', 'a'], ['x-multi', 'b']],
-    destination: 'document',
-    startedAt,
-    timing: { headersMs: 12, totalMs: 30 },
-    body: digest === null ? null : { digest, size: 4, encoding: '', truncated: false },
-  };
-}
-
-/** Text that compresses well but not trivially (words with some numbers). */
-export function text(bytes: number, seed = 1): Uint8Array {
-  const words = ['account', 'balance', 'transfer', '<div class="row">', '</div>', 'function', 'return', 'const', 'IBAN'];
-  let x = seed;
-  const parts: string[] = [];
-  let length = 0;
-  while (length < bytes) {
-    x = (x * 1103515245 + 12345) % 2147483648;
-    const word = x % 7 === 0 ? String(x % 100000) : words[x % words.length]!;
-    parts.push(word, ' ');
-    length += word.length + 1;
-  }
-  return Buffer.from(parts.join('').slice(0, bytes));
-}
-
-export function describeStoreContract(name: string, makeStore: StoreFactory): void {
-  describe(`VerbatimStore contract: ${name}`, () => {
+/** The core behaviour every backend must show: blobs, captures, sessions, events, WebSocket messages. */
+export function describeCoreContract(name: string, makeStore: StoreFactory): void {
+  describe(`store contract (core): ${name}`, () => {
     let store: VerbatimStore;
     let cleanup: () => Promise<void>;
 
@@ -100,6 +37,7 @@ export function describeStoreContract(name: string, makeStore: StoreFactory): vo
           s.listSessions(),
           s.appendEvents(batch('s', 'p', 0, [event(1)])),
           s.readEvents('s'),
+          s.readChanges(0),
           s.diskUsage(),
         ];
         const allRefused = async (): Promise<void> => {
@@ -189,6 +127,30 @@ export function describeStoreContract(name: string, makeStore: StoreFactory): vo
 
     describe('captures', () => {
       const URL = 'https://bank.example/app.js';
+
+      beforeEach(async () => {
+        for (const id of ['s', 's1', 's2', 's10', 'sess', 'mine', 'other']) await store.createSession(sessionInit(id, 1));
+      });
+
+      it('refuses a capture for a session that does not exist', async () => {
+        await rejectsWith(store.putCapture(capture(URL, 10, null, 'ghost')), 'SESSION_UNKNOWN');
+        assert.equal(await store.latestCapture(URL), undefined);
+      });
+
+      it('keeps a capture scoped to its session out of other sessions\' lookups', async () => {
+        const d = await store.putBlob(text(40));
+        await store.putCapture({ ...capture(URL, 100, d, 's1'), scope: 'session' });
+        assert.equal((await store.findCapture({ url: URL, at: 200, sessionId: 's1' }))?.startedAt, 100);
+        assert.equal(await store.findCapture({ url: URL, at: 200, sessionId: 's2' }), undefined);
+        assert.equal(await store.latestCapture(URL), undefined);
+      });
+
+      it('reads one capture by id', async () => {
+        const c = capture(URL, 100, null, 's1');
+        await store.putCapture(c);
+        assert.deepEqual(await store.getCapture('s1', c.id), c);
+        assert.equal(await store.getCapture('s2', c.id), undefined);
+      });
 
       it('refuses a capture whose body is not stored, accepts a bodiless one', async () => {
         await rejectsWith(store.putCapture(capture(URL, 10, sha256(new Uint8Array([9])))), 'BLOB_MISSING');
@@ -339,6 +301,21 @@ export function describeStoreContract(name: string, makeStore: StoreFactory): vo
         assert.equal(listed?.endedAt, 160);
       });
 
+      it('pages with a cursor without skipping sessions that started in the same millisecond', async () => {
+        for (let i = 0; i < 25; i += 1) await store.createSession(sessionInit(`same-${String(i).padStart(2, '0')}`, 7_000 + (i < 20 ? 0 : i)));
+        const seen: string[] = [];
+        let after: { startedAt: number; id: string } | undefined;
+        for (;;) {
+          const page = await store.listSessions({ limit: 4, ...(after ? { after } : {}) });
+          if (page.length === 0) break;
+          seen.push(...page.map((s) => s.id));
+          const last = page[page.length - 1]!;
+          after = { startedAt: last.startedAt, id: last.id };
+        }
+        assert.equal(seen.length, 25);
+        assert.equal(new Set(seen).size, 25);
+      });
+
       it('rejects malformed session input', async () => {
         await rejectsWith(store.createSession(sessionInit('', 1)), 'BAD_REQUEST');
         await rejectsWith(store.createSession(sessionInit('a\u0000b', 1)), 'BAD_REQUEST');
@@ -461,6 +438,7 @@ export function describeStoreContract(name: string, makeStore: StoreFactory): vo
           { ...base, seq: 0, direction: 'sent', at: 1_500, kind: 'text', size: 4, data: 'ping' },
         ]);
         await store.putWebSocketMessages([{ ...base, seq: 0, direction: 'sent', at: 1_500, kind: 'text', size: 4, data: 'ping' }]);
+        await store.createSession(sessionInit('other', 1_000));
         await store.putWebSocketMessages([{ ...base, sessionId: 'other', seq: 0, direction: 'sent', at: 1_600, kind: 'binary', size: 2, data: 'AAE=', encoding: 'base64' }]);
         const list = await store.listWebSocketMessages('ws-session');
         assert.deepEqual(list.map((m) => [m.seq, m.direction, m.data]), [[0, 'sent', 'ping'], [1, 'received', 'pong']]);

@@ -1,48 +1,47 @@
 /**
- * The kiosk collector: where the browser extension uploads into the same store.
+ * The kiosk collector: where the browser extension uploads. Everything goes through the ingest pipeline
+ * (ingest/pipeline.ts), exactly like the proxy's and the gateway's traffic: events, page URLs and titles, context,
+ * capture URLs, headers and bodies are masked before anything is written.
  *   POST /collect/v1/sessions        create or continue a kiosk session (channel 'kiosk', terminal id)
  *   POST /collect/v1/events          one RecorderUpload (token = session id); idempotent by (session, page, seq)
  *   POST /collect/v1/blobs/missing   {digests} → {missing}: the client uploads only those
  *   PUT  /collect/v1/blobs/<digest>  raw bytes; the SHA-256 must match the path (400 otherwise)
  *   POST /collect/v1/captures        {sessionId, captures}: CapturedResource records over uploaded blobs
- * Every request carries `Authorization: Bearer <terminal token>`. Every refusal is
- * a 4xx with a reason; nothing from the body is logged.
+ * Every request carries `Authorization: Bearer <terminal token>`. Every refusal is a 4xx with a reason; nothing
+ * from the body is logged. Captures a terminal uploads stay in its own session unless the store already holds a
+ * shared capture of the same URL with the same bytes: a terminal can never plant content in other replays.
  */
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { COLLECT_PATHS, MAX_UPLOAD_BYTES, PERSONAL_BODY_HEADER } from '../recorder/protocol';
-import { parseUpload } from '../recorder/upload-validation';
-import { VerbatimError } from '../store/errors';
-import type { RecordedEvent, Session } from '../store/records';
-import type { VerbatimStore } from '../store/store';
-import { parseUserAgent } from '../store/user-agent';
-import { readBody, readJson } from './collector-body';
-import { DIGEST, validateCapture } from './collector-captures';
-import type { TerminalRegistry } from './collector-terminals';
-import { sendJson } from './http-responses';
+import { COLLECT_PATHS, MAX_UPLOAD_BYTES, PERSONAL_BODY_HEADER } from '../../recorder/protocol';
+import { VerbatimError } from '../../store/errors';
+import type { Session } from '../../store/records';
+import type { IngestPipeline } from '../ingest/pipeline';
+import { LruMap } from './lru-map';
+import { readBody, readJson, sendJson } from './body';
+import { DIGEST, validateCapture } from './captures';
+import type { TerminalRegistry } from './terminals';
 
 const SESSION_ID = /^[A-Za-z0-9_-]{8,128}$/;
 const JSON_LIMIT = 1024 * 1024;
 const MAX_DIGESTS = 2000;
 const MAX_CAPTURES = 500;
-/** Already-compressed media gain nothing from the store's deflate. */
-const COMPRESSED = /^(image\/(?!svg)|font\/woff|video\/|audio\/|application\/(zip|gzip|pdf))/i;
 
 export interface CollectorOptions {
   terminals: TerminalRegistry;
   /** Largest blob accepted (default 32 MiB). */
   maxBlobBytes?: number;
-  /**
-   * Server-side masking of uploaded events before they are written (the CLI passes
-   * the proxy's EventMasker, so a modified extension cannot bypass the policy).
-   */
-  maskEvents?: (sessionId: string, pageId: string, events: RecordedEvent[], raw: string) => RecordedEvent[];
 }
 
 export class CollectorRoutes {
   private readonly maxBlobBytes: number;
+  /**
+   * The digest an uploaded body is stored under, by the digest the terminal knows it by (they differ when masking
+   * changed it). Lost at restart: the terminal then finds the body missing and uploads it again.
+   */
+  private readonly stored = new LruMap<string, string>(20_000);
 
-  constructor(private readonly store: VerbatimStore, private readonly opts: CollectorOptions) {
+  constructor(private readonly ingest: IngestPipeline, private readonly opts: CollectorOptions) {
     this.maxBlobBytes = opts.maxBlobBytes ?? 32 * 1024 * 1024;
   }
 
@@ -70,7 +69,8 @@ export class CollectorRoutes {
     if (typeof sessionId !== 'string' || !SESSION_ID.test(sessionId)) {
       throw new VerbatimError('PAYLOAD_INVALID', 'session id must be 8-128 characters [A-Za-z0-9_-]');
     }
-    const session = await this.store.getSession(sessionId);
+    await this.ingest.ready(sessionId);
+    const session = await this.ingest.store.getSession(sessionId);
     if (!session) throw new VerbatimError('SESSION_UNKNOWN', 'no such session: create it first');
     if (session.channel !== 'kiosk' || session.terminalId !== terminal) {
       throw new VerbatimError('SESSION_FORGED', 'session belongs to another terminal');
@@ -84,33 +84,28 @@ export class CollectorRoutes {
     if (typeof id !== 'string' || !SESSION_ID.test(id)) throw new VerbatimError('PAYLOAD_INVALID', 'id must be 8-128 characters [A-Za-z0-9_-]');
     if (typeof startedAt !== 'number' || !Number.isFinite(startedAt) || startedAt < 0) throw new VerbatimError('PAYLOAD_INVALID', 'startedAt must be epoch ms');
     if (userAgent !== undefined && (typeof userAgent !== 'string' || userAgent.length > 1024)) throw new VerbatimError('PAYLOAD_INVALID', 'userAgent must be a string');
-    if (await this.store.getSession(id)) {
+    if (await this.ingest.store.getSession(id)) {
       // Continuing (a retry after a lost answer, or a restarted service worker).
       const session = await this.owned(id, terminal);
-      await sendJson(req, res, 200, { id: session.id, created: false });
+      sendJson(res, 200, { id: session.id, created: false });
       return;
     }
-    const ua = parseUserAgent(userAgent as string | undefined);
     const vp = viewport as { width?: unknown; height?: unknown } | undefined;
-    await this.store.createSession({
+    await this.ingest.startSession({
       id, channel: 'kiosk', terminalId: terminal, startedAt,
-      userAgent: userAgent as string | undefined, browser: ua.browser, os: ua.os, deviceType: ua.deviceType,
-      viewport: vp && Number.isInteger(vp.width) && Number.isInteger(vp.height)
-        ? { width: vp.width as number, height: vp.height as number } : undefined,
+      ...(typeof userAgent === 'string' ? { userAgent } : {}),
+      ...(vp && Number.isInteger(vp.width) && Number.isInteger(vp.height) ? { viewport: { width: vp.width as number, height: vp.height as number } } : {}),
     });
-    await sendJson(req, res, 201, { id, created: true });
+    sendJson(res, 201, { id, created: true });
   }
 
   private async events(req: IncomingMessage, res: ServerResponse, terminal: string): Promise<void> {
     const raw = await readBody(req, MAX_UPLOAD_BYTES);
-    const upload = parseUpload(raw);
-    await this.owned(upload.token, terminal);
-    const events = this.opts.maskEvents ? this.opts.maskEvents(upload.token, upload.page.id, upload.events, raw.toString('utf8')) : upload.events;
-    const session = await this.store.appendEvents({
-      sessionId: upload.token, page: upload.page, seq: upload.seq, viewport: upload.viewport,
-      events, receivedAt: Date.now(),
-    });
-    await sendJson(req, res, 200, { eventCount: session.eventCount });
+    const upload = this.ingest.parseUpload(raw);
+    const session = await this.owned(upload.token, terminal);
+    const userAgent = req.headers['user-agent'];
+    const updated = await this.ingest.appendUpload(upload, { sessionId: session.id, ...(userAgent ? { userAgent } : {}) }, raw);
+    sendJson(res, 200, { eventCount: updated.eventCount });
   }
 
   private async missing(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -119,8 +114,8 @@ export class CollectorRoutes {
       throw new VerbatimError('PAYLOAD_INVALID', `digests must be an array of at most ${MAX_DIGESTS} lower-case hex SHA-256`);
     }
     const unique = [...new Set(digests as string[])];
-    const stored = await Promise.all(unique.map((d) => this.store.hasBlob(d)));
-    await sendJson(req, res, 200, { missing: unique.filter((_, i) => !stored[i]) });
+    const stored = await Promise.all(unique.map((d) => this.ingest.store.hasBlob(this.stored.get(d) ?? d)));
+    sendJson(res, 200, { missing: unique.filter((_, i) => !stored[i]) });
   }
 
   private async blob(req: IncomingMessage, res: ServerResponse, digest: string, terminal: string): Promise<void> {
@@ -132,9 +127,14 @@ export class CollectorRoutes {
     if (createHash('sha256').update(bytes).digest('hex') !== digest) {
       throw new VerbatimError('PAYLOAD_INVALID', 'body does not match its digest');
     }
-    const compress = !COMPRESSED.test(String(req.headers['content-type'] ?? ''));
-    await this.store.putBlob(bytes, { compress, sessionId });
-    await sendJson(req, res, 201, { digest, size: bytes.length });
+    const kept = await this.ingest.uploadedBody(bytes, {
+      contentType: String(req.headers['content-type'] ?? 'application/octet-stream'),
+      ...(typeof req.headers['content-encoding'] === 'string' ? { encoding: req.headers['content-encoding'] } : {}),
+      ...(sessionId ? { sessionId } : {}),
+    });
+    if (!kept) throw new VerbatimError('PAYLOAD_INVALID', 'the body could not be checked for secrets, so it was not kept');
+    this.stored.set(sessionId ? `${sessionId}/${digest}` : digest, kept.digest);
+    sendJson(res, 201, { digest, size: bytes.length, ...(kept.body.masked ? { masked: true } : {}) });
   }
 
   private async captures(req: IncomingMessage, res: ServerResponse, terminal: string): Promise<void> {
@@ -145,12 +145,16 @@ export class CollectorRoutes {
     }
     const captures = body.captures.map((c, i) => validateCapture(c, session.id, i));
     for (const c of captures) {
-      if (c.body && !(await this.store.hasBlob(c.body.digest, session.id))) {
+      if (!c.body) continue;
+      // The body as stored: masking may have changed its bytes and so its digest.
+      const digest = this.stored.get(`${session.id}/${c.body.digest}`) ?? this.stored.get(c.body.digest) ?? c.body.digest;
+      if (!(await this.ingest.store.hasBlob(digest, session.id))) {
         throw new VerbatimError('PAYLOAD_INVALID', 'a capture references a blob that was not uploaded', { digest: c.body.digest });
       }
+      if (digest !== c.body.digest) c.body = { ...c.body, digest, encoding: '', masked: true };
     }
     // Same id, URL and time → same keys, so a resent capture overwrites itself.
-    for (const c of captures) await this.store.putCapture(c);
-    await sendJson(req, res, 200, { stored: captures.length });
+    for (const c of captures) await this.ingest.uploadedCapture(c);
+    sendJson(res, 200, { stored: captures.length });
   }
 }

@@ -1,6 +1,6 @@
 /** Checks a CapturedResource sent by a kiosk extension; throws PAYLOAD_INVALID with the first reason. */
-import { VerbatimError } from '../store/errors';
-import type { CapturedResource } from '../store/records';
+import { VerbatimError } from '../../store/errors';
+import type { CapturedResource } from '../../store/records';
 
 export const DIGEST = /^[0-9a-f]{64}$/;
 const CAPTURE_ID = /^[A-Za-z0-9_-]{1,128}$/;

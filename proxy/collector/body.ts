@@ -1,6 +1,6 @@
 /** Request bodies for the collector: read with a hard cap (413 past it), parse JSON with a 400 reason. */
-import type { IncomingMessage } from 'node:http';
-import { VerbatimError } from '../store/errors';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { VerbatimError } from '../../store/errors';
 
 export async function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
   const declared = Number(req.headers['content-length']);
@@ -33,4 +33,11 @@ export async function readJson(req: IncomingMessage, maxBytes: number): Promise<
     throw new VerbatimError('PAYLOAD_INVALID', 'body must be a JSON object');
   }
   return value as Record<string, unknown>;
+}
+
+/** A JSON answer (the collector's clients are extensions, not browsers rendering it). */
+export function sendJson(res: ServerResponse, status: number, value: unknown): void {
+  const body = Buffer.from(JSON.stringify(value), 'utf8');
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': body.length, 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' });
+  res.end(body);
 }

@@ -5,14 +5,18 @@ import { mkdtemp, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { startViewer, type Viewer } from '../../replay-viewer/server';
 import { openStore } from '../../store/index';
 import type { VerbatimStore } from '../../store/store';
-import { TerminalRegistry } from '../collector-terminals';
-import { startViewer, type Viewer } from '../server';
+import { CollectorRoutes } from '../collector/routes';
+import { TerminalRegistry } from '../collector/terminals';
+import { IngestPipeline } from '../ingest/pipeline';
+import { DEFAULT_POLICY } from '../masking/index';
 
 let dir: string;
 let store: VerbatimStore;
 let viewer: Viewer;
+let ingest: IngestPipeline;
 let registry: TerminalRegistry;
 let tokenA: string;
 let tokenB: string;
@@ -36,11 +40,14 @@ before(async () => {
   registry = new TerminalRegistry(path.join(dir, 'terminals.json'));
   tokenA = await registry.add('kiosk-a');
   tokenB = await registry.add('kiosk-b');
-  viewer = await startViewer({ store, port: 0, uiDir: path.join(dir, 'ui'), collector: { terminals: registry, maxBlobBytes: 1024 } });
+  ingest = new IngestPipeline({ store, masking: DEFAULT_POLICY });
+  const collector = new CollectorRoutes(ingest, { terminals: registry, maxBlobBytes: 1024 });
+  viewer = await startViewer({ store, port: 0, uiDir: path.join(dir, 'ui'), mounts: [{ prefix: '/collect/', handle: (req, res, p) => collector.handle(req, res, p) }] });
 });
 
 after(async () => {
   await viewer?.close();
+  await ingest?.close();
   await store?.close();
   await rm(dir, { recursive: true, force: true });
 });
@@ -127,14 +134,64 @@ describe('collector', () => {
     assert.deepEqual(Buffer.from((await store.getBlob(digest, 'kiosk-session-1'))!), doc);
   });
 
+  it('masks what a terminal uploads, like the proxy: page URL and title, context, capture URL, headers, bodies', async () => {
+    const pan = '4111111111111111';
+    const iban = 'GB33BUKB20201555555555';
+    const init = { id: 'kiosk-session-mask', startedAt: 1_700_000_001_000 };
+    assert.equal((await call('POST', '/collect/v1/sessions', tokenA, init)).status, 201);
+    const events = {
+      token: init.id, page: { id: 'p1', url: `https://bank.test/pay?card=${pan}`, title: `Pay ${iban}` }, seq: 0,
+      context: { url: `https://bank.test/pay?card=${pan}`, source: { kind: 'campaign', utmTerm: pan, utmContent: iban } },
+      events: [{ type: 3, timestamp: 1_700_000_001_100, data: { source: 0, texts: [{ id: 1, value: `card ${pan}` }] } }],
+    };
+    assert.equal((await call('POST', '/collect/v1/events', tokenA, events)).status, 200);
+    const json = Buffer.from(JSON.stringify({ iban, card: pan }));
+    const digest = createHash('sha256').update(json).digest('hex');
+    const put = await call('PUT', `/collect/v1/blobs/${digest}`, tokenA, undefined, json, { 'x-verbatim-session': init.id, 'content-type': 'application/json' });
+    assert.equal(put.status, 201);
+    const capture = {
+      id: 'c-mask', url: `https://bank.test/api/card?pan=${pan}`, method: 'GET', status: 200,
+      headers: [['content-type', 'application/json'], ['x-account', iban]], startedAt: 1_700_000_001_200, timing: { headersMs: 1, totalMs: 2 },
+      body: { digest, size: json.length, encoding: '', truncated: false },
+    };
+    assert.equal((await call('POST', '/collect/v1/captures', tokenA, { sessionId: init.id, captures: [capture] })).status, 200);
+    const everything = JSON.stringify([await store.getSession(init.id), await store.readEvents(init.id), await store.listCaptures(init.id)]);
+    assert.ok(!everything.includes(pan) && !everything.includes(iban), 'nothing unmasked reached the store');
+    const [stored] = await store.listCaptures(init.id);
+    const body = Buffer.from((await store.getBlob(stored!.body!.digest, init.id))!).toString();
+    assert.ok(!body.includes(pan) && !body.includes(iban), body);
+    assert.equal(stored!.body!.masked, true);
+  });
+
+  it('keeps a terminal\'s captures to its own session unless a trusted capture has the same bytes', async () => {
+    const init = { id: 'kiosk-session-plant', startedAt: 1_700_000_002_000 };
+    assert.equal((await call('POST', '/collect/v1/sessions', tokenA, init)).status, 201);
+    const planted = Buffer.from('body { background: url(https://evil.example/x) }');
+    const digest = createHash('sha256').update(planted).digest('hex');
+    assert.equal((await call('PUT', `/collect/v1/blobs/${digest}`, tokenA, undefined, planted, { 'content-type': 'text/css' })).status, 201);
+    const capture = {
+      id: 'c-plant', url: 'https://bank.test/planted.css', method: 'GET', status: 200, headers: [['content-type', 'text/css'], ['x-content-type-options', 'sniff']],
+      startedAt: 1_600_000_000_000, timing: { headersMs: 1, totalMs: 2 }, body: { digest, size: planted.length, encoding: '', truncated: false },
+    };
+    assert.equal((await call('POST', '/collect/v1/captures', tokenA, { sessionId: init.id, captures: [capture] })).status, 200);
+    assert.equal((await store.findCapture({ url: capture.url, at: 1_600_000_000_000, sessionId: init.id }))?.id, 'c-plant');
+    assert.equal(await store.findCapture({ url: capture.url, at: 1_700_000_000_000 }), undefined, 'no other session\'s replay gets it');
+    // The same bytes the proxy captured for that URL: the terminal may add its moment to the shared index.
+    await store.createSession({ id: 'proxy-trusted', channel: 'proxy', startedAt: 1_500_000_000_000 });
+    await store.putCapture({ ...capture, id: 'c-proxy', sessionId: 'proxy-trusted', url: 'https://bank.test/site-v2.css', startedAt: 1_500_000_000_000, headers: [['content-type', 'text/css']] });
+    const same = { ...capture, id: 'c-same', url: 'https://bank.test/site-v2.css', startedAt: 1_700_000_002_100 };
+    assert.equal((await call('POST', '/collect/v1/captures', tokenA, { sessionId: init.id, captures: [same] })).status, 200);
+    assert.equal((await store.findCapture({ url: same.url, at: 1_800_000_000_000 }))?.id, 'c-same');
+  });
+
   it('filters the session list by channel and terminal', async () => {
     await store.createSession({ id: 'proxy-session-1', channel: 'proxy', startedAt: 1_700_000_000_500 });
     const list = async (q: string) => ((await (await fetch(`${viewer.url}/api/sessions${q}`)).json()) as { id: string }[]).map((s) => s.id);
-    assert.deepEqual(await list(''), ['proxy-session-1', 'kiosk-session-1']);
-    assert.deepEqual(await list('?channel=kiosk'), ['kiosk-session-1']);
-    assert.deepEqual(await list('?terminal=kiosk-a'), ['kiosk-session-1']);
+    assert.deepEqual((await list('')).filter((id) => id === 'proxy-session-1' || id === 'kiosk-session-1'), ['proxy-session-1', 'kiosk-session-1']);
+    assert.deepEqual(await list('?channel=kiosk'), ['kiosk-session-plant', 'kiosk-session-mask', 'kiosk-session-1']);
+    assert.deepEqual(await list('?terminal=kiosk-a'), ['kiosk-session-plant', 'kiosk-session-mask', 'kiosk-session-1']);
     assert.deepEqual(await list('?terminal=kiosk-b'), []);
-    assert.deepEqual(await list('?channel=proxy'), ['proxy-session-1']);
+    assert.deepEqual(await list('?channel=proxy'), ['proxy-session-1', 'proxy-trusted']);
   });
 
   it('answers unknown collector paths with 404 and leaves the viewer read-only elsewhere', async () => {

@@ -6,7 +6,7 @@
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { chmod, readFile, rename, writeFile } from 'node:fs/promises';
-import { VerbatimError } from '../store/errors';
+import { VerbatimError } from '../../store/errors';
 
 export const TERMINAL_ID = /^[A-Za-z0-9_.-]{1,64}$/;
 

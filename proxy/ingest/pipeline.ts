@@ -1,0 +1,326 @@
+/**
+ * The one ingest path. The forward proxy, the gateway and the kiosk collector hand everything they receive to this
+ * pipeline, which applies the same policy to each in the same order — validate → identity → mask → classify personal
+ * → store — so no capture point can skip a step. What it writes reaches derived indexes through the store's change
+ * feed. Per-capture work (masking, hashing, deflating) runs on a worker thread (ingest-workers.ts); what is left on
+ * the caller's event loop is bookkeeping.
+ */
+import { VerbatimError } from '../../store/errors';
+import { isPersonalResponse } from '../../store/personal-data';
+import type {
+  CapturedBody, CapturedResource, EventBatch, PageContext, Session, SessionInit, TrafficSource, WebSocketMessage,
+} from '../../store/records';
+import type { VerbatimStore } from '../../store/store';
+import { parseUserAgent } from '../../store/user-agent';
+import type { RecorderUpload } from '../../recorder/protocol';
+import { parseUpload } from '../../recorder/upload-validation';
+import { findCustomerId, type IdentityRule } from '../identity/rules';
+import { EventMasker, decode, maskText, type MaskingPolicy } from '../masking/index';
+import { IngestWorkers } from './ingest-workers';
+import { header, type PreparedBody, type PreparedCapture } from './prepare-capture';
+import type { RawExchange, UploadSource } from './raw-exchange';
+
+export interface IngestOptions {
+  store: VerbatimStore;
+  masking: MaskingPolicy;
+  /** Customer identity rules (proxy/identity/rules.ts); links land in the store's customer index. */
+  identityRules?: IdentityRule[];
+  /** Run capture work on a worker thread (default true). */
+  worker?: boolean;
+  /** Told about failures that must not reach the browser; never given secrets. */
+  onError?: (err: unknown, context: string) => void;
+}
+
+export interface IngestStats {
+  captured: number;
+  failed: number;
+  truncated: number;
+  /** Bodies not kept because they could not be checked for secrets. */
+  dropped: number;
+}
+
+/** Capture ids: a per-process random prefix and a counter (randomUUID per response showed in profiles). */
+const ID_PREFIX = Math.random().toString(36).slice(2, 10);
+let idCounter = 0;
+const nextCaptureId = (): string => `${ID_PREFIX}-${(idCounter++).toString(36)}`;
+
+export class IngestPipeline {
+  readonly stats: IngestStats = { captured: 0, failed: 0, truncated: 0, dropped: 0 };
+  private readonly workers: IngestWorkers;
+  private readonly masker: EventMasker;
+  private readonly pending = new Set<Promise<unknown>>();
+  /** Sessions whose record is being written: their captures and uploads wait for it. */
+  private readonly creating = new Map<string, Promise<unknown>>();
+  /** Sessions already linked to a customer (identity rules stop running for them). */
+  private readonly linked = new Set<string>();
+  private readonly onError: (err: unknown, context: string) => void;
+
+  constructor(private readonly options: IngestOptions) {
+    this.workers = new IngestWorkers(options.masking, options.worker !== false);
+    this.masker = new EventMasker(options.masking);
+    this.onError = options.onError ?? (() => {});
+  }
+
+  get store(): VerbatimStore {
+    return this.options.store;
+  }
+
+  get masking(): MaskingPolicy {
+    return this.options.masking;
+  }
+
+  // ---------------------------------------------------------------- sessions
+
+  /**
+   * Starts a session. The returned promise settles once its record is written; captures and uploads of the session
+   * that arrive meanwhile wait for it (`ready`). A session whose record failed is never used: its uploads get 404.
+   */
+  startSession(init: SessionInit): Promise<Session> {
+    const ua = init.userAgent ? parseUserAgent(init.userAgent) : {};
+    const created = this.options.store.createSession({ ...init, ...ua });
+    this.creating.set(init.id, created);
+    const done = (): void => { this.creating.delete(init.id); };
+    created.then(done, done);
+    return created;
+  }
+
+  /** Resolves once a just-started session's record is written (or failed). */
+  async ready(sessionId: string): Promise<void> {
+    await this.creating.get(sessionId)?.catch(() => undefined);
+  }
+
+  // ---------------------------------------------------------------- recorder uploads
+
+  /** Parses and checks an upload body; throws PAYLOAD_INVALID with the reason. */
+  parseUpload(raw: Buffer): RecorderUpload {
+    return parseUpload(raw);
+  }
+
+  /**
+   * Masks and stores one upload of an authenticated session: events, page URL and title, and every string of the
+   * page context (referrer, campaign fields) go through the masking policy whatever the recorder did in the page.
+   */
+  async appendUpload(upload: RecorderUpload, source: UploadSource, raw?: Buffer): Promise<Session> {
+    const { sessionId } = source;
+    await this.ready(sessionId);
+    const policy = this.options.masking;
+    const mask = (s: string): string => maskText(s, policy.detectors);
+    const batch: EventBatch = {
+      sessionId,
+      page: {
+        id: upload.page.id,
+        url: mask(upload.page.url),
+        ...(upload.page.title !== undefined ? { title: mask(upload.page.title) } : {}),
+      },
+      seq: upload.seq,
+      ...(upload.viewport ? { viewport: upload.viewport } : {}),
+      events: this.masker.maskEvents(sessionId, upload.page.id, upload.events, raw?.toString('utf8')),
+      receivedAt: Date.now(),
+      ...(upload.context ? { context: this.pageContext(upload.context, source) } : {}),
+    };
+    return this.options.store.appendEvents(batch);
+  }
+
+  /** The page's own context plus what only the ingest point knows (client IP, parsed user agent), every string masked. */
+  private pageContext(context: PageContext, source: UploadSource): PageContext {
+    const mask = (s: string): string => maskText(s, this.options.masking.detectors);
+    const userAgent = context.userAgent ?? source.userAgent;
+    const out = { ...maskStrings(context, mask) } as unknown as PageContext;
+    if (context.source) out.source = maskStrings(context.source, mask) as unknown as TrafficSource;
+    if (userAgent) Object.assign(out, { userAgent, ...parseUserAgent(userAgent) });
+    const ip = source.clientIp;
+    if (ip) out.clientIp = ip.startsWith('::ffff:') ? ip.slice(7) : ip;
+    else delete out.clientIp; // never the page's claim
+    return out;
+  }
+
+  // ---------------------------------------------------------------- captures
+
+  /** Records an exchange, off the caller's path: returns at once; drain() waits for it. */
+  capture(exchange: RawExchange): void {
+    this.track(this.storeExchange(exchange).then(
+      () => { this.stats.captured += 1; },
+      (err: unknown) => { this.stats.failed += 1; this.onError(err, 'capture write'); },
+    ));
+  }
+
+  /** Records a 304 as a capture of the body the store already holds from `previous`. */
+  captureRevalidation(exchange: RawExchange, previous: CapturedResource): void {
+    this.track((async () => {
+      if (exchange.sessionId) await this.ready(exchange.sessionId);
+      await this.options.store.putCapture({
+        ...this.record(exchange, maskText(exchange.url, this.options.masking.detectors), previous.headers),
+        status: previous.status,
+        statusText: previous.statusText,
+        body: previous.body,
+        revalidatedFrom: previous.id,
+      });
+    })().then(() => { this.stats.captured += 1; }, (err: unknown) => { this.stats.failed += 1; this.onError(err, 'capture write'); }));
+  }
+
+  private async storeExchange(x: RawExchange): Promise<void> {
+    if (x.sessionId) await this.ready(x.sessionId);
+    if (x.body?.truncated) this.stats.truncated += 1;
+    await this.linkCustomer(x);
+    const prepared = await this.workers.prepare({
+      url: x.url, headers: x.headers, body: x.body,
+      ...(x.requestBody ? { requestBody: x.requestBody } : {}),
+    });
+    const record = this.record(x, prepared.url, prepared.headers);
+    const personal = x.sessionId !== undefined && isPersonalResponse(header(x.headers, 'content-type'), header(x.headers, 'cache-control'));
+    record.body = await this.keep(prepared.body, personal ? x.sessionId : undefined);
+    if (prepared.requestBody !== undefined) {
+      // Request bodies are always the session's own.
+      const kept = await this.keep(prepared.requestBody, x.sessionId);
+      if (kept && prepared.requestBody !== 'dropped') record.requestBody = { ...kept, contentType: prepared.requestBody.contentType };
+    }
+    await this.options.store.putCapture(record);
+  }
+
+  /** Stores a prepared body; a body that could not be checked is not kept (the capture then says so by having none). */
+  private async keep(body: PreparedCapture['body'], owner: string | undefined): Promise<CapturedBody | null> {
+    if (body === undefined) return null;
+    if (body === 'dropped') {
+      this.stats.dropped += 1;
+      return null;
+    }
+    await this.options.store.putEncodedBlob({ digest: body.digest, encoded: body.encoded }, owner !== undefined ? { sessionId: owner } : undefined);
+    return bodyRecord(body);
+  }
+
+  private record(x: RawExchange, url: string, headers: [string, string][]): CapturedResource {
+    return {
+      id: nextCaptureId(),
+      ...(x.sessionId !== undefined ? { sessionId: x.sessionId } : {}),
+      method: x.method,
+      url,
+      status: x.status,
+      ...(x.statusText !== undefined ? { statusText: maskText(x.statusText, this.options.masking.detectors) } : {}),
+      headers,
+      ...(x.destination !== undefined ? { destination: x.destination } : {}),
+      startedAt: x.startedAt,
+      timing: { headersMs: x.headersAt - x.startedAt, totalMs: x.endedAt - x.startedAt },
+      body: null,
+      ...(x.scope ? { scope: x.scope } : {}),
+      ...(x.incomplete ? { incomplete: { reason: maskText(x.incomplete.reason, this.options.masking.detectors) } } : {}),
+    };
+  }
+
+  /** Runs the identity rules on the raw exchange (before masking) and links the session to the customer found. */
+  private async linkCustomer(x: RawExchange): Promise<void> {
+    const rules = this.options.identityRules;
+    if (!rules?.length || !x.sessionId || this.linked.has(x.sessionId)) return;
+    try {
+      const contentType = header(x.headers, 'content-type') ?? '';
+      const found = await findCustomerId(rules, {
+        url: x.url,
+        method: x.method,
+        status: x.status,
+        ...(x.requestBody ? { requestBody: x.requestBody } : {}),
+        responseHeaders: x.headers,
+        ...(x.body && /json/i.test(contentType) ? {
+          responseJson: async () => {
+            const plain = await decode(x.body!.bytes, header(x.headers, 'content-encoding') ?? '', x.body!.truncated);
+            try { return JSON.parse(plain.toString('utf8')) as unknown; } catch { return undefined; }
+          },
+        } : {}),
+      });
+      if (!found) return;
+      this.linked.add(x.sessionId);
+      await this.options.store.linkCustomer({ sessionId: x.sessionId, customerId: found.id, source: found.source, at: Date.now() });
+    } catch (err) {
+      this.onError(err, 'identity');
+    }
+  }
+
+  // ---------------------------------------------------------------- kiosk uploads
+
+  /**
+   * A body a kiosk terminal uploaded (the extension read it from the page's cache or the network): masked like a
+   * captured body. Returns the digest it is stored under (different from the upload's when masking changed it).
+   */
+  async uploadedBody(bytes: Buffer, meta: { contentType: string; encoding?: string; sessionId?: string }): Promise<{ digest: string; body: CapturedBody } | undefined> {
+    const prepared = await this.workers.prepare({
+      url: 'about:blank', headers: [['content-type', meta.contentType], ...(meta.encoding ? [['content-encoding', meta.encoding] as [string, string]] : [])],
+      body: { bytes, truncated: false },
+    });
+    const kept = await this.keep(prepared.body, meta.sessionId);
+    return kept ? { digest: kept.digest, body: kept } : undefined;
+  }
+
+  /**
+   * A capture record a kiosk terminal uploaded over bodies it uploaded before: URL, headers and status text masked;
+   * kept to the terminal's own session unless the store already holds a shared capture of the same URL with exactly
+   * these bytes (a terminal can then add a moment, but never new content, to other sessions' replays).
+   */
+  async uploadedCapture(capture: CapturedResource): Promise<void> {
+    if (!capture.sessionId) throw new VerbatimError('PAYLOAD_INVALID', 'a kiosk capture belongs to a session');
+    const detectors = this.options.masking.detectors;
+    const url = maskText(capture.url, detectors);
+    let scope: 'session' | undefined = 'session';
+    if (capture.body && !capture.body.sealed) {
+      const trusted = await this.options.store.findCapture({ url, at: capture.startedAt });
+      if (trusted?.body?.digest === capture.body.digest && trusted.sessionId !== capture.sessionId) scope = undefined;
+    }
+    await this.options.store.putCapture({
+      ...capture,
+      url,
+      headers: capture.headers.map(([n, v]) => [n, maskText(v, detectors)]),
+      ...(capture.statusText !== undefined ? { statusText: maskText(capture.statusText, detectors) } : {}),
+      ...(scope ? { scope } : { scope: 'shared' as const }),
+    });
+    this.stats.captured += 1;
+  }
+
+  // ---------------------------------------------------------------- WebSocket messages
+
+  /** Masks a batch of WebSocket messages (text and URLs) and adds them to their sessions' network logs. */
+  async webSocketMessages(messages: WebSocketMessage[]): Promise<void> {
+    if (!messages.length) return;
+    const detectors = this.options.masking.detectors;
+    await Promise.all([...new Set(messages.map((m) => m.sessionId))].map((id) => this.ready(id)));
+    const masked = messages.map((m) => {
+      const url = maskText(m.url, detectors);
+      if (m.encoding !== 'utf8') return { ...m, url };
+      const data = maskText(m.data, detectors);
+      return { ...m, url, data, ...(data !== m.data ? { masked: true } : {}) };
+    });
+    await this.options.store.putWebSocketMessages(masked);
+  }
+
+  // ---------------------------------------------------------------- lifecycle
+
+  /** Lets drain() wait for work started elsewhere on behalf of the pipeline (WebSocket batches). */
+  track<T>(task: Promise<T>): void {
+    this.pending.add(task);
+    const forget = (): void => { this.pending.delete(task); };
+    task.then(forget, forget);
+  }
+
+  /** Waits for everything received so far to be stored (or to have failed). */
+  async drain(): Promise<void> {
+    while (this.pending.size || this.creating.size) await Promise.allSettled([...this.pending, ...this.creating.values()]);
+  }
+
+  async close(): Promise<void> {
+    await this.drain();
+    await this.workers.close();
+  }
+}
+
+function bodyRecord(body: PreparedBody): CapturedBody {
+  return {
+    digest: body.digest, size: body.size, encoding: body.encoding, truncated: body.truncated,
+    ...(body.masked ? { masked: true } : {}),
+    ...(body.undecodable ? { undecodable: body.undecodable } : {}),
+  };
+}
+
+/** Every string value of a flat object masked (nested objects are left to their own callers). */
+function maskStrings(value: object, mask: (s: string) => string): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) {
+    out[k] = typeof v === 'string' ? mask(v) : Array.isArray(v) ? v.map((x) => (typeof x === 'string' ? mask(x) : x)) : v;
+  }
+  return out;
+}

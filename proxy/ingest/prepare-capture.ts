@@ -1,0 +1,94 @@
+/**
+ * The heavy part of ingesting a capture — masking the URL, headers and bodies, hashing and deflating what is kept —
+ * as one pure function over bytes, so it runs on a worker thread (ingest-workers.ts) and, when no worker is
+ * available, in-process with the same result. Nothing here touches the store.
+ */
+import { createHash } from 'node:crypto';
+import { deflateRawSync } from 'node:zlib';
+import { CODEC_DEFLATE_RAW, CODEC_RAW, MIN_COMPRESSIBLE, withCodec } from '../../store/blob-codec';
+import { maskBody, maskText, type MaskingPolicy } from '../masking/index';
+
+export interface CaptureJob {
+  url: string;
+  headers: [string, string][];
+  body: { bytes: Uint8Array; truncated: boolean } | null;
+  requestBody?: { bytes: Uint8Array; contentType: string; truncated: boolean };
+}
+
+/** A body ready for the store: its digest and codec-encoded bytes (store/blob-codec.ts). */
+export interface PreparedBody {
+  digest: string;
+  encoded: Uint8Array;
+  size: number;
+  /** Content-Encoding of the kept bytes ('' once masked: they are stored decoded). */
+  encoding: string;
+  masked: boolean;
+  truncated: boolean;
+  /** Why the bytes are kept as they came: they could not be decoded to be checked, but hold nothing a detector finds. */
+  undecodable?: string;
+}
+
+export interface PreparedCapture {
+  url: string;
+  headers: [string, string][];
+  /** undefined: no body; 'dropped': a text body that could not be checked for secrets, so none of it is kept. */
+  body: PreparedBody | 'dropped' | undefined;
+  requestBody: (PreparedBody & { contentType: string }) | 'dropped' | undefined;
+}
+
+/** Types whose bodies are worth compressing in the store (media and fonts are compressed already). */
+const COMPRESSIBLE = /^(text\/|application\/(json|javascript|xml|xhtml\+xml|manifest\+json|ld\+json|x-www-form-urlencoded)|image\/svg)/i;
+const DEFLATE_LEVEL = 1;
+
+export async function prepareCapture(policy: MaskingPolicy, job: CaptureJob): Promise<PreparedCapture> {
+  const headers = job.headers.map(([n, v]) => [n, maskText(v, policy.detectors)] as [string, string]);
+  const contentType = header(job.headers, 'content-type') ?? '';
+  const encoding = (header(job.headers, 'content-encoding') ?? '').trim().toLowerCase();
+  let body: PreparedCapture['body'];
+  if (job.body) body = await prepareBody(policy, Buffer.from(job.body.bytes), contentType, encoding, job.body.truncated);
+  let requestBody: PreparedCapture['requestBody'];
+  if (job.requestBody) {
+    const r = job.requestBody;
+    const prepared = await prepareBody(policy, Buffer.from(r.bytes), r.contentType, '', r.truncated);
+    requestBody = prepared === 'dropped' ? prepared : { ...prepared, contentType: r.contentType };
+  }
+  // Deterministic, so the masked URL still matches the (equally masked) one in the events.
+  return { url: maskText(job.url, policy.detectors), headers, body, requestBody };
+}
+
+async function prepareBody(policy: MaskingPolicy, bytes: Buffer, contentType: string, encoding: string, truncated: boolean): Promise<PreparedBody | 'dropped'> {
+  const outcome = await maskBody(policy, bytes, contentType, encoding, truncated);
+  if (outcome.kind === 'dropped') {
+    // A body whose Content-Encoding does not decode (bad gzip): keep the bytes as evidence of what the customer
+    // got, unless a detector finds something in them as they are; never keep what could not be checked at all.
+    if (maskText(bytes.toString('latin1'), policy.detectors) !== bytes.toString('latin1')) return 'dropped';
+    return {
+      digest: createHash('sha256').update(bytes).digest('hex'), encoded: encode(bytes, false), size: bytes.length,
+      encoding, masked: false, truncated, undecodable: `the ${encoding || 'declared'} encoding does not decode`,
+    };
+  }
+  const kept = outcome.kind === 'masked' ? outcome.bytes : bytes;
+  const keptEncoding = outcome.kind === 'masked' ? '' : encoding;
+  const compress = !keptEncoding && COMPRESSIBLE.test(contentType);
+  return {
+    digest: createHash('sha256').update(kept).digest('hex'),
+    encoded: encode(kept, compress),
+    size: kept.length,
+    encoding: keptEncoding,
+    masked: outcome.kind === 'masked',
+    truncated,
+  };
+}
+
+function encode(bytes: Uint8Array, compress: boolean): Uint8Array {
+  if (compress && bytes.byteLength >= MIN_COMPRESSIBLE) {
+    const deflated = deflateRawSync(bytes, { level: DEFLATE_LEVEL });
+    if (deflated.byteLength < bytes.byteLength) return withCodec(CODEC_DEFLATE_RAW, deflated);
+  }
+  return withCodec(CODEC_RAW, bytes);
+}
+
+export function header(headers: [string, string][], name: string): string | undefined {
+  for (const [k, v] of headers) if (k === name) return v;
+  return undefined;
+}

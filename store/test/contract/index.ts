@@ -1,0 +1,24 @@
+/**
+ * The contract suite every store backend runs, split by capability: core behaviour always, the rest only where the
+ * backend's `supports` manifest claims it (a group on an unsupported capability passes without asserting).
+ */
+import { describeChangeFeedContract } from './change-feed';
+import { describeCoreContract } from './core';
+import { describeCustomersContract } from './customers';
+import { describeErasureContract } from './erasure';
+import type { StoreFactory } from './fixtures';
+import { describeIntegrityContract } from './integrity';
+import { describePersonalBodiesContract } from './personal-bodies';
+import { describeRecoveryContract } from './recovery';
+
+export * from './fixtures';
+
+export function describeStoreContract(name: string, makeStore: StoreFactory): void {
+  describeCoreContract(name, makeStore);
+  describePersonalBodiesContract(name, makeStore);
+  describeIntegrityContract(name, makeStore);
+  describeErasureContract(name, makeStore);
+  describeChangeFeedContract(name, makeStore);
+  describeCustomersContract(name, makeStore);
+  describeRecoveryContract(name, makeStore);
+}
