@@ -3,6 +3,7 @@
  *   dist/recorder/recorder.js  in-page recorder (IIFE), shipped by the proxy and the extension
  *   dist/viewer/               replay viewer UI (app.js, index.html, styles)
  *   dist/verbatim.js           the CLI (Node, ESM; node_modules stay external)
+ *   dist/ingest-worker.js      the ingest pipeline's worker thread (proxy/ingest/ingest-worker.ts), beside the CLI
  *   dist/export/               the evidence file's player and rrweb.css (scripts/export/player-bundle.ts)
  *   dist/extension/            kiosk extension, Chromium and Firefox (extension/build.ts)
  */
@@ -59,17 +60,12 @@ export async function buildViewerUi(out = path.join(dist, 'viewer')): Promise<vo
 }
 
 async function buildCli(): Promise<void> {
-  await build({
-    entryPoints: [path.join(root, 'scripts', 'cli.ts')],
-    outfile: path.join(dist, 'verbatim.js'),
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    packages: 'external',
-    banner: { js: '#!/usr/bin/env node' },
-    logLevel: 'warning',
-  });
+  const node = { bundle: true, platform: 'node', format: 'esm', target: 'node20', packages: 'external', logLevel: 'warning' } as const;
+  await Promise.all([
+    build({ ...node, entryPoints: [path.join(root, 'scripts', 'cli.ts')], outfile: path.join(dist, 'verbatim.js'), banner: { js: '#!/usr/bin/env node' } }),
+    // Found beside the CLI by proxy/ingest/ingest-workers.ts.
+    build({ ...node, entryPoints: [path.join(root, 'proxy', 'ingest', 'ingest-worker.ts')], outfile: path.join(dist, 'ingest-worker.js') }),
+  ]);
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
