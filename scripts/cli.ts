@@ -3,7 +3,6 @@
  * together; each of them stays unaware of the others.
  */
 import { readFile } from 'node:fs/promises';
-import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { loadOrCreateCa, parseUpstreams, startGateway, startProxy, type RunningGateway } from '../proxy/index';
 import { TerminalRegistry } from '../replay-viewer/collector-terminals';
@@ -12,6 +11,7 @@ import { startViewer } from '../replay-viewer/server';
 import { isVerbatimError, VerbatimError } from '../store/errors';
 import { openStore } from '../store/index';
 import { setUpAccess, usersCommand } from './access-setup';
+import { secureDataDir } from './data-dir';
 import { describeRetention, loadConfig, loadMaskingPolicy, type VerbatimConfig } from './config';
 import { distDir } from './dist-dir';
 import { sessionExporter } from './export/session-exporter';
@@ -25,7 +25,7 @@ Usage:
   verbatim terminals add <terminal-id>     issue a kiosk terminal's collector token (shown once)
   verbatim terminals list | revoke <terminal-id>
 ${INTEGRITY_HELP}  verbatim users add <name> --role R   add a viewer account (agent, analyst, compliance, admin, auditor); password on stdin
-  verbatim users list | remove <name> | unlock <name> | passwd <name>
+  verbatim users list | remove <name> | passwd <name>
   verbatim help
 
 Options (environment variable in brackets):
@@ -72,7 +72,8 @@ async function main(): Promise<void> {
 }
 
 async function start(config: VerbatimConfig): Promise<void> {
-  await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
+  // Owner only, including a directory that already existed with wider modes (scripts/data-dir.ts).
+  await secureDataDir(config.dataDir);
   // Records are hash-chained; the key in <data>/keys signs a checkpoint every minute and at stop.
   const store = await openStore(path.join(config.dataDir, 'store'), { integrity: integrityOf(config) });
   const recorderScript = await readFile(path.join(distDir, 'recorder', 'recorder.js'));
@@ -150,7 +151,7 @@ Point a browser at the proxy, for example:
 
 /** Kiosk terminals allowed to upload to the collector (<viewer>/collect/v1/). */
 async function terminals(config: VerbatimConfig): Promise<void> {
-  await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
+  await secureDataDir(config.dataDir);
   const registry = new TerminalRegistry(path.join(config.dataDir, 'terminals.json'));
   const [action, id] = config.args;
   if (action === 'add' && id) {
