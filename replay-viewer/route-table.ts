@@ -60,7 +60,7 @@ export interface Route {
    */
   audit?: AuditAction;
   /** The session a request concerns (audit target, agents' customer scope). */
-  sessionOf?: (params: RouteContext['params']) => string | undefined;
+  sessionOf?: (ctx: RouteContext) => string | undefined;
   /** Agents may only reach sessions linked to a customer. */
   customerScoped?: boolean;
   handler: (ctx: RouteContext) => Promise<void> | void;

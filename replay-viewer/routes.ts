@@ -32,9 +32,12 @@ export interface RouteHandlers {
 }
 
 const REPLAY: readonly Permission[] = ['session.replay'];
-const sessionParam = (p: RouteContext['params']) => p.id;
-/** `/archive/<sessionId>/<ts>/<url>`: the session is the first segment. */
-const archiveSession = (p: RouteContext['params']) => p['*']?.split('/', 1)[0];
+const sessionParam = (c: RouteContext) => c.params.id;
+/**
+ * `/archive/<sessionId>/<ts>/<url>`: the first segment of the path as sent, the same
+ * one archive-url.ts parses (never a decoded form that could differ from it).
+ */
+const archiveSession = (c: RouteContext) => /^\/archive\/([^/]+)\//.exec(c.pathname)?.[1];
 
 export function viewerRoutes(h: RouteHandlers): Route[] {
   const routes: Route[] = [

@@ -88,7 +88,7 @@ export class ViewerAccess {
     const narrowed = route.narrowedBy && ctx.query.get(route.narrowedBy.query) ? route.narrowedBy : undefined;
     const anyOf: readonly Permission[] = narrowed?.allow ?? route.allow;
     const audit = narrowed?.audit ?? route.audit;
-    const sessionId = route.sessionOf?.(ctx.params);
+    const sessionId = route.sessionOf?.(ctx);
     const allowed = who.open || (!!who.role && anyOf.some((p) => can(who.role!, p)));
     let scopedOut = false;
     if (allowed && !who.open && route.customerScoped && sessionId && who.role === 'agent' && this.opts.customerOf) {
@@ -117,7 +117,7 @@ export class ViewerAccess {
     if (error !== undefined) details.error = isVerbatimError(error) ? error.code : 'INTERNAL';
     await this.record(ctx.req, ctx.principal, {
       action: route.audit, outcome: error === undefined ? 'ok' : 'failed',
-      target: ctx.audit.target ?? route.sessionOf?.(ctx.params), details,
+      target: ctx.audit.target ?? route.sessionOf?.(ctx), details,
     });
   }
 
