@@ -3,6 +3,7 @@
  * bundled into the page). Returns a typed upload or throws PAYLOAD_INVALID with
  * the first reason found, so a client bug is diagnosable from the 400 alone.
  */
+import { EVENTS_MAX_DEPTH, parseBoundedJson } from '../store/bounded-json';
 import { VerbatimError } from '../store/errors';
 import type { PageContext, RecordedEvent, TrafficSource } from '../store/records';
 import type { RecorderUpload } from './protocol';
@@ -11,13 +12,8 @@ const PAGE_ID = /^[A-Za-z0-9_-]{1,64}$/;
 const MAX_EVENTS = 50_000;
 
 export function parseUpload(body: Buffer | string): RecorderUpload {
-  let value: unknown;
-  try {
-    value = JSON.parse(typeof body === 'string' ? body : body.toString('utf8'));
-  } catch {
-    throw new VerbatimError('PAYLOAD_INVALID', 'body is not valid JSON');
-  }
-  return validateUpload(value);
+  // Bounded: the masker and the store walk events recursively.
+  return validateUpload(parseBoundedJson(typeof body === 'string' ? body : body.toString('utf8'), EVENTS_MAX_DEPTH));
 }
 
 export function validateUpload(value: unknown): RecorderUpload {

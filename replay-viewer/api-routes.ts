@@ -1,5 +1,5 @@
 /**
- * The viewer's JSON API:
+ * The viewer's JSON API (routes declared in routes.ts):
  *   GET /api/sessions?limit=&before=     sessions newest first (array)
  *       &channel=proxy|gateway|kiosk&terminal=<id>   only those sessions
  *       &customer=<id>                   one customer's sessions (also GET /api/customers/<id>/sessions)
@@ -8,12 +8,12 @@
  *                                        (?track=N, or the tab in use at ?at=<epoch-ms>)
  *   GET /api/sessions/<id>/captures      { captures, webSockets }: the network log (network-log.ts)
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { RecordedEvent, Session } from '../store/records';
 import type { VerbatimStore } from '../store/store';
 import { VerbatimError } from '../store/errors';
 import { isValidSessionId } from './archive-url';
 import { sendJson } from './http-responses';
+import type { RouteContext } from './route-table';
 import { toApiWebSocketMessage, type ApiNetworkLog } from './network-log';
 import { rewriteEvents } from './rewrite-events';
 import { groupTracks, trackAt, trackEvents, type TabTrack } from './tab-tracks';
@@ -32,29 +32,35 @@ export function toApiSession(session: Session): ApiSession {
 export class ApiRoutes {
   constructor(private readonly store: VerbatimStore) {}
 
-  /** Returns false when the path is not an API path. */
-  async handle(req: IncomingMessage, res: ServerResponse, path: string, query: URLSearchParams): Promise<boolean> {
-    // A customer's history: GET /api/customers/<id>/sessions, or /api/sessions?customer=<id>.
-    const history = /^\/api\/customers\/([^/]+)\/sessions\/?$/.exec(path);
-    const customer = history ? decodeURIComponent(history[1]!) : (path === '/api/sessions' || path === '/api/sessions/') ? query.get('customer') : null;
-    if (customer) {
-      await sendJson(req, res, 200, await this.customerSessions(customer, query));
-      return true;
-    }
-    if (path === '/api/sessions' || path === '/api/sessions/') {
-      await sendJson(req, res, 200, await this.withCustomers(await this.list(query)));
-      return true;
-    }
-    const m = /^\/api\/sessions\/([^/]*)(?:\/(events|captures))?\/?$/.exec(path);
-    if (!m) return false;
-    const [, id, sub] = m;
-    if (!isValidSessionId(id!)) throw new VerbatimError('BAD_REQUEST', 'Malformed session id');
-    const session = await this.store.getSession(id!);
+  /** GET /api/sessions (with ?customer=: that customer's sessions). */
+  async list({ req, res, query }: RouteContext): Promise<void> {
+    const customer = query.get('customer');
+    await sendJson(req, res, 200, customer ? await this.customerSessions(customer, query) : await this.withCustomers(await this.listAll(query)));
+  }
+
+  /** GET /api/customers/<id>/sessions */
+  async customerHistory({ req, res, query, params }: RouteContext): Promise<void> {
+    await sendJson(req, res, 200, await this.customerSessions(params.id!, query));
+  }
+
+  async session({ req, res, params }: RouteContext): Promise<void> {
+    const session = await this.sessionOf(params.id!);
+    await sendJson(req, res, 200, (await this.withCustomers([toApiSession(session)]))[0]);
+  }
+
+  async sessionEvents({ req, res, params, query }: RouteContext): Promise<void> {
+    await sendJson(req, res, 200, await this.events(await this.sessionOf(params.id!), query));
+  }
+
+  async sessionCaptures({ req, res, params }: RouteContext): Promise<void> {
+    await sendJson(req, res, 200, await this.networkLog((await this.sessionOf(params.id!)).id));
+  }
+
+  private async sessionOf(id: string): Promise<Session> {
+    if (!isValidSessionId(id)) throw new VerbatimError('BAD_REQUEST', 'Malformed session id');
+    const session = await this.store.getSession(id);
     if (!session) throw new VerbatimError('SESSION_UNKNOWN', 'No such session', { sessionId: id });
-    if (sub === 'events') await sendJson(req, res, 200, await this.events(session, query));
-    else if (sub === 'captures') await sendJson(req, res, 200, await this.networkLog(session.id));
-    else await sendJson(req, res, 200, (await this.withCustomers([toApiSession(session)]))[0]);
-    return true;
+    return session;
   }
 
   /** Sessions carry the customer they belong to, when the proxy's identity rules found one. */
@@ -73,7 +79,7 @@ export class ApiRoutes {
     return this.withCustomers(sessions.slice(0, limit).map(toApiSession));
   }
 
-  private async list(query: URLSearchParams): Promise<ApiSession[]> {
+  private async listAll(query: URLSearchParams): Promise<ApiSession[]> {
     const limit = intParam(query, 'limit', 1, MAX_LIST_LIMIT) ?? DEFAULT_LIST_LIMIT;
     const before = intParam(query, 'before', 0, Number.MAX_SAFE_INTEGER);
     const channel = query.get('channel') || undefined;

@@ -4,11 +4,11 @@
  * (scripts/export, wired by the CLI: the viewer never imports scripts/); the gate
  * has already checked the export permission and written the audit entry.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { VerbatimStore } from '../store/store';
 import { VerbatimError } from '../store/errors';
 import { isValidSessionId } from './archive-url';
 import { sendAttachment } from './http-responses';
+import type { RouteContext } from './route-table';
 
 export const EXPORT_FORMATS = ['html', 'wacz'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
@@ -22,22 +22,16 @@ export interface ExportFile {
 /** Builds one session's export; throws a VerbatimError (e.g. SESSION_UNKNOWN) when it cannot. */
 export type SessionExporter = (sessionId: string, format: ExportFormat) => Promise<ExportFile>;
 
-const EXPORT_PATH = /^\/api\/sessions\/([^/]+)\/export\/?$/;
-
 export class ExportRoute {
   constructor(private readonly store: VerbatimStore, private readonly exporter: SessionExporter) {}
 
-  /** Returns false when the path is not the export path. */
-  async handle(req: IncomingMessage, res: ServerResponse, path: string, query: URLSearchParams): Promise<boolean> {
-    const m = EXPORT_PATH.exec(path);
-    if (!m) return false;
-    const id = m[1]!;
+  async handle({ req, res, params, query }: RouteContext): Promise<void> {
+    const id = params.id!;
     if (!isValidSessionId(id)) throw new VerbatimError('BAD_REQUEST', 'Malformed session id');
     const format = query.get('format') || 'html';
     if (!isExportFormat(format)) throw new VerbatimError('BAD_REQUEST', `format must be one of ${EXPORT_FORMATS.join(', ')}`);
     if (!(await this.store.getSession(id))) throw new VerbatimError('SESSION_UNKNOWN', 'No such session', { sessionId: id });
     sendAttachment(req, res, await this.exporter(id, format));
-    return true;
   }
 }
 

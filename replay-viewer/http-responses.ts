@@ -6,7 +6,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
-import { isVerbatimError } from '../store/errors';
+import { ERROR_CODES, isVerbatimError } from '../store/errors';
 import { acceptsEncoding } from './content-encoding';
 
 const gzip = promisify(zlib.gzip);
@@ -88,10 +88,28 @@ export function sendAttachment(req: IncomingMessage, res: ServerResponse, file: 
   res.end(req.method === 'HEAD' ? undefined : file.body);
 }
 
+/** A server-rendered page of the access layer (sign-in, audit trail): no scripts, not framable. */
+export function sendPage(req: IncomingMessage, res: ServerResponse, status: number, html: string, csp: string): void {
+  const body = Buffer.from(html);
+  baseHeaders(res);
+  res.writeHead(status, {
+    'Content-Type': 'text/html; charset=utf-8', 'Content-Length': body.length, 'Cache-Control': 'no-store',
+    'Content-Security-Policy': csp, 'X-Frame-Options': 'DENY',
+  });
+  res.end(req.method === 'HEAD' ? undefined : body);
+}
+
 /** The body of an error response: a VerbatimError's own code and message, nothing internal otherwise. */
 export function errorBody(err: unknown): { status: number; code: string; message: string } {
   if (isVerbatimError(err)) return { status: err.status, code: err.code, message: err.message };
-  return { status: 500, code: 'INTERNAL', message: 'Internal error' };
+  return { status: ERROR_CODES.INTERNAL, code: 'INTERNAL', message: 'Internal error' };
+}
+
+/** Headers an error answer must carry: the methods a path takes (405), when to try again (429). */
+export function errorHeaders(err: unknown): Record<string, string> {
+  if (isVerbatimError(err, 'METHOD_NOT_ALLOWED') && typeof err.context.allow === 'string') return { Allow: err.context.allow };
+  if (isVerbatimError(err, 'THROTTLED') && typeof err.context.retryAfterSeconds === 'number') return { 'Retry-After': String(err.context.retryAfterSeconds) };
+  return {};
 }
 
 export async function sendError(req: IncomingMessage, res: ServerResponse, err: unknown, asText = false): Promise<void> {
@@ -100,6 +118,7 @@ export async function sendError(req: IncomingMessage, res: ServerResponse, err: 
     return;
   }
   for (const name of res.getHeaderNames()) res.removeHeader(name);
+  for (const [name, value] of Object.entries(errorHeaders(err))) res.setHeader(name, value);
   const { status, code, message } = errorBody(err);
   if (asText) sendText(req, res, status, `${code}: ${message}`);
   else await sendJson(req, res, status, { error: { code, message } });

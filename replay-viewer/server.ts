@@ -1,10 +1,8 @@
 /**
- * The replay viewer: a small node:http server over a VerbatimStore.
- *   GET /, /sessions/<id>      UI (index.html; the client routes)
- *   GET /assets/*              UI assets
- *   GET /api/...               JSON API (api-routes.ts)
- *   GET /api/sessions/<id>/export   a session as a download, when given an exporter (export-route.ts)
- *   GET /archive/...           archived resources (archive-route.ts)
+ * The replay viewer: a small node:http server over a VerbatimStore. Its routes
+ * (UI, JSON API, export, archive, sign-in, users, audit trail, kiosk collector)
+ * are declared once in routes.ts; each request is looked up there, checked by the
+ * gate (auth/gate.ts) against its route's rule, then handled.
  * Binds 127.0.0.1 by default: it serves customers' sessions.
  */
 import { timingSafeEqual } from 'node:crypto';
@@ -12,12 +10,19 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { VerbatimStore } from '../store/store';
 import { VerbatimError, isVerbatimError } from '../store/errors';
+import { allowedHosts, checkHost } from './allowed-hosts';
 import { ApiRoutes } from './api-routes';
 import { ARCHIVE_PREFIX } from './archive-url';
 import { ArchiveRoute } from './archive-route';
+import { AuditRoutes } from './auth/audit-routes';
+import { sameOrigin } from './auth/csrf';
 import type { ViewerAccess } from './auth/gate';
+import { SignInRoutes } from './auth/sign-in-routes';
+import { UserRoutes } from './auth/user-routes';
 import { ExportRoute, type SessionExporter } from './export-route';
-import { sendError, sendJson } from './http-responses';
+import { sendError } from './http-responses';
+import { RouteTable, isWrite, type Route, type RouteContext } from './route-table';
+import { viewerRoutes, type CollectorHandler } from './routes';
 import { UiRoutes } from './ui-routes';
 
 export interface ViewerOptions {
@@ -31,10 +36,10 @@ export interface ViewerOptions {
   /** Told about unexpected (non-Verbatim) errors, which clients only see as a bare 500. */
   onError?: (err: unknown) => void;
   /**
-   * Handlers served on this server's port before sign-in (they authenticate their own callers): the CLI mounts the
-   * kiosk collector (proxy/collector/) under /collect/ this way, so the viewer itself never imports ingest code.
+   * The kiosk collector (proxy/collector/), served on this port under /collect/v1/ and authenticating its terminals
+   * itself. Injected by the CLI, so the viewer never imports ingest code.
    */
-  mounts?: { prefix: string; handle(req: http.IncomingMessage, res: http.ServerResponse, path: string): Promise<void> }[];
+  collector?: CollectorHandler;
   /** Sign-in, roles, CSRF and the audit trail in front of every route but the collector (auth/gate.ts). */
   access?: ViewerAccess;
   /** Builds evidence files and WACZ for the export route (scripts/export, injected by the CLI). */
@@ -44,56 +49,71 @@ export interface ViewerOptions {
    * (the evidence exporter's, which runs beside a live Verbatim and has no sign-in in front of it).
    */
   bearer?: string;
+  /**
+   * Host names (`name` or `name:port`) the viewer answers to besides its own address
+   * and, on loopback, localhost. Checked on every request while the viewer is open
+   * (no access layer, or no accounts yet); with accounts, only when given here.
+   */
+  allowedHosts?: string[];
 }
 
 export interface Viewer {
   url: string;
   server: http.Server;
+  /** The routes this viewer serves (routes.ts, less the groups it was not given). */
+  routes: readonly Route[];
   close(): Promise<void>;
 }
 
 export async function startViewer(opts: ViewerOptions): Promise<Viewer> {
-  const api = new ApiRoutes(opts.store);
-  const archive = new ArchiveRoute(opts.store);
-  const ui = new UiRoutes(opts.uiDir);
-  const exportRoute = opts.exporter ? new ExportRoute(opts.store, opts.exporter) : undefined;
-
+  const access = opts.access;
+  const table = new RouteTable(viewerRoutes({
+    api: new ApiRoutes(opts.store),
+    archive: new ArchiveRoute(opts.store),
+    ui: new UiRoutes(opts.uiDir),
+    exporter: opts.exporter ? new ExportRoute(opts.store, opts.exporter) : undefined,
+    collector: opts.collector,
+    signIn: access ? new SignInRoutes(access) : undefined,
+    users: access ? new UserRoutes(access) : undefined,
+    audit: access ? new AuditRoutes(access) : undefined,
+  }));
+  let hosts: ReadonlySet<string> = new Set();
   const expected = opts.bearer === undefined ? undefined : Buffer.from(`Bearer ${opts.bearer}`);
-  const route = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
-    const target = req.url ?? '/';
+
+  const serve = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
+    // Open (nobody signs in): only the viewer's own host names, against DNS rebinding.
+    if (!access || access.open || opts.allowedHosts) checkHost(req, hosts);
     if (expected) {
       const given = Buffer.from(req.headers.authorization ?? '');
       if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
         throw new VerbatimError('UNAUTHORIZED', 'this viewer answers its creator only');
       }
     }
-    const mount = opts.mounts?.find((m) => target.startsWith(m.prefix));
-    if (mount) return mount.handle(req, res, target.split('?', 1)[0]!);
-    if (opts.access && (await opts.access.gate(req, res))) return;
-    if (req.method !== 'GET' && req.method !== 'HEAD') {
-      res.setHeader('Allow', 'GET, HEAD');
-      await sendJson(req, res, 405, { error: { code: 'METHOD_NOT_ALLOWED', message: 'Only GET and HEAD are supported' } });
-      return;
-    }
-    if (target.startsWith(ARCHIVE_PREFIX)) return archive.handle(req, res);
+    const target = req.url ?? '/';
     const q = target.indexOf('?');
-    const pathname = q < 0 ? target : target.slice(0, q);
-    const query = new URLSearchParams(q < 0 ? '' : target.slice(q + 1));
-    if (pathname.startsWith('/api/')) {
-      if (exportRoute && (await exportRoute.handle(req, res, pathname, query))) return;
-      if (await api.handle(req, res, pathname, query)) return;
-    } else if (await ui.handle(req, res, pathname)) {
-      return;
+    const method = req.method ?? 'GET';
+    const ctx: RouteContext = {
+      req, res, method, pathname: q < 0 ? target : target.slice(0, q), query: new URLSearchParams(q < 0 ? '' : target.slice(q + 1)),
+      params: {}, audit: { details: {} },
+    };
+    const { route, params } = table.find(method, ctx.pathname);
+    ctx.params = params;
+    // State changes come from the viewer's own pages or from non-browser clients, never from another site.
+    if (isWrite(method) && route.allow !== 'terminal' && !sameOrigin(req)) {
+      throw new VerbatimError('CSRF', 'Cross-site request refused');
     }
-    if (pathname === '/favicon.ico') {
-      res.writeHead(204).end();
-      return;
+    if (access && (await access.admit(route, ctx))) return;
+    try {
+      await route.handler(ctx);
+    } catch (err) {
+      await access?.recordWrite(route, ctx, err);
+      throw err;
     }
-    throw new VerbatimError('NOT_FOUND', 'Not found');
+    await access?.recordWrite(route, ctx);
   };
 
   const server = http.createServer((req, res) => {
-    route(req, res).catch(async (err: unknown) => {
+    serve(req, res).catch(async (err: unknown) => {
       if (!isVerbatimError(err)) opts.onError?.(err);
       const asText = (req.url ?? '').startsWith(ARCHIVE_PREFIX);
       await sendError(req, res, err, asText).catch(() => res.destroy());
@@ -109,10 +129,12 @@ export async function startViewer(opts: ViewerOptions): Promise<Viewer> {
   });
   const { address, port } = server.address() as AddressInfo;
   const host = address.includes(':') ? `[${address}]` : address;
+  hosts = allowedHosts(address, port, opts.allowedHosts);
 
   return {
     url: `http://${host}:${port}`,
     server,
+    routes: table.routes,
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.close((err) => (err ? reject(err) : resolve()));

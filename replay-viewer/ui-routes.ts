@@ -9,26 +9,32 @@ import path from 'node:path';
 import { VerbatimError } from '../store/errors';
 import { isValidSessionId } from './archive-url';
 import { UI_CSP, baseHeaders } from './http-responses';
+import type { RouteContext } from './route-table';
 
 const ASSETS: Record<string, { file: string; type: string }> = {
-  '/assets/app.js': { file: 'app.js', type: 'text/javascript; charset=utf-8' },
-  '/assets/rrweb.css': { file: 'rrweb.css', type: 'text/css; charset=utf-8' },
-  '/assets/styles.css': { file: 'styles.css', type: 'text/css; charset=utf-8' },
+  'app.js': { file: 'app.js', type: 'text/javascript; charset=utf-8' },
+  'rrweb.css': { file: 'rrweb.css', type: 'text/css; charset=utf-8' },
+  'styles.css': { file: 'styles.css', type: 'text/css; charset=utf-8' },
 };
 const PAGE = { file: 'index.html', type: 'text/html; charset=utf-8' };
 
 export class UiRoutes {
   constructor(private readonly uiDir: string) {}
 
-  /** Returns false when the path is not a UI path. */
-  async handle(req: IncomingMessage, res: ServerResponse, urlPath: string): Promise<boolean> {
-    let entry = ASSETS[urlPath];
-    if (!entry) {
-      const m = /^\/sessions\/([^/]+)\/?$/.exec(urlPath);
-      if (urlPath !== '/' && !m) return false;
-      if (m && !isValidSessionId(m[1]!)) throw new VerbatimError('BAD_REQUEST', 'Malformed session id');
-      entry = PAGE;
-    }
+  /** `/` and `/sessions/<id>`: the page; the client routes. */
+  async page({ req, res, params }: RouteContext): Promise<void> {
+    if (params.id !== undefined && !isValidSessionId(params.id)) throw new VerbatimError('BAD_REQUEST', 'Malformed session id');
+    await this.send(req, res, PAGE);
+  }
+
+  /** `/assets/<name>` */
+  async asset({ req, res, params }: RouteContext): Promise<void> {
+    const entry = Object.hasOwn(ASSETS, params.name!) ? ASSETS[params.name!] : undefined;
+    if (!entry) throw new VerbatimError('NOT_FOUND', 'Not found');
+    await this.send(req, res, entry);
+  }
+
+  private async send(req: IncomingMessage, res: ServerResponse, entry: { file: string; type: string }): Promise<void> {
     let body: Buffer;
     try {
       body = await readFile(path.join(this.uiDir, entry.file));
@@ -42,6 +48,5 @@ export class UiRoutes {
     res.setHeader('Content-Length', body.length);
     res.writeHead(200);
     res.end(req.method === 'HEAD' ? undefined : body);
-    return true;
   }
 }

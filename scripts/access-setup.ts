@@ -9,6 +9,7 @@ import { AccountStore, AuditLog, ROLES, ViewerAccess, isRole } from '../replay-v
 import { VerbatimError } from '../store/errors';
 import type { VerbatimStore } from '../store/store';
 import type { VerbatimConfig } from './config';
+import { secureDataDir } from './data-dir';
 
 export const ACCOUNTS_FILE = 'viewer-accounts.json';
 export const AUDIT_FILE = 'audit.log';
@@ -50,8 +51,9 @@ export async function setUpAccess(config: VerbatimConfig, store: VerbatimStore):
   return { access, identityRules: rules, summary };
 }
 
-/** `verbatim users add <name> --role R` (password from stdin), `list`, `remove <name>`, `unlock <name>`, `passwd <name>`. */
+/** `verbatim users add <name> --role R` (password from stdin), `list`, `remove <name>`, `passwd <name>`. */
 export async function usersCommand(config: VerbatimConfig, readSecret: () => Promise<string>, out: (s: string) => void): Promise<number> {
+  await secureDataDir(config.dataDir);
   const accounts = await AccountStore.open(path.join(config.dataDir, ACCOUNTS_FILE));
   const audit = await AuditLog.open(path.join(config.dataDir, AUDIT_FILE));
   const [action, name] = config.args;
@@ -59,12 +61,12 @@ export async function usersCommand(config: VerbatimConfig, readSecret: () => Pro
     audit.append({ actor: 'cli', action: 'config', outcome: 'ok', target: name ? `user:${name}` : undefined, details: { change, ...extra } });
   if (action === 'list' || action === undefined) {
     for (const a of accounts.list()) {
-      out(`${a.name}\t${a.role}${a.lockedUntil > Date.now() ? '\tLOCKED' : ''}\t${a.tokens.length} token(s)\n`);
+      out(`${a.name}\t${a.role}\t${a.tokens.length} token(s)\n`);
     }
     return 0;
   }
   if (!name) {
-    out('usage: verbatim users add <name> --role agent|analyst|compliance|admin|auditor | list | remove <name> | unlock <name> | passwd <name>\n');
+    out('usage: verbatim users add <name> --role agent|analyst|compliance|admin|auditor | list | remove <name> | passwd <name>\n');
     return 2;
   }
   switch (action) {
@@ -85,9 +87,8 @@ export async function usersCommand(config: VerbatimConfig, readSecret: () => Pro
       out(`User ${name} removed.\n`);
       return 0;
     case 'unlock':
-      await accounts.unlock(name);
-      await record('unlocked');
-      out(`User ${name} unlocked.\n`);
+      // Accounts are no longer locked (docs/ACCESS.md): failures slow sign-in down in the running viewer's memory.
+      out(`Nothing to unlock: failed sign-ins only slow ${name} down, for at most a minute. An administrator lifts that at once with POST /api/users/${name}/unlock.\n`);
       return 0;
     case 'passwd':
       await accounts.setPassword(name, await readSecret());

@@ -3,7 +3,6 @@
  * together; each of them stays unaware of the others.
  */
 import { readFile } from 'node:fs/promises';
-import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { CollectorRoutes } from '../proxy/collector/routes';
 import { TerminalRegistry } from '../proxy/collector/terminals';
@@ -12,6 +11,7 @@ import { startViewer } from '../replay-viewer/server';
 import { isVerbatimError, VerbatimError } from '../store/errors';
 import { openStore } from '../store/index';
 import { setUpAccess, usersCommand } from './access-setup';
+import { secureDataDir } from './data-dir';
 import { importLegacyCustomers } from './legacy-customers';
 import { describeRetention, loadConfig, loadMaskingPolicy, type VerbatimConfig } from './config';
 import { distDir } from './dist-dir';
@@ -26,7 +26,7 @@ Usage:
   verbatim terminals add <terminal-id>     issue a kiosk terminal's collector token (shown once)
   verbatim terminals list | revoke <terminal-id>
 ${INTEGRITY_HELP}  verbatim users add <name> --role R   add a viewer account (agent, analyst, compliance, admin, auditor); password on stdin
-  verbatim users list | remove <name> | unlock <name> | passwd <name>
+  verbatim users list | remove <name> | passwd <name>
   verbatim help
 
 Options (environment variable in brackets):
@@ -73,7 +73,8 @@ async function main(): Promise<void> {
 }
 
 async function start(config: VerbatimConfig): Promise<void> {
-  await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
+  // Owner only, including a directory that already existed with wider modes (scripts/data-dir.ts).
+  await secureDataDir(config.dataDir);
   // Records are hash-chained; the key in <data>/keys signs a checkpoint every minute and at stop.
   const store = await openStore(path.join(config.dataDir, 'store'), { integrity: integrityOf(config) });
   const recorderScript = await readFile(path.join(distDir, 'recorder', 'recorder.js'));
@@ -92,7 +93,7 @@ async function start(config: VerbatimConfig): Promise<void> {
   const viewer = await startViewer({
     store, host: config.host, port: config.viewerPort, uiDir: path.join(distDir, 'viewer'), access,
     exporter: sessionExporter(store, integrityOf(config).keysDir),
-    mounts: [{ prefix: '/collect/', handle: (req, res, p) => collector.handle(req, res, p) }],
+    collector,
   });
   const proxy = await startProxy({
     store, dataDir: config.dataDir, recorderScript, host: config.host, port: config.proxyPort,
@@ -150,7 +151,7 @@ Point a browser at the proxy, for example:
 
 /** Kiosk terminals allowed to upload to the collector (<viewer>/collect/v1/). */
 async function terminals(config: VerbatimConfig): Promise<void> {
-  await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
+  await secureDataDir(config.dataDir);
   const registry = new TerminalRegistry(path.join(config.dataDir, 'terminals.json'));
   const [action, id] = config.args;
   if (action === 'add' && id) {

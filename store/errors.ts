@@ -5,13 +5,28 @@
 export const ERROR_CODES = {
   BAD_REQUEST: 400,
   PAYLOAD_INVALID: 400,
+  /** A bearer secret or terminal token is missing or wrong (collector, the exporter's private viewer). */
   UNAUTHORIZED: 401,
+  /** The viewer: nobody is signed in (or the API token is unknown). */
+  UNAUTHENTICATED: 401,
   SESSION_FORGED: 403,
+  /** The viewer: the caller's role may not use this route (or, for agents, this session). */
+  FORBIDDEN: 403,
+  /** The viewer: a state-changing request without the CSRF token or from another origin. */
+  CSRF: 403,
   NOT_FOUND: 404,
   SESSION_UNKNOWN: 404,
   CAPTURE_MISSING: 404,
+  /** The route exists, not with this method (the answer carries Allow). */
+  METHOD_NOT_ALLOWED: 405,
   LEGAL_HOLD: 409,
   PAYLOAD_TOO_LARGE: 413,
+  /** The viewer: a Host header naming none of the viewer's own addresses (DNS rebinding). */
+  HOST_NOT_ALLOWED: 421,
+  /** Sign-in attempts from this client or for this user name are backing off (the answer carries Retry-After). */
+  THROTTLED: 429,
+  /** Not raised on purpose: what a client sees of an unexpected error. */
+  INTERNAL: 500,
   BLOB_MISSING: 500,
   UNSUPPORTED: 501,
   STORE_CORRUPT: 500,

@@ -59,7 +59,7 @@ let requestBytes = 0;
 
 async function startCollector(): Promise<void> {
   const collector = new CollectorRoutes(new IngestPipeline({ store, masking: DEFAULT_POLICY }), { terminals: registry });
-  viewer = await startViewer({ store, port, uiDir: path.join(root, 'dist', 'viewer'), mounts: [{ prefix: '/collect/', handle: (req, res, p) => collector.handle(req, res, p) }] });
+  viewer = await startViewer({ store, port, uiDir: path.join(root, 'dist', 'viewer'), collector });
   port = Number(new URL(viewer.url).port);
   viewer.server.on('request', (req: IncomingMessage) => {
     if (!req.url?.startsWith('/collect/')) return;

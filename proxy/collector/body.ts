@@ -1,5 +1,6 @@
-/** Request bodies for the collector: read with a hard cap (413 past it), parse JSON with a 400 reason. */
+/** Request bodies for the collector: read with a hard cap (413 past it), parse JSON (bounded nesting) with a 400 reason. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { FORM_MAX_DEPTH, parseBoundedJson } from '../../store/bounded-json';
 import { VerbatimError } from '../../store/errors';
 
 export async function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
@@ -23,12 +24,7 @@ export async function readBody(req: IncomingMessage, maxBytes: number): Promise<
 
 export async function readJson(req: IncomingMessage, maxBytes: number): Promise<Record<string, unknown>> {
   const body = await readBody(req, maxBytes);
-  let value: unknown;
-  try {
-    value = JSON.parse(body.toString('utf8'));
-  } catch {
-    throw new VerbatimError('PAYLOAD_INVALID', 'body is not valid JSON');
-  }
+  const value = parseBoundedJson(body.toString('utf8'), FORM_MAX_DEPTH);
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new VerbatimError('PAYLOAD_INVALID', 'body must be a JSON object');
   }

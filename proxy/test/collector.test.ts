@@ -42,7 +42,7 @@ before(async () => {
   tokenB = await registry.add('kiosk-b');
   ingest = new IngestPipeline({ store, masking: DEFAULT_POLICY });
   const collector = new CollectorRoutes(ingest, { terminals: registry, maxBlobBytes: 1024 });
-  viewer = await startViewer({ store, port: 0, uiDir: path.join(dir, 'ui'), mounts: [{ prefix: '/collect/', handle: (req, res, p) => collector.handle(req, res, p) }] });
+  viewer = await startViewer({ store, port: 0, uiDir: path.join(dir, 'ui'), collector });
 });
 
 after(async () => {

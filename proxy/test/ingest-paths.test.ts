@@ -65,7 +65,7 @@ before(async () => {
   const registry = new TerminalRegistry(path.join(dir, 'terminals.json'));
   terminalToken = await registry.add('kiosk-1');
   const collector = new CollectorRoutes(ingest, { terminals: registry });
-  viewer = await startViewer({ store, port: 0, uiDir: path.join(dir, 'ui'), mounts: [{ prefix: '/collect/', handle: (req, res, p) => collector.handle(req, res, p) }] });
+  viewer = await startViewer({ store, port: 0, uiDir: path.join(dir, 'ui'), collector });
 });
 
 after(async () => {

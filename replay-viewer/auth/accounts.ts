@@ -1,7 +1,8 @@
 /**
  * Local viewer accounts in one JSON file (<data>/viewer-accounts.json, mode 0600):
- * scrypt password hashes, a lockout after repeated failures, and API tokens
- * (stored as SHA-256 of the secret; the secret is shown once).
+ * scrypt password hashes and API tokens (stored as SHA-256 of the secret; the
+ * secret is shown once). Repeated failures are slowed down by the sign-in
+ * throttle (sign-in-throttle.ts), in memory, never by a lock kept here.
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
@@ -22,39 +23,35 @@ export interface Account {
   role: Role;
   passwordHash: string;
   createdAt: number;
-  failedAttempts: number;
-  lockedUntil: number;
   tokens: ApiToken[];
 }
 
 export type PublicAccount = Omit<Account, 'passwordHash' | 'tokens'> & { tokens: Omit<ApiToken, 'hash'>[] };
 
-export interface LockoutPolicy {
-  /** Consecutive failures that lock the account. */
-  maxFailures: number;
-  lockMs: number;
-}
-
-export const DEFAULT_LOCKOUT: LockoutPolicy = { maxFailures: 5, lockMs: 15 * 60_000 };
 export const MIN_PASSWORD_LENGTH = 12;
 const NAME = /^[a-z0-9][a-z0-9._-]{0,63}$/;
-
-export type SignInResult = { ok: true; account: Account } | { ok: false; reason: 'invalid' | 'locked' };
 
 export class AccountStore {
   private accounts = new Map<string, Account>();
   private writing: Promise<void> = Promise.resolve();
 
-  private constructor(readonly file: string, private readonly lockout: LockoutPolicy, private readonly now: () => number) {}
+  private constructor(readonly file: string, private readonly now: () => number) {}
 
-  static async open(file: string, options: { lockout?: LockoutPolicy; now?: () => number } = {}): Promise<AccountStore> {
-    const store = new AccountStore(file, options.lockout ?? DEFAULT_LOCKOUT, options.now ?? Date.now);
+  static async open(file: string, options: { now?: () => number } = {}): Promise<AccountStore> {
+    const store = new AccountStore(file, options.now ?? Date.now);
     try {
       const raw = JSON.parse(await readFile(file, 'utf8')) as { accounts?: Account[] };
-      for (const a of raw.accounts ?? []) if (a && NAME.test(a.name) && isRole(a.role)) store.accounts.set(a.name, a);
+      for (const a of raw.accounts ?? []) {
+        if (!a || !NAME.test(a.name) || !isRole(a.role)) continue;
+        // Only the known fields (files written before the throttle also held a lock state).
+        const { name, role, passwordHash, createdAt, tokens } = a;
+        store.accounts.set(name, { name, role, passwordHash, createdAt, tokens: Array.isArray(tokens) ? tokens : [] });
+      }
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new VerbatimError('CONFIG_INVALID', `cannot read ${file}`, {}, { cause: err });
     }
+    // Made now, so that the first unknown user name costs no more than a wrong password.
+    await dummyHash();
     return store;
   }
 
@@ -75,7 +72,7 @@ export class AccountStore {
     if (!isRole(role)) throw new VerbatimError('BAD_REQUEST', 'unknown role');
     if (this.accounts.has(name)) throw new VerbatimError('BAD_REQUEST', 'that user exists');
     checkPassword(password);
-    const account: Account = { name, role, passwordHash: await hashPassword(password), createdAt: this.now(), failedAttempts: 0, lockedUntil: 0, tokens: [] };
+    const account: Account = { name, role, passwordHash: await hashPassword(password), createdAt: this.now(), tokens: [] };
     this.accounts.set(name, account);
     await this.save();
     return toPublic(account);
@@ -98,42 +95,17 @@ export class AccountStore {
     const a = this.require(name);
     checkPassword(password);
     a.passwordHash = await hashPassword(password);
-    a.failedAttempts = 0;
-    a.lockedUntil = 0;
     await this.save();
   }
 
-  /** Checks a password; counts failures and locks the account after too many. */
-  async signIn(name: string, password: string): Promise<SignInResult> {
+  /**
+   * The account, when the password is its own. An unknown name costs the same scrypt
+   * work and writes nothing, like a wrong password: the two cannot be told apart.
+   */
+  async signIn(name: string, password: string): Promise<Account | undefined> {
     const a = this.accounts.get(name);
-    if (!a) {
-      await verifyPassword(password, await dummyHash());
-      return { ok: false, reason: 'invalid' };
-    }
-    if (a.lockedUntil > this.now()) return { ok: false, reason: 'locked' };
-    if (await verifyPassword(password, a.passwordHash)) {
-      if (a.failedAttempts) {
-        a.failedAttempts = 0;
-        await this.save();
-      }
-      return { ok: true, account: a };
-    }
-    a.failedAttempts++;
-    if (a.failedAttempts >= this.lockout.maxFailures) {
-      a.lockedUntil = this.now() + this.lockout.lockMs;
-      a.failedAttempts = 0;
-      await this.save();
-      return { ok: false, reason: 'locked' };
-    }
-    await this.save();
-    return { ok: false, reason: 'invalid' };
-  }
-
-  async unlock(name: string): Promise<void> {
-    const a = this.require(name);
-    a.lockedUntil = 0;
-    a.failedAttempts = 0;
-    await this.save();
+    const ok = await verifyPassword(password, a ? a.passwordHash : await dummyHash());
+    return ok && a ? a : undefined;
   }
 
   /** A new API token: "vbt_<id>_<secret>", returned once. */
@@ -197,7 +169,7 @@ function sha256(s: string): string {
 
 function toPublic(a: Account): PublicAccount {
   return {
-    name: a.name, role: a.role, createdAt: a.createdAt, failedAttempts: a.failedAttempts, lockedUntil: a.lockedUntil,
+    name: a.name, role: a.role, createdAt: a.createdAt,
     tokens: a.tokens.map(({ id, label, createdAt }) => ({ id, label, createdAt })),
   };
 }

@@ -1,6 +1,9 @@
-/** The viewer's access layer: accounts, roles, sign-in, CSRF, API tokens and the audit trail. */
-export { AccountStore, DEFAULT_LOCKOUT, MIN_PASSWORD_LENGTH, type Account, type PublicAccount, type LockoutPolicy } from './accounts';
+/** The viewer's access layer: accounts, roles, sign-in and its throttle, CSRF, API tokens and the audit trail. */
+export { AccountStore, MIN_PASSWORD_LENGTH, type Account, type PublicAccount } from './accounts';
 export { AuditLog, type AuditEntry, type AuditFilter } from './audit-log';
+export { CSRF_HEADER } from './csrf';
 export { ViewerAccess, type AccessOptions } from './gate';
-export { ROLES, ROLE_PERMISSIONS, can, isRole, ruleFor, type Role, type Permission } from './roles';
-export { CSRF_HEADER, SESSION_COOKIE, WebSessions } from './web-sessions';
+export type { AuditAction, Principal } from './principal';
+export { ROLES, ROLE_PERMISSIONS, can, isRole, rolesWith, type Role, type Permission } from './roles';
+export { ACCOUNT_BACKOFF, CLIENT_BACKOFF, SignInThrottle, type BackoffPolicy } from './sign-in-throttle';
+export { SESSION_COOKIE, WebSessions } from './web-sessions';

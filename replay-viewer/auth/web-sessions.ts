@@ -3,10 +3,9 @@
  * id in an HttpOnly SameSite=Strict cookie, a CSRF token the UI echoes in a
  * header on every state-changing request, an idle and an absolute timeout.
  */
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 
 export const SESSION_COOKIE = 'verbatim_viewer';
-export const CSRF_HEADER = 'x-verbatim-csrf';
 
 export interface WebSession {
   id: string;
@@ -52,13 +51,6 @@ export class WebSessions {
   /** Signs a user out everywhere (account removed, password changed). */
   destroyUser(user: string): void {
     for (const [id, s] of this.sessions) if (s.user === user) this.sessions.delete(id);
-  }
-
-  static csrfMatches(session: WebSession, presented: string | undefined): boolean {
-    if (!presented) return false;
-    const a = Buffer.from(session.csrf);
-    const b = Buffer.from(presented);
-    return a.length === b.length && timingSafeEqual(a, b);
   }
 }
 

@@ -1,8 +1,9 @@
 /**
  * The access layer: every role against every API route (allowed and denied),
- * sign-in with lockout, CSRF, API tokens, agent scoping to customer-linked
- * sessions, exports (compliance only, audited, the file checks out), and the
- * audit trail (agent replays recorded; chain verifies; a tampered entry is caught).
+ * sign-in, CSRF, API tokens, agent scoping to customer-linked sessions, exports
+ * (compliance only, audited, the file checks out), and the audit trail (agent
+ * replays recorded; chain verifies; a tampered entry is caught). The throttle and
+ * hostile sign-in bodies are in sign-in.test.ts; the table itself in route-table.test.ts.
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
@@ -10,7 +11,8 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { AccountStore, AuditLog, ViewerAccess, type Role } from '../auth/index';
+import { AccountStore, AuditLog, ROLE_PERMISSIONS, ViewerAccess, type Role } from '../auth/index';
+import { routeTableMarkdown } from '../../scripts/route-table-doc';
 import { openStore } from '../../store/index';
 import type { LevelStore } from '../../store/level/level-store';
 import { startViewer, type Viewer } from '../server';
@@ -90,10 +92,8 @@ const MATRIX: { name: string; method: string; url: string; body?: unknown; allow
   { name: 'archived resource', method: 'GET', url: `/archive/${LINKED}/1700000000001/https://bank.example/x.css`, allowed: ['agent', 'analyst', 'compliance'] },
   { name: 'network log (technical)', method: 'GET', url: `/api/sessions/${LINKED}/captures`, allowed: ['analyst', 'compliance'] },
   { name: 'export', method: 'GET', url: `/api/sessions/${LINKED}/export?format=wacz`, allowed: ['compliance'] },
-  { name: 'legal hold', method: 'POST', url: `/api/sessions/${LINKED}/hold`, body: {}, allowed: ['compliance'] },
-  { name: 'delete session', method: 'DELETE', url: `/api/sessions/${ANON}`, allowed: ['admin'] },
-  { name: 'retention config', method: 'POST', url: '/api/retention', body: {}, allowed: ['admin'] },
   { name: 'list users', method: 'GET', url: '/api/users', allowed: ['admin'] },
+  { name: 'unlock a user', method: 'POST', url: '/api/users/locky/unlock', body: {}, allowed: ['admin'] },
   { name: 'read audit trail', method: 'GET', url: '/api/audit', allowed: ['auditor'] },
   { name: 'export audit trail', method: 'GET', url: '/api/audit/export', allowed: ['auditor'] },
   { name: 'audit page', method: 'GET', url: '/audit', allowed: ['auditor'] },
@@ -183,15 +183,17 @@ describe('export', () => {
 });
 
 describe('sign-in, CSRF and tokens', () => {
-  it('locks an account after 5 failures, even for the right password', async () => {
-    for (let i = 0; i < 4; i++) assert.equal((await signIn('locky', 'wrong password!!')).status, 401);
-    const fifth = await signIn('locky', 'wrong password!!');
-    assert.equal(((await fifth.json()) as { error: { code: string } }).error.code, 'LOCKED');
-    assert.equal((await signIn('locky')).status, 401, 'locked even with the right password');
-    now += 16 * 60_000;
-    assert.equal((await signIn('locky')).status, 200, 'unlocked after the lock period');
+  it('slows a user name down after 5 failures, and an admin lifts it', async () => {
+    for (let i = 0; i < 5; i++) assert.equal((await signIn('locky', 'wrong password!!')).status, 401);
+    const sixth = await signIn('locky');
+    assert.equal(sixth.status, 429, 'backing off, even for the right password');
+    assert.equal(((await sixth.json()) as { error: { code: string } }).error.code, 'THROTTLED');
+    assert.ok(Number(sixth.headers.get('retry-after')) >= 1);
+    assert.equal((await call('POST', '/api/users/locky/unlock', clients.get('admin'), {})).status, 200);
+    assert.equal((await signIn('locky')).status, 200, 'the administrator lifted the backoff');
     const failures = await audit.query({ actor: 'locky', action: 'sign-in', outcome: 'failed' });
     assert.ok(failures.length >= 6);
+    assert.ok((await audit.query({ action: 'config', target: 'user:locky' })).some((e) => e.details?.change === 'unlocked'));
   });
 
   it('an unknown user name fails like a wrong password', async () => {
@@ -199,23 +201,35 @@ describe('sign-in, CSRF and tokens', () => {
     assert.equal(res.status, 401);
   });
 
+  it('answers an undeclared route 404 and a declared one with another method 405, signed in or not', async () => {
+    for (const c of [undefined, clients.get('admin'), clients.get('compliance')]) {
+      assert.equal((await call('POST', `/api/sessions/${LINKED}/hold`, c, {})).status, 404);
+      assert.equal((await call('GET', '/api/retention', c)).status, 404);
+      assert.equal((await call('POST', `/api/sessions/${LINKED}/events`, c, {})).status, 405);
+    }
+    const res = await call('DELETE', `/api/sessions/${ANON}`, clients.get('admin'));
+    assert.equal(res.status, 405);
+    assert.equal(res.headers.get('allow'), 'GET, HEAD');
+  });
+
   it('refuses state-changing requests without the CSRF token or from another origin', async () => {
-    const c = clients.get('compliance')!;
-    const noToken = await fetch(`${viewer.url}/api/sessions/${LINKED}/hold`, { method: 'POST', headers: { cookie: c.cookie } });
+    const c = clients.get('admin')!;
+    const unlock = '/api/users/locky/unlock';
+    const noToken = await fetch(`${viewer.url}${unlock}`, { method: 'POST', headers: { cookie: c.cookie } });
     assert.equal(noToken.status, 403);
     assert.equal(((await noToken.json()) as { error: { code: string } }).error.code, 'CSRF');
-    const wrong = await call('POST', `/api/sessions/${LINKED}/hold`, { ...c, csrf: 'x'.repeat(32) });
+    const wrong = await call('POST', unlock, { ...c, csrf: 'x'.repeat(32) });
     assert.equal(wrong.status, 403);
-    const crossSite = await call('POST', `/api/sessions/${LINKED}/hold`, c, {}, { origin: 'https://evil.example' });
+    const crossSite = await call('POST', unlock, c, {}, { origin: 'https://evil.example' });
     assert.equal(crossSite.status, 403);
     const crossLogin = await call('POST', '/auth/login', undefined, { username: 'agent', password: PASSWORD }, { origin: 'https://evil.example' });
     assert.equal(crossLogin.status, 403);
     const crossSiteFetch = await call('POST', '/auth/login', undefined, { username: 'agent', password: PASSWORD }, { 'sec-fetch-site': 'cross-site', origin: 'null' });
     assert.equal(crossSiteFetch.status, 403);
-    const sameSiteHold = await call('POST', `/api/sessions/${LINKED}/hold`, c, {}, { 'sec-fetch-site': 'same-site' });
-    assert.equal(sameSiteHold.status, 403, 'a sibling subdomain is not our origin');
-    const ok = await call('POST', `/api/sessions/${LINKED}/hold`, c, {});
-    assert.notEqual(ok.status, 403);
+    const sameSite = await call('POST', unlock, c, {}, { 'sec-fetch-site': 'same-site' });
+    assert.equal(sameSite.status, 403, 'a sibling subdomain is not our origin');
+    const ok = await call('POST', unlock, c, {});
+    assert.equal(ok.status, 200);
   });
 
   it('API tokens authenticate automation without cookies or CSRF', async () => {
@@ -263,5 +277,32 @@ describe('audit trail', () => {
     await writeFile(file, [...lines.slice(0, 3), ...lines.slice(4)].join('\n') + '\n');
     assert.equal((await audit.verify()).ok, false, 'a removed entry is caught');
     await writeFile(file, original);
+  });
+});
+
+describe('the route table', () => {
+  /** A concrete, side-effect-free request for a declared pattern (unknown users and tokens answer 404). */
+  const concrete = (pattern: string) => pattern
+    .replace(':id', LINKED).replace(':name', 'no-such-user').replace(':tokenId', '0123456789ab').replace('*', `${LINKED}/1700000000001/https://bank.example/x.css`);
+
+  it('every declared route admits exactly the roles its rule names', async () => {
+    const checked: string[] = [];
+    for (const route of viewer.routes) {
+      if (typeof route.allow === 'string') continue; // public, signed-in, terminal: not a role rule
+      const url = concrete(route.path) + (route.method === 'GET' && route.path.endsWith('/export') ? '?format=html' : '');
+      for (const role of ROLES) {
+        const res = await call(route.method, url, clients.get(role), route.method === 'GET' ? undefined : {});
+        const admitted = res.status !== 401 && res.status !== 403;
+        const expected = route.allow.some((p) => ROLE_PERMISSIONS[role].has(p));
+        assert.equal(admitted, expected, `${role} → ${res.status} on ${route.method} ${route.path}`);
+      }
+      checked.push(`${route.method} ${route.path}`);
+    }
+    assert.ok(checked.length >= 15, checked.join(', '));
+  });
+
+  it('docs/ACCESS.md shows the table as declared', async () => {
+    const doc = await readFile(path.join(import.meta.dirname, '..', '..', 'docs', 'ACCESS.md'), 'utf8');
+    assert.ok(doc.includes(routeTableMarkdown()), 'regenerate the table in docs/ACCESS.md: npx tsx scripts/route-table-doc.ts');
   });
 });

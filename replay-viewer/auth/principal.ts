@@ -1,0 +1,16 @@
+/** Who is calling the viewer, and the actions the audit trail records. */
+import type { Role } from './roles';
+import type { WebSession } from './web-sessions';
+
+export interface Principal {
+  user: string;
+  role?: Role;
+  /** Open mode: no accounts exist (loopback only); every permission, still audited as "local". */
+  open: boolean;
+  via: 'cookie' | 'token' | 'open';
+  session?: WebSession;
+}
+
+export type AuditAction =
+  | 'search' | 'view' | 'replay' | 'technical' | 'export' | 'hold' | 'delete' | 'config'
+  | 'audit-read' | 'audit-export' | 'sign-in' | 'sign-out';

@@ -1,0 +1,132 @@
+/**
+ * Every route of the viewer, declared once: method, pattern, who may call it, what
+ * the audit trail records, and the handler. The server looks requests up here
+ * (route-table.ts) and the gate (auth/gate.ts) takes its rules from the route it is
+ * given; a path not declared here is not served. docs/ACCESS.md's route table is
+ * this list, rendered (describeRoutes; a test keeps the two equal).
+ *
+ * Groups whose handler is not given (no exporter, no collector, no access layer)
+ * are left out: their paths then answer 404.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { COLLECT_PATHS } from '../recorder/protocol';
+import type { ApiRoutes } from './api-routes';
+import type { ArchiveRoute } from './archive-route';
+import type { AuditRoutes } from './auth/audit-routes';
+import { rolesWith, type Permission } from './auth/roles';
+import type { SignInRoutes } from './auth/sign-in-routes';
+import type { UserRoutes } from './auth/user-routes';
+import type { ExportRoute } from './export-route';
+import type { Allow, Route, RouteContext } from './route-table';
+import type { UiRoutes } from './ui-routes';
+
+/** The kiosk collector (proxy/collector/routes.ts), injected: the viewer serves its paths but holds no ingest code. */
+export interface CollectorHandler {
+  handle(req: IncomingMessage, res: ServerResponse, path: string): Promise<void>;
+}
+
+export interface RouteHandlers {
+  api: ApiRoutes;
+  archive: ArchiveRoute;
+  ui: UiRoutes;
+  exporter?: ExportRoute;
+  collector?: CollectorHandler;
+  signIn?: SignInRoutes;
+  users?: UserRoutes;
+  audit?: AuditRoutes;
+}
+
+const REPLAY: readonly Permission[] = ['session.replay'];
+const sessionParam = (c: RouteContext) => c.params.id;
+/**
+ * `/archive/<sessionId>/<ts>/<url>`: the first segment of the path as sent, the same
+ * one archive-url.ts parses (never a decoded form that could differ from it).
+ */
+const archiveSession = (c: RouteContext) => /^\/archive\/([^/]+)\//.exec(c.pathname)?.[1];
+
+export function viewerRoutes(h: RouteHandlers): Route[] {
+  const routes: Route[] = [
+    // The UI (the client routes between its pages); the data behind it is guarded per route.
+    { method: 'GET', path: '/', summary: 'the viewer UI', allow: 'signed-in', handler: (c) => h.ui.page(c) },
+    { method: 'GET', path: '/sessions/:id', summary: 'the viewer UI (a session)', allow: 'signed-in', handler: (c) => h.ui.page(c) },
+    { method: 'GET', path: '/assets/:name', summary: 'UI scripts and styles', allow: 'signed-in', handler: (c) => h.ui.asset(c) },
+    { method: 'GET', path: '/favicon.ico', summary: 'no icon', allow: 'public', handler: ({ res }) => void res.writeHead(204).end() },
+
+    // Sessions and replay.
+    {
+      method: 'GET', path: '/api/sessions', summary: 'list and search all sessions', allow: ['sessions.list'], audit: 'search',
+      narrowedBy: { query: 'customer', allow: ['sessions.byCustomer', 'sessions.list'], audit: 'search' },
+      handler: (c) => h.api.list(c),
+    },
+    { method: 'GET', path: '/api/customers/:id/sessions', summary: "one customer's sessions", allow: ['sessions.byCustomer', 'sessions.list'], audit: 'search', handler: (c) => h.api.customerHistory(c) },
+    { method: 'GET', path: '/api/sessions/:id', summary: 'one session\'s details', allow: ['session.read'], audit: 'view', sessionOf: sessionParam, customerScoped: true, handler: (c) => h.api.session(c) },
+    { method: 'GET', path: '/api/sessions/:id/events', summary: 'replay: a tab\'s events', allow: REPLAY, audit: 'replay', sessionOf: sessionParam, customerScoped: true, handler: (c) => h.api.sessionEvents(c) },
+    { method: 'GET', path: '/archive/*', summary: 'replay: archived resources', allow: REPLAY, sessionOf: archiveSession, customerScoped: true, handler: ({ req, res }) => h.archive.handle(req, res) },
+    { method: 'GET', path: '/api/sessions/:id/captures', summary: 'technical panels: network log, WebSocket messages', allow: ['session.technical'], audit: 'technical', sessionOf: sessionParam, handler: (c) => h.api.sessionCaptures(c) },
+  ];
+  const { exporter, collector, signIn, users, audit } = h;
+  if (exporter) {
+    routes.push({ method: 'GET', path: '/api/sessions/:id/export', summary: 'export: evidence HTML or WACZ (`?format=html` or `wacz`)', allow: ['session.export'], audit: 'export', sessionOf: sessionParam, handler: (c) => exporter.handle(c) });
+  }
+  if (signIn) {
+    routes.push(
+      { method: 'GET', path: '/signin', summary: 'the sign-in page', allow: 'public', handler: (c) => signIn.page(c) },
+      { method: 'POST', path: '/auth/login', summary: 'sign in (form or JSON; throttled)', allow: 'public', audit: 'sign-in', handler: (c) => signIn.login(c) },
+      { method: 'POST', path: '/auth/logout', summary: 'sign out', allow: 'signed-in', audit: 'sign-out', handler: (c) => signIn.logout(c) },
+      { method: 'GET', path: '/api/me', summary: 'who am I (role, permissions, CSRF token)', allow: 'signed-in', handler: (c) => signIn.me(c) },
+    );
+  }
+  if (users) {
+    const admin = ['users.manage'] as const;
+    routes.push(
+      { method: 'GET', path: '/api/users', summary: 'list accounts', allow: admin, handler: (c) => users.list(c) },
+      { method: 'POST', path: '/api/users', summary: 'add an account', allow: admin, audit: 'config', handler: (c) => users.add(c) },
+      { method: 'DELETE', path: '/api/users/:name', summary: 'remove an account', allow: admin, audit: 'config', handler: (c) => users.remove(c) },
+      { method: 'POST', path: '/api/users/:name/role', summary: 'change a role', allow: admin, audit: 'config', handler: (c) => users.setRole(c) },
+      { method: 'POST', path: '/api/users/:name/password', summary: 'set a password', allow: admin, audit: 'config', handler: (c) => users.setPassword(c) },
+      { method: 'POST', path: '/api/users/:name/unlock', summary: 'lift a user name\'s sign-in backoff', allow: admin, audit: 'config', handler: (c) => users.unlock(c) },
+      { method: 'POST', path: '/api/users/:name/tokens', summary: 'create an API token', allow: admin, audit: 'config', handler: (c) => users.createToken(c) },
+      { method: 'DELETE', path: '/api/users/:name/tokens/:tokenId', summary: 'revoke an API token', allow: admin, audit: 'config', handler: (c) => users.revokeToken(c) },
+    );
+  }
+  if (audit) {
+    const auditor = ['audit.read'] as const;
+    routes.push(
+      { method: 'GET', path: '/audit', summary: 'the audit trail page', allow: auditor, audit: 'audit-read', handler: (c) => audit.page(c) },
+      { method: 'GET', path: '/api/audit', summary: 'audit entries (filters: actor, action, target, outcome, from, to, limit)', allow: auditor, audit: 'audit-read', handler: (c) => audit.entries(c) },
+      { method: 'GET', path: '/api/audit/verify', summary: 'check the audit chain', allow: auditor, handler: (c) => audit.verify(c) },
+      { method: 'GET', path: '/api/audit/export', summary: 'audit entries as JSON lines', allow: auditor, audit: 'audit-export', handler: (c) => audit.export(c) },
+    );
+  }
+  if (collector) {
+    // Kiosk terminals: the collector checks the terminal token itself (proxy/collector/routes.ts).
+    const kiosk = (method: Route['method'], path: string, summary: string): Route =>
+      ({ method, path, summary, allow: 'terminal', handler: ({ req, res, pathname }) => collector.handle(req, res, pathname) });
+    routes.push(
+      kiosk('POST', COLLECT_PATHS.sessions, 'kiosk: create or continue a session'),
+      kiosk('POST', COLLECT_PATHS.events, 'kiosk: recorder events'),
+      kiosk('POST', COLLECT_PATHS.blobsMissing, 'kiosk: which bodies to upload'),
+      kiosk('PUT', `${COLLECT_PATHS.blobs}:digest`, 'kiosk: a body, by its SHA-256'),
+      kiosk('POST', COLLECT_PATHS.captures, 'kiosk: captured responses'),
+    );
+  }
+  return routes;
+}
+
+/** Who a rule admits, in words (docs/ACCESS.md). */
+export function describeAllow(allow: Allow): string {
+  if (allow === 'public') return 'anyone';
+  if (allow === 'signed-in') return 'any signed-in user';
+  if (allow === 'terminal') return 'kiosk terminals (terminal token)';
+  return [...new Set(allow.flatMap(rolesWith))].join(', ');
+}
+
+/** The route table as markdown, for docs/ACCESS.md. */
+export function describeRoutes(routes: readonly Route[]): string {
+  const rows = routes.map((r) => {
+    const who = r.narrowedBy ? `${describeAllow(r.allow)}; with \`?${r.narrowedBy.query}=\`: ${describeAllow(r.narrowedBy.allow)}` : describeAllow(r.allow);
+    const scope = r.customerScoped ? ' (agents: customer-linked sessions only)' : '';
+    return `| \`${r.method}\` | \`${r.path}\` | ${r.summary} | ${who}${scope} | ${r.audit ?? '—'} |`;
+  });
+  return ['| Method | Path | What | Who | Audit |', '|---|---|---|---|---|', ...rows].join('\n');
+}

@@ -1,0 +1,30 @@
+/**
+ * Prints the viewer's route table (replay-viewer/routes.ts) as the markdown that
+ * docs/ACCESS.md carries: `npx tsx scripts/route-table-doc.ts`. A test checks that
+ * the document and the declaration agree.
+ */
+import { fileURLToPath } from 'node:url';
+import type { ViewerAccess } from '../replay-viewer/auth/gate';
+import { ApiRoutes } from '../replay-viewer/api-routes';
+import { ArchiveRoute } from '../replay-viewer/archive-route';
+import { AuditRoutes } from '../replay-viewer/auth/audit-routes';
+import { SignInRoutes } from '../replay-viewer/auth/sign-in-routes';
+import { UserRoutes } from '../replay-viewer/auth/user-routes';
+import { ExportRoute } from '../replay-viewer/export-route';
+import { describeRoutes, viewerRoutes } from '../replay-viewer/routes';
+import { UiRoutes } from '../replay-viewer/ui-routes';
+import type { VerbatimStore } from '../store/store';
+
+/** Every route group, as `verbatim start` serves them (handlers never called here). */
+export function routeTableMarkdown(): string {
+  const store = {} as VerbatimStore;
+  const access = {} as ViewerAccess;
+  return describeRoutes(viewerRoutes({
+    api: new ApiRoutes(store), archive: new ArchiveRoute(store), ui: new UiRoutes(''),
+    exporter: new ExportRoute(store, async () => { throw new Error('not here'); }),
+    collector: { handle: async () => undefined },
+    signIn: new SignInRoutes(access), users: new UserRoutes(access), audit: new AuditRoutes(access),
+  }));
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) process.stdout.write(`${routeTableMarkdown()}\n`);
