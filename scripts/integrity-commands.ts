@@ -83,17 +83,23 @@ export async function exportCommand(config: VerbatimConfig): Promise<void> {
     return;
   }
   if (config.out.toLowerCase().endsWith('.wacz')) {
-    const [{ buildWacz }, { openStore }, { writeFile }] = await Promise.all([
-      import('./export/wacz'), import('../store/index'), import('node:fs/promises'),
+    const [{ writeWacz }, { openStore }, { createWriteStream }, { rename, rm, stat }] = await Promise.all([
+      import('./export/wacz'), import('../store/index'), import('node:fs'), import('node:fs/promises'),
     ]);
+    const out = path.resolve(config.out);
+    // Written under a temporary name and renamed when complete: a failed export leaves no partial archive.
+    const partial = `${out}.partial`;
     const store = await openStore(storeDirOf(config), { integrity: { ...integrityOf(config), sealIntervalMs: 0 } });
     try {
-      const wacz = await buildWacz(store, sessionId);
-      await writeFile(path.resolve(config.out), wacz);
-      process.stdout.write(`Wrote ${path.resolve(config.out)} (WACZ 1.1.1, ${(wacz.length / 1024 / 1024).toFixed(1)} MB).\n`);
+      await writeWacz(store, sessionId, createWriteStream(partial, { mode: 0o600 }));
+      await rename(partial, out);
+    } catch (err) {
+      await rm(partial, { force: true });
+      throw err;
     } finally {
       await store.close();
     }
+    process.stdout.write(`Wrote ${out} (WACZ 1.1.1, ${((await stat(out)).size / 1024 / 1024).toFixed(1)} MB).\n`);
     return;
   }
   const { exportEvidence } = await import('./export/evidence-html');
