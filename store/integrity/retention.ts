@@ -84,10 +84,17 @@ export class Retention {
     return tombstone;
   }
 
-  /** Erases each of a customer's sessions that is not held; a hold on the customer keeps them all (no customer: sessions only). */
-  async eraseCustomer(customerId: string | undefined, sessionIds: string[], reason: string): Promise<{ erased: Tombstone[]; held: string[]; unknown: string[] }> {
+  /**
+   * Erases each of a customer's sessions that is not held; a hold on the customer keeps them all (no customer: sessions only).
+   * `onProgress(done, total)` follows the sessions (a CLI shows it).
+   */
+  async eraseCustomer(
+    customerId: string | undefined, sessionIds: string[], reason: string, onProgress?: (done: number, total: number) => void,
+  ): Promise<{ erased: Tombstone[]; held: string[]; unknown: string[] }> {
     const result = { erased: [] as Tombstone[], held: [] as string[], unknown: [] as string[] };
+    let done = 0;
     for (const sessionId of sessionIds) {
+      onProgress?.(done++, sessionIds.length);
       try {
         result.erased.push(await this.eraseSession(sessionId, { reason, ...(customerId !== undefined ? { customerId } : {}) }));
       } catch (err) {
@@ -96,17 +103,26 @@ export class Retention {
         else throw err;
       }
     }
+    onProgress?.(done, sessionIds.length);
     return result;
   }
 
-  /** The expiry job: erases sessions that ended longer ago than their channel's retention period, unless held. */
-  async expire(policy: RetentionPolicy, now = Date.now(), customerOf?: (sessionId: string) => string | undefined): Promise<{ erased: string[]; held: string[] }> {
+  /**
+   * The expiry job: erases sessions that ended longer ago than their channel's retention period, unless held.
+   * `onProgress(done, total)` follows the sessions old enough to be looked at (a CLI shows it).
+   */
+  async expire(
+    policy: RetentionPolicy, now = Date.now(), customerOf?: (sessionId: string) => string | undefined,
+    onProgress?: (done: number, total: number) => void,
+  ): Promise<{ erased: string[]; held: string[] }> {
     const periods = Object.values(policy).filter((d): d is number => typeof d === 'number');
     const result = { erased: [] as string[], held: [] as string[] };
     if (periods.length === 0) return result;
     const oldestCutoff = now - Math.min(...periods) * DAY_MS;
     const ids = (await this.ctx.db.keys(sessionsByStartRange(oldestCutoff)).all()).map(sessionIdFromStartKey);
+    let done = 0;
     for (const id of ids) {
+      onProgress?.(done++, ids.length);
       const session = await this.readSession(id);
       if (session === undefined) continue;
       const days = policy[session.channel];
@@ -123,6 +139,7 @@ export class Retention {
         else throw err;
       }
     }
+    onProgress?.(done, ids.length);
     return result;
   }
 }

@@ -74,7 +74,9 @@ describe('erasure and legal hold', () => {
     const records = await store.records();
     await records.setHold({ sessionId: 'bob' }, 'litigation 2026-17');
     await assert.rejects(records.eraseSession('bob', { reason: 'request' }), (e) => isVerbatimError(e, 'LEGAL_HOLD'));
-    const partial = await records.eraseCustomer('cust-9', ['alice', 'bob', 'nobody'], 'request #7');
+    const steps: [number, number][] = [];
+    const partial = await records.eraseCustomer('cust-9', ['alice', 'bob', 'nobody'], 'request #7', (done, total) => steps.push([done, total]));
+    assert.deepEqual(steps, [[0, 3], [1, 3], [2, 3], [3, 3]], 'progress over the sessions named');
     assert.deepEqual(partial.erased.map((t) => t.sessionId), ['alice']);
     assert.deepEqual(partial.held, ['bob']);
     assert.deepEqual(partial.unknown, ['nobody']);
@@ -95,8 +97,11 @@ describe('erasure and legal hold', () => {
     await records.setHold({ sessionId: 'alice' }, 'complaint');
     const none = await records.expire({ proxy: 30 }, 1_000 + 29 * 86_400_000);
     assert.deepEqual(none, { erased: [], held: [] });
-    const result = await records.expire({ proxy: 30, kiosk: 1 }, 1_000 + 31 * 86_400_000);
+    const steps: [number, number][] = [];
+    const result = await records.expire({ proxy: 30, kiosk: 1 }, 1_000 + 31 * 86_400_000, undefined, (done, total) => steps.push([done, total]));
     assert.deepEqual(result, { erased: ['bob'], held: ['alice'] });
+    assert.deepEqual(steps.at(-1), [steps.length - 1, steps.length - 1], 'progress ends at the total of sessions looked at');
+    assert.ok(steps.length >= 3 && steps.every(([done, total], i) => done === i && total === steps.length - 1));
     await store.close();
     const report = await verify(dir, keys);
     assert.deepEqual(report.problems, []);
