@@ -58,6 +58,8 @@ export interface VerbatimConfig {
    * (`proxy=2555,kiosk=1825`), with --retention-days for the channels it does not name.
    */
   retention?: RetentionPolicy;
+  /** Long jobs (verify, export, expire, erase) report progress on stderr (scripts/progress.ts); false: silent. */
+  progress: boolean;
 }
 
 /** Every channel, once (a Record, so a channel added to store/records.ts must be added here). */
@@ -78,6 +80,7 @@ const FLAGS: Record<string, { key: keyof VerbatimConfig; env: string; kind: 'por
   '--identity': { key: 'identityFile', env: 'VERBATIM_IDENTITY', kind: 'string' },
   '--role': { key: 'role', env: 'VERBATIM_ROLE', kind: 'string' },
   '--secure-cookies': { key: 'secureCookies', env: 'VERBATIM_SECURE_COOKIES', kind: 'boolean' },
+  '--progress': { key: 'progress', env: 'VERBATIM_PROGRESS', kind: 'boolean' },
   '--data': { key: 'dataDir', env: 'VERBATIM_DATA', kind: 'string' },
   '--session': { key: 'sessionId', env: 'VERBATIM_SESSION', kind: 'string' },
   '--file': { key: 'file', env: 'VERBATIM_FILE', kind: 'string' },
@@ -114,6 +117,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): VerbatimConf
     gatewayPort: 8443,
     preserveHost: true,
     upstreamHttp2: false,
+    progress: true,
   };
   for (const spec of Object.values(FLAGS)) {
     if (env[spec.env] !== undefined) assign(config, spec, env[spec.env]!, spec.env);

@@ -9,6 +9,7 @@ import { verifyStore } from '../store/integrity/verify';
 import type { VerifyProgress, VerifyReport } from '../store/integrity/verify';
 import type { LevelStore } from '../store/level-store';
 import { describeRetention, type VerbatimConfig } from './config';
+import { startProgress } from './progress';
 
 export const INTEGRITY_HELP = `  verbatim verify [--session ID]            check the store's hash chains, signed checkpoints and witness log
   verbatim verify --file FILE               check an exported evidence file on its own
@@ -21,6 +22,7 @@ export const INTEGRITY_HELP = `  verbatim verify [--session ID]            check
                                             period, except held ones (e.g. proxy=2555,kiosk=1825,gateway=2555; a
                                             channel not named is kept; --retention-days: every channel, or those
                                             --retention does not name); verbatim start with either runs this hourly
+                                            (these show progress and time left on stderr; --progress=false: silent)
 `;
 
 export const storeDirOf = (config: VerbatimConfig): string => path.join(config.dataDir, 'store');
@@ -36,16 +38,11 @@ export async function verifyCommand(config: VerbatimConfig): Promise<void> {
       `evidence file ${config.file}`);
     return;
   }
-  let last = 0;
-  const onProgress = (p: VerifyProgress): void => {
-    const now = Date.now();
-    if (now - last < 500 && p.done !== p.total) return;
-    last = now;
-    process.stderr.write(`verify: ${p.phase} ${p.done}${p.total ? `/${p.total}` : ''}\n`);
-  };
+  const progress = startProgress('verify', { enabled: config.progress });
+  const onProgress = (p: VerifyProgress): void => progress.update(p.done, p.total, p.phase);
   const report = await verifyStore(storeDirOf(config), {
     keysDir: keysDirOf(config), onProgress, ...(config.sessionId ? { sessionId: config.sessionId } : {}),
-  });
+  }).finally(() => progress.end());
   printReport(report, config.sessionId ? `session ${config.sessionId}` : `store ${storeDirOf(config)}`);
 }
 
@@ -90,20 +87,25 @@ export async function exportCommand(config: VerbatimConfig): Promise<void> {
     // Written under a temporary name and renamed when complete: a failed export leaves no partial archive.
     const partial = `${out}.partial`;
     const store = await openStore(storeDirOf(config), { integrity: { ...integrityOf(config), sealIntervalMs: 0 } });
+    const progress = startProgress('export', { enabled: config.progress });
     try {
-      await writeWacz(store, sessionId, createWriteStream(partial, { mode: 0o600 }));
+      await writeWacz(store, sessionId, createWriteStream(partial, { mode: 0o600 }), { onProgress: (done, total) => progress.update(done, total, 'captures') });
       await rename(partial, out);
     } catch (err) {
       await rm(partial, { force: true });
       throw err;
     } finally {
+      progress.end();
       await store.close();
     }
     process.stdout.write(`Wrote ${out} (WACZ 1.1.1, ${((await stat(out)).size / 1024 / 1024).toFixed(1)} MB).\n`);
     return;
   }
   const { exportEvidence } = await import('./export/evidence-html');
-  const result = await exportEvidence(config.dataDir, sessionId, path.resolve(config.out));
+  const progress = startProgress('export', { enabled: config.progress });
+  const result = await exportEvidence(config.dataDir, sessionId, path.resolve(config.out), {
+    onProgress: (done, total) => progress.update(done, total, 'resources'),
+  }).finally(() => progress.end());
   process.stdout.write(`Wrote ${result.file} (${(result.bytes / 1024 / 1024).toFixed(1)} MB, ${result.events} events, `
     + `${result.resources} inlined resources${result.missing ? `, ${result.missing} not in the archive` : ''}).\n`);
   for (const url of result.missingUrls.slice(0, 20)) process.stdout.write(`  not in the archive: ${url}\n`);
@@ -121,7 +123,9 @@ export async function recordsCommand(config: VerbatimConfig): Promise<void> {
         // Without session ids, a customer's sessions come from the identity rules' index.
         const ids = config.args.length > 0 || config.customerId === undefined ? config.args : (await customers(config)).sessionsOf(config.customerId);
         if (!config.reason || ids.length === 0) throw usage('verbatim erase SESSION... --reason TEXT [--customer ID]  (or --customer ID alone)');
-        const r = await records.eraseCustomer(config.customerId, ids, config.reason);
+        const progress = startProgress('erase', { enabled: config.progress });
+        const r = await records.eraseCustomer(config.customerId, ids, config.reason, (done, total) => progress.update(done, total, 'sessions'))
+          .finally(() => progress.end());
         for (const t of r.erased) process.stdout.write(`erased ${t.sessionId}: ${t.records} records, ${t.bodies} bodies\n`);
         for (const id of r.held) process.stdout.write(`kept ${id}: under legal hold\n`);
         for (const id of r.unknown) process.stdout.write(`no session ${id}\n`);
@@ -140,7 +144,9 @@ export async function recordsCommand(config: VerbatimConfig): Promise<void> {
       default: {
         if (!config.retention) throw usage('verbatim expire --retention CHANNEL=DAYS,... | --retention-days N');
         const index = await customers(config);
-        const r = await expireSessions(store, config.retention, (id) => index.customerOf(id));
+        const progress = startProgress('expire', { enabled: config.progress });
+        const r = await expireSessions(store, config.retention, (id) => index.customerOf(id), Date.now(), (done, total) => progress.update(done, total, 'sessions'))
+          .finally(() => progress.end());
         process.stdout.write(`expired ${r.erased.length} sessions (${describeRetention(config.retention)}); ${r.held.length} kept under legal hold\n`);
       }
     }
@@ -161,9 +167,10 @@ function usage(text: string): Error {
 /** One expiry run: erases the sessions whose channel's retention period has passed, except held ones. */
 export async function expireSessions(
   store: LevelStore, policy: RetentionPolicy, customerOf?: (sessionId: string) => string | undefined, now = Date.now(),
+  onProgress?: (done: number, total: number) => void,
 ): Promise<{ erased: string[]; held: string[] }> {
   const records = await store.records();
-  return records.expire(policy, now, customerOf);
+  return records.expire(policy, now, customerOf, onProgress);
 }
 
 /** The expiry job of `verbatim start --retention … | --retention-days N`: hourly, first run a minute after start. */
