@@ -5,7 +5,8 @@
  * JSON answers (personal: sealed with the session key) and twelve assets drawn from a
  * pool of 60 shared stylesheets, scripts, fonts and images (5–150 KB). Then
  * `verbatim export SESSION --out X.wacz` runs `runs` times, each in a fresh process,
- * which reports wall time, the file's size and its peak resident memory.
+ * which reports wall time, CPU time (user + system: steadier than wall time on a
+ * shared machine), the file's size and its peak resident memory.
  */
 import { fork } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -94,17 +95,19 @@ async function exportOnce(dataDir: string, out: string): Promise<void> {
   const write = process.stdout.write.bind(process.stdout);
   process.stdout.write = (() => true) as typeof process.stdout.write; // the command's own "Wrote …" line
   const t = performance.now();
+  const cpu = process.cpuUsage();
   await exportCommand(loadConfig(['export', SESSION, '--data', dataDir, '--out', out], {}));
   const ms = performance.now() - t;
+  const used = process.cpuUsage(cpu);
   process.stdout.write = write;
-  process.send!({ ms, bytes: (await stat(out)).size, maxRssMb: process.resourceUsage().maxRSS / 1024 });
+  process.send!({ ms, cpuMs: (used.user + used.system) / 1000, bytes: (await stat(out)).size, maxRssMb: process.resourceUsage().maxRSS / 1024 });
 }
 
 export async function benchWaczExport(captures = 600, runs = 3): Promise<void> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'verbatim-bench-wacz-'));
   try {
     const payload = await populate(dir, captures);
-    const results: { ms: number; bytes: number; maxRssMb: number }[] = [];
+    const results: { ms: number; cpuMs: number; bytes: number; maxRssMb: number }[] = [];
     for (let i = 0; i < runs; i += 1) {
       const child = fork(fileURLToPath(import.meta.url), ['--export', dir, path.join(dir, `out-${i}.wacz`)], { execArgv: ['--import', 'tsx'], stdio: 'inherit' });
       results.push(await new Promise((resolve, reject) => {
@@ -115,6 +118,7 @@ export async function benchWaczExport(captures = 600, runs = 3): Promise<void> {
     const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
     console.log(`WACZ export of one session (${captures} captures, ${(payload / 1e6).toFixed(1)} MB of bodies), ${runs} runs:`);
     console.log(`  time ${results.map((r) => r.ms.toFixed(0)).join(' / ')} ms (median ${median(results.map((r) => r.ms)).toFixed(0)} ms)`);
+    console.log(`  CPU ${results.map((r) => r.cpuMs.toFixed(0)).join(' / ')} ms (median ${median(results.map((r) => r.cpuMs)).toFixed(0)} ms)`);
     console.log(`  file ${(results[0]!.bytes / 1e6).toFixed(2)} MB; peak RSS of the exporting process ${results.map((r) => r.maxRssMb.toFixed(0)).join(' / ')} MB`);
   } finally {
     await rm(dir, { recursive: true, force: true });
