@@ -72,8 +72,8 @@ export async function writeWacz(store: VerbatimStore, sessionId: string, out: Wr
       const body = capture.body ? (await store.getBlob(capture.body.digest, capture.sessionId)) ?? new Uint8Array(0) : new Uint8Array(0);
       const record = responseRecord(capture, body);
       const bytes = await WARCSerializer.serialize(record, { digest: DIGEST });
-      const entry = indexer.indexRecord(record, { offset: await warc.write(bytes), recordLength: bytes.length }, WARC_FILE);
-      if (entry) cdx.push(indexer.serialize(entry));
+      const indexed = indexer.indexRecord(record, { offset: await warc.write(bytes), recordLength: bytes.length }, WARC_FILE);
+      if (indexed) cdx.push(indexer.serialize(indexed));
       options.onProgress?.(++done, captures.length);
     }
     warc.stream.end();
