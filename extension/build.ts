@@ -5,11 +5,13 @@
  *   dist/extension/verbatim-kiosk-chromium.zip, verbatim-kiosk-firefox.xpi
  */
 import { build } from 'esbuild';
+import { createWriteStream } from 'node:fs';
 import { copyFile, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
+import yazl from 'yazl';
 import { type BrowserFamily, manifestFor } from './manifest';
-import { zip } from '../scripts/zip';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -39,8 +41,19 @@ async function buildFamily(family: BrowserFamily, version: string, dist: string,
   await copyFile(path.join(here, 'static', 'options.html'), path.join(dir, 'options.html'));
   await copyFile(path.join(here, 'managed-schema.json'), path.join(dir, 'managed-schema.json'));
   await writeFile(path.join(dir, 'manifest.json'), `${JSON.stringify(manifestFor(family, version), null, 2)}\n`);
-  const names = (await readdir(dir)).sort();
-  const entries = await Promise.all(names.map(async (name) => ({ name, data: await readFile(path.join(dir, name)) })));
   const file = family === 'chromium' ? 'verbatim-kiosk-chromium.zip' : 'verbatim-kiosk-firefox.xpi';
-  await writeFile(path.join(out, file), zip(entries, { deflate: true }));
+  await packDirectory(dir, path.join(out, file));
+}
+
+/** One fixed time for every entry: the same files give the same package. */
+const PACKAGE_TIME = new Date(Date.UTC(1980, 0, 2));
+
+/** The files at the top of `dir` (the unpacked extension is flat), deflated into a ZIP at `file`, in name order. */
+export async function packDirectory(dir: string, file: string): Promise<void> {
+  const zip = new yazl.ZipFile();
+  for (const name of (await readdir(dir)).sort()) {
+    zip.addFile(path.join(dir, name), name, { mtime: PACKAGE_TIME, mode: 0o100644, compressionLevel: 9 });
+  }
+  zip.end();
+  await pipeline(zip.outputStream, createWriteStream(file));
 }

@@ -6,6 +6,7 @@
  *  2. Requests/s for that HTML page through the proxy (proxy in its own process).
  *  3. Store bytes per recorded session-minute for the demo journey, and bytes added
  *     by a second identical journey (content addressing makes assets nearly free).
+ *  Then page load in Chromium, tamper-evidence costs and the WACZ export (scripts/bench/).
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -140,4 +141,6 @@ await main();
 }
 // Tamper-evidence costs: seal and verify a 10,000-session store, proof overhead.
 await (await import('./bench/integrity')).benchIntegrity(Number(process.env.BENCH_INTEGRITY_SESSIONS ?? 10_000));
+// WACZ export of one session: time, CPU, size, peak memory (scripts/bench/wacz-export.ts).
+await (await import('./bench/wacz-export')).benchWaczExport(Number(process.env.BENCH_WACZ_CAPTURES ?? 600));
 process.exit(0);

@@ -49,6 +49,8 @@ Options (environment variable in brackets):
   --masking FILE             masking policy (<data>/masking.json; docs/MASKING.md) [VERBATIM_MASKING]
   --identity FILE            customer identity rules (<data>/identity.json; docs/ACCESS.md) [VERBATIM_IDENTITY]
   --secure-cookies           mark the viewer's session cookie Secure (viewer behind TLS) [VERBATIM_SECURE_COOKIES]
+  --progress=false           verify, export, erase, expire: no progress on stderr (a terminal gets one updating
+                             line; a log a line every 5 s) [VERBATIM_PROGRESS]
   --retention LIST           erase sessions hourly once their channel's period has passed, days per channel:
                              proxy=2555,kiosk=1825,gateway=2555 (held sessions are kept) [VERBATIM_RETENTION]
   --retention-days N         the same period for every channel (or those --retention does not name) [VERBATIM_RETENTION_DAYS]

@@ -29,6 +29,18 @@ describe('loadConfig', () => {
     assert.throws(() => loadConfig([], { VERBATIM_VIEWER_PORT: 'abc' }), /VERBATIM_VIEWER_PORT must be a port number/);
   });
 
+  it('reads booleans bare or as =true/=false, -h and --help as help, and takes what follows -- as arguments', () => {
+    assert.equal(loadConfig(['start', '--preserve-host=false'], {}).preserveHost, false);
+    assert.equal(loadConfig(['start', '--preserve-host'], { VERBATIM_PRESERVE_HOST: 'false' }).preserveHost, true);
+    assert.throws(() => loadConfig(['--preserve-host=maybe'], {}), /--preserve-host must be true or false, got "maybe"/);
+    assert.equal(loadConfig(['-h'], {}).command, 'help');
+    assert.equal(loadConfig(['erase', '--help'], {}).command, 'help');
+    const c = loadConfig(['erase', 'a', '--reason', 'asked', '--', '--not-a-flag'], {});
+    assert.deepEqual([c.command, c.args, c.reason], ['erase', ['a', '--not-a-flag'], 'asked']);
+    assert.throws(() => loadConfig(['-x'], {}), /unknown option -x/);
+    assert.equal(loadConfig(['--out', '--odd-name.wacz'], {}).out, '--odd-name.wacz', 'a value-taking flag takes the next word');
+  });
+
   it('reads the command and its arguments', () => {
     const c = loadConfig(['ca', '--data', '/x'], {});
     assert.equal(c.command, 'ca');

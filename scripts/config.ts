@@ -3,6 +3,7 @@
  * Nothing else in Verbatim reads process.env or argv.
  */
 import path from 'node:path';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { loadPolicy, type MaskingPolicy } from '../proxy/masking/index';
 import { VerbatimError } from '../store/errors';
 import type { RetentionPolicy } from '../store/records';
@@ -57,6 +58,8 @@ export interface VerbatimConfig {
    * (`proxy=2555,kiosk=1825`), with --retention-days for the channels it does not name.
    */
   retention?: RetentionPolicy;
+  /** Long jobs (verify, export, expire, erase) report progress on stderr (scripts/progress.ts); false: silent. */
+  progress: boolean;
 }
 
 /** Every channel, once (a Record, so a channel added to store/records.ts must be added here). */
@@ -77,6 +80,7 @@ const FLAGS: Record<string, { key: keyof VerbatimConfig; env: string; kind: 'por
   '--identity': { key: 'identityFile', env: 'VERBATIM_IDENTITY', kind: 'string' },
   '--role': { key: 'role', env: 'VERBATIM_ROLE', kind: 'string' },
   '--secure-cookies': { key: 'secureCookies', env: 'VERBATIM_SECURE_COOKIES', kind: 'boolean' },
+  '--progress': { key: 'progress', env: 'VERBATIM_PROGRESS', kind: 'boolean' },
   '--data': { key: 'dataDir', env: 'VERBATIM_DATA', kind: 'string' },
   '--session': { key: 'sessionId', env: 'VERBATIM_SESSION', kind: 'string' },
   '--file': { key: 'file', env: 'VERBATIM_FILE', kind: 'string' },
@@ -90,6 +94,12 @@ const FLAGS: Record<string, { key: keyof VerbatimConfig; env: string; kind: 'por
   '--viewer-port': { key: 'viewerPort', env: 'VERBATIM_VIEWER_PORT', kind: 'port' },
   '--capture-max-bytes': { key: 'captureMaxBytes', env: 'VERBATIM_CAPTURE_MAX_BYTES', kind: 'int' },
   '--session-idle-minutes': { key: 'sessionIdleMinutes', env: 'VERBATIM_SESSION_IDLE_MINUTES', kind: 'int' },
+};
+
+/** What parseArgs needs to know of each flag: whether it takes a value. */
+const PARSE_OPTIONS: ParseArgsConfig['options'] = {
+  ...Object.fromEntries(Object.entries(FLAGS).map(([flag, spec]) => [flag.slice(2), { type: spec.kind === 'boolean' ? 'boolean' : 'string' } as const])),
+  help: { type: 'boolean', short: 'h' },
 };
 
 export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): VerbatimConfig {
@@ -107,26 +117,25 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): VerbatimConf
     gatewayPort: 8443,
     preserveHost: true,
     upstreamHttp2: false,
+    progress: true,
   };
   for (const spec of Object.values(FLAGS)) {
     if (env[spec.env] !== undefined) assign(config, spec, env[spec.env]!, spec.env);
   }
   const rest: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    const [name, inline] = arg.startsWith('--') ? arg.split(/=(.*)/s, 2) : [arg, undefined];
-    const spec = FLAGS[name];
-    if (spec?.kind === 'boolean') {
-      assign(config, spec, inline ?? 'true', name);
-    } else if (spec) {
-      const value = inline ?? argv[++i];
-      if (value === undefined) throw new VerbatimError('CONFIG_INVALID', `${name} needs a value`);
-      assign(config, spec, value, name);
-    } else if (arg === '--help' || arg === '-h') {
-      rest.unshift('help');
-    } else if (arg.startsWith('--')) {
-      throw new VerbatimError('CONFIG_INVALID', `unknown option ${arg} (see: verbatim help)`);
-    } else rest.push(arg);
+  // node's parseArgs splits the command line (--flag value, --flag=value, -h, the -- terminator); the table above
+  // gives each flag its meaning and check. Not strict: --preserve-host=false must pass, and refusals keep our words.
+  const { tokens } = parseArgs({ args: argv, options: PARSE_OPTIONS, strict: false, allowPositionals: true, tokens: true });
+  for (const token of tokens) {
+    if (token.kind === 'positional') rest.push(token.value);
+    else if (token.kind === 'option' && token.name === 'help') rest.unshift('help');
+    else if (token.kind === 'option') {
+      const spec = FLAGS[`--${token.name}`];
+      if (!spec) throw new VerbatimError('CONFIG_INVALID', `unknown option ${token.rawName} (see: verbatim help)`);
+      if (spec.kind === 'boolean') assign(config, spec, token.value ?? 'true', token.rawName);
+      else if (token.value === undefined) throw new VerbatimError('CONFIG_INVALID', `${token.rawName} needs a value`);
+      else assign(config, spec, token.value, token.rawName);
+    }
   }
   if (rest.length) config.command = rest[0];
   config.args = rest.slice(1);

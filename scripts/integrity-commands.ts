@@ -10,6 +10,7 @@ import type { RetentionPolicy, Tombstone } from '../store/records';
 import type { VerbatimStore } from '../store/store';
 import { isVerbatimError } from '../store/errors';
 import { describeRetention, type VerbatimConfig } from './config';
+import { startProgress } from './progress';
 
 export const INTEGRITY_HELP = `  verbatim verify [--session ID]            check the store's hash chains, signed checkpoints and witness log
   verbatim verify --file FILE               check an exported evidence file on its own
@@ -22,6 +23,7 @@ export const INTEGRITY_HELP = `  verbatim verify [--session ID]            check
                                             period, except held ones (e.g. proxy=2555,kiosk=1825,gateway=2555; a
                                             channel not named is kept; --retention-days: every channel, or those
                                             --retention does not name); verbatim start with either runs this hourly
+                                            (these show progress and time left on stderr; --progress=false: silent)
 `;
 
 export const storeDirOf = (config: VerbatimConfig): string => path.join(config.dataDir, 'store');
@@ -37,16 +39,11 @@ export async function verifyCommand(config: VerbatimConfig): Promise<void> {
       `evidence file ${config.file}`);
     return;
   }
-  let last = 0;
-  const onProgress = (p: VerifyProgress): void => {
-    const now = Date.now();
-    if (now - last < 500 && p.done !== p.total) return;
-    last = now;
-    process.stderr.write(`verify: ${p.phase} ${p.done}${p.total ? `/${p.total}` : ''}\n`);
-  };
+  const progress = startProgress('verify', { enabled: config.progress });
+  const onProgress = (p: VerifyProgress): void => progress.update(p.done, p.total, p.phase);
   const report = await verifyStore(storeDirOf(config), {
     keysDir: keysDirOf(config), onProgress, ...(config.sessionId ? { sessionId: config.sessionId } : {}),
-  });
+  }).finally(() => progress.end());
   printReport(report, config.sessionId ? `session ${config.sessionId}` : `store ${storeDirOf(config)}`);
 }
 
@@ -84,21 +81,32 @@ export async function exportCommand(config: VerbatimConfig): Promise<void> {
     return;
   }
   if (config.out.toLowerCase().endsWith('.wacz')) {
-    const [{ buildWacz }, { openStore }, { writeFile }] = await Promise.all([
-      import('./export/wacz'), import('../store/index'), import('node:fs/promises'),
+    const [{ writeWacz }, { openStore }, { createWriteStream }, { rename, rm, stat }] = await Promise.all([
+      import('./export/wacz'), import('../store/index'), import('node:fs'), import('node:fs/promises'),
     ]);
+    const out = path.resolve(config.out);
+    // Written under a temporary name and renamed when complete: a failed export leaves no partial archive.
+    const partial = `${out}.partial`;
     const store = await openStore(storeDirOf(config), { integrity: { ...integrityOf(config), sealIntervalMs: 0 } });
+    const progress = startProgress('export', { enabled: config.progress });
     try {
-      const wacz = await buildWacz(store, sessionId);
-      await writeFile(path.resolve(config.out), wacz);
-      process.stdout.write(`Wrote ${path.resolve(config.out)} (WACZ 1.1.1, ${(wacz.length / 1024 / 1024).toFixed(1)} MB).\n`);
+      await writeWacz(store, sessionId, createWriteStream(partial, { mode: 0o600 }), { onProgress: (done, total) => progress.update(done, total, 'captures') });
+      await rename(partial, out);
+    } catch (err) {
+      await rm(partial, { force: true });
+      throw err;
     } finally {
+      progress.end();
       await store.close();
     }
+    process.stdout.write(`Wrote ${out} (WACZ 1.1.1, ${((await stat(out)).size / 1024 / 1024).toFixed(1)} MB).\n`);
     return;
   }
   const { exportEvidence } = await import('./export/evidence-html');
-  const result = await exportEvidence(config.dataDir, sessionId, path.resolve(config.out));
+  const progress = startProgress('export', { enabled: config.progress });
+  const result = await exportEvidence(config.dataDir, sessionId, path.resolve(config.out), {
+    onProgress: (done, total) => progress.update(done, total, 'resources'),
+  }).finally(() => progress.end());
   process.stdout.write(`Wrote ${result.file} (${(result.bytes / 1024 / 1024).toFixed(1)} MB, ${result.events} events, `
     + `${result.resources} inlined resources${result.missing ? `, ${result.missing} not in the archive` : ''}).\n`);
   for (const url of result.missingUrls.slice(0, 20)) process.stdout.write(`  not in the archive: ${url}\n`);
@@ -115,7 +123,9 @@ export async function recordsCommand(config: VerbatimConfig): Promise<void> {
         // Without session ids, a customer's sessions come from the store's customer index.
         const ids = config.args.length > 0 || config.customerId === undefined ? config.args : await store.sessionsOfCustomer(config.customerId);
         if (!config.reason || ids.length === 0) throw usage('verbatim erase SESSION... --reason TEXT [--customer ID]  (or --customer ID alone)');
-        const r = await eraseSessions(store, ids, config.reason, config.customerId);
+        const progress = startProgress('erase', { enabled: config.progress });
+        const r = await eraseSessions(store, ids, config.reason, config.customerId, (done, total) => progress.update(done, total, 'sessions'))
+          .finally(() => progress.end());
         for (const t of r.erased) process.stdout.write(`erased ${t.sessionId}: ${t.records} records, ${t.bodies} bodies\n`);
         for (const id of r.held) process.stdout.write(`kept ${id}: under legal hold\n`);
         for (const id of r.unknown) process.stdout.write(`no session ${id}\n`);
@@ -133,7 +143,9 @@ export async function recordsCommand(config: VerbatimConfig): Promise<void> {
         return;
       default: {
         if (!config.retention) throw usage('verbatim expire --retention CHANNEL=DAYS,... | --retention-days N');
-        const r = await expireSessions(store, config.retention);
+        const progress = startProgress('expire', { enabled: config.progress });
+        const r = await expireSessions(store, config.retention, Date.now(), (done, total) => progress.update(done, total, 'sessions'))
+          .finally(() => progress.end());
         process.stdout.write(`expired ${r.erased.length} sessions (${describeRetention(config.retention)}); ${r.held.length} kept under legal hold\n`);
       }
     }
@@ -146,10 +158,13 @@ export async function recordsCommand(config: VerbatimConfig): Promise<void> {
  * Erases sessions one by one; a held one (or one of a held customer) is kept and named, an unknown one named.
  * A hold on `customerId` keeps every one of them, even sessions the customer index does not link to it.
  */
-export async function eraseSessions(store: VerbatimStore, ids: string[], reason: string, customerId?: string): Promise<{ erased: Tombstone[]; held: string[]; unknown: string[] }> {
+export async function eraseSessions(
+  store: VerbatimStore, ids: string[], reason: string, customerId?: string, onProgress?: (done: number, total: number) => void,
+): Promise<{ erased: Tombstone[]; held: string[]; unknown: string[] }> {
   const result = { erased: [] as Tombstone[], held: [] as string[], unknown: [] as string[] };
   const customerHeld = customerId !== undefined && (await store.getHold({ customerId })) !== undefined;
-  for (const sessionId of ids) {
+  for (const [done, sessionId] of ids.entries()) {
+    onProgress?.(done, ids.length);
     if (customerHeld) {
       result.held.push(sessionId);
       continue;
@@ -162,6 +177,7 @@ export async function eraseSessions(store: VerbatimStore, ids: string[], reason:
       else throw err;
     }
   }
+  onProgress?.(ids.length, ids.length);
   return result;
 }
 
@@ -170,8 +186,10 @@ function usage(text: string): Error {
 }
 
 /** One expiry run: erases the sessions whose channel's retention period has passed, except held ones. */
-export function expireSessions(store: VerbatimStore, policy: RetentionPolicy, now = Date.now()): Promise<{ erased: string[]; held: string[] }> {
-  return store.expire(policy, { now });
+export function expireSessions(
+  store: VerbatimStore, policy: RetentionPolicy, now = Date.now(), onProgress?: (done: number, total: number) => void,
+): Promise<{ erased: string[]; held: string[] }> {
+  return store.expire(policy, { now, ...(onProgress ? { onProgress } : {}) });
 }
 
 /** The expiry job of `verbatim start --retention … | --retention-days N`: hourly, first run a minute after start. */

@@ -1,50 +1,48 @@
 /**
- * A small user-agent reader for the session list (browser, OS, device type).
- * Deliberately coarse: the full string is kept on the session for anything finer.
+ * The user agent as the session list shows it (browser and major version, OS,
+ * device type), read by bowser (MIT, no dependencies; docs/ARCHITECTURE.md says
+ * why not ua-parser-js). Deliberately coarse: the full string is kept on the
+ * session for anything finer.
  */
+import Bowser from 'bowser';
+
 export interface ParsedUserAgent {
   browser: string;
   os: string;
-  deviceType: 'desktop' | 'mobile' | 'tablet' | 'bot' | 'unknown';
+  deviceType: 'desktop' | 'mobile' | 'tablet' | 'tv' | 'bot' | 'unknown';
 }
 
-const BROWSERS: [RegExp, string][] = [
-  [/Edg(?:e|A|iOS)?\/([\d]+)/, 'Edge'],
-  [/OPR\/([\d]+)/, 'Opera'],
-  [/SamsungBrowser\/([\d]+)/, 'Samsung Internet'],
-  [/Firefox\/([\d]+)/, 'Firefox'],
-  [/FxiOS\/([\d]+)/, 'Firefox'],
-  [/CriOS\/([\d]+)/, 'Chrome'],
-  [/HeadlessChrome\/([\d]+)/, 'Chrome Headless'],
-  [/Chrom(?:e|ium)\/([\d]+)/, 'Chrome'],
-  [/Version\/([\d]+)[\d.]* (?:Mobile\/\S+ )?Safari\//, 'Safari'],
-];
-
-const SYSTEMS: [RegExp, string | ((m: RegExpExecArray) => string)][] = [
-  [/Windows NT 10/, 'Windows 10/11'],
-  [/Windows NT ([\d.]+)/, (m) => `Windows NT ${m[1]}`],
-  [/(?:iPhone|iPad|iPod).*? OS ([\d_]+)/, (m) => `iOS ${m[1].replace(/_/g, '.')}`],
-  [/Mac OS X ([\d_.]+)/, (m) => `macOS ${m[1].replace(/_/g, '.')}`],
-  [/Android ([\d.]+)/, (m) => `Android ${m[1]}`],
-  [/CrOS/, 'ChromeOS'],
-  [/Linux/, 'Linux'],
-];
+/** Real user agents are a few hundred characters; a longer one is parsed by its start only (bounded work on hostile input). */
+const MAX_PARSED = 512;
+/** bowser's long names, shortened as the session list has always shown them. */
+const BROWSER_NAMES: Record<string, string> = {
+  'Microsoft Edge': 'Edge',
+  'Samsung Internet for Android': 'Samsung Internet',
+};
+const DEVICE_TYPES = new Set<string>(['desktop', 'mobile', 'tablet', 'tv', 'bot']);
 
 export function parseUserAgent(ua: string | undefined): ParsedUserAgent {
   if (!ua) return { browser: 'unknown', os: 'unknown', deviceType: 'unknown' };
-  let browser = 'unknown';
-  for (const [re, name] of BROWSERS) {
-    const m = re.exec(ua);
-    if (m) { browser = `${name} ${m[1]}`; break; }
-  }
-  let os = 'unknown';
-  for (const [re, name] of SYSTEMS) {
-    const m = re.exec(ua);
-    if (m) { os = typeof name === 'string' ? name : name(m); break; }
-  }
-  const deviceType = /bot|crawler|spider/i.test(ua) ? 'bot'
-    : /iPad|Tablet|Android(?!.*Mobile)/.test(ua) ? 'tablet'
-    : /Mobi|iPhone|Android/.test(ua) ? 'mobile'
+  const text = ua.slice(0, MAX_PARSED);
+  const parsed = Bowser.parse(text);
+  const name = parsed.browser.name;
+  const major = parsed.browser.version?.split('.')[0];
+  // bowser reads HeadlessChrome as Chrome; automation is worth telling apart in a bank's session list.
+  const browser = !name ? 'unknown' : `${/\bHeadlessChrome\//.test(text) ? 'Chrome Headless' : BROWSER_NAMES[name] ?? name}${major ? ` ${major}` : ''}`;
+  const os = osName(parsed.os);
+  const type = parsed.platform.type;
+  const deviceType = type && DEVICE_TYPES.has(type) ? type as ParsedUserAgent['deviceType']
     : browser === 'unknown' && os === 'unknown' ? 'unknown' : 'desktop';
   return { browser, os, deviceType };
+}
+
+function osName(os: Bowser.Parser.OSDetails): string {
+  const { name, version, versionName } = os;
+  if (!name) return 'unknown';
+  if (name === 'Windows') {
+    // Windows 11 still says "Windows NT 10.0": the user agent cannot tell it from 10.
+    return version === 'NT 10.0' ? 'Windows 10/11' : versionName ? `Windows ${versionName}` : `Windows ${version ?? ''}`.trim();
+  }
+  if (name === 'Chrome OS') return 'ChromeOS';
+  return version ? `${name} ${version}` : name;
 }

@@ -1,13 +1,14 @@
 /** Configuration rules and the package writer, without a browser. */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { isHome, normalizeConfig, shouldRecord } from '../src/config';
 import { manifestFor } from '../manifest';
-import { unzip, zip } from '../../scripts/zip';
+import { packDirectory } from '../build';
+import { unzip } from '../../test/helpers/unzip';
 
 const base = { collectorUrl: 'https://verbatim.bank/', terminalId: 'k1', enrolmentToken: 't' };
 
@@ -58,13 +59,20 @@ describe('extension packages', () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'verbatim-zip-'));
     try {
       const big = Buffer.alloc(100_000, 'abc');
-      const archive = zip([{ name: 'a.txt', data: Buffer.from('hello') }, { name: 'big.bin', data: big }], { deflate: true });
+      await mkdir(path.join(dir, 'ext'));
+      await writeFile(path.join(dir, 'ext', 'big.bin'), big);
+      await writeFile(path.join(dir, 'ext', 'a.txt'), 'hello');
+      await packDirectory(path.join(dir, 'ext'), path.join(dir, 'p.zip'));
+      const archive = await readFile(path.join(dir, 'p.zip'));
       assert.ok(archive.length < 2_000, 'deflated');
       const back = unzip(archive);
+      assert.deepEqual([...back.keys()], ['a.txt', 'big.bin'], 'in name order');
       assert.equal(back.get('a.txt')?.toString(), 'hello');
       assert.deepEqual(back.get('big.bin'), big);
-      // Python's zipfile (present on every machine here) as an independent reader.
-      await writeFile(path.join(dir, 'p.zip'), archive);
+      // The same files give the same package.
+      await packDirectory(path.join(dir, 'ext'), path.join(dir, 'q.zip'));
+      assert.deepEqual(await readFile(path.join(dir, 'q.zip')), archive);
+      // Python's zipfile (present on every machine here) as another independent reader.
       const check = execFileSync('python3', ['-c', 'import sys, zipfile; z = zipfile.ZipFile(sys.argv[1]); print(z.testzip(), len(z.read("big.bin")))', 'p.zip'], { cwd: dir }).toString().trim();
       assert.equal(check, 'None 100000');
     } finally {

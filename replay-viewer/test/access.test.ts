@@ -17,7 +17,7 @@ import { openStore } from '../../store/index';
 import type { LevelStore } from '../../store/level/level-store';
 import { startViewer, type Viewer } from '../server';
 import { sessionExporter } from '../../scripts/export/session-exporter';
-import { unzip } from '../../scripts/zip';
+import { unzip } from '../../test/helpers/unzip';
 import { verifyEvidenceHtml } from '../../store/integrity/evidence-verify';
 
 const LINKED = 'c2hx7k4m5n6p7r8s9t2v3w4x5y';

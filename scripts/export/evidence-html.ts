@@ -29,13 +29,18 @@ export interface ExportResult {
   events: number;
 }
 
+export interface EvidenceOptions {
+  /** Resources inlined so far, of those found so far (a stylesheet's own URLs add to the total). */
+  onProgress?: (done: number, total: number) => void;
+}
+
 /** Writes the evidence file of a session from a stopped Verbatim's data dir (`verbatim export`). */
-export async function exportEvidence(dataDir: string, sessionId: string, out: string): Promise<ExportResult> {
+export async function exportEvidence(dataDir: string, sessionId: string, out: string, options: EvidenceOptions = {}): Promise<ExportResult> {
   const keysDir = path.join(dataDir, 'keys');
   const store = new LevelStore(path.join(dataDir, 'store'), { integrity: { keysDir, keyringDir: path.join(keysDir, 'keyring'), sealIntervalMs: 0 } });
   await store.open();
   try {
-    const { html, ...result } = await evidenceFile(store, keysDir, sessionId);
+    const { html, ...result } = await evidenceFile(store, keysDir, sessionId, options);
     await writeFile(out, html);
     return { file: out, ...result };
   } finally {
@@ -48,7 +53,9 @@ export async function exportEvidence(dataDir: string, sessionId: string, out: st
  * running one: the viewer's export button). The replay half comes from an
  * in-process viewer on a loopback port, the proof half from store.evidence().
  */
-export async function evidenceFile(store: LevelStore, keysDir: string, sessionId: string): Promise<Omit<ExportResult, 'file'> & { html: string }> {
+export async function evidenceFile(
+  store: LevelStore, keysDir: string, sessionId: string, options: EvidenceOptions = {},
+): Promise<Omit<ExportResult, 'file'> & { html: string }> {
   const session = await store.getSession(sessionId);
   if (!session) throw new VerbatimError('SESSION_UNKNOWN', 'no such session', { sessionId });
   const title = session.pages[0]?.url ?? sessionId;
@@ -57,7 +64,7 @@ export async function evidenceFile(store: LevelStore, keysDir: string, sessionId
   const viewer = await startViewer({ store, port: 0, uiDir: path.join(distDir, 'viewer'), bearer });
   let replay: { events: string; resources: string[]; missing: string[]; count: number };
   try {
-    replay = await inlineReplay(viewer.url, sessionId, { authorization: `Bearer ${bearer}` });
+    replay = await inlineReplay(viewer.url, sessionId, { authorization: `Bearer ${bearer}` }, options.onProgress);
   } finally {
     await viewer.close();
   }
@@ -73,12 +80,15 @@ export async function evidenceFile(store: LevelStore, keysDir: string, sessionId
 }
 
 /** The viewer's events for the session's first tab, every archived resource turned into a data: URL. */
-async function inlineReplay(viewerUrl: string, sessionId: string, headers: Record<string, string>): Promise<{ events: string; resources: string[]; missing: string[]; count: number }> {
+async function inlineReplay(
+  viewerUrl: string, sessionId: string, headers: Record<string, string>, onProgress?: (done: number, total: number) => void,
+): Promise<{ events: string; resources: string[]; missing: string[]; count: number }> {
   const res = await fetch(`${viewerUrl}/api/sessions/${encodeURIComponent(sessionId)}/events`, { headers });
   if (!res.ok) throw new VerbatimError('NOT_FOUND', `the viewer could not load the session's events (${res.status})`, { sessionId });
   const { events } = await res.json() as { events: unknown[] };
   const cache = new Map<string, Promise<string | undefined>>();
   const missing: string[] = [];
+  let resolved = 0;
   const resolve = (url: string, depth: number): Promise<string | undefined> => {
     let pending = cache.get(url);
     if (!pending) {
@@ -95,7 +105,7 @@ async function inlineReplay(viewerUrl: string, sessionId: string, headers: Recor
           return `data:text/css;charset=utf-8;base64,${bytes.toString('base64')}`;
         }
         return `data:${type};base64,${bytes.toString('base64')}`;
-      })();
+      })().finally(() => onProgress?.(++resolved, cache.size));
       cache.set(url, pending);
     }
     return pending;

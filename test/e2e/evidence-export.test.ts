@@ -5,7 +5,7 @@
  * and compare the replay with the live screenshot; then flip a byte.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -15,10 +15,13 @@ import { LevelStore } from '../../store/level/level-store';
 import { verifyStore } from '../../store/integrity/verify-store';
 import { verifyEvidenceFile, verifyEvidenceHtml } from '../../store/integrity/evidence-verify';
 import { exportEvidence } from '../../scripts/export/evidence-html';
+import { loadConfig } from '../../scripts/config';
+import { exportCommand } from '../../scripts/integrity-commands';
 import { launchChromium } from '../../scripts/chromium';
 import { runJourney } from '../../scripts/sample-bank/journey';
 import { startSampleBank } from '../../scripts/sample-bank/server';
 import { diffPng } from '../helpers/pixels';
+import { checkWacz } from '../helpers/wacz-check';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const VIEWPORT = { width: 1280, height: 800 };
@@ -53,6 +56,7 @@ describe('evidence export', () => {
     await proxy.drain();
     await proxy.close();
     const [session] = await store.listSessions();
+    const captured = (await store.listCaptures(session!.id)).filter((c) => /^https?:/.test(c.url));
     await store.close();
     await bank.close();
 
@@ -67,6 +71,19 @@ describe('evidence export', () => {
     assert.deepEqual(checked.problems, []);
     assert.deepEqual(checked.notes, [], 'every encrypted record opens with the session key in the file');
     assert.equal(checked.ok, true);
+
+    // The same session's captures as WACZ, as `verbatim export SESSION --out X.wacz` writes them, read back as a
+    // web-archive reader would: every capture a WARC response record with correct digests, at its indexed offset.
+    const waczFile = path.join(dir, 'session.wacz');
+    await exportCommand(loadConfig(['export', session!.id, '--data', dir, '--out', waczFile], {}));
+    assert.equal((await stat(waczFile)).mode & 0o777, 0o600, 'the archive holds decrypted personal bodies: owner only');
+    const wacz = await checkWacz(await readFile(waczFile));
+    assert.equal(wacz.lines.length, captured.length, 'one indexed response per capture');
+    const mimes = new Set([...wacz.records.values()].map((r) => r.entry.mime));
+    for (const mime of ['text/html', 'text/css', 'font/ttf', 'image/png', 'application/json']) assert.ok(mimes.has(mime), `a ${mime} capture is in the archive (${[...mimes].join(', ')})`);
+    const home = wacz.records.get(`${bank.url}/`);
+    assert.ok(home && home.payload.length > 0, 'the sealed (personal) home document is in the archive, decrypted');
+    assert.deepEqual(wacz.pages.slice(1).map((p) => p.url), session!.pages.map((p) => p.url));
 
     // Everything is shut down; the browser may not reach any network at all.
     const offline = await launchChromium();

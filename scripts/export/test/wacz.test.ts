@@ -1,55 +1,73 @@
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { Writable } from 'node:stream';
+import { after, before, describe, it } from 'node:test';
 import { openStore } from '../../../store/index';
+import type { LevelStore } from '../../../store/level/level-store';
 import { batch, capture, event, sessionInit, text } from '../../../store/test/contract';
-import { buildWacz, surt } from '../wacz';
-import { unzip } from '../../zip';
+import { unzip } from '../../../test/helpers/unzip';
+import { checkWacz } from '../../../test/helpers/wacz-check';
+import { buildWacz, writeWacz } from '../wacz';
 
 const dir = await mkdtemp(join(tmpdir(), 'verbatim-wacz-'));
-after(() => rm(dir, { recursive: true, force: true }));
-const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
+const T = 1_700_000_000_000;
+let store: LevelStore;
+const body = text(2_000);
+const image = Buffer.from(Array.from({ length: 5_000 }, (_, i) => (i * 7919) % 251));
+
+before(async () => {
+  store = await openStore(join(dir, 'store'));
+  await store.createSession(sessionInit('s1', T));
+  await store.appendEvents(batch('s1', 'p1', 0, [event(T + 100)], { page: { id: 'p1', url: 'https://bank.example/', title: 'Home' } }));
+  const digest = await store.putBlob(body, { compress: true });
+  await store.putCapture({ ...capture('https://www.bank.example/a?z=1&b=2', T + 50, digest, 's1'), headers: [
+    ['content-type', 'text/html; charset=utf-8'], ['transfer-encoding', 'chunked'], ['set-cookie', 'a=1'], ['set-cookie', 'b=2'],
+    [' folded', 'would continue the previous header'], ['x-masked', 'card ••••'],
+  ] });
+  const imageDigest = await store.putBlob(image);
+  await store.putCapture({
+    ...capture('https://Static.Bank.example:8443/logo.png', T + 60, imageDigest, 's1'),
+    status: 206, statusText: 'Partial\r\nContent', headers: [['content-type', 'image/png']],
+    body: { digest: imageDigest, size: image.length, encoding: '', truncated: true },
+  });
+  await store.putCapture(capture('https://bank.example/empty', T + 70, null, 's1'));
+});
+after(async () => {
+  await store?.close();
+  await rm(dir, { recursive: true, force: true });
+});
 
 describe('WACZ export', () => {
-  it('packs a session as WARC + CDXJ + pages + datapackage with the hash of every file', async () => {
-    const store = await openStore(join(dir, 'store'));
-    await store.createSession(sessionInit('s1', 1_700_000_000_000));
-    await store.appendEvents(batch('s1', 'p1', 0, [event(1_700_000_000_100)], { page: { id: 'p1', url: 'https://bank.example/', title: 'Home' } }));
-    const body = text(2_000);
-    const digest = await store.putBlob(body, { compress: true });
-    await store.putCapture({ ...capture('https://www.bank.example/a?z=1&b=2', 1_700_000_000_050, digest, 's1'), headers: [['content-type', 'text/html; charset=utf-8'], ['transfer-encoding', 'chunked']] });
-    const wacz = await buildWacz(store, 's1');
-    await store.close();
-
-    const files = unzip(wacz);
-    assert.deepEqual([...files.keys()].sort(), ['archive/data.warc', 'datapackage-digest.json', 'datapackage.json', 'indexes/index.cdxj', 'pages/pages.jsonl']);
-    const pkg = JSON.parse(files.get('datapackage.json')!.toString());
-    assert.equal(pkg.wacz_version, '1.1.1');
-    for (const r of pkg.resources) assert.equal(r.hash, `sha256:${sha(files.get(r.path)!)}`, r.path);
-    assert.equal(JSON.parse(files.get('datapackage-digest.json')!.toString()).hash, `sha256:${sha(files.get('datapackage.json')!)}`);
-
-    const [line] = files.get('indexes/index.cdxj')!.toString().trim().split('\n');
-    const [key, ts, json] = [line!.slice(0, line!.indexOf(' ')), line!.split(' ')[1], line!.slice(line!.indexOf('{'))];
-    assert.equal(key, 'example,bank)/a?b=2&z=1');
-    assert.equal(ts, '20231114221320');
-    const entry = JSON.parse(json);
-    const warc = files.get('archive/data.warc')!;
-    const record = warc.subarray(Number(entry.offset), Number(entry.offset) + Number(entry.length)).toString('latin1');
-    assert.match(record, /^WARC\/1\.1\r\nWARC-Type: response\r\n/);
-    assert.match(record, /\r\n\r\nHTTP\/1\.1 200 OK\r\ncontent-type: text\/html; charset=utf-8\r\n\r\n/);
-    assert.doesNotMatch(record, /transfer-encoding/);
-    assert.ok(record.includes(Buffer.from(body).toString('latin1')), 'the body is stored as captured');
-    assert.equal(entry.digest, `sha256:${sha(body)}`);
-    const pages = files.get('pages/pages.jsonl')!.toString().trim().split('\n').map((l) => JSON.parse(l));
-    assert.equal(pages[0].format, 'json-pages-1.0');
-    assert.equal(pages[1].url, 'https://bank.example/');
+  it('packs a session as WARC + CDXJ + pages + datapackage that warcio reads back with correct digests and offsets', async () => {
+    const wacz = await checkWacz(await buildWacz(store, 's1'));
+    assert.equal(wacz.pages[1]?.url, 'https://bank.example/');
+    assert.deepEqual(wacz.lines.map((l) => l.split(' ').slice(0, 2).join(' ')), [
+      'example,bank)/a?b=2&z=1 20231114221320',
+      'example,bank)/empty 20231114221320',
+      'example,bank,static:8443)/logo.png 20231114221320',
+    ], 'SURT keys: host reversed without www, port kept, query sorted');
+    const page = wacz.records.get('https://www.bank.example/a?z=1&b=2')!;
+    assert.deepEqual(page.payload, Buffer.from(body), 'the body is stored as captured');
+    assert.equal(page.httpHead, 'HTTP/1.1 200 OK\r\ncontent-type: text/html; charset=utf-8\r\nset-cookie: a=1\r\nset-cookie: b=2\r\nx-masked: card ••••\r\n',
+      'framing and malformed headers dropped, repeated ones kept');
+    assert.equal(page.entry.mime, 'text/html');
+    const logo = wacz.records.get('https://static.bank.example:8443/logo.png')!;
+    assert.equal(logo.warcHeaders['WARC-Truncated'], 'length');
+    assert.equal(logo.httpHead, 'HTTP/1.1 206\r\ncontent-type: image/png\r\n', 'a status text with a line break is left out');
+    assert.deepEqual(logo.payload, image);
+    assert.equal(wacz.records.get('https://bank.example/empty')!.payload.length, 0);
   });
 
-  it('builds SURT keys', () => {
-    assert.equal(surt('https://Bank.Example:8443/X/y?b=1&a=2'), 'example,bank:8443)/x/y?a=2&b=1');
-    assert.equal(surt('http://bank.example:80/'), 'example,bank)/');
+  it('streams into a writer, reports progress per capture, and fails cleanly when the writer fails', async () => {
+    const progress: [number, number][] = [];
+    const chunks: Buffer[] = [];
+    await writeWacz(store, 's1', new Writable({ write(c: Buffer, _e, done) { chunks.push(c); done(); } }), { onProgress: (d, t) => progress.push([d, t]) });
+    assert.deepEqual(progress, [[1, 3], [2, 3], [3, 3]]);
+    assert.ok(unzip(Buffer.concat(chunks)).get('archive/data.warc'));
+    const broken = new Writable({ write(_c, _e, done) { done(new Error('disk full')); } });
+    await assert.rejects(writeWacz(store, 's1', broken), /disk full/);
+    await assert.rejects(writeWacz(store, 'nope', new Writable({ write(_c, _e, d) { d(); } })), { code: 'SESSION_UNKNOWN' });
   });
 });
