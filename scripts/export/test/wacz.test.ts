@@ -6,7 +6,7 @@ import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { openStore } from '../../../store/index';
 import type { LevelStore } from '../../../store/level/level-store';
-import { batch, capture, event, sessionInit, text } from '../../../store/test/contract';
+import { batch, capture, event, sessionInit, text } from '../../../store/test/contract/index';
 import { unzip } from '../../../test/helpers/unzip';
 import { checkWacz } from '../../../test/helpers/wacz-check';
 import { buildWacz, writeWacz } from '../wacz';
