@@ -16,7 +16,7 @@ import { importLegacyCustomers } from './legacy-customers';
 import { describeRetention, loadConfig, loadMaskingPolicy, type VerbatimConfig } from './config';
 import { distDir } from './dist-dir';
 import { sessionExporter } from './export/session-exporter';
-import { INTEGRITY_HELP, exportCommand, integrityOf, recordsCommand, startExpiryJob, verifyCommand } from './integrity-commands';
+import { INTEGRITY_HELP, exportCommand, integrityOf, migrateCommand, recordsCommand, startExpiryJob, verifyCommand } from './integrity-commands';
 
 const HELP = `verbatim — record and replay web sessions
 
@@ -65,6 +65,7 @@ async function main(): Promise<void> {
     case 'verify': return verifyCommand(config);
     case 'export': return exportCommand(config);
     case 'erase': case 'hold': case 'release': case 'expire': return recordsCommand(config);
+    case 'migrate': return migrateCommand(config);
     case 'terminals': return terminals(config);
     case 'users': process.exitCode = await usersCommand(config, readPassword, (t) => process.stdout.write(t)); return;
     case 'help': process.stdout.write(HELP); return;

@@ -12,7 +12,8 @@ import { isVerbatimError } from '../store/errors';
 import { describeRetention, type VerbatimConfig } from './config';
 import { startProgress } from './progress';
 
-export const INTEGRITY_HELP = `  verbatim verify [--session ID]            check the store's hash chains, signed checkpoints and witness log
+export const INTEGRITY_HELP = `  verbatim migrate                          move a store of the first format to the current one (Verbatim stopped)
+  verbatim verify [--session ID]            check the store's hash chains, signed checkpoints and witness log
   verbatim verify --file FILE               check an exported evidence file on its own
   verbatim export SESSION --out FILE        write one self-contained evidence file (HTML) for a session
                                             (--out NAME.wacz: the session's captures as a WACZ web archive)
@@ -179,6 +180,17 @@ export async function eraseSessions(
   }
   onProgress?.(ids.length, ids.length);
   return result;
+}
+
+/** `verbatim migrate`: a store of the first format to the current one (scripts/migrate.ts); Verbatim stopped. */
+export async function migrateCommand(config: VerbatimConfig): Promise<void> {
+  const { migrateStore } = await import('./migrate');
+  const progress = startProgress('migrate', { enabled: config.progress });
+  const r = await migrateStore(config.dataDir, keysDirOf(config), (done, total) => progress.update(done, total, 'sessions'))
+    .finally(() => progress.end());
+  process.stdout.write(`Migrated ${r.sessions} sessions (${r.batches} event batches, ${r.captures} captures, ${r.messages} WebSocket messages, `
+    + `${r.bodies} personal bodies, ${r.holds} legal holds); ${r.erased} erased sessions stay erased.\n`
+    + `The old store is kept in ${path.join(config.dataDir, 'store.v1')} (old checkpoint ${r.fromCheckpoint ?? 'none'}); run \`verbatim verify\` now.\n`);
 }
 
 function usage(text: string): Error {
