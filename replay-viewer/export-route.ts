@@ -7,7 +7,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { VerbatimStore } from '../store/store';
 import { VerbatimError } from '../store/errors';
-import { isValidSessionId } from './archive-url';
+import { isValidSessionId } from './replay/archive-url';
 import { sendAttachment } from './http-responses';
 
 export const EXPORT_FORMATS = ['html', 'wacz'] as const;

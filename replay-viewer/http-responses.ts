@@ -7,7 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
 import { isVerbatimError } from '../store/errors';
-import { acceptsEncoding } from './content-encoding';
+import { acceptsEncoding } from './replay/content-encoding';
 
 const gzip = promisify(zlib.gzip);
 

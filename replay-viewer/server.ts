@@ -7,20 +7,19 @@
  *   GET /archive/...           archived resources (archive-route.ts)
  * Binds 127.0.0.1 by default: it serves customers' sessions.
  */
-import { timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { CustomerLookup } from '../store/customer-index';
 import type { VerbatimStore } from '../store/store';
 import { VerbatimError, isVerbatimError } from '../store/errors';
 import { ApiRoutes } from './api-routes';
-import { ARCHIVE_PREFIX } from './archive-url';
 import { ArchiveRoute } from './archive-route';
 import type { ViewerAccess } from './auth/gate';
 import { CollectorRoutes, type CollectorOptions } from './collector-routes';
 import { ExportRoute, type SessionExporter } from './export-route';
 import { sendError, sendJson } from './http-responses';
 import { UiRoutes } from './ui-routes';
+import { ARCHIVE_PREFIX, ReplayLibrary } from './replay/index';
 
 export interface ViewerOptions {
   store: VerbatimStore;
@@ -40,11 +39,6 @@ export interface ViewerOptions {
   customers?: CustomerLookup;
   /** Builds evidence files and WACZ for the export route (scripts/export, injected by the CLI). */
   exporter?: SessionExporter;
-  /**
-   * Every request must carry `Authorization: Bearer <this>`: an in-process viewer only its creator may call
-   * (the evidence exporter's, which runs beside a live Verbatim and has no sign-in in front of it).
-   */
-  bearer?: string;
 }
 
 export interface Viewer {
@@ -54,21 +48,15 @@ export interface Viewer {
 }
 
 export async function startViewer(opts: ViewerOptions): Promise<Viewer> {
-  const api = new ApiRoutes(opts.store, opts.customers);
-  const archive = new ArchiveRoute(opts.store);
+  const replay = new ReplayLibrary(opts.store);
+  const api = new ApiRoutes(opts.store, opts.customers, replay);
+  const archive = new ArchiveRoute(replay);
   const ui = new UiRoutes(opts.uiDir);
   const collector = opts.collector ? new CollectorRoutes(opts.store, opts.collector) : undefined;
   const exportRoute = opts.exporter ? new ExportRoute(opts.store, opts.exporter) : undefined;
 
-  const expected = opts.bearer === undefined ? undefined : Buffer.from(`Bearer ${opts.bearer}`);
   const route = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
     const target = req.url ?? '/';
-    if (expected) {
-      const given = Buffer.from(req.headers.authorization ?? '');
-      if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-        throw new VerbatimError('UNAUTHORIZED', 'this viewer answers its creator only');
-      }
-    }
     if (collector && target.startsWith('/collect/')) return collector.handle(req, res, target.split('?', 1)[0]!);
     if (opts.access && (await opts.access.gate(req, res))) return;
     if (req.method !== 'GET' && req.method !== 'HEAD') {

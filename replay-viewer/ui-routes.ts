@@ -7,7 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { VerbatimError } from '../store/errors';
-import { isValidSessionId } from './archive-url';
+import { isValidSessionId } from './replay/archive-url';
 import { UI_CSP, baseHeaders } from './http-responses';
 
 const ASSETS: Record<string, { file: string; type: string }> = {
