@@ -38,7 +38,11 @@ export class CaptureResolver {
     const usable = (c: CapturedResource | undefined): c is CapturedResource => !!c && mayServe(c, target.sessionId);
 
     let match = 'exact';
-    let capture: CapturedResource | undefined = await this.store.findCapture(query);
+    let capture: CapturedResource | undefined;
+    for (const url of urlForms(target.url)) {
+      capture = await this.store.findCapture({ ...query, url });
+      if (usable(capture)) break;
+    }
     if (!usable(capture)) {
       capture = undefined;
       const found = await this.fuzzy.find(query);
@@ -53,6 +57,15 @@ export class CaptureResolver {
     }
     return capture ? { capture, match } : undefined;
   }
+}
+
+/**
+ * The forms a URL may be stored under. Masking writes `•` into URLs as text, while
+ * a URL in the events becomes an archive URL through the URL parser, which
+ * percent-encodes it: a masked URL is looked up as the masker wrote it too.
+ */
+function urlForms(url: string): string[] {
+  return /%E2%80%A2/i.test(url) ? [url, url.replace(/%E2%80%A2/gi, '•')] : [url];
 }
 
 /** A session's own captures always; another session's (or none's) only when its body is not personal. */

@@ -304,7 +304,10 @@ test('UI pages carry the no-live-site CSP; assets are served; other methods and 
     assert.equal(res.status, 200, p);
     assert.match(String(res.headers['content-type']), /^text\/html/);
     const csp = String(res.headers['content-security-policy']);
-    for (const directive of ["default-src 'self'", "script-src 'self'", "connect-src 'self'", "img-src 'self' data: blob:", "font-src 'self' data:", "frame-src 'self' blob:", "object-src 'none'", "base-uri 'none'"]) {
+    const nonce = /<script nonce="([^"]+)" src="\/assets\/app\.js"/.exec(res.text)?.[1];
+    assert.ok(nonce, 'the app script carries a nonce');
+    assert.match(csp, new RegExp(`script-src 'nonce-${nonce!.replace(/[+/=]/g, '\\$&')}';`), 'scripts by nonce only: /archive/ is self too');
+    for (const directive of ["default-src 'self'", "connect-src 'self'", "img-src 'self' data: blob:", "font-src 'self' data:", "frame-src 'self' blob:", "object-src 'none'", "base-uri 'none'"]) {
       assert.ok(csp.includes(directive), `${p}: ${directive}`);
     }
     assert.equal(res.headers['x-content-type-options'], 'nosniff');
