@@ -116,7 +116,7 @@ async function record(id: string, steps: ((page: Page) => Promise<void>)[]): Pro
 }
 
 async function replay(id: string, at: number, page?: Page): Promise<{ png: Buffer; page: Page }> {
-  const player = page ?? await browser.newPage({ viewport: { width: 1600, height: 1200 } });
+  const player = page ?? await browser.newPage({ viewport: { width: 1200, height: 900 } });
   await player.goto(`${viewer.url}/sessions/${id}?at=${at}&cursor=0`);
   await player.waitForSelector('html[data-replay-ready="true"]', { timeout: 30_000 });
   const box = (await (await player.waitForSelector('.replayer-wrapper iframe')).boundingBox())!;
@@ -155,10 +155,6 @@ test('a canvas added after the snapshot is drawn once; later commands draw on to
   const earlier = await replay('canvasadded00000000000001', added!.at, later.page);
   await earlier.page.close();
   const diffAdded = diffPng(added!.png, earlier.png);
-  if (process.env.CANVAS_SHOTS) {
-    const { writeFileSync } = await import('node:fs');
-    for (const [n, b] of Object.entries({ addedLive: added!.png, addedReplay: earlier.png, topLive: onTop!.png, topReplay: later.png })) writeFileSync(path.join(process.env.CANVAS_SHOTS, `${n}.png`), b);
-  }
   const greenAt = (png: Buffer): number[] => {
     const img = PNG.sync.read(png);
     // The added canvas sits under #below: the middle of its first green row in column 10.

@@ -58,11 +58,20 @@ export async function applyCommands(surface: HTMLCanvasElement, event: eventWith
     // Read back (to present it) long after drawing: keep the buffer. The first getContext call decides.
     surface.getContext(batch.type === 1 ? 'webgl' : 'webgl2', { preserveDrawingBuffer: true });
   }
+  // An argument the page left undefined was recorded as null (JSON has no undefined), and null is not
+  // "absent" to the canvas API: fillText(text, x, y, null) draws with a maximum width of 0, i.e. nothing.
+  const commands = batch.type === CONTEXT_2D ? batch.commands.map((c) => (c.setter ? c : { ...c, args: withoutTrailingNulls(c.args) })) : batch.commands;
   await canvasMutation({
-    event: event as never, mutation: batch as never, target: surface, imageMap: images, canvasEventMap: new Map(),
+    event: event as never, mutation: { ...batch, commands } as never, target: surface, imageMap: images, canvasEventMap: new Map(),
     // A command the browser refuses (as it would have on the page) is skipped, as rrweb does.
     errorHandler: () => undefined,
   });
+}
+
+function withoutTrailingNulls(args: unknown[]): unknown[] {
+  let end = args.length;
+  while (end > 0 && args[end - 1] === null) end--;
+  return end === args.length ? args : args.slice(0, end);
 }
 
 const NEUTRAL = new Set(['save', 'restore', 'resetTransform', 'setTransform', 'beginPath']);

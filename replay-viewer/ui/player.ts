@@ -351,11 +351,15 @@ class PlayerView {
    * and a fractional offset resamples every glyph of the replayed page.
    */
   private snapToPixels(): void {
-    this.frame.style.translate = '';
+    // A layout offset (position: relative), not a transform: a translated layer at a fractional
+    // position is still resampled, while layout offsets are snapped to whole pixels when painted.
+    this.frame.style.top = '';
+    this.frame.style.left = '';
     const { left, top } = this.frame.getBoundingClientRect();
     const dx = Math.round(left) - left;
     const dy = Math.round(top) - top;
-    if (dx || dy) this.frame.style.translate = `${dx}px ${dy}px`;
+    if (dx) this.frame.style.left = `${dx}px`;
+    if (dy) this.frame.style.top = `${dy}px`;
   }
 
   /** Recorded size, scaled down only when the stage is smaller. */
