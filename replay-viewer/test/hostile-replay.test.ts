@@ -223,6 +223,8 @@ test('the exported evidence file replays the hostile recording without running a
     await page.waitForSelector('html[data-replay-ready="true"]');
     await page.waitForTimeout(2_500);
     assert.equal(await page.$eval('.replayer-wrapper iframe', (f) => f.getAttribute('sandbox')), 'allow-same-origin');
+    const canvas = await (await (await page.$('.replayer-wrapper iframe'))!.contentFrame())!.$eval('canvas', (c) => [c.getBoundingClientRect().width, c.getBoundingClientRect().height]);
+    assert.deepEqual(canvas, [200, 100], 'the file draws canvases too, without scripts in the replay');
     assert.deepEqual(seen.ran, [], 'no recorded script ran in the file');
     assert.deepEqual(seen.outside, [], 'nothing left the file');
     assert.deepEqual(attackerHits, []);

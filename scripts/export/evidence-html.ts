@@ -5,6 +5,7 @@
  * data: URL; the proof half comes from store/integrity/evidence.ts. An Ed25519
  * signature by the store's checkpoint key over the whole file ends it.
  */
+import { createHash } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { isMiss, parseArchiveTarget, ReplayLibrary } from '../../replay-viewer/replay/index';
@@ -127,9 +128,12 @@ function page(p: {
   title: string; sessionId: string; keyId: string; checkpoint: number; css: string;
   proofJson: string; eventsJson: string; resourcesJson: string; script: string;
 }): string {
+  // The player is the file's only script, allowed by its hash: the replay (and any frame a recording
+  // holds) inherits this policy, so nothing recorded could run even outside rrweb's sandbox.
+  const script = p.script.replace(/<\/script/gi, '<\\/script');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline' data:; img-src data:; font-src data:; media-src data:; frame-src 'self' about:">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'sha256-${createHash('sha256').update(script).digest('base64')}'; style-src 'unsafe-inline' data:; img-src data: blob:; font-src data:; media-src data:; frame-src 'self' about:; base-uri 'none'; form-action 'none'">
 <title>Verbatim evidence: session ${escapeHtml(p.sessionId)}</title>
 <style>${p.css.replace(/<\//g, '<\\/')}
 body { margin: 0; font: 14px system-ui, sans-serif; background: #f4f4f4; }
@@ -146,6 +150,6 @@ header input { width: 40vw; }
 <script type="application/json" id="${EVIDENCE_SCRIPT_ID}">${p.proofJson}</script>
 <script type="application/json" id="verbatim-events">${p.eventsJson}</script>
 <script type="application/json" id="verbatim-resources">${p.resourcesJson}</script>
-<script>${p.script.replace(/<\/script/gi, '<\\/script')}</script>
+<script>${script}</script>
 </body></html>`;
 }
