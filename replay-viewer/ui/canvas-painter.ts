@@ -55,9 +55,14 @@ export class CanvasPainter {
 
   constructor(private readonly presentAs: PresentAs = 'blob') {
     this.plugin = {
+      // Never throw into rrweb: a failure here costs a canvas, not the replay.
       handler: (event, _isSync, { replayer }) => {
         this.replayer = replayer;
-        this.onEvent(event);
+        try {
+          this.onEvent(event);
+        } catch {
+          /* a malformed event draws nothing */
+        }
       },
       onBuild: (node, { id, replayer }) => {
         this.replayer = replayer;
@@ -214,8 +219,10 @@ export class CanvasPainter {
   }
 
   private show(node: Node, url: string): void {
+    // rrweb's virtual DOM (while seeking) hands over its own nodes: only real elements are shown.
+    if ((node as { RRNodeType?: unknown }).RRNodeType !== undefined) return;
     const el = node as HTMLElement;
-    if (el.nodeType !== 1 || el.localName !== 'canvas' || !el.style) return;
+    if (el.nodeType !== 1 || el.localName !== 'canvas' || typeof el.style?.getPropertyValue !== 'function') return;
     const value = `url("${url}")`;
     if (el.style.getPropertyValue('content') !== value) el.style.setProperty('content', value, 'important');
   }
