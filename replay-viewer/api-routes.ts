@@ -8,15 +8,12 @@
  *                                        (?track=N, or the tab in use at ?at=<epoch-ms>)
  *   GET /api/sessions/<id>/captures      { captures, webSockets }: the network log (network-log.ts)
  */
-import type { RecordedEvent, Session } from '../store/records';
+import type { Session } from '../store/records';
 import type { VerbatimStore } from '../store/store';
 import { VerbatimError } from '../store/errors';
-import { isValidSessionId } from './archive-url';
 import { sendJson } from './http-responses';
 import type { RouteContext } from './route-table';
-import { toApiWebSocketMessage, type ApiNetworkLog } from './network-log';
-import { rewriteEvents } from './rewrite-events';
-import { groupTracks, trackAt, trackEvents, type TabTrack } from './tab-tracks';
+import { isValidSessionId, ReplayLibrary, type SessionEvents } from './replay/index';
 
 export type ApiSession = Session & { durationMs: number; customerId?: string };
 
@@ -30,7 +27,7 @@ export function toApiSession(session: Session): ApiSession {
 }
 
 export class ApiRoutes {
-  constructor(private readonly store: VerbatimStore) {}
+  constructor(private readonly store: VerbatimStore, private readonly replay = new ReplayLibrary(store)) {}
 
   /** GET /api/sessions (with ?customer=: that customer's sessions). */
   async list({ req, res, query }: RouteContext): Promise<void> {
@@ -53,7 +50,7 @@ export class ApiRoutes {
   }
 
   async sessionCaptures({ req, res, params }: RouteContext): Promise<void> {
-    await sendJson(req, res, 200, await this.networkLog((await this.sessionOf(params.id!)).id));
+    await sendJson(req, res, 200, await this.replay.networkLog((await this.sessionOf(params.id!)).id));
   }
 
   private async sessionOf(id: string): Promise<Session> {
@@ -104,24 +101,14 @@ export class ApiRoutes {
   }
 
   /**
-   * The events of one tab track (see tab-tracks.ts): `?track=N`, else the track in use
+   * The events of one tab track (see replay/tab-tracks.ts): `?track=N`, else the track in use
    * at `?at=<epoch-ms>`, else the first. The answer lists every track for the tab picker.
    */
-  private async events(session: Session, query: URLSearchParams): Promise<{ events: RecordedEvent[]; tracks: TabTrack[]; track: number }> {
-    const batches = await this.store.readEvents(session.id);
-    const tracks = groupTracks(batches);
-    const at = intParam(query, 'at', 0, Number.MAX_SAFE_INTEGER);
-    const requested = intParam(query, 'track', 0, Math.max(0, tracks.length - 1));
-    const track = requested ?? (at !== undefined ? trackAt(tracks, batches, at) : 0);
-    const events = trackEvents(tracks, batches, track);
-    const firstPage = tracks[track]?.pageIds[0];
-    const pageUrl = batches.find((b) => b.page.id === firstPage)?.page.url ?? session.pages[0]?.url;
-    return { events: rewriteEvents(events, { sessionId: session.id, pageUrl }), tracks, track };
-  }
-
-  private async networkLog(sessionId: string): Promise<ApiNetworkLog> {
-    const [captures, messages] = await Promise.all([this.store.listCaptures(sessionId), this.store.listWebSocketMessages(sessionId)]);
-    return { captures: [...captures].sort((a, b) => a.startedAt - b.startedAt), webSockets: messages.map(toApiWebSocketMessage) };
+  private events(session: Session, query: URLSearchParams): Promise<SessionEvents> {
+    return this.replay.sessionEvents(session, {
+      track: intParam(query, 'track', 0, Number.MAX_SAFE_INTEGER),
+      at: intParam(query, 'at', 0, Number.MAX_SAFE_INTEGER),
+    });
   }
 }
 

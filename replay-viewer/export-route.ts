@@ -6,7 +6,7 @@
  */
 import type { VerbatimStore } from '../store/store';
 import { VerbatimError } from '../store/errors';
-import { isValidSessionId } from './archive-url';
+import { isValidSessionId } from './replay/archive-url';
 import { sendAttachment } from './http-responses';
 import type { RouteContext } from './route-table';
 

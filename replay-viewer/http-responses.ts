@@ -7,25 +7,34 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
 import { ERROR_CODES, isVerbatimError } from '../store/errors';
-import { acceptsEncoding } from './content-encoding';
+import { acceptsEncoding } from './replay/content-encoding';
 
 const gzip = promisify(zlib.gzip);
 
-export const UI_CSP = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data: blob:",
-  "font-src 'self' data:",
-  "media-src 'self' data: blob:",
-  "connect-src 'self'",
-  "frame-src 'self' blob:",
-  "object-src 'none'",
-  "base-uri 'none'",
-  // Not fetches, so default-src does not cover them: no form posts, no framing of the viewer.
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-].join('; ');
+/**
+ * The policy of the viewer's pages. Scripts only by this response's nonce, never
+ * 'self': /archive/ is 'self' too and serves recorded bytes, so 'self' would let a
+ * recorded document (an <iframe srcdoc> inherits this policy) load a capture as
+ * script. Without a nonce (assets, which are not documents) no script at all.
+ */
+export function uiCsp(nonce?: string): string {
+  return [
+    "default-src 'self'",
+    nonce ? `script-src 'nonce-${nonce}'` : "script-src 'none'",
+    "style-src 'self' 'unsafe-inline'",
+    "img-src 'self' data: blob:",
+    "font-src 'self' data:",
+    "media-src 'self' data: blob:",
+    "connect-src 'self'",
+    "frame-src 'self' blob:",
+    "worker-src 'none'",
+    "object-src 'none'",
+    "base-uri 'none'",
+    // Not fetches, so default-src does not cover them: no form posts, no framing of the viewer.
+    "form-action 'none'",
+    "frame-ancestors 'none'",
+  ].join('; ');
+}
 
 /**
  * Archived documents (an iframe's HTML, an SVG opened directly) are served from the
@@ -41,7 +50,7 @@ export const ARCHIVE_CSP = [
   'sandbox',
 ].join('; ');
 
-/** Separate from UI_CSP: JSON and text responses never render anything. */
+/** Separate from uiCsp(): JSON and text responses never render anything. */
 const DATA_CSP = "default-src 'none'; frame-ancestors 'none'";
 
 export function baseHeaders(res: ServerResponse): void {

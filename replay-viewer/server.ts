@@ -5,14 +5,12 @@
  * gate (auth/gate.ts) against its route's rule, then handled.
  * Binds 127.0.0.1 by default: it serves customers' sessions.
  */
-import { timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { VerbatimStore } from '../store/store';
 import { VerbatimError, isVerbatimError } from '../store/errors';
 import { allowedHosts, checkHost } from './allowed-hosts';
 import { ApiRoutes } from './api-routes';
-import { ARCHIVE_PREFIX } from './archive-url';
 import { ArchiveRoute } from './archive-route';
 import { AuditRoutes } from './auth/audit-routes';
 import { sameOrigin } from './auth/csrf';
@@ -24,6 +22,7 @@ import { sendError } from './http-responses';
 import { RouteTable, isWrite, type Route, type RouteContext } from './route-table';
 import { viewerRoutes, type CollectorHandler } from './routes';
 import { UiRoutes } from './ui-routes';
+import { ARCHIVE_PREFIX, ReplayLibrary } from './replay/index';
 
 export interface ViewerOptions {
   store: VerbatimStore;
@@ -45,11 +44,6 @@ export interface ViewerOptions {
   /** Builds evidence files and WACZ for the export route (scripts/export, injected by the CLI). */
   exporter?: SessionExporter;
   /**
-   * Every request must carry `Authorization: Bearer <this>`: an in-process viewer only its creator may call
-   * (the evidence exporter's, which runs beside a live Verbatim and has no sign-in in front of it).
-   */
-  bearer?: string;
-  /**
    * Host names (`name` or `name:port`) the viewer answers to besides its own address
    * and, on loopback, localhost. Checked on every request while the viewer is open
    * (no access layer, or no accounts yet); with accounts, only when given here.
@@ -67,9 +61,11 @@ export interface Viewer {
 
 export async function startViewer(opts: ViewerOptions): Promise<Viewer> {
   const access = opts.access;
+  // One replay library for the API and the archive route (the evidence exporter uses it too).
+  const replay = new ReplayLibrary(opts.store);
   const table = new RouteTable(viewerRoutes({
-    api: new ApiRoutes(opts.store),
-    archive: new ArchiveRoute(opts.store),
+    api: new ApiRoutes(opts.store, replay),
+    archive: new ArchiveRoute(replay),
     ui: new UiRoutes(opts.uiDir),
     exporter: opts.exporter ? new ExportRoute(opts.store, opts.exporter) : undefined,
     collector: opts.collector,
@@ -78,17 +74,10 @@ export async function startViewer(opts: ViewerOptions): Promise<Viewer> {
     audit: access ? new AuditRoutes(access) : undefined,
   }));
   let hosts: ReadonlySet<string> = new Set();
-  const expected = opts.bearer === undefined ? undefined : Buffer.from(`Bearer ${opts.bearer}`);
 
   const serve = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
     // Open (nobody signs in): only the viewer's own host names, against DNS rebinding.
     if (!access || access.open || opts.allowedHosts) checkHost(req, hosts);
-    if (expected) {
-      const given = Buffer.from(req.headers.authorization ?? '');
-      if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-        throw new VerbatimError('UNAUTHORIZED', 'this viewer answers its creator only');
-      }
-    }
     const target = req.url ?? '/';
     const q = target.indexOf('?');
     const method = req.method ?? 'GET';

@@ -3,12 +3,13 @@
  * the client) and the built assets from `uiDir` (dist/viewer, see scripts/build.ts).
  * Files are read per request so a rebuild needs no restart.
  */
+import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { VerbatimError } from '../store/errors';
-import { isValidSessionId } from './archive-url';
-import { UI_CSP, baseHeaders } from './http-responses';
+import { baseHeaders, uiCsp } from './http-responses';
+import { isValidSessionId } from './replay/archive-url';
 import type { RouteContext } from './route-table';
 
 const ASSETS: Record<string, { file: string; type: string }> = {
@@ -41,8 +42,14 @@ export class UiRoutes {
     } catch (err) {
       throw new VerbatimError('CONFIG_INVALID', 'The viewer UI is not built (run scripts/build.ts)', { file: entry.file }, { cause: err });
     }
+    // The page's one script tag gets this response's nonce; nothing else may run (http-responses.ts, uiCsp).
+    let nonce: string | undefined;
+    if (entry === PAGE) {
+      nonce = randomBytes(18).toString('base64');
+      body = Buffer.from(body.toString('utf8').replace(/<script (?=[^>]*src="\/assets\/app\.js")/, `<script nonce="${nonce}" `));
+    }
     baseHeaders(res);
-    res.setHeader('Content-Security-Policy', UI_CSP);
+    res.setHeader('Content-Security-Policy', uiCsp(nonce));
     res.setHeader('Cache-Control', 'no-cache');
     res.setHeader('Content-Type', entry.type);
     res.setHeader('Content-Length', body.length);

@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import type { ViewerAccess } from '../replay-viewer/auth/gate';
 import { ApiRoutes } from '../replay-viewer/api-routes';
 import { ArchiveRoute } from '../replay-viewer/archive-route';
+import { ReplayLibrary } from '../replay-viewer/replay/index';
 import { AuditRoutes } from '../replay-viewer/auth/audit-routes';
 import { SignInRoutes } from '../replay-viewer/auth/sign-in-routes';
 import { UserRoutes } from '../replay-viewer/auth/user-routes';
@@ -20,7 +21,7 @@ export function routeTableMarkdown(): string {
   const store = {} as VerbatimStore;
   const access = {} as ViewerAccess;
   return describeRoutes(viewerRoutes({
-    api: new ApiRoutes(store), archive: new ArchiveRoute(store), ui: new UiRoutes(''),
+    api: new ApiRoutes(store), archive: new ArchiveRoute(new ReplayLibrary(store)), ui: new UiRoutes(''),
     exporter: new ExportRoute(store, async () => { throw new Error('not here'); }),
     collector: { handle: async () => undefined },
     signIn: new SignInRoutes(access), users: new UserRoutes(access), audit: new AuditRoutes(access),

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseArchiveTarget, toArchiveUrl } from '../archive-url';
-import { stripCacheBusters } from '../fuzzy-capture';
+import { parseArchiveTarget, toArchiveUrl } from '../replay/archive-url';
+import { stripCacheBusters } from '../replay/fuzzy-capture';
 
 test('toArchiveUrl keeps the query in the path, the fragment at the end', () => {
   assert.equal(toArchiveUrl('../img/a.png?x=1#f', 'https://b.example/css/s.css', 's1', 12.7), '/archive/s1/12/https://b.example/img/a.png?x=1#f');

@@ -1,40 +1,171 @@
+/**
+ * Canvas replay in real Chromium, with rrweb recording as Verbatim configures it
+ * (recorder/record-options.ts) and started after the page drew, as the recorder
+ * starts after `load`. The replay frame runs no script (sandbox without
+ * allow-scripts), so the player draws canvases itself (ui/canvas-painter.ts):
+ *   - a canvas drawn only before recording starts keeps its size and pixels
+ *     (without the painter Chromium shows its fallback content: zero size);
+ *   - a canvas added after the snapshot, drawn in the task that added it, is drawn
+ *     once (rrweb records its image and, one task later, the same commands);
+ *   - commands recorded later are drawn on top, in order, also when seeking back.
+ */
+import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
-import { canvasSnapshotsAsCommands, needsCanvasReplay } from '../ui/canvas-replay';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { build } from 'esbuild';
+import type { Browser, Page } from 'playwright';
+import { PNG } from 'pngjs';
+import { LevelStore } from '../../store/level/level-store';
+import type { RecordedEvent } from '../../store/records';
+import { launchChromium } from '../../scripts/chromium';
+import { diffPng } from '../../test/helpers/pixels';
+import { startViewer, type Viewer } from '../server';
 
-test('canvas replay is asked for only when the recording drew on a canvas after its snapshot', () => {
-  assert.equal(needsCanvasReplay([{ type: 4, data: {} }, { type: 2, data: {} }, { type: 3, data: { source: 0 } }]), false);
-  assert.equal(needsCanvasReplay([{ type: 2, data: {} }, { type: 3, data: { source: 9, id: 5, commands: [] } }]), true);
-  assert.equal(needsCanvasReplay([{ type: 3 }, { type: 5, data: { source: 9 } }]), false);
+const root = path.resolve(import.meta.dirname, '../..');
+const VIEWPORT = { width: 800, height: 500 };
+const T = (rgba: string): string => `rgba(${rgba})`;
+
+const PAGE = `<!doctype html><html><head><meta charset="utf-8"><style>
+body{margin:0;font:16px sans-serif;background:#fff} canvas{vertical-align:top} p{margin:4px 0}
+</style></head><body>
+<p>before the canvas</p>
+<canvas id="chart" width="400" height="150"></canvas>
+<p id="below">below the canvas</p>
+<div id="later"></div>
+<script>
+  // Drawn while the page loads: before any recorder runs.
+  const ctx = document.getElementById('chart').getContext('2d');
+  ctx.fillStyle = 'rgb(30,120,200)'; ctx.fillRect(0, 0, 400, 150);
+  ctx.fillStyle = '${T('255,0,0,0.5')}'; ctx.fillRect(40, 20, 160, 100);
+  ctx.fillStyle = '#fff'; ctx.font = '28px sans-serif'; ctx.fillText('drawn before', 210, 90);
+  window.addCanvas = () => {
+    const c = document.createElement('canvas'); c.width = 300; c.height = 80;
+    const x = c.getContext('2d');
+    x.fillStyle = '${T('0,160,0,0.5')}'; x.fillRect(0, 0, 300, 80);
+    x.fillStyle = '${T('0,0,0,0.6')}'; x.font = '24px sans-serif'; x.fillText('added later', 20, 50);
+    document.getElementById('later').append(c);
+  };
+  window.drawOnTop = () => { ctx.fillStyle = '${T('0,0,0,0.5')}'; ctx.fillRect(260, 0, 140, 150); };
+</script></body></html>`;
+
+let dir: string;
+let store: LevelStore;
+let viewer: Viewer;
+let browser: Browser;
+let site: http.Server;
+let siteUrl: string;
+let recorderJs: string;
+
+before(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), 'verbatim-canvas-'));
+  // Verbatim's own rrweb options, collecting events in the page; started when the test says so.
+  recorderJs = (await build({
+    stdin: {
+      contents: `import { record } from '@rrweb/record';
+        import { recordOptions } from './recorder/record-options';
+        window.__events = [];
+        window.__startRecorder = () => record(recordOptions((e) => window.__events.push(e), () => undefined));`,
+      resolveDir: root, loader: 'ts',
+    },
+    bundle: true, format: 'iife', write: false, target: ['chrome100'], logLevel: 'warning',
+  })).outputFiles[0]!.text;
+  site = http.createServer((req, res) => {
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(PAGE);
+  });
+  await new Promise<void>((resolve) => site.listen(0, '127.0.0.1', resolve));
+  siteUrl = `http://127.0.0.1:${(site.address() as AddressInfo).port}/`;
+  store = new LevelStore(path.join(dir, 'db'));
+  await store.open();
+  viewer = await startViewer({ store, port: 0, uiDir: path.join(root, 'dist', 'viewer') });
+  browser = await launchChromium();
 });
 
-// 1×1 PNG
-const PIXEL = 'data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==';
+after(async () => {
+  await browser?.close();
+  await viewer?.close();
+  await store?.close();
+  await new Promise<void>((resolve) => (site ? site.close(() => resolve()) : resolve()));
+  await rm(dir, { recursive: true, force: true });
+});
 
-function snapshot(): { type: number; timestamp: number; data: unknown } {
-  return {
-    type: 2, timestamp: 100,
-    data: { node: { type: 0, id: 1, childNodes: [{ type: 2, id: 7, tagName: 'canvas', attributes: { width: '1', rr_dataURL: PIXEL }, childNodes: [] }] } },
-  };
+interface Moment { at: number; png: Buffer }
+
+/** Loads the page, starts the recorder after load, runs `steps` (each followed by a live screenshot), stores the session. */
+async function record(id: string, steps: ((page: Page) => Promise<void>)[]): Promise<Moment[]> {
+  const page = await browser.newPage({ viewport: VIEWPORT });
+  await page.goto(siteUrl, { waitUntil: 'load' });
+  await page.addScriptTag({ content: recorderJs });
+  await page.evaluate(() => (window as unknown as { __startRecorder(): void }).__startRecorder());
+  await page.waitForTimeout(200);
+  const moments: Moment[] = [];
+  for (const step of steps) {
+    await step(page);
+    await page.waitForTimeout(300); // rrweb flushes canvas commands on the next animation frame
+    moments.push({ at: Date.now(), png: await page.screenshot() });
+    await page.waitForTimeout(100);
+  }
+  const events = await page.evaluate(() => (window as unknown as { __events: RecordedEvent[] }).__events);
+  await page.close();
+  await store.createSession({ id, channel: 'proxy', startedAt: events[0]!.timestamp, viewport: VIEWPORT });
+  await store.appendEvents({ sessionId: id, page: { id: 'p1', url: siteUrl }, seq: 0, viewport: VIEWPORT, events, receivedAt: Date.now() });
+  return moments;
 }
 
-test('a snapshot\'s canvas pixels become a decoded drawing command right after it, when commands follow', async (t) => {
-  if (typeof createImageBitmap !== 'function') {
-    t.skip('no createImageBitmap in this runtime (the browser has it)');
-    return;
-  }
-  const later = { type: 3, timestamp: 200, data: { source: 9, id: 7, type: 0, commands: [{ property: 'fillRect', args: [0, 0, 1, 1] }] } };
-  const out = await canvasSnapshotsAsCommands([snapshot(), later]);
-  assert.equal(out.length, 3);
-  assert.equal(out[1]!.timestamp, 100);
-  assert.deepEqual((out[1]!.data as { id: number }).id, 7);
-  assert.equal(out[2], later);
+async function replay(id: string, at: number, page?: Page): Promise<{ png: Buffer; page: Page }> {
+  const player = page ?? await browser.newPage({ viewport: { width: 1200, height: 900 } });
+  await player.goto(`${viewer.url}/sessions/${id}?at=${at}&cursor=0`);
+  await player.waitForSelector('html[data-replay-ready="true"]', { timeout: 30_000 });
+  const box = (await (await player.waitForSelector('.replayer-wrapper iframe')).boundingBox())!;
+  const png = await player.screenshot({ clip: { x: Math.round(box.x), y: Math.round(box.y), width: VIEWPORT.width, height: VIEWPORT.height } });
+  return { png, page: player };
+}
+
+function pixel(png: Buffer, x: number, y: number): number[] {
+  const img = PNG.sync.read(png);
+  const i = (y * img.width + x) * 4;
+  return [img.data[i]!, img.data[i + 1]!, img.data[i + 2]!];
+}
+
+test('a canvas drawn only before recording starts replays with its size and pixels', async () => {
+  const [live] = await record('canvasbefore0000000000001', [async () => undefined]);
+  const { png, page } = await replay('canvasbefore0000000000001', live!.at);
+  const sandbox = await page.$eval('.replayer-wrapper iframe', (f) => f.getAttribute('sandbox'));
+  const box = await page.frames()[1]!.$eval('#chart', (c) => [c.getBoundingClientRect().width, c.getBoundingClientRect().height]);
+  await page.close();
+  assert.equal(sandbox, 'allow-same-origin', 'no scripts in the replay frame');
+  assert.deepEqual(box, [400, 150], 'the canvas keeps its size (the fallback would have none)');
+  const diff = diffPng(live!.png, png);
+  assert.ok(diff.ratio <= 0.001, `${(diff.ratio * 100).toFixed(3)} % of pixels differ`);
+  assert.deepEqual(pixel(png, 100, 60 + 26), pixel(live!.png, 100, 60 + 26));
 });
 
-test('without later drawing the snapshot keeps its canvas image untouched', async () => {
-  const events = [snapshot(), { type: 3, timestamp: 200, data: { source: 2 } }];
-  const out = await canvasSnapshotsAsCommands(events);
-  assert.equal(out, events);
-  const canvas = ((out[0]!.data as { node: { childNodes: { attributes: Record<string, unknown> }[] } }).node.childNodes[0]!);
-  assert.equal(canvas.attributes.rr_dataURL, PIXEL);
+test('a canvas added after the snapshot is drawn once; later commands draw on top, also after seeking back', async () => {
+  const [added, onTop] = await record('canvasadded00000000000001', [
+    (p) => p.evaluate(() => (window as unknown as { addCanvas(): void }).addCanvas()),
+    (p) => p.evaluate(() => (window as unknown as { drawOnTop(): void }).drawOnTop()),
+  ]);
+  // The added canvas's half-transparent green over white: drawn twice it would be darker.
+  const later = await replay('canvasadded00000000000001', onTop!.at);
+  const diffTop = diffPng(onTop!.png, later.png);
+  // Seek back within the same page load: the added canvas is drawn once there too.
+  const earlier = await replay('canvasadded00000000000001', added!.at, later.page);
+  await earlier.page.close();
+  const diffAdded = diffPng(added!.png, earlier.png);
+  const greenAt = (png: Buffer): number[] => {
+    const img = PNG.sync.read(png);
+    // The added canvas sits under #below: the middle of its first green row in column 10.
+    for (let y = 0; y < img.height; y++) {
+      const i = ((y + 5) * img.width + 10) * 4;
+      const [r, g, b] = [img.data[i]!, img.data[i + 1]!, img.data[i + 2]!];
+      if (g > r + 40 && g > b + 40) return [r, g, b];
+    }
+    return [];
+  };
+  assert.deepEqual(greenAt(earlier.png), greenAt(added!.png), 'the added canvas is drawn once');
+  assert.ok(diffAdded.ratio <= 0.001, `after adding: ${(diffAdded.ratio * 100).toFixed(3)} % of pixels differ`);
+  assert.ok(diffTop.ratio <= 0.001, `after drawing on top: ${(diffTop.ratio * 100).toFixed(3)} % of pixels differ`);
 });

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { rewriteCss } from '../rewrite-css';
-import { toArchiveUrl } from '../archive-url';
+import { rewriteCss } from '../replay/rewrite-css';
+import { toArchiveUrl } from '../replay/archive-url';
 
 const BASE = 'https://bank.example/static/css/site.css';
 const archive = (css: string, base = BASE): string => rewriteCss(css, (u) => toArchiveUrl(u, base, 'sess1', 1700000000000));

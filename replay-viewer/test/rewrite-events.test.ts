@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { RecordedEvent } from '../../store/records';
-import { rewriteEvents } from '../rewrite-events';
+import { rewriteEvents } from '../replay/rewrite-events';
 
 const SID = 'q2hx7k4m5n6p7r8s9t2v3w4x5y';
 const T0 = 1_712_000_000_000;
@@ -117,7 +117,7 @@ test('FullSnapshot: resources rewritten, links/fragments/data left alone, <base>
   assert.equal(attrs(28).src, A(ts, 'https://static.bank.example/stmt.png'), 'iframe child document');
   assert.equal(attrs(30)._cssText, `:host { background: url("${A(ts, 'https://bank.example/img/shadow.png')}"); }`, 'shadow root style');
   assert.equal(attrs(31).src, A(ts, 'https://bank.example/img/chip.png'), 'shadow root img');
-  assert.equal(attrs(32).src, 'javascript:void(0)');
+  assert.equal(attrs(32).src, undefined, 'a script element keeps no src');
 });
 
 test('IncrementalSnapshot: mutations, style rules, declarations, adopted sheets, fonts, canvas; each with its own timestamp', () => {
@@ -205,4 +205,43 @@ test('pageUrl option is the base before any Meta event; unresolvable relatives a
   assert.equal(withBase[0].data.adds[0].node.attributes.src, A(T0, 'https://bank.example/x/a.png'));
   const noBase = rewriteEvents([snap(T0)], { sessionId: SID }) as any[];
   assert.equal(noBase[0].data.adds[0].node.attributes.src, 'a.png');
+});
+
+test('recorded markup is neutralised: on* handlers, javascript: URLs, http-equiv, srcdoc, <base>, script elements', () => {
+  const hostile = { type: 2, timestamp: T0 + 1, data: { initialOffset: { top: 0, left: 0 }, node: { type: 0, id: 1, childNodes: [
+    { type: 2, id: 2, tagName: 'img', attributes: { src: 'a.png', onerror: 'alert(1)', ONLOAD: 'x()', alt: 'kept' }, childNodes: [] },
+    { type: 2, id: 3, tagName: 'a', attributes: { href: ' java\tscript:alert(1)' }, childNodes: [] },
+    { type: 2, id: 4, tagName: 'iframe', attributes: { srcdoc: '<script src="/archive/x/1/https://evil.example/x.js"></script>', src: 'JavaScript:alert(1)' }, childNodes: [] },
+    { type: 2, id: 5, tagName: 'meta', attributes: { 'http-equiv': 'Refresh', content: '0;url=https://evil.example/' }, childNodes: [] },
+    { type: 2, id: 6, tagName: 'base', attributes: { href: 'https://evil.example/' }, childNodes: [] },
+    { type: 2, id: 7, tagName: 'SCRIPT', attributes: { src: 'https://evil.example/x.js' }, childNodes: [] },
+    { type: 2, id: 8, tagName: 'script', isSVG: true, attributes: { 'xlink:href': 'https://evil.example/x.js' }, childNodes: [] },
+    { type: 2, id: 9, tagName: 'set', isSVG: true, attributes: { attributeName: 'href', to: 'javascript:alert(1)' }, childNodes: [] },
+    { type: 2, id: 10, tagName: 'form', attributes: { action: 'vbscript:x' }, childNodes: [] },
+  ] } } } as RecordedEvent;
+  const mutation = { type: 3, timestamp: T0 + 2, data: { source: 0, texts: [], removes: [], adds: [], attributes: [
+    { id: 2, attributes: { onclick: 'steal()', src: 'b.png' } },
+    { id: 3, attributes: { href: 'javascript:void(0)' } },
+    { id: 4, attributes: { srcdoc: '<b>x</b>' } },
+    { id: 5, attributes: { 'http-equiv': 'refresh' } },
+    { id: 6, attributes: { href: 'https://evil.example/' } },
+  ] } } as RecordedEvent;
+  const [snap, mut] = rewriteEvents([hostile, mutation], { sessionId: SID, pageUrl: PAGE }) as any[];
+  const node = (id: number): any => snap.data.node.childNodes.find((n: any) => n.id === id);
+  assert.deepEqual(node(2).attributes, { src: A(T0 + 1, 'https://bank.example/accounts/a.png'), alt: 'kept' });
+  assert.equal(node(3).attributes.href, 'about:blank#blocked');
+  assert.deepEqual(node(4).attributes, { src: 'about:blank#blocked' });
+  assert.deepEqual(node(5).attributes, {});
+  assert.deepEqual(node(6).attributes, {});
+  assert.equal(node(7).tagName, 'script', 'rrweb rebuilds exactly `script` as <noscript>');
+  assert.deepEqual(node(7).attributes, {});
+  assert.deepEqual(node(8).attributes, {});
+  assert.equal(node(9).attributes.to, 'about:blank#blocked');
+  assert.equal(node(10).attributes.action, 'about:blank#blocked');
+  const changes = mut.data.attributes.map((c: any) => c.attributes);
+  assert.deepEqual(changes[0], { onclick: null, src: A(T0 + 2, 'https://bank.example/accounts/b.png') });
+  assert.equal(changes[1].href, 'about:blank#blocked');
+  assert.deepEqual(changes[2], { srcdoc: null });
+  assert.deepEqual(changes[3], { 'http-equiv': null });
+  assert.deepEqual(changes[4], { href: null });
 });

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { rewriteSrcset } from '../rewrite-srcset';
+import { rewriteSrcset } from '../replay/rewrite-srcset';
 
 const map = (u: string): string | undefined => (u.startsWith('data:') ? undefined : `[${u}]`);
 

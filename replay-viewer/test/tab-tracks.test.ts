@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { EventBatch } from '../../store/records';
-import { groupTracks, trackAt, trackEvents } from '../tab-tracks';
+import { groupTracks, trackAt, trackEvents } from '../replay/tab-tracks';
 
 const batch = (page: string, seq: number, times: number[]): EventBatch => ({
   sessionId: 's', page: { id: page, url: `https://bank.example/${page}` }, seq, receivedAt: 0,

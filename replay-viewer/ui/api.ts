@@ -1,7 +1,7 @@
 /** Typed access to the viewer's JSON API (replay-viewer/api-routes.ts). */
 import type { ApiSession } from '../api-routes';
 import type { ExportFormat } from '../export-route';
-import type { ApiNetworkLog, ApiWebSocketMessage } from '../network-log';
+import type { ApiNetworkLog, ApiWebSocketMessage } from '../replay/network-log';
 import type { RecordedEvent } from '../../store/records';
 
 export type { ApiNetworkLog, ApiSession, ApiWebSocketMessage, ExportFormat };

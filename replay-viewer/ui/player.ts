@@ -1,5 +1,6 @@
 /**
- * The player: rrweb's Replayer in its sandboxed iframe (no scripts), at the recorded
+ * The player: rrweb's Replayer in its sandboxed iframe (no scripts, ever: canvases
+ * are drawn by the player itself, canvas-painter.ts), at the recorded
  * viewport size (scaled down only when the window is too small), with play/pause,
  * a seek bar with page markers, speeds, a page list and links to a moment; for the
  * roles allowed, the network log (network-panel.ts) and the export buttons.
@@ -13,7 +14,7 @@ import type { RecordedEvent } from '../../store/records';
 import { getEvents, getSession, type ApiSession, type SessionEvents } from './api';
 import { clear, h } from './dom';
 import { formatClock, formatDateTime, formatDuration, formatOffset, shortUrl } from './format';
-import { canvasSnapshotsAsCommands, needsCanvasReplay } from './canvas-replay';
+import { CanvasPainter } from './canvas-painter';
 import { keepPointerFocusRingless } from './focus-replay';
 import { waitForReplayResources } from './readiness';
 import { createTimeline, type Timeline, type TimelineMarker } from './timeline';
@@ -65,7 +66,7 @@ export async function renderPlayer(root: HTMLElement, sessionId: string, params:
     return;
   }
   clear(root);
-  new PlayerView(root, session, await canvasSnapshotsAsCommands(events), params, me);
+  new PlayerView(root, session, events, params, me);
   if (loaded.tracks.length > 1) root.querySelector('.session-bar')?.append(tabPicker(session.id, loaded));
 }
 
@@ -113,6 +114,7 @@ function backLink(): HTMLElement {
 
 class PlayerView {
   private readonly replayer: Replayer;
+  private readonly painter = new CanvasPainter();
   private readonly first: number;
   private readonly total: number;
   private readonly pages: PageEntry[];
@@ -210,12 +212,14 @@ class PlayerView {
       // Focus the element the customer had focused, so :focus styles show as they did.
       triggerFocus: true,
       pauseAnimation: true,
-      UNSAFE_replayCanvas: needsCanvasReplay(events),
+      // Never UNSAFE_replayCanvas: it adds allow-scripts to the replay frame. The painter draws canvases.
+      plugins: [this.painter.plugin],
       speed: this.speed,
       // Archived fonts and images arrive after rrweb has applied the recorded scroll;
       // scroll anchoring would then nudge the page off the position the customer had.
       insertStyleRules: ['* { overflow-anchor: none !important; }'],
     });
+    this.painter.attach(this.replayer);
     keepPointerFocusRingless(this.replayer);
     this.replayer.on('resize', (dim) => {
       const { width, height } = dim as { width: number; height: number };
@@ -310,7 +314,7 @@ class PlayerView {
     const token = ++this.readyToken;
     setReady(false);
     const iframe = this.replayer.iframe;
-    void waitForReplayResources(iframe).then(() => waitForStillScroll(iframe)).then(() => {
+    void this.painter.idle().then(() => waitForReplayResources(iframe)).then(() => waitForStillScroll(iframe)).then(() => {
       if (token !== this.readyToken || this.playing) return;
       document.documentElement.dataset.replayTime = String(this.first + this.position);
       this.snapToPixels();
@@ -347,11 +351,15 @@ class PlayerView {
    * and a fractional offset resamples every glyph of the replayed page.
    */
   private snapToPixels(): void {
-    this.frame.style.translate = '';
+    // A layout offset (position: relative), not a transform: a translated layer at a fractional
+    // position is still resampled, while layout offsets are snapped to whole pixels when painted.
+    this.frame.style.top = '';
+    this.frame.style.left = '';
     const { left, top } = this.frame.getBoundingClientRect();
     const dx = Math.round(left) - left;
     const dy = Math.round(top) - top;
-    if (dx || dy) this.frame.style.translate = `${dx}px ${dy}px`;
+    if (dx) this.frame.style.left = `${dx}px`;
+    if (dy) this.frame.style.top = `${dy}px`;
   }
 
   /** Recorded size, scaled down only when the stage is smaller. */

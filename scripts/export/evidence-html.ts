@@ -1,19 +1,18 @@
 /**
  * `verbatim export`: one self-contained, signed HTML evidence file for a
- * session. The replay half is what the viewer would show (its events API and
- * archive route, run in-process), with every archive URL replaced by a data:
- * URL; the proof half comes from store/integrity/evidence.ts. An Ed25519
+ * session. The replay half is what the viewer shows (the replay library's events
+ * and archive answers, called directly), with every archive URL replaced by a
+ * data: URL; the proof half comes from store/integrity/evidence.ts. An Ed25519
  * signature by the store's checkpoint key over the whole file ends it.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { startViewer } from '../../replay-viewer/server';
+import { isMiss, parseArchiveTarget, ReplayLibrary } from '../../replay-viewer/replay/index';
 import { LevelStore } from '../../store/level/level-store';
 import { EVIDENCE_SCRIPT_ID, signatureBlock } from '../../store/integrity/evidence-verify';
 import { loadOrCreateSigningKey } from '../../store/integrity/signing-key';
 import { VerbatimError } from '../../store/errors';
-import { distDir } from '../dist-dir';
 import { loadPlayer } from './player-bundle';
 
 const ARCHIVE_IN_JSON = /\/archive\/[A-Za-z0-9_-]{1,128}\/\d{1,15}\/https?:\/\/[^"'\s\\)]*/g;
@@ -50,8 +49,8 @@ export async function exportEvidence(dataDir: string, sessionId: string, out: st
 
 /**
  * The signed evidence file of a session, read through an open store (also the
- * running one: the viewer's export button). The replay half comes from an
- * in-process viewer on a loopback port, the proof half from store.evidence().
+ * running one: the viewer's export button). The replay half comes from the replay
+ * library, the proof half from store.evidence().
  */
 export async function evidenceFile(
   store: LevelStore, keysDir: string, sessionId: string, options: EvidenceOptions = {},
@@ -59,15 +58,7 @@ export async function evidenceFile(
   const session = await store.getSession(sessionId);
   if (!session) throw new VerbatimError('SESSION_UNKNOWN', 'no such session', { sessionId });
   const title = session.pages[0]?.url ?? sessionId;
-  // A private viewer for this export alone: loopback, and only callers holding this one-off secret.
-  const bearer = randomBytes(32).toString('base64url');
-  const viewer = await startViewer({ store, port: 0, uiDir: path.join(distDir, 'viewer'), bearer });
-  let replay: { events: string; resources: string[]; missing: string[]; count: number };
-  try {
-    replay = await inlineReplay(viewer.url, sessionId, { authorization: `Bearer ${bearer}` }, options.onProgress);
-  } finally {
-    await viewer.close();
-  }
+  const replay = await inlineReplay(new ReplayLibrary(store), sessionId, options.onProgress);
   const proof = await store.evidence(sessionId);
   const key = await loadOrCreateSigningKey(keysDir);
   const { script, css } = await loadPlayer();
@@ -81,39 +72,45 @@ export async function evidenceFile(
 
 /** The viewer's events for the session's first tab, every archived resource turned into a data: URL. */
 async function inlineReplay(
-  viewerUrl: string, sessionId: string, headers: Record<string, string>, onProgress?: (done: number, total: number) => void,
+  library: ReplayLibrary, sessionId: string, onProgress?: (done: number, total: number) => void,
 ): Promise<{ events: string; resources: string[]; missing: string[]; count: number }> {
-  const res = await fetch(`${viewerUrl}/api/sessions/${encodeURIComponent(sessionId)}/events`, { headers });
-  if (!res.ok) throw new VerbatimError('NOT_FOUND', `the viewer could not load the session's events (${res.status})`, { sessionId });
-  const { events } = await res.json() as { events: unknown[] };
+  const { events } = await library.sessionEvents(await library.session(sessionId));
   const cache = new Map<string, Promise<string | undefined>>();
   const missing: string[] = [];
   let resolved = 0;
-  const resolve = (url: string, depth: number): Promise<string | undefined> => {
+  // `within`: the stylesheets this one is inlined into (an @import cycle must not wait for itself).
+  const resolve = (url: string, within: readonly string[]): Promise<string | undefined> => {
+    if (within.includes(url) || within.length > 4) return Promise.resolve(undefined);
     let pending = cache.get(url);
     if (!pending) {
-      pending = (async () => {
-        const r = await fetch(`${viewerUrl}${url}`, { headers });
-        if (!r.ok) {
-          missing.push(url.replace(/^\/archive\/[^/]+\/\d+\//, ''));
-          return undefined;
-        }
-        const type = (r.headers.get('content-type') ?? 'application/octet-stream').split(';')[0]!.trim().replace(/[^\w.+/-]/g, '');
-        let bytes = Buffer.from(await r.arrayBuffer());
-        if (type === 'text/css' && depth < 4) {
-          bytes = Buffer.from(await replaceAsync(bytes.toString('utf8'), ARCHIVE_IN_CSS, async (u) => (await resolve(u, depth + 1)) ?? u));
-          return `data:text/css;charset=utf-8;base64,${bytes.toString('base64')}`;
-        }
-        return `data:${type};base64,${bytes.toString('base64')}`;
-      })().finally(() => onProgress?.(++resolved, cache.size));
+      pending = inline(url, [...within, url], 0).finally(() => onProgress?.(++resolved, cache.size));
       cache.set(url, pending);
     }
     return pending;
   };
+  const inline = async (url: string, within: readonly string[], redirects: number): Promise<string | undefined> => {
+    const target = parseArchiveTarget(url);
+    const answer = target ? await library.resource(target) : undefined;
+    const location = answer && !isMiss(answer) && answer.status >= 300 && answer.status < 400
+      ? answer.headers.find(([k]) => k === 'location')?.[1] : undefined;
+    if (location?.startsWith('/archive/') && redirects < 4) return inline(location, within, redirects + 1);
+    // What a browser would not show either: a miss, or an answer that is not a success.
+    if (!answer || isMiss(answer) || answer.status < 200 || answer.status > 299) {
+      missing.push(url.replace(/^\/archive\/[^/]+\/\d+\//, ''));
+      return undefined;
+    }
+    const contentType = answer.headers.find(([k]) => k === 'content-type')?.[1];
+    const type = (contentType ?? 'application/octet-stream').split(';')[0]!.trim().replace(/[^\w.+/-]/g, '');
+    if (type === 'text/css') {
+      const css = await replaceAsync(answer.body.toString('utf8'), ARCHIVE_IN_CSS, async (u) => (await resolve(u, within)) ?? u);
+      return `data:text/css;charset=utf-8;base64,${Buffer.from(css).toString('base64')}`;
+    }
+    return `data:${type};base64,${answer.body.toString('base64')}`;
+  };
   const table: string[] = [];
   const index = new Map<string, number>();
   const text = await replaceAsync(JSON.stringify(events), ARCHIVE_IN_JSON, async (url) => {
-    const data = await resolve(url, 0);
+    const data = await resolve(url, []);
     if (!data) return url;
     let n = index.get(data);
     if (n === undefined) {
@@ -141,9 +138,12 @@ function page(p: {
   title: string; sessionId: string; keyId: string; checkpoint: number; css: string;
   proofJson: string; eventsJson: string; resourcesJson: string; script: string;
 }): string {
+  // The player is the file's only script, allowed by its hash: the replay (and any frame a recording
+  // holds) inherits this policy, so nothing recorded could run even outside rrweb's sandbox.
+  const script = p.script.replace(/<\/script/gi, '<\\/script');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline' data:; img-src data:; font-src data:; media-src data:; frame-src 'self' about:">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'sha256-${createHash('sha256').update(script).digest('base64')}'; style-src 'unsafe-inline' data:; img-src data: blob:; font-src data:; media-src data:; frame-src 'self' about:; base-uri 'none'; form-action 'none'">
 <title>Verbatim evidence: session ${escapeHtml(p.sessionId)}</title>
 <style>${p.css.replace(/<\//g, '<\\/')}
 body { margin: 0; font: 14px system-ui, sans-serif; background: #f4f4f4; }
@@ -160,6 +160,6 @@ header input { width: 40vw; }
 <script type="application/json" id="${EVIDENCE_SCRIPT_ID}">${p.proofJson}</script>
 <script type="application/json" id="verbatim-events">${p.eventsJson}</script>
 <script type="application/json" id="verbatim-resources">${p.resourcesJson}</script>
-<script>${p.script.replace(/<\/script/gi, '<\\/script')}</script>
+<script>${script}</script>
 </body></html>`;
 }

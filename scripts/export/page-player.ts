@@ -1,10 +1,13 @@
 /**
  * The player inside an exported evidence file (bundled into the file by
  * evidence-html.ts): rrweb's Replayer over the embedded events, every resource
- * a data: URL, so it replays from file:// with no network at all.
+ * a data: URL, so it replays from file:// with no network at all. The same
+ * isolation as the viewer: the replay frame runs no script, canvases are drawn
+ * by the player (replay-viewer/ui/canvas-painter.ts).
  * `window.verbatimReplay.seek(ms)` shows a moment (used by tests and the slider).
  */
 import { Replayer, type eventWithTime } from 'rrweb';
+import { CanvasPainter } from '../../replay-viewer/ui/canvas-painter';
 
 const text = (id: string): string => document.getElementById(id)?.textContent ?? '';
 const resources = JSON.parse(text('verbatim-resources')) as string[];
@@ -19,10 +22,12 @@ const first = events[0]?.timestamp ?? 0;
 const total = (events.at(-1)?.timestamp ?? first) - first;
 slider.max = String(total);
 
+const painter = new CanvasPainter();
 const replayer = new Replayer(events, {
   root: stage, mouseTail: false, showWarning: false, showDebug: false, skipInactive: false, triggerFocus: true,
-  pauseAnimation: true, insertStyleRules: ['* { overflow-anchor: none !important; }'],
+  pauseAnimation: true, insertStyleRules: ['* { overflow-anchor: none !important; }'], plugins: [painter.plugin],
 });
+painter.attach(replayer);
 let playing = false;
 
 function show(offset: number): void {
@@ -31,6 +36,7 @@ function show(offset: number): void {
 }
 
 async function settle(): Promise<void> {
+  await painter.idle();
   const doc = replayer.iframe.contentDocument;
   if (doc) {
     await doc.fonts?.ready;

@@ -106,6 +106,16 @@ const CASES: Case[] = [
     },
   },
   { name: 'page that registers a service worker', path: '/service-worker', after: 'change' },
+  // Canvases replayed without any script in the replay frame (canvas-pages.ts).
+  { name: 'canvas drawn only before recording starts', path: '/canvas-before', after: 'change' },
+  {
+    name: 'Chart.js chart, drawn before recording and updated after', path: '/chartjs', after: 'change',
+    act: async (page) => {
+      await page.click('#update');
+      await page.waitForSelector('body[data-ready="true"]');
+      await page.mouse.move(1200, 780);
+    },
+  },
 ];
 
 let dir: string;

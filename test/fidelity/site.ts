@@ -12,6 +12,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { PNG } from 'pngjs';
 import { fontFor } from '../../scripts/sample-bank/fonts';
+import { canvasAsset, canvasPages } from './canvas-pages';
 
 export type Version = 1 | 2;
 
@@ -198,6 +199,7 @@ ${[1, 2, 3].map((i) => `<img loading="lazy" src="/img/lazy${i}.png" width="300" 
         `<h1>SPA</h1><nav><a href="/spa" data-route="home">Home</a> <a href="/spa/details" data-route="details" id="to-details">Details</a></nav><main id="view"></main><script src="/spa/app.js"></script>`),
     }),
     '/spa/details': () => pages(v, p, cross)['/spa']!(),
+    ...canvasPages(),
     '/forms': () => ({
       type: HTML,
       body: page('Forms', `${BASE}<link rel="stylesheet" href="/forms/forms.css">`,
@@ -394,7 +396,7 @@ export async function startFidelitySite(): Promise<FidelitySite> {
     log.push(`${req.headers['user-agent'] === CONTROL_AGENT ? 'control ' : ''}${req.headers.host ?? ''}${req.url ?? ''}`);
     const p = PALETTES[version];
     const pageReply = pages(version, p, publicCross ?? crossUrl)[path];
-    let reply = pageReply ? pageReply() : deleted ? undefined : asset(path, version, p, crossUrl);
+    let reply = pageReply ? pageReply() : deleted ? undefined : asset(path, version, p, crossUrl) ?? canvasAsset(path, version, p);
     if (path === '/csp-report') reply = { status: 204, type: 'text/plain', body: '' };
     if (!reply) {
       res.writeHead(404, { 'Content-Type': 'text/plain', 'Cache-Control': 'no-store' }).end('not found');

@@ -5,7 +5,7 @@
  * in time (one tab navigating); a page that started while another was still
  * recording starts a new track (another tab).
  */
-import type { EventBatch, RecordedEvent } from '../store/records';
+import type { EventBatch, RecordedEvent } from '../../store/records';
 
 export interface TabTrack {
   index: number;

@@ -4,8 +4,8 @@
  * `app.css?_=1712000000042` (or for plain `app.css`). Only consulted after an
  * exact lookup missed.
  */
-import type { CapturedResource } from '../store/records';
-import type { VerbatimStore } from '../store/store';
+import type { CapturedResource } from '../../store/records';
+import type { VerbatimStore } from '../../store/store';
 
 /** Parameters that only ever defeat caches. */
 const BUSTER_NAMES = new Set(['_', 'cb', 'cachebust', 'cachebuster', 'nocache', 'v', 'ver', 't', 'ts', 'rnd', 'rand', 'random']);

@@ -4,7 +4,7 @@
  * a log row shows: text cut to a preview, binary as its size only, a close as
  * its code and reason.
  */
-import type { CapturedResource, WebSocketMessage } from '../store/records';
+import type { CapturedResource, WebSocketMessage } from '../../store/records';
 
 export const PREVIEW_CHARS = 200;
 

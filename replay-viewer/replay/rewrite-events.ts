@@ -4,9 +4,17 @@
  * stamped with the timestamp of the event that carries it ("as it was then").
  * Pure: returns rewritten copies and leaves the input untouched.
  *
+ * Recorded markup is hostile input (anyone can upload events for their own
+ * session). The replay frame runs no script at all (docs/ARCHITECTURE.md,
+ * "Replay isolation"); on top of that, what could act if it ever did is
+ * neutralised here: event-handler attributes (`on*`), `javascript:` URLs,
+ * `http-equiv` (refresh, CSP, cookies), `<base href>`, `<iframe srcdoc>`
+ * (raw HTML we would not rewrite), and script elements (kept as inert
+ * `<script>` placeholders without `src`, which rrweb rebuilds as `<noscript>`).
+ *
  * rrweb is not imported: the numeric event and node types below are its wire format.
  */
-import type { RecordedEvent } from '../store/records';
+import type { RecordedEvent } from '../../store/records';
 import { toArchiveUrl } from './archive-url';
 import { rewriteCss } from './rewrite-css';
 import { rewriteSrcset } from './rewrite-srcset';
@@ -16,6 +24,18 @@ const Source = {
   Mutation: 0, StyleSheetRule: 8, CanvasMutation: 9, Font: 10, StyleDeclaration: 13, AdoptedStyleSheet: 15,
 } as const;
 const NodeType = { Element: 2, Text: 3 } as const;
+
+/** Attributes that hold a URL a browser could navigate to or load. */
+const URL_ATTRIBUTES = new Set([
+  'href', 'src', 'action', 'formaction', 'xlink:href', 'data', 'poster', 'background', 'lowsrc', 'ping', 'cite',
+  'longdesc', 'codebase', 'archive', 'manifest', 'icon', 'srcset', 'imagesrcset',
+  // SVG animation can set an href to any of these values.
+  'to', 'from', 'by', 'values',
+]);
+/** Attributes dropped from every element: event handlers, declarative refresh/CSP/cookies, raw frame HTML. */
+const DROPPED = (name: string): boolean => name.startsWith('on') || name === 'http-equiv' || name === 'srcdoc';
+/** What a neutralised URL becomes: inert, and still a link for `a:link` styles. */
+export const BLOCKED_URL = 'about:blank#blocked';
 
 export interface RewriteEventsOptions {
   sessionId: string;
@@ -121,6 +141,11 @@ class EventRewriter {
     if (node.type === NodeType.Element) {
       info.tag = String(node.tagName ?? '').toLowerCase();
       info.isSVG = node.isSVG === true;
+      // rrweb maps exactly `script` to an inert <noscript>; `SCRIPT` or an SVG script must not slip past it.
+      if (info.tag === 'script') {
+        node.tagName = 'script';
+        if (isObject(node.attributes)) for (const name of Object.keys(node.attributes)) if (/^(xlink:)?(src|href)$/i.test(name)) delete node.attributes[name];
+      }
       if (isObject(node.attributes)) this.attributes(node.attributes, info, false);
     } else if (node.type === NodeType.Text && (node.isStyle || parent?.tag === 'style')) {
       info.styleText = true;
@@ -138,9 +163,19 @@ class EventRewriter {
    */
   private attributes(attrs: Attrs, info: NodeInfo, isMutation: boolean): void {
     const tag = info.tag ?? '';
+    const refresh = tag === 'meta' && String(attrs['http-equiv'] ?? '').trim().toLowerCase() === 'refresh';
     if (tag === 'link' && typeof attrs.href === 'string') info.href = this.resolve(attrs.href);
     for (const [name, value] of Object.entries(attrs)) {
       const lname = name.toLowerCase();
+      if (DROPPED(lname) || (tag === 'script' && /^(xlink:)?(src|href)$/.test(lname))) {
+        if (isMutation) attrs[name] = null;
+        else delete attrs[name];
+        continue;
+      }
+      if (URL_ATTRIBUTES.has(lname) && typeof value === 'string' && isScriptUrl(value)) {
+        attrs[name] = BLOCKED_URL;
+        continue;
+      }
       if (lname === 'style' && isObject(value)) {
         this.styleObject(value as Attrs);
         continue;
@@ -179,7 +214,7 @@ class EventRewriter {
           break;
         case 'content':
           // <meta http-equiv="refresh" content="0;url=https://live.example/">
-          if (tag === 'meta' && String(attrs['http-equiv'] ?? '').toLowerCase() === 'refresh') {
+          if (refresh) {
             if (isMutation) attrs[name] = null;
             else delete attrs[name];
           }
@@ -226,6 +261,16 @@ class EventRewriter {
       return undefined;
     }
   }
+}
+
+/**
+ * A URL that runs script when followed: `javascript:` or `vbscript:`, also with the
+ * leading controls/spaces and embedded tabs/newlines the URL parser ignores,
+ * and in a list (`values="a;javascript:…"`, srcset candidates).
+ */
+export function isScriptUrl(value: string): boolean {
+  const squeezed = value.replace(/[\0-\x20\x7f]+/g, '').toLowerCase();
+  return /(?:^|[;,])(?:java|vb)script:/.test(squeezed);
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {

@@ -1,0 +1,75 @@
+/**
+ * The replay library: the read model of a replay, over a VerbatimStore, with no
+ * HTTP in it. The viewer's routes (api-routes.ts, archive-route.ts) and the
+ * evidence exporter (scripts/export/) both call it:
+ *   - sessionEvents   one tab's rrweb events, URLs archived, markup neutralised
+ *   - networkLog      HTTP captures and WebSocket messages
+ *   - resource        what /archive/<session>/<ts>/<url> answers (capture resolution,
+ *                     fuzzy match, stylesheet rewriting)
+ */
+import type { Session } from '../../store/records';
+import type { VerbatimStore } from '../../store/store';
+import { VerbatimError } from '../../store/errors';
+import type { ArchiveTarget } from './archive-url';
+import { archivedResponse, type ArchivedResponse, type ArchivedResponseOptions } from './archived-response';
+import { CaptureResolver } from './capture-resolver';
+import { toApiWebSocketMessage, type ApiNetworkLog } from './network-log';
+import { sessionEvents, type SessionEvents, type TrackChoice } from './session-events';
+
+export { ARCHIVE_PREFIX, isValidSessionId, parseArchiveTarget, toArchiveUrl, type ArchiveTarget } from './archive-url';
+export type { ArchivedResponse } from './archived-response';
+export type { ApiNetworkLog, ApiWebSocketMessage } from './network-log';
+export type { SessionEvents, TrackChoice } from './session-events';
+export type { TabTrack } from './tab-tracks';
+
+/** An archive miss: nothing to serve, and why (`no-capture` or `blob-missing`). */
+export interface ArchiveMiss {
+  miss: 'no-capture' | 'blob-missing';
+  message: string;
+}
+
+export class ReplayLibrary {
+  private readonly resolver: CaptureResolver;
+
+  constructor(private readonly store: VerbatimStore) {
+    this.resolver = new CaptureResolver(store);
+  }
+
+  /** The session, or SESSION_UNKNOWN. */
+  async session(sessionId: string): Promise<Session> {
+    const session = await this.store.getSession(sessionId);
+    if (!session) throw new VerbatimError('SESSION_UNKNOWN', 'No such session', { sessionId });
+    return session;
+  }
+
+  async sessionEvents(session: Session, choice: TrackChoice = {}): Promise<SessionEvents> {
+    return sessionEvents(session, await this.store.readEvents(session.id), choice);
+  }
+
+  async networkLog(sessionId: string): Promise<ApiNetworkLog> {
+    const [captures, messages] = await Promise.all([this.store.listCaptures(sessionId), this.store.listWebSocketMessages(sessionId)]);
+    return { captures: [...captures].sort((a, b) => a.startedAt - b.startedAt), webSockets: messages.map(toApiWebSocketMessage) };
+  }
+
+  /** What the archive serves for a target; SESSION_UNKNOWN for a session that does not exist. */
+  async resource(target: ArchiveTarget, options: ArchivedResponseOptions = {}): Promise<ArchivedResponse | ArchiveMiss> {
+    const found = await this.resolver.resolve(target);
+    if (!found) {
+      return { miss: 'no-capture', message: `Not in the archive: no capture of ${target.url} exists (session ${target.sessionId}, at ${target.ts}).` };
+    }
+    const { capture, match } = found;
+    let bytes: Uint8Array = new Uint8Array(0);
+    if (capture.body) {
+      const stored = await this.store.getBlob(capture.body.digest, capture.body.sealed ? capture.sessionId : undefined);
+      if (!stored) {
+        return { miss: 'blob-missing', message: `Not in the archive: the body of ${target.url} (capture ${capture.id}) is missing from the store.` };
+      }
+      bytes = stored;
+    }
+    return archivedResponse(target, capture, bytes, match, options);
+  }
+}
+
+export function isMiss(result: ArchivedResponse | ArchiveMiss): result is ArchiveMiss {
+  return 'miss' in result;
+}
