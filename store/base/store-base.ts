@@ -7,7 +7,7 @@
 import { join } from 'node:path';
 import { encodeValue, sha256Hex, withCodec, CODEC_RAW, decodeValue } from '../blob-codec';
 import type { StoreCapabilities } from '../capabilities';
-import type { Change, ChangeEvent, ChangeListener } from '../change-feed';
+import type { Change, ChangeListener } from '../change-feed';
 import { DeflateWorker } from '../deflate-worker';
 import { VerbatimError } from '../errors';
 import { ChainHeads } from '../integrity/chain-heads';
@@ -29,7 +29,7 @@ import type { BlobOptions, EncodedBlob, Progress, SealSummary, StoreHealth, Verb
 import { applyBatch, firstEventAt } from '../apply-batch';
 import { assertBatch, assertCapture, assertId, assertSessionInit, assertUrl, assertWebSocketMessage } from '../validate';
 import type { BackendWrite, CaptureLookup, RecordKey, SessionPage, StoredRecord } from './backend';
-import { recordKeyOf } from './backend';
+import { emptyWrite, recordKeyOf } from './backend';
 import { BlobCache } from './blob-cache';
 import { CommitQueue, type WriteGroup } from './commit-queue';
 import { RecordCodec } from './record-codec';
@@ -252,7 +252,7 @@ export abstract class StoreBase implements VerbatimStore {
       if (await this.isLegacy()) {
         throw new VerbatimError('STORE_NOT_OPEN', 'this data directory holds a store of an older format: run `verbatim migrate` first', {});
       }
-      if (!this.options.readOnly) await this._commit({ ...emptyWriteLike(), meta: [{ key: FORMAT_KEY, value: Buffer.from(STORE_FORMAT) }] });
+      if (!this.options.readOnly) await this._commit({ ...emptyWrite(), meta: [{ key: FORMAT_KEY, value: Buffer.from(STORE_FORMAT) }] });
       return;
     }
     if (Buffer.from(format).toString() !== STORE_FORMAT) {
@@ -318,8 +318,8 @@ export abstract class StoreBase implements VerbatimStore {
       this.queue.lastSeq = await this._feedHead();
       this.blobs.clear();
       this.knownPersonal.clear();
-      await this.options.beforeWrite?.(emptyWriteLike());
-      await this._commit({ ...emptyWriteLike(), meta: [{ key: 'health', value: Buffer.from(String(Date.now())) }] });
+      await this.options.beforeWrite?.(emptyWrite());
+      await this._commit({ ...emptyWrite(), meta: [{ key: 'health', value: Buffer.from(String(Date.now())) }] });
       this.state = 'open';
       this.degraded = undefined;
       this.queue.resume();
@@ -953,12 +953,7 @@ function sessionOfTarget(target: HoldTarget): { sessionId?: string } {
   return 'sessionId' in target ? { sessionId: target.sessionId } : {};
 }
 
-function emptyWriteLike(): BackendWrite {
-  return { blobs: [], put: [], del: [], links: [], heads: [], deleteBlobs: [], feed: [], meta: [] };
-}
-
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-export type { ChangeEvent };
