@@ -5,7 +5,8 @@
  * produced, and only this script talks to the collector.
  */
 import browser from 'webextension-polyfill';
-import { type KioskConfig, PILOT_KEY, isHome, normalizeConfig, shouldRecord } from './config';
+import { BackgroundFetcher } from './background-fetch';
+import { type KioskConfig, PILOT_KEY, isHome, normalizeConfig, shouldCaptureResource, shouldRecord, shouldRecordFrame } from './config';
 import { captureFirefoxBodies } from './firefox-bodies';
 import type { ExtensionMessage, PageConfig, ResourceMessage, UploadMessage } from './messages';
 import { Queue } from './queue';
@@ -51,10 +52,15 @@ browser.storage.onChanged.addListener((_changes, area) => {
   }
 });
 
-async function onUpload(msg: UploadMessage, c: KioskConfig): Promise<void> {
+/** The top-level page of a content script's frame (undefined for the top frame itself). */
+function topUrlOf(sender: browser.Runtime.MessageSender): string | undefined {
+  return sender.frameId ? sender.tab?.url : undefined;
+}
+
+async function onUpload(msg: UploadMessage, c: KioskConfig, sender: browser.Runtime.MessageSender): Promise<void> {
   const upload = JSON.parse(msg.body) as { page: { id: string; url: string }; seq: number; viewport?: { width: number; height: number }; events: unknown[]; token?: string };
-  if (!shouldRecord(c, upload.page.url)) return;
-  if (isHome(c, upload.page.url)) {
+  if (!shouldRecordFrame(c, upload.page.url, topUrlOf(sender))) return;
+  if (!sender.frameId && isHome(c, upload.page.url)) {
     await sessions.end();
     return;
   }
@@ -87,7 +93,8 @@ function fromBase64(b64: string): Uint8Array {
 let captureCounter = 0;
 export async function queueResource(r: Omit<ResourceMessage, 'kind' | 'body'>, bytes: Uint8Array | null): Promise<void> {
   const c = await config();
-  if (!c || !shouldRecord(c, r.url)) return;
+  // The page that loaded it was recorded (content scripts only send then); its own URL is checked against the deny list.
+  if (!c || !shouldCaptureResource(c, r.url)) return;
   // A page's resources may arrive before its first events: they open the session too.
   const sessionId = await sessions.touch(c.idleTimeoutSeconds * 1000);
   const digest = bytes ? await digestOf(bytes) : undefined;
@@ -104,6 +111,8 @@ export async function queueResource(r: Omit<ResourceMessage, 'kind' | 'body'>, b
   uploader.kick();
 }
 
+const fetcher = new BackgroundFetcher(queueResource);
+
 browser.runtime.onMessage.addListener(async (raw: unknown, sender: browser.Runtime.MessageSender): Promise<unknown> => {
   const msg = raw as ExtensionMessage;
   if (msg.kind === 'status') return { ...(await queue.stats()), rejected: uploader.rejected, uploadedBlobBytes: uploader.uploadedBlobBytes, configured: !!(await config()) };
@@ -112,7 +121,7 @@ browser.runtime.onMessage.addListener(async (raw: unknown, sender: browser.Runti
   const c = await config();
   if (msg.kind === 'page-config') {
     const answer: PageConfig = {
-      record: !!c && shouldRecord(c, msg.url) && !(msg.top && isHome(c, msg.url)),
+      record: !!c && shouldRecordFrame(c, msg.url, msg.top ? undefined : sender.tab?.url) && !(msg.top && isHome(c, msg.url)),
       refetch: __VERBATIM_BROWSER__ === 'chromium',
       maskSelectors: c?.maskSelectors ?? [],
     };
@@ -121,11 +130,14 @@ browser.runtime.onMessage.addListener(async (raw: unknown, sender: browser.Runti
   }
   if (!c) return undefined;
   if (msg.kind === 'upload') {
-    await onUpload(msg, c);
+    await onUpload(msg, c, sender);
     uploader.kick();
   } else if (msg.kind === 'resource') {
     const { body, kind: _k, ...meta } = msg;
     await queueResource(meta, body ? fromBase64(body) : null);
+  } else if (msg.kind === 'resource-ref') {
+    const { kind: _k, ...info } = msg;
+    void fetcher.fetch(info);
   }
   return undefined;
 });
@@ -136,7 +148,13 @@ browser.alarms.onAlarm.addListener(() => uploader.kick());
 browser.runtime.onStartup.addListener(() => uploader.kick());
 uploader.kick();
 
-if (__VERBATIM_BROWSER__ === 'firefox') captureFirefoxBodies(queueResource);
+if (__VERBATIM_BROWSER__ === 'firefox') {
+  // webRequest sees every page's responses: keep those of recorded pages.
+  captureFirefoxBodies(async (r, bytes, topUrl) => {
+    const c = await config();
+    if (c && shouldRecord(c, topUrl) && !isHome(c, topUrl)) await queueResource(r, bytes);
+  });
+}
 
 /** Retry now instead of at the next backoff step (tests; an "upload now" button). */
 (globalThis as Record<string, unknown>).verbatimKick = () => uploader.kick();
@@ -145,6 +163,7 @@ if (__VERBATIM_BROWSER__ === 'firefox') captureFirefoxBodies(queueResource);
   ...(await queue.stats()), rejected: uploader.rejected, uploadedBlobBytes: uploader.uploadedBlobBytes,
   session: await sessions.currentId(),
   configured: !!(await config()),
+  pendingResources: fetcher.pending,
   configSource,
   terminalId: (await config())?.terminalId,
   lastRefusal: uploader.lastRefusal,

@@ -32,6 +32,7 @@ export const CASES: Case[] = [
   { name: 'CSP report-only', path: '/csp-report-only', after: 'delete' },
   { name: 'CSP Trusted Types enforced', path: '/csp-trusted-types', after: 'change' },
   { name: 'cross-origin stylesheet without CORS (+@import, url())', path: '/cross-css', after: 'delete' },
+  { name: 'third-party font, images, srcset and a redirected asset', path: '/cross-assets', after: 'delete' },
   { name: '@import chain, relative and root-relative url()', path: '/imports', after: 'change' },
   { name: '@font-face', path: '/font-face', after: 'delete' },
   { name: 'srcset and <picture>', path: '/srcset', after: 'change' },

@@ -87,7 +87,8 @@ before(async () => {
   });
   kiosk = await launchKiosk(path.join(dir, 'profile'), {
     collectorUrl: viewer.url, terminalId: 'fidelity-kiosk', enrolmentToken: token,
-    allowUrls: [`${site.url}/*`, `${site.crossUrl}/*`], homeUrl: `${site.url}${HOME}`, idleTimeoutSeconds: 600,
+    // Only the first-party site: third-party stylesheets, images and frames are captured as part of its pages.
+    allowUrls: [`${site.url}/*`], homeUrl: `${site.url}${HOME}`, idleTimeoutSeconds: 600,
   }, VIEWPORT);
   replayBrowser = await launchChromium();
   replayPage = await replayBrowser.newPage({ viewport: { width: 1600, height: 1200 } });
