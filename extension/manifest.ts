@@ -28,7 +28,12 @@ export function manifestFor(family: BrowserFamily, version: string): Record<stri
     storage: { managed_schema: 'managed-schema.json' },
   };
   if (family === 'chromium') {
-    return { ...common, key: EXTENSION_PUBLIC_KEY, minimum_chrome_version: '111', background: { service_worker: 'background.js' } };
+    return {
+      ...common,
+      // webRequest (observing only): Chromium's reason when an upload fails (DNS, TLS), which fetch hides.
+      permissions: [...common.permissions, 'webRequest'],
+      key: EXTENSION_PUBLIC_KEY, minimum_chrome_version: '111', background: { service_worker: 'background.js' },
+    };
   }
   return {
     ...common,

@@ -18,6 +18,8 @@ import { ARCHIVE_PREFIX } from './archive-url';
 import { ArchiveRoute } from './archive-route';
 import type { ViewerAccess } from './auth/gate';
 import { CollectorRoutes, type CollectorOptions } from './collector-routes';
+import { CollectorStatusRoute } from './collector-status-route';
+import { COLLECT_PATHS } from '../recorder/protocol';
 import { ExportRoute, type SessionExporter } from './export-route';
 import { sendError, sendJson } from './http-responses';
 import { UiRoutes } from './ui-routes';
@@ -58,6 +60,7 @@ export async function startViewer(opts: ViewerOptions): Promise<Viewer> {
   const archive = new ArchiveRoute(opts.store);
   const ui = new UiRoutes(opts.uiDir);
   const collector = opts.collector ? new CollectorRoutes(opts.store, opts.collector) : undefined;
+  const terminalStatus = opts.collector ? new CollectorStatusRoute(opts.collector.terminals) : undefined;
   const exportRoute = opts.exporter ? new ExportRoute(opts.store, opts.exporter) : undefined;
 
   const expected = opts.bearer === undefined ? undefined : Buffer.from(`Bearer ${opts.bearer}`);
@@ -69,6 +72,7 @@ export async function startViewer(opts: ViewerOptions): Promise<Viewer> {
         throw new VerbatimError('UNAUTHORIZED', 'this viewer answers its creator only');
       }
     }
+    if (terminalStatus && target.split('?', 1)[0] === COLLECT_PATHS.status) return terminalStatus.handle(req, res);
     if (collector && target.startsWith('/collect/')) return collector.handle(req, res, target.split('?', 1)[0]!);
     if (opts.access && (await opts.access.gate(req, res))) return;
     if (req.method !== 'GET' && req.method !== 'HEAD') {

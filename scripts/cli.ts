@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { loadOrCreateCa, parseUpstreams, startGateway, startProxy, type RunningGateway } from '../proxy/index';
-import { TerminalRegistry } from '../replay-viewer/collector-terminals';
+import { TerminalRegistry, describeTerminal } from '../replay-viewer/collector-terminals';
 import { EventMasker } from '../proxy/masking/index';
 import { startViewer } from '../replay-viewer/server';
 import { isVerbatimError, VerbatimError } from '../store/errors';
@@ -23,7 +23,7 @@ Usage:
   verbatim start [options]   record through the proxy and serve the replay viewer (default)
   verbatim ca [options]      print where the proxy's CA certificate is and how to trust it
   verbatim terminals add <terminal-id>     issue a kiosk terminal's collector token (shown once)
-  verbatim terminals list | revoke <terminal-id>
+  verbatim terminals list | revoke <terminal-id>   list shows each terminal's last seen time, queue and last error
 ${INTEGRITY_HELP}  verbatim users add <name> --role R   add a viewer account (agent, analyst, compliance, admin, auditor); password on stdin
   verbatim users list | remove <name> | unlock <name> | passwd <name>
   verbatim help
@@ -86,11 +86,12 @@ async function start(config: VerbatimConfig): Promise<void> {
   const masking = await loadMaskingPolicy(config);
   // Kiosk uploads go through the same server-side masking as the proxy's (a modified extension cannot skip it).
   const kioskMasker = new EventMasker(masking);
+  const terminalRegistry = new TerminalRegistry(path.join(config.dataDir, 'terminals.json'));
   const viewer = await startViewer({
     store, host: config.host, port: config.viewerPort, uiDir: path.join(distDir, 'viewer'), access, customers,
     exporter: sessionExporter(store, integrityOf(config).keysDir),
     collector: {
-      terminals: new TerminalRegistry(path.join(config.dataDir, 'terminals.json')),
+      terminals: terminalRegistry,
       maskEvents: (sessionId, pageId, events, raw) => kioskMasker.maskEvents(sessionId, pageId, events, raw),
     },
   });
@@ -139,6 +140,7 @@ Point a browser at the proxy, for example:
     if (stopping) return;
     stopping = true;
     await Promise.allSettled([proxy.close(), viewer.close(), gateway?.close()]);
+    await terminalRegistry.flush().catch(() => undefined);
     await store.close();
     process.exit(0);
   };
@@ -162,9 +164,9 @@ async function terminals(config: VerbatimConfig): Promise<void> {
       process.exitCode = 1;
     } else process.stdout.write(`Terminal ${id} revoked.\n`);
   } else if (action === 'list' || action === undefined) {
-    for (const t of await registry.list()) {
-      process.stdout.write(`${t.id}\tadded ${new Date(t.createdAt).toISOString()}${t.revokedAt ? `\trevoked ${new Date(t.revokedAt).toISOString()}` : ''}\n`);
-    }
+    // Health as the running server last wrote it (<data>/terminals-status.json): last seen, queue, last error.
+    const statuses = await registry.statusOf();
+    for (const t of await registry.list()) process.stdout.write(`${describeTerminal(t, statuses[t.id])}\n`);
   } else {
     process.stderr.write('usage: verbatim terminals add|revoke <terminal-id> | list\n');
     process.exitCode = 2;

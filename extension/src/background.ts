@@ -11,7 +11,9 @@ import { captureFirefoxBodies } from './firefox-bodies';
 import type { ExtensionMessage, PageConfig, ResourceMessage, UploadMessage } from './messages';
 import { Queue } from './queue';
 import { KioskSessions } from './sessions';
-import { Uploader } from './uploader';
+import { StatusReporter } from './status-report';
+import { Uploader, type UploaderState } from './uploader';
+import type { TerminalStatusReport } from '../../recorder/protocol';
 
 declare const __VERBATIM_BROWSER__: 'chromium' | 'firefox';
 
@@ -19,10 +21,50 @@ const queue = new Queue(200 * 1024 * 1024);
 const sessions = new KioskSessions(queue);
 let configPromise: Promise<KioskConfig | undefined> | undefined;
 let configSource: 'policy' | 'options' | 'none' = 'none';
-const uploader = new Uploader(queue, async () => {
+const UPLOAD_STATE_KEY = 'uploadState';
+const target = async () => {
   const c = await config();
   return c && { collectorUrl: c.collectorUrl, token: c.enrolmentToken };
+};
+/** Chromium's reason for the last failed request per URL (fetch only says "Failed to fetch"). */
+const netErrors = new Map<string, string>();
+const uploader = new Uploader(queue, target, async (url) => {
+  // onErrorOccurred may arrive just after fetch rejects.
+  await new Promise((r) => setTimeout(r, 50));
+  return netErrors.get(url) ?? '';
+}, (state) => {
+  void browser.storage.local.set({ [UPLOAD_STATE_KEY]: state });
+  reporter.soon();
 });
+// The last error and upload time survive a stopped service worker.
+void browser.storage.local.get(UPLOAD_STATE_KEY).then((v) => {
+  const saved = v[UPLOAD_STATE_KEY] as UploaderState | undefined;
+  if (saved) uploader.state = { ...saved, ...uploader.state };
+});
+browser.webRequest?.onErrorOccurred.addListener((d) => {
+  // Only the extension's own requests (no tab): the uploads and reports.
+  if (d.tabId !== -1) return;
+  if (netErrors.size > 100) netErrors.clear();
+  netErrors.set(d.url, d.error);
+}, { urls: ['http://*/*', 'https://*/*'] });
+
+async function statusReport(): Promise<TerminalStatusReport | undefined> {
+  const c = await config();
+  if (!c) return undefined;
+  const q = await queue.stats();
+  const e = uploader.state.lastError;
+  return {
+    terminalId: c.terminalId,
+    extensionVersion: browser.runtime.getManifest().version,
+    configSource,
+    queue: { items: q.queuedItems, bytes: q.queuedBytes, oldestAt: q.oldestQueuedAt },
+    dropped: { items: q.droppedItems, bytes: q.droppedBytes, events: q.droppedEvents },
+    refused: uploader.rejected,
+    lastUploadAt: uploader.state.lastUploadAt,
+    lastError: e && { at: e.at, kind: e.kind, status: e.status, code: e.code, message: e.message },
+  };
+}
+const reporter = new StatusReporter(target, statusReport);
 /** Which session each recorded page belongs to: a page never straddles two sessions. */
 const pageSessions = new Map<string, string>();
 /** What content scripts handed over, per page (since this worker started): the reference for "nothing lost". */
@@ -45,10 +87,11 @@ function config(): Promise<KioskConfig | undefined> {
   return configPromise;
 }
 
-browser.storage.onChanged.addListener((_changes, area) => {
-  if (area === 'managed' || area === 'local') {
+browser.storage.onChanged.addListener((changes, area) => {
+  if (area === 'managed' || (area === 'local' && PILOT_KEY in changes)) {
     configPromise = undefined;
     uploader.kick();
+    reporter.soon();
   }
 });
 
@@ -115,7 +158,7 @@ const fetcher = new BackgroundFetcher(queueResource);
 
 browser.runtime.onMessage.addListener(async (raw: unknown, sender: browser.Runtime.MessageSender): Promise<unknown> => {
   const msg = raw as ExtensionMessage;
-  if (msg.kind === 'status') return { ...(await queue.stats()), rejected: uploader.rejected, uploadedBlobBytes: uploader.uploadedBlobBytes, configured: !!(await config()) };
+  if (msg.kind === 'status') return status();
   // Only our own content scripts (and pages of this extension) talk to us.
   if (sender.id !== browser.runtime.id) return undefined;
   const c = await config();
@@ -144,7 +187,10 @@ browser.runtime.onMessage.addListener(async (raw: unknown, sender: browser.Runti
 
 // A service worker may be stopped while items wait for a dead network: wake up and retry.
 browser.alarms.create('verbatim-drain', { periodInMinutes: 0.5 });
-browser.alarms.onAlarm.addListener(() => uploader.kick());
+browser.alarms.onAlarm.addListener(() => {
+  uploader.kick();
+  void reporter.send();
+});
 browser.runtime.onStartup.addListener(() => uploader.kick());
 uploader.kick();
 
@@ -158,14 +204,24 @@ if (__VERBATIM_BROWSER__ === 'firefox') {
 
 /** Retry now instead of at the next backoff step (tests; an "upload now" button). */
 (globalThis as Record<string, unknown>).verbatimKick = () => uploader.kick();
+async function status(): Promise<Record<string, unknown>> {
+  const c = await config();
+  return {
+    ...(await queue.stats()), rejected: uploader.rejected, uploadedBlobBytes: uploader.uploadedBlobBytes,
+    session: await sessions.currentId(),
+    configured: !!c,
+    pendingResources: fetcher.pending,
+    configSource,
+    terminalId: c?.terminalId,
+    collectorUrl: c?.collectorUrl,
+    lastRefusal: uploader.lastRefusal,
+    lastError: uploader.state.lastError,
+    lastUploadAt: uploader.state.lastUploadAt,
+    received,
+  };
+}
+
 /** For tests and the options page's status line. */
-(globalThis as Record<string, unknown>).verbatimStatus = async () => ({
-  ...(await queue.stats()), rejected: uploader.rejected, uploadedBlobBytes: uploader.uploadedBlobBytes,
-  session: await sessions.currentId(),
-  configured: !!(await config()),
-  pendingResources: fetcher.pending,
-  configSource,
-  terminalId: (await config())?.terminalId,
-  lastRefusal: uploader.lastRefusal,
-  received,
-});
+(globalThis as Record<string, unknown>).verbatimStatus = status;
+/** Sends the status report now (tests). */
+(globalThis as Record<string, unknown>).verbatimReport = () => reporter.send();

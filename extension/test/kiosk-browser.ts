@@ -20,7 +20,6 @@ export interface KioskStatus {
   configured: boolean;
   queuedItems: number;
   queuedBytes: number;
-  oldestQueuedAt?: number;
   droppedItems: number;
   droppedEvents: number;
   droppedBytes: number;
@@ -31,6 +30,8 @@ export interface KioskStatus {
   session?: string;
   lastRefusal?: string;
   lastError?: { at: number; message: string; status?: number; kind: string };
+  lastUploadAt?: number;
+  oldestQueuedAt?: number;
   received: Record<string, { seqs: number[]; events: number }>;
 }
 
