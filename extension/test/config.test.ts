@@ -70,12 +70,13 @@ describe('kiosk configuration', () => {
 });
 
 describe('extension packages', () => {
-  it('manifests: Chromium MV3 worker with a fixed key, Firefox event page with a gecko id', () => {
-    const chromium = manifestFor('chromium', '1.2.3') as Record<string, any>;
+  it('manifests: Chromium MV3 worker with the signing key and update URL, Firefox event page with a gecko id', () => {
+    const chromium = manifestFor('chromium', '1.2.3', { publicKey: 'AAAA', updateUrl: 'https://v.bank/extension/update.xml' }) as Record<string, any>;
     const firefox = manifestFor('firefox', '1.2.3') as Record<string, any>;
     assert.equal(chromium.manifest_version, 3);
     assert.equal(chromium.background.service_worker, 'background.js');
-    assert.ok(chromium.key);
+    assert.equal(chromium.key, 'AAAA');
+    assert.equal(chromium.update_url, 'https://v.bank/extension/update.xml');
     assert.deepEqual(firefox.background.scripts, ['background.js']);
     assert.ok(firefox.browser_specific_settings.gecko.id);
     for (const m of [chromium, firefox]) {
