@@ -94,7 +94,10 @@ export function watchResources(): ResourceWatch {
 async function readBack(info: ResourceTimingInfo, send: (msg: ResourceMessage | ResourceRefMessage) => Promise<void>): Promise<void> {
   let res: Response;
   try {
-    res = await fetch(info.url, { cache: 'force-cache', credentials: 'include', redirect: 'follow' });
+    // Cross-origin, as the page's own CORS loads (fonts, crossorigin="anonymous") go: without credentials, so a CDN's
+    // `Access-Control-Allow-Origin: *` answers it from the page's cache instead of failing (wildcard + credentials).
+    const credentials = new URL(info.url).origin === location.origin ? 'include' : 'same-origin';
+    res = await fetch(info.url, { cache: 'force-cache', credentials, redirect: 'follow' });
   } catch {
     // CORS refused a cross-origin resource (or the network failed): the background reads it.
     if (new URL(info.url).origin !== location.origin) await send({ kind: 'resource-ref', ...info });
