@@ -174,6 +174,37 @@ describe('kiosk configuration errors keep recordings', () => {
     await fixAndDrain('401');
   });
 
+  it('a new collector server that never saw the session: the session is opened there again, nothing refused', async () => {
+    // IT moves the terminals to another Verbatim server (or restores an older store) in the middle of a session.
+    const otherStore = await openStore(path.join(dir, 'store-2'));
+    const other = await startViewer({ store: otherStore, port: 0, uiDir: path.join(root, 'dist', 'viewer'), collector: { terminals: registry } });
+    try {
+      const page = await kiosk.context.newPage();
+      await page.goto(`${bank.url}/`);
+      await page.waitForSelector('body[data-ready="true"]');
+      const session = (await kiosk.status()).session!;
+      await kiosk.drained();
+      assert.ok(await store.getSession(session), 'the session began on the first server');
+      await kiosk.configure({ ...good, collectorUrl: other.url });
+      await page.goto(`${bank.url}/terms`); // same kiosk session, now uploaded to a server that does not know it
+      await page.waitForSelector('body[data-ready="true"]');
+      await page.waitForTimeout(300);
+      await page.goto('about:blank');
+      await page.close();
+      const s = await kiosk.drained();
+      assert.equal(s.rejected, 0, s.lastRefusal);
+      assert.equal(s.session, session);
+      const moved = await otherStore.getSession(session);
+      assert.ok(moved, 'the session was opened again on the new server');
+      assert.ok(moved.pages.some((p) => new URL(p.url).pathname === '/terms'));
+      console.log(`# new collector: session ${session} reopened there with ${moved.eventCount} events, 0 refused`);
+    } finally {
+      await kiosk.configure(good);
+      await other.close();
+      await otherStore.close();
+    }
+  });
+
   it('DNS and TLS failures: kept, with Chromium\'s reason shown', async () => {
     await kiosk.configure({ ...good, collectorUrl: 'http://verbatim-collector.invalid:8081' });
     const dns = await heldBy((st) => st.lastError!.kind === 'network', 'DNS failure');
