@@ -25,8 +25,8 @@ const TIMEOUT_MS = 30_000;
 /** A stylesheet's references are followed this deep (@import of @import ...) and this many per sheet. */
 const MAX_CSS_DEPTH = 5;
 const MAX_CSS_REFS = 300;
-/** The same URL asked for again within this time (several frames, several sheets) is read once. */
-const RECENT_MS = 10_000;
+/** Bound on the URLs remembered as read (then forgotten all at once). */
+const MAX_REMEMBERED = 5000;
 
 /**
  * The URLs a stylesheet loads: @import targets and url() (fonts, images), resolved
@@ -61,17 +61,19 @@ export class BackgroundFetcher {
   private readonly waiting: (() => void)[] = [];
   /** Reads asked for and not yet queued (tests wait for 0; the options page shows it). */
   pending = 0;
-  private readonly recent = new Map<string, number>();
+  /** `scope\0url` already read: each URL once per kiosk session (every page of a site names the same CDN sheet). */
+  private readonly read = new Set<string>();
 
-  constructor(private readonly sink: Sink) {}
+  /** @param scope the current kiosk session: each session gets its own capture of what it showed. */
+  constructor(private readonly sink: Sink, private readonly scope: () => Promise<string | undefined>) {}
 
   async fetch(info: ResourceTimingInfo, depth = 0): Promise<void> {
-    const now = Date.now();
-    for (const [url, at] of this.recent) if (now - at > RECENT_MS) this.recent.delete(url);
-    if (this.recent.has(info.url)) return;
-    this.recent.set(info.url, now);
     this.pending++;
     try {
+      const key = `${(await this.scope()) ?? ''}\0${info.url}`;
+      if (this.read.has(key)) return;
+      if (this.read.size >= MAX_REMEMBERED) this.read.clear();
+      this.read.add(key);
       if (this.running >= CONCURRENCY) await new Promise<void>((resolve) => this.waiting.push(resolve));
       this.running++;
       const abort = new AbortController();

@@ -154,7 +154,11 @@ export async function queueResource(r: Omit<ResourceMessage, 'kind' | 'body'>, b
   uploader.kick();
 }
 
-const fetcher = new BackgroundFetcher(queueResource);
+// Read-backs are remembered per kiosk session (the one the resource will be queued into, opened if need be).
+const fetcher = new BackgroundFetcher(queueResource, async () => {
+  const c = await config();
+  return c ? sessions.touch(c.idleTimeoutSeconds * 1000) : undefined;
+});
 
 browser.runtime.onMessage.addListener(async (raw: unknown, sender: browser.Runtime.MessageSender): Promise<unknown> => {
   const msg = raw as ExtensionMessage;
