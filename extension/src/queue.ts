@@ -3,7 +3,8 @@
  * first, so a dead network, a killed service worker or a browser restart loses
  * nothing. Items leave strictly in order, and only after the collector said yes.
  * The queue is bounded: past maxBytes the oldest items are dropped (except
- * session openings, which are tiny and which later items need) and counted.
+ * session openings, which are tiny and which later items need) and counted; an
+ * item larger than the whole bound is dropped (counted) at once.
  */
 export interface SessionItem {
   kind: 'session';
@@ -86,6 +87,15 @@ export class Queue {
     item.at ??= Date.now();
     let total = ((await req(meta.get('totalBytes'))) as number | undefined) ?? 0;
     const stats = ((await req(meta.get('stats'))) as QueueStats | undefined) ?? { droppedItems: 0, droppedEvents: 0, droppedBytes: 0 };
+    if (item.kind !== 'session' && item.bytes > this.maxBytes) {
+      // Larger than the whole bound: keeping it would break the bound, and dropping everything else would not help.
+      stats.droppedItems++;
+      stats.droppedBytes += item.bytes;
+      if (item.kind === 'events') stats.droppedEvents += item.eventCount;
+      meta.put(stats, 'stats');
+      await done(tx);
+      return;
+    }
     if (total + item.bytes > this.maxBytes) {
       // Oldest first; session openings stay (later items of that session need them).
       let cursor = await req(items.openCursor());

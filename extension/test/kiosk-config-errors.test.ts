@@ -31,6 +31,8 @@ let bank: SampleBank;
 let viewer: Viewer;
 let kiosk: KioskBrowser;
 let good: Record<string, unknown>;
+/** Batches delivered to another collector server (the "new server" case), by page id. */
+const elsewhere: Record<string, number[]> = {};
 
 before(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'verbatim-kiosk-config-'));
@@ -71,7 +73,7 @@ async function visitBank(): Promise<void> {
 
 /** Every batch the extension was handed is in the store, once. */
 async function assertEverythingStored(s: KioskStatus): Promise<number> {
-  const stored: Record<string, number[]> = {};
+  const stored: Record<string, number[]> = structuredClone(elsewhere);
   for (const session of await store.listSessions()) {
     for (const b of await store.readEvents(session.id)) (stored[b.page.id] ??= []).push(b.seq);
   }
@@ -198,6 +200,7 @@ describe('kiosk configuration errors keep recordings', () => {
       assert.ok(moved, 'the session was opened again on the new server');
       assert.ok(moved.pages.some((p) => new URL(p.url).pathname === '/terms'));
       console.log(`# new collector: session ${session} reopened there with ${moved.eventCount} events, 0 refused`);
+      for (const b of await otherStore.readEvents(session)) (elsewhere[b.page.id] ??= []).push(b.seq);
     } finally {
       await kiosk.configure(good);
       await other.close();
