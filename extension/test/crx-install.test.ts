@@ -3,7 +3,7 @@
  * OpenSSL over the bytes Chromium's verifier signs, the id is the one Chromium
  * derives from the key, and Chromium itself installs it by policy
  * (ExtensionInstallForcelist with a self-hosted update.xml, the route the README
- * gives IT). Needs root for /etc/chromium/policies/managed (skipped otherwise);
+ * gives IT), and refuses it with one byte changed. Needs root for /etc/chromium/policies/managed (skipped otherwise);
  * the policy file lives only until the install is seen.
  */
 import assert from 'node:assert/strict';
@@ -90,33 +90,41 @@ describe('signed CRX for force-install', () => {
 
   let server: Server | undefined;
   let context: BrowserContext | undefined;
-  let profile: string | undefined;
+  const profiles: string[] = [];
   after(async () => {
     await rm(policyFile, { force: true });
     await context?.close();
     server?.closeAllConnections();
     await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
-    if (profile) await rm(profile, { recursive: true, force: true });
+    for (const p of profiles) await rm(p, { recursive: true, force: true });
   });
 
-  it('Chromium force-installs it by policy from a self-hosted update.xml', { skip: writable ? false : 'needs root to write Chromium policy files' }, async () => {
-    const fetched: string[] = [];
-    server = createServer((req, res) => {
-      const pathname = new URL(req.url ?? '/', 'http://x').pathname;
-      fetched.push(pathname);
-      if (pathname === '/update.xml') {
-        res.writeHead(200, { 'content-type': 'text/xml' }).end(updateManifest(extensionId, '0.1.0', `${base}/verbatim-kiosk.crx`));
-      } else if (pathname === '/page.html') {
-        res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>kiosk</title><p>hello</p>');
-      } else if (pathname === '/verbatim-kiosk.crx') {
-        res.writeHead(200, { 'content-type': 'application/x-chrome-extension' }).end(crx);
-      } else res.writeHead(404).end();
-    });
-    await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
-    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  type Installed = { id: string; location: string; registry_status: string; disable_reasons: unknown[]; version: string };
+  let served = crx;
+  const fetched: string[] = [];
+  let base = '';
+
+  /** A fresh profile under the force-install policy; resolves with Chromium's entry for the extension, if it installed it within `waitMs`. */
+  async function installByPolicy(waitMs: number): Promise<Installed | undefined> {
+    if (!server) {
+      server = createServer((req, res) => {
+        const pathname = new URL(req.url ?? '/', 'http://x').pathname;
+        fetched.push(pathname);
+        if (pathname === '/update.xml') {
+          res.writeHead(200, { 'content-type': 'text/xml' }).end(updateManifest(extensionId, '0.1.0', `${base}/verbatim-kiosk.crx`));
+        } else if (pathname === '/page.html') {
+          res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>kiosk</title><p>hello</p>');
+        } else if (pathname === '/verbatim-kiosk.crx') {
+          res.writeHead(200, { 'content-type': 'application/x-chrome-extension' }).end(served);
+        } else res.writeHead(404).end();
+      });
+      await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
+      base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    }
+    await context?.close();
     await writeFile(policyFile, JSON.stringify({ ExtensionInstallForcelist: [`${extensionId};${base}/update.xml`] }));
-    profile = await mkdtemp(path.join(os.tmpdir(), 'verbatim-crx-profile-'));
-    const t0 = Date.now();
+    const profile = await mkdtemp(path.join(os.tmpdir(), 'verbatim-crx-profile-'));
+    profiles.push(profile);
     context = await chromium.launchPersistentContext(profile, {
       executablePath: process.env.CHROMIUM_PATH ?? CHROMIUM_PATH,
       headless: true,
@@ -124,15 +132,19 @@ describe('signed CRX for force-install', () => {
       ignoreDefaultArgs: ['--disable-extensions', '--disable-background-networking', '--disable-component-extensions-with-background-pages'],
       args: ['--no-sandbox', '--disable-gpu', '--no-first-run'],
     });
-    // Chromium's own account of its extensions: installed by policy download, enabled.
+    // Chromium's own account of its extensions.
     const page = await context.newPage();
-    type Installed = { id: string; location: string; registry_status: string; disable_reasons: unknown[]; version: string };
-    let installed: Installed | undefined;
-    for (const until = Date.now() + 90_000; !installed && Date.now() < until;) {
+    for (const until = Date.now() + waitMs; Date.now() < until; await page.waitForTimeout(500)) {
       await page.goto('chrome://extensions-internals');
-      installed = (JSON.parse((await page.textContent('body')) ?? '[]') as Installed[]).find((e) => e.id === extensionId);
-      if (!installed) await page.waitForTimeout(500);
+      const installed = (JSON.parse((await page.textContent('body')) ?? '[]') as Installed[]).find((e) => e.id === extensionId);
+      if (installed) return installed;
     }
+    return undefined;
+  }
+
+  it('Chromium force-installs it by policy from a self-hosted update.xml', { skip: writable ? false : 'needs root to write Chromium policy files' }, async () => {
+    const t0 = Date.now();
+    const installed = await installByPolicy(90_000);
     assert.ok(installed, `Chromium did not install ${extensionId}; requests to the update server: ${fetched.join(', ')}`);
     console.log(`# force-installed ${extensionId} from ${base}/update.xml in ${Date.now() - t0} ms (${installed.location}, ${installed.registry_status})`);
     assert.equal(installed.location, 'EXTERNAL_POLICY_DOWNLOAD');
@@ -142,7 +154,7 @@ describe('signed CRX for force-install', () => {
     assert.ok(fetched.includes('/update.xml') && fetched.includes('/verbatim-kiosk.crx'));
     // And it runs: its two content scripts (isolated and main world) complete their handshake in a page.
     // (The recorder removes window.__verbatimConfig as it starts, so the handshake's events are what a page can see.)
-    const site = await context.newPage();
+    const site = await context!.newPage();
     await site.addInitScript(() => {
       const seen: string[] = [];
       (window as unknown as { __seen: string[] }).__seen = seen;
@@ -152,5 +164,15 @@ describe('signed CRX for force-install', () => {
     assert.deepEqual(await site.evaluate(() => (window as unknown as { __seen: string[] }).__seen), ['verbatim:ext-hello', 'verbatim:ext-secret', 'verbatim:ext-ack']);
     // Removing the policy uninstalls it again; other browsers on this machine must not pick the policy up.
     await rm(policyFile, { force: true });
+  });
+
+  it('and refuses the same CRX with one byte of the archive changed (the signature is what it checks)', { skip: writable ? false : 'needs root to write Chromium policy files' }, async () => {
+    served = Buffer.from(crx);
+    served[served.length - 100] ^= 0xff;
+    fetched.length = 0;
+    const installed = await installByPolicy(8_000);
+    await rm(policyFile, { force: true });
+    assert.ok(fetched.includes('/verbatim-kiosk.crx'), `Chromium fetched the tampered CRX: ${fetched.join(', ')}`);
+    assert.equal(installed, undefined, 'a CRX whose signature does not match is not installed');
   });
 });
