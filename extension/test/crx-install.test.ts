@@ -3,8 +3,9 @@
  * OpenSSL over the bytes Chromium's verifier signs, the id is the one Chromium
  * derives from the key, and Chromium itself installs it by policy
  * (ExtensionInstallForcelist with a self-hosted update.xml, the route the README
- * gives IT), and refuses it with one byte changed. Needs root for /etc/chromium/policies/managed (skipped otherwise);
- * the policy file lives only until the install is seen.
+ * gives IT), and refuses it with one byte changed. Needs root for
+ * /etc/chromium/policies/managed (skipped otherwise); the policy file lives
+ * only until the install is seen.
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
