@@ -1,15 +1,24 @@
 /**
- * The two manifests. Chromium: MV3 service worker, fixed id through `key`.
+ * The two manifests. Chromium: MV3 service worker; `key` (the bank's signing key's
+ * public half) fixes the id of the unpacked build to the CRX's, and `update_url`
+ * is where force-installed copies look for updates.
  * Firefox: MV3 with an event-page background (`background.scripts`), a gecko id
  * and webRequest body filtering.
  */
-import { CHROMIUM_EXTENSION_ID, EXTENSION_PUBLIC_KEY, FIREFOX_EXTENSION_ID } from './key';
+import { FIREFOX_EXTENSION_ID } from './key';
 
 export type BrowserFamily = 'chromium' | 'firefox';
 
-export { CHROMIUM_EXTENSION_ID, FIREFOX_EXTENSION_ID };
+export { FIREFOX_EXTENSION_ID };
 
-export function manifestFor(family: BrowserFamily, version: string): Record<string, unknown> {
+export interface ChromiumSigning {
+  /** Base64 SubjectPublicKeyInfo of the signing key. */
+  publicKey: string;
+  /** The update manifest's URL (update.xml). */
+  updateUrl: string;
+}
+
+export function manifestFor(family: BrowserFamily, version: string, signing?: ChromiumSigning): Record<string, unknown> {
   const contentScripts = [
     // Listed first: it must answer the main world's hello (src/handshake.ts).
     { matches: ['http://*/*', 'https://*/*'], js: ['isolated.js'], run_at: 'document_start', all_frames: true, match_about_blank: true },
@@ -28,7 +37,13 @@ export function manifestFor(family: BrowserFamily, version: string): Record<stri
     storage: { managed_schema: 'managed-schema.json' },
   };
   if (family === 'chromium') {
-    return { ...common, key: EXTENSION_PUBLIC_KEY, minimum_chrome_version: '111', background: { service_worker: 'background.js' } };
+    return {
+      ...common,
+      // webRequest (observing only): Chromium's reason when an upload fails (DNS, TLS), which fetch hides.
+      permissions: [...common.permissions, 'webRequest'],
+      ...(signing ? { key: signing.publicKey, update_url: signing.updateUrl } : {}),
+      minimum_chrome_version: '111', background: { service_worker: 'background.js' },
+    };
   }
   return {
     ...common,

@@ -119,4 +119,20 @@ export const COLLECT_PATHS = {
   blobs: '/collect/v1/blobs/',
   /** POST {sessionId, captures: CapturedResource[]}: bodies must be uploaded first. */
   captures: '/collect/v1/captures',
+  /** POST TerminalStatusReport: the terminal's queue and last error (replay-viewer/collector-status-route.ts). */
+  status: '/collect/v1/status',
 } as const;
+
+/** What a kiosk terminal reports about itself (shown by `verbatim terminals list`). */
+export interface TerminalStatusReport {
+  /** The terminal id in the extension's configuration (the token decides who it is). */
+  terminalId: string;
+  extensionVersion?: string;
+  configSource?: string;
+  queue: { items: number; bytes: number; oldestAt?: number };
+  dropped: { items: number; bytes: number; events: number };
+  /** Items the collector refused for good (invalid payloads). */
+  refused: number;
+  lastUploadAt?: number;
+  lastError?: { at: number; kind: string; status?: number; code?: string; message: string };
+}

@@ -108,6 +108,7 @@ export function viewerRoutes(h: RouteHandlers): Route[] {
       kiosk('POST', COLLECT_PATHS.blobsMissing, 'kiosk: which bodies to upload'),
       kiosk('PUT', `${COLLECT_PATHS.blobs}:digest`, 'kiosk: a body, by its SHA-256'),
       kiosk('POST', COLLECT_PATHS.captures, 'kiosk: captured responses'),
+      kiosk('POST', COLLECT_PATHS.status, 'kiosk: the terminal\'s queue and last upload error'),
     );
   }
   return routes;

@@ -5,7 +5,15 @@
  *   dist/verbatim.js           the CLI (Node, ESM; node_modules stay external)
  *   dist/ingest-worker.js      the ingest pipeline's worker thread (proxy/ingest/ingest-worker.ts), beside the CLI
  *   dist/export/               the evidence file's player and rrweb.css (scripts/export/player-bundle.ts)
- *   dist/extension/            kiosk extension, Chromium and Firefox (extension/build.ts)
+ *   dist/extension/            kiosk extension, Chromium and Firefox, the signed CRX, update.xml and filled-in
+ *                              policy templates (extension/build.ts)
+ *
+ * Options (environment variable in brackets):
+ *   --extension-key FILE   the bank's extension signing key, made on the first build when missing
+ *                          (<data>/keys/extension-signing.pem; never commit it) [VERBATIM_EXTENSION_KEY]
+ *   --extension-url URL    where update.xml and the CRX are hosted [VERBATIM_EXTENSION_URL]
+ *   --collector-url URL    the Verbatim server as terminals reach it, for the policy templates [VERBATIM_COLLECTOR_URL]
+ *   --data DIR             data directory, for the default key path (./data) [VERBATIM_DATA]
  */
 import { build } from 'esbuild';
 import { cp, mkdir, rm } from 'node:fs/promises';
@@ -13,18 +21,39 @@ import { gzipSync } from 'node:zlib';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
-import { buildExtension } from '../extension/build';
+import { buildExtension, CRX_FILE, type ExtensionBuildOptions } from '../extension/build';
 import { buildPlayer } from './export/player-bundle';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dist = path.join(root, 'dist');
 
-export async function buildAll(): Promise<void> {
+/** The build's options from flags and environment (only these few; the CLI's own config is scripts/config.ts). */
+export function extensionOptions(argv: string[], env: NodeJS.ProcessEnv): ExtensionBuildOptions {
+  const flag = (name: string): string | undefined => {
+    const i = argv.findIndex((a) => a === `--${name}` || a.startsWith(`--${name}=`));
+    if (i < 0) return undefined;
+    return argv[i]!.includes('=') ? argv[i]!.slice(argv[i]!.indexOf('=') + 1) : argv[i + 1];
+  };
+  const dataDir = path.resolve(flag('data') ?? env.VERBATIM_DATA ?? 'data');
+  return {
+    keyFile: path.resolve(flag('extension-key') ?? env.VERBATIM_EXTENSION_KEY ?? path.join(dataDir, 'keys', 'extension-signing.pem')),
+    baseUrl: flag('extension-url') ?? env.VERBATIM_EXTENSION_URL ?? DEFAULT_EXTENSION_URL,
+    collectorUrl: flag('collector-url') ?? env.VERBATIM_COLLECTOR_URL ?? 'https://verbatim.bank.internal:8081',
+  };
+}
+
+const DEFAULT_EXTENSION_URL = 'https://verbatim.bank.internal/extension/';
+
+export async function buildAll(opts: ExtensionBuildOptions = extensionOptions([], process.env)): Promise<void> {
   await rm(dist, { recursive: true, force: true });
   await mkdir(dist, { recursive: true });
   await Promise.all([buildRecorder(), buildViewerUi(), buildCli(), buildPlayer(path.join(dist, 'export'))]);
   // After the recorder: the extension ships that very bundle.
-  await buildExtension(root, dist);
+  const ext = await buildExtension(root, dist, opts);
+  console.log(`kiosk extension id (Chromium): ${ext.extensionId}  (from ${ext.keyFile}${ext.keyCreated ? ', made now: back it up, never commit it' : ''})`);
+  if (ext.keyExposed) console.log(`  WARNING: ${ext.keyFile} is readable by other users: chmod 600 it`);
+  console.log(`  force-install: ExtensionInstallForcelist "${ext.extensionId};${ext.updateUrl}"; host dist/extension/update.xml and ${CRX_FILE} there` +
+    `${opts.baseUrl === DEFAULT_EXTENSION_URL ? ' (placeholder URL: pass --extension-url)' : ''}; filled-in policies in dist/extension/policies/`);
 }
 
 async function buildRecorder(): Promise<void> {
@@ -69,5 +98,5 @@ async function buildCli(): Promise<void> {
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
-  await buildAll();
+  await buildAll(extensionOptions(process.argv.slice(2), process.env));
 }

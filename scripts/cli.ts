@@ -5,7 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { CollectorRoutes } from '../proxy/collector/routes';
-import { TerminalRegistry } from '../proxy/collector/terminals';
+import { TerminalRegistry, describeTerminal } from '../proxy/collector/terminals';
 import { IngestPipeline, loadOrCreateCa, parseUpstreams, startGateway, startProxy, type RunningGateway } from '../proxy/index';
 import { startViewer } from '../replay-viewer/server';
 import { isVerbatimError, VerbatimError } from '../store/errors';
@@ -24,7 +24,7 @@ Usage:
   verbatim start [options]   record through the proxy and serve the replay viewer (default)
   verbatim ca [options]      print where the proxy's CA certificate is and how to trust it
   verbatim terminals add <terminal-id>     issue a kiosk terminal's collector token (shown once)
-  verbatim terminals list | revoke <terminal-id>
+  verbatim terminals list | revoke <terminal-id>   list shows each terminal's last seen time, queue and last error
 ${INTEGRITY_HELP}  verbatim users add <name> --role R   add a viewer account (agent, analyst, compliance, admin, auditor); password on stdin
   verbatim users list | remove <name> | passwd <name>
   verbatim help
@@ -92,7 +92,8 @@ async function start(config: VerbatimConfig): Promise<void> {
   // One ingest pipeline for the proxy, the gateway and the kiosk collector: the same masking, identity and
   // classification for everything, whichever way it arrived.
   const ingest = new IngestPipeline({ store, masking: await loadMaskingPolicy(config), identityRules, onError: log });
-  const collector = new CollectorRoutes(ingest, { terminals: new TerminalRegistry(path.join(config.dataDir, 'terminals.json')) });
+  const terminalRegistry = new TerminalRegistry(path.join(config.dataDir, 'terminals.json'));
+  const collector = new CollectorRoutes(ingest, { terminals: terminalRegistry });
   const viewer = await startViewer({
     store, host: config.host, port: config.viewerPort, uiDir: path.join(distDir, 'viewer'), access,
     exporter: sessionExporter(store, integrityOf(config).keysDir),
@@ -142,6 +143,7 @@ Point a browser at the proxy, for example:
     stopping = true;
     await Promise.allSettled([proxy.close(), viewer.close(), gateway?.close()]);
     await ingest.close();
+    await terminalRegistry.flush().catch(() => undefined);
     // Seals the tail: a clean stop leaves every record under a signed checkpoint.
     await store.close();
     process.exit(0);
@@ -166,9 +168,9 @@ async function terminals(config: VerbatimConfig): Promise<void> {
       process.exitCode = 1;
     } else process.stdout.write(`Terminal ${id} revoked.\n`);
   } else if (action === 'list' || action === undefined) {
-    for (const t of await registry.list()) {
-      process.stdout.write(`${t.id}\tadded ${new Date(t.createdAt).toISOString()}${t.revokedAt ? `\trevoked ${new Date(t.revokedAt).toISOString()}` : ''}\n`);
-    }
+    // Health as the running server last wrote it (<data>/terminals-status.json): last seen, queue, last error.
+    const statuses = await registry.statusOf();
+    for (const t of await registry.list()) process.stdout.write(`${describeTerminal(t, statuses[t.id])}\n`);
   } else {
     process.stderr.write('usage: verbatim terminals add|revoke <terminal-id> | list\n');
     process.exitCode = 2;

@@ -35,6 +35,14 @@ export const DEFAULTS: Omit<KioskConfig, 'collectorUrl' | 'terminalId' | 'enrolm
 /** Storage key of the options page's pilot configuration (storage.local). */
 export const PILOT_KEY = 'pilotConfig';
 
+/**
+ * The collector's base URL from what IT pasted: the viewer's URL, or the collector
+ * URL `verbatim start` prints (`…/collect/v1/`); both mean the same server.
+ */
+export function collectorBase(url: string): string {
+  return url.replace(/[?#].*$/, '').replace(/\/+$/, '').replace(/\/collect(\/v1)?$/i, '').replace(/\/+$/, '');
+}
+
 /** Fills defaults; returns undefined when the essentials are missing. */
 export function normalizeConfig(raw: Record<string, unknown> | undefined): KioskConfig | undefined {
   if (!raw) return undefined;
@@ -42,7 +50,7 @@ export function normalizeConfig(raw: Record<string, unknown> | undefined): Kiosk
   const list = (v: unknown) => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string' && x.trim() !== '').map((x) => x.trim()) : []);
   const num = (v: unknown, d: number) => (typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : d);
   const config: KioskConfig = {
-    collectorUrl: str(raw.collectorUrl).replace(/\/+$/, ''),
+    collectorUrl: collectorBase(str(raw.collectorUrl)),
     terminalId: str(raw.terminalId),
     enrolmentToken: str(raw.enrolmentToken),
     allowUrls: list(raw.allowUrls),
@@ -71,6 +79,26 @@ export function shouldRecord(config: KioskConfig, url: string): boolean {
   if (url.startsWith(`${config.collectorUrl}/`)) return false;
   if (urlMatches(url, config.denyUrls)) return false;
   return config.allowUrls.length === 0 || urlMatches(url, config.allowUrls);
+}
+
+/**
+ * Whether a resource a recorded page loaded may be captured. The allow list names
+ * the pages to record, not where their stylesheets, fonts and images come from
+ * (often another host: a CDN); the deny list and the collector still apply.
+ */
+export function shouldCaptureResource(config: KioskConfig, url: string): boolean {
+  if (!/^https?:\/\//i.test(url)) return false;
+  if (url.startsWith(`${config.collectorUrl}/`)) return false;
+  return !urlMatches(url, config.denyUrls);
+}
+
+/**
+ * Whether a frame is recorded: by its top-level page (a cross-origin frame inside
+ * an allowed page is part of what the customer saw), unless the frame's own URL is denied.
+ */
+export function shouldRecordFrame(config: KioskConfig, frameUrl: string, topUrl: string | undefined): boolean {
+  if (!topUrl || topUrl === frameUrl) return shouldRecord(config, frameUrl);
+  return shouldRecord(config, topUrl) && shouldCaptureResource(config, frameUrl);
 }
 
 export function isHome(config: KioskConfig, url: string): boolean {

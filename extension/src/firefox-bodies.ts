@@ -12,7 +12,8 @@ const DESTINATION: Record<string, string> = {
   main_frame: 'document', sub_frame: 'iframe', stylesheet: 'style', image: 'image', font: 'font', script: 'script', media: 'video',
 };
 
-type Sink = (r: Omit<ResourceMessage, 'kind' | 'body'>, bytes: Uint8Array | null) => Promise<void>;
+/** `topUrl`: the top-level page the response belongs to (recorded or not, by the allow list). */
+type Sink = (r: Omit<ResourceMessage, 'kind' | 'body'>, bytes: Uint8Array | null, topUrl: string) => Promise<void>;
 
 export function captureFirefoxBodies(sink: Sink): void {
   const headersById = new Map<string, { status: number; statusText: string; headers: [string, string][]; at: number }>();
@@ -29,6 +30,9 @@ export function captureFirefoxBodies(sink: Sink): void {
   browser.webRequest.onBeforeRequest.addListener((d) => {
     if (d.method !== 'GET') return undefined;
     const started = Date.now();
+    // Firefox gives the frame chain (not in the polyfill's types); its last entry is the top-level page.
+    const ancestors = (d as { frameAncestors?: { url: string }[] }).frameAncestors ?? [];
+    const topUrl = d.type === 'main_frame' ? d.url : ancestors.length ? ancestors[ancestors.length - 1]!.url : d.documentUrl ?? d.url;
     const filter = browser.webRequest.filterResponseData(d.requestId);
     const chunks: Uint8Array[] = [];
     let size = 0;
@@ -52,7 +56,7 @@ export function captureFirefoxBodies(sink: Sink): void {
         url: d.url, status: head.status, statusText: head.statusText, headers: head.headers,
         destination: DESTINATION[d.type] ?? '', startedAt: started,
         timing: { headersMs: head.at - started, totalMs: Date.now() - started }, truncated,
-      }, bytes).catch(() => undefined);
+      }, bytes, topUrl).catch(() => undefined);
     };
     filter.onstop = () => { filter.close(); finish(); };
     filter.onerror = () => { headersById.delete(d.requestId); };

@@ -8,7 +8,7 @@ import browser from 'webextension-polyfill';
 import { extensionEventType } from '../../recorder/protocol';
 import { ACK_EVENT, HELLO_EVENT, SECRET_EVENT } from './handshake';
 import type { PageConfig } from './messages';
-import { collectResources } from './resources';
+import { watchResources } from './resources';
 
 const secret = Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, '0')).join('');
 const top = window === window.top;
@@ -18,6 +18,8 @@ const announce = (): void => {
 document.addEventListener(HELLO_EVENT, announce);
 document.addEventListener(ACK_EVENT, () => document.removeEventListener(HELLO_EVENT, announce), { once: true });
 
+// Observing starts now, before the configuration arrives, so no resource entry is missed.
+const resources = watchResources();
 const pageConfig: Promise<PageConfig | undefined> = browser.runtime
   .sendMessage({ kind: 'page-config', url: location.href, top })
   .then((c) => c as PageConfig | undefined, () => undefined);
@@ -34,9 +36,10 @@ document.addEventListener(extensionEventType(secret), (e) => {
 });
 
 void pageConfig.then((c) => {
+  if (!c?.record || !c.refetch) resources.stop();
   if (!c?.record) return;
   if (c.maskSelectors.length) tagMasked(c.maskSelectors.join(','));
-  if (c.refetch) collectResources((msg) => browser.runtime.sendMessage(msg).then(() => undefined, () => undefined));
+  if (c.refetch) resources.start((msg) => browser.runtime.sendMessage(msg).then(() => undefined, () => undefined));
 });
 
 /** Marks matching elements with the recorder's mask attribute, as they appear. */

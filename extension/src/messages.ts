@@ -13,9 +13,17 @@ export interface ResourceMessage {
   destination: string;
   startedAt: number;
   timing: { headersMs: number; totalMs: number };
-  /** base64 (runtime messages are JSON in Chromium). */
-  body: string;
+  /** base64 (runtime messages are JSON in Chromium); null for a bodiless answer (a redirect). */
+  body: string | null;
   truncated: boolean;
+}
+/** A resource the content script could not read (CORS): the background fetches it. */
+export interface ResourceRefMessage {
+  kind: 'resource-ref';
+  url: string;
+  initiatorType: string;
+  startedAt: number;
+  timing: { headersMs: number; totalMs: number };
 }
 export interface PageConfigMessage {
   kind: 'page-config';
@@ -28,4 +36,4 @@ export interface PageConfig {
   refetch: boolean;
   maskSelectors: string[];
 }
-export type ExtensionMessage = UploadMessage | ResourceMessage | PageConfigMessage | { kind: 'status' };
+export type ExtensionMessage = UploadMessage | ResourceMessage | ResourceRefMessage | PageConfigMessage | { kind: 'status' };

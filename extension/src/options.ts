@@ -22,11 +22,28 @@ async function load(): Promise<void> {
   await showStatus();
 }
 
+const when = (ms: unknown): string => (typeof ms === 'number' ? new Date(ms).toLocaleString() : 'never');
+
 async function showStatus(): Promise<void> {
-  const s = (await browser.runtime.sendMessage({ kind: 'status' })) as Record<string, unknown> | undefined;
-  (document.getElementById('status') as HTMLElement).textContent = s
-    ? `Configured: ${s.configured ? 'yes' : 'no'}\nQueued: ${s.queuedItems} items (${s.queuedBytes} bytes)\nDropped while offline: ${s.droppedItems} items, ${s.droppedEvents} events (${s.droppedBytes} bytes)\nRefused by the collector: ${s.rejected}`
-    : '';
+  const s = (await browser.runtime.sendMessage({ kind: 'status' })) as Record<string, any> | undefined;
+  const box = document.getElementById('status') as HTMLElement;
+  const error = document.getElementById('error') as HTMLElement;
+  if (!s) {
+    box.textContent = '';
+    return;
+  }
+  box.textContent = [
+    `Configured: ${s.configured ? `yes (${s.configSource}), collector ${s.collectorUrl}, terminal ${s.terminalId}` : 'no'}`,
+    `Queued: ${s.queuedItems} items (${s.queuedBytes} bytes)${s.oldestQueuedAt ? `, oldest from ${when(s.oldestQueuedAt)}` : ''}`,
+    `Last delivered to the collector: ${when(s.lastUploadAt)}`,
+    `Dropped while offline (queue full): ${s.droppedItems} items, ${s.droppedEvents} events (${s.droppedBytes} bytes)`,
+    `Refused by the collector (invalid items): ${s.rejected}`,
+  ].join('\n');
+  // The last error, while it is current (nothing delivered since): what is wrong and what to do.
+  const e = s.lastError as { at: number; kind: string; message: string } | undefined;
+  const current = e && (!s.lastUploadAt || e.at > s.lastUploadAt);
+  error.hidden = !current;
+  error.textContent = current ? `Upload error (${e.kind}, ${when(e.at)}): ${e.message}` : '';
 }
 
 form.addEventListener('submit', (e) => {
@@ -39,3 +56,5 @@ form.addEventListener('submit', (e) => {
 });
 
 void load();
+// The queue drains and errors clear while the page is open.
+setInterval(() => void showStatus(), 2000);

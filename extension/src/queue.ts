@@ -3,7 +3,8 @@
  * first, so a dead network, a killed service worker or a browser restart loses
  * nothing. Items leave strictly in order, and only after the collector said yes.
  * The queue is bounded: past maxBytes the oldest items are dropped (except
- * session openings, which are tiny and which later items need) and counted.
+ * session openings, which are tiny and which later items need) and counted; an
+ * item larger than the whole bound is dropped (counted) at once.
  */
 export interface SessionItem {
   kind: 'session';
@@ -24,7 +25,8 @@ export interface CaptureItem {
   capture: Record<string, unknown> & { body: { digest: string; size: number; encoding: string; truncated: boolean } | null };
   blob?: Uint8Array;
 }
-export type QueueItem = (SessionItem | EventsItem | CaptureItem) & { n?: number; bytes?: number };
+/** `at`: when it was queued (epoch ms), for the age of the oldest item. */
+export type QueueItem = (SessionItem | EventsItem | CaptureItem) & { n?: number; bytes?: number; at?: number };
 
 export interface QueueStats {
   droppedItems: number;
@@ -33,6 +35,7 @@ export interface QueueStats {
 }
 
 const DB_NAME = 'verbatim-queue';
+const RECENT_SESSIONS = 50;
 const ITEMS = 'items';
 const META = 'meta';
 
@@ -81,8 +84,18 @@ export class Queue {
     const items = tx.objectStore(ITEMS);
     const meta = tx.objectStore(META);
     item.bytes = sizeOf(item);
+    item.at ??= Date.now();
     let total = ((await req(meta.get('totalBytes'))) as number | undefined) ?? 0;
     const stats = ((await req(meta.get('stats'))) as QueueStats | undefined) ?? { droppedItems: 0, droppedEvents: 0, droppedBytes: 0 };
+    if (item.kind !== 'session' && item.bytes > this.maxBytes) {
+      // Larger than the whole bound: keeping it would break the bound, and dropping everything else would not help.
+      stats.droppedItems++;
+      stats.droppedBytes += item.bytes;
+      if (item.kind === 'events') stats.droppedEvents += item.eventCount;
+      meta.put(stats, 'stats');
+      await done(tx);
+      return;
+    }
     if (total + item.bytes > this.maxBytes) {
       // Oldest first; session openings stay (later items of that session need them).
       let cursor = await req(items.openCursor());
@@ -125,12 +138,33 @@ export class Queue {
     await done(tx);
   }
 
-  async stats(): Promise<QueueStats & { queuedItems: number; queuedBytes: number }> {
+  async stats(): Promise<QueueStats & { queuedItems: number; queuedBytes: number; oldestQueuedAt?: number }> {
     const db = await this.db;
     const tx = db.transaction([ITEMS, META], 'readonly');
     const stats = ((await req(tx.objectStore(META).get('stats'))) as QueueStats | undefined) ?? { droppedItems: 0, droppedEvents: 0, droppedBytes: 0 };
     const queuedBytes = ((await req(tx.objectStore(META).get('totalBytes'))) as number | undefined) ?? 0;
     const queuedItems = await req(tx.objectStore(ITEMS).count());
-    return { ...stats, queuedItems, queuedBytes };
+    const oldest = (await req(tx.objectStore(ITEMS).getAll(undefined, 1)))[0] as QueueItem | undefined;
+    return { ...stats, queuedItems, queuedBytes, oldestQueuedAt: oldest?.at };
+  }
+
+  /**
+   * Keeps the opening of a delivered session (the most recent RECENT_SESSIONS), so a
+   * collector that lost it (restored store, new server) can be given it again.
+   */
+  async rememberSession(init: SessionItem['init']): Promise<void> {
+    const db = await this.db;
+    const tx = db.transaction(META, 'readwrite');
+    const meta = tx.objectStore(META);
+    const inits = ((await req(meta.get('sessionInits'))) as SessionItem['init'][] | undefined) ?? [];
+    meta.put([...inits.filter((i) => i.id !== init.id), init].slice(-RECENT_SESSIONS), 'sessionInits');
+    await done(tx);
+  }
+
+  async sessionInit(id: string): Promise<SessionItem['init'] | undefined> {
+    const db = await this.db;
+    const tx = db.transaction(META, 'readonly');
+    const inits = ((await req(tx.objectStore(META).get('sessionInits'))) as SessionItem['init'][] | undefined) ?? [];
+    return inits.find((i) => i.id === id);
   }
 }

@@ -12,24 +12,20 @@ import type { IncomingMessage } from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { chromium, type BrowserContext, type Page, type Worker } from 'playwright';
-import { CollectorRoutes } from '../../proxy/collector/routes';
+import type { Page } from 'playwright';
 import { TerminalRegistry } from '../../proxy/collector/terminals';
-import { IngestPipeline } from '../../proxy/ingest/pipeline';
-import { DEFAULT_POLICY } from '../../proxy/masking/index';
+import { startCollectorViewer } from '../../test/helpers/collector-viewer';
 import { startViewer, type Viewer } from '../../replay-viewer/server';
-import { CHROMIUM_ARGS, CHROMIUM_PATH, launchChromium } from '../../scripts/chromium';
+import { launchChromium } from '../../scripts/chromium';
 import { runJourney } from '../../scripts/sample-bank/journey';
 import { startSampleBank, type SampleBank } from '../../scripts/sample-bank/server';
 import { openStore } from '../../store/index';
 import type { Session } from '../../store/records';
 import type { VerbatimStore } from '../../store/store';
 import { diffPng } from '../../test/helpers/pixels';
+import { launchKiosk, type KioskBrowser } from './kiosk-browser';
 
 const root = path.resolve(import.meta.dirname, '../..');
-/** Evaluated inside the extension's service worker, where `chrome` exists. */
-declare const chrome: { storage: { local: { set(items: Record<string, unknown>): Promise<void> } } };
-const extensionDir = path.join(root, 'dist', 'extension', 'chromium');
 const VIEWPORT = { width: 1280, height: 800 };
 const MAX_DIFF_RATIO = 0.01;
 /** Screenshots (live, replay, diff) for a failing comparison; one folder per run (runs may overlap). */
@@ -37,10 +33,6 @@ let artifacts: string;
 let keepArtifacts = false;
 
 interface Moment { label: string; at: number; png: Buffer }
-interface Status {
-  configured: boolean; queuedItems: number; droppedItems: number; droppedEvents: number; rejected: number; session?: string;
-  received: Record<string, { seqs: number[]; events: number }>;
-}
 
 let dir: string;
 let store: VerbatimStore;
@@ -49,8 +41,7 @@ let token: string;
 let bank: SampleBank;
 let viewer: Viewer | undefined;
 let port = 0;
-let context: BrowserContext;
-let worker: Worker;
+let kiosk: KioskBrowser;
 const moments: Moment[] = [];
 /** Bytes of blob bodies the collector received (PUT /collect/v1/blobs/...). */
 let blobBytes = 0;
@@ -58,8 +49,7 @@ let blobBytes = 0;
 let requestBytes = 0;
 
 async function startCollector(): Promise<void> {
-  const collector = new CollectorRoutes(new IngestPipeline({ store, masking: DEFAULT_POLICY }), { terminals: registry });
-  viewer = await startViewer({ store, port, uiDir: path.join(root, 'dist', 'viewer'), collector });
+  viewer = await startCollectorViewer({ store, port, uiDir: path.join(root, 'dist', 'viewer'), terminals: registry });
   port = Number(new URL(viewer.url).port);
   viewer.server.on('request', (req: IncomingMessage) => {
     if (!req.url?.startsWith('/collect/')) return;
@@ -74,30 +64,6 @@ async function stopCollector(): Promise<void> {
   viewer = undefined;
 }
 
-/** The background's status; bounded, as a service worker that stopped answering would otherwise hang the suite. */
-const status = (): Promise<Status> => Promise.race([
-  worker.evaluate(() => (globalThis as unknown as { verbatimStatus: () => Promise<Status> }).verbatimStatus()),
-  new Promise<never>((_, reject) => setTimeout(() => reject(new Error('the extension background did not answer within 15 s')), 15_000).unref()),
-]);
-
-/** The queue is empty and nothing new reached the background for a second. */
-async function drained(timeoutMs = 45_000): Promise<Status> {
-  const until = Date.now() + timeoutMs;
-  let last = '';
-  let stableSince = Date.now();
-  for (;;) {
-    const s = await status();
-    const seen = JSON.stringify(s.received);
-    if (seen !== last) {
-      last = seen;
-      stableSince = Date.now();
-    }
-    if (s.queuedItems === 0 && Date.now() - stableSince >= 1000) return s;
-    if (Date.now() > until) throw new Error(`queue not drained: ${JSON.stringify({ ...s, received: undefined })}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
-
 before(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'verbatim-kiosk-'));
   artifacts = await mkdtemp(path.join(os.tmpdir(), 'verbatim-kiosk-e2e-'));
@@ -106,31 +72,15 @@ before(async () => {
   token = await registry.add('branch-7-kiosk-2');
   bank = await startSampleBank({ version: 1 });
   await startCollector();
-  context = await chromium.launchPersistentContext(path.join(dir, 'profile'), {
-    executablePath: process.env.CHROMIUM_PATH ?? CHROMIUM_PATH,
-    headless: true,
-    viewport: VIEWPORT,
-    args: [...CHROMIUM_ARGS, `--disable-extensions-except=${extensionDir}`, `--load-extension=${extensionDir}`],
-  });
-  worker = context.serviceWorkers()[0] ?? (await context.waitForEvent('serviceworker'));
   // The options page's pilot configuration (managed policy needs a root-written file; see the README).
-  const pilot = {
+  kiosk = await launchKiosk(path.join(dir, 'profile'), {
     collectorUrl: viewer!.url, terminalId: 'branch-7-kiosk-2', enrolmentToken: token,
     allowUrls: [`${bank.url}/*`], homeUrl: `${bank.url}/?kiosk-home`, idleTimeoutSeconds: 600,
-  };
-  const configure = () => worker.evaluate((cfg) => chrome.storage.local.set({ pilotConfig: cfg }), pilot);
-  await configure();
-  // Chromium answers the first storage.managed read only once policies are loaded (seconds after start);
-  // on a loaded machine the write is repeated now and then, and the wait is bounded (a failure, not a hang).
-  for (let tries = 1; !(await status()).configured; tries += 1) {
-    assert.ok(tries < 600, 'the extension never reported itself configured');
-    if (tries % 100 === 0) await configure();
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  }, VIEWPORT);
 });
 
 after(async () => {
-  await context?.close();
+  await kiosk?.close();
   await stopCollector();
   await bank?.close();
   await store?.close();
@@ -148,7 +98,7 @@ describe('kiosk extension (Chromium)', () => {
   let first: Session;
 
   it('records a journey through the extension, across a collector outage, every event exactly once', async () => {
-    const page = await context.newPage();
+    const page = await kiosk.context.newPage();
     const pageErrors: string[] = [];
     page.on('pageerror', (e) => pageErrors.push(e.message));
     let outage = { stoppedAt: 0, restartedAt: 0 };
@@ -168,9 +118,9 @@ describe('kiosk extension (Chromium)', () => {
     });
     assert.deepEqual(pageErrors, []);
     assert.ok(outage.restartedAt - outage.stoppedAt > 2000, 'the collector was down for a while');
-    const s = await drained();
+    const s = await kiosk.drained();
     assert.equal(s.droppedItems, 0);
-    assert.equal(s.rejected, 0, (s as unknown as { lastRefusal: string }).lastRefusal);
+    assert.equal(s.rejected, 0, s.lastRefusal);
 
     const sessions = await store.listSessions();
     assert.equal(sessions.length, 1);
@@ -210,7 +160,7 @@ describe('kiosk extension (Chromium)', () => {
   it('a second session on the same site uploads far fewer blob bytes', async () => {
     const firstBytes = blobBytes;
     const firstRequestBytes = requestBytes;
-    const page = await context.newPage();
+    const page = await kiosk.context.newPage();
     // The kiosk returns home: that ends the first session.
     await page.goto(`${bank.url}/?kiosk-home`);
     await page.waitForTimeout(300);
@@ -221,7 +171,7 @@ describe('kiosk extension (Chromium)', () => {
     for (const until = Date.now() + 20_000; (await store.listSessions()).length < 2 && Date.now() < until;) {
       await new Promise((r) => setTimeout(r, 200));
     }
-    await drained();
+    await kiosk.drained();
     const sessions = await store.listSessions();
     assert.equal(sessions.length, 2, 'going home started a new session');
     const second = sessions.find((x) => x.id !== first.id)!;
@@ -236,29 +186,29 @@ describe('kiosk extension (Chromium)', () => {
   });
 
   it('bounds the offline queue: drops oldest first, counts it, and recovers', async () => {
-    const before = await status();
+    const before = await kiosk.status();
     await stopCollector();
-    const cfg = await worker.evaluate(() => (chrome.storage.local as unknown as { get(k: string): Promise<Record<string, Record<string, unknown>>> }).get('pilotConfig'));
-    await worker.evaluate((c) => chrome.storage.local.set({ pilotConfig: c }), { ...cfg.pilotConfig, maxQueueBytes: 64 * 1024 });
-    const page = await context.newPage();
+    const pilot = await kiosk.pilot();
+    await kiosk.configure({ ...pilot, maxQueueBytes: 64 * 1024 });
+    const page = await kiosk.context.newPage();
     await page.goto(`${bank.url}/?kiosk-home`); // a fresh session
     await page.goto(`${bank.url}/`);
     await page.waitForSelector('body[data-ready="true"]');
     await page.goto(`${bank.url}/terms`);
     await page.waitForSelector('body[data-ready="true"]');
     await page.goto('about:blank');
-    let s = await status();
-    for (const until = Date.now() + 10_000; s.droppedItems === before.droppedItems && Date.now() < until; s = await status()) {
+    let s = await kiosk.status();
+    for (const until = Date.now() + 10_000; s.droppedItems === before.droppedItems && Date.now() < until; s = await kiosk.status()) {
       await new Promise((r) => setTimeout(r, 200));
     }
-    const q = s as Status & { queuedBytes: number; droppedBytes: number };
+    const q = s;
     console.log(`# bounded queue (64 KiB) while offline: dropped ${q.droppedItems} items (${q.droppedBytes} bytes, ${q.droppedEvents} events), ${q.queuedBytes} bytes queued`);
     assert.ok(q.droppedItems > before.droppedItems, 'something was dropped');
     assert.ok(q.queuedBytes <= 64 * 1024);
-    await worker.evaluate((c) => chrome.storage.local.set({ pilotConfig: c }), cfg.pilotConfig);
+    await kiosk.configure(pilot);
     await startCollector();
-    await worker.evaluate(() => (globalThis as unknown as { verbatimKick: () => void }).verbatimKick());
-    await drained();
+    await kiosk.kick();
+    await kiosk.drained();
     await page.close();
   });
 

@@ -4,13 +4,13 @@
  * Needs root (policy files live in /etc/chromium/policies/managed); skipped otherwise.
  */
 import assert from 'node:assert/strict';
-import { access, constants, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { access, constants, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { chromium, type BrowserContext, type Worker } from 'playwright';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../scripts/chromium';
-import { CHROMIUM_EXTENSION_ID } from '../manifest';
+import { extensionIdOf } from '../crx';
 
 const root = path.resolve(import.meta.dirname, '../..');
 /** Evaluated inside the extension's service worker, where `chrome` exists. */
@@ -18,6 +18,8 @@ declare const chrome: { storage: { local: { set(items: Record<string, unknown>):
 const extensionDir = path.join(root, 'dist', 'extension', 'chromium');
 const POLICY_DIR = '/etc/chromium/policies/managed';
 const policyFile = path.join(POLICY_DIR, `verbatim-kiosk-test-${process.pid}.json`);
+/** The id the build's signing key yields (the manifest's `key`). */
+const CHROMIUM_EXTENSION_ID = extensionIdOf((JSON.parse(await readFile(path.join(extensionDir, 'manifest.json'), 'utf8')) as { key: string }).key);
 
 async function canWritePolicies(): Promise<boolean> {
   try {
@@ -58,8 +60,12 @@ after(async () => {
 });
 
 describe('managed configuration (Chromium policy)', { skip: writable ? false : 'needs root to write Chromium policy files' }, () => {
-  it('the extension id is the one policies name', () => {
+  it('the extension id is the one the build printed and wrote into the policy templates', async () => {
     assert.match(worker.url(), new RegExp(`^chrome-extension://${CHROMIUM_EXTENSION_ID}/`));
+    assert.equal((await readFile(path.join(root, 'dist', 'extension', 'extension-id.txt'), 'utf8')).trim(), CHROMIUM_EXTENSION_ID);
+    const policy = JSON.parse(await readFile(path.join(root, 'dist', 'extension', 'policies', 'chromium-linux-verbatim-kiosk.json'), 'utf8'));
+    assert.match(policy.ExtensionInstallForcelist[0], new RegExp(`^${CHROMIUM_EXTENSION_ID};https?://.+/update\\.xml$`));
+    assert.ok(policy['3rdparty'].extensions[CHROMIUM_EXTENSION_ID]);
   });
 
   it('reads its configuration from the policy and prefers it to the options page', async () => {

@@ -7,6 +7,7 @@
  *   POST /collect/v1/blobs/missing   {digests} → {missing}: the client uploads only those
  *   PUT  /collect/v1/blobs/<digest>  raw bytes; the SHA-256 must match the path (400 otherwise)
  *   POST /collect/v1/captures        {sessionId, captures}: CapturedResource records over uploaded blobs
+ *   POST /collect/v1/status          the terminal's queue and last upload error (status-route.ts)
  * Every request carries `Authorization: Bearer <terminal token>`. Every refusal is a 4xx with a reason; nothing
  * from the body is logged. Captures a terminal uploads stay in its own session unless the store already holds a
  * shared capture of the same URL with the same bytes: a terminal can never plant content in other replays.
@@ -20,6 +21,7 @@ import type { IngestPipeline } from '../ingest/pipeline';
 import { LruMap } from './lru-map';
 import { readBody, readJson, sendJson } from './body';
 import { DIGEST, validateCapture } from './captures';
+import { CollectorStatusRoute } from './status-route';
 import type { TerminalRegistry } from './terminals';
 
 const SESSION_ID = /^[A-Za-z0-9_-]{8,128}$/;
@@ -40,12 +42,16 @@ export class CollectorRoutes {
    * changed it). Lost at restart: the terminal then finds the body missing and uploads it again.
    */
   private readonly stored = new LruMap<string, string>(20_000);
+  private readonly status: CollectorStatusRoute;
 
   constructor(private readonly ingest: IngestPipeline, private readonly opts: CollectorOptions) {
     this.maxBlobBytes = opts.maxBlobBytes ?? 32 * 1024 * 1024;
+    this.status = new CollectorStatusRoute(opts.terminals);
   }
 
   async handle(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
+    // The status report authenticates itself: a refused token still notes the terminal it names (status-route.ts).
+    if (path === COLLECT_PATHS.status) return this.status.handle(req, res);
     const terminal = await this.authenticate(req);
     const method = req.method ?? 'GET';
     if (path === COLLECT_PATHS.sessions && method === 'POST') return this.session(req, res, terminal);

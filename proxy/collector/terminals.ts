@@ -3,9 +3,17 @@
  * bearer token (32 random bytes, base64url) shown once at `verbatim terminals
  * add`; only its SHA-256 is kept, in <data>/terminals.json (mode 0600). A
  * 256-bit random token needs no slow hash: guessing it is infeasible anyway.
+ *
+ * Beside it, <data>/terminals-status.json (0600) holds what the server learnt of
+ * each terminal: when it was last seen (any authenticated request), its last
+ * status report (queue, drops, last error) and when a request named it with a
+ * token the collector did not accept. Only the running server writes that file
+ * (kept in memory, written at most once a second), so the CLI's edits of
+ * terminals.json never race with it.
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { chmod, readFile, rename, writeFile } from 'node:fs/promises';
+import type { TerminalStatusReport } from '../../recorder/protocol';
 import { VerbatimError } from '../../store/errors';
 
 export const TERMINAL_ID = /^[A-Za-z0-9_.-]{1,64}$/;
@@ -23,12 +31,32 @@ interface TerminalsFile {
   terminals: TerminalRecord[];
 }
 
+/** What the server knows of a terminal's health. */
+export interface TerminalStatus {
+  /** Last authenticated request of any kind. */
+  lastSeenAt?: number;
+  /** Last status report (validated; times in epoch ms) and when it came. */
+  report?: TerminalStatusReport;
+  reportedAt?: number;
+  /** Last request that named this terminal but carried a token the collector does not accept. */
+  tokenRefusedAt?: number;
+}
+
+const STATUS_FLUSH_MS = 1000;
+
 function hashToken(token: string): Buffer {
   return createHash('sha256').update(token, 'utf8').digest();
 }
 
 export class TerminalRegistry {
-  constructor(readonly file: string) {}
+  readonly statusFile: string;
+  private statuses: Map<string, TerminalStatus> | undefined;
+  private flushTimer: ReturnType<typeof setTimeout> | undefined;
+  private flushing: Promise<void> = Promise.resolve();
+
+  constructor(readonly file: string) {
+    this.statusFile = file.replace(/\.json$/, '') + '-status.json';
+  }
 
   async list(): Promise<TerminalRecord[]> {
     return (await this.load()).terminals;
@@ -65,7 +93,53 @@ export class TerminalRegistry {
       const stored = Buffer.from(t.tokenHash, 'hex');
       if (stored.length === digest.length && timingSafeEqual(stored, digest) && t.revokedAt === undefined) found = t.id;
     }
+    if (found) await this.updateStatus(found, (s) => ({ ...s, lastSeenAt: Date.now() }));
     return found;
+  }
+
+  /** Whether a terminal of this id is registered (revoked or not). */
+  async has(id: string): Promise<boolean> {
+    return (await this.load()).terminals.some((t) => t.id === id);
+  }
+
+  /** Every terminal's status, as the server last wrote it (the CLI reads this while the server runs). */
+  async statusOf(): Promise<Record<string, TerminalStatus>> {
+    if (this.statuses) return Object.fromEntries(this.statuses);
+    return this.loadStatuses();
+  }
+
+  /** Changes one terminal's status in memory; written to disk shortly after. */
+  async updateStatus(id: string, change: (s: TerminalStatus) => TerminalStatus): Promise<void> {
+    this.statuses ??= new Map(Object.entries(await this.loadStatuses()));
+    this.statuses.set(id, change(this.statuses.get(id) ?? {}));
+    this.flushTimer ??= setTimeout(() => {
+      this.flushTimer = undefined;
+      // Health information only: a failed write is retried with the next change.
+      this.flush().catch(() => undefined);
+    }, STATUS_FLUSH_MS);
+    this.flushTimer.unref?.();
+  }
+
+  /** Writes pending status changes now (at stop; tests). */
+  async flush(): Promise<void> {
+    clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
+    const run = this.flushing.then(async () => {
+      if (!this.statuses) return;
+      await writeAtomic(this.statusFile, `${JSON.stringify({ version: 1, terminals: Object.fromEntries(this.statuses) }, null, 2)}\n`);
+    });
+    this.flushing = run.catch(() => undefined);
+    return run;
+  }
+
+  private async loadStatuses(): Promise<Record<string, TerminalStatus>> {
+    try {
+      const data = JSON.parse(await readFile(this.statusFile, 'utf8')) as { terminals?: Record<string, TerminalStatus> };
+      return data.terminals && typeof data.terminals === 'object' ? data.terminals : {};
+    } catch {
+      // Missing or unreadable: it is only health information, rebuilt by the next reports.
+      return {};
+    }
   }
 
   private async load(): Promise<TerminalsFile> {
@@ -86,10 +160,40 @@ export class TerminalRegistry {
   }
 
   private async save(data: TerminalsFile): Promise<void> {
-    // Write-then-rename: a crash never leaves half a file (and so no lost terminals).
-    const tmp = `${this.file}.${process.pid}.tmp`;
-    await writeFile(tmp, `${JSON.stringify(data, null, 2)}\n`, { mode: 0o600 });
-    await chmod(tmp, 0o600);
-    await rename(tmp, this.file);
+    await writeAtomic(this.file, `${JSON.stringify(data, null, 2)}\n`);
   }
+}
+
+/** Write-then-rename: a crash never leaves half a file (and so no lost terminals). Owner-only. */
+async function writeAtomic(file: string, text: string): Promise<void> {
+  const tmp = `${file}.${process.pid}.tmp`;
+  await writeFile(tmp, text, { mode: 0o600 });
+  await chmod(tmp, 0o600);
+  await rename(tmp, file);
+}
+
+const iso = (ms: number | undefined): string => (ms ? new Date(ms).toISOString() : 'never');
+
+/**
+ * One terminal for `verbatim terminals list`: a tab-separated line (id, added,
+ * revoked, last seen, queue), then, indented, the terminal's current error, if any.
+ */
+export function describeTerminal(t: TerminalRecord, s: TerminalStatus = {}): string {
+  const r = s.report;
+  const fields = [
+    t.id,
+    `added ${iso(t.createdAt)}`,
+    ...(t.revokedAt ? [`revoked ${iso(t.revokedAt)}`] : []),
+    `last seen ${iso(s.lastSeenAt)}`,
+    r ? `queue ${r.queue.items} items, ${r.queue.bytes} bytes${r.queue.oldestAt ? `, oldest ${iso(r.queue.oldestAt)}` : ''} (reported ${iso(s.reportedAt)})` : 'queue not reported',
+    ...(r && (r.dropped.items || r.refused) ? [`dropped ${r.dropped.items} items (${r.dropped.bytes} bytes) when full, ${r.refused} refused`] : []),
+  ];
+  const lines = [fields.join('\t')];
+  if (s.tokenRefusedAt && (!s.lastSeenAt || s.tokenRefusedAt > s.lastSeenAt)) {
+    lines.push(`  error ${iso(s.tokenRefusedAt)}: a request named this terminal with a token the collector does not accept (re-issue with \`verbatim terminals add ${t.id}\` and update the policy)`);
+  }
+  const e = r?.lastError;
+  if (e && (!r.lastUploadAt || e.at > r.lastUploadAt)) lines.push(`  error ${iso(e.at)}: ${e.message}`);
+  else if (e) lines.push(`  last error ${iso(e.at)} (resolved; delivered since ${iso(r.lastUploadAt)}): ${e.message}`);
+  return lines.join('\n');
 }

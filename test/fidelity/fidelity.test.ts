@@ -20,103 +20,11 @@ import { openStore } from '../../store/index';
 import type { VerbatimStore } from '../../store/store';
 import { launchChromium } from '../../scripts/chromium';
 import { diffPng } from '../helpers/pixels';
-import { CONTROL_AGENT, startFidelitySite, type FidelitySite } from './site';
+import { CASES, type Case, liveNow, MAX_DIFF, pct, settle, VIEWPORT } from './cases';
+import { startFidelitySite, type FidelitySite } from './site';
 
 const root = path.resolve(import.meta.dirname, '../..');
-const VIEWPORT = { width: 1280, height: 800 };
-/** Default share of pixels allowed to differ (anti-aliasing); a case states its own when it needs more. */
-const MAX_DIFF = 0.001;
 const artifacts = path.join(os.tmpdir(), 'verbatim-fidelity');
-
-interface Case {
-  name: string;
-  path: string;
-  /** What the customer does once the page is ready, before the live screenshot. */
-  act?: (page: Page) => Promise<void>;
-  /** After recording: change every asset to version 2, or also delete them all. */
-  after: 'change' | 'delete';
-  /** Allowed pixel difference, when not MAX_DIFF; `why` says what differs. */
-  maxDiff?: number;
-  why?: string;
-}
-
-const ready = (page: Page) => page.waitForSelector('body[data-ready="true"]', { timeout: 10_000 });
-
-const CASES: Case[] = [
-  { name: 'CSP header: nonce, connect-src self, fetch-rendered', path: '/csp-header', after: 'change' },
-  { name: 'CSP <meta> with a hash source', path: '/csp-meta', after: 'change' },
-  { name: "CSP 'strict-dynamic'", path: '/csp-strict-dynamic', after: 'change' },
-  { name: 'CSP report-only', path: '/csp-report-only', after: 'delete' },
-  { name: 'CSP Trusted Types enforced', path: '/csp-trusted-types', after: 'change' },
-  { name: 'cross-origin stylesheet without CORS (+@import, url())', path: '/cross-css', after: 'delete' },
-  { name: '@import chain, relative and root-relative url()', path: '/imports', after: 'change' },
-  { name: '@font-face', path: '/font-face', after: 'delete' },
-  { name: 'srcset and <picture>', path: '/srcset', after: 'change' },
-  { name: 'SVG <use href> sprites', path: '/svg-sprite', after: 'delete' },
-  {
-    name: 'lazy-loaded images scrolled into view', path: '/lazy', after: 'change',
-    act: async (page) => {
-      await page.evaluate(() => window.scrollTo(0, 1400));
-      await page.waitForFunction(() => Array.from(document.images).every((i) => i.complete && i.naturalWidth > 0));
-      await page.waitForTimeout(400);
-    },
-  },
-  { name: 'same-origin and cross-origin iframes', path: '/iframes', after: 'change' },
-  { name: 'shadow DOM, custom elements, adoptedStyleSheets, insertRule', path: '/shadow', after: 'change' },
-  { name: 'canvas drawn by script', path: '/canvas', after: 'change' },
-  {
-    name: 'SPA: pushState, fetch and XHR-rendered content', path: '/spa', after: 'change',
-    act: async (page) => {
-      await page.click('#to-details');
-      await page.waitForSelector('body[data-route="details"][data-ready="true"]');
-      await page.waitForURL('**/spa/details');
-      await page.mouse.move(1200, 780);
-    },
-  },
-  {
-    name: 'form controls: select, checkbox, radio, textarea', path: '/forms', after: 'change',
-    act: async (page) => {
-      await page.selectOption('#sel', 'Mortgage');
-      await page.check('#cb1');
-      await page.uncheck('#cb2');
-      await page.check('#r2');
-      await page.fill('#txt', 'typed text');
-      await page.fill('#ta', 'two lines\nof text');
-      await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
-      await page.mouse.move(1200, 780);
-      await page.waitForTimeout(300);
-    },
-  },
-  {
-    name: 'scrolling inside elements', path: '/scroll-inside', after: 'change',
-    act: async (page) => {
-      await page.evaluate(() => {
-        document.getElementById('pane')!.scrollTop = 700;
-        document.getElementById('hpane')!.scrollLeft = 900;
-      });
-      await page.waitForTimeout(500);
-    },
-  },
-  {
-    name: 'hover and focus states', path: '/hover-focus', after: 'change',
-    act: async (page) => {
-      await page.click('#field');
-      await page.hover('#btn');
-      await page.waitForTimeout(300);
-    },
-  },
-  { name: 'page that registers a service worker', path: '/service-worker', after: 'change' },
-  // Canvases replayed without any script in the replay frame (canvas-pages.ts).
-  { name: 'canvas drawn only before recording starts', path: '/canvas-before', after: 'change' },
-  {
-    name: 'Chart.js chart, drawn before recording and updated after', path: '/chartjs', after: 'change',
-    act: async (page) => {
-      await page.click('#update');
-      await page.waitForSelector('body[data-ready="true"]');
-      await page.mouse.move(1200, 780);
-    },
-  },
-];
 
 let dir: string;
 let store: VerbatimStore;
@@ -129,11 +37,6 @@ let replayPage: Page;
 const seenSessions = new Set<string>();
 const rows: string[] = [];
 const timings: string[] = [];
-
-async function settle(page: Page): Promise<void> {
-  await ready(page);
-  await page.evaluate(() => document.fonts.ready.then(() => undefined));
-}
 
 /**
  * How the recorder gets into the page. forward: the browser uses the proxy.
@@ -198,22 +101,6 @@ async function replayShot(sessionId: string, at: number): Promise<Buffer> {
   });
 }
 
-/** The same moment on the live site as it is now (version 2), straight, without the proxy. */
-async function liveNow(c: Case): Promise<Buffer> {
-  const context = await replayBrowser.newContext({ viewport: VIEWPORT, userAgent: CONTROL_AGENT });
-  try {
-    const page = await context.newPage();
-    await page.goto(`${site.url}${c.path}`);
-    await settle(page).catch(() => undefined); // a deleted asset may keep the page from getting ready
-    await c.act?.(page).catch(() => undefined);
-    await page.waitForTimeout(200);
-    return await page.screenshot({ animations: 'disabled', caret: 'hide' });
-  } finally {
-    await context.close();
-  }
-}
-
-const pct = (r: number): string => `${(r * 100).toFixed(2)} %`;
 
 before(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'verbatim-fidelity-'));
@@ -289,9 +176,9 @@ for (const modeName of MODE_NAMES) {
         // the service-worker page: the worker's own update check does not carry the context's user agent.
         const wantControl = mode.name === MODE_NAMES[0];
         const together = wantControl && c.path !== '/service-worker';
-        const [shot, early] = await Promise.all([replayShot(rec.sessionId, rec.at), together ? liveNow(c) : undefined]);
+        const [shot, early] = await Promise.all([replayShot(rec.sessionId, rec.at), together ? liveNow(replayBrowser, site.url, c) : undefined]);
         const leaked = site.requestsSince(before);
-        const controlPng = early ?? (wantControl ? await liveNow(c) : undefined);
+        const controlPng = early ?? (wantControl ? await liveNow(replayBrowser, site.url, c) : undefined);
         const t2 = Date.now();
         const diff = diffPng(rec.png, shot);
         await writeFile(path.join(artifacts, `${slug}-replay.png`), shot);

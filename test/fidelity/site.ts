@@ -130,6 +130,14 @@ document.getElementById('out').innerHTML=policy.createHTML('<div class="box">tru
         `<h1>Cross-origin stylesheet without CORS</h1><div class="third-a box">A</div><div class="third-b box">B</div><div class="third-tile"></div>
 <script>let readable='yes';try{document.styleSheets[1].cssRules}catch(e){readable='no'}document.body.dataset.rulesReadable=readable;document.body.dataset.ready='true'</script>`),
     }),
+    '/cross-assets': () => ({
+      type: HTML,
+      body: page('Cross-origin assets', `${BASE}<link rel="stylesheet" href="${cross}/third/assets.css">`,
+        `<h1>Third-party font, images, srcset and a redirected asset</h1><p class="third-font">Fonts from a CDN 0123</p>
+<div class="moved box">redirected</div><img src="${cross}/third/photo.png" width="240" height="120" alt="">
+<img srcset="${cross}/third/x1.png 1x, ${cross}/third/x2.png 2x" src="${cross}/third/x1.png" width="200" height="120" alt="">
+<script>addEventListener('load',()=>{document.fonts.ready.then(()=>{document.body.dataset.ready='true'})})</script>`),
+    }),
     '/imports': () => ({
       type: HTML,
       body: page('@import and url()', `${BASE}<link rel="stylesheet" href="/css/imports/main.css"><style>.inline-rel{background:url(img/rel.png)}</style>`,
@@ -241,6 +249,18 @@ function asset(path: string, v: Version, p: Palette, cross: string): Reply | und
     case '/third/theme.css': return { type: CSS, body: `@import "parts.css";.third-a{background:${p.accent}!important;width:300px}.third-tile{height:140px;background:url(tile.png)}` };
     case '/third/parts.css': return { type: CSS, body: `.third-b{background:url(/third/tile.png);border-radius:${v === 1 ? 0 : 60}px}` };
     case '/third/tile.png': return img(30, 30, p.c, p.a);
+    case '/third/assets.css': return { type: CSS, body: `@font-face{font-family:ThirdFont;src:url(font/third.ttf) format("truetype")}.third-font{font:40px ThirdFont,monospace}.moved{background:url(latest/badge.png)}` };
+    case '/third/font/third.ttf': {
+      // Fonts load cross-origin only with CORS: a CDN sends this header.
+      const font = fontFor(v);
+      return font ? { type: 'font/ttf', body: font.body, headers: { 'Access-Control-Allow-Origin': '*' } } : undefined;
+    }
+    // An unversioned URL redirecting to the current version, as CDNs do.
+    case '/third/latest/badge.png': return { status: 302, type: 'text/plain', body: '', headers: { Location: `/third/badge-v${v}.png` } };
+    case '/third/badge-v1.png': case '/third/badge-v2.png': return img(36, 36, p.b, p.c);
+    case '/third/photo.png': return img(120, 60, p.c, p.b);
+    case '/third/x1.png': return img(200, 120, p.a, p.c);
+    case '/third/x2.png': return img(400, 240, p.b, p.a);
     case '/css/imports/main.css': return { type: CSS, body: `@import "parts/layout.css";.lvl1{background:${p.accent}}` };
     case '/css/imports/parts/layout.css': return { type: CSS, body: `@import url("../../deep/colors.css");.lvl2{background:url(../img/stripe.png);width:${v === 1 ? 300 : 150}px}` };
     case '/css/imports/img/stripe.png': return img(20, 20, p.a, p.c);
