@@ -15,7 +15,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { describeTerminal, TerminalRegistry } from '../../proxy/collector/terminals';
 import { startCollectorViewer } from '../../test/helpers/collector-viewer';
-import { startViewer, type Viewer } from '../../replay-viewer/server';
+import type { Viewer } from '../../replay-viewer/server';
 import { startSampleBank, type SampleBank } from '../../scripts/sample-bank/server';
 import { openStore } from '../../store/index';
 import type { VerbatimStore } from '../../store/store';

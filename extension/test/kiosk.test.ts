@@ -15,7 +15,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Page } from 'playwright';
 import { TerminalRegistry } from '../../proxy/collector/terminals';
 import { startCollectorViewer } from '../../test/helpers/collector-viewer';
-import { startViewer, type Viewer } from '../../replay-viewer/server';
+import type { Viewer } from '../../replay-viewer/server';
 import { launchChromium } from '../../scripts/chromium';
 import { runJourney } from '../../scripts/sample-bank/journey';
 import { startSampleBank, type SampleBank } from '../../scripts/sample-bank/server';

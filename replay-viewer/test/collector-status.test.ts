@@ -8,7 +8,7 @@ import { openStore } from '../../store/index';
 import type { VerbatimStore } from '../../store/store';
 import { describeTerminal, TerminalRegistry } from '../../proxy/collector/terminals';
 import { startCollectorViewer } from '../../test/helpers/collector-viewer';
-import { startViewer, type Viewer } from '../server';
+import type { Viewer } from '../server';
 
 let dir: string;
 let store: VerbatimStore;

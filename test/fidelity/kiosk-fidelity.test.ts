@@ -16,7 +16,7 @@ import type { Browser, Page } from 'playwright';
 import { launchKiosk, type KioskBrowser } from '../../extension/test/kiosk-browser';
 import { TerminalRegistry } from '../../proxy/collector/terminals';
 import { startCollectorViewer } from '../helpers/collector-viewer';
-import { startViewer, type Viewer } from '../../replay-viewer/server';
+import type { Viewer } from '../../replay-viewer/server';
 import { launchChromium } from '../../scripts/chromium';
 import { openStore } from '../../store/index';
 import type { VerbatimStore } from '../../store/store';
