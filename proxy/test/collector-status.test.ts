@@ -6,9 +6,9 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { openStore } from '../../store/index';
 import type { VerbatimStore } from '../../store/store';
-import { describeTerminal, TerminalRegistry } from '../../proxy/collector/terminals';
+import { describeTerminal, TerminalRegistry } from '../collector/terminals';
 import { startCollectorViewer } from '../../test/helpers/collector-viewer';
-import type { Viewer } from '../server';
+import type { Viewer } from '../../replay-viewer/server';
 
 let dir: string;
 let store: VerbatimStore;
@@ -80,6 +80,9 @@ describe('terminal status reports', () => {
 
   it('refuses a report without a terminal id (400) and answers only POST', async () => {
     assert.equal((await report(token, { queue: {} })).status, 400);
-    assert.equal((await fetch(`${viewer.url}/collect/v1/status`, { headers: { authorization: `Bearer ${token}` } })).status, 404);
+    // The route table declares POST only: another method is told which one it takes.
+    const get = await fetch(`${viewer.url}/collect/v1/status`, { headers: { authorization: `Bearer ${token}` } });
+    assert.equal(get.status, 405);
+    assert.equal(get.headers.get('allow'), 'POST');
   });
 });
