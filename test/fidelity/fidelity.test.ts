@@ -21,6 +21,7 @@ import type { VerbatimStore } from '../../store/store';
 import { launchChromium } from '../../scripts/chromium';
 import { diffPng } from '../helpers/pixels';
 import { CONTROL_AGENT, startFidelitySite, type FidelitySite } from './site';
+import { WEB_COMPONENT_CASES } from './web-components';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const VIEWPORT = { width: 1280, height: 800 };
@@ -106,6 +107,7 @@ const CASES: Case[] = [
     },
   },
   { name: 'page that registers a service worker', path: '/service-worker', after: 'change' },
+  ...WEB_COMPONENT_CASES,
 ];
 
 let dir: string;

@@ -12,6 +12,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { PNG } from 'pngjs';
 import { fontFor } from '../../scripts/sample-bank/fonts';
+import { prepareWebComponents, webComponentAsset, webComponentPage } from './web-components';
 
 export type Version = 1 | 2;
 
@@ -383,6 +384,7 @@ const SW_PAGE_JS = `
 })();`;
 
 export async function startFidelitySite(): Promise<FidelitySite> {
+  await prepareWebComponents();
   let version: Version = 1;
   let deleted = false;
   const log: string[] = [];
@@ -394,7 +396,7 @@ export async function startFidelitySite(): Promise<FidelitySite> {
     log.push(`${req.headers['user-agent'] === CONTROL_AGENT ? 'control ' : ''}${req.headers.host ?? ''}${req.url ?? ''}`);
     const p = PALETTES[version];
     const pageReply = pages(version, p, publicCross ?? crossUrl)[path];
-    let reply = pageReply ? pageReply() : deleted ? undefined : asset(path, version, p, crossUrl);
+    let reply = pageReply ? pageReply() : webComponentPage(path) ?? (deleted ? undefined : asset(path, version, p, crossUrl) ?? webComponentAsset(path, version, p));
     if (path === '/csp-report') reply = { status: 204, type: 'text/plain', body: '' };
     if (!reply) {
       res.writeHead(404, { 'Content-Type': 'text/plain', 'Cache-Control': 'no-store' }).end('not found');
