@@ -12,6 +12,8 @@ import { frameRole, listenForSnapshotRequests, parentAllowed, requestChildSnapsh
 import { capturePageErrors } from './page-errors';
 import { CUSTOM_TAGS, LOAD_WAIT_MS } from './protocol';
 import { isPageException, recordOptions } from './record-options';
+import { createAdoptionKeeper } from './style-events';
+import { installStyleTextHooks } from './style-text';
 import { createTransport } from './transport';
 import { describe, stackOf } from './util';
 
@@ -54,6 +56,8 @@ function claimWindow(): boolean {
 }
 
 function start(config: RecorderConfig): void {
+  // From document_start on (extension), the page's stylesheet texts are kept; the proxy's bootstrap did it already.
+  installStyleTextHooks();
   const role = frameRole();
   if (role === 'cross-origin-child' && !parentAllowed(config.frameParents)) return;
 
@@ -77,6 +81,9 @@ function start(config: RecorderConfig): void {
           },
         })
       : undefined;
+  // rrweb's events → adoptions kept replayable (style-events.ts) → transport.
+  const keepAdoptions = createAdoptionKeeper(() => record.mirror);
+  const emit = (event: unknown): void => keepAdoptions(event as RecordedEvent, (e) => transport?.push(e as RecordedEvent));
 
   const report = (tag: string, payload: Payload): void => {
     // The guard stops loops (e.g. rrweb logging while we emit).
@@ -146,7 +153,6 @@ function start(config: RecorderConfig): void {
     if (state !== State.Waiting) return;
     let failure: unknown;
     try {
-      const emit = (event: unknown): void => transport?.push(event as RecordedEvent);
       stopRecording = withSafeMessageListeners(() => record(recordOptions(emit, errorHandler, config.masking)));
     } catch (err) {
       failure = err;

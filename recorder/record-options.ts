@@ -5,6 +5,7 @@
  */
 import type { record } from '@rrweb/record';
 import { OWN_SCRIPT_SELECTOR, PRIVACY_MARKERS as M, type MaskingConfig } from './protocol';
+import { styleTextPlugin } from './style-events';
 
 type Options = NonNullable<Parameters<typeof record>[0]>;
 
@@ -85,6 +86,8 @@ export function recordOptions(emit: Options['emit'], errorHandler: Options['erro
     maskInputFn: inputMasker(masking),
     inlineStylesheet: true,
     sampling: { mousemove: 50, scroll: 150, input: 'last' },
+    // Puts the page's own text back into rules Chromium serialises as empty longhands (style-events.ts).
+    plugins: [styleTextPlugin()],
     // 2D drawing is recorded as commands (the replay redraws them); snapshots carry the pixels so far.
     recordCanvas: true,
     // The proxy captures font files itself.
