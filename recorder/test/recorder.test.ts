@@ -307,7 +307,7 @@ describe('recorder in Chromium', () => {
     await page.locator('#name').pressSequentially('visible-text-123');
     await page.locator('#pw').pressSequentially(password);
     await page.locator('#iban').pressSequentially(masked);
-    await page.keyboard.press('Tab'); // sampling.input 'last' records on change
+    await page.keyboard.press('Tab');
     // The page's own "show password" toggle must not unmask it either.
     await page.evaluate(() => {
       (document.querySelector('#pw') as HTMLInputElement).type = 'text';
