@@ -9,7 +9,7 @@
  *   that adopt a sheet already adopted elsewhere, first described on an item that is
  *   gone since.
  *   Rules use shorthands with var() partly overridden by a longhand, in the
- *   constructed sheets and in a document <style>.
+ *   constructed sheets, in a document <style> and in a linked stylesheet.
  * - /wc-shoelace: a Shoelace form (alert, card, input, button, dialog). sl-alert's
  *   styles are such a var() shorthand rule; the customer types into an sl-input
  *   (an input inside a shadow root) and opens the dialog.
@@ -176,7 +176,7 @@ export function webComponentPage(pathname: string): Reply | undefined {
         body: page('lit list', `${BASE}<link rel="stylesheet" href="/wc/theme.css">
 <style>.banner{border:var(--row-border-w) dashed var(--row-border-c);border-bottom-width:10px;padding:6px 12px;width:440px;font:18px sans-serif}</style>
 <script type="module" src="/wc/lit-list.js"></script>`,
-        `<h1>lit list re-rendered after a filter</h1><div class="banner">Your accounts</div><fid-accounts></fid-accounts>`),
+        `<h1>lit list re-rendered after a filter</h1><div class="banner">Your accounts</div><fid-accounts></fid-accounts><div class="note">Balances as of today</div>`),
       };
     case '/wc-shoelace':
       return {
@@ -204,7 +204,8 @@ export function webComponentAsset(pathname: string, v: Version, p: Palette): Rep
       type: CSS,
       body: `:root{--row-border-w:${v === 1 ? 3 : 1}px;--row-border-c:${p.accent};--row-bg:${p.box};--row-fg:#fff;
 --sl-color-primary-600:${p.accent};--sl-color-warning-600:${p.box};--sl-panel-background-color:${v === 1 ? '#fffdf5' : '#333'}}
-sl-alert{width:520px;margin-bottom:12px}sl-card.transfer{width:520px}sl-input{margin-bottom:12px}`,
+sl-alert{width:520px;margin-bottom:12px}sl-card.transfer{width:520px}sl-input{margin-bottom:12px}
+.note{border:var(--row-border-w) dotted var(--row-border-c);border-left-width:16px;padding:6px 12px;width:440px;margin-top:12px;font:16px sans-serif}`,
     };
   }
   return undefined;
