@@ -137,14 +137,22 @@ export function originalRuleTexts(sheet: CSSStyleSheet, win: Window | null, ownT
     return found; // cross-origin
   }
   const broken: number[] = [];
-  for (let i = 0; i < rules.length; i++) if (hasEmptyLonghand(rules[i]!.cssText)) broken.push(i);
+  const wanted = new Set<string>();
+  for (let i = 0; i < rules.length; i++) {
+    const css = rules[i]!.cssText;
+    if (hasEmptyLonghand(css)) {
+      broken.push(i);
+      wanted.add(selectorKey(css));
+    }
+  }
   if (!broken.length) return found;
-  // Broken serialisation → the texts that parse to it, in source order.
+  // Broken serialisation → the texts that parse to it, in source order. Only pieces whose
+  // selector looks the same are parsed: a large stylesheet has one or two such rules.
   const byKey = new Map<string, string[]>();
   const scratch = new CSSStyleSheet();
   for (const text of [ownText, ...keptTexts(sheet, win)]) {
     for (const piece of splitRules(text)) {
-      if (!piece.includes('var(') || /^@(import|charset|namespace)\b/i.test(piece)) continue;
+      if (!piece.includes('var(') || !wanted.has(selectorKey(piece))) continue;
       try {
         scratch.replaceSync(piece);
       } catch {
@@ -163,6 +171,12 @@ export function originalRuleTexts(sheet: CSSStyleSheet, win: Window | null, ownT
     if (text !== undefined) found.set(i, text);
   }
   return found;
+}
+
+/** A rule's prelude (selector or at-rule condition) without the spacing and quoting Chromium normalises. */
+function selectorKey(rule: string): string {
+  const brace = rule.indexOf('{');
+  return (brace < 0 ? rule : rule.slice(0, brace)).replace(/[\s"']/g, '').toLowerCase();
 }
 
 /** Relative url()s made absolute against `base`, as rrweb does for the rest of a <style>'s text. */
