@@ -16,7 +16,9 @@
  * - a `<style>` element's own text.
  *
  * A kept text is used for a rule only when parsing it alone gives exactly the
- * broken serialisation of that rule, so a wrong text can never be substituted.
+ * broken serialisation of that rule: same selector, same declarations, only the
+ * lost var() values can differ. Two texts of one sheet that differ only there
+ * are taken in the order the page gave them.
  * A linked stylesheet's file text is not in the page: such a `<link>` is recorded
  * by URL instead (the replay loads the bytes the proxy captured).
  */
