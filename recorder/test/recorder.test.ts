@@ -611,7 +611,10 @@ describe('recorder in Chromium', () => {
     for (const r of received) {
       if (r.status !== 204) continue; // refused attempts; a retry is accepted under the same seq
       const seqs = byPage.get(r.upload.page.id) ?? new Set<number>();
-      assert.ok(!seqs.has(r.upload.seq), `seq ${r.upload.seq} of page ${r.upload.page.id} accepted twice`);
+      // Which page, and every attempt (status@time:bytes): this has failed once in a while on a loaded machine.
+      const attempts = () => received.filter((x) => x.upload.page.id === r.upload.page.id && x.upload.seq === r.upload.seq)
+        .map((x) => `${x.status}@${x.at}:${x.raw.length}`).join(' ');
+      assert.ok(!seqs.has(r.upload.seq), `seq ${r.upload.seq} of page ${r.upload.page.id} (${r.upload.token}) accepted twice: ${attempts()}`);
       byPage.set(r.upload.page.id, seqs.add(r.upload.seq));
     }
     assert.ok(byPage.size >= 8);
