@@ -13,10 +13,17 @@
  * token is in the DOM only while a script of ours runs. Under Trusted Types the
  * URL goes through a policy named TRUSTED_TYPES_POLICY (proxy/csp.ts allows it).
  *
+ * Before any page script runs it also installs the stylesheet-text hook of
+ * style-text.ts (the same hook, in ES5): texts the page passes to
+ * replaceSync/replace/insertRule that contain var() are kept for the recorder,
+ * since Chromium cannot serialise some such rules back (lit and Shoelace build
+ * their styles this way, long before the recorder is added).
+ *
  * Kept as plain ES5 text, not bundled: it is inlined verbatim into every page,
  * XHTML too, so it holds no `<` or `&` (an XML parser would reject the page).
  */
 import { CUSTOM_TAGS, EARLY_EVENTS_ATTRIBUTE, LOAD_WAIT_MS, RECORDER_SRC_ATTRIBUTE, TRUSTED_TYPES_POLICY } from './protocol';
+import { MAX_KEPT_CHARS, STYLE_TEXT_KEY } from './style-text';
 
 const MAX_EARLY = 50;
 
@@ -24,6 +31,9 @@ export const BOOTSTRAP_SCRIPT = `(function(s){try{
 var d=document,w=window,q=[],done=0,n=s.nonce,src=s.getAttribute('${RECORDER_SRC_ATTRIBUTE}'),at=[],i,a;
 for(i=0;s.attributes.length>i;i++){a=s.attributes[i];if(/^data-verbatim-/.test(a.name))if(a.name!=='${RECORDER_SRC_ATTRIBUTE}')at.push([a.name,a.value]);}
 if(s.parentNode)s.parentNode.removeChild(s);
+var sp=w.CSSStyleSheet?CSSStyleSheet.prototype:0,sm,sn=0;
+function hk(k,r){var f=sp[k];if(typeof f==='function')sp[k]=new Proxy(f,{apply:function(f,t,x){try{var v=x[0],l;if(typeof v==='string'?v.indexOf('var(')+1:0){if(${MAX_KEPT_CHARS}>sn){l=r?[]:sm.get(t)||[];l.push(v);sm.set(t,l);sn+=v.length}}else if(r)sm['delete'](t)}catch(e){}return Reflect.apply(f,t,x)}})}
+try{if(sp)if(typeof Proxy==='function')if(!w.${STYLE_TEXT_KEY}){sm=new WeakMap();Object.defineProperty(w,'${STYLE_TEXT_KEY}',{value:sm});hk('replaceSync',1);hk('replace',1);hk('insertRule',0)}}catch(x){}
 function cut(x,m){x=String(x);return x.length>m?x.slice(0,m):x}
 function keep(t,p){if(!done)if(${MAX_EARLY}>q.length){p.time=Date.now();q.push([t,p])}}
 function stack(e){return e?(e.stack?cut(e.stack,4000):undefined):undefined}

@@ -12,7 +12,10 @@ import { frameRole, listenForSnapshotRequests, parentAllowed, requestChildSnapsh
 import { capturePageErrors } from './page-errors';
 import { CUSTOM_TAGS, LOAD_WAIT_MS } from './protocol';
 import { isPageException, recordOptions } from './record-options';
+import { createAdoptionKeeper } from './style-events';
+import { installStyleTextHooks } from './style-text';
 import { createTransport } from './transport';
+import { createInputThrottle } from './typed-input';
 import { describe, stackOf } from './util';
 
 /** Probe event: a recorder already running in this window (in any JS world) cancels it. */
@@ -54,6 +57,8 @@ function claimWindow(): boolean {
 }
 
 function start(config: RecorderConfig): void {
+  // From document_start on (extension), the page's stylesheet texts are kept; the proxy's bootstrap did it already.
+  installStyleTextHooks();
   const role = frameRole();
   if (role === 'cross-origin-child' && !parentAllowed(config.frameParents)) return;
 
@@ -77,6 +82,10 @@ function start(config: RecorderConfig): void {
           },
         })
       : undefined;
+  // rrweb's events → adoptions kept replayable (style-events.ts) → typed values throttled → transport.
+  const inputs = createInputThrottle((event) => transport?.push(event as RecordedEvent));
+  const keepAdoptions = createAdoptionKeeper(() => record.mirror);
+  const emit = (event: unknown): void => keepAdoptions(event as RecordedEvent, inputs.push);
 
   const report = (tag: string, payload: Payload): void => {
     // The guard stops loops (e.g. rrweb logging while we emit).
@@ -120,9 +129,16 @@ function start(config: RecorderConfig): void {
   capturePageErrors(report);
   for (const [tag, payload] of config.early ?? []) report(tag, payload);
   if (role === 'top') {
-    // Capture phase: these run before the transport's own listeners flush the buffer.
-    addEventListener('pagehide', (e) => report(CUSTOM_TAGS.pageHidden, { persisted: (e as PageTransitionEvent).persisted }), { capture: true });
-    document.addEventListener('visibilitychange', () => report(CUSTOM_TAGS.visibility, { state: document.visibilityState }), { capture: true });
+    // Capture phase: these run before the transport's own listeners flush the buffer, so
+    // the last typed values (and the markers) are in the last upload.
+    addEventListener('pagehide', (e) => {
+      inputs.flush();
+      report(CUSTOM_TAGS.pageHidden, { persisted: (e as PageTransitionEvent).persisted });
+    }, { capture: true });
+    document.addEventListener('visibilitychange', () => {
+      if (document.visibilityState === 'hidden') inputs.flush();
+      report(CUSTOM_TAGS.visibility, { state: document.visibilityState });
+    }, { capture: true });
   }
   document.addEventListener(FRAME_EVENT, (e) => {
     e.preventDefault(); // tells the child frame its event was taken
@@ -146,7 +162,6 @@ function start(config: RecorderConfig): void {
     if (state !== State.Waiting) return;
     let failure: unknown;
     try {
-      const emit = (event: unknown): void => transport?.push(event as RecordedEvent);
       stopRecording = withSafeMessageListeners(() => record(recordOptions(emit, errorHandler, config.masking)));
     } catch (err) {
       failure = err;

@@ -5,6 +5,7 @@
  */
 import type { record } from '@rrweb/record';
 import { OWN_SCRIPT_SELECTOR, PRIVACY_MARKERS as M, type MaskingConfig } from './protocol';
+import { styleTextPlugin } from './style-events';
 
 type Options = NonNullable<Parameters<typeof record>[0]>;
 
@@ -59,12 +60,24 @@ function inputMasker(masking: MaskingConfig | undefined) {
         looksLikeCard(text) ||
         // A card number being typed is not Luhn-valid yet: 7+ digits show at most its first six.
         /\d(?:[ -]?\d){6,}/.test(text) ||
-        !!element.closest(selector);
+        !!closestAcrossShadows(element, selector);
     } catch {
       /* keep masked */
     }
     return mask ? '*'.repeat(text.length) : text;
   };
+}
+
+/**
+ * Element.closest() stops at a shadow root: a field inside a web component in a
+ * masked region would escape it. Walks up through the hosts as well.
+ */
+function closestAcrossShadows(element: Element, selector: string): Element | null {
+  for (let el: Element | null = element; el; el = (el.getRootNode() as ShadowRoot).host ?? null) {
+    const found = el.closest(selector);
+    if (found) return found;
+  }
+  return null;
 }
 
 export function recordOptions(emit: Options['emit'], errorHandler: Options['errorHandler'], masking?: MaskingConfig): Options {
@@ -84,7 +97,12 @@ export function recordOptions(emit: Options['emit'], errorHandler: Options['erro
     maskInputOptions: { ...maskInputOptions, password: true },
     maskInputFn: inputMasker(masking),
     inlineStylesheet: true,
-    sampling: { mousemove: 50, scroll: 150, input: 'last' },
+    // Input is left at rrweb's default (every input event, every value a script sets): the
+    // values are throttled in typed-input.ts. 'last' listened to `change` only, which never
+    // leaves a shadow root and never fires in a field that keeps focus until the page goes.
+    sampling: { mousemove: 50, scroll: 150 },
+    // Puts the page's own text back into rules Chromium serialises as empty longhands (style-events.ts).
+    plugins: [styleTextPlugin()],
     // 2D drawing is recorded as commands (the replay redraws them); snapshots carry the pixels so far.
     recordCanvas: true,
     // The proxy captures font files itself.

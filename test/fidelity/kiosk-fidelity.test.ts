@@ -23,6 +23,7 @@ import type { VerbatimStore } from '../../store/store';
 import { diffPng } from '../helpers/pixels';
 import { replayMoment } from '../helpers/replay';
 import { CASES, type Case, liveNow, MAX_DIFF, pct, settle, VIEWPORT } from './cases';
+import { WEB_COMPONENT_CASES } from './web-components';
 import { startFidelitySite, type FidelitySite } from './site';
 
 const root = path.resolve(import.meta.dirname, '../..');
@@ -110,7 +111,8 @@ after(async () => {
 });
 
 describe('fidelity (kiosk extension): record, change the site, replay, compare pixels', () => {
-  for (const c of CASES) {
+  // Every case the proxy runners check, the web-component ones included.
+  for (const c of [...CASES, ...WEB_COMPONENT_CASES]) {
     it(c.name, async () => {
       site.setVersion(1);
       site.setPublicCrossUrl(undefined);

@@ -13,6 +13,7 @@ import type { AddressInfo } from 'node:net';
 import { PNG } from 'pngjs';
 import { fontFor } from '../../scripts/sample-bank/fonts';
 import { canvasAsset, canvasPages } from './canvas-pages';
+import { prepareWebComponents, webComponentAsset, webComponentPage } from './web-components';
 
 export type Version = 1 | 2;
 
@@ -405,6 +406,7 @@ const SW_PAGE_JS = `
 })();`;
 
 export async function startFidelitySite(): Promise<FidelitySite> {
+  await prepareWebComponents();
   let version: Version = 1;
   let deleted = false;
   const log: string[] = [];
@@ -416,7 +418,8 @@ export async function startFidelitySite(): Promise<FidelitySite> {
     log.push(`${req.headers['user-agent'] === CONTROL_AGENT ? 'control ' : ''}${req.headers.host ?? ''}${req.url ?? ''}`);
     const p = PALETTES[version];
     const pageReply = pages(version, p, publicCross ?? crossUrl)[path];
-    let reply = pageReply ? pageReply() : deleted ? undefined : asset(path, version, p, crossUrl) ?? canvasAsset(path, version, p);
+    let reply = pageReply ? pageReply() : webComponentPage(path)
+      ?? (deleted ? undefined : asset(path, version, p, crossUrl) ?? canvasAsset(path, version, p) ?? webComponentAsset(path, version, p));
     if (path === '/csp-report') reply = { status: 204, type: 'text/plain', body: '' };
     if (!reply) {
       res.writeHead(404, { 'Content-Type': 'text/plain', 'Cache-Control': 'no-store' }).end('not found');
