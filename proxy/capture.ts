@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { isPersonalResponse } from '../store/personal-data';
-import type { CapturedResource } from '../store/records';
+import type { CaptureIncomplete, CapturedResource } from '../store/records';
 import type { VerbatimStore } from '../store/store';
 import { findCustomerId, type IdentityRule } from './identity/rules';
 import { decode, maskBody, maskText, type MaskingPolicy } from './masking/index';
@@ -69,6 +69,8 @@ export interface ExchangeMeta {
   requestBody?: { bytes: Buffer; contentType: string; truncated: boolean };
   /** The request's Cookie header, read by identity rules only (never stored). */
   requestCookie?: string;
+  /** Set when the exchange was cut off before the body's end (exchange.ts). */
+  incomplete?: CaptureIncomplete;
 }
 
 /** Capture ids: a per-process random prefix and a counter (randomUUID per response showed in profiles). */
@@ -137,7 +139,10 @@ export class CaptureWriter {
       await this.linkCustomer(meta, tap).catch((err) => this.onError(err, meta.url));
     }
     if (tap) {
-      const { bytes, truncated } = tap.body();
+      const kept = tap.body();
+      const bytes = kept.bytes;
+      // A body cut off on the way (meta.incomplete) is stored as far as it came, marked truncated.
+      const truncated = kept.truncated || meta.incomplete !== undefined;
       const contentType = header(meta.headers, 'content-type') ?? '';
       const encoding = (header(meta.headers, 'content-encoding') ?? '').toLowerCase();
       if (truncated) this.stats.truncated++;
@@ -150,6 +155,14 @@ export class CaptureWriter {
       } else if (outcome.kind === 'unchanged') {
         const digest = await this.store.putBlob(bytes, { compress: !encoding && COMPRESSIBLE.test(contentType), sessionId: owner });
         record.body = { digest, size: bytes.length, encoding, truncated };
+      } else {
+        // Bytes that do not decode cannot be checked for card numbers: kept as received only
+        // when they can be sealed with the session's key (erased with it), never shared.
+        record.incomplete ??= { reason: 'undecodable', detail: `${outcome.reason}${meta.sessionId ? '' : '; not kept (no session to seal it with)'}` };
+        if (meta.sessionId) {
+          const digest = await this.store.putBlob(bytes, { compress: false, sessionId: meta.sessionId });
+          record.body = { digest, size: bytes.length, encoding, truncated };
+        }
       }
     }
     if (meta.requestBody && this.masking) {
@@ -196,6 +209,7 @@ export class CaptureWriter {
       startedAt: meta.startedAt,
       timing: { headersMs: meta.headersAt - meta.startedAt, totalMs: endedAt - meta.startedAt },
       body: null,
+      ...(meta.incomplete ? { incomplete: meta.incomplete } : {}),
     };
   }
 }

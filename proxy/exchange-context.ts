@@ -12,6 +12,7 @@ import { Http2Upstreams } from './http2-upstream';
 import { RecorderEndpoint } from './recorder-endpoint';
 import type { SessionTokens } from './session-tokens';
 import { SessionTracker } from './sessions';
+import { limitsFrom } from './network-limits';
 import { upstreamAgents } from './upstream-agents';
 
 export type CommonOptions = Omit<ProxyOptions, 'host' | 'port'>;
@@ -29,6 +30,7 @@ export function createExchangeContext(options: CommonOptions, tokens: SessionTok
   const masking = options.masking ?? DEFAULT_POLICY;
   const sessions = new SessionTracker(options.store, tokens, options.sessionIdleMs ?? 30 * 60_000, channel, (err) => onError(err, 'session start'));
   const sessionReady = (id: string) => sessions.ready(id);
+  const limits = limitsFrom(options);
   return {
     store: options.store,
     sessions,
@@ -40,11 +42,11 @@ export function createExchangeContext(options: CommonOptions, tokens: SessionTok
     recorderMasking: recorderMaskingAttribute(masking),
     agents: upstreamAgents({ tls: upstreamTls }),
     captureMaxBytes: options.captureMaxBytes ?? 32 * 1024 * 1024,
-    upstreamTimeoutMs: options.upstreamTimeoutMs ?? 120_000,
+    limits,
     lookup: options.lookup,
     passOrigins: new Set(options.passOrigins ?? []),
     onError,
-    http2: options.http2Upstream ? new Http2Upstreams(upstreamTls, options.lookup) : undefined,
+    http2: options.http2Upstream ? new Http2Upstreams(upstreamTls, limits.maxHeaderBytes, options.lookup) : undefined,
   };
 }
 

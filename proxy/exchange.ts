@@ -10,7 +10,7 @@ import type { Transform } from 'node:stream';
 import zlib from 'node:zlib';
 import { BOOTSTRAP_SCRIPT } from '../recorder/bootstrap';
 import { ENDPOINT_ATTRIBUTE, EVENTS_PATH, FRAME_PARENTS_ATTRIBUTE, MASKING_ATTRIBUTE, RECORDER_SRC_ATTRIBUTE, TOKEN_ATTRIBUTE } from '../recorder/protocol';
-import type { CapturedResource } from '../store/records';
+import type { CaptureIncomplete, CapturedResource } from '../store/records';
 import type { VerbatimStore } from '../store/store';
 import { CaptureTap, type CaptureWriter, type ExchangeMeta } from './capture';
 import { adjustPolicy, findScriptNonce, type CspTarget } from './csp';
@@ -20,6 +20,7 @@ import { HeadInjector, HeadRewriter } from './inject';
 import { RecorderEndpoint } from './recorder-endpoint';
 import type { SessionTracker } from './sessions';
 import { errorPage } from './error-page';
+import type { NetworkLimits } from './network-limits';
 import { rewriteSmallDocument, takesSmallDocumentPath } from './small-document';
 import { retriableOnStaleConnection } from './upstream-agents';
 
@@ -40,7 +41,8 @@ export interface ExchangeContext {
   captureMaxBytes: number;
   /** The policy's in-page part (JSON), put on the recorder's script tag. */
   recorderMasking?: string;
-  upstreamTimeoutMs: number;
+  /** Timeouts and header sizes (network-limits.ts). */
+  limits: NetworkLimits;
   /** Origins forwarded untouched: never injected, never captured (Verbatim's own viewer). */
   passOrigins: Set<string>;
   /** Name resolution for upstream hosts (default: the system resolver). */
@@ -127,11 +129,17 @@ export function handleExchange(ctx: ExchangeContext, req: IncomingMessage, res: 
       headers,
       agent: to.protocol === 'https:' ? ctx.agents.https : ctx.agents.http,
       lookup: ctx.lookup,
+      maxHeaderSize: ctx.limits.maxHeaderBytes,
       servername: to.protocol === 'https:' && !isIp(to.hostname) ? to.hostname : undefined,
     } as https.RequestOptions);
     current = upstream;
     let answered = false;
-    upstream.setTimeout(ctx.upstreamTimeoutMs, () => upstream.destroy(new Error(`no response within ${ctx.upstreamTimeoutMs} ms`)));
+    let timedOut = false;
+    const upstreamMs = ctx.limits.upstreamTimeoutMs;
+    upstream.setTimeout(upstreamMs, () => {
+      timedOut = true;
+      upstream.destroy(Object.assign(new Error(`no response within ${upstreamMs} ms`), { code: 'UPSTREAM_TIMEOUT' }));
+    });
     upstream.on('response', (upRes) => {
       answered = true;
       meta.headersAt = Date.now();
@@ -141,10 +149,11 @@ export function handleExchange(ctx: ExchangeContext, req: IncomingMessage, res: 
       if (hop) meta.headers = hop.responseHeaders(meta.headers);
       if (meta.status === 304 && previous && capture) ctx.captures.recordRevalidation(meta, previous);
       const contentType = headerValue(meta.headers, 'content-type') ?? '';
+      const cut = () => (timedOut ? 'upstream-timeout' : 'upstream-aborted');
       if (isDocument && injectable(meta, contentType)) {
-        void respondWithInjection(ctx, req, res, upRes, meta, target, origin, capture);
+        void respondWithInjection(ctx, req, res, upRes, meta, target, origin, capture, cut);
       } else {
-        respondPassthrough(ctx, res, upRes, meta, capture && meta.status !== 304);
+        respondPassthrough(ctx, res, upRes, meta, capture && meta.status !== 304, cut);
       }
     });
     upstream.on('error', (err: NodeJS.ErrnoException) => {
@@ -153,14 +162,18 @@ export function handleExchange(ctx: ExchangeContext, req: IncomingMessage, res: 
         retried = true;
         return forward(previous);
       }
+      // Once the response is under way, watchBody passes the cut on and records it.
+      if (answered) return;
       if (res.headersSent) return void res.destroy();
-      const page = errorPage(url, err);
-      res.writeHead(502, { 'content-type': 'text/html; charset=utf-8', 'content-length': page.length, 'cache-control': 'no-store', 'x-verbatim-error': 'UPSTREAM_FAILED' });
+      // A site that does not answer in time is a 504, one that cannot be reached a 502.
+      const [status, code] = timedOut ? [504, 'UPSTREAM_TIMEOUT'] : [502, 'UPSTREAM_FAILED'];
+      const page = errorPage(url, err, status);
+      res.writeHead(status, { 'content-type': 'text/html; charset=utf-8', 'content-length': page.length, 'cache-control': 'no-store', 'x-verbatim-error': code });
       res.end(page);
       if (capture) {
-        meta.status = 502;
+        meta.status = status;
         meta.headersAt = Date.now();
-        meta.headers = [['content-type', 'text/html; charset=utf-8'], ['x-verbatim-error', 'UPSTREAM_FAILED']];
+        meta.headers = [['content-type', 'text/html; charset=utf-8'], ['x-verbatim-error', code]];
         const tap = new CaptureTap(ctx.captureMaxBytes);
         tap.write(page);
         ctx.captures.record(meta, tap);
@@ -192,12 +205,14 @@ function forwardUntouched(ctx: ExchangeContext, req: IncomingMessage, res: Serve
   const transport = target.protocol === 'https:' ? https : http;
   const upstream = transport.request({
     hostname: target.hostname, port: target.port, path: target.path, method: req.method,
-    headers: upstreamRequestHeaders(req.headers), lookup: ctx.lookup,
+    headers: upstreamRequestHeaders(req.headers), lookup: ctx.lookup, maxHeaderSize: ctx.limits.maxHeaderBytes,
     agent: target.protocol === 'https:' ? ctx.agents.https : ctx.agents.http,
   }, (upRes) => {
     res.writeHead(upRes.statusCode ?? 502, upRes.statusMessage, flatten(responseHeaderPairs(upRes.rawHeaders)));
+    watchBody(upRes, res, () => 'upstream-aborted', () => {});
     upRes.pipe(res);
   });
+  upstream.setTimeout(ctx.limits.upstreamTimeoutMs, () => upstream.destroy());
   upstream.on('error', (err) => {
     if (res.headersSent) return void res.destroy();
     const page = errorPage(origin + target.path, err);
@@ -207,21 +222,49 @@ function forwardUntouched(ctx: ExchangeContext, req: IncomingMessage, res: Serve
   req.pipe(upstream);
 }
 
-function respondPassthrough(ctx: ExchangeContext, res: ServerResponse, upRes: IncomingMessage, meta: ExchangeMeta, capture: boolean): void {
+/** Why an upstream body stopped short: it timed out or the upstream cut it. */
+type CutReason = () => 'upstream-timeout' | 'upstream-aborted';
+
+function respondPassthrough(ctx: ExchangeContext, res: ServerResponse, upRes: IncomingMessage, meta: ExchangeMeta, capture: boolean, cut: CutReason): void {
   res.writeHead(meta.status, meta.statusText, flatten(meta.headers));
-  if (!capture) {
-    upRes.pipe(res);
-    return;
-  }
-  const tap = new CaptureTap(ctx.captureMaxBytes);
-  upRes.on('data', (chunk: Buffer) => tap.write(chunk));
-  upRes.on('end', () => ctx.captures.record(meta, hasBody(meta.method, meta.status) ? tap : null));
+  const tap = capture ? new CaptureTap(ctx.captureMaxBytes) : null;
+  if (tap) upRes.on('data', (chunk: Buffer) => tap.write(chunk));
+  watchBody(upRes, res, cut, (incomplete) => {
+    if (!tap) return;
+    if (incomplete) meta.incomplete = incomplete;
+    ctx.captures.record(meta, hasBody(meta.method, meta.status) ? tap : null);
+  });
   upRes.pipe(res);
+}
+
+/**
+ * Calls `done` once the upstream body has ended, or with why it did not. An
+ * upstream that aborts or goes silent mid-body is passed on to the browser at
+ * once (its connection is cut, so it sees an incomplete response instead of
+ * waiting for its own timeout); a browser that goes away has already stopped the
+ * upstream (handleExchange). Either way what passed is still recorded.
+ */
+function watchBody(upRes: IncomingMessage, res: ServerResponse, cut: CutReason, done: (incomplete?: CaptureIncomplete) => void): void {
+  let settled = false;
+  const settle = (incomplete?: CaptureIncomplete) => {
+    if (settled) return;
+    settled = true;
+    done(incomplete);
+  };
+  upRes.once('end', () => settle());
+  upRes.once('close', () => {
+    if (settled) return;
+    settle({ reason: cut() });
+    res.destroy();
+  });
+  res.once('close', () => {
+    if (!res.writableFinished) settle({ reason: 'client-closed' });
+  });
 }
 
 async function respondWithInjection(
   ctx: ExchangeContext, req: IncomingMessage, res: ServerResponse, upRes: IncomingMessage,
-  meta: ExchangeMeta, target: Target, origin: string, capture: boolean,
+  meta: ExchangeMeta, target: Target, origin: string, capture: boolean, cut: CutReason,
 ): Promise<void> {
   const encoding = (headerValue(meta.headers, 'content-encoding') ?? '').trim().toLowerCase();
   const contentType = headerValue(meta.headers, 'content-type') ?? '';
@@ -232,6 +275,12 @@ async function respondWithInjection(
     upRes.on('data', (chunk: Buffer) => tap!.write(chunk));
   }
   upRes.pause();
+  // Recorded once the body ends or is cut off, under the session chosen below.
+  watchBody(upRes, res, cut, (incomplete) => {
+    if (!tap) return;
+    if (incomplete) meta.incomplete = incomplete;
+    ctx.captures.record(meta, tap);
+  });
 
   let session;
   try {
@@ -239,13 +288,11 @@ async function respondWithInjection(
   } catch (err) {
     // The store cannot open a session: serve the page untouched rather than break it.
     ctx.onError(err, 'session start');
-    if (tap) upRes.once('end', () => ctx.captures.record(meta, tap));
-    return respondPassthrough(ctx, res, upRes, meta, false);
+    return respondPassthrough(ctx, res, upRes, meta, false, cut);
   }
   meta.sessionId = session.sessionId;
-  if (tap) upRes.once('end', () => ctx.captures.record(meta, tap));
   if (!injectable) {
-    return respondPassthrough(ctx, res, upRes, meta, false);
+    return respondPassthrough(ctx, res, upRes, meta, false, cut);
   }
 
   const scriptUrl = origin + ctx.endpoint.scriptPath;
@@ -321,7 +368,6 @@ async function respondWithInjection(
     }
     stream.pipe(res);
   }
-  upRes.on('aborted', () => res.destroy());
   upRes.resume();
 }
 

@@ -11,6 +11,8 @@ import type { HostCertificates } from './ca';
 import { handleExchange, type ExchangeContext, type Target } from './exchange';
 import { upstreamRequestHeaders } from './http-headers';
 import { infoPage } from './info-page';
+import { answerClientError, deadline, firstByteDeadline, serverOptions } from './network-limits';
+import { joinSockets } from './socket-pair';
 import { relayOptionsFor, relayWebSocket } from './websocket-relay';
 
 export interface ForwardProxyOptions {
@@ -25,9 +27,10 @@ interface TunnelTarget { hostname: string; port: number }
 
 export function createForwardProxy(options: ForwardProxyOptions): http.Server {
   const { context } = options;
+  const { limits } = context;
   const tunnels = new WeakMap<Duplex, TunnelTarget>();
 
-  const server = http.createServer((req, res) => {
+  const server = http.createServer(serverOptions(limits), (req, res) => {
     const url = req.url ?? '/';
     if (url.startsWith('/')) return infoPage(req, res);
     let parsed: URL;
@@ -47,7 +50,7 @@ export function createForwardProxy(options: ForwardProxyOptions): http.Server {
   });
 
   // Requests that arrive inside an intercepted TLS tunnel.
-  const inner = http.createServer((req: IncomingMessage, res: ServerResponse) => {
+  const inner = http.createServer(serverOptions(limits), (req: IncomingMessage, res: ServerResponse) => {
     const tunnel = tunnels.get(req.socket);
     if (!tunnel) return void res.writeHead(500).end();
     handleExchange(context, req, res, targetInTunnel(req, tunnel));
@@ -62,11 +65,14 @@ export function createForwardProxy(options: ForwardProxyOptions): http.Server {
     }
     socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
     if (head.length) socket.unshift(head);
+    // A browser sends its first bytes (a TLS ClientHello) at once: a tunnel that stays silent, or is closed, goes.
+    const firstBytes = deadline(socket, limits.headersTimeoutMs);
     socket.once('data', (first: Buffer) => {
+      firstBytes();
       socket.pause();
       socket.unshift(first);
       if (first[0] === 0x16) interceptTls(socket as net.Socket, tunnel);
-      else blindTunnel(socket, tunnel, options.lookup);
+      else blindTunnel(socket, tunnel);
     });
   });
 
@@ -81,6 +87,13 @@ export function createForwardProxy(options: ForwardProxyOptions): http.Server {
         },
       });
       tlsSocket.on('error', () => { tlsSocket.destroy(); socket.destroy(); });
+      // The handshake too must finish within the header timeout; after it the inner server's deadlines apply.
+      const handshake = deadline(tlsSocket, limits.headersTimeoutMs);
+      tlsSocket.once('secure', () => {
+        handshake();
+        firstByteDeadline(tlsSocket, limits.headersTimeoutMs);
+      });
+      tlsSocket.once('close', () => socket.destroy());
       tunnels.set(tlsSocket, tunnel);
       inner.emit('connection', tlsSocket);
       socket.resume();
@@ -101,16 +114,30 @@ export function createForwardProxy(options: ForwardProxyOptions): http.Server {
         return void socket.end('HTTP/1.1 400 Bad Request\r\n\r\n');
       }
     }
-    const relay = relayOptionsFor(context, req, target, { upstreamTls: options.upstreamTls, lookup: options.lookup });
+    const relay = relayOptionsFor(context, req, target, { upstreamTls: options.upstreamTls, lookup: context.lookup });
     relayWebSocket(req, socket, head, target, upstreamRequestHeaders(req.headers), relay);
   };
   server.on('upgrade', onUpgrade(false));
   inner.on('upgrade', onUpgrade(true));
-  server.on('clientError', (_err, socket) => socket.destroy());
-  inner.on('clientError', (_err, socket) => socket.destroy());
-  server.keepAliveTimeout = 65_000;
-  inner.keepAliveTimeout = 65_000;
+  server.on('clientError', answerClientError);
+  inner.on('clientError', answerClientError);
+  server.on('connection', (socket: net.Socket) => firstByteDeadline(socket, limits.headersTimeoutMs));
   server.on('close', () => inner.closeAllConnections());
+
+  /** Anything but TLS in a tunnel is relayed as it is, closed when silent both ways. */
+  const blindTunnel = (socket: Duplex, tunnel: TunnelTarget): void => {
+    const upstream = net.connect({ host: tunnel.hostname, port: tunnel.port, lookup: context.lookup });
+    upstream.setTimeout(limits.upstreamTimeoutMs, () => upstream.destroy());
+    upstream.on('error', () => socket.destroy());
+    const early = () => upstream.destroy();
+    socket.once('close', early);
+    upstream.on('connect', () => {
+      upstream.setTimeout(0);
+      socket.off('close', early);
+      joinSockets(socket, upstream, { idleMs: limits.idleTimeoutMs });
+      socket.resume();
+    });
+  };
   return server;
 }
 
@@ -122,17 +149,6 @@ function targetInTunnel(req: IncomingMessage, tunnel: TunnelTarget): Target {
     port: host?.port ?? tunnel.port,
     path: req.url ?? '/',
   };
-}
-
-function blindTunnel(socket: Duplex, tunnel: TunnelTarget, lookup?: net.LookupFunction): void {
-  const upstream = net.connect({ host: tunnel.hostname, port: tunnel.port, lookup });
-  upstream.on('error', () => socket.destroy());
-  socket.on('error', () => upstream.destroy());
-  upstream.on('connect', () => {
-    socket.pipe(upstream);
-    upstream.pipe(socket);
-    socket.resume();
-  });
 }
 
 function parseAuthority(authority: string, defaultPort = 443): TunnelTarget | undefined {

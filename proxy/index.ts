@@ -28,7 +28,12 @@ export interface ProxyOptions {
   captureMaxBytes?: number;
   maxUploadBytes?: number;
   sessionIdleMs?: number;
+  /** Timeouts and header sizes (network-limits.ts, defaults there and in the README). */
   upstreamTimeoutMs?: number;
+  headersTimeoutMs?: number;
+  requestTimeoutMs?: number;
+  idleTimeoutMs?: number;
+  maxHeaderBytes?: number;
   /** Extra CA certificates (PEM) trusted for upstream TLS, e.g. an internal CA. */
   upstreamCa?: string[];
   /** Do not verify upstream TLS certificates (test benches with self-signed sites only). */

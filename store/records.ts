@@ -136,6 +136,19 @@ export interface CapturedResource {
   requestBody?: CapturedBody & { contentType: string };
   /** Set when the upstream answered 304 and the body came from an earlier capture. */
   revalidatedFrom?: string;
+  /** Set when the stored body is not the whole, readable response, and why (then `body.truncated` is true or the body is null). */
+  incomplete?: CaptureIncomplete;
+}
+
+/**
+ * Why a capture's body is not the whole response: the upstream cut it off or went
+ * silent mid-body (the browser got the same cut), the browser went away before the
+ * end, or the bytes do not decode by their Content-Encoding (kept as received, with
+ * the decoder's message in `detail`).
+ */
+export interface CaptureIncomplete {
+  reason: 'upstream-aborted' | 'upstream-timeout' | 'client-closed' | 'undecodable';
+  detail?: string;
 }
 
 /** One WebSocket message (or close) as it passed through a capture point: the session's network log. */
