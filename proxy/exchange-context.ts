@@ -11,11 +11,13 @@ import { DEFAULT_POLICY, recorderMaskingAttribute } from './masking/index';
 import { Http2Upstreams } from './http2-upstream';
 import { RecorderEndpoint } from './recorder-endpoint';
 import type { SessionTokens } from './session-tokens';
+import type { TargetPolicy } from './target-policy';
 import { SessionTracker } from './sessions';
 import { limitsFrom } from './network-limits';
 import { upstreamAgents } from './upstream-agents';
 
-export type CommonOptions = Omit<ProxyOptions, 'host' | 'port'>;
+/** What the forward proxy and the gateway share (the rest is the forward proxy's own: who may use it, where it may go). */
+export type CommonOptions = Omit<ProxyOptions, 'host' | 'port' | 'allowedTargets' | 'ownPorts' | 'allowClients' | 'authenticateClient'>;
 
 export function upstreamTlsOptions(options: CommonOptions): tls.ConnectionOptions {
   return {
@@ -24,7 +26,8 @@ export function upstreamTlsOptions(options: CommonOptions): tls.ConnectionOption
   };
 }
 
-export function createExchangeContext(options: CommonOptions, tokens: SessionTokens, channel: Channel): ExchangeContext {
+/** `targets`: the forward proxy's policy for where it may connect (target-policy.ts); the gateway has none. */
+export function createExchangeContext(options: CommonOptions, tokens: SessionTokens, channel: Channel, targets?: TargetPolicy): ExchangeContext {
   const onError = options.onError ?? (() => {});
   const upstreamTls = upstreamTlsOptions(options);
   const masking = options.masking ?? DEFAULT_POLICY;
@@ -44,9 +47,11 @@ export function createExchangeContext(options: CommonOptions, tokens: SessionTok
     captureMaxBytes: options.captureMaxBytes ?? 32 * 1024 * 1024,
     limits,
     lookup: options.lookup,
+    targets,
     passOrigins: new Set(options.passOrigins ?? []),
     onError,
-    http2: options.http2Upstream ? new Http2Upstreams(upstreamTls, limits.maxHeaderBytes, options.lookup) : undefined,
+    http2: options.http2Upstream
+      ? new Http2Upstreams(upstreamTls, limits.maxHeaderBytes, (port) => (targets ? targets.lookupFor(port) : options.lookup)) : undefined,
   };
 }
 

@@ -19,7 +19,8 @@ import { flatten, headerValue, responseHeaderPairs, upstreamRequestHeaders } fro
 import { HeadInjector, HeadRewriter } from './inject';
 import { RecorderEndpoint } from './recorder-endpoint';
 import type { SessionTracker } from './sessions';
-import { errorPage } from './error-page';
+import { errorPage, refusalPage } from './error-page';
+import type { TargetPolicy } from './target-policy';
 import type { NetworkLimits } from './network-limits';
 import { rewriteSmallDocument, takesSmallDocumentPath } from './small-document';
 import { retriableOnStaleConnection } from './upstream-agents';
@@ -45,8 +46,10 @@ export interface ExchangeContext {
   limits: NetworkLimits;
   /** Origins forwarded untouched: never injected, never captured (Verbatim's own viewer). */
   passOrigins: Set<string>;
-  /** Name resolution for upstream hosts (default: the system resolver). */
+  /** Name resolution for upstream hosts (default: the system resolver), unchecked: see connectLookup. */
   lookup?: import('node:net').LookupFunction;
+  /** The forward proxy's rules for where it may connect (target-policy.ts); the gateway has none. */
+  targets?: TargetPolicy;
   onError: (err: unknown, context: string) => void;
   /** Set when upstreams that offer h2 are spoken to over HTTP/2 (http2-upstream.ts). */
   http2?: import('./http2-upstream').Http2Upstreams;
@@ -80,6 +83,11 @@ const ENCODERS: Record<string, () => Transform> = {
   br: () => zlib.createBrotliCompress({ params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 5 } }),
 };
 
+/** The lookup for a connection to `port`: through the target policy when there is one. */
+export function connectLookup(ctx: ExchangeContext, port: number): import('node:net').LookupFunction | undefined {
+  return ctx.targets ? ctx.targets.lookupFor(port) : ctx.lookup;
+}
+
 export function originOf(target: Target): string {
   const defaultPort = target.protocol === 'https:' ? 443 : 80;
   return `${target.protocol}//${target.hostname.includes(':') ? `[${target.hostname}]` : target.hostname}${target.port === defaultPort ? '' : `:${target.port}`}`;
@@ -95,7 +103,9 @@ export function handleExchange(ctx: ExchangeContext, req: IncomingMessage, res: 
   }
 
   const origin = originOf(target);
-  if (ctx.passOrigins.has(origin)) return forwardUntouched(ctx, req, res, target, origin);
+  // Verbatim's own viewer passes untouched only for a browser on this machine (it could open it directly);
+  // anyone else meets the target policy, which never reaches Verbatim's own listeners.
+  if (ctx.passOrigins.has(origin) && (!ctx.targets || isLoopbackPeer(req))) return forwardUntouched(ctx, req, res, target, origin);
   const url = origin + target.path;
   const destination = req.headers['sec-fetch-dest'] as string | undefined;
   const isDocument = req.method === 'GET' && (destination ? DOCUMENT_DESTINATIONS.has(destination)
@@ -105,6 +115,8 @@ export function handleExchange(ctx: ExchangeContext, req: IncomingMessage, res: 
   const headers = upstreamRequestHeaders(req.headers);
   hop?.requestHeaders(headers);
   const to = hop?.upstream ?? target;
+  const refused = ctx.targets?.literalRefusal(to.hostname, to.port);
+  if (refused) return refuse(res, url, refused);
 
   let h2: boolean | undefined = ctx.http2 && to.protocol === 'https:' ? undefined : false;
   let current: { destroy(err?: Error): void } | undefined;
@@ -128,7 +140,7 @@ export function handleExchange(ctx: ExchangeContext, req: IncomingMessage, res: 
       method: req.method,
       headers,
       agent: to.protocol === 'https:' ? ctx.agents.https : ctx.agents.http,
-      lookup: ctx.lookup,
+      lookup: connectLookup(ctx, to.port),
       maxHeaderSize: ctx.limits.maxHeaderBytes,
       servername: to.protocol === 'https:' && !isIp(to.hostname) ? to.hostname : undefined,
     } as https.RequestOptions);
@@ -165,6 +177,7 @@ export function handleExchange(ctx: ExchangeContext, req: IncomingMessage, res: 
       // Once the response is under way, watchBody passes the cut on and records it.
       if (answered) return;
       if (res.headersSent) return void res.destroy();
+      if (err.code === 'TARGET_REFUSED') return refuse(res, url, err.message);
       // A site that does not answer in time is a 504, one that cannot be reached a 502.
       const [status, code] = timedOut ? [504, 'UPSTREAM_TIMEOUT'] : [502, 'UPSTREAM_FAILED'];
       const page = errorPage(url, err, status);
@@ -198,6 +211,18 @@ export function handleExchange(ctx: ExchangeContext, req: IncomingMessage, res: 
   } else {
     forward();
   }
+}
+
+/** The forward proxy will not connect there (target-policy.ts): a 403 page that says why; nothing is recorded. */
+function refuse(res: ServerResponse, url: string, reason: string): void {
+  const page = refusalPage(url, reason);
+  res.writeHead(403, { 'content-type': 'text/html; charset=utf-8', 'content-length': page.length, 'cache-control': 'no-store', 'x-verbatim-error': 'TARGET_REFUSED' });
+  res.end(page);
+}
+
+function isLoopbackPeer(req: IncomingMessage): boolean {
+  const peer = req.socket.remoteAddress ?? '';
+  return peer === '::1' || /^(::ffff:)?127\./.test(peer);
 }
 
 /** Plain forwarding for excluded origins: no session, no injection, no capture. */

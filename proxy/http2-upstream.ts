@@ -22,7 +22,12 @@ export class Http2Upstreams {
   private readonly probes = new Map<string, Promise<boolean>>();
   private readonly sessions = new Map<string, http2.ClientHttp2Session>();
 
-  constructor(private readonly tlsOptions: tls.ConnectionOptions, private readonly maxHeaderBytes: number, private readonly lookup?: net.LookupFunction) {}
+  constructor(
+    private readonly tlsOptions: tls.ConnectionOptions,
+    private readonly maxHeaderBytes: number,
+    /** Name resolution for a connection to a port (the forward proxy's checks where it may connect). */
+    private readonly lookupFor: (port: number) => net.LookupFunction | undefined = () => undefined,
+  ) {}
 
   /** Whether the origin negotiates h2 (probed once per origin; failures mean no). */
   supports(to: Target): Promise<boolean> {
@@ -81,7 +86,7 @@ export class Http2Upstreams {
 
   private connectOptions(to: Target, alpn: string[]): tls.ConnectionOptions {
     const isIp = /^[\d.]+$/.test(to.hostname) || to.hostname.includes(':');
-    return { ...this.tlsOptions, host: to.hostname, port: to.port, ALPNProtocols: alpn, lookup: this.lookup, ...(isIp ? {} : { servername: to.hostname }) };
+    return { ...this.tlsOptions, host: to.hostname, port: to.port, ALPNProtocols: alpn, lookup: this.lookupFor(to.port), ...(isIp ? {} : { servername: to.hostname }) };
   }
 }
 

@@ -22,6 +22,9 @@ import { newSessionId, SessionTokens } from '../session-tokens';
 import { openStore } from '../../store/index';
 import type { VerbatimStore } from '../../store/store';
 
+/** The sites here live on loopback, which the forward proxy reaches only when told to. */
+const LOOPBACK = ['127.0.0.1'];
+
 const PAGE = '<!doctype html><html><head><title>Konto Übersicht</title></head><body>' + 'x'.repeat(20_000) + '</body></html>';
 const CSS = 'body { background: url(bg.png) }';
 const sha = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
@@ -103,7 +106,7 @@ before(async () => {
   });
   await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
   origin = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`;
-  proxy = await startProxy({ store, dataDir: dir, recorderScript: Buffer.from('/* recorder */'), port: 0, maxUploadBytes: 64 * 1024 });
+  proxy = await startProxy({ allowedTargets: LOOPBACK, store, dataDir: dir, recorderScript: Buffer.from('/* recorder */'), port: 0, maxUploadBytes: 64 * 1024 });
 });
 
 after(async () => {
@@ -255,6 +258,7 @@ describe('HTTPS interception', () => {
     const sitePort = (site.address() as AddressInfo).port;
     const secureDir = await mkdtemp(path.join(os.tmpdir(), 'verbatim-tls-'));
     const secureProxy = await startProxy({
+      allowedTargets: LOOPBACK,
       store, dataDir: secureDir, recorderScript: Buffer.from('//r'), port: 0, upstreamCa: [siteCa.cert],
       lookup: ((_h: string, opts: unknown, cb: unknown) => {
         const callback = (typeof opts === 'function' ? opts : cb) as (...a: unknown[]) => void;

@@ -21,6 +21,9 @@ import { openStore } from '../../store/index';
 import type { VerbatimStore } from '../../store/store';
 import { launchChromium } from '../../scripts/chromium';
 
+/** The sites here live on loopback, which the forward proxy reaches only when told to. */
+const LOOPBACK = ['127.0.0.1'];
+
 const root = path.resolve(import.meta.dirname, '../..');
 const TYPED = '4111 1111 1111 1111';
 const IN_PAGE = '5555 5555 5555 4444';
@@ -85,6 +88,7 @@ before(async () => {
   store = await openStore(path.join(dir, 'store'));
   customers = await CustomerIndex.open(path.join(dir, 'customers.jsonl'));
   proxy = await startProxy({
+    allowedTargets: LOOPBACK,
     store, dataDir: dir, port: 0, masking: await loadPolicy(policyFile, true),
     identity: { rules: parseIdentityRules({ rules: [{ from: 'form', field: 'customer', url: '/pay' }] }), customers },
     recorderScript: await readFile(path.join(root, 'dist', 'recorder', 'recorder.js')),

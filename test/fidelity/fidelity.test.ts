@@ -22,6 +22,9 @@ import { launchChromium } from '../../scripts/chromium';
 import { diffPng } from '../helpers/pixels';
 import { CONTROL_AGENT, startFidelitySite, type FidelitySite } from './site';
 
+/** The sites here live on loopback, which the forward proxy reaches only when told to. */
+const LOOPBACK = ['127.0.0.1'];
+
 const root = path.resolve(import.meta.dirname, '../..');
 const VIEWPORT = { width: 1280, height: 800 };
 /** Default share of pixels allowed to differ (anti-aliasing); a case states its own when it needs more. */
@@ -212,6 +215,7 @@ before(async () => {
   store = await openStore(path.join(dir, 'store'));
   site = await startFidelitySite();
   proxy = await startProxy({
+    allowedTargets: LOOPBACK,
     store, dataDir: dir, port: 0,
     recorderScript: await readFile(path.join(root, 'dist', 'recorder', 'recorder.js')),
   });
