@@ -40,6 +40,7 @@ export function createExchangeContext(options: CommonOptions, tokens: SessionTok
     endpoint: new RecorderEndpoint({
       store: options.store, tokens, recorderScript: options.recorderScript,
       maxUploadBytes: options.maxUploadBytes ?? 2 * 1024 * 1024, masking, onError, sessionReady,
+      onStored: (sessionId, events) => sessions.uploaded(sessionId, events),
     }),
     captures: new CaptureWriter(options.store, (err) => onError(err, 'capture write'), masking, options.identity, sessionReady),
     recorderMasking: recorderMaskingAttribute(masking),

@@ -97,9 +97,8 @@ export function handleExchange(ctx: ExchangeContext, req: IncomingMessage, res: 
   const startedAt = Date.now();
   const pathOnly = target.path.split('?', 1)[0];
   if (RecorderEndpoint.isReserved(pathOnly)) {
-    const sessionId = ctx.sessions.fromRequest(req);
-    if (sessionId) ctx.sessions.touch(sessionId);
-    return ctx.endpoint.handle(req, res, pathOnly, ctx.clientIp ? ctx.clientIp(req) : undefined);
+    // Uploads carry their own page token, bound to this origin; whether they keep the session alive is sessions.ts's.
+    return ctx.endpoint.handle(req, res, pathOnly, originOf(target), ctx.clientIp ? ctx.clientIp(req) : undefined);
   }
 
   const origin = originOf(target);
@@ -339,7 +338,9 @@ async function respondWithInjection(
   const maskAttr = ctx.recorderMasking ? ` ${MASKING_ATTRIBUTE}="${escapeAttribute(ctx.recorderMasking)}"` : '';
   const parentsAttr = frameParentsAttribute(req, meta.destination);
   // An inline bootstrap, not <script src>: it adds the recorder after `load` (recorder/bootstrap.ts).
-  const tag = () => `<script ${RECORDER_SRC_ATTRIBUTE}="${ctx.endpoint.scriptPath}" ${TOKEN_ATTRIBUTE}="${session.token}" ${ENDPOINT_ATTRIBUTE}="${EVENTS_PATH}"${maskAttr}${parentsAttr}${nonce ? ` nonce="${nonce}"` : ''}>${BOOTSTRAP_SCRIPT}</script>`;
+  // The page's token is bound to this origin (session-tokens.ts): its uploads are accepted here only.
+  const pageToken = ctx.sessions.tokens.pageToken(session.sessionId, origin);
+  const tag = () => `<script ${RECORDER_SRC_ATTRIBUTE}="${ctx.endpoint.scriptPath}" ${TOKEN_ATTRIBUTE}="${pageToken}" ${ENDPOINT_ATTRIBUTE}="${EVENTS_PATH}"${maskAttr}${parentsAttr}${nonce ? ` nonce="${nonce}"` : ''}>${BOOTSTRAP_SCRIPT}</script>`;
   const originalLength = Number(headerValue(meta.headers, 'content-length'));
   const identity = !encoding || encoding === 'identity';
 

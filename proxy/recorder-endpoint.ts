@@ -26,6 +26,8 @@ export interface RecorderEndpointOptions {
   onError: (err: unknown, context: string) => void;
   /** Resolves once a just-started session's record is written. */
   sessionReady?: (sessionId: string) => Promise<void>;
+  /** Told about each stored upload's events (sessions.ts: interaction keeps a session alive). */
+  onStored?: (sessionId: string, events: readonly unknown[]) => void;
 }
 
 export class RecorderEndpoint {
@@ -52,12 +54,12 @@ export class RecorderEndpoint {
     return path.startsWith(RESERVED_PREFIX);
   }
 
-  /** Handles a request whose path is reserved. */
-  handle(req: IncomingMessage, res: ServerResponse, path: string, clientIp?: string): void {
+  /** Handles a request whose path is reserved; `origin` is the one it arrived on (`scheme://host[:port]`). */
+  handle(req: IncomingMessage, res: ServerResponse, path: string, origin: string, clientIp?: string): void {
     if (path === this.scriptPath && (req.method === 'GET' || req.method === 'HEAD')) return this.serveScript(req, res);
     if (path === EVENTS_PATH) {
       if (req.method !== 'POST') return sendError(res, new VerbatimError('BAD_REQUEST', 'use POST for uploads'), 405);
-      const upload = this.receive(req, res, clientIp ?? req.socket.remoteAddress);
+      const upload = this.receive(req, res, origin, clientIp ?? req.socket.remoteAddress);
       this.inFlight.add(upload);
       void upload.finally(() => this.inFlight.delete(upload));
       return;
@@ -99,11 +101,17 @@ export class RecorderEndpoint {
     res.end(req.method === 'HEAD' ? undefined : body);
   }
 
-  private async receive(req: IncomingMessage, res: ServerResponse, clientIp: string | undefined): Promise<void> {
+  private async receive(req: IncomingMessage, res: ServerResponse, origin: string, clientIp: string | undefined): Promise<void> {
     try {
+      // Uploads are bound to the origin they arrive on: a page elsewhere cannot post here (its browser says
+      // where it is; an opaque "null" origin is left to the token), and the page token is signed for this origin.
+      const from = req.headers.origin;
+      if (typeof from === 'string' && from !== 'null' && from !== origin) {
+        throw new VerbatimError('SESSION_FORGED', 'upload from another origin', { origin });
+      }
       const body = await readBody(req, this.options.maxUploadBytes);
       const upload = parseUpload(body);
-      const sessionId = this.options.tokens.requireSession(upload.token);
+      const sessionId = this.options.tokens.requirePageSession(upload.token, origin);
       if (!this.knownSessions.has(sessionId)) {
         await this.options.sessionReady?.(sessionId);
         if (!(await this.options.store.getSession(sessionId))) {
@@ -127,6 +135,7 @@ export class RecorderEndpoint {
         receivedAt: Date.now(),
         ...(upload.context ? { context: this.enrichContext(upload.context, clientIp, req) } : {}),
       });
+      this.options.onStored?.(sessionId, upload.events);
       res.writeHead(204, { 'cache-control': 'no-store' });
       res.end();
     } catch (err) {

@@ -1,13 +1,24 @@
 /**
  * Which recording session a browser is in. The proxy sets a browser-session
- * cookie holding a signed token; a session ends after `idleMs` without any
- * request or upload, and the next document then starts a new one.
+ * cookie holding a signed token; a session ends after `idleMs` without customer
+ * activity, and the next document then starts a new one.
+ *
+ * Customer activity is what a person does: a navigation the browser marks as
+ * user-initiated (`Sec-Fetch-User: ?1`, or a browser that sends no Fetch
+ * Metadata at all) and recorder uploads holding input, clicks, scrolling or
+ * pointer movement. A page's own traffic (polling, assets, frames, redirects by
+ * script) and uploads of DOM changes alone are attributed to a live session but
+ * do not keep it alive: on a shared branch PC the cookie stays in the browser,
+ * and a page left open must not carry the next customer into the previous one's
+ * session. Once idle a session stays over, in this process and after a restart
+ * (its last event in the store decides then).
  */
 import type { IncomingMessage } from 'node:http';
 import type { Channel } from '../store/records';
 import type { VerbatimStore } from '../store/store';
 import { parseUserAgent } from '../store/user-agent';
 import { SESSION_COOKIE, readCookie } from './http-headers';
+import { LruSet } from '../store/lru-set';
 import { newSessionId, type SessionTokens } from './session-tokens';
 
 export interface ResolvedSession {
@@ -16,8 +27,17 @@ export interface ResolvedSession {
   isNew: boolean;
 }
 
+/** rrweb incremental sources a person causes: mouse move, mouse interaction, scroll, input, touch move, drag, selection. */
+const INTERACTION_SOURCES = new Set([1, 2, 3, 5, 6, 12, 14]);
+const INCREMENTAL_SNAPSHOT = 3;
+
 export class SessionTracker {
+  /** Last customer activity (or start) of each live session this process knows. */
   private readonly lastActivity = new Map<string, number>();
+  /** Sessions judged over: never revived, whatever their cookie or uploads say. */
+  private readonly ended = new LruSet(100_000);
+  /** Store reads for sessions this process has not seen (after a restart). */
+  private readonly recalling = new Map<string, Promise<void>>();
   /** Sessions whose record is still being written (see forDocument). */
   private readonly creating = new Map<string, Promise<void>>();
 
@@ -34,24 +54,39 @@ export class SessionTracker {
     return this.creating.get(sessionId) ?? Promise.resolve();
   }
 
-  /** The session id a request's cookie proves, if any (no I/O). */
+  /**
+   * The live session a request's cookie proves, if any (no I/O, and no effect on
+   * idleness). A session this process has not seen yet (it restarted) counts only
+   * once the store has said when it was last active: until then, undefined.
+   */
   fromRequest(req: IncomingMessage): string | undefined {
     const id = this.tokens.sessionOf(readCookie(req.headers.cookie, SESSION_COOKIE));
-    if (id) this.touch(id);
-    return id;
+    if (!id) return undefined;
+    const live = this.liveNow(id, Date.now());
+    if (live === undefined) void this.recall(id);
+    return live ? id : undefined;
   }
 
+  /** A person did something in this session (an upload with interaction): it stays live, unless already over. */
   touch(sessionId: string): void {
-    this.lastActivity.set(sessionId, Date.now());
+    if (this.liveNow(sessionId, Date.now())) this.lastActivity.set(sessionId, Date.now());
+  }
+
+  /** Called with each stored recorder upload: interaction keeps the session alive, DOM changes alone do not. */
+  uploaded(sessionId: string, events: readonly unknown[]): void {
+    if (events.some(isInteraction)) this.touch(sessionId);
   }
 
   /** For a document request: the live session, or a new one when there is none or it went idle. */
   async forDocument(req: IncomingMessage, clientIp: string | undefined): Promise<ResolvedSession> {
     const now = Date.now();
     const existing = this.tokens.sessionOf(readCookie(req.headers.cookie, SESSION_COOKIE));
-    if (existing && await this.isLive(existing, now)) {
-      this.touch(existing);
-      return { sessionId: existing, token: this.tokens.tokenFor(existing), isNew: false };
+    if (existing) {
+      if (this.liveNow(existing, now) === undefined) await this.recall(existing);
+      if (this.liveNow(existing, now)) {
+        if (isCustomerNavigation(req)) this.lastActivity.set(existing, now);
+        return { sessionId: existing, token: this.tokens.tokenFor(existing), isNew: false };
+      }
     }
     const sessionId = newSessionId();
     const userAgent = req.headers['user-agent'];
@@ -67,7 +102,7 @@ export class SessionTracker {
     }).then(() => undefined, (err: unknown) => this.onError(err));
     this.creating.set(sessionId, created);
     void created.then(() => this.creating.delete(sessionId));
-    this.touch(sessionId);
+    this.lastActivity.set(sessionId, now);
     this.prune(now);
     return { sessionId, token: this.tokens.issue(sessionId), isNew: true };
   }
@@ -77,18 +112,52 @@ export class SessionTracker {
     return `${SESSION_COOKIE}=${token}; Path=/; HttpOnly; SameSite=Lax${secure ? '; Secure' : ''}`;
   }
 
-  private async isLive(sessionId: string, now: number): Promise<boolean> {
-    let last = this.lastActivity.get(sessionId);
-    if (last === undefined) {
-      const session = await this.store.getSession(sessionId);
-      if (!session) return false;
-      last = session.endedAt;
+  /** true = live, false = over (now marked so), undefined = not known to this process. */
+  private liveNow(sessionId: string, now: number): boolean | undefined {
+    if (this.ended.has(sessionId)) return false;
+    const last = this.lastActivity.get(sessionId);
+    if (last === undefined) return undefined;
+    if (now - last < this.idleMs) return true;
+    this.end(sessionId);
+    return false;
+  }
+
+  /** Learns from the store when a session unknown to this process was last active. */
+  private recall(sessionId: string): Promise<void> {
+    let pending = this.recalling.get(sessionId);
+    if (!pending) {
+      pending = this.store.getSession(sessionId).then((session) => {
+        if (this.lastActivity.has(sessionId) || this.ended.has(sessionId)) return;
+        const last = session ? Math.max(session.endedAt, session.startedAt) : undefined;
+        if (last !== undefined && Date.now() - last < this.idleMs) this.lastActivity.set(sessionId, last);
+        else this.end(sessionId);
+      }, (err: unknown) => this.onError(err)).finally(() => this.recalling.delete(sessionId));
+      this.recalling.set(sessionId, pending);
     }
-    return now - last < this.idleMs;
+    return pending;
+  }
+
+  private end(sessionId: string): void {
+    this.lastActivity.delete(sessionId);
+    this.ended.add(sessionId);
   }
 
   private prune(now: number): void {
     if (this.lastActivity.size < 10_000) return;
-    for (const [id, at] of this.lastActivity) if (now - at > this.idleMs) this.lastActivity.delete(id);
+    for (const [id, at] of this.lastActivity) if (now - at >= this.idleMs) this.end(id);
   }
+}
+
+/**
+ * A navigation a person started: Chromium, Firefox and Safari send `Sec-Fetch-User: ?1`
+ * for those; a browser without Fetch Metadata cannot tell us, so its documents count.
+ */
+function isCustomerNavigation(req: IncomingMessage): boolean {
+  if (req.headers['sec-fetch-user'] === '?1') return true;
+  return req.headers['sec-fetch-mode'] === undefined && req.headers['sec-fetch-dest'] === undefined;
+}
+
+function isInteraction(event: unknown): boolean {
+  const e = event as { type?: unknown; data?: { source?: unknown } } | null;
+  return e?.type === INCREMENTAL_SNAPSHOT && INTERACTION_SOURCES.has(e.data?.source as number);
 }
