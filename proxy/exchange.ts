@@ -83,6 +83,11 @@ const ENCODERS: Record<string, () => Transform> = {
   br: () => zlib.createBrotliCompress({ params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 5 } }),
 };
 
+/** Who the browser is for session purposes: its address (the gateway's trusted X-Forwarded-For). */
+export function clientOf(ctx: ExchangeContext, req: IncomingMessage): string | undefined {
+  return ctx.clientIp ? ctx.clientIp(req) : req.socket.remoteAddress;
+}
+
 /** The lookup for a connection to `port`: through the target policy when there is one. */
 export function connectLookup(ctx: ExchangeContext, port: number): import('node:net').LookupFunction | undefined {
   return ctx.targets ? ctx.targets.lookupFor(port) : ctx.lookup;
@@ -308,13 +313,15 @@ async function respondWithInjection(
 
   let session;
   try {
-    session = await ctx.sessions.forDocument(req, ctx.clientIp ? ctx.clientIp(req) : req.socket.remoteAddress);
+    session = await ctx.sessions.forDocument(req, clientOf(ctx, req));
   } catch (err) {
     // The store cannot open a session: serve the page untouched rather than break it.
     ctx.onError(err, 'session start');
     return respondPassthrough(ctx, res, upRes, meta, false, cut);
   }
   meta.sessionId = session.sessionId;
+  // Lets a WebSocket this page opens without the cookie (wss:// from http://, another host) find the session.
+  ctx.sessions.noteDocument(clientOf(ctx, req), origin, session.sessionId);
   if (!injectable) {
     return respondPassthrough(ctx, res, upRes, meta, false, cut);
   }

@@ -12,6 +12,13 @@
  * and a page left open must not carry the next customer into the previous one's
  * session. Once idle a session stays over, in this process and after a restart
  * (its last event in the store decides then).
+ *
+ * A WebSocket does not always carry the session cookie: one opened from an
+ * `http://` page to `wss://` is cross-site for the Lax cookie, one to another host
+ * has none. Its handshake does carry the page's origin (`Origin`, set by the
+ * browser; a page cannot name another site's origin), so the proxy remembers
+ * which live session it served documents of each origin to, per client address,
+ * and ties such a socket to that session when there is exactly one.
  */
 import type { IncomingMessage } from 'node:http';
 import type { Channel } from '../store/records';
@@ -40,6 +47,8 @@ export class SessionTracker {
   private readonly recalling = new Map<string, Promise<void>>();
   /** Sessions whose record is still being written (see forDocument). */
   private readonly creating = new Map<string, Promise<void>>();
+  /** `client \n origin` → sessions whose documents of that origin that client was served. */
+  private readonly pages = new Map<string, Set<string>>();
 
   constructor(
     private readonly store: VerbatimStore,
@@ -107,6 +116,34 @@ export class SessionTracker {
     return { sessionId, token: this.tokens.issue(sessionId), isNew: true };
   }
 
+  /** A document of `origin` was served to `client` (its address) in this session. */
+  noteDocument(client: string | undefined, origin: string, sessionId: string): void {
+    if (!client) return;
+    const key = `${client}\n${origin}`;
+    let sessions = this.pages.get(key);
+    if (!sessions) this.pages.set(key, (sessions = new Set()));
+    sessions.add(sessionId);
+    if (this.pages.size > 50_000) this.prunePages();
+  }
+
+  /**
+   * The session of the page that opened a socket without the session cookie: the one live
+   * session whose documents of `origin` (the handshake's Origin) were served to `client`.
+   * Two live ones (two browsers behind one address) is ambiguous: none, rather than a wrong one.
+   */
+  forPageOrigin(client: string | undefined, origin: string | undefined): string | undefined {
+    if (!client || !origin || origin === 'null') return undefined;
+    const sessions = this.pages.get(`${client}\n${origin}`);
+    if (!sessions) return undefined;
+    const now = Date.now();
+    const live = [...sessions].filter((id) => {
+      if (this.liveNow(id, now)) return true;
+      sessions.delete(id);
+      return false;
+    });
+    return live.length === 1 ? live[0] : undefined;
+  }
+
   /** Cookie for the document response: a browser-session cookie; idleness is judged here, not by expiry. */
   cookieFor(token: string, secure: boolean): string {
     return `${SESSION_COOKIE}=${token}; Path=/; HttpOnly; SameSite=Lax${secure ? '; Secure' : ''}`;
@@ -145,6 +182,14 @@ export class SessionTracker {
   private prune(now: number): void {
     if (this.lastActivity.size < 10_000) return;
     for (const [id, at] of this.lastActivity) if (now - at >= this.idleMs) this.end(id);
+  }
+
+  private prunePages(): void {
+    const now = Date.now();
+    for (const [key, sessions] of this.pages) {
+      for (const id of sessions) if (!this.liveNow(id, now)) sessions.delete(id);
+      if (!sessions.size) this.pages.delete(key);
+    }
   }
 }
 

@@ -7,7 +7,7 @@ import type { IncomingMessage, OutgoingHttpHeaders } from 'node:http';
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
 import tls from 'node:tls';
-import { originOf, type ExchangeContext, type Target } from './exchange';
+import { clientOf, originOf, type ExchangeContext, type Target } from './exchange';
 import { joinSockets } from './socket-pair';
 import { WebSocketCapture, type WebSocketCaptureOptions } from './websocket-capture';
 
@@ -63,10 +63,14 @@ export function relayWebSocket(req: IncomingMessage, socket: Duplex, head: Buffe
 /** Largest payload kept per WebSocket message (the HTTP capture cap applies when smaller). */
 const WS_MESSAGE_CAP = 256 * 1024;
 
-/** Relay options for an exchange context: capture when the upgrade request carries a session. */
+/**
+ * Relay options for an exchange context: capture when the upgrade belongs to a session, by its cookie or,
+ * without one, by the page that opened it (its Origin, sessions.ts forPageOrigin).
+ */
 export function relayOptionsFor(ctx: ExchangeContext, req: IncomingMessage, target: Target, connect: Pick<RelayOptions, 'upstreamTls' | 'lookup'>): RelayOptions {
   const base: RelayOptions = { ...connect, idleMs: ctx.limits.idleTimeoutMs, connectTimeoutMs: ctx.limits.upstreamTimeoutMs };
-  const sessionId = ctx.sessions.fromRequest(req);
+  const origin = typeof req.headers.origin === 'string' ? req.headers.origin : undefined;
+  const sessionId = ctx.sessions.fromRequest(req) ?? ctx.sessions.forPageOrigin(clientOf(ctx, req), origin);
   if (!sessionId) return base;
   const url = `${target.protocol === 'https:' ? 'wss:' : 'ws:'}${originOf(target).slice(target.protocol.length)}${target.path}`;
   return {
