@@ -17,7 +17,7 @@ import { refusalHead, type ClientAccess } from './client-access';
 import { connectLookup, handleExchange, type ExchangeContext, type Target } from './exchange';
 import { upstreamRequestHeaders } from './http-headers';
 import { infoPage } from './info-page';
-import { answerClientError, deadline, firstByteDeadline, serverOptions } from './network-limits';
+import { answerClientError, deadline, serverOptions } from './network-limits';
 import { joinSockets } from './socket-pair';
 import { relayOptionsFor, relayWebSocket } from './websocket-relay';
 
@@ -111,10 +111,7 @@ export function createForwardProxy(options: ForwardProxyOptions): http.Server {
       tlsSocket.on('error', () => { tlsSocket.destroy(); socket.destroy(); });
       // The handshake too must finish within the header timeout; after it the inner server's deadlines apply.
       const handshake = deadline(tlsSocket, limits.headersTimeoutMs);
-      tlsSocket.once('secure', () => {
-        handshake();
-        firstByteDeadline(tlsSocket, limits.headersTimeoutMs);
-      });
+      tlsSocket.once('secure', handshake);
       tlsSocket.once('close', () => socket.destroy());
       tunnels.set(tlsSocket, tunnel);
       inner.emit('connection', tlsSocket);
@@ -173,8 +170,13 @@ export function createForwardProxy(options: ForwardProxyOptions): http.Server {
   inner.on('upgrade', onUpgrade(true));
   server.on('clientError', answerClientError);
   inner.on('clientError', answerClientError);
-  server.on('connection', (socket: net.Socket) => firstByteDeadline(socket, limits.headersTimeoutMs));
-  server.on('close', () => inner.closeAllConnections());
+  // Node tracks a server's connections (header and request deadlines, closeAllConnections) from its
+  // 'listening' event on; the inner server never listens, it is handed sockets: start that tracking here.
+  inner.emit('listening');
+  server.on('close', () => {
+    inner.closeAllConnections();
+    inner.close();
+  });
   return server;
 }
 

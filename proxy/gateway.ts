@@ -6,7 +6,6 @@
  */
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import https from 'node:https';
-import type net from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { CaptureStats } from './capture';
 import { createExchangeContext, drainContext, upstreamTlsOptions, type CommonOptions } from './exchange-context';
@@ -16,7 +15,7 @@ import {
   type GatewayRoute, type PublicView,
 } from './gateway-routes';
 import { listenTracked } from './listen';
-import { answerClientError, firstByteDeadline, serverOptions } from './network-limits';
+import { answerClientError, serverOptions } from './network-limits';
 import { upstreamRequestHeaders } from './http-headers';
 import { SessionTokens } from './session-tokens';
 import { relayOptionsFor, relayWebSocket } from './websocket-relay';
@@ -110,8 +109,6 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     relayWebSocket(req, socket, head, resolved.hop.upstream, headers, relayOptionsFor(context, req, resolved.target, { upstreamTls, lookup: options.lookup }));
   });
   server.on('clientError', answerClientError);
-  // A silent connection (or, over TLS, one silent after its handshake) is closed: Node's header deadline starts with the first byte.
-  server.on(options.tls ? 'secureConnection' : 'connection', (socket: net.Socket) => firstByteDeadline(socket, context.limits.headersTimeoutMs));
   const listening = await listenTracked(server, options.host ?? '127.0.0.1', options.port ?? 8443, context);
   return {
     url: `${secure ? 'https' : 'http'}://${listening.authority}`,

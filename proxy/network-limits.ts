@@ -7,7 +7,6 @@
  * a file descriptor forever (issue 11, item 13). The values are in the README.
  */
 import type http from 'node:http';
-import type net from 'node:net';
 import type { Duplex } from 'node:stream';
 
 export interface NetworkLimits {
@@ -90,16 +89,4 @@ export function answerClientError(err: NodeJS.ErrnoException, socket: Duplex): v
   const answered = (socket as Duplex & { _httpMessage?: { headersSent?: boolean } })._httpMessage?.headersSent;
   if (socket.writable && !answered) socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
   socket.destroy();
-}
-
-/**
- * A connection that sends no byte at all within `ms` is closed: Node's header
- * deadline only starts with a request's first byte, so a client that connects and
- * stays silent would otherwise hold its socket for good. (A TLS socket counts its
- * decrypted bytes: call this once its handshake is done.)
- */
-export function firstByteDeadline(socket: net.Socket, ms: number): void {
-  const timer = setTimeout(() => { if (socket.bytesRead === 0) socket.destroy(); }, ms);
-  timer.unref();
-  socket.once('close', () => clearTimeout(timer));
 }

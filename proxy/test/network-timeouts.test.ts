@@ -11,9 +11,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import http from 'node:http';
 import net, { type AddressInfo } from 'node:net';
 import os from 'node:os';
+import tls from 'node:tls';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { startProxy, type RunningProxy } from '../index';
+import { parseUpstreams, startGateway, startProxy, type RunningGateway, type RunningProxy } from '../index';
 import { openStore } from '../../store/index';
 import type { VerbatimStore } from '../../store/store';
 import { countOpen, countState } from '../../test/helpers/tcp-states';
@@ -28,6 +29,7 @@ const N = 40;
 let dir: string;
 let store: VerbatimStore;
 let proxy: RunningProxy;
+let gateway: RunningGateway;
 let site: http.Server;
 let siteOrigin: string;
 let echo: net.Server;
@@ -64,10 +66,15 @@ before(async () => {
     store, dataDir: dir, recorderScript: Buffer.from('//'), port: 0, allowedTargets: ['127.0.0.1'],
     headersTimeoutMs: HEADERS_MS, idleTimeoutMs: IDLE_MS, upstreamTimeoutMs: UPSTREAM_MS, requestTimeoutMs: 5000,
   });
+  gateway = await startGateway({
+    store, dataDir: dir, recorderScript: Buffer.from('//'), port: 0, routes: parseUpstreams([siteOrigin]),
+    headersTimeoutMs: HEADERS_MS, idleTimeoutMs: IDLE_MS, upstreamTimeoutMs: UPSTREAM_MS,
+  });
 });
 
 after(async () => {
   await proxy?.close();
+  await gateway?.close();
   site.closeAllConnections();
   await new Promise((r) => site.close(r));
   await new Promise((r) => echo.close(r));
@@ -75,10 +82,10 @@ after(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-/** A client socket to the proxy; resolves with how long after `from` the proxy closed it. */
-function connectToProxy(): Promise<net.Socket> {
+/** A client socket to the proxy (or the gateway). */
+function connectToProxy(port = proxy.port): Promise<net.Socket> {
   return new Promise((resolve, reject) => {
-    const s = net.connect(proxy.port, '127.0.0.1', () => resolve(s));
+    const s = net.connect(port, '127.0.0.1', () => resolve(s));
     s.on('error', reject);
   });
 }
@@ -94,6 +101,8 @@ function closedAfter(socket: net.Socket, from = Date.now()): Promise<number> {
     const cap = setTimeout(() => { resolve(GIVE_UP_MS); socket.destroy(); }, GIVE_UP_MS);
     socket.once('end', done);
     socket.once('close', done);
+    // Read whatever the proxy says last (a 408), or its FIN would wait behind it unseen.
+    socket.resume();
   });
 }
 
@@ -156,6 +165,33 @@ describe('drill: silent tunnels and slow headers', () => {
     assert.ok(ms >= HEADERS_MS - 100 && ms <= HEADERS_MS + SLACK_MS, `closed after ${ms} ms`);
   });
 
+  it('closes an intercepted TLS tunnel that sends no request after its handshake within the header timeout', async () => {
+    const s = await tunnel(echoPort);
+    const secure = tls.connect({ socket: s, servername: 'silent.test', rejectUnauthorized: false });
+    await new Promise<void>((resolve, reject) => { secure.once('secureConnect', resolve); secure.once('error', reject); });
+    const ms = await closedAfter(secure as unknown as net.Socket, Date.now());
+    console.log(`silent TLS tunnel (after its handshake) closed after ${ms} ms`);
+    assert.ok(ms >= HEADERS_MS - 100 && ms <= HEADERS_MS + SLACK_MS, `closed after ${ms} ms`);
+  });
+
+  it('answers 408 to headers that trickle in inside an intercepted TLS tunnel or a plain one', async () => {
+    for (const kind of ['tls', 'plain'] as const) {
+      const s = await tunnel(echoPort);
+      const inner = kind === 'tls' ? tls.connect({ socket: s, servername: 'slow.test', rejectUnauthorized: false }) : s;
+      if (kind === 'tls') await new Promise<void>((resolve, reject) => { inner.once('secureConnect', resolve); inner.once('error', reject); });
+      const from = Date.now();
+      inner.write('GET / HTTP/1.1\r\nHost: slow.test\r\n');
+      const drip = setInterval(() => { if (inner.writable) inner.write('X-Drip: a\r\n'); }, 200);
+      let answer = '';
+      inner.on('data', (d: Buffer) => { answer += d.toString('latin1'); });
+      const ms = await closedAfter(inner as net.Socket, from);
+      clearInterval(drip);
+      console.log(`${kind} tunnel: trickled headers closed after ${ms} ms (${answer.split('\r\n')[0] || 'no answer'})`);
+      assert.ok(ms <= HEADERS_MS + SLACK_MS, `${kind}: closed after ${ms} ms`);
+      assert.match(answer, /^HTTP\/1\.1 408/, kind);
+    }
+  });
+
   it('closes a blind tunnel and its upstream socket once both sides are silent for the idle timeout', async () => {
     const s = await tunnel(echoPort);
     s.write('hello, not TLS and not HTTP');
@@ -190,6 +226,21 @@ describe('drill: silent tunnels and slow headers', () => {
     console.log(`trickled headers closed after ${slowMs} ms (${answer.split('\r\n')[0] || 'no answer'}), silent connection after ${silentMs} ms`);
     assert.ok(slowMs <= HEADERS_MS + SLACK_MS, `trickle closed after ${slowMs} ms`);
     assert.ok(silentMs <= HEADERS_MS + SLACK_MS, `silent closed after ${silentMs} ms`);
+    assert.match(answer, /^HTTP\/1\.1 408/);
+  });
+
+  it('holds the gateway to the same header deadlines', async () => {
+    const slow = await connectToProxy(gateway.port);
+    const silent = await connectToProxy(gateway.port);
+    const from = Date.now();
+    slow.write('GET / HTTP/1.1\r\n');
+    const drip = setInterval(() => { if (slow.writable) slow.write('X-Drip: a\r\n'); }, 200);
+    let answer = '';
+    slow.on('data', (d: Buffer) => { answer += d.toString('latin1'); });
+    const [slowMs, silentMs] = await Promise.all([closedAfter(slow, from), closedAfter(silent, from)]);
+    clearInterval(drip);
+    console.log(`gateway: trickled headers closed after ${slowMs} ms, silent connection after ${silentMs} ms`);
+    assert.ok(slowMs <= HEADERS_MS + SLACK_MS && silentMs <= HEADERS_MS + SLACK_MS);
     assert.match(answer, /^HTTP\/1\.1 408/);
   });
 
