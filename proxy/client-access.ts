@@ -76,11 +76,26 @@ export class ClientAccess {
   }
 }
 
-/** The status line and headers of a refusal, for a raw socket (CONNECT, upgrade). */
-export function refusalHead(status: 403 | 407, reason: string): string {
+/** What a refused client is told: 407 asks for credentials (Basic), 403 is final. */
+export interface Refusal { status: 403 | 407; headers: Record<string, string>; body: string }
+
+export function refusalOf(status: 403 | 407, reason: string): Refusal {
   const body = `${reason}\n`;
-  return `HTTP/1.1 ${status === 407 ? '407 Proxy Authentication Required' : '403 Forbidden'}\r\n`
-    + (status === 407 ? 'proxy-authenticate: Basic realm="Verbatim proxy", charset="UTF-8"\r\n' : '')
-    + `x-verbatim-error: ${status === 407 ? 'PROXY_AUTH_REQUIRED' : 'CLIENT_REFUSED'}\r\n`
-    + `content-type: text/plain; charset=utf-8\r\nconnection: close\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+  return {
+    status,
+    headers: {
+      ...(status === 407 ? { 'proxy-authenticate': 'Basic realm="Verbatim proxy", charset="UTF-8"' } : {}),
+      'x-verbatim-error': status === 407 ? 'PROXY_AUTH_REQUIRED' : 'CLIENT_REFUSED',
+      'content-type': 'text/plain; charset=utf-8',
+      connection: 'close',
+      'content-length': String(Buffer.byteLength(body)),
+    },
+    body,
+  };
+}
+
+/** A refusal as raw bytes, for a socket that has no ServerResponse (CONNECT, upgrade). */
+export function refusalHead(r: Refusal): string {
+  const lines = Object.entries(r.headers).map(([n, v]) => `${n}: ${v}\r\n`).join('');
+  return `HTTP/1.1 ${r.status} ${r.status === 407 ? 'Proxy Authentication Required' : 'Forbidden'}\r\n${lines}\r\n${r.body}`;
 }

@@ -13,7 +13,7 @@ import net from 'node:net';
 import tls from 'node:tls';
 import type { Duplex } from 'node:stream';
 import type { HostCertificates } from './ca';
-import { refusalHead, type ClientAccess } from './client-access';
+import { refusalHead, refusalOf, type ClientAccess } from './client-access';
 import { connectLookup, handleExchange, type ExchangeContext, type Target } from './exchange';
 import { upstreamRequestHeaders } from './http-headers';
 import { infoPage } from './info-page';
@@ -40,17 +40,22 @@ export function createForwardProxy(options: ForwardProxyOptions): http.Server {
   const { limits } = context;
   const tunnels = new WeakMap<Duplex, TunnelTarget>();
 
-  /** Runs `go` once the client is admitted; answers a refusal on the socket otherwise. */
-  const admitted = (req: IncomingMessage, socket: Duplex, go: () => void): void => {
+  /**
+   * Runs `go` once the client is admitted (client-access.ts); otherwise answers the refusal, through
+   * `res` for a plain request, on the raw socket for CONNECT and upgrades.
+   */
+  const admitted = (req: IncomingMessage, to: ServerResponse | Duplex, go: () => void): void => {
     if (!clients) return go();
     clients.admit(req).then((admission) => {
       if (admission.ok) return go();
-      socket.end(refusalHead(admission.status, admission.reason));
-      setTimeout(() => socket.destroy(), 1000).unref();
-    }, () => socket.destroy());
+      const refusal = refusalOf(admission.status, admission.reason);
+      if (to instanceof http.ServerResponse) return void to.writeHead(refusal.status, refusal.headers).end(refusal.body);
+      to.end(refusalHead(refusal));
+      setTimeout(() => to.destroy(), 1000).unref();
+    }, () => to.destroy());
   };
 
-  const server = http.createServer(serverOptions(limits), (req, res) => admitted(req, req.socket, () => {
+  const server = http.createServer(serverOptions(limits), (req, res) => admitted(req, res, () => {
     const url = req.url ?? '/';
     if (url.startsWith('/')) return infoPage(req, res);
     let parsed: URL;

@@ -103,11 +103,12 @@ export class RecorderEndpoint {
 
   private async receive(req: IncomingMessage, res: ServerResponse, origin: string, clientIp: string | undefined): Promise<void> {
     try {
-      // Uploads are bound to the origin they arrive on: a page elsewhere cannot post here (its browser says
-      // where it is; an opaque "null" origin is left to the token), and the page token is signed for this origin.
-      const from = req.headers.origin;
-      if (typeof from === 'string' && from !== 'null' && from !== origin) {
-        throw new VerbatimError('SESSION_FORGED', 'upload from another origin', { origin });
+      // Uploads are bound to the origin they arrive on: the page token is signed for this origin, and a page
+      // of another site cannot post here (its browser names its origin; an opaque "null" one is left to the
+      // token). Host names are compared, not schemes: a gateway whose load balancer does not pass on
+      // X-Forwarded-Proto must not lose every recording over it.
+      if (!sameHost(req.headers.origin, origin)) {
+        throw new VerbatimError('SESSION_FORGED', 'upload from another site', { origin });
       }
       const body = await readBody(req, this.options.maxUploadBytes);
       const upload = parseUpload(body);
@@ -145,6 +146,16 @@ export class RecorderEndpoint {
       // a client that keeps streaming past that is cut off.
       if (!req.complete) res.on('finish', () => setTimeout(() => req.destroy(), 5_000).unref());
     }
+  }
+}
+
+/** Whether an upload's Origin header (absent and "null" pass) names the host it arrived on. */
+function sameHost(from: string | string[] | undefined, origin: string): boolean {
+  if (typeof from !== 'string' || from === 'null') return true;
+  try {
+    return new URL(from).hostname === new URL(origin).hostname;
+  } catch {
+    return false;
   }
 }
 
