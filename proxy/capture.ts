@@ -3,7 +3,7 @@
  * the exchange goes to the ingest pipeline (ingest/pipeline.ts), which masks, hashes, stores — off the response path.
  * A failed write is counted, never thrown at the browser.
  */
-import type { CapturedResource } from '../store/records';
+import type { CaptureIncomplete, CapturedResource } from '../store/records';
 import type { IngestPipeline, IngestStats } from './ingest/pipeline';
 import type { MaskingPolicy } from './masking/index';
 
@@ -47,8 +47,8 @@ export interface ExchangeMeta {
   headersAt: number;
   /** Form/JSON request body collected on the way up (masked before it is stored). */
   requestBody?: { bytes: Buffer; contentType: string; truncated: boolean };
-  /** Set when the customer did not get the whole response. */
-  incomplete?: { reason: string };
+  /** Set when the exchange was cut off before the body's end (exchange.ts). */
+  incomplete?: CaptureIncomplete;
 }
 
 /** The proxy's and gateway's door into the ingest pipeline. */
@@ -70,10 +70,12 @@ export class CaptureWriter {
 
   /** Records an exchange whose body was collected by `tap` (or that has no body). */
   record(meta: ExchangeMeta, tap: CaptureTap | null): void {
+    const body = tap?.body();
     this.pipeline.capture({
       ...meta,
       endedAt: Date.now(),
-      body: tap ? tap.body() : null,
+      // A body cut off on the way (meta.incomplete) is stored as far as it came, marked truncated.
+      body: body ? { bytes: body.bytes, truncated: body.truncated || meta.incomplete !== undefined } : null,
     });
   }
 

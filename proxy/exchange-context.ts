@@ -12,10 +12,13 @@ import { DEFAULT_POLICY, recorderMaskingAttribute } from './masking/index';
 import { Http2Upstreams } from './http2-upstream';
 import { RecorderEndpoint } from './recorder-endpoint';
 import type { SessionTokens } from './session-tokens';
+import type { TargetPolicy } from './target-policy';
 import { SessionTracker } from './sessions';
+import { limitsFrom } from './network-limits';
 import { upstreamAgents } from './upstream-agents';
 
-export type CommonOptions = Omit<ProxyOptions, 'host' | 'port'>;
+/** What the forward proxy and the gateway share (the rest is the forward proxy's own: who may use it, where it may go). */
+export type CommonOptions = Omit<ProxyOptions, 'host' | 'port' | 'allowedTargets' | 'ownPorts' | 'allowClients' | 'authenticateClient'>;
 
 export function upstreamTlsOptions(options: CommonOptions): tls.ConnectionOptions {
   return {
@@ -24,7 +27,8 @@ export function upstreamTlsOptions(options: CommonOptions): tls.ConnectionOption
   };
 }
 
-export function createExchangeContext(options: CommonOptions, tokens: SessionTokens, channel: Channel): ExchangeContext {
+/** `targets`: the forward proxy's policy for where it may connect (target-policy.ts); the gateway has none. */
+export function createExchangeContext(options: CommonOptions, tokens: SessionTokens, channel: Channel, targets?: TargetPolicy): ExchangeContext {
   const onError = options.onError ?? (() => {});
   const upstreamTls = upstreamTlsOptions(options);
   // One pipeline per process: `verbatim start` hands the same one to the proxy, the gateway and the collector.
@@ -32,6 +36,7 @@ export function createExchangeContext(options: CommonOptions, tokens: SessionTok
     store: options.store, masking: options.masking ?? DEFAULT_POLICY, identityRules: options.identityRules, onError,
   });
   const sessions = new SessionTracker(ingest, tokens, options.sessionIdleMs ?? 30 * 60_000, channel, (err) => onError(err, 'session start'));
+  const limits = limitsFrom(options);
   return {
     store: options.store,
     ingest,
@@ -39,16 +44,19 @@ export function createExchangeContext(options: CommonOptions, tokens: SessionTok
     sessions,
     endpoint: new RecorderEndpoint({
       ingest, tokens, recorderScript: options.recorderScript, maxUploadBytes: options.maxUploadBytes ?? 2 * 1024 * 1024, onError,
+      onStored: (sessionId, events) => sessions.uploaded(sessionId, events),
     }),
     captures: new CaptureWriter(ingest),
     recorderMasking: recorderMaskingAttribute(ingest.masking),
     agents: upstreamAgents({ tls: upstreamTls }),
     captureMaxBytes: options.captureMaxBytes ?? 32 * 1024 * 1024,
-    upstreamTimeoutMs: options.upstreamTimeoutMs ?? 120_000,
+    limits,
     lookup: options.lookup,
+    targets,
     passOrigins: new Set(options.passOrigins ?? []),
     onError,
-    http2: options.http2Upstream ? new Http2Upstreams(upstreamTls, options.lookup) : undefined,
+    http2: options.http2Upstream
+      ? new Http2Upstreams(upstreamTls, limits.maxHeaderBytes, (port) => (targets ? targets.lookupFor(port) : options.lookup)) : undefined,
   };
 }
 

@@ -10,7 +10,7 @@ import type { Transform } from 'node:stream';
 import zlib from 'node:zlib';
 import { BOOTSTRAP_SCRIPT } from '../recorder/bootstrap';
 import { ENDPOINT_ATTRIBUTE, EVENTS_PATH, FRAME_PARENTS_ATTRIBUTE, MASKING_ATTRIBUTE, RECORDER_SRC_ATTRIBUTE, TOKEN_ATTRIBUTE } from '../recorder/protocol';
-import type { CapturedResource } from '../store/records';
+import type { CaptureIncomplete, CapturedResource } from '../store/records';
 import type { VerbatimStore } from '../store/store';
 import { CaptureTap, type CaptureWriter, type ExchangeMeta } from './capture';
 import type { IngestPipeline } from './ingest/pipeline';
@@ -20,7 +20,9 @@ import { flatten, headerValue, responseHeaderPairs, upstreamRequestHeaders } fro
 import { HeadInjector, HeadRewriter } from './inject';
 import { RecorderEndpoint } from './recorder-endpoint';
 import type { SessionTracker } from './sessions';
-import { errorPage } from './error-page';
+import { errorPage, refusalPage } from './error-page';
+import type { TargetPolicy } from './target-policy';
+import type { NetworkLimits } from './network-limits';
 import { rewriteSmallDocument, takesSmallDocumentPath } from './small-document';
 import { retriableOnStaleConnection } from './upstream-agents';
 
@@ -45,11 +47,14 @@ export interface ExchangeContext {
   captureMaxBytes: number;
   /** The policy's in-page part (JSON), put on the recorder's script tag. */
   recorderMasking?: string;
-  upstreamTimeoutMs: number;
+  /** Timeouts and header sizes (network-limits.ts). */
+  limits: NetworkLimits;
   /** Origins forwarded untouched: never injected, never captured (Verbatim's own viewer). */
   passOrigins: Set<string>;
-  /** Name resolution for upstream hosts (default: the system resolver). */
+  /** Name resolution for upstream hosts (default: the system resolver), unchecked: see connectLookup. */
   lookup?: import('node:net').LookupFunction;
+  /** The forward proxy's rules for where it may connect (target-policy.ts); the gateway has none. */
+  targets?: TargetPolicy;
   onError: (err: unknown, context: string) => void;
   /** Set when upstreams that offer h2 are spoken to over HTTP/2 (http2-upstream.ts). */
   http2?: import('./http2-upstream').Http2Upstreams;
@@ -83,6 +88,16 @@ const ENCODERS: Record<string, () => Transform> = {
   br: () => zlib.createBrotliCompress({ params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 5 } }),
 };
 
+/** Who the browser is for session purposes: its address (the gateway's trusted X-Forwarded-For). */
+export function clientOf(ctx: ExchangeContext, req: IncomingMessage): string | undefined {
+  return ctx.clientIp ? ctx.clientIp(req) : req.socket.remoteAddress;
+}
+
+/** The lookup for a connection to `port`: through the target policy when there is one. */
+export function connectLookup(ctx: ExchangeContext, port: number): import('node:net').LookupFunction | undefined {
+  return ctx.targets ? ctx.targets.lookupFor(port) : ctx.lookup;
+}
+
 export function originOf(target: Target): string {
   const defaultPort = target.protocol === 'https:' ? 443 : 80;
   return `${target.protocol}//${target.hostname.includes(':') ? `[${target.hostname}]` : target.hostname}${target.port === defaultPort ? '' : `:${target.port}`}`;
@@ -92,13 +107,14 @@ export function handleExchange(ctx: ExchangeContext, req: IncomingMessage, res: 
   const startedAt = Date.now();
   const pathOnly = target.path.split('?', 1)[0];
   if (RecorderEndpoint.isReserved(pathOnly)) {
-    const sessionId = ctx.sessions.fromRequest(req);
-    if (sessionId) ctx.sessions.touch(sessionId);
-    return ctx.endpoint.handle(req, res, pathOnly, ctx.clientIp ? ctx.clientIp(req) : undefined);
+    // Uploads carry their own page token, bound to this origin; whether they keep the session alive is sessions.ts's.
+    return ctx.endpoint.handle(req, res, pathOnly, originOf(target), ctx.clientIp ? ctx.clientIp(req) : undefined);
   }
 
   const origin = originOf(target);
-  if (ctx.passOrigins.has(origin)) return forwardUntouched(ctx, req, res, target, origin);
+  // Verbatim's own viewer passes untouched only for a browser on this machine (it could open it directly);
+  // anyone else meets the target policy, which never reaches Verbatim's own listeners.
+  if (ctx.passOrigins.has(origin) && (!ctx.targets || isLoopbackPeer(req))) return forwardUntouched(ctx, req, res, target, origin);
   const url = origin + target.path;
   const destination = req.headers['sec-fetch-dest'] as string | undefined;
   const isDocument = req.method === 'GET' && (destination ? DOCUMENT_DESTINATIONS.has(destination)
@@ -108,6 +124,8 @@ export function handleExchange(ctx: ExchangeContext, req: IncomingMessage, res: 
   const headers = upstreamRequestHeaders(req.headers);
   hop?.requestHeaders(headers);
   const to = hop?.upstream ?? target;
+  const refused = ctx.targets?.literalRefusal(to.hostname, to.port);
+  if (refused) return refuse(res, url, refused);
 
   let h2: boolean | undefined = ctx.http2 && to.protocol === 'https:' ? undefined : false;
   let current: { destroy(err?: Error): void } | undefined;
@@ -130,12 +148,18 @@ export function handleExchange(ctx: ExchangeContext, req: IncomingMessage, res: 
       method: req.method,
       headers,
       agent: to.protocol === 'https:' ? ctx.agents.https : ctx.agents.http,
-      lookup: ctx.lookup,
+      lookup: connectLookup(ctx, to.port),
+      maxHeaderSize: ctx.limits.maxHeaderBytes,
       servername: to.protocol === 'https:' && !isIp(to.hostname) ? to.hostname : undefined,
     } as https.RequestOptions);
     current = upstream;
     let answered = false;
-    upstream.setTimeout(ctx.upstreamTimeoutMs, () => upstream.destroy(new Error(`no response within ${ctx.upstreamTimeoutMs} ms`)));
+    let timedOut = false;
+    const upstreamMs = ctx.limits.upstreamTimeoutMs;
+    upstream.setTimeout(upstreamMs, () => {
+      timedOut = true;
+      upstream.destroy(Object.assign(new Error(`no response within ${upstreamMs} ms`), { code: 'UPSTREAM_TIMEOUT' }));
+    });
     upstream.on('response', (upRes) => {
       answered = true;
       meta.headersAt = Date.now();
@@ -145,10 +169,11 @@ export function handleExchange(ctx: ExchangeContext, req: IncomingMessage, res: 
       if (hop) meta.headers = hop.responseHeaders(meta.headers);
       if (meta.status === 304 && previous && capture) ctx.captures.recordRevalidation(meta, previous);
       const contentType = headerValue(meta.headers, 'content-type') ?? '';
+      const cut = () => (timedOut ? 'upstream-timeout' : 'upstream-aborted');
       if (isDocument && injectable(meta, contentType)) {
-        void respondWithInjection(ctx, req, res, upRes, meta, target, origin, capture);
+        void respondWithInjection(ctx, req, res, upRes, meta, target, origin, capture, cut);
       } else {
-        respondPassthrough(ctx, res, upRes, meta, capture && meta.status !== 304);
+        respondPassthrough(ctx, res, upRes, meta, capture && meta.status !== 304, cut);
       }
     });
     upstream.on('error', (err: NodeJS.ErrnoException) => {
@@ -157,14 +182,19 @@ export function handleExchange(ctx: ExchangeContext, req: IncomingMessage, res: 
         retried = true;
         return forward(previous);
       }
+      // Once the response is under way, watchBody passes the cut on and records it.
+      if (answered) return;
       if (res.headersSent) return void res.destroy();
-      const page = errorPage(url, err);
-      res.writeHead(502, { 'content-type': 'text/html; charset=utf-8', 'content-length': page.length, 'cache-control': 'no-store', 'x-verbatim-error': 'UPSTREAM_FAILED' });
+      if (err.code === 'TARGET_REFUSED') return refuse(res, url, err.message);
+      // A site that does not answer in time is a 504, one that cannot be reached a 502.
+      const [status, code] = timedOut ? [504, 'UPSTREAM_TIMEOUT'] : [502, 'UPSTREAM_FAILED'];
+      const page = errorPage(url, err, status);
+      res.writeHead(status, { 'content-type': 'text/html; charset=utf-8', 'content-length': page.length, 'cache-control': 'no-store', 'x-verbatim-error': code });
       res.end(page);
       if (capture) {
-        meta.status = 502;
+        meta.status = status;
         meta.headersAt = Date.now();
-        meta.headers = [['content-type', 'text/html; charset=utf-8'], ['x-verbatim-error', 'UPSTREAM_FAILED']];
+        meta.headers = [['content-type', 'text/html; charset=utf-8'], ['x-verbatim-error', code]];
         const tap = new CaptureTap(ctx.captureMaxBytes);
         tap.write(page);
         ctx.captures.record(meta, tap);
@@ -191,17 +221,31 @@ export function handleExchange(ctx: ExchangeContext, req: IncomingMessage, res: 
   }
 }
 
+/** The forward proxy will not connect there (target-policy.ts): a 403 page that says why; nothing is recorded. */
+function refuse(res: ServerResponse, url: string, reason: string): void {
+  const page = refusalPage(url, reason);
+  res.writeHead(403, { 'content-type': 'text/html; charset=utf-8', 'content-length': page.length, 'cache-control': 'no-store', 'x-verbatim-error': 'TARGET_REFUSED' });
+  res.end(page);
+}
+
+function isLoopbackPeer(req: IncomingMessage): boolean {
+  const peer = req.socket.remoteAddress ?? '';
+  return peer === '::1' || /^(::ffff:)?127\./.test(peer);
+}
+
 /** Plain forwarding for excluded origins: no session, no injection, no capture. */
 function forwardUntouched(ctx: ExchangeContext, req: IncomingMessage, res: ServerResponse, target: Target, origin: string): void {
   const transport = target.protocol === 'https:' ? https : http;
   const upstream = transport.request({
     hostname: target.hostname, port: target.port, path: target.path, method: req.method,
-    headers: upstreamRequestHeaders(req.headers), lookup: ctx.lookup,
+    headers: upstreamRequestHeaders(req.headers), lookup: ctx.lookup, maxHeaderSize: ctx.limits.maxHeaderBytes,
     agent: target.protocol === 'https:' ? ctx.agents.https : ctx.agents.http,
   }, (upRes) => {
     res.writeHead(upRes.statusCode ?? 502, upRes.statusMessage, flatten(responseHeaderPairs(upRes.rawHeaders)));
+    watchBody(upRes, res, () => 'upstream-aborted', () => {});
     upRes.pipe(res);
   });
+  upstream.setTimeout(ctx.limits.upstreamTimeoutMs, () => upstream.destroy());
   upstream.on('error', (err) => {
     if (res.headersSent) return void res.destroy();
     const page = errorPage(origin + target.path, err);
@@ -211,21 +255,49 @@ function forwardUntouched(ctx: ExchangeContext, req: IncomingMessage, res: Serve
   req.pipe(upstream);
 }
 
-function respondPassthrough(ctx: ExchangeContext, res: ServerResponse, upRes: IncomingMessage, meta: ExchangeMeta, capture: boolean): void {
+/** Why an upstream body stopped short: it timed out or the upstream cut it. */
+type CutReason = () => 'upstream-timeout' | 'upstream-aborted';
+
+function respondPassthrough(ctx: ExchangeContext, res: ServerResponse, upRes: IncomingMessage, meta: ExchangeMeta, capture: boolean, cut: CutReason): void {
   res.writeHead(meta.status, meta.statusText, flatten(meta.headers));
-  if (!capture) {
-    upRes.pipe(res);
-    return;
-  }
-  const tap = new CaptureTap(ctx.captureMaxBytes);
-  upRes.on('data', (chunk: Buffer) => tap.write(chunk));
-  upRes.on('end', () => ctx.captures.record(meta, hasBody(meta.method, meta.status) ? tap : null));
+  const tap = capture ? new CaptureTap(ctx.captureMaxBytes) : null;
+  if (tap) upRes.on('data', (chunk: Buffer) => tap.write(chunk));
+  watchBody(upRes, res, cut, (incomplete) => {
+    if (!tap) return;
+    if (incomplete) meta.incomplete = incomplete;
+    ctx.captures.record(meta, hasBody(meta.method, meta.status) ? tap : null);
+  });
   upRes.pipe(res);
+}
+
+/**
+ * Calls `done` once the upstream body has ended, or with why it did not. An
+ * upstream that aborts or goes silent mid-body is passed on to the browser at
+ * once (its connection is cut, so it sees an incomplete response instead of
+ * waiting for its own timeout); a browser that goes away has already stopped the
+ * upstream (handleExchange). Either way what passed is still recorded.
+ */
+function watchBody(upRes: IncomingMessage, res: ServerResponse, cut: CutReason, done: (incomplete?: CaptureIncomplete) => void): void {
+  let settled = false;
+  const settle = (incomplete?: CaptureIncomplete) => {
+    if (settled) return;
+    settled = true;
+    done(incomplete);
+  };
+  upRes.once('end', () => settle());
+  upRes.once('close', () => {
+    if (settled) return;
+    settle({ reason: cut() });
+    res.destroy();
+  });
+  res.once('close', () => {
+    if (!res.writableFinished) settle({ reason: 'client-closed' });
+  });
 }
 
 async function respondWithInjection(
   ctx: ExchangeContext, req: IncomingMessage, res: ServerResponse, upRes: IncomingMessage,
-  meta: ExchangeMeta, target: Target, origin: string, capture: boolean,
+  meta: ExchangeMeta, target: Target, origin: string, capture: boolean, cut: CutReason,
 ): Promise<void> {
   const encoding = (headerValue(meta.headers, 'content-encoding') ?? '').trim().toLowerCase();
   const contentType = headerValue(meta.headers, 'content-type') ?? '';
@@ -236,20 +308,26 @@ async function respondWithInjection(
     upRes.on('data', (chunk: Buffer) => tap!.write(chunk));
   }
   upRes.pause();
+  // Recorded once the body ends or is cut off, under the session chosen below.
+  watchBody(upRes, res, cut, (incomplete) => {
+    if (!tap) return;
+    if (incomplete) meta.incomplete = incomplete;
+    ctx.captures.record(meta, tap);
+  });
 
   let session;
   try {
-    session = await ctx.sessions.forDocument(req, ctx.clientIp ? ctx.clientIp(req) : req.socket.remoteAddress);
+    session = await ctx.sessions.forDocument(req, clientOf(ctx, req));
   } catch (err) {
     // The store cannot open a session: serve the page untouched rather than break it.
     ctx.onError(err, 'session start');
-    if (tap) upRes.once('end', () => ctx.captures.record(meta, tap));
-    return respondPassthrough(ctx, res, upRes, meta, false);
+    return respondPassthrough(ctx, res, upRes, meta, false, cut);
   }
   meta.sessionId = session.sessionId;
-  if (tap) upRes.once('end', () => ctx.captures.record(meta, tap));
+  // Lets a WebSocket this page opens without the cookie (wss:// from http://, another host) find the session.
+  ctx.sessions.noteDocument(clientOf(ctx, req), origin, session.sessionId);
   if (!injectable) {
-    return respondPassthrough(ctx, res, upRes, meta, false);
+    return respondPassthrough(ctx, res, upRes, meta, false, cut);
   }
 
   const scriptUrl = origin + ctx.endpoint.scriptPath;
@@ -271,7 +349,9 @@ async function respondWithInjection(
   const maskAttr = ctx.recorderMasking ? ` ${MASKING_ATTRIBUTE}="${escapeAttribute(ctx.recorderMasking)}"` : '';
   const parentsAttr = frameParentsAttribute(req, meta.destination);
   // An inline bootstrap, not <script src>: it adds the recorder after `load` (recorder/bootstrap.ts).
-  const tag = () => `<script ${RECORDER_SRC_ATTRIBUTE}="${ctx.endpoint.scriptPath}" ${TOKEN_ATTRIBUTE}="${session.token}" ${ENDPOINT_ATTRIBUTE}="${EVENTS_PATH}"${maskAttr}${parentsAttr}${nonce ? ` nonce="${nonce}"` : ''}>${BOOTSTRAP_SCRIPT}</script>`;
+  // The page's token is bound to this origin (session-tokens.ts): its uploads are accepted here only.
+  const pageToken = ctx.sessions.tokens.pageToken(session.sessionId, origin);
+  const tag = () => `<script ${RECORDER_SRC_ATTRIBUTE}="${ctx.endpoint.scriptPath}" ${TOKEN_ATTRIBUTE}="${pageToken}" ${ENDPOINT_ATTRIBUTE}="${EVENTS_PATH}"${maskAttr}${parentsAttr}${nonce ? ` nonce="${nonce}"` : ''}>${BOOTSTRAP_SCRIPT}</script>`;
   const originalLength = Number(headerValue(meta.headers, 'content-length'));
   const identity = !encoding || encoding === 'identity';
 
@@ -325,7 +405,6 @@ async function respondWithInjection(
     }
     stream.pipe(res);
   }
-  upRes.on('aborted', () => res.destroy());
   upRes.resume();
 }
 

@@ -15,6 +15,7 @@ import {
   type GatewayRoute, type PublicView,
 } from './gateway-routes';
 import { listenTracked } from './listen';
+import { answerClientError, serverOptions } from './network-limits';
 import { upstreamRequestHeaders } from './http-headers';
 import { SessionTokens } from './session-tokens';
 import { relayOptionsFor, relayWebSocket } from './websocket-relay';
@@ -91,9 +92,13 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     }
     handleExchange(context, req, res, resolved.target, resolved.hop);
   };
+  const limits = serverOptions(context.limits);
   const server = options.tls
-    ? https.createServer({ cert: options.tls.cert, key: options.tls.key, ALPNProtocols: ['http/1.1'] }, onRequest)
-    : http.createServer(onRequest);
+    ? https.createServer({
+      ...limits, cert: options.tls.cert, key: options.tls.key, ALPNProtocols: ['http/1.1'],
+      handshakeTimeout: context.limits.headersTimeoutMs,
+    }, onRequest)
+    : http.createServer(limits, onRequest);
 
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => socket.destroy());
@@ -103,8 +108,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     resolved.hop.requestHeaders(headers);
     relayWebSocket(req, socket, head, resolved.hop.upstream, headers, relayOptionsFor(context, req, resolved.target, { upstreamTls, lookup: options.lookup }));
   });
-  server.on('clientError', (_err, socket) => socket.destroy());
-  server.keepAliveTimeout = 65_000;
+  server.on('clientError', answerClientError);
   const listening = await listenTracked(server, options.host ?? '127.0.0.1', options.port ?? 8443, context);
   return {
     url: `${secure ? 'https' : 'http'}://${listening.authority}`,

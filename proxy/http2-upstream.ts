@@ -15,11 +15,19 @@ import { originOf, type Target } from './exchange';
 /** Connection-specific headers HTTP/2 forbids. */
 const FORBIDDEN = new Set(['host', 'connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'http2-settings']);
 
+/** Header fields accepted per response (Set-Cookie-heavy sites send many). */
+const MAX_HEADER_FIELDS = 2000;
+
 export class Http2Upstreams {
   private readonly probes = new Map<string, Promise<boolean>>();
   private readonly sessions = new Map<string, http2.ClientHttp2Session>();
 
-  constructor(private readonly tlsOptions: tls.ConnectionOptions, private readonly lookup?: net.LookupFunction) {}
+  constructor(
+    private readonly tlsOptions: tls.ConnectionOptions,
+    private readonly maxHeaderBytes: number,
+    /** Name resolution for a connection to a port (the forward proxy's checks where it may connect). */
+    private readonly lookupFor: (port: number) => net.LookupFunction | undefined = () => undefined,
+  ) {}
 
   /** Whether the origin negotiates h2 (probed once per origin; failures mean no). */
   supports(to: Target): Promise<boolean> {
@@ -60,7 +68,12 @@ export class Http2Upstreams {
     const origin = originOf(to);
     let session = this.sessions.get(origin);
     if (!session || session.closed || session.destroyed) {
-      session = http2.connect(origin, { createConnection: () => tls.connect(this.connectOptions(to, ['h2'])) });
+      session = http2.connect(origin, {
+        createConnection: () => tls.connect(this.connectOptions(to, ['h2'])),
+        // Large header blocks pass as they do over HTTP/1.1 (Node's defaults: 64 KB and 128 fields).
+        maxHeaderListPairs: MAX_HEADER_FIELDS,
+        settings: { maxHeaderListSize: this.maxHeaderBytes },
+      });
       const s = session;
       const forget = () => { if (this.sessions.get(origin) === s) this.sessions.delete(origin); };
       s.on('error', forget);
@@ -73,7 +86,7 @@ export class Http2Upstreams {
 
   private connectOptions(to: Target, alpn: string[]): tls.ConnectionOptions {
     const isIp = /^[\d.]+$/.test(to.hostname) || to.hostname.includes(':');
-    return { ...this.tlsOptions, host: to.hostname, port: to.port, ALPNProtocols: alpn, lookup: this.lookup, ...(isIp ? {} : { servername: to.hostname }) };
+    return { ...this.tlsOptions, host: to.hostname, port: to.port, ALPNProtocols: alpn, lookup: this.lookupFor(to.port), ...(isIp ? {} : { servername: to.hostname }) };
   }
 }
 

@@ -19,6 +19,8 @@ export interface RecorderEndpointOptions {
   recorderScript: Buffer;
   maxUploadBytes: number;
   onError: (err: unknown, context: string) => void;
+  /** Told about each stored upload's events (sessions.ts: interaction keeps a session alive). */
+  onStored?: (sessionId: string, events: readonly unknown[]) => void;
 }
 
 export class RecorderEndpoint {
@@ -43,12 +45,12 @@ export class RecorderEndpoint {
     return path.startsWith(RESERVED_PREFIX);
   }
 
-  /** Handles a request whose path is reserved. */
-  handle(req: IncomingMessage, res: ServerResponse, path: string, clientIp?: string): void {
+  /** Handles a request whose path is reserved; `origin` is the one it arrived on (`scheme://host[:port]`). */
+  handle(req: IncomingMessage, res: ServerResponse, path: string, origin: string, clientIp?: string): void {
     if (path === this.scriptPath && (req.method === 'GET' || req.method === 'HEAD')) return this.serveScript(req, res);
     if (path === EVENTS_PATH) {
       if (req.method !== 'POST') return sendError(res, new VerbatimError('BAD_REQUEST', 'use POST for uploads'), 405);
-      const upload = this.receive(req, res, clientIp ?? req.socket.remoteAddress);
+      const upload = this.receive(req, res, origin, clientIp ?? req.socket.remoteAddress);
       this.inFlight.add(upload);
       void upload.finally(() => this.inFlight.delete(upload));
       return;
@@ -76,12 +78,19 @@ export class RecorderEndpoint {
     res.end(req.method === 'HEAD' ? undefined : body);
   }
 
-  private async receive(req: IncomingMessage, res: ServerResponse, clientIp: string | undefined): Promise<void> {
+  private async receive(req: IncomingMessage, res: ServerResponse, origin: string, clientIp: string | undefined): Promise<void> {
     try {
+      // Uploads are bound to the origin they arrive on: the page token is signed for this origin, and a page
+      // of another site cannot post here (its browser names its origin; an opaque "null" one is left to the
+      // token). Host names are compared, not schemes: a gateway whose load balancer does not pass on
+      // X-Forwarded-Proto must not lose every recording over it.
+      if (!sameHost(req.headers.origin, origin)) {
+        throw new VerbatimError('SESSION_FORGED', 'upload from another site', { origin });
+      }
       const body = await readBody(req, this.options.maxUploadBytes);
       const { ingest } = this.options;
       const upload = ingest.parseUpload(body);
-      const sessionId = this.options.tokens.requireSession(upload.token);
+      const sessionId = this.options.tokens.requirePageSession(upload.token, origin);
       if (!this.knownSessions.has(sessionId)) {
         await ingest.ready(sessionId);
         if (!(await ingest.store.getSession(sessionId))) {
@@ -92,6 +101,7 @@ export class RecorderEndpoint {
       }
       const userAgent = req.headers['user-agent'];
       await ingest.appendUpload(upload, { sessionId, ...(clientIp ? { clientIp } : {}), ...(userAgent ? { userAgent } : {}) }, body);
+      this.options.onStored?.(sessionId, upload.events);
       res.writeHead(204, { 'cache-control': 'no-store' });
       res.end();
     } catch (err) {
@@ -101,6 +111,16 @@ export class RecorderEndpoint {
       // a client that keeps streaming past that is cut off.
       if (!req.complete) res.on('finish', () => setTimeout(() => req.destroy(), 5_000).unref());
     }
+  }
+}
+
+/** Whether an upload's Origin header (absent and "null" pass) names the host it arrived on. */
+function sameHost(from: string | string[] | undefined, origin: string): boolean {
+  if (typeof from !== 'string' || from === 'null') return true;
+  try {
+    return new URL(from).hostname === new URL(origin).hostname;
+  } catch {
+    return false;
   }
 }
 

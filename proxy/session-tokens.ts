@@ -1,7 +1,11 @@
 /**
- * Session ids and the signed tokens that carry them (cookie and script tag).
- * A token is `<sessionId>.<hmac>`: the proxy can check it without a store read,
- * and a page cannot invent a session id it was not given.
+ * Session ids and the signed tokens that carry them. A token is
+ * `<sessionId>.<hmac>`: the proxy can check it without a store read, and a page
+ * cannot invent a session id it was not given. The cookie's token signs the
+ * session id; the recorder's (in the page's script tag) signs the session id and
+ * the origin that served the page, so uploads are accepted only on that origin:
+ * a token read on one site cannot post events through another, and neither kind
+ * stands in for the other.
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -67,13 +71,23 @@ export class SessionTokens {
     return id;
   }
 
-  /** Like sessionOf, but says why a token is refused. */
-  requireSession(token: unknown): string {
+  /** The token for a page's recorder: bound to the session and to the origin (`scheme://host[:port]`) that served the page. */
+  pageToken(sessionId: string, origin: string): string {
+    return `${sessionId}.${this.sign(pageMessage(sessionId, origin))}`;
+  }
+
+  /** The session a recorder upload arriving on `origin` proves with its page token; says why when it does not. */
+  requirePageSession(token: unknown, origin: string): string {
     if (typeof token !== 'string' || token.length > 200) {
       throw new VerbatimError('PAYLOAD_INVALID', 'missing or malformed session token');
     }
-    const id = this.sessionOf(token);
-    if (!id) throw new VerbatimError('SESSION_FORGED', 'session token signature does not match');
+    const dot = token.indexOf('.');
+    const id = token.slice(0, dot);
+    const given = Buffer.from(token.slice(dot + 1));
+    const expected = dot > 0 && isSessionId(id) ? Buffer.from(this.sign(pageMessage(id, origin))) : undefined;
+    if (!expected || given.length !== expected.length || !timingSafeEqual(given, expected)) {
+      throw new VerbatimError('SESSION_FORGED', 'session token signature does not match this session and origin', { origin });
+    }
     return id;
   }
 
@@ -83,9 +97,14 @@ export class SessionTokens {
     this.issued.set(sessionId, token);
   }
 
-  private sign(sessionId: string): string {
-    return createHmac('sha256', this.secret).update(sessionId).digest('base64url').slice(0, 22);
+  private sign(message: string): string {
+    return createHmac('sha256', this.secret).update(message).digest('base64url').slice(0, 22);
   }
+}
+
+/** What a page token signs: a session id alone is what a cookie token signs, so the two never match. */
+function pageMessage(sessionId: string, origin: string): string {
+  return `page\n${sessionId}\n${origin}`;
 }
 
 function base32(bytes: Buffer): string {

@@ -1,11 +1,29 @@
 /**
  * Which recording session a browser is in. The proxy sets a browser-session
- * cookie holding a signed token; a session ends after `idleMs` without any
- * request or upload, and the next document then starts a new one.
+ * cookie holding a signed token; a session ends after `idleMs` without customer
+ * activity, and the next document then starts a new one.
+ *
+ * Customer activity is what a person does: a navigation the browser marks as
+ * user-initiated (`Sec-Fetch-User: ?1`, or a browser that sends no Fetch
+ * Metadata at all) and recorder uploads holding input, clicks, scrolling or
+ * pointer movement. A page's own traffic (polling, assets, frames, redirects by
+ * script) and uploads of DOM changes alone are attributed to a live session but
+ * do not keep it alive: on a shared branch PC the cookie stays in the browser,
+ * and a page left open must not carry the next customer into the previous one's
+ * session. Once idle a session stays over, in this process and after a restart
+ * (its last event in the store decides then).
+ *
+ * A WebSocket does not always carry the session cookie: one opened from an
+ * `http://` page to `wss://` is cross-site for the Lax cookie, one to another host
+ * has none. Its handshake does carry the page's origin (`Origin`, set by the
+ * browser; a page cannot name another site's origin), so the proxy remembers
+ * which live session it served documents of each origin to, per client address,
+ * and ties such a socket to that session when there is exactly one.
  */
 import type { IncomingMessage } from 'node:http';
 import type { Channel } from '../store/records';
 import { SESSION_COOKIE, readCookie } from './http-headers';
+import { LruSet } from '../store/lru-set';
 import type { IngestPipeline } from './ingest/pipeline';
 import { newSessionId, type SessionTokens } from './session-tokens';
 
@@ -15,10 +33,19 @@ export interface ResolvedSession {
   isNew: boolean;
 }
 
+/** rrweb incremental sources a person causes: mouse move, mouse interaction, scroll, input, touch move, drag, selection. */
+const INTERACTION_SOURCES = new Set([1, 2, 3, 5, 6, 12, 14]);
+const INCREMENTAL_SNAPSHOT = 3;
+
 export class SessionTracker {
+  /** Last customer activity (or start) of each live session this process knows. */
   private readonly lastActivity = new Map<string, number>();
-  /** Sessions whose record could not be written (full disk): never handed out again. */
-  private readonly failed = new Set<string>();
+  /** Sessions judged over: never revived, whatever their cookie or uploads say. */
+  private readonly ended = new LruSet(100_000);
+  /** Store reads for sessions this process has not seen (after a restart). */
+  private readonly recalling = new Map<string, Promise<void>>();
+  /** `client \n origin` → sessions whose documents of that origin that client was served. */
+  private readonly pages = new Map<string, Set<string>>();
 
   constructor(
     private readonly ingest: IngestPipeline,
@@ -28,29 +55,44 @@ export class SessionTracker {
     private readonly onError: (err: unknown) => void = () => {},
   ) {}
 
-  /** The session id a request's cookie proves, if any (no I/O). */
+  /**
+   * The live session a request's cookie proves, if any (no I/O, and no effect on
+   * idleness). A session this process has not seen yet (it restarted) counts only
+   * once the store has said when it was last active: until then, undefined.
+   */
   fromRequest(req: IncomingMessage): string | undefined {
     const id = this.tokens.sessionOf(readCookie(req.headers.cookie, SESSION_COOKIE));
-    if (id) this.touch(id);
-    return id;
+    if (!id) return undefined;
+    const live = this.liveNow(id, Date.now());
+    if (live === undefined) void this.recall(id);
+    return live ? id : undefined;
   }
 
+  /** A person did something in this session (an upload with interaction): it stays live, unless already over. */
   touch(sessionId: string): void {
-    this.lastActivity.set(sessionId, Date.now());
+    if (this.liveNow(sessionId, Date.now())) this.lastActivity.set(sessionId, Date.now());
+  }
+
+  /** Called with each stored recorder upload: interaction keeps the session alive, DOM changes alone do not. */
+  uploaded(sessionId: string, events: readonly unknown[]): void {
+    if (events.some(isInteraction)) this.touch(sessionId);
   }
 
   /** For a document request: the live session, or a new one when there is none or it went idle. */
   async forDocument(req: IncomingMessage, clientIp: string | undefined): Promise<ResolvedSession> {
     const now = Date.now();
     const existing = this.tokens.sessionOf(readCookie(req.headers.cookie, SESSION_COOKIE));
-    if (existing && await this.isLive(existing, now)) {
-      this.touch(existing);
-      return { sessionId: existing, token: this.tokens.tokenFor(existing), isNew: false };
+    if (existing) {
+      if (this.liveNow(existing, now) === undefined) await this.recall(existing);
+      if (this.liveNow(existing, now)) {
+        if (isCustomerNavigation(req)) this.lastActivity.set(existing, now);
+        return { sessionId: existing, token: this.tokens.tokenFor(existing), isNew: false };
+      }
     }
     const sessionId = newSessionId();
     // Not awaited: the document need not wait behind other writes (a new id cannot clash). What depends on the
-    // record (uploads, captures) waits for it in the pipeline; a session whose record failed is forgotten, so the
-    // next document starts another rather than handing out an id the store never recorded.
+    // record (uploads, captures) waits for it in the pipeline. A session whose record could not be written (a full
+    // disk) is over at once: the next document starts another rather than handing out an id the store never holds.
     this.ingest.startSession({
       id: sessionId,
       channel: this.channel,
@@ -58,14 +100,40 @@ export class SessionTracker {
       userAgent: req.headers['user-agent'],
       clientIp,
     }).catch((err: unknown) => {
-      this.lastActivity.delete(sessionId);
-      this.failed.add(sessionId);
-      if (this.failed.size > 10_000) this.failed.delete(this.failed.values().next().value!);
+      this.end(sessionId);
       this.onError(err);
     });
-    this.touch(sessionId);
+    this.lastActivity.set(sessionId, now);
     this.prune(now);
     return { sessionId, token: this.tokens.issue(sessionId), isNew: true };
+  }
+
+  /** A document of `origin` was served to `client` (its address) in this session. */
+  noteDocument(client: string | undefined, origin: string, sessionId: string): void {
+    if (!client) return;
+    const key = `${client}\n${origin}`;
+    let sessions = this.pages.get(key);
+    if (!sessions) this.pages.set(key, (sessions = new Set()));
+    sessions.add(sessionId);
+    if (this.pages.size > 50_000) this.prunePages();
+  }
+
+  /**
+   * The session of the page that opened a socket without the session cookie: the one live
+   * session whose documents of `origin` (the handshake's Origin) were served to `client`.
+   * Two live ones (two browsers behind one address) is ambiguous: none, rather than a wrong one.
+   */
+  forPageOrigin(client: string | undefined, origin: string | undefined): string | undefined {
+    if (!client || !origin || origin === 'null') return undefined;
+    const sessions = this.pages.get(`${client}\n${origin}`);
+    if (!sessions) return undefined;
+    const now = Date.now();
+    const live = [...sessions].filter((id) => {
+      if (this.liveNow(id, now)) return true;
+      sessions.delete(id);
+      return false;
+    });
+    return live.length === 1 ? live[0] : undefined;
   }
 
   /** Cookie for the document response: a browser-session cookie; idleness is judged here, not by expiry. */
@@ -73,19 +141,60 @@ export class SessionTracker {
     return `${SESSION_COOKIE}=${token}; Path=/; HttpOnly; SameSite=Lax${secure ? '; Secure' : ''}`;
   }
 
-  private async isLive(sessionId: string, now: number): Promise<boolean> {
-    if (this.failed.has(sessionId)) return false;
-    let last = this.lastActivity.get(sessionId);
-    if (last === undefined) {
-      const session = await this.ingest.store.getSession(sessionId).catch(() => undefined);
-      if (!session) return false;
-      last = session.endedAt;
+  /** true = live, false = over (now marked so), undefined = not known to this process. */
+  private liveNow(sessionId: string, now: number): boolean | undefined {
+    if (this.ended.has(sessionId)) return false;
+    const last = this.lastActivity.get(sessionId);
+    if (last === undefined) return undefined;
+    if (now - last < this.idleMs) return true;
+    this.end(sessionId);
+    return false;
+  }
+
+  /** Learns from the store when a session unknown to this process was last active. */
+  private recall(sessionId: string): Promise<void> {
+    let pending = this.recalling.get(sessionId);
+    if (!pending) {
+      pending = this.ingest.store.getSession(sessionId).then((session) => {
+        if (this.lastActivity.has(sessionId) || this.ended.has(sessionId)) return;
+        const last = session ? Math.max(session.endedAt, session.startedAt) : undefined;
+        if (last !== undefined && Date.now() - last < this.idleMs) this.lastActivity.set(sessionId, last);
+        else this.end(sessionId);
+      }, (err: unknown) => this.onError(err)).finally(() => this.recalling.delete(sessionId));
+      this.recalling.set(sessionId, pending);
     }
-    return now - last < this.idleMs;
+    return pending;
+  }
+
+  private end(sessionId: string): void {
+    this.lastActivity.delete(sessionId);
+    this.ended.add(sessionId);
   }
 
   private prune(now: number): void {
     if (this.lastActivity.size < 10_000) return;
-    for (const [id, at] of this.lastActivity) if (now - at > this.idleMs) this.lastActivity.delete(id);
+    for (const [id, at] of this.lastActivity) if (now - at >= this.idleMs) this.end(id);
   }
+
+  private prunePages(): void {
+    const now = Date.now();
+    for (const [key, sessions] of this.pages) {
+      for (const id of sessions) if (!this.liveNow(id, now)) sessions.delete(id);
+      if (!sessions.size) this.pages.delete(key);
+    }
+  }
+}
+
+/**
+ * A navigation a person started: Chromium, Firefox and Safari send `Sec-Fetch-User: ?1`
+ * for those; a browser without Fetch Metadata cannot tell us, so its documents count.
+ */
+function isCustomerNavigation(req: IncomingMessage): boolean {
+  if (req.headers['sec-fetch-user'] === '?1') return true;
+  return req.headers['sec-fetch-mode'] === undefined && req.headers['sec-fetch-dest'] === undefined;
+}
+
+function isInteraction(event: unknown): boolean {
+  const e = event as { type?: unknown; data?: { source?: unknown } } | null;
+  return e?.type === INCREMENTAL_SNAPSHOT && INTERACTION_SOURCES.has(e.data?.source as number);
 }

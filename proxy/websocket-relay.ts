@@ -7,12 +7,17 @@ import type { IncomingMessage, OutgoingHttpHeaders } from 'node:http';
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
 import tls from 'node:tls';
-import { originOf, type ExchangeContext, type Target } from './exchange';
+import { clientOf, originOf, type ExchangeContext, type Target } from './exchange';
+import { joinSockets } from './socket-pair';
 import { WebSocketCapture, type WebSocketCaptureOptions } from './websocket-capture';
 
 export interface RelayOptions {
   upstreamTls: tls.ConnectionOptions;
   lookup?: net.LookupFunction;
+  /** No byte either way for this long closes the relay. */
+  idleMs: number;
+  /** The upstream must accept the connection within this. */
+  connectTimeoutMs: number;
   /** Capture the messages into this session's network log. */
   capture?: WebSocketCaptureOptions;
   /** Told about each capture's store writes, so a drain can wait for them. */
@@ -35,15 +40,18 @@ export function relayWebSocket(req: IncomingMessage, socket: Duplex, head: Buffe
   for (const [name, value] of Object.entries(headers)) {
     for (const v of Array.isArray(value) ? value : [value]) if (v !== undefined) headText += `${name}: ${v}\r\n`;
   }
+  upstream.setTimeout(options.connectTimeoutMs, () => upstream.destroy(new Error('upstream did not accept in time')));
   upstream.on(upstreamTarget.protocol === 'https:' ? 'secureConnect' : 'connect', () => {
+    upstream.setTimeout(0);
     upstream.write(headText + '\r\n');
     if (head.length) upstream.write(head);
     capture?.attach(socket, upstream, head);
-    socket.pipe(upstream);
-    upstream.pipe(socket);
+    joinSockets(socket, upstream, { idleMs: options.idleMs });
   });
   upstream.on('error', () => {
     if (socket.writable) socket.end('HTTP/1.1 502 Bad Gateway\r\ncontent-length: 0\r\n\r\n');
+    // Our 502 is sent; a browser that does not close in turn is not waited for.
+    setTimeout(() => socket.destroy(), 2000).unref();
   });
   socket.on('error', () => upstream.destroy());
   socket.on('close', () => {
@@ -55,9 +63,14 @@ export function relayWebSocket(req: IncomingMessage, socket: Duplex, head: Buffe
 /** Largest payload kept per WebSocket message (the HTTP capture cap applies when smaller). */
 const WS_MESSAGE_CAP = 256 * 1024;
 
-/** Relay options for an exchange context: capture when the upgrade request carries a session. */
-export function relayOptionsFor(ctx: ExchangeContext, req: IncomingMessage, target: Target, base: Pick<RelayOptions, 'upstreamTls' | 'lookup'>): RelayOptions {
-  const sessionId = ctx.sessions.fromRequest(req);
+/**
+ * Relay options for an exchange context: capture when the upgrade belongs to a session, by its cookie or,
+ * without one, by the page that opened it (its Origin, sessions.ts forPageOrigin).
+ */
+export function relayOptionsFor(ctx: ExchangeContext, req: IncomingMessage, target: Target, connect: Pick<RelayOptions, 'upstreamTls' | 'lookup'>): RelayOptions {
+  const base: RelayOptions = { ...connect, idleMs: ctx.limits.idleTimeoutMs, connectTimeoutMs: ctx.limits.upstreamTimeoutMs };
+  const origin = typeof req.headers.origin === 'string' ? req.headers.origin : undefined;
+  const sessionId = ctx.sessions.fromRequest(req) ?? ctx.sessions.forPageOrigin(clientOf(ctx, req), origin);
   if (!sessionId) return base;
   const url = `${target.protocol === 'https:' ? 'wss:' : 'ws:'}${originOf(target).slice(target.protocol.length)}${target.path}`;
   return {

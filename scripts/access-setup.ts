@@ -34,9 +34,9 @@ export async function setUpAccess(config: VerbatimConfig, store: VerbatimStore):
     await audit.append({ actor: 'verbatim', action: 'config', outcome: 'ok', target: 'user:admin', details: { change: 'first-admin-created' } });
     created = true;
   }
-  if (accounts.size === 0 && !isLoopback(config.host)) {
+  if (accounts.size === 0 && !isLoopback(config.viewerHost)) {
     throw new VerbatimError('CONFIG_INVALID',
-      `refusing to serve the viewer on ${config.host} without accounts: set VERBATIM_ADMIN_PASSWORD or run "verbatim users add admin --role admin"`);
+      `refusing to serve the viewer on ${config.viewerHost} without accounts: set VERBATIM_ADMIN_PASSWORD or run "verbatim users add admin --role admin"`);
   }
   const rules = config.identityFile
     ? await loadIdentityRules(config.identityFile, true)

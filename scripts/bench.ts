@@ -23,6 +23,9 @@ import { launchChromium } from './chromium';
 import { runJourney } from './sample-bank/journey';
 import { startSampleBank } from './sample-bank/server';
 
+/** The sites here live on loopback, which the forward proxy reaches only when told to. */
+const LOOPBACK = ['127.0.0.1'];
+
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const N = Number(process.env.BENCH_REQUESTS ?? 3000);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
@@ -105,7 +108,7 @@ async function storeCost(): Promise<void> {
   const storeDir = path.join(dir, 'store');
   const store = await openStore(storeDir);
   const bank = await startSampleBank();
-  const proxy = await startProxy({ store, dataDir: dir, port: 0, recorderScript: await readFile(path.join(root, 'dist', 'recorder', 'recorder.js')) });
+  const proxy = await startProxy({ allowedTargets: LOOPBACK, store, dataDir: dir, port: 0, recorderScript: await readFile(path.join(root, 'dist', 'recorder', 'recorder.js')) });
   const browser = await launchChromium({ server: proxy.url });
   const journey = async () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });

@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { CollectorRoutes } from '../proxy/collector/routes';
 import { TerminalRegistry, describeTerminal } from '../proxy/collector/terminals';
-import { IngestPipeline, loadOrCreateCa, parseUpstreams, startGateway, startProxy, type RunningGateway } from '../proxy/index';
+import { IngestPipeline, assertProxyExposure, loadOrCreateCa, parseUpstreams, startGateway, startProxy, type RunningGateway } from '../proxy/index';
 import { startViewer } from '../replay-viewer/server';
 import { isVerbatimError, VerbatimError } from '../store/errors';
 import { openStore } from '../store/index';
@@ -25,15 +25,29 @@ Usage:
   verbatim ca [options]      print where the proxy's CA certificate is and how to trust it
   verbatim terminals add <terminal-id>     issue a kiosk terminal's collector token (shown once)
   verbatim terminals list | revoke <terminal-id>   list shows each terminal's last seen time, queue and last error
+  verbatim proxy-clients add <id>          issue a client's forward-proxy credentials (shown once; for --proxy-auth)
+  verbatim proxy-clients list | revoke <id>
 ${INTEGRITY_HELP}  verbatim users add <name> --role R   add a viewer account (agent, analyst, compliance, admin, auditor); password on stdin
   verbatim users list | remove <name> | passwd <name>
   verbatim help
 
 Options (environment variable in brackets):
   --data DIR                 data directory (./data) [VERBATIM_DATA]
-  --host ADDR                address to bind (127.0.0.1) [VERBATIM_HOST]
+  --proxy-host ADDR          forward proxy address (127.0.0.1); any other address needs --proxy-allow-clients
+                             or --proxy-auth [VERBATIM_PROXY_HOST]
+  --viewer-host ADDR         viewer address (127.0.0.1); any other address needs accounts [VERBATIM_VIEWER_HOST]
+  --gateway-host ADDR        gateway address (127.0.0.1), e.g. 0.0.0.0 to face the network [VERBATIM_GATEWAY_HOST]
   --proxy-port N             proxy port (8080) [VERBATIM_PROXY_PORT]
   --viewer-port N            viewer port (8081) [VERBATIM_VIEWER_PORT]
+  --proxy-allow-clients LIST forward proxy: only these client IPs/CIDRs may use it [VERBATIM_PROXY_ALLOW_CLIENTS]
+  --proxy-auth               forward proxy: clients must send credentials (verbatim proxy-clients add) [VERBATIM_PROXY_AUTH]
+  --proxy-allow-targets LIST forward proxy: private/loopback targets it may reach (IPs, CIDRs, host names,
+                             *.suffix); public ones always, Verbatim's own listeners never [VERBATIM_PROXY_ALLOW_TARGETS]
+  --header-timeout-seconds N request headers, a tunnel's first bytes, a TLS handshake (15) [VERBATIM_HEADER_TIMEOUT_SECONDS]
+  --request-timeout-seconds N  a whole request from the browser (300) [VERBATIM_REQUEST_TIMEOUT_SECONDS]
+  --idle-timeout-seconds N   a tunnel or WebSocket silent both ways (300) [VERBATIM_IDLE_TIMEOUT_SECONDS]
+  --upstream-timeout-seconds N  a site that sends nothing (120; then 504) [VERBATIM_UPSTREAM_TIMEOUT_SECONDS]
+  --max-header-bytes N       largest header block, both sides (262144) [VERBATIM_MAX_HEADER_BYTES]
   --capture-max-bytes N      largest body kept per response (33554432) [VERBATIM_CAPTURE_MAX_BYTES]
   --session-idle-minutes N   idle time that ends a session (30) [VERBATIM_SESSION_IDLE_MINUTES]
   --upstream-ca FILE         extra CA certificates (PEM) trusted for sites' TLS [VERBATIM_UPSTREAM_CA]
@@ -67,6 +81,7 @@ async function main(): Promise<void> {
     case 'erase': case 'hold': case 'release': case 'expire': return recordsCommand(config);
     case 'migrate': return migrateCommand(config);
     case 'terminals': return terminals(config);
+    case 'proxy-clients': return terminals(config, 'proxy-client');
     case 'users': process.exitCode = await usersCommand(config, readPassword, (t) => process.stdout.write(t)); return;
     case 'help': process.stdout.write(HELP); return;
     default:
@@ -76,6 +91,8 @@ async function main(): Promise<void> {
 }
 
 async function start(config: VerbatimConfig): Promise<void> {
+  // Refused before anything listens: a forward proxy beyond loopback needs an allow-list or credentials.
+  assertProxyExposure(config.proxyHost, { allowClients: listOf(config.proxyAllowClients), authenticateClient: config.proxyAuth ? async () => false : undefined });
   // Owner only, including a directory that already existed with wider modes (scripts/data-dir.ts).
   await secureDataDir(config.dataDir);
   // Records are hash-chained; the key in <data>/keys signs a checkpoint every minute and at stop.
@@ -95,40 +112,53 @@ async function start(config: VerbatimConfig): Promise<void> {
   const terminalRegistry = new TerminalRegistry(path.join(config.dataDir, 'terminals.json'));
   const collector = new CollectorRoutes(ingest, { terminals: terminalRegistry });
   const viewer = await startViewer({
-    store, host: config.host, port: config.viewerPort, uiDir: path.join(distDir, 'viewer'), access,
+    store, host: config.viewerHost, port: config.viewerPort, uiDir: path.join(distDir, 'viewer'), access,
     exporter: sessionExporter(store, integrityOf(config).keysDir),
     collector,
   });
-  const proxy = await startProxy({
-    store, dataDir: config.dataDir, recorderScript, host: config.host, port: config.proxyPort,
-    captureMaxBytes: config.captureMaxBytes, sessionIdleMs: config.sessionIdleMinutes * 60_000, onError: log,
+  // What the forward proxy and the gateway share: capture, masking, sessions, timeouts.
+  const common = {
+    store, dataDir: config.dataDir, recorderScript, onError: log, ingest,
+    captureMaxBytes: config.captureMaxBytes, sessionIdleMs: config.sessionIdleMinutes * 60_000,
     upstreamCa: config.upstreamCaFile ? [await readFile(config.upstreamCaFile, 'utf8')] : undefined,
     insecureUpstream: config.insecureUpstream, http2Upstream: config.upstreamHttp2,
-    ingest,
-    passOrigins: [viewer.url, viewer.url.replace('127.0.0.1', 'localhost')],
-  });
+    headersTimeoutMs: config.headerTimeoutSeconds * 1000, requestTimeoutMs: config.requestTimeoutSeconds * 1000,
+    idleTimeoutMs: config.idleTimeoutSeconds * 1000, upstreamTimeoutMs: config.upstreamTimeoutSeconds * 1000,
+    maxHeaderBytes: config.maxHeaderBytes,
+  };
   if (config.insecureUpstream) process.stderr.write('[verbatim] WARNING: upstream TLS certificates are NOT verified (--insecure-upstream)\n');
   let gateway: RunningGateway | undefined;
   if (config.upstreams) {
     if (Boolean(config.tlsCertFile) !== Boolean(config.tlsKeyFile)) throw new VerbatimError('CONFIG_INVALID', '--tls-cert and --tls-key go together');
     gateway = await startGateway({
-      store, dataDir: config.dataDir, recorderScript, host: config.host, port: config.gatewayPort,
+      ...common, host: config.gatewayHost, port: config.gatewayPort,
       routes: parseUpstreams(config.upstreams.split(',')),
       tls: config.tlsCertFile && config.tlsKeyFile
         ? { cert: await readFile(config.tlsCertFile), key: await readFile(config.tlsKeyFile) } : undefined,
       preserveHost: config.preserveHost,
       trustedProxies: config.trustedProxies ? config.trustedProxies.split(',') : [],
-      captureMaxBytes: config.captureMaxBytes, sessionIdleMs: config.sessionIdleMinutes * 60_000, onError: log,
-      upstreamCa: config.upstreamCaFile ? [await readFile(config.upstreamCaFile, 'utf8')] : undefined,
-      insecureUpstream: config.insecureUpstream, http2Upstream: config.upstreamHttp2,
-      ingest,
     });
-    process.stdout.write(`Gateway:        ${gateway.url}  → ${config.upstreams}\n`);
   }
+  // Proxy clients' credentials (verbatim proxy-clients add <id>): the id is the user name, the secret the password.
+  const proxyClients = new TerminalRegistry(path.join(config.dataDir, PROXY_CLIENTS_FILE));
+  const allowClients = listOf(config.proxyAllowClients);
+  const proxy = await startProxy({
+    ...common, host: config.proxyHost, port: config.proxyPort,
+    allowClients,
+    authenticateClient: config.proxyAuth ? async (id, secret) => (await proxyClients.verify(secret)) === id : undefined,
+    allowedTargets: listOf(config.proxyAllowTargets),
+    // Never reached through the proxy; the viewer passes untouched only for a browser on this machine.
+    ownPorts: [Number(new URL(viewer.url).port), ...(gateway ? [gateway.port] : [])],
+    passOrigins: [viewer.url, viewer.url.replace('127.0.0.1', 'localhost')],
+  });
+  const proxyAccess = [
+    allowClients.length ? `clients ${allowClients.join(', ')}` : '',
+    config.proxyAuth ? 'credentials required (verbatim proxy-clients add <id>)' : '',
+  ].filter(Boolean).join('; ') || 'this machine only';
   process.stdout.write(`Verbatim is recording.
   Replay viewer:  ${viewer.url}/  (${accessSummary})
-  Proxy:          ${proxy.url}  (HTTP and HTTPS)
-  Kiosk collector: ${viewer.url}/collect/v1/  (terminals: verbatim terminals add <id>)
+  Proxy:          ${proxy.url}  (HTTP and HTTPS; ${proxyAccess}; private targets: ${config.proxyAllowTargets ?? 'none'})
+${gateway ? `  Gateway:        ${gateway.url}  → ${config.upstreams}\n` : ''}  Kiosk collector: ${viewer.url}/collect/v1/  (terminals: verbatim terminals add <id>)
   Data:           ${config.dataDir}
 ${config.retention ? `  Retention:      ${describeRetention(config.retention)} (erased hourly, except held sessions)\n` : ''}  CA certificate: ${proxy.ca.certPath}
 
@@ -154,25 +184,38 @@ Point a browser at the proxy, for example:
   process.on('SIGTERM', stop);
 }
 
-/** Kiosk terminals allowed to upload to the collector (<viewer>/collect/v1/). */
-async function terminals(config: VerbatimConfig): Promise<void> {
+/** Proxy clients' credentials: <data>/proxy-clients.json, kept like the kiosk terminals' tokens (SHA-256 only, 0600). */
+const PROXY_CLIENTS_FILE = 'proxy-clients.json';
+
+function listOf(value: string | undefined): string[] {
+  return (value ?? '').split(',').map((v) => v.trim()).filter(Boolean);
+}
+
+/**
+ * Kiosk terminals allowed to upload to the collector (<viewer>/collect/v1/), or (proxy-clients) clients
+ * allowed to use the forward proxy with --proxy-auth: the same kind of per-client secret, in its own file.
+ */
+async function terminals(config: VerbatimConfig, kind: 'terminal' | 'proxy-client' = 'terminal'): Promise<void> {
   await secureDataDir(config.dataDir);
-  const registry = new TerminalRegistry(path.join(config.dataDir, 'terminals.json'));
+  const registry = new TerminalRegistry(path.join(config.dataDir, kind === 'terminal' ? 'terminals.json' : PROXY_CLIENTS_FILE));
   const [action, id] = config.args;
-  if (action === 'add' && id) {
+  if (action === 'add' && id && kind === 'proxy-client') {
+    const secret = await registry.add(id);
+    process.stdout.write(`Proxy client ${id} enrolled. Its proxy credentials (shown only now; the browser or system proxy settings ask for them with --proxy-auth):\n  user: ${id}\n  password: ${secret}\n`);
+  } else if (action === 'add' && id) {
     const token = await registry.add(id);
     process.stdout.write(`Terminal ${id} enrolled. Its collector token (shown only now; put it in the extension's policy as enrolmentToken):\n${token}\n`);
   } else if (action === 'revoke' && id) {
     if (!(await registry.revoke(id))) {
-      process.stderr.write(`no terminal ${id}\n`);
+      process.stderr.write(`no ${kind} ${id}\n`);
       process.exitCode = 1;
-    } else process.stdout.write(`Terminal ${id} revoked.\n`);
+    } else process.stdout.write(`${kind === 'terminal' ? 'Terminal' : 'Proxy client'} ${id} revoked.\n`);
   } else if (action === 'list' || action === undefined) {
     // Health as the running server last wrote it (<data>/terminals-status.json): last seen, queue, last error.
     const statuses = await registry.statusOf();
     for (const t of await registry.list()) process.stdout.write(`${describeTerminal(t, statuses[t.id])}\n`);
   } else {
-    process.stderr.write('usage: verbatim terminals add|revoke <terminal-id> | list\n');
+    process.stderr.write(`usage: verbatim ${kind === 'terminal' ? 'terminals' : 'proxy-clients'} add|revoke <id> | list\n`);
     process.exitCode = 2;
   }
 }

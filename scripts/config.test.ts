@@ -7,7 +7,11 @@ describe('loadConfig', () => {
   it('defaults to recording on loopback with ./data', () => {
     const c = loadConfig([], {});
     assert.equal(c.command, 'start');
-    assert.equal(c.host, '127.0.0.1');
+    assert.equal(c.proxyHost, '127.0.0.1');
+    assert.equal(c.viewerHost, '127.0.0.1');
+    assert.equal(c.gatewayHost, '127.0.0.1');
+    assert.equal(c.proxyAuth, false);
+    assert.equal(c.proxyAllowTargets, undefined, 'no private target is reached unless listed');
     assert.equal(c.proxyPort, 8080);
     assert.equal(c.viewerPort, 8081);
     assert.equal(c.dataDir, path.resolve('./data'));
@@ -39,6 +43,29 @@ describe('loadConfig', () => {
     assert.deepEqual([c.command, c.args, c.reason], ['erase', ['a', '--not-a-flag'], 'asked']);
     assert.throws(() => loadConfig(['-x'], {}), /unknown option -x/);
     assert.equal(loadConfig(['--out', '--odd-name.wacz'], {}).out, '--odd-name.wacz', 'a value-taking flag takes the next word');
+  });
+
+  it('binds each listener on its own address and refuses the old --host that bound them all', () => {
+    const c = loadConfig(['--gateway-host', '0.0.0.0', '--viewer-host=10.0.0.5'], {});
+    assert.deepEqual([c.gatewayHost, c.viewerHost, c.proxyHost], ['0.0.0.0', '10.0.0.5', '127.0.0.1']);
+    assert.throws(() => loadConfig(['--host', '0.0.0.0'], {}), (err: Error & { code?: string }) =>
+      err.code === 'CONFIG_INVALID' && /--host is gone: each listener has its own address now \(--gateway-host, --viewer-host, --proxy-host/.test(err.message));
+    assert.throws(() => loadConfig([], { VERBATIM_HOST: '0.0.0.0' }), /VERBATIM_HOST is gone/);
+  });
+
+  it('states every network timeout, in seconds, with the documented defaults', () => {
+    const c = loadConfig([], {});
+    assert.deepEqual([c.headerTimeoutSeconds, c.requestTimeoutSeconds, c.idleTimeoutSeconds, c.upstreamTimeoutSeconds, c.maxHeaderBytes],
+      [15, 300, 300, 120, 262144]);
+    assert.equal(loadConfig(['--idle-timeout-seconds', '60'], {}).idleTimeoutSeconds, 60);
+    assert.throws(() => loadConfig(['--header-timeout-seconds', '0'], {}), /must be a whole number of at least 1/);
+  });
+
+  it('reads the forward proxy client and target lists', () => {
+    const c = loadConfig(['--proxy-allow-clients', '10.1.0.0/16', '--proxy-auth', '--proxy-allow-targets', '10.20.0.0/16,*.bank.internal'], {});
+    assert.equal(c.proxyAllowClients, '10.1.0.0/16');
+    assert.equal(c.proxyAuth, true);
+    assert.equal(c.proxyAllowTargets, '10.20.0.0/16,*.bank.internal');
   });
 
   it('reads the command and its arguments', () => {

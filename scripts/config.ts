@@ -13,7 +13,10 @@ export interface VerbatimConfig {
   command: string;
   args: string[];
   dataDir: string;
-  host: string;
+  /** Each listener binds on its own address (all loopback by default): the gateway may face the network, the proxy only behind an allow-list or credentials. */
+  proxyHost: string;
+  viewerHost: string;
+  gatewayHost: string;
   proxyPort: number;
   viewerPort: number;
   captureMaxBytes: number;
@@ -34,6 +37,18 @@ export interface VerbatimConfig {
   upstreamHttp2: boolean;
   /** Gateway: comma-separated IPs/CIDR blocks of load balancers whose X-Forwarded-* are believed. */
   trustedProxies?: string;
+  /** Forward proxy: client addresses (comma-separated IPs/CIDRs) that may use it. */
+  proxyAllowClients?: string;
+  /** Forward proxy: require per-client credentials (verbatim proxy-clients add <id>). */
+  proxyAuth: boolean;
+  /** Forward proxy: private/loopback targets it may reach (comma-separated IPs, CIDRs, host names, *.suffix). */
+  proxyAllowTargets?: string;
+  /** Network deadlines and header size (proxy/network-limits.ts; README "Timeouts"). */
+  headerTimeoutSeconds: number;
+  requestTimeoutSeconds: number;
+  idleTimeoutSeconds: number;
+  upstreamTimeoutSeconds: number;
+  maxHeaderBytes: number;
   /** Masking policy file (docs/MASKING.md); default <data>/masking.json, which may be absent. */
   maskingFile?: string;
   /** Customer identity rules (docs/ACCESS.md); default <data>/identity.json, which may be absent. */
@@ -66,7 +81,7 @@ export interface VerbatimConfig {
 const CHANNEL_SET: Record<Channel, true> = { proxy: true, gateway: true, kiosk: true };
 const CHANNELS = Object.keys(CHANNEL_SET) as Channel[];
 
-const FLAGS: Record<string, { key: keyof VerbatimConfig; env: string; kind: 'port' | 'string' | 'int' | 'boolean' | 'retention' }> = {
+const FLAGS: Record<string, { key: keyof VerbatimConfig; env: string; kind: 'port' | 'string' | 'int' | 'positive' | 'boolean' | 'retention' | 'removed' }> = {
   '--upstream-ca': { key: 'upstreamCaFile', env: 'VERBATIM_UPSTREAM_CA', kind: 'string' },
   '--insecure-upstream': { key: 'insecureUpstream', env: 'VERBATIM_INSECURE_UPSTREAM', kind: 'boolean' },
   '--upstream': { key: 'upstreams', env: 'VERBATIM_UPSTREAM', kind: 'string' },
@@ -89,7 +104,18 @@ const FLAGS: Record<string, { key: keyof VerbatimConfig; env: string; kind: 'por
   '--customer': { key: 'customerId', env: 'VERBATIM_CUSTOMER', kind: 'string' },
   '--retention-days': { key: 'retentionDays', env: 'VERBATIM_RETENTION_DAYS', kind: 'int' },
   '--retention': { key: 'retention', env: 'VERBATIM_RETENTION', kind: 'retention' },
-  '--host': { key: 'host', env: 'VERBATIM_HOST', kind: 'string' },
+  '--host': { key: 'command', env: 'VERBATIM_HOST', kind: 'removed' },
+  '--proxy-host': { key: 'proxyHost', env: 'VERBATIM_PROXY_HOST', kind: 'string' },
+  '--viewer-host': { key: 'viewerHost', env: 'VERBATIM_VIEWER_HOST', kind: 'string' },
+  '--gateway-host': { key: 'gatewayHost', env: 'VERBATIM_GATEWAY_HOST', kind: 'string' },
+  '--proxy-allow-clients': { key: 'proxyAllowClients', env: 'VERBATIM_PROXY_ALLOW_CLIENTS', kind: 'string' },
+  '--proxy-auth': { key: 'proxyAuth', env: 'VERBATIM_PROXY_AUTH', kind: 'boolean' },
+  '--proxy-allow-targets': { key: 'proxyAllowTargets', env: 'VERBATIM_PROXY_ALLOW_TARGETS', kind: 'string' },
+  '--header-timeout-seconds': { key: 'headerTimeoutSeconds', env: 'VERBATIM_HEADER_TIMEOUT_SECONDS', kind: 'positive' },
+  '--request-timeout-seconds': { key: 'requestTimeoutSeconds', env: 'VERBATIM_REQUEST_TIMEOUT_SECONDS', kind: 'positive' },
+  '--idle-timeout-seconds': { key: 'idleTimeoutSeconds', env: 'VERBATIM_IDLE_TIMEOUT_SECONDS', kind: 'positive' },
+  '--upstream-timeout-seconds': { key: 'upstreamTimeoutSeconds', env: 'VERBATIM_UPSTREAM_TIMEOUT_SECONDS', kind: 'positive' },
+  '--max-header-bytes': { key: 'maxHeaderBytes', env: 'VERBATIM_MAX_HEADER_BYTES', kind: 'positive' },
   '--proxy-port': { key: 'proxyPort', env: 'VERBATIM_PROXY_PORT', kind: 'port' },
   '--viewer-port': { key: 'viewerPort', env: 'VERBATIM_VIEWER_PORT', kind: 'port' },
   '--capture-max-bytes': { key: 'captureMaxBytes', env: 'VERBATIM_CAPTURE_MAX_BYTES', kind: 'int' },
@@ -107,7 +133,16 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): VerbatimConf
     command: 'start',
     args: [],
     dataDir: './data',
-    host: '127.0.0.1',
+    proxyHost: '127.0.0.1',
+    viewerHost: '127.0.0.1',
+    gatewayHost: '127.0.0.1',
+    proxyAuth: false,
+    // The defaults of proxy/network-limits.ts, in the units of the flags.
+    headerTimeoutSeconds: 15,
+    requestTimeoutSeconds: 300,
+    idleTimeoutSeconds: 300,
+    upstreamTimeoutSeconds: 120,
+    maxHeaderBytes: 256 * 1024,
     proxyPort: 8080,
     viewerPort: 8081,
     captureMaxBytes: 32 * 1024 * 1024,
@@ -152,6 +187,11 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): VerbatimConf
 }
 
 function assign(config: VerbatimConfig, spec: (typeof FLAGS)[string], raw: string, source: string): void {
+  if (spec.kind === 'removed') {
+    // --host bound the proxy, the viewer and the gateway alike, so exposing the gateway exposed an open proxy.
+    throw new VerbatimError('CONFIG_INVALID', `${source} is gone: each listener has its own address now `
+      + '(--gateway-host, --viewer-host, --proxy-host; all 127.0.0.1 by default). See README "Listeners".');
+  }
   if (spec.kind === 'boolean') {
     if (!/^(true|false|1|0)$/.test(raw)) throw new VerbatimError('CONFIG_INVALID', `${source} must be true or false, got "${raw}"`);
     (config[spec.key] as boolean) = raw === 'true' || raw === '1';
@@ -167,8 +207,9 @@ function assign(config: VerbatimConfig, spec: (typeof FLAGS)[string], raw: strin
   }
   const value = Number(raw);
   const max = spec.kind === 'port' ? 65535 : Number.MAX_SAFE_INTEGER;
-  if (!Number.isInteger(value) || value < 0 || value > max) {
-    throw new VerbatimError('CONFIG_INVALID', `${source} must be ${spec.kind === 'port' ? 'a port number' : 'a whole number'}, got "${raw}"`);
+  const min = spec.kind === 'positive' ? 1 : 0;
+  if (!/^\d+$/.test(raw.trim()) || !Number.isInteger(value) || value < min || value > max) {
+    throw new VerbatimError('CONFIG_INVALID', `${source} must be ${spec.kind === 'port' ? 'a port number' : spec.kind === 'positive' ? 'a whole number of at least 1' : 'a whole number'}, got "${raw}"`);
   }
   (config[spec.key] as number) = value;
 }

@@ -14,6 +14,9 @@ import { loadConfig } from './config';
 import { runJourney } from './sample-bank/journey';
 import { startSampleBank } from './sample-bank/server';
 
+/** The sites here live on loopback, which the forward proxy reaches only when told to. */
+const LOOPBACK = ['127.0.0.1'];
+
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const argv = process.argv.slice(2);
 const exitWhenDone = argv.includes('--exit');
@@ -23,10 +26,11 @@ await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
 const store = await openStore(path.join(config.dataDir, 'store'));
 const bank = await startSampleBank();
 const proxy = await startProxy({
+  allowedTargets: LOOPBACK,
   store, dataDir: config.dataDir, port: 0,
   recorderScript: await readFile(path.join(root, 'dist', 'recorder', 'recorder.js')),
 });
-const viewer = await startViewer({ store, host: config.host, port: config.viewerPort, uiDir: path.join(root, 'dist', 'viewer') });
+const viewer = await startViewer({ store, host: config.viewerHost, port: config.viewerPort, uiDir: path.join(root, 'dist', 'viewer') });
 console.log(`Sample bank on ${bank.url}; recording through ${proxy.url} ...`);
 
 const browser = await launchChromium({ server: proxy.url, spkiFingerprint: proxy.ca.spkiFingerprint });

@@ -107,8 +107,6 @@ export interface CapturedBody {
   truncated: boolean;
   /** True when the masking policy changed the bytes before they were stored (then encoding is ''). */
   masked?: boolean;
-  /** Set when the bytes did not decode under their Content-Encoding (kept as received, with the reason). */
-  undecodable?: string;
   /**
    * True when the body is the session's own (see personal-data.ts): stored sealed with
    * the session's key under p!, read with getBlob(digest, sessionId), never shared with
@@ -143,8 +141,19 @@ export interface CapturedResource {
    * confirms). Default: a capture with a shared (non-personal) body is found by other sessions' replays too.
    */
   scope?: 'session' | 'shared';
-  /** Set when the customer did not get the whole response (upstream cut it off, client went away...). */
-  incomplete?: { reason: string };
+  /** Set when the stored body is not the whole, readable response, and why (then `body.truncated` is true or the body is null). */
+  incomplete?: CaptureIncomplete;
+}
+
+/**
+ * Why a capture's body is not the whole response: the upstream cut it off or went
+ * silent mid-body (the browser got the same cut), the browser went away before the
+ * end, or the bytes do not decode by their Content-Encoding (kept as received, with
+ * the decoder's message in `detail`).
+ */
+export interface CaptureIncomplete {
+  reason: 'upstream-aborted' | 'upstream-timeout' | 'client-closed' | 'undecodable';
+  detail?: string;
 }
 
 /** One WebSocket message (or close) as it passed through a capture point: the session's network log. */

@@ -168,7 +168,16 @@ export class IngestPipeline {
     });
     const record = this.record(x, prepared.url, prepared.headers);
     const personal = x.sessionId !== undefined && isPersonalResponse(header(x.headers, 'content-type'), header(x.headers, 'cache-control'));
-    record.body = await this.keep(prepared.body, personal ? x.sessionId : undefined);
+    let body = prepared.body;
+    if (body !== undefined && body !== 'dropped' && body.undecodable !== undefined) {
+      // Bytes that do not decode could not be checked as text: kept as received only sealed into the session (erased
+      // with it), never shared; without a session, not kept. The capture says which.
+      record.incomplete ??= { reason: 'undecodable', detail: `${body.undecodable}${x.sessionId ? '' : '; not kept (no session to seal it with)'}` };
+      if (!x.sessionId) body = undefined;
+    } else if (body === 'dropped') {
+      record.incomplete ??= { reason: 'undecodable', detail: 'a detector found a secret in bytes that do not decode; not kept' };
+    }
+    record.body = await this.keep(body, personal || record.incomplete?.reason === 'undecodable' ? x.sessionId : undefined);
     if (prepared.requestBody !== undefined) {
       // Request bodies are always the session's own.
       const kept = await this.keep(prepared.requestBody, x.sessionId);
@@ -202,7 +211,7 @@ export class IngestPipeline {
       timing: { headersMs: x.headersAt - x.startedAt, totalMs: x.endedAt - x.startedAt },
       body: null,
       ...(x.scope ? { scope: x.scope } : {}),
-      ...(x.incomplete ? { incomplete: { reason: maskText(x.incomplete.reason, this.options.masking.detectors) } } : {}),
+      ...(x.incomplete ? { incomplete: { ...x.incomplete, ...(x.incomplete.detail ? { detail: maskText(x.incomplete.detail, this.options.masking.detectors) } : {}) } } : {}),
     };
   }
 

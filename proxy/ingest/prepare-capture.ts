@@ -24,7 +24,10 @@ export interface PreparedBody {
   encoding: string;
   masked: boolean;
   truncated: boolean;
-  /** Why the bytes are kept as they came: they could not be decoded to be checked, but hold nothing a detector finds. */
+  /**
+   * Why the bytes are kept as they came: they do not decode by their Content-Encoding, so they could not be checked
+   * as text; a detector found nothing in them as they are. Kept only sealed into a session (pipeline.ts).
+   */
   undecodable?: string;
 }
 
@@ -64,7 +67,7 @@ async function prepareBody(policy: MaskingPolicy, bytes: Buffer, contentType: st
     if (maskText(bytes.toString('latin1'), policy.detectors) !== bytes.toString('latin1')) return 'dropped';
     return {
       digest: createHash('sha256').update(bytes).digest('hex'), encoded: encode(bytes, false), size: bytes.length,
-      encoding, masked: false, truncated, undecodable: `the ${encoding || 'declared'} encoding does not decode`,
+      encoding, masked: false, truncated, undecodable: outcome.reason,
     };
   }
   const kept = outcome.kind === 'masked' ? outcome.bytes : bytes;

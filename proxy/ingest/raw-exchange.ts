@@ -1,3 +1,5 @@
+import type { CaptureIncomplete } from '../../store/records';
+
 /**
  * What a capture point (forward proxy, gateway, kiosk collector) hands the ingest pipeline: an HTTP exchange as it
  * crossed the wire, before any masking. Lives only in memory; nothing of it is written before the pipeline masked it.
@@ -17,8 +19,8 @@ export interface RawExchange {
   endedAt: number;
   /** The response body as on the wire (still content-encoded), up to the capture cap. */
   body: { bytes: Buffer; truncated: boolean } | null;
-  /** The customer did not get the whole response. */
-  incomplete?: { reason: string };
+  /** The customer did not get the whole response, or its bytes do not decode (store/records.ts). */
+  incomplete?: CaptureIncomplete;
   /** Form/JSON request body (masked before it is stored). */
   requestBody?: { bytes: Buffer; contentType: string; truncated: boolean };
   /** 'session' when only this session's replay may use it (kiosk uploads no trusted capture confirms). */

@@ -20,8 +20,8 @@ const brotli = promisify(zlib.brotliDecompress);
 export type MaskOutcome =
   | { kind: 'unchanged' }
   | { kind: 'masked'; bytes: Buffer }
-  /** A text body that could not be checked: keep no bytes. */
-  | { kind: 'dropped' };
+  /** A text body that could not be checked (it does not decode by its Content-Encoding; `reason` says why): not stored in the clear. */
+  | { kind: 'dropped'; reason: string };
 
 export function isTextType(contentType: string): boolean {
   return TEXT_TYPE.test(contentType);
@@ -38,8 +38,8 @@ export async function maskBody(
   } else {
     try {
       plain = await decode(bytes, enc, truncated);
-    } catch {
-      return { kind: 'dropped' };
+    } catch (err) {
+      return { kind: 'dropped', reason: `${enc} does not decode: ${(err as Error).message}` };
     }
   }
   const text = decodeText(plain, contentType);

@@ -60,7 +60,7 @@ before(async () => {
   await new Promise<void>((r) => site.listen(0, '127.0.0.1', r));
   siteUrl = `http://127.0.0.1:${(site.address() as AddressInfo).port}`;
   const recorderScript = await readFile(path.join(import.meta.dirname, '..', '..', 'dist', 'recorder', 'recorder.js')).catch(() => Buffer.from('/* recorder */'));
-  proxy = await startProxy({ store, dataDir: dir, port: 0, recorderScript, ingest });
+  proxy = await startProxy({ store, dataDir: dir, port: 0, recorderScript, ingest, allowedTargets: ['127.0.0.1'] });
   gateway = await startGateway({ store, dataDir: dir, port: 0, recorderScript, ingest, routes: parseUpstreams([`${PUBLIC_HOST}=${siteUrl}`]) });
   const registry = new TerminalRegistry(path.join(dir, 'terminals.json'));
   terminalToken = await registry.add('kiosk-1');

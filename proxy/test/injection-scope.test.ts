@@ -10,6 +10,9 @@ import { startProxy, type RunningProxy } from '../index';
 import { openStore } from '../../store/index';
 import type { VerbatimStore } from '../../store/store';
 
+/** The sites here live on loopback, which the forward proxy reaches only when told to. */
+const LOOPBACK = ['127.0.0.1'];
+
 const HTML = '<!doctype html><html><head><title>t</title></head><body>x</body></html>';
 let dir: string;
 let store: VerbatimStore;
@@ -32,7 +35,7 @@ before(async () => {
   });
   await new Promise<void>((r) => site.listen(0, '127.0.0.1', r));
   origin = `http://127.0.0.1:${(site.address() as AddressInfo).port}`;
-  proxy = await startProxy({ store, dataDir: dir, recorderScript: Buffer.from('//'), port: 0 });
+  proxy = await startProxy({ allowedTargets: LOOPBACK, store, dataDir: dir, recorderScript: Buffer.from('//'), port: 0 });
 });
 
 after(async () => {

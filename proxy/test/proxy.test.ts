@@ -22,6 +22,9 @@ import { newSessionId, SessionTokens } from '../session-tokens';
 import { openStore } from '../../store/index';
 import type { VerbatimStore } from '../../store/store';
 
+/** The sites here live on loopback, which the forward proxy reaches only when told to. */
+const LOOPBACK = ['127.0.0.1'];
+
 const PAGE = '<!doctype html><html><head><title>Konto Übersicht</title></head><body>' + 'x'.repeat(20_000) + '</body></html>';
 const CSS = 'body { background: url(bg.png) }';
 const sha = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
@@ -103,7 +106,7 @@ before(async () => {
   });
   await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
   origin = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`;
-  proxy = await startProxy({ store, dataDir: dir, recorderScript: Buffer.from('/* recorder */'), port: 0, maxUploadBytes: 64 * 1024 });
+  proxy = await startProxy({ allowedTargets: LOOPBACK, store, dataDir: dir, recorderScript: Buffer.from('/* recorder */'), port: 0, maxUploadBytes: 64 * 1024 });
 });
 
 after(async () => {
@@ -225,7 +228,7 @@ describe('recorder endpoint', () => {
     assert.equal(forged.status, 403);
     assert.match(forged.text, /SESSION_FORGED/);
     const tokens = await SessionTokens.load(dir);
-    const unknown = await post(upload({ token: tokens.issue(newSessionId()) }));
+    const unknown = await post(upload({ token: tokens.pageToken(newSessionId(), origin) }));
     assert.equal(unknown.status, 404);
     assert.match(unknown.text, /SESSION_UNKNOWN/);
     // The session itself kept recording and holds exactly the valid batch.
@@ -234,6 +237,33 @@ describe('recorder endpoint', () => {
     const batches = await store.readEvents(sid);
     assert.deepEqual(batches.map((b) => b.seq), [0, 1]);
     assert.equal((await store.getSession(sid))?.eventCount, 2);
+  });
+
+  it('accepts a page token only on the origin that served the page, and never the cookie token', async () => {
+    const sid = token.split('.')[0];
+    const before = (await store.readEvents(sid)).length;
+    // The same site on another port (another origin) through the proxy.
+    const other = http.createServer(route);
+    await new Promise<void>((r) => other.listen(0, '127.0.0.1', r));
+    const otherOrigin = `http://127.0.0.1:${(other.address() as AddressInfo).port}`;
+    try {
+      const elsewhere = await viaProxy(`${otherOrigin}/__verbatim/events`, { 'content-type': 'application/json' }, 'POST', JSON.stringify(upload({ seq: 7 })));
+      assert.equal(elsewhere.status, 403);
+      assert.match(elsewhere.text, /SESSION_FORGED/);
+    } finally {
+      other.closeAllConnections();
+      await new Promise((r) => other.close(r));
+    }
+    // A page of another origin posting here (its browser names it) is refused too.
+    const crossSite = await viaProxy(`${origin}/__verbatim/events`, { 'content-type': 'application/json', origin: 'http://evil.test' }, 'POST', JSON.stringify(upload({ seq: 8 })));
+    assert.equal(crossSite.status, 403);
+    // The HttpOnly cookie's token is no page token.
+    const page = await viaProxy(`${origin}/page`, { 'sec-fetch-dest': 'document' });
+    const cookieToken = String(page.headers['set-cookie']).match(/__verbatim_s=([^;]+)/)![1];
+    assert.equal((await post(upload({ token: cookieToken, seq: 9 }))).status, 403);
+    assert.equal((await store.readEvents(sid)).length, before, 'nothing was stored');
+    // From its own origin, with its own Origin header, the upload is stored.
+    assert.equal((await viaProxy(`${origin}/__verbatim/events`, { 'content-type': 'application/json', origin }, 'POST', JSON.stringify(upload({ seq: 10 })))).status, 204);
   });
 
   it('serves the recorder bundle immutable and gzipped', async () => {
@@ -255,6 +285,7 @@ describe('HTTPS interception', () => {
     const sitePort = (site.address() as AddressInfo).port;
     const secureDir = await mkdtemp(path.join(os.tmpdir(), 'verbatim-tls-'));
     const secureProxy = await startProxy({
+      allowedTargets: LOOPBACK,
       store, dataDir: secureDir, recorderScript: Buffer.from('//r'), port: 0, upstreamCa: [siteCa.cert],
       lookup: ((_h: string, opts: unknown, cb: unknown) => {
         const callback = (typeof opts === 'function' ? opts : cb) as (...a: unknown[]) => void;

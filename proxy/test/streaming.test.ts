@@ -15,6 +15,9 @@ import { openStore } from '../../store/index';
 import type { VerbatimStore } from '../../store/store';
 import { BIG, COOKIES, startStreamOrigin, type StreamOrigin } from '../../test/helpers/stream-origin';
 
+/** The sites here live on loopback, which the forward proxy reaches only when told to. */
+const LOOPBACK = ['127.0.0.1'];
+
 const CAP = 256 * 1024;
 /** The origin holds back the rest of every stream this long. */
 const HOLD_MS = 1500;
@@ -55,7 +58,7 @@ before(async () => {
   site = await startStreamOrigin({ holdMs: HOLD_MS });
   origin = site.origin;
   const common = { store, dataDir: dir, recorderScript: Buffer.from(''), port: 0, captureMaxBytes: CAP };
-  proxy = await startProxy(common);
+  proxy = await startProxy({ ...common, allowedTargets: LOOPBACK });
   gateway = await startGateway({ ...common, routes: parseUpstreams([origin]) });
 });
 

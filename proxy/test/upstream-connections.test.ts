@@ -16,6 +16,9 @@ import { idleAllowance } from '../upstream-agents';
 import { openStore } from '../../store/index';
 import type { VerbatimStore } from '../../store/store';
 
+/** The sites here live on loopback, which the forward proxy reaches only when told to. */
+const LOOPBACK = ['127.0.0.1'];
+
 let dir: string;
 let store: VerbatimStore;
 
@@ -108,7 +111,7 @@ for (const mode of ['proxy', 'gateway'] as const) {
     const through = async <T>(origin: string, run: (port: number, prefix: string) => Promise<T>): Promise<T> => {
       const common = { store, dataDir: dir, recorderScript: Buffer.from(''), port: 0 };
       const running: RunningProxy | RunningGateway = mode === 'proxy'
-        ? await startProxy(common)
+        ? await startProxy({ ...common, allowedTargets: LOOPBACK })
         : await startGateway({ ...common, routes: parseUpstreams([origin]) });
       try {
         return await run(running.port, mode === 'proxy' ? origin : '');

@@ -17,6 +17,9 @@ import { encodeFrame, FrameReader } from '../websocket-frames';
 import { openStore } from '../../store/index';
 import type { VerbatimStore } from '../../store/store';
 
+/** The sites here live on loopback, which the forward proxy reaches only when told to. */
+const LOOPBACK = ['127.0.0.1'];
+
 const CAP = 1024;
 let dir: string;
 let store: VerbatimStore;
@@ -48,7 +51,7 @@ before(async () => {
   await new Promise<void>((r) => site.listen(0, '127.0.0.1', r));
   origin = `http://127.0.0.1:${(site.address() as AddressInfo).port}`;
   const common = { store, dataDir: dir, recorderScript: Buffer.from(''), port: 0, captureMaxBytes: CAP };
-  proxy = await startProxy(common);
+  proxy = await startProxy({ ...common, allowedTargets: LOOPBACK });
   gateway = await startGateway({ ...common, routes: parseUpstreams([origin]) });
 });
 

@@ -14,12 +14,15 @@ import { fileURLToPath } from 'node:url';
 import { parseUpstreams, startGateway, startProxy } from '../../proxy/index';
 import { openStore } from '../../store/index';
 
+/** The sites here live on loopback, which the forward proxy reaches only when told to. */
+const LOOPBACK = ['127.0.0.1'];
+
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const [dataDir, upstreams, recorder] = process.argv.slice(2) as [string, string?, string?];
 const store = await openStore(path.join(dataDir, 'store'));
 const recorderScript = recorder === 'empty' ? Buffer.from('') : await readFile(path.join(root, 'dist', 'recorder', 'recorder.js'));
 const onError = (err: unknown, context: string) => process.stderr.write(`${context}: ${(err as Error).message}\n`);
-const proxy = await startProxy({ store, dataDir, port: 0, recorderScript, onError });
+const proxy = await startProxy({ allowedTargets: LOOPBACK, store, dataDir, port: 0, recorderScript, onError });
 const gateways = await Promise.all((upstreams ? upstreams.split(',') : []).map((url) =>
   startGateway({ store, dataDir, port: 0, recorderScript, routes: parseUpstreams([url]), onError })));
 process.stdout.write(upstreams

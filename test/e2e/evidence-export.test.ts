@@ -23,6 +23,9 @@ import { startSampleBank } from '../../scripts/sample-bank/server';
 import { diffPng } from '../helpers/pixels';
 import { checkWacz } from '../helpers/wacz-check';
 
+/** The sites here live on loopback, which the forward proxy reaches only when told to. */
+const LOOPBACK = ['127.0.0.1'];
+
 const root = path.resolve(import.meta.dirname, '../..');
 const VIEWPORT = { width: 1280, height: 800 };
 const MAX_DIFF_RATIO = 0.01;
@@ -39,6 +42,7 @@ describe('evidence export', () => {
     await store.open();
     const bank = await startSampleBank({ version: 1 });
     const proxy = await startProxy({
+      allowedTargets: LOOPBACK,
       store, dataDir: dir, port: 0, recorderScript: await readFile(path.join(root, 'dist', 'recorder', 'recorder.js')),
     });
     const moments: { label: string; at: number; png: Buffer }[] = [];

@@ -20,6 +20,9 @@ import { openStore } from '../../store/index';
 import type { VerbatimStore } from '../../store/store';
 import { launchChromium } from '../../scripts/chromium';
 
+/** The sites here live on loopback, which the forward proxy reaches only when told to. */
+const LOOPBACK = ['127.0.0.1'];
+
 const root = path.resolve(import.meta.dirname, '../..');
 const TYPED = '4111 1111 1111 1111';
 const IN_PAGE = '5555 5555 5555 4444';
@@ -83,6 +86,7 @@ before(async () => {
   await writeFile(policyFile, JSON.stringify({ mask: { selectors: ['.member'] }, fields: ['note-secret'] }));
   store = await openStore(path.join(dir, 'store'));
   proxy = await startProxy({
+    allowedTargets: LOOPBACK,
     store, dataDir: dir, port: 0, masking: await loadPolicy(policyFile, true),
     identityRules: parseIdentityRules({ rules: [{ from: 'form', field: 'customer', url: '/pay' }] }),
     recorderScript: await readFile(path.join(root, 'dist', 'recorder', 'recorder.js')),

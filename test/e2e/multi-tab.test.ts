@@ -17,6 +17,9 @@ import { READY_SELECTOR, startSampleBank, type SampleBank } from '../../scripts/
 import { diffPng } from '../helpers/pixels';
 import { replayMoment } from '../helpers/replay';
 
+/** The sites here live on loopback, which the forward proxy reaches only when told to. */
+const LOOPBACK = ['127.0.0.1'];
+
 const root = path.resolve(import.meta.dirname, '../..');
 const VIEWPORT = { width: 1024, height: 700 };
 const MAX_DIFF_RATIO = 0.01;
@@ -32,7 +35,7 @@ before(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'verbatim-tabs-'));
   store = await openStore(path.join(dir, 'store'));
   bank = await startSampleBank();
-  proxy = await startProxy({ store, dataDir: dir, port: 0, recorderScript: await readFile(path.join(root, 'dist', 'recorder', 'recorder.js')) });
+  proxy = await startProxy({ allowedTargets: LOOPBACK, store, dataDir: dir, port: 0, recorderScript: await readFile(path.join(root, 'dist', 'recorder', 'recorder.js')) });
   viewer = await startViewer({ store, port: 0, uiDir: path.join(root, 'dist', 'viewer') });
 });
 

@@ -21,6 +21,9 @@ import { startSampleBank, type SampleBank } from '../../scripts/sample-bank/serv
 import { assertJourneyRecorded, assertReplaysMatch, type Moment } from '../helpers/bank-journey';
 import { replayMoment } from '../helpers/replay';
 
+/** The sites here live on loopback, which the forward proxy reaches only when told to. */
+const LOOPBACK = ['127.0.0.1'];
+
 const root = path.resolve(import.meta.dirname, '../..');
 const VIEWPORT = { width: 1280, height: 800 };
 const artifacts = path.join(os.tmpdir(), 'verbatim-e2e');
@@ -46,6 +49,7 @@ before(async () => {
   store = await openStore(path.join(dir, 'store'));
   bank = await startSampleBank({ version: 1 });
   proxy = await startProxy({
+    allowedTargets: LOOPBACK,
     store, dataDir: dir, port: 0,
     recorderScript: await readFile(path.join(root, 'dist', 'recorder', 'recorder.js')),
   });

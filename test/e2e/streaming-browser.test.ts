@@ -19,6 +19,9 @@ import type { VerbatimStore } from '../../store/store';
 import { launchChromium } from '../../scripts/chromium';
 import { BIG, startStreamOrigin, type StreamOrigin } from '../helpers/stream-origin';
 
+/** The sites here live on loopback, which the forward proxy reaches only when told to. */
+const LOOPBACK = ['127.0.0.1'];
+
 /** The origin holds back the rest of every stream this long. */
 const HOLD_MS = 1500;
 /** The page's own script times every event and chunk from the moment each stream is opened. */
@@ -77,7 +80,7 @@ before(async () => {
   site = await startStreamOrigin({ holdMs: HOLD_MS, page: PAGE });
   origin = site.origin;
   const common = { store, dataDir: dir, recorderScript: Buffer.from(''), port: 0, captureMaxBytes: 256 * 1024 };
-  proxy = await startProxy(common);
+  proxy = await startProxy({ ...common, allowedTargets: LOOPBACK });
   gateway = await startGateway({ ...common, routes: parseUpstreams([origin]) });
 });
 

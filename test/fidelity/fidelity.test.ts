@@ -24,6 +24,9 @@ import { CASES, type Case, liveNow, MAX_DIFF, pct, settle, VIEWPORT } from './ca
 import { startFidelitySite, type FidelitySite } from './site';
 import { WEB_COMPONENT_CASES } from './web-components';
 
+/** The sites here live on loopback, which the forward proxy reaches only when told to. */
+const LOOPBACK = ['127.0.0.1'];
+
 const root = path.resolve(import.meta.dirname, '../..');
 /**
  * One runner, several test files, so each stays well within the test runner's per-file limit on a loaded machine:
@@ -117,6 +120,7 @@ before(async () => {
   store = await openStore(path.join(dir, 'store'));
   site = await startFidelitySite();
   proxy = await startProxy({
+    allowedTargets: LOOPBACK,
     store, dataDir: dir, port: 0,
     recorderScript: await readFile(path.join(root, 'dist', 'recorder', 'recorder.js')),
   });
