@@ -136,6 +136,8 @@ async function storeCost(): Promise<void> {
 }
 
 await main();
+// BENCH_ONLY=proxy: the proxy-overhead and store-cost sections alone (quick before/after comparisons).
+if (process.env.BENCH_ONLY === 'proxy') process.exit(0);
 // Page load in Chromium: direct vs forward proxy vs gateway (scripts/bench/page-load.ts).
 {
   const { benchPageLoad, printPageLoad } = await import('./bench/page-load');

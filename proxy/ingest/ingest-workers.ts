@@ -5,7 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { MaskingPolicy } from '../masking/index';
 import { prepareCapture, type CaptureJob, type PreparedCapture } from './prepare-capture';
@@ -20,7 +20,11 @@ function workerEntry(): string | undefined {
   return existsSync(source) ? source : undefined;
 }
 
-interface Pending { job: CaptureJob; resolve: (r: PreparedCapture) => void; reject: (e: unknown) => void }
+/**
+ * A job is kept until answered: if the worker dies, it runs in-process — unless its bytes were moved to the worker
+ * (then they went with it and the capture is reported failed, never stored half).
+ */
+interface Pending { job: CaptureJob; moved: boolean; resolve: (r: PreparedCapture) => void; reject: (e: unknown) => void }
 
 export class IngestWorkers {
   private worker: Worker | undefined;
@@ -28,7 +32,12 @@ export class IngestWorkers {
   private nextId = 0;
   private closed = false;
 
-  constructor(private readonly policy: MaskingPolicy, useWorker = true) {
+  constructor(
+    private readonly policy: MaskingPolicy,
+    useWorker = true,
+    /** Told when the worker could not start or died (jobs then run in-process). */
+    private readonly onLost?: (err: unknown) => void,
+  ) {
     if (useWorker) this.start();
   }
 
@@ -42,9 +51,13 @@ export class IngestWorkers {
     if (!worker) return prepareCapture(this.policy, job);
     return new Promise((resolve, reject) => {
       const id = this.nextId++;
-      this.pending.set(id, { job, resolve, reject });
-      // Copies, not transfers: the caller's buffers may be shared with the response stream.
-      worker.postMessage({ id, job });
+      // A body that owns its whole ArrayBuffer (the capture tap's concat of a body over 4 KB) moves to the worker
+      // without a copy; a smaller one lives in Node's shared buffer pool and is copied.
+      const transfer = [job.body?.bytes, job.requestBody?.bytes]
+        .filter((b): b is Uint8Array => b !== undefined && b.byteOffset === 0 && b.byteLength === b.buffer.byteLength && b.byteLength > 0)
+        .map((b) => b.buffer as ArrayBuffer);
+      this.pending.set(id, { job, moved: transfer.length > 0, resolve, reject });
+      worker.postMessage({ id, job }, transfer);
     });
   }
 
@@ -60,9 +73,15 @@ export class IngestWorkers {
     const entry = workerEntry();
     if (!entry) return;
     let worker: Worker;
+    const workerData = { policy: this.policy.file };
     try {
-      worker = new Worker(entry, { workerData: { policy: this.policy.file } });
-    } catch {
+      // From source (tests, benchmarks) the worker registers tsx itself: loader hooks of the main thread do not
+      // reach worker threads. The bundled CLI runs dist/ingest-worker.js directly.
+      worker = entry.endsWith('.ts')
+        ? new Worker(`import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(pathToFileURL(entry).href)}); })`, { eval: true, workerData })
+        : new Worker(entry, { workerData });
+    } catch (err) {
+      this.onLost?.(err);
       return;
     }
     worker.unref();
@@ -73,13 +92,14 @@ export class IngestWorkers {
       if (reply.error !== undefined) p.reject(new Error(reply.error));
       else p.resolve(reply.result!);
     });
-    const lost = (): void => {
+    const lost = (err?: unknown): void => {
       if (this.worker !== worker) return;
       this.worker = undefined;
+      if (!this.closed) this.onLost?.(err ?? new Error('the ingest worker exited'));
       this.failOver();
     };
     worker.on('error', lost);
-    worker.on('exit', lost);
+    worker.on('exit', () => lost());
     this.worker = worker;
   }
 
@@ -87,7 +107,9 @@ export class IngestWorkers {
   private failOver(): void {
     const left = [...this.pending.values()];
     this.pending.clear();
-    for (const p of left) prepareCapture(this.policy, p.job).then(p.resolve, p.reject);
-    void this.closed;
+    for (const p of left) {
+      if (p.moved) p.reject(new Error('the ingest worker stopped while it held this capture\'s bytes'));
+      else prepareCapture(this.policy, p.job).then(p.resolve, p.reject);
+    }
   }
 }

@@ -56,9 +56,9 @@ export class IngestPipeline {
   private readonly onError: (err: unknown, context: string) => void;
 
   constructor(private readonly options: IngestOptions) {
-    this.workers = new IngestWorkers(options.masking, options.worker !== false);
-    this.masker = new EventMasker(options.masking);
     this.onError = options.onError ?? (() => {});
+    this.workers = new IngestWorkers(options.masking, options.worker !== false, (err) => this.onError(err, 'ingest worker'));
+    this.masker = new EventMasker(options.masking);
   }
 
   get store(): VerbatimStore {

@@ -29,6 +29,8 @@ process.stdout.write(upstreams
   ? `${JSON.stringify({ port: proxy.port, spki: proxy.ca.spkiFingerprint, gateways: gateways.map((g) => g.url) })}\n`
   : `${proxy.port}\n`);
 process.on('message', async (msg) => {
+  // CPU time of this process, every thread (the ingest worker included): steadier than req/s on a shared machine.
+  if (msg === 'cpu') process.send?.(process.cpuUsage());
   if (msg === 'stats') {
     await proxy.drain();
     process.send?.({ ...proxy.captureStats, diskBytes: await store.diskUsage() });

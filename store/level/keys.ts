@@ -2,7 +2,9 @@
  * LevelDB key layout (store format verbatim-store/2). Keys are UTF-8 strings, values are bytes.
  *
  *   r!<id>                                   a record: attrs length (4 bytes) ‖ attrs JSON ‖ value (base/backend.ts)
- *   k!<sid>\0<kind>\0<at>\0<id>              a session's records by kind and time
+ *   k!<sid>\0<kind>\0<at>\0<id>              a session's records by kind and time (events, WebSocket messages, personal
+ *                                            bodies, captures without a session; singletons are read by id, a
+ *                                            session's captures through x!)
  *   S!<startedAt>\0<sid>                     sessions by start time (reverse scan = newest first)
  *   x!<sid>\0<url>\0<at>\0<id>               a session's captures by URL
  *   u!<url>\0<at>\0<id>                      shared captures by URL (other sessions' replays use these)
@@ -79,9 +81,20 @@ export const metaKey = (key: string): string => `m!${key}`;
 /** The id at the end of an index key. */
 export const idOfIndexKey = (key: string): string => key.slice(key.lastIndexOf(SEP) + 1);
 
+/** Kinds a session has at most one record of: found by their id, no kind index needed. */
+const SINGLE_KINDS: ReadonlySet<string> = new Set(['session', 'customer', 'tombstone']);
+
+/**
+ * Whether a record of this kind and session is listed through the k! kind index. Singletons are read by id, and a
+ * session's captures through their x! URL index (which holds every one of them): fewer keys on the capture path.
+ */
+export function hasKindIndex(kind: string, sessionId: string): boolean {
+  return !SINGLE_KINDS.has(kind) && !(kind === 'capture' && sessionId !== '');
+}
+
 /** Every index entry a record has (all with empty values). */
 export function indexKeysOf(r: Omit<StoredRecord, 'value'>): string[] {
-  const keys = [`k!${r.sessionId}${SEP}${r.kind}${SEP}${padTime(r.at)}${SEP}${r.id}`];
+  const keys = hasKindIndex(r.kind, r.sessionId) ? [`k!${r.sessionId}${SEP}${r.kind}${SEP}${padTime(r.at)}${SEP}${r.id}`] : [];
   if (r.kind === 'session') keys.push(sessionStartKey(r.at, r.sessionId));
   if (r.kind === 'capture' && r.url !== undefined) {
     if (r.sessionId !== '') keys.push(`x!${r.sessionId}${SEP}${r.url}${SEP}${padTime(r.at)}${SEP}${r.id}`);
@@ -91,6 +104,9 @@ export function indexKeysOf(r: Omit<StoredRecord, 'value'>): string[] {
   for (const digest of r.blobs ?? []) keys.push(`g!${digest}${SEP}${r.id}`);
   return keys;
 }
+
+/** A session's captures, every URL (their x! entries). */
+export const sessionCapturesRange = (sid: string): KeyRange => prefixRange(`x!${sid}${SEP}`);
 
 /** Index ranges verify walks to find entries that match no record. */
 export const INDEX_RANGES: readonly KeyRange[] = [

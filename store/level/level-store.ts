@@ -14,9 +14,11 @@ import type { BackendWrite, CaptureLookup, SessionPage, StoredRecord } from '../
 import { StoreBase, type StoreBaseOptions } from '../base/store-base';
 import {
   ALL_CHECKPOINTS, ALL_FEED, ALL_HEADS, ALL_RECORDS, INDEX_RANGES, LEGACY_RANGES, SEP, blobKey, blobRefsRange,
-  capturesUpTo, checkpointKey, customerRange, decodeRecord, encodeRecord, feedKey, headKey, idOfIndexKey, indexKeysOf,
-  kindIndexRange, linkKey, linkRange, metaKey, padTime, recordKey, sessionsRange, sharedCapturesAfter,
+  capturesUpTo, checkpointKey, customerRange, decodeRecord, encodeRecord, feedKey, hasKindIndex, headKey, idOfIndexKey,
+  indexKeysOf, kindIndexRange, linkKey, linkRange, metaKey, padTime, recordKey, sessionCapturesRange, sessionsRange,
+  sharedCapturesAfter,
 } from './keys';
+import { RecordId } from '../record-ids';
 import type { KeyRange } from './keys';
 
 export interface LevelStoreOptions extends StoreBaseOptions {
@@ -91,10 +93,13 @@ export class LevelStore extends StoreBase {
     const db = this.handle();
     const ops: BatchOp[] = [];
     for (const b of write.blobs) ops.push({ type: 'put', key: blobKey(b.digest), value: b.value });
-    // A record written again with other index attributes must not leave its old index entries behind.
-    const previous = write.put.length ? await db.getMany(write.put.map((r) => recordKey(r.id))) : [];
+    // A record written again with other index attributes must not leave its old index entries behind. Only kinds
+    // whose attributes can change under the same id are looked up: a WebSocket message resent with another time, a
+    // capture resent (a kiosk). Sessions keep their start, events, bodies, links and tombstones never change.
+    const mutable = write.put.filter((r) => r.kind === 'capture' || r.kind === 'ws');
+    const previous = mutable.length ? await db.getMany(mutable.map((r) => recordKey(r.id))) : [];
     const dropped = new Set<string>();
-    write.put.forEach((r, i) => {
+    mutable.forEach((r, i) => {
       const old = previous[i];
       if (old === undefined) return;
       const before = decodeRecord(r.id, old);
@@ -137,6 +142,15 @@ export class LevelStore extends StoreBase {
   }
 
   protected async _list(kind: RecordKind, sessionId: string): Promise<StoredRecord[]> {
+    if (!hasKindIndex(kind, sessionId)) {
+      if (kind !== 'capture') {
+        const one = await this._get(singletonId(kind, sessionId));
+        return one && one.sessionId === sessionId ? [one] : [];
+      }
+      const keys = await this.handle().keys(sessionCapturesRange(sessionId)).all();
+      const records = (await this._getMany(keys.map(idOfIndexKey))).filter((r): r is StoredRecord => r !== undefined);
+      return records.sort((a, b) => a.at - b.at || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    }
     const keys = await this.handle().keys(kindIndexRange(sessionId, kind)).all();
     const records = await this._getMany(keys.map(idOfIndexKey));
     return records.filter((r): r is StoredRecord => r !== undefined);
@@ -245,6 +259,11 @@ export class LevelStore extends StoreBase {
       }
     }
   }
+}
+
+/** The id of a kind a session holds one of. */
+function singletonId(kind: RecordKind, sessionId: string): string {
+  return kind === 'session' ? RecordId.session(sessionId) : kind === 'customer' ? RecordId.customer(sessionId) : RecordId.tombstone(sessionId);
 }
 
 /** The id part encoding of record-ids.ts (session ids rarely need it, but the index must map back exactly). */

@@ -95,6 +95,8 @@ const store = new LevelStore(dir, {
   ...(args['write-buffer-mb'] !== undefined ? { writeBufferSize: Number(args['write-buffer-mb']) * 1024 * 1024 } : {}),
 });
 await store.open();
+// Captures belong to existing sessions.
+for (let i = 0; i < 40; i += 1) await store.createSession({ id: `s${i}`, channel: 'proxy', startedAt: 1_700_000_000_000 });
 
 let next = 0;
 async function worker(): Promise<void> {
