@@ -11,8 +11,8 @@
  *   zero-width characters are ignored). Anything else ends it.
  * - Card: within a run, 13-19 digits made of whole digit groups (groups are split by
  *   separators, and never by a letter), first digit 2-9 (epoch-ms timestamps start
- *   with 1), Luhn-valid. Across a dot or slash every group must be 3-6 digits long
- *   (card-like), so decimals, dates and paths are left alone.
+ *   with 1), Luhn-valid. Across a dot or slash every group but the last must be 3-6
+ *   digits long (card-like), so decimals, dates and paths are left alone.
  * - IBAN: two letters of a country in the registry (any case, full-width too), two
  *   digits, then exactly that country's length of letters and digits (single or
  *   double spaces or dashes between them), matching its BBAN structure, mod-97 valid.
@@ -60,6 +60,8 @@ export interface ScanOptions {
   openEnd?: boolean;
   /** The string is a byte view (latin1) of UTF-8 or binary data. */
   utf8Bytes?: boolean;
+  /** How many percent-encoding layers were undone already (internal). */
+  layers?: number;
 }
 
 export function luhnValid(digits: string): boolean {
@@ -103,6 +105,13 @@ export function findSecrets(text: string, d: TextDetectors, options: ScanOptions
       if (escaped) scan(text, from, to, d, options, false, utf8, found);
     }
   }
+  // An escape inside percent-encoding (JSON or HTML escapes in a URL parameter, `%5Cu0034`):
+  // read the percent-decoded text too, and map what it finds back.
+  if ((d.cards || d.ibans) && (options.layers ?? 0) < 2 && LAYERED.test(text)) {
+    const { decoded, map } = percentDecodeAscii(text);
+    const inner = findSecrets(decoded, d, { ...options, layers: (options.layers ?? 0) + 1 });
+    for (let i = 0; i < inner.length; i += 2) found.push(map[inner[i]!]!, map[inner[i + 1]!]!);
+  }
   for (const p of d.patterns) {
     p.lastIndex = 0;
     for (const m of text.matchAll(p)) {
@@ -111,6 +120,27 @@ export function findSecrets(text: string, d: TextDetectors, options: ScanOptions
     }
   }
   return normalise(found);
+}
+
+const LAYERED = /%(?:25)*(?:5[cC]|26)/;
+
+/** %XX of ASCII characters undone; map[i] is the raw position of decoded character i (map[length] = raw length). */
+function percentDecodeAscii(text: string): { decoded: string; map: number[] } {
+  let decoded = '';
+  const map: number[] = [];
+  for (let i = 0; i < text.length;) {
+    if (text.charCodeAt(i) === 0x25 && /^[0-7][0-9A-Fa-f]$/.test(text.slice(i + 1, i + 3))) {
+      decoded += String.fromCharCode(parseInt(text.slice(i + 1, i + 3), 16));
+      map.push(i);
+      i += 3;
+    } else {
+      decoded += text[i];
+      map.push(i);
+      i++;
+    }
+  }
+  map.push(text.length);
+  return { decoded, map };
 }
 
 /** Returns `text` with every detected value masked (the same string when nothing matched). */
@@ -300,12 +330,13 @@ function markCardWindows(a: number, b: number): void {
       const end = nextGroup(h, b);
       const size = end - h;
       if (h > g && weak[h]) crossesWeak = true;
-      if (size < 3 || size > 6) groupsCardLike = false;
       const total = end - g;
       if (total > CARD_MAX) break;
-      if (total >= CARD_MIN && (!crossesWeak || groupsCardLike) && luhnUnits(g, end)) {
+      // The last group of a card may be short (4-4-4-1 for 13 digits); every other one is 3-6 long.
+      if (total >= CARD_MIN && (!crossesWeak || (groupsCardLike && size <= 6)) && luhnUnits(g, end)) {
         for (let x = g; x < end; x++) marks[x] = 1;
       }
+      if (size < 3 || size > 6) groupsCardLike = false;
     }
   }
 }

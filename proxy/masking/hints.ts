@@ -14,7 +14,7 @@
  * whose country letters are themselves escaped (`%44%45…`) is found only when its
  * digits make a card-like cluster.
  */
-import { DIGIT, LETTER } from './char-classes';
+import { DIGIT, LETTER, SKIP } from './char-classes';
 import { readUnit, unit } from './lexer';
 
 const SEPARATORS = '[\\t +\\-_./\\u00a0\\u00ad\\u00b7]';
@@ -29,8 +29,9 @@ const PADDED_CLUSTER = new RegExp(`[2-9]${PAD}(?:(?:${SEPARATORS}${PAD}){0,4}\\d
 const PADDED_CLUSTER_REST = new RegExp(`(?:(?:${SEPARATORS}${PAD}){0,4}\\d${PAD})*`, 'y');
 const PADDED_IBAN_START = new RegExp(`[A-Za-z]${PAD}[A-Za-z]${PAD}\\d${PAD}\\d`, 'g');
 
-/** Separators beyond latin1 (char-classes.ts SEP, WEAK, SKIP). */
-const WIDE_SEPARATORS = /[\u1680\u180e\u2000-\u2015\u2024\u202f\u2044\u205f\u2060\u2212\u2215\u3000\ufe58\ufe63\ufeff\uff0b\uff0d-\uff0f\uff3f]/g;
+/** Separators beyond latin1 (char-classes.ts SEP, WEAK), and invisible characters (SKIP). */
+const WIDE_SEPARATORS = /[\u1680\u2000-\u200a\u2010-\u2015\u2024\u202f\u2044\u205f\u2212\u2215\u3000\ufe58\ufe63\uff0b\uff0d-\uff0f\uff3f]/g;
+const INVISIBLE = /[\u180e\u200b-\u200d\u2060\ufeff]/g;
 /** The common non-ASCII digits: Arabic-Indic, Persian, Devanagari, full-width. */
 const WIDE_DIGITS = /[\u0660-\u0669\u06f0-\u06f9\u0966-\u096f\uff10-\uff19]/g;
 const WIDE_LETTERS = /[\uff21-\uff3a\uff41-\uff5a]/g;
@@ -77,7 +78,12 @@ export interface HintOptions {
 export function candidateRegions(text: string, o: HintOptions): number[] {
   let s = text;
   let padded = false;
-  if (ANY_WIDE.test(s)) s = s.replace(WIDE_SEPARATORS, ' ').replace(WIDE_DIGITS, '5').replace(WIDE_LETTERS, 'A');
+  if (ANY_WIDE.test(s)) {
+    s = s.replace(WIDE_SEPARATORS, ' ').replace(WIDE_DIGITS, '5').replace(WIDE_LETTERS, 'A');
+    const visible = s;
+    s = s.replace(INVISIBLE, '\x01');
+    padded = s !== visible;
+  }
   if (RARE_BLOCKS.test(s)) { s = s.replace(RARE_DIGITS, '5').replace(ASTRAL, '5\x01'); padded = true; }
   if (ESCAPES_MATTER.test(s)) { s = s.replace(ESCAPES, decodeEscape); padded = true; }
   const found: number[] = [];
@@ -111,6 +117,7 @@ function decodeEscape(m: string): string {
     const k = readUnit(m, i, true, false);
     const len = unit.len;
     if (!unit.decoded) out += m.slice(i, i + len);
+    else if (k === SKIP) out += '\x01'.repeat(len);
     else out += (k === DIGIT ? '5' : k === LETTER ? 'A' : ' ') + '\x01'.repeat(len - 1);
     i += len;
   }
