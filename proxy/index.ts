@@ -14,7 +14,7 @@ import { SessionTokens } from './session-tokens';
 export { loadOrCreateCa, caPaths, type CaFiles } from './ca';
 export { loadIdentityRules, parseIdentityRules, type IdentityRule } from './identity/rules';
 export type { IdentityHook } from './capture';
-export { loadPolicy, parsePolicy, DEFAULT_POLICY, type MaskingPolicy } from './masking/index';
+export { loadPolicy, parsePolicy, DEFAULT_POLICY, EventMasker, Masker, type MaskingPolicy } from './masking/index';
 
 export interface ProxyOptions {
   store: VerbatimStore;

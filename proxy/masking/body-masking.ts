@@ -97,9 +97,13 @@ export function maskPlain(policy: MaskingPolicy, bytes: Buffer, contentType: str
   if (html && !view.utf8Bytes && (policy.maskSelectors.length > 0 || policy.blockSelectors.length > 0 || /verbatim-(mask|block)/.test(text))) {
     text = maskHtmlSelectors(policy, text, view.bullet);
   }
-  const kind = isTextType(contentType) || html ? kindOf(contentType, text) : kindOf('', text);
+  const declared = isTextType(contentType) || html;
+  const kind = declared ? kindOf(contentType, text) : kindOf('', text);
   const masked = maskByKind(policy, kind, text, view.bullet, { utf8Bytes: view.utf8Bytes, openEnd });
-  return masked === view.text ? undefined : view.encode(masked);
+  const out = masked === view.text ? undefined : view.encode(masked);
+  // Sniffed as text without saying so: read it as bytes as well (a guess at its charset can be wrong).
+  if (declared) return out;
+  return maskBinary(out ?? bytes, policy.detectors, openEnd) ?? out;
 }
 
 /** Undoes a Content-Encoding (gzip, deflate, br, or a list of them). */

@@ -62,6 +62,12 @@ export interface ScanOptions {
   utf8Bytes?: boolean;
   /** How many percent-encoding layers were undone already (internal). */
   layers?: number;
+  /**
+   * Binary data: a card number may sit glued to bytes that happen to be digits (a length or tag
+   * byte of 0x30-0x39). A digit run (up to 57 digits) holding any Luhn-valid 13-19 digit window,
+   * whatever its grouping, is masked whole.
+   */
+  glued?: boolean;
 }
 
 export function luhnValid(digits: string): boolean {
@@ -95,7 +101,7 @@ export function findSecrets(text: string, d: TextDetectors, options: ScanOptions
   if (d.cards || d.ibans || options.typed) {
     const utf8 = options.utf8Bytes ?? false;
     const whole = options.typed || text.length <= WHOLE_TEXT;
-    const regions = whole ? [0, text.length] : candidateRegions(text, d);
+    const regions = whole ? [0, text.length] : candidateRegions(text, { cards: d.cards, ibans: d.ibans, utf8Bytes: utf8 });
     if (options.openEnd && !whole) regions.push(Math.max(0, text.length - TAIL), text.length);
     for (let r = 0; r < regions.length; r += 2) {
       const from = regions[r]!;
@@ -122,7 +128,7 @@ export function findSecrets(text: string, d: TextDetectors, options: ScanOptions
   return normalise(found);
 }
 
-const LAYERED = /%(?:25)*(?:5[cC]|26)/;
+const LAYERED = /%(?:25)*(?:5[cC]|2[36])/;
 
 /** %XX of ASCII characters undone; map[i] is the raw position of decoded character i (map[length] = raw length). */
 function percentDecodeAscii(text: string): { decoded: string; map: number[] } {
@@ -218,7 +224,7 @@ function scan(text: string, from: number, to: number, d: TextDetectors, options:
   let hit = false;
   const flush = (atEnd: boolean) => {
     const tail = atEnd && n === text.length && (options.openEnd ?? false);
-    if (hit || (tail && (seg >= TYPED_MIN || sinceIban >= 0))) inspect(text, runStart, runEnd, d, typed, tail, decode, utf8, out);
+    if (hit || (tail && (seg >= TYPED_MIN || sinceIban >= 0))) inspect(text, runStart, runEnd, d, typed, tail, decode, utf8, out, options.glued ?? false);
     runStart = -1;
   };
   for (let i = from; i < n;) {
@@ -283,7 +289,7 @@ function grow(need: number): void {
 
 /** Looks closely at one run: its digits and letters with the separators before each. */
 function inspect(text: string, from: number, to: number, d: TextDetectors, typed: boolean, tail: boolean,
-  decode: boolean, utf8: boolean, out: number[]): void {
+  decode: boolean, utf8: boolean, out: number[], glued: boolean): void {
   grow(to - from);
   let m = 0;
   let gapCount = 0;
@@ -300,12 +306,12 @@ function inspect(text: string, from: number, to: number, d: TextDetectors, typed
     else if (k === WEAK) { gapCount++; sawWeak = 1; }
     i += unit.len;
   }
-  if (d.cards || typed || tail) markCards(m, typed, tail);
+  if (d.cards || typed || tail) markCards(m, typed, tail, glued);
   if (d.ibans || typed || tail) markIbans(m, d.ibans, typed, tail);
   for (let u = 0; u < m; u++) if (marks[u]) out.push(starts[u]!, ends[u]!);
 }
 
-function markCards(m: number, typed: boolean, tail: boolean): void {
+function markCards(m: number, typed: boolean, tail: boolean, glued: boolean): void {
   let u = 0;
   while (u < m) {
     if (kinds[u] !== DIGIT) { u++; continue; }
@@ -316,7 +322,25 @@ function markCards(m: number, typed: boolean, tail: boolean): void {
       if (total >= TYPED_MIN) for (let x = u; x < b; x++) marks[x] = 1;
     }
     if (total >= CARD_MIN) markCardWindows(u, b);
+    if (glued && total >= CARD_MIN + 1) markGluedGroups(u, b);
     u = b;
+  }
+}
+
+/**
+ * Binary data: a card number with stray digit bytes glued to it (before or after, spaced or not):
+ * any 13-19 digit window of the segment, group boundaries aside, that is Luhn-valid masks the segment.
+ */
+function markGluedGroups(a: number, b: number): void {
+  if (b - a > 3 * CARD_MAX) return;
+  for (let s = a; s + CARD_MIN <= b; s++) {
+    if (values[s]! < 2) continue;
+    for (let e = s + CARD_MIN; e <= Math.min(b, s + CARD_MAX); e++) {
+      if (luhnUnits(s, e)) {
+        for (let x = a; x < b; x++) marks[x] = 1;
+        return;
+      }
+    }
   }
 }
 

@@ -72,17 +72,34 @@ const IBAN_REACH = 640;
 export interface HintOptions {
   cards: boolean;
   ibans: boolean;
+  /** The text is a byte view of UTF-8: multi-byte separators, digits and letters are byte sequences. */
+  utf8Bytes?: boolean;
 }
+
+/** In a byte view: UTF-8 sequences of the characters above, replaced by what they are plus padding. */
+const UTF8_INVISIBLE = /\xe2\x80[\x8b-\x8d]|\xe2\x81\xa0|\xef\xbb\xbf/g;
+const UTF8_SEPARATORS_3 = /\xe2\x80[\x80-\x8a\x90-\x95\xa4\xaf]|\xe2\x81[\x84\x9f]|\xe2\x88[\x92\x95]|\xe3\x80\x80|\xef\xbc[\x8b\x8d-\x8f]|\xef\xb9[\x98\xa3]/g;
+const UTF8_SEPARATORS_2 = /\xc2[\xa0\xad\xb7]/g;
+const UTF8_DIGITS_2 = /\xd9[\xa0-\xa9]|\xdb[\xb0-\xb9]/g;
+const UTF8_DIGITS_3 = /\xef\xbc[\x90-\x99]|\xe0\xa5[\xa6-\xaf]/g;
+const UTF8_LETTERS_3 = /\xef\xbc[\xa1-\xba]|\xef\xbd[\x81-\x9a]/g;
+const HIGH_BYTES = /[\xc2-\xef]/;
 
 /** Regions (flat [start, end) pairs, sorted, merged) of `text` to read closely. */
 export function candidateRegions(text: string, o: HintOptions): number[] {
   let s = text;
   let padded = false;
+  if (o.utf8Bytes && HIGH_BYTES.test(s)) {
+    const before = s;
+    s = s.replace(UTF8_INVISIBLE, '\x01\x01\x01').replace(UTF8_SEPARATORS_3, ' \x01\x01').replace(UTF8_SEPARATORS_2, ' \x01')
+      .replace(UTF8_DIGITS_2, '5\x01').replace(UTF8_DIGITS_3, '5\x01\x01').replace(UTF8_LETTERS_3, 'A\x01\x01');
+    padded = s !== before;
+  }
   if (ANY_WIDE.test(s)) {
     s = s.replace(WIDE_SEPARATORS, ' ').replace(WIDE_DIGITS, '5').replace(WIDE_LETTERS, 'A');
     const visible = s;
     s = s.replace(INVISIBLE, '\x01');
-    padded = s !== visible;
+    padded ||= s !== visible;
   }
   if (RARE_BLOCKS.test(s)) { s = s.replace(RARE_DIGITS, '5').replace(ASTRAL, '5\x01'); padded = true; }
   if (ESCAPES_MATTER.test(s)) { s = s.replace(ESCAPES, decodeEscape); padded = true; }

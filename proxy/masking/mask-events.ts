@@ -12,6 +12,7 @@
 import type { RecordedEvent } from '../../store/records';
 import { deepMask } from './deep-mask';
 import { findSecrets, maskText, maskTyped, maskWhole } from './detectors';
+import { maskFields } from './mask-values';
 import { isSensitiveField, type MaskingPolicy } from './policy';
 import { compileSelectors, matchesAny, type Attributes } from './selectors';
 import { TOKEN_ATTRIBUTE } from '../../recorder/protocol';
@@ -61,8 +62,11 @@ export class EventMasker {
 
   private readonly typed: (s: string) => string;
 
-  /** `text`: what every string goes through (Masker passes its own: detectors and the field rule). */
-  constructor(private readonly policy: MaskingPolicy, private readonly text: (s: string) => string = (s) => maskText(s, policy.detectors)) {
+  /** Every string goes through the detectors and the field rule (as Masker.text). */
+  private readonly text: (s: string) => string;
+
+  constructor(private readonly policy: MaskingPolicy) {
+    this.text = (s) => maskFields(policy, maskText(s, policy.detectors));
     this.maskCompounds = compileSelectors([...policy.maskSelectors, ...policy.blockSelectors]);
     this.typed = (s) => maskTyped(s, policy.detectors);
   }

@@ -59,3 +59,13 @@ export function safeDecode(s: string): string {
     return s;
   }
 }
+
+/** `name=value` pairs in URLs, cookies and form-like strings. */
+const PAIR = /(^|[?&;#\s])([^=&;#?\s"'<>]{1,64})=([^&;#\s"'<>]*)/g;
+
+/** The field rule: values of sensitive `name=value` pairs (query strings, cookies) masked whole. */
+export function maskFields(policy: MaskingPolicy, s: string): string {
+  if (!s.includes('=')) return s;
+  return s.replace(PAIR, (m, lead: string, name: string, value: string) =>
+    value && isSensitiveField(policy, safeDecode(name)) ? `${lead}${name}=${MASK_CHAR.repeat(Math.max(1, safeDecode(value).replace(/\s/g, '').length))}` : m);
+}

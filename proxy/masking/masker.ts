@@ -24,11 +24,9 @@ import { maskBodyBytes, maskPlain, type BodyInput, type MaskOutcome } from './bo
 import { deepMask } from './deep-mask';
 import { findSecrets, MASK_CHAR, maskText } from './detectors';
 import { EventMasker } from './mask-events';
-import { kindOf, maskByKind, safeDecode } from './mask-values';
+import { kindOf, maskByKind, maskFields } from './mask-values';
 import { isSensitiveField, type MaskingPolicy } from './policy';
 
-/** `name=value` pairs in URLs, cookies and form-like strings. */
-const PAIR = /(^|[?&;#\s])([^=&;#?\s"'<>]{1,64})=([^&;#\s"'<>]*)/g;
 /** Headers whose whole value is a credential. */
 const CREDENTIAL_HEADERS = new Set(['authorization', 'proxy-authorization', 'x-api-key', 'x-auth-token']);
 
@@ -41,7 +39,7 @@ export class Masker {
   readonly eventMasker: EventMasker;
 
   constructor(readonly policy: MaskingPolicy) {
-    this.eventMasker = new EventMasker(policy, (s) => this.text(s));
+    this.eventMasker = new EventMasker(policy);
   }
 
   text(s: string): string {
@@ -97,11 +95,4 @@ export class Masker {
   wouldMask(s: string): boolean {
     return findSecrets(s, this.policy.detectors).length > 0 || maskFields(this.policy, s) !== s;
   }
-}
-
-/** The field rule: values of sensitive `name=value` pairs masked whole. */
-export function maskFields(policy: MaskingPolicy, s: string): string {
-  if (!s.includes('=')) return s;
-  return s.replace(PAIR, (m, lead: string, name: string, value: string) =>
-    value && isSensitiveField(policy, safeDecode(name)) ? `${lead}${name}=${MASK_CHAR.repeat(Math.max(1, safeDecode(value).replace(/\s/g, '').length))}` : m);
 }

@@ -145,7 +145,11 @@ export function canonical(text: string): string {
 
 /** Values found in `text` (any encoding); `prefixes` also reports any 7+ digit start of a card (typed text). */
 export function findSecrets(text: string, values: string[], prefixes = false): string[] {
-  const c = canonical(text);
+  return findInCanonical(canonical(text), values, prefixes);
+}
+
+/** findSecrets over a text already made canonical (search one text for many value sets). */
+export function findInCanonical(c: string, values: string[], prefixes = false): string[] {
   const found: string[] = [];
   for (const v of values) {
     if (c.includes(v.toUpperCase())) found.push(v);
@@ -154,4 +158,39 @@ export function findSecrets(text: string, values: string[], prefixes = false): s
     }
   }
   return found;
+}
+
+/** A deterministic digit stream (so every run pushes the same values). */
+function digits(seed: number, n: number): string {
+  let x = seed >>> 0;
+  let out = '';
+  for (let i = 0; i < n; i++) {
+    x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
+    out += String((x >>> 24) % 10);
+  }
+  return out;
+}
+
+/** An IBAN with its mod-97 check digits computed. */
+export function makeIban(country: string, bban: string): string {
+  const numeric = (bban + country + '00').replace(/[A-Z]/g, (c) => String(c.charCodeAt(0) - 55));
+  let rest = 0;
+  for (const ch of numeric) rest = (rest * 10 + Number(ch)) % 97;
+  return `${country}${String(98 - rest).padStart(2, '0')}${bban}`;
+}
+
+/** Card numbers (several brands and lengths) and IBANs (several countries) that only route `route` uses. */
+export function secretsFor(route: number): { pans: string[]; ibans: string[] } {
+  const brands: [string, number][] = [['4', 16], ['51', 16], ['2221', 16], ['37', 15], ['6011', 16], ['36', 14], ['3530', 16], ['62', 19], ['2200', 16], ['4', 13]];
+  const pans = brands.map(([prefix, length], i) => withLuhn(prefix + digits(route * 100 + i, length - prefix.length - 1)));
+  const s = (i: number, n: number) => digits(route * 1000 + i, n);
+  const ibans = [
+    makeIban('DE', s(1, 18)),
+    makeIban('GB', 'WEST' + s(2, 14)),
+    makeIban('NL', 'ABNA' + s(3, 10)),
+    makeIban('FR', s(4, 10) + 'A1B2C3D4E5F' + s(5, 2)),
+    makeIban('NO', s(6, 11)),
+    makeIban('ES', s(7, 20)),
+  ];
+  return { pans, ibans };
 }
