@@ -9,7 +9,7 @@ import { isPersonalResponse } from '../store/personal-data';
 import type { CapturedResource } from '../store/records';
 import type { VerbatimStore } from '../store/store';
 import { findCustomerId, type IdentityRule } from './identity/rules';
-import { decode, maskBody, maskText, type MaskingPolicy } from './masking/index';
+import { decode, Masker, type MaskingPolicy } from './masking/index';
 import { QuietQueue } from './quiet-queue';
 
 /** Where customer ids found by the identity rules go (store/customer-index.ts). */
@@ -80,6 +80,7 @@ export class CaptureWriter {
   readonly stats: CaptureStats = { captured: 0, failed: 0, truncated: 0 };
   private pending = new Set<Promise<void>>();
   private readonly quiet = new QuietQueue();
+  private readonly masker: Masker | undefined;
 
   constructor(
     private readonly store: VerbatimStore,
@@ -89,7 +90,9 @@ export class CaptureWriter {
     private readonly identity?: IdentityHook,
     /** Resolves once the session's record is written (captures follow it). */
     private readonly sessionReady?: (sessionId: string) => Promise<void>,
-  ) {}
+  ) {
+    this.masker = masking ? new Masker(masking) : undefined;
+  }
 
   /** Lets drain() wait for a write made elsewhere (WebSocket messages). */
   track(task: Promise<void>): void {
@@ -141,20 +144,20 @@ export class CaptureWriter {
       const contentType = header(meta.headers, 'content-type') ?? '';
       const encoding = (header(meta.headers, 'content-encoding') ?? '').toLowerCase();
       if (truncated) this.stats.truncated++;
-      const outcome = this.masking ? await maskBody(this.masking, bytes, contentType, encoding, truncated) : { kind: 'unchanged' as const };
+      const outcome = this.masker ? await this.masker.body({ bytes, contentType, contentEncoding: encoding, truncated }) : { kind: 'unchanged' as const };
       // Documents and data personalised for the customer are sealed with the session's key; shared assets are stored once.
       const owner = meta.sessionId && isPersonalResponse(contentType, header(meta.headers, 'cache-control')) ? meta.sessionId : undefined;
       if (outcome.kind === 'masked') {
-        const digest = await this.store.putBlob(outcome.bytes, { compress: true, sessionId: owner });
-        record.body = { digest, size: outcome.bytes.length, encoding: '', truncated, masked: true };
+        const digest = await this.store.putBlob(outcome.bytes, { compress: !outcome.encoding, sessionId: owner });
+        record.body = { digest, size: outcome.bytes.length, encoding: outcome.encoding, truncated: truncated || Boolean(outcome.partial), masked: true };
       } else if (outcome.kind === 'unchanged') {
         const digest = await this.store.putBlob(bytes, { compress: !encoding && COMPRESSIBLE.test(contentType), sessionId: owner });
         record.body = { digest, size: bytes.length, encoding, truncated };
       }
     }
-    if (meta.requestBody && this.masking) {
+    if (meta.requestBody && this.masker) {
       const { bytes, contentType, truncated } = meta.requestBody;
-      const outcome = await maskBody(this.masking, bytes, contentType, '', truncated);
+      const outcome = await this.masker.body({ bytes, contentType, truncated });
       const kept = outcome.kind === 'masked' ? outcome.bytes : outcome.kind === 'unchanged' ? bytes : undefined;
       if (kept) {
         const digest = await this.store.putBlob(kept, { compress: true, sessionId: meta.sessionId });
@@ -179,7 +182,8 @@ export class CaptureWriter {
         try { return JSON.parse(plain.toString('utf8')) as unknown; } catch { return undefined; }
       } : undefined,
     });
-    if (found) await this.identity!.customers.link(meta.sessionId!, found.id, found.source);
+    // A customer id that is a card number or IBAN (a badly chosen rule, a forged cookie) is stored masked.
+    if (found) await this.identity!.customers.link(meta.sessionId!, this.masker ? this.masker.text(found.id) : found.id, found.source);
   }
 
   private base(meta: ExchangeMeta, endedAt: number): CapturedResource {
@@ -188,10 +192,10 @@ export class CaptureWriter {
       sessionId: meta.sessionId,
       method: meta.method,
       // Deterministic, so the masked URL still matches the (equally masked) one in the events.
-      url: this.masking ? maskText(meta.url, this.masking.detectors) : meta.url,
+      url: this.masker ? this.masker.url(meta.url) : meta.url,
       status: meta.status,
-      statusText: meta.statusText,
-      headers: this.masking ? meta.headers.map(([n, v]) => [n, maskText(v, this.masking!.detectors)]) : meta.headers,
+      statusText: meta.statusText === undefined || !this.masker ? meta.statusText : this.masker.text(meta.statusText),
+      headers: this.masker ? this.masker.headers(meta.headers) : meta.headers,
       destination: meta.destination,
       startedAt: meta.startedAt,
       timing: { headersMs: meta.headersAt - meta.startedAt, totalMs: endedAt - meta.startedAt },

@@ -11,7 +11,7 @@ import { EVENTS_PATH, RECORDER_PATH_PREFIX, RESERVED_PREFIX } from '../recorder/
 import { parseUpload } from '../recorder/upload-validation';
 import { VerbatimError, isVerbatimError } from '../store/errors';
 import type { VerbatimStore } from '../store/store';
-import { EventMasker, maskText, type MaskingPolicy } from './masking/index';
+import { Masker, type MaskingPolicy } from './masking/index';
 import type { SessionTokens } from './session-tokens';
 import type { PageContext } from '../store/records';
 import { parseUserAgent } from '../store/user-agent';
@@ -35,7 +35,7 @@ export class RecorderEndpoint {
   private readonly scriptGzip: Buffer;
   private readonly scriptEtag: string;
   private readonly knownSessions = new Set<string>();
-  private readonly masker: EventMasker | undefined;
+  private readonly masker: Masker | undefined;
   /** Uploads being read, masked or stored (idle() waits for them). */
   private readonly inFlight = new Set<Promise<void>>();
 
@@ -45,7 +45,7 @@ export class RecorderEndpoint {
     this.script = options.recorderScript;
     this.scriptGzip = gzipSync(options.recorderScript, { level: 9 });
     this.scriptEtag = `"${hash}"`;
-    this.masker = options.masking ? new EventMasker(options.masking) : undefined;
+    this.masker = options.masking ? new Masker(options.masking) : undefined;
   }
 
   static isReserved(path: string): boolean {
@@ -70,18 +70,15 @@ export class RecorderEndpoint {
     while (this.inFlight.size) await Promise.allSettled([...this.inFlight]);
   }
 
-  /** The page's own context plus what only the ingest point knows (client IP, parsed user agent), masked like the URL. */
+  /** The page's own context plus what only the ingest point knows (client IP, parsed user agent), every field masked. */
   private enrichContext(context: PageContext, clientIp: string | undefined, req: IncomingMessage): PageContext {
-    const policy = this.options.masking;
-    const mask = (s: string | undefined) => (s === undefined || !policy ? s : maskText(s, policy.detectors));
     const userAgent = context.userAgent ?? req.headers['user-agent'];
-    return {
+    const enriched: PageContext = {
       ...context,
-      url: mask(context.url)!,
-      ...(context.referrer !== undefined ? { referrer: mask(context.referrer) } : {}),
       ...(userAgent ? { userAgent, ...parseUserAgent(userAgent) } : {}),
       ...(clientIp ? { clientIp: clientIp.startsWith('::ffff:') ? clientIp.slice(7) : clientIp } : {}),
     };
+    return this.masker ? this.masker.pageContext(enriched) : enriched;
   }
 
   private serveScript(req: IncomingMessage, res: ServerResponse): void {
@@ -111,13 +108,13 @@ export class RecorderEndpoint {
         }
         this.knownSessions.add(sessionId);
       }
-      const policy = this.options.masking;
-      const page = policy ? {
+      const m = this.masker;
+      const page = m ? {
         id: upload.page.id,
-        url: maskText(upload.page.url, policy.detectors),
-        title: upload.page.title === undefined ? undefined : maskText(upload.page.title, policy.detectors),
+        url: m.url(upload.page.url),
+        title: upload.page.title === undefined ? undefined : m.text(upload.page.title),
       } : upload.page;
-      const events = this.masker ? this.masker.maskEvents(sessionId, upload.page.id, upload.events, body.toString('utf8')) : upload.events;
+      const events = m ? m.events(sessionId, upload.page.id, upload.events, body.toString('utf8')) : upload.events;
       await this.options.store.appendEvents({
         sessionId,
         page,

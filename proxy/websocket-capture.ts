@@ -7,7 +7,8 @@ import { randomBytes } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import type { WebSocketMessage } from '../store/records';
 import type { VerbatimStore } from '../store/store';
-import { maskText, type MaskingPolicy } from './masking/index';
+import { inflateRawSync, constants as zlibConstants } from 'node:zlib';
+import { Masker, type MaskingPolicy } from './masking/index';
 import { FrameReader, type ReadMessage } from './websocket-frames';
 
 export interface WebSocketCaptureOptions {
@@ -29,8 +30,14 @@ export class WebSocketCapture {
   private queue: WebSocketMessage[] = [];
   private timer: NodeJS.Timeout | undefined;
   private writing: Promise<void> = Promise.resolve();
+  private readonly masker: Masker | undefined;
+  /** The socket's URL as stored (masked: a query string can carry anything). */
+  private readonly url: string;
 
-  constructor(private readonly options: WebSocketCaptureOptions) {}
+  constructor(private readonly options: WebSocketCaptureOptions) {
+    this.masker = options.masking ? new Masker(options.masking) : undefined;
+    this.url = this.masker ? this.masker.url(options.url) : options.url;
+  }
 
   /** Taps both directions; `fromUpstream` starts with the HTTP response head, which must say 101. */
   attach(toUpstream: Duplex, fromUpstream: Duplex, requestTail: Buffer): void {
@@ -66,15 +73,29 @@ export class WebSocketCapture {
     let data: string;
     let encoding: WebSocketMessage['encoding'] = 'base64';
     let masked = false;
-    if (m.kind === 'text' && !m.compressed) {
+    let payload = m.payload;
+    if (m.compressed && this.masker) {
+      // Compression is not negotiated while capturing; a peer that compresses anyway is read inflated, or not kept.
+      try {
+        payload = inflateRawSync(Buffer.concat([m.payload, Buffer.from([0, 0, 0xff, 0xff])]), { finishFlush: zlibConstants.Z_SYNC_FLUSH });
+      } catch {
+        payload = Buffer.alloc(0);
+      }
+      masked = true;
+    }
+    if (m.kind === 'text' && (!m.compressed || this.masker)) {
       // A cut inside a multi-byte character decodes to U+FFFD, which is honest for a truncated capture.
-      const text = m.payload.toString('utf8');
-      data = this.options.masking ? maskText(text, this.options.masking.detectors) : text;
-      masked = data !== text;
+      const text = payload.toString('utf8');
+      data = this.masker ? this.masker.webSocketText(text, m.truncated) : text;
+      masked ||= data !== text;
       encoding = 'utf8';
-    } else data = m.payload.toString('base64');
+    } else if (this.masker) {
+      const out = this.masker.webSocketBinary(payload, m.truncated);
+      data = out.data.toString('base64');
+      masked ||= out.masked;
+    } else data = payload.toString('base64');
     this.queue.push({
-      sessionId: this.options.sessionId, socketId: this.socketId, seq: this.seq++, url: this.options.url,
+      sessionId: this.options.sessionId, socketId: this.socketId, seq: this.seq++, url: this.url,
       direction, at: Date.now(), kind: m.kind, size: m.size, data, encoding, truncated: m.truncated,
       ...(masked ? { masked } : {}),
     });

@@ -37,10 +37,29 @@ export interface CollectorOptions {
    * the proxy's EventMasker, so a modified extension cannot bypass the policy).
    */
   maskEvents?: (sessionId: string, pageId: string, events: RecordedEvent[], raw: string) => RecordedEvent[];
+  /**
+   * The proxy's masker (proxy/masking/masker.ts, injected by the CLI: the viewer never imports
+   * proxy/): page URL and title, user agent, capture URLs and headers, and blob bytes are masked
+   * before they are written, as the proxy masks its own. Takes precedence over `maskEvents`.
+   */
+  masker?: CollectorMasker;
 }
+
+/** What the collector needs of the proxy's Masker. */
+export interface CollectorMasker {
+  events(sessionId: string, pageId: string, events: RecordedEvent[], raw: string): RecordedEvent[];
+  url(url: string): string;
+  text(text: string): string;
+  headers(headers: [string, string][]): [string, string][];
+  body(input: { bytes: Buffer; contentType?: string }): Promise<{ kind: 'unchanged' } | { kind: 'masked'; bytes: Buffer; encoding: string } | { kind: 'dropped'; reason: string }>;
+}
+
+/** Blobs stored masked: the digest the terminal knows → what was stored (so its captures can name it). */
+const MASKED_BLOBS_KEPT = 10_000;
 
 export class CollectorRoutes {
   private readonly maxBlobBytes: number;
+  private readonly maskedBlobs = new Map<string, { digest: string; size: number }>();
 
   constructor(private readonly store: VerbatimStore, private readonly opts: CollectorOptions) {
     this.maxBlobBytes = opts.maxBlobBytes ?? 32 * 1024 * 1024;
@@ -92,9 +111,10 @@ export class CollectorRoutes {
     }
     const ua = parseUserAgent(userAgent as string | undefined);
     const vp = viewport as { width?: unknown; height?: unknown } | undefined;
+    const m = this.opts.masker;
     await this.store.createSession({
       id, channel: 'kiosk', terminalId: terminal, startedAt,
-      userAgent: userAgent as string | undefined, browser: ua.browser, os: ua.os, deviceType: ua.deviceType,
+      userAgent: m && typeof userAgent === 'string' ? m.text(userAgent) : userAgent as string | undefined, browser: ua.browser, os: ua.os, deviceType: ua.deviceType,
       viewport: vp && Number.isInteger(vp.width) && Number.isInteger(vp.height)
         ? { width: vp.width as number, height: vp.height as number } : undefined,
     });
@@ -105,9 +125,12 @@ export class CollectorRoutes {
     const raw = await readBody(req, MAX_UPLOAD_BYTES);
     const upload = parseUpload(raw);
     await this.owned(upload.token, terminal);
-    const events = this.opts.maskEvents ? this.opts.maskEvents(upload.token, upload.page.id, upload.events, raw.toString('utf8')) : upload.events;
+    const m = this.opts.masker;
+    const events = m ? m.events(upload.token, upload.page.id, upload.events, raw.toString('utf8'))
+      : this.opts.maskEvents ? this.opts.maskEvents(upload.token, upload.page.id, upload.events, raw.toString('utf8')) : upload.events;
+    const page = m ? { id: upload.page.id, url: m.url(upload.page.url), ...(upload.page.title !== undefined ? { title: m.text(upload.page.title) } : {}) } : upload.page;
     const session = await this.store.appendEvents({
-      sessionId: upload.token, page: upload.page, seq: upload.seq, viewport: upload.viewport,
+      sessionId: upload.token, page, seq: upload.seq, viewport: upload.viewport,
       events, receivedAt: Date.now(),
     });
     await sendJson(req, res, 200, { eventCount: session.eventCount });
@@ -119,7 +142,7 @@ export class CollectorRoutes {
       throw new VerbatimError('PAYLOAD_INVALID', `digests must be an array of at most ${MAX_DIGESTS} lower-case hex SHA-256`);
     }
     const unique = [...new Set(digests as string[])];
-    const stored = await Promise.all(unique.map((d) => this.store.hasBlob(d)));
+    const stored = await Promise.all(unique.map((d) => this.maskedBlobs.has(d) || this.store.hasBlob(d)));
     await sendJson(req, res, 200, { missing: unique.filter((_, i) => !stored[i]) });
   }
 
@@ -132,8 +155,18 @@ export class CollectorRoutes {
     if (createHash('sha256').update(bytes).digest('hex') !== digest) {
       throw new VerbatimError('PAYLOAD_INVALID', 'body does not match its digest');
     }
-    const compress = !COMPRESSED.test(String(req.headers['content-type'] ?? ''));
-    await this.store.putBlob(bytes, { compress, sessionId });
+    const contentType = String(req.headers['content-type'] ?? '');
+    let kept = bytes;
+    const outcome = this.opts.masker ? await this.opts.masker.body({ bytes, contentType }) : { kind: 'unchanged' as const };
+    if (outcome.kind === 'dropped') throw new VerbatimError('PAYLOAD_INVALID', 'blob could not be checked for card numbers');
+    if (outcome.kind === 'masked') kept = outcome.bytes;
+    const compress = !COMPRESSED.test(contentType);
+    const storedDigest = await this.store.putBlob(kept, { compress, sessionId });
+    if (kept !== bytes) {
+      // Stored masked under its own digest; the terminal's captures name the original one.
+      if (this.maskedBlobs.size >= MASKED_BLOBS_KEPT) this.maskedBlobs.delete(this.maskedBlobs.keys().next().value!);
+      this.maskedBlobs.set(digest, { digest: storedDigest, size: kept.length });
+    }
     await sendJson(req, res, 201, { digest, size: bytes.length });
   }
 
@@ -143,7 +176,15 @@ export class CollectorRoutes {
     if (!Array.isArray(body.captures) || body.captures.length > MAX_CAPTURES) {
       throw new VerbatimError('PAYLOAD_INVALID', `captures must be an array of at most ${MAX_CAPTURES}`);
     }
-    const captures = body.captures.map((c, i) => validateCapture(c, session.id, i));
+    const m = this.opts.masker;
+    const captures = body.captures.map((c, i) => validateCapture(c, session.id, i)).map((c) => {
+      if (!m) return c;
+      const alias = c.body ? this.maskedBlobs.get(c.body.digest) : undefined;
+      return {
+        ...c, url: m.url(c.url), headers: m.headers(c.headers), ...(c.statusText !== undefined ? { statusText: m.text(c.statusText) } : {}),
+        ...(c.body && alias ? { body: { ...c.body, digest: alias.digest, size: alias.size, encoding: '', masked: true } } : {}),
+      };
+    });
     for (const c of captures) {
       if (c.body && !(await this.store.hasBlob(c.body.digest, session.id))) {
         throw new VerbatimError('PAYLOAD_INVALID', 'a capture references a blob that was not uploaded', { digest: c.body.digest });

@@ -7,7 +7,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { loadOrCreateCa, parseUpstreams, startGateway, startProxy, type RunningGateway } from '../proxy/index';
 import { TerminalRegistry } from '../replay-viewer/collector-terminals';
-import { EventMasker } from '../proxy/masking/index';
+import { Masker } from '../proxy/masking/index';
 import { startViewer } from '../replay-viewer/server';
 import { isVerbatimError, VerbatimError } from '../store/errors';
 import { openStore } from '../store/index';
@@ -82,16 +82,17 @@ async function start(config: VerbatimConfig): Promise<void> {
     process.stderr.write(`[verbatim] ${context}: ${code} ${(err as Error)?.message ?? ''}\n`);
   };
   // The viewer starts first so the proxy can leave it alone: watching a replay must not be recorded.
-  const { access, customers, identity, summary: accessSummary } = await setUpAccess(config);
   const masking = await loadMaskingPolicy(config);
-  // Kiosk uploads go through the same server-side masking as the proxy's (a modified extension cannot skip it).
-  const kioskMasker = new EventMasker(masking);
+  // Kiosk uploads go through the same server-side masking as the proxy's (a modified extension cannot skip it),
+  // and the audit trail masks what it records (a card number typed into a search).
+  const masker = new Masker(masking);
+  const { access, customers, identity, summary: accessSummary } = await setUpAccess(config, (s) => masker.text(s));
   const viewer = await startViewer({
     store, host: config.host, port: config.viewerPort, uiDir: path.join(distDir, 'viewer'), access, customers,
     exporter: sessionExporter(store, integrityOf(config).keysDir),
     collector: {
       terminals: new TerminalRegistry(path.join(config.dataDir, 'terminals.json')),
-      maskEvents: (sessionId, pageId, events, raw) => kioskMasker.maskEvents(sessionId, pageId, events, raw),
+      masker,
     },
   });
   const proxy = await startProxy({
