@@ -7,7 +7,7 @@
  *    JSON answers (UTF-8, UTF-16, no Content-Type, octet-stream, binary), response
  *    headers, a form post, a JSON post, typed input, textarea and contenteditable;
  *  - forward proxy and gateway, WebSocket: URL, text and binary messages;
- *  - gateway: page URL, JSON post and answer, headers;
+ *  - gateway: page URL, user agent, JSON and form posts and answers, headers;
  *  - recorder uploads (proxy and gateway) with a hostile page URL, title, events and context;
  *  - kiosk collector: session, events, blobs, captures;
  *  - customer identity: an id read from a cookie.
@@ -179,9 +179,9 @@ for (const sealed of [true, false]) {
     }
 
     /** A session cookie and the recorder token from a document fetched through `port` (forward: absolute URL). */
-    async function documentSession(port: number, target: string): Promise<{ cookie: string; token: string }> {
+    async function documentSession(port: number, target: string, userAgent = 'Mozilla/5.0 (X11; Linux x86_64) Chrome/140.0'): Promise<{ cookie: string; token: string }> {
       return new Promise((resolve, reject) => {
-        http.get({ host: '127.0.0.1', port, path: target, headers: { 'sec-fetch-dest': 'document', accept: 'text/html', host: `127.0.0.1:${port}` } }, (res) => {
+        http.get({ host: '127.0.0.1', port, path: target, headers: { 'sec-fetch-dest': 'document', accept: 'text/html', host: `127.0.0.1:${port}`, 'user-agent': userAgent } }, (res) => {
           let html = '';
           res.on('data', (c) => { html += c; });
           res.on('end', () => {
@@ -270,7 +270,8 @@ for (const sealed of [true, false]) {
       const wsMessages = [...ws.map((e) => `msg ${e}`), JSON.stringify({ password: 'hunter2', card: ws[0] }), ...ws.slice(0, 30).map((e) => Buffer.concat([Buffer.from([0, 0xff, 1]), Buffer.from(e), Buffer.from(e, 'utf16le')]))];
       const viaProxy = await documentSession(proxy.port, `${origin}/doc`);
       await websocket(proxy.port, `${origin.replace('http:', 'http:')}/live?card=${urlSafe(ws[1]!)}`, viaProxy.cookie, wsMessages);
-      const viaGateway = await documentSession(gateway.port, '/doc');
+      // A hostile user agent starts the gateway's session: the session record keeps it.
+      const viaGateway = await documentSession(gateway.port, '/doc', `Mozilla/5.0 ${encoded('gateway')[3]}`);
       await websocket(gateway.port, `/live?iban=${urlSafe(ws[200] ?? ws[2]!)}`, viaGateway.cookie, wsMessages);
 
       // Gateway: page URL, JSON post and answer (headers and bodies are the site's).
@@ -392,10 +393,13 @@ for (const sealed of [true, false]) {
       let records = 0;
       for await (const [key, value] of db.iterator()) {
         records++;
-        const where = `record ${key.toString('latin1').replace(/[^\x20-\x7e]/g, '?').slice(0, 40)}`;
-        report(where, binaryViews(key) + '\n' + binaryViews(value));
+        const name = key.toString('latin1');
+        const where = `record ${name.replace(/[^\x20-\x7e]/g, '?').slice(0, 40)}`;
+        // Records are JSON; only bodies (b!, p!) may be UTF-16.
+        const body = /^[bp]!/.test(name);
+        report(where, `${name}\n${binaryViews(value, '', body)}`);
         for (const payload of [value, value.subarray(1)]) {
-          try { report(`${where} (inflated)`, binaryViews(inflateRawSync(payload))); } catch { /* not deflate-raw */ }
+          try { report(`${where} (inflated)`, binaryViews(inflateRawSync(payload), '', body)); } catch { /* not deflate-raw */ }
         }
       }
       await db.close();
@@ -407,13 +411,14 @@ for (const sealed of [true, false]) {
 }
 
 /** Text views of bytes: UTF-8, latin1, UTF-16LE and BE (decoded first when a content encoding is named). */
-function binaryViews(bytes: Buffer, encoding = ''): string {
+function binaryViews(bytes: Buffer, encoding = '', utf16 = true): string {
   let plain = bytes;
   try {
     if (encoding === 'gzip') plain = gunzipSync(bytes);
     else if (encoding === 'br') plain = brotliDecompressSync(bytes);
     else if (encoding === 'deflate') plain = inflateSync(bytes);
   } catch { /* keep the raw bytes */ }
+  if (!utf16) return `${plain.toString('utf8')}\n${plain.toString('latin1')}`;
   const even = plain.length % 2 ? Buffer.concat([plain, Buffer.alloc(1)]) : Buffer.from(plain);
   return [plain.toString('utf8'), plain.toString('latin1'), plain.toString('utf16le'), even.swap16().toString('utf16le'),
     plain.subarray(1).toString('utf16le')].join('\n');
