@@ -7,7 +7,7 @@ import type { Channel } from '../store/records';
 import { CaptureWriter } from './capture';
 import type { ExchangeContext } from './exchange';
 import type { ProxyOptions } from './index';
-import { DEFAULT_POLICY, recorderMaskingAttribute } from './masking/index';
+import { DEFAULT_POLICY, Masker, recorderMaskingAttribute } from './masking/index';
 import { Http2Upstreams } from './http2-upstream';
 import { RecorderEndpoint } from './recorder-endpoint';
 import type { SessionTokens } from './session-tokens';
@@ -27,7 +27,8 @@ export function createExchangeContext(options: CommonOptions, tokens: SessionTok
   const onError = options.onError ?? (() => {});
   const upstreamTls = upstreamTlsOptions(options);
   const masking = options.masking ?? DEFAULT_POLICY;
-  const sessions = new SessionTracker(options.store, tokens, options.sessionIdleMs ?? 30 * 60_000, channel, (err) => onError(err, 'session start'));
+  const masker = new Masker(masking);
+  const sessions = new SessionTracker(options.store, tokens, options.sessionIdleMs ?? 30 * 60_000, channel, (err) => onError(err, 'session start'), (s) => masker.text(s));
   const sessionReady = (id: string) => sessions.ready(id);
   return {
     store: options.store,

@@ -27,6 +27,8 @@ export class SessionTracker {
     private readonly idleMs: number,
     private readonly channel: Channel,
     private readonly onError: (err: unknown) => void = () => {},
+    /** Masks what the browser sends that is stored on the session (its user agent). */
+    private readonly maskText: (s: string) => string = (s) => s,
   ) {}
 
   /** Resolves once a new session's record is written (or failed: then its uploads get 404). */
@@ -54,7 +56,8 @@ export class SessionTracker {
       return { sessionId: existing, token: this.tokens.tokenFor(existing), isNew: false };
     }
     const sessionId = newSessionId();
-    const userAgent = req.headers['user-agent'];
+    const sent = req.headers['user-agent'];
+    const userAgent = sent === undefined ? undefined : this.maskText(sent);
     // Not awaited: the document need not wait behind other writes (a new id cannot clash). What
     // depends on the record (uploads, captures) waits on ready(); the write queue keeps order anyway.
     const created = this.store.createSession({
