@@ -19,6 +19,8 @@ import { findSecrets, type TextDetectors } from './detectors';
 const UTF16LE_RUN = /(?:[\t\x20-\x7e\xa0\xad\xb7]\x00|[\x00-\x6f]\x20|\x00\x30|[\x00-\xff]\xff|\xff\xfe|[\x60-\x69\xf0-\xf9]\x06|[\x66-\x6f]\x09){13,}/g;
 const UTF16BE_RUN = /(?:\x00[\t\x20-\x7e\xa0\xad\xb7]|\x20[\x00-\x6f]|\x30\x00|\xff[\x00-\xff]|\xfe\xff|\x06[\x60-\x69\xf0-\xf9]|\x09[\x66-\x6f]){13,}/g;
 const STAR = 0x2a;
+/** Two digits in a row in UTF-16 (ASCII, full-width, Arabic-Indic, Persian, Devanagari), either byte order: runs are read only then. */
+const UTF16_DIGITS = /\d\x00\d\x00|\x00\d\x00\d|[\x10-\x19]\xff[\x10-\x19]\xff|\xff[\x10-\x19]\xff[\x10-\x19]|[\x60-\x69\xf0-\xf9]\x06[\x60-\x69\xf0-\xf9]\x06|\x06[\x60-\x69\xf0-\xf9]\x06[\x60-\x69\xf0-\xf9]|[\x66-\x6f]\x09[\x66-\x6f]\x09|\x09[\x66-\x6f]\x09[\x66-\x6f]/;
 
 /** The bytes with every detected value overwritten, or undefined when nothing was found. */
 export function maskBinary(bytes: Buffer, d: TextDetectors, openEnd = false): Buffer | undefined {
@@ -32,6 +34,8 @@ export function maskBinary(bytes: Buffer, d: TextDetectors, openEnd = false): Bu
   };
   const spans = findSecrets(view, d, { utf8Bytes: true, openEnd, glued: true });
   for (let i = 0; i < spans.length; i += 2) fill(spans[i]!, spans[i + 1]!, 1);
+  // Every card number and IBAN has two digits in a row (an IBAN's check digits).
+  if (!UTF16_DIGITS.test(view)) return out;
   for (const [re, order] of [[UTF16LE_RUN, 'le'], [UTF16BE_RUN, 'be']] as const) {
     re.lastIndex = 0;
     for (let m = re.exec(view); m; m = re.exec(view)) {

@@ -82,11 +82,6 @@ export function luhnValid(digits: string): boolean {
   return sum % 10 === 0;
 }
 
-/** Masks every letter and digit of `value`, keeping separators (so the shape stays readable). */
-export function maskChars(value: string): string {
-  return value.replace(/[\p{L}\p{Nd}]/gu, MASK_CHAR);
-}
-
 /** Masks a whole field value: every character but whitespace. */
 export function maskWhole(value: string): string {
   return value.replace(/\S/gu, MASK_CHAR);
@@ -158,16 +153,6 @@ export function maskText(text: string, d: TextDetectors, options?: ScanOptions):
 /** Typed text (form field values, contenteditable): see the rules above. */
 export function maskTyped(text: string, d: TextDetectors): string {
   return maskText(text, d, { typed: true });
-}
-
-/** Typed digits only, for values no other detector applies to (kept for callers of the old name). */
-export function maskTypedDigits(value: string): string {
-  return maskText(value, { cards: true, ibans: true, patterns: [] }, { typed: true });
-}
-
-/** True when some detector finds something (callers skip re-encoding otherwise). */
-export function couldMatch(text: string, d: TextDetectors): boolean {
-  return findSecrets(text, d).length > 0;
 }
 
 /**

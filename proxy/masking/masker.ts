@@ -22,7 +22,7 @@
 import type { PageContext, RecordedEvent } from '../../store/records';
 import { maskBodyBytes, maskPlain, type BodyInput, type MaskOutcome } from './body-masking';
 import { deepMask } from './deep-mask';
-import { findSecrets, MASK_CHAR, maskText } from './detectors';
+import { MASK_CHAR, maskText } from './detectors';
 import { EventMasker } from './mask-events';
 import { kindOf, maskByKind, maskFields } from './mask-values';
 import { isSensitiveField, type MaskingPolicy } from './policy';
@@ -89,10 +89,5 @@ export class Masker {
 
   events(sessionId: string, pageId: string, events: RecordedEvent[], rawBody?: string): RecordedEvent[] {
     return this.eventMasker.maskEvents(sessionId, pageId, events, rawBody);
-  }
-
-  /** True when `s` holds anything the detectors or the field rule would mask (a cheap probe for large texts). */
-  wouldMask(s: string): boolean {
-    return findSecrets(s, this.policy.detectors).length > 0 || maskFields(this.policy, s) !== s;
   }
 }
