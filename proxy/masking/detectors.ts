@@ -15,8 +15,9 @@
  *   digits long (card-like), so decimals, dates and paths are left alone.
  * - IBAN: two letters of a country in the registry (any case, full-width too), two
  *   digits, then exactly that country's length of letters and digits (single or
- *   double spaces or dashes between them), matching its BBAN structure, mod-97 valid.
- *   The country code stays visible.
+ *   double spaces or dashes between them), matching its BBAN structure, mod-97 valid,
+ *   and not glued to other letters or digits on either side (inside base64 or a hash,
+ *   a country's alphanumeric BBAN matches one position in 97). The country code stays visible.
  * - Typed text (form field values, text typed into contenteditable): every run of 7 or
  *   more digits is masked whatever Luhn says, because each keystroke is recorded and a
  *   card being typed is not yet Luhn-valid: at most six digits of a card ever show
@@ -376,7 +377,9 @@ function markIbans(m: number, complete: boolean, typed: boolean, tail: boolean):
     if (!format) continue;
     let end = u + 4;
     while (end < u + format.length && end < m && gaps[end]! <= 2 && !weak[end]) end++;
-    if (end === u + format.length && complete) {
+    // Delimited on both sides: inside a longer run of letters and digits (base64, hashes, ids) it is not an IBAN.
+    const delimited = (u === 0 || gaps[u]! > 0) && (end === m || gaps[end]! > 0);
+    if (end === u + format.length && complete && delimited) {
       let compact = String.fromCharCode(values[u]!, values[u + 1]!);
       for (let x = u + 2; x < end; x++) compact += kinds[x] === DIGIT ? String.fromCharCode(48 + values[x]!) : String.fromCharCode(values[x]!);
       if (format.bban.test(compact.slice(4)) && ibanChecksumValid(compact)) {
