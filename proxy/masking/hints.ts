@@ -109,14 +109,18 @@ const UTF8_LETTERS_3 = /\xef\xbc[\xa1-\xba]|\xef\xbd[\x81-\x9a]/g;
 const UTF8_SEPARATOR = /\xc2[\xa0\xad\xb7]|\xe2[\x80\x81\x88][\x80-\xbf]|\xe3\x80\x80|\xef[\xbb\xbc\xb9][\x80-\xbf]/g;
 /** …or where two multi-byte digits or full-width letters stand in a row. */
 const UTF8_DIGITS_OR_LETTERS = /(?:\xef\xbc[\x90-\x99]|\xd9[\xa0-\xa9]|\xdb[\xb0-\xb9]|\xe0\xa5[\xa6-\xaf]){2}|(?:\xef\xbc[\xa1-\xba]|\xef\xbd[\x81-\x9a]){2}/;
-const NEAR_DIGIT = /\d[\t +\-_./]{0,3}$|^[\t +\-_./]{0,3}\d/;
+const BEFORE = /[0-9A-Za-z][\t +\-_./]{0,3}$/;
+const AFTER = /^[\t +\-_./]{0,3}[0-9A-Za-z]/;
 
+/** A separator between two letters or digits, one of them a digit (as in a card number or an IBAN). */
 function utf8Needed(s: string): boolean {
   if (UTF8_DIGITS_OR_LETTERS.test(s)) return true;
   UTF8_SEPARATOR.lastIndex = 0;
   for (let m = UTF8_SEPARATOR.exec(s); m; m = UTF8_SEPARATOR.exec(s)) {
     const end = m.index + m[0].length;
-    if (NEAR_DIGIT.test(s.slice(Math.max(0, m.index - 4), m.index)) || NEAR_DIGIT.test(s.slice(end, end + 4))) return true;
+    const before = BEFORE.exec(s.slice(Math.max(0, m.index - 4), m.index));
+    const after = before && AFTER.exec(s.slice(end, end + 4));
+    if (after && /\d/.test(before[0][0]! + after[0][after[0].length - 1]!)) return true;
   }
   return false;
 }
