@@ -27,8 +27,10 @@
  *   treated as typed text, since a card cut in two is not Luhn-valid either.
  * Each text is read twice, once with escapes undone and once as written, so that an
  * escape cannot hide digits next to it (`%34111…` holds both "4111…" and "34111…").
+ * Base64 tokens that decode to text are read decoded (`base64` option); one holding a value is masked whole.
  */
 import { DIGIT, LETTER, OTHER, SEP, SKIP, WEAK } from './char-classes';
+import { isUtf8 } from 'node:buffer';
 import { candidateRegions } from './hints';
 import { IBAN_FORMATS, ibanChecksumValid } from './iban-registry';
 import { readUnit, unit } from './lexer';
@@ -63,6 +65,12 @@ export interface ScanOptions {
   utf8Bytes?: boolean;
   /** How many percent-encoding layers were undone already (internal). */
   layers?: number;
+  /**
+   * Also read base64 where it is worth it (JSON strings, parameter values, JWT parts, a whole
+   * string): on for strings, JSON, forms and WebSocket text; off for HTML, scripts and styles,
+   * where base64 is inlined images and fonts and looking costs a pass over every quote and `=`.
+   */
+  base64?: boolean;
   /**
    * Binary data: a card number may sit glued to bytes that happen to be digits (a length or tag
    * byte of 0x30-0x39). A digit run (up to 57 digits) holding any Luhn-valid 13-19 digit window,
@@ -114,6 +122,7 @@ export function findSecrets(text: string, d: TextDetectors, options: ScanOptions
     const inner = findSecrets(decoded, d, { ...options, layers: (options.layers ?? 0) + 1 });
     for (let i = 0; i < inner.length; i += 2) found.push(map[inner[i]!]!, map[inner[i + 1]!]!);
   }
+  if (options.base64 && (d.cards || d.ibans) && !options.utf8Bytes && (options.layers ?? 0) < 2) base64Secrets(text, d, options, found);
   for (const p of d.patterns) {
     p.lastIndex = 0;
     for (const m of text.matchAll(p)) {
@@ -125,6 +134,48 @@ export function findSecrets(text: string, d: TextDetectors, options: ScanOptions
 }
 
 const LAYERED = /%(?:25)*(?:5[cC]|2[36])/;
+/**
+ * Where base64 worth decoding stands: a whole JSON string, a parameter value (after `=`, maybe
+ * percent-encoded), a JWT part (`eyJ…`: base64 of `{"`), or the whole text. Each alternative starts
+ * with a fixed character, so looking for them costs one fast pass.
+ */
+const BASE64_PLACES = /"([A-Za-z0-9+/_-]{20,4096}={0,2})"|=([A-Za-z0-9+/_%-]{20,4096}(?:=|%3[dD]){0,2})|(eyJ[A-Za-z0-9_-]{10,4096})/g;
+const WHOLE_BASE64 = /^[A-Za-z0-9+/_-]{20,4096}={0,2}$/;
+const TEXT_LIKE = /^[^\x00-\x08\x0e-\x1f\x7f]*$/;
+
+/**
+ * Base64 inside text: a token that decodes to text (valid UTF-8, no control characters) holding
+ * a card number or IBAN is masked whole (a JWT payload, `{"data":"eyJwYW4iOi…"}`, `?state=…`).
+ * Tokens that decode to binary (inlined images and fonts) are left alone.
+ */
+function base64Secrets(text: string, d: TextDetectors, options: ScanOptions, found: number[]): void {
+  const check = (token: string, at: number) => {
+    const raw = token.includes('%') ? safeUnescape(token) : token;
+    // Needs digits and letters both (words and numbers are not base64 worth decoding).
+    if (!/[0-9]/.test(raw) || !/[A-Za-z]/.test(raw)) return;
+    const bytes = Buffer.from(raw.replace(/-/g, '+').replace(/_/g, '/'), 'base64');
+    if (bytes.length < 13 || !isUtf8(bytes)) return;
+    const decoded = bytes.toString('utf8');
+    if (!TEXT_LIKE.test(decoded)) return;
+    if (findSecrets(decoded, d, { ...options, layers: (options.layers ?? 0) + 1 }).length) {
+      for (let i = 0; i < token.length; i++) found.push(at + i, at + i + 1);
+    }
+  };
+  if (WHOLE_BASE64.test(text)) return check(text, 0);
+  // matchAll works on a copy of the expression: the recursive findSecrets uses it too.
+  for (const m of text.matchAll(BASE64_PLACES)) {
+    const token = m[1] ?? m[2] ?? m[3]!;
+    check(token, m.index! + m[0].indexOf(token));
+  }
+}
+
+function safeUnescape(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+}
 
 /** %XX of ASCII characters undone; map[i] is the raw position of decoded character i (map[length] = raw length). */
 function percentDecodeAscii(text: string): { decoded: string; map: number[] } {

@@ -66,7 +66,7 @@ export class EventMasker {
   private readonly text: (s: string) => string;
 
   constructor(private readonly policy: MaskingPolicy) {
-    this.text = (s) => maskFields(policy, maskText(s, policy.detectors));
+    this.text = (s) => maskFields(policy, maskText(s, policy.detectors, { base64: true }));
     this.maskCompounds = compileSelectors([...policy.maskSelectors, ...policy.blockSelectors]);
     this.typed = (s) => maskTyped(s, policy.detectors);
   }
@@ -78,7 +78,7 @@ export class EventMasker {
     // detectors undo JSON escapes themselves), so a clean body skips the walk over every string.
     // Timestamps and node ids are numbers, never masked: leave them out of the probe.
     const probe = rawBody?.replace(/"(timestamp|id|parentId|nextId|time)":\d+/g, '');
-    const detect = probe === undefined || findSecrets(probe, this.policy.detectors).length > 0 || /\d{13}/.test(probe) || this.policy.sensitivePairProbe.test(probe);
+    const detect = probe === undefined || findSecrets(probe, this.policy.detectors, { base64: true }).length > 0 || /\d{13}/.test(probe) || this.policy.sensitivePairProbe.test(probe);
     return events.map((event) => {
       const structural = this.maskStructure(state, event);
       return detect ? (deepMask(structural, this.text) as RecordedEvent) : structural;

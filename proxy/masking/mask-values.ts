@@ -23,7 +23,7 @@ export function kindOf(contentType: string, text: string): TextKind {
  * charset decides, text-codec.ts). Returns the same string when nothing was masked.
  */
 export function maskByKind(policy: MaskingPolicy, kind: TextKind, text: string, bullet = MASK_CHAR, options: ScanOptions = {}): string {
-  const spans = findSecrets(text, policy.detectors, options);
+  const spans = findSecrets(text, policy.detectors, { ...options, base64: options.base64 ?? kind !== 'text' });
   if (kind === 'json') return maskJson(policy, text, spans, bullet) ?? text;
   if (kind === 'form') return maskFormText(policy, text, spans);
   return spans.length ? applyEdits(text, [], spans, bullet) : text;
@@ -37,7 +37,7 @@ export function maskByType(policy: MaskingPolicy, contentType: string, text: str
 const ENCODED_BULLET = encodeURIComponent(MASK_CHAR);
 
 /** application/x-www-form-urlencoded: sensitive fields masked whole; detector ranges become an encoded "•". */
-export function maskFormText(policy: MaskingPolicy, text: string, spans = findSecrets(text, policy.detectors)): string {
+export function maskFormText(policy: MaskingPolicy, text: string, spans = findSecrets(text, policy.detectors, { base64: true })): string {
   const edits: Edit[] = [];
   let at = 0;
   for (const pair of text.split('&')) {

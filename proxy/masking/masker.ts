@@ -43,7 +43,7 @@ export class Masker {
   }
 
   text(s: string): string {
-    return maskFields(this.policy, maskText(s, this.policy.detectors));
+    return maskFields(this.policy, maskText(s, this.policy.detectors, { base64: true }));
   }
 
   url(u: string): string {
@@ -79,7 +79,7 @@ export class Masker {
   }
 
   webSocketText(text: string, truncated = false): string {
-    return maskFields(this.policy, maskByKind(this.policy, kindOf('', text), text, MASK_CHAR, { openEnd: truncated }));
+    return maskFields(this.policy, maskByKind(this.policy, kindOf('', text), text, MASK_CHAR, { openEnd: truncated, base64: true }));
   }
 
   webSocketBinary(payload: Buffer, truncated = false): WebSocketPayload {

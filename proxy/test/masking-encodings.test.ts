@@ -100,6 +100,21 @@ describe('every encoding of every value', () => {
     assert.ok(out.startsWith('{ "cards": { "••••'), 'formatting and order kept');
   });
 
+  it('base64 that decodes to text holding a value is masked whole (JWT payloads, JSON values, URL parameters)', async () => {
+    const payload = Buffer.from(JSON.stringify({ sub: 'ann', pan: PANS.visa, iban: IBANS.de.toLowerCase() })).toString('base64url');
+    const jwt = `eyJhbGciOiJIUzI1NiJ9.${payload}.c2lnbmF0dXJl`;
+    assert.deepEqual(findSecrets(Buffer.from(payload, 'base64url').toString(), VALUES).length, 2, 'the payload holds both');
+    const url = masker.url(`https://bank.test/cb?state=${encodeURIComponent(Buffer.from(`card ${PANS.amex}`).toString('base64'))}&token=${jwt}`);
+    assert.ok(!url.includes(payload) && url.includes('eyJhbGciOiJIUzI1NiJ9.'), url);
+    const r = await masker.body({ bytes: Buffer.from(JSON.stringify({ token: jwt, blob: Buffer.from(`pay ${IBANS.gb}`).toString('base64') })), contentType: 'application/json' });
+    assert.equal(r.kind, 'masked');
+    const out = r.kind === 'masked' ? JSON.parse(r.bytes.toString()) : {};
+    for (const v of [out.token, out.blob]) for (const part of String(v).split('.')) assert.deepEqual(findSecrets(Buffer.from(part, 'base64').toString('latin1') + part, VALUES), []);
+    // An inlined image (binary once decoded) is not touched.
+    const img = Buffer.from(Array.from({ length: 300 }, (_, i) => (i * 7919 + 13) % 256)).toString('base64');
+    assert.equal(masker.text(`url(data:image/png;base64,${img})`), `url(data:image/png;base64,${img})`);
+  });
+
   it('typed text: a card being typed never shows more than six digits', () => {
     const hits: string[] = [];
     for (const pan of Object.values(PANS)) {

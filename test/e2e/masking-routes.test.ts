@@ -4,7 +4,7 @@
  * (several countries), each written every way test/helpers/secrets.ts knows, and
  * pushes them through the public entry points:
  *  - forward proxy, real Chromium: page URL and query, document text and title,
- *    JSON answers (UTF-8, UTF-16, no Content-Type, octet-stream, binary), response
+ *    JSON answers (UTF-8, UTF-16, no Content-Type, octet-stream, binary, base64 values, a JWT), response
  *    headers, a form post, a JSON post, typed input, textarea and contenteditable;
  *  - forward proxy and gateway, WebSocket: URL, text and binary messages;
  *  - gateway: page URL, user agent, JSON and form posts and answers, headers;
@@ -139,7 +139,13 @@ for (const sealed of [true, false]) {
 </script></body></html>`);
           return;
         }
-        const json = JSON.stringify(Object.fromEntries(encoded('json answers').map((e, i) => [`k${i} ${e}`, e])));
+        const answers = encoded('json answers');
+        const json = JSON.stringify({
+          ...Object.fromEntries(answers.map((e, i) => [`k${i} ${e}`, e])),
+          // Base64 that decodes to text: a JWT and plain base64 values.
+          jwt: `eyJhbGciOiJIUzI1NiJ9.${Buffer.from(JSON.stringify({ pan: answers[0], iban: answers[200] ?? answers[1] })).toString('base64url')}.c2ln`,
+          b64: answers.slice(0, 40).map((e) => Buffer.from(`value ${e}`).toString('base64')),
+        });
         if (url.pathname === '/api/utf8') return void res.writeHead(200, { 'content-type': 'application/json' }).end(json);
         if (url.pathname === '/api/utf16') return void res.writeHead(200, { 'content-type': 'application/json' }).end(Buffer.from(json, 'utf16le'));
         if (url.pathname === '/api/untyped') { res.removeHeader('content-type'); return void res.writeHead(200).end(json); }

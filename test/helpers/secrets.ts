@@ -135,12 +135,19 @@ export function canonical(text: string): string {
     t = t.replace(/\\+u([0-9A-Fa-f]{4})/g, (_m, h) => String.fromCharCode(parseInt(h, 16)));
     if (t === before) break;
   }
+  // Base64 (and base64url) that decodes to text is searched decoded too.
+  const decoded: string[] = [];
+  for (const m of t.matchAll(/[A-Za-z0-9+/_-]{20,}={0,2}/g)) {
+    const bytes = Buffer.from(m[0].replace(/-/g, '+').replace(/_/g, '/'), 'base64');
+    const s = bytes.toString('utf8');
+    if (bytes.length >= 13 && !s.includes('\ufffd')) decoded.push(canonical(s));
+  }
   t = t.normalize('NFKC').replace(/\p{Nd}/gu, (d) => {
     const cp = d.codePointAt(0)!;
     for (let z = cp; z > cp - 10; z--) if (!/\p{Nd}/u.test(String.fromCodePoint(z - 1))) return String((cp - z) % 10);
     return d;
   });
-  return t.replace(/[\s\p{Zs}\p{Cf}\u00ad+\-\u2010-\u2015\u2212_./]/gu, '').toUpperCase();
+  return [t.replace(/[\s\p{Zs}\p{Cf}\u00ad+\-\u2010-\u2015\u2212_./]/gu, '').toUpperCase(), ...decoded].join('\n');
 }
 
 /** Values found in `text` (any encoding); `prefixes` also reports any 7+ digit start of a card (typed text). */
