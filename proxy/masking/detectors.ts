@@ -19,7 +19,8 @@
  *   and not glued to other letters or digits on either side (inside base64 or a hash,
  *   a country's alphanumeric BBAN matches one position in 97). The country code stays visible.
  * - Typed text (form field values, text typed into contenteditable): every run of 7 or
- *   more digits is masked whatever Luhn says, because each keystroke is recorded and a
+ *   more digits (joined by spaces or dashes; dots and slashes make amounts and dates) is
+ *   masked whatever Luhn says, because each keystroke is recorded and a
  *   card being typed is not yet Luhn-valid: at most six digits of a card ever show
  *   (PCI DSS allows the first six). An IBAN being typed is masked from its check digits
  *   on as soon as its country code and check digits are there.
@@ -356,7 +357,13 @@ function markCards(m: number, typed: boolean, tail: boolean, glued: boolean): vo
     while (b < m && kinds[b] === DIGIT) b++;
     const total = b - u;
     if (typed || (tail && b === m)) {
-      if (total >= TYPED_MIN) for (let x = u; x < b; x++) marks[x] = 1;
+      // Digits joined by dots or slashes are amounts and dates ("1.500.000"), not a card being typed.
+      for (let p = u; p < b;) {
+        let q = p + 1;
+        while (q < b && !weak[q]) q++;
+        if (q - p >= TYPED_MIN) for (let x = p; x < q; x++) marks[x] = 1;
+        p = q;
+      }
     }
     if (total >= CARD_MIN) markCardWindows(u, b);
     if (glued && total >= CARD_MIN + 1) markGluedGroups(u, b);

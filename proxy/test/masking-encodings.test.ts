@@ -127,6 +127,8 @@ describe('every encoding of every value', () => {
     assert.deepEqual(hits, []);
     assert.equal(maskTyped('DE89 3704', d), 'DE•• ••••');
     assert.equal(maskTyped('see you at 10', d), 'see you at 10');
+    assert.equal(maskTyped('amount 1.500.000,00 on 2026/01/15', d), 'amount 1.500.000,00 on 2026/01/15');
+    assert.equal(maskTyped('4111 1111', d), '•••• ••••');
   });
 
   it('a value cut off at the end of a capture is masked like typed text', () => {
