@@ -54,7 +54,7 @@ export interface CollectorMasker {
   body(input: { bytes: Buffer; contentType?: string }): Promise<{ kind: 'unchanged' } | { kind: 'masked'; bytes: Buffer; encoding: string } | { kind: 'dropped'; reason: string }>;
 }
 
-/** Blobs stored masked: the digest the terminal knows → what was stored (so its captures can name it). */
+/** Blobs stored masked: "<owner session or ''>:<digest the terminal knows>" → what was stored (so its captures can name it). */
 const MASKED_BLOBS_KEPT = 10_000;
 
 export class CollectorRoutes {
@@ -142,7 +142,8 @@ export class CollectorRoutes {
       throw new VerbatimError('PAYLOAD_INVALID', `digests must be an array of at most ${MAX_DIGESTS} lower-case hex SHA-256`);
     }
     const unique = [...new Set(digests as string[])];
-    const stored = await Promise.all(unique.map((d) => this.maskedBlobs.has(d) || this.store.hasBlob(d)));
+    // A personal blob masked for one session is still missing for another (it is sealed with the first one's key).
+    const stored = await Promise.all(unique.map((d) => this.maskedBlobs.has(`:${d}`) || this.store.hasBlob(d)));
     await sendJson(req, res, 200, { missing: unique.filter((_, i) => !stored[i]) });
   }
 
@@ -165,7 +166,7 @@ export class CollectorRoutes {
     if (kept !== bytes) {
       // Stored masked under its own digest; the terminal's captures name the original one.
       if (this.maskedBlobs.size >= MASKED_BLOBS_KEPT) this.maskedBlobs.delete(this.maskedBlobs.keys().next().value!);
-      this.maskedBlobs.set(digest, { digest: storedDigest, size: kept.length });
+      this.maskedBlobs.set(`${sessionId ?? ''}:${digest}`, { digest: storedDigest, size: kept.length });
     }
     await sendJson(req, res, 201, { digest, size: bytes.length });
   }
@@ -179,7 +180,7 @@ export class CollectorRoutes {
     const m = this.opts.masker;
     const captures = body.captures.map((c, i) => validateCapture(c, session.id, i)).map((c) => {
       if (!m) return c;
-      const alias = c.body ? this.maskedBlobs.get(c.body.digest) : undefined;
+      const alias = c.body ? this.maskedBlobs.get(`${session.id}:${c.body.digest}`) ?? this.maskedBlobs.get(`:${c.body.digest}`) : undefined;
       return {
         ...c, url: m.url(c.url), headers: m.headers(c.headers), ...(c.statusText !== undefined ? { statusText: m.text(c.statusText) } : {}),
         ...(c.body && alias ? { body: { ...c.body, digest: alias.digest, size: alias.size, encoding: '', masked: true } } : {}),
