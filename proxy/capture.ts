@@ -182,8 +182,11 @@ export class CaptureWriter {
         try { return JSON.parse(plain.toString('utf8')) as unknown; } catch { return undefined; }
       } : undefined,
     });
-    // A customer id that is a card number or IBAN (a badly chosen rule, a forged cookie) is stored masked.
-    if (found) await this.identity!.customers.link(meta.sessionId!, this.masker ? this.masker.text(found.id) : found.id, found.source);
+    // A customer id that is a card number or IBAN (a badly chosen rule, a forged cookie) is not linked at all:
+    // stored masked, every such customer would share one id ("••••…") and see each other's sessions.
+    if (found && (!this.masker || this.masker.text(found.id) === found.id)) {
+      await this.identity!.customers.link(meta.sessionId!, found.id, found.source);
+    }
   }
 
   private base(meta: ExchangeMeta, endedAt: number): CapturedResource {
