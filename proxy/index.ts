@@ -18,7 +18,7 @@ import { TargetPolicy } from './target-policy';
 export { loadOrCreateCa, caPaths, type CaFiles } from './ca';
 export { loadIdentityRules, parseIdentityRules, type IdentityRule } from './identity/rules';
 export { IngestPipeline, type IngestOptions } from './ingest/pipeline';
-export { loadPolicy, parsePolicy, DEFAULT_POLICY, type MaskingPolicy } from './masking/index';
+export { loadPolicy, parsePolicy, DEFAULT_POLICY, EventMasker, Masker, type MaskingPolicy } from './masking/index';
 
 export interface ProxyOptions {
   store: VerbatimStore;

@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Duplex } from 'node:stream';
+import { constants as zlibConstants, inflateRawSync } from 'node:zlib';
 import type { WebSocketMessage } from '../store/records';
 import type { IngestPipeline } from './ingest/pipeline';
 import { FrameReader, type ReadMessage } from './websocket-frames';
@@ -62,12 +63,22 @@ export class WebSocketCapture {
   }
 
   private add(direction: WebSocketMessage['direction'], m: ReadMessage): void {
+    let payload = m.payload;
+    if (m.compressed) {
+      // Compression is not negotiated while capturing; a peer that compresses anyway is read inflated (so the
+      // pipeline can mask it), or its data is not kept.
+      try {
+        payload = inflateRawSync(Buffer.concat([m.payload, Buffer.from([0, 0, 0xff, 0xff])]), { finishFlush: zlibConstants.Z_SYNC_FLUSH });
+      } catch {
+        payload = Buffer.alloc(0);
+      }
+    }
     // A cut inside a multi-byte character decodes to U+FFFD, which is honest for a truncated capture.
-    const text = m.kind === 'text' && !m.compressed;
+    const text = m.kind === 'text';
     this.queue.push({
       sessionId: this.options.sessionId, socketId: this.socketId, seq: this.seq++, url: this.options.url,
       direction, at: Date.now(), kind: m.kind, size: m.size,
-      data: text ? m.payload.toString('utf8') : m.payload.toString('base64'), encoding: text ? 'utf8' : 'base64', truncated: m.truncated,
+      data: text ? payload.toString('utf8') : payload.toString('base64'), encoding: text ? 'utf8' : 'base64', truncated: m.truncated,
     });
     this.timer ??= setTimeout(() => this.flush(), FLUSH_MS);
   }

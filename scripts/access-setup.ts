@@ -25,9 +25,10 @@ export function isLoopback(host: string): boolean {
   return host === '127.0.0.1' || host === '::1' || host === 'localhost' || /^127\./.test(host);
 }
 
-export async function setUpAccess(config: VerbatimConfig, store: VerbatimStore): Promise<AccessSetup> {
+/** `redact`: applied to what the audit trail records (the CLI passes the masker). */
+export async function setUpAccess(config: VerbatimConfig, store: VerbatimStore, redact?: (s: string) => string): Promise<AccessSetup> {
   const accounts = await AccountStore.open(path.join(config.dataDir, ACCOUNTS_FILE));
-  const audit = await AuditLog.open(path.join(config.dataDir, AUDIT_FILE));
+  const audit = await AuditLog.open(path.join(config.dataDir, AUDIT_FILE), Date.now, redact);
   let created = false;
   if (accounts.size === 0 && config.adminPassword) {
     await accounts.add('admin', 'admin', config.adminPassword);

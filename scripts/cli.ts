@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { CollectorRoutes } from '../proxy/collector/routes';
 import { TerminalRegistry, describeTerminal } from '../proxy/collector/terminals';
-import { IngestPipeline, assertProxyExposure, loadOrCreateCa, parseUpstreams, startGateway, startProxy, type RunningGateway } from '../proxy/index';
+import { IngestPipeline, Masker, assertProxyExposure, loadOrCreateCa, parseUpstreams, startGateway, startProxy, type RunningGateway } from '../proxy/index';
 import { startViewer } from '../replay-viewer/server';
 import { isVerbatimError, VerbatimError } from '../store/errors';
 import { openStore } from '../store/index';
@@ -105,10 +105,13 @@ async function start(config: VerbatimConfig): Promise<void> {
   };
   // The viewer starts first so the proxy can leave it alone: watching a replay must not be recorded.
   await importLegacyCustomers(config.dataDir, store);
-  const { access, identityRules, summary: accessSummary } = await setUpAccess(config, store);
+  const masking = await loadMaskingPolicy(config);
+  // The audit trail masks what it records (a card number typed into a customer search).
+  const auditMasker = new Masker(masking);
+  const { access, identityRules, summary: accessSummary } = await setUpAccess(config, store, (s) => auditMasker.text(s));
   // One ingest pipeline for the proxy, the gateway and the kiosk collector: the same masking, identity and
   // classification for everything, whichever way it arrived.
-  const ingest = new IngestPipeline({ store, masking: await loadMaskingPolicy(config), identityRules, onError: log });
+  const ingest = new IngestPipeline({ store, masking, identityRules, onError: log });
   const terminalRegistry = new TerminalRegistry(path.join(config.dataDir, 'terminals.json'));
   const collector = new CollectorRoutes(ingest, { terminals: terminalRegistry });
   const viewer = await startViewer({

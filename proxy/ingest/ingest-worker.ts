@@ -3,16 +3,17 @@
  * (prepare-capture.ts). Built into dist/ingest-worker.js for the bundled CLI; run from source under tsx in tests.
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import { Masker } from '../masking/masker';
 import { parsePolicy } from '../masking/policy';
 import { prepareCapture, type CaptureJob, type PreparedCapture } from './prepare-capture';
 
 interface Request { id: number; job: CaptureJob }
 type Reply = { id: number; result: PreparedCapture } | { id: number; error: string };
 
-const policy = parsePolicy((workerData as { policy: unknown }).policy);
+const masker = new Masker(parsePolicy((workerData as { policy: unknown }).policy));
 
 parentPort!.on('message', (request: Request) => {
-  prepareCapture(policy, request.job).then(
+  prepareCapture(masker, request.job).then(
     (result) => {
       const transfer: ArrayBuffer[] = [];
       for (const b of [result.body, result.requestBody]) if (b && b !== 'dropped') transfer.push(b.encoded.buffer as ArrayBuffer);

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { MaskingPolicy } from '../masking/index';
+import { Masker } from '../masking/masker';
 import { prepareCapture, type CaptureJob, type PreparedCapture } from './prepare-capture';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -31,6 +32,8 @@ export class IngestWorkers {
   private readonly pending = new Map<number, Pending>();
   private nextId = 0;
   private closed = false;
+  /** For jobs run in-process (no worker). */
+  private readonly masker: Masker;
 
   constructor(
     private readonly policy: MaskingPolicy,
@@ -38,6 +41,7 @@ export class IngestWorkers {
     /** Told when the worker could not start or died (jobs then run in-process). */
     private readonly onLost?: (err: unknown) => void,
   ) {
+    this.masker = new Masker(policy);
     if (useWorker) this.start();
   }
 
@@ -48,7 +52,7 @@ export class IngestWorkers {
 
   prepare(job: CaptureJob): Promise<PreparedCapture> {
     const worker = this.worker;
-    if (!worker) return prepareCapture(this.policy, job);
+    if (!worker) return prepareCapture(this.masker, job);
     return new Promise((resolve, reject) => {
       const id = this.nextId++;
       // A body that owns its whole ArrayBuffer (the capture tap's concat of a body over 4 KB) moves to the worker
@@ -109,7 +113,7 @@ export class IngestWorkers {
     this.pending.clear();
     for (const p of left) {
       if (p.moved) p.reject(new Error('the ingest worker stopped while it held this capture\'s bytes'));
-      else prepareCapture(this.policy, p.job).then(p.resolve, p.reject);
+      else prepareCapture(this.masker, p.job).then(p.resolve, p.reject);
     }
   }
 }

@@ -8,14 +8,15 @@
 import { VerbatimError } from '../../store/errors';
 import { isPersonalResponse } from '../../store/personal-data';
 import type {
-  CapturedBody, CapturedResource, EventBatch, PageContext, Session, SessionInit, TrafficSource, WebSocketMessage,
+  CapturedBody, CapturedResource, EventBatch, PageContext, Session, SessionInit, WebSocketMessage,
 } from '../../store/records';
 import type { VerbatimStore } from '../../store/store';
 import { parseUserAgent } from '../../store/user-agent';
 import type { RecorderUpload } from '../../recorder/protocol';
 import { parseUpload } from '../../recorder/upload-validation';
 import { findCustomerId, type IdentityRule } from '../identity/rules';
-import { EventMasker, decode, maskText, type MaskingPolicy } from '../masking/index';
+import { decode, type MaskingPolicy } from '../masking/index';
+import { Masker } from '../masking/masker';
 import { IngestWorkers } from './ingest-workers';
 import { header, type PreparedBody, type PreparedCapture } from './prepare-capture';
 import type { RawExchange, UploadSource } from './raw-exchange';
@@ -47,7 +48,8 @@ const nextCaptureId = (): string => `${ID_PREFIX}-${(idCounter++).toString(36)}`
 export class IngestPipeline {
   readonly stats: IngestStats = { captured: 0, failed: 0, truncated: 0, dropped: 0 };
   private readonly workers: IngestWorkers;
-  private readonly masker: EventMasker;
+  /** One method per kind of data that reaches the store (masking/masker.ts); captured bodies go to the worker's own. */
+  readonly masker: Masker;
   private readonly pending = new Set<Promise<unknown>>();
   /** Sessions whose record is being written: their captures and uploads wait for it. */
   private readonly creating = new Map<string, Promise<unknown>>();
@@ -58,7 +60,7 @@ export class IngestPipeline {
   constructor(private readonly options: IngestOptions) {
     this.onError = options.onError ?? (() => {});
     this.workers = new IngestWorkers(options.masking, options.worker !== false, (err) => this.onError(err, 'ingest worker'));
-    this.masker = new EventMasker(options.masking);
+    this.masker = new Masker(options.masking);
   }
 
   get store(): VerbatimStore {
@@ -76,8 +78,9 @@ export class IngestPipeline {
    * that arrive meanwhile wait for it (`ready`). A session whose record failed is never used: its uploads get 404.
    */
   startSession(init: SessionInit): Promise<Session> {
-    const ua = init.userAgent ? parseUserAgent(init.userAgent) : {};
-    const created = this.options.store.createSession({ ...init, ...ua });
+    // A user agent is whatever the client sends: masked like any other string before the record is written.
+    const userAgent = init.userAgent === undefined ? undefined : this.masker.text(init.userAgent);
+    const created = this.options.store.createSession({ ...init, ...(userAgent !== undefined ? { userAgent, ...parseUserAgent(userAgent) } : {}) });
     this.creating.set(init.id, created);
     const done = (): void => { this.creating.delete(init.id); };
     created.then(done, done);
@@ -103,18 +106,16 @@ export class IngestPipeline {
   async appendUpload(upload: RecorderUpload, source: UploadSource, raw?: Buffer): Promise<Session> {
     const { sessionId } = source;
     await this.ready(sessionId);
-    const policy = this.options.masking;
-    const mask = (s: string): string => maskText(s, policy.detectors);
     const batch: EventBatch = {
       sessionId,
       page: {
         id: upload.page.id,
-        url: mask(upload.page.url),
-        ...(upload.page.title !== undefined ? { title: mask(upload.page.title) } : {}),
+        url: this.masker.url(upload.page.url),
+        ...(upload.page.title !== undefined ? { title: this.masker.text(upload.page.title) } : {}),
       },
       seq: upload.seq,
       ...(upload.viewport ? { viewport: upload.viewport } : {}),
-      events: this.masker.maskEvents(sessionId, upload.page.id, upload.events, raw?.toString('utf8')),
+      events: this.masker.events(sessionId, upload.page.id, upload.events, raw?.toString('utf8')),
       receivedAt: Date.now(),
       ...(upload.context ? { context: this.pageContext(upload.context, source) } : {}),
     };
@@ -123,10 +124,9 @@ export class IngestPipeline {
 
   /** The page's own context plus what only the ingest point knows (client IP, parsed user agent), every string masked. */
   private pageContext(context: PageContext, source: UploadSource): PageContext {
-    const mask = (s: string): string => maskText(s, this.options.masking.detectors);
-    const userAgent = context.userAgent ?? source.userAgent;
-    const out = { ...maskStrings(context, mask) } as unknown as PageContext;
-    if (context.source) out.source = maskStrings(context.source, mask) as unknown as TrafficSource;
+    // Every field, keys and nested ones included (the campaign fields of `source`).
+    const out = this.masker.pageContext(context);
+    const userAgent = out.userAgent ?? (source.userAgent === undefined ? undefined : this.masker.text(source.userAgent));
     if (userAgent) Object.assign(out, { userAgent, ...parseUserAgent(userAgent) });
     const ip = source.clientIp;
     if (ip) out.clientIp = ip.startsWith('::ffff:') ? ip.slice(7) : ip;
@@ -149,7 +149,7 @@ export class IngestPipeline {
     this.track((async () => {
       if (exchange.sessionId) await this.ready(exchange.sessionId);
       await this.options.store.putCapture({
-        ...this.record(exchange, maskText(exchange.url, this.options.masking.detectors), previous.headers),
+        ...this.record(exchange, this.masker.url(exchange.url), previous.headers),
         status: previous.status,
         statusText: previous.statusText,
         body: previous.body,
@@ -204,14 +204,14 @@ export class IngestPipeline {
       method: x.method,
       url,
       status: x.status,
-      ...(x.statusText !== undefined ? { statusText: maskText(x.statusText, this.options.masking.detectors) } : {}),
+      ...(x.statusText !== undefined ? { statusText: this.masker.text(x.statusText) } : {}),
       headers,
       ...(x.destination !== undefined ? { destination: x.destination } : {}),
       startedAt: x.startedAt,
       timing: { headersMs: x.headersAt - x.startedAt, totalMs: x.endedAt - x.startedAt },
       body: null,
       ...(x.scope ? { scope: x.scope } : {}),
-      ...(x.incomplete ? { incomplete: { ...x.incomplete, ...(x.incomplete.detail ? { detail: maskText(x.incomplete.detail, this.options.masking.detectors) } : {}) } } : {}),
+      ...(x.incomplete ? { incomplete: { ...x.incomplete, ...(x.incomplete.detail ? { detail: this.masker.text(x.incomplete.detail) } : {}) } } : {}),
     };
   }
 
@@ -236,6 +236,8 @@ export class IngestPipeline {
       });
       if (!found) return;
       this.linked.add(x.sessionId);
+      // An "id" that is a card number or an IBAN is not linked: stored masked, every such customer would share it.
+      if (this.masker.text(found.id) !== found.id) return;
       await this.options.store.linkCustomer({ sessionId: x.sessionId, customerId: found.id, source: found.source, at: Date.now() });
     } catch (err) {
       this.onError(err, 'identity');
@@ -264,8 +266,7 @@ export class IngestPipeline {
    */
   async uploadedCapture(capture: CapturedResource): Promise<void> {
     if (!capture.sessionId) throw new VerbatimError('PAYLOAD_INVALID', 'a kiosk capture belongs to a session');
-    const detectors = this.options.masking.detectors;
-    const url = maskText(capture.url, detectors);
+    const url = this.masker.url(capture.url);
     let scope: 'session' | undefined = 'session';
     if (capture.body && !capture.body.sealed) {
       const trusted = await this.options.store.findCapture({ url, at: capture.startedAt });
@@ -274,8 +275,8 @@ export class IngestPipeline {
     await this.options.store.putCapture({
       ...capture,
       url,
-      headers: capture.headers.map(([n, v]) => [n, maskText(v, detectors)]),
-      ...(capture.statusText !== undefined ? { statusText: maskText(capture.statusText, detectors) } : {}),
+      headers: this.masker.headers(capture.headers),
+      ...(capture.statusText !== undefined ? { statusText: this.masker.text(capture.statusText) } : {}),
       ...(scope ? { scope } : { scope: 'shared' as const }),
     });
     this.stats.captured += 1;
@@ -283,16 +284,18 @@ export class IngestPipeline {
 
   // ---------------------------------------------------------------- WebSocket messages
 
-  /** Masks a batch of WebSocket messages (text and URLs) and adds them to their sessions' network logs. */
+  /** Masks a batch of WebSocket messages (URL, text, binary and close frames) and adds them to their sessions' network logs. */
   async webSocketMessages(messages: WebSocketMessage[]): Promise<void> {
     if (!messages.length) return;
-    const detectors = this.options.masking.detectors;
     await Promise.all([...new Set(messages.map((m) => m.sessionId))].map((id) => this.ready(id)));
     const masked = messages.map((m) => {
-      const url = maskText(m.url, detectors);
-      if (m.encoding !== 'utf8') return { ...m, url };
-      const data = maskText(m.data, detectors);
-      return { ...m, url, data, ...(data !== m.data ? { masked: true } : {}) };
+      const url = this.masker.url(m.url);
+      if (m.encoding === 'utf8') {
+        const data = this.masker.webSocketText(m.data, m.truncated);
+        return { ...m, url, data, ...(data !== m.data ? { masked: true } : {}) };
+      }
+      const out = this.masker.webSocketBinary(Buffer.from(m.data, 'base64'), m.truncated);
+      return { ...m, url, ...(out.masked ? { data: out.data.toString('base64'), masked: true } : {}) };
     });
     await this.options.store.putWebSocketMessages(masked);
   }
@@ -323,13 +326,4 @@ function bodyRecord(body: PreparedBody): CapturedBody {
     ...(body.masked ? { masked: true } : {}),
     ...(body.undecodable ? { undecodable: body.undecodable } : {}),
   };
-}
-
-/** Every string value of a flat object masked (nested objects are left to their own callers). */
-function maskStrings(value: object, mask: (s: string) => string): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value)) {
-    out[k] = typeof v === 'string' ? mask(v) : Array.isArray(v) ? v.map((x) => (typeof x === 'string' ? mask(x) : x)) : v;
-  }
-  return out;
 }

@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { deflateRawSync } from 'node:zlib';
 import { CODEC_DEFLATE_RAW, CODEC_RAW, MIN_COMPRESSIBLE, withCodec } from '../../store/blob-codec';
-import { maskBody, maskText, type MaskingPolicy } from '../masking/index';
+import type { Masker } from '../masking/masker';
 
 export interface CaptureJob {
   url: string;
@@ -43,35 +43,31 @@ export interface PreparedCapture {
 const COMPRESSIBLE = /^(text\/|application\/(json|javascript|xml|xhtml\+xml|manifest\+json|ld\+json|x-www-form-urlencoded)|image\/svg)/i;
 const DEFLATE_LEVEL = 1;
 
-export async function prepareCapture(policy: MaskingPolicy, job: CaptureJob): Promise<PreparedCapture> {
-  const headers = job.headers.map(([n, v]) => [n, maskText(v, policy.detectors)] as [string, string]);
+export async function prepareCapture(masker: Masker, job: CaptureJob): Promise<PreparedCapture> {
   const contentType = header(job.headers, 'content-type') ?? '';
   const encoding = (header(job.headers, 'content-encoding') ?? '').trim().toLowerCase();
   let body: PreparedCapture['body'];
-  if (job.body) body = await prepareBody(policy, Buffer.from(job.body.bytes), contentType, encoding, job.body.truncated);
+  if (job.body) body = await prepareBody(masker, Buffer.from(job.body.bytes), contentType, encoding, job.body.truncated);
   let requestBody: PreparedCapture['requestBody'];
   if (job.requestBody) {
     const r = job.requestBody;
-    const prepared = await prepareBody(policy, Buffer.from(r.bytes), r.contentType, '', r.truncated);
+    const prepared = await prepareBody(masker, Buffer.from(r.bytes), r.contentType, '', r.truncated);
     requestBody = prepared === 'dropped' ? prepared : { ...prepared, contentType: r.contentType };
   }
   // Deterministic, so the masked URL still matches the (equally masked) one in the events.
-  return { url: maskText(job.url, policy.detectors), headers, body, requestBody };
+  return { url: masker.url(job.url), headers: masker.headers(job.headers), body, requestBody };
 }
 
-async function prepareBody(policy: MaskingPolicy, bytes: Buffer, contentType: string, encoding: string, truncated: boolean): Promise<PreparedBody | 'dropped'> {
-  const outcome = await maskBody(policy, bytes, contentType, encoding, truncated);
-  if (outcome.kind === 'dropped') {
-    // A body whose Content-Encoding does not decode (bad gzip): keep the bytes as evidence of what the customer
-    // got, unless a detector finds something in them as they are; never keep what could not be checked at all.
-    if (maskText(bytes.toString('latin1'), policy.detectors) !== bytes.toString('latin1')) return 'dropped';
-    return {
-      digest: createHash('sha256').update(bytes).digest('hex'), encoded: encode(bytes, false), size: bytes.length,
-      encoding, masked: false, truncated, undecodable: outcome.reason,
-    };
-  }
+/**
+ * The masker reads a body in whatever encoding and charset it comes (masking/body-masking.ts) and says what to keep:
+ * the wire bytes (unchanged), masked bytes with the encoding they still carry, or nothing. Bytes whose
+ * Content-Encoding does not decode were read as binary only: kept as received, marked with the reason.
+ */
+async function prepareBody(masker: Masker, bytes: Buffer, contentType: string, encoding: string, truncated: boolean): Promise<PreparedBody | 'dropped'> {
+  const outcome = await masker.body({ bytes, contentType, contentEncoding: encoding, truncated });
+  if (outcome.kind === 'dropped') return 'dropped';
   const kept = outcome.kind === 'masked' ? outcome.bytes : bytes;
-  const keptEncoding = outcome.kind === 'masked' ? '' : encoding;
+  const keptEncoding = outcome.kind === 'masked' ? outcome.encoding : encoding;
   const compress = !keptEncoding && COMPRESSIBLE.test(contentType);
   return {
     digest: createHash('sha256').update(kept).digest('hex'),
@@ -79,7 +75,9 @@ async function prepareBody(policy: MaskingPolicy, bytes: Buffer, contentType: st
     size: kept.length,
     encoding: keptEncoding,
     masked: outcome.kind === 'masked',
-    truncated,
+    // Only a decodable prefix kept: as good as cut off.
+    truncated: truncated || (outcome.kind === 'masked' && outcome.partial === true),
+    ...(outcome.kind === 'unchanged' && outcome.undecodable ? { undecodable: outcome.undecodable } : {}),
   };
 }
 

@@ -1,85 +1,109 @@
 /**
- * Masks a captured body before it is stored. Only text types are looked at; a
- * body is decoded (content-encoding) only when it might hold something to mask,
- * and stored decoded (encoding '') and marked `masked` only when something was.
- * A text body that cannot be decoded is not stored at all (fail closed).
+ * Masks a captured body (response or request) before it is stored, whatever its
+ * type, charset and Content-Encoding. Never throws:
+ *  - Content-Encoding (gzip, deflate, br, or a list) is undone first. Nothing found:
+ *    the wire bytes are kept as they were ('unchanged'). Something masked: the masked
+ *    body is stored decoded ('masked', encoding '').
+ *  - Text (declared, or sniffed when the type is missing or not a text type) is decoded
+ *    in its charset (text-codec.ts), masked by kind (JSON, form, HTML policy selectors,
+ *    any text) and encoded back in the same charset, BOM included.
+ *  - Binary (images, fonts, protobuf, octet-stream…) is read as bytes and UTF-16 runs;
+ *    a value found is overwritten in place (binary-masking.ts).
+ *  - A body whose Content-Encoding cannot be undone (bad gzip, unknown coding): what can
+ *    be decoded is masked and, if it held something, stored decoded in place of the whole
+ *    (`partial`); the raw bytes are also read as binary and masked in place (a stored
+ *    deflate block is plain text); otherwise the raw bytes are kept and the outcome says
+ *    why they could not be read (`undecodable`).
+ *  - A bug in masking itself: 'dropped' (keep nothing), never the unmasked bytes.
+ * A body cut by the capture cap (`truncated`) is read with its end open: a value cut in
+ * two there is masked like a card being typed (detectors.ts).
  */
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
-import { couldMatch } from './detectors';
+import { maskBinary } from './binary-masking';
 import { maskHtmlSelectors } from './html-masking';
-import { maskByType } from './mask-values';
-import { isSensitiveField, type MaskingPolicy } from './policy';
+import { kindOf, maskByKind } from './mask-values';
+import type { MaskingPolicy } from './policy';
+import { isTextType, textView } from './text-codec';
 
-const TEXT_TYPE = /^\s*(text\/|application\/([\w.+-]*\+)?(json|javascript|ecmascript|xml|x-www-form-urlencoded|graphql)|image\/svg)/i;
+export { isTextType } from './text-codec';
+
 const gunzip = promisify(zlib.gunzip);
 const inflate = promisify(zlib.inflate);
 const inflateRaw = promisify(zlib.inflateRaw);
 const brotli = promisify(zlib.brotliDecompress);
 
+export interface BodyInput {
+  bytes: Buffer;
+  contentType?: string;
+  /** The Content-Encoding the bytes still carry ('' or undefined: none). */
+  contentEncoding?: string;
+  /** Cut by the capture cap. */
+  truncated?: boolean;
+}
+
 export type MaskOutcome =
-  | { kind: 'unchanged' }
-  | { kind: 'masked'; bytes: Buffer }
-  /** A text body that could not be checked (it does not decode by its Content-Encoding; `reason` says why): not stored in the clear. */
+  | { kind: 'unchanged'; /** Set when the Content-Encoding could not be undone (the bytes were read as binary only). */ undecodable?: string }
+  /** `encoding`: the Content-Encoding the masked bytes carry ('' when decoded). `partial`: only a decodable prefix is kept. */
+  | { kind: 'masked'; bytes: Buffer; encoding: string; partial?: boolean }
+  /** Masking itself failed: keep no bytes. */
   | { kind: 'dropped'; reason: string };
 
-export function isTextType(contentType: string): boolean {
-  return TEXT_TYPE.test(contentType);
-}
-
-export async function maskBody(
-  policy: MaskingPolicy, bytes: Buffer, contentType: string, encoding: string, truncated: boolean,
-): Promise<MaskOutcome> {
-  if (!bytes.length || !isTextType(contentType)) return { kind: 'unchanged' };
-  const enc = encoding.trim().toLowerCase();
-  let plain: Buffer;
-  if (!enc || enc === 'identity') {
-    plain = bytes;
-  } else {
-    try {
-      plain = await decode(bytes, enc, truncated);
-    } catch (err) {
-      return { kind: 'dropped', reason: `${enc} does not decode: ${(err as Error).message}` };
-    }
-  }
-  const text = decodeText(plain, contentType);
-  const html = /^\s*(text\/html|application\/xhtml)/i.test(contentType);
-  const selectorsApply = html && (policy.maskSelectors.length > 0 || policy.blockSelectors.length > 0 || /verbatim-(mask|block)/.test(text));
-  if (!selectorsApply && !mightNeedMasking(policy, text, contentType)) {
-    // Nothing to mask: keep the original wire bytes (and their encoding).
-    return { kind: 'unchanged' };
-  }
-  const masked = maskByType(policy, contentType, selectorsApply ? maskHtmlSelectors(policy, text) : text);
-  if (masked === text) return { kind: 'unchanged' };
-  return { kind: 'masked', bytes: Buffer.from(masked, utf8(contentType) ? 'utf8' : 'latin1') };
-}
-
-/** Detectors, or (for JSON/forms) a sensitive field name or configured JSON path anywhere. */
-function mightNeedMasking(policy: MaskingPolicy, text: string, contentType: string): boolean {
-  if (couldMatch(text, policy.detectors)) return true;
-  if (/json/i.test(contentType)) return policy.jsonPaths.length > 0 || policy.sensitiveKeyProbe.test(text);
-  if (/x-www-form-urlencoded/i.test(contentType)) {
-    return text.split('&').some((p) => isSensitiveField(policy, safeDecode(p.split('=', 1)[0])));
-  }
-  return false;
-}
-
-function safeDecode(s: string): string {
+export async function maskBodyBytes(policy: MaskingPolicy, input: BodyInput): Promise<MaskOutcome> {
   try {
-    return decodeURIComponent(s.replace(/\+/g, ' '));
+    return await maskSafely(policy, input);
   } catch {
-    return s;
+    return { kind: 'dropped', reason: 'masking failed' };
   }
 }
 
-function utf8(contentType: string): boolean {
-  const charset = /charset\s*=\s*"?([\w.:-]+)/i.exec(contentType)?.[1]?.toLowerCase();
-  return !charset || charset === 'utf-8' || charset === 'utf8' || charset === 'us-ascii';
+/** The proxy's older call shape (capture.ts). */
+export function maskBody(policy: MaskingPolicy, bytes: Buffer, contentType: string, encoding: string, truncated: boolean): Promise<MaskOutcome> {
+  return maskBodyBytes(policy, { bytes, contentType, contentEncoding: encoding, truncated });
 }
 
-/** Text as UTF-8 when declared (or undeclared), else latin1 so every byte survives. */
-function decodeText(bytes: Buffer, contentType: string): string {
-  return bytes.toString(utf8(contentType) ? 'utf8' : 'latin1');
+async function maskSafely(policy: MaskingPolicy, input: BodyInput): Promise<MaskOutcome> {
+  const { bytes } = input;
+  if (!bytes.length) return { kind: 'unchanged' };
+  const contentType = input.contentType ?? '';
+  const truncated = input.truncated ?? false;
+  const enc = (input.contentEncoding ?? '').trim().toLowerCase();
+  if (!enc || enc === 'identity') {
+    const masked = maskPlain(policy, bytes, contentType, truncated);
+    return masked ? { kind: 'masked', bytes: masked, encoding: '' } : { kind: 'unchanged' };
+  }
+  let plain: Buffer;
+  try {
+    plain = await decode(bytes, enc, truncated);
+  } catch (err) {
+    const reason = `content-encoding ${enc} could not be undone: ${(err as Error).message ?? 'error'}`;
+    const prefix = await decodePrefix(bytes, enc);
+    const maskedPrefix = prefix.length ? maskPlain(policy, prefix, contentType, true) : undefined;
+    if (maskedPrefix) return { kind: 'masked', bytes: maskedPrefix, encoding: '', partial: true };
+    const maskedRaw = maskBinary(bytes, policy.detectors, truncated);
+    if (maskedRaw) return { kind: 'masked', bytes: maskedRaw, encoding: enc };
+    return { kind: 'unchanged', undecodable: reason };
+  }
+  const masked = maskPlain(policy, plain, contentType, truncated);
+  return masked ? { kind: 'masked', bytes: masked, encoding: '' } : { kind: 'unchanged' };
+}
+
+/** Masks identity-coded bytes; undefined when nothing was masked. */
+export function maskPlain(policy: MaskingPolicy, bytes: Buffer, contentType: string, openEnd: boolean): Buffer | undefined {
+  const view = textView(bytes, contentType);
+  if (!view) return maskBinary(bytes, policy.detectors, openEnd);
+  let text = view.text;
+  const html = /^\s*(text\/html|application\/xhtml)/i.test(contentType);
+  if (html && !view.utf8Bytes && (policy.maskSelectors.length > 0 || policy.blockSelectors.length > 0 || /verbatim-(mask|block)/.test(text))) {
+    text = maskHtmlSelectors(policy, text, view.bullet);
+  }
+  const declared = isTextType(contentType) || html;
+  const kind = declared ? kindOf(contentType, text) : kindOf('', text);
+  const masked = maskByKind(policy, kind, text, view.bullet, { utf8Bytes: view.utf8Bytes, openEnd });
+  const out = masked === view.text ? undefined : view.encode(masked);
+  // Sniffed as text without saying so: read it as bytes as well (a guess at its charset can be wrong).
+  if (declared) return out;
+  return maskBinary(out ?? bytes, policy.detectors, openEnd) ?? out;
 }
 
 /** Undoes a Content-Encoding (gzip, deflate, br, or a list of them). */
@@ -94,4 +118,20 @@ export async function decode(bytes: Buffer, encoding: string, truncated: boolean
     else if (e !== 'identity') throw new Error(`unknown content-encoding ${e}`);
   }
   return out;
+}
+
+/** As much of a damaged body as decodes (a single coding; nothing for a list or an unknown one). */
+async function decodePrefix(bytes: Buffer, encoding: string): Promise<Buffer> {
+  const e = encoding.split(',').map((s) => s.trim()).filter(Boolean);
+  if (e.length !== 1) return Buffer.alloc(0);
+  const chunks: Buffer[] = [];
+  const stream = e[0] === 'gzip' || e[0] === 'x-gzip' ? zlib.createGunzip() : e[0] === 'deflate' ? zlib.createInflate()
+    : e[0] === 'br' ? zlib.createBrotliDecompress() : undefined;
+  if (!stream) return Buffer.alloc(0);
+  return new Promise((resolve) => {
+    stream.on('data', (c: Buffer) => chunks.push(c));
+    stream.on('error', () => resolve(Buffer.concat(chunks)));
+    stream.on('end', () => resolve(Buffer.concat(chunks)));
+    stream.end(bytes);
+  });
 }

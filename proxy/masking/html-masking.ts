@@ -5,12 +5,13 @@
  * only when a selector matched.
  */
 import { load } from 'cheerio';
-import { maskWhole } from './detectors';
+import { MASK_CHAR } from './detectors';
 import type { MaskingPolicy } from './policy';
 
 const PRIVACY = '.verbatim-mask,[data-verbatim-mask],.verbatim-block,[data-verbatim-block]';
 
-export function maskHtmlSelectors(policy: MaskingPolicy, html: string): string {
+export function maskHtmlSelectors(policy: MaskingPolicy, html: string, bullet = MASK_CHAR): string {
+  const maskWhole = (v: string) => v.replace(/\S/gu, bullet);
   const selector = [PRIVACY, ...policy.maskSelectors, ...policy.blockSelectors].join(',');
   // Cheap pre-check for the built-in markers when no policy selectors are set.
   if (!policy.maskSelectors.length && !policy.blockSelectors.length && !/verbatim-(mask|block)/.test(html)) return html;

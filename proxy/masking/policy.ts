@@ -49,6 +49,8 @@ export interface MaskingPolicy {
   jsonPaths: string[][];
   /** Finds a sensitive key anywhere in a JSON text (a cheap pre-check before parsing it). */
   sensitiveKeyProbe: RegExp;
+  /** Finds a sensitive `name=value` pair anywhere in a text (URLs, cookies; a cheap pre-check). */
+  sensitivePairProbe: RegExp;
   recorder: RecorderMaskingConfig;
   /** The file it was parsed from: a worker thread parses its own copy (regexes do not cross threads). */
   file: MaskingPolicyFile;
@@ -100,7 +102,8 @@ export function parsePolicy(raw: unknown, source = 'masking policy'): MaskingPol
     blockSelectors,
     maskInputTypes: new Set(['password', ...maskInputTypes]),
     jsonPaths,
-    sensitiveKeyProbe: new RegExp(`"(${[SECRET_FIELD.source, SECURITY_CODE_FIELD.source, ...fields.map(escapeRegex)].map((x) => x.replace(/^\^|\$$/g, '')).join('|')})"\\s*:`, 'i'),
+    sensitiveKeyProbe: new RegExp(`"(${sensitiveNames(fields)})"\\s*:`, 'i'),
+    sensitivePairProbe: new RegExp(`(?:^|[?&;#\\s"'])(?:${sensitiveNames(fields)})=`, 'i'),
     recorder: { maskSelectors, maskInputTypes: ['password', ...maskInputTypes], blockSelectors, maskFields: fields },
     file,
   };
@@ -152,6 +155,10 @@ export function recorderMaskingAttribute(policy: MaskingPolicy): string | undefi
   const r = policy.recorder;
   const adds = r.maskSelectors.length || r.blockSelectors.length || r.maskFields.length || r.maskInputTypes.some((t) => t !== 'password');
   return adds ? JSON.stringify(r) : undefined;
+}
+
+function sensitiveNames(fields: string[]): string {
+  return [SECRET_FIELD.source, SECURITY_CODE_FIELD.source, ...fields.map(escapeRegex)].map((x) => x.replace(/^\^|\$$/g, '')).join('|');
 }
 
 function escapeRegex(s: string): string {

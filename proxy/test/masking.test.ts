@@ -49,8 +49,14 @@ describe('captured bodies', () => {
     assert.equal(r.kind, 'masked');
     assert.equal(r.kind === 'masked' && r.bytes.toString(), '{"n":"••••••••••••••••"}');
     assert.equal((await maskBody(DEFAULT_POLICY, gzipSync('{"n":1}'), 'application/json', 'gzip', false)).kind, 'unchanged');
-    assert.equal((await maskBody(DEFAULT_POLICY, Buffer.from('4111111111111111'), 'image/png', '', false)).kind, 'unchanged');
-    assert.equal((await maskBody(DEFAULT_POLICY, Buffer.from('garbage'), 'text/html', 'gzip', false)).kind, 'dropped');
+    assert.equal((await maskBody(DEFAULT_POLICY, Buffer.from([0x89, 0x50, 0x4e, 0x47, 1, 2, 3]), 'image/png', '', false)).kind, 'unchanged');
+    // A card number in a body of any type is found (binary bodies are read as bytes and masked in place).
+    const png = await maskBody(DEFAULT_POLICY, Buffer.concat([Buffer.from([0x89, 0x50, 0, 1]), Buffer.from('4111111111111111'), Buffer.from([0, 0xff])]), 'image/png', '', false);
+    assert.equal(png.kind === 'masked' && png.bytes.toString('latin1'), '\x89P\x00\x01****************\x00\xff');
+    // A body that cannot be decoded is kept as it came (nothing readable in it), with the reason.
+    const bad = await maskBody(DEFAULT_POLICY, Buffer.from('garbage'), 'text/html', 'gzip', false);
+    assert.equal(bad.kind, 'unchanged');
+    assert.match(bad.kind === 'unchanged' ? bad.undecodable ?? '' : '', /gzip/);
   });
 });
 

@@ -42,10 +42,14 @@ export class AuditLog {
   private head = GENESIS;
   private chain: Promise<void> = Promise.resolve();
 
-  private constructor(readonly file: string, private readonly now: () => number) {}
+  private constructor(readonly file: string, private readonly now: () => number, private readonly redact?: (s: string) => string) {}
 
-  static async open(file: string, now: () => number = Date.now): Promise<AuditLog> {
-    const log = new AuditLog(file, now);
+  /**
+   * `redact` is applied to the target and every string detail before an entry is written
+   * (the CLI passes the proxy's masker: a card number typed into a customer search is audited masked).
+   */
+  static async open(file: string, now: () => number = Date.now, redact?: (s: string) => string): Promise<AuditLog> {
+    const log = new AuditLog(file, now, redact);
     await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
     const entries = await log.readAll();
     const last = entries[entries.length - 1];
@@ -56,7 +60,13 @@ export class AuditLog {
     return log;
   }
 
-  append(input: AuditEntryInput): Promise<AuditEntry> {
+  append(entry: AuditEntryInput): Promise<AuditEntry> {
+    const r = this.redact;
+    const input = r ? {
+      ...entry,
+      ...(entry.target !== undefined ? { target: r(entry.target) } : {}),
+      ...(entry.details ? { details: Object.fromEntries(Object.entries(entry.details).map(([k, v]) => [k, typeof v === 'string' ? r(v) : v])) } : {}),
+    } : entry;
     const result = this.chain.catch(() => undefined).then(async () => {
       const body = { seq: this.seq + 1, at: this.now(), ...input, prev: this.head };
       const entry: AuditEntry = { ...body, hash: entryHash(body) };
