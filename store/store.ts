@@ -42,8 +42,8 @@ export interface VerbatimStore {
    */
   putCapture(capture: CapturedResource): Promise<void>;
   /**
-   * "This URL as captured in this session at or before `at`, else the shared capture nearest at or before `at`
-   * from any session, else the earliest shared one after it."
+   * "This URL as captured in this session at or before `at`, else this session's earliest after it, else the shared
+   * capture nearest at or before `at` from any session, else the earliest shared one after it."
    */
   findCapture(query: CaptureQuery): Promise<CapturedResource | undefined>;
   /** The newest shared capture of a URL from any session. */

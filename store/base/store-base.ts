@@ -535,7 +535,10 @@ export abstract class StoreBase implements VerbatimStore {
       }
       if (query.sessionId !== undefined) {
         assertId(query.sessionId, 'query.sessionId');
-        const own = await this.captureAt({ url: query.url, at: query.at, sessionId: query.sessionId, direction: 'at-or-before' });
+        // What this customer got: their own capture at or before the moment, else their own a little later (a
+        // resource loaded after that moment, or a kiosk's read-back), before any other session's.
+        const own = await this.captureAt({ url: query.url, at: query.at, sessionId: query.sessionId, direction: 'at-or-before' })
+          ?? await this.captureAt({ url: query.url, at: query.at, sessionId: query.sessionId, direction: 'after' });
         if (own) return own;
       }
       return (await this.captureAt({ url: query.url, at: query.at, direction: 'at-or-before' }))

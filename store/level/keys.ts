@@ -23,7 +23,7 @@
  * and never mix with `/a?b` or `/ab`. Each capture lookup is one range scan with limit 1:
  *   in this session at or before T  x!<sid>\0<url>\0 ≤ key < x!<sid>\0<url>\0<T>\x01, reverse
  *   any session at or before T      u!<url>\0 ≤ key < u!<url>\0<T>\x01, reverse
- *   earliest after T                u!<url>\0<T>\x01 ≤ key < u!<url>\x01
+ *   earliest after T                u!<url>\0<T>\x01 ≤ key < u!<url>\x01 (x!<sid>\0<url>\0… for one session)
  */
 import type { StoredRecord } from '../base/backend';
 
@@ -63,9 +63,10 @@ export function capturesUpTo(url: string, at: number, sid?: string): KeyRange {
   return { gte: prefix, lt: `${prefix}${padTime(at)}${END}` };
 }
 
-/** Shared captures of `url` strictly after `at`; scan forward for the earliest. */
-export function sharedCapturesAfter(url: string, at: number): KeyRange {
-  return { gte: `u!${url}${SEP}${padTime(at)}${END}`, lt: `u!${url}${END}` };
+/** Captures of `url` (shared, or one session's) strictly after `at`; scan forward for the earliest. */
+export function capturesAfter(url: string, at: number, sid?: string): KeyRange {
+  const prefix = sid === undefined ? `u!${url}${SEP}` : `x!${sid}${SEP}${url}${SEP}`;
+  return { gte: `${prefix}${padTime(at)}${END}`, lt: `${prefix.slice(0, -1)}${END}` };
 }
 
 export const linkKey = (chain: string, index: number): string => `h!${chain}${SEP}${padTime(index)}`;

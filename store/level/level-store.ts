@@ -16,7 +16,7 @@ import {
   ALL_CHECKPOINTS, ALL_FEED, ALL_HEADS, ALL_RECORDS, INDEX_RANGES, LEGACY_RANGES, SEP, blobKey, blobRefsRange,
   capturesUpTo, checkpointKey, customerRange, decodeRecord, encodeRecord, feedKey, hasKindIndex, headKey, idOfIndexKey,
   indexKeysOf, kindIndexRange, linkKey, linkRange, metaKey, padTime, recordKey, sessionCapturesRange, sessionsRange,
-  sharedCapturesAfter,
+  capturesAfter,
 } from './keys';
 import { RecordId } from '../record-ids';
 import type { KeyRange } from './keys';
@@ -164,7 +164,7 @@ export class LevelStore extends StoreBase {
   }
 
   protected async _findCapture(q: CaptureLookup): Promise<StoredRecord | undefined> {
-    const range = q.direction === 'after' ? sharedCapturesAfter(q.url, q.at) : capturesUpTo(q.url, q.at, q.sessionId);
+    const range = q.direction === 'after' ? capturesAfter(q.url, q.at, q.sessionId) : capturesUpTo(q.url, q.at, q.sessionId);
     const [key] = await this.handle().keys({ ...range, reverse: q.direction !== 'after', limit: 1 }).all();
     return key === undefined ? undefined : this._get(idOfIndexKey(key));
   }

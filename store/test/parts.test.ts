@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import { CODEC_DEFLATE_RAW, CODEC_RAW, decodeValue, encodeValue } from '../blob-codec';
 import { DeflateWorker } from '../deflate-worker';
 import { KeyedSerializer } from '../keyed-serializer';
-import { MAX_TIME, capturesUpTo, decodeRecord, encodeRecord, indexKeysOf, padTime, sharedCapturesAfter } from '../level/keys';
+import { MAX_TIME, capturesUpTo, decodeRecord, encodeRecord, indexKeysOf, padTime, capturesAfter } from '../level/keys';
 import { LruSet } from '../lru-set';
 import type { BackendWrite } from '../base/backend';
 import { BlobCache } from '../base/blob-cache';
@@ -37,8 +37,8 @@ describe('LevelDB keys', () => {
   it('splits a URL’s captures at T inclusively', () => {
     assert.ok(inRange(shared('/a', 100), capturesUpTo('/a', 100)));
     assert.ok(!inRange(shared('/a', 101), capturesUpTo('/a', 100)));
-    assert.ok(inRange(shared('/a', 101), sharedCapturesAfter('/a', 100)));
-    assert.ok(!inRange(shared('/a', 100), sharedCapturesAfter('/a', 100)));
+    assert.ok(inRange(shared('/a', 101), capturesAfter('/a', 100)));
+    assert.ok(!inRange(shared('/a', 100), capturesAfter('/a', 100)));
   });
 
   it('round-trips a record value with its index attributes', () => {

@@ -172,7 +172,7 @@ export function describeCoreContract(name: string, makeStore: StoreFactory): voi
         assert.deepEqual(await store.listCaptures('sess'), [full]);
       });
 
-      it('finds in-session at/before, else any session at/before, else earliest after', async () => {
+      it('finds in-session at/before, else in-session after, else any session at/before, else earliest after', async () => {
         const d = await store.putBlob(text(50));
         const early = capture(URL, 50, d); // no session
         const a = capture(URL, 100, d, 's1');
@@ -188,9 +188,11 @@ export function describeCoreContract(name: string, makeStore: StoreFactory): voi
         assert.equal(await find(250, 'nobody'), b.id);
         assert.equal(await find(300, 's2'), c.id, 'at is inclusive');
         assert.equal(await find(299, 's2'), b.id);
-        assert.equal(await find(100, 's2'), a.id, 'nothing in s2 yet: any session at/before');
-        assert.equal(await find(99, 's1'), early.id);
-        assert.equal(await find(49.9, 's1'), early.id, 'nothing at/before: earliest after');
+        assert.equal(await find(100, 's2'), b.id, 'nothing in s2 yet: its own capture a little later, before other sessions\'');
+        assert.equal(await find(99, 's1'), a.id);
+        assert.equal(await find(100, 'nobody'), a.id, 'no own capture: any session at/before');
+        assert.equal(await find(99, 'nobody'), early.id);
+        assert.equal(await find(49.9, 'nobody'), early.id, 'nothing at/before: earliest after');
         assert.equal(await find(0), early.id);
         assert.equal(await find(10_000), c.id);
         assert.equal(await find(10_000, 's1'), a.id);
