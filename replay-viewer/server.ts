@@ -4,6 +4,7 @@
  *   GET /assets/*              UI assets
  *   GET /api/...               JSON API (api-routes.ts)
  *   GET /api/sessions/<id>/export   a session as a download, when given an exporter (export-route.ts)
+ *   GET /api/status            store health and drop counts, when given a status source (admin, auditor)
  *   GET /archive/...           archived resources (archive-route.ts)
  * Binds 127.0.0.1 by default: it serves customers' sessions.
  */
@@ -44,6 +45,11 @@ export interface ViewerOptions {
    * (the evidence exporter's, which runs beside a live Verbatim and has no sign-in in front of it).
    */
   bearer?: string;
+  /**
+   * GET /api/status (admin and auditor roles): the running Verbatim's store health and what it could not store
+   * (scripts/status.ts builds it; the viewer only serves it).
+   */
+  status?: () => unknown;
 }
 
 export interface Viewer {
@@ -79,6 +85,10 @@ export async function startViewer(opts: ViewerOptions): Promise<Viewer> {
     const q = target.indexOf('?');
     const pathname = q < 0 ? target : target.slice(0, q);
     const query = new URLSearchParams(q < 0 ? '' : target.slice(q + 1));
+    if (pathname === '/api/status' && opts.status) {
+      await sendJson(req, res, 200, opts.status());
+      return;
+    }
     if (pathname.startsWith('/api/')) {
       if (exportRoute && (await exportRoute.handle(req, res, pathname, query))) return;
       if (await api.handle(req, res, pathname, query)) return;

@@ -17,12 +17,15 @@ import { describeRetention, loadConfig, loadMaskingPolicy, type VerbatimConfig }
 import { distDir } from './dist-dir';
 import { sessionExporter } from './export/session-exporter';
 import { INTEGRITY_HELP, exportCommand, integrityOf, recordsCommand, startExpiryJob, verifyCommand } from './integrity-commands';
+import { publishStatus, statusCommand, statusSnapshot, type StatusMount } from './status';
 
 const HELP = `verbatim — record and replay web sessions
 
 Usage:
   verbatim start [options]   record through the proxy and serve the replay viewer (default)
   verbatim ca [options]      print where the proxy's CA certificate is and how to trust it
+  verbatim status [--json]   ask the running Verbatim (same --data) whether its store is writable and what it
+                             could not store (exit 0 writable, 1 not writable, 3 not running)
   verbatim terminals add <terminal-id>     issue a kiosk terminal's collector token (shown once)
   verbatim terminals list | revoke <terminal-id>
 ${INTEGRITY_HELP}  verbatim users add <name> --role R   add a viewer account (agent, analyst, compliance, admin, auditor); password on stdin
@@ -60,6 +63,7 @@ async function main(): Promise<void> {
   switch (config.command) {
     case 'start': return start(config);
     case 'ca': return printCa(config);
+    case 'status': process.exitCode = await statusCommand(config, (t) => process.stdout.write(t)); return;
     case 'verify': return verifyCommand(config);
     case 'export': return exportCommand(config);
     case 'erase': case 'hold': case 'release': case 'expire': return recordsCommand(config);
@@ -74,26 +78,39 @@ async function main(): Promise<void> {
 
 async function start(config: VerbatimConfig): Promise<void> {
   await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
-  // Records are hash-chained; the key in <data>/keys signs a checkpoint every minute and at stop.
-  const store = await openStore(path.join(config.dataDir, 'store'), { integrity: integrityOf(config) });
+  // Records are hash-chained; the key in <data>/keys signs a checkpoint every minute and at stop. A store that cannot
+  // be written (full disk, permissions) does not keep the proxy down: it opens degraded and keeps trying, pages pass
+  // unrecorded meanwhile, and `verbatim status` says so.
+  const store = await openStore(path.join(config.dataDir, 'store'), { integrity: integrityOf(config), openDegraded: true });
   const recorderScript = await readFile(path.join(distDir, 'recorder', 'recorder.js'));
-  const log = (err: unknown, context: string) => {
+  const log = rateLimitedLog((err: unknown, context: string) => {
     // Codes and messages only: request bodies and tokens never reach the log.
     const code = isVerbatimError(err) ? err.code : (err as NodeJS.ErrnoException)?.code ?? 'ERROR';
     process.stderr.write(`[verbatim] ${context}: ${code} ${(err as Error)?.message ?? ''}\n`);
-  };
+  });
   // The viewer starts first so the proxy can leave it alone: watching a replay must not be recorded.
-  await importLegacyCustomers(config.dataDir, store);
+  // Left for the next start when the store cannot take them now.
+  await importLegacyCustomers(config.dataDir, store).catch((err: unknown) => log(err, 'customer links import'));
   const { access, identityRules, summary: accessSummary } = await setUpAccess(config, store);
   // One ingest pipeline for the proxy, the gateway and the kiosk collector: the same masking, identity and
   // classification for everything, whichever way it arrived.
   const ingest = new IngestPipeline({ store, masking: await loadMaskingPolicy(config), identityRules, onError: log });
   const collector = new CollectorRoutes(ingest, { terminals: new TerminalRegistry(path.join(config.dataDir, 'terminals.json')) });
+  const startedAt = Date.now();
+  const status = () => statusSnapshot(store, ingest.stats, startedAt);
+  // The status endpoint is mounted once the viewer's URL (and so its port) is known.
+  let statusMount: StatusMount | undefined;
   const viewer = await startViewer({
     store, host: config.host, port: config.viewerPort, uiDir: path.join(distDir, 'viewer'), access,
     exporter: sessionExporter(store, integrityOf(config).keysDir),
-    mounts: [{ prefix: '/collect/', handle: (req, res, p) => collector.handle(req, res, p) }],
+    status,
+    mounts: [
+      { prefix: '/collect/', handle: (req, res, p) => collector.handle(req, res, p) },
+      { prefix: '/_status', handle: (req, res, p) => statusMount ? statusMount.handle(req, res, p) : Promise.resolve(void res.writeHead(503).end()) },
+    ],
   });
+  const published = await publishStatus(config.dataDir, viewer.url, status, log);
+  statusMount = published.mount;
   const proxy = await startProxy({
     store, dataDir: config.dataDir, recorderScript, host: config.host, port: config.proxyPort,
     captureMaxBytes: config.captureMaxBytes, sessionIdleMs: config.sessionIdleMinutes * 60_000, onError: log,
@@ -103,6 +120,10 @@ async function start(config: VerbatimConfig): Promise<void> {
     passOrigins: [viewer.url, viewer.url.replace('127.0.0.1', 'localhost')],
   });
   if (config.insecureUpstream) process.stderr.write('[verbatim] WARNING: upstream TLS certificates are NOT verified (--insecure-upstream)\n');
+  const health = store.health();
+  if (health.state === 'degraded') {
+    process.stderr.write(`[verbatim] WARNING: the store cannot be written (${health.reason}): pages pass through unrecorded until it can (tried every second; verbatim status)\n`);
+  }
   let gateway: RunningGateway | undefined;
   if (config.upstreams) {
     if (Boolean(config.tlsCertFile) !== Boolean(config.tlsKeyFile)) throw new VerbatimError('CONFIG_INVALID', '--tls-cert and --tls-key go together');
@@ -138,6 +159,7 @@ Point a browser at the proxy, for example:
     stopping = true;
     await Promise.allSettled([proxy.close(), viewer.close(), gateway?.close()]);
     await ingest.close();
+    await published.remove().catch(() => undefined);
     // Seals the tail: a clean stop leaves every record under a signed checkpoint.
     await store.close();
     process.exit(0);
@@ -188,6 +210,25 @@ Trust it in:
   macOS:          sudo security add-trusted-cert -d -r trustRoot -k /Library/Keychains/System.keychain ${ca.certPath}
   Windows:        certutil -addstore -f Root ${ca.certPath}
 `);
+}
+
+/**
+ * At most one line per context every 5 s, then how many were left out: a full disk fails every capture, and a log
+ * line per capture would flood the log (which may sit on that same disk). `verbatim status` has the exact counts.
+ */
+function rateLimitedLog(write: (err: unknown, context: string) => void): (err: unknown, context: string) => void {
+  const last = new Map<string, { at: number; skipped: number }>();
+  return (err, context) => {
+    const now = Date.now();
+    const entry = last.get(context);
+    if (entry && now - entry.at < 5_000) {
+      entry.skipped += 1;
+      return;
+    }
+    if (entry?.skipped) process.stderr.write(`[verbatim] ${context}: ${entry.skipped} more like the next one in the last ${Math.round((now - entry.at) / 1000)} s\n`);
+    last.set(context, { at: now, skipped: 0 });
+    write(err, context);
+  };
 }
 
 main().catch((err) => {

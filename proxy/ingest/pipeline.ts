@@ -33,10 +33,16 @@ export interface IngestOptions {
 
 export interface IngestStats {
   captured: number;
+  /** Captures that could not be stored (a full disk, an unwritable store): dropped, never retried. */
   failed: number;
   truncated: number;
   /** Bodies not kept because they could not be checked for secrets. */
   dropped: number;
+  /** Recorder uploads stored, and refused because the store could not take them (the recorder retries 5xx). */
+  uploadsStored: number;
+  uploadsFailed: number;
+  /** Sessions whose record could not be written (never handed out again: their uploads get 404). */
+  sessionsFailed: number;
 }
 
 /** Capture ids: a per-process random prefix and a counter (randomUUID per response showed in profiles). */
@@ -45,7 +51,7 @@ let idCounter = 0;
 const nextCaptureId = (): string => `${ID_PREFIX}-${(idCounter++).toString(36)}`;
 
 export class IngestPipeline {
-  readonly stats: IngestStats = { captured: 0, failed: 0, truncated: 0, dropped: 0 };
+  readonly stats: IngestStats = { captured: 0, failed: 0, truncated: 0, dropped: 0, uploadsStored: 0, uploadsFailed: 0, sessionsFailed: 0 };
   private readonly workers: IngestWorkers;
   private readonly masker: EventMasker;
   private readonly pending = new Set<Promise<unknown>>();
@@ -80,7 +86,7 @@ export class IngestPipeline {
     const created = this.options.store.createSession({ ...init, ...ua });
     this.creating.set(init.id, created);
     const done = (): void => { this.creating.delete(init.id); };
-    created.then(done, done);
+    created.then(done, () => { this.stats.sessionsFailed += 1; done(); });
     return created;
   }
 
@@ -90,6 +96,22 @@ export class IngestPipeline {
   }
 
   // ---------------------------------------------------------------- recorder uploads
+
+  /**
+   * An upload's session must exist (its record landed): SESSION_UNKNOWN otherwise. A store that cannot answer
+   * refuses the upload, and that counts as a refused upload like a failed write.
+   */
+  async requireSession(sessionId: string): Promise<void> {
+    await this.ready(sessionId);
+    let session: Session | undefined;
+    try {
+      session = await this.options.store.getSession(sessionId);
+    } catch (err) {
+      this.stats.uploadsFailed += 1;
+      throw err;
+    }
+    if (!session) throw new VerbatimError('SESSION_UNKNOWN', 'no such session', { sessionId });
+  }
 
   /** Parses and checks an upload body; throws PAYLOAD_INVALID with the reason. */
   parseUpload(raw: Buffer): RecorderUpload {
@@ -118,7 +140,10 @@ export class IngestPipeline {
       receivedAt: Date.now(),
       ...(upload.context ? { context: this.pageContext(upload.context, source) } : {}),
     };
-    return this.options.store.appendEvents(batch);
+    return this.options.store.appendEvents(batch).then(
+      (session) => { this.stats.uploadsStored += 1; return session; },
+      (err: unknown) => { this.stats.uploadsFailed += 1; throw err; },
+    );
   }
 
   /** The page's own context plus what only the ingest point knows (client IP, parsed user agent), every string masked. */

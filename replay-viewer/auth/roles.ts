@@ -84,6 +84,8 @@ export function ruleFor(method: string, pathname: string, query: URLSearchParams
     if (sub === 'captures' || sub === 'captures/') return { anyOf: ['session.technical'], audit: 'technical', sessionId };
     return undefined;
   }
+  // Store health and drop counts (scripts/status.ts): operators and auditors, not audited (a routine read).
+  if (pathname === '/api/status') return write ? undefined : { anyOf: ['config.manage', 'audit.read'] };
   if (/^\/api\/(retention|config|erasure|erase)(\/|$)/.test(pathname)) return { anyOf: ['config.manage'], audit: write ? 'config' : undefined };
   if (/^\/api\/(hold|legal-hold)(\/|$)/.test(pathname)) return { anyOf: ['session.hold'], audit: write ? 'hold' : undefined };
   if (/^\/api\/export(\/|$)/.test(pathname)) return { anyOf: ['session.export'], audit: 'export' };
