@@ -141,6 +141,21 @@ async function start(config: VerbatimConfig): Promise<void> {
     });
     process.stdout.write(`Gateway:        ${gateway.url}  → ${config.upstreams}\n`);
   }
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    await Promise.allSettled([proxy.close(), viewer.close(), gateway?.close()]);
+    await ingest.close();
+    await published.remove().catch(() => undefined);
+    // Seals the tail: a clean stop leaves every record under a signed checkpoint.
+    await store.close();
+    process.exit(0);
+  };
+  // Before saying we are up: a supervisor may send SIGTERM the moment it reads that, and without a handler the
+  // signal kills the process unsealed.
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
   process.stdout.write(`Verbatim is recording.
   Replay viewer:  ${viewer.url}/  (${accessSummary})
   Proxy:          ${proxy.url}  (HTTP and HTTPS)
@@ -153,21 +168,8 @@ Point a browser at the proxy, for example:
            --ignore-certificate-errors-spki-list=${proxy.ca.spkiFingerprint}
 (or trust the CA certificate permanently: verbatim ca). Press Ctrl+C to stop.
 `);
-  let stopping = false;
-  const stop = async () => {
-    if (stopping) return;
-    stopping = true;
-    await Promise.allSettled([proxy.close(), viewer.close(), gateway?.close()]);
-    await ingest.close();
-    await published.remove().catch(() => undefined);
-    // Seals the tail: a clean stop leaves every record under a signed checkpoint.
-    await store.close();
-    process.exit(0);
-  };
   // The expiry job's timers are unref'd; a run caught by stop() fails on the closed store and is logged.
   if (config.retention) startExpiryJob(store, config.retention, log);
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
 }
 
 /** Kiosk terminals allowed to upload to the collector (<viewer>/collect/v1/). */
