@@ -19,6 +19,12 @@ export class SessionTracker {
   private readonly lastActivity = new Map<string, number>();
   /** Sessions whose record could not be written (full disk): never handed out again. */
   private readonly failed = new Set<string>();
+  /**
+   * Sessions this process started, or whose record it read back: any other session a cookie names is read from the
+   * store before it is handed out again, even if its page's other requests came first (a session whose record was
+   * lost, or whose key is damaged, would otherwise go on being handed out and record nothing).
+   */
+  private readonly confirmed = new Set<string>();
 
   constructor(
     private readonly ingest: IngestPipeline,
@@ -59,11 +65,13 @@ export class SessionTracker {
       clientIp,
     }).catch((err: unknown) => {
       this.lastActivity.delete(sessionId);
+      this.confirmed.delete(sessionId);
       this.failed.add(sessionId);
       if (this.failed.size > 10_000) this.failed.delete(this.failed.values().next().value!);
       this.onError(err);
     });
     this.touch(sessionId);
+    this.confirm(sessionId);
     this.prune(now);
     return { sessionId, token: this.tokens.issue(sessionId), isNew: true };
   }
@@ -74,14 +82,21 @@ export class SessionTracker {
   }
 
   private async isLive(sessionId: string, now: number): Promise<boolean> {
-    if (this.failed.has(sessionId)) return false;
+    if (this.failed.has(sessionId) || this.ingest.isUnusable(sessionId)) return false;
     let last = this.lastActivity.get(sessionId);
-    if (last === undefined) {
+    if (last === undefined || !this.confirmed.has(sessionId)) {
+      // Reading the record also opens it with the session's key: a damaged key fails here.
       const session = await this.ingest.store.getSession(sessionId).catch(() => undefined);
       if (!session) return false;
-      last = session.endedAt;
+      this.confirm(sessionId);
+      last ??= session.endedAt;
     }
     return now - last < this.idleMs;
+  }
+
+  private confirm(sessionId: string): void {
+    this.confirmed.add(sessionId);
+    if (this.confirmed.size > 50_000) this.confirmed.delete(this.confirmed.values().next().value!);
   }
 
   private prune(now: number): void {

@@ -5,7 +5,7 @@
  * feed. Per-capture work (masking, hashing, deflating) runs on a worker thread (ingest-workers.ts); what is left on
  * the caller's event loop is bookkeeping.
  */
-import { VerbatimError } from '../../store/errors';
+import { VerbatimError, isVerbatimError } from '../../store/errors';
 import { isPersonalResponse } from '../../store/personal-data';
 import type {
   CapturedBody, CapturedResource, EventBatch, PageContext, Session, SessionInit, TrafficSource, WebSocketMessage,
@@ -59,6 +59,8 @@ export class IngestPipeline {
   private readonly creating = new Map<string, Promise<unknown>>();
   /** Sessions already linked to a customer (identity rules stop running for them). */
   private readonly linked = new Set<string>();
+  /** Sessions the store can never write again (a damaged key file): the proxy must not hand them out again. */
+  private readonly unusable = new Set<string>();
   private readonly onError: (err: unknown, context: string) => void;
 
   constructor(private readonly options: IngestOptions) {
@@ -90,6 +92,18 @@ export class IngestPipeline {
     return created;
   }
 
+  /** Whether a session can no longer be written (sessions.ts then starts another rather than hand it out). */
+  isUnusable(sessionId: string): boolean {
+    return this.unusable.has(sessionId);
+  }
+
+  /** A failure that says the session itself is broken, not the store: remember it. */
+  private noteFailure(sessionId: string | undefined, err: unknown): void {
+    if (sessionId === undefined || !isVerbatimError(err, 'SESSION_KEY_DAMAGED')) return;
+    this.unusable.add(sessionId);
+    if (this.unusable.size > 10_000) this.unusable.delete(this.unusable.values().next().value!);
+  }
+
   /** Resolves once a just-started session's record is written (or failed). */
   async ready(sessionId: string): Promise<void> {
     await this.creating.get(sessionId)?.catch(() => undefined);
@@ -108,6 +122,7 @@ export class IngestPipeline {
       session = await this.options.store.getSession(sessionId);
     } catch (err) {
       this.stats.uploadsFailed += 1;
+      this.noteFailure(sessionId, err);
       throw err;
     }
     if (!session) throw new VerbatimError('SESSION_UNKNOWN', 'no such session', { sessionId });
@@ -142,7 +157,7 @@ export class IngestPipeline {
     };
     return this.options.store.appendEvents(batch).then(
       (session) => { this.stats.uploadsStored += 1; return session; },
-      (err: unknown) => { this.stats.uploadsFailed += 1; throw err; },
+      (err: unknown) => { this.stats.uploadsFailed += 1; this.noteFailure(sessionId, err); throw err; },
     );
   }
 
@@ -165,7 +180,7 @@ export class IngestPipeline {
   capture(exchange: RawExchange): void {
     this.track(this.storeExchange(exchange).then(
       () => { this.stats.captured += 1; },
-      (err: unknown) => { this.stats.failed += 1; this.onError(err, 'capture write'); },
+      (err: unknown) => { this.stats.failed += 1; this.noteFailure(exchange.sessionId, err); this.onError(err, 'capture write'); },
     ));
   }
 
