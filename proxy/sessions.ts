@@ -4,7 +4,8 @@
  * request or upload, and the next document then starts a new one.
  */
 import type { IncomingMessage } from 'node:http';
-import type { Channel } from '../store/records';
+import { isVerbatimError } from '../store/errors';
+import type { Channel, Session } from '../store/records';
 import { SESSION_COOKIE, readCookie } from './http-headers';
 import type { IngestPipeline } from './ingest/pipeline';
 import { newSessionId, type SessionTokens } from './session-tokens';
@@ -17,8 +18,6 @@ export interface ResolvedSession {
 
 export class SessionTracker {
   private readonly lastActivity = new Map<string, number>();
-  /** Sessions whose record could not be written (full disk): never handed out again. */
-  private readonly failed = new Set<string>();
   /**
    * Sessions this process started, or whose record it read back: any other session a cookie names is read from the
    * store before it is handed out again, even if its page's other requests came first (a session whose record was
@@ -55,8 +54,9 @@ export class SessionTracker {
     }
     const sessionId = newSessionId();
     // Not awaited: the document need not wait behind other writes (a new id cannot clash). What depends on the
-    // record (uploads, captures) waits for it in the pipeline; a session whose record failed is forgotten, so the
-    // next document starts another rather than handing out an id the store never recorded.
+    // record (uploads, captures) waits for it in the pipeline. A session whose record failed is not handed out again
+    // while the record is missing: the next document starts another (the pipeline writes the record of one the
+    // store could not take on its next use, once the store is writable again).
     this.ingest.startSession({
       id: sessionId,
       channel: this.channel,
@@ -66,8 +66,6 @@ export class SessionTracker {
     }).catch((err: unknown) => {
       this.lastActivity.delete(sessionId);
       this.confirmed.delete(sessionId);
-      this.failed.add(sessionId);
-      if (this.failed.size > 10_000) this.failed.delete(this.failed.values().next().value!);
       this.onError(err);
     });
     this.touch(sessionId);
@@ -82,11 +80,23 @@ export class SessionTracker {
   }
 
   private async isLive(sessionId: string, now: number): Promise<boolean> {
-    if (this.failed.has(sessionId) || this.ingest.isUnusable(sessionId)) return false;
+    if (this.ingest.isUnusable(sessionId)) return false;
+    if (this.ingest.isUnrecorded(sessionId)) {
+      await this.ingest.ready(sessionId);
+      if (this.ingest.isUnrecorded(sessionId)) return false;
+    }
     let last = this.lastActivity.get(sessionId);
     if (last === undefined || !this.confirmed.has(sessionId)) {
       // Reading the record also opens it with the session's key: a damaged key fails here.
-      const session = await this.ingest.store.getSession(sessionId).catch(() => undefined);
+      let session: Session | undefined;
+      try {
+        session = await this.ingest.store.getSession(sessionId);
+      } catch (err) {
+        if (isVerbatimError(err, 'SESSION_KEY_DAMAGED')) return false;
+        // The store cannot answer now (full disk, not open yet): go by what this process saw, and ask again next time,
+        // rather than start a session that could not be recorded either.
+        return last !== undefined && now - last < this.idleMs;
+      }
       if (!session) return false;
       this.confirm(sessionId);
       last ??= session.endedAt;

@@ -61,6 +61,12 @@ export class IngestPipeline {
   private readonly linked = new Set<string>();
   /** Sessions the store can never write again (a damaged key file): the proxy must not hand them out again. */
   private readonly unusable = new Set<string>();
+  /**
+   * Sessions whose record the store could not take (full disk, not writable), with what started them. Their record is
+   * written on their next use once the store is writable again, so a page that got its id during the outage records
+   * from then on; until then the id is not handed out again (sessions.ts) and its uploads get 507 (retried).
+   */
+  private readonly unrecorded = new Map<string, SessionInit>();
   private readonly onError: (err: unknown, context: string) => void;
 
   constructor(private readonly options: IngestOptions) {
@@ -81,15 +87,34 @@ export class IngestPipeline {
 
   /**
    * Starts a session. The returned promise settles once its record is written; captures and uploads of the session
-   * that arrive meanwhile wait for it (`ready`). A session whose record failed is never used: its uploads get 404.
+   * that arrive meanwhile wait for it (`ready`). A session whose record the store could not take is written later
+   * (`unrecorded`); one whose record failed otherwise is never used: its uploads get 404.
    */
   startSession(init: SessionInit): Promise<Session> {
     const ua = init.userAgent ? parseUserAgent(init.userAgent) : {};
     const created = this.options.store.createSession({ ...init, ...ua });
     this.creating.set(init.id, created);
-    const done = (): void => { this.creating.delete(init.id); };
-    created.then(done, () => { this.stats.sessionsFailed += 1; done(); });
+    const retry = this.unrecorded.has(init.id);
+    created.then(() => {
+      this.unrecorded.delete(init.id);
+      this.creating.delete(init.id);
+    }, (err: unknown) => {
+      if (!retry) this.stats.sessionsFailed += 1;
+      if (isVerbatimError(err, 'STORE_WRITE_FAILED') || isVerbatimError(err, 'STORE_NOT_OPEN')) {
+        this.unrecorded.set(init.id, init);
+        if (this.unrecorded.size > 10_000) this.unrecorded.delete(this.unrecorded.keys().next().value!);
+      } else {
+        // Written after all by an earlier attempt whose answer was lost ("session already exists"), or refused for good.
+        this.unrecorded.delete(init.id);
+      }
+      this.creating.delete(init.id);
+    });
     return created;
+  }
+
+  /** Whether a session's record is missing because the store could not take it yet. */
+  isUnrecorded(sessionId: string): boolean {
+    return this.unrecorded.has(sessionId);
   }
 
   /** Whether a session can no longer be written (sessions.ts then starts another rather than hand it out). */
@@ -104,9 +129,15 @@ export class IngestPipeline {
     if (this.unusable.size > 10_000) this.unusable.delete(this.unusable.values().next().value!);
   }
 
-  /** Resolves once a just-started session's record is written (or failed). */
+  /**
+   * Resolves once a just-started session's record is written (or failed). A session whose record the store could
+   * not take is written now, if the store is writable again.
+   */
   async ready(sessionId: string): Promise<void> {
-    await this.creating.get(sessionId)?.catch(() => undefined);
+    const creating = this.creating.get(sessionId);
+    if (creating) return void await creating.catch(() => undefined);
+    const init = this.unrecorded.get(sessionId);
+    if (init && this.options.store.health().state === 'open') await this.startSession(init).catch(() => undefined);
   }
 
   // ---------------------------------------------------------------- recorder uploads
@@ -117,6 +148,11 @@ export class IngestPipeline {
    */
   async requireSession(sessionId: string): Promise<void> {
     await this.ready(sessionId);
+    if (this.unrecorded.has(sessionId)) {
+      // Not 404: the recorder would stop for good; its record is written once the store is writable.
+      this.stats.uploadsFailed += 1;
+      throw new VerbatimError('STORE_WRITE_FAILED', 'the session\'s record is waiting for the store to be writable again', { sessionId });
+    }
     let session: Session | undefined;
     try {
       session = await this.options.store.getSession(sessionId);
