@@ -152,7 +152,7 @@ describe('drill: full disk and unwritable store', () => {
     }
   });
 
-  it('unwritable store directory (chmod): Verbatim starts anyway, pages load, uploads get 5xx, drops counted, resumes once writable', async (t) => {
+  it('unwritable store directory (chmod): Verbatim starts anyway, pages load, uploads get 5xx, drops counted, sessions started meanwhile record once writable', async (t) => {
     if (process.getuid?.() !== 0) return t.skip('needs root to run Verbatim as an unprivileged user (root ignores directory permissions)');
     const as = { uid: NOBODY, gid: NOBODY };
     const data = path.join(dir, 'chmod', 'data');
@@ -180,17 +180,21 @@ describe('drill: full disk and unwritable store', () => {
       assert.match(cli.snapshot?.store.state === 'degraded' ? cli.snapshot.store.reason : '', /Permission denied/);
 
       const refusalsBefore = ledger.refusals.length;
+      // Browsers new to the site meanwhile get sessions whose record cannot be written yet.
+      const newcomers = Array.from({ length: 3 }, () => new DrillClient(v.proxyUrl, site.origin, ledger));
+      clients.push(...newcomers);
+      for (const c of newcomers) await c.openPage();
       await runLoad(clients, ledger, { intervalMs: 40, durationMs: 2_000 }).done;
       assert.deepEqual(ledger.failedPages, [], 'every page loads while the store cannot be written');
       const refused = ledger.refusals.slice(refusalsBefore);
-      assert.ok(refused.some((r) => r.status >= 500), 'uploads are refused with a 5xx');
+      assert.ok(refused.length > 0, 'uploads are refused');
       for (const r of refused) {
-        assert.ok((r.status === 503 && r.code === 'STORE_NOT_OPEN') || (r.status === 507 && r.code === 'STORE_WRITE_FAILED') || (r.status === 404 && r.code === 'SESSION_UNKNOWN'),
-          `refusal ${r.status} ${r.code}`);
+        assert.ok((r.status === 503 && r.code === 'STORE_NOT_OPEN') || (r.status === 507 && r.code === 'STORE_WRITE_FAILED'), `refusal ${r.status} ${r.code}: a 5xx the recorder retries`);
       }
       const api = await apiStatus(v);
       assert.equal(api.store.state, 'degraded');
       assert.ok(api.captures.dropped > 0, JSON.stringify(api));
+      assert.ok(api.sessions.failed >= newcomers.length, JSON.stringify(api));
 
       await chmod(store, 0o700);
       const fixedAt = Date.now();
@@ -200,7 +204,7 @@ describe('drill: full disk and unwritable store', () => {
       await runLoad(clients, ledger, { intervalMs: 40, durationMs: 1_500 }).done;
       assert.ok(ledger.acks.length - acksAfterFix > 10, 'recording resumes by itself');
       const accounted = await assertAccounted(v, () => site.served() - servedAtStart);
-      assert.equal(accounted.uploads.refused, ledger.refusals.slice(refusalsBefore).filter((r) => r.status >= 500).length);
+      assert.equal(accounted.uploads.refused, ledger.refusals.length - refusalsBefore);
 
       for (let i = 0; i < 2; i++) {
         assert.equal((await v.stop()).code, 0, v.stderr());

@@ -71,6 +71,13 @@ export class DrillClient {
     this.proxy = hostPort(proxyUrl);
   }
 
+  /** Another tab of the same browser: the same cookie and session, its own page. */
+  adopt(other: DrillClient): void {
+    this.cookie = other.cookie;
+    this.token = other.token;
+    this.sessionId = other.sessionId;
+  }
+
   /** After a restart: the proxy listens elsewhere; sockets to the old one are gone. */
   useProxy(proxyUrl: string): void {
     this.agent.destroy();
