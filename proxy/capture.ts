@@ -37,6 +37,8 @@ export class CaptureTap {
 
 export interface ExchangeMeta {
   sessionId?: string;
+  /** The session, once known, of a cookie this process had not judged yet (sessions.ts `forCapture`). */
+  sessionLater?: Promise<string | undefined>;
   method: string;
   url: string;
   status: number;

@@ -120,7 +120,10 @@ export function handleExchange(ctx: ExchangeContext, req: IncomingMessage, res: 
   const isDocument = req.method === 'GET' && (destination ? DOCUMENT_DESTINATIONS.has(destination)
     : String(req.headers.accept ?? '').includes('text/html'));
   const capture = !isBrowserNoise(target.hostname, req.headers);
-  const sessionId = ctx.sessions.fromRequest(req);
+  // Not awaited: a cookie of before a restart is resolved against the store beside the request (sessions.ts).
+  const session = ctx.sessions.forCapture(req);
+  const sessionId = typeof session === 'string' ? session : undefined;
+  const sessionLater = typeof session === 'object' ? session : undefined;
   const headers = upstreamRequestHeaders(req.headers);
   hop?.requestHeaders(headers);
   const to = hop?.upstream ?? target;
@@ -138,7 +141,7 @@ export function handleExchange(ctx: ExchangeContext, req: IncomingMessage, res: 
       return;
     }
     const meta: ExchangeMeta = {
-      sessionId, method: req.method ?? 'GET', url, status: 0, headers: [], destination, startedAt, headersAt: 0,
+      sessionId, ...(sessionLater ? { sessionLater } : {}), method: req.method ?? 'GET', url, status: 0, headers: [], destination, startedAt, headersAt: 0,
     };
     const transport = to.protocol === 'https:' ? https : http;
     const upstream = h2 ? ctx.http2!.request(to, req.method ?? 'GET', headers) : transport.request({

@@ -92,10 +92,7 @@ export class RecorderEndpoint {
       const upload = ingest.parseUpload(body);
       const sessionId = this.options.tokens.requirePageSession(upload.token, origin);
       if (!this.knownSessions.has(sessionId)) {
-        await ingest.ready(sessionId);
-        if (!(await ingest.store.getSession(sessionId))) {
-          throw new VerbatimError('SESSION_UNKNOWN', 'no such session', { sessionId });
-        }
+        await ingest.requireSession(sessionId);
         this.knownSessions.add(sessionId);
         if (this.knownSessions.size > 50_000) this.knownSessions.delete(this.knownSessions.values().next().value!);
       }

@@ -21,7 +21,8 @@
  * and ties such a socket to that session when there is exactly one.
  */
 import type { IncomingMessage } from 'node:http';
-import type { Channel } from '../store/records';
+import { isVerbatimError } from '../store/errors';
+import type { Channel, Session } from '../store/records';
 import { SESSION_COOKIE, readCookie } from './http-headers';
 import { LruSet } from '../store/lru-set';
 import type { IngestPipeline } from './ingest/pipeline';
@@ -68,9 +69,29 @@ export class SessionTracker {
     return live ? id : undefined;
   }
 
+  /**
+   * The session a request's response is filed under: the live session its cookie proves; or, when the cookie names a
+   * session this process has not judged yet (it restarted a moment ago), a promise of it once the store has answered,
+   * so the first captures after a restart are not filed under no session. The request itself never waits for this.
+   */
+  forCapture(req: IncomingMessage): string | Promise<string | undefined> | undefined {
+    const id = this.tokens.sessionOf(readCookie(req.headers.cookie, SESSION_COOKIE));
+    if (!id) return undefined;
+    const live = this.liveNow(id, Date.now());
+    if (live !== undefined) return live ? id : undefined;
+    return this.recall(id).then(() => (this.liveNow(id, Date.now()) ? id : undefined));
+  }
+
   /** A person did something in this session (an upload with interaction): it stays live, unless already over. */
   touch(sessionId: string): void {
-    if (this.liveNow(sessionId, Date.now())) this.lastActivity.set(sessionId, Date.now());
+    const live = this.liveNow(sessionId, Date.now());
+    if (live) this.lastActivity.set(sessionId, Date.now());
+    // Not known yet (a restart, or its record was written late): once the store has answered.
+    else if (live === undefined) {
+      void this.recall(sessionId).then(() => {
+        if (this.liveNow(sessionId, Date.now())) this.lastActivity.set(sessionId, Date.now());
+      });
+    }
   }
 
   /** Called with each stored recorder upload: interaction keeps the session alive, DOM changes alone do not. */
@@ -91,8 +112,10 @@ export class SessionTracker {
     }
     const sessionId = newSessionId();
     // Not awaited: the document need not wait behind other writes (a new id cannot clash). What depends on the
-    // record (uploads, captures) waits for it in the pipeline. A session whose record could not be written (a full
-    // disk) is over at once: the next document starts another rather than handing out an id the store never holds.
+    // record (uploads, captures) waits for it in the pipeline. A session whose record the store could not take (a
+    // full disk) is not handed out while its record is missing: the next document starts another, and the pipeline
+    // writes the missing record on the session's next use once the store is writable again. One whose record failed
+    // for good is over at once.
     this.ingest.startSession({
       id: sessionId,
       channel: this.channel,
@@ -100,7 +123,8 @@ export class SessionTracker {
       userAgent: req.headers['user-agent'],
       clientIp,
     }).catch((err: unknown) => {
-      this.end(sessionId);
+      if (this.ingest.isUnrecorded(sessionId)) this.lastActivity.delete(sessionId);
+      else this.end(sessionId);
       this.onError(err);
     });
     this.lastActivity.set(sessionId, now);
@@ -141,9 +165,14 @@ export class SessionTracker {
     return `${SESSION_COOKIE}=${token}; Path=/; HttpOnly; SameSite=Lax${secure ? '; Secure' : ''}`;
   }
 
-  /** true = live, false = over (now marked so), undefined = not known to this process. */
+  /** true = live, false = over (now marked so), undefined = not known to this process (or its record is missing). */
   private liveNow(sessionId: string, now: number): boolean | undefined {
     if (this.ended.has(sessionId)) return false;
+    if (this.ingest.isUnusable(sessionId)) {
+      this.end(sessionId);
+      return false;
+    }
+    if (this.ingest.isUnrecorded(sessionId)) return undefined;
     const last = this.lastActivity.get(sessionId);
     if (last === undefined) return undefined;
     if (now - last < this.idleMs) return true;
@@ -151,16 +180,33 @@ export class SessionTracker {
     return false;
   }
 
-  /** Learns from the store when a session unknown to this process was last active. */
+  /**
+   * Learns from the store when a session unknown to this process was last active. Reading the record also opens it
+   * with the session's key: a damaged key ends the session here. A record the store could not take is written first
+   * if the store is writable again; while it cannot be, the session stays unknown (not handed out).
+   */
   private recall(sessionId: string): Promise<void> {
     let pending = this.recalling.get(sessionId);
     if (!pending) {
-      pending = this.ingest.store.getSession(sessionId).then((session) => {
+      pending = (async () => {
+        if (this.ingest.isUnrecorded(sessionId)) {
+          await this.ingest.ready(sessionId);
+          if (this.ingest.isUnrecorded(sessionId)) return;
+        }
+        let session: Session | undefined;
+        try {
+          session = await this.ingest.store.getSession(sessionId);
+        } catch (err) {
+          // Damaged key: over for good. The store cannot answer now: unknown still, asked again next time.
+          if (isVerbatimError(err, 'SESSION_KEY_DAMAGED')) this.end(sessionId);
+          else this.onError(err);
+          return;
+        }
         if (this.lastActivity.has(sessionId) || this.ended.has(sessionId)) return;
         const last = session ? Math.max(session.endedAt, session.startedAt) : undefined;
         if (last !== undefined && Date.now() - last < this.idleMs) this.lastActivity.set(sessionId, last);
         else this.end(sessionId);
-      }, (err: unknown) => this.onError(err)).finally(() => this.recalling.delete(sessionId));
+      })().finally(() => this.recalling.delete(sessionId));
       this.recalling.set(sessionId, pending);
     }
     return pending;

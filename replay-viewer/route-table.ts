@@ -16,12 +16,14 @@ export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
  * Who may call a route:
  * - `public`: anyone (the sign-in page and form, the favicon);
  * - `signed-in`: any signed-in user, whatever the role (UI pages, /api/me, sign-out);
- * - `terminal`: a kiosk terminal; the collector checks its token itself (collector-routes.ts);
+ * - `terminal`: a kiosk terminal; the collector checks its token itself (proxy/collector/routes.ts);
+ * - `local-token`: a caller on this machine with the token of `<data>/verbatim.run`, checked by the handler
+ *   (`verbatim status`, scripts/status.ts);
  * - a list of permissions: a signed-in user whose role has at least one of them.
  * There is no default: a route that is not declared is not served (404), and every
  * declared route names its rule.
  */
-export type Allow = 'public' | 'signed-in' | 'terminal' | readonly Permission[];
+export type Allow = 'public' | 'signed-in' | 'terminal' | 'local-token' | readonly Permission[];
 
 /** A narrower request on the same route, told apart by a query parameter (e.g. `?customer=`). */
 export interface Narrowing {

@@ -17,6 +17,7 @@ import { rolesWith, type Permission } from './auth/roles';
 import type { SignInRoutes } from './auth/sign-in-routes';
 import type { UserRoutes } from './auth/user-routes';
 import type { ExportRoute } from './export-route';
+import { sendJson } from './http-responses';
 import type { Allow, Route, RouteContext } from './route-table';
 import type { UiRoutes } from './ui-routes';
 
@@ -31,6 +32,10 @@ export interface RouteHandlers {
   ui: UiRoutes;
   exporter?: ExportRoute;
   collector?: CollectorHandler;
+  /** The running Verbatim's store health and drop counts (scripts/status.ts builds it; the viewer only serves it). */
+  status?: () => unknown;
+  /** `verbatim status`'s loopback probe (scripts/status.ts): it checks its own callers. */
+  statusProbe?: CollectorHandler;
   signIn?: SignInRoutes;
   users?: UserRoutes;
   audit?: AuditRoutes;
@@ -64,9 +69,16 @@ export function viewerRoutes(h: RouteHandlers): Route[] {
     { method: 'GET', path: '/archive/*', summary: 'replay: archived resources', allow: REPLAY, sessionOf: archiveSession, customerScoped: true, handler: ({ req, res }) => h.archive.handle(req, res) },
     { method: 'GET', path: '/api/sessions/:id/captures', summary: 'technical panels: network log, WebSocket messages', allow: ['session.technical'], audit: 'technical', sessionOf: sessionParam, handler: (c) => h.api.sessionCaptures(c) },
   ];
-  const { exporter, collector, signIn, users, audit } = h;
+  const { exporter, collector, status, statusProbe, signIn, users, audit } = h;
   if (exporter) {
     routes.push({ method: 'GET', path: '/api/sessions/:id/export', summary: 'export: evidence HTML or WACZ (`?format=html` or `wacz`)', allow: ['session.export'], audit: 'export', sessionOf: sessionParam, handler: (c) => exporter.handle(c) });
+  }
+  if (status) {
+    // A routine read for operators and auditors: not audited.
+    routes.push({ method: 'GET', path: '/api/status', summary: 'store writable or not; captures and uploads that could not be stored', allow: ['config.manage', 'audit.read'], handler: ({ req, res }) => sendJson(req, res, 200, status()) });
+  }
+  if (statusProbe) {
+    routes.push({ method: 'GET', path: '/_status', summary: '`verbatim status`: the same snapshot', allow: 'local-token', handler: ({ req, res, pathname }) => statusProbe.handle(req, res, pathname) });
   }
   if (signIn) {
     routes.push(
@@ -119,6 +131,7 @@ export function describeAllow(allow: Allow): string {
   if (allow === 'public') return 'anyone';
   if (allow === 'signed-in') return 'any signed-in user';
   if (allow === 'terminal') return 'kiosk terminals (terminal token)';
+  if (allow === 'local-token') return 'this machine, with the token in `<data>/verbatim.run`';
   return [...new Set(allow.flatMap(rolesWith))].join(', ');
 }
 

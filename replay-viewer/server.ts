@@ -49,6 +49,13 @@ export interface ViewerOptions {
    * (no access layer, or no accounts yet); with accounts, only when given here.
    */
   allowedHosts?: string[];
+  /**
+   * GET /api/status (admin and auditor roles): the running Verbatim's store health and what it could not store
+   * (scripts/status.ts builds it; the viewer only serves it).
+   */
+  status?: () => unknown;
+  /** GET /_status for `verbatim status`: checks its own callers (loopback, the run file's token). */
+  statusProbe?: CollectorHandler;
 }
 
 export interface Viewer {
@@ -69,6 +76,8 @@ export async function startViewer(opts: ViewerOptions): Promise<Viewer> {
     ui: new UiRoutes(opts.uiDir),
     exporter: opts.exporter ? new ExportRoute(opts.store, opts.exporter) : undefined,
     collector: opts.collector,
+    status: opts.status,
+    statusProbe: opts.statusProbe,
     signIn: access ? new SignInRoutes(access) : undefined,
     users: access ? new UserRoutes(access) : undefined,
     audit: access ? new AuditRoutes(access) : undefined,

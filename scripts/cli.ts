@@ -17,12 +17,15 @@ import { describeRetention, loadConfig, loadMaskingPolicy, type VerbatimConfig }
 import { distDir } from './dist-dir';
 import { sessionExporter } from './export/session-exporter';
 import { INTEGRITY_HELP, exportCommand, integrityOf, migrateCommand, recordsCommand, startExpiryJob, verifyCommand } from './integrity-commands';
+import { publishStatus, statusCommand, statusSnapshot, type StatusMount } from './status';
 
 const HELP = `verbatim — record and replay web sessions
 
 Usage:
   verbatim start [options]   record through the proxy and serve the replay viewer (default)
   verbatim ca [options]      print where the proxy's CA certificate is and how to trust it
+  verbatim status [--json]   ask the running Verbatim (same --data) whether its store is writable and what it
+                             could not store (exit 0 writable, 1 not writable, 3 not running)
   verbatim terminals add <terminal-id>     issue a kiosk terminal's collector token (shown once)
   verbatim terminals list | revoke <terminal-id>   list shows each terminal's last seen time, queue and last error
   verbatim proxy-clients add <id>          issue a client's forward-proxy credentials (shown once; for --proxy-auth)
@@ -76,6 +79,7 @@ async function main(): Promise<void> {
   switch (config.command) {
     case 'start': return start(config);
     case 'ca': return printCa(config);
+    case 'status': process.exitCode = await statusCommand(config, (t) => process.stdout.write(t)); return;
     case 'verify': return verifyCommand(config);
     case 'export': return exportCommand(config);
     case 'erase': case 'hold': case 'release': case 'expire': return recordsCommand(config);
@@ -94,17 +98,23 @@ async function start(config: VerbatimConfig): Promise<void> {
   // Refused before anything listens: a forward proxy beyond loopback needs an allow-list or credentials.
   assertProxyExposure(config.proxyHost, { allowClients: listOf(config.proxyAllowClients), authenticateClient: config.proxyAuth ? async () => false : undefined });
   // Owner only, including a directory that already existed with wider modes (scripts/data-dir.ts).
-  await secureDataDir(config.dataDir);
-  // Records are hash-chained; the key in <data>/keys signs a checkpoint every minute and at stop.
-  const store = await openStore(path.join(config.dataDir, 'store'), { integrity: integrityOf(config) });
+  const untightened = await secureDataDir(config.dataDir);
+  if (untightened.length) {
+    process.stderr.write(`[verbatim] WARNING: could not restrict to this user (not its owner, or no access): ${untightened.slice(0, 5).join(', ')}${untightened.length > 5 ? ` and ${untightened.length - 5} more` : ''}\n`);
+  }
+  // Records are hash-chained; the key in <data>/keys signs a checkpoint every minute and at stop. A store that cannot
+  // be written (full disk, permissions) does not keep the proxy down: it opens degraded and keeps trying, pages pass
+  // unrecorded meanwhile, and `verbatim status` says so.
+  const store = await openStore(path.join(config.dataDir, 'store'), { integrity: integrityOf(config), openDegraded: true });
   const recorderScript = await readFile(path.join(distDir, 'recorder', 'recorder.js'));
-  const log = (err: unknown, context: string) => {
+  const log = rateLimitedLog((err: unknown, context: string) => {
     // Codes and messages only: request bodies and tokens never reach the log.
     const code = isVerbatimError(err) ? err.code : (err as NodeJS.ErrnoException)?.code ?? 'ERROR';
     process.stderr.write(`[verbatim] ${context}: ${code} ${(err as Error)?.message ?? ''}\n`);
-  };
+  });
   // The viewer starts first so the proxy can leave it alone: watching a replay must not be recorded.
-  await importLegacyCustomers(config.dataDir, store);
+  // Left for the next start when the store cannot take them now.
+  await importLegacyCustomers(config.dataDir, store).catch((err: unknown) => log(err, 'customer links import'));
   const masking = await loadMaskingPolicy(config);
   // The audit trail masks what it records (a card number typed into a customer search).
   const auditMasker = new Masker(masking);
@@ -114,11 +124,19 @@ async function start(config: VerbatimConfig): Promise<void> {
   const ingest = new IngestPipeline({ store, masking, identityRules, onError: log });
   const terminalRegistry = new TerminalRegistry(path.join(config.dataDir, 'terminals.json'));
   const collector = new CollectorRoutes(ingest, { terminals: terminalRegistry });
+  const startedAt = Date.now();
+  const status = () => statusSnapshot(store, ingest.stats, startedAt);
+  // The loopback status endpoint exists once the viewer's URL (and so its port) is known.
+  let statusMount: StatusMount | undefined;
   const viewer = await startViewer({
     store, host: config.viewerHost, port: config.viewerPort, uiDir: path.join(distDir, 'viewer'), access,
     exporter: sessionExporter(store, integrityOf(config).keysDir),
     collector,
+    status,
+    statusProbe: { handle: (req, res, p) => statusMount ? statusMount.handle(req, res, p) : Promise.resolve(void res.writeHead(503).end()) },
   });
+  const published = await publishStatus(config.dataDir, viewer.url, status, log);
+  statusMount = published.mount;
   // What the forward proxy and the gateway share: capture, masking, sessions, timeouts.
   const common = {
     store, dataDir: config.dataDir, recorderScript, onError: log, ingest,
@@ -130,6 +148,10 @@ async function start(config: VerbatimConfig): Promise<void> {
     maxHeaderBytes: config.maxHeaderBytes,
   };
   if (config.insecureUpstream) process.stderr.write('[verbatim] WARNING: upstream TLS certificates are NOT verified (--insecure-upstream)\n');
+  const health = store.health();
+  if (health.state === 'degraded') {
+    process.stderr.write(`[verbatim] WARNING: the store cannot be written (${health.reason}): pages pass through unrecorded until it can (tried every second; verbatim status)\n`);
+  }
   let gateway: RunningGateway | undefined;
   if (config.upstreams) {
     if (Boolean(config.tlsCertFile) !== Boolean(config.tlsKeyFile)) throw new VerbatimError('CONFIG_INVALID', '--tls-cert and --tls-key go together');
@@ -158,6 +180,22 @@ async function start(config: VerbatimConfig): Promise<void> {
     allowClients.length ? `clients ${allowClients.join(', ')}` : '',
     config.proxyAuth ? 'credentials required (verbatim proxy-clients add <id>)' : '',
   ].filter(Boolean).join('; ') || 'this machine only';
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    await Promise.allSettled([proxy.close(), viewer.close(), gateway?.close()]);
+    await ingest.close();
+    await terminalRegistry.flush().catch(() => undefined);
+    await published.remove().catch(() => undefined);
+    // Seals the tail: a clean stop leaves every record under a signed checkpoint.
+    await store.close();
+    process.exit(0);
+  };
+  // Before saying we are up: a supervisor may send SIGTERM the moment it reads that, and without a handler the
+  // signal kills the process unsealed.
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
   process.stdout.write(`Verbatim is recording.
   Replay viewer:  ${viewer.url}/  (${accessSummary})
   Proxy:          ${proxy.url}  (HTTP and HTTPS; ${proxyAccess}; private targets: ${config.proxyAllowTargets ?? 'none'})
@@ -170,21 +208,8 @@ Point a browser at the proxy, for example:
            --ignore-certificate-errors-spki-list=${proxy.ca.spkiFingerprint}
 (or trust the CA certificate permanently: verbatim ca). Press Ctrl+C to stop.
 `);
-  let stopping = false;
-  const stop = async () => {
-    if (stopping) return;
-    stopping = true;
-    await Promise.allSettled([proxy.close(), viewer.close(), gateway?.close()]);
-    await ingest.close();
-    await terminalRegistry.flush().catch(() => undefined);
-    // Seals the tail: a clean stop leaves every record under a signed checkpoint.
-    await store.close();
-    process.exit(0);
-  };
   // The expiry job's timers are unref'd; a run caught by stop() fails on the closed store and is logged.
   if (config.retention) startExpiryJob(store, config.retention, log);
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
 }
 
 /** Proxy clients' credentials: <data>/proxy-clients.json, kept like the kiosk terminals' tokens (SHA-256 only, 0600). */
@@ -240,6 +265,25 @@ Trust it in:
   macOS:          sudo security add-trusted-cert -d -r trustRoot -k /Library/Keychains/System.keychain ${ca.certPath}
   Windows:        certutil -addstore -f Root ${ca.certPath}
 `);
+}
+
+/**
+ * At most one line per context every 5 s, then how many were left out: a full disk fails every capture, and a log
+ * line per capture would flood the log (which may sit on that same disk). `verbatim status` has the exact counts.
+ */
+function rateLimitedLog(write: (err: unknown, context: string) => void): (err: unknown, context: string) => void {
+  const last = new Map<string, { at: number; skipped: number }>();
+  return (err, context) => {
+    const now = Date.now();
+    const entry = last.get(context);
+    if (entry && now - entry.at < 5_000) {
+      entry.skipped += 1;
+      return;
+    }
+    if (entry?.skipped) process.stderr.write(`[verbatim] ${context}: ${entry.skipped} more like the next one in the last ${Math.round((now - entry.at) / 1000)} s\n`);
+    last.set(context, { at: now, skipped: 0 });
+    write(err, context);
+  };
 }
 
 main().catch((err) => {

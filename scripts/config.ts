@@ -59,6 +59,8 @@ export interface VerbatimConfig {
   role?: string;
   /** Mark the viewer's session cookie Secure (the viewer is reached over TLS through a terminating proxy). */
   secureCookies: boolean;
+  /** `verbatim status --json`: the raw snapshot. */
+  json: boolean;
   /** verify/export: the session concerned, an evidence file to check, the file to write. */
   sessionId?: string;
   file?: string;
@@ -96,6 +98,7 @@ const FLAGS: Record<string, { key: keyof VerbatimConfig; env: string; kind: 'por
   '--role': { key: 'role', env: 'VERBATIM_ROLE', kind: 'string' },
   '--secure-cookies': { key: 'secureCookies', env: 'VERBATIM_SECURE_COOKIES', kind: 'boolean' },
   '--progress': { key: 'progress', env: 'VERBATIM_PROGRESS', kind: 'boolean' },
+  '--json': { key: 'json', env: 'VERBATIM_JSON', kind: 'boolean' },
   '--data': { key: 'dataDir', env: 'VERBATIM_DATA', kind: 'string' },
   '--session': { key: 'sessionId', env: 'VERBATIM_SESSION', kind: 'string' },
   '--file': { key: 'file', env: 'VERBATIM_FILE', kind: 'string' },
@@ -149,6 +152,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): VerbatimConf
     sessionIdleMinutes: 30,
     insecureUpstream: false,
     secureCookies: false,
+    json: false,
     gatewayPort: 8443,
     preserveHost: true,
     upstreamHttp2: false,

@@ -24,6 +24,7 @@ export function routeTableMarkdown(): string {
     api: new ApiRoutes(store), archive: new ArchiveRoute(new ReplayLibrary(store)), ui: new UiRoutes(''),
     exporter: new ExportRoute(store, async () => { throw new Error('not here'); }),
     collector: { handle: async () => undefined },
+    status: () => undefined, statusProbe: { handle: async () => undefined },
     signIn: new SignInRoutes(access), users: new UserRoutes(access), audit: new AuditRoutes(access),
   }));
 }

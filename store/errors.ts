@@ -32,6 +32,8 @@ export const ERROR_CODES = {
   STORE_CORRUPT: 500,
   STORE_NOT_OPEN: 503,
   STORE_WRITE_FAILED: 507,
+  /** A session's key file is not a key (a disk that filled up half-way): the session can never be written again. */
+  SESSION_KEY_DAMAGED: 500,
   UPSTREAM_FAILED: 502,
   UPSTREAM_TIMEOUT: 504,
   TARGET_REFUSED: 403,

@@ -5,7 +5,7 @@
  * feed. Per-capture work (masking, hashing, deflating) runs on a worker thread (ingest-workers.ts); what is left on
  * the caller's event loop is bookkeeping.
  */
-import { VerbatimError } from '../../store/errors';
+import { VerbatimError, isVerbatimError } from '../../store/errors';
 import { isPersonalResponse } from '../../store/personal-data';
 import type {
   CapturedBody, CapturedResource, EventBatch, PageContext, Session, SessionInit, WebSocketMessage,
@@ -34,10 +34,16 @@ export interface IngestOptions {
 
 export interface IngestStats {
   captured: number;
+  /** Captures that could not be stored (a full disk, an unwritable store): dropped, never retried. */
   failed: number;
   truncated: number;
   /** Bodies not kept because they could not be checked for secrets. */
   dropped: number;
+  /** Recorder uploads stored, and refused because the store could not take them (the recorder retries 5xx). */
+  uploadsStored: number;
+  uploadsFailed: number;
+  /** Sessions whose record could not be written (never handed out again: their uploads get 404). */
+  sessionsFailed: number;
 }
 
 /** Capture ids: a per-process random prefix and a counter (randomUUID per response showed in profiles). */
@@ -46,7 +52,7 @@ let idCounter = 0;
 const nextCaptureId = (): string => `${ID_PREFIX}-${(idCounter++).toString(36)}`;
 
 export class IngestPipeline {
-  readonly stats: IngestStats = { captured: 0, failed: 0, truncated: 0, dropped: 0 };
+  readonly stats: IngestStats = { captured: 0, failed: 0, truncated: 0, dropped: 0, uploadsStored: 0, uploadsFailed: 0, sessionsFailed: 0 };
   private readonly workers: IngestWorkers;
   /** One method per kind of data that reaches the store (masking/masker.ts); captured bodies go to the worker's own. */
   readonly masker: Masker;
@@ -55,6 +61,14 @@ export class IngestPipeline {
   private readonly creating = new Map<string, Promise<unknown>>();
   /** Sessions already linked to a customer (identity rules stop running for them). */
   private readonly linked = new Set<string>();
+  /** Sessions the store can never write again (a damaged key file): the proxy must not hand them out again. */
+  private readonly unusable = new Set<string>();
+  /**
+   * Sessions whose record the store could not take (full disk, not writable), with what started them. Their record is
+   * written on their next use once the store is writable again, so a page that got its id during the outage records
+   * from then on; until then the id is not handed out again (sessions.ts) and its uploads get 507 (retried).
+   */
+  private readonly unrecorded = new Map<string, SessionInit>();
   private readonly onError: (err: unknown, context: string) => void;
 
   constructor(private readonly options: IngestOptions) {
@@ -75,24 +89,83 @@ export class IngestPipeline {
 
   /**
    * Starts a session. The returned promise settles once its record is written; captures and uploads of the session
-   * that arrive meanwhile wait for it (`ready`). A session whose record failed is never used: its uploads get 404.
+   * that arrive meanwhile wait for it (`ready`). A session whose record the store could not take is written later
+   * (`unrecorded`); one whose record failed otherwise is never used: its uploads get 404.
    */
   startSession(init: SessionInit): Promise<Session> {
     // A user agent is whatever the client sends: masked like any other string before the record is written.
     const userAgent = init.userAgent === undefined ? undefined : this.masker.text(init.userAgent);
     const created = this.options.store.createSession({ ...init, ...(userAgent !== undefined ? { userAgent, ...parseUserAgent(userAgent) } : {}) });
     this.creating.set(init.id, created);
-    const done = (): void => { this.creating.delete(init.id); };
-    created.then(done, done);
+    const retry = this.unrecorded.has(init.id);
+    created.then(() => {
+      this.unrecorded.delete(init.id);
+      this.creating.delete(init.id);
+    }, (err: unknown) => {
+      if (!retry) this.stats.sessionsFailed += 1;
+      if (isVerbatimError(err, 'STORE_WRITE_FAILED') || isVerbatimError(err, 'STORE_NOT_OPEN')) {
+        this.unrecorded.set(init.id, init);
+        if (this.unrecorded.size > 10_000) this.unrecorded.delete(this.unrecorded.keys().next().value!);
+      } else {
+        // Written after all by an earlier attempt whose answer was lost ("session already exists"), or refused for good.
+        this.unrecorded.delete(init.id);
+      }
+      this.creating.delete(init.id);
+    });
     return created;
   }
 
-  /** Resolves once a just-started session's record is written (or failed). */
+  /** Whether a session's record is missing because the store could not take it yet. */
+  isUnrecorded(sessionId: string): boolean {
+    return this.unrecorded.has(sessionId);
+  }
+
+  /** Whether a session can no longer be written (sessions.ts then starts another rather than hand it out). */
+  isUnusable(sessionId: string): boolean {
+    return this.unusable.has(sessionId);
+  }
+
+  /** A failure that says the session itself is broken, not the store: remember it. */
+  private noteFailure(sessionId: string | undefined, err: unknown): void {
+    if (sessionId === undefined || !isVerbatimError(err, 'SESSION_KEY_DAMAGED')) return;
+    this.unusable.add(sessionId);
+    if (this.unusable.size > 10_000) this.unusable.delete(this.unusable.values().next().value!);
+  }
+
+  /**
+   * Resolves once a just-started session's record is written (or failed). A session whose record the store could
+   * not take is written now, if the store is writable again.
+   */
   async ready(sessionId: string): Promise<void> {
-    await this.creating.get(sessionId)?.catch(() => undefined);
+    const creating = this.creating.get(sessionId);
+    if (creating) return void await creating.catch(() => undefined);
+    const init = this.unrecorded.get(sessionId);
+    if (init && this.options.store.health().state === 'open') await this.startSession(init).catch(() => undefined);
   }
 
   // ---------------------------------------------------------------- recorder uploads
+
+  /**
+   * An upload's session must exist (its record landed): SESSION_UNKNOWN otherwise. A store that cannot answer
+   * refuses the upload, and that counts as a refused upload like a failed write.
+   */
+  async requireSession(sessionId: string): Promise<void> {
+    await this.ready(sessionId);
+    if (this.unrecorded.has(sessionId)) {
+      // Not 404: the recorder would stop for good; its record is written once the store is writable.
+      this.stats.uploadsFailed += 1;
+      throw new VerbatimError('STORE_WRITE_FAILED', 'the session\'s record is waiting for the store to be writable again', { sessionId });
+    }
+    let session: Session | undefined;
+    try {
+      session = await this.options.store.getSession(sessionId);
+    } catch (err) {
+      this.stats.uploadsFailed += 1;
+      this.noteFailure(sessionId, err);
+      throw err;
+    }
+    if (!session) throw new VerbatimError('SESSION_UNKNOWN', 'no such session', { sessionId });
+  }
 
   /** Parses and checks an upload body; throws PAYLOAD_INVALID with the reason. */
   parseUpload(raw: Buffer): RecorderUpload {
@@ -119,7 +192,10 @@ export class IngestPipeline {
       receivedAt: Date.now(),
       ...(upload.context ? { context: this.pageContext(upload.context, source) } : {}),
     };
-    return this.options.store.appendEvents(batch);
+    return this.options.store.appendEvents(batch).then(
+      (session) => { this.stats.uploadsStored += 1; return session; },
+      (err: unknown) => { this.stats.uploadsFailed += 1; this.noteFailure(sessionId, err); throw err; },
+    );
   }
 
   /** The page's own context plus what only the ingest point knows (client IP, parsed user agent), every string masked. */
@@ -140,13 +216,14 @@ export class IngestPipeline {
   capture(exchange: RawExchange): void {
     this.track(this.storeExchange(exchange).then(
       () => { this.stats.captured += 1; },
-      (err: unknown) => { this.stats.failed += 1; this.onError(err, 'capture write'); },
+      (err: unknown) => { this.stats.failed += 1; this.noteFailure(exchange.sessionId, err); this.onError(err, 'capture write'); },
     ));
   }
 
   /** Records a 304 as a capture of the body the store already holds from `previous`. */
   captureRevalidation(exchange: RawExchange, previous: CapturedResource): void {
     this.track((async () => {
+      if (exchange.sessionLater) exchange = { ...exchange, sessionId: await exchange.sessionLater.catch(() => undefined), sessionLater: undefined };
       if (exchange.sessionId) await this.ready(exchange.sessionId);
       await this.options.store.putCapture({
         ...this.record(exchange, this.masker.url(exchange.url), previous.headers),
@@ -159,6 +236,7 @@ export class IngestPipeline {
   }
 
   private async storeExchange(x: RawExchange): Promise<void> {
+    if (x.sessionLater) x = { ...x, sessionId: await x.sessionLater.catch(() => undefined), sessionLater: undefined };
     if (x.sessionId) await this.ready(x.sessionId);
     if (x.body?.truncated) this.stats.truncated += 1;
     await this.linkCustomer(x);

@@ -6,6 +6,8 @@ import type { CaptureIncomplete } from '../../store/records';
  */
 export interface RawExchange {
   sessionId?: string;
+  /** Instead of sessionId: the session once the proxy has learnt it (a cookie of before a restart). Never awaited on the request path. */
+  sessionLater?: Promise<string | undefined>;
   method: string;
   url: string;
   status: number;

@@ -65,7 +65,7 @@ export class ViewerAccess {
    * signed-out page view sent to the sign-in page). Refusals throw a coded error.
    */
   async admit(route: Route, ctx: RouteContext): Promise<boolean> {
-    if (route.allow === 'public' || route.allow === 'terminal') return false;
+    if (route.allow === 'public' || route.allow === 'terminal' || route.allow === 'local-token') return false;
     const { req, method, pathname } = ctx;
     const who = this.identify(req);
     if (!who) {

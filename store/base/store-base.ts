@@ -64,6 +64,13 @@ export interface StoreBaseOptions {
   /** After a failed write, how long to wait between attempts to make the backend writable again. Default 1 s. */
   recoveryIntervalMs?: number;
   /**
+   * open() resolves even when the backend cannot be opened because it cannot be written (a full disk, an unwritable
+   * directory): the store starts degraded — writes refused (507), reads 503 — and keeps trying to open every
+   * recoveryIntervalMs. A proxy in front of customers then starts and passes pages unrecorded instead of staying
+   * down. Off by default: verify, export and one-shot commands want the error.
+   */
+  openDegraded?: boolean;
+  /**
    * Test hook, called before each backend write. Throwing (or rejecting) makes that write fail as a full disk
    * would, which sends the store into recovery.
    */
@@ -106,6 +113,8 @@ export abstract class StoreBase implements VerbatimStore {
   private recovering: Promise<void> | undefined;
   private signingKey: SigningKey | undefined;
   private unsealedAtOpen = false;
+  /** The backend opened and the ledger loaded at least once since open() (false while opened degraded). */
+  private loaded = false;
 
   /** What the engine itself can do; the base adds what depends on configuration. */
   protected abstract readonly engine: Pick<StoreCapabilities, 'multiWriter' | 'durable'>;
@@ -189,28 +198,49 @@ export abstract class StoreBase implements VerbatimStore {
     this.state = 'opening';
     this.transition = (async () => {
       try {
-        await this._open();
+        await this.openBackend();
       } catch (err) {
-        this.state = 'closed';
-        throw err instanceof VerbatimError ? err : new VerbatimError('STORE_NOT_OPEN', 'could not open the store', {}, { cause: err });
+        if (!this.options.openDegraded || this.options.readOnly || !unwritable(err)) {
+          this.state = 'closed';
+          throw err;
+        }
+        // Not writable now (full disk, permissions): start degraded and keep trying (recoverOnce).
+        this.state = 'degraded';
+        this.degraded = { since: Date.now(), reason: failureReason(err) };
+        this.scheduleRecovery(this.options.recoveryIntervalMs ?? 1_000);
+        return;
       }
-      try {
-        await this.checkFormat();
-        await this.loadLedger();
-      } catch (err) {
-        await this._close().catch(() => undefined);
-        this.state = 'closed';
-        throw err instanceof VerbatimError ? err : new VerbatimError('STORE_NOT_OPEN', 'could not load the store', {}, { cause: err });
-      }
-      this.state = 'open';
-      this.queue.resume();
-      if (this.sealer && !this.options.readOnly) {
-        // A crash left records after the last checkpoint: cover them now rather than at the next change.
-        if (this.unsealedAtOpen) await this.sealer.seal().catch(() => undefined);
-        this.startSealTimer();
-      }
+      await this.becomeOpen();
     })();
     return this.transition;
+  }
+
+  /** Opens the backend and loads the ledger; on failure the backend is closed again. */
+  private async openBackend(): Promise<void> {
+    try {
+      await this._open();
+    } catch (err) {
+      throw err instanceof VerbatimError ? err : new VerbatimError('STORE_NOT_OPEN', 'could not open the store', {}, { cause: err });
+    }
+    try {
+      await this.checkFormat();
+      await this.loadLedger();
+    } catch (err) {
+      await this._close().catch(() => undefined);
+      throw err instanceof VerbatimError ? err : new VerbatimError('STORE_NOT_OPEN', 'could not load the store', {}, { cause: err });
+    }
+    this.loaded = true;
+  }
+
+  private async becomeOpen(): Promise<void> {
+    this.state = 'open';
+    this.degraded = undefined;
+    this.queue.resume();
+    if (this.sealer && !this.options.readOnly) {
+      // A crash left records after the last checkpoint: cover them now rather than at the next change.
+      if (this.unsealedAtOpen) await this.sealer.seal().catch(() => undefined);
+      this.startSealTimer();
+    }
   }
 
   /** Waits for operations under way (their writes land), seals, then closes the backend. */
@@ -235,6 +265,7 @@ export abstract class StoreBase implements VerbatimStore {
         this.liveSessions.clear();
         this.sealer = undefined;
         this.degraded = undefined;
+        this.loaded = false;
         this.state = 'closed';
       }
     })();
@@ -294,8 +325,7 @@ export abstract class StoreBase implements VerbatimStore {
   private enterRecovery(err: VerbatimError): void {
     if (this.state !== 'open') return;
     this.state = 'degraded';
-    const cause = (err.cause as { code?: string; message?: string } | undefined);
-    this.degraded = { since: Date.now(), reason: cause?.code ?? cause?.message ?? err.message };
+    this.degraded = { since: Date.now(), reason: failureReason(err) };
     this.scheduleRecovery(0);
   }
 
@@ -309,6 +339,18 @@ export abstract class StoreBase implements VerbatimStore {
 
   private async recoverOnce(): Promise<void> {
     if (this.state !== 'degraded') return;
+    if (!this.loaded) {
+      // Opened degraded: nothing was ever loaded, so this is a whole open.
+      try {
+        await this.openBackend();
+      } catch (failure) {
+        if (this.degraded) this.degraded.reason = failureReason(failure);
+        this.scheduleRecovery(this.options.recoveryIntervalMs ?? 1_000);
+        return;
+      }
+      if (this.state === 'degraded') await this.becomeOpen();
+      return;
+    }
     try {
       // Let operations under way settle (their writes were refused) before the backend is reopened.
       await Promise.race([Promise.allSettled([...this.active]), sleep(1_000)]);
@@ -324,7 +366,7 @@ export abstract class StoreBase implements VerbatimStore {
       this.degraded = undefined;
       this.queue.resume();
     } catch (failure) {
-      if (this.degraded) this.degraded.reason = (failure as { code?: string }).code ?? (failure as Error).message ?? this.degraded.reason;
+      if (this.degraded) this.degraded.reason = failureReason(failure);
       this.scheduleRecovery(this.options.recoveryIntervalMs ?? 1_000);
     }
   }
@@ -954,6 +996,24 @@ export abstract class StoreBase implements VerbatimStore {
 
 function sessionOfTarget(target: HoldTarget): { sessionId?: string } {
   return 'sessionId' in target ? { sessionId: target.sessionId } : {};
+}
+
+/** The innermost cause of a failure, as an operator reads it ("LEVEL_IO_ERROR: IO error: …: No space left on device"). */
+function failureReason(err: unknown): string {
+  let inner = err as { cause?: unknown; code?: unknown; message?: unknown } | undefined;
+  while (inner && typeof inner === 'object' && inner.cause && typeof inner.cause === 'object') inner = inner.cause as typeof inner;
+  const code = typeof inner?.code === 'string' ? inner.code : undefined;
+  const message = typeof inner?.message === 'string' ? inner.message : String(err);
+  return (code && !message.includes(code) ? `${code}: ${message}` : message).slice(0, 300);
+}
+
+/** Whether a failure to open is the backend not being writable (full disk, permissions), rather than a lock or a bad format. */
+function unwritable(err: unknown): boolean {
+  for (let e = err as { cause?: unknown; code?: unknown; message?: unknown } | undefined; e && typeof e === 'object'; e = e.cause as typeof e) {
+    if (typeof e.code === 'string' && /^(ENOSPC|EDQUOT|EACCES|EPERM|EROFS)$/.test(e.code)) return true;
+    if (typeof e.message === 'string' && /No space left|Disk quota exceeded|Permission denied|Operation not permitted|Read-only file system/i.test(e.message)) return true;
+  }
+  return false;
 }
 
 function sleep(ms: number): Promise<void> {

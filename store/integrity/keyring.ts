@@ -60,7 +60,7 @@ export class Keyring {
       throw err;
     }
     if (key.length !== KEY_BYTES) {
-      throw new VerbatimError('STORE_WRITE_FAILED', 'a session key file is damaged (wrong length)', { sessionId, bytes: key.length });
+      throw new VerbatimError('SESSION_KEY_DAMAGED', 'a session key file is damaged (wrong length)', { sessionId, bytes: key.length });
     }
     return key;
   }
