@@ -26,6 +26,9 @@ export class SessionTokens {
   /** token → session id, and session id → token: HMACs showed in per-request profiles. */
   private readonly verified = new Map<string, string>();
   private readonly issued = new Map<string, string>();
+  /** `sessionId \n origin` → page token, both ways (one per document served, one per recorder upload). */
+  private readonly pageTokens = new Map<string, string>();
+  private readonly pagesVerified = new Map<string, string>();
 
   constructor(private readonly secret: Buffer) {}
 
@@ -73,7 +76,14 @@ export class SessionTokens {
 
   /** The token for a page's recorder: bound to the session and to the origin (`scheme://host[:port]`) that served the page. */
   pageToken(sessionId: string, origin: string): string {
-    return `${sessionId}.${this.sign(pageMessage(sessionId, origin))}`;
+    const key = `${sessionId}\n${origin}`;
+    let token = this.pageTokens.get(key);
+    if (!token) {
+      token = `${sessionId}.${this.sign(pageMessage(sessionId, origin))}`;
+      if (this.pageTokens.size > 50_000) this.pageTokens.clear();
+      this.pageTokens.set(key, token);
+    }
+    return token;
   }
 
   /** The session a recorder upload arriving on `origin` proves with its page token; says why when it does not. */
@@ -81,6 +91,8 @@ export class SessionTokens {
     if (typeof token !== 'string' || token.length > 200) {
       throw new VerbatimError('PAYLOAD_INVALID', 'missing or malformed session token');
     }
+    const known = this.pagesVerified.get(`${token}\n${origin}`);
+    if (known) return known;
     const dot = token.indexOf('.');
     const id = token.slice(0, dot);
     const given = Buffer.from(token.slice(dot + 1));
@@ -88,6 +100,8 @@ export class SessionTokens {
     if (!expected || given.length !== expected.length || !timingSafeEqual(given, expected)) {
       throw new VerbatimError('SESSION_FORGED', 'session token signature does not match this session and origin', { origin });
     }
+    if (this.pagesVerified.size > 50_000) this.pagesVerified.clear();
+    this.pagesVerified.set(`${token}\n${origin}`, id);
     return id;
   }
 

@@ -18,7 +18,7 @@ import { COLLECT_PATHS, MAX_UPLOAD_BYTES, PERSONAL_BODY_HEADER } from '../../rec
 import { VerbatimError } from '../../store/errors';
 import type { Session } from '../../store/records';
 import type { IngestPipeline } from '../ingest/pipeline';
-import { LruMap } from './lru-map';
+import { LruMap } from '../../store/lru-map';
 import { readBody, readJson, sendJson } from './body';
 import { DIGEST, validateCapture } from './captures';
 import { CollectorStatusRoute } from './status-route';

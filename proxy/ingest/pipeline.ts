@@ -17,6 +17,7 @@ import { parseUpload } from '../../recorder/upload-validation';
 import { findCustomerId, type IdentityRule } from '../identity/rules';
 import { decode, type MaskingPolicy } from '../masking/index';
 import { Masker } from '../masking/masker';
+import { CleanBodies, type KnownBody } from './clean-bodies';
 import { IngestWorkers } from './ingest-workers';
 import { header, type PreparedBody, type PreparedCapture } from './prepare-capture';
 import type { RawExchange, UploadSource } from './raw-exchange';
@@ -54,6 +55,7 @@ const nextCaptureId = (): string => `${ID_PREFIX}-${(idCounter++).toString(36)}`
 export class IngestPipeline {
   readonly stats: IngestStats = { captured: 0, failed: 0, truncated: 0, dropped: 0, uploadsStored: 0, uploadsFailed: 0, sessionsFailed: 0 };
   private readonly workers: IngestWorkers;
+  private readonly cleanBodies: CleanBodies;
   /** One method per kind of data that reaches the store (masking/masker.ts); captured bodies go to the worker's own. */
   readonly masker: Masker;
   private readonly pending = new Set<Promise<unknown>>();
@@ -75,6 +77,7 @@ export class IngestPipeline {
     this.onError = options.onError ?? (() => {});
     this.workers = new IngestWorkers(options.masking, options.worker !== false, (err) => this.onError(err, 'ingest worker'));
     this.masker = new Masker(options.masking);
+    this.cleanBodies = new CleanBodies(options.store);
   }
 
   get store(): VerbatimStore {
@@ -240,12 +243,20 @@ export class IngestPipeline {
     if (x.sessionId) await this.ready(x.sessionId);
     if (x.body?.truncated) this.stats.truncated += 1;
     await this.linkCustomer(x);
+    const personal = x.sessionId !== undefined && isPersonalResponse(header(x.headers, 'content-type'), header(x.headers, 'cache-control'));
+    // A shared body seen before and found clean skips the worker (clean-bodies.ts); URL and headers are masked here.
+    const { known, key } = personal || x.requestBody ? {} : await this.cleanBodies.lookup(x);
+    if (known) {
+      const record = this.record(x, this.masker.url(x.url), this.masker.headers(x.headers));
+      record.body = bodyRecord(known);
+      return this.options.store.putCapture(record);
+    }
     const prepared = await this.workers.prepare({
       url: x.url, headers: x.headers, body: x.body,
       ...(x.requestBody ? { requestBody: x.requestBody } : {}),
     });
+    if (prepared.body && prepared.body !== 'dropped') this.cleanBodies.remember(key, prepared.body);
     const record = this.record(x, prepared.url, prepared.headers);
-    const personal = x.sessionId !== undefined && isPersonalResponse(header(x.headers, 'content-type'), header(x.headers, 'cache-control'));
     let body = prepared.body;
     if (body !== undefined && body !== 'dropped' && body.undecodable !== undefined) {
       // Bytes that do not decode could not be checked as text: kept as received only sealed into the session (erased
@@ -398,7 +409,7 @@ export class IngestPipeline {
   }
 }
 
-function bodyRecord(body: PreparedBody): CapturedBody {
+function bodyRecord(body: PreparedBody | KnownBody): CapturedBody {
   return {
     digest: body.digest, size: body.size, encoding: body.encoding, truncated: body.truncated,
     ...(body.masked ? { masked: true } : {}),

