@@ -100,7 +100,13 @@ export function recordOptions(emit: Options['emit'], errorHandler: Options['erro
     // Input is left at rrweb's default (every input event, every value a script sets): the
     // values are throttled in typed-input.ts. 'last' listened to `change` only, which never
     // leaves a shadow root and never fires in a field that keeps focus until the page goes.
-    sampling: { mousemove: 50, scroll: 150 },
+    // mousemove 0 keeps every move: rrweb's sampler is leading-edge only (no trailing call), so
+    // a move within the interval of the last sampled one is dropped for good, and that is often
+    // where the pointer comes to rest: the position that decides :hover in the replay. Chromium
+    // sends at most one mousemove per frame, so this is ~60 small positions a second of motion.
+    // Positions leave in batches every 200 ms (rrweb: 500), so a hover shows in a replay
+    // seeked to 200 ms after it rather than half a second.
+    sampling: { mousemove: 0, mousemoveCallback: 200, scroll: 150 },
     // Puts the page's own text back into rules Chromium serialises as empty longhands (style-events.ts).
     plugins: [styleTextPlugin()],
     // 2D drawing is recorded as commands (the replay redraws them); snapshots carry the pixels so far.

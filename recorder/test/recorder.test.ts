@@ -446,6 +446,27 @@ describe('recorder in Chromium', () => {
     await context.close();
   });
 
+  it('records where the pointer comes to rest, however quickly it got there, within 300 ms', async () => {
+    const token = 'tok-pointer-rest';
+    const { context, page, pageErrors } = await open(originA, 'plain', token);
+    await waitFor('the first upload', () => uploadsOf(token)[0], 3000);
+    // Back to back, well inside rrweb's default 50 ms sampling interval, which dropped the second for good.
+    await page.mouse.move(10, 10);
+    await page.mouse.move(300, 40);
+    const rested = Date.now();
+    await sleep(400);
+    await page.goto(`${originA}/pages/blank`);
+    await sleep(300);
+    const moves = eventsOf(token).filter((e) => e.type === 3 && (e.data as { source: number }).source === 1);
+    const positions = moves.flatMap((e) => (e.data as { positions: { x: number; y: number }[] }).positions.map((p) => ({ ...p, batchAt: e.timestamp })));
+    const last = positions.at(-1);
+    assert.deepEqual([last?.x, last?.y], [300, 40], JSON.stringify(positions));
+    // A replay seeked a moment after the move shows it (the batch is stamped when it leaves).
+    assert.ok(last!.batchAt - rested <= 300, `resting position stamped ${last!.batchAt - rested} ms after the move`);
+    assert.deepEqual(pageErrors, []);
+    await context.close();
+  });
+
   it('stops quietly when the endpoint refuses the session', async () => {
     const token = 'tok-refused';
     const { context, page, pageErrors } = await open(originA, 'refusing', token);
