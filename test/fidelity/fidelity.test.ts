@@ -96,7 +96,7 @@ async function record(mode: Mode, c: Case): Promise<{ png: Buffer; at: number; s
   for (const s of fresh) seenSessions.add(s.id);
   const session = fresh.find((s) => s.pages.some((p) => new URL(p.url).pathname.startsWith(c.path))); // an SPA page keeps its latest URL
   assert.ok(session, `a session recorded ${c.path} (new sessions: ${JSON.stringify(fresh.map((s) => s.pages.map((p) => p.url)))})`);
-  assert.equal(fresh.length, 1, 'the page and its frames are one session');
+  assert.equal(fresh.length, 1, `the page and its frames are one session; new sessions: ${JSON.stringify(fresh.map((s) => ({ id: s.id, startedAt: s.startedAt - at, channel: s.channel, pages: s.pages.map((p) => p.url) })))}`);
   return { png, at, sessionId: session.id, errors };
 }
 

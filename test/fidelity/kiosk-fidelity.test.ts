@@ -70,7 +70,7 @@ async function record(c: Case): Promise<{ png: Buffer; at: number; sessionId: st
   for (const s of fresh) seenSessions.add(s.id);
   const session = fresh.find((s) => s.pages.some((p) => new URL(p.url).pathname.startsWith(c.path)));
   assert.ok(session, `a session recorded ${c.path} (new sessions: ${JSON.stringify(fresh.map((s) => s.pages.map((p) => p.url)))})`);
-  assert.equal(fresh.length, 1, 'the page and its frames are one kiosk session');
+  assert.equal(fresh.length, 1, `the page and its frames are one kiosk session; new sessions: ${JSON.stringify(fresh.map((s) => ({ id: s.id, startedAt: s.startedAt - at, channel: s.channel, pages: s.pages.map((p) => p.url) })))}`);
   assert.equal(session.channel, 'kiosk');
   return { png, at, sessionId: session.id, errors };
 }
