@@ -5,6 +5,8 @@
 export const ERROR_CODES = {
   BAD_REQUEST: 400,
   PAYLOAD_INVALID: 400,
+  /** A search query that does not parse (the answer carries the position: replay-viewer/search/query/). */
+  QUERY_INVALID: 400,
   /** A bearer secret or terminal token is missing or wrong (collector, the exporter's private viewer). */
   UNAUTHORIZED: 401,
   /** The viewer: nobody is signed in (or the API token is unknown). */

@@ -111,7 +111,7 @@ export class SqliteSearchIndex implements SearchIndex {
       ON CONFLICT (id) DO UPDATE SET channel = excluded.channel, terminal = excluded.terminal, browser = excluded.browser,
         os = excluded.os, device = excluded.device, country = excluded.country, started_at = excluded.started_at,
         ended_at = excluded.ended_at, page_count = excluded.page_count, duration_ms = excluded.duration_ms,
-        active_ms = excluded.active_ms, customer_linked = MAX(customer_linked, excluded.customer_linked), entry_url = excluded.entry_url`);
+        active_ms = MAX(active_ms, excluded.active_ms), customer_linked = MAX(customer_linked, excluded.customer_linked), entry_url = excluded.entry_url`);
     const sidOf = db.prepare('SELECT sid FROM sessions WHERE id = ?').pluck();
     const insertHit = db.prepare(`INSERT INTO hits (sid, at, kind, page_id, host, method, status, duration_ms, snippet)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`);
