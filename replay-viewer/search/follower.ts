@@ -31,8 +31,11 @@ export interface FollowerOptions {
 /** Extractors kept for sessions seen lately; an evicted session starts a fresh one (facts may then undercount). */
 const MAX_EXTRACTORS = 2_000;
 
+/** A session's extractor and the pages it has read in this process. */
+interface Entry { extractor: SessionExtractor; pages: Set<string> }
+
 export class SearchFollower {
-  private readonly extractors = new Map<string, SessionExtractor>();
+  private readonly extractors = new Map<string, Entry>();
   private unsubscribe: (() => void) | undefined;
   private loop: Promise<void> | undefined;
   private wanted = false;
@@ -58,6 +61,11 @@ export class SearchFollower {
   /** Whether nothing is running or waiting (tests wait for this). */
   get idle(): boolean {
     return !this.loop && !this.timer;
+  }
+
+  /** Drops every session's extractor state (a rebuild starts from nothing). */
+  forgetExtractors(): void {
+    this.extractors.clear();
   }
 
   /** Applies every change after the index's cursor; resolves with the cursor reached. */
@@ -132,7 +140,13 @@ export class SearchFollower {
         return;
       case 'events.appended': {
         const batch = await store.getEventBatch(change.sessionId, change.pageId, change.batchSeq);
-        if (batch) b.addHits(change.sessionId, await this.extractorOf(change.sessionId).batch(batch));
+        if (!batch) return;
+        const entry = this.entryOf(change.sessionId);
+        if (!entry.pages.has(change.pageId)) {
+          entry.pages.add(change.pageId);
+          if (change.batchSeq > 0) await this.warmUp(entry.extractor, change.sessionId, change.pageId, change.batchSeq);
+        }
+        b.addHits(change.sessionId, entry.extractor.batch(batch));
         return;
       }
       case 'capture.stored': {
@@ -162,15 +176,29 @@ export class SearchFollower {
   }
 
   private extractorOf(sessionId: string): SessionExtractor {
+    return this.entryOf(sessionId).extractor;
+  }
+
+  private entryOf(sessionId: string): Entry {
     let e = this.extractors.get(sessionId);
     if (e) {
       this.extractors.delete(sessionId);
     } else {
-      e = this.opts.createExtractor();
+      e = { extractor: this.opts.createExtractor(), pages: new Set() };
       if (this.extractors.size >= MAX_EXTRACTORS) this.extractors.delete(this.extractors.keys().next().value!);
     }
     this.extractors.set(sessionId, e);
     return e;
+  }
+
+  /**
+   * A page met part-way (after a restart, or an evicted extractor): its earlier batches, already indexed, are read
+   * again with their hits discarded, so the extractor knows the page's nodes (a click names its button) and what it
+   * already reported (a URL or passage is not reported twice).
+   */
+  private async warmUp(extractor: SessionExtractor, sessionId: string, pageId: string, beforeSeq: number): Promise<void> {
+    const earlier = (await this.opts.store.readEvents(sessionId)).filter((x) => x.page.id === pageId && x.seq < beforeSeq);
+    for (const batch of earlier.sort((x, y) => x.seq - y.seq)) extractor.batch(batch);
   }
 
   private log(message: string): void {

@@ -14,6 +14,8 @@ export interface ReindexResult { resumed: boolean; from: number; cursor: number;
 export async function reindex(store: VerbatimStore, index: SearchIndex, follower: SearchFollower,
   onProgress?: (done: number, total: number) => void): Promise<ReindexResult> {
   const resumed = (await index.getMeta(MARK)) === 'running';
+  // Extractor state belongs to what was indexed before; a resumed run re-reads what it needs (follower.ts warmUp).
+  follower.forgetExtractors();
   if (!resumed) {
     await index.reset();
     await index.setMeta(MARK, 'running');
