@@ -129,8 +129,14 @@ async function start(config: VerbatimConfig): Promise<void> {
   const ingest = new IngestPipeline({ store, masking, identityRules, onError: log });
   // The search index follows the store's change feed off the request path (replay-viewer/search/follower.ts);
   // its log lines carry change seqs and error codes only.
-  const search = await openSearch({ dataDir: config.dataDir, keysDir: keysDirOf(config), store, log: (m) => process.stderr.write(`[verbatim] ${m}\n`) });
-  search.follower.start();
+  // An index that cannot open (damaged, another schema) does not keep recording down: search is off until
+  // `verbatim reindex` rebuilds it.
+  const search = await openSearch({ dataDir: config.dataDir, keysDir: keysDirOf(config), store, log: (m) => process.stderr.write(`[verbatim] ${m}\n`) })
+    .catch((err: unknown) => {
+      process.stderr.write(`[verbatim] WARNING: search is off, the search index did not open (${isVerbatimError(err) ? err.code : (err as NodeJS.ErrnoException)?.code ?? 'ERROR'}): run verbatim reindex\n`);
+      return undefined;
+    });
+  search?.follower.start();
   const terminalRegistry = new TerminalRegistry(path.join(config.dataDir, 'terminals.json'));
   const collector = new CollectorRoutes(ingest, { terminals: terminalRegistry });
   const startedAt = Date.now();
@@ -141,7 +147,7 @@ async function start(config: VerbatimConfig): Promise<void> {
     store, host: config.viewerHost, port: config.viewerPort, uiDir: path.join(distDir, 'viewer'), access,
     exporter: sessionExporter(store, integrityOf(config).keysDir),
     collector,
-    search: new SearchRoutes(search.index, store, search.key),
+    search: search ? new SearchRoutes(search.index, store, search.key) : undefined,
     status,
     statusProbe: { handle: (req, res, p) => statusMount ? statusMount.handle(req, res, p) : Promise.resolve(void res.writeHead(503).end()) },
   });
@@ -196,7 +202,7 @@ async function start(config: VerbatimConfig): Promise<void> {
     stopping = true;
     await Promise.allSettled([proxy.close(), viewer.close(), gateway?.close()]);
     await ingest.close();
-    await search.close().catch((err: unknown) => log(err, 'search index close'));
+    await search?.close().catch((err: unknown) => log(err, 'search index close'));
     await terminalRegistry.flush().catch(() => undefined);
     await published.remove().catch(() => undefined);
     // Seals the tail: a clean stop leaves every record under a signed checkpoint.

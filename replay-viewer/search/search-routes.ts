@@ -2,7 +2,7 @@
  * The search API (declared in ../routes.ts):
  *   GET /api/search?q=&cursor=&limit=&facets=channel,status   SearchResponse (types.ts); no q: every session
  *   GET /api/sessions/<id>/matches?q=                          MatchesResponse: every matching moment of one session
- * A query that does not parse answers 400 { error: { code: 'QUERY_INVALID', message, position } }. Agents get
+ * A query that does not parse answers 400 QUERY_INVALID with the message and position (http-responses.ts). Agents get
  * customer-linked sessions only, as for replay. Nothing here logs the query: it may hold what a customer typed.
  */
 import type { VerbatimStore } from '../../store/store';
@@ -43,11 +43,11 @@ export class SearchRoutes {
   }
 
   async search(ctx: RouteContext): Promise<void> {
-    await this.answeringQueryErrors(ctx, () => this.runSearch(ctx));
+    await this.answeringQueryErrors(() => this.runSearch(ctx));
   }
 
   async matches(ctx: RouteContext): Promise<void> {
-    await this.answeringQueryErrors(ctx, () => this.runMatches(ctx));
+    await this.answeringQueryErrors(() => this.runMatches(ctx));
   }
 
   private async runSearch(ctx: RouteContext): Promise<void> {
@@ -77,12 +77,12 @@ export class SearchRoutes {
   }
 
   /** A query that does not parse (or that the index cannot run) answers 400 QUERY_INVALID with its position. */
-  private async answeringQueryErrors({ req, res }: RouteContext, run: () => Promise<void>): Promise<void> {
+  private async answeringQueryErrors(run: () => Promise<void>): Promise<void> {
     try {
       await run();
     } catch (err) {
       if (!isQueryError(err)) throw err;
-      await sendJson(req, res, 400, { error: err.info() });
+      throw new VerbatimError('QUERY_INVALID', err.message, { position: err.position });
     }
   }
 
