@@ -187,12 +187,16 @@ export class QueryCompiler {
   }
 }
 
-/** `host:bank.example` also finds `www.bank.example`; `host:bank*` any host starting so. */
+/**
+ * `host:bank.example` also finds `www.bank.example` and either with a port (hosts are kept as `host[:port]`);
+ * `host:bank*` any host starting so.
+ */
 function hostTerm(value: string, prefix: boolean): Frag {
   const v = value.toLowerCase();
   const like = v.replace(/[\\%_]/g, (c) => `\\${c}`);
   if (prefix) return frag("h.host LIKE ? ESCAPE '\\'", [`${like}%`]);
-  return frag("(h.host = ? OR h.host LIKE ? ESCAPE '\\')", [v, `%.${like}`]);
+  return frag("(h.host = ? OR h.host LIKE ? ESCAPE '\\' OR h.host LIKE ? ESCAPE '\\' OR h.host LIKE ? ESCAPE '\\')",
+    [v, `%.${like}`, `${like}:%`, `%.${like}:%`]);
 }
 
 function op(o: string): string {

@@ -56,7 +56,7 @@ export function runSearchIndexContract(name: string, backend: ContractBackend): 
               hit('url', 0, 'https://kiosk.bank.example/accounts'),
               hit('typed', 500, 'DE89 3704 0044 0532 0130 00', { field: 'IBAN' }),
               hit('text', 800, 'Transfer completed successfully'),
-              hit('request', 900, 'GET kiosk.bank.example/api/accounts', { host: 'kiosk.bank.example', path: '/api/accounts', method: 'GET', status: 200, durationMs: 40 }),
+              hit('request', 900, 'GET kiosk.bank.example/api/accounts', { host: 'kiosk.bank.example:8443', path: '/api/accounts', method: 'GET', status: 200, durationMs: 40 }),
             ],
           },
           ...SAME.map((id, i) => ({ sessionId: id, hits: [hit('text', i, `same millisecond session number ${i}`)] })),
@@ -103,6 +103,8 @@ export function runSearchIndexContract(name: string, backend: ContractBackend): 
       assert.deepEqual(await ids(text('path', '/api/tr', { prefix: true })), [A]);
       assert.deepEqual(await ids(text('host', 'kiosk', { prefix: true })), [B]);
       assert.deepEqual(await ids(text('host', 'bank.example')).then((r) => r.sort()), [A, B].sort());
+      assert.deepEqual(await ids(text('host', 'kiosk.bank.example')), [B], 'a host with a port');
+      assert.deepEqual(await ids(text('host', 'ank.example')), [], 'not a part of a label');
       assert.deepEqual(await ids(text('url', 'payments')), [A]);
     });
 
