@@ -78,7 +78,7 @@ export function parseDuration(v: string, at: number, field: string): number {
     while (isLetter(v[i])) i++;
     const unitText = v.slice(unitStart, i).toLowerCase();
     if (!unitText) {
-      if (numberStart === 0 && i === v.length) throw new QueryError(`${field}: ${v} needs a unit: ${DURATION_HELP}`, at + i);
+      if (numberStart === 0 && i === v.length) throw new QueryError(`${field}: ${shown(v)} needs a unit: ${DURATION_HELP}`, at + i);
       throw new QueryError(`${field}: expected a unit after ${v.slice(numberStart, i)} (${DURATION_HELP})`, at + i);
     }
     const unit = DURATION_UNITS[unitText];
