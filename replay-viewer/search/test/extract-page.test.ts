@@ -2,23 +2,23 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createSessionExtractor } from '../extract/index';
-import { add, batch, full, meta, mutation, strip, Tree } from './extract-fixtures';
+import { add, batch, full, meta, mouseMove, mutation, strip, Tree } from './extract-fixtures';
 
 describe('url and title', () => {
-  it('come from the batch, the snapshot and Meta events, without query string, once per change', () => {
+  it('come from Meta events, the snapshot and the batch, without query string, once per change', () => {
     const t = new Tree();
     const { root } = t.page('Accounts', t.el('p', {}, 'Hello'));
     const x = createSessionExtractor();
     const hits = x.batch(batch([meta(100, 'https://bank.example/home?token=secret#top'), full(101, root)], { title: 'Accounts', url: 'https://bank.example/home?token=secret' }));
     assert.deepEqual(hits, [
       { kind: 'url', at: 100, pageId: 'p1', text: 'https://bank.example/home', host: 'bank.example', path: '/home' },
-      { kind: 'title', at: 100, pageId: 'p1', text: 'Accounts' },
+      { kind: 'title', at: 101, pageId: 'p1', text: 'Accounts' },
       { kind: 'text', at: 101, pageId: 'p1', text: 'Hello' },
     ]);
     assert.ok(!JSON.stringify(hits).includes('secret'));
     // The same URL and title again: nothing; a new URL by Meta: a url hit.
     assert.deepEqual(x.batch(batch([meta(200, 'https://bank.example/home')], { seq: 1, title: 'Accounts' })), []);
-    assert.deepEqual(x.batch(batch([meta(300, 'https://bank.example/pay?iban=X')], { seq: 2 })), [
+    assert.deepEqual(x.batch(batch([meta(300, 'https://bank.example/pay?iban=X')], { seq: 2, url: 'https://bank.example/pay?iban=X' })), [
       { kind: 'url', at: 300, pageId: 'p1', text: 'https://bank.example/pay', host: 'bank.example', path: '/pay' },
     ]);
   });
@@ -125,6 +125,19 @@ describe('text', () => {
     const hits = x.batch(batch([full(2, b.root)], { page: 'p2', url: 'https://bank.example/other' }));
     assert.deepEqual(hits.map((h) => [h.kind, h.pageId, h.text]), [
       ['url', 'p2', 'https://bank.example/other'], ['title', 'p2', 'B'], ['text', 'p2', 'Same words'],
+    ]);
+  });
+});
+
+describe('single-page navigation', () => {
+  it('shows as a new batch URL, dated at the end of the batch that carried it', () => {
+    const t = new Tree();
+    const x = createSessionExtractor();
+    x.batch(batch([meta(10, 'https://bank.example/app#/home'), full(11, t.page('App').root)], { url: 'https://bank.example/app#/home' }));
+    const hits = x.batch(batch([mouseMove(20), mouseMove(40)], { seq: 1, url: 'https://bank.example/app/payments?id=7', title: 'Payments' }));
+    assert.deepEqual(strip(hits), [
+      { kind: 'url', at: 40, text: 'https://bank.example/app/payments', host: 'bank.example', path: '/app/payments' },
+      { kind: 'title', at: 40, text: 'Payments' },
     ]);
   });
 });
