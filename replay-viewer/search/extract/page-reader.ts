@@ -47,6 +47,7 @@ export class PageReader {
       if (this.seqs.size < MAX_SEQS) this.seqs.add(seq);
     }
     this.out = new HitBudget();
+    this.map.resetWork();
     const events = list(batch.events);
     const count = Math.min(events.length, MAX_EVENTS_PER_BATCH);
     const page: Json = isObject(batch.page) ? batch.page : {};
@@ -152,7 +153,9 @@ export class PageReader {
     const title = this.map.get(this.titleId);
     if (title) this.title(textUnder(this.map, title, MAX_TITLE_TEXT), at);
     for (const block of blocks.values()) {
+      if (this.map.exhausted) return; // a walk cut short would give a partial passage
       const text = passageOf(this.map, block);
+      if (this.map.exhausted) return;
       if (!text || isMasked(text) || !this.passages.isNew(text)) continue;
       this.out.add({ kind: 'text', at, pageId: this.pageId, text });
     }

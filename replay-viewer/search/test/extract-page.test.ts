@@ -108,6 +108,15 @@ describe('text', () => {
     assert.deepEqual(hits.map((h) => h.text), ['Hello world', 'late parent']);
   });
 
+  it('reads a table row as one passage, cells a space apart', () => {
+    const t = new Tree();
+    const row = (...cells: string[]) => t.el('tr', {}, ...cells.map((c) => t.el('td', {}, t.el('span', {}, c))));
+    const { root } = t.page('T', t.el('table', {}, t.el('thead', {}, t.el('tr', {}, t.el('th', {}, 'Date'), t.el('th', {}, 'Amount'))),
+      t.el('tbody', {}, row('12 Dec', 'Coffee', '-3.50'), row('13 Dec', 'Salary', '+2,000.00'))));
+    const hits = createSessionExtractor().batch(batch([full(1, root)]));
+    assert.deepEqual(hits.filter((h) => h.kind === 'text').map((h) => h.text), ['Date Amount', '12 Dec Coffee -3.50', '13 Dec Salary +2,000.00']);
+  });
+
   it('cuts a passage at 2,000 characters', () => {
     const t = new Tree();
     const { root } = t.page('T', t.el('p', {}, 'word '.repeat(1000)));
