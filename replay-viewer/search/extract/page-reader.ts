@@ -146,7 +146,9 @@ export class PageReader {
     for (const id of ids) {
       const node = this.map.get(id);
       if (!node) continue;
-      if (node.type === NodeType.Element && node.tag === 'title' && !node.isSVG && !node.inFrame && !this.titleId) this.titleId = node.id;
+      if (node.type === NodeType.Element && node.tag === 'title' && !node.isSVG && !node.inFrame && !this.map.get(this.titleId)) {
+        this.titleId = node.id; // the first, or one that replaced a removed one
+      }
       const block = node.type === NodeType.Text ? blockOf(this.map, node) : undefined;
       if (block && !blocks.has(block.id)) blocks.set(block.id, block);
     }

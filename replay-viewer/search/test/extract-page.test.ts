@@ -41,6 +41,18 @@ describe('url and title', () => {
   });
 });
 
+describe('title replaced', () => {
+  it('follows a <title> element a framework swapped for a new one', () => {
+    const t = new Tree();
+    const { root, head } = t.page('Old');
+    const x = createSessionExtractor();
+    x.batch(batch([full(1, root)]));
+    const oldTitle = head.childNodes![0]!;
+    const hits = x.batch(batch([mutation(5, { removes: [{ parentId: head.id, id: oldTitle.id }], adds: [add(head.id, new Tree(700).el('title', {}, 'New'))] })], { seq: 1 }));
+    assert.deepEqual(strip(hits), [{ kind: 'title', at: 5, text: 'New' }]);
+  });
+});
+
 describe('text', () => {
   it('groups text per block element, in document order, and leaves out script, style, head and blocked parts', () => {
     const t = new Tree();
