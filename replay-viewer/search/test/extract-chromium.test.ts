@@ -133,7 +133,6 @@ describe('extracting a real recording', () => {
     }
     await context.close();
     const { hits, facts } = got;
-    if (process.env.EXTRACT_DEBUG) console.log(JSON.stringify(hits, null, 1));
     const pages = [...new Set(hits.filter((h) => h.pageId).map((h) => h.pageId))];
     assert.equal(pages.length, 2, 'two recorded pages');
     const [first, second] = pages;
