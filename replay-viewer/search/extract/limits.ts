@@ -9,7 +9,7 @@ export const MAX_HIT_TEXT = 2_000;
 export const MAX_LABEL_TEXT = 200;
 export const MAX_TITLE_TEXT = 500;
 /** Hits from one batch and the characters of all their texts together. */
-export const MAX_HITS_PER_BATCH = 2_000;
+export const MAX_HITS_PER_BATCH = 5_000;
 export const MAX_TEXT_PER_BATCH = 200_000;
 /** Events read from one batch (the recorder sends a few thousand at most; the upload cap is 2 MB). */
 export const MAX_EVENTS_PER_BATCH = 50_000;
@@ -23,6 +23,11 @@ export const MAX_ATTRIBUTE_TEXT = 500;
 export const MAX_CHILDREN = 10_000;
 /** Nodes visited by one walk over a subtree (a passage, a label, an added subtree). */
 export const MAX_WALK_NODES = 20_000;
+/**
+ * Node visits one batch may cost in all (walks, climbs, sibling searches): about 0.5 s of CPU at most here. A full
+ * snapshot of a 20,000-node page costs about 300,000.
+ */
+export const MAX_WORK_PER_BATCH = 1_000_000;
 /** Levels climbed looking for a block, a meaningful element, a label or a frame. */
 export const MAX_ANCESTORS = 256;
 /** Pages whose node maps are kept at once; the oldest is dropped (a session's tabs rarely exceed this). */

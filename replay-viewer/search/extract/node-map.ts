@@ -7,6 +7,7 @@
  */
 import {
   MAX_ANCESTORS, MAX_ATTRIBUTE_TEXT, MAX_CHILDREN, MAX_NODE_TEXT, MAX_NODES_PER_PAGE, MAX_WALK_NODES,
+  MAX_WORK_PER_BATCH,
 } from './limits';
 import { cut, isObject, list, nodeId, NodeType, num, str, type Json } from './rrweb-wire';
 
@@ -35,6 +36,11 @@ export interface MapNode {
 
 export class NodeMap {
   private readonly nodes = new Map<number, MapNode>();
+  /**
+   * Node visits left for the batch being read (MAX_WORK_PER_BATCH): every walk, climb and child search spends from
+   * it, so a batch forged to make each event walk a huge tree costs bounded time. Once spent, walks end early.
+   */
+  private work = MAX_WORK_PER_BATCH;
   /** `<label for=…>` by the id it names. */
   private readonly labelsFor = new Map<string, number>();
 
@@ -45,6 +51,16 @@ export class NodeMap {
   get(id: unknown): MapNode | undefined {
     const key = nodeId(id);
     return key === undefined ? undefined : this.nodes.get(key);
+  }
+
+  /** Called before each batch. */
+  resetWork(): void {
+    this.work = MAX_WORK_PER_BATCH;
+  }
+
+  /** True once this batch's work is spent: what walks returned since may be partial. */
+  get exhausted(): boolean {
+    return this.work <= 0;
   }
 
   clear(): void {
@@ -66,7 +82,7 @@ export class NodeMap {
     const rootChildren = isObject(serialized) ? list(serialized.childNodes) : [];
     if (rootChildren.length) stack.push({ sn: rootChildren, at: 0, parent: root.id });
     let visits = 0;
-    while (stack.length && visits < MAX_WALK_NODES * 5) {
+    while (stack.length && visits < MAX_WALK_NODES * 5 && this.work-- > 0) {
       const top = stack[stack.length - 1]!;
       if (top.at >= top.sn.length) {
         stack.pop();
@@ -107,7 +123,7 @@ export class NodeMap {
     if (serialized.rootId !== undefined || parent?.inFrame) node.inFrame = true;
     this.nodes.set(id, node);
     if (parent?.children) {
-      const at = nextId === undefined ? -1 : parent.children.indexOf(nextId);
+      const at = nextId === undefined ? -1 : this.indexIn(parent.children, nextId);
       if (at < 0) parent.children.push(id);
       else parent.children.splice(at, 0, id);
     }
@@ -121,11 +137,11 @@ export class NodeMap {
     if (!node) return;
     const parent = this.nodes.get(node.parent);
     if (parent?.children) {
-      const at = parent.children.indexOf(node.id);
+      const at = this.indexIn(parent.children, node.id);
       if (at >= 0) parent.children.splice(at, 1);
     }
     const stack = [node.id];
-    for (let n = 0; stack.length && n < MAX_NODES_PER_PAGE; n++) {
+    for (let n = 0; stack.length && n < MAX_NODES_PER_PAGE && this.work-- > 0; n++) {
       const gone = this.nodes.get(stack.pop()!);
       if (!gone) continue;
       this.nodes.delete(gone.id);
@@ -159,7 +175,7 @@ export class NodeMap {
   /** Ancestors from the parent up, at most MAX_ANCESTORS (a forged cycle ends there). */
   *ancestors(node: MapNode): Generator<MapNode> {
     let current = this.nodes.get(node.parent);
-    for (let n = 0; current && n < MAX_ANCESTORS; n++) {
+    for (let n = 0; current && n < MAX_ANCESTORS && this.work-- > 0; n++) {
       yield current;
       current = this.nodes.get(current.parent);
     }
@@ -171,7 +187,7 @@ export class NodeMap {
    */
   *descendants(node: MapNode, enter: (n: MapNode) => boolean = () => true): Generator<MapNode> {
     const stack: { ids: number[]; at: number }[] = [{ ids: node.children ?? [], at: 0 }];
-    for (let visits = 0; stack.length && visits < MAX_WALK_NODES;) {
+    for (let visits = 0; stack.length && visits < MAX_WALK_NODES && this.work > 0;) {
       const top = stack[stack.length - 1]!;
       if (top.at >= top.ids.length) {
         stack.pop();
@@ -180,9 +196,16 @@ export class NodeMap {
       const child = this.nodes.get(top.ids[top.at++]!);
       if (!child) continue;
       visits++;
+      this.work--;
       yield child;
       if (child.children?.length && enter(child) && stack.length < MAX_WALK_NODES) stack.push({ ids: child.children, at: 0 });
     }
+  }
+
+  /** A child's place among its siblings; a long sibling list costs its length / 32 in work. */
+  private indexIn(children: number[], id: number): number {
+    this.work -= children.length >> 5;
+    return children.indexOf(id);
   }
 
   /** The `<label for=id>` naming an element id, if it is still in the map. */

@@ -47,24 +47,33 @@ export class PageReader {
       if (this.seqs.size < MAX_SEQS) this.seqs.add(seq);
     }
     this.out = new HitBudget();
+    this.map.resetWork();
     const events = list(batch.events);
     const count = Math.min(events.length, MAX_EVENTS_PER_BATCH);
+    const page: Json = isObject(batch.page) ? batch.page : {};
+    const received = num(batch.receivedAt);
     let firstAt: number | undefined;
     for (let i = 0; i < count && firstAt === undefined; i++) firstAt = isObject(events[i]) ? num((events[i] as Json).timestamp) : undefined;
-    const batchAt = firstAt ?? num(batch.receivedAt);
-    const page: Json = isObject(batch.page) ? batch.page : {};
-    if (batchAt !== undefined) {
-      this.url(str(page.url), batchAt);
-      this.title(str(page.title), batchAt);
-    }
+    // A page's first URL leads its hits, dated from its first event: the URL rrweb saw at the snapshot (Meta) if
+    // this batch has one, else the upload's.
+    if (this.lastUrl === undefined && (firstAt ?? received) !== undefined) this.url(firstMetaHref(events, count) ?? str(page.url), (firstAt ?? received)!);
+    let lastAt: number | undefined;
     for (let i = 0; i < count; i++) {
       const event = events[i];
       if (!isObject(event)) continue;
       const at = num(event.timestamp);
       if (at === undefined) continue;
+      lastAt = at;
       this.event(event, at);
     }
     this.out.add(this.bursts.close());
+    // batch.page holds location.href and document.title when the batch was uploaded, i.e. after its last event
+    // (a single-page app's navigation shows only here; a title change also as a <title> mutation, dated exactly).
+    const uploadAt = lastAt ?? received;
+    if (uploadAt !== undefined) {
+      this.url(str(page.url), uploadAt);
+      this.title(str(page.title), uploadAt);
+    }
     return this.out.hits;
   }
 
@@ -137,14 +146,18 @@ export class PageReader {
     for (const id of ids) {
       const node = this.map.get(id);
       if (!node) continue;
-      if (node.type === NodeType.Element && node.tag === 'title' && !node.isSVG && !node.inFrame && !this.titleId) this.titleId = node.id;
+      if (node.type === NodeType.Element && node.tag === 'title' && !node.isSVG && !node.inFrame && !this.map.get(this.titleId)) {
+        this.titleId = node.id; // the first, or one that replaced a removed one
+      }
       const block = node.type === NodeType.Text ? blockOf(this.map, node) : undefined;
       if (block && !blocks.has(block.id)) blocks.set(block.id, block);
     }
     const title = this.map.get(this.titleId);
     if (title) this.title(textUnder(this.map, title, MAX_TITLE_TEXT), at);
     for (const block of blocks.values()) {
+      if (this.map.exhausted) return; // a walk cut short would give a partial passage
       const text = passageOf(this.map, block);
+      if (this.map.exhausted) return;
       if (!text || isMasked(text) || !this.passages.isNew(text)) continue;
       this.out.add({ kind: 'text', at, pageId: this.pageId, text });
     }
@@ -164,4 +177,12 @@ export class PageReader {
     this.lastTitle = text;
     this.out.add({ kind: 'title', at, pageId: this.pageId, text });
   }
+}
+
+function firstMetaHref(events: unknown[], count: number): string | undefined {
+  for (let i = 0; i < count; i++) {
+    const e = events[i];
+    if (isObject(e) && e.type === EventType.Meta && isObject(e.data)) return str(e.data.href);
+  }
+  return undefined;
 }

@@ -1,6 +1,6 @@
 /**
  * Text the customer saw, as readable passages: each text node belongs to its nearest block element (a paragraph, a
- * cell, a list item, a button, a label…), and a passage is the text of one block without the blocks nested in it.
+ * table row, a list item, a button, a label…), and a passage is the text of one block without the blocks nested in it.
  * Never text: script, style, noscript, template, the document head, titles, form values (textarea, select lists) and
  * rrweb-blocked placeholders (`rr_width`: the page asked for the element not to be recorded).
  */
@@ -12,8 +12,10 @@ const BLOCK_TAGS = new Set([
   'address', 'article', 'aside', 'blockquote', 'body', 'button', 'caption', 'dd', 'details', 'dialog', 'div', 'dl',
   'dt', 'fieldset', 'figcaption', 'figure', 'footer', 'form', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'header', 'hgroup',
   'html', 'label', 'legend', 'li', 'main', 'menu', 'nav', 'ol', 'p', 'pre', 'section', 'summary', 'table', 'tbody',
-  'td', 'tfoot', 'th', 'thead', 'tr', 'ul',
+  'tfoot', 'thead', 'tr', 'ul',
 ]);
+/** Table cells are not passages of their own: a row reads as one ("12 Dec  Coffee  -3.50"), cells a space apart. */
+const SEPARATOR_TAGS = new Set(['br', 'td', 'th']);
 
 // title: the document's is its own hit, an SVG one is a tooltip.
 const EXCLUDED_TAGS = new Set(['script', 'style', 'noscript', 'template', 'head', 'title', 'textarea', 'select', 'datalist']);
@@ -50,7 +52,7 @@ export function passageOf(map: NodeMap, block: MapNode): string {
     if (node.type === NodeType.Text && !node.isStyle && node.text) {
       parts.push(node.text);
       length += node.text.length;
-    } else if (node.type === NodeType.Element && (node.tag === 'br' || isBlock(node))) {
+    } else if (node.type === NodeType.Element && (SEPARATOR_TAGS.has(node.tag ?? '') || isBlock(node))) {
       parts.push(' ');
     }
   }
@@ -66,7 +68,7 @@ export function textUnder(map: NodeMap, node: MapNode, max: number): string {
     if (n.type === NodeType.Text && !n.isStyle && n.text) {
       parts.push(n.text);
       length += n.text.length;
-    } else if (n.type === NodeType.Element && (n.tag === 'br' || isBlock(n))) {
+    } else if (n.type === NodeType.Element && (SEPARATOR_TAGS.has(n.tag ?? '') || isBlock(n))) {
       parts.push(' ');
     }
   }

@@ -14,9 +14,9 @@ import { clean, cut, isMasked, isObject, nodeId, str } from './rrweb-wire';
 
 interface Burst {
   id: number;
-  text: string;
-  isChecked?: boolean;
   at: number;
+  /** Resolved at each input, while the field is surely in the map (a submit may remove the form before the burst ends). */
+  hit: Hit | undefined;
 }
 
 export class TypingBursts {
@@ -31,26 +31,33 @@ export class TypingBursts {
     const text = str(data.text);
     if (id === undefined || text === undefined) return undefined;
     const isChecked = typeof data.isChecked === 'boolean' ? data.isChecked : undefined;
+    const hit = typedHit(this.map, { id, text: cut(text, MAX_HIT_TEXT), isChecked, at }, this.pageId);
     const open = this.open;
     if (open && open.id === id && at - open.at <= TYPING_BURST_GAP_MS && at >= open.at) {
-      open.text = cut(text, MAX_HIT_TEXT);
-      open.isChecked = isChecked;
       open.at = at;
+      open.hit = hit;
       return undefined;
     }
     const ended = this.close();
-    this.open = { id, text: cut(text, MAX_HIT_TEXT), isChecked, at };
+    this.open = { id, at, hit };
     return ended;
   }
 
   close(): Hit | undefined {
-    const burst = this.open;
+    const hit = this.open?.hit;
     this.open = undefined;
-    return burst && typedHit(this.map, burst, this.pageId);
+    return hit;
   }
 }
 
-function typedHit(map: NodeMap, burst: Burst, pageId: string | undefined): Hit | undefined {
+interface Value {
+  id: number;
+  text: string;
+  isChecked?: boolean;
+  at: number;
+}
+
+function typedHit(map: NodeMap, burst: Value, pageId: string | undefined): Hit | undefined {
   const field = map.get(burst.id);
   const text = field && !isMasked(burst.text) ? chosen(map, field, burst) : burst.text;
   if (text === undefined || !text.trim()) return undefined;
@@ -59,7 +66,7 @@ function typedHit(map: NodeMap, burst: Burst, pageId: string | undefined): Hit |
 }
 
 /** A checkbox or radio says which option (its label), a select the chosen option's text; other fields their value. */
-function chosen(map: NodeMap, field: MapNode, burst: Burst): string | undefined {
+function chosen(map: NodeMap, field: MapNode, burst: Value): string | undefined {
   const type = (field.attrs?.type ?? '').toLowerCase();
   if (field.tag === 'input' && (type === 'checkbox' || type === 'radio')) {
     const label = labelText(map, field) || clean(field.attrs?.value ?? burst.text, MAX_LABEL_TEXT) || 'on';

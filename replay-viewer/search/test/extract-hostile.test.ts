@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { EventBatch } from '../../../store/records';
 import { createSessionExtractor, limits } from '../extract/index';
-import { add, batch, click, full, input, mutation, Tree, type SNode } from './extract-fixtures';
+import { add, batch, click, custom, full, input, mutation, Tree, type SNode } from './extract-fixtures';
 
 function timed<T>(fn: () => T, maxMs: number): T {
   const start = performance.now();
@@ -111,5 +111,31 @@ describe('hostile recordings', () => {
     // p0 was dropped: its node ids no longer resolve; the newest still do.
     assert.deepEqual(x.batch(batch([click(5, go.id)], { page: 'p0', seq: 1 })).filter((h) => h.kind === 'clicked'), []);
     assert.equal(x.batch(batch([click(5, go.id)], { page: `p${limits.MAX_PAGES_KEPT}`, seq: 1 })).filter((h) => h.kind === 'clicked').length, 1);
+  });
+
+  it('events forged to make each one walk a big tree cost bounded time (the per-batch work budget)', () => {
+    const t = new Tree();
+    const counter = t.text('0');
+    const blocks = Array.from({ length: 10_000 }, () => t.el('div', {}));
+    const { root, body } = t.page('T', counter, ...blocks);
+    const x = createSessionExtractor();
+    x.batch(batch([full(1, root)]));
+    // Each text change makes the body's passage walk its 10,000 children; each add searches 10,000 siblings.
+    const changes = Array.from({ length: 20_000 }, (_, i) => mutation(2 + i, { texts: [{ id: counter.id, value: String(i) }] }));
+    const adds = mutation(30_000, { adds: Array.from({ length: 20_000 }, (_, i) => add(body.id, new Tree(100_000 + i * 2).text(`t${i}`), blocks[0]!.id)) });
+    const hits = timed(() => x.batch(batch([...changes, adds], { seq: 1 })), 3_000);
+    assert.ok(hits.length < 20_000, `${hits.length} hits`);
+    // The next batch has its own budget again.
+    const after = x.batch(batch([mutation(40_000, { adds: [add(blocks[1]!.id, new Tree(900_000).text('Fresh passage'))] })], { seq: 2 }));
+    assert.deepEqual(after.map((h) => h.text), ['Fresh passage']);
+  });
+
+  it('an early error\'s own moment is used only when plausible', () => {
+    const hits = createSessionExtractor().batch(batch([
+      custom(1_000_000, 'verbatim:console-error', { message: 'early', time: 999_000 }),
+      custom(1_000_000, 'verbatim:console-error', { message: 'future', time: 5_000_000 }),
+      custom(1_000_000, 'verbatim:console-error', { message: 'ancient', time: 1 }),
+    ])).filter((h) => h.kind === 'error');
+    assert.deepEqual(hits.map((h) => [h.text, h.at]), [['early', 999_000], ['future', 1_000_000], ['ancient', 1_000_000]]);
   });
 });

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createSessionExtractor, looksGenerated, type SessionExtractor } from '../extract/index';
-import { batch, click, custom, full, input, strip, Tree, type SNode } from './extract-fixtures';
+import { batch, click, custom, full, input, mutation, strip, Tree, type SNode } from './extract-fixtures';
 
 function withPage(...body: (SNode | string)[]): SessionExtractor {
   const x = createSessionExtractor();
@@ -139,5 +139,18 @@ describe('clicked', () => {
   it('tells generated ids from stable ones', () => {
     for (const id of [':r1:', 'ember1234', 'react-select-2-input-88213', 'a1b2c3d4e5', 'x-0f3a9c7e21']) assert.ok(looksGenerated(id), id);
     for (const id of ['pay', 'submit-button', 'step2', 'h1-title']) assert.ok(!looksGenerated(id), id);
+  });
+});
+
+describe('typed, when the page changes under the field', () => {
+  it('keeps the field name when the form is removed before the burst ends', () => {
+    const t = new Tree();
+    const amount = t.el('input', { name: 'amount' });
+    const form = t.el('form', {}, amount);
+    const x = createSessionExtractor();
+    const { root, body } = t.page('T', form);
+    x.batch(batch([full(1, root)]));
+    const hits = x.batch(batch([input(2, amount.id, '50'), mutation(3, { removes: [{ parentId: body.id, id: form.id }] })], { seq: 1 }));
+    assert.deepEqual(strip(hits), [{ kind: 'typed', at: 2, text: '50', field: 'amount' }]);
   });
 });

@@ -2,23 +2,23 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createSessionExtractor } from '../extract/index';
-import { add, batch, full, meta, mutation, strip, Tree } from './extract-fixtures';
+import { add, batch, full, meta, mouseMove, mutation, strip, Tree } from './extract-fixtures';
 
 describe('url and title', () => {
-  it('come from the batch, the snapshot and Meta events, without query string, once per change', () => {
+  it('come from Meta events, the snapshot and the batch, without query string, once per change', () => {
     const t = new Tree();
     const { root } = t.page('Accounts', t.el('p', {}, 'Hello'));
     const x = createSessionExtractor();
     const hits = x.batch(batch([meta(100, 'https://bank.example/home?token=secret#top'), full(101, root)], { title: 'Accounts', url: 'https://bank.example/home?token=secret' }));
     assert.deepEqual(hits, [
       { kind: 'url', at: 100, pageId: 'p1', text: 'https://bank.example/home', host: 'bank.example', path: '/home' },
-      { kind: 'title', at: 100, pageId: 'p1', text: 'Accounts' },
+      { kind: 'title', at: 101, pageId: 'p1', text: 'Accounts' },
       { kind: 'text', at: 101, pageId: 'p1', text: 'Hello' },
     ]);
     assert.ok(!JSON.stringify(hits).includes('secret'));
     // The same URL and title again: nothing; a new URL by Meta: a url hit.
     assert.deepEqual(x.batch(batch([meta(200, 'https://bank.example/home')], { seq: 1, title: 'Accounts' })), []);
-    assert.deepEqual(x.batch(batch([meta(300, 'https://bank.example/pay?iban=X')], { seq: 2 })), [
+    assert.deepEqual(x.batch(batch([meta(300, 'https://bank.example/pay?iban=X')], { seq: 2, url: 'https://bank.example/pay?iban=X' })), [
       { kind: 'url', at: 300, pageId: 'p1', text: 'https://bank.example/pay', host: 'bank.example', path: '/pay' },
     ]);
   });
@@ -38,6 +38,18 @@ describe('url and title', () => {
       mutation(30, { adds: [add(body.id, frameTitle)] }),
     ], { seq: 1 }));
     assert.deepEqual(strip(hits), [{ kind: 'title', at: 20, text: 'Step 2' }]);
+  });
+});
+
+describe('title replaced', () => {
+  it('follows a <title> element a framework swapped for a new one', () => {
+    const t = new Tree();
+    const { root, head } = t.page('Old');
+    const x = createSessionExtractor();
+    x.batch(batch([full(1, root)]));
+    const oldTitle = head.childNodes![0]!;
+    const hits = x.batch(batch([mutation(5, { removes: [{ parentId: head.id, id: oldTitle.id }], adds: [add(head.id, new Tree(700).el('title', {}, 'New'))] })], { seq: 1 }));
+    assert.deepEqual(strip(hits), [{ kind: 'title', at: 5, text: 'New' }]);
   });
 });
 
@@ -108,6 +120,15 @@ describe('text', () => {
     assert.deepEqual(hits.map((h) => h.text), ['Hello world', 'late parent']);
   });
 
+  it('reads a table row as one passage, cells a space apart', () => {
+    const t = new Tree();
+    const row = (...cells: string[]) => t.el('tr', {}, ...cells.map((c) => t.el('td', {}, t.el('span', {}, c))));
+    const { root } = t.page('T', t.el('table', {}, t.el('thead', {}, t.el('tr', {}, t.el('th', {}, 'Date'), t.el('th', {}, 'Amount'))),
+      t.el('tbody', {}, row('12 Dec', 'Coffee', '-3.50'), row('13 Dec', 'Salary', '+2,000.00'))));
+    const hits = createSessionExtractor().batch(batch([full(1, root)]));
+    assert.deepEqual(hits.filter((h) => h.kind === 'text').map((h) => h.text), ['Date Amount', '12 Dec Coffee -3.50', '13 Dec Salary +2,000.00']);
+  });
+
   it('cuts a passage at 2,000 characters', () => {
     const t = new Tree();
     const { root } = t.page('T', t.el('p', {}, 'word '.repeat(1000)));
@@ -125,6 +146,19 @@ describe('text', () => {
     const hits = x.batch(batch([full(2, b.root)], { page: 'p2', url: 'https://bank.example/other' }));
     assert.deepEqual(hits.map((h) => [h.kind, h.pageId, h.text]), [
       ['url', 'p2', 'https://bank.example/other'], ['title', 'p2', 'B'], ['text', 'p2', 'Same words'],
+    ]);
+  });
+});
+
+describe('single-page navigation', () => {
+  it('shows as a new batch URL, dated at the end of the batch that carried it', () => {
+    const t = new Tree();
+    const x = createSessionExtractor();
+    x.batch(batch([meta(10, 'https://bank.example/app#/home'), full(11, t.page('App').root)], { url: 'https://bank.example/app#/home' }));
+    const hits = x.batch(batch([mouseMove(20), mouseMove(40)], { seq: 1, url: 'https://bank.example/app/payments?id=7', title: 'Payments' }));
+    assert.deepEqual(strip(hits), [
+      { kind: 'url', at: 40, text: 'https://bank.example/app/payments', host: 'bank.example', path: '/app/payments' },
+      { kind: 'title', at: 40, text: 'Payments' },
     ]);
   });
 });
