@@ -130,6 +130,8 @@ export class SqliteSearchIndex implements SearchIndex {
         const sid = sidOf.get(sessionId) as number | undefined;
         if (sid === undefined) throw new VerbatimError('BAD_REQUEST', 'hits for a session the index does not hold', { sessionId });
         for (const hit of hits) {
+          // One malformed hit must not fail the page's transaction (and with it every change in the page).
+          if (!Number.isFinite(hit.at) || typeof hit.text !== 'string' || typeof hit.kind !== 'string') continue;
           const { host } = locationOf(hit);
           const sealed = hit.text ? this.key.seal(hit.text.slice(0, MAX_SEALED_TEXT), `hit:${sessionId}`) : null;
           const hid = Number(insertHit.run(sid, Math.trunc(hit.at), hit.kind, hit.pageId ?? null, host ?? null,
