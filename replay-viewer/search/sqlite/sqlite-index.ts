@@ -5,7 +5,7 @@
  * secure_delete and FTS5's secure-delete on, then checkpoints and truncates the WAL, so nothing of it stays in the
  * files; what stays while it lives is hashed or sealed (index-key.ts).
  */
-import { mkdir } from 'node:fs/promises';
+import { chmod, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { VerbatimError } from '../../../store/errors';
@@ -49,6 +49,8 @@ export class SqliteSearchIndex implements SearchIndex {
     await mkdir(this.dir, { recursive: true, mode: 0o700 });
     const db = new Database(this.file);
     try {
+      // Owner only whatever the umask (SQLite gives the WAL and shared-memory files the database file's mode).
+      await chmod(this.file, 0o600);
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = NORMAL');
       // Freed pages are zeroed: a deleted row's bytes do not linger in the file.

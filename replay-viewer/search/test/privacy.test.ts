@@ -56,10 +56,12 @@ describe('search index privacy', () => {
     assert.deepEqual(await scanFor(MARKERS), []);
   });
 
-  it('keeps its key beside the store keys, owner-only', async () => {
+  it('keeps its key beside the store keys, and its files, owner-only', async () => {
     const info = await stat(path.join(b.keysDir, INDEX_KEY_FILE));
     assert.equal(info.mode & 0o777, 0o600);
     assert.equal(info.size, 32);
+    assert.equal((await stat(path.join(b.dir, 'search'))).mode & 0o777, 0o700);
+    assert.equal((await stat(path.join(b.dir, 'search', 'index.sqlite'))).mode & 0o777, 0o600);
   });
 
   it('leaves nothing of an erased session: not found, rows and tokens gone, WAL emptied', async () => {
