@@ -27,6 +27,7 @@ const OPS = new Set(['=', '>', '>=', '<', '<=']);
 /** Then-sequences nest their SQL; a bound keeps a hostile query from making a megabyte statement. */
 const MAX_NODES = 64;
 const NO_MOMENT = 9e15;
+export type FtsMode = 'set' | 'probe';
 
 export interface CompileContext {
   key: IndexKey;
@@ -45,10 +46,12 @@ export class QueryCompiler {
       case 'and': return node.items.length ? sql('(', join(' AND ', node.items.map((n) => this.session(n))), ')') : TRUE;
       case 'or': return node.items.length ? sql('(', join(' OR ', node.items.map((n) => this.session(n))), ')') : FALSE;
       case 'not': return sql('NOT (', this.session(node.item), ')');
-      case 'then': return sql('(', this.moment(node, frag('-1')), ') IS NOT NULL');
+      // Every step somewhere in the session first (cheap, whole-index), then their order (per candidate session).
+      case 'then': return sql('(', join(' AND ', node.steps.map((n) => this.session(n))), ' AND (', this.moment(node, frag('-1')), ') IS NOT NULL)');
       default: {
-        const hit = this.hitTerm(node);
-        if (hit) return sql('EXISTS (SELECT 1 FROM hits h WHERE h.sid = s.sid AND ', hit, ')');
+        const hit = this.hitTerm(node, 'set');
+        // Not correlated: SQLite runs it once per statement and probes the result, instead of once per session.
+        if (hit) return sql('s.sid IN (SELECT h.sid FROM hits h WHERE ', hit, ')');
         return this.sessionTerm(node);
       }
     }
@@ -71,21 +74,24 @@ export class QueryCompiler {
       case 'not':
         return sql('(CASE WHEN ', this.session(node), ' THEN ', prev, ' END)');
       default: {
-        const hit = this.hitTerm(node);
+        const hit = this.hitTerm(node, 'set');
         if (!hit) return sql('(CASE WHEN ', this.sessionTerm(node), ' THEN ', prev, ' END)');
         return sql('(SELECT MIN(h.at) FROM hits h WHERE h.sid = s.sid AND h.at >= ', prev, ' AND ', hit, ')');
       }
     }
   }
 
-  /** Hits (`h`) that are matching moments: any positive hit term of the query. FALSE when there are none. */
-  hits(node: QueryNode): Frag {
+  /**
+   * Hits (`h`) that are matching moments: any positive hit term of the query. FALSE when there are none. `probe`
+   * needs the session as `s` in scope; `set` does not (many sessions at once).
+   */
+  hits(node: QueryNode, mode: FtsMode = 'probe'): Frag {
     const parts: Frag[] = [];
     const walk = (n: QueryNode): void => {
       if (n.kind === 'and' || n.kind === 'or') n.items.forEach(walk);
       else if (n.kind === 'then') n.steps.forEach(walk);
       else if (n.kind !== 'not') {
-        const hit = this.hitTerm(n as Term);
+        const hit = this.hitTerm(n as Term, mode);
         if (hit) parts.push(hit);
       }
     };
@@ -105,9 +111,13 @@ export class QueryCompiler {
     if (++this.nodes > MAX_NODES * 8) throw new VerbatimError('BAD_REQUEST', `The query is too complex (at most ${MAX_NODES} terms)`);
   }
 
-  /** A term that is about hits (text, method, status, took, host): its condition on `h`; undefined otherwise. */
-  private hitTerm(t: Term): Frag | undefined {
-    if (t.kind === 'text') return this.textTerm(t);
+  /**
+   * A term that is about hits (text, method, status, took, host): its condition on `h`; undefined otherwise. `set`
+   * for a whole-index pass (the FTS match runs once, its rowids probed), `probe` for the hits of one session `s`
+   * (the match limited to the session's rowid range, so it is not run whole for every session).
+   */
+  private hitTerm(t: Term, mode: FtsMode): Frag | undefined {
+    if (t.kind === 'text') return this.textTerm(t, mode);
     if (t.kind === 'keyword' && t.field === 'method') return frag('h.method = ?', [t.value.toUpperCase()]);
     if (t.kind === 'number' && HIT_NUMBERS[t.field]) return frag(`${HIT_NUMBERS[t.field]} ${op(t.op)} ?`, [t.value]);
     return undefined;
@@ -139,10 +149,10 @@ export class QueryCompiler {
     }
   }
 
-  private textTerm(t: Extract<Term, { kind: 'text' }>): Frag {
+  private textTerm(t: Extract<Term, { kind: 'text' }>, mode: FtsMode): Frag {
     const field = t.field;
     if (field === 'host') return hostTerm(t.value, t.prefix);
-    if ((field === 'url' || field === 'path') && t.prefix) return this.pathPrefix(field, t.value);
+    if ((field === 'url' || field === 'path') && t.prefix) return this.pathPrefix(field, t.value, mode);
     const kinds = field === null ? undefined : KINDS_OF[field];
     const column = field === 'field' ? 'field' : field === 'path' ? 'loc' : 'words';
     const tag = field === 'field' ? TAG.field : field === 'path' ? TAG.pathWord : TAG.word;
@@ -159,11 +169,11 @@ export class QueryCompiler {
     } else {
       match = `${column} : ${this.phrase(tag, ws)}`;
     }
-    return this.ftsWithKinds(match, kinds);
+    return this.ftsWithKinds(match, kinds, mode);
   }
 
   /** `url:/pay*`, `url:bank.example/pay*`, `path:/pay*`: indexed path prefixes (cut at PATH_PREFIX_MAX characters). */
-  private pathPrefix(field: 'url' | 'path', value: string): Frag {
+  private pathPrefix(field: 'url' | 'path', value: string, mode: FtsMode): Frag {
     const { host, path } = splitUrl(value);
     const kinds = KINDS_OF[field === 'url' ? 'url' : 'path'];
     if (host !== undefined && path === undefined) {
@@ -173,15 +183,19 @@ export class QueryCompiler {
     const p = normalPath(path!).slice(0, PATH_PREFIX_MAX);
     const tag = host !== undefined ? TAG.urlPrefix : TAG.pathPrefix;
     const token = this.ctx.key.token(tag, host !== undefined ? `${host}${p}` : p);
-    return this.ftsWithKinds(`loc : "${token}"`, kinds);
+    return this.ftsWithKinds(`loc : "${token}"`, kinds, mode);
   }
 
   private phrase(tag: string, ws: string[]): string {
     return `"${ws.map((w) => this.ctx.key.token(tag, w)).join(' ')}"`;
   }
 
-  private ftsWithKinds(match: string, kinds: string[] | undefined): Frag {
-    const fts = frag('h.hid IN (SELECT rowid FROM hit_fts WHERE hit_fts MATCH ?)', [match]);
+  private ftsWithKinds(match: string, kinds: string[] | undefined, mode: FtsMode): Frag {
+    const fts = mode === 'set'
+      ? frag('h.hid IN (SELECT rowid FROM hit_fts WHERE hit_fts MATCH ?)', [match])
+      // Only the session's stretch of rowids: FTS5 seeks to it rather than reading the whole match (s is in scope).
+      : frag(`h.hid IN (SELECT rowid FROM hit_fts WHERE hit_fts MATCH ? AND rowid >= (SELECT MIN(hid) FROM hits WHERE sid = s.sid)
+          AND rowid <= (SELECT MAX(hid) FROM hits WHERE sid = s.sid))`, [match]);
     if (!kinds) return fts;
     return sql(`h.kind IN (${kinds.map(() => '?').join(', ')}) AND `, frag('', kinds), fts);
   }

@@ -187,7 +187,9 @@ export class SqliteSearchIndex implements SearchIndex {
     const rows = this.all<SessionRow>(sql('SELECT s.* FROM sessions s WHERE ', page, ` ORDER BY s.started_at DESC, s.id DESC LIMIT ${limit + 1}`));
     const counted = this.all<{ n: number }>(sql(`SELECT COUNT(*) AS n FROM (SELECT 1 FROM sessions s WHERE `, where, ` LIMIT ${TOTAL_CAP + 1})`))[0]!.n;
     const shown = rows.slice(0, limit);
-    const results = shown.map((r) => this.result(r, node, compiler));
+    const moments = this.pageMoments(shown.map((r) => r.sid), node, compiler);
+    const wanted = QueryCompiler.snippetWords(node);
+    const results = shown.map((r) => this.result(r, moments.get(r.sid), wanted));
     const response: SearchResponse = { results, total: Math.min(counted, TOTAL_CAP), facets: this.facets(where, options.facets ?? []) };
     if (counted > TOTAL_CAP) response.totalCapped = true;
     if (rows.length > limit) response.next = encodeCursor({ startedAt: shown[shown.length - 1]!.started_at, id: shown[shown.length - 1]!.id });
@@ -202,13 +204,28 @@ export class SqliteSearchIndex implements SearchIndex {
     return rows.map((h) => ({ at: h.at, kind: h.kind, snippet: this.snippet(h, sessionId, wanted) }));
   }
 
-  private result(r: SessionRow, node: QueryNode, compiler: QueryCompiler): SearchResult {
-    const positive = compiler.hits(node);
-    // A sequence's first match is its first step's moment; otherwise the earliest matching hit.
-    const from = node.kind === 'then' ? compiler.moment(node.steps[0]!, frag('-1')) : frag('-1');
-    const first = this.all<HitRow>(sql('SELECT h.hid, h.at, h.kind, h.snippet FROM sessions s JOIN hits h ON h.sid = s.sid WHERE s.sid = ',
-      frag('?', [r.sid]), ' AND h.at >= ', from, ' AND ', positive, ' ORDER BY h.at, h.hid LIMIT 1'))[0];
-    const matchCount = this.all<{ n: number }>(sql('SELECT COUNT(*) AS n FROM hits h WHERE h.sid = ', frag('?', [r.sid]), ' AND ', positive))[0]!.n;
+  /**
+   * The matching moments of a page of sessions in one statement (the FTS match runs once for the page): how many,
+   * and the first. A sequence's first match is its first step's first moment; otherwise the earliest matching hit.
+   */
+  private pageMoments(sids: number[], node: QueryNode, compiler: QueryCompiler): Map<number, { count: number; first?: HitRow }> {
+    const out = new Map<number, { count: number; first?: HitRow }>();
+    if (!sids.length) return out;
+    const lead = node.kind === 'then' ? compiler.hits(node.steps[0]!, 'set') : frag('1');
+    const rows = this.all<HitRow & { sid: number; lead: number }>(sql('SELECT h.sid, h.hid, h.at, h.kind, h.snippet, (', lead, ') AS lead FROM hits h WHERE h.sid IN (',
+      frag(sids.map(() => '?').join(', '), sids), ') AND ', compiler.hits(node, 'set'), ' ORDER BY h.at, h.hid'));
+    for (const row of rows) {
+      const entry = out.get(row.sid) ?? { count: 0 };
+      entry.count += 1;
+      if (!entry.first && row.lead) entry.first = row;
+      out.set(row.sid, entry);
+    }
+    return out;
+  }
+
+  private result(r: SessionRow, moments: { count: number; first?: HitRow } | undefined, wanted: string[]): SearchResult {
+    const first = moments?.first;
+    const matchCount = moments?.count ?? 0;
     const session: SearchResult['session'] = {
       id: r.id, startedAt: r.started_at, endedAt: r.ended_at, channel: r.channel, pageCount: r.page_count,
       durationMs: r.duration_ms, customerLinked: r.customer_linked === 1,
@@ -218,7 +235,7 @@ export class SqliteSearchIndex implements SearchIndex {
     }
     if (r.entry_url) session.entryUrl = this.key.open(r.entry_url, `entry:${r.id}`);
     const result: SearchResult = { session, matchCount };
-    if (first) result.firstMatch = { at: first.at, kind: first.kind, snippet: this.snippet(first, r.id, QueryCompiler.snippetWords(node)) };
+    if (first) result.firstMatch = { at: first.at, kind: first.kind, snippet: this.snippet(first, r.id, wanted) };
     return result;
   }
 
