@@ -18,6 +18,8 @@ export interface FollowerOptions {
   createExtractor: ExtractorFactory;
   /** Changes per index transaction (default 500). */
   pageSize?: number;
+  /** A page ends early once it holds this many hits (default MAX_HITS_PER_WRITE). */
+  maxHitsPerWrite?: number;
   /** Pause after a wake-up before reading, gathering changes (default 250 ms). */
   gatherMs?: number;
   /** Pauses before retrying a page the index could not write (default 1 s, 5 s, 15 s). */
@@ -28,6 +30,8 @@ export interface FollowerOptions {
   onApplied?: (cursor: number) => void;
 }
 
+/** Hits per index transaction, about 100 ms of work at most: a page ends early past this. */
+const MAX_HITS_PER_WRITE = 1_000;
 /** Extractors kept for sessions seen lately; an evicted session starts a fresh one (facts may then undercount). */
 const MAX_EXTRACTORS = 2_000;
 
@@ -105,14 +109,18 @@ export class SearchFollower {
 
   private async applyPage(changes: Change[]): Promise<number> {
     const builder = new IndexBatchBuilder();
+    let cursor = 0;
     for (const change of changes) {
       try {
         await this.applyChange(change, builder);
       } catch (err) {
         this.log(`search index: change ${change.seq} (${change.type}) skipped: ${codeOf(err)}`);
       }
+      cursor = change.seq;
+      // A transaction runs on the event loop the proxy shares: end the page early when it has grown heavy (the
+      // cursor says where the next one starts, so nothing is lost or repeated).
+      if (builder.hitCount >= (this.opts.maxHitsPerWrite ?? MAX_HITS_PER_WRITE)) break;
     }
-    const cursor = changes[changes.length - 1]!.seq;
     const retries = this.opts.retryMs ?? [1_000, 5_000, 15_000];
     for (let attempt = 0; ; attempt++) {
       try {

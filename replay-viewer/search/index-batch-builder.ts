@@ -14,6 +14,8 @@ export class IndexBatchBuilder {
   private readonly replace = new Map<string, Set<HitKind>>();
   private readonly linked = new Set<string>();
   private readonly erased = new Set<string>();
+  /** Hits gathered so far. */
+  hitCount = 0;
 
   touch(sessionId: string): void {
     this.touched.add(sessionId);
@@ -24,6 +26,7 @@ export class IndexBatchBuilder {
     if (!hits.length) return;
     const list = this.hits.get(sessionId) ?? [];
     list.push(...hits);
+    this.hitCount += hits.length;
     this.hits.set(sessionId, list);
   }
 

@@ -13,10 +13,13 @@ export const INDEX_KEY_FILE = 'search-index.key';
 const KEY_BYTES = 32;
 /** 80 bits: no collisions to speak of below 10^12 distinct words, and short rows. */
 const TOKEN_HEX = 20;
+/** Words whose tokens are remembered (about 10 MB at most). */
+const TOKEN_CACHE = 50_000;
 
 export class IndexKey {
   private readonly tokenKey: Buffer;
   private readonly sealKey: Buffer;
+  private readonly tokens = new Map<string, string>();
 
   constructor(key: Buffer) {
     if (key.length !== KEY_BYTES) throw new VerbatimError('CONFIG_INVALID', 'the search index key is damaged (wrong length)', { bytes: key.length });
@@ -25,9 +28,21 @@ export class IndexKey {
     this.sealKey = Buffer.from(hkdfSync('sha256', key, Buffer.alloc(0), 'verbatim search snippets', 32));
   }
 
-  /** A token as stored: lower-case hex, so every FTS5 tokenizer keeps it whole. */
+  /**
+   * A token as stored: lower-case hex, so every FTS5 tokenizer keeps it whole. Remembered for the words met most
+   * lately: the same words recur on every page, and the HMACs are most of the cost of indexing a hit.
+   */
   token(kindTag: string, word: string): string {
-    return createHmac('sha256', this.tokenKey).update(`${kindTag}\u0000${word}`, 'utf8').digest('hex').slice(0, TOKEN_HEX);
+    const input = `${kindTag}\u0000${word}`;
+    let token = this.tokens.get(input);
+    if (token === undefined) {
+      token = createHmac('sha256', this.tokenKey).update(input, 'utf8').digest('hex').slice(0, TOKEN_HEX);
+      if (this.tokens.size >= TOKEN_CACHE) this.tokens.delete(this.tokens.keys().next().value!);
+    } else {
+      this.tokens.delete(input);
+    }
+    this.tokens.set(input, token);
+    return token;
   }
 
   /** 0x01 ‖ nonce(12) ‖ ciphertext ‖ tag(16); `aad` binds it to its row (a sealed value moved elsewhere does not open). */

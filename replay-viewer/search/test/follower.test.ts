@@ -69,6 +69,18 @@ describe('search follower', () => {
     await second.close();
   });
 
+  it('ends a page early when it holds many hits, and still indexes everything once', async () => {
+    const s = await b.open({ dataDir: `${b.dir}/small-writes` });
+    const small = new (s.follower.constructor as typeof import('../follower').SearchFollower)({
+      store: b.store, index: s.index, createExtractor: createSessionExtractor, maxHitsPerWrite: 3, log: () => undefined,
+    });
+    const cursors: number[] = [];
+    assert.equal(await small.catchUp((c) => cursors.push(c)), await lastSeq(b.store));
+    assert.ok(cursors.length >= 8, `writes: ${cursors.length}`);
+    assert.deepEqual(cursors, [...cursors].sort((x, y) => x - y));
+    assert.deepEqual(await snapshot(s.index), reference);
+  });
+
   it('skips a change it cannot extract, logging its seq and no content', async () => {
     const lines: string[] = [];
     let calls = 0;
