@@ -103,7 +103,7 @@ export class SearchFollower {
       await this.catchUp(this.opts.onApplied);
     } catch (err) {
       // The store or the index is unavailable: the next change wakes us again.
-      this.log(`search index: following the change feed stopped: ${codeOf(err)}`);
+      if (!this.stopped) this.log(`search index: following the change feed stopped: ${codeOf(err)}`);
     }
   }
 
@@ -114,6 +114,8 @@ export class SearchFollower {
       try {
         await this.applyChange(change, builder);
       } catch (err) {
+        // A store going away (stop, reopen) is not the change's fault: the page is dropped whole and read again.
+        if (this.stopped || isVerbatimError(err, 'STORE_NOT_OPEN')) throw err;
         this.log(`search index: change ${change.seq} (${change.type}) skipped: ${codeOf(err)}`);
       }
       cursor = change.seq;
@@ -128,6 +130,7 @@ export class SearchFollower {
         await this.opts.index.apply(batch);
         return cursor;
       } catch (err) {
+        if (this.stopped) throw err;
         if (attempt >= retries.length) {
           this.log(`search index: changes ${changes[0]!.seq}-${cursor} skipped after ${attempt + 1} attempts: ${codeOf(err)}`);
           // Past it, so one bad page is not retried forever (`verbatim reindex` rebuilds what it held).
