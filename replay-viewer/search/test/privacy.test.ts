@@ -51,6 +51,8 @@ describe('search index privacy', () => {
     const r = (await q('typed:ulmbrix')).results[0]!;
     assert.equal(r.firstMatch?.snippet, TYPED, 'the snippet opens with the key');
     // Both while open (WAL and shared memory present) and after a clean close.
+    const wal = (await filesUnder(path.join(b.dir, 'search'))).find((f) => f.file.endsWith('-wal'));
+    assert.ok(wal && wal.bytes.length > 16_384, `the WAL holds the writes: ${wal?.bytes.length}`);
     assert.deepEqual(await scanFor(MARKERS), []);
     await search.close();
     assert.deepEqual(await scanFor(MARKERS), []);
