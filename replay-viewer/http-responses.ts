@@ -108,8 +108,14 @@ export function sendPage(req: IncomingMessage, res: ServerResponse, status: numb
   res.end(req.method === 'HEAD' ? undefined : body);
 }
 
-/** The body of an error response: a VerbatimError's own code and message, nothing internal otherwise. */
-export function errorBody(err: unknown): { status: number; code: string; message: string } {
+/**
+ * The body of an error response: a VerbatimError's own code and message, nothing internal otherwise; a malformed
+ * search query also says where (`position`, for the viewer to underline).
+ */
+export function errorBody(err: unknown): { status: number; code: string; message: string; position?: number } {
+  if (isVerbatimError(err, 'QUERY_INVALID') && typeof err.context.position === 'number') {
+    return { status: err.status, code: err.code, message: err.message, position: err.context.position };
+  }
   if (isVerbatimError(err)) return { status: err.status, code: err.code, message: err.message };
   return { status: ERROR_CODES.INTERNAL, code: 'INTERNAL', message: 'Internal error' };
 }
@@ -128,7 +134,7 @@ export async function sendError(req: IncomingMessage, res: ServerResponse, err: 
   }
   for (const name of res.getHeaderNames()) res.removeHeader(name);
   for (const [name, value] of Object.entries(errorHeaders(err))) res.setHeader(name, value);
-  const { status, code, message } = errorBody(err);
-  if (asText) sendText(req, res, status, `${code}: ${message}`);
-  else await sendJson(req, res, status, { error: { code, message } });
+  const { status, ...error } = errorBody(err);
+  if (asText) sendText(req, res, status, `${error.code}: ${error.message}`);
+  else await sendJson(req, res, status, { error });
 }

@@ -61,6 +61,11 @@ export interface Route {
    * reads (UI assets, archived resources, /api/me).
    */
   audit?: AuditAction;
+  /**
+   * A read's audit details from the request, in place of the query parameters the gate keeps by default (search:
+   * the query with its personal values hashed, search/audit-query.ts).
+   */
+  auditDetails?: (ctx: RouteContext) => Record<string, string>;
   /** The session a request concerns (audit target, agents' customer scope). */
   sessionOf?: (ctx: RouteContext) => string | undefined;
   /** Agents may only reach sessions linked to a customer. */

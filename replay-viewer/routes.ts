@@ -26,8 +26,16 @@ export interface CollectorHandler {
   handle(req: IncomingMessage, res: ServerResponse, path: string): Promise<void>;
 }
 
+/** The search API (search/search-routes.ts), injected when the CLI opened the search index. */
+export interface SearchHandler {
+  search(ctx: RouteContext): Promise<void>;
+  matches(ctx: RouteContext): Promise<void>;
+  auditDetails(ctx: RouteContext): Record<string, string>;
+}
+
 export interface RouteHandlers {
   api: ApiRoutes;
+  search?: SearchHandler;
   archive: ArchiveRoute;
   ui: UiRoutes;
   exporter?: ExportRoute;
@@ -69,7 +77,16 @@ export function viewerRoutes(h: RouteHandlers): Route[] {
     { method: 'GET', path: '/archive/*', summary: 'replay: archived resources', allow: REPLAY, sessionOf: archiveSession, customerScoped: true, handler: ({ req, res }) => h.archive.handle(req, res) },
     { method: 'GET', path: '/api/sessions/:id/captures', summary: 'technical panels: network log, WebSocket messages', allow: ['session.technical'], audit: 'technical', sessionOf: sessionParam, handler: (c) => h.api.sessionCaptures(c) },
   ];
-  const { exporter, collector, status, statusProbe, signIn, users, audit } = h;
+  const { exporter, collector, status, statusProbe, signIn, users, audit, search } = h;
+  if (search) {
+    // Whoever may list sessions may search them; agents (customer lookups) get customer-linked sessions only, as for
+    // replay. The audit entry records the query with its personal values hashed (search/audit-query.ts).
+    const auditDetails = (c: RouteContext) => search.auditDetails(c);
+    routes.push(
+      { method: 'GET', path: '/api/search', summary: 'search sessions (`?q=&cursor=&limit=&facets=`)', allow: ['sessions.byCustomer', 'sessions.list'], audit: 'search', customerScoped: true, auditDetails, handler: (c) => search.search(c) },
+      { method: 'GET', path: '/api/sessions/:id/matches', summary: 'search: every matching moment of one session (`?q=`)', allow: REPLAY, audit: 'search', sessionOf: sessionParam, customerScoped: true, auditDetails, handler: (c) => search.matches(c) },
+    );
+  }
   if (exporter) {
     routes.push({ method: 'GET', path: '/api/sessions/:id/export', summary: 'export: evidence HTML or WACZ (`?format=html` or `wacz`)', allow: ['session.export'], audit: 'export', sessionOf: sessionParam, handler: (c) => exporter.handle(c) });
   }

@@ -20,7 +20,7 @@ import { UserRoutes } from './auth/user-routes';
 import { ExportRoute, type SessionExporter } from './export-route';
 import { sendError } from './http-responses';
 import { RouteTable, isWrite, type Route, type RouteContext } from './route-table';
-import { viewerRoutes, type CollectorHandler } from './routes';
+import { viewerRoutes, type CollectorHandler, type SearchHandler } from './routes';
 import { UiRoutes } from './ui-routes';
 import { ARCHIVE_PREFIX, ReplayLibrary } from './replay/index';
 
@@ -56,6 +56,8 @@ export interface ViewerOptions {
   status?: () => unknown;
   /** GET /_status for `verbatim status`: checks its own callers (loopback, the run file's token). */
   statusProbe?: CollectorHandler;
+  /** GET /api/search and /api/sessions/:id/matches (search/search-routes.ts, over the index the CLI opened). */
+  search?: SearchHandler;
 }
 
 export interface Viewer {
@@ -78,6 +80,7 @@ export async function startViewer(opts: ViewerOptions): Promise<Viewer> {
     collector: opts.collector,
     status: opts.status,
     statusProbe: opts.statusProbe,
+    search: opts.search,
     signIn: access ? new SignInRoutes(access) : undefined,
     users: access ? new UserRoutes(access) : undefined,
     audit: access ? new AuditRoutes(access) : undefined,

@@ -8,6 +8,7 @@ import { CollectorRoutes } from '../proxy/collector/routes';
 import { TerminalRegistry, describeTerminal } from '../proxy/collector/terminals';
 import { IngestPipeline, Masker, assertProxyExposure, loadOrCreateCa, parseUpstreams, startGateway, startProxy, type RunningGateway } from '../proxy/index';
 import { startViewer } from '../replay-viewer/server';
+import { openSearch, SearchRoutes } from '../replay-viewer/search/index';
 import { isVerbatimError, VerbatimError } from '../store/errors';
 import { openStore } from '../store/index';
 import { setUpAccess, usersCommand } from './access-setup';
@@ -16,7 +17,8 @@ import { importLegacyCustomers } from './legacy-customers';
 import { describeRetention, loadConfig, loadMaskingPolicy, type VerbatimConfig } from './config';
 import { distDir } from './dist-dir';
 import { sessionExporter } from './export/session-exporter';
-import { INTEGRITY_HELP, exportCommand, integrityOf, migrateCommand, recordsCommand, startExpiryJob, verifyCommand } from './integrity-commands';
+import { INTEGRITY_HELP, exportCommand, integrityOf, keysDirOf, migrateCommand, recordsCommand, startExpiryJob, verifyCommand } from './integrity-commands';
+import { reindexCommand } from './reindex-command';
 import { publishStatus, statusCommand, statusSnapshot, type StatusMount } from './status';
 
 const HELP = `verbatim — record and replay web sessions
@@ -30,7 +32,9 @@ Usage:
   verbatim terminals list | revoke <terminal-id>   list shows each terminal's last seen time, queue and last error
   verbatim proxy-clients add <id>          issue a client's forward-proxy credentials (shown once; for --proxy-auth)
   verbatim proxy-clients list | revoke <id>
-${INTEGRITY_HELP}  verbatim users add <name> --role R   add a viewer account (agent, analyst, compliance, admin, auditor); password on stdin
+${INTEGRITY_HELP}  verbatim reindex           rebuild the search index (<data>/search) from the store, with progress; stop
+                             Verbatim first; a killed run carries on where it stopped when run again
+  verbatim users add <name> --role R   add a viewer account (agent, analyst, compliance, admin, auditor); password on stdin
   verbatim users list | remove <name> | passwd <name>
   verbatim help
 
@@ -84,6 +88,7 @@ async function main(): Promise<void> {
     case 'export': return exportCommand(config);
     case 'erase': case 'hold': case 'release': case 'expire': return recordsCommand(config);
     case 'migrate': return migrateCommand(config);
+    case 'reindex': return reindexCommand(config);
     case 'terminals': return terminals(config);
     case 'proxy-clients': return terminals(config, 'proxy-client');
     case 'users': process.exitCode = await usersCommand(config, readPassword, (t) => process.stdout.write(t)); return;
@@ -122,6 +127,16 @@ async function start(config: VerbatimConfig): Promise<void> {
   // One ingest pipeline for the proxy, the gateway and the kiosk collector: the same masking, identity and
   // classification for everything, whichever way it arrived.
   const ingest = new IngestPipeline({ store, masking, identityRules, onError: log });
+  // The search index follows the store's change feed off the request path (replay-viewer/search/follower.ts);
+  // its log lines carry change seqs and error codes only.
+  // An index that cannot open (damaged, another schema) does not keep recording down: search is off until
+  // `verbatim reindex` rebuilds it.
+  const search = await openSearch({ dataDir: config.dataDir, keysDir: keysDirOf(config), store, log: (m) => process.stderr.write(`[verbatim] ${m}\n`) })
+    .catch((err: unknown) => {
+      process.stderr.write(`[verbatim] WARNING: search is off, the search index did not open (${isVerbatimError(err) ? err.code : (err as NodeJS.ErrnoException)?.code ?? 'ERROR'}): run verbatim reindex\n`);
+      return undefined;
+    });
+  search?.follower.start();
   const terminalRegistry = new TerminalRegistry(path.join(config.dataDir, 'terminals.json'));
   const collector = new CollectorRoutes(ingest, { terminals: terminalRegistry });
   const startedAt = Date.now();
@@ -132,6 +147,7 @@ async function start(config: VerbatimConfig): Promise<void> {
     store, host: config.viewerHost, port: config.viewerPort, uiDir: path.join(distDir, 'viewer'), access,
     exporter: sessionExporter(store, integrityOf(config).keysDir),
     collector,
+    search: search ? new SearchRoutes(search.index, store, search.key) : undefined,
     status,
     statusProbe: { handle: (req, res, p) => statusMount ? statusMount.handle(req, res, p) : Promise.resolve(void res.writeHead(503).end()) },
   });
@@ -186,6 +202,7 @@ async function start(config: VerbatimConfig): Promise<void> {
     stopping = true;
     await Promise.allSettled([proxy.close(), viewer.close(), gateway?.close()]);
     await ingest.close();
+    await search?.close().catch((err: unknown) => log(err, 'search index close'));
     await terminalRegistry.flush().catch(() => undefined);
     await published.remove().catch(() => undefined);
     // Seals the tail: a clean stop leaves every record under a signed checkpoint.

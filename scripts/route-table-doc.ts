@@ -25,6 +25,7 @@ export function routeTableMarkdown(): string {
     exporter: new ExportRoute(store, async () => { throw new Error('not here'); }),
     collector: { handle: async () => undefined },
     status: () => undefined, statusProbe: { handle: async () => undefined },
+    search: { search: async () => undefined, matches: async () => undefined, auditDetails: () => ({}) },
     signIn: new SignInRoutes(access), users: new UserRoutes(access), audit: new AuditRoutes(access),
   }));
 }

@@ -100,9 +100,12 @@ export class ViewerAccess {
     }
     if (audit && !isWrite(method)) {
       const details: AuditEntryInput['details'] = { path: pathname, method };
-      for (const key of AUDITED_QUERY) {
-        const v = ctx.query.get(key);
-        if (v !== null) details[key] = v.slice(0, 200);
+      if (route.auditDetails) Object.assign(details, route.auditDetails(ctx));
+      else {
+        for (const key of AUDITED_QUERY) {
+          const v = ctx.query.get(key);
+          if (v !== null) details[key] = v.slice(0, 200);
+        }
       }
       const customer = pathname.startsWith('/api/customers/') ? ctx.params.id : undefined;
       await this.record(req, who, { action: audit, outcome: 'ok', target: sessionId ?? (customer ? `customer:${customer}` : undefined), details });

@@ -1,0 +1,86 @@
+/**
+ * The search index's contract, backend-neutral: the embedded SQLite FTS5 index (sqlite/) implements it now, a
+ * PostgreSQL one can follow and must pass the same suite (test/contract/). The index is derived data: it follows the
+ * store's change feed (follower.ts), never the store's files, and can be rebuilt from the store at any time
+ * (`verbatim reindex`).
+ */
+import type { Hit, HitKind, SearchResponse } from './types';
+import type { QueryNode } from './query/ast';
+
+/** What the index knows about a session as a whole (facts the query's keyword/number/time fields filter on). */
+export interface SessionFacts {
+  id: string;
+  channel: string;
+  terminal?: string;
+  browser?: string;
+  os?: string;
+  device?: string;
+  country?: string;
+  startedAt: number;
+  endedAt: number;
+  pageCount: number;
+  durationMs: number;
+  activeMs: number;
+  customerLinked: boolean;
+  /** Personal (a URL may carry a customer number): the backend keeps it sealed, never in the clear. */
+  entryUrl?: string;
+}
+
+/**
+ * One applied batch of the change feed: everything it changes, written together with the new cursor in one
+ * transaction, so a restart neither loses nor repeats a batch (exactly-once).
+ */
+export interface IndexBatch {
+  /** The feed seq after this batch. */
+  cursor: number;
+  /** Sessions created or updated (upserted whole; a missing field is cleared). */
+  sessions: SessionFacts[];
+  /** Hits to add, per session. */
+  hits: { sessionId: string; hits: Hit[] }[];
+  /** Drop these sessions' hits of these kinds before adding (a re-read source, e.g. a session's WebSocket log). */
+  replaceKinds?: { sessionId: string; kinds: HitKind[] }[];
+  /** Sessions linked to a customer since. */
+  customerLinked?: string[];
+  /** Sessions erased: nothing of them may stay searchable or readable. */
+  erased?: string[];
+}
+
+export interface SearchOptions {
+  limit: number;
+  /** Opaque cursor from a previous answer's `next`. */
+  cursor?: string;
+  /** Keyword fields (and `status` for status classes) to count over all matching sessions. */
+  facets?: string[];
+  /** Only customer-linked sessions (agents). */
+  customerLinkedOnly?: boolean;
+  /** `customer:` terms resolved to session ids by the caller (the store's blind customer index). */
+  customerSessions?: ReadonlyMap<string, readonly string[]>;
+}
+
+export interface MatchOptions {
+  customerSessions?: ReadonlyMap<string, readonly string[]>;
+}
+
+export type Match = SearchResponse['results'][number]['firstMatch'] & {};
+
+export interface SearchIndex {
+  open(): Promise<void>;
+  close(): Promise<void>;
+  /** The feed seq up to which every change is applied (0: nothing yet). */
+  cursor(): Promise<number>;
+  apply(batch: IndexBatch): Promise<void>;
+  /** Drops everything (reindex from scratch). */
+  reset(): Promise<void>;
+  search(query: QueryNode, options: SearchOptions): Promise<SearchResponse>;
+  /** Every matching moment of one session, oldest first. */
+  matches(sessionId: string, query: QueryNode, options?: MatchOptions): Promise<Match[]>;
+  /** A key/value of the index's own bookkeeping (the reindex marker). */
+  getMeta(key: string): Promise<string | undefined>;
+  setMeta(key: string, value: string | undefined): Promise<void>;
+  /** How many sessions and hits it holds (tests, status). */
+  counts(): Promise<{ sessions: number; hits: number }>;
+}
+
+/** Exact totals up to this many sessions; beyond it `totalCapped`. */
+export const TOTAL_CAP = 10_000;
+export const MAX_SEARCH_LIMIT = 200;

@@ -1,0 +1,41 @@
+/**
+ * The SQLite index's tables. Sessions and hits are plain tables (facts and hit columns filter and sort); the hit text
+ * lives only in a contentless FTS5 table as keyed hashes (index-key.ts) and, for snippets, sealed in `hits.snippet`.
+ * Contentless with delete support so an erased session's rows leave the full-text index too, and FTS5's
+ * secure-delete so they leave its pages, not just get marked deleted until the next merge.
+ */
+export const SCHEMA_VERSION = 1;
+
+export const SCHEMA = `
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS sessions (
+  sid INTEGER PRIMARY KEY,
+  id TEXT NOT NULL UNIQUE,
+  channel TEXT NOT NULL,
+  terminal TEXT, browser TEXT, os TEXT, device TEXT, country TEXT,
+  started_at INTEGER NOT NULL, ended_at INTEGER NOT NULL,
+  page_count INTEGER NOT NULL, duration_ms INTEGER NOT NULL, active_ms INTEGER NOT NULL,
+  customer_linked INTEGER NOT NULL DEFAULT 0,
+  entry_url BLOB
+);
+CREATE INDEX IF NOT EXISTS sessions_newest ON sessions (started_at DESC, id DESC);
+CREATE TABLE IF NOT EXISTS hits (
+  hid INTEGER PRIMARY KEY,
+  sid INTEGER NOT NULL,
+  at INTEGER NOT NULL,
+  kind TEXT NOT NULL,
+  page_id TEXT, host TEXT, method TEXT, status INTEGER, duration_ms INTEGER,
+  snippet BLOB
+);
+CREATE INDEX IF NOT EXISTS hits_session ON hits (sid, at);
+CREATE INDEX IF NOT EXISTS hits_status ON hits (status, sid) WHERE status IS NOT NULL;
+CREATE INDEX IF NOT EXISTS hits_host ON hits (host, sid) WHERE host IS NOT NULL;
+CREATE VIRTUAL TABLE IF NOT EXISTS hit_fts USING fts5 (
+  words, field, wprefix, loc,
+  content = '', contentless_delete = 1, tokenize = 'ascii', detail = full
+);
+CREATE VIRTUAL TABLE IF NOT EXISTS hit_vocab USING fts5vocab (hit_fts, 'row');
+`;
+
+/** Column tags in the token hash (tokens.ts): one per FTS column and sub-use. */
+export const TAG = { word: 'w', field: 'f', wordPrefix: 'wp', pathWord: 'pw', pathPrefix: 'pp', urlPrefix: 'up' } as const;

@@ -1,0 +1,272 @@
+/**
+ * The embedded search index: SQLite FTS5 through better-sqlite3, in <data>/search/index.sqlite (docs/ARCHITECTURE.md
+ * says why). One writer (the follower) and readers (the API) in one process; WAL so searches do not wait for writes.
+ * Every applied batch and its feed cursor commit together. Erasure deletes the session's rows with SQLite's
+ * secure_delete and FTS5's secure-delete on, then checkpoints and truncates the WAL, so nothing of it stays in the
+ * files; what stays while it lives is hashed or sealed (index-key.ts).
+ */
+import { chmod, mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { VerbatimError } from '../../../store/errors';
+import type { QueryNode } from '../query/ast';
+import type { IndexKey } from '../index-key';
+import { decodeCursor, encodeCursor } from '../cursor';
+import { snippetOf } from '../snippet';
+import { MAX_SEARCH_LIMIT, TOTAL_CAP, type IndexBatch, type Match, type MatchOptions, type SearchIndex, type SearchOptions, type SessionFacts } from '../search-index';
+import type { FacetCount, HitKind, SearchResponse, SearchResult } from '../types';
+import { QueryCompiler } from './compile-query';
+import { ftsRow, locationOf } from './hit-tokens';
+import { SCHEMA, SCHEMA_VERSION } from './schema';
+import { frag, sql, type Frag } from './sql-fragment';
+
+export const INDEX_FILE = 'index.sqlite';
+/** Sealed per hit: enough for a snippet around any match, bounded for hostile pages. */
+const MAX_SEALED_TEXT = 2_000;
+const MAX_MATCHES = 1_000;
+const FACET_VALUES = 50;
+const SESSION_FACETS: Record<string, string> = {
+  channel: 'channel', terminal: 'terminal', device: 'device', browser: 'browser', os: 'os', country: 'country',
+};
+
+interface SessionRow {
+  sid: number; id: string; channel: string; terminal: string | null; browser: string | null; os: string | null;
+  device: string | null; country: string | null; started_at: number; ended_at: number; page_count: number;
+  duration_ms: number; active_ms: number; customer_linked: number; entry_url: Buffer | null;
+}
+interface HitRow { hid: number; at: number; kind: HitKind; snippet: Buffer | null }
+
+export class SqliteSearchIndex implements SearchIndex {
+  private db: Database.Database | undefined;
+
+  constructor(private readonly dir: string, private readonly key: IndexKey) {}
+
+  get file(): string {
+    return path.join(this.dir, INDEX_FILE);
+  }
+
+  async open(): Promise<void> {
+    await mkdir(this.dir, { recursive: true, mode: 0o700 });
+    const db = new Database(this.file);
+    try {
+      // Owner only whatever the umask (SQLite gives the WAL and shared-memory files the database file's mode).
+      await chmod(this.file, 0o600);
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = NORMAL');
+      // Freed pages are zeroed: a deleted row's bytes do not linger in the file.
+      db.pragma('secure_delete = ON');
+      db.exec(SCHEMA);
+      db.prepare("INSERT INTO hit_fts (hit_fts, rank) VALUES ('secure-delete', 1)").run();
+      const version = (db.prepare("SELECT value FROM meta WHERE key = 'schema'").get() as { value: string } | undefined)?.value;
+      if (version === undefined) db.prepare("INSERT INTO meta (key, value) VALUES ('schema', ?)").run(String(SCHEMA_VERSION));
+      else if (version !== String(SCHEMA_VERSION)) {
+        throw new VerbatimError('STORE_CORRUPT', 'the search index has another schema version: run verbatim reindex', { version });
+      }
+    } catch (err) {
+      db.close();
+      throw err;
+    }
+    this.db = db;
+  }
+
+  async close(): Promise<void> {
+    this.db?.close();
+    this.db = undefined;
+  }
+
+  private get conn(): Database.Database {
+    if (!this.db) throw new VerbatimError('STORE_NOT_OPEN', 'the search index is not open');
+    return this.db;
+  }
+
+  async cursor(): Promise<number> {
+    return Number((await this.getMeta('cursor')) ?? 0);
+  }
+
+  async getMeta(key: string): Promise<string | undefined> {
+    return (this.conn.prepare('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined)?.value;
+  }
+
+  async setMeta(key: string, value: string | undefined): Promise<void> {
+    if (value === undefined) this.conn.prepare('DELETE FROM meta WHERE key = ?').run(key);
+    else this.conn.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(key, value);
+  }
+
+  async counts(): Promise<{ sessions: number; hits: number }> {
+    const n = (t: string) => (this.conn.prepare(`SELECT COUNT(*) AS n FROM ${t}`).get() as { n: number }).n;
+    return { sessions: n('sessions'), hits: n('hits') };
+  }
+
+  async reset(): Promise<void> {
+    const db = this.conn;
+    db.transaction(() => {
+      db.exec("DELETE FROM hit_fts; DELETE FROM hits; DELETE FROM sessions; DELETE FROM meta WHERE key <> 'schema';");
+    })();
+    this.truncateWal();
+  }
+
+  async apply(batch: IndexBatch): Promise<void> {
+    const db = this.conn;
+    const upsert = db.prepare(`INSERT INTO sessions (id, channel, terminal, browser, os, device, country, started_at, ended_at,
+        page_count, duration_ms, active_ms, customer_linked, entry_url)
+      VALUES (@id, @channel, @terminal, @browser, @os, @device, @country, @startedAt, @endedAt, @pageCount, @durationMs, @activeMs, @customerLinked, @entryUrl)
+      ON CONFLICT (id) DO UPDATE SET channel = excluded.channel, terminal = excluded.terminal, browser = excluded.browser,
+        os = excluded.os, device = excluded.device, country = excluded.country, started_at = excluded.started_at,
+        ended_at = excluded.ended_at, page_count = excluded.page_count, duration_ms = excluded.duration_ms,
+        active_ms = MAX(active_ms, excluded.active_ms), customer_linked = MAX(customer_linked, excluded.customer_linked), entry_url = excluded.entry_url`);
+    const sidOf = db.prepare('SELECT sid FROM sessions WHERE id = ?').pluck();
+    const insertHit = db.prepare(`INSERT INTO hits (sid, at, kind, page_id, host, method, status, duration_ms, snippet)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+    const insertFts = db.prepare('INSERT INTO hit_fts (rowid, words, field, wprefix, loc) VALUES (?, ?, ?, ?, ?)');
+    const link = db.prepare('UPDATE sessions SET customer_linked = 1 WHERE id = ?');
+    const setCursor = db.prepare("INSERT INTO meta (key, value) VALUES ('cursor', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value");
+    let erased = false;
+    db.transaction(() => {
+      for (const id of batch.erased ?? []) erased = this.eraseRows(db, id) || erased;
+      for (const f of batch.sessions) upsert.run(this.sessionParams(f));
+      for (const { sessionId, kinds } of batch.replaceKinds ?? []) {
+        const sid = sidOf.get(sessionId) as number | undefined;
+        if (sid !== undefined) this.deleteHits(db, sid, kinds);
+      }
+      for (const { sessionId, hits } of batch.hits) {
+        const sid = sidOf.get(sessionId) as number | undefined;
+        if (sid === undefined) throw new VerbatimError('BAD_REQUEST', 'hits for a session the index does not hold', { sessionId });
+        for (const hit of hits) {
+          // One malformed hit must not fail the page's transaction (and with it every change in the page).
+          if (!Number.isFinite(hit.at) || typeof hit.text !== 'string' || typeof hit.kind !== 'string') continue;
+          const { host } = locationOf(hit);
+          const sealed = hit.text ? this.key.seal(hit.text.slice(0, MAX_SEALED_TEXT), `hit:${sessionId}`) : null;
+          const hid = Number(insertHit.run(sid, Math.trunc(hit.at), hit.kind, hit.pageId ?? null, host ?? null,
+            hit.method?.toUpperCase() ?? null, hit.status ?? null, hit.durationMs ?? null, sealed).lastInsertRowid);
+          const row = ftsRow(this.key, hit);
+          insertFts.run(hid, row.words, row.field, row.wprefix, row.loc);
+        }
+      }
+      for (const id of batch.customerLinked ?? []) link.run(id);
+      setCursor.run(String(batch.cursor));
+    })();
+    // After the commit: the WAL still holds the erased rows' old pages until it is checkpointed.
+    if (erased) this.truncateWal();
+  }
+
+  private sessionParams(f: SessionFacts): Record<string, unknown> {
+    return {
+      id: f.id, channel: f.channel, terminal: f.terminal ?? null, browser: f.browser ?? null, os: f.os ?? null,
+      device: f.device ?? null, country: f.country ?? null, startedAt: f.startedAt, endedAt: f.endedAt,
+      pageCount: f.pageCount, durationMs: f.durationMs, activeMs: f.activeMs, customerLinked: f.customerLinked ? 1 : 0,
+      entryUrl: f.entryUrl ? this.key.seal(f.entryUrl.slice(0, MAX_SEALED_TEXT), `entry:${f.id}`) : null,
+    };
+  }
+
+  private eraseRows(db: Database.Database, sessionId: string): boolean {
+    const sid = db.prepare('SELECT sid FROM sessions WHERE id = ?').pluck().get(sessionId) as number | undefined;
+    if (sid === undefined) return false;
+    this.deleteHits(db, sid);
+    db.prepare('DELETE FROM sessions WHERE sid = ?').run(sid);
+    return true;
+  }
+
+  private deleteHits(db: Database.Database, sid: number, kinds?: readonly string[]): void {
+    const kindSql = kinds ? ` AND kind IN (${kinds.map(() => '?').join(', ')})` : '';
+    const args = [sid, ...(kinds ?? [])];
+    db.prepare(`DELETE FROM hit_fts WHERE rowid IN (SELECT hid FROM hits WHERE sid = ?${kindSql})`).run(...args);
+    db.prepare(`DELETE FROM hits WHERE sid = ?${kindSql}`).run(...args);
+  }
+
+  private truncateWal(): void {
+    this.conn.pragma('wal_checkpoint(TRUNCATE)');
+  }
+
+  async search(node: QueryNode, options: SearchOptions): Promise<SearchResponse> {
+    const db = this.conn;
+    const limit = Math.min(Math.max(1, Math.trunc(options.limit)), MAX_SEARCH_LIMIT);
+    const compiler = new QueryCompiler({ key: this.key, customerSessions: options.customerSessions });
+    const where = sql(compiler.session(node), options.customerLinkedOnly ? ' AND s.customer_linked = 1' : '');
+    const after = options.cursor ? decodeCursor(options.cursor) : undefined;
+    const page = after ? sql(where, frag(' AND (s.started_at < ? OR (s.started_at = ? AND s.id < ?))', [after.startedAt, after.startedAt, after.id])) : where;
+    const rows = this.all<SessionRow>(sql('SELECT s.* FROM sessions s WHERE ', page, ` ORDER BY s.started_at DESC, s.id DESC LIMIT ${limit + 1}`));
+    const counted = this.all<{ n: number }>(sql(`SELECT COUNT(*) AS n FROM (SELECT 1 FROM sessions s WHERE `, where, ` LIMIT ${TOTAL_CAP + 1})`))[0]!.n;
+    const shown = rows.slice(0, limit);
+    const moments = this.pageMoments(shown.map((r) => r.sid), node, compiler);
+    const wanted = QueryCompiler.snippetWords(node);
+    const results = shown.map((r) => this.result(r, moments.get(r.sid), wanted));
+    const response: SearchResponse = { results, total: Math.min(counted, TOTAL_CAP), facets: this.facets(where, options.facets ?? []) };
+    if (counted > TOTAL_CAP) response.totalCapped = true;
+    if (rows.length > limit) response.next = encodeCursor({ startedAt: shown[shown.length - 1]!.started_at, id: shown[shown.length - 1]!.id });
+    return response;
+  }
+
+  async matches(sessionId: string, node: QueryNode, options: MatchOptions = {}): Promise<Match[]> {
+    const compiler = new QueryCompiler({ key: this.key, customerSessions: options.customerSessions });
+    const rows = this.all<HitRow>(sql('SELECT h.hid, h.at, h.kind, h.snippet FROM sessions s JOIN hits h ON h.sid = s.sid WHERE s.id = ',
+      frag('?', [sessionId]), ' AND ', compiler.session(node), ' AND ', compiler.hits(node), ` ORDER BY h.at, h.hid LIMIT ${MAX_MATCHES}`));
+    const wanted = QueryCompiler.snippetWords(node);
+    return rows.map((h) => ({ at: h.at, kind: h.kind, snippet: this.snippet(h, sessionId, wanted) }));
+  }
+
+  /**
+   * The matching moments of a page of sessions in one statement (the FTS match runs once for the page): how many,
+   * and the first. A sequence's first match is its first step's first moment; otherwise the earliest matching hit.
+   */
+  private pageMoments(sids: number[], node: QueryNode, compiler: QueryCompiler): Map<number, { count: number; first?: HitRow }> {
+    const out = new Map<number, { count: number; first?: HitRow }>();
+    if (!sids.length) return out;
+    const lead = node.kind === 'then' ? compiler.hits(node.steps[0]!, 'set') : frag('1');
+    const rows = this.all<HitRow & { sid: number; lead: number }>(sql('SELECT h.sid, h.hid, h.at, h.kind, h.snippet, (', lead, ') AS lead FROM hits h WHERE h.sid IN (',
+      frag(sids.map(() => '?').join(', '), sids), ') AND ', compiler.hits(node, 'set'), ' ORDER BY h.at, h.hid'));
+    for (const row of rows) {
+      const entry = out.get(row.sid) ?? { count: 0 };
+      entry.count += 1;
+      if (!entry.first && row.lead) entry.first = row;
+      out.set(row.sid, entry);
+    }
+    return out;
+  }
+
+  private result(r: SessionRow, moments: { count: number; first?: HitRow } | undefined, wanted: string[]): SearchResult {
+    const first = moments?.first;
+    const matchCount = moments?.count ?? 0;
+    const session: SearchResult['session'] = {
+      id: r.id, startedAt: r.started_at, endedAt: r.ended_at, channel: r.channel, pageCount: r.page_count,
+      durationMs: r.duration_ms, customerLinked: r.customer_linked === 1,
+    };
+    for (const [k, v] of [['terminal', r.terminal], ['browser', r.browser], ['os', r.os], ['device', r.device], ['country', r.country]] as const) {
+      if (v !== null) session[k] = v;
+    }
+    if (r.entry_url) session.entryUrl = this.key.open(r.entry_url, `entry:${r.id}`);
+    const result: SearchResult = { session, matchCount };
+    if (first) result.firstMatch = { at: first.at, kind: first.kind, snippet: this.snippet(first, r.id, wanted) };
+    return result;
+  }
+
+  private snippet(h: HitRow, sessionId: string, wanted: string[]): string {
+    return h.snippet ? snippetOf(this.key.open(h.snippet, `hit:${sessionId}`), wanted) : '';
+  }
+
+  private facets(where: Frag, fields: string[]): Record<string, FacetCount[]> {
+    const out: Record<string, FacetCount[]> = {};
+    for (const field of fields) {
+      let q: Frag;
+      if (SESSION_FACETS[field]) {
+        const col = `s.${SESSION_FACETS[field]}`;
+        q = sql(`SELECT ${col} AS value, COUNT(*) AS count FROM sessions s WHERE `, where, ` AND ${col} IS NOT NULL GROUP BY ${col}`);
+      } else if (field === 'method' || field === 'status') {
+        const col = field === 'method' ? 'h.method' : "(h.status / 100) || 'xx'";
+        q = sql(`SELECT ${col} AS value, COUNT(DISTINCT s.sid) AS count FROM sessions s JOIN hits h ON h.sid = s.sid WHERE `, where,
+          ` AND h.${field} IS NOT NULL GROUP BY 1`);
+      } else {
+        throw new VerbatimError('BAD_REQUEST', `No facet for ${field}`, { field });
+      }
+      out[field] = this.all<FacetCount>(sql(q, ` ORDER BY count DESC, value LIMIT ${FACET_VALUES}`)).map((f) => ({ value: String(f.value), count: f.count }));
+    }
+    return out;
+  }
+
+  private all<T>(q: Frag): T[] {
+    return this.conn.prepare(q.sql).all(...q.params) as T[];
+  }
+}
+
+/** The facets a search may ask for. */
+export const FACET_FIELDS = [...Object.keys(SESSION_FACETS), 'method', 'status'];
+

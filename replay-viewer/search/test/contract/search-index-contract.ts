@@ -1,0 +1,192 @@
+/**
+ * The SearchIndex contract: what every backend (SQLite now, PostgreSQL later) must answer for the same hits and the
+ * same query trees. A backend's test file calls runSearchIndexContract with a factory for a fresh, open index.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { SearchIndex, SessionFacts } from '../../search-index';
+import type { Hit } from '../../types';
+import { and, kw, not, num, or, text, then, time } from './ast-builders';
+
+export interface ContractBackend {
+  /** A fresh, open, empty index. */
+  open(): Promise<SearchIndex>;
+  cleanup?(): Promise<void>;
+}
+
+const T0 = Date.UTC(2026, 10, 5, 9, 0, 0);
+const facts = (id: string, o: Partial<SessionFacts> = {}): SessionFacts => ({
+  id, channel: 'proxy', startedAt: T0, endedAt: T0 + 60_000, pageCount: 1, durationMs: 60_000, activeMs: 30_000,
+  customerLinked: false, browser: 'Chrome 140', os: 'Linux', device: 'desktop', ...o,
+});
+const hit = (kind: Hit['kind'], at: number, textValue: string, o: Partial<Hit> = {}): Hit => ({ kind, at: T0 + at, text: textValue, ...o });
+
+/** A: transfer journey with a 500; B: kiosk, typed IBAN, linked; C: three sessions in the same ms (paging). */
+const A = 'sess-a';
+const B = 'sess-b';
+const SAME = ['sess-c1', 'sess-c2', 'sess-c3'];
+
+export function runSearchIndexContract(name: string, backend: ContractBackend): void {
+  describe(`SearchIndex contract: ${name}`, () => {
+    let index: SearchIndex;
+    before(async () => {
+      index = await backend.open();
+      await index.apply({
+        cursor: 7,
+        sessions: [
+          facts(A, { entryUrl: 'https://bank.example/login', pageCount: 3, durationMs: 300_000, endedAt: T0 + 300_000 }),
+          facts(B, { channel: 'kiosk', terminal: 'branch-12', device: 'tablet', startedAt: T0 + 1000, endedAt: T0 + 61_000 }),
+          ...SAME.map((id) => facts(id, { channel: 'gateway', startedAt: T0 - 5000 })),
+        ],
+        hits: [
+          {
+            sessionId: A, hits: [
+              hit('url', 0, 'https://bank.example/login', { pageId: 'p1' }),
+              hit('text', 100, 'Welcome back to Example Bank online banking'),
+              hit('typed', 2000, 'alice.smith', { field: 'username' }),
+              hit('clicked', 3000, 'Sign in', { field: 'button#login' }),
+              hit('url', 5000, 'https://bank.example/payments/transfer?from=1', { pageId: 'p2' }),
+              hit('request', 6000, 'POST bank.example/api/transfer', { host: 'bank.example', path: '/api/transfer', method: 'POST', status: 503, durationMs: 2500 }),
+              hit('error', 6100, 'TypeError: cannot read properties of undefined'),
+              hit('text', 7000, 'Your transfer could not be completed'),
+            ],
+          },
+          {
+            sessionId: B, hits: [
+              hit('url', 0, 'https://kiosk.bank.example/accounts'),
+              hit('typed', 500, 'DE89 3704 0044 0532 0130 00', { field: 'IBAN' }),
+              hit('text', 800, 'Transfer completed successfully'),
+              hit('request', 900, 'GET kiosk.bank.example/api/accounts', { host: 'kiosk.bank.example:8443', path: '/api/accounts', method: 'GET', status: 200, durationMs: 40 }),
+            ],
+          },
+          ...SAME.map((id, i) => ({ sessionId: id, hits: [hit('text', i, `same millisecond session number ${i}`)] })),
+        ],
+        customerLinked: [B],
+      });
+    });
+    after(async () => {
+      await index.close();
+      await backend.cleanup?.();
+    });
+
+    const ids = async (node: Parameters<SearchIndex['search']>[0], o: Partial<Parameters<SearchIndex['search']>[1]> = {}) =>
+      (await index.search(node, { limit: 50, ...o })).results.map((r) => r.session.id);
+
+    it('keeps the cursor with the batch', async () => {
+      assert.equal(await index.cursor(), 7);
+      assert.deepEqual(await index.counts(), { sessions: 5, hits: 15 });
+    });
+
+    it('finds words per field, and not in other fields', async () => {
+      assert.deepEqual(await ids(text('text', 'welcome')), [A]);
+      assert.deepEqual(await ids(text('typed', 'alice')), [A]);
+      assert.deepEqual(await ids(text('text', 'alice')), []);
+      assert.deepEqual(await ids(text('clicked', 'sign')), [A]);
+      assert.deepEqual(await ids(text('error', 'TypeError')), [A]);
+      assert.deepEqual(await ids(text('field', 'iban')), [B]);
+      assert.deepEqual(await ids(text(null, 'transfer')).then((r) => r.sort()), [A, B].sort());
+      assert.deepEqual(await ids(text(null, 'nothinglikethis')), []);
+    });
+
+    it('matches phrases by position', async () => {
+      assert.deepEqual(await ids(text('text', 'transfer completed', { phrase: true })), [B]);
+      assert.deepEqual(await ids(text('text', 'completed transfer', { phrase: true })), []);
+      assert.deepEqual(await ids(text('typed', 'DE89 3704', { phrase: true })), [B]);
+    });
+
+    it('matches prefixes of words, URL paths and hosts', async () => {
+      assert.deepEqual(await ids(text('text', 'welc', { prefix: true })), [A]);
+      assert.deepEqual(await ids(text('url', '/pay', { prefix: true })), [A]);
+      assert.deepEqual(await ids(text('url', '/payments/tr', { prefix: true })), [A]);
+      assert.deepEqual(await ids(text('url', 'bank.example/login', { prefix: true })), [A]);
+      assert.deepEqual(await ids(text('url', '/accounts', { prefix: true })), [B]);
+      assert.deepEqual(await ids(text('path', '/api/tr', { prefix: true })), [A]);
+      assert.deepEqual(await ids(text('host', 'kiosk', { prefix: true })), [B]);
+      assert.deepEqual(await ids(text('host', 'bank.example')).then((r) => r.sort()), [A, B].sort());
+      assert.deepEqual(await ids(text('host', 'kiosk.bank.example')), [B], 'a host with a port');
+      assert.deepEqual(await ids(text('host', 'ank.example')), [], 'not a part of a label');
+      assert.deepEqual(await ids(text('url', 'payments')), [A]);
+    });
+
+    it('filters on facts and hit columns', async () => {
+      assert.deepEqual(await ids(kw('channel', 'kiosk')), [B]);
+      assert.deepEqual(await ids(kw('terminal', 'branch-12')), [B]);
+      assert.deepEqual(await ids(kw('device', 'TABLET')), [B]);
+      assert.deepEqual(await ids(kw('method', 'post')), [A]);
+      assert.deepEqual(await ids(num('status', '>=', 500)), [A]);
+      assert.deepEqual(await ids(num('took', '>', 1000)), [A]);
+      assert.deepEqual(await ids(num('duration', '>', 120_000)), [A]);
+      assert.deepEqual(await ids(num('pages', '=', 3)), [A]);
+      assert.deepEqual(await ids(time('after', T0 + 500)), [B]);
+      assert.deepEqual(await ids(time('on', T0 - 10_000, T0)), [...SAME].reverse());
+      assert.deepEqual(await ids(kw('customer', 'C-1'), { customerSessions: new Map([['C-1', [B]]]) }), [B]);
+      assert.deepEqual(await ids(kw('customer', 'C-2'), { customerSessions: new Map() }), []);
+    });
+
+    it('combines with AND, OR, NOT', async () => {
+      assert.deepEqual(await ids(and(text(null, 'transfer'), kw('channel', 'proxy'))), [A]);
+      assert.deepEqual(await ids(or(kw('channel', 'kiosk'), num('status', '>=', 500))), [B, A]);
+      assert.deepEqual(await ids(and(text(null, 'transfer'), not(kw('channel', 'kiosk')))), [A]);
+    });
+
+    it('orders then-steps by their first matching moments', async () => {
+      assert.deepEqual(await ids(then(text('typed', 'alice'), num('status', '>=', 500))), [A]);
+      assert.deepEqual(await ids(then(num('status', '>=', 500), text('typed', 'alice'))), []);
+      assert.deepEqual(await ids(then(text('url', 'login'), text('clicked', 'sign'), text('error', 'typeerror'))), [A]);
+      assert.deepEqual(await ids(then(text('error', 'typeerror'), text('url', 'login'))), []);
+      const r = await index.search(then(text('typed', 'alice'), num('status', '>=', 500)), { limit: 10 });
+      assert.equal(r.results[0]!.firstMatch?.at, T0 + 2000);
+      assert.equal(r.results[0]!.firstMatch?.kind, 'typed');
+    });
+
+    it('answers the first match with its snippet and every match of a session', async () => {
+      const r = await index.search(text(null, 'transfer'), { limit: 10 });
+      const a = r.results.find((x) => x.session.id === A)!;
+      assert.equal(a.firstMatch?.at, T0 + 5000);
+      assert.equal(a.firstMatch?.kind, 'url');
+      assert.match(a.firstMatch!.snippet, /transfer/);
+      assert.equal(a.matchCount, 3);
+      assert.equal(a.session.entryUrl, 'https://bank.example/login');
+      const m = await index.matches(A, text(null, 'transfer'));
+      assert.deepEqual(m.map((x) => x.at), [T0 + 5000, T0 + 6000, T0 + 7000]);
+      assert.equal(m[2]!.snippet, 'Your transfer could not be completed');
+      assert.deepEqual(await index.matches(B, text('typed', 'alice')), []);
+    });
+
+    it('pages newest first without skipping sessions started in the same ms', async () => {
+      const seen: string[] = [];
+      let cursor: string | undefined;
+      let pages = 0;
+      do {
+        const r = await index.search(and(), { limit: 2, cursor });
+        assert.equal(r.total, 5);
+        seen.push(...r.results.map((x) => x.session.id));
+        cursor = r.next;
+        pages++;
+      } while (cursor);
+      assert.equal(pages, 3);
+      assert.deepEqual(seen, [B, A, 'sess-c3', 'sess-c2', 'sess-c1']);
+    });
+
+    it('limits to customer-linked sessions and counts facets', async () => {
+      assert.deepEqual(await ids(text(null, 'transfer'), { customerLinkedOnly: true }), [B]);
+      const r = await index.search(and(), { limit: 1, facets: ['channel', 'status', 'method'] });
+      assert.deepEqual(r.facets.channel, [{ value: 'gateway', count: 3 }, { value: 'kiosk', count: 1 }, { value: 'proxy', count: 1 }]);
+      assert.deepEqual(r.facets.status, [{ value: '2xx', count: 1 }, { value: '5xx', count: 1 }]);
+      assert.deepEqual(r.facets.method, [{ value: 'GET', count: 1 }, { value: 'POST', count: 1 }]);
+    });
+
+    it('replaces hits of a kind and erases a session whole', async () => {
+      await index.apply({ cursor: 8, sessions: [], hits: [{ sessionId: B, hits: [hit('websocket', 1000, 'balance update 42')] }] });
+      assert.deepEqual(await ids(text('ws', 'balance')), [B]);
+      await index.apply({ cursor: 9, sessions: [], hits: [{ sessionId: B, hits: [hit('websocket', 1000, 'quote 7')] }], replaceKinds: [{ sessionId: B, kinds: ['websocket'] }] });
+      assert.deepEqual(await ids(text('ws', 'balance')), []);
+      assert.deepEqual(await ids(text('ws', 'quote')), [B]);
+      await index.apply({ cursor: 10, sessions: [], hits: [], erased: [A] });
+      assert.deepEqual(await ids(text('typed', 'alice')), []);
+      assert.deepEqual(await index.matches(A, text(null, 'transfer')), []);
+      assert.deepEqual(await index.counts(), { sessions: 4, hits: 8 });
+      assert.equal(await index.cursor(), 10);
+    });
+  });
+}

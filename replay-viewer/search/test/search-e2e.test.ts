@@ -1,0 +1,175 @@
+/**
+ * Search end to end: real Chromium → real forward proxy → LevelDB store → change feed → follower → SQLite index →
+ * GET /api/search. A journey (home page, a transfer page, an IBAN typed, Send clicked, the bank answers 503, the page
+ * shows a message and throws) is found by url:, text:, typed:, clicked:, error:, status:, host:, channel:, duration:
+ * and a then-sequence, and each result's first match lies within the moment of the journey it names.
+ */
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { Browser } from 'playwright';
+import { startProxy, type RunningProxy } from '../../../proxy/index';
+import { launchChromium } from '../../../scripts/chromium';
+import { openStore } from '../../../store/index';
+import type { LevelStore } from '../../../store/level/level-store';
+import { startViewer, type Viewer } from '../../server';
+import { openSearch, SearchRoutes, type OpenedSearch } from '../index';
+import type { SearchResponse } from '../types';
+
+const root = path.resolve(import.meta.dirname, '../../..');
+const TYPED = 'Morvanek Trust';
+
+const HOME = `<!doctype html><html><head><meta charset="utf-8"><title>Zentral Home</title></head><body>
+<p>Welcome to Zentral Bank</p><a id="go" href="/payments/transfer">Make a transfer</a></body></html>`;
+const TRANSFER = `<!doctype html><html><head><meta charset="utf-8"><title>Transfer</title></head><body>
+<form onsubmit="return false"><label for="iban">IBAN</label><input id="iban" name="iban">
+<button id="send" type="button">Send money</button></form><p id="out"></p>
+<script>
+document.getElementById('send').addEventListener('click', async () => {
+  await fetch('/api/transfer', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+  document.getElementById('out').textContent = 'Transfer declined by Quillon gateway';
+  setTimeout(() => { throw new TypeError('Quillon widget crashed'); }, 0);
+});
+</script></body></html>`;
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('search end to end (Chromium through the proxy)', () => {
+  let dir: string;
+  let store: LevelStore;
+  let site: http.Server;
+  let siteUrl: string;
+  let proxy: RunningProxy;
+  let viewer: Viewer;
+  let search: OpenedSearch;
+  let browser: Browser;
+  const t: Record<string, number> = {};
+
+  before(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'verbatim-search-e2e-'));
+    site = http.createServer((req, res) => {
+      if (req.url === '/api/transfer') {
+        req.resume();
+        res.writeHead(503, { 'content-type': 'application/json' });
+        res.end('{"error":"unavailable"}');
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
+      res.end(req.url === '/payments/transfer' ? TRANSFER : HOME);
+    });
+    await new Promise<void>((r) => site.listen(0, '127.0.0.1', r));
+    siteUrl = `http://127.0.0.1:${(site.address() as AddressInfo).port}`;
+    const keysDir = path.join(dir, 'keys');
+    store = await openStore(path.join(dir, 'store'), { integrity: { keysDir, keyringDir: path.join(keysDir, 'keyring'), sealIntervalMs: 0 } });
+    search = await openSearch({ dataDir: dir, keysDir, store, gatherMs: 50, log: () => undefined });
+    search.follower.start();
+    proxy = await startProxy({ store, dataDir: dir, port: 0, allowedTargets: ['127.0.0.1'], recorderScript: await readFile(path.join(root, 'dist', 'recorder', 'recorder.js')) });
+    viewer = await startViewer({ store, port: 0, uiDir: path.join(root, 'dist', 'viewer'), search: new SearchRoutes(search.index, store, search.key) });
+    browser = await launchChromium({ server: proxy.url });
+
+    // The journey, with the test's clock around each moment (the page's event times come from the same clock).
+    const context = await browser.newContext({ viewport: { width: 900, height: 640 } });
+    const page = await context.newPage();
+    t.start = Date.now();
+    await page.goto(`${siteUrl}/`);
+    await sleep(1_200);
+    t.navigate = Date.now();
+    await Promise.all([page.waitForURL('**/payments/transfer'), page.click('#go')]);
+    await page.waitForSelector('#iban');
+    t.navigated = Date.now();
+    await sleep(800);
+    t.type = Date.now();
+    await page.type('#iban', TYPED, { delay: 40 });
+    t.typed = Date.now();
+    await sleep(900);
+    t.click = Date.now();
+    await page.click('#send');
+    await page.waitForFunction(() => document.getElementById('out')?.textContent?.includes('declined'));
+    t.clicked = Date.now();
+    await sleep(1_500);
+    await page.goto(`${siteUrl}/`);
+    await sleep(500);
+    await context.close();
+    t.end = Date.now();
+  });
+
+  after(async () => {
+    await browser?.close();
+    await viewer?.close();
+    await proxy?.close();
+    await search?.close();
+    await store?.close();
+    site?.closeAllConnections();
+    await new Promise((r) => site?.close(r));
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const query = async (q: string): Promise<SearchResponse> => {
+    const res = await fetch(`${viewer.url}/api/search?q=${encodeURIComponent(q)}`);
+    assert.equal(res.status, 200, `${q}: ${await res.clone().text()}`);
+    return (await res.json()) as SearchResponse;
+  };
+  /** The one recorded session's first match for `q`, once the follower has it (the feed is followed live). */
+  const firstMatch = async (q: string): Promise<NonNullable<SearchResponse['results'][number]['firstMatch']>> => {
+    let r = await query(q);
+    for (const end = Date.now() + 20_000; !r.results.length && Date.now() < end; await sleep(200)) r = await query(q);
+    assert.equal(r.results.length, 1, `${q} finds the journey`);
+    assert.ok(r.results[0]!.firstMatch, `${q} has a first match`);
+    return r.results[0]!.firstMatch!;
+  };
+  const within = (at: number, from: number, to: number, what: string) =>
+    assert.ok(at >= from && at <= to, `${what}: ${at - t.start!} ms not within ${from - t.start!}..${to - t.start!} ms`);
+
+  it('finds the typed value at the moment it was typed', async () => {
+    const m = await firstMatch(`typed:${TYPED.split(' ')[0]!.toLowerCase()}`);
+    assert.equal(m.kind, 'typed');
+    // The recorder sends a field's value up to 400 ms after the last key.
+    within(m.at, t.type!, t.typed! + 600, 'typed');
+    assert.match(m.snippet, /Morvanek Trust/);
+  });
+
+  it('finds the page by url: prefix, when it loaded', async () => {
+    const m = await firstMatch('url:/payments/tr*');
+    assert.equal(m.kind, 'url');
+    within(m.at, t.navigate!, t.navigated!, 'url');
+  });
+
+  it('finds the click, the 503, the page error and the text it showed, after the click', async () => {
+    const clicked = await firstMatch('clicked:send');
+    assert.equal(clicked.kind, 'clicked');
+    within(clicked.at, t.click!, t.clicked!, 'clicked');
+    const status = await firstMatch('status:>=500');
+    assert.equal(status.kind, 'request');
+    within(status.at, t.click!, t.clicked!, 'status');
+    const error = await firstMatch('error:quillon');
+    assert.equal(error.kind, 'error');
+    within(error.at, t.click!, t.clicked! + 1_000, 'error');
+    const text = await firstMatch('text:"declined by quillon"');
+    assert.equal(text.kind, 'text');
+    within(text.at, t.click!, t.clicked! + 1_000, 'text');
+  });
+
+  it('sequences: typed then a server error, and not the other way round', async () => {
+    const m = await firstMatch('typed:morvanek THEN status:>=500');
+    assert.equal(m.kind, 'typed');
+    within(m.at, t.type!, t.typed! + 600, 'then');
+    assert.equal((await query('status:>=500 THEN typed:morvanek')).results.length, 0);
+    assert.equal((await query('typed:morvanek THEN url:/payments*')).results.length, 0);
+  });
+
+  it('filters by host, channel and duration', async () => {
+    const host = await query('host:127.0.0.1 channel:proxy duration:>3s');
+    assert.equal(host.results.length, 1);
+    const s = host.results[0]!.session;
+    assert.equal(s.channel, 'proxy');
+    assert.ok(s.durationMs > 3_000 && s.durationMs <= t.end! - t.start!, `duration ${s.durationMs}`);
+    assert.ok(s.pageCount >= 2, `pages ${s.pageCount}`);
+    assert.equal((await query('channel:kiosk')).results.length, 0);
+    assert.equal((await query('duration:>5m')).results.length, 0);
+    assert.equal((await query('host:elsewhere.example')).results.length, 0);
+  });
+});
