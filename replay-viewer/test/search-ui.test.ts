@@ -222,6 +222,14 @@ it('opens the player at the first matching moment, marks every match and steps t
     await page.click('button:has-text("Previous match")');
     await at(0, 'match 1 of 3');
     assert.equal(await page.getAttribute('.match-back', 'href'), '/?q=savings');
+    assert.equal(await page.isDisabled('button:has-text("Previous match")'), true);
+
+    // Opened at a moment between matches: next and previous step from there.
+    await page.goto(`${viewer.url}/sessions/${SID}?at=${T0 + 6000}&q=savings`);
+    await page.waitForFunction((t) => document.documentElement.dataset.replayReady === 'true' && document.documentElement.dataset.replayTime === String(t), T0 + 6000);
+    assert.equal(await page.textContent('.match-count'), '3 matching moments');
+    await page.keyboard.press('N');
+    await at(1, 'match 2 of 3');
   } finally {
     await page.close();
   }

@@ -19,12 +19,19 @@ export function createMatchNavigator(opts: {
 }): HTMLElement {
   const { matches } = opts;
   const words = highlightWords(opts.query);
-  let index = opts.openedAt === undefined ? -1 : matches.findIndex((m) => m.at === opts.openedAt);
+  const openedAt = opts.openedAt ?? -Infinity;
+  // -1: not on a match (opened elsewhere); next/previous then step from the moment it opened at.
+  let index = matches.findIndex((m) => m.at === openedAt);
+  const step = (dir: 1 | -1): number => {
+    if (index >= 0) return index + dir;
+    return dir > 0 ? matches.findIndex((m) => m.at > openedAt) : matches.filter((m) => m.at < openedAt).length - 1;
+  };
+  const valid = (i: number): boolean => i >= 0 && i < matches.length;
 
   const count = h('span', { class: 'match-count' });
   const snippet = h('span', { class: 'match-snippet' });
-  const prev = h('button', { type: 'button', class: 'button small subtle', 'aria-keyshortcuts': 'Shift+N', title: 'Previous match (N)', onclick: () => go(index - 1) }, '‹ Previous match');
-  const next = h('button', { type: 'button', class: 'button small subtle', 'aria-keyshortcuts': 'N', title: 'Next match (n)', onclick: () => go(index + 1) }, 'Next match ›');
+  const prev = h('button', { type: 'button', class: 'button small subtle', 'aria-keyshortcuts': 'Shift+N', title: 'Previous match (N)', onclick: () => go(step(-1)) }, '‹ Previous match');
+  const next = h('button', { type: 'button', class: 'button small subtle', 'aria-keyshortcuts': 'N', title: 'Next match (n)', onclick: () => go(step(1)) }, 'Next match ›');
   const back = h('a', { class: 'match-back', href: `/?${new URLSearchParams({ q: opts.query })}` }, '← Search results');
 
   const paint = (): void => {
@@ -32,11 +39,11 @@ export function createMatchNavigator(opts: {
     count.textContent = !matches.length ? 'No matching moments in this session'
       : m ? `match ${index + 1} of ${matches.length} · ${formatOffset(m.at - opts.first)}` : `${matches.length} matching moment${matches.length === 1 ? '' : 's'}`;
     snippet.replaceChildren(...(m ? highlighted(m.snippet, words) : []));
-    prev.disabled = index <= 0;
-    next.disabled = index >= matches.length - 1;
+    prev.disabled = !valid(step(-1));
+    next.disabled = !valid(step(1));
   };
   const go = (i: number): void => {
-    if (i < 0 || i >= matches.length || i === index) return;
+    if (!valid(i) || i === index) return;
     index = i;
     paint();
     opts.onSeek(matches[i]!.at - opts.first);
@@ -48,7 +55,7 @@ export function createMatchNavigator(opts: {
     const target = ev.target as HTMLElement | null;
     if (target && (/^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName) || target.isContentEditable)) return;
     ev.preventDefault();
-    go(ev.key === 'n' ? index + 1 : index - 1);
+    go(step(ev.key === 'n' ? 1 : -1));
   });
 
   paint();
