@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, it } from 'node:test';
 import type { Browser, Page, Route } from 'playwright';
+import { AccountStore, AuditLog, ViewerAccess } from '../auth/index';
 import { startViewer, type Viewer } from '../server';
 import { CHROMIUM_PATH, launchChromium } from '../../scripts/chromium';
 import { openStore } from '../../store/index';
@@ -25,6 +26,9 @@ const skip = !existsSync(CHROMIUM_PATH);
 let dir: string;
 let store: LevelStore;
 let viewer: Viewer;
+/** The same store behind the access layer (roles). */
+let guarded: Viewer;
+const PASSWORD = 'search ui password';
 let browser: Browser;
 
 before(async () => {
@@ -49,12 +53,17 @@ before(async () => {
   });
   await built;
   viewer = await startViewer({ store, uiDir });
+  const accounts = await AccountStore.open(path.join(dir, 'viewer-accounts.json'));
+  for (const role of ['agent', 'analyst'] as const) await accounts.add(role, role, PASSWORD);
+  const audit = await AuditLog.open(path.join(dir, 'audit.log'));
+  guarded = await startViewer({ store, uiDir, access: new ViewerAccess({ accounts, audit, customerOf: (id) => store.customerOf(id) }) });
   browser = await launchChromium();
 });
 
 after(async () => {
   await browser?.close();
   await viewer?.close();
+  await guarded?.close();
   await store?.close();
   if (dir) await rm(dir, { recursive: true, force: true });
 });
@@ -254,14 +263,32 @@ it('shows a malformed query\'s message with a caret at its position, keeping the
   }
 });
 
-it('falls back to the plain list when the viewer has no search API (404)', { skip }, async () => {
+it('falls back to the plain list and a plain player when the viewer has no search API (404)', { skip }, async () => {
   const page = await browser.newPage();
   try {
     await page.goto(`${viewer.url}/?q=savings`);
     await page.waitForSelector(`tr[data-session-id="${SID}"]`);
     assert.equal(await page.isHidden('.search-bar'), true, 'the bar goes away quietly');
     assert.equal(await page.$('.list-status.error:not([hidden])'), null, 'no error is shown');
+    await page.goto(`${viewer.url}/sessions/${SID}?q=savings`);
+    await page.waitForSelector('html[data-replay-ready="true"]');
+    assert.equal(await page.$('.match-bar'), null, 'the player shows no match bar without the matches API');
   } finally {
     await page.close();
+  }
+});
+
+it('offers search to roles that may list all sessions, not to agents', { skip }, async () => {
+  for (const [user, shown] of [['analyst', true], ['agent', false]] as const) {
+    const page = await browser.newPage();
+    try {
+      const res = await page.request.post(`${guarded.url}/auth/login`, { data: { username: user, password: PASSWORD } });
+      assert.equal(res.status(), 200, `${user} signs in`);
+      await page.goto(`${guarded.url}/`);
+      await page.waitForFunction(() => Boolean(document.querySelector('.account')));
+      await page.waitForFunction((v) => (document.querySelector('.search-bar') as HTMLElement).hidden === !v, shown);
+    } finally {
+      await page.close();
+    }
   }
 });

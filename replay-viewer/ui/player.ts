@@ -48,7 +48,7 @@ export async function renderPlayer(root: HTMLElement, sessionId: string, params:
   let session: ApiSession;
   let loaded: SessionEvents;
   let me: Me | undefined;
-  let matches: Match[];
+  let matches: Match[] | undefined;
   // Opened from a search result: the session's matching moments, for the timeline and next/previous.
   const query = params.get('q')?.trim() ?? '';
   const at = Number(params.get('at'));
@@ -57,7 +57,7 @@ export async function renderPlayer(root: HTMLElement, sessionId: string, params:
     [session, loaded, me, matches] = await Promise.all([getSession(sessionId), getEvents(sessionId, {
       track: params.has('track') && Number.isInteger(track) ? track : undefined,
       at: params.has('at') && Number.isFinite(at) ? at : undefined,
-    }), whoAmI(), query ? sessionMatches(sessionId, query) : Promise.resolve([])]);
+    }), whoAmI(), query ? sessionMatches(sessionId, query) : undefined]);
   } catch (err) {
     status.classList.add('error');
     status.textContent = `Could not load this session: ${(err as Error).message}`;
@@ -71,7 +71,7 @@ export async function renderPlayer(root: HTMLElement, sessionId: string, params:
     return;
   }
   clear(root);
-  new PlayerView(root, session, events, params, me, query ? { query, matches } : undefined);
+  new PlayerView(root, session, events, params, me, matches ? { query, matches } : undefined);
   if (loaded.tracks.length > 1) root.querySelector('.session-bar')?.append(tabPicker(session.id, loaded));
 }
 

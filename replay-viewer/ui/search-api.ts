@@ -30,16 +30,16 @@ export async function searchSessions(q: string, cursor?: string, limit = 25): Pr
   throw new ApiError(res.status, error.code ?? 'HTTP_ERROR', error.message ?? `Request failed (${res.status})`);
 }
 
-/** Every matching moment of one session, sorted; none when the API is missing or refuses (the player works without). */
-export async function sessionMatches(sessionId: string, q: string): Promise<Match[]> {
+/** Every matching moment of one session, sorted; undefined when the API is missing or refuses (the player works without). */
+export async function sessionMatches(sessionId: string, q: string): Promise<Match[] | undefined> {
   try {
     const res = await fetch(`/api/sessions/${encodeURIComponent(sessionId)}/matches?${new URLSearchParams({ q })}`, {
       headers: { accept: 'application/json' }, credentials: 'same-origin',
     });
-    if (!res.ok) return [];
+    if (!res.ok) return undefined;
     const body = (await res.json()) as MatchesResponse;
-    return Array.isArray(body.matches) ? [...body.matches].sort((a, b) => a.at - b.at) : [];
+    return Array.isArray(body.matches) ? [...body.matches].sort((a, b) => a.at - b.at) : undefined;
   } catch {
-    return [];
+    return undefined;
   }
 }

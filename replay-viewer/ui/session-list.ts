@@ -6,6 +6,7 @@
 import { listSessions, type ApiSession } from './api';
 import { clear, h } from './dom';
 import { formatDateTime, formatDuration, shortUrl } from './format';
+import { may, whoAmI } from './me';
 import { addFilter } from './query-terms';
 import { createSearchBar } from './search-bar';
 import { showSearchResults } from './search-results';
@@ -83,6 +84,10 @@ export function renderSessionList(root: HTMLElement): void {
   };
   window.addEventListener('popstate', show);
   show();
+  // Searching is for roles that may list all sessions (agents find a session by customer id).
+  void whoAmI().then((me) => {
+    if (!may(me, 'sessions.list')) bar.el.hidden = true;
+  });
 }
 
 /** The plain list into `area`, filtered by `params` (channel, terminal, customer). */
