@@ -68,7 +68,8 @@ export function createSearchBar(opts: { onSearch(q: string): void }): SearchBar 
     },
     showError(err) {
       error.hidden = !err;
-      input.toggleAttribute('aria-invalid', Boolean(err));
+      if (err) input.setAttribute('aria-invalid', 'true');
+      else input.removeAttribute('aria-invalid');
       input.setAttribute('aria-describedby', err ? 'search-error search-hint' : 'search-hint');
       if (!err) return;
       const q = input.value;
