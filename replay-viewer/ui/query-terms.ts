@@ -65,19 +65,29 @@ export function highlightWords(query: string): string[] {
 }
 
 const BINARY = /^(and|or|then)$/i;
+/** A `-` or NOT right before a span: a chip's span may be the term's own, without what negates it. */
+const NEGATION_BEFORE = /(?:-|(?:^|\s)not\s+)$/i;
 
 /**
- * The query without the text at [start, end): also drops the AND/OR/THEN that joined it to a neighbour and
- * parentheses left empty, so what remains still parses.
+ * The query without the text at [start, end): also drops the `-`/NOT that negated it, parentheses left empty and the
+ * AND/OR/THEN that joined it to a neighbour, so what remains still parses. Only the text around the cut changes.
  */
 export function removeSpan(query: string, start: number, end: number): string {
-  let before = query.slice(0, start).replace(/\s+$/, '');
-  let after = query.slice(end).replace(/^\s+/, '');
+  let before = query.slice(0, start);
+  let after = query.slice(end);
+  for (;;) {
+    before = before.replace(NEGATION_BEFORE, ' ').trimEnd();
+    after = after.trimStart();
+    if (!before.endsWith('(') || !after.startsWith(')')) break;
+    before = before.slice(0, -1);
+    after = after.slice(1);
+  }
   const prevWord = /(\S+)$/.exec(before)?.[1] ?? '';
   const nextWord = /^(\S+)/.exec(after)?.[1] ?? '';
-  if (BINARY.test(prevWord)) before = before.slice(0, -prevWord.length).replace(/\s+$/, '');
-  else if (BINARY.test(nextWord)) after = after.slice(nextWord.length).replace(/^\s+/, '');
-  return `${before} ${after}`.replace(/\(\s*\)/g, ' ').replace(/\s+/g, ' ').trim();
+  if (BINARY.test(prevWord)) before = before.slice(0, -prevWord.length).trimEnd();
+  else if (BINARY.test(nextWord)) after = after.slice(nextWord.length).trimStart();
+  const space = before && after && !before.endsWith('(') && !after.startsWith(')') ? ' ' : '';
+  return `${before}${space}${after}`;
 }
 
 /** The query with `field:value` added (quoted when needed), unless it is already there. */
