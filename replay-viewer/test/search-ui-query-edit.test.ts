@@ -4,7 +4,8 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { addFilter, highlightWords, removeSpan, scanTerms } from '../ui/query-terms';
+import { chipsOf, parseQuery } from '../search/query/index';
+import { addFilter, highlightWords, removeSpan } from '../ui/query-terms';
 
 /** Removes the last occurrence of `term` (its own span, as a chip gives it). */
 const without = (q: string, term: string): string => {
@@ -35,28 +36,47 @@ describe('removing a term', () => {
     assert.equal(without('text:"do not" savings', 'savings'), 'text:"do not"');
     assert.equal(without('text:"a  ( b" x', 'x'), 'text:"a  ( b"', 'a phrase is left as written');
   });
+});
 
-  it('agrees with the scan\'s own spans', () => {
-    const q = 'status:>=500 NOT host:api.bank.example then -text:"5.1 %"';
-    const terms = scanTerms(q);
-    assert.deepEqual(terms.map((t) => [t.text, t.negated, q.slice(t.start, t.end)]), [
-      ['status:>=500', false, 'status:>=500'],
-      ['host:api.bank.example', true, 'NOT host:api.bank.example'],
-      ['text:"5.1 %"', true, '-text:"5.1 %"'],
-    ]);
-    assert.deepEqual(terms.map((t) => removeSpan(q, t.start, t.end)),
-      ['NOT host:api.bank.example then -text:"5.1 %"', 'status:>=500 -text:"5.1 %"', 'status:>=500 NOT host:api.bank.example']);
+describe('removing a chip of the parser (chipsOf spans)', () => {
+  it('leaves a query that parses, with that chip gone', () => {
+    const queries = [
+      'status:>=500 host:api.bank.example',
+      'text:"5.1 %" then url:/savings/open',
+      'status:5xx -text:"5.1 %" OR NOT (error:timeout typed:iban)',
+      'login then -(error:timeout or took:>2s) then clicked:"#pay"',
+      'NOT channel:kiosk AND (after:2026-11-01 before:2026-12-01)',
+    ];
+    for (const q of queries) {
+      const chips = chipsOf(parseQuery(q));
+      chips.forEach((chip, i) => {
+        const edited = removeSpan(q, chip.start, chip.end);
+        const rest = chips.filter((_, j) => j !== i).map((c) => `${c.negated ? '-' : ''}${c.label}`);
+        if (!rest.length) return assert.equal(edited, '', q);
+        const left = chipsOf(parseQuery(edited)).map((c) => `${c.negated ? '-' : ''}${c.label}`);
+        assert.deepEqual(left, rest, `${q} without ${chip.label} → ${edited}`);
+      });
+    }
   });
 });
 
 describe('adding a facet filter', () => {
-  it('appends field:value, quoted when needed, once', () => {
+  it('ANDs field:value to the query, quoted when needed, once', () => {
     assert.equal(addFilter('savings', 'channel', 'kiosk'), 'savings channel:kiosk');
     assert.equal(addFilter('', 'country', 'CH'), 'country:CH');
-    assert.equal(addFilter('savings', 'browser', 'Chrome Mobile'), 'savings browser:"Chrome Mobile"');
-    assert.equal(addFilter('savings', 'os', 'or'), 'savings os:"or"', 'a keyword as a value is quoted');
     assert.equal(addFilter('savings channel:kiosk', 'channel', 'kiosk'), 'savings channel:kiosk');
+    assert.equal(addFilter('savings browser:chrome', 'browser', 'Chrome'), 'savings browser:chrome');
     assert.equal(addFilter('savings -channel:kiosk', 'channel', 'kiosk'), 'savings -channel:kiosk channel:kiosk');
+    assert.equal(addFilter('a OR b', 'channel', 'kiosk'), '(a OR b) channel:kiosk', 'the whole query is narrowed');
+  });
+
+  it('quotes what would not read back as the same value', () => {
+    for (const value of ['Chrome Mobile', 'or', 'Mac "OS" \\ X', 'a(b)', 'x:y', 'kiosk*']) {
+      const q = addFilter('savings', 'browser', value);
+      const [, term] = (parseQuery(q) as { items: unknown[] }).items;
+      // browser: is matched case-insensitively, so the parser lower-cases it.
+      assert.deepEqual(term, { kind: 'keyword', field: 'browser', value: value.toLowerCase(), start: 8, end: q.length }, q);
+    }
   });
 });
 

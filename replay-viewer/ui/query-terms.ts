@@ -1,67 +1,33 @@
 /**
- * A light scan of a search query's text into its terms, with their spans, for what the UI does to the text itself:
- * the words to highlight in snippets and editing the query (removing a term, adding a facet filter). The real
- * parser (search/query/parse.ts) judges validity; this scan never rejects anything.
+ * What the UI does to a search query's text itself: the words a snippet highlights, cutting a chip's term out by its
+ * span, adding a facet filter. Reading the query is the parser's (search/query); these edits only touch the text
+ * around the change, so everything else stays as the user wrote it.
  */
-import { TEXT_FIELDS } from '../search/query/ast';
+import { parseQuery, type QueryNode, type Term } from '../search/query/index';
 
-export interface RawTerm {
-  /** The term as written, without a leading `-` or `NOT`. */
-  text: string;
-  field: string | null;
-  /** The value, unquoted, without the comparison operator. */
-  value: string;
-  phrase: boolean;
-  negated: boolean;
-  /** Span in the query, including the `-` / `NOT` that negates it. */
-  start: number;
-  end: number;
-}
-
-const KEYWORDS = /^(and|or|then|not)$/i;
-
-export function scanTerms(query: string): RawTerm[] {
-  const terms: RawTerm[] = [];
-  let i = 0;
-  let notAt = -1;
-  while (i < query.length) {
-    const c = query[i]!;
-    if (/\s|\(|\)/.test(c)) {
-      i++;
-      continue;
+/** The terms a query asks to be present (not under a NOT); none when it does not parse. */
+function wantedTerms(query: string): Term[] {
+  const out: Term[] = [];
+  // Under an OR a term is one alternative, not a requirement; for highlighting and duplicates that is close enough.
+  const walk = (n: QueryNode, negated: boolean): void => {
+    switch (n.kind) {
+      case 'and': case 'or': n.items.forEach((i) => walk(i, negated)); return;
+      case 'then': n.steps.forEach((step) => walk(step, negated)); return;
+      case 'not': walk(n.item, !negated); return;
+      default: if (!negated) out.push(n);
     }
-    const start = i;
-    let quoted = false;
-    while (i < query.length && (quoted || !/[\s()]/.test(query[i]!))) {
-      if (query[i] === '"') quoted = !quoted;
-      i++;
-    }
-    const word = query.slice(start, i);
-    if (KEYWORDS.test(word)) {
-      notAt = word.toLowerCase() === 'not' ? start : -1;
-      continue;
-    }
-    const minus = word.startsWith('-') && word.length > 1;
-    const text = minus ? word.slice(1) : word;
-    const m = /^([a-z]+):(>=|<=|>|<|=)?(.*)$/i.exec(text);
-    const raw = m ? m[3]! : text;
-    const phrase = raw.startsWith('"');
-    terms.push({
-      text, field: m ? m[1]!.toLowerCase() : null, value: raw.replace(/^"|"$/g, ''), phrase,
-      negated: minus || notAt >= 0, start: notAt >= 0 ? notAt : start, end: i,
-    });
-    notAt = -1;
+  };
+  try {
+    if (query.trim()) walk(parseQuery(query), false);
+  } catch {
+    // malformed: the API's 400 explains
   }
-  return terms;
+  return out;
 }
 
-/** What a snippet should highlight: the free-text and text-field values the query looks for (not the negated ones). */
+/** What a snippet should highlight: the text the query looks for (free words, phrases, text fields), not what it excludes. */
 export function highlightWords(query: string): string[] {
-  const textFields: readonly string[] = TEXT_FIELDS;
-  return scanTerms(query)
-    .filter((t) => !t.negated && (t.field === null || textFields.includes(t.field)))
-    .map((t) => (t.phrase ? t.value : t.value.replace(/\*$/, '')))
-    .filter((w) => w.length > 0);
+  return wantedTerms(query).flatMap((t) => (t.kind === 'text' && t.value ? [t.value] : []));
 }
 
 const BINARY = /^(and|or|then)$/i;
@@ -90,10 +56,21 @@ export function removeSpan(query: string, start: number, end: number): string {
   return `${before}${space}${after}`;
 }
 
-/** The query with `field:value` added (quoted when needed), unless it is already there. */
+/** The query with `field:value` ANDed to it (quoted when needed), unless it already asks for exactly that. */
 export function addFilter(query: string, field: string, value: string): string {
-  const clean = value.replace(/"/g, '');
-  const term = `${field}:${/^[^\s()]+$/.test(clean) && !KEYWORDS.test(clean) ? clean : `"${clean}"`}`;
-  if (scanTerms(query).some((t) => !t.negated && t.text === term)) return query;
-  return query.trim() ? `${query.trim()} ${term}` : term;
+  const q = query.trim();
+  if (wantedTerms(q).some((t) => t.kind === 'keyword' && t.field === field && t.value.toLowerCase() === value.toLowerCase())) return q;
+  const bare = /^[\w.\-/@+]+$/.test(value) && !/^(and|or|not|then)$/i.test(value);
+  const term = `${field}:${bare ? value : `"${value.replace(/[\\"]/g, '\\$&')}"`}`;
+  if (!q) return term;
+  // AND binds tighter than OR: `a OR b` narrowed is `(a OR b) term`, not `a OR (b term)`.
+  return `${topIsOr(q) ? `(${q})` : q} ${term}`;
+}
+
+function topIsOr(query: string): boolean {
+  try {
+    return parseQuery(query).kind === 'or';
+  } catch {
+    return false;
+  }
 }
