@@ -71,7 +71,7 @@ after(async () => {
 const MATCHES: MatchesResponse['matches'] = [
   { at: T0 + 2000, kind: 'text', snippet: 'Savings rate 5.1 % today' },
   { at: T0 + 5000, kind: 'typed', snippet: 'amount 5000 into savings' },
-  { at: T0 + 8000, kind: 'clicked', snippet: 'Open savings account' },
+  { at: T0 + 8000, kind: 'clicked', snippet: `Open savings account ${HOSTILE}` },
 ];
 
 function result(id: string, snippet: string, at = T0 + 5000): SearchResult {
@@ -221,6 +221,8 @@ it('opens the player at the first matching moment, marks every match and steps t
     };
     await page.click('button:has-text("Next match")');
     await at(2, 'match 3 of 3');
+    assert.equal(await page.textContent('.match-snippet'), `Open savings account ${HOSTILE}`, 'a recorded snippet is text');
+    assert.equal(await page.$('.match-bar img'), null);
     assert.equal(await page.isDisabled('button:has-text("Next match")'), true);
     await page.locator('.timeline').focus();
     await page.keyboard.press('Shift+N');

@@ -3,7 +3,8 @@
  * are drawn by the player itself, canvas-painter.ts), at the recorded
  * viewport size (scaled down only when the window is too small), with play/pause,
  * a seek bar with page markers, speeds, a page list and links to a moment; for the
- * roles allowed, the network log (network-panel.ts) and the export buttons.
+ * roles allowed, the network log (network-panel.ts) and the export buttons; opened from a search (`?q=`), its
+ * matching moments on the seek bar with next/previous (match-navigator.ts).
  *
  * `document.documentElement.dataset.replayReady` is 'true' once a paused moment is
  * fully shown (resources loaded, layout settled) and 'false' while seeking or playing.
