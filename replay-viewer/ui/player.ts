@@ -3,7 +3,8 @@
  * are drawn by the player itself, canvas-painter.ts), at the recorded
  * viewport size (scaled down only when the window is too small), with play/pause,
  * a seek bar with page markers, speeds, a page list and links to a moment; for the
- * roles allowed, the network log (network-panel.ts) and the export buttons.
+ * roles allowed, the network log (network-panel.ts) and the export buttons; opened from a search (`?q=`), its
+ * matching moments on the seek bar with next/previous (match-navigator.ts).
  *
  * `document.documentElement.dataset.replayReady` is 'true' once a paused moment is
  * fully shown (resources loaded, layout settled) and 'false' while seeking or playing.
@@ -22,6 +23,8 @@ import { pageContextFacts } from './page-context';
 import { exportActions } from './export-actions';
 import { may, whoAmI, type Me } from './me';
 import { createNetworkPanel, type NetworkPanel } from './network-panel';
+import { createMatchNavigator } from './match-navigator';
+import { sessionMatches, type Match } from './search-api';
 
 const SPEEDS = [1, 2, 4, 8];
 const EVENT_META = 4;
@@ -46,13 +49,16 @@ export async function renderPlayer(root: HTMLElement, sessionId: string, params:
   let session: ApiSession;
   let loaded: SessionEvents;
   let me: Me | undefined;
+  let matches: Match[] | undefined;
+  // Opened from a search result: the session's matching moments, for the timeline and next/previous.
+  const query = params.get('q')?.trim() ?? '';
   const at = Number(params.get('at'));
   const track = Number(params.get('track'));
   try {
-    [session, loaded, me] = await Promise.all([getSession(sessionId), getEvents(sessionId, {
+    [session, loaded, me, matches] = await Promise.all([getSession(sessionId), getEvents(sessionId, {
       track: params.has('track') && Number.isInteger(track) ? track : undefined,
       at: params.has('at') && Number.isFinite(at) ? at : undefined,
-    }), whoAmI()]);
+    }), whoAmI(), query ? sessionMatches(sessionId, query) : undefined]);
   } catch (err) {
     status.classList.add('error');
     status.textContent = `Could not load this session: ${(err as Error).message}`;
@@ -66,7 +72,7 @@ export async function renderPlayer(root: HTMLElement, sessionId: string, params:
     return;
   }
   clear(root);
-  new PlayerView(root, session, events, params, me);
+  new PlayerView(root, session, events, params, me, matches ? { query, matches } : undefined);
   if (loaded.tracks.length > 1) root.querySelector('.session-bar')?.append(tabPicker(session.id, loaded));
 }
 
@@ -140,7 +146,8 @@ class PlayerView {
   private readonly timeline: Timeline;
   private readonly network: NetworkPanel | undefined;
 
-  constructor(root: HTMLElement, private readonly session: ApiSession, events: RecordedEvent[], params: URLSearchParams, me: Me | undefined) {
+  constructor(root: HTMLElement, private readonly session: ApiSession, events: RecordedEvent[], params: URLSearchParams, me: Me | undefined,
+    search?: { query: string; matches: Match[] }) {
     this.first = events[0]!.timestamp;
     this.total = Math.max(0, events[events.length - 1]!.timestamp - this.first);
     this.pages = pageEntries(events, session, this.first);
@@ -163,7 +170,7 @@ class PlayerView {
     this.scaleLabel = h('span', { class: 'scale' });
     this.timeline = createTimeline({
       total: this.total,
-      markers: markers(events, this.pages, this.first),
+      markers: [...markers(events, this.pages, this.first), ...matchMarkers(search?.matches ?? [], this.first, this.total)],
       onSeek: (offset) => this.seek(offset),
       onPreview: (offset) => this.showTime(offset ?? this.position),
     });
@@ -176,6 +183,9 @@ class PlayerView {
       this.setPagesOpen(document.documentElement.classList.contains('pages-collapsed'));
     } }, `Pages (${this.pages.length})`);
     pagesToggle.id = 'pages-toggle';
+    const matchBar = search ? createMatchNavigator({
+      ...search, first: this.first, openedAt: params.has('at') ? Number(params.get('at')) : undefined, onSeek: (offset) => this.seek(offset),
+    }) : null;
     this.network = may(me, 'session.technical')
       ? createNetworkPanel({ sessionId: session.id, first: this.first, onSeek: (offset) => this.seek(offset) }) : undefined;
 
@@ -190,7 +200,7 @@ class PlayerView {
         me && may(me, 'session.export') ? exportActions(session.id, (text) => this.say(text)) : null,
       ),
       h('div', { class: 'player-main' },
-        h('div', { class: 'stage-column' }, this.notice, this.stage, this.network?.panel),
+        h('div', { class: 'stage-column' }, matchBar, this.notice, this.stage, this.network?.panel),
         h('aside', { class: 'pages-panel', 'aria-label': 'Pages visited' }, h('h2', {}, 'Pages'), this.pageList),
       ),
       h('div', { class: 'controls' },
@@ -458,6 +468,11 @@ function markers(events: RecordedEvent[], pages: PageEntry[], first: number): Ti
     out.push({ offset: e.timestamp - first, title: `Error on the page${message ? `: ${message}` : ''}`, kind: 'error' });
   }
   return out;
+}
+
+/** One marker per search match (a match outside this tab's recording sits at its nearer end). */
+function matchMarkers(matches: Match[], first: number, total: number): TimelineMarker[] {
+  return matches.map((m) => ({ offset: Math.min(total, Math.max(0, m.at - first)), title: `Match: ${m.snippet.slice(0, 200)}`, kind: 'match' }));
 }
 
 function facts(session: ApiSession, viewport: { width: number; height: number }): HTMLElement[] {

@@ -1,31 +1,21 @@
-/** The session list: newest first, paged with `before`, each row opening the player. */
+/**
+ * The session list: newest first, paged with `before`, each row opening the player; above it the search bar. With a
+ * query (`/?q=…`, so a search can be shared and survives a reload) search results take the list's place; a viewer
+ * without the search API (404) quietly keeps the plain list.
+ */
 import { listSessions, type ApiSession } from './api';
 import { clear, h } from './dom';
 import { formatDateTime, formatDuration, shortUrl } from './format';
+import { may, whoAmI } from './me';
+import { addFilter } from './query-terms';
+import { createSearchBar } from './search-bar';
+import { showSearchResults } from './search-results';
 
 const PAGE_SIZE = 50;
 
 export function renderSessionList(root: HTMLElement): void {
   document.title = 'Sessions · Verbatim';
   document.documentElement.dataset.view = 'list';
-
-  const body = h('tbody');
-  const status = h('p', { class: 'list-status', role: 'status' }, 'Loading sessions…');
-  const more = h('button', { class: 'button', type: 'button', hidden: true }, 'Load older sessions');
-  const table = h('table', { class: 'sessions', hidden: true },
-    h('thead', {}, h('tr', {},
-      h('th', { scope: 'col' }, 'Started'),
-      h('th', { scope: 'col' }, 'Duration'),
-      h('th', { scope: 'col' }, 'Pages'),
-      h('th', { scope: 'col' }, 'Channel'),
-      h('th', { scope: 'col' }, 'Browser / OS'),
-      h('th', { scope: 'col' }, 'Device'),
-      h('th', { scope: 'col', class: 'num' }, 'Viewport'),
-      h('th', { scope: 'col', class: 'num' }, 'Events'),
-      h('th', { scope: 'col' }, ''),
-    )),
-    body,
-  );
 
   const open = h('form', { class: 'open-session', onsubmit: (ev: Event) => {
     ev.preventDefault();
@@ -59,10 +49,67 @@ export function renderSessionList(root: HTMLElement): void {
     h('input', { id: 'filter-customer', name: 'customer', type: 'text', value: params.get('customer') ?? '', autocomplete: 'off', spellcheck: 'false' }),
     h('button', { class: 'button', type: 'submit' }, 'Filter'));
 
+  const content = h('div', { class: 'list-content' });
+  const bar = createSearchBar({ onSearch: (q) => go(q) });
   clear(root);
   root.append(h('section', { class: 'list-view' },
     h('div', { class: 'list-head' }, h('h1', {}, 'Recorded sessions'), open),
-    filter, table, status, more));
+    bar.el, filter, content));
+
+  const show = (): void => {
+    const current = new URLSearchParams(location.search);
+    const q = current.get('q')?.trim() ?? '';
+    // A fresh area each time: whatever an older list or search still loads lands in a detached element.
+    const area = h('div');
+    content.replaceChildren(area);
+    bar.setQuery(q);
+    filter.hidden = Boolean(q);
+    if (!q) {
+      showSessionTable(area, current);
+      return;
+    }
+    void showSearchResults(area, q, {
+      onAddFilter: (field, value) => go(addFilter(q, field, value)),
+      onQueryError: (err) => bar.showError(err),
+      onUnavailable: () => {
+        bar.el.hidden = true;
+        filter.hidden = false;
+        showSessionTable(area, current);
+      },
+    });
+  };
+  const go = (q: string): void => {
+    history.pushState(null, '', q ? `/?${new URLSearchParams({ q })}` : '/');
+    show();
+  };
+  window.addEventListener('popstate', show);
+  show();
+  // Searching is for roles that may list all sessions (agents find a session by customer id).
+  void whoAmI().then((me) => {
+    if (!may(me, 'sessions.list')) bar.el.hidden = true;
+  });
+}
+
+/** The plain list into `area`, filtered by `params` (channel, terminal, customer). */
+function showSessionTable(area: HTMLElement, params: URLSearchParams): void {
+  const body = h('tbody');
+  const status = h('p', { class: 'list-status', role: 'status' }, 'Loading sessions…');
+  const more = h('button', { class: 'button', type: 'button', hidden: true }, 'Load older sessions');
+  const table = h('table', { class: 'sessions', hidden: true },
+    h('thead', {}, h('tr', {},
+      h('th', { scope: 'col' }, 'Started'),
+      h('th', { scope: 'col' }, 'Duration'),
+      h('th', { scope: 'col' }, 'Pages'),
+      h('th', { scope: 'col' }, 'Channel'),
+      h('th', { scope: 'col' }, 'Browser / OS'),
+      h('th', { scope: 'col' }, 'Device'),
+      h('th', { scope: 'col', class: 'num' }, 'Viewport'),
+      h('th', { scope: 'col', class: 'num' }, 'Events'),
+      h('th', { scope: 'col' }, ''),
+    )),
+    body,
+  );
+  area.append(table, status, more);
 
   let oldest: number | undefined;
   const load = async (): Promise<void> => {

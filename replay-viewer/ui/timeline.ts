@@ -1,6 +1,6 @@
 /**
  * The seek bar: click or drag to seek, arrow keys to step, markers for page loads
- * (and recorder-reported errors). Seeks are reported on release; while dragging
+ * (and recorder-reported errors, and search matches). Seeks are reported on release; while dragging
  * only the preview moves, so a drag does not rebuild the page dozens of times.
  */
 import { h } from './dom';
@@ -9,7 +9,8 @@ import { formatOffset } from './format';
 export interface TimelineMarker {
   offset: number;
   title: string;
-  kind: 'page' | 'error';
+  /** match: a search match (the player was opened with `?q=`). */
+  kind: 'page' | 'error' | 'match';
 }
 
 export interface Timeline {
