@@ -54,7 +54,7 @@ before(async () => {
   await built;
   viewer = await startViewer({ store, uiDir });
   const accounts = await AccountStore.open(path.join(dir, 'viewer-accounts.json'));
-  for (const role of ['agent', 'analyst'] as const) await accounts.add(role, role, PASSWORD);
+  for (const role of ['agent', 'analyst', 'auditor'] as const) await accounts.add(role, role, PASSWORD);
   const audit = await AuditLog.open(path.join(dir, 'audit.log'));
   guarded = await startViewer({ store, uiDir, access: new ViewerAccess({ accounts, audit, customerOf: (id) => store.customerOf(id) }) });
   browser = await launchChromium();
@@ -281,8 +281,8 @@ it('falls back to the plain list and a plain player when the viewer has no searc
   }
 });
 
-it('offers search to roles that may list all sessions, not to agents', { skip }, async () => {
-  for (const [user, shown] of [['analyst', true], ['agent', false]] as const) {
+it('offers search to roles that may find sessions, agents included (the API narrows their results)', { skip }, async () => {
+  for (const [user, shown] of [['analyst', true], ['agent', true], ['auditor', false]] as const) {
     const page = await browser.newPage();
     try {
       const res = await page.request.post(`${guarded.url}/auth/login`, { data: { username: user, password: PASSWORD } });

@@ -84,9 +84,10 @@ export function renderSessionList(root: HTMLElement): void {
   };
   window.addEventListener('popstate', show);
   show();
-  // Searching is for roles that may list all sessions (agents find a session by customer id).
+  // Searching is for roles that may find sessions: all of them, or (agents) those linked to a customer; the API
+  // narrows an agent's results, as it narrows replay.
   void whoAmI().then((me) => {
-    if (!may(me, 'sessions.list')) bar.el.hidden = true;
+    if (!may(me, 'sessions.list') && !may(me, 'sessions.byCustomer')) bar.el.hidden = true;
   });
 }
 
