@@ -45,7 +45,8 @@ export class QueryCompiler {
       // An empty AND is the empty query: every session.
       case 'and': return node.items.length ? sql('(', join(' AND ', node.items.map((n) => this.session(n))), ')') : TRUE;
       case 'or': return node.items.length ? sql('(', join(' OR ', node.items.map((n) => this.session(n))), ')') : FALSE;
-      case 'not': return sql('NOT (', this.session(node.item), ')');
+      // IS NOT 1, not NOT: a session without the field (NULL) is not "field:value" either, and NOT NULL is NULL.
+      case 'not': return sql('((', this.session(node.item), ') IS NOT 1)');
       // Every step somewhere in the session first (cheap, whole-index), then their order (per candidate session).
       case 'then': return sql('(', join(' AND ', node.steps.map((n) => this.session(n))), ' AND (', this.moment(node, frag('-1')), ') IS NOT NULL)');
       default: {

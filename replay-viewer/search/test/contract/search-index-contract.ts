@@ -127,6 +127,8 @@ export function runSearchIndexContract(name: string, backend: ContractBackend): 
       assert.deepEqual(await ids(and(text(null, 'transfer'), kw('channel', 'proxy'))), [A]);
       assert.deepEqual(await ids(or(kw('channel', 'kiosk'), num('status', '>=', 500))), [B, A]);
       assert.deepEqual(await ids(and(text(null, 'transfer'), not(kw('channel', 'kiosk')))), [A]);
+      // A session without the field is not "terminal:branch-12", so NOT keeps it (SQL's NULL must not drop it).
+      assert.deepEqual(await ids(and(text(null, 'transfer'), not(kw('terminal', 'branch-12')))), [A]);
     });
 
     it('orders then-steps by their first matching moments', async () => {
