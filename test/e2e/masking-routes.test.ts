@@ -70,6 +70,7 @@ for (const sealed of [true, false]) {
     let terminalToken: string;
     let ingest: IngestPipeline;
     let audit: AuditLog;
+    let terminals: TerminalRegistry;
 
     before(async () => {
       dir = await mkdtemp(path.join(os.tmpdir(), 'verbatim-mask-routes-'));
@@ -88,7 +89,7 @@ for (const sealed of [true, false]) {
       const common = { store, dataDir: dir, recorderScript, port: 0, ingest, allowedTargets: ['127.0.0.1'] };
       proxy = await startProxy(common);
       gateway = await startGateway({ ...common, routes: parseUpstreams([origin]) });
-      const terminals = new TerminalRegistry(path.join(dir, 'terminals.json'));
+      terminals = new TerminalRegistry(path.join(dir, 'terminals.json'));
       terminalToken = await terminals.add('kiosk-1');
       audit = await AuditLog.open(path.join(dir, 'audit.log'), Date.now, (s) => masker.text(s));
       const access = new ViewerAccess({ accounts: await AccountStore.open(path.join(dir, 'viewer-accounts.json')), audit, customerOf: (id) => store.customerOf(id) });
@@ -104,6 +105,8 @@ for (const sealed of [true, false]) {
       await gateway?.close();
       await viewer?.close();
       await ingest?.close();
+      // As the CLI does at shutdown: the status file's last write lands before anything reads the data dir.
+      await terminals?.flush();
       await store?.close().catch(() => {});
     };
 
