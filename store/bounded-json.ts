@@ -50,3 +50,39 @@ export function parseBoundedJson(text: string, maxDepth: number): unknown {
     throw new VerbatimError('PAYLOAD_INVALID', 'body is not valid JSON');
   }
 }
+
+/** What reading a request body needs of it (a Node IncomingMessage; typed by shape so store/ stays free of HTTP). */
+export interface BodyStream extends AsyncIterable<Buffer> {
+  headers: Record<string, string | string[] | undefined>;
+  resume(): unknown;
+}
+
+/** A request body with a hard cap: PAYLOAD_TOO_LARGE (413) as soon as it is declared or read past `maxBytes`. */
+export async function readBody(req: BodyStream, maxBytes: number): Promise<Buffer> {
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > maxBytes) {
+    req.resume();
+    throw new VerbatimError('PAYLOAD_TOO_LARGE', `body exceeds ${maxBytes} bytes`, { limit: maxBytes });
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += chunk.length;
+    if (size > maxBytes) {
+      req.resume();
+      throw new VerbatimError('PAYLOAD_TOO_LARGE', `body exceeds ${maxBytes} bytes`, { limit: maxBytes });
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
+/** A small JSON object body (sign-in, user administration, collector metadata): capped, nesting bounded, 400 otherwise. */
+export async function readJson(req: BodyStream, maxBytes: number): Promise<Record<string, unknown>> {
+  const body = await readBody(req, maxBytes);
+  const value = parseBoundedJson(body.toString('utf8'), FORM_MAX_DEPTH);
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new VerbatimError('PAYLOAD_INVALID', 'body must be a JSON object');
+  }
+  return value as Record<string, unknown>;
+}

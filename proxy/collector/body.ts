@@ -1,35 +1,7 @@
-/** Request bodies for the collector: read with a hard cap (413 past it), parse JSON (bounded nesting) with a 400 reason. */
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import { FORM_MAX_DEPTH, parseBoundedJson } from '../../store/bounded-json';
-import { VerbatimError } from '../../store/errors';
+/** The collector's JSON answers; request bodies are read by store/bounded-json.ts (capped, nesting bounded). */
+import type { ServerResponse } from 'node:http';
 
-export async function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
-  const declared = Number(req.headers['content-length']);
-  if (Number.isFinite(declared) && declared > maxBytes) {
-    req.resume();
-    throw new VerbatimError('PAYLOAD_TOO_LARGE', `body exceeds ${maxBytes} bytes`, { limit: maxBytes });
-  }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > maxBytes) {
-      req.resume();
-      throw new VerbatimError('PAYLOAD_TOO_LARGE', `body exceeds ${maxBytes} bytes`, { limit: maxBytes });
-    }
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks);
-}
-
-export async function readJson(req: IncomingMessage, maxBytes: number): Promise<Record<string, unknown>> {
-  const body = await readBody(req, maxBytes);
-  const value = parseBoundedJson(body.toString('utf8'), FORM_MAX_DEPTH);
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new VerbatimError('PAYLOAD_INVALID', 'body must be a JSON object');
-  }
-  return value as Record<string, unknown>;
-}
+export { readBody, readJson } from '../../store/bounded-json';
 
 /** A JSON answer (the collector's clients are extensions, not browsers rendering it). */
 export function sendJson(res: ServerResponse, status: number, value: unknown): void {

@@ -1,7 +1,7 @@
 /** The small bodies of the access routes (sign-in form, user administration): urlencoded or JSON, bounded. */
 import type { IncomingMessage } from 'node:http';
 import { FORM_MAX_DEPTH, parseBoundedJson } from '../../store/bounded-json';
-import { readBody } from '../request-body';
+import { readBody } from '../../store/bounded-json';
 
 const MAX_FORM_BYTES = 16 * 1024;
 
