@@ -3,8 +3,9 @@
  * the exchange goes to the ingest pipeline (ingest/pipeline.ts), which masks, hashes, stores — off the response path.
  * A failed write is counted, never thrown at the browser.
  */
-import type { CaptureIncomplete, CapturedResource } from '../store/records';
+import type { CapturedResource } from '../store/records';
 import type { IngestPipeline, IngestStats } from './ingest/pipeline';
+import type { RawExchange } from './ingest/raw-exchange';
 import type { MaskingPolicy } from './masking/index';
 
 export type CaptureStats = IngestStats;
@@ -35,23 +36,11 @@ export class CaptureTap {
   }
 }
 
-export interface ExchangeMeta {
-  sessionId?: string;
-  /** The session, once known, of a cookie this process had not judged yet (sessions.ts `forCapture`). */
-  sessionLater?: Promise<string | undefined>;
-  method: string;
-  url: string;
-  status: number;
-  statusText?: string;
-  headers: [string, string][];
-  destination?: string;
-  startedAt: number;
-  headersAt: number;
-  /** Form/JSON request body collected on the way up (masked before it is stored). */
-  requestBody?: { bytes: Buffer; contentType: string; truncated: boolean };
-  /** Set when the exchange was cut off before the body's end (exchange.ts). */
-  incomplete?: CaptureIncomplete;
-}
+/**
+ * An exchange while it is under way (exchange.ts fills it in as the response arrives): the raw exchange before its
+ * last byte, so without endedAt and the body, which the capture tap holds.
+ */
+export type ExchangeMeta = Omit<RawExchange, 'endedAt' | 'body' | 'scope'>;
 
 /** The proxy's and gateway's door into the ingest pipeline. */
 export class CaptureWriter {
