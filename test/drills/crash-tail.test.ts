@@ -3,36 +3,17 @@
  * clean stop (SIGTERM) however short the session was (the periodic seal runs every minute).
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { DrillClient, DrillLedger, runLoad } from '../helpers/drill-load';
-import { startDrillSite, type DrillSite } from '../helpers/drill-site';
-import { startVerbatim, verifyDataDir, type RunningVerbatim } from '../helpers/verbatim-process';
+import { drillBench } from '../helpers/drill-bench';
+import { verifyDataDir } from '../helpers/verbatim-process';
 
 const UNSEALED = /records after the last checkpoint/;
 
-let dir: string;
-let site: DrillSite;
-const running = new Set<RunningVerbatim>();
-
-before(async () => {
-  dir = await mkdtemp(path.join(os.tmpdir(), 'verbatim-drill-seal-'));
-  site = await startDrillSite();
-});
-
-after(async () => {
-  for (const v of running) if (v.child.exitCode === null && v.child.signalCode === null) await v.stop();
-  await site?.close();
-  await rm(dir, { recursive: true, force: true });
-});
-
-async function start(data: string): Promise<RunningVerbatim> {
-  const v = await startVerbatim(data);
-  running.add(v);
-  return v;
-}
+const bench = drillBench('verbatim-drill-seal-');
+const start = bench.start;
 
 /** "N chained records" and "latest checkpoint #S (C chains, R records" from verify's summary line. */
 function sealedCounts(output: string): { chained: number; sealed: number } {
@@ -43,12 +24,12 @@ function sealedCounts(output: string): { chained: number; sealed: number } {
 
 describe('drill: sealing the tail', () => {
   it('the start after a kill -9 seals the records the crash left unsealed', async () => {
-    const data = path.join(dir, 'crash');
+    const data = path.join(bench.dir, 'crash');
     const ledger = new DrillLedger();
     // A first run stopped cleanly leaves a checkpoint; the second is killed with records after it.
     let v = await start(data);
     for (const stopHow of ['stop', 'crash'] as const) {
-      const clients = Array.from({ length: 4 }, () => new DrillClient(v.proxyUrl, site.origin, ledger));
+      const clients = Array.from({ length: 4 }, () => new DrillClient(v.proxyUrl, bench.site.origin, ledger));
       await runLoad(clients, ledger, { intervalMs: 40, durationMs: 1_500 }).done;
       for (const c of clients) c.close();
       if (stopHow === 'stop') {
@@ -76,10 +57,10 @@ describe('drill: sealing the tail', () => {
   });
 
   it('a clean stop (SIGTERM) seals a session shorter than the seal interval', async () => {
-    const data = path.join(dir, 'short');
+    const data = path.join(bench.dir, 'short');
     const v = await start(data);
     const ledger = new DrillLedger();
-    const client = new DrillClient(v.proxyUrl, site.origin, ledger);
+    const client = new DrillClient(v.proxyUrl, bench.site.origin, ledger);
     await client.openPage();
     await client.subresource('css');
     await client.subresource('api');

@@ -10,7 +10,7 @@
  * Time to recover is printed; README "Crashes and full disks" has the figures.
  */
 import assert from 'node:assert/strict';
-import { chmod, chown, mkdtemp, rm } from 'node:fs/promises';
+import { chmod, chown } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -18,36 +18,15 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { StatusSnapshot } from '../../scripts/status';
 import { readStored } from '../helpers/drill-check';
 import { DrillClient, DrillLedger, runLoad, type Completion } from '../helpers/drill-load';
-import { startDrillSite, type DrillSite } from '../helpers/drill-site';
-import { mountSmallDisk, type SmallDisk } from '../helpers/full-disk';
-import { startVerbatim, statusOf, verifyDataDir, type RunningVerbatim, type StartOptions } from '../helpers/verbatim-process';
+import { drillBench } from '../helpers/drill-bench';
+import { mountSmallDisk } from '../helpers/full-disk';
+import { statusOf, verifyDataDir, type RunningVerbatim } from '../helpers/verbatim-process';
 
 const CLIENTS = 6;
 const NOBODY = 65534;
 
-let dir: string;
-let site: DrillSite;
-const running = new Set<RunningVerbatim>();
-const disks: SmallDisk[] = [];
-
-before(async () => {
-  dir = await mkdtemp(path.join(os.tmpdir(), 'verbatim-drill-disk-'));
-  await chmod(dir, 0o755);
-  site = await startDrillSite();
-});
-
-after(async () => {
-  for (const v of running) if (v.child.exitCode === null && v.child.signalCode === null) await v.stop();
-  for (const d of disks) await d.unmount();
-  await site?.close();
-  await rm(dir, { recursive: true, force: true });
-});
-
-async function start(data: string, options?: StartOptions): Promise<RunningVerbatim> {
-  const v = await startVerbatim(data, options);
-  running.add(v);
-  return v;
-}
+const bench = drillBench('verbatim-drill-disk-', { traversable: true });
+const start = bench.start;
 
 async function apiStatus(v: RunningVerbatim): Promise<StatusSnapshot> {
   const res = await fetch(`${v.viewerUrl}/api/status`);
@@ -92,14 +71,14 @@ async function assertNothingAcknowledgedLost(v: RunningVerbatim, ledger: DrillLe
 
 describe('drill: full disk and unwritable store', () => {
   it('full disk: pages load, uploads get 507, drops counted and shown, recording resumes, nothing acknowledged lost', async (t) => {
-    const disk = await mountSmallDisk(path.join(dir, 'full'), 32);
+    const disk = await mountSmallDisk(path.join(bench.dir, 'full'), 32);
     if ('skip' in disk) return t.skip(disk.skip);
-    disks.push(disk);
+    bench.disks.push(disk);
     const data = path.join(disk.dir, 'data');
     let v = await start(data);
-    const servedAtStart = site.served();
+    const servedAtStart = bench.site.served();
     const ledger = new DrillLedger();
-    const clients = Array.from({ length: CLIENTS }, () => new DrillClient(v.proxyUrl, site.origin, ledger));
+    const clients = Array.from({ length: CLIENTS }, () => new DrillClient(v.proxyUrl, bench.site.origin, ledger));
     try {
       await runLoad(clients, ledger, { intervalMs: 40, durationMs: 1_500 }).done;
       const acksBefore = ledger.acks.length;
@@ -133,7 +112,7 @@ describe('drill: full disk and unwritable store', () => {
       await runLoad(clients, ledger, { intervalMs: 40, durationMs: 1_500 }).done;
       assert.ok(ledger.acks.length - acksAfterFree > 10, 'recording resumes by itself');
       assert.deepEqual(ledger.refusals.slice(refusalsAfterFree), [], 'no upload is refused once the store recovered');
-      const accounted = await assertAccounted(v, () => site.served() - servedAtStart);
+      const accounted = await assertAccounted(v, () => bench.site.served() - servedAtStart);
       assert.equal(accounted.uploads.stored, ledger.acks.length);
       assert.equal(accounted.uploads.refused, ledger.refusals.length);
 
@@ -155,35 +134,35 @@ describe('drill: full disk and unwritable store', () => {
   it('unwritable store directory (chmod): Verbatim starts anyway, pages load, uploads get 5xx, drops counted, sessions started meanwhile record once writable', async (t) => {
     if (process.getuid?.() !== 0) return t.skip('needs root to run Verbatim as an unprivileged user (root ignores directory permissions)');
     const as = { uid: NOBODY, gid: NOBODY };
-    const data = path.join(dir, 'chmod', 'data');
+    const data = path.join(bench.dir, 'chmod', 'data');
     await import('node:fs/promises').then((fs) => fs.mkdir(data, { recursive: true }));
     await chown(path.dirname(data), NOBODY, NOBODY);
     await chown(data, NOBODY, NOBODY);
     let v = await start(data, as);
     const ledger = new DrillLedger();
-    const clients = Array.from({ length: CLIENTS }, () => new DrillClient(v.proxyUrl, site.origin, ledger));
+    const clients = Array.from({ length: CLIENTS }, () => new DrillClient(v.proxyUrl, bench.site.origin, ledger));
     try {
       await runLoad(clients, ledger, { intervalMs: 40, durationMs: 1_500 }).done;
       assert.ok(ledger.acks.length > 10, 'recording before the permissions change');
 
       // LevelDB keeps writing through the files it holds open; the permission bites when it creates one, at the
-      // latest at the next start. A proxy that then refused to start would take the site down with it. Owned by
-      // root, so Verbatim cannot tighten it back to 0700 at start (scripts/data-dir.ts) nor enter it.
+      // latest at the next start. A proxy that then refused to start would take the bench.site down with it. Owned by
+      // root, so Verbatim cannot tighten it back to 0700 at start (scripts/data-bench.dir.ts) nor enter it.
       const store = path.join(data, 'store');
       await chown(store, 0, 0);
       await chmod(store, 0o500);
       const faultFrom = Date.now();
       assert.equal((await v.stop()).code, 0, v.stderr());
       v = await start(data, as);
-      const servedAtStart = site.served();
+      const servedAtStart = bench.site.served();
       for (const c of clients) c.useProxy(v.proxyUrl);
       const cli = await statusOf(data, as);
       assert.equal(cli.code, 1, cli.output);
       assert.match(cli.snapshot?.store.state === 'degraded' ? cli.snapshot.store.reason : '', /Permission denied/);
 
       const refusalsBefore = ledger.refusals.length;
-      // Browsers new to the site meanwhile get sessions whose record cannot be written yet.
-      const newcomers = Array.from({ length: 3 }, () => new DrillClient(v.proxyUrl, site.origin, ledger));
+      // Browsers new to the bench.site meanwhile get sessions whose record cannot be written yet.
+      const newcomers = Array.from({ length: 3 }, () => new DrillClient(v.proxyUrl, bench.site.origin, ledger));
       clients.push(...newcomers);
       for (const c of newcomers) await c.openPage();
       await runLoad(clients, ledger, { intervalMs: 40, durationMs: 2_000 }).done;
@@ -206,7 +185,7 @@ describe('drill: full disk and unwritable store', () => {
       const acksAfterFix = ledger.acks.length;
       await runLoad(clients, ledger, { intervalMs: 40, durationMs: 1_500 }).done;
       assert.ok(ledger.acks.length - acksAfterFix > 10, 'recording resumes by itself');
-      const accounted = await assertAccounted(v, () => site.served() - servedAtStart);
+      const accounted = await assertAccounted(v, () => bench.site.served() - servedAtStart);
       assert.equal(accounted.uploads.refused, ledger.refusals.length - refusalsBefore);
 
       for (let i = 0; i < 2; i++) {

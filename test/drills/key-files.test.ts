@@ -6,40 +6,19 @@
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { chmod, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { readStored } from '../helpers/drill-check';
 import { DrillClient, DrillLedger } from '../helpers/drill-load';
-import { startDrillSite, type DrillSite } from '../helpers/drill-site';
-import { mountSmallDisk, type SmallDisk } from '../helpers/full-disk';
-import { startVerbatim, statusOf, verifyDataDir, type RunningVerbatim } from '../helpers/verbatim-process';
+import { drillBench } from '../helpers/drill-bench';
+import { mountSmallDisk } from '../helpers/full-disk';
+import { statusOf, verifyDataDir } from '../helpers/verbatim-process';
 
-let dir: string;
-let site: DrillSite;
-const running = new Set<RunningVerbatim>();
-const disks: SmallDisk[] = [];
-
-before(async () => {
-  dir = await mkdtemp(path.join(os.tmpdir(), 'verbatim-drill-keys-'));
-  await chmod(dir, 0o755);
-  site = await startDrillSite();
-});
-
-after(async () => {
-  for (const v of running) if (v.child.exitCode === null && v.child.signalCode === null) await v.stop();
-  for (const d of disks) await d.unmount();
-  await site?.close();
-  await rm(dir, { recursive: true, force: true });
-});
-
-async function start(data: string): Promise<RunningVerbatim> {
-  const v = await startVerbatim(data);
-  running.add(v);
-  return v;
-}
+const bench = drillBench('verbatim-drill-keys-', { traversable: true });
+const start = bench.start;
 
 const keyFile = (data: string, sessionId: string): string =>
   path.join(data, 'keys', 'keyring', createHash('sha256').update(sessionId, 'utf8').digest('hex'));
@@ -61,19 +40,19 @@ async function untilWritable(data: string): Promise<void> {
 
 describe('drill: session keys and a full disk', () => {
   it('a session started on a full disk leaves no damaged key, is not handed out while unrecorded, and records once space returns', async (t) => {
-    const disk = await mountSmallDisk(path.join(dir, 'full'), 16);
+    const disk = await mountSmallDisk(path.join(bench.dir, 'full'), 16);
     if ('skip' in disk) return t.skip(disk.skip);
-    disks.push(disk);
+    bench.disks.push(disk);
     const data = path.join(disk.dir, 'data');
     let v = await start(data);
     const ledger = new DrillLedger();
-    const early = new DrillClient(v.proxyUrl, site.origin, ledger);
+    const early = new DrillClient(v.proxyUrl, bench.site.origin, ledger);
     await early.openPage();
     await early.upload();
     assert.equal(ledger.acks.length, 1, 'recording works before the disk fills');
 
     disk.fill();
-    const late = new DrillClient(v.proxyUrl, site.origin, ledger);
+    const late = new DrillClient(v.proxyUrl, bench.site.origin, ledger);
     await late.openPage();
     assert.deepEqual(ledger.failedPages, [], 'the page loads although its session cannot be recorded');
     const doomed = late.sessionId!;
@@ -86,7 +65,7 @@ describe('drill: session keys and a full disk', () => {
     assert.ok(!(await keyLengths(data)).has(path.basename(keyFile(data, doomed))), 'no key file for the unrecorded session');
 
     // Its browser keeps the cookie: while the record is missing, the next page gets another session.
-    const pageWhileFull = new DrillClient(v.proxyUrl, site.origin, ledger);
+    const pageWhileFull = new DrillClient(v.proxyUrl, bench.site.origin, ledger);
     pageWhileFull.adopt(late);
     await pageWhileFull.openPage();
     assert.notEqual(pageWhileFull.sessionId, doomed, 'a session without a record is not handed out again');
@@ -115,10 +94,10 @@ describe('drill: session keys and a full disk', () => {
   });
 
   it('an empty key file is refused, never sealed with, and its session is not handed out again', async () => {
-    const data = path.join(dir, 'empty-key');
+    const data = path.join(bench.dir, 'empty-key');
     let v = await start(data);
     const ledger = new DrillLedger();
-    const client = new DrillClient(v.proxyUrl, site.origin, ledger);
+    const client = new DrillClient(v.proxyUrl, bench.site.origin, ledger);
     await client.openPage();
     await client.upload();
     await client.upload();
