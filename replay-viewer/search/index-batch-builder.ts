@@ -5,6 +5,7 @@
 import type { Session } from '../../store/records';
 import type { VerbatimStore } from '../../store/store';
 import type { ExtractedFacts } from './extractor-port';
+import { countryOf } from './geo-country';
 import type { IndexBatch, SessionFacts } from './search-index';
 import type { Hit, HitKind } from './types';
 
@@ -67,6 +68,8 @@ export class IndexBatchBuilder {
       if (!s) continue;
       sessions.push({
         id: s.id, channel: s.channel, terminal: s.terminalId, browser: s.browser, os: s.os, device: s.deviceType,
+        // Looked up here, not in extract/ (which does no I/O): offline data, about 1.3 µs once loaded.
+        country: countryOf(s.clientIp),
         startedAt: s.startedAt, endedAt: s.endedAt, pageCount: s.pages.length, durationMs: Math.max(0, s.endedAt - s.startedAt),
         activeMs: 0, entryUrl: s.pages[0]?.url,
         customerLinked: this.linked.has(id) || (await store.customerOf(id)) !== undefined,

@@ -83,12 +83,14 @@ function facetPanel(page: SearchResponse, handlers: SearchHandlers): HTMLElement
   for (const field of FACETS) {
     const counts = page.facets?.[field] ?? [];
     if (!counts.length) continue;
-    panel.append(h('section', { class: 'facet', 'data-facet': field },
-      h('h2', {}, field === 'os' ? 'OS' : field[0]!.toUpperCase() + field.slice(1)),
-      h('ul', {}, ...counts.map((c) => h('li', {}, h('button', {
-        type: 'button', class: 'facet-value', 'aria-label': `Add filter ${field}:${c.value} (${c.count} sessions)`,
-        onclick: () => handlers.onAddFilter(field, c.value),
-      }, h('span', { class: 'facet-name' }, c.value), h('span', { class: 'facet-count' }, c.count.toLocaleString())))))));
+    const values = h('ul', {}, ...counts.map((c) => h('li', {}, h('button', {
+      type: 'button', class: 'facet-value', 'aria-label': `Add filter ${field}:${c.value} (${c.count} sessions)`,
+      onclick: () => handlers.onAddFilter(field, c.value),
+    }, h('span', { class: 'facet-name' }, c.value), h('span', { class: 'facet-count' }, c.count.toLocaleString())))));
+    const section = h('section', { class: 'facet', 'data-facet': field }, h('h2', {}, field === 'os' ? 'OS' : field[0]!.toUpperCase() + field.slice(1)), values);
+    // The country data's licence (CC BY 4.0) asks for this link wherever its results are shown.
+    if (field === 'country') section.append(h('p', { class: 'facet-source' }, h('a', { href: 'https://db-ip.com', target: '_blank', rel: 'noopener noreferrer' }, 'IP Geolocation by DB-IP')));
+    panel.append(section);
   }
   return panel;
 }
