@@ -236,6 +236,22 @@ it('opens the player at the first matching moment, marks every match and steps t
     assert.equal(await page.getAttribute('.match-back', 'href'), '/?q=savings');
     assert.equal(await page.isDisabled('button:has-text("Previous match")'), true);
 
+    // A seek elsewhere (the timeline's End and Home keys): next and previous step from where the replay now is.
+    const shows = (t: number) => page.waitForFunction((x) => document.documentElement.dataset.replayReady === 'true' && document.documentElement.dataset.replayTime === String(x), t);
+    await page.locator('.timeline').focus();
+    await page.keyboard.press('End');
+    await shows(T0 + 10_000);
+    assert.equal(await page.textContent('.match-count'), '3 matching moments');
+    assert.equal(await page.isDisabled('button:has-text("Next match")'), true);
+    await page.click('button:has-text("Previous match")');
+    await at(2, 'match 3 of 3');
+    await page.locator('.timeline').focus();
+    await page.keyboard.press('Home');
+    await shows(T0 + 1); // the recording's first event
+    assert.equal(await page.isDisabled('button:has-text("Previous match")'), true);
+    await page.keyboard.press('n');
+    await at(0, 'match 1 of 3');
+
     // Opened at a moment between matches: next and previous step from there.
     await page.goto(`${viewer.url}/sessions/${SID}?at=${T0 + 6000}&q=savings`);
     await page.waitForFunction((t) => document.documentElement.dataset.replayReady === 'true' && document.documentElement.dataset.replayTime === String(t), T0 + 6000);

@@ -1,6 +1,8 @@
 /**
  * The player's search matches (opened with `?q=`): previous/next buttons and the keys n / N step through the
- * session's matching moments, showing "match 2 of 5" and the match's snippet. Seeking is the player's own.
+ * session's matching moments, showing "match 2 of 5" and the match's snippet. Seeking is the player's own; the player
+ * reports every position it settles on (`sync`), so after a seek on the timeline, a page or a key, or while playing,
+ * next/previous step from where the replay is, not from the last match stepped to.
  */
 import { h } from './dom';
 import { formatOffset } from './format';
@@ -8,23 +10,33 @@ import { highlighted } from './highlight';
 import { highlightWords } from './query-terms';
 import type { Match } from './search-api';
 
+export interface MatchNavigator {
+  element: HTMLElement;
+  /** The replay now shows this offset (ms from its start). */
+  sync(offset: number): void;
+}
+
 export function createMatchNavigator(opts: {
   matches: Match[];
   query: string;
   /** Epoch ms of the replay's offset 0. */
   first: number;
+  /** The replay's length (ms): a match after its last event is shown at its end. */
+  total: number;
   /** The moment the player opened at (`?at=`): the match there is the current one. */
   openedAt?: number;
   onSeek(offset: number): void;
-}): HTMLElement {
+}): MatchNavigator {
   const { matches } = opts;
   const words = highlightWords(opts.query);
-  const openedAt = opts.openedAt ?? -Infinity;
-  // -1: not on a match (opened elsewhere); next/previous then step from the moment it opened at.
-  let index = matches.findIndex((m) => m.at === openedAt);
+  // Where each match is on the replay's own clock, as the player clamps a seek.
+  const offsets = matches.map((m) => Math.min(opts.total, Math.max(0, Math.round(m.at - opts.first))));
+  // Where the replay is; index: the match shown there (-1: between matches), and next/previous step from `anchor`.
+  let anchor = opts.openedAt === undefined ? -Infinity : opts.openedAt - opts.first;
+  let index = matches.findIndex((m) => m.at === opts.openedAt);
   const step = (dir: 1 | -1): number => {
     if (index >= 0) return index + dir;
-    return dir > 0 ? matches.findIndex((m) => m.at > openedAt) : matches.filter((m) => m.at < openedAt).length - 1;
+    return dir > 0 ? offsets.findIndex((o) => o > anchor) : offsets.filter((o) => o < anchor).length - 1;
   };
   const valid = (i: number): boolean => i >= 0 && i < matches.length;
 
@@ -45,8 +57,18 @@ export function createMatchNavigator(opts: {
   const go = (i: number): void => {
     if (!valid(i) || i === index) return;
     index = i;
+    anchor = offsets[i]!;
     paint();
-    opts.onSeek(matches[i]!.at - opts.first);
+    opts.onSeek(offsets[i]!);
+  };
+  const sync = (offset: number): void => {
+    if (offset === anchor) return;
+    anchor = offset;
+    // Still on the match stepped to (two matches can share a moment), else whichever match is here, if any.
+    const here = index >= 0 && offsets[index] === offset ? index : offsets.indexOf(offset);
+    const before = [index, prev.disabled, next.disabled];
+    index = here;
+    if (before[0] !== index || before[1] !== !valid(step(-1)) || before[2] !== !valid(step(1))) paint();
   };
 
   document.addEventListener('keydown', (ev) => {
@@ -59,6 +81,7 @@ export function createMatchNavigator(opts: {
   });
 
   paint();
-  return h('div', { class: 'match-bar', role: 'group', 'aria-label': 'Search matches' },
+  const element = h('div', { class: 'match-bar', role: 'group', 'aria-label': 'Search matches' },
     back, prev, h('span', { class: 'match-status', role: 'status' }, count, ' ', snippet), next);
+  return { element, sync };
 }

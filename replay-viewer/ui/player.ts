@@ -23,7 +23,7 @@ import { pageContextFacts } from './page-context';
 import { exportActions } from './export-actions';
 import { may, whoAmI, type Me } from './me';
 import { createNetworkPanel, type NetworkPanel } from './network-panel';
-import { createMatchNavigator } from './match-navigator';
+import { createMatchNavigator, type MatchNavigator } from './match-navigator';
 import { sessionMatches, type Match } from './search-api';
 
 const SPEEDS = [1, 2, 4, 8];
@@ -145,6 +145,7 @@ class PlayerView {
   private readonly pageList: HTMLOListElement;
   private readonly timeline: Timeline;
   private readonly network: NetworkPanel | undefined;
+  private readonly matchNav: MatchNavigator | undefined;
 
   constructor(root: HTMLElement, private readonly session: ApiSession, events: RecordedEvent[], params: URLSearchParams, me: Me | undefined,
     search?: { query: string; matches: Match[] }) {
@@ -183,9 +184,9 @@ class PlayerView {
       this.setPagesOpen(document.documentElement.classList.contains('pages-collapsed'));
     } }, `Pages (${this.pages.length})`);
     pagesToggle.id = 'pages-toggle';
-    const matchBar = search ? createMatchNavigator({
-      ...search, first: this.first, openedAt: params.has('at') ? Number(params.get('at')) : undefined, onSeek: (offset) => this.seek(offset),
-    }) : null;
+    this.matchNav = search ? createMatchNavigator({
+      ...search, first: this.first, total: this.total, openedAt: params.has('at') ? Number(params.get('at')) : undefined, onSeek: (offset) => this.seek(offset),
+    }) : undefined;
     this.network = may(me, 'session.technical')
       ? createNetworkPanel({ sessionId: session.id, first: this.first, onSeek: (offset) => this.seek(offset) }) : undefined;
 
@@ -200,7 +201,7 @@ class PlayerView {
         me && may(me, 'session.export') ? exportActions(session.id, (text) => this.say(text)) : null,
       ),
       h('div', { class: 'player-main' },
-        h('div', { class: 'stage-column' }, matchBar, this.notice, this.stage, this.network?.panel),
+        h('div', { class: 'stage-column' }, this.matchNav?.element, this.notice, this.stage, this.network?.panel),
         h('aside', { class: 'pages-panel', 'aria-label': 'Pages visited' }, h('h2', {}, 'Pages'), this.pageList),
       ),
       h('div', { class: 'controls' },
@@ -260,6 +261,7 @@ class PlayerView {
   private seek(offset: number): void {
     this.position = Math.min(this.total, Math.max(0, Math.round(offset)));
     this.showTime(this.position);
+    this.matchNav?.sync(this.position);
     if (this.playing) {
       setReady(false);
       this.replayer.play(this.position);
@@ -305,7 +307,9 @@ class PlayerView {
     this.playButton.setAttribute('aria-label', 'Pause');
     const tick = (): void => {
       if (!this.playing) return;
-      this.showTime(this.clampedCurrent());
+      const now = this.clampedCurrent();
+      this.showTime(now);
+      this.matchNav?.sync(Math.round(now));
       this.raf = requestAnimationFrame(tick);
     };
     this.raf = requestAnimationFrame(tick);
@@ -316,6 +320,7 @@ class PlayerView {
     this.playButton.textContent = '▶';
     this.playButton.setAttribute('aria-label', 'Play');
     this.showTime(this.position);
+    this.matchNav?.sync(this.position);
     this.settle();
   }
 
