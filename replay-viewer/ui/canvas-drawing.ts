@@ -26,6 +26,18 @@ export async function decodeDataUrl(url: string): Promise<ImageBitmap | undefine
     for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
     return await createImageBitmap(new Blob([bytes], { type: m[1] }));
   } catch {
+    return decodeWithImage(url);
+  }
+}
+
+/** The image decoder of an <img>, for what createImageBitmap refused (it is stricter with some encoders' output). */
+async function decodeWithImage(url: string): Promise<ImageBitmap | undefined> {
+  try {
+    const img = new Image();
+    img.src = url;
+    await img.decode();
+    return await createImageBitmap(img);
+  } catch {
     return undefined;
   }
 }

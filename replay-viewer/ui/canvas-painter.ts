@@ -36,6 +36,8 @@ interface CanvasState {
   queue: Promise<void>;
   /** The surface shows a serialised image and no command has been drawn since. */
   imageOnly: boolean;
+  /** Its last recorded image could not be decoded. */
+  undecoded?: boolean;
   version: number;
   presented: number;
   url?: string;
@@ -76,6 +78,17 @@ export class CanvasPainter {
   attach(replayer: Replayer): void {
     this.replayer = replayer;
     replayer.on('flush', () => this.schedulePresent());
+  }
+
+  /**
+   * How many times a canvas element was given new pixels. The replay document loads each as an image of its own,
+   * so readiness waits for the document's images again when this moved while it waited.
+   */
+  shown = 0;
+
+  /** Canvases shown now whose recorded image could not be decoded (they show only what was drawn after it). */
+  undecodedCanvases(): number {
+    return [...this.canvases.values()].filter((s) => s.undecoded).length;
   }
 
   /** Resolves when every canvas shows its latest pixels. */
@@ -138,6 +151,7 @@ export class CanvasPainter {
     this.enqueue(state, async () => {
       const image = await bitmap;
       const ctx = state.surface.getContext('2d');
+      state.undecoded = !image;
       if (!image || !ctx) return;
       ctx.clearRect(0, 0, state.surface.width, state.surface.height);
       ctx.drawImage(image, 0, 0, image.width, image.height);
@@ -224,7 +238,9 @@ export class CanvasPainter {
     const el = node as HTMLElement;
     if (el.nodeType !== 1 || el.localName !== 'canvas' || typeof el.style?.getPropertyValue !== 'function') return;
     const value = `url("${url}")`;
-    if (el.style.getPropertyValue('content') !== value) el.style.setProperty('content', value, 'important');
+    if (el.style.getPropertyValue('content') === value) return;
+    el.style.setProperty('content', value, 'important');
+    this.shown++;
   }
 
   private revoke(state: CanvasState): void {

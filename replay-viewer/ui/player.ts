@@ -329,12 +329,28 @@ class PlayerView {
     const token = ++this.readyToken;
     setReady(false);
     const iframe = this.replayer.iframe;
-    void this.painter.idle().then(() => waitForReplayResources(iframe)).then(() => waitForStillScroll(iframe)).then(() => {
+    void this.showsEverything(iframe).then(() => {
       if (token !== this.readyToken || this.playing) return;
+      const undecoded = this.painter.undecodedCanvases();
+      if (undecoded) this.say(`${undecoded === 1 ? 'A canvas here' : `${undecoded} canvases here`} could not show the recorded image (it did not decode): only what was drawn after it is shown.`);
       document.documentElement.dataset.replayTime = String(this.first + this.position);
       this.snapToPixels();
       setReady(true);
     });
+  }
+
+  /**
+   * Canvases drawn, the document's resources loaded, scrolling still. Again when the painter gave a canvas new
+   * pixels meanwhile (rrweb's flush or a late event): the replay document loads those as an image of its own.
+   */
+  private async showsEverything(iframe: HTMLIFrameElement): Promise<void> {
+    for (let round = 0; round < 3; round++) {
+      const shown = this.painter.shown;
+      await this.painter.idle();
+      await waitForReplayResources(iframe);
+      await waitForStillScroll(iframe);
+      if (this.painter.shown === shown) return;
+    }
   }
 
   private setSpeed(speed: number): void {

@@ -21,6 +21,7 @@ import type { VerbatimStore } from '../../store/store';
 import { launchChromium } from '../../scripts/chromium';
 import { diffPng } from '../helpers/pixels';
 import { CASES, type Case, liveNow, MAX_DIFF, pct, settle, VIEWPORT } from './cases';
+import { failureNotes } from './failure-notes';
 import { startFidelitySite, type FidelitySite } from './site';
 import { WEB_COMPONENT_CASES } from './web-components';
 
@@ -166,7 +167,11 @@ after(async () => {
 
 for (const modeName of MODE_NAMES) {
   describe(`fidelity (${modeName} mode): record, change the site, replay, compare pixels`, () => {
-    for (const c of SET_CASES) {
+    // For chasing a rare failure: FIDELITY_ONLY=/canvas-before FIDELITY_REPEAT=20 runs one case 20 times.
+    const only = process.env.FIDELITY_ONLY;
+    const repeat = Number(process.env.FIDELITY_REPEAT ?? 1);
+    let runs = 0;
+    for (const c of SET_CASES.filter((x) => !only || x.path === only).flatMap((x) => Array.from({ length: repeat }, () => x))) {
       it(c.name, async () => {
         const mode = modes[modeName as Mode['name']];
         assert.ok(mode, `unknown mode ${modeName}`);
@@ -176,7 +181,7 @@ for (const modeName of MODE_NAMES) {
         const rec = await record(mode, c);
         const t1 = Date.now();
         assert.deepEqual(rec.errors, [], 'no page errors while recording');
-        const slug = `${mode.name}${c.path.replace(/\W+/g, '_')}`;
+        const slug = `${mode.name}${c.path.replace(/\W+/g, '_')}${repeat > 1 ? `-${++runs}` : ''}`;
         await writeFile(path.join(artifacts, `${slug}-live.png`), rec.png);
 
         site.setVersion(2);
@@ -200,6 +205,7 @@ for (const modeName of MODE_NAMES) {
         timings.push(`${mode.name} ${c.path}: record ${t1 - t0} ms, replay and control ${t2 - t1} ms, compare ${Date.now() - t2} ms`);
         rows.push(`| ${mode.name} | ${c.name} | ${pct(diff.ratio)} | ${pct(limit)}${c.why ? ` (${c.why})` : ''} | ${control === undefined ? 'see above' : pct(control)} |`);
 
+        if (diff.ratio > limit) console.log(`${mode.name} ${c.path}: ${await failureNotes(store, rec.sessionId, rec.at, replayPage)}`);
         assert.deepEqual(leaked, [], 'the replay sent no request to the live site');
         assert.ok(diff.ratio <= limit, `${diff.diffPixels} of ${diff.totalPixels} pixels differ (${pct(diff.ratio)}, limit ${pct(limit)}); see ${artifacts}/${slug}-*.png`);
         if (control !== undefined) {

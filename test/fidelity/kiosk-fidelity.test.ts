@@ -23,6 +23,7 @@ import type { VerbatimStore } from '../../store/store';
 import { diffPng } from '../helpers/pixels';
 import { replayMoment } from '../helpers/replay';
 import { CASES, type Case, liveNow, MAX_DIFF, pct, settle, VIEWPORT } from './cases';
+import { failureNotes } from './failure-notes';
 import { WEB_COMPONENT_CASES } from './web-components';
 import { startFidelitySite, type FidelitySite } from './site';
 
@@ -134,12 +135,7 @@ describe('fidelity (kiosk extension): record, change the site, replay, compare p
       await writeFile(path.join(artifacts, `${slug}-diff.png`), diff.diffPng);
       const control = diffPng(rec.png, controlPng).ratio;
       const limit = c.maxDiff ?? MAX_DIFF;
-      if (diff.ratio > limit) {
-        // What the recording holds, for a failure seen only in CI: events by type@ms-from-the-moment, canvas images.
-        const events = (await store.readEvents(rec.sessionId)).flatMap((b) => b.events as { type: number; timestamp: number; data?: { source?: number } }[]);
-        const types = events.map((e) => `${e.type}${e.type === 3 ? `:${e.data?.source}` : ''}@${e.timestamp - rec.at}`).join(' ');
-        console.log(`${c.path}: ${events.length} events (${types}); canvas images: ${(JSON.stringify(events).match(/rr_dataURL/g) ?? []).length}`);
-      }
+      if (diff.ratio > limit) console.log(`${c.path}: ${await failureNotes(store, rec.sessionId, rec.at, replayPage)}`);
       rows.push(`| ${c.name} | ${pct(diff.ratio)} (${diff.diffPixels} px) | ${pct(limit)}${c.why ? ` (${c.why})` : ''} | ${pct(control)} | ${uploaded} |`);
 
       assert.deepEqual(leaked, [], 'the replay sent no request to the live site');
