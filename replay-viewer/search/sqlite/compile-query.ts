@@ -21,6 +21,8 @@ const KINDS_OF: Record<string, string[] | undefined> = {
 const SESSION_KEYWORDS: Record<string, string> = {
   channel: 's.channel', terminal: 's.terminal', device: 's.device', browser: 's.browser', os: 's.os', country: 's.country', session: 's.id',
 };
+/** Browser and OS values carry a version ("Chrome 140", "Windows 10/11"): the name alone matches every version. */
+const VERSIONED_KEYWORDS = new Set(['browser', 'os']);
 const SESSION_NUMBERS: Record<string, string> = { pages: 's.page_count', duration: 's.duration_ms', active: 's.active_ms' };
 const HIT_NUMBERS: Record<string, string> = { status: 'h.status', took: 'h.duration_ms' };
 const OPS = new Set(['=', '>', '>=', '<', '<=']);
@@ -133,6 +135,9 @@ export class QueryCompiler {
         }
         const column = SESSION_KEYWORDS[t.field];
         if (!column) throw new VerbatimError('BAD_REQUEST', `Unknown field ${t.field}`);
+        if (VERSIONED_KEYWORDS.has(t.field)) {
+          return frag(`(${column} = ? COLLATE NOCASE OR ${column} LIKE ? ESCAPE '\\')`, [t.value, `${t.value.replace(/[\\%_]/g, '\\$&')} %`]);
+        }
         return frag(`${column} = ? COLLATE NOCASE`, [t.value]);
       }
       case 'number': {

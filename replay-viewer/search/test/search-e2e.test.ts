@@ -1,8 +1,10 @@
 /**
  * Search end to end: real Chromium → real forward proxy → LevelDB store → change feed → follower → SQLite index →
  * GET /api/search. A journey (home page, a transfer page, an IBAN typed, Send clicked, the bank answers 503, the page
- * shows a message and throws) is found by url:, text:, typed:, clicked:, error:, status:, host:, channel:, duration:
- * and a then-sequence, and each result's first match lies within the moment of the journey it names.
+ * shows a message and throws) is found by url:, text:, typed:, clicked:, error:, status:, host:, channel:, duration:,
+ * customer:, device:, browser:, os:, a time range, free text and a then-sequence, and each result's first match lies
+ * within the moment of the journey it names; the viewer opens the replay at that moment; once the session is erased,
+ * nothing finds it.
  */
 import assert from 'node:assert/strict';
 import http from 'node:http';
@@ -121,6 +123,11 @@ describe('search end to end (Chromium through the proxy)', () => {
     assert.ok(r.results[0]!.firstMatch, `${q} has a first match`);
     return r.results[0]!.firstMatch!;
   };
+  const firstResult = async (q: string) => {
+    const r = await query(q);
+    assert.equal(r.results.length, 1, `${q} finds the journey`);
+    return r.results[0]!;
+  };
   const within = (at: number, from: number, to: number, what: string) =>
     assert.ok(at >= from && at <= to, `${what}: ${at - t.start!} ms not within ${from - t.start!}..${to - t.start!} ms`);
 
@@ -171,5 +178,53 @@ describe('search end to end (Chromium through the proxy)', () => {
     assert.equal((await query('channel:kiosk')).results.length, 0);
     assert.equal((await query('duration:>5m')).results.length, 0);
     assert.equal((await query('host:elsewhere.example')).results.length, 0);
+  });
+  it('filters by customer, device, browser, os and time range, and finds free text; facets count it', async () => {
+    const session = (await firstResult('zentral')).session;
+    await store.linkCustomer({ sessionId: session.id, customerId: 'CUST-4711', source: 'test', at: Date.now() });
+    const day = new Date(t.start!).toISOString().slice(0, 10);
+    let linked = await query('customer:CUST-4711');
+    for (const end = Date.now() + 20_000; !linked.results.length && Date.now() < end; await sleep(200)) linked = await query('customer:CUST-4711');
+    assert.deepEqual(linked.results.map((r) => r.session.id), [session.id]);
+    for (const q of ['device:desktop', 'browser:chrome', 'os:linux', `on:${day}`, `after:${day}`, 'zentral', '"welcome to zentral bank"']) {
+      assert.equal((await query(q)).results.length, 1, q);
+    }
+    for (const q of ['customer:CUST-0000', 'customer:cust-4711', 'device:mobile', `before:${day}`, 'after:-1m browser:firefox']) {
+      assert.equal((await query(q)).results.length, 0, q);
+    }
+    const res = await fetch(`${viewer.url}/api/search?q=zentral&facets=channel,device`);
+    const faceted = (await res.json()) as SearchResponse;
+    assert.deepEqual(faceted.facets?.channel, [{ value: 'proxy', count: 1 }]);
+    assert.deepEqual(faceted.facets?.device, [{ value: 'desktop', count: 1 }]);
+  });
+
+  it('opens the replay at the first matching moment from the viewer\'s search, in Chromium', async () => {
+    const m = await firstMatch('clicked:send');
+    // A browser of its own: the customer's goes through the proxy, which would record the viewer as a session.
+    const staff = await launchChromium();
+    const page = await staff.newPage({ viewport: { width: 1400, height: 1000 } });
+    try {
+      await page.goto(`${viewer.url}/?q=${encodeURIComponent('clicked:send')}`);
+      await page.click('.search-result-link');
+      await page.waitForFunction((at) => document.documentElement.dataset.replayReady === 'true' && document.documentElement.dataset.replayTime === String(at), m.at);
+      assert.match(await page.textContent('.match-count') ?? '', /^match 1 of 1/);
+      // The replay shows the transfer page as it was when Send was clicked (before the answer came).
+      const frame = page.frameLocator('.replayer-wrapper iframe');
+      assert.equal(await frame.locator('#send').textContent(), 'Send money');
+      assert.equal(await frame.locator('#iban').inputValue(), TYPED);
+    } finally {
+      await staff.close();
+    }
+  });
+
+  it('finds nothing of an erased session', async () => {
+    const session = (await firstResult('zentral')).session;
+    assert.equal((await query('zentral')).results.length, 1);
+    await store.eraseSession(session.id, { reason: 'test: right to erasure' });
+    let left = await query('zentral');
+    for (const end = Date.now() + 20_000; left.results.length && Date.now() < end; await sleep(200)) left = await query('zentral');
+    assert.equal(left.results.length, 0);
+    for (const q of ['typed:morvanek', 'clicked:send', 'status:>=500', 'customer:CUST-4711', 'channel:proxy']) assert.equal((await query(q)).results.length, 0, q);
+    assert.deepEqual(await search.index.counts(), { sessions: 0, hits: 0 });
   });
 });

@@ -36,7 +36,7 @@ export function runSearchIndexContract(name: string, backend: ContractBackend): 
         sessions: [
           facts(A, { entryUrl: 'https://bank.example/login', pageCount: 3, durationMs: 300_000, endedAt: T0 + 300_000 }),
           facts(B, { channel: 'kiosk', terminal: 'branch-12', device: 'tablet', startedAt: T0 + 1000, endedAt: T0 + 61_000 }),
-          ...SAME.map((id) => facts(id, { channel: 'gateway', startedAt: T0 - 5000 })),
+          ...SAME.map((id) => facts(id, { channel: 'gateway', startedAt: T0 - 5000, browser: 'Firefox 128', os: 'Windows 10/11' })),
         ],
         hits: [
           {
@@ -121,6 +121,15 @@ export function runSearchIndexContract(name: string, backend: ContractBackend): 
       assert.deepEqual(await ids(time('on', T0 - 10_000, T0)), [...SAME].reverse());
       assert.deepEqual(await ids(kw('customer', 'C-1'), { customerSessions: new Map([['C-1', [B]]]) }), [B]);
       assert.deepEqual(await ids(kw('customer', 'C-2'), { customerSessions: new Map() }), []);
+    });
+
+    it('matches a browser or OS by its name alone, whatever the version', async () => {
+      assert.deepEqual(await ids(kw('browser', 'chrome')), [B, A]);
+      assert.deepEqual(await ids(kw('browser', 'Chrome 140')), [B, A]);
+      assert.deepEqual(await ids(kw('browser', 'firefox')), [...SAME].reverse());
+      assert.deepEqual(await ids(kw('os', 'windows')), [...SAME].reverse());
+      assert.deepEqual(await ids(kw('os', 'windows 10/11')), [...SAME].reverse());
+      for (const partial of ['chro', 'chrome 14', '%', 'c_rome', 'Firefox 128 beta']) assert.deepEqual(await ids(kw('browser', partial)), [], partial);
     });
 
     it('combines with AND, OR, NOT', async () => {
