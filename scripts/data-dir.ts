@@ -35,6 +35,8 @@ async function tighten(target: string, left: string[]): Promise<void> {
     }
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
+    // Gone meanwhile: a running `verbatim start` renames its temp files into place while this walks the directory.
+    if (code === 'ENOENT') return;
     if (code !== 'EPERM' && code !== 'EACCES') throw err;
     left.push(`${target} (${code})`);
   }

@@ -42,6 +42,8 @@ export const ERROR_CODES = {
   CLIENT_REFUSED: 403,
   PROXY_AUTH_REQUIRED: 407,
   CONFIG_INVALID: 500,
+  /** A file two Verbatim processes share (accounts, audit trail) stayed locked by the other one. */
+  FILE_LOCKED: 503,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

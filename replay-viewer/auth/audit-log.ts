@@ -1,12 +1,18 @@
 /**
  * The audit trail: an append-only JSON-lines file (<data>/audit.log) in which
  * every entry carries the hash of the one before, so removing, reordering or
- * editing an entry breaks the chain (verify()). Appends are serialized.
- * Entries never hold passwords, tokens or session contents.
+ * editing an entry breaks the chain (verify()). Entries never hold passwords,
+ * tokens or session contents.
+ *
+ * `verbatim start` and the `verbatim users …` commands append while both run: each
+ * append takes the file's lock (file-lock.ts) and reads the last entry from the file
+ * itself, so two processes never write the same sequence number (which verify() would
+ * report as tampering).
  */
 import { createHash } from 'node:crypto';
-import { appendFile, mkdir, readFile } from 'node:fs/promises';
+import { mkdir, open, readFile, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
+import { withFileLock } from './file-lock';
 
 export interface AuditEntryInput {
   actor: string;
@@ -37,9 +43,10 @@ export interface AuditFilter {
 
 const GENESIS = '0'.repeat(64);
 
+/** Enough of the file's end to hold its last entry (entries are a few hundred bytes; details are bounded). */
+const TAIL_BYTES = 64 * 1024;
+
 export class AuditLog {
-  private seq = 0;
-  private head = GENESIS;
   private chain: Promise<void> = Promise.resolve();
 
   private constructor(readonly file: string, private readonly now: () => number, private readonly redact?: (s: string) => string) {}
@@ -49,15 +56,8 @@ export class AuditLog {
    * (the CLI passes the proxy's masker: a card number typed into a customer search is audited masked).
    */
   static async open(file: string, now: () => number = Date.now, redact?: (s: string) => string): Promise<AuditLog> {
-    const log = new AuditLog(file, now, redact);
     await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
-    const entries = await log.readAll();
-    const last = entries[entries.length - 1];
-    if (last) {
-      log.seq = last.seq;
-      log.head = last.hash;
-    }
-    return log;
+    return new AuditLog(file, now, redact);
   }
 
   append(entry: AuditEntryInput): Promise<AuditEntry> {
@@ -67,14 +67,19 @@ export class AuditLog {
       ...(entry.target !== undefined ? { target: r(entry.target) } : {}),
       ...(entry.details ? { details: Object.fromEntries(Object.entries(entry.details).map(([k, v]) => [k, typeof v === 'string' ? r(v) : v])) } : {}),
     } : entry;
-    const result = this.chain.catch(() => undefined).then(async () => {
-      const body = { seq: this.seq + 1, at: this.now(), ...input, prev: this.head };
-      const entry: AuditEntry = { ...body, hash: entryHash(body) };
-      await appendFile(this.file, `${JSON.stringify(entry)}\n`, { mode: 0o600 });
-      this.seq = entry.seq;
-      this.head = entry.hash;
-      return entry;
-    });
+    const result = this.chain.catch(() => undefined).then(() => withFileLock(this.file, async () => {
+      const handle = await open(this.file, 'a+', 0o600);
+      try {
+        const { last, torn } = await tail(handle);
+        const body = { seq: (last?.seq ?? 0) + 1, at: this.now(), ...input, prev: last?.hash ?? GENESIS };
+        const entry: AuditEntry = { ...body, hash: entryHash(body) };
+        // After a torn line (a crash mid-append) on a line of its own: verify() then names the torn line, not this one.
+        await handle.appendFile(`${torn ? '\n' : ''}${JSON.stringify(entry)}\n`);
+        return entry;
+      } finally {
+        await handle.close();
+      }
+    }));
     this.chain = result.then(() => undefined);
     return result;
   }
@@ -141,6 +146,31 @@ export class AuditLog {
     }
     return out;
   }
+}
+
+/**
+ * The file's last complete entry, and whether the file ends in a torn line (a crash mid-append; not an entry:
+ * verify() reports it).
+ */
+async function tail(handle: FileHandle): Promise<{ last?: AuditEntry; torn: boolean }> {
+  const { size } = await handle.stat();
+  if (size === 0) return { torn: false };
+  const length = Math.min(size, TAIL_BYTES);
+  const buf = Buffer.alloc(length);
+  await handle.read(buf, 0, length, size - length);
+  const torn = buf[length - 1] !== 0x0a;
+  const lines = buf.toString('utf8').split('\n');
+  for (let i = lines.length - 1; i >= 0; i--) {
+    // The first line of the window may be cut off; a line that does not end in a newline is torn.
+    if (!lines[i] || (i === 0 && length < size) || i === lines.length - 1) continue;
+    try {
+      const e = JSON.parse(lines[i]!) as AuditEntry;
+      if (typeof e.seq === 'number' && typeof e.hash === 'string') return { last: e, torn };
+    } catch {
+      /* not an entry */
+    }
+  }
+  return { torn };
 }
 
 /** SHA-256 over the entry's fields in a fixed order (JSON of the body as built by append()). */

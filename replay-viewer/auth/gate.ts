@@ -67,6 +67,8 @@ export class ViewerAccess {
   async admit(route: Route, ctx: RouteContext): Promise<boolean> {
     if (route.allow === 'public' || route.allow === 'terminal' || route.allow === 'local-token') return false;
     const { req, method, pathname } = ctx;
+    // `verbatim users …` may have changed the accounts while this server runs.
+    await this.opts.accounts.refresh();
     const who = this.identify(req);
     if (!who) {
       if (!isWrite(method) && !pathname.startsWith('/api/') && !pathname.startsWith('/archive/')) {
