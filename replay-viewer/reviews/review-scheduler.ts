@@ -31,6 +31,8 @@ export interface SchedulerOptions {
 export class ReviewScheduler {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
+  /** Failures already reported, by run id: one that keeps failing the same way is logged and audited once, not every minute. */
+  private readonly reported = new Map<string, string>();
 
   constructor(private readonly o: SchedulerOptions) {}
 
@@ -76,11 +78,14 @@ export class ReviewScheduler {
         if (current && current.schedule === schedule && current.scheduleNext === next) {
           await service.repo.putSearch({ ...current, scheduleNext: period.to });
         }
+        this.reported.delete(runId);
         if (created) await this.audit(search, 'ok', { run: run.result.runId, from: period.from, to: period.to, count: run.result.count, truncated: run.result.truncated });
         if (!current || current.scheduleNext !== next) return;
         next = period.to;
       } catch (err) {
         const code = (err as { code?: string })?.code ?? 'ERROR';
+        if (this.reported.get(runId) === code) return;
+        this.reported.set(runId, code);
         this.o.log(`review schedule ${search.id}: run for ${new Date(period.from).toISOString()} failed (${code}); retried next minute`);
         await this.audit(search, 'failed', { run: runId, from: period.from, to: period.to, error: code }).catch(() => undefined);
         return;
