@@ -16,7 +16,7 @@ import { ReviewService } from './review-service';
 
 export { FileReviewRepository, REVIEWS_DIR } from './file-review-repository';
 export type { ReviewRepository } from './review-repository';
-export { ReviewRoutes } from './review-routes';
+export { ReviewRoutes, type SearchesResponse } from './review-routes';
 export { ReviewScheduler, SCHEDULER_ACTOR } from './review-scheduler';
 export { ReviewService, MAX_RESULT_ROWS } from './review-service';
 export { verifyResult } from './result-signature';
