@@ -1,10 +1,11 @@
 /**
  * The reviews API through the real viewer, access layer, LevelDB store and SQLite index: saved-search CRUD and who
- * may do what, a run finds exactly the sessions of its period, pages past the index's 200-row limit, signatures that
- * verify and fail after one changed byte, CSV that a spreadsheet cannot turn into formulas, marks with history and
- * masked notes (nothing on disk holds the card number), and the audit trail.
+ * may do what, a run finds exactly the sessions of its period, pages past the index's 200-row limit, signatures
+ * that verify (API and `verbatim verify --file`) and fail after one changed byte, CSV that a spreadsheet cannot turn
+ * into formulas, marks with history and masked notes (nothing on disk holds the card number), and the audit trail.
  */
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -24,6 +25,16 @@ const QUERY = 'offer then status:>=500';
 const CARD = '4111 1111 1111 1111';
 const ROLES: Role[] = ['compliance', 'analyst', 'agent', 'auditor', 'admin'];
 const KIOSK_SESSIONS = 450;
+const root = path.resolve(import.meta.dirname, '../../..');
+
+/** `verbatim verify --file FILE --data DIR`: exit code and output. */
+function cliVerify(file: string, dataDir: string): Promise<{ code: number; out: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, ['--import', 'tsx', 'scripts/cli.ts', 'verify', '--file', file, '--data', dataDir], { cwd: root }, (err, stdout) => {
+      resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, out: stdout });
+    });
+  });
+}
 
 describe('reviews API', () => {
   let b: Bench;
@@ -178,6 +189,15 @@ describe('reviews API', () => {
     const tampered = downloaded.replace(`"startedAt":${start}`, `"startedAt":${start.slice(0, -1)}${Number(start.at(-1)) + 1}`);
     assert.equal(tampered.length, downloaded.length);
     assert.deepEqual(verifyResult(tampered), { ok: false, reason: 'the result set differs from what was signed', keyId: verifyResult(downloaded).keyId, runId });
+    const saved = path.join(b.dir, 'downloaded.json');
+    await writeFile(saved, downloaded);
+    const good = await cliVerify(saved, b.dir);
+    assert.equal(good.code, 0, good.out);
+    assert.match(good.out, new RegExp(`^note: checked against .*checkpoint-signing\\.vkey\nOK: review result .*downloaded\\.json verifies\\. review run ${runId}, signed by key id [0-9a-f]{8}\n$`));
+    await writeFile(saved, tampered);
+    const bad = await cliVerify(saved, b.dir);
+    assert.equal(bad.code, 1, bad.out);
+    assert.match(bad.out, /RESULT_INVALID: the result set differs from what was signed\n$/);
     await writeFile(file, tampered);
     const check = await json<{ ok: boolean; reason: string }>(await call('compliance', 'GET', `/api/reviews/runs/${runId}/verify`), 200);
     assert.deepEqual([check.ok, check.reason], [false, 'the result set differs from what was signed']);
