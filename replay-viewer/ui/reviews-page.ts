@@ -19,10 +19,11 @@ export async function renderReviewsPage(root: HTMLElement): Promise<void> {
   const status = h('p', { class: 'list-status', role: 'status' });
   const searches = h('div', { class: 'review-searches' });
   const runs = h('div', { class: 'review-runs' });
+  const form = manage ? searchForm(() => void refresh()) : undefined;
   clear(root);
   root.append(h('section', { class: 'list-view reviews-view' },
     h('div', { class: 'list-head' }, h('h1', {}, 'Compliance reviews'), h('a', { href: '/' }, 'All sessions')),
-    manage ? newSearchForm(() => void refresh()) : null,
+    form?.el,
     h('h2', { class: 'review-heading' }, 'Saved searches'), searches,
     h('h2', { class: 'review-heading' }, 'Latest runs'), runs, status));
 
@@ -30,7 +31,7 @@ export async function renderReviewsPage(root: HTMLElement): Promise<void> {
     try {
       const [{ searches: list }, { runs: all }] = await Promise.all([listSavedSearches(), listRuns()]);
       clear(searches);
-      searches.append(list.length ? searchTable(list, manage, refresh, status) : h('p', { class: 'muted' }, 'No saved searches yet.'));
+      searches.append(list.length ? searchTable(list, manage, refresh, status, (s) => form?.edit(s)) : h('p', { class: 'muted' }, 'No saved searches yet.'));
       clear(runs);
       runs.append(all.length ? runTable(all.slice(0, 50)) : h('p', { class: 'muted' }, 'No runs yet.'));
     } catch (err) {
@@ -41,16 +42,32 @@ export async function renderReviewsPage(root: HTMLElement): Promise<void> {
   await refresh();
 }
 
-function newSearchForm(onSaved: () => void): HTMLElement {
+/** Saves a new search, or (after "Edit" on a row) changes that one: name, query, schedule. */
+function searchForm(onSaved: () => void): { el: HTMLElement; edit(s: SavedSearch): void } {
   const prefill = new URLSearchParams(location.search).get('query') ?? '';
+  let editing: string | undefined;
+  const heading = h('h2', { class: 'review-heading' }, 'Save a search');
+  const submit = h('button', { class: 'button', type: 'submit' }, 'Save search');
+  const cancel = h('button', { class: 'button subtle', type: 'button', hidden: true, onclick: () => reset() }, 'Cancel');
   const error = h('p', { class: 'search-error', role: 'alert', hidden: true });
+  const input = (n: string) => form.elements.namedItem(n) as HTMLInputElement;
+  const reset = (): void => {
+    editing = undefined;
+    form.reset();
+    heading.textContent = 'Save a search';
+    submit.textContent = 'Save search';
+    cancel.hidden = true;
+    error.hidden = true;
+  };
   const form: HTMLFormElement = h('form', { class: 'review-form', 'aria-label': 'Save a search', onsubmit: async (ev: Event) => {
     ev.preventDefault();
-    const field = (n: string) => (form.elements.namedItem(n) as HTMLInputElement).value;
     error.hidden = true;
+    const value = { name: input('name').value.trim(), query: input('query').value.trim(), schedule: input('schedule').value as Schedule };
     try {
-      await saveSearch({ name: field('name').trim(), query: field('query').trim(), schedule: field('schedule') as Schedule });
-      form.reset();
+      if (editing) await updateSearch(editing, value);
+      else await saveSearch(value);
+      reset();
+      input('query').value = '';
       history.replaceState(null, '', '/reviews');
       onSaved();
     } catch (err) {
@@ -64,11 +81,24 @@ function newSearchForm(onSaved: () => void): HTMLElement {
   h('input', { id: 'review-query', name: 'query', type: 'text', class: 'search-input', value: prefill, autocomplete: 'off', spellcheck: 'false', placeholder: 'text:"5.1 %" then url:/savings/open' }),
   h('label', { for: 'review-schedule' }, 'Schedule'),
   h('select', { id: 'review-schedule', name: 'schedule' }, ...Object.entries(SCHEDULE_LABELS).map(([v, l]) => h('option', { value: v }, l))),
-  h('button', { class: 'button', type: 'submit' }, 'Save search'));
-  return h('section', { class: 'search-bar' }, h('h2', { class: 'review-heading' }, 'Save a search'), form, error);
+  submit, cancel);
+  return {
+    el: h('section', { class: 'search-bar' }, heading, form, error),
+    edit(s) {
+      editing = s.id;
+      input('name').value = s.name;
+      input('query').value = s.query;
+      input('schedule').value = s.schedule;
+      heading.textContent = `Edit “${s.name}”`;
+      submit.textContent = 'Save changes';
+      cancel.hidden = false;
+      input('name').focus();
+    },
+  };
 }
 
-function searchTable(list: (SavedSearch & { lastRun?: RunSummary })[], manage: boolean, refresh: () => Promise<void>, status: HTMLElement): HTMLElement {
+function searchTable(list: (SavedSearch & { lastRun?: RunSummary })[], manage: boolean, refresh: () => Promise<void>, status: HTMLElement,
+  onEdit: (s: SavedSearch) => void): HTMLElement {
   const body = h('tbody');
   for (const s of list) {
     const { from, to } = lastMonth();
@@ -103,7 +133,8 @@ function searchTable(list: (SavedSearch & { lastRun?: RunSummary })[], manage: b
       h('td', {}, s.lastRun
         ? h('a', { href: `/reviews/runs/${encodeURIComponent(s.lastRun.runId)}` }, `${periodText(s.lastRun)} · ${s.lastRun.count} session${s.lastRun.count === 1 ? '' : 's'}`)
         : h('span', { class: 'muted' }, 'Never run')),
-      h('td', { class: 'actions' }, manage ? h('span', { class: 'review-run-controls' }, fromInput, '–', toInput, run, remove) : null));
+      h('td', { class: 'actions' }, manage ? h('span', { class: 'review-run-controls' }, fromInput, '–', toInput, run,
+        h('button', { class: 'button small subtle', type: 'button', onclick: () => onEdit(s) }, 'Edit'), remove) : null));
     tr.dataset.searchId = s.id;
     body.append(tr);
   }

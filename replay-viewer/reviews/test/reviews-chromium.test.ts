@@ -1,7 +1,7 @@
 /**
- * The Reviews page in real Chromium, signed in as compliance: "Save for review" from a search, save it, run it over
- * November, flag a session with a note (the card number in it comes back masked), open-the-replay links, and the CSV
- * download's content.
+ * The Reviews page in real Chromium, signed in as compliance: "Save for review" from a search, save and edit it, run
+ * it over November, flag a session with a note (the card number in it comes back masked), open-the-replay links, and
+ * the CSV download's content.
  */
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
@@ -79,6 +79,13 @@ describe('Reviews page (Chromium)', () => {
     const row = page.locator('.review-table tr', { hasText: 'Offer shown, then a failed transfer' });
     await row.waitFor();
     assert.equal(await row.locator('select').inputValue(), 'monthly');
+    await row.locator('button', { hasText: 'Edit' }).click();
+    assert.equal(await page.inputValue('#review-name'), 'Offer shown, then a failed transfer');
+    assert.equal(await page.inputValue('#review-query'), QUERY);
+    await page.fill('#review-name', 'Offer shown, then a failed transfer (Q4)');
+    await page.click('.review-form button[type="submit"]');
+    await page.locator('.review-table tr', { hasText: '(Q4)' }).waitFor();
+    assert.equal(await page.locator('.review-table tbody tr').count(), 1);
     await row.locator('input[type="date"]').nth(0).fill('2026-11-01');
     await row.locator('input[type="date"]').nth(1).fill('2026-11-30');
     await Promise.all([page.waitForURL('**/reviews/runs/*'), row.locator('button', { hasText: 'Run' }).click()]);
