@@ -9,6 +9,7 @@ import { loadOrCreateSigningKey } from '../../store/integrity/index';
 import type { AuditEntryInput } from '../auth/audit-log';
 import type { IndexKey } from '../search/index-key';
 import type { SearchIndex } from '../search/search-index';
+import { lastSeq } from '../search/reindex';
 import { FileReviewRepository, REVIEWS_DIR } from './file-review-repository';
 import { ReviewRoutes } from './review-routes';
 import { ReviewScheduler } from './review-scheduler';
@@ -47,6 +48,9 @@ export async function openReviews(o: OpenReviewsOptions): Promise<OpenedReviews>
   return {
     service,
     routes: new ReviewRoutes(service, o.key),
-    scheduler: new ReviewScheduler({ service, audit: o.audit, key: o.key, log: o.log, now: o.now }),
+    scheduler: new ReviewScheduler({
+      service, audit: o.audit, key: o.key, log: o.log, now: o.now,
+      feed: { head: () => lastSeq(o.store), indexed: () => o.index.cursor() },
+    }),
   };
 }

@@ -1,9 +1,9 @@
 /**
  * Scheduled reviews inside `verbatim start`: every minute, each saved search with a schedule runs every whole
- * period that has ended (plus a grace for the search index to catch up with the store) and not been run yet, oldest
- * first. Its next period is persisted only after the run is kept, and a scheduled run's id is derived from the saved
- * search and the period, so a crash or restart neither skips a period nor keeps one twice. A failed run is logged,
- * audited as failed, and retried at the next tick.
+ * period that has ended (plus a grace) and not been run yet, oldest first, once the search index holds every change
+ * the store had at the previous tick (`feed`). Its next period is persisted only after the run is kept, and a
+ * scheduled run's id is derived from the saved search and the period, so a crash or restart neither skips a period
+ * nor keeps one twice. A failed run is logged, audited as failed, and retried at the next tick.
  */
 import type { AuditEntryInput } from '../auth/audit-log';
 import { auditedQuery } from '../search/audit-query';
@@ -26,6 +26,11 @@ export interface SchedulerOptions {
   now?: () => number;
   graceMs?: number;
   intervalMs?: number;
+  /**
+   * The store's change-feed head and the index's cursor: a period runs only once the index holds every change the
+   * store had at the previous tick (a follower catching up after a restart must not give a run that misses sessions).
+   */
+  feed?: { head(): Promise<number>; indexed(): Promise<number> };
 }
 
 export class ReviewScheduler {
@@ -33,6 +38,8 @@ export class ReviewScheduler {
   private running: Promise<void> | undefined;
   /** Failures already reported, by run id: one that keeps failing the same way is logged and audited once, not every minute. */
   private readonly reported = new Map<string, string>();
+  /** The feed head seen at the previous tick (undefined: no tick yet). */
+  private previousHead: number | undefined;
 
   constructor(private readonly o: SchedulerOptions) {}
 
@@ -51,12 +58,20 @@ export class ReviewScheduler {
 
   /** One pass over the saved searches; never runs twice at once. */
   tick(): Promise<void> {
-    this.running ??= this.pass().finally(() => { this.running = undefined; });
+    this.running ??= this.pass()
+      .catch((err: unknown) => this.o.log(`review schedule: pass failed (${(err as { code?: string })?.code ?? 'ERROR'}); tried again next minute`))
+      .finally(() => { this.running = undefined; });
     return this.running;
   }
 
   private async pass(): Promise<void> {
     const now = (this.o.now ?? Date.now)();
+    if (this.o.feed) {
+      const [head, indexed] = await Promise.all([this.o.feed.head(), this.o.feed.indexed()]);
+      const ready = this.previousHead !== undefined && indexed >= this.previousHead;
+      this.previousHead = head;
+      if (!ready) return;
+    }
     for (const search of await this.o.service.repo.listSearches()) {
       if (search.schedule === 'none' || search.scheduleNext === undefined) continue;
       await this.catchUp(search, now);

@@ -105,6 +105,27 @@ describe('review schedule', () => {
     assert.deepEqual(audit.map((e) => e.outcome), ['failed', 'ok']);
   });
 
+  it('waits for the index to hold what the store had at the previous tick', async () => {
+    const clock = { now: DEC5 + DAY + 12 * 3_600_000 };
+    const audit: AuditEntryInput[] = [];
+    const { service, repo } = await open(clock, audit, 'reviews-lag');
+    const feed = { headSeq: 100, indexedSeq: 40 };
+    const scheduler = new ReviewScheduler({
+      service, key: search.key, audit: async (e) => void audit.push(e), log: () => undefined, now: () => clock.now,
+      feed: { head: async () => feed.headSeq, indexed: async () => feed.indexedSeq },
+    });
+    const saved = await service.createSearch({ name: 'Lag', query: 'offer', schedule: 'daily' }, 'compliance');
+    await scheduler.tick(); // the first tick only notes the head
+    assert.equal((await repo.listRuns(saved.id)).length, 0);
+    feed.headSeq = 130;
+    feed.indexedSeq = 99; // still short of 100
+    await scheduler.tick();
+    assert.equal((await repo.listRuns(saved.id)).length, 0);
+    feed.indexedSeq = 130;
+    await scheduler.tick();
+    assert.equal((await repo.listRuns(saved.id)).length, 1);
+  });
+
   it('computes whole UTC periods: days, ISO weeks, months', () => {
     const sunday = Date.UTC(2026, 11, 6, 23, 59);
     assert.deepEqual(previousPeriod('daily', sunday), { from: DEC5, to: DEC5 + DAY });
