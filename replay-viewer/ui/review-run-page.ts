@@ -54,13 +54,23 @@ export async function renderReviewRunPage(root: HTMLElement, runId: string): Pro
       fact('Ran', `${formatDateTime(r.ranAt)} by ${r.ranBy}${r.trigger === 'schedule' ? ' (schedule)' : ''}`),
       fact('Sessions', String(r.count))),
     r.truncated ? h('p', { class: 'player-notice review-truncated', role: 'alert' }, `More sessions matched than a run keeps (${r.count}): narrow the query or the period.`) : null,
-    h('div', { class: 'review-toolbar' }, progress, signature,
+    h('div', { class: 'review-toolbar' }, progress, signature, statusFilter(),
       h('a', { class: 'button small subtle', href: downloadUrl(r.runId, 'csv'), download: '' }, 'Download CSV'),
       h('a', { class: 'button small subtle', href: downloadUrl(r.runId, 'json'), download: '' }, 'Download signed JSON')),
     r.rows.length ? h('table', { class: 'sessions review-table' },
       h('thead', {}, h('tr', {}, ...['Started', 'Channel', 'Customer', 'First match', 'Status', 'Note'].map((t) => h('th', { scope: 'col' }, t)))),
       h('tbody', {}, ...r.rows.map((row) => rowOf(r.runId, row, view.marks[row.sessionId], manage, onMarked))))
       : h('p', { class: 'list-status' }, 'No session matched in this period.')));
+}
+
+/** Shows only the sessions of one status (rows carry it in data-status, kept current by rowOf). */
+function statusFilter(): HTMLElement {
+  const select = h('select', { class: 'review-filter', 'aria-label': 'Show sessions', onchange: () => {
+    for (const tr of document.querySelectorAll<HTMLTableRowElement>('.review-table tbody tr')) {
+      tr.hidden = select.value !== 'all' && tr.dataset.status !== select.value;
+    }
+  } }, h('option', { value: 'all' }, 'All sessions'), ...Object.entries(STATUS_LABELS).map(([v, l]) => h('option', { value: v }, `${l} only`)));
+  return select;
 }
 
 function fact(name: string, value: Node | string): HTMLElement {
@@ -77,6 +87,7 @@ function rowOf(runId: string, row: RunView['result']['rows'][number], marks: Run
     const st = m?.status ?? 'open';
     current.textContent = STATUS_LABELS[st];
     current.dataset.status = st;
+    tr.dataset.status = st;
     note.value = m?.note ?? '';
     clear(history);
     for (const e of [...earlier].reverse()) history.append(h('li', {}, `${STATUS_LABELS[e.status]} by ${e.by}, ${formatDateTime(e.at)}${e.note ? `: ${e.note}` : ''}`));
@@ -84,7 +95,6 @@ function rowOf(runId: string, row: RunView['result']['rows'][number], marks: Run
   };
   let earlier = marks ? [...marks.history] : [];
   let latest = marks?.current;
-  show(latest, earlier);
   const button = (st: MarkStatus, label: string) => h('button', { class: 'button small subtle', type: 'button', onclick: async () => {
     error.textContent = '';
     try {
@@ -107,5 +117,6 @@ function rowOf(runId: string, row: RunView['result']['rows'][number], marks: Run
       manage ? h('span', { class: 'review-mark-buttons' }, button('reviewed', 'Reviewed'), button('flagged', 'Flag'), button('open', 'Reopen')) : null,
       error, history));
   tr.dataset.sessionId = row.sessionId;
+  show(latest, earlier);
   return tr;
 }

@@ -113,6 +113,9 @@ describe('Reviews page (Chromium)', () => {
     await page.reload();
     await page.locator('tr[data-session-id="nov-a"] .review-status[data-status="reviewed"]').waitFor();
     assert.equal(await page.textContent('.review-progress'), '1 reviewed · 0 flagged · 1 open');
+    await page.selectOption('.review-filter', 'open');
+    assert.deepEqual(await page.locator('.review-table tbody tr:visible').evaluateAll((rows) => rows.map((r) => (r as HTMLElement).dataset.sessionId)), ['nov-b']);
+    await page.selectOption('.review-filter', 'all');
 
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('a:has-text("Download CSV")')]);
     const csv = (await readFile((await download.path())!, 'utf8')).split('\r\n');
