@@ -66,6 +66,8 @@ export interface Route {
    * the query with its personal values hashed, search/audit-query.ts).
    */
   auditDetails?: (ctx: RouteContext) => Record<string, string>;
+  /** What a read's audit entry names as its target when it concerns no session (a review run). */
+  auditTarget?: (ctx: RouteContext) => string | undefined;
   /** The session a request concerns (audit target, agents' customer scope). */
   sessionOf?: (ctx: RouteContext) => string | undefined;
   /** Agents may only reach sessions linked to a customer. */

@@ -17,6 +17,7 @@ import { rolesWith, type Permission } from './auth/roles';
 import type { SignInRoutes } from './auth/sign-in-routes';
 import type { UserRoutes } from './auth/user-routes';
 import type { ExportRoute } from './export-route';
+import type { ReviewRoutes } from './reviews/review-routes';
 import { sendJson } from './http-responses';
 import type { Allow, Route, RouteContext } from './route-table';
 import type { UiRoutes } from './ui-routes';
@@ -33,9 +34,13 @@ export interface SearchHandler {
   auditDetails(ctx: RouteContext): Record<string, string>;
 }
 
+/** Compliance reviews (reviews/review-routes.ts), injected when the CLI opened the search index. */
+export type ReviewsHandler = Pick<ReviewRoutes, 'listSearches' | 'createSearch' | 'updateSearch' | 'deleteSearch' | 'run' | 'listRuns' | 'getRun' | 'download' | 'verify' | 'mark'>;
+
 export interface RouteHandlers {
   api: ApiRoutes;
   search?: SearchHandler;
+  reviews?: ReviewsHandler;
   archive: ArchiveRoute;
   ui: UiRoutes;
   exporter?: ExportRoute;
@@ -77,7 +82,7 @@ export function viewerRoutes(h: RouteHandlers): Route[] {
     { method: 'GET', path: '/archive/*', summary: 'replay: archived resources', allow: REPLAY, sessionOf: archiveSession, customerScoped: true, handler: ({ req, res }) => h.archive.handle(req, res) },
     { method: 'GET', path: '/api/sessions/:id/captures', summary: 'technical panels: network log, WebSocket messages', allow: ['session.technical'], audit: 'technical', sessionOf: sessionParam, handler: (c) => h.api.sessionCaptures(c) },
   ];
-  const { exporter, collector, status, statusProbe, signIn, users, audit, search } = h;
+  const { exporter, collector, status, statusProbe, signIn, users, audit, search, reviews } = h;
   if (search) {
     // Whoever may list sessions may search them; agents (customer lookups) get customer-linked sessions only, as for
     // replay. The audit entry records the query with its personal values hashed (search/audit-query.ts).
@@ -85,6 +90,27 @@ export function viewerRoutes(h: RouteHandlers): Route[] {
     routes.push(
       { method: 'GET', path: '/api/search', summary: 'search sessions (`?q=&cursor=&limit=&facets=`)', allow: ['sessions.byCustomer', 'sessions.list'], audit: 'search', customerScoped: true, auditDetails, handler: (c) => search.search(c) },
       { method: 'GET', path: '/api/sessions/:id/matches', summary: 'search: every matching moment of one session (`?q=`)', allow: REPLAY, audit: 'search', sessionOf: sessionParam, customerScoped: true, auditDetails, handler: (c) => search.matches(c) },
+    );
+  }
+  if (reviews) {
+    // Compliance runs reviews; auditors may read them (progress, results, signatures) but neither run nor mark, and
+    // replay stays with session.replay. Everything is audited, reads included.
+    const manage = ['reviews.manage'] as const;
+    const read = ['reviews.read'] as const;
+    const run = (c: RouteContext) => (c.params.id ? `review-run:${c.params.id}` : undefined);
+    routes.push(
+      { method: 'GET', path: '/reviews', summary: 'the viewer UI (reviews)', allow: 'signed-in', handler: (c) => h.ui.page(c) },
+      { method: 'GET', path: '/reviews/runs/:runId', summary: 'the viewer UI (a review run)', allow: 'signed-in', handler: (c) => h.ui.page(c) },
+      { method: 'GET', path: '/api/reviews/searches', summary: 'saved searches with their schedule and last run', allow: read, audit: 'review-read', handler: (c) => reviews.listSearches(c) },
+      { method: 'POST', path: '/api/reviews/searches', summary: 'save a search (`{name, query, schedule}`)', allow: manage, audit: 'review-config', handler: (c) => reviews.createSearch(c) },
+      { method: 'PUT', path: '/api/reviews/searches/:id', summary: 'edit a saved search', allow: manage, audit: 'review-config', handler: (c) => reviews.updateSearch(c) },
+      { method: 'DELETE', path: '/api/reviews/searches/:id', summary: 'delete a saved search (its runs are kept)', allow: manage, audit: 'review-config', handler: (c) => reviews.deleteSearch(c) },
+      { method: 'POST', path: '/api/reviews/searches/:id/runs', summary: 'run a saved search over a period (`{from, to}`)', allow: manage, audit: 'review-run', handler: (c) => reviews.run(c) },
+      { method: 'GET', path: '/api/reviews/runs', summary: 'review runs, newest first (`?search=`)', allow: read, audit: 'review-read', handler: (c) => reviews.listRuns(c) },
+      { method: 'GET', path: '/api/reviews/runs/:id', summary: 'a run: its result set, marks, progress, signature', allow: read, audit: 'review-read', auditTarget: run, handler: (c) => reviews.getRun(c) },
+      { method: 'GET', path: '/api/reviews/runs/:id/download', summary: 'a run as signed JSON or CSV (`?format=json` or `csv`)', allow: read, audit: 'review-download', auditTarget: run, handler: (c) => reviews.download(c) },
+      { method: 'GET', path: '/api/reviews/runs/:id/verify', summary: 'check a run\'s signature', allow: read, handler: (c) => reviews.verify(c) },
+      { method: 'POST', path: '/api/reviews/runs/:id/marks', summary: 'mark a session reviewed, flagged or open, with a note', allow: manage, audit: 'review-mark', handler: (c) => reviews.mark(c) },
     );
   }
   if (exporter) {

@@ -20,7 +20,7 @@ import { UserRoutes } from './auth/user-routes';
 import { ExportRoute, type SessionExporter } from './export-route';
 import { sendError } from './http-responses';
 import { RouteTable, isWrite, type Route, type RouteContext } from './route-table';
-import { viewerRoutes, type CollectorHandler, type SearchHandler } from './routes';
+import { viewerRoutes, type CollectorHandler, type ReviewsHandler, type SearchHandler } from './routes';
 import { UiRoutes } from './ui-routes';
 import { ARCHIVE_PREFIX, ReplayLibrary } from './replay/index';
 
@@ -58,6 +58,8 @@ export interface ViewerOptions {
   statusProbe?: CollectorHandler;
   /** GET /api/search and /api/sessions/:id/matches (search/search-routes.ts, over the index the CLI opened). */
   search?: SearchHandler;
+  /** /api/reviews/… and the Reviews page (reviews/review-routes.ts, over the search index and <data>/reviews). */
+  reviews?: ReviewsHandler;
 }
 
 export interface Viewer {
@@ -81,6 +83,7 @@ export async function startViewer(opts: ViewerOptions): Promise<Viewer> {
     status: opts.status,
     statusProbe: opts.statusProbe,
     search: opts.search,
+    reviews: opts.reviews,
     signIn: access ? new SignInRoutes(access) : undefined,
     users: access ? new UserRoutes(access) : undefined,
     audit: access ? new AuditRoutes(access) : undefined,

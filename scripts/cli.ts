@@ -8,6 +8,7 @@ import { CollectorRoutes } from '../proxy/collector/routes';
 import { TerminalRegistry, describeTerminal } from '../proxy/collector/terminals';
 import { IngestPipeline, Masker, assertProxyExposure, loadOrCreateCa, parseUpstreams, startGateway, startProxy, type RunningGateway } from '../proxy/index';
 import { startViewer } from '../replay-viewer/server';
+import { openReviews } from '../replay-viewer/reviews/index';
 import { openSearch, SearchRoutes } from '../replay-viewer/search/index';
 import { isVerbatimError, VerbatimError } from '../store/errors';
 import { openStore } from '../store/index';
@@ -137,6 +138,12 @@ async function start(config: VerbatimConfig): Promise<void> {
       return undefined;
     });
   search?.follower.start();
+  // Compliance reviews run saved searches over the index and keep signed result sets in <data>/reviews; notes are
+  // masked like the audit trail; scheduled runs are audited as actor "scheduler".
+  const reviews = search ? await openReviews({
+    dataDir: config.dataDir, keysDir: keysDirOf(config), store, index: search.index, key: search.key,
+    mask: (s) => auditMasker.text(s), audit: (e) => access.audit.append(e), log: (m) => process.stderr.write(`[verbatim] ${m}\n`),
+  }) : undefined;
   const terminalRegistry = new TerminalRegistry(path.join(config.dataDir, 'terminals.json'));
   const collector = new CollectorRoutes(ingest, { terminals: terminalRegistry });
   const startedAt = Date.now();
@@ -148,6 +155,7 @@ async function start(config: VerbatimConfig): Promise<void> {
     exporter: sessionExporter(store, integrityOf(config).keysDir),
     collector,
     search: search ? new SearchRoutes(search.index, store, search.key) : undefined,
+    reviews: reviews?.routes,
     status,
     statusProbe: { handle: (req, res, p) => statusMount ? statusMount.handle(req, res, p) : Promise.resolve(void res.writeHead(503).end()) },
   });
@@ -202,6 +210,7 @@ async function start(config: VerbatimConfig): Promise<void> {
     stopping = true;
     await Promise.allSettled([proxy.close(), viewer.close(), gateway?.close()]);
     await ingest.close();
+    await reviews?.scheduler.stop();
     await search?.close().catch((err: unknown) => log(err, 'search index close'));
     await terminalRegistry.flush().catch(() => undefined);
     await published.remove().catch(() => undefined);
@@ -227,6 +236,7 @@ Point a browser at the proxy, for example:
 `);
   // The expiry job's timers are unref'd; a run caught by stop() fails on the closed store and is logged.
   if (config.retention) startExpiryJob(store, config.retention, log);
+  reviews?.scheduler.start();
 }
 
 /** Proxy clients' credentials: <data>/proxy-clients.json, kept like the kiosk terminals' tokens (SHA-256 only, 0600). */

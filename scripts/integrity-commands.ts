@@ -14,7 +14,7 @@ import { startProgress } from './progress';
 
 export const INTEGRITY_HELP = `  verbatim migrate                          move a store of the first format to the current one (Verbatim stopped)
   verbatim verify [--session ID]            check the store's hash chains, signed checkpoints and witness log
-  verbatim verify --file FILE               check an exported evidence file on its own
+  verbatim verify --file FILE               check an exported evidence file (or a review result, FILE.json) on its own
   verbatim export SESSION --out FILE        write one self-contained evidence file (HTML) for a session
                                             (--out NAME.wacz: the session's captures as a WACZ web archive)
   verbatim erase SESSION... --reason TEXT [--customer ID]   erase sessions (not held ones), leaving signed tombstones
@@ -33,6 +33,7 @@ export const keysDirOf = (config: VerbatimConfig): string => path.join(config.da
 export const integrityOf = (config: VerbatimConfig) => ({ keysDir: keysDirOf(config), keyringDir: path.join(keysDirOf(config), 'keyring') });
 
 export async function verifyCommand(config: VerbatimConfig): Promise<void> {
+  if (config.file?.toLowerCase().endsWith('.json')) return verifyReviewFile(config, config.file);
   if (config.file) {
     const { verifyEvidenceFile } = await import('../store/integrity/evidence-verify');
     const result = await verifyEvidenceFile(config.file);
@@ -46,6 +47,21 @@ export async function verifyCommand(config: VerbatimConfig): Promise<void> {
     keysDir: keysDirOf(config), onProgress, ...(config.sessionId ? { sessionId: config.sessionId } : {}),
   }).finally(() => progress.end());
   printReport(report, config.sessionId ? `session ${config.sessionId}` : `store ${storeDirOf(config)}`);
+}
+
+/**
+ * A review result set downloaded from the viewer (replay-viewer/reviews/): its signature over the canonical result,
+ * checked against this data directory's verifier key when there is one, else against the key the file names.
+ */
+async function verifyReviewFile(config: VerbatimConfig, file: string): Promise<void> {
+  const [{ readFile }, { verifyResult }] = await Promise.all([import('node:fs/promises'), import('../replay-viewer/reviews/result-signature')]);
+  const pinned = await readFile(path.join(keysDirOf(config), 'checkpoint-signing.vkey'), 'utf8').catch(() => undefined);
+  const check = verifyResult(await readFile(file, 'utf8'), pinned);
+  printReport({
+    ok: check.ok, problems: check.ok ? [] : [{ code: 'RESULT_INVALID', message: check.reason ?? 'does not verify' }],
+    notes: [pinned ? `checked against ${path.join(keysDirOf(config), 'checkpoint-signing.vkey')}` : 'no verifier key in --data: checked against the key the file names'],
+    summary: `review run ${check.runId ?? '?'}, signed by key id ${check.keyId ?? '?'}`,
+  }, `review result ${file}`);
 }
 
 interface Printable {

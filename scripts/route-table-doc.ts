@@ -12,7 +12,7 @@ import { AuditRoutes } from '../replay-viewer/auth/audit-routes';
 import { SignInRoutes } from '../replay-viewer/auth/sign-in-routes';
 import { UserRoutes } from '../replay-viewer/auth/user-routes';
 import { ExportRoute } from '../replay-viewer/export-route';
-import { describeRoutes, viewerRoutes } from '../replay-viewer/routes';
+import { describeRoutes, viewerRoutes, type ReviewsHandler } from '../replay-viewer/routes';
 import { UiRoutes } from '../replay-viewer/ui-routes';
 import type { VerbatimStore } from '../store/store';
 
@@ -26,6 +26,8 @@ export function routeTableMarkdown(): string {
     collector: { handle: async () => undefined },
     status: () => undefined, statusProbe: { handle: async () => undefined },
     search: { search: async () => undefined, matches: async () => undefined, auditDetails: () => ({}) },
+    reviews: Object.fromEntries(['listSearches', 'createSearch', 'updateSearch', 'deleteSearch', 'run', 'listRuns', 'getRun', 'download', 'verify', 'mark']
+      .map((name) => [name, async () => undefined])) as unknown as ReviewsHandler,
     signIn: new SignInRoutes(access), users: new UserRoutes(access), audit: new AuditRoutes(access),
   }));
 }

@@ -110,7 +110,7 @@ export class ViewerAccess {
         }
       }
       const customer = pathname.startsWith('/api/customers/') ? ctx.params.id : undefined;
-      await this.record(req, who, { action: audit, outcome: 'ok', target: sessionId ?? (customer ? `customer:${customer}` : undefined), details });
+      await this.record(req, who, { action: audit, outcome: 'ok', target: sessionId ?? route.auditTarget?.(ctx) ?? (customer ? `customer:${customer}` : undefined), details });
     }
     return false;
   }

@@ -23,14 +23,18 @@ export type Permission =
   | 'session.delete'
   | 'users.manage'
   | 'config.manage'
-  | 'audit.read';
+  | 'audit.read'
+  /** Compliance reviews: saved searches, runs, marks (../reviews/). */
+  | 'reviews.manage'
+  /** Read review runs, their marks and signatures (no replay: that is session.replay). */
+  | 'reviews.read';
 
 export const ROLE_PERMISSIONS: Record<Role, ReadonlySet<Permission>> = {
   agent: new Set(['sessions.byCustomer', 'session.read', 'session.replay']),
   analyst: new Set(['sessions.byCustomer', 'sessions.list', 'session.read', 'session.replay', 'session.technical']),
-  compliance: new Set(['sessions.byCustomer', 'sessions.list', 'session.read', 'session.replay', 'session.technical', 'session.export', 'session.hold']),
+  compliance: new Set(['sessions.byCustomer', 'sessions.list', 'session.read', 'session.replay', 'session.technical', 'session.export', 'session.hold', 'reviews.manage', 'reviews.read']),
   admin: new Set(['users.manage', 'config.manage', 'session.delete']),
-  auditor: new Set(['audit.read']),
+  auditor: new Set(['audit.read', 'reviews.read']),
 };
 
 export function isRole(value: unknown): value is Role {

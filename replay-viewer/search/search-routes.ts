@@ -86,20 +86,24 @@ export class SearchRoutes {
     }
   }
 
-  /** `customer:` values through the store's blind customer index. */
-  private async customerSessions(node: QueryNode): Promise<Map<string, string[]>> {
-    const out = new Map<string, string[]>();
-    const walk = async (n: QueryNode): Promise<void> => {
-      if (n.kind === 'and' || n.kind === 'or') for (const i of n.items) await walk(i);
-      else if (n.kind === 'then') for (const s of n.steps) await walk(s);
-      else if (n.kind === 'not') await walk(n.item);
-      else if (n.kind === 'keyword' && n.field === 'customer' && !out.has(n.value)) {
-        out.set(n.value, (await this.store.sessionsOfCustomer(n.value)).slice(0, MAX_CUSTOMER_SESSIONS));
-      }
-    };
-    await walk(node);
-    return out;
+  private customerSessions(node: QueryNode): Promise<Map<string, string[]>> {
+    return customerSessionsOf(node, this.store);
   }
+}
+
+/** `customer:` values through the store's blind customer index (also for review runs, ../reviews/). */
+export async function customerSessionsOf(node: QueryNode, store: VerbatimStore): Promise<Map<string, string[]>> {
+  const out = new Map<string, string[]>();
+  const walk = async (n: QueryNode): Promise<void> => {
+    if (n.kind === 'and' || n.kind === 'or') for (const i of n.items) await walk(i);
+    else if (n.kind === 'then') for (const s of n.steps) await walk(s);
+    else if (n.kind === 'not') await walk(n.item);
+    else if (n.kind === 'keyword' && n.field === 'customer' && !out.has(n.value)) {
+      out.set(n.value, (await store.sessionsOfCustomer(n.value)).slice(0, MAX_CUSTOMER_SESSIONS));
+    }
+  };
+  await walk(node);
+  return out;
 }
 
 /** Agents search customer-linked sessions only, as they may replay only those (routes.ts, customerScoped). */

@@ -1,9 +1,9 @@
 /**
  * Who is signed in, in the top bar, with a sign-out button (and the audit trail
- * link for auditors). Nothing shows in open mode (no accounts on loopback).
+ * link for auditors, Reviews for whoever may read them). Nothing shows in open mode (no accounts on loopback).
  */
 import { h } from './dom';
-import { whoAmI } from './me';
+import { may, whoAmI } from './me';
 
 export async function renderAccountBar(): Promise<void> {
   const bar = document.querySelector('.topbar');
@@ -16,5 +16,6 @@ export async function renderAccountBar(): Promise<void> {
   bar.append(h('span', { class: 'account' },
     `${me.user} (${me.role ?? ''}) `,
     me.role === 'auditor' ? h('a', { href: '/audit' }, 'Audit trail ') : null,
+    may(me, 'reviews.read') ? h('a', { href: '/reviews' }, 'Reviews ') : null,
     signOut));
 }

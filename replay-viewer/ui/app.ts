@@ -2,6 +2,8 @@
 import { h } from './dom';
 import { renderAccountBar } from './account-bar';
 import { renderPlayer } from './player';
+import { renderReviewRunPage } from './review-run-page';
+import { renderReviewsPage } from './reviews-page';
 import { renderSessionList } from './session-list';
 
 function main(): void {
@@ -10,6 +12,10 @@ function main(): void {
   const player = /^\/sessions\/([^/]+)\/?$/.exec(location.pathname);
   if (player) {
     void renderPlayer(root, decodeURIComponent(player[1]!), new URLSearchParams(location.search));
+  } else if (/^\/reviews\/?$/.test(location.pathname)) {
+    void renderReviewsPage(root);
+  } else if (/^\/reviews\/runs\/([^/]+)\/?$/.test(location.pathname)) {
+    void renderReviewRunPage(root, decodeURIComponent(/^\/reviews\/runs\/([^/]+)/.exec(location.pathname)![1]!));
   } else if (location.pathname === '/') {
     renderSessionList(root);
   } else {

@@ -51,11 +51,15 @@ export function renderSessionList(root: HTMLElement): void {
 
   const content = h('div', { class: 'list-content' });
   const bar = createSearchBar({ onSearch: (q) => go(q) });
+  // Compliance: keep the search in force as a saved search for reviews (the Reviews page's form, prefilled).
+  const saveForReview = h('a', { class: 'button small subtle save-review', hidden: true }, 'Save for review');
+  bar.el.append(saveForReview);
   clear(root);
   root.append(h('section', { class: 'list-view' },
     h('div', { class: 'list-head' }, h('h1', {}, 'Recorded sessions'), open),
     bar.el, filter, content));
 
+  let showSave = false;
   const show = (): void => {
     const current = new URLSearchParams(location.search);
     const q = current.get('q')?.trim() ?? '';
@@ -63,6 +67,9 @@ export function renderSessionList(root: HTMLElement): void {
     const area = h('div');
     content.replaceChildren(area);
     bar.setQuery(q);
+    saveForReview.setAttribute('href', `/reviews?${new URLSearchParams({ query: q })}`);
+    saveForReview.dataset.query = q;
+    saveForReview.hidden = !showSave || !q;
     filter.hidden = Boolean(q);
     if (!q) {
       showSessionTable(area, current);
@@ -88,6 +95,8 @@ export function renderSessionList(root: HTMLElement): void {
   // narrows an agent's results, as it narrows replay.
   void whoAmI().then((me) => {
     if (!may(me, 'sessions.list') && !may(me, 'sessions.byCustomer')) bar.el.hidden = true;
+    if (me && may(me, 'reviews.manage')) showSave = true;
+    saveForReview.hidden = !showSave || !saveForReview.dataset.query;
   });
 }
 

@@ -1,4 +1,5 @@
-import { createHash, sign, verify } from 'node:crypto';
+import { createHash } from 'node:crypto';
+import { openNote, signNote } from './signed-note';
 import type { SigningKey, VerifierKey } from './signing-key';
 
 /**
@@ -24,17 +25,13 @@ export interface CheckpointBody {
   prev: Buffer | undefined;
 }
 
-const EM_DASH = '\u2014';
-
 export function formatBody(body: CheckpointBody): string {
   return `${body.origin}\n${body.size}\n${body.root.toString('base64')}\n`
     + `time ${body.time}\nrecords ${body.records}\nprev ${body.prev ? body.prev.toString('base64') : '-'}\n`;
 }
 
 export function signCheckpoint(body: CheckpointBody, key: SigningKey): string {
-  const text = formatBody(body);
-  const signature = sign(null, Buffer.from(text, 'utf8'), key.privateKey);
-  return `${text}\n${EM_DASH} ${key.name} ${Buffer.concat([key.keyId, signature]).toString('base64')}\n`;
+  return signNote(formatBody(body), key);
 }
 
 export function checkpointHash(note: string): Buffer {
@@ -43,19 +40,7 @@ export function checkpointHash(note: string): Buffer {
 
 /** Parses a signed note and checks its signature; throws with the reason. */
 export function openCheckpoint(note: string, key: VerifierKey): CheckpointBody {
-  const split = note.indexOf('\n\n');
-  if (split < 0) throw new Error('no signature block');
-  const text = note.slice(0, split + 1);
-  const sigLines = note.slice(split + 2).split('\n').filter((l) => l.length > 0);
-  let signed = false;
-  for (const line of sigLines) {
-    const [dash, name, b64] = line.split(' ');
-    if (dash !== EM_DASH || name !== key.name || !b64) continue;
-    const raw = Buffer.from(b64, 'base64');
-    if (raw.length !== 68 || !raw.subarray(0, 4).equals(key.keyId)) continue;
-    if (verify(null, Buffer.from(text, 'utf8'), key.publicKey, raw.subarray(4))) signed = true;
-  }
-  if (!signed) throw new Error('signature does not verify with the store public key');
+  const text = openNote(note, key);
   const lines = text.split('\n');
   const [origin, size, root] = lines;
   const ext = new Map(lines.slice(3).filter(Boolean).map((l) => [l.slice(0, l.indexOf(' ')), l.slice(l.indexOf(' ') + 1)]));
