@@ -1,6 +1,7 @@
 /**
  * The viewer's JSON API (routes declared in routes.ts):
- *   GET /api/sessions?limit=&before=     sessions newest first (array)
+ *   GET /api/sessions?limit=&after=      sessions newest first (array); after=<startedAt>:<id> of the last row pages on
+ *       (keyset on (startedAt, id): never skips sessions that started in the same ms; before=<ms> is the old form)
  *       &channel=proxy|gateway|kiosk&terminal=<id>   only those sessions
  *       &customer=<id>                   one customer's sessions (also GET /api/customers/<id>/sessions)
  *   GET /api/sessions/<id>               one session (with customerId when known)
@@ -8,7 +9,7 @@
  *                                        (?track=N, or the tab in use at ?at=<epoch-ms>)
  *   GET /api/sessions/<id>/captures      { captures, webSockets }: the network log (network-log.ts)
  */
-import type { Session } from '../store/records';
+import type { Session, SessionCursor, SessionListQuery } from '../store/records';
 import type { VerbatimStore } from '../store/store';
 import { VerbatimError } from '../store/errors';
 import { sendJson } from './http-responses';
@@ -79,23 +80,24 @@ export class ApiRoutes {
   private async listAll(query: URLSearchParams): Promise<ApiSession[]> {
     const limit = intParam(query, 'limit', 1, MAX_LIST_LIMIT) ?? DEFAULT_LIST_LIMIT;
     const before = intParam(query, 'before', 0, Number.MAX_SAFE_INTEGER);
+    const after = cursorParam(query);
     const channel = query.get('channel') || undefined;
     const terminal = query.get('terminal') || undefined;
-    if (!channel && !terminal) {
-      const sessions = await this.store.listSessions(before === undefined ? { limit } : { limit, before });
-      return sessions.map(toApiSession);
-    }
-    // The store pages by time only: scan pages until enough sessions match (bounded).
+    const page = (n: number, from: SessionCursor | undefined): SessionListQuery =>
+      from ? { limit: n, after: from } : before !== undefined ? { limit: n, before } : { limit: n };
+    if (!channel && !terminal) return (await this.store.listSessions(page(limit, after))).map(toApiSession);
+    // The store has no channel index: scan pages until enough sessions match (bounded).
     const out: Session[] = [];
-    let cursor = before;
+    let cursor = after;
     for (let scanned = 0; out.length < limit && scanned < MAX_FILTER_SCAN; ) {
-      const page = await this.store.listSessions(cursor === undefined ? { limit: MAX_LIST_LIMIT } : { limit: MAX_LIST_LIMIT, before: cursor });
-      for (const s of page) {
+      const sessions = await this.store.listSessions(page(MAX_LIST_LIMIT, cursor));
+      for (const s of sessions) {
         if ((!channel || s.channel === channel) && (!terminal || s.terminalId === terminal) && out.length < limit) out.push(s);
       }
-      scanned += page.length;
-      if (page.length < MAX_LIST_LIMIT) break;
-      cursor = page[page.length - 1]!.startedAt;
+      scanned += sessions.length;
+      if (sessions.length < MAX_LIST_LIMIT) break;
+      const last = sessions[sessions.length - 1]!;
+      cursor = { startedAt: last.startedAt, id: last.id };
     }
     return out.map(toApiSession);
   }
@@ -110,6 +112,17 @@ export class ApiRoutes {
       at: intParam(query, 'at', 0, Number.MAX_SAFE_INTEGER),
     });
   }
+}
+
+/** `after=<startedAt>:<id>`: the last row a client has (ids are validated as the store's). */
+function cursorParam(query: URLSearchParams): SessionCursor | undefined {
+  const raw = query.get('after');
+  if (raw === null || raw === '') return undefined;
+  const m = /^(\d{1,16}):(.{1,200})$/s.exec(raw);
+  if (!m || !isValidSessionId(m[2]!) || !Number.isSafeInteger(Number(m[1]))) {
+    throw new VerbatimError('BAD_REQUEST', 'Query parameter after must be <startedAt>:<session id> of the last session shown');
+  }
+  return { startedAt: Number(m[1]), id: m[2]! };
 }
 
 function intParam(query: URLSearchParams, name: string, min: number, max: number): number | undefined {

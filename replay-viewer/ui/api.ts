@@ -31,13 +31,13 @@ async function getJson<T>(path: string): Promise<T> {
   return (await (await get(path)).json()) as T;
 }
 
-export function listSessions(query: { limit?: number; before?: number; channel?: string; terminal?: string; customer?: string } = {}): Promise<ApiSession[]> {
+export function listSessions(query: { limit?: number; after?: { startedAt: number; id: string }; channel?: string; terminal?: string; customer?: string } = {}): Promise<ApiSession[]> {
   const params = new URLSearchParams();
   if (query.customer) params.set('customer', query.customer);
   if (query.channel) params.set('channel', query.channel);
   if (query.terminal) params.set('terminal', query.terminal);
   if (query.limit !== undefined) params.set('limit', String(query.limit));
-  if (query.before !== undefined) params.set('before', String(query.before));
+  if (query.after) params.set('after', `${query.after.startedAt}:${query.after.id}`);
   const qs = params.toString();
   return getJson<ApiSession[]>(`/api/sessions${qs ? `?${qs}` : ''}`);
 }

@@ -1,5 +1,5 @@
 /**
- * The session list: newest first, paged with `before`, each row opening the player; above it the search bar. With a
+ * The session list: newest first, paged with `after` (the last row's start and id), each row opening the player; above it the search bar. With a
  * query (`/?q=…`, so a search can be shared and survives a reload) search results take the list's place; a viewer
  * without the search API (404) quietly keeps the plain list.
  */
@@ -121,17 +121,18 @@ function showSessionTable(area: HTMLElement, params: URLSearchParams): void {
   );
   area.append(table, status, more);
 
-  let oldest: number | undefined;
+  let oldest: { startedAt: number; id: string } | undefined;
   const load = async (): Promise<void> => {
     more.disabled = true;
     try {
       const sessions = await listSessions({
-        limit: PAGE_SIZE, before: oldest,
+        limit: PAGE_SIZE, after: oldest,
         channel: params.get('channel') ?? undefined, terminal: params.get('terminal') ?? undefined,
         customer: params.get('customer') ?? undefined,
       });
       for (const s of sessions) body.append(row(s));
-      if (sessions.length) oldest = sessions[sessions.length - 1]!.startedAt;
+      const last = sessions[sessions.length - 1];
+      if (last) oldest = { startedAt: last.startedAt, id: last.id };
       const total = body.childElementCount;
       table.hidden = total === 0;
       status.textContent = total === 0 ? 'No sessions have been recorded yet.' : '';
