@@ -14,6 +14,7 @@ import type { CaptureIncomplete, CapturedResource } from '../store/records';
 import type { VerbatimStore } from '../store/store';
 import { CaptureTap, type CaptureWriter, type ExchangeMeta } from './capture';
 import type { IngestPipeline } from './ingest/pipeline';
+import { isBrowserPageLoad } from './browser-page-load';
 import { adjustPolicy, findScriptNonce, type CspTarget } from './csp';
 import { isBrowserNoise } from './browser-noise';
 import { flatten, headerValue, responseHeaderPairs, upstreamRequestHeaders } from './http-headers';
@@ -173,9 +174,11 @@ export function handleExchange(ctx: ExchangeContext, req: IncomingMessage, res: 
       if (meta.status === 304 && previous && capture) ctx.captures.recordRevalidation(meta, previous);
       const contentType = headerValue(meta.headers, 'content-type') ?? '';
       const cut = () => (timedOut ? 'upstream-timeout' : 'upstream-aborted');
-      if (isDocument && injectable(meta, contentType)) {
+      const page = isDocument && injectable(meta, contentType);
+      if (page && isBrowserPageLoad(req)) {
         void respondWithInjection(ctx, req, res, upRes, meta, target, origin, capture, cut);
       } else {
+        if (page) ctx.ingest.stats.notBrowserPages += 1;
         respondPassthrough(ctx, res, upRes, meta, capture && meta.status !== 304, cut);
       }
     });

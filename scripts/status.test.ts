@@ -16,7 +16,7 @@ import { RUN_FILE, STATUS_PATH, publishStatus, statusCommand, statusSnapshot, ty
 
 const PASSWORD = 'correct horse battery';
 const ROLES: Role[] = ['agent', 'analyst', 'compliance', 'admin', 'auditor'];
-const stats = { captured: 5, failed: 2, truncated: 1, dropped: 0, uploadsStored: 3, uploadsFailed: 4, sessionsFailed: 1 };
+const stats = { captured: 5, failed: 2, truncated: 1, dropped: 0, uploadsStored: 3, uploadsFailed: 4, sessionsFailed: 1, notBrowserPages: 6 };
 
 let dir: string;
 let store: LevelStore;
@@ -78,7 +78,7 @@ describe('status', () => {
     assert.equal((await fetch(`${run.url}${STATUS_PATH}`, { headers: { authorization: 'Bearer nope' } })).status, 401);
     const ok = await fetch(`${run.url}${STATUS_PATH}`, { headers: { authorization: `Bearer ${run.token}` } });
     assert.equal(ok.status, 200);
-    assert.equal(((await ok.json()) as { sessions: { failed: number } }).sessions.failed, 1);
+    assert.deepEqual(((await ok.json()) as { sessions: { failed: number } }).sessions, { failed: 1, notStarted: 6 });
   });
 
   it('verbatim status: 0 while writable, 3 once stopped (the run file is overwritten in place, not removed)', async () => {

@@ -44,6 +44,8 @@ export interface StatusSnapshot {
   sessions: {
     /** Sessions whose record could not be written: never handed out again, their uploads get 404. */
     failed: number;
+    /** Pages served to bots, health checks and scripts: captured, no session started. */
+    notStarted: number;
   };
 }
 
@@ -55,7 +57,7 @@ export function statusSnapshot(store: VerbatimStore, stats: IngestStats, started
     store: store.health(),
     captures: { stored: stats.captured, dropped: stats.failed, bodiesWithheld: stats.dropped, truncated: stats.truncated },
     uploads: { stored: stats.uploadsStored, refused: stats.uploadsFailed },
-    sessions: { failed: stats.sessionsFailed },
+    sessions: { failed: stats.sessionsFailed, notStarted: stats.notBrowserPages },
   };
 }
 

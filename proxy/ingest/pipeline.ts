@@ -45,6 +45,8 @@ export interface IngestStats {
   uploadsFailed: number;
   /** Sessions whose record could not be written (never handed out again: their uploads get 404). */
   sessionsFailed: number;
+  /** Pages served to clients that are not browsers (bots, health checks): captured, no session (browser-page-load.ts). */
+  notBrowserPages: number;
 }
 
 /** Capture ids: a per-process random prefix and a counter (randomUUID per response showed in profiles). */
@@ -53,7 +55,7 @@ let idCounter = 0;
 const nextCaptureId = (): string => `${ID_PREFIX}-${(idCounter++).toString(36)}`;
 
 export class IngestPipeline {
-  readonly stats: IngestStats = { captured: 0, failed: 0, truncated: 0, dropped: 0, uploadsStored: 0, uploadsFailed: 0, sessionsFailed: 0 };
+  readonly stats: IngestStats = { captured: 0, failed: 0, truncated: 0, dropped: 0, uploadsStored: 0, uploadsFailed: 0, sessionsFailed: 0, notBrowserPages: 0 };
   private readonly workers: IngestWorkers;
   private readonly cleanBodies: CleanBodies;
   /** One method per kind of data that reaches the store (masking/masker.ts); captured bodies go to the worker's own. */

@@ -150,6 +150,24 @@ describe('forward proxy', () => {
     assert.equal(res.text, '<p>fragment</p>');
   });
 
+  it('serves bots and health checks their page untouched, captured, without starting a session', async () => {
+    const sessionsBefore = (await store.listSessions({ limit: 500 })).length;
+    const counted = proxy.captureStats.notBrowserPages;
+    for (const ua of ['Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)', 'curl/8.5.0', 'kube-probe/1.29', 'ELB-HealthChecker/2.0']) {
+      const res = await viaProxy(`${origin}/page`, { accept: 'text/html', 'user-agent': ua });
+      assert.equal(res.text, PAGE, ua);
+      assert.equal(res.headers['set-cookie'], undefined, ua);
+    }
+    // A browser without Fetch Metadata still gets the recorder.
+    const old = await viaProxy(`${origin}/page`, { accept: 'text/html', 'user-agent': 'Mozilla/5.0 (iPhone; CPU iPhone OS 15_8 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/15.6 Mobile/15E148 Safari/604.1' });
+    assert.match(old.text, /data-verbatim-src/);
+    await proxy.drain();
+    assert.equal(proxy.captureStats.notBrowserPages - counted, 4);
+    assert.equal((await store.listSessions({ limit: 500 })).length - sessionsBefore, 1, 'one session: the browser\'s');
+    const capture = await store.latestCapture(`${origin}/page`);
+    assert.equal(capture?.body?.digest, sha(PAGE));
+  });
+
   it('captures the bytes the site sent (not the injected copy) and the session', async () => {
     const res = await viaProxy(`${origin}/page`, { 'sec-fetch-dest': 'document' });
     await proxy.drain();
