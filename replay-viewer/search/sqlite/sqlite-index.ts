@@ -16,7 +16,7 @@ import { snippetOf } from '../snippet';
 import { MAX_SEARCH_LIMIT, TOTAL_CAP, type IndexBatch, type Match, type MatchOptions, type SearchIndex, type SearchOptions, type SessionFacts } from '../search-index';
 import type { FacetCount, HitKind, SearchResponse, SearchResult } from '../types';
 import { QueryCompiler } from './compile-query';
-import { ftsRow, locationOf } from './hit-tokens';
+import { ftsRow, locationOf } from '../hit-tokens';
 import { SCHEMA, SCHEMA_VERSION } from './schema';
 import { frag, sql, type Frag } from './sql-fragment';
 
