@@ -17,6 +17,8 @@ const SUPERUSER = 'postgres';
 const PORT = 5432;
 
 export interface PostgresServer {
+  /** The cluster's files (tests that look at what reached the disk). */
+  dataDir: string;
   /** The socket dir (the `host` of a connection). */
   socketDir: string;
   /** A connection config for the `pg` client, to the `postgres` database. */
@@ -89,6 +91,7 @@ export async function startPostgres(): Promise<PostgresServer> {
   const config = (database = 'postgres'): pg.ClientConfig => ({ host: dir, port: PORT, user: SUPERUSER, database });
   return {
     socketDir: dir,
+    dataDir,
     config,
     url: (database) => `postgres://${SUPERUSER}@/${database}?host=${encodeURIComponent(dir)}&port=${PORT}`,
     async createDatabase(prefix = 'test') {
