@@ -40,6 +40,8 @@ ${INTEGRITY_HELP}  verbatim reindex           rebuild the search index (<data>/s
 
 Options (environment variable in brackets):
   --data DIR                 data directory (./data) [VERBATIM_DATA]
+  --search URL               search index in PostgreSQL: postgres://user@host/db[?schema=name] (default: SQLite in
+                             <data>/search); a password only via the environment [VERBATIM_SEARCH]
   --proxy-host ADDR          forward proxy address (127.0.0.1); any other address needs --proxy-allow-clients
                              or --proxy-auth [VERBATIM_PROXY_HOST]
   --viewer-host ADDR         viewer address (127.0.0.1); any other address needs accounts [VERBATIM_VIEWER_HOST]
@@ -131,7 +133,7 @@ async function start(config: VerbatimConfig): Promise<void> {
   // its log lines carry change seqs and error codes only.
   // An index that cannot open (damaged, another schema) does not keep recording down: search is off until
   // `verbatim reindex` rebuilds it.
-  const search = await openSearch({ dataDir: config.dataDir, keysDir: keysDirOf(config), store, log: (m) => process.stderr.write(`[verbatim] ${m}\n`) })
+  const search = await openSearch({ dataDir: config.dataDir, keysDir: keysDirOf(config), searchUrl: config.searchUrl, store, log: (m) => process.stderr.write(`[verbatim] ${m}\n`) })
     .catch((err: unknown) => {
       process.stderr.write(`[verbatim] WARNING: search is off, the search index did not open (${isVerbatimError(err) ? err.code : (err as NodeJS.ErrnoException)?.code ?? 'ERROR'}): run verbatim reindex\n`);
       return undefined;

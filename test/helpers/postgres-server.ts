@@ -93,7 +93,8 @@ export async function startPostgres(): Promise<PostgresServer> {
     socketDir: dir,
     dataDir,
     config,
-    url: (database) => `postgres://${SUPERUSER}@/${database}?host=${encodeURIComponent(dir)}&port=${PORT}`,
+    // The socket dir as `host=` (pg reads it over the URL's host name, which a URL cannot leave empty).
+    url: (database) => `postgres://${SUPERUSER}@localhost/${database}?host=${encodeURIComponent(dir)}&port=${PORT}`,
     async createDatabase(prefix = 'test') {
       const name = `${prefix.replace(/[^a-z0-9_]/gi, '_').toLowerCase()}_${++databases}`;
       const client = new pg.Client(config());
