@@ -32,8 +32,8 @@ Usage:
   verbatim terminals list | revoke <terminal-id>   list shows each terminal's last seen time, queue and last error
   verbatim proxy-clients add <id>          issue a client's forward-proxy credentials (shown once; for --proxy-auth)
   verbatim proxy-clients list | revoke <id>
-${INTEGRITY_HELP}  verbatim reindex           rebuild the search index (<data>/search) from the store, with progress; stop
-                             Verbatim first; a killed run carries on where it stopped when run again
+${INTEGRITY_HELP}  verbatim reindex           rebuild the search index (<data>/search or --search) from the store, with
+                             progress; stop Verbatim first; a killed run carries on where it stopped when run again
   verbatim users add <name> --role R   add a viewer account (agent, analyst, compliance, admin, auditor); password on stdin
   verbatim users list | remove <name> | passwd <name>
   verbatim help
