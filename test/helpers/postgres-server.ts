@@ -42,7 +42,12 @@ export async function findPostgresBin(): Promise<string | undefined> {
   return undefined;
 }
 
-export async function startPostgres(): Promise<PostgresServer> {
+export interface StartOptions {
+  /** Server settings over the test defaults (e.g. `{ shared_buffers: '256MB' }` for a bench). */
+  settings?: Record<string, string>;
+}
+
+export async function startPostgres(options: StartOptions = {}): Promise<PostgresServer> {
   const bin = await findPostgresBin();
   if (!bin) {
     throw new VerbatimError('UNSUPPORTED', 'PostgreSQL is not installed (initdb, pg_ctl and postgres not found): apt-get install postgresql', {
@@ -79,8 +84,11 @@ export async function startPostgres(): Promise<PostgresServer> {
     }
     await exec('initdb', ['-D', dataDir, '-U', SUPERUSER, '-A', 'trust', '-E', 'UTF8', '--locale=C', '--no-sync']);
     // Throw-away data: no fsync, small buffers, no TCP.
-    const opts = [`-k ${dir}`, "-c listen_addresses=''", `-p ${PORT}`, '-c fsync=off', '-c synchronous_commit=off',
-      '-c full_page_writes=off', '-c shared_buffers=16MB', '-c max_connections=40'].join(' ');
+    const settings: Record<string, string> = {
+      listen_addresses: "''", fsync: 'off', synchronous_commit: 'off', full_page_writes: 'off', shared_buffers: '16MB', max_connections: '40',
+      ...options.settings,
+    };
+    const opts = [`-k ${dir}`, `-p ${PORT}`, ...Object.entries(settings).map(([k, v]) => `-c ${k}=${v}`)].join(' ');
     await exec('pg_ctl', ['start', '-D', dataDir, '-w', '-t', '30', '-s', '-l', path.join(dir, 'server.log'), '-o', opts]);
     started = true;
   } catch (err) {

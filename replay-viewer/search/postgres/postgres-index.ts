@@ -132,6 +132,11 @@ export class PostgresSearchIndex implements SearchIndex {
     return { sessions: r.rows[0]!.sessions, hits: r.rows[0]!.hits };
   }
 
+  /** Planner statistics now rather than when autovacuum comes by (after a reindex, a bench's bulk load). */
+  async analyze(): Promise<void> {
+    await this.conn.query('ANALYZE hits, sessions');
+  }
+
   async reset(): Promise<void> {
     await this.transaction(async (c) => {
       await c.query("TRUNCATE hits, sessions; DELETE FROM meta WHERE key <> 'schema'");
