@@ -32,7 +32,7 @@ CREATE TABLE IF NOT EXISTS ${ns}.hits (
   page_id text COLLATE "C", host text COLLATE "C", method text COLLATE "C", status float8, duration_ms float8,
   snippet bytea,
   doc tsvector NOT NULL
-) WITH (toast_tuple_target = 128);
+);
 CREATE INDEX IF NOT EXISTS hits_session ON ${ns}.hits (sid, at);
 CREATE INDEX IF NOT EXISTS hits_status ON ${ns}.hits (status, sid) WHERE status IS NOT NULL;
 CREATE INDEX IF NOT EXISTS hits_doc ON ${ns}.hits USING gin (doc);
