@@ -3,8 +3,8 @@
  * (../search-index.ts, test/contract/), for deployments that run several viewers or want the index off the host.
  * One pool; the follower writes, the API reads. Every applied batch and its feed cursor commit in one transaction.
  * What the database holds of hit text is what SQLite holds: keyed hashes (the tsvector) and sealed snippets.
- * Erasure deletes the rows, then VACUUMs the tables so no index or page still points at them (docs/ARCHITECTURE.md says
- * what VACUUM does not do, and why the remaining bytes are still only hashes and ciphertext).
+ * Erasure deletes the rows, then VACUUMs the tables in the background so no index or page still points at them
+ * (docs/ARCHITECTURE.md says what VACUUM does not do, and why the remaining bytes are still only hashes and ciphertext).
  */
 import pg from 'pg';
 import { VerbatimError } from '../../../store/errors';
@@ -50,6 +50,8 @@ export interface PostgresIndexOptions {
 
 export class PostgresSearchIndex implements SearchIndex {
   private pool: pg.Pool | undefined;
+  private vacuuming: Promise<void> | undefined;
+  private vacuumAgain = false;
   readonly schema: string;
   private readonly config: pg.PoolConfig;
 
@@ -104,6 +106,7 @@ export class PostgresSearchIndex implements SearchIndex {
   }
 
   async close(): Promise<void> {
+    await this.vacuumed();
     const pool = this.pool;
     this.pool = undefined;
     await pool?.end();
@@ -161,9 +164,35 @@ export class PostgresSearchIndex implements SearchIndex {
       if (batch.customerLinked?.length) await c.query('UPDATE sessions SET customer_linked = TRUE WHERE id = ANY ($1::text[])', [batch.customerLinked]);
       await c.query("INSERT INTO meta (key, value) VALUES ('cursor', $1) ON CONFLICT (key) DO UPDATE SET value = excluded.value", [String(batch.cursor)]);
     });
-    // After the commit (VACUUM cannot run in a transaction): the erased rows leave the heap's and indexes' live
-    // structures now rather than whenever autovacuum comes by. A failure changes no answer: autovacuum does it later.
-    if (erased) await this.conn.query('VACUUM hits, sessions').catch(() => undefined);
+    if (erased) this.vacuumSoon();
+  }
+
+  /**
+   * After an erasure's commit (VACUUM cannot run in a transaction): the erased rows leave the heap's and indexes'
+   * live structures now rather than whenever autovacuum comes by. In the background on its own pooled connection (it
+   * takes no lock that stops writes or searches), one run at a time; erasures during a run get one more run after
+   * it. A failure changes no answer (the rows are already deleted): autovacuum does it later.
+   */
+  private vacuumSoon(): void {
+    if (this.vacuuming) {
+      this.vacuumAgain = true;
+      return;
+    }
+    this.vacuuming = (async () => {
+      do {
+        this.vacuumAgain = false;
+        await this.pool?.query('VACUUM hits, sessions').catch(() => undefined);
+      } while (this.vacuumAgain && this.pool);
+    })().finally(() => {
+      this.vacuuming = undefined;
+      // An erasure met between the loop's last check and here.
+      if (this.vacuumAgain && this.pool) this.vacuumSoon();
+    });
+  }
+
+  /** Resolves once no VACUUM after an erasure is running or due (tests, close). */
+  async vacuumed(): Promise<void> {
+    while (this.vacuuming) await this.vacuuming;
   }
 
   private async insertHits(c: pg.PoolClient, sid: number, sessionId: string, hits: Hit[]): Promise<void> {

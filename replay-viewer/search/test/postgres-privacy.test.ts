@@ -104,7 +104,8 @@ describe('search index in PostgreSQL: privacy and erasure', () => {
     assert.equal(await withToken('wexlocard'), 0);
     assert.equal(await withToken('quorvexa'), 0);
     assert.deepEqual(await search.index.counts(), { sessions: before.sessions - 1, hits: before.hits - erasedRows });
-    // The backend VACUUMed after the erasure: no dead row version of it is left in the tables' pages.
+    // The backend VACUUMs after the erasure (in the background): no dead row version of it is left in the pages.
+    await (search.index as PostgresSearchIndex).vacuumed();
     for (const table of ['hits', 'sessions']) {
       const dead = await peek.query('SELECT dead_tuple_count AS n FROM pgstattuple($1)', [`verbatim_idx.${table}`]);
       assert.equal(Number(dead.rows[0].n), 0, `dead tuples in ${table}`);
