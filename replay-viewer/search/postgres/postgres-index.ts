@@ -1,6 +1,6 @@
 /**
  * The search index in PostgreSQL (issue #13 point 6): the same contract as the embedded SQLite index
- * (../search-index.ts, test/contract/), for deployments that run several viewers or want the index off the host.
+ * (../search-index.ts, test/contract/), for deployments that want the index in a database server, off the host.
  * One pool; the follower writes, the API reads. Every applied batch and its feed cursor commit in one transaction.
  * What the database holds of hit text is what SQLite holds: keyed hashes (the tsvector) and sealed snippets.
  * Erasure deletes the rows, then VACUUMs the tables in the background so no index or page still points at them
@@ -84,7 +84,11 @@ export class PostgresSearchIndex implements SearchIndex {
         await client.query('BEGIN');
         // Two viewers opening one fresh database at once would race on CREATE ... IF NOT EXISTS: one at a time.
         await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`verbatim-search:${this.schema}`]);
-        await client.query(schemaSql(this.schema));
+        await client.query(schemaSql(this.schema)).catch((err: unknown) => {
+          // Most often rights: the role needs CREATE on the database (schema, pg_trgm, which is a trusted extension).
+          throw new VerbatimError('STORE_NOT_OPEN', `cannot create the search index's tables in PostgreSQL: ${(err as Error).message}`,
+            { schema: this.schema, sqlstate: (err as { code?: string }).code }, { cause: err });
+        });
         const found = await client.query<{ value: string }>("SELECT value FROM meta WHERE key = 'schema'");
         const version = found.rows[0]?.value;
         if (version === undefined) await client.query("INSERT INTO meta (key, value) VALUES ('schema', $1)", [String(SCHEMA_VERSION)]);
