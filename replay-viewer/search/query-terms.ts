@@ -1,4 +1,7 @@
-/** What query terms mean whatever the backend: which hit kinds a text field searches, which words a snippet shows. */
+/**
+ * What query terms mean whatever the backend: which hit kinds a text field searches, which words a snippet shows,
+ * which facets a search may ask for.
+ */
 import type { QueryNode } from './query/ast';
 import { words } from './tokens';
 
@@ -15,3 +18,6 @@ export function snippetWords(node: QueryNode): string[] {
   if (node.kind === 'text') return words(node.value);
   return [];
 }
+
+/** The facets a search may ask for: session facts, and the hits' method and status class (every backend has each). */
+export const FACET_FIELDS = ['channel', 'terminal', 'device', 'browser', 'os', 'country', 'method', 'status'];

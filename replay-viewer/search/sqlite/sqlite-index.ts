@@ -267,6 +267,3 @@ export class SqliteSearchIndex implements SearchIndex {
   }
 }
 
-/** The facets a search may ask for. */
-export const FACET_FIELDS = [...Object.keys(SESSION_FACETS), 'method', 'status'];
-

@@ -4,6 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { FACET_FIELDS } from '../../query-terms';
 import type { SearchIndex, SessionFacts } from '../../search-index';
 import type { Hit } from '../../types';
 import { and, kw, not, num, or, text, then, time } from './ast-builders';
@@ -224,6 +225,10 @@ export function runSearchIndexContract(name: string, backend: ContractBackend): 
       assert.deepEqual(r.facets.status, [{ value: '2xx', count: 1 }, { value: '5xx', count: 1 }]);
       assert.deepEqual(r.facets.terminal, [{ value: 'branch-12', count: 1 }]);
       await assert.rejects(index.search(and(), { limit: 1, facets: ['nosuchfield'] }), /No facet for nosuchfield/);
+      const every = await index.search(and(), { limit: 1, facets: FACET_FIELDS });
+      assert.deepEqual(Object.keys(every.facets), FACET_FIELDS, 'every facet the API offers');
+      assert.deepEqual(every.facets.os, [{ value: 'Linux', count: 5 }]);
+      assert.deepEqual(every.facets.country, []);
     });
 
     it('applies a batch whole or not at all', async () => {
