@@ -1,5 +1,5 @@
 /**
- * The SearchIndex contract: what every backend (SQLite now, PostgreSQL later) must answer for the same hits and the
+ * The SearchIndex contract: what every backend (SQLite, PostgreSQL) must answer alike for the same hits and the
  * same query trees. A backend's test file calls runSearchIndexContract with a factory for a fresh, open index.
  */
 import assert from 'node:assert/strict';
