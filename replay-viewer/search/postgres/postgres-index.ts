@@ -33,6 +33,21 @@ const SESSION_FACETS: Record<string, string> = {
 const INT8_OID = 20;
 const types = { getTypeParser: ((oid: number, format?: string) => oid === INT8_OID ? Number : pg.types.getTypeParser(oid, format as 'text')) as pg.CustomTypesConfig['getTypeParser'] };
 
+/**
+ * PostgreSQL's text cannot hold U+0000, which recorded data may carry (a page id, a user agent, a query's value): one
+ * such value would fail its whole batch, or a search. It becomes U+FFFD in every value sent, in one place: the pool's
+ * client class.
+ */
+const noNul = (v: unknown): unknown => typeof v === 'string' ? v.replace(/\u0000/g, '\uFFFD') : Array.isArray(v) ? v.map(noNul) : v;
+class NulSafeClient extends pg.Client {
+  override query(...args: any[]): any {
+    const [config, values] = args;
+    if (Array.isArray(values)) args[1] = values.map(noNul);
+    else if (config && typeof config === 'object' && Array.isArray(config.values)) args[0] = { ...config, values: config.values.map(noNul) };
+    return (super.query as (...a: unknown[]) => unknown)(...args);
+  }
+}
+
 interface SessionRow {
   sid: number; id: string; channel: string; terminal: string | null; browser: string | null; os: string | null;
   device: string | null; country: string | null; started_at: number; ended_at: number; page_count: number;
@@ -69,7 +84,7 @@ export class PostgresSearchIndex implements SearchIndex {
     this.schema = schema ?? DEFAULT_SCHEMA;
     if (!SCHEMA_NAME.test(this.schema)) throw new VerbatimError('CONFIG_INVALID', 'the search schema name must be a plain lower-case identifier', { schema: this.schema });
     // Unqualified names resolve to our schema first; public after it for pg_trgm's operator class.
-    this.config = { ...config, max: options.max ?? 4, types, options: `-c search_path=${this.schema},public` };
+    this.config = { ...config, max: options.max ?? 4, types, options: `-c search_path=${this.schema},public`, Client: NulSafeClient };
   }
 
   async open(): Promise<void> {

@@ -238,6 +238,22 @@ export function runSearchIndexContract(name: string, backend: ContractBackend): 
       assert.deepEqual(await ids(kw('session', 'sess-x')), []);
     });
 
+    it('indexes recorded values carrying NUL characters, and searches for them without failing', async () => {
+      await index.apply({
+        cursor: 7,
+        sessions: [facts('sess-nul', { startedAt: T0 - 90_000, browser: 'Evil\u0000Browser', terminal: 't\u00001' })],
+        hits: [{ sessionId: 'sess-nul', hits: [hit('text', -90_000, 'nul\u0000separated words', { pageId: 'p\u0000x' }),
+          hit('request', -89_000, 'GET odd.example/x', { host: 'odd.example', path: '/x\u0000y', method: 'GET', status: 200 })] }],
+      });
+      assert.deepEqual(await ids(text('text', 'separated')), ['sess-nul']);
+      assert.deepEqual(await ids(text('text', 'nul')), ['sess-nul']);
+      assert.deepEqual(await ids(kw('terminal', 'x\u0000y')), []);
+      assert.deepEqual(await ids(kw('session', 'sess\u0000nul')), []);
+      assert.deepEqual(await index.matches('sess\u0000nul', text('text', 'nul')), []);
+      await index.apply({ cursor: 7, sessions: [], hits: [], erased: ['sess-nul'] });
+      assert.deepEqual(await index.counts(), { sessions: 5, hits: 15 });
+    });
+
     it('skips a malformed hit, and updates a session whole but keeps its link and longest activity', async () => {
       const broken = { kind: 'text', at: Number.NaN, text: 'zzzmalformed words' } as Hit;
       await index.apply({ cursor: 7, sessions: [facts('sess-d', { startedAt: T0 - 90_000 })], hits: [{ sessionId: 'sess-d', hits: [broken, hit('text', -90_000, 'fixed amount shown')] }] });
