@@ -63,13 +63,13 @@ export class PgQueryCompiler {
         // Once every part has held: the latest of their first moments, NULL if any is (GREATEST would skip NULLs).
         if (node.items.length === 1) return this.moment(node.items[0]!, prev);
         return sql(`(SELECT CASE WHEN COUNT(m.at) = ${node.items.length} THEN MAX(m.at) END FROM (VALUES `,
-          join(', ', node.items.map((n) => sql('((', this.moment(n, prev), ')::bigint)'))), ') AS m (at))');
+          join(', ', node.items.map((n) => sql('((', this.moment(n, prev), ')::float8)'))), ') AS m (at))');
       }
       case 'not':
-        return sql('(CASE WHEN ', this.session(node), ' THEN (', prev, ')::bigint END)');
+        return sql('(CASE WHEN ', this.session(node), ' THEN (', prev, ')::float8 END)');
       default: {
         const hit = this.hitTerm(node);
-        if (!hit) return sql('(CASE WHEN ', this.sessionTerm(node), ' THEN (', prev, ')::bigint END)');
+        if (!hit) return sql('(CASE WHEN ', this.sessionTerm(node), ' THEN (', prev, ')::float8 END)');
         return sql('(SELECT MIN(h.at) FROM hits h WHERE h.sid = s.sid AND h.at >= ', prev, ' AND ', hit, ')');
       }
     }

@@ -227,7 +227,7 @@ export class PostgresSearchIndex implements SearchIndex {
     // WITH ORDINALITY: hit ids follow the batch's order, the tie-break of equal moments (as SQLite's rowids do).
     await c.query(`INSERT INTO hits (sid, at, kind, page_id, host, method, status, duration_ms, snippet, doc)
       SELECT $1, at, kind, page_id, host, method, status, duration_ms, snippet, doc
-      FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::float8[], $8::float8[], $9::bytea[], $10::tsvector[])
+      FROM unnest($2::float8[], $3::text[], $4::text[], $5::text[], $6::text[], $7::float8[], $8::float8[], $9::bytea[], $10::tsvector[])
         WITH ORDINALITY AS t (at, kind, page_id, host, method, status, duration_ms, snippet, doc, n)
       ORDER BY n`, [sid, ...cols]);
   }

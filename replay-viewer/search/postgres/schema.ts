@@ -27,7 +27,7 @@ CREATE INDEX IF NOT EXISTS sessions_newest ON ${ns}.sessions (started_at DESC, i
 CREATE TABLE IF NOT EXISTS ${ns}.hits (
   hid bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
   sid bigint NOT NULL,
-  at bigint NOT NULL,
+  at float8 NOT NULL,
   kind text COLLATE "C" NOT NULL,
   page_id text COLLATE "C", host text COLLATE "C", method text COLLATE "C", status float8, duration_ms float8,
   snippet bytea,

@@ -243,8 +243,10 @@ export function runSearchIndexContract(name: string, backend: ContractBackend): 
         cursor: 7,
         sessions: [facts('sess-nul', { startedAt: T0 - 90_000, browser: 'Evil\u0000Browser', terminal: 't\u00001' })],
         hits: [{ sessionId: 'sess-nul', hits: [hit('text', -90_000, 'nul\u0000separated words', { pageId: 'p\u0000x' }),
-          hit('request', -89_000, 'GET odd.example/x', { host: 'odd.example', path: '/x\u0000y', method: 'GET', status: 200 })] }],
+          hit('request', -89_000, 'GET odd.example/x', { host: 'odd.example', path: '/x\u0000y', method: 'GET', status: 200 }),
+          hit('error', 1e20, 'far future moment')] }],
       });
+      assert.deepEqual((await index.matches('sess-nul', text('error', 'future'))).map((m) => m.at), [Math.trunc(T0 + 1e20)], 'a moment past 2^63 ms');
       assert.deepEqual(await ids(text('text', 'separated')), ['sess-nul']);
       assert.deepEqual(await ids(text('text', 'nul')), ['sess-nul']);
       assert.deepEqual(await ids(kw('terminal', 'x\u0000y')), []);
