@@ -18,6 +18,8 @@ import { FALSE, TRUE, frag, join, sql, type Frag } from './pg-sql';
 const SESSION_KEYWORDS: Record<string, string> = {
   channel: 's.channel', terminal: 's.terminal', device: 's.device', browser: 's.browser', os: 's.os', country: 's.country', session: 's.id',
 };
+/** Browser and OS values carry a version ("Chrome 140", "Windows 10/11"): the name alone matches every version. */
+const VERSIONED_KEYWORDS = new Set(['browser', 'os']);
 const SESSION_NUMBERS: Record<string, string> = { pages: 's.page_count', duration: 's.duration_ms', active: 's.active_ms' };
 const HIT_NUMBERS: Record<string, string> = { status: 'h.status', took: 'h.duration_ms' };
 const OPS = new Set(['=', '>', '>=', '<', '<=']);
@@ -110,7 +112,11 @@ export class PgQueryCompiler {
         }
         const column = SESSION_KEYWORDS[t.field];
         if (!column) throw new VerbatimError('BAD_REQUEST', `Unknown field ${t.field}`);
-        // lower() under the "C" collation folds ASCII letters only: SQLite's NOCASE exactly.
+        // lower() under the "C" collation folds ASCII letters only: SQLite's NOCASE (and its LIKE) exactly.
+        if (VERSIONED_KEYWORDS.has(t.field)) {
+          return frag(`(lower(${column}) = lower(?::text COLLATE "C") OR lower(${column}) LIKE lower(?::text COLLATE "C") ESCAPE '\\')`,
+            [t.value, `${t.value.replace(/[\\%_]/g, '\\$&')} %`]);
+        }
         return frag(`lower(${column}) = lower(?::text COLLATE "C")`, [t.value]);
       }
       case 'number': {
