@@ -33,14 +33,16 @@ Usage:
   verbatim terminals list | revoke <terminal-id>   list shows each terminal's last seen time, queue and last error
   verbatim proxy-clients add <id>          issue a client's forward-proxy credentials (shown once; for --proxy-auth)
   verbatim proxy-clients list | revoke <id>
-${INTEGRITY_HELP}  verbatim reindex           rebuild the search index (<data>/search) from the store, with progress; stop
-                             Verbatim first; a killed run carries on where it stopped when run again
+${INTEGRITY_HELP}  verbatim reindex           rebuild the search index (<data>/search or --search) from the store, with
+                             progress; stop Verbatim first; a killed run carries on where it stopped when run again
   verbatim users add <name> --role R   add a viewer account (agent, analyst, compliance, admin, auditor); password on stdin
   verbatim users list | remove <name> | passwd <name>
   verbatim help
 
 Options (environment variable in brackets):
   --data DIR                 data directory (./data) [VERBATIM_DATA]
+  --search URL               search index in PostgreSQL: postgres://user@host/db[?schema=name] (default: SQLite in
+                             <data>/search); a password only via the environment [VERBATIM_SEARCH]
   --proxy-host ADDR          forward proxy address (127.0.0.1); any other address needs --proxy-allow-clients
                              or --proxy-auth [VERBATIM_PROXY_HOST]
   --viewer-host ADDR         viewer address (127.0.0.1); any other address needs accounts [VERBATIM_VIEWER_HOST]
@@ -132,7 +134,7 @@ async function start(config: VerbatimConfig): Promise<void> {
   // its log lines carry change seqs and error codes only.
   // An index that cannot open (damaged, another schema) does not keep recording down: search is off until
   // `verbatim reindex` rebuilds it.
-  const search = await openSearch({ dataDir: config.dataDir, keysDir: keysDirOf(config), store, log: (m) => process.stderr.write(`[verbatim] ${m}\n`) })
+  const search = await openSearch({ dataDir: config.dataDir, keysDir: keysDirOf(config), searchUrl: config.searchUrl, store, log: (m) => process.stderr.write(`[verbatim] ${m}\n`) })
     .catch((err: unknown) => {
       process.stderr.write(`[verbatim] WARNING: search is off, the search index did not open (${isVerbatimError(err) ? err.code : (err as NodeJS.ErrnoException)?.code ?? 'ERROR'}): run verbatim reindex\n`);
       return undefined;

@@ -68,6 +68,15 @@ describe('loadConfig', () => {
     assert.equal(c.proxyAllowTargets, '10.20.0.0/16,*.bank.internal');
   });
 
+  it('reads the PostgreSQL search URL, and refuses a password in a flag', () => {
+    assert.equal(loadConfig([], {}).searchUrl, undefined);
+    assert.equal(loadConfig(['--search', 'postgres://verbatim@db.internal/verbatim?schema=idx'], {}).searchUrl, 'postgres://verbatim@db.internal/verbatim?schema=idx');
+    assert.equal(loadConfig([], { VERBATIM_SEARCH: 'postgresql://verbatim:s3cret@db/verbatim' }).searchUrl, 'postgresql://verbatim:s3cret@db/verbatim');
+    assert.throws(() => loadConfig(['--search', 'postgres://verbatim:s3cret@db/verbatim'], {}), (err: Error) => /must not carry a password/.test(err.message) && !err.message.includes('s3cret'));
+    assert.throws(() => loadConfig(['--search', 'mysql://db/verbatim'], {}), /must be a postgres:\/\/ URL, got mysql:/);
+    assert.throws(() => loadConfig(['--search', 'not a url'], {}), /must be a postgres:\/\/ URL/);
+  });
+
   it('reads the command and its arguments', () => {
     const c = loadConfig(['ca', '--data', '/x'], {});
     assert.equal(c.command, 'ca');

@@ -77,13 +77,15 @@ export interface VerbatimConfig {
   retention?: RetentionPolicy;
   /** Long jobs (verify, export, expire, erase) report progress on stderr (scripts/progress.ts); false: silent. */
   progress: boolean;
+  /** The search index in PostgreSQL (`postgres://…`); absent: the embedded SQLite index in <data>/search. */
+  searchUrl?: string;
 }
 
 /** Every channel, once (a Record, so a channel added to store/records.ts must be added here). */
 const CHANNEL_SET: Record<Channel, true> = { proxy: true, gateway: true, kiosk: true };
 const CHANNELS = Object.keys(CHANNEL_SET) as Channel[];
 
-const FLAGS: Record<string, { key: keyof VerbatimConfig; env: string; kind: 'port' | 'string' | 'int' | 'positive' | 'boolean' | 'retention' | 'removed' }> = {
+const FLAGS: Record<string, { key: keyof VerbatimConfig; env: string; kind: 'port' | 'string' | 'int' | 'positive' | 'boolean' | 'retention' | 'search' | 'removed' }> = {
   '--upstream-ca': { key: 'upstreamCaFile', env: 'VERBATIM_UPSTREAM_CA', kind: 'string' },
   '--insecure-upstream': { key: 'insecureUpstream', env: 'VERBATIM_INSECURE_UPSTREAM', kind: 'boolean' },
   '--upstream': { key: 'upstreams', env: 'VERBATIM_UPSTREAM', kind: 'string' },
@@ -100,6 +102,7 @@ const FLAGS: Record<string, { key: keyof VerbatimConfig; env: string; kind: 'por
   '--progress': { key: 'progress', env: 'VERBATIM_PROGRESS', kind: 'boolean' },
   '--json': { key: 'json', env: 'VERBATIM_JSON', kind: 'boolean' },
   '--data': { key: 'dataDir', env: 'VERBATIM_DATA', kind: 'string' },
+  '--search': { key: 'searchUrl', env: 'VERBATIM_SEARCH', kind: 'search' },
   '--session': { key: 'sessionId', env: 'VERBATIM_SESSION', kind: 'string' },
   '--file': { key: 'file', env: 'VERBATIM_FILE', kind: 'string' },
   '--out': { key: 'out', env: 'VERBATIM_OUT', kind: 'string' },
@@ -205,6 +208,10 @@ function assign(config: VerbatimConfig, spec: (typeof FLAGS)[string], raw: strin
     (config[spec.key] as string) = raw;
     return;
   }
+  if (spec.kind === 'search') {
+    (config[spec.key] as string) = parseSearchUrl(raw, source);
+    return;
+  }
   if (spec.kind === 'retention') {
     (config[spec.key] as RetentionPolicy) = parseRetention(raw, source);
     return;
@@ -235,6 +242,26 @@ export function parseRetention(raw: string, source = '--retention'): RetentionPo
     policy[channel as Channel] = Number(days);
   }
   return policy;
+}
+
+/**
+ * `postgres://user@host:port/db?schema=name`: the search index in PostgreSQL. A password only through the environment
+ * (VERBATIM_SEARCH, or PGPASSWORD / ~/.pgpass, which the client reads itself): flags show in process lists.
+ */
+export function parseSearchUrl(raw: string, source = '--search'): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new VerbatimError('CONFIG_INVALID', `${source} must be a postgres:// URL`);
+  }
+  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
+    throw new VerbatimError('CONFIG_INVALID', `${source} must be a postgres:// URL, got ${url.protocol}//…`);
+  }
+  if (url.password && source.startsWith('--')) {
+    throw new VerbatimError('CONFIG_INVALID', `${source} must not carry a password (process lists show flags): set VERBATIM_SEARCH or PGPASSWORD`);
+  }
+  return raw;
 }
 
 /** The same period for every channel. */

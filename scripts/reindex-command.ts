@@ -14,7 +14,7 @@ import { startProgress } from './progress';
 export async function reindexCommand(config: VerbatimConfig): Promise<void> {
   await secureDataDir(config.dataDir);
   const store = await openStore(path.join(config.dataDir, 'store'), { integrity: { ...integrityOf(config), sealIntervalMs: 0 } });
-  const search = await openSearch({ dataDir: config.dataDir, keysDir: keysDirOf(config), store });
+  const search = await openSearch({ dataDir: config.dataDir, keysDir: keysDirOf(config), searchUrl: config.searchUrl, store });
   const progress = startProgress('reindex', { enabled: config.progress });
   try {
     const r = await reindex(store, search.index, search.follower, (done, total) => progress.update(done, total, 'changes'));

@@ -1,6 +1,7 @@
 /**
- * Search's public door: opens the index in <data>/search with its key from <data>/keys, and the follower that keeps
- * it up with the store. The CLI wires it (scripts/cli.ts); the viewer takes the opened index (search-routes.ts).
+ * Search's public door: opens the index (SQLite in <data>/search, or PostgreSQL at --search) with its key from
+ * <data>/keys, and the follower that keeps it up with the store. The CLI wires it (scripts/cli.ts); the viewer takes
+ * the opened index (search-routes.ts).
  */
 import path from 'node:path';
 import type { VerbatimStore } from '../../store/store';
@@ -9,6 +10,7 @@ import { SearchFollower, type FollowerOptions } from './follower';
 import { loadOrCreateIndexKey, type IndexKey } from './index-key';
 import { createSessionExtractor } from './extract/index';
 import type { SearchIndex } from './search-index';
+import { PostgresSearchIndex } from './postgres/postgres-index';
 import { SqliteSearchIndex } from './sqlite/sqlite-index';
 
 export type { SearchIndex, SessionFacts, IndexBatch, SearchOptions } from './search-index';
@@ -29,6 +31,8 @@ export interface OpenedSearch {
 export interface OpenSearchOptions {
   dataDir: string;
   keysDir: string;
+  /** `postgres://…`: the index in PostgreSQL (postgres/); absent: SQLite in <data>/search (sqlite/). */
+  searchUrl?: string;
   store: VerbatimStore;
   createExtractor?: ExtractorFactory;
   log?: FollowerOptions['log'];
@@ -37,7 +41,9 @@ export interface OpenSearchOptions {
 
 export async function openSearch(o: OpenSearchOptions): Promise<OpenedSearch> {
   const key = await loadOrCreateIndexKey(o.keysDir);
-  const index = new SqliteSearchIndex(path.join(o.dataDir, SEARCH_DIR), key);
+  const index: SearchIndex = o.searchUrl
+    ? new PostgresSearchIndex({ connection: o.searchUrl }, key)
+    : new SqliteSearchIndex(path.join(o.dataDir, SEARCH_DIR), key);
   await index.open();
   const follower = new SearchFollower({ store: o.store, index, createExtractor: o.createExtractor ?? createSessionExtractor, log: o.log, gatherMs: o.gatherMs });
   return {

@@ -1,8 +1,8 @@
 /**
- * The search index's contract, backend-neutral: the embedded SQLite FTS5 index (sqlite/) implements it now, a
- * PostgreSQL one can follow and must pass the same suite (test/contract/). The index is derived data: it follows the
- * store's change feed (follower.ts), never the store's files, and can be rebuilt from the store at any time
- * (`verbatim reindex`).
+ * The search index's contract, backend-neutral: the embedded SQLite FTS5 index (sqlite/, the default) and the
+ * PostgreSQL one (postgres/) implement it and pass the same suite (test/contract/). The index is derived data: it
+ * follows the store's change feed (follower.ts), never the store's files, and can be rebuilt from the store at any
+ * time (`verbatim reindex`).
  */
 import type { Hit, HitKind, SearchResponse } from './types';
 import type { QueryNode } from './query/ast';

@@ -15,7 +15,7 @@ import type { IndexKey } from './index-key';
 import { QueryError, isQueryError, parseQuery } from './query/index';
 import type { QueryNode } from './query/ast';
 import { MAX_SEARCH_LIMIT, type SearchIndex } from './search-index';
-import { FACET_FIELDS } from './sqlite/sqlite-index';
+import { FACET_FIELDS } from './query-terms';
 import type { MatchesResponse } from './types';
 
 const DEFAULT_LIMIT = 50;

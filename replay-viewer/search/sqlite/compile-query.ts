@@ -12,12 +12,8 @@ import type { IndexKey } from '../index-key';
 import { normalPath, PATH_PREFIX_MAX, splitUrl, WORD_PREFIX_MAX, WORD_PREFIX_MIN, words } from '../tokens';
 import { FALSE, TRUE, frag, join, sql, type Frag } from './sql-fragment';
 import { TAG } from './schema';
+import { KINDS_OF, snippetWords } from '../query-terms';
 
-/** Which hit kinds a text field searches (undefined: every kind). */
-const KINDS_OF: Record<string, string[] | undefined> = {
-  text: ['text'], typed: ['typed'], clicked: ['clicked'], error: ['error'], title: ['title'], ws: ['websocket'],
-  url: ['url'], path: ['url', 'request', 'websocket'], field: undefined,
-};
 const SESSION_KEYWORDS: Record<string, string> = {
   channel: 's.channel', terminal: 's.terminal', device: 's.device', browser: 's.browser', os: 's.os', country: 's.country', session: 's.id',
 };
@@ -104,10 +100,7 @@ export class QueryCompiler {
 
   /** Plain words of the query's positive text terms (where a snippet is cut). */
   static snippetWords(node: QueryNode): string[] {
-    if (node.kind === 'and' || node.kind === 'or') return node.items.flatMap(QueryCompiler.snippetWords);
-    if (node.kind === 'then') return node.steps.flatMap(QueryCompiler.snippetWords);
-    if (node.kind === 'text') return words(node.value);
-    return [];
+    return snippetWords(node);
   }
 
   private count(): void {

@@ -37,5 +37,4 @@ CREATE VIRTUAL TABLE IF NOT EXISTS hit_fts USING fts5 (
 CREATE VIRTUAL TABLE IF NOT EXISTS hit_vocab USING fts5vocab (hit_fts, 'row');
 `;
 
-/** Column tags in the token hash (tokens.ts): one per FTS column and sub-use. */
-export const TAG = { word: 'w', field: 'f', wordPrefix: 'wp', pathWord: 'pw', pathPrefix: 'pp', urlPrefix: 'up' } as const;
+export { TAG } from '../hit-tokens';

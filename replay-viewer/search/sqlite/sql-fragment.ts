@@ -1,26 +1,7 @@
-/** SQL text with its bound values, kept together: a fragment may be repeated (then sequences) and its values with it. */
-export interface Frag {
-  sql: string;
-  params: unknown[];
-}
+/** SQL fragments (../sql-fragment.ts) and SQLite's spelling of true and false. */
+import { frag } from '../sql-fragment';
 
-export const frag = (sql: string, params: unknown[] = []): Frag => ({ sql, params });
-
-/** Joins fragments: `sql` tagged template-like, e.g. join(' AND ', a, b). */
-export function join(sep: string, parts: Frag[]): Frag {
-  return { sql: parts.map((p) => p.sql).join(sep), params: parts.flatMap((p) => p.params) };
-}
-
-/** `(a) <op> (b)` built from pieces of text and fragments. */
-export function sql(...pieces: (string | Frag)[]): Frag {
-  let text = '';
-  const params: unknown[] = [];
-  for (const p of pieces) {
-    if (typeof p === 'string') text += p;
-    else { text += p.sql; params.push(...p.params); }
-  }
-  return { sql: text, params };
-}
+export { frag, join, sql, type Frag } from '../sql-fragment';
 
 export const TRUE = frag('1');
 export const FALSE = frag('0');

@@ -16,7 +16,7 @@ import { snippetOf } from '../snippet';
 import { MAX_SEARCH_LIMIT, TOTAL_CAP, type IndexBatch, type Match, type MatchOptions, type SearchIndex, type SearchOptions, type SessionFacts } from '../search-index';
 import type { FacetCount, HitKind, SearchResponse, SearchResult } from '../types';
 import { QueryCompiler } from './compile-query';
-import { ftsRow, locationOf } from './hit-tokens';
+import { ftsRow, locationOf } from '../hit-tokens';
 import { SCHEMA, SCHEMA_VERSION } from './schema';
 import { frag, sql, type Frag } from './sql-fragment';
 
@@ -266,7 +266,4 @@ export class SqliteSearchIndex implements SearchIndex {
     return this.conn.prepare(q.sql).all(...q.params) as T[];
   }
 }
-
-/** The facets a search may ask for. */
-export const FACET_FIELDS = [...Object.keys(SESSION_FACETS), 'method', 'status'];
 

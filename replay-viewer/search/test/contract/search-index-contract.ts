@@ -1,9 +1,10 @@
 /**
- * The SearchIndex contract: what every backend (SQLite now, PostgreSQL later) must answer for the same hits and the
+ * The SearchIndex contract: what every backend (SQLite, PostgreSQL) must answer alike for the same hits and the
  * same query trees. A backend's test file calls runSearchIndexContract with a factory for a fresh, open index.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { FACET_FIELDS } from '../../query-terms';
 import type { SearchIndex, SessionFacts } from '../../search-index';
 import type { Hit } from '../../types';
 import { and, kw, not, num, or, text, then, time } from './ast-builders';
@@ -187,6 +188,99 @@ export function runSearchIndexContract(name: string, backend: ContractBackend): 
       assert.deepEqual(r.facets.method, [{ value: 'GET', count: 1 }, { value: 'POST', count: 1 }]);
     });
 
+    it('evaluates sequences of combined steps by their moments', async () => {
+      assert.deepEqual(await ids(then(and(text('typed', 'alice'), text('clicked', 'sign')), text('error', 'typeerror'))), [A]);
+      // After the click (3000) the error (6100) comes, the typing (2000) does not: AND needs both after it.
+      assert.deepEqual(await ids(then(text('clicked', 'sign'), and(text('error', 'typeerror'), text('typed', 'alice')))), []);
+      assert.deepEqual(await ids(then(text('typed', 'alice'), or(text('error', 'nothinglikethis'), num('status', '>=', 500)))), [A]);
+      assert.deepEqual(await ids(then(text('error', 'typeerror'), or(text('typed', 'alice'), text('text', 'transfer')))), [A]);
+      assert.deepEqual(await ids(then(text('typed', 'alice'), not(kw('channel', 'kiosk')))), [A]);
+      assert.deepEqual(await ids(then(text('typed', 'alice'), not(kw('channel', 'proxy')))), []);
+    });
+
+    it('matches word prefixes after whole words, phrases in fields and paths, and free text in words only', async () => {
+      assert.deepEqual(await ids(text('text', 'completed succ', { prefix: true })), [B]);
+      assert.deepEqual(await ids(text('text', 'could compl', { prefix: true })), [A]);
+      assert.deepEqual(await ids(text('field', 'button login')), [A]);
+      assert.deepEqual(await ids(text('field', 'login button')), []);
+      assert.deepEqual(await ids(text('path', 'api transfer')), [A]);
+      assert.deepEqual(await ids(text('path', 'api')), [B, A]);
+      assert.deepEqual(await ids(text('title', 'welcome')), []);
+      assert.deepEqual(await ids(text(null, 'alice')), [A]);
+      assert.deepEqual(await ids(text(null, 'iban')), [], 'a field name is not a word of the hit');
+      await assert.rejects(index.search(text('text', 'we', { prefix: true }), { limit: 10 }), /at least 3 letters/);
+    });
+
+    it('filters on time ranges and numbers, and NOT keeps sessions lacking the field', async () => {
+      assert.deepEqual(await ids(time('before', undefined, T0)), [...SAME].reverse());
+      assert.deepEqual(await ids(time('after', T0, T0 + 1000)), [A], 'half-open');
+      assert.deepEqual(await ids(num('took', '<', 100)), [B]);
+      assert.deepEqual(await ids(num('status', '<', 300)), [B]);
+      assert.deepEqual((await ids(num('active', '>=', 30_000))).length, 5);
+      assert.deepEqual(await ids(kw('session', A)), [A]);
+      assert.deepEqual(await ids(kw('country', 'de')), []);
+      assert.deepEqual(await ids(not(kw('terminal', 'branch-12'))), [A, ...[...SAME].reverse()]);
+      assert.deepEqual(await ids(not(num('status', '>=', 500))), [B, ...[...SAME].reverse()]);
+      assert.deepEqual(await ids(not(kw('country', 'de'))), [B, A, ...[...SAME].reverse()]);
+    });
+
+    it('counts facets over every matching session, not the page', async () => {
+      const r = await index.search(text(null, 'transfer'), { limit: 1, facets: ['channel', 'device', 'status', 'terminal'] });
+      assert.equal(r.total, 2);
+      assert.equal(r.results.length, 1);
+      assert.ok(r.next);
+      assert.deepEqual(r.facets.channel, [{ value: 'kiosk', count: 1 }, { value: 'proxy', count: 1 }]);
+      assert.deepEqual(r.facets.device, [{ value: 'desktop', count: 1 }, { value: 'tablet', count: 1 }]);
+      assert.deepEqual(r.facets.status, [{ value: '2xx', count: 1 }, { value: '5xx', count: 1 }]);
+      assert.deepEqual(r.facets.terminal, [{ value: 'branch-12', count: 1 }]);
+      await assert.rejects(index.search(and(), { limit: 1, facets: ['nosuchfield'] }), /No facet for nosuchfield/);
+      const every = await index.search(and(), { limit: 1, facets: FACET_FIELDS });
+      assert.deepEqual(Object.keys(every.facets), FACET_FIELDS, 'every facet the API offers');
+      assert.deepEqual(every.facets.device, [{ value: 'desktop', count: 4 }, { value: 'tablet', count: 1 }]);
+      assert.deepEqual(every.facets.country, []);
+    });
+
+    it('applies a batch whole or not at all', async () => {
+      await assert.rejects(index.apply({ cursor: 99, sessions: [facts('sess-x')], hits: [{ sessionId: 'sess-unknown', hits: [hit('text', 0, 'orphan')] }] }));
+      assert.equal(await index.cursor(), 7);
+      assert.deepEqual(await index.counts(), { sessions: 5, hits: 15 });
+      assert.deepEqual(await ids(kw('session', 'sess-x')), []);
+    });
+
+    it('indexes recorded values carrying NUL characters, and searches for them without failing', async () => {
+      await index.apply({
+        cursor: 7,
+        sessions: [facts('sess-nul', { startedAt: T0 - 90_000, browser: 'Evil\u0000Browser', terminal: 't\u00001' })],
+        hits: [{ sessionId: 'sess-nul', hits: [hit('text', -90_000, 'nul\u0000separated words', { pageId: 'p\u0000x' }),
+          hit('request', -89_000, 'GET odd.example/x', { host: 'odd.example', path: '/x\u0000y', method: 'GET', status: 200 }),
+          hit('error', 1e20, 'far future moment')] }],
+      });
+      assert.deepEqual((await index.matches('sess-nul', text('error', 'future'))).map((m) => m.at), [Math.trunc(T0 + 1e20)], 'a moment past 2^63 ms');
+      assert.deepEqual(await ids(text('text', 'separated')), ['sess-nul']);
+      assert.deepEqual(await ids(text('text', 'nul')), ['sess-nul']);
+      assert.deepEqual(await ids(kw('terminal', 'x\u0000y')), []);
+      assert.deepEqual(await ids(kw('session', 'sess\u0000nul')), []);
+      assert.deepEqual(await index.matches('sess\u0000nul', text('text', 'nul')), []);
+      await index.apply({ cursor: 7, sessions: [], hits: [], erased: ['sess-nul'] });
+      assert.deepEqual(await index.counts(), { sessions: 5, hits: 15 });
+    });
+
+    it('skips a malformed hit, and updates a session whole but keeps its link and longest activity', async () => {
+      const broken = { kind: 'text', at: Number.NaN, text: 'zzzmalformed words' } as Hit;
+      await index.apply({ cursor: 7, sessions: [facts('sess-d', { startedAt: T0 - 90_000 })], hits: [{ sessionId: 'sess-d', hits: [broken, hit('text', -90_000, 'fixed amount shown')] }] });
+      assert.deepEqual(await index.counts(), { sessions: 6, hits: 16 });
+      assert.deepEqual(await ids(text('text', 'zzzmalformed')), []);
+      assert.deepEqual(await ids(text('text', 'amount')), ['sess-d']);
+      await index.apply({ cursor: 7, sessions: [], hits: [], erased: ['sess-d'] });
+      assert.deepEqual(await index.counts(), { sessions: 5, hits: 15 });
+
+      await index.apply({ cursor: 7, sessions: [facts(B, { channel: 'kiosk', device: 'tablet', startedAt: T0 + 1000, endedAt: T0 + 61_000, activeMs: 10_000 })], hits: [] });
+      assert.deepEqual(await ids(kw('terminal', 'branch-12')), [], 'a field missing from the update is cleared');
+      assert.deepEqual(await ids(kw('channel', 'kiosk'), { customerLinkedOnly: true }), [B], 'still linked');
+      assert.deepEqual(await ids(and(kw('channel', 'kiosk'), num('active', '=', 30_000))), [B], 'the longest activity stays');
+      assert.deepEqual(await ids(text('typed', 'DE89 3704', { phrase: true })), [B], 'its hits stay');
+    });
+
     it('replaces hits of a kind and erases a session whole', async () => {
       await index.apply({ cursor: 8, sessions: [], hits: [{ sessionId: B, hits: [hit('websocket', 1000, 'balance update 42')] }] });
       assert.deepEqual(await ids(text('ws', 'balance')), [B]);
@@ -198,6 +292,22 @@ export function runSearchIndexContract(name: string, backend: ContractBackend): 
       assert.deepEqual(await index.matches(A, text(null, 'transfer')), []);
       assert.deepEqual(await index.counts(), { sessions: 4, hits: 8 });
       assert.equal(await index.cursor(), 10);
+    });
+
+    it('keeps its own bookkeeping, and resets to empty', async () => {
+      await index.setMeta('reindex', 'from-3');
+      assert.equal(await index.getMeta('reindex'), 'from-3');
+      await index.setMeta('reindex', undefined);
+      assert.equal(await index.getMeta('reindex'), undefined);
+      await index.setMeta('reindex', 'from-4');
+      await index.reset();
+      assert.deepEqual(await index.counts(), { sessions: 0, hits: 0 });
+      assert.equal(await index.cursor(), 0);
+      assert.equal(await index.getMeta('reindex'), undefined);
+      assert.equal((await index.search(and(), { limit: 10 })).total, 0);
+      await index.apply({ cursor: 11, sessions: [facts('sess-after-reset')], hits: [{ sessionId: 'sess-after-reset', hits: [hit('text', 0, 'fresh start')] }] });
+      assert.deepEqual(await ids(text('text', 'fresh')), ['sess-after-reset']);
+      assert.equal(await index.cursor(), 11);
     });
   });
 }

@@ -1,11 +1,14 @@
 /**
- * A hit's FTS row: its words as keyed hashes, in order (positions make phrases work), and the extra tokens that
- * stand in for prefix matching, which hashes cannot do: word prefixes, and character prefixes of URL paths.
+ * A hit's full-text row, the same for every backend: its words as keyed hashes, in order (positions make phrases
+ * work), and the extra tokens that stand in for prefix matching, which hashes cannot do: word prefixes, and character
+ * prefixes of URL paths.
  */
-import type { Hit } from '../types';
-import type { IndexKey } from '../index-key';
-import { pathPrefixes, splitUrl, wordPrefixes, words } from '../tokens';
-import { TAG } from './schema';
+import type { Hit } from './types';
+import type { IndexKey } from './index-key';
+import { pathPrefixes, splitUrl, wordPrefixes, words } from './tokens';
+
+/** Column tags in the token hash (index-key.ts): one per indexed column and sub-use, so no token crosses columns. */
+export const TAG = { word: 'w', field: 'f', wordPrefix: 'wp', pathWord: 'pw', pathPrefix: 'pp', urlPrefix: 'up' } as const;
 
 export interface FtsRow {
   words: string;
