@@ -42,6 +42,8 @@ export const ERROR_CODES = {
   CLIENT_REFUSED: 403,
   PROXY_AUTH_REQUIRED: 407,
   CONFIG_INVALID: 500,
+  /** The search worker thread died holding a page of the change feed: the follower re-reads it from the index's cursor. */
+  SEARCH_WORKER_LOST: 503,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
