@@ -33,13 +33,16 @@ export interface OpenSearchOptions {
   createExtractor?: ExtractorFactory;
   log?: FollowerOptions['log'];
   gatherMs?: number;
+  onProfile?: FollowerOptions['onProfile'];
+  /** Extraction and index writes on the search worker thread (`verbatim start`), falling back in-process. */
+  worker?: boolean;
 }
 
 export async function openSearch(o: OpenSearchOptions): Promise<OpenedSearch> {
   const key = await loadOrCreateIndexKey(o.keysDir);
   const index = new SqliteSearchIndex(path.join(o.dataDir, SEARCH_DIR), key);
   await index.open();
-  const follower = new SearchFollower({ store: o.store, index, createExtractor: o.createExtractor ?? createSessionExtractor, log: o.log, gatherMs: o.gatherMs });
+  const follower = new SearchFollower({ store: o.store, index, createExtractor: o.createExtractor ?? createSessionExtractor, log: o.log, gatherMs: o.gatherMs, onProfile: o.onProfile });
   return {
     index, key, follower,
     async close() {
