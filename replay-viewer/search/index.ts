@@ -10,6 +10,8 @@ import { loadOrCreateIndexKey, type IndexKey } from './index-key';
 import { createSessionExtractor } from './extract/index';
 import type { SearchIndex } from './search-index';
 import { SqliteSearchIndex } from './sqlite/sqlite-index';
+import { PageApplier } from './page-applier';
+import { WorkerPageApplier } from './worker-applier';
 
 export type { SearchIndex, SessionFacts, IndexBatch, SearchOptions } from './search-index';
 export { SearchFollower } from './follower';
@@ -23,6 +25,8 @@ export interface OpenedSearch {
   /** The index key (audit entries hash query values with it). */
   key: IndexKey;
   follower: SearchFollower;
+  /** The worker's applier when `worker` was asked for (its `thread` is undefined once it fell back in-process). */
+  worker?: WorkerPageApplier;
   close(): Promise<void>;
 }
 
@@ -42,11 +46,22 @@ export async function openSearch(o: OpenSearchOptions): Promise<OpenedSearch> {
   const key = await loadOrCreateIndexKey(o.keysDir);
   const index = new SqliteSearchIndex(path.join(o.dataDir, SEARCH_DIR), key);
   await index.open();
-  const follower = new SearchFollower({ store: o.store, index, createExtractor: o.createExtractor ?? createSessionExtractor, log: o.log, gatherMs: o.gatherMs, onProfile: o.onProfile });
+  const log = o.log ?? ((m: string) => process.stderr.write(`[verbatim] ${m}\n`));
+  const createExtractor = o.createExtractor ?? createSessionExtractor;
+  // The main thread keeps its own connection for searches (WAL: they read while the worker writes) and for the
+  // in-process fallback.
+  const worker = o.worker
+    ? new WorkerPageApplier({
+      data: { indexDir: path.join(o.dataDir, SEARCH_DIR), keysDir: o.keysDir }, log,
+      fallback: () => new PageApplier({ index, createExtractor, log }),
+    })
+    : undefined;
+  const follower = new SearchFollower({ store: o.store, index, createExtractor, applier: worker, log, gatherMs: o.gatherMs, onProfile: o.onProfile });
   return {
-    index, key, follower,
+    index, key, follower, worker,
     async close() {
       await follower.stop();
+      await worker?.close();
       await index.close();
     },
   };

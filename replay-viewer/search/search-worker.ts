@@ -1,0 +1,44 @@
+/**
+ * Entry of the search worker thread: extracts and writes pages of the change feed (page-applier.ts) on its own
+ * write connection to the index, so the proxy's event loop never runs the extractor, the tokens' HMACs or the
+ * SQLite transaction. The main thread reads the store and posts each page (worker-applier.ts). Built into
+ * dist/search-worker.js for the bundled CLI; run from source under tsx in tests.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { createSessionExtractor } from './extract/index';
+import { loadOrCreateIndexKey } from './index-key';
+import { PageApplier, codeOf } from './page-applier';
+import type { SearchWorkerData, WorkerReply, WorkerRequest } from './worker-protocol';
+import { SqliteSearchIndex } from './sqlite/sqlite-index';
+
+const data = workerData as SearchWorkerData;
+const port = parentPort!;
+const log = (message: string) => port.postMessage({ log: message } satisfies WorkerReply);
+
+try {
+  const index = new SqliteSearchIndex(data.indexDir, await loadOrCreateIndexKey(data.keysDir));
+  await index.open();
+  const applier = new PageApplier({ index, createExtractor: createSessionExtractor, maxHitsPerWrite: data.maxHitsPerWrite, retryMs: data.retryMs, log });
+  // One page at a time, in order: the next waits for the last one's commit.
+  let queue = Promise.resolve();
+  port.on('message', (request: WorkerRequest) => {
+    queue = queue.then(async () => {
+      if (request.type === 'forget') return applier.forget();
+      if (request.type === 'close') {
+        await applier.close();
+        await index.close();
+        return void port.close();
+      }
+      try {
+        port.postMessage({ id: request.id, applied: await applier.apply(request.page) } satisfies WorkerReply);
+      } catch (err) {
+        port.postMessage({ id: request.id, error: codeOf(err) } satisfies WorkerReply);
+      }
+    });
+  });
+  port.postMessage({ ready: true } satisfies WorkerReply);
+} catch (err) {
+  // The index did not open here: the main thread applies in-process.
+  port.postMessage({ failed: codeOf(err) } satisfies WorkerReply);
+  port.close();
+}
