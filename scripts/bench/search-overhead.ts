@@ -165,7 +165,7 @@ export function printSearchOverhead(runs: Run[], o: { seconds: number; users: nu
 
 if (process.argv[1] && path.resolve(process.argv[1]).endsWith(path.join('bench', 'search-overhead.ts'))) {
   const o = {
-    rounds: Number(process.env.BENCH_SEARCH_ROUNDS ?? 5), seconds: Number(process.env.BENCH_SECONDS ?? 5), users: 16,
+    rounds: Number(process.env.BENCH_SEARCH_ROUNDS ?? 5), seconds: Number(process.env.BENCH_SEARCH_SECONDS ?? 5), users: 16,
     modes: (process.env.BENCH_SEARCH_MODES ?? 'off,inline,worker').split(',') as SearchMode[],
   };
   printSearchOverhead(await benchSearchOverhead(o), o);
