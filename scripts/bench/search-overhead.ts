@@ -16,7 +16,18 @@ import path from 'node:path';
 import { forkBenchProcess } from './child';
 import type { SearchMode, SearchReport } from './search-probe';
 
-interface Run { mode: SearchMode; rps: number; cpuMsPerRequest: number; report: SearchReport }
+interface Run {
+  mode: SearchMode;
+  /** Requests answered per second of load. */
+  rps: number;
+  /** The same requests over the load and the catch-up after it (stored and indexed): what can be kept up. */
+  sustainedRps: number;
+  /** CPU of the proxy process, every thread, from the load's start until it was all indexed. */
+  cpuMsPerRequest: number;
+  /** The proxy's main thread busy over the same span: what bounds its throughput when cores are free. */
+  mainMsPerRequest: number;
+  report: SearchReport;
+}
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
 
@@ -86,17 +97,23 @@ const filler = Array.from({ length: 400 }, (_, i) => `<p class="row-${i % 7}">St
 
 async function oneRun(mode: SearchMode, upstream: number, seconds: number, users: number, round: number): Promise<Run> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'verbatim-bench-search-'));
-  const { proc, line } = await forkBenchProcess('proxy-process.ts', [dir], [], { BENCH_SEARCH: mode });
+  // BENCH_CPU_PROF=<dir>: V8 CPU profiles of the proxy process's threads, for reading where the time went.
+  const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(process.env.BENCH_CPU_PROF)}`] : [];
+  const { proc, line } = await forkBenchProcess('proxy-process.ts', [dir], prof, { BENCH_SEARCH: mode });
   const ask = <T>(msg: string) => new Promise<T>((resolve) => { proc.once('message', (m) => resolve(m as T)); proc.send(msg); });
   const port = Number(line);
   try {
+    // Warm-up, and its indexing done, so the measured window pays for its own requests only.
     await load(port, upstream, users, Date.now() + 1_000, `w${round}${mode}`);
+    await ask<SearchReport>('search');
     const cpu0 = await ask<NodeJS.CpuUsage>('cpu');
+    const t0 = performance.now();
     const requests = await load(port, upstream, users, Date.now() + seconds * 1_000, `r${round}${mode}`);
-    const cpu1 = await ask<NodeJS.CpuUsage>('cpu');
+    // Until every capture is stored and every change indexed: that work belongs to these requests too.
     const report = await ask<SearchReport>('search');
+    const cpu1 = await ask<NodeJS.CpuUsage>('cpu');
     const cpuMs = (cpu1.user + cpu1.system - cpu0.user - cpu0.system) / 1_000;
-    return { mode, rps: requests / seconds, cpuMsPerRequest: cpuMs / requests, report };
+    return { mode, rps: requests / seconds, sustainedRps: requests / ((performance.now() - t0) / 1_000), cpuMsPerRequest: cpuMs / requests, mainMsPerRequest: report.mainBusyMs / requests, report };
   } finally {
     proc.send('stop');
     await new Promise((r) => proc.once('exit', r));
@@ -124,7 +141,7 @@ export async function benchSearchOverhead(o: { rounds: number; seconds: number; 
       const order = o.modes.map((_, i) => o.modes[(i + round) % o.modes.length]!);
       for (const mode of order) {
         const run = await oneRun(mode, up, o.seconds, o.users, round);
-        process.stderr.write(`  round ${round + 1} ${mode}: ${Math.round(run.rps)} req/s, ${run.cpuMsPerRequest.toFixed(3)} CPU ms/req, loop max ${run.report.loop.max.toFixed(1)} ms\n`);
+        process.stderr.write(`  round ${round + 1} ${mode}: ${Math.round(run.rps)} req/s, ${Math.round(run.sustainedRps)} sustained, ${run.cpuMsPerRequest.toFixed(3)} CPU ms/req, main ${run.mainMsPerRequest.toFixed(3)} ms/req, loop max ${run.report.loop.max.toFixed(1)} ms, lag p95 ${Math.round(run.report.lag.p95)} ms\n`);
         runs.push(run);
       }
     }
@@ -143,14 +160,18 @@ export function printSearchOverhead(runs: Run[], o: { seconds: number; users: nu
   const pct = (x: number) => `${x >= 0 ? '' : '−'}${Math.abs(x).toFixed(1)} %`;
   console.log(`\n## Search index overhead (proxy in its own process, ${o.users} virtual users, ${o.seconds} s a run, ${rounds.length} runs a mode, alternating)\n`);
   console.log('Each page view: the 20 KB page (injected, captured) and two recorder uploads (40 lines of text; typed input and a click).\n');
-  console.log('| search | median req/s (min–max) | overhead vs off: median of rounds (min–max) | CPU ms/request | follower lag median / p95 / max ms | event loop delay p99 / max ms |');
-  console.log('|---|---|---|---|---|---|');
+  console.log('| search | median req/s (min–max) | overhead vs off: median of rounds (min–max) | sustained req/s (incl. catch-up) | its overhead | CPU ms/request (all threads, until indexed) | its overhead | main thread busy ms/request | its overhead | follower lag median / p95 / max ms | event loop delay p99 / max ms |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|');
   for (const m of modes) {
     const rs = of(m);
     const rps = rs.map((r) => r.rps);
     const pairs = rs.map((r, i) => (rounds[i] ? (rounds[i]!.rps - r.rps) / rounds[i]!.rps * 100 : 0));
+    const sustained = rs.map((r, i) => (rounds[i] ? (rounds[i]!.sustainedRps - r.sustainedRps) / rounds[i]!.sustainedRps * 100 : 0));
+    const cpu = rs.map((r, i) => (rounds[i] ? (r.cpuMsPerRequest - rounds[i]!.cpuMsPerRequest) / rounds[i]!.cpuMsPerRequest * 100 : 0));
+    const main = rs.map((r, i) => (rounds[i] ? (r.mainMsPerRequest - rounds[i]!.mainMsPerRequest) / rounds[i]!.mainMsPerRequest * 100 : 0));
+    const spread = (xs: number[]) => (m === 'off' ? '–' : `${pct(median(xs))} (${pct(Math.min(...xs))} … ${pct(Math.max(...xs))})`);
     const lag = m === 'off' ? '–' : `${Math.round(median(rs.map((r) => r.report.lag.median)))} / ${Math.round(median(rs.map((r) => r.report.lag.p95)))} / ${Math.round(Math.max(...rs.map((r) => r.report.lag.max)))}`;
-    console.log(`| ${m} | ${Math.round(median(rps))} (${Math.round(Math.min(...rps))}–${Math.round(Math.max(...rps))}) | ${m === 'off' ? '–' : `**${pct(median(pairs))}** (${pct(Math.min(...pairs))} … ${pct(Math.max(...pairs))})`} | ${median(rs.map((r) => r.cpuMsPerRequest)).toFixed(3)} | ${lag} | ${median(rs.map((r) => r.report.loop.p99)).toFixed(1)} / ${Math.max(...rs.map((r) => r.report.loop.max)).toFixed(1)} |`);
+    console.log(`| ${m} | ${Math.round(median(rps))} (${Math.round(Math.min(...rps))}–${Math.round(Math.max(...rps))}) | ${spread(pairs)} | ${Math.round(median(rs.map((r) => r.sustainedRps)))} | ${spread(sustained)} | ${median(rs.map((r) => r.cpuMsPerRequest)).toFixed(3)} | ${spread(cpu)} | ${median(rs.map((r) => r.mainMsPerRequest)).toFixed(3)} | ${spread(main)} | ${lag} | ${median(rs.map((r) => r.report.loop.p99)).toFixed(1)} / ${Math.max(...rs.map((r) => r.report.loop.max)).toFixed(1)} |`);
   }
   console.log('\nWhere the follower\'s time went (sums over all runs of the mode; read = awaiting the store on the main thread):\n');
   console.log('| search | pages | changes | hits | read ms | extract ms | SQLite write ms | apply ms (main thread waits) | longest page apply ms | longest write ms | longest extraction ms | catch-up after load ms (median) |');
