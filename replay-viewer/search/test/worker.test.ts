@@ -4,7 +4,8 @@
  * apply in-process, with no change lost or doubled.
  */
 import assert from 'node:assert/strict';
-import { threadId } from 'node:worker_threads';
+import path from 'node:path';
+import { Worker, threadId } from 'node:worker_threads';
 import { after, before, describe, it } from 'node:test';
 import { createSessionExtractor } from '../extract/index';
 import { SearchFollower, type PageProfile } from '../follower';
@@ -13,6 +14,7 @@ import { parseQuery } from '../query/index';
 import { lastSeq } from '../reindex';
 import type { SearchIndex } from '../search-index';
 import { WorkerPageApplier } from '../worker-applier';
+import type { WorkerReply } from '../worker-protocol';
 import { Tree, batch, full, meta } from './extract-fixtures';
 import { bench, recordJourney, type Bench } from './index-fixtures';
 
@@ -120,6 +122,34 @@ describe('search worker', () => {
     assert.deepEqual(lines, ['search index: the search worker stopped (Error): extracting and writing in-process']);
     assert.deepEqual(await snapshot(s.index), reference);
     assert.deepEqual(await s.index.counts(), referenceCounts);
+    await s.close();
+  });
+
+  it('the bundled worker (dist/search-worker.js, as `verbatim start` runs it) opens the index and applies a page', async () => {
+    const s = await b.open({ dataDir: `${b.dir}/bundled` });
+    const worker = new Worker(path.resolve(import.meta.dirname, '../../../dist/search-worker.js'), {
+      workerData: { indexDir: path.join(b.dir, 'bundled', 'search'), keysDir: b.keysDir },
+    });
+    const session = (await b.store.getSession('worker-a'))!;
+    const replies: WorkerReply[] = [];
+    const exited = new Promise((r) => worker.once('exit', r));
+    await new Promise<void>((resolve) => worker.on('message', (m: WorkerReply) => {
+      replies.push(m);
+      if ('ready' in m) {
+        worker.postMessage({ type: 'apply', id: 7, page: { changes: [{ seq: 1, type: 'session.created', sessionId: 'worker-a', kind: 'touch' }],
+          sessions: { 'worker-a': { session, customerLinked: false } } } });
+      }
+      if ('id' in m) resolve();
+    }));
+    worker.postMessage({ type: 'close' });
+    assert.equal(await exited, 0);
+    const applied = replies.find((r): r is Extract<WorkerReply, { applied: unknown }> => 'applied' in r)!;
+    assert.equal(applied.id, 7);
+    assert.equal(applied.applied.cursor, 1);
+    assert.notEqual(applied.applied.threadId, threadId);
+    // Written by the worker, read by this thread's own connection.
+    assert.equal(await s.index.cursor(), 1);
+    assert.deepEqual(await s.index.counts(), { sessions: 1, hits: 0 });
     await s.close();
   });
 
