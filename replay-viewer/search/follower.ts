@@ -141,7 +141,7 @@ export class SearchFollower {
     const t0 = performance.now();
     const read: ReadChange[] = [];
     // Pages met in this page of the feed: seen once the applier has applied their change (a page can end early).
-    const met: { seq: number; sessionId: string; pageId: string }[] = [];
+    const met = new Map<string, { seq: number; sessionId: string; pageId: string }>();
     for (const change of changes) {
       try {
         read.push(await this.readChange(change, met));
@@ -161,7 +161,7 @@ export class SearchFollower {
     const t1 = performance.now();
     const applied = await this.applier.apply(page);
     const now = Date.now();
-    for (const m of met) if (m.seq <= applied.cursor) this.seenOf(m.sessionId).add(m.pageId);
+    for (const m of met.values()) if (m.seq <= applied.cursor) this.seenOf(m.sessionId).add(m.pageId);
     for (const id of applied.dropped) this.seen.delete(id);
     if (this.opts.onProfile) {
       const lagMs = changes.filter((c) => c.seq <= applied.cursor && c.type === 'events.appended').map((c) => now - c.at);
@@ -171,7 +171,7 @@ export class SearchFollower {
   }
 
   /** The change with the record it names, read through the store API. */
-  private async readChange(change: Change, met: { seq: number; sessionId: string; pageId: string }[]): Promise<ReadChange> {
+  private async readChange(change: Change, met: Map<string, { seq: number; sessionId: string; pageId: string }>): Promise<ReadChange> {
     const { store } = this.opts;
     const base = { seq: change.seq, type: change.type };
     switch (change.type) {
@@ -181,9 +181,9 @@ export class SearchFollower {
         const batch = await store.getEventBatch(change.sessionId, change.pageId, change.batchSeq);
         if (!batch) return { ...base, kind: 'none' };
         let warmUp: EventBatch[] | undefined;
-        const known = this.seen.get(change.sessionId)?.has(change.pageId) || met.some((m) => m.sessionId === change.sessionId && m.pageId === change.pageId);
-        if (!known) {
-          met.push({ seq: change.seq, sessionId: change.sessionId, pageId: change.pageId });
+        const metKey = `${change.sessionId}\u0000${change.pageId}`;
+        if (!this.seen.get(change.sessionId)?.has(change.pageId) && !met.has(metKey)) {
+          met.set(metKey, { seq: change.seq, sessionId: change.sessionId, pageId: change.pageId });
           if (change.batchSeq > 0) warmUp = await this.earlierBatches(change.sessionId, change.pageId, change.batchSeq);
         }
         return { ...base, sessionId: change.sessionId, kind: 'events', pageId: change.pageId, batch, ...(warmUp ? { warmUp } : {}) };

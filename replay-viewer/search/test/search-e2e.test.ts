@@ -65,7 +65,8 @@ describe('search end to end (Chromium through the proxy)', () => {
     siteUrl = `http://127.0.0.1:${(site.address() as AddressInfo).port}`;
     const keysDir = path.join(dir, 'keys');
     store = await openStore(path.join(dir, 'store'), { integrity: { keysDir, keyringDir: path.join(keysDir, 'keyring'), sealIntervalMs: 0 } });
-    search = await openSearch({ dataDir: dir, keysDir, store, gatherMs: 50, log: () => undefined });
+    // As `verbatim start` runs it: extraction and index writes on the search worker thread.
+    search = await openSearch({ dataDir: dir, keysDir, store, gatherMs: 50, worker: true, log: () => undefined });
     search.follower.start();
     proxy = await startProxy({ store, dataDir: dir, port: 0, allowedTargets: ['127.0.0.1'], recorderScript: await readFile(path.join(root, 'dist', 'recorder', 'recorder.js')) });
     viewer = await startViewer({ store, port: 0, uiDir: path.join(root, 'dist', 'viewer'), search: new SearchRoutes(search.index, store, search.key) });
@@ -171,5 +172,9 @@ describe('search end to end (Chromium through the proxy)', () => {
     assert.equal((await query('channel:kiosk')).results.length, 0);
     assert.equal((await query('duration:>5m')).results.length, 0);
     assert.equal((await query('host:elsewhere.example')).results.length, 0);
+  });
+
+  it('indexed everything on the search worker thread (it never fell back in-process)', () => {
+    assert.ok(search.worker?.thread, 'the worker still runs');
   });
 });
