@@ -13,7 +13,7 @@ import type { EventBatch } from '../../store/records';
 import type { VerbatimStore } from '../../store/store';
 import type { ExtractorFactory } from './extractor-port';
 import { PageApplier, codeOf, type PageApplierPort } from './page-applier';
-import type { AppliedPage, ReadChange, ReadPage, ReadSession } from './read-page';
+import type { AppliedPage, ReadChange, ReadSession } from './read-page';
 import type { SearchIndex } from './search-index';
 
 export interface FollowerOptions {
@@ -139,17 +139,21 @@ export class SearchFollower {
 
   private async applyPage(changes: Change[]): Promise<number> {
     const t0 = performance.now();
+    const sink = this.applier.begin();
     const read: ReadChange[] = [];
     // Pages met in this page of the feed: seen once the applier has applied their change (a page can end early).
     const met = new Map<string, { seq: number; sessionId: string; pageId: string }>();
     for (const change of changes) {
+      let c: ReadChange;
       try {
-        read.push(await this.readChange(change, met));
+        c = await this.readChange(change, met);
       } catch (err) {
         // A store going away (stop, reopen) is not the change's fault: the page is dropped whole and read again.
         if (this.stopped || isVerbatimError(err, 'STORE_NOT_OPEN')) throw err;
-        read.push({ seq: change.seq, type: change.type, kind: 'unreadable', code: codeOf(err) });
+        c = { seq: change.seq, type: change.type, kind: 'unreadable', code: codeOf(err) };
       }
+      read.push(c);
+      sink.add(c);
     }
     const sessions: Record<string, ReadSession | null> = {};
     for (const c of read) {
@@ -157,9 +161,8 @@ export class SearchFollower {
       const session = await this.opts.store.getSession(c.sessionId);
       sessions[c.sessionId] = session ? { session, customerLinked: (await this.opts.store.customerOf(c.sessionId)) !== undefined } : null;
     }
-    const page: ReadPage = { changes: read, sessions };
     const t1 = performance.now();
-    const applied = await this.applier.apply(page);
+    const applied = await sink.end(sessions);
     const now = Date.now();
     for (const m of met.values()) if (m.seq <= applied.cursor) this.seenOf(m.sessionId).add(m.pageId);
     for (const id of applied.dropped) this.seen.delete(id);

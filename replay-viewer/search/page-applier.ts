@@ -5,10 +5,10 @@
  * fallback and in tests, in-process.
  */
 import { threadId } from 'node:worker_threads';
-import { isVerbatimError } from '../../store/errors';
+import { VerbatimError, isVerbatimError } from '../../store/errors';
 import type { ExtractorFactory, SessionExtractor } from './extractor-port';
 import { IndexBatchBuilder } from './index-batch-builder';
-import type { AppliedPage, ReadChange, ReadPage } from './read-page';
+import type { AppliedPage, ReadChange, ReadPage, ReadSession } from './read-page';
 import type { SearchIndex } from './search-index';
 
 export interface PageApplierOptions {
@@ -24,10 +24,20 @@ export interface PageApplierOptions {
 
 /** What the follower needs of an applier, wherever it runs. */
 export interface PageApplierPort {
-  apply(page: ReadPage): Promise<AppliedPage>;
+  /**
+   * A page handed over change by change as the follower reads them (to a worker each is posted at once: many small
+   * copies between the proxy's requests rather than one long copy of the whole page), then applied at `end`.
+   */
+  begin(): PageSink;
   /** Drops every session's extractor state (a rebuild starts from nothing). */
   forget(): void;
   close(): Promise<void>;
+}
+
+export interface PageSink {
+  add(change: ReadChange): void;
+  /** The touched sessions as the store has them after the page; resolves once the page is committed. */
+  end(sessions: Record<string, ReadSession | null>): Promise<AppliedPage>;
 }
 
 /** Hits per index transaction, about 100 ms of work at most: a page ends early past this. */
@@ -45,6 +55,11 @@ export class PageApplier implements PageApplierPort {
 
   constructor(private readonly opts: PageApplierOptions) {}
 
+  begin(): PageSink {
+    const changes: ReadChange[] = [];
+    return { add: (c) => void changes.push(c), end: (sessions) => this.apply({ changes, sessions }) };
+  }
+
   forget(): void {
     this.extractors.clear();
   }
@@ -54,6 +69,8 @@ export class PageApplier implements PageApplierPort {
   }
 
   async apply(page: ReadPage): Promise<AppliedPage> {
+    // An empty page would commit cursor 0: everything indexed again on top of itself.
+    if (!page.changes.length) throw new VerbatimError('BAD_REQUEST', 'an empty page of the change feed');
     const builder = new IndexBatchBuilder();
     let cursor = 0;
     let extractMs = 0;

@@ -5,6 +5,8 @@
  * dist/search-worker.js for the bundled CLI; run from source under tsx in tests.
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import type { ReadChange } from './read-page';
+import { VerbatimError } from '../../store/errors';
 import { createSessionExtractor } from './extract/index';
 import { loadOrCreateIndexKey } from './index-key';
 import { PageApplier, codeOf } from './page-applier';
@@ -19,9 +21,19 @@ try {
   const index = new SqliteSearchIndex(data.indexDir, await loadOrCreateIndexKey(data.keysDir));
   await index.open();
   const applier = new PageApplier({ index, createExtractor: createSessionExtractor, maxHitsPerWrite: data.maxHitsPerWrite, retryMs: data.retryMs, log });
-  // One page at a time, in order: the next waits for the last one's commit.
+  // The page being posted (one at a time: the follower waits for each page's answer before reading the next; a page
+  // it gave up on half-posted is replaced by the next one's first change).
+  let current: { id: number; changes: ReadChange[] } | undefined;
+  // Applied one at a time, in order.
   let queue = Promise.resolve();
   port.on('message', (request: WorkerRequest) => {
+    if (request.type === 'change') {
+      if (current?.id !== request.id) current = { id: request.id, changes: [] };
+      current.changes.push(request.change);
+      return;
+    }
+    const page = request.type === 'apply' && current?.id === request.id ? { changes: current.changes, sessions: request.sessions } : undefined;
+    if (request.type === 'apply') current = undefined;
     queue = queue.then(async () => {
       if (request.type === 'forget') return applier.forget();
       if (request.type === 'close') {
@@ -30,7 +42,8 @@ try {
         return void port.close();
       }
       try {
-        port.postMessage({ id: request.id, applied: await applier.apply(request.page) } satisfies WorkerReply);
+        if (!page) throw new VerbatimError('BAD_REQUEST', 'a page the search worker did not receive', { id: request.id });
+        port.postMessage({ id: request.id, applied: await applier.apply(page) } satisfies WorkerReply);
       } catch (err) {
         port.postMessage({ id: request.id, error: codeOf(err) } satisfies WorkerReply);
       }

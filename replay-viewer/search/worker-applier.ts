@@ -9,8 +9,8 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { VerbatimError } from '../../store/errors';
-import type { PageApplierPort } from './page-applier';
-import type { AppliedPage, ReadPage } from './read-page';
+import type { PageApplierPort, PageSink } from './page-applier';
+import type { AppliedPage } from './read-page';
 import type { SearchWorkerData, WorkerReply, WorkerRequest } from './worker-protocol';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -48,14 +48,24 @@ export class WorkerPageApplier implements PageApplierPort {
     return this.worker;
   }
 
-  apply(page: ReadPage): Promise<AppliedPage> {
+  begin(): PageSink {
     const worker = this.worker;
-    if (!worker) return this.fallback().apply(page);
-    return new Promise((resolve, reject) => {
-      const id = this.nextId++;
-      this.pending.set(id, { resolve, reject });
-      worker.postMessage({ type: 'apply', id, page } satisfies WorkerRequest);
-    });
+    if (!worker) return this.fallback().begin();
+    const id = this.nextId++;
+    const lost = () => new VerbatimError('SEARCH_WORKER_LOST', 'the search worker stopped while it held a page of the change feed');
+    return {
+      add: (change) => {
+        if (this.worker === worker) worker.postMessage({ type: 'change', id, change } satisfies WorkerRequest);
+      },
+      end: (sessions) => {
+        // Gone since the page began: some of its changes may not have reached it.
+        if (this.worker !== worker) return Promise.reject(lost());
+        return new Promise<AppliedPage>((resolve, reject) => {
+          this.pending.set(id, { resolve, reject });
+          worker.postMessage({ type: 'apply', id, sessions } satisfies WorkerRequest);
+        });
+      },
+    };
   }
 
   forget(): void {

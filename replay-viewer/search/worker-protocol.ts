@@ -1,5 +1,5 @@
 /** Messages between the follower's side (worker-applier.ts) and the search worker thread (search-worker.ts). */
-import type { AppliedPage, ReadPage } from './read-page';
+import type { AppliedPage, ReadChange, ReadSession } from './read-page';
 
 export interface SearchWorkerData {
   /** The index's folder (<data>/search) and the folder of its key (<data>/keys). */
@@ -9,8 +9,10 @@ export interface SearchWorkerData {
   retryMs?: number[];
 }
 
+/** A page is its changes, posted one by one as they are read, then `apply` with its sessions. */
 export type WorkerRequest =
-  | { type: 'apply'; id: number; page: ReadPage }
+  | { type: 'change'; id: number; change: ReadChange }
+  | { type: 'apply'; id: number; sessions: Record<string, ReadSession | null> }
   | { type: 'forget' }
   | { type: 'close' };
 

@@ -14,7 +14,7 @@ import { parseQuery } from '../query/index';
 import { lastSeq } from '../reindex';
 import type { SearchIndex } from '../search-index';
 import { WorkerPageApplier } from '../worker-applier';
-import type { WorkerReply } from '../worker-protocol';
+import type { WorkerReply, WorkerRequest } from '../worker-protocol';
 import { Tree, batch, full, meta } from './extract-fixtures';
 import { bench, recordJourney, type Bench } from './index-fixtures';
 
@@ -96,17 +96,21 @@ describe('search worker', () => {
       await s.close();
       return { stall, hits, pages };
     };
-    const inProcess = await measure(false);
-    const threaded = await measure(true);
-    // Same work, done elsewhere: the heavy page's hits (about 0.2 s of HMACs and SQLite) never ran on this thread.
-    assert.equal(threaded.hits, LINES);
-    assert.equal(inProcess.hits, LINES);
-    assert.equal(threaded.pages.length, 1);
-    assert.notEqual(threaded.pages[0]!.threadId, threadId);
-    assert.equal(inProcess.pages[0]!.threadId, threadId);
-    assert.ok(threaded.pages[0]!.writeMs > 50, `the worker's write took ${threaded.pages[0]!.writeMs.toFixed(0)} ms`);
-    assert.ok(threaded.stall < 60, `main loop held ${threaded.stall.toFixed(0)} ms with the worker (${inProcess.stall.toFixed(0)} ms in-process)`);
-    await b.store.eraseSession('heavy', { reason: 'test' });
+    try {
+      const inProcess = await measure(false);
+      const threaded = await measure(true);
+      // Same work, done elsewhere: the heavy page's hits (about 0.2 s of HMACs and SQLite) never ran on this thread.
+      assert.equal(threaded.hits, LINES);
+      assert.equal(inProcess.hits, LINES);
+      assert.equal(threaded.pages.length, 1);
+      assert.notEqual(threaded.pages[0]!.threadId, threadId);
+      assert.equal(inProcess.pages[0]!.threadId, threadId);
+      assert.ok(threaded.pages[0]!.writeMs > 50, `the worker's write took ${threaded.pages[0]!.writeMs.toFixed(0)} ms`);
+      // 30 ms on a quiet machine; a busy one stretches both, so the bound is relative too.
+      assert.ok(threaded.stall < Math.max(60, inProcess.stall / 4), `main loop held ${threaded.stall.toFixed(0)} ms with the worker (${inProcess.stall.toFixed(0)} ms in-process)`);
+    } finally {
+      await b.store.eraseSession('heavy', { reason: 'test' });
+    }
   });
 
   it('a killed worker falls back in-process: no change lost or doubled', async () => {
@@ -136,8 +140,8 @@ describe('search worker', () => {
     await new Promise<void>((resolve) => worker.on('message', (m: WorkerReply) => {
       replies.push(m);
       if ('ready' in m) {
-        worker.postMessage({ type: 'apply', id: 7, page: { changes: [{ seq: 1, type: 'session.created', sessionId: 'worker-a', kind: 'touch' }],
-          sessions: { 'worker-a': { session, customerLinked: false } } } });
+        worker.postMessage({ type: 'change', id: 7, change: { seq: 1, type: 'session.created', sessionId: 'worker-a', kind: 'touch' } } satisfies WorkerRequest);
+        worker.postMessage({ type: 'apply', id: 7, sessions: { 'worker-a': { session, customerLinked: false } } } satisfies WorkerRequest);
       }
       if ('id' in m) resolve();
     }));
