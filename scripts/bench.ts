@@ -6,7 +6,8 @@
  *  2. Requests/s for that HTML page through the proxy (proxy in its own process).
  *  3. Store bytes per recorded session-minute for the demo journey, and bytes added
  *     by a second identical journey (content addressing makes assets nearly free).
- *  Then page load in Chromium, tamper-evidence costs and the WACZ export (scripts/bench/).
+ *  Then page load in Chromium, tamper-evidence costs, the WACZ export and the search index's cost to the proxy
+ *  (scripts/bench/; BENCH_ONLY=search runs that last one alone).
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -135,6 +136,16 @@ async function storeCost(): Promise<void> {
   console.log(`  second identical journey adds: ${kb(afterSecond - first)} (${((afterSecond - first) / first * 100).toFixed(0)} % of the first)`);
 }
 
+// Search index overhead: the proxy with the search follower off, in-process and on its worker thread (issue #13).
+const benchSearch = async () => {
+  const { benchSearchOverhead, printSearchOverhead } = await import('./bench/search-overhead');
+  const o = { rounds: Number(process.env.BENCH_SEARCH_ROUNDS ?? 5), seconds: Number(process.env.BENCH_SEARCH_SECONDS ?? 5), users: 16, modes: ['off', 'inline', 'worker'] as const };
+  printSearchOverhead(await benchSearchOverhead({ ...o, modes: [...o.modes] }), o);
+};
+if (process.env.BENCH_ONLY === 'search') {
+  await benchSearch();
+  process.exit(0);
+}
 await main();
 // BENCH_ONLY=proxy: the proxy-overhead and store-cost sections alone (quick before/after comparisons).
 if (process.env.BENCH_ONLY === 'proxy') process.exit(0);
@@ -148,4 +159,5 @@ if (process.env.BENCH_ONLY === 'proxy') process.exit(0);
 await (await import('./bench/integrity')).benchIntegrity(Number(process.env.BENCH_INTEGRITY_SESSIONS ?? 10_000));
 // WACZ export of one session: time, CPU, size, peak memory (scripts/bench/wacz-export.ts).
 await (await import('./bench/wacz-export')).benchWaczExport(Number(process.env.BENCH_WACZ_CAPTURES ?? 600));
+await benchSearch();
 process.exit(0);

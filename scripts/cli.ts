@@ -130,11 +130,12 @@ async function start(config: VerbatimConfig): Promise<void> {
   // One ingest pipeline for the proxy, the gateway and the kiosk collector: the same masking, identity and
   // classification for everything, whichever way it arrived.
   const ingest = new IngestPipeline({ store, masking, identityRules, onError: log });
-  // The search index follows the store's change feed off the request path (replay-viewer/search/follower.ts);
-  // its log lines carry change seqs and error codes only.
+  // The search index follows the store's change feed off the request path (replay-viewer/search/follower.ts), its
+  // extraction and writes on the search worker thread (in-process if that cannot run); its log lines carry change
+  // seqs and error codes only.
   // An index that cannot open (damaged, another schema) does not keep recording down: search is off until
   // `verbatim reindex` rebuilds it.
-  const search = await openSearch({ dataDir: config.dataDir, keysDir: keysDirOf(config), searchUrl: config.searchUrl, store, log: (m) => process.stderr.write(`[verbatim] ${m}\n`) })
+  const search = await openSearch({ dataDir: config.dataDir, keysDir: keysDirOf(config), searchUrl: config.searchUrl, store, worker: true, log: (m) => process.stderr.write(`[verbatim] ${m}\n`) })
     .catch((err: unknown) => {
       process.stderr.write(`[verbatim] WARNING: search is off, the search index did not open (${isVerbatimError(err) ? err.code : (err as NodeJS.ErrnoException)?.code ?? 'ERROR'}): run verbatim reindex\n`);
       return undefined;

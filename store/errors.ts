@@ -44,6 +44,8 @@ export const ERROR_CODES = {
   CONFIG_INVALID: 500,
   /** A file two Verbatim processes share (accounts, audit trail) stayed locked by the other one. */
   FILE_LOCKED: 503,
+  /** The search worker thread died holding a page of the change feed: the follower re-reads it from the index's cursor. */
+  SEARCH_WORKER_LOST: 503,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

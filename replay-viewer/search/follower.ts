@@ -2,20 +2,26 @@
  * Keeps the search index up with the store: reads the change feed from the index's own cursor (readChanges), then
  * follows it live (subscribe), a page of changes at a time, each page written with its cursor in one transaction.
  * Off the request path: the store's listener only wakes the loop, which reads records through the store API after a
- * short pause that lets ingest's small commits gather into one index write. A change that cannot be read or
- * extracted is logged by its seq and skipped; a page the index cannot write is retried a few times, then skipped.
+ * short pause that lets ingest's small commits gather into one index write. The follower only reads; extraction and
+ * the index write are a PageApplier's (page-applier.ts), on the search worker thread when one runs
+ * (worker-applier.ts). A change that cannot be read or extracted is logged by its seq and skipped; a page the index
+ * cannot write is retried a few times, then skipped.
  */
 import type { Change } from '../../store/change-feed';
 import { isVerbatimError } from '../../store/errors';
+import type { EventBatch } from '../../store/records';
 import type { VerbatimStore } from '../../store/store';
-import type { ExtractorFactory, SessionExtractor } from './extractor-port';
-import { IndexBatchBuilder } from './index-batch-builder';
+import type { ExtractorFactory } from './extractor-port';
+import { PageApplier, codeOf, type PageApplierPort } from './page-applier';
+import type { AppliedPage, ReadChange, ReadSession } from './read-page';
 import type { SearchIndex } from './search-index';
 
 export interface FollowerOptions {
   store: VerbatimStore;
   index: SearchIndex;
   createExtractor: ExtractorFactory;
+  /** Where pages are extracted and written (default: in-process, on `index` with `createExtractor`). */
+  applier?: PageApplierPort;
   /** Changes per index transaction (default 500). */
   pageSize?: number;
   /** A page ends early once it holds this many hits (default MAX_HITS_PER_WRITE). */
@@ -28,25 +34,39 @@ export interface FollowerOptions {
   log?: (message: string) => void;
   /** After each applied page: the cursor. */
   onApplied?: (cursor: number) => void;
+  /** After each applied page: where its time went and how late its changes were (the bench's profile). */
+  onProfile?: (p: PageProfile) => void;
 }
 
-/** Hits per index transaction, about 100 ms of work at most: a page ends early past this. */
-const MAX_HITS_PER_WRITE = 1_000;
-/** Extractors kept for sessions seen lately; an evicted session starts a fresh one (facts may then undercount). */
-const MAX_EXTRACTORS = 2_000;
+export interface PageProfile extends AppliedPage {
+  changes: number;
+  /** Awaiting the store's reads (the main thread decodes what LevelDB returns). */
+  readMs: number;
+  /** From handing the page to the applier to its answer (the whole apply when it runs in-process). */
+  applyMs: number;
+  /** Per applied events.appended change: from its store commit to its page's commit in the index. */
+  lagMs: number[];
+}
 
-/** A session's extractor and the pages it has read in this process. */
-interface Entry { extractor: SessionExtractor; pages: Set<string> }
+/** Sessions whose pages were met lately, mirrored from the applier's extractors (which say what they drop). */
+const MAX_SEEN = 2_000;
 
 export class SearchFollower {
-  private readonly extractors = new Map<string, Entry>();
+  /** Pages each session's extractor has met, as far as the follower knows: a page met part-way is warmed up. */
+  private readonly seen = new Map<string, Set<string>>();
+  private readonly applier: PageApplierPort;
   private unsubscribe: (() => void) | undefined;
   private loop: Promise<void> | undefined;
   private wanted = false;
   private stopped = false;
   private timer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly opts: FollowerOptions) {}
+  constructor(private readonly opts: FollowerOptions) {
+    this.applier = opts.applier ?? new PageApplier({
+      index: opts.index, createExtractor: opts.createExtractor, maxHitsPerWrite: opts.maxHitsPerWrite, retryMs: opts.retryMs,
+      log: (m) => this.log(m),
+    });
+  }
 
   /** Catches up, then follows the feed until stop(). */
   start(): void {
@@ -69,7 +89,8 @@ export class SearchFollower {
 
   /** Drops every session's extractor state (a rebuild starts from nothing). */
   forgetExtractors(): void {
-    this.extractors.clear();
+    this.seen.clear();
+    this.applier.forget();
   }
 
   /** Applies every change after the index's cursor; resolves with the cursor reached. */
@@ -79,7 +100,16 @@ export class SearchFollower {
       if (this.stopped) return cursor;
       const changes = await this.opts.store.readChanges(cursor, this.opts.pageSize ?? 500);
       if (!changes.length) return cursor;
-      cursor = await this.applyPage(changes);
+      try {
+        cursor = await this.applyPage(changes);
+      } catch (err) {
+        if (!isVerbatimError(err, 'SEARCH_WORKER_LOST') || this.stopped) throw err;
+        // The worker died with the page: it committed it or not, the index's cursor says which. The applier now
+        // runs in-process with fresh extractors, so every page met again is warmed up.
+        this.seen.clear();
+        cursor = await this.opts.index.cursor();
+        continue;
+      }
       onPage?.(cursor);
     }
   }
@@ -108,117 +138,96 @@ export class SearchFollower {
   }
 
   private async applyPage(changes: Change[]): Promise<number> {
-    const builder = new IndexBatchBuilder();
-    let cursor = 0;
+    const t0 = performance.now();
+    const sink = this.applier.begin();
+    const read: ReadChange[] = [];
+    // Pages met in this page of the feed: seen once the applier has applied their change (a page can end early).
+    const met = new Map<string, { seq: number; sessionId: string; pageId: string }>();
     for (const change of changes) {
+      let c: ReadChange;
       try {
-        await this.applyChange(change, builder);
+        c = await this.readChange(change, met);
       } catch (err) {
         // A store going away (stop, reopen) is not the change's fault: the page is dropped whole and read again.
         if (this.stopped || isVerbatimError(err, 'STORE_NOT_OPEN')) throw err;
-        this.log(`search index: change ${change.seq} (${change.type}) skipped: ${codeOf(err)}`);
+        c = { seq: change.seq, type: change.type, kind: 'unreadable', code: codeOf(err) };
       }
-      cursor = change.seq;
-      // A transaction runs on the event loop the proxy shares: end the page early when it has grown heavy (the
-      // cursor says where the next one starts, so nothing is lost or repeated).
-      if (builder.hitCount >= (this.opts.maxHitsPerWrite ?? MAX_HITS_PER_WRITE)) break;
+      read.push(c);
+      sink.add(c);
     }
-    const retries = this.opts.retryMs ?? [1_000, 5_000, 15_000];
-    for (let attempt = 0; ; attempt++) {
-      try {
-        const batch = await builder.build(cursor, this.opts.store, (s) => this.extractorOf(s.id).facts(s));
-        await this.opts.index.apply(batch);
-        return cursor;
-      } catch (err) {
-        if (this.stopped) throw err;
-        if (attempt >= retries.length) {
-          this.log(`search index: changes ${changes[0]!.seq}-${cursor} skipped after ${attempt + 1} attempts: ${codeOf(err)}`);
-          // Past it, so one bad page is not retried forever (`verbatim reindex` rebuilds what it held).
-          await this.opts.index.apply({ cursor, sessions: [], hits: [] });
-          return cursor;
-        }
-        this.log(`search index: writing changes ${changes[0]!.seq}-${cursor} failed, retrying: ${codeOf(err)}`);
-        await new Promise((r) => setTimeout(r, retries[attempt]));
-      }
+    const sessions: Record<string, ReadSession | null> = {};
+    for (const c of read) {
+      if (!c.sessionId || c.sessionId in sessions) continue;
+      const session = await this.opts.store.getSession(c.sessionId);
+      sessions[c.sessionId] = session ? { session, customerLinked: (await this.opts.store.customerOf(c.sessionId)) !== undefined } : null;
     }
+    const t1 = performance.now();
+    const applied = await sink.end(sessions);
+    const now = Date.now();
+    for (const m of met.values()) if (m.seq <= applied.cursor) this.seenOf(m.sessionId).add(m.pageId);
+    for (const id of applied.dropped) this.seen.delete(id);
+    if (this.opts.onProfile) {
+      const lagMs = changes.filter((c) => c.seq <= applied.cursor && c.type === 'events.appended').map((c) => now - c.at);
+      this.opts.onProfile({ ...applied, changes: read.filter((c) => c.seq <= applied.cursor).length, readMs: t1 - t0, applyMs: performance.now() - t1, lagMs });
+    }
+    return applied.cursor;
   }
 
-  private async applyChange(change: Change, b: IndexBatchBuilder): Promise<void> {
+  /** The change with the record it names, read through the store API. */
+  private async readChange(change: Change, met: Map<string, { seq: number; sessionId: string; pageId: string }>): Promise<ReadChange> {
     const { store } = this.opts;
+    const base = { seq: change.seq, type: change.type };
     switch (change.type) {
       case 'session.created':
-        b.touch(change.sessionId);
-        return;
+        return { ...base, sessionId: change.sessionId, kind: 'touch' };
       case 'events.appended': {
         const batch = await store.getEventBatch(change.sessionId, change.pageId, change.batchSeq);
-        if (!batch) return;
-        const entry = this.entryOf(change.sessionId);
-        if (!entry.pages.has(change.pageId)) {
-          entry.pages.add(change.pageId);
-          if (change.batchSeq > 0) await this.warmUp(entry.extractor, change.sessionId, change.pageId, change.batchSeq);
+        if (!batch) return { ...base, kind: 'none' };
+        let warmUp: EventBatch[] | undefined;
+        const metKey = `${change.sessionId}\u0000${change.pageId}`;
+        if (!this.seen.get(change.sessionId)?.has(change.pageId) && !met.has(metKey)) {
+          met.set(metKey, { seq: change.seq, sessionId: change.sessionId, pageId: change.pageId });
+          if (change.batchSeq > 0) warmUp = await this.earlierBatches(change.sessionId, change.pageId, change.batchSeq);
         }
-        b.addHits(change.sessionId, entry.extractor.batch(batch));
-        return;
+        return { ...base, sessionId: change.sessionId, kind: 'events', pageId: change.pageId, batch, ...(warmUp ? { warmUp } : {}) };
       }
       case 'capture.stored': {
-        if (!change.sessionId) return;
+        if (!change.sessionId) return { ...base, kind: 'none' };
         const capture = await store.getCapture(change.sessionId, change.captureId);
-        if (capture) b.addHits(change.sessionId, await this.extractorOf(change.sessionId).capture(capture));
-        return;
+        return capture ? { ...base, sessionId: change.sessionId, kind: 'capture', capture } : { ...base, kind: 'none' };
       }
-      case 'websocket.stored': {
-        // The change names no messages: the session's log is re-read whole by a fresh extractor (one hit per
-        // endpoint) and replaces the session's WebSocket hits, so a resend or a restart never doubles them.
-        const messages = await store.listWebSocketMessages(change.sessionId);
-        b.replaceKind(change.sessionId, 'websocket');
-        b.addHits(change.sessionId, this.opts.createExtractor().websocket(messages));
-        return;
-      }
+      case 'websocket.stored':
+        // The change names no messages: the session's log is read whole.
+        return { ...base, sessionId: change.sessionId, kind: 'websocket', messages: await store.listWebSocketMessages(change.sessionId) };
       case 'customer.linked':
-        b.link(change.sessionId);
-        return;
+        return { ...base, sessionId: change.sessionId, kind: 'link' };
       case 'session.erased':
-        this.extractors.delete(change.sessionId);
-        b.erase(change.sessionId);
-        return;
+        this.seen.delete(change.sessionId);
+        return { ...base, sessionId: change.sessionId, kind: 'erase' };
       default:
-        return;
+        return { ...base, kind: 'none' };
     }
   }
 
-  private extractorOf(sessionId: string): SessionExtractor {
-    return this.entryOf(sessionId).extractor;
-  }
-
-  private entryOf(sessionId: string): Entry {
-    let e = this.extractors.get(sessionId);
-    if (e) {
-      this.extractors.delete(sessionId);
+  private seenOf(sessionId: string): Set<string> {
+    let pages = this.seen.get(sessionId);
+    if (pages) {
+      this.seen.delete(sessionId);
     } else {
-      e = { extractor: this.opts.createExtractor(), pages: new Set() };
-      if (this.extractors.size >= MAX_EXTRACTORS) this.extractors.delete(this.extractors.keys().next().value!);
+      pages = new Set();
+      if (this.seen.size >= MAX_SEEN) this.seen.delete(this.seen.keys().next().value!);
     }
-    this.extractors.set(sessionId, e);
-    return e;
+    this.seen.set(sessionId, pages);
+    return pages;
   }
 
-  /**
-   * A page met part-way (after a restart, or an evicted extractor): its earlier batches, already indexed, are read
-   * again with their hits discarded, so the extractor knows the page's nodes (a click names its button) and what it
-   * already reported (a URL or passage is not reported twice).
-   */
-  private async warmUp(extractor: SessionExtractor, sessionId: string, pageId: string, beforeSeq: number): Promise<void> {
+  /** A page met part-way (after a restart, or an evicted extractor): its earlier batches, oldest first. */
+  private async earlierBatches(sessionId: string, pageId: string, beforeSeq: number): Promise<EventBatch[]> {
     const earlier = (await this.opts.store.readEvents(sessionId)).filter((x) => x.page.id === pageId && x.seq < beforeSeq);
-    for (const batch of earlier.sort((x, y) => x.seq - y.seq)) extractor.batch(batch);
+    return earlier.sort((x, y) => x.seq - y.seq);
   }
 
   private log(message: string): void {
     (this.opts.log ?? ((m: string) => process.stderr.write(`[verbatim] ${m}\n`)))(message);
   }
-}
-
-function codeOf(err: unknown): string {
-  if (isVerbatimError(err)) return err.code;
-  const code = (err as { code?: unknown })?.code;
-  return typeof code === 'string' ? code : (err as Error)?.name ?? 'ERROR';
 }

@@ -3,9 +3,9 @@
  * whole page lands in one transaction (SearchIndex.apply) with the feed cursor after it.
  */
 import type { Session } from '../../store/records';
-import type { VerbatimStore } from '../../store/store';
 import type { ExtractedFacts } from './extractor-port';
 import { countryOf } from './geo-country';
+import type { ReadSession } from './read-page';
 import type { IndexBatch, SessionFacts } from './search-index';
 import type { Hit, HitKind } from './types';
 
@@ -58,21 +58,22 @@ export class IndexBatchBuilder {
   }
 
   /**
-   * The batch, with the facts of every touched session read now. A session the store no longer has (erased later in
-   * the feed) is left out: its `session.erased` change follows.
+   * The batch, with the facts of every touched session as the follower read them after the page's changes. A session
+   * the store no longer has (erased later in the feed) is left out: its `session.erased` change follows.
    */
-  async build(cursor: number, store: VerbatimStore, extracted: (session: Session) => ExtractedFacts): Promise<IndexBatch> {
+  build(cursor: number, read: Readonly<Record<string, ReadSession | null>>, extracted: (session: Session) => ExtractedFacts): IndexBatch {
     const sessions: SessionFacts[] = [];
     for (const id of this.touched) {
-      const s = await store.getSession(id);
-      if (!s) continue;
+      const r = read[id];
+      if (!r) continue;
+      const s = r.session;
       sessions.push({
         id: s.id, channel: s.channel, terminal: s.terminalId, browser: s.browser, os: s.os, device: s.deviceType,
         // Looked up here, not in extract/ (which does no I/O): offline data, about 1.3 µs once loaded.
         country: countryOf(s.clientIp),
         startedAt: s.startedAt, endedAt: s.endedAt, pageCount: s.pages.length, durationMs: Math.max(0, s.endedAt - s.startedAt),
         activeMs: 0, entryUrl: s.pages[0]?.url,
-        customerLinked: this.linked.has(id) || (await store.customerOf(id)) !== undefined,
+        customerLinked: this.linked.has(id) || r.customerLinked,
         ...definedOnly(pick(extracted(s))),
       });
     }

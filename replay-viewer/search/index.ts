@@ -10,8 +10,9 @@ import { SearchFollower, type FollowerOptions } from './follower';
 import { loadOrCreateIndexKey, type IndexKey } from './index-key';
 import { createSessionExtractor } from './extract/index';
 import type { SearchIndex } from './search-index';
-import { PostgresSearchIndex } from './postgres/postgres-index';
-import { SqliteSearchIndex } from './sqlite/sqlite-index';
+import { newSearchIndex } from './open-index';
+import { PageApplier } from './page-applier';
+import { WorkerPageApplier } from './worker-applier';
 
 export type { SearchIndex, SessionFacts, IndexBatch, SearchOptions } from './search-index';
 export { SearchFollower } from './follower';
@@ -25,6 +26,8 @@ export interface OpenedSearch {
   /** The index key (audit entries hash query values with it). */
   key: IndexKey;
   follower: SearchFollower;
+  /** The worker's applier when `worker` was asked for (its `thread` is undefined once it fell back in-process). */
+  worker?: WorkerPageApplier;
   close(): Promise<void>;
 }
 
@@ -37,19 +40,32 @@ export interface OpenSearchOptions {
   createExtractor?: ExtractorFactory;
   log?: FollowerOptions['log'];
   gatherMs?: number;
+  onProfile?: FollowerOptions['onProfile'];
+  /** Extraction and index writes on the search worker thread (`verbatim start`), falling back in-process. */
+  worker?: boolean;
 }
 
 export async function openSearch(o: OpenSearchOptions): Promise<OpenedSearch> {
   const key = await loadOrCreateIndexKey(o.keysDir);
-  const index: SearchIndex = o.searchUrl
-    ? new PostgresSearchIndex({ connection: o.searchUrl }, key)
-    : new SqliteSearchIndex(path.join(o.dataDir, SEARCH_DIR), key);
+  const indexDir = path.join(o.dataDir, SEARCH_DIR);
+  const index = newSearchIndex({ searchUrl: o.searchUrl, indexDir }, key);
   await index.open();
-  const follower = new SearchFollower({ store: o.store, index, createExtractor: o.createExtractor ?? createSessionExtractor, log: o.log, gatherMs: o.gatherMs });
+  const log = o.log ?? ((m: string) => process.stderr.write(`[verbatim] ${m}\n`));
+  const createExtractor = o.createExtractor ?? createSessionExtractor;
+  // The main thread keeps its own connection for searches (SQLite's WAL: they read while the worker writes; a
+  // PostgreSQL pool of its own) and for the in-process fallback.
+  const worker = o.worker
+    ? new WorkerPageApplier({
+      data: { indexDir, searchUrl: o.searchUrl, keysDir: o.keysDir }, log,
+      fallback: () => new PageApplier({ index, createExtractor, log }),
+    })
+    : undefined;
+  const follower = new SearchFollower({ store: o.store, index, createExtractor, applier: worker, log, gatherMs: o.gatherMs, onProfile: o.onProfile });
   return {
-    index, key, follower,
+    index, key, follower, worker,
     async close() {
       await follower.stop();
+      await worker?.close();
       await index.close();
     },
   };

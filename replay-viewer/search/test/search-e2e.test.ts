@@ -67,7 +67,8 @@ describe('search end to end (Chromium through the proxy)', () => {
     siteUrl = `http://127.0.0.1:${(site.address() as AddressInfo).port}`;
     const keysDir = path.join(dir, 'keys');
     store = await openStore(path.join(dir, 'store'), { integrity: { keysDir, keyringDir: path.join(keysDir, 'keyring'), sealIntervalMs: 0 } });
-    search = await openSearch({ dataDir: dir, keysDir, store, gatherMs: 50, log: () => undefined });
+    // As `verbatim start` runs it: extraction and index writes on the search worker thread.
+    search = await openSearch({ dataDir: dir, keysDir, store, gatherMs: 50, worker: true, log: () => undefined });
     search.follower.start();
     proxy = await startProxy({ store, dataDir: dir, port: 0, allowedTargets: ['127.0.0.1'], recorderScript: await readFile(path.join(root, 'dist', 'recorder', 'recorder.js')) });
     viewer = await startViewer({ store, port: 0, uiDir: path.join(root, 'dist', 'viewer'), search: new SearchRoutes(search.index, store, search.key) });
@@ -226,5 +227,9 @@ describe('search end to end (Chromium through the proxy)', () => {
     assert.equal(left.results.length, 0);
     for (const q of ['typed:morvanek', 'clicked:send', 'status:>=500', 'customer:CUST-4711', 'channel:proxy']) assert.equal((await query(q)).results.length, 0, q);
     assert.deepEqual(await search.index.counts(), { sessions: 0, hits: 0 });
+  });
+
+  it('indexed everything on the search worker thread (it never fell back in-process)', () => {
+    assert.ok(search.worker?.thread, 'the worker still runs');
   });
 });
