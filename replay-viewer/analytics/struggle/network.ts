@@ -36,7 +36,8 @@ export function captureNote(capture: CapturedResource, t: Thresholds): CaptureNo
   const at = num(capture.startedAt);
   if (!parts || at === undefined || parts.path.startsWith(RESERVED)) return undefined;
   const method = (str(capture.method) ?? 'GET').toUpperCase().slice(0, 16);
-  const status = num(capture.status) ?? 0;
+  const status = num(capture.status);
+  if (status === undefined) return undefined; // malformed: not evidence of anything
   const destination = str(capture.destination) ?? '';
   const reason = isObject(capture.incomplete) ? str(capture.incomplete.reason) : undefined;
   let failure: string | undefined;
