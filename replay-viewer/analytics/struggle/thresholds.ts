@@ -72,6 +72,9 @@ const BOUNDS: Record<keyof Thresholds, [number, number]> = {
   slowRequestMs: [50, 600_000],
 };
 
+/** Keys that count things: whole numbers only. */
+const COUNTS: ReadonlySet<string> = new Set(['rageMinClicks', 'thrashMinChanges', 'scrollMinReversals']);
+
 /** Defaults merged with overrides (parsed JSON). Throws CONFIG_INVALID naming the first bad key. */
 export function loadThresholds(overrides?: unknown): Thresholds {
   const out: Thresholds = { ...DEFAULT_THRESHOLDS };
@@ -84,8 +87,8 @@ export function loadThresholds(overrides?: unknown): Thresholds {
       throw new VerbatimError('CONFIG_INVALID', `struggle thresholds: unknown key "${key.slice(0, 100)}"`, { key: key.slice(0, 100) });
     }
     const [min, max] = BOUNDS[key as keyof Thresholds];
-    if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) {
-      throw new VerbatimError('CONFIG_INVALID', `struggle thresholds: "${key}" must be a number from ${min} to ${max}`, { key, min, max });
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max || (COUNTS.has(key) && !Number.isInteger(value))) {
+      throw new VerbatimError('CONFIG_INVALID', `struggle thresholds: "${key}" must be a ${COUNTS.has(key) ? 'whole number' : 'number'} from ${min} to ${max}`, { key, min, max });
     }
     out[key as keyof Thresholds] = value;
   }

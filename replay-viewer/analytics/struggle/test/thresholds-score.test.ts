@@ -14,6 +14,7 @@ describe('thresholds', () => {
       [{ rageWindow: 800 }, 'rageWindow', /unknown key "rageWindow"/],
       [{ deadWindowMs: '1200' }, 'deadWindowMs', /"deadWindowMs" must be a number from 100 to 60000/],
       [{ rageMinClicks: 1 }, 'rageMinClicks', /from 2 to 50/],
+      [{ rageMinClicks: 2.5 }, 'rageMinClicks', /"rageMinClicks" must be a whole number from 2 to 50/],
       [{ slowRequestMs: Number.NaN }, 'slowRequestMs', /slowRequestMs/],
       [{ hesitationMs: 200_000 }, 'hesitationMaxMs', /must exceed/],
       [[1], '', /JSON object/],
