@@ -20,7 +20,8 @@ const MEANINGFUL_ROLES = new Set([
 const MAX_CLIMB = 12;
 const BUTTON_INPUTS = new Set(['submit', 'button', 'reset', 'image']);
 
-function isMeaningful(node: MapNode): boolean {
+/** A link, button, field, label, summary, option or element with an interactive role. */
+export function isMeaningful(node: MapNode): boolean {
   if (node.type !== NodeType.Element) return false;
   return MEANINGFUL_TAGS.has(node.tag ?? '') || MEANINGFUL_ROLES.has((node.attrs?.role ?? '').toLowerCase());
 }

@@ -33,5 +33,8 @@ export { errorHit } from './error-hits';
 export { WebSocketEndpoints } from './websocket-hits';
 export { urlParts, type UrlParts } from './url-parts';
 export { stableSelector } from './selector';
+export { NodeMap, applyMutation, type MapNode } from './node-map';
+export { clickTarget, clickText, isMeaningful } from './clicks';
+export { fieldName } from './field-names';
 export { looksGenerated } from './field-names';
 export * as limits from './limits';

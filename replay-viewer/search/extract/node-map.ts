@@ -12,7 +12,7 @@ import {
 import { cut, isObject, list, nodeId, NodeType, num, str, type Json } from './rrweb-wire';
 
 /** Attributes hits read: field names, labels, roles, selectors, blocked placeholders, checked options. */
-const KEPT_ATTRIBUTES = new Set([
+const KEPT_ATTRIBUTES: ReadonlySet<string> = new Set([
   'id', 'name', 'type', 'role', 'aria-label', 'title', 'alt', 'value', 'placeholder', 'data-testid', 'for',
   'rr_width', 'selected', 'checked',
 ]);
@@ -36,6 +36,12 @@ export interface MapNode {
 
 export class NodeMap {
   private readonly nodes = new Map<number, MapNode>();
+  /** KEPT_ATTRIBUTES plus what a caller asked for (struggle analytics reads aria-invalid, role=alert, href…). */
+  private readonly kept: ReadonlySet<string>;
+
+  constructor(options: { extraAttributes?: readonly string[] } = {}) {
+    this.kept = options.extraAttributes?.length ? new Set([...KEPT_ATTRIBUTES, ...options.extraAttributes]) : KEPT_ATTRIBUTES;
+  }
   /**
    * Node visits left for the batch being read (MAX_WORK_PER_BATCH): every walk, climb and child search spends from
    * it, so a batch forged to make each event walk a huge tree costs bounded time. Once spent, walks end early.
@@ -112,7 +118,7 @@ export class NodeMap {
       node.tag = cut(str(serialized.tagName) ?? '', 64).toLowerCase();
       node.children = [];
       if (serialized.isSVG === true) node.isSVG = true;
-      const attrs = keptAttributes(serialized.attributes);
+      const attrs = keptAttributes(serialized.attributes, this.kept);
       if (attrs) node.attrs = attrs;
     } else if (type === NodeType.Document) {
       node.children = [];
@@ -161,7 +167,7 @@ export class NodeMap {
     if (!node || node.type !== NodeType.Element || !isObject(attributes)) return;
     for (const [name, value] of Object.entries(attributes)) {
       const key = name.toLowerCase();
-      if (!KEPT_ATTRIBUTES.has(key)) continue;
+      if (!this.kept.has(key)) continue;
       node.attrs ??= {};
       if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') {
         node.attrs[key] = cut(String(value), MAX_ATTRIBUTE_TEXT);
@@ -221,17 +227,48 @@ export class NodeMap {
   }
 }
 
-function keptAttributes(raw: unknown): Record<string, string> | undefined {
+function keptAttributes(raw: unknown, kept: ReadonlySet<string>): Record<string, string> | undefined {
   if (!isObject(raw)) return undefined;
   let out: Record<string, string> | undefined;
   let n = 0;
   for (const name in raw as Json) {
     if (++n > 1_000) break; // a forged element with a million attributes
     const key = name.toLowerCase();
-    if (!KEPT_ATTRIBUTES.has(key)) continue;
+    if (!kept.has(key)) continue;
     const value = raw[name];
     if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') continue;
     (out ??= {})[key] = cut(String(value), MAX_ATTRIBUTE_TEXT);
   }
   return out;
+}
+
+/**
+ * Applies one rrweb Mutation event in rrweb's order (removes, adds, texts, attributes); an add whose parent comes
+ * later in the list is tried again once. Returns the ids added or whose text changed, in the order met.
+ */
+export function applyMutation(map: NodeMap, data: Json): number[] {
+  for (const r of list(data.removes)) if (isObject(r)) map.remove(r.id);
+  const added: number[] = [];
+  let retry: Json[] = [];
+  for (const pass of [list(data.adds), null]) {
+    const adds = pass ?? retry;
+    retry = [];
+    for (const add of adds) {
+      if (!isObject(add)) continue;
+      const parentId = nodeId(add.parentId);
+      if (parentId === undefined) continue;
+      if (!map.get(parentId)) {
+        if (pass) retry.push(add);
+        continue;
+      }
+      for (const id of map.addTree(add.node, parentId, nodeId(add.nextId))) added.push(id);
+    }
+  }
+  for (const t of list(data.texts)) {
+    if (!isObject(t)) continue;
+    const node = map.setText(t.id, t.value);
+    if (node) added.push(node.id);
+  }
+  for (const a of list(data.attributes)) if (isObject(a)) map.setAttributes(a.id, a.attributes);
+  return added;
 }

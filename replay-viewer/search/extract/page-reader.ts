@@ -8,11 +8,11 @@ import { clickHit } from './clicks';
 import { errorHit, PAGE_HIDDEN_TAG } from './error-hits';
 import { HitBudget } from './hit-budget';
 import { MAX_EVENTS_PER_BATCH, MAX_TITLE_TEXT } from './limits';
-import { NodeMap, type MapNode } from './node-map';
+import { applyMutation, NodeMap, type MapNode } from './node-map';
 import { PassageMemory } from './passage-memory';
 import { blockOf, passageOf, textUnder } from './passages';
 import {
-  ACTIVITY_SOURCES, clean, EventType, isMasked, isObject, list, MouseInteraction, nodeId, NodeType, num, Source, str, type Json,
+  ACTIVITY_SOURCES, clean, EventType, isMasked, isObject, list, MouseInteraction, NodeType, num, Source, str, type Json,
 } from './rrweb-wire';
 import { TypingBursts } from './typed';
 import { urlParts } from './url-parts';
@@ -112,32 +112,8 @@ export class PageReader {
     }
   }
 
-  /** rrweb's order: removes, adds, texts, attributes. An add whose parent comes later in the list is tried again once. */
   private mutation(data: Json, at: number): void {
-    for (const r of list(data.removes)) if (isObject(r)) this.map.remove(r.id);
-    const added: number[] = [];
-    let retry: Json[] = [];
-    for (const pass of [list(data.adds), null]) {
-      const adds = pass ?? retry;
-      retry = [];
-      for (const add of adds) {
-        if (!isObject(add)) continue;
-        const parentId = nodeId(add.parentId);
-        if (parentId === undefined) continue;
-        if (!this.map.get(parentId)) {
-          if (pass) retry.push(add);
-          continue;
-        }
-        for (const id of this.map.addTree(add.node, parentId, nodeId(add.nextId))) added.push(id);
-      }
-    }
-    for (const t of list(data.texts)) {
-      if (!isObject(t)) continue;
-      const node = this.map.setText(t.id, t.value);
-      if (node) added.push(node.id);
-    }
-    for (const a of list(data.attributes)) if (isObject(a)) this.map.setAttributes(a.id, a.attributes);
-    this.added(added, at);
+    this.added(applyMutation(this.map, data), at);
   }
 
   /** Passages of the blocks that got text, in the order first touched; the title when it changed. */
