@@ -8,7 +8,7 @@ import type { VerbatimStore } from '../../store/store';
 import type { ExtractorFactory } from './extractor-port';
 import { SearchFollower, type FollowerOptions } from './follower';
 import { loadOrCreateIndexKey, type IndexKey } from './index-key';
-import { createSessionExtractor } from './extract/index';
+import { createIndexExtractor } from './struggle-hits';
 import type { SearchIndex } from './search-index';
 import { newSearchIndex } from './open-index';
 import { PageApplier } from './page-applier';
@@ -51,7 +51,7 @@ export async function openSearch(o: OpenSearchOptions): Promise<OpenedSearch> {
   const index = newSearchIndex({ searchUrl: o.searchUrl, indexDir }, key);
   await index.open();
   const log = o.log ?? ((m: string) => process.stderr.write(`[verbatim] ${m}\n`));
-  const createExtractor = o.createExtractor ?? createSessionExtractor;
+  const createExtractor = o.createExtractor ?? createIndexExtractor;
   // The main thread keeps its own connection for searches (SQLite's WAL: they read while the worker writes; a
   // PostgreSQL pool of its own) and for the in-process fallback.
   const worker = o.worker

@@ -7,7 +7,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { ReadChange } from './read-page';
 import { VerbatimError } from '../../store/errors';
-import { createSessionExtractor } from './extract/index';
+import { createIndexExtractor } from './struggle-hits';
 import { loadOrCreateIndexKey } from './index-key';
 import { PageApplier, codeOf } from './page-applier';
 import type { SearchWorkerData, WorkerReply, WorkerRequest } from './worker-protocol';
@@ -20,7 +20,7 @@ const log = (message: string) => port.postMessage({ log: message } satisfies Wor
 try {
   const index = newSearchIndex(data, await loadOrCreateIndexKey(data.keysDir));
   await index.open();
-  const applier = new PageApplier({ index, createExtractor: createSessionExtractor, maxHitsPerWrite: data.maxHitsPerWrite, retryMs: data.retryMs, log });
+  const applier = new PageApplier({ index, createExtractor: createIndexExtractor, maxHitsPerWrite: data.maxHitsPerWrite, retryMs: data.retryMs, log });
   // The page being posted (one at a time: the follower waits for each page's answer before reading the next; a page
   // it gave up on half-posted is replaced by the next one's first change).
   let current: { id: number; changes: ReadChange[] } | undefined;

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { createSessionExtractor } from '../extract/index';
+import { createIndexExtractor } from '../struggle-hits';
 import { parseQuery } from '../query/index';
 import { lastSeq, reindex } from '../reindex';
 import type { SearchIndex } from '../search-index';
@@ -52,7 +52,7 @@ describe('search follower', () => {
     // Killed after 3 pages of 2 changes: the reopened follower starts from the committed cursor.
     const first = await b.open({ dataDir: `${b.dir}/resume` });
     const firstFollower = new (first.follower.constructor as typeof import('../follower').SearchFollower)({
-      store: b.store, index: first.index, createExtractor: createSessionExtractor, pageSize: 2, log: () => undefined,
+      store: b.store, index: first.index, createExtractor: createIndexExtractor, pageSize: 2, log: () => undefined,
     });
     await firstFollower.catchUp(() => { if (++pages === 3) void firstFollower.stop(); });
     assert.equal(await first.index.cursor(), 6);
@@ -72,7 +72,7 @@ describe('search follower', () => {
   it('ends a page early when it holds many hits, and still indexes everything once', async () => {
     const s = await b.open({ dataDir: `${b.dir}/small-writes` });
     const small = new (s.follower.constructor as typeof import('../follower').SearchFollower)({
-      store: b.store, index: s.index, createExtractor: createSessionExtractor, maxHitsPerWrite: 3, log: () => undefined,
+      store: b.store, index: s.index, createExtractor: createIndexExtractor, maxHitsPerWrite: 3, log: () => undefined,
     });
     const cursors: number[] = [];
     assert.equal(await small.catchUp((c) => cursors.push(c)), await lastSeq(b.store));
@@ -87,7 +87,7 @@ describe('search follower', () => {
     const s = await b.open({
       dataDir: `${b.dir}/faulty`, log: (m) => lines.push(m),
       createExtractor: () => {
-        const real = createSessionExtractor();
+        const real = createIndexExtractor();
         return { ...real, batch: (batch) => { if (++calls === 2) throw new Error(`boom ${JSON.stringify(batch.events)}`); return real.batch(batch); } };
       },
     });
@@ -127,7 +127,7 @@ describe('search follower', () => {
     await s.index.reset();
     await s.index.setMeta('reindex', 'running');
     const partial = new (s.follower.constructor as typeof import('../follower').SearchFollower)({
-      store: b.store, index: s.index, createExtractor: createSessionExtractor, pageSize: 3, log: () => undefined,
+      store: b.store, index: s.index, createExtractor: createIndexExtractor, pageSize: 3, log: () => undefined,
     });
     await partial.catchUp(() => void partial.stop());
     assert.equal(await s.index.cursor(), 3);

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { Worker, threadId } from 'node:worker_threads';
 import { after, before, describe, it } from 'node:test';
-import { createSessionExtractor } from '../extract/index';
+import { createIndexExtractor } from '../struggle-hits';
 import { SearchFollower, type PageProfile } from '../follower';
 import { PageApplier } from '../page-applier';
 import { parseQuery } from '../query/index';
@@ -66,7 +66,7 @@ describe('search worker', () => {
   it('applies every page on the worker thread: same index as in-process', async () => {
     const s = await b.open({ dataDir: `${b.dir}/threaded`, worker: true });
     const threads = new Set<number>();
-    const follower = new SearchFollower({ store: b.store, index: s.index, createExtractor: createSessionExtractor, applier: s.worker, pageSize: 3, onProfile: (p) => threads.add(p.threadId) });
+    const follower = new SearchFollower({ store: b.store, index: s.index, createExtractor: createIndexExtractor, applier: s.worker, pageSize: 3, onProfile: (p) => threads.add(p.threadId) });
     assert.equal(await follower.catchUp(), await lastSeq(b.store));
     assert.ok(s.worker!.thread, 'still threaded');
     assert.deepEqual([...threads], [s.worker!.thread!.threadId]);
@@ -88,7 +88,7 @@ describe('search worker', () => {
     const measure = async (worker: boolean) => {
       const s = await b.open({ dataDir: `${b.dir}/heavy-${worker}`, worker });
       const pages: PageProfile[] = [];
-      const follower = new SearchFollower({ store: b.store, index: s.index, createExtractor: createSessionExtractor, applier: s.worker, onProfile: (p) => pages.push(p) });
+      const follower = new SearchFollower({ store: b.store, index: s.index, createExtractor: createIndexExtractor, applier: s.worker, onProfile: (p) => pages.push(p) });
       // Everything before the heavy session first, so the measured page is the heavy one alone.
       await s.index.apply({ cursor: total - 2, sessions: [], hits: [] });
       const stall = await longestStall(() => follower.catchUp());
@@ -116,7 +116,7 @@ describe('search worker', () => {
   it('a killed worker falls back in-process: no change lost or doubled', async () => {
     const lines: string[] = [];
     const s = await b.open({ dataDir: `${b.dir}/killed`, worker: true, log: (m) => lines.push(m) });
-    const follower = new SearchFollower({ store: b.store, index: s.index, createExtractor: createSessionExtractor, applier: s.worker, pageSize: 2, log: (m) => lines.push(m) });
+    const follower = new SearchFollower({ store: b.store, index: s.index, createExtractor: createIndexExtractor, applier: s.worker, pageSize: 2, log: (m) => lines.push(m) });
     let pages = 0;
     const worker = s.worker!.thread!;
     // Ended right after its second page: the third is posted to a dying worker and read again from the cursor.
@@ -163,9 +163,9 @@ describe('search worker', () => {
     // The worker's index folder is a file: it cannot open there, the main thread's index is fine.
     const applier = new WorkerPageApplier({
       data: { indexDir: `${b.dir}/no-worker/search/index.sqlite`, keysDir: b.keysDir }, log: (m) => lines.push(m),
-      fallback: () => new PageApplier({ index: s.index, createExtractor: createSessionExtractor, log: (m) => lines.push(m) }),
+      fallback: () => new PageApplier({ index: s.index, createExtractor: createIndexExtractor, log: (m) => lines.push(m) }),
     });
-    const follower = new SearchFollower({ store: b.store, index: s.index, createExtractor: createSessionExtractor, applier, log: (m) => lines.push(m) });
+    const follower = new SearchFollower({ store: b.store, index: s.index, createExtractor: createIndexExtractor, applier, log: (m) => lines.push(m) });
     assert.equal(await follower.catchUp(), await lastSeq(b.store));
     assert.equal(applier.thread, undefined);
     assert.equal(lines.length, 1, lines.join('\n'));

@@ -17,6 +17,8 @@ import { launchChromium } from '../../../../scripts/chromium';
 import { openStore } from '../../../../store/index';
 import type { VerbatimStore } from '../../../../store/store';
 import { createStruggleDetector, type Signal } from '../index';
+import { openSearch } from '../../../search/index';
+import { parseQuery } from '../../../search/query/index';
 
 const root = path.resolve(import.meta.dirname, '../../../..');
 const PAGE = `<!doctype html><html><head><meta charset="utf-8"><title>Payments</title><link rel="icon" href="data:,"></head>
@@ -73,6 +75,9 @@ after(async () => {
 });
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** The recorded session and the test's clock around each moment, shared by the two tests. */
+let sessionId = '';
+const t: Record<string, number> = {};
 
 /** The session's signals, its records fed in change-feed order as the follower will feed them. */
 async function detect(sessionId: string): Promise<Signal[]> {
@@ -94,7 +99,6 @@ it('finds rage and dead on the dead button, nothing on the double-click, error a
   const context = await browser.newContext({ viewport: { width: 900, height: 640 } });
   const page = await context.newPage();
   await page.goto(`${siteUrl}/`);
-  let sessionId = '';
   for (const end = Date.now() + 15_000; !sessionId && Date.now() < end; await sleep(50)) {
     for (const s of await store.listSessions({ limit: 5 })) {
       if ((await store.readEvents(s.id)).some((b) => b.events.some((e) => e.type === 2))) sessionId = s.id;
@@ -102,7 +106,6 @@ it('finds rage and dead on the dead button, nothing on the double-click, error a
   }
   assert.ok(sessionId, 'the recorder uploaded a full snapshot');
   const box = (await page.locator('#continue').boundingBox())!;
-  const t: Record<string, number> = {};
 
   t.rage = Date.now();
   for (let i = 0; i < 4; i++) {
@@ -151,4 +154,30 @@ it('finds rage and dead on the dead button, nothing on the double-click, error a
   assert.equal(failed[0]!.url, `${siteUrl}/api/pay`);
   assert.deepEqual(signals.map((s) => s.name).sort(), ['dead', 'error', 'failed', 'rage'], JSON.stringify(summary));
   console.log(`struggle on Chromium: ${JSON.stringify(summary)}`);
+});
+
+it('the search index holds the same signals as struggle: hits at their moments', async () => {
+  assert.ok(sessionId, 'the first test recorded a session');
+  const search = await openSearch({ dataDir: dir, keysDir: path.join(dir, 'keys'), store, log: () => undefined });
+  try {
+    await search.follower.catchUp();
+    const first = async (q: string) => {
+      const r = await search.index.search(parseQuery(q), { limit: 10 });
+      assert.deepEqual(r.results.map((x) => x.session.id), [sessionId], q);
+      return r.results[0]!.firstMatch!;
+    };
+    const rage = await first('struggle:rage');
+    assert.equal(rage.kind, 'struggle');
+    assert.ok(rage.at >= t.rage! && rage.at <= t.raged!, `rage at +${rage.at - t.rage!} ms`);
+    const failed = await first('struggle:failed');
+    assert.ok(failed.at >= t.pay! && failed.at <= t.paid!, `failed at +${failed.at - t.rage!} ms`);
+    await first('struggle:dead THEN struggle:error');
+    await first('clicked:pay THEN struggle:failed');
+    assert.equal((await search.index.search(parseQuery('struggle:abandon OR struggle:thrash'), { limit: 10 })).results.length, 0);
+    assert.equal((await search.index.search(parseQuery('struggle:error THEN struggle:rage'), { limit: 10 })).results.length, 0);
+    const matches = await search.index.matches(sessionId, parseQuery('struggle:rage OR struggle:dead OR struggle:error OR struggle:failed'));
+    assert.equal(matches.length, 4, JSON.stringify(matches));
+  } finally {
+    await search.close();
+  }
 });
