@@ -139,7 +139,7 @@ async function storeCost(): Promise<void> {
 // Search index overhead: the proxy with the search follower off, in-process and on its worker thread (issue #13).
 const benchSearch = async () => {
   const { benchSearchOverhead, printSearchOverhead } = await import('./bench/search-overhead');
-  const o = { rounds: Number(process.env.BENCH_SEARCH_ROUNDS ?? 5), seconds: Number(process.env.BENCH_SEARCH_SECONDS ?? 5), users: 16, modes: ['off', 'inline', 'worker'] as const };
+  const o = { rounds: Number(process.env.BENCH_SEARCH_ROUNDS ?? 5), seconds: Number(process.env.BENCH_SEARCH_SECONDS ?? 5), users: 16, modes: ['off', 'inline', 'worker', 'paced'] as const };
   printSearchOverhead(await benchSearchOverhead({ ...o, modes: [...o.modes] }), o);
 };
 if (process.env.BENCH_ONLY === 'search') {

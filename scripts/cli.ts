@@ -9,7 +9,7 @@ import { TerminalRegistry, describeTerminal } from '../proxy/collector/terminals
 import { IngestPipeline, Masker, assertProxyExposure, loadOrCreateCa, parseUpstreams, startGateway, startProxy, type RunningGateway } from '../proxy/index';
 import { startViewer } from '../replay-viewer/server';
 import { openReviews } from '../replay-viewer/reviews/index';
-import { openSearch, SearchRoutes } from '../replay-viewer/search/index';
+import { DEFAULT_PACING, openSearch, SearchRoutes } from '../replay-viewer/search/index';
 import { isVerbatimError, VerbatimError } from '../store/errors';
 import { openStore } from '../store/index';
 import { setUpAccess, usersCommand } from './access-setup';
@@ -135,7 +135,7 @@ async function start(config: VerbatimConfig): Promise<void> {
   // seqs and error codes only.
   // An index that cannot open (damaged, another schema) does not keep recording down: search is off until
   // `verbatim reindex` rebuilds it.
-  const search = await openSearch({ dataDir: config.dataDir, keysDir: keysDirOf(config), searchUrl: config.searchUrl, store, worker: true, log: (m) => process.stderr.write(`[verbatim] ${m}\n`) })
+  const search = await openSearch({ dataDir: config.dataDir, keysDir: keysDirOf(config), searchUrl: config.searchUrl, store, worker: true, pacing: DEFAULT_PACING, log: (m) => process.stderr.write(`[verbatim] ${m}\n`) })
     .catch((err: unknown) => {
       process.stderr.write(`[verbatim] WARNING: search is off, the search index did not open (${isVerbatimError(err) ? err.code : (err as NodeJS.ErrnoException)?.code ?? 'ERROR'}): run verbatim reindex\n`);
       return undefined;

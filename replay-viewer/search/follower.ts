@@ -11,6 +11,7 @@ import type { Change } from '../../store/change-feed';
 import { isVerbatimError } from '../../store/errors';
 import type { EventBatch } from '../../store/records';
 import type { VerbatimStore } from '../../store/store';
+import type { BusyPacer } from './busy-pacer';
 import type { ExtractorFactory } from './extractor-port';
 import { PageApplier, codeOf, type PageApplierPort } from './page-applier';
 import type { AppliedPage, ReadChange, ReadSession } from './read-page';
@@ -28,6 +29,8 @@ export interface FollowerOptions {
   maxHitsPerWrite?: number;
   /** Pause after a wake-up before reading, gathering changes (default 250 ms). */
   gatherMs?: number;
+  /** Live following only: wait while the proxy's thread is busy before each page (busy-pacer.ts). */
+  pacer?: BusyPacer;
   /** Pauses before retrying a page the index could not write (default 1 s, 5 s, 15 s). */
   retryMs?: number[];
   /** Codes and seqs only: never record content or search terms. */
@@ -93,10 +96,15 @@ export class SearchFollower {
     this.applier.forget();
   }
 
-  /** Applies every change after the index's cursor; resolves with the cursor reached. */
-  async catchUp(onPage?: (cursor: number) => void): Promise<number> {
+  /**
+   * Applies every change after the index's cursor; resolves with the cursor reached. With a pacer (live following),
+   * each page waits until the proxy's thread is not busy, or until the pacer's longest wait ran out.
+   */
+  async catchUp(onPage?: (cursor: number) => void, pacer?: BusyPacer): Promise<number> {
     let cursor = await this.opts.index.cursor();
     for (;;) {
+      if (this.stopped) return cursor;
+      await pacer?.whenQuiet(() => this.stopped);
       if (this.stopped) return cursor;
       const changes = await this.opts.store.readChanges(cursor, this.opts.pageSize ?? 500);
       if (!changes.length) return cursor;
@@ -130,7 +138,7 @@ export class SearchFollower {
   private async run(): Promise<void> {
     this.wanted = false;
     try {
-      await this.catchUp(this.opts.onApplied);
+      await this.catchUp(this.opts.onApplied, this.opts.pacer);
     } catch (err) {
       // The store or the index is unavailable: the next change wakes us again.
       if (!this.stopped) this.log(`search index: following the change feed stopped: ${codeOf(err)}`);

@@ -6,6 +6,7 @@
 import path from 'node:path';
 import type { VerbatimStore } from '../../store/store';
 import type { ExtractorFactory } from './extractor-port';
+import { BusyPacer, type PacerOptions } from './busy-pacer';
 import { SearchFollower, type FollowerOptions } from './follower';
 import { loadOrCreateIndexKey, type IndexKey } from './index-key';
 import { createIndexExtractor } from './struggle-hits';
@@ -20,6 +21,8 @@ export { reindex, lastSeq } from './reindex';
 export { SearchRoutes } from './search-routes';
 
 export const SEARCH_DIR = 'search';
+
+export { DEFAULT_PACING } from './busy-pacer';
 
 export interface OpenedSearch {
   index: SearchIndex;
@@ -43,6 +46,8 @@ export interface OpenSearchOptions {
   onProfile?: FollowerOptions['onProfile'];
   /** Extraction and index writes on the search worker thread (`verbatim start`), falling back in-process. */
   worker?: boolean;
+  /** Live following waits while the proxy's thread is busy (`verbatim start`; busy-pacer.ts). */
+  pacing?: PacerOptions;
 }
 
 export async function openSearch(o: OpenSearchOptions): Promise<OpenedSearch> {
@@ -60,7 +65,8 @@ export async function openSearch(o: OpenSearchOptions): Promise<OpenedSearch> {
       fallback: () => new PageApplier({ index, createExtractor, log }),
     })
     : undefined;
-  const follower = new SearchFollower({ store: o.store, index, createExtractor, applier: worker, log, gatherMs: o.gatherMs, onProfile: o.onProfile });
+  const pacer = o.pacing ? new BusyPacer(o.pacing) : undefined;
+  const follower = new SearchFollower({ store: o.store, index, createExtractor, applier: worker, log, gatherMs: o.gatherMs, onProfile: o.onProfile, pacer });
   return {
     index, key, follower, worker,
     async close() {

@@ -4,11 +4,11 @@
  */
 import path from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
-import { lastSeq, openSearch } from '../../replay-viewer/search/index';
+import { DEFAULT_PACING, lastSeq, openSearch } from '../../replay-viewer/search/index';
 import type { PageProfile } from '../../replay-viewer/search/follower';
 import type { VerbatimStore } from '../../store/store';
 
-export type SearchMode = 'off' | 'inline' | 'worker';
+export type SearchMode = 'off' | 'inline' | 'worker' | 'paced';
 
 export interface SearchReport {
   mode: SearchMode;
@@ -34,13 +34,15 @@ export interface SearchReport {
 }
 
 export async function startSearchProbe(store: VerbatimStore, dataDir: string, mode: string): Promise<{ report(): Promise<SearchReport>; close(): Promise<void> }> {
-  if (mode !== 'off' && mode !== 'inline' && mode !== 'worker') throw new Error(`BENCH_SEARCH: off, inline or worker, not ${mode}`);
+  if (mode !== 'off' && mode !== 'inline' && mode !== 'worker' && mode !== 'paced') throw new Error(`BENCH_SEARCH: off, inline, worker or paced, not ${mode}`);
   const loop = monitorEventLoopDelay({ resolution: 2 });
   loop.enable();
   const pages: PageProfile[] = [];
   let elu = performance.eventLoopUtilization();
   const search = mode === 'off' ? undefined : await openSearch({
-    dataDir, keysDir: path.join(dataDir, 'keys'), store, worker: mode === 'worker', onProfile: (p) => pages.push(p),
+    // paced: as `verbatim start` runs it, on the worker and yielding to the proxy while it is busy.
+    dataDir, keysDir: path.join(dataDir, 'keys'), store, worker: mode === 'worker' || mode === 'paced', onProfile: (p) => pages.push(p),
+    ...(mode === 'paced' ? { pacing: DEFAULT_PACING } : {}),
     log: (m) => process.stderr.write(`[search] ${m}\n`),
   });
   search?.follower.start();
