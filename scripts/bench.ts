@@ -6,7 +6,8 @@
  *  2. Requests/s for that HTML page through the proxy (proxy in its own process).
  *  3. Store bytes per recorded session-minute for the demo journey, and bytes added
  *     by a second identical journey (content addressing makes assets nearly free).
- *  Then page load in Chromium, tamper-evidence costs and the WACZ export (scripts/bench/).
+ *  Then page load in Chromium, tamper-evidence costs, the WACZ export and the search index at a million sessions
+ *  (scripts/bench/).
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -148,4 +149,6 @@ if (process.env.BENCH_ONLY === 'proxy') process.exit(0);
 await (await import('./bench/integrity')).benchIntegrity(Number(process.env.BENCH_INTEGRITY_SESSIONS ?? 10_000));
 // WACZ export of one session: time, CPU, size, peak memory (scripts/bench/wacz-export.ts).
 await (await import('./bench/wacz-export')).benchWaczExport(Number(process.env.BENCH_WACZ_CAPTURES ?? 600));
+// The search index: build, size and ten queries over BENCH_SEARCH_SESSIONS generated sessions (scripts/bench/search-index.ts).
+await (await import('./bench/search-index')).benchSearchIndex(Number(process.env.BENCH_SEARCH_SESSIONS ?? 1_000_000));
 process.exit(0);
