@@ -64,7 +64,7 @@ export interface Samples {
   hosts5xx: string[];
   urlPrefixes: string[];
   customers: string[];
-  sessions: { id: string; startedAt: number }[];
+  sessions: { id: string; startedAt: number; device: string; country: string }[];
 }
 
 export class Corpus {
@@ -161,7 +161,6 @@ export class Corpus {
       this.customerSessions.set(customer, list);
       if (sample) this.samples.customers.push(customer);
     }
-    if (sample) this.samples.sessions.push({ id, startedAt });
     const facts: SessionFacts = {
       id, channel: kiosk ? 'kiosk' : 'proxy', ...(kiosk ? { terminal: `T-${Math.floor(r() * 200)}` } : {}),
       browser: this.pick(BROWSERS), os: device === 'desktop' ? this.pick(OSES.slice(0, 3)) : this.pick(OSES.slice(3)),
@@ -169,6 +168,7 @@ export class Corpus {
       startedAt, endedAt: at, pageCount: pages, durationMs: at - startedAt, activeMs: Math.floor((at - startedAt) * 0.6),
       customerLinked: linked, entryUrl: hits[0]!.text,
     };
+    if (sample) this.samples.sessions.push({ id, startedAt, device, country: facts.country! });
     return { facts, hits, customer };
   }
 
