@@ -3,7 +3,7 @@
  * through the real SqliteSearchIndex.apply in follower-sized batches; build throughput, bytes on disk per session,
  * then p50/p95/max of ten representative queries through parseQuery + search (and matches) as the API runs them.
  * The built index is kept in the temp dir under the seed and count, so a second run measures queries only
- * (BENCH_SEARCH_REBUILD=1 builds afresh). Alone: `BENCH_SEARCH_SESSIONS=20000 npx tsx scripts/bench/search-index.ts`.
+ * (BENCH_SEARCH_REBUILD=1 builds afresh; BENCH_SEARCH_DIR puts it elsewhere). Alone: `BENCH_SEARCH_SESSIONS=20000 npx tsx scripts/bench/search-index.ts`.
  */
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
@@ -43,7 +43,7 @@ interface QueryCase {
 }
 
 export async function benchSearchIndex(count: number, runs = Number(process.env.BENCH_SEARCH_RUNS ?? 30)): Promise<void> {
-  const dir = path.join(os.tmpdir(), `verbatim-bench-search-${SEED}-${count}`);
+  const dir = process.env.BENCH_SEARCH_DIR ?? path.join(os.tmpdir(), `verbatim-bench-search-${SEED}-${count}`);
   const key = new IndexKey(createHash('sha256').update(`verbatim bench ${SEED}`).digest());
   const built = await cachedOrBuilt(dir, key, count);
   const index = new SqliteSearchIndex(dir, key);
