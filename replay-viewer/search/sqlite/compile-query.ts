@@ -39,8 +39,8 @@ export interface CompileContext {
    */
   hostsMatching?(value: string, prefix: boolean): string[] | undefined;
   /**
-   * Whether one known session is asked about (matches): hit terms are then probed within that session, instead of
-   * gathering every matching session of the index first (a common word's whole set, to keep one session of it).
+   * Whether one known session is asked about (matches): hit terms are then checked within that session's hits
+   * (EXISTS), instead of gathering every matching session of the index first.
    */
   oneSession?: boolean;
 }
@@ -74,8 +74,9 @@ export class QueryCompiler {
       case 'then': return sql('(', join(' AND ', node.steps.map((n) => this.session(n))), ' AND (', this.moment(node, frag('-1')), ') IS NOT NULL)');
       default: {
         if (this.ctx.oneSession) {
-          const probe = this.hitTerm(node, 'probe');
-          if (probe) return sql('EXISTS (SELECT 1 FROM hits h WHERE h.sid = s.sid AND ', probe, ')');
+          // The match set is the same CTE the moments use, so each FTS match runs once for the whole statement.
+          const inSession = this.hitTerm(node, 'set');
+          if (inSession) return sql('EXISTS (SELECT 1 FROM hits h WHERE h.sid = s.sid AND ', inSession, ')');
         }
         const hit = this.hitTerm(node, 'set');
         // Not correlated: SQLite runs it once per statement and probes the result, instead of once per session.

@@ -257,7 +257,7 @@ export class SqliteSearchIndex implements SearchIndex {
   async matches(sessionId: string, node: QueryNode, options: MatchOptions = {}): Promise<Match[]> {
     const compiler = this.compiler(options.customerSessions, true);
     const rows = this.all<HitRow>(compiler.statement(sql('SELECT h.hid, h.at, h.kind, h.snippet FROM sessions s JOIN hits h ON h.sid = s.sid WHERE s.id = ',
-      frag('?', [sessionId]), ' AND ', compiler.session(node), ' AND ', compiler.hits(node), ` ORDER BY h.at, h.hid LIMIT ${MAX_MATCHES}`)));
+      frag('?', [sessionId]), ' AND ', compiler.session(node), ' AND ', compiler.hits(node, 'set'), ` ORDER BY h.at, h.hid LIMIT ${MAX_MATCHES}`)));
     const wanted = QueryCompiler.snippetWords(node);
     return rows.map((h) => ({ at: h.at, kind: h.kind, snippet: this.snippet(h, sessionId, wanted) }));
   }
