@@ -30,11 +30,34 @@ export type FtsMode = 'set' | 'probe';
 export interface CompileContext {
   key: IndexKey;
   customerSessions?: ReadonlyMap<string, readonly string[]>;
+  /**
+   * The recorded hosts a `host:` value stands for (exact, subdomains, with a port; or by prefix), from the index's
+   * small host table: so the hits are found through their host index, not a LIKE over every hit. Undefined when
+   * too many hosts match to list (then the LIKE runs).
+   */
+  hostsMatching?(value: string, prefix: boolean): string[] | undefined;
+  /**
+   * Whether one known session is asked about (matches): hit terms are then checked within that session's hits
+   * (EXISTS), instead of gathering every matching session of the index first.
+   */
+  oneSession?: boolean;
 }
 
 export class QueryCompiler {
   private nodes = 0;
+  /** FTS matches run once per statement, as MATERIALIZED CTEs (match → name): see ftsWithKinds. */
+  private readonly matchSets = new Map<string, string>();
   constructor(private readonly ctx: CompileContext) {}
+
+  /**
+   * A statement over this compiler's fragments, with the CTEs they name. Call after compiling its parts (compiling
+   * registers the CTEs); an unreferenced CTE costs nothing.
+   */
+  statement(q: Frag): Frag {
+    if (!this.matchSets.size) return q;
+    const ctes = [...this.matchSets].map(([match, name]) => frag(`${name} AS MATERIALIZED (SELECT rowid AS r FROM hit_fts WHERE hit_fts MATCH ?)`, [match]));
+    return sql('WITH ', join(', ', ctes), ' ', q);
+  }
 
   /** Whether the session (`s`) matches. */
   session(node: QueryNode): Frag {
@@ -48,6 +71,11 @@ export class QueryCompiler {
       // Every step somewhere in the session first (cheap, whole-index), then their order (per candidate session).
       case 'then': return sql('(', join(' AND ', node.steps.map((n) => this.session(n))), ' AND (', this.moment(node, frag('-1')), ') IS NOT NULL)');
       default: {
+        if (this.ctx.oneSession) {
+          // The match set is the same CTE the moments use, so each FTS match runs once for the whole statement.
+          const inSession = this.hitTerm(node, 'set');
+          if (inSession) return sql('EXISTS (SELECT 1 FROM hits h WHERE h.sid = s.sid AND ', inSession, ')');
+        }
         const hit = this.hitTerm(node, 'set');
         // Not correlated: SQLite runs it once per statement and probes the result, instead of once per session.
         if (hit) return sql('s.sid IN (SELECT h.sid FROM hits h WHERE ', hit, ')');
@@ -150,7 +178,7 @@ export class QueryCompiler {
 
   private textTerm(t: Extract<Term, { kind: 'text' }>, mode: FtsMode): Frag {
     const field = t.field;
-    if (field === 'host') return hostTerm(t.value, t.prefix);
+    if (field === 'host') return this.hostTerm(t.value, t.prefix);
     if ((field === 'url' || field === 'path') && t.prefix) return this.pathPrefix(field, t.value, mode);
     const kinds = field === null ? undefined : KINDS_OF[field];
     const column = field === 'field' ? 'field' : field === 'path' ? 'loc' : 'words';
@@ -177,7 +205,7 @@ export class QueryCompiler {
     const kinds = KINDS_OF[field === 'url' ? 'url' : 'path'];
     if (host !== undefined && path === undefined) {
       // `url:bank*`: a host prefix.
-      return sql(hostTerm(host, true), frag(` AND h.kind IN (${kinds!.map(() => '?').join(', ')})`, kinds));
+      return sql(this.hostTerm(host, true), frag(` AND h.kind IN (${kinds!.map(() => '?').join(', ')})`, kinds));
     }
     const p = normalPath(path!).slice(0, PATH_PREFIX_MAX);
     const tag = host !== undefined ? TAG.urlPrefix : TAG.pathPrefix;
@@ -185,13 +213,27 @@ export class QueryCompiler {
     return this.ftsWithKinds(`loc : "${token}"`, kinds, mode);
   }
 
+  private hostTerm(value: string, prefix: boolean): Frag {
+    const hosts = this.ctx.hostsMatching?.(value, prefix);
+    if (!hosts) return hostLike(value, prefix);
+    return hosts.length ? frag(`h.host IN (${hosts.map(() => '?').join(', ')})`, hosts) : FALSE;
+  }
+
   private phrase(tag: string, ws: string[]): string {
     return `"${ws.map((w) => this.ctx.key.token(tag, w)).join(' ')}"`;
   }
 
+  private matchSet(match: string): string {
+    let name = this.matchSets.get(match);
+    if (!name) this.matchSets.set(match, (name = `fts${this.matchSets.size}`));
+    return name;
+  }
+
   private ftsWithKinds(match: string, kinds: string[] | undefined, mode: FtsMode): Frag {
+    // `set`: a CTE, not an inline IN (SELECT … MATCH): SQLite re-runs an inline one inside every correlated
+    // subquery that holds it (a then-step's moment, per candidate session), a whole-index FTS scan each time.
     const fts = mode === 'set'
-      ? frag('h.hid IN (SELECT rowid FROM hit_fts WHERE hit_fts MATCH ?)', [match])
+      ? frag(`h.hid IN (SELECT r FROM ${this.matchSet(match)})`)
       // Only the session's stretch of rowids: FTS5 seeks to it rather than reading the whole match (s is in scope).
       : frag(`h.hid IN (SELECT rowid FROM hit_fts WHERE hit_fts MATCH ? AND rowid >= (SELECT MIN(hid) FROM hits WHERE sid = s.sid)
           AND rowid <= (SELECT MAX(hid) FROM hits WHERE sid = s.sid))`, [match]);
@@ -204,11 +246,11 @@ export class QueryCompiler {
  * `host:bank.example` also finds `www.bank.example` and either with a port (hosts are kept as `host[:port]`);
  * `host:bank*` any host starting so.
  */
-function hostTerm(value: string, prefix: boolean): Frag {
+export function hostLike(value: string, prefix: boolean, column = 'h.host'): Frag {
   const v = value.toLowerCase();
   const like = v.replace(/[\\%_]/g, (c) => `\\${c}`);
-  if (prefix) return frag("h.host LIKE ? ESCAPE '\\'", [`${like}%`]);
-  return frag("(h.host = ? OR h.host LIKE ? ESCAPE '\\' OR h.host LIKE ? ESCAPE '\\' OR h.host LIKE ? ESCAPE '\\')",
+  if (prefix) return frag(`${column} LIKE ? ESCAPE '\\'`, [`${like}%`]);
+  return frag(`(${column} = ? OR ${column} LIKE ? ESCAPE '\\' OR ${column} LIKE ? ESCAPE '\\' OR ${column} LIKE ? ESCAPE '\\')`,
     [v, `%.${like}`, `${like}:%`, `%.${like}:%`]);
 }
 

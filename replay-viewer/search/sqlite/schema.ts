@@ -27,9 +27,16 @@ CREATE TABLE IF NOT EXISTS hits (
   page_id TEXT, host TEXT, method TEXT, status INTEGER, duration_ms INTEGER,
   snippet BLOB
 );
-CREATE INDEX IF NOT EXISTS hits_session ON hits (sid, at);
+-- A session's hits by kind, then time: a then-step's moment (the first url hit after t) reads only that kind's
+-- entries, with no row fetched; status the same for \`status:>=500\` steps. (Replaces hits_session (sid, at).)
+DROP INDEX IF EXISTS hits_session;
+CREATE INDEX IF NOT EXISTS hits_session_kind ON hits (sid, kind, at);
+CREATE INDEX IF NOT EXISTS hits_session_status ON hits (sid, status, at) WHERE status IS NOT NULL;
 CREATE INDEX IF NOT EXISTS hits_status ON hits (status, sid) WHERE status IS NOT NULL;
 CREATE INDEX IF NOT EXISTS hits_host ON hits (host, sid) WHERE host IS NOT NULL;
+-- Every host the hits name (a few thousand at most): \`host:bank.example\` resolves here to exact hosts, which the
+-- hits_host index then finds, instead of a LIKE over every hit. Kept in step with hits (erasure prunes it).
+CREATE TABLE IF NOT EXISTS hosts (host TEXT PRIMARY KEY) WITHOUT ROWID;
 CREATE VIRTUAL TABLE IF NOT EXISTS hit_fts USING fts5 (
   words, field, wprefix, loc,
   content = '', contentless_delete = 1, tokenize = 'ascii', detail = full

@@ -15,7 +15,7 @@ import { decodeCursor, encodeCursor } from '../cursor';
 import { snippetOf } from '../snippet';
 import { MAX_SEARCH_LIMIT, TOTAL_CAP, type IndexBatch, type Match, type MatchOptions, type SearchIndex, type SearchOptions, type SessionFacts } from '../search-index';
 import type { FacetCount, HitKind, SearchResponse, SearchResult } from '../types';
-import { QueryCompiler } from './compile-query';
+import { QueryCompiler, hostLike } from './compile-query';
 import { ftsRow, locationOf } from '../hit-tokens';
 import { SCHEMA, SCHEMA_VERSION } from './schema';
 import { frag, sql, type Frag } from './sql-fragment';
@@ -25,6 +25,13 @@ export const INDEX_FILE = 'index.sqlite';
 const MAX_SEALED_TEXT = 2_000;
 const MAX_MATCHES = 1_000;
 const FACET_VALUES = 50;
+/** Hosts one `host:` term may list; a broader one (`host:c*` over many hosts) scans instead. */
+const MAX_HOSTS_LISTED = 500;
+/** Rows sampled per index by ANALYZE, and how many applied batches between two `PRAGMA optimize`. */
+const ANALYSIS_LIMIT = 1_000;
+const OPTIMIZE_EVERY = 1_000;
+const CACHE_KIB = 64 * 1024;
+const MMAP_BYTES = 1024 * 2 ** 20;
 const SESSION_FACETS: Record<string, string> = {
   channel: 'channel', terminal: 'terminal', device: 'device', browser: 'browser', os: 'os', country: 'country',
 };
@@ -38,6 +45,7 @@ interface HitRow { hid: number; at: number; kind: HitKind; snippet: Buffer | nul
 
 export class SqliteSearchIndex implements SearchIndex {
   private db: Database.Database | undefined;
+  private applied = 0;
 
   constructor(private readonly dir: string, private readonly key: IndexKey) {}
 
@@ -53,10 +61,23 @@ export class SqliteSearchIndex implements SearchIndex {
       await chmod(this.file, 0o600);
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = NORMAL');
+      // Reads: a bigger page cache and memory-mapped reads (no read() copy per page), and temporary b-trees (match
+      // sets, the sort of a page) in memory. The index is read far more than it is written.
+      db.pragma(`cache_size = -${CACHE_KIB}`);
+      db.pragma(`mmap_size = ${MMAP_BYTES}`);
+      db.pragma('temp_store = MEMORY');
       // Freed pages are zeroed: a deleted row's bytes do not linger in the file.
       db.pragma('secure_delete = ON');
       db.exec(SCHEMA);
+      // An index made before the host table existed: fill it once from the hits.
+      if (!db.prepare("SELECT 1 FROM meta WHERE key = 'hosts'").get()) {
+        db.exec("INSERT OR IGNORE INTO hosts (host) SELECT DISTINCT host FROM hits WHERE host IS NOT NULL; INSERT INTO meta (key, value) VALUES ('hosts', '1')");
+      }
       db.prepare("INSERT INTO hit_fts (hit_fts, rank) VALUES ('secure-delete', 1)").run();
+      // Table statistics for the planner (which of two IN-lists to build, which index to walk): without them it
+      // guesses, and at a million sessions a wrong guess costs seconds. Sampled (analysis_limit), so cheap.
+      db.pragma(`analysis_limit = ${ANALYSIS_LIMIT}`);
+      db.pragma('optimize = 0x10002');
       const version = (db.prepare("SELECT value FROM meta WHERE key = 'schema'").get() as { value: string } | undefined)?.value;
       if (version === undefined) db.prepare("INSERT INTO meta (key, value) VALUES ('schema', ?)").run(String(SCHEMA_VERSION));
       else if (version !== String(SCHEMA_VERSION)) {
@@ -70,6 +91,7 @@ export class SqliteSearchIndex implements SearchIndex {
   }
 
   async close(): Promise<void> {
+    this.db?.pragma('optimize');
     this.db?.close();
     this.db = undefined;
   }
@@ -100,7 +122,7 @@ export class SqliteSearchIndex implements SearchIndex {
   async reset(): Promise<void> {
     const db = this.conn;
     db.transaction(() => {
-      db.exec("DELETE FROM hit_fts; DELETE FROM hits; DELETE FROM sessions; DELETE FROM meta WHERE key <> 'schema';");
+      db.exec("DELETE FROM hit_fts; DELETE FROM hits; DELETE FROM hosts; DELETE FROM sessions; DELETE FROM meta WHERE key <> 'schema';");
     })();
     this.truncateWal();
   }
@@ -118,9 +140,11 @@ export class SqliteSearchIndex implements SearchIndex {
     const insertHit = db.prepare(`INSERT INTO hits (sid, at, kind, page_id, host, method, status, duration_ms, snippet)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`);
     const insertFts = db.prepare('INSERT INTO hit_fts (rowid, words, field, wprefix, loc) VALUES (?, ?, ?, ?, ?)');
+    const insertHost = db.prepare('INSERT OR IGNORE INTO hosts (host) VALUES (?)');
     const link = db.prepare('UPDATE sessions SET customer_linked = 1 WHERE id = ?');
     const setCursor = db.prepare("INSERT INTO meta (key, value) VALUES ('cursor', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value");
     let erased = false;
+    const hostsSeen = new Set<string>();
     db.transaction(() => {
       for (const id of batch.erased ?? []) erased = this.eraseRows(db, id) || erased;
       for (const f of batch.sessions) upsert.run(this.sessionParams(f));
@@ -135,6 +159,10 @@ export class SqliteSearchIndex implements SearchIndex {
           // One malformed hit must not fail the page's transaction (and with it every change in the page).
           if (!Number.isFinite(hit.at) || typeof hit.text !== 'string' || typeof hit.kind !== 'string') continue;
           const { host } = locationOf(hit);
+          if (host && !hostsSeen.has(host)) {
+            hostsSeen.add(host);
+            insertHost.run(host);
+          }
           const sealed = hit.text ? this.key.seal(hit.text.slice(0, MAX_SEALED_TEXT), `hit:${sessionId}`) : null;
           const hid = Number(insertHit.run(sid, Math.trunc(hit.at), hit.kind, hit.pageId ?? null, host ?? null,
             hit.method?.toUpperCase() ?? null, hit.status ?? null, hit.durationMs ?? null, sealed).lastInsertRowid);
@@ -147,6 +175,8 @@ export class SqliteSearchIndex implements SearchIndex {
     })();
     // After the commit: the WAL still holds the erased rows' old pages until it is checkpointed.
     if (erased) this.truncateWal();
+    // Statistics kept current as the index grows (re-analyses only tables that changed much since).
+    if (++this.applied % OPTIMIZE_EVERY === 0) db.pragma('optimize');
   }
 
   private sessionParams(f: SessionFacts): Record<string, unknown> {
@@ -169,37 +199,65 @@ export class SqliteSearchIndex implements SearchIndex {
   private deleteHits(db: Database.Database, sid: number, kinds?: readonly string[]): void {
     const kindSql = kinds ? ` AND kind IN (${kinds.map(() => '?').join(', ')})` : '';
     const args = [sid, ...(kinds ?? [])];
+    const hosts = db.prepare(`SELECT DISTINCT host FROM hits WHERE sid = ?${kindSql} AND host IS NOT NULL`).pluck().all(...args);
     db.prepare(`DELETE FROM hit_fts WHERE rowid IN (SELECT hid FROM hits WHERE sid = ?${kindSql})`).run(...args);
     db.prepare(`DELETE FROM hits WHERE sid = ?${kindSql}`).run(...args);
+    // A host only this session named goes with it (an erased session's hosts must not stay readable).
+    const prune = db.prepare('DELETE FROM hosts WHERE host = ? AND NOT EXISTS (SELECT 1 FROM hits WHERE host = ?)');
+    for (const host of hosts) prune.run(host, host);
+  }
+
+  /** The hosts a `host:` value stands for; undefined when more than MAX_HOSTS_LISTED match (the caller scans). */
+  private hostsMatching(value: string, prefix: boolean): string[] | undefined {
+    const like = hostLike(value, prefix, 'host');
+    const hosts = this.conn.prepare(`SELECT host FROM hosts WHERE ${like.sql} LIMIT ${MAX_HOSTS_LISTED + 1}`).pluck().all(...like.params) as string[];
+    return hosts.length > MAX_HOSTS_LISTED ? undefined : hosts;
   }
 
   private truncateWal(): void {
     this.conn.pragma('wal_checkpoint(TRUNCATE)');
   }
 
+  private compiler(customerSessions: SearchOptions['customerSessions'], oneSession = false): QueryCompiler {
+    return new QueryCompiler({ key: this.key, customerSessions, oneSession, hostsMatching: (v, p) => this.hostsMatching(v, p) });
+  }
+
   async search(node: QueryNode, options: SearchOptions): Promise<SearchResponse> {
     const db = this.conn;
     const limit = Math.min(Math.max(1, Math.trunc(options.limit)), MAX_SEARCH_LIMIT);
-    const compiler = new QueryCompiler({ key: this.key, customerSessions: options.customerSessions });
+    const compiler = this.compiler(options.customerSessions);
     const where = sql(compiler.session(node), options.customerLinkedOnly ? ' AND s.customer_linked = 1' : '');
     const after = options.cursor ? decodeCursor(options.cursor) : undefined;
     const page = after ? sql(where, frag(' AND (s.started_at < ? OR (s.started_at = ? AND s.id < ?))', [after.startedAt, after.startedAt, after.id])) : where;
-    const rows = this.all<SessionRow>(sql('SELECT s.* FROM sessions s WHERE ', page, ` ORDER BY s.started_at DESC, s.id DESC LIMIT ${limit + 1}`));
-    const counted = this.all<{ n: number }>(sql(`SELECT COUNT(*) AS n FROM (SELECT 1 FROM sessions s WHERE `, where, ` LIMIT ${TOTAL_CAP + 1})`))[0]!.n;
+    let rows: SessionRow[];
+    let counted: number;
+    if (after) {
+      rows = this.all<SessionRow>(compiler.statement(sql('SELECT s.* FROM sessions s WHERE ', page, ` ORDER BY s.started_at DESC, s.id DESC LIMIT ${limit + 1}`)));
+      counted = this.all<{ n: number }>(compiler.statement(sql(`SELECT COUNT(*) AS n FROM (SELECT 1 FROM sessions s WHERE `, where, ` LIMIT ${TOTAL_CAP + 1})`)))[0]!.n;
+    } else {
+      // The first page: one pass over the matching sessions gives both the page and the capped total (the match
+      // sets, most of a broad query's cost, are built once rather than twice).
+      const sids = this.all<{ sid: number }>(compiler.statement(sql('SELECT s.sid FROM sessions s WHERE ', where,
+        ` ORDER BY s.started_at DESC, s.id DESC LIMIT ${TOTAL_CAP + 1}`))).map((r) => r.sid);
+      counted = sids.length;
+      const head = sids.slice(0, limit + 1);
+      const byId = new Map(this.all<SessionRow>(frag(`SELECT s.* FROM sessions s WHERE s.sid IN (${head.map(() => '?').join(', ')})`, head)).map((r) => [r.sid, r]));
+      rows = head.map((sid) => byId.get(sid)!);
+    }
     const shown = rows.slice(0, limit);
     const moments = this.pageMoments(shown.map((r) => r.sid), node, compiler);
     const wanted = QueryCompiler.snippetWords(node);
     const results = shown.map((r) => this.result(r, moments.get(r.sid), wanted));
-    const response: SearchResponse = { results, total: Math.min(counted, TOTAL_CAP), facets: this.facets(where, options.facets ?? []) };
+    const response: SearchResponse = { results, total: Math.min(counted, TOTAL_CAP), facets: this.facets(where, options.facets ?? [], compiler) };
     if (counted > TOTAL_CAP) response.totalCapped = true;
     if (rows.length > limit) response.next = encodeCursor({ startedAt: shown[shown.length - 1]!.started_at, id: shown[shown.length - 1]!.id });
     return response;
   }
 
   async matches(sessionId: string, node: QueryNode, options: MatchOptions = {}): Promise<Match[]> {
-    const compiler = new QueryCompiler({ key: this.key, customerSessions: options.customerSessions });
-    const rows = this.all<HitRow>(sql('SELECT h.hid, h.at, h.kind, h.snippet FROM sessions s JOIN hits h ON h.sid = s.sid WHERE s.id = ',
-      frag('?', [sessionId]), ' AND ', compiler.session(node), ' AND ', compiler.hits(node), ` ORDER BY h.at, h.hid LIMIT ${MAX_MATCHES}`));
+    const compiler = this.compiler(options.customerSessions, true);
+    const rows = this.all<HitRow>(compiler.statement(sql('SELECT h.hid, h.at, h.kind, h.snippet FROM sessions s JOIN hits h ON h.sid = s.sid WHERE s.id = ',
+      frag('?', [sessionId]), ' AND ', compiler.session(node), ' AND ', compiler.hits(node, 'set'), ` ORDER BY h.at, h.hid LIMIT ${MAX_MATCHES}`)));
     const wanted = QueryCompiler.snippetWords(node);
     return rows.map((h) => ({ at: h.at, kind: h.kind, snippet: this.snippet(h, sessionId, wanted) }));
   }
@@ -212,8 +270,8 @@ export class SqliteSearchIndex implements SearchIndex {
     const out = new Map<number, { count: number; first?: HitRow }>();
     if (!sids.length) return out;
     const lead = node.kind === 'then' ? compiler.hits(node.steps[0]!, 'set') : frag('1');
-    const rows = this.all<HitRow & { sid: number; lead: number }>(sql('SELECT h.sid, h.hid, h.at, h.kind, h.snippet, (', lead, ') AS lead FROM hits h WHERE h.sid IN (',
-      frag(sids.map(() => '?').join(', '), sids), ') AND ', compiler.hits(node, 'set'), ' ORDER BY h.at, h.hid'));
+    const rows = this.all<HitRow & { sid: number; lead: number }>(compiler.statement(sql('SELECT h.sid, h.hid, h.at, h.kind, h.snippet, (', lead, ') AS lead FROM hits h WHERE h.sid IN (',
+      frag(sids.map(() => '?').join(', '), sids), ') AND ', compiler.hits(node, 'set'), ' ORDER BY h.at, h.hid')));
     for (const row of rows) {
       const entry = out.get(row.sid) ?? { count: 0 };
       entry.count += 1;
@@ -243,7 +301,7 @@ export class SqliteSearchIndex implements SearchIndex {
     return h.snippet ? snippetOf(this.key.open(h.snippet, `hit:${sessionId}`), wanted) : '';
   }
 
-  private facets(where: Frag, fields: string[]): Record<string, FacetCount[]> {
+  private facets(where: Frag, fields: string[], compiler: QueryCompiler): Record<string, FacetCount[]> {
     const out: Record<string, FacetCount[]> = {};
     for (const field of fields) {
       let q: Frag;
@@ -257,7 +315,7 @@ export class SqliteSearchIndex implements SearchIndex {
       } else {
         throw new VerbatimError('BAD_REQUEST', `No facet for ${field}`, { field });
       }
-      out[field] = this.all<FacetCount>(sql(q, ` ORDER BY count DESC, value LIMIT ${FACET_VALUES}`)).map((f) => ({ value: String(f.value), count: f.count }));
+      out[field] = this.all<FacetCount>(compiler.statement(sql(q, ` ORDER BY count DESC, value LIMIT ${FACET_VALUES}`))).map((f) => ({ value: String(f.value), count: f.count }));
     }
     return out;
   }
