@@ -94,6 +94,7 @@ function pick(f: ExtractedFacts): ExtractedFacts {
   return {
     channel: f.channel, terminal: f.terminal, browser: f.browser, os: f.os, device: f.device, country: f.country,
     startedAt: f.startedAt, endedAt: f.endedAt, pageCount: f.pageCount, durationMs: f.durationMs, activeMs: f.activeMs,
+    struggleScore: f.struggleScore,
     entryUrl: f.entryUrl,
   };
 }

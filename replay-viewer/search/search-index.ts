@@ -21,6 +21,8 @@ export interface SessionFacts {
   pageCount: number;
   durationMs: number;
   activeMs: number;
+  /** The struggle score so far, 0–100 (analytics/struggle/score.ts); never lowered by a later batch. */
+  struggleScore?: number;
   customerLinked: boolean;
   /** Personal (a URL may carry a customer number): the backend keeps it sealed, never in the clear. */
   entryUrl?: string;
@@ -79,6 +81,12 @@ export interface SearchIndex {
   setMeta(key: string, value: string | undefined): Promise<void>;
   /** How many sessions and hits it holds (tests, status). */
   counts(): Promise<{ sessions: number; hits: number }>;
+}
+
+/** A session's score as the backends keep it: a whole number 0–100 (a hostile or missing value is 0). */
+export function scoreOf(f: Pick<SessionFacts, 'struggleScore'>): number {
+  const n = f.struggleScore;
+  return typeof n === 'number' && Number.isFinite(n) ? Math.min(100, Math.max(0, Math.round(n))) : 0;
 }
 
 /** Exact totals up to this many sessions; beyond it `totalCapped`. */

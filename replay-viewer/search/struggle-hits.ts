@@ -5,7 +5,7 @@
  * element's selector its field. Signals are judged as their windows close (a dead click once 1.2 s passed without an
  * answer; an abandoned form once its page was left), so a signal lands with the batch that settled it.
  */
-import { createStruggleDetector, type Signal } from '../analytics/struggle/index';
+import { createStruggleDetector, struggleScore, type Signal } from '../analytics/struggle/index';
 import { createSessionExtractor } from './extract/index';
 import type { ExtractorFactory, SessionExtractor } from './extractor-port';
 import type { Hit } from './types';
@@ -43,7 +43,8 @@ export function withStruggleHits(createExtractor: ExtractorFactory): ExtractorFa
         return [...hits, ...newSignals()];
       },
       websocket: (messages) => inner.websocket(messages),
-      facts: (session) => inner.facts(session),
+      // The score of the signals judged so far (pages still open are not judged for abandonment yet).
+      facts: (session) => ({ ...inner.facts(session), struggleScore: struggleScore(detector.signals()) }),
     };
     return extractor;
   };

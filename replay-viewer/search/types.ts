@@ -29,6 +29,8 @@ export interface SearchResult {
     id: string; startedAt: number; endedAt: number; channel: string; terminal?: string;
     browser?: string; os?: string; device?: string; country?: string;
     pageCount: number; durationMs: number; customerLinked: boolean; entryUrl?: string;
+    /** 0–100 (docs/STRUGGLE.md). */
+    struggleScore: number;
   };
   /** The first matching moment: the replay opens here (`/sessions/<id>?at=<at>`). */
   firstMatch?: { at: number; kind: HitKind; snippet: string };

@@ -77,7 +77,7 @@ const MATCHES: MatchesResponse['matches'] = [
 function result(id: string, snippet: string, at = T0 + 5000): SearchResult {
   return {
     session: { id, startedAt: T0, endedAt: T0 + 10_000, channel: 'proxy', browser: 'Chrome', os: 'Linux', device: 'desktop',
-      country: 'CH', pageCount: 1, durationMs: 10_000, customerLinked: false, entryUrl: 'https://bank.example/savings/open' },
+      country: 'CH', pageCount: 1, durationMs: 10_000, customerLinked: false, entryUrl: 'https://bank.example/savings/open', struggleScore: 39 },
     firstMatch: { at, kind: 'text', snippet },
     matchCount: 3,
   };
@@ -188,6 +188,7 @@ it('shows results as links with the snippet highlighted as text, and pages with 
     assert.equal(await page.$('.search-results img'), null, 'no element came from the snippet');
     assert.equal(await snippet.evaluate((p) => p.querySelectorAll('*').length), 4, 'the kind label and three marks only');
     assert.match(await page.textContent('.search-moment') ?? '', /^At 0:05 into the session .* · 3 matching moments/);
+    assert.equal(await page.locator('.search-result').first().locator('.struggle-score').textContent(), 'Struggle 39');
     assert.equal(await page.getAttribute('.search-results > li > a', 'href'),
       `/sessions/${SID}?at=${T0 + 5000}&q=${encodeURIComponent('text:"5.1 %" savings -error:timeout').replace(/%20/g, '+')}`);
 

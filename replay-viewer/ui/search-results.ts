@@ -106,7 +106,9 @@ function resultItem(r: SearchResult, q: string, words: string[]): HTMLLIElement 
   const li = h('li', { class: 'search-result' },
     h('a', { href, class: 'search-result-link' },
       h('span', { class: 'search-result-when' }, formatDateTime(s.startedAt)),
-      s.entryUrl ? h('span', { class: 'search-result-entry', title: s.entryUrl }, shortUrl(s.entryUrl)) : null),
+      s.entryUrl ? h('span', { class: 'search-result-entry', title: s.entryUrl }, shortUrl(s.entryUrl)) : null,
+      // docs/STRUGGLE.md: 0–100 from the session's struggle signals; `score:>60` finds the high ones.
+      s.struggleScore > 0 ? h('span', { class: `struggle-score${s.struggleScore >= 60 ? ' high' : ''}`, title: 'Struggle score (0–100): rage, dead and error clicks, failed requests, abandoned forms…' }, `Struggle ${s.struggleScore}`) : null),
     r.firstMatch ? h('p', { class: 'search-snippet' },
       h('span', { class: 'hit-kind' }, KIND_LABELS[r.firstMatch.kind] ?? r.firstMatch.kind), ' ',
       ...highlighted(r.firstMatch.snippet, words)) : null,

@@ -14,7 +14,7 @@ import { decodeCursor, encodeCursor } from '../cursor';
 import { ftsRow, locationOf } from '../hit-tokens';
 import { snippetWords } from '../query-terms';
 import { snippetOf } from '../snippet';
-import { MAX_SEARCH_LIMIT, TOTAL_CAP, type IndexBatch, type Match, type MatchOptions, type SearchIndex, type SearchOptions, type SessionFacts } from '../search-index';
+import { MAX_SEARCH_LIMIT, TOTAL_CAP, scoreOf, type IndexBatch, type Match, type MatchOptions, type SearchIndex, type SearchOptions, type SessionFacts } from '../search-index';
 import type { FacetCount, Hit, HitKind, SearchResponse, SearchResult } from '../types';
 import { PgQueryCompiler } from './compile-query';
 import { frag, sql, toQuery, type Frag } from './pg-sql';
@@ -51,7 +51,7 @@ class NulSafeClient extends pg.Client {
 interface SessionRow {
   sid: number; id: string; channel: string; terminal: string | null; browser: string | null; os: string | null;
   device: string | null; country: string | null; started_at: number; ended_at: number; page_count: number;
-  duration_ms: number; active_ms: number; customer_linked: boolean; entry_url: Buffer | null;
+  duration_ms: number; active_ms: number; customer_linked: boolean; entry_url: Buffer | null; score: number;
 }
 interface HitRow { hid: number; at: number; kind: HitKind; snippet: Buffer | null }
 
@@ -235,7 +235,7 @@ export class PostgresSearchIndex implements SearchIndex {
   private sessionParams(f: SessionFacts): unknown[] {
     return [f.id, f.channel, f.terminal ?? null, f.browser ?? null, f.os ?? null, f.device ?? null, f.country ?? null,
       f.startedAt, f.endedAt, f.pageCount, f.durationMs, f.activeMs, f.customerLinked,
-      f.entryUrl ? this.key.seal(f.entryUrl.slice(0, MAX_SEALED_TEXT), `entry:${f.id}`) : null];
+      f.entryUrl ? this.key.seal(f.entryUrl.slice(0, MAX_SEALED_TEXT), `entry:${f.id}`) : null, scoreOf(f)];
   }
 
   private async eraseRows(c: pg.PoolClient, sessionId: string): Promise<boolean> {
@@ -307,7 +307,7 @@ export class PostgresSearchIndex implements SearchIndex {
     const first = moments?.first;
     const session: SearchResult['session'] = {
       id: r.id, startedAt: r.started_at, endedAt: r.ended_at, channel: r.channel, pageCount: r.page_count,
-      durationMs: r.duration_ms, customerLinked: r.customer_linked,
+      durationMs: r.duration_ms, customerLinked: r.customer_linked, struggleScore: r.score,
     };
     for (const [k, v] of [['terminal', r.terminal], ['browser', r.browser], ['os', r.os], ['device', r.device], ['country', r.country]] as const) {
       if (v !== null) session[k] = v;
@@ -348,10 +348,11 @@ export class PostgresSearchIndex implements SearchIndex {
 }
 
 const UPSERT_SESSION = `INSERT INTO sessions (id, channel, terminal, browser, os, device, country, started_at, ended_at,
-    page_count, duration_ms, active_ms, customer_linked, entry_url)
-  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+    page_count, duration_ms, active_ms, customer_linked, entry_url, score)
+  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
   ON CONFLICT (id) DO UPDATE SET channel = excluded.channel, terminal = excluded.terminal, browser = excluded.browser,
     os = excluded.os, device = excluded.device, country = excluded.country, started_at = excluded.started_at,
     ended_at = excluded.ended_at, page_count = excluded.page_count, duration_ms = excluded.duration_ms,
     active_ms = GREATEST(sessions.active_ms, excluded.active_ms),
-    customer_linked = sessions.customer_linked OR excluded.customer_linked, entry_url = excluded.entry_url`;
+    customer_linked = sessions.customer_linked OR excluded.customer_linked, entry_url = excluded.entry_url,
+    score = GREATEST(sessions.score, excluded.score)`;

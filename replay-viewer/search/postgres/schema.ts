@@ -23,6 +23,8 @@ CREATE TABLE IF NOT EXISTS ${ns}.sessions (
   customer_linked boolean NOT NULL DEFAULT false,
   entry_url bytea
 );
+-- Added after version 1 shipped: the struggle score (0 until the session's next change, or a reindex).
+ALTER TABLE ${ns}.sessions ADD COLUMN IF NOT EXISTS score float8 NOT NULL DEFAULT 0;
 CREATE INDEX IF NOT EXISTS sessions_newest ON ${ns}.sessions (started_at DESC, id DESC);
 CREATE TABLE IF NOT EXISTS ${ns}.hits (
   hid bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,

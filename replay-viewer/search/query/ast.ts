@@ -13,7 +13,7 @@ export const TEXT_FIELDS = ['text', 'typed', 'clicked', 'error', 'url', 'title',
 /** Exact-value fields (facetable). */
 export const KEYWORD_FIELDS = ['customer', 'channel', 'terminal', 'device', 'browser', 'os', 'country', 'method', 'session'] as const;
 /** Numeric fields: status (HTTP), pages (count); duration-valued: duration, active, took (a request's duration). */
-export const NUMBER_FIELDS = ['status', 'pages'] as const;
+export const NUMBER_FIELDS = ['status', 'pages', 'score'] as const;
 export const DURATION_FIELDS = ['duration', 'active', 'took'] as const;
 /** Time range of the session's start: `after:2026-11-01`, `before:2026-12-01T12:00`, `on:2026-11-05`. */
 export const TIME_FIELDS = ['after', 'before', 'on'] as const;

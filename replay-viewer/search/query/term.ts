@@ -7,7 +7,7 @@ import type { QueryNode } from './ast';
 import { CASE_SENSITIVE_FIELDS } from './fields';
 import { QueryError, shown } from './query-error';
 import type { RawTerm } from './tokenize';
-import { DAY, parseCount, parseDuration, parseStatus, parseTime, startOfUtcDay } from './values';
+import { DAY, parseCount, parseDuration, parseScore, parseStatus, parseTime, startOfUtcDay } from './values';
 
 const NUMBER_FIELD_LIST = 'status, pages, duration, active, took';
 const PREFIX_FIELD_LIST = 'free words, text, typed, clicked, error, url, title, host, path, ws, field';
@@ -32,6 +32,7 @@ export function buildTerm(raw: RawTerm, now: number): QueryNode {
       const op = raw.op === ':' ? '=' : raw.op;
       if (field.duration) return { kind: 'number', field: field.field, op, value: parseDuration(value, raw.valueStart, field.field), start, end };
       if (field.field === 'pages') return { kind: 'number', field: field.field, op, value: parseCount(value, raw.valueStart, field.field), start, end };
+      if (field.field === 'score') return { kind: 'number', field: field.field, op, value: parseScore(value, raw.valueStart), start, end };
       const status = parseStatus(value, raw.valueStart);
       if ('value' in status) return { kind: 'number', field: 'status', op, value: status.value, start, end };
       // A class (5xx) is the range [500, 600): two comparisons sharing the term's span, which is how chipsOf

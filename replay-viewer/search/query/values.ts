@@ -44,6 +44,13 @@ export function parseCount(v: string, at: number, field: string): number {
   return value;
 }
 
+/** A struggle score, `score:>60`: a whole number from 0 to 100 (docs/STRUGGLE.md). */
+export function parseScore(v: string, at: number): number {
+  const n = parseCount(v, at, 'score');
+  if (n > 100) throw new QueryError(`score: a struggle score is a whole number from 0 to 100, found ${shown(v)}`, at);
+  return n;
+}
+
 /** `500`, or a class such as `5xx` / `40x`: the half-open range it covers. */
 export function parseStatus(v: string, at: number): { value: number } | { from: number; to: number } {
   let digits = 0;

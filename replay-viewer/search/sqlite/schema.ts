@@ -16,7 +16,8 @@ CREATE TABLE IF NOT EXISTS sessions (
   started_at INTEGER NOT NULL, ended_at INTEGER NOT NULL,
   page_count INTEGER NOT NULL, duration_ms INTEGER NOT NULL, active_ms INTEGER NOT NULL,
   customer_linked INTEGER NOT NULL DEFAULT 0,
-  entry_url BLOB
+  entry_url BLOB,
+  score INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS sessions_newest ON sessions (started_at DESC, id DESC);
 CREATE TABLE IF NOT EXISTS hits (

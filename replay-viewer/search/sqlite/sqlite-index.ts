@@ -13,7 +13,7 @@ import type { QueryNode } from '../query/ast';
 import type { IndexKey } from '../index-key';
 import { decodeCursor, encodeCursor } from '../cursor';
 import { snippetOf } from '../snippet';
-import { MAX_SEARCH_LIMIT, TOTAL_CAP, type IndexBatch, type Match, type MatchOptions, type SearchIndex, type SearchOptions, type SessionFacts } from '../search-index';
+import { MAX_SEARCH_LIMIT, TOTAL_CAP, scoreOf, type IndexBatch, type Match, type MatchOptions, type SearchIndex, type SearchOptions, type SessionFacts } from '../search-index';
 import type { FacetCount, HitKind, SearchResponse, SearchResult } from '../types';
 import { QueryCompiler, hostLike } from './compile-query';
 import { ftsRow, locationOf } from '../hit-tokens';
@@ -39,7 +39,7 @@ const SESSION_FACETS: Record<string, string> = {
 interface SessionRow {
   sid: number; id: string; channel: string; terminal: string | null; browser: string | null; os: string | null;
   device: string | null; country: string | null; started_at: number; ended_at: number; page_count: number;
-  duration_ms: number; active_ms: number; customer_linked: number; entry_url: Buffer | null;
+  duration_ms: number; active_ms: number; customer_linked: number; entry_url: Buffer | null; score: number;
 }
 interface HitRow { hid: number; at: number; kind: HitKind; snippet: Buffer | null }
 
@@ -68,6 +68,9 @@ export class SqliteSearchIndex implements SearchIndex {
       db.pragma('temp_store = MEMORY');
       // Freed pages are zeroed: a deleted row's bytes do not linger in the file.
       db.pragma('secure_delete = ON');
+      // An index made before the struggle score: the column first (the schema's indexes may name it).
+      const columns = db.prepare("SELECT name FROM pragma_table_info('sessions')").pluck().all() as string[];
+      if (columns.length && !columns.includes('score')) db.exec('ALTER TABLE sessions ADD COLUMN score INTEGER NOT NULL DEFAULT 0');
       db.exec(SCHEMA);
       // An index made before the host table existed: fill it once from the hits.
       if (!db.prepare("SELECT 1 FROM meta WHERE key = 'hosts'").get()) {
@@ -130,12 +133,13 @@ export class SqliteSearchIndex implements SearchIndex {
   async apply(batch: IndexBatch): Promise<void> {
     const db = this.conn;
     const upsert = db.prepare(`INSERT INTO sessions (id, channel, terminal, browser, os, device, country, started_at, ended_at,
-        page_count, duration_ms, active_ms, customer_linked, entry_url)
-      VALUES (@id, @channel, @terminal, @browser, @os, @device, @country, @startedAt, @endedAt, @pageCount, @durationMs, @activeMs, @customerLinked, @entryUrl)
+        page_count, duration_ms, active_ms, customer_linked, entry_url, score)
+      VALUES (@id, @channel, @terminal, @browser, @os, @device, @country, @startedAt, @endedAt, @pageCount, @durationMs, @activeMs, @customerLinked, @entryUrl, @score)
       ON CONFLICT (id) DO UPDATE SET channel = excluded.channel, terminal = excluded.terminal, browser = excluded.browser,
         os = excluded.os, device = excluded.device, country = excluded.country, started_at = excluded.started_at,
         ended_at = excluded.ended_at, page_count = excluded.page_count, duration_ms = excluded.duration_ms,
-        active_ms = MAX(active_ms, excluded.active_ms), customer_linked = MAX(customer_linked, excluded.customer_linked), entry_url = excluded.entry_url`);
+        active_ms = MAX(active_ms, excluded.active_ms), customer_linked = MAX(customer_linked, excluded.customer_linked), entry_url = excluded.entry_url,
+        score = MAX(score, excluded.score)`);
     const sidOf = db.prepare('SELECT sid FROM sessions WHERE id = ?').pluck();
     const insertHit = db.prepare(`INSERT INTO hits (sid, at, kind, page_id, host, method, status, duration_ms, snippet)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`);
@@ -183,7 +187,7 @@ export class SqliteSearchIndex implements SearchIndex {
     return {
       id: f.id, channel: f.channel, terminal: f.terminal ?? null, browser: f.browser ?? null, os: f.os ?? null,
       device: f.device ?? null, country: f.country ?? null, startedAt: f.startedAt, endedAt: f.endedAt,
-      pageCount: f.pageCount, durationMs: f.durationMs, activeMs: f.activeMs, customerLinked: f.customerLinked ? 1 : 0,
+      pageCount: f.pageCount, durationMs: f.durationMs, activeMs: f.activeMs, customerLinked: f.customerLinked ? 1 : 0, score: scoreOf(f),
       entryUrl: f.entryUrl ? this.key.seal(f.entryUrl.slice(0, MAX_SEALED_TEXT), `entry:${f.id}`) : null,
     };
   }
@@ -286,7 +290,7 @@ export class SqliteSearchIndex implements SearchIndex {
     const matchCount = moments?.count ?? 0;
     const session: SearchResult['session'] = {
       id: r.id, startedAt: r.started_at, endedAt: r.ended_at, channel: r.channel, pageCount: r.page_count,
-      durationMs: r.duration_ms, customerLinked: r.customer_linked === 1,
+      durationMs: r.duration_ms, customerLinked: r.customer_linked === 1, struggleScore: r.score,
     };
     for (const [k, v] of [['terminal', r.terminal], ['browser', r.browser], ['os', r.os], ['device', r.device], ['country', r.country]] as const) {
       if (v !== null) session[k] = v;

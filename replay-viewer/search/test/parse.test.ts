@@ -53,10 +53,12 @@ test('numbers: status and pages with every comparison; status classes', () => {
   const ops = [['', '='], ['=', '='], ['>', '>'], ['>=', '>='], ['<', '<'], ['<=', '<=']] as const;
   for (const field of NUMBER_FIELDS) {
     for (const [written, op] of ops) {
-      const q = `${field}:${written}404`;
-      assert.deepEqual(parse(q), { kind: 'number', field, op, value: 404, start: 0, end: q.length }, q);
+      const n = field === 'score' ? 40 : 404;
+      const q = `${field}:${written}${n}`;
+      assert.deepEqual(parse(q), { kind: 'number', field, op, value: n, start: 0, end: q.length }, q);
     }
   }
+  assert.deepEqual(parse('score:>60'), { kind: 'number', field: 'score', op: '>', value: 60, start: 0, end: 9 });
   assert.deepEqual(parse('pages:>10'), { kind: 'number', field: 'pages', op: '>', value: 10, start: 0, end: 9 });
   assert.deepEqual(parse('pages:0'), { kind: 'number', field: 'pages', op: '=', value: 0, start: 0, end: 7 });
   const range = (from: number, to: number, start: number, end: number) => ({
@@ -212,6 +214,8 @@ test('every error names the problem and points at the offending character', () =
     ['pages:ten', 6, /whole number/],
     ['pages:1.5', 7, /whole number/],
     ['pages:1234567890', 6, /too large/],
+    ['score:101', 6, /whole number from 0 to 100/],
+    ['score:high', 6, /whole number/],
     ['duration:90', 11, /needs a unit: use ms, s, m or h/],
     ['took:5y', 6, /unknown duration unit "y"/],
     ['took:30m1h', 8, /largest first/],

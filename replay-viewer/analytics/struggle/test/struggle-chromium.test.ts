@@ -16,7 +16,7 @@ import { startProxy, type RunningProxy } from '../../../../proxy/index';
 import { launchChromium } from '../../../../scripts/chromium';
 import { openStore } from '../../../../store/index';
 import type { VerbatimStore } from '../../../../store/store';
-import { createStruggleDetector, type Signal } from '../index';
+import { createStruggleDetector, struggleScore, type Signal } from '../index';
 import { openSearch } from '../../../search/index';
 import { parseQuery } from '../../../search/query/index';
 
@@ -177,6 +177,11 @@ it('the search index holds the same signals as struggle: hits at their moments',
     assert.equal((await search.index.search(parseQuery('struggle:error THEN struggle:rage'), { limit: 10 })).results.length, 0);
     const matches = await search.index.matches(sessionId, parseQuery('struggle:rage OR struggle:dead OR struggle:error OR struggle:failed'));
     assert.equal(matches.length, 4, JSON.stringify(matches));
+    // The session's score, from those four signals (docs/STRUGGLE.md's weights), and the filter on it.
+    const scored = (await search.index.search(parseQuery('score:>0'), { limit: 10 })).results;
+    assert.deepEqual(scored.map((r) => [r.session.id, r.session.struggleScore]), [[sessionId, struggleScore([{ name: 'rage' }, { name: 'dead' }, { name: 'error' }, { name: 'failed' }])]]);
+    assert.ok(scored[0]!.session.struggleScore >= 60, `score ${scored[0]!.session.struggleScore}`);
+    assert.equal((await search.index.search(parseQuery(`score:>${scored[0]!.session.struggleScore}`), { limit: 10 })).results.length, 0);
   } finally {
     await search.close();
   }

@@ -35,8 +35,8 @@ export function runSearchIndexContract(name: string, backend: ContractBackend): 
       await index.apply({
         cursor: 7,
         sessions: [
-          facts(A, { entryUrl: 'https://bank.example/login', pageCount: 3, durationMs: 300_000, endedAt: T0 + 300_000 }),
-          facts(B, { channel: 'kiosk', terminal: 'branch-12', device: 'tablet', startedAt: T0 + 1000, endedAt: T0 + 61_000 }),
+          facts(A, { entryUrl: 'https://bank.example/login', pageCount: 3, durationMs: 300_000, endedAt: T0 + 300_000, struggleScore: 71 }),
+          facts(B, { channel: 'kiosk', terminal: 'branch-12', device: 'tablet', startedAt: T0 + 1000, endedAt: T0 + 61_000, struggleScore: 39.4 }),
           ...SAME.map((id) => facts(id, { channel: 'gateway', startedAt: T0 - 5000, browser: 'Firefox 128', os: 'Windows 10/11' })),
         ],
         hits: [
@@ -122,6 +122,19 @@ export function runSearchIndexContract(name: string, backend: ContractBackend): 
       assert.deepEqual(await ids(time('on', T0 - 10_000, T0)), [...SAME].reverse());
       assert.deepEqual(await ids(kw('customer', 'C-1'), { customerSessions: new Map([['C-1', [B]]]) }), [B]);
       assert.deepEqual(await ids(kw('customer', 'C-2'), { customerSessions: new Map() }), []);
+    });
+
+    it('filters and answers the struggle score, which a later batch never lowers', async () => {
+      assert.deepEqual(await ids(num('score', '>', 60)), [A]);
+      assert.deepEqual(await ids(num('score', '>=', 39)), [B, A]);
+      assert.deepEqual(await ids(num('score', '=', 0)), [...SAME].reverse());
+      const scores = async () => Object.fromEntries((await index.search(num('score', '>=', 0), { limit: 50 })).results.map((r) => [r.session.id, r.session.struggleScore]));
+      assert.deepEqual(await scores(), { [A]: 71, [B]: 39, [SAME[0]!]: 0, [SAME[1]!]: 0, [SAME[2]!]: 0 });
+      const c = await index.cursor();
+      await index.apply({ cursor: c, sessions: [facts(B, { channel: 'kiosk', terminal: 'branch-12', device: 'tablet', startedAt: T0 + 1000, endedAt: T0 + 61_000, struggleScore: 5 })], hits: [] });
+      assert.equal((await scores())[B], 39);
+      await index.apply({ cursor: c, sessions: [facts(B, { channel: 'kiosk', terminal: 'branch-12', device: 'tablet', startedAt: T0 + 1000, endedAt: T0 + 61_000, struggleScore: 1e9 })], hits: [] });
+      assert.equal((await scores())[B], 100, 'a hostile score is cut to 100');
     });
 
     it('matches a browser or OS by its name alone, whatever the version', async () => {
