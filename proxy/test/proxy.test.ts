@@ -161,9 +161,12 @@ describe('forward proxy', () => {
     // A browser without Fetch Metadata still gets the recorder.
     const old = await viaProxy(`${origin}/page`, { accept: 'text/html', 'user-agent': 'Mozilla/5.0 (iPhone; CPU iPhone OS 15_8 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/15.6 Mobile/15E148 Safari/604.1' });
     assert.match(old.text, /data-verbatim-src/);
+    // Headless Chrome sends no Fetch Metadata to a plain-HTTP origin: automation is a browser, recorded.
+    const headless = await viaProxy(`${origin}/page`, { accept: 'text/html', 'user-agent': 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/140.0.0.0 Safari/537.36' });
+    assert.match(headless.text, /data-verbatim-src/);
     await proxy.drain();
     assert.equal(proxy.captureStats.notBrowserPages - counted, 4);
-    assert.equal((await store.listSessions({ limit: 500 })).length - sessionsBefore, 1, 'one session: the browser\'s');
+    assert.equal((await store.listSessions({ limit: 500 })).length - sessionsBefore, 2, 'two sessions: the browsers\'');
     const capture = await store.latestCapture(`${origin}/page`);
     assert.equal(capture?.body?.digest, sha(PAGE));
   });
