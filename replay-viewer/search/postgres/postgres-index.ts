@@ -13,7 +13,7 @@ import type { IndexKey } from '../index-key';
 import { decodeCursor, encodeCursor } from '../cursor';
 import { ftsRow, locationOf } from '../hit-tokens';
 import { snippetWords } from '../query-terms';
-import { snippetOf } from '../snippet';
+import { hitSnippet, searchResult, type HitRow, type SessionRow } from '../stored-rows';
 import { MAX_SEARCH_LIMIT, TOTAL_CAP, scoreOf, type IndexBatch, type Match, type MatchOptions, type SearchIndex, type SearchOptions, type SessionFacts } from '../search-index';
 import type { FacetCount, Hit, HitKind, SearchResponse, SearchResult } from '../types';
 import { PgQueryCompiler } from './compile-query';
@@ -47,13 +47,6 @@ class NulSafeClient extends pg.Client {
     return (super.query as (...a: unknown[]) => unknown)(...args);
   }
 }
-
-interface SessionRow {
-  sid: number; id: string; channel: string; terminal: string | null; browser: string | null; os: string | null;
-  device: string | null; country: string | null; started_at: number; ended_at: number; page_count: number;
-  duration_ms: number; active_ms: number; customer_linked: boolean; entry_url: Buffer | null; score: number;
-}
-interface HitRow { hid: number; at: number; kind: HitKind; snippet: Buffer | null }
 
 export interface PostgresIndexOptions {
   /** A `postgres://` URL, or a `pg` client config (tests: a unix socket). `?schema=` in the URL names the schema. */
@@ -272,7 +265,7 @@ export class PostgresSearchIndex implements SearchIndex {
     const shown = rows.slice(0, limit);
     const [moments, facets] = await Promise.all([this.pageMoments(shown.map((r) => r.sid), node, compiler), this.facets(where, options.facets ?? [])]);
     const wanted = snippetWords(node);
-    const results = shown.map((r) => this.result(r, moments.get(r.sid), wanted));
+    const results = shown.map((r) => searchResult(this.key, r, moments.get(r.sid), wanted));
     const response: SearchResponse = { results, total: Math.min(counted, TOTAL_CAP), facets };
     if (counted > TOTAL_CAP) response.totalCapped = true;
     if (rows.length > limit) response.next = encodeCursor({ startedAt: shown[shown.length - 1]!.started_at, id: shown[shown.length - 1]!.id });
@@ -284,7 +277,7 @@ export class PostgresSearchIndex implements SearchIndex {
     const rows = await this.all<HitRow>(sql('SELECT h.hid, h.at, h.kind, h.snippet FROM sessions s JOIN hits h ON h.sid = s.sid WHERE s.id = ',
       frag('?::text', [sessionId]), ' AND ', compiler.session(node), ' AND ', compiler.hits(node), ` ORDER BY h.at, h.hid LIMIT ${MAX_MATCHES}`));
     const wanted = snippetWords(node);
-    return rows.map((h) => ({ at: h.at, kind: h.kind, snippet: this.snippet(h, sessionId, wanted) }));
+    return rows.map((h) => ({ at: h.at, kind: h.kind, snippet: hitSnippet(this.key, h, sessionId, wanted) }));
   }
 
   /** A page of sessions' matching moments in one statement: how many, and the first (a sequence's: its first step's). */
@@ -301,25 +294,6 @@ export class PostgresSearchIndex implements SearchIndex {
       out.set(row.sid, entry);
     }
     return out;
-  }
-
-  private result(r: SessionRow, moments: { count: number; first?: HitRow } | undefined, wanted: string[]): SearchResult {
-    const first = moments?.first;
-    const session: SearchResult['session'] = {
-      id: r.id, startedAt: r.started_at, endedAt: r.ended_at, channel: r.channel, pageCount: r.page_count,
-      durationMs: r.duration_ms, customerLinked: r.customer_linked, struggleScore: r.score,
-    };
-    for (const [k, v] of [['terminal', r.terminal], ['browser', r.browser], ['os', r.os], ['device', r.device], ['country', r.country]] as const) {
-      if (v !== null) session[k] = v;
-    }
-    if (r.entry_url) session.entryUrl = this.key.open(r.entry_url, `entry:${r.id}`);
-    const result: SearchResult = { session, matchCount: moments?.count ?? 0 };
-    if (first) result.firstMatch = { at: first.at, kind: first.kind, snippet: this.snippet(first, r.id, wanted) };
-    return result;
-  }
-
-  private snippet(h: HitRow, sessionId: string, wanted: string[]): string {
-    return h.snippet ? snippetOf(this.key.open(h.snippet, `hit:${sessionId}`), wanted) : '';
   }
 
   private async facets(where: Frag, fields: string[]): Promise<Record<string, FacetCount[]>> {

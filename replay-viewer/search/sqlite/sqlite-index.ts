@@ -12,7 +12,7 @@ import { VerbatimError } from '../../../store/errors';
 import type { QueryNode } from '../query/ast';
 import type { IndexKey } from '../index-key';
 import { decodeCursor, encodeCursor } from '../cursor';
-import { snippetOf } from '../snippet';
+import { hitSnippet, searchResult, type HitRow, type SessionRow } from '../stored-rows';
 import { MAX_SEARCH_LIMIT, TOTAL_CAP, scoreOf, type IndexBatch, type Match, type MatchOptions, type SearchIndex, type SearchOptions, type SessionFacts } from '../search-index';
 import type { FacetCount, HitKind, SearchResponse, SearchResult } from '../types';
 import { QueryCompiler, hostLike } from './compile-query';
@@ -35,13 +35,6 @@ const MMAP_BYTES = 1024 * 2 ** 20;
 const SESSION_FACETS: Record<string, string> = {
   channel: 'channel', terminal: 'terminal', device: 'device', browser: 'browser', os: 'os', country: 'country',
 };
-
-interface SessionRow {
-  sid: number; id: string; channel: string; terminal: string | null; browser: string | null; os: string | null;
-  device: string | null; country: string | null; started_at: number; ended_at: number; page_count: number;
-  duration_ms: number; active_ms: number; customer_linked: number; entry_url: Buffer | null; score: number;
-}
-interface HitRow { hid: number; at: number; kind: HitKind; snippet: Buffer | null }
 
 export class SqliteSearchIndex implements SearchIndex {
   private db: Database.Database | undefined;
@@ -251,7 +244,7 @@ export class SqliteSearchIndex implements SearchIndex {
     const shown = rows.slice(0, limit);
     const moments = this.pageMoments(shown.map((r) => r.sid), node, compiler);
     const wanted = QueryCompiler.snippetWords(node);
-    const results = shown.map((r) => this.result(r, moments.get(r.sid), wanted));
+    const results = shown.map((r) => searchResult(this.key, r, moments.get(r.sid), wanted));
     const response: SearchResponse = { results, total: Math.min(counted, TOTAL_CAP), facets: this.facets(where, options.facets ?? [], compiler) };
     if (counted > TOTAL_CAP) response.totalCapped = true;
     if (rows.length > limit) response.next = encodeCursor({ startedAt: shown[shown.length - 1]!.started_at, id: shown[shown.length - 1]!.id });
@@ -263,7 +256,7 @@ export class SqliteSearchIndex implements SearchIndex {
     const rows = this.all<HitRow>(compiler.statement(sql('SELECT h.hid, h.at, h.kind, h.snippet FROM sessions s JOIN hits h ON h.sid = s.sid WHERE s.id = ',
       frag('?', [sessionId]), ' AND ', compiler.session(node), ' AND ', compiler.hits(node, 'set'), ` ORDER BY h.at, h.hid LIMIT ${MAX_MATCHES}`)));
     const wanted = QueryCompiler.snippetWords(node);
-    return rows.map((h) => ({ at: h.at, kind: h.kind, snippet: this.snippet(h, sessionId, wanted) }));
+    return rows.map((h) => ({ at: h.at, kind: h.kind, snippet: hitSnippet(this.key, h, sessionId, wanted) }));
   }
 
   /**
@@ -283,26 +276,6 @@ export class SqliteSearchIndex implements SearchIndex {
       out.set(row.sid, entry);
     }
     return out;
-  }
-
-  private result(r: SessionRow, moments: { count: number; first?: HitRow } | undefined, wanted: string[]): SearchResult {
-    const first = moments?.first;
-    const matchCount = moments?.count ?? 0;
-    const session: SearchResult['session'] = {
-      id: r.id, startedAt: r.started_at, endedAt: r.ended_at, channel: r.channel, pageCount: r.page_count,
-      durationMs: r.duration_ms, customerLinked: r.customer_linked === 1, struggleScore: r.score,
-    };
-    for (const [k, v] of [['terminal', r.terminal], ['browser', r.browser], ['os', r.os], ['device', r.device], ['country', r.country]] as const) {
-      if (v !== null) session[k] = v;
-    }
-    if (r.entry_url) session.entryUrl = this.key.open(r.entry_url, `entry:${r.id}`);
-    const result: SearchResult = { session, matchCount };
-    if (first) result.firstMatch = { at: first.at, kind: first.kind, snippet: this.snippet(first, r.id, wanted) };
-    return result;
-  }
-
-  private snippet(h: HitRow, sessionId: string, wanted: string[]): string {
-    return h.snippet ? snippetOf(this.key.open(h.snippet, `hit:${sessionId}`), wanted) : '';
   }
 
   private facets(where: Frag, fields: string[], compiler: QueryCompiler): Record<string, FacetCount[]> {
