@@ -15,7 +15,7 @@ import { ftsRow, locationOf } from '../hit-tokens';
 import { snippetWords } from '../query-terms';
 import { hitSnippet, searchResult, type HitRow, type SessionRow } from '../stored-rows';
 import { MAX_SEARCH_LIMIT, TOTAL_CAP, scoreOf, type IndexBatch, type Match, type MatchOptions, type SearchIndex, type SearchOptions, type SessionFacts } from '../search-index';
-import type { FacetCount, Hit, SearchResponse, SearchResult } from '../types';
+import type { FacetCount, Hit, SearchResponse } from '../types';
 import { PgQueryCompiler } from './compile-query';
 import { frag, sql, toQuery, type Frag } from './pg-sql';
 import { DEFAULT_SCHEMA, SCHEMA_NAME, SCHEMA_VERSION, schemaSql } from './schema';

@@ -14,7 +14,7 @@ import type { IndexKey } from '../index-key';
 import { decodeCursor, encodeCursor } from '../cursor';
 import { hitSnippet, searchResult, type HitRow, type SessionRow } from '../stored-rows';
 import { MAX_SEARCH_LIMIT, TOTAL_CAP, scoreOf, type IndexBatch, type Match, type MatchOptions, type SearchIndex, type SearchOptions, type SessionFacts } from '../search-index';
-import type { FacetCount, SearchResponse, SearchResult } from '../types';
+import type { FacetCount, SearchResponse } from '../types';
 import { QueryCompiler, hostLike } from './compile-query';
 import { ftsRow, locationOf } from '../hit-tokens';
 import { SCHEMA, SCHEMA_VERSION } from './schema';
