@@ -54,6 +54,7 @@ export class CanvasPainter {
   private busy = 0;
   private waiters: (() => void)[] = [];
   private presentScheduled = false;
+  private presenting: Promise<void> = Promise.resolve();
 
   constructor(private readonly presentAs: PresentAs = 'blob') {
     this.plugin = {
@@ -190,32 +191,34 @@ export class CanvasPainter {
     // After the current (possibly synchronous, seeking) run of events and rrweb's flush.
     requestAnimationFrame(() => {
       this.presentScheduled = false;
-      void this.presentAll();
+      // One presentation at a time: encoding takes a while, and an older one finishing after a newer one would put
+      // older pixels back (under load CI saw a canvas replayed blank: the empty surface's encoding finished last).
+      this.busy++;
+      this.presenting = this.presenting.then(() => this.presentAll()).catch(() => undefined).then(() => {
+        this.busy--;
+        if (this.busy === 0 && !this.presentScheduled) for (const w of this.waiters.splice(0)) w();
+      });
     });
   }
 
   private async presentAll(): Promise<void> {
-    this.busy++;
-    try {
-      for (const [id, state] of this.canvases) {
-        if (state.presented !== state.version) {
-          const version = state.version;
-          const url = await this.encode(state.surface);
-          if (this.canvases.get(id) !== state) {
-            if (url && this.presentAs === 'blob') URL.revokeObjectURL(url);
-            continue;
-          }
-          const old = state.url;
-          state.url = url;
-          state.presented = version;
-          if (old && this.presentAs === 'blob') setTimeout(() => URL.revokeObjectURL(old), 1_000);
+    for (const [id, state] of this.canvases) {
+      if (state.presented !== state.version) {
+        const version = state.version;
+        const url = await this.encode(state.surface);
+        if (this.canvases.get(id) !== state) {
+          if (url && this.presentAs === 'blob') URL.revokeObjectURL(url);
+          continue;
         }
-        const node = this.replayer?.getMirror().getNode(id);
-        if (node && state.url) this.show(node, state.url);
+        const old = state.url;
+        state.url = url;
+        state.presented = version;
+        if (old && this.presentAs === 'blob') setTimeout(() => URL.revokeObjectURL(old), 1_000);
+        // Drawn on meanwhile (an operation that finished while this encoded): present again.
+        if (state.version !== version) this.schedulePresent();
       }
-    } finally {
-      this.busy--;
-      if (this.busy === 0 && !this.presentScheduled) for (const w of this.waiters.splice(0)) w();
+      const node = this.replayer?.getMirror().getNode(id);
+      if (node && state.url) this.show(node, state.url);
     }
   }
 
