@@ -10,6 +10,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { COLLECT_PATHS } from '../recorder/protocol';
+import type { AdminRoutes } from './admin/admin-routes';
 import type { ApiRoutes } from './api-routes';
 import type { ArchiveRoute } from './archive-route';
 import type { AuditRoutes } from './auth/audit-routes';
@@ -52,6 +53,8 @@ export interface RouteHandlers {
   signIn?: SignInRoutes;
   users?: UserRoutes;
   audit?: AuditRoutes;
+  /** The administrator screen's terminals, policy and store health (admin/admin-routes.ts). */
+  admin?: AdminRoutes;
 }
 
 const REPLAY: readonly Permission[] = ['session.replay'];
@@ -82,7 +85,7 @@ export function viewerRoutes(h: RouteHandlers): Route[] {
     { method: 'GET', path: '/archive/*', summary: 'replay: archived resources', allow: REPLAY, sessionOf: archiveSession, customerScoped: true, handler: ({ req, res }) => h.archive.handle(req, res) },
     { method: 'GET', path: '/api/sessions/:id/captures', summary: 'technical panels: network log, WebSocket messages', allow: ['session.technical'], audit: 'technical', sessionOf: sessionParam, handler: (c) => h.api.sessionCaptures(c) },
   ];
-  const { exporter, collector, status, statusProbe, signIn, users, audit, search, reviews } = h;
+  const { exporter, collector, status, statusProbe, signIn, users, audit, search, reviews, admin } = h;
   if (search) {
     // Whoever may list sessions may search them; agents (customer lookups) get customer-linked sessions only, as for
     // replay. The audit entry records the query with its personal values hashed (search/audit-query.ts).
@@ -147,10 +150,22 @@ export function viewerRoutes(h: RouteHandlers): Route[] {
   if (audit) {
     const auditor = ['audit.read'] as const;
     routes.push(
-      { method: 'GET', path: '/audit', summary: 'the audit trail page', allow: auditor, audit: 'audit-read', handler: (c) => audit.page(c) },
-      { method: 'GET', path: '/api/audit', summary: 'audit entries (filters: actor, action, target, outcome, from, to, limit)', allow: auditor, audit: 'audit-read', handler: (c) => audit.entries(c) },
-      { method: 'GET', path: '/api/audit/verify', summary: 'check the audit chain', allow: auditor, handler: (c) => audit.verify(c) },
-      { method: 'GET', path: '/api/audit/export', summary: 'audit entries as JSON lines', allow: auditor, audit: 'audit-export', handler: (c) => audit.export(c) },
+      { method: 'GET', path: '/audit', summary: 'the viewer UI (the audit trail)', allow: auditor, handler: (c) => h.ui.page(c) },
+      { method: 'GET', path: '/api/audit', summary: 'audit entries, newest first (filters: actor, action, session, outcome, from, to; `before=<seq>&limit=` pages)', allow: auditor, audit: 'audit-read', handler: (c) => audit.entries(c) },
+      { method: 'GET', path: '/api/audit/verify', summary: 'check the audit chain (status in words)', allow: auditor, handler: (c) => audit.verify(c) },
+      { method: 'GET', path: '/api/audit/export', summary: 'audit entries as a file (`?format=csv`, `json` or `jsonl`)', allow: auditor, audit: 'audit-export', handler: (c) => audit.export(c) },
+    );
+  }
+  if (admin) {
+    const config = ['config.manage'] as const;
+    routes.push(
+      { method: 'GET', path: '/admin', summary: 'the viewer UI (administration)', allow: ['users.manage', 'config.manage'], handler: (c) => h.ui.page(c) },
+      { method: 'GET', path: '/api/admin/terminals', summary: 'kiosk terminals: enrolment, last seen, reported queue', allow: config, handler: (c) => admin.terminals(c) },
+      { method: 'POST', path: '/api/admin/terminals', summary: 'enrol a kiosk terminal (`{id}`; its token is shown once)', allow: config, audit: 'config', handler: (c) => admin.enrol(c) },
+      { method: 'DELETE', path: '/api/admin/terminals/:id', summary: 'revoke a kiosk terminal', allow: config, audit: 'config', handler: (c) => admin.revoke(c) },
+      { method: 'GET', path: '/api/admin/policy', summary: 'retention and masking policy in force (read-only)', allow: config, handler: (c) => admin.policy(c) },
+      { method: 'GET', path: '/api/admin/store', summary: 'store health: size, last checkpoint, search lag, verify status', allow: config, handler: (c) => admin.storeHealth(c) },
+      { method: 'POST', path: '/api/admin/store/verify', summary: 'start verifying the store (progress in GET /api/admin/store)', allow: config, audit: 'config', handler: (c) => admin.startVerify(c) },
     );
   }
   if (collector) {

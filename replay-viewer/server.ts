@@ -9,6 +9,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { VerbatimStore } from '../store/store';
 import { VerbatimError, isVerbatimError } from '../store/errors';
+import { AdminRoutes, type AdminSources } from './admin/admin-routes';
 import { allowedHosts, checkHost } from './allowed-hosts';
 import { ApiRoutes } from './api-routes';
 import { ArchiveRoute } from './archive-route';
@@ -60,6 +61,8 @@ export interface ViewerOptions {
   search?: SearchHandler;
   /** /api/reviews/… and the Reviews page (reviews/review-routes.ts, over the search index and <data>/reviews). */
   reviews?: ReviewsHandler;
+  /** The administrator screen's kiosk terminals, policy and store health (admin/admin-routes.ts, wired by the CLI). */
+  admin?: AdminSources;
 }
 
 export interface Viewer {
@@ -87,6 +90,7 @@ export async function startViewer(opts: ViewerOptions): Promise<Viewer> {
     signIn: access ? new SignInRoutes(access) : undefined,
     users: access ? new UserRoutes(access) : undefined,
     audit: access ? new AuditRoutes(access) : undefined,
+    admin: opts.admin ? new AdminRoutes(opts.admin) : undefined,
   }));
   let hosts: ReadonlySet<string> = new Set();
 

@@ -6,6 +6,9 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { CollectorRoutes } from '../proxy/collector/routes';
 import { TerminalRegistry, describeTerminal } from '../proxy/collector/terminals';
+import { StoreHealthMonitor } from '../replay-viewer/admin/store-health';
+import { DEFAULT_POLICY } from '../proxy/masking/index';
+import { enrolTerminal, policyView, revokeTerminal, terminalAdmin } from './admin-wiring';
 import { IngestPipeline, Masker, assertProxyExposure, loadOrCreateCa, parseUpstreams, startGateway, startProxy, type RunningGateway } from '../proxy/index';
 import { startViewer } from '../replay-viewer/server';
 import { openReviews } from '../replay-viewer/reviews/index';
@@ -159,6 +162,14 @@ async function start(config: VerbatimConfig): Promise<void> {
     collector,
     search: search ? new SearchRoutes(search.index, store, search.key) : undefined,
     reviews: reviews?.routes,
+    admin: {
+      terminals: terminalAdmin(terminalRegistry),
+      policy: () => policyView(config.retention, masking, config.maskingFile ?? path.join(config.dataDir, 'masking.json'), masking === DEFAULT_POLICY),
+      storeHealth: new StoreHealthMonitor({
+        store, keysDir: keysDirOf(config), searchCursor: search ? () => search.index.cursor() : undefined,
+        verifyResultFile: path.join(config.dataDir, 'verify-last.json'),
+      }),
+    },
     status,
     statusProbe: { handle: (req, res, p) => statusMount ? statusMount.handle(req, res, p) : Promise.resolve(void res.writeHead(503).end()) },
   });
@@ -258,13 +269,13 @@ async function terminals(config: VerbatimConfig, kind: 'terminal' | 'proxy-clien
   const registry = new TerminalRegistry(path.join(config.dataDir, kind === 'terminal' ? 'terminals.json' : PROXY_CLIENTS_FILE));
   const [action, id] = config.args;
   if (action === 'add' && id && kind === 'proxy-client') {
-    const secret = await registry.add(id);
+    const secret = await enrolTerminal(registry, id);
     process.stdout.write(`Proxy client ${id} enrolled. Its proxy credentials (shown only now; the browser or system proxy settings ask for them with --proxy-auth):\n  user: ${id}\n  password: ${secret}\n`);
   } else if (action === 'add' && id) {
-    const token = await registry.add(id);
+    const token = await enrolTerminal(registry, id);
     process.stdout.write(`Terminal ${id} enrolled. Its collector token (shown only now; put it in the extension's policy as enrolmentToken):\n${token}\n`);
   } else if (action === 'revoke' && id) {
-    if (!(await registry.revoke(id))) {
+    if (!(await revokeTerminal(registry, id))) {
       process.stderr.write(`no ${kind} ${id}\n`);
       process.exitCode = 1;
     } else process.stdout.write(`${kind === 'terminal' ? 'Terminal' : 'Proxy client'} ${id} revoked.\n`);

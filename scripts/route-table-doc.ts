@@ -8,6 +8,7 @@ import type { ViewerAccess } from '../replay-viewer/auth/gate';
 import { ApiRoutes } from '../replay-viewer/api-routes';
 import { ArchiveRoute } from '../replay-viewer/archive-route';
 import { ReplayLibrary } from '../replay-viewer/replay/index';
+import { AdminRoutes } from '../replay-viewer/admin/admin-routes';
 import { AuditRoutes } from '../replay-viewer/auth/audit-routes';
 import { SignInRoutes } from '../replay-viewer/auth/sign-in-routes';
 import { UserRoutes } from '../replay-viewer/auth/user-routes';
@@ -29,6 +30,7 @@ export function routeTableMarkdown(): string {
     reviews: Object.fromEntries(['listSearches', 'createSearch', 'updateSearch', 'deleteSearch', 'run', 'listRuns', 'getRun', 'download', 'verify', 'mark']
       .map((name) => [name, async () => undefined])) as unknown as ReviewsHandler,
     signIn: new SignInRoutes(access), users: new UserRoutes(access), audit: new AuditRoutes(access),
+    admin: new AdminRoutes({}),
   }));
 }
 

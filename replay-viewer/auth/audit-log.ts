@@ -39,6 +39,16 @@ export interface AuditFilter {
   from?: number;
   to?: number;
   limit?: number;
+  /** Keyset paging, newest first: only entries with a lower sequence number than this (the last one shown). */
+  before?: number;
+}
+
+/** One page of the trail, newest first; `next` is the `before` of the following page (absent on the last). */
+export interface AuditPage {
+  entries: AuditEntry[];
+  next?: number;
+  /** Entries matching the filter across the whole trail (not only this page). */
+  total: number;
 }
 
 const GENESIS = '0'.repeat(64);
@@ -85,6 +95,25 @@ export class AuditLog {
   }
 
   async query(filter: AuditFilter = {}): Promise<AuditEntry[]> {
+    const out = await this.matching(filter);
+    return filter.limit ? out.slice(0, filter.limit) : out;
+  }
+
+  /**
+   * A page of the whole trail, newest first, keyed on the sequence number (never an offset: entries appended
+   * while an auditor pages on do not shift what the next page holds, so none is seen twice or skipped).
+   */
+  async page(filter: AuditFilter & { limit: number }): Promise<AuditPage> {
+    const all = await this.matching({ ...filter, before: undefined, limit: undefined });
+    const from = filter.before === undefined ? 0 : all.findIndex((e) => e.seq < filter.before!);
+    const entries = from < 0 ? [] : all.slice(from, from + filter.limit);
+    const last = entries[entries.length - 1];
+    const more = from >= 0 && from + filter.limit < all.length;
+    return { entries, total: all.length, ...(more && last ? { next: last.seq } : {}) };
+  }
+
+  /** Entries matching a filter, newest first. */
+  private async matching(filter: AuditFilter): Promise<AuditEntry[]> {
     await this.chain.catch(() => undefined);
     const all = await this.readAll();
     const out = all.filter((e) =>
@@ -93,10 +122,9 @@ export class AuditLog {
       (!filter.target || e.target === filter.target) &&
       (!filter.outcome || e.outcome === filter.outcome) &&
       (filter.from === undefined || e.at >= filter.from) &&
-      (filter.to === undefined || e.at <= filter.to));
-    // Newest first.
-    out.reverse();
-    return filter.limit ? out.slice(0, filter.limit) : out;
+      (filter.to === undefined || e.at <= filter.to) &&
+      (filter.before === undefined || e.seq < filter.before));
+    return out.reverse();
   }
 
   /** Checks the whole chain; returns the first broken entry's sequence number, if any. */

@@ -35,7 +35,7 @@ export interface AccessOptions {
 }
 
 /** Query parameters worth keeping in a read's audit entry (filters, never contents). */
-const AUDITED_QUERY = ['customer', 'q', 'channel', 'terminal', 'track', 'at', 'format', 'actor', 'action', 'target', 'outcome'];
+const AUDITED_QUERY = ['customer', 'q', 'channel', 'terminal', 'track', 'at', 'format', 'actor', 'action', 'target', 'outcome', 'session', 'from', 'to', 'before'];
 
 export class ViewerAccess {
   readonly sessions: WebSessions;

@@ -1,5 +1,4 @@
-/** Server-rendered pages of the access layer: sign-in and the auditors' trail browser (no scripts). */
-import type { AuditEntry, AuditFilter } from './audit-log';
+/** Server-rendered pages of the access layer: sign-in (no scripts; the audit trail is a page of the viewer UI, ui/audit-page.ts). */
 
 export const PAGE_CSP = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
@@ -23,20 +22,4 @@ ${message ? `<p class="error" role="alert">${escapeHtml(message)}</p>` : ''}
 <label for="u">User name</label><input id="u" name="username" autocomplete="username" required autofocus>
 <label for="p">Password</label><input id="p" name="password" type="password" autocomplete="current-password" required>
 <button type="submit">Sign in</button></form></main></body></html>`;
-}
-
-export function auditPage(entries: AuditEntry[], filter: AuditFilter, chain: { ok: boolean; entries: number; brokenAt?: number }): string {
-  const v = (x: unknown) => (x === undefined ? '' : escapeHtml(String(x)));
-  const rows = entries.map((e) => `<tr><td>${e.seq}</td><td>${new Date(e.at).toISOString()}</td><td>${v(e.actor)}</td><td>${v(e.role)}</td><td>${v(e.action)}</td><td>${v(e.outcome)}</td><td>${v(e.target)}</td><td>${v(e.details ? JSON.stringify(e.details) : '')}</td></tr>`).join('');
-  const q = new URLSearchParams(Object.entries(filter).filter(([, x]) => x !== undefined && x !== '').map(([k, x]) => [k, String(x)]));
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Audit trail · Verbatim</title><style>${STYLE}</style></head>
-<body><main><h1>Audit trail</h1>
-<p>Chain: ${chain.ok ? `intact (${chain.entries} entries)` : `<strong class="error">BROKEN at entry ${chain.brokenAt}</strong>`}.
-Export: <a href="/api/audit/export?${escapeHtml(q.toString())}">JSON lines</a></p>
-<form class="filters" method="get" action="/audit">
-<label>Actor<input name="actor" value="${v(filter.actor)}"></label><label>Action<input name="action" value="${v(filter.action)}"></label>
-<label>Target<input name="target" value="${v(filter.target)}"></label><label>Outcome<input name="outcome" value="${v(filter.outcome)}"></label>
-<button type="submit">Filter</button></form>
-<table><thead><tr><th>#</th><th>Time (UTC)</th><th>Actor</th><th>Role</th><th>Action</th><th>Outcome</th><th>Target</th><th>Details</th></tr></thead>
-<tbody>${rows}</tbody></table></main></body></html>`;
 }

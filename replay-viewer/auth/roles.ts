@@ -33,7 +33,7 @@ export const ROLE_PERMISSIONS: Record<Role, ReadonlySet<Permission>> = {
   agent: new Set(['sessions.byCustomer', 'session.read', 'session.replay']),
   analyst: new Set(['sessions.byCustomer', 'sessions.list', 'session.read', 'session.replay', 'session.technical']),
   compliance: new Set(['sessions.byCustomer', 'sessions.list', 'session.read', 'session.replay', 'session.technical', 'session.export', 'session.hold', 'reviews.manage', 'reviews.read']),
-  admin: new Set(['users.manage', 'config.manage', 'session.delete']),
+  admin: new Set(['users.manage', 'config.manage', 'session.delete', 'audit.read']),
   auditor: new Set(['audit.read', 'reviews.read']),
 };
 

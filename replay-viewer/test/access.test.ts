@@ -94,9 +94,9 @@ const MATRIX: { name: string; method: string; url: string; body?: unknown; allow
   { name: 'export', method: 'GET', url: `/api/sessions/${LINKED}/export?format=wacz`, allowed: ['compliance'] },
   { name: 'list users', method: 'GET', url: '/api/users', allowed: ['admin'] },
   { name: 'unlock a user', method: 'POST', url: '/api/users/locky/unlock', body: {}, allowed: ['admin'] },
-  { name: 'read audit trail', method: 'GET', url: '/api/audit', allowed: ['auditor'] },
-  { name: 'export audit trail', method: 'GET', url: '/api/audit/export', allowed: ['auditor'] },
-  { name: 'audit page', method: 'GET', url: '/audit', allowed: ['auditor'] },
+  { name: 'read audit trail', method: 'GET', url: '/api/audit', allowed: ['admin', 'auditor'] },
+  { name: 'export audit trail', method: 'GET', url: '/api/audit/export', allowed: ['admin', 'auditor'] },
+  { name: 'audit page', method: 'GET', url: '/audit', allowed: ['admin', 'auditor'] },
   { name: 'who am I', method: 'GET', url: '/api/me', allowed: ['agent', 'analyst', 'compliance', 'admin', 'auditor'] },
   { name: 'viewer UI', method: 'GET', url: '/', allowed: ['agent', 'analyst', 'compliance', 'admin', 'auditor'] },
 ];
