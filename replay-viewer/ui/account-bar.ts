@@ -1,6 +1,6 @@
 /**
  * Who is signed in, in the top bar, with a sign-out button (and the audit trail
- * link for auditors, Reviews for whoever may read them). Nothing shows in open mode (no accounts on loopback).
+ * and administration links for auditors and admins, Reviews for whoever may read them). Nothing shows in open mode (no accounts on loopback).
  */
 import { h } from './dom';
 import { may, whoAmI } from './me';
@@ -15,7 +15,8 @@ export async function renderAccountBar(): Promise<void> {
   } }, 'Sign out');
   bar.append(h('span', { class: 'account' },
     `${me.user} (${me.role ?? ''}) `,
-    me.role === 'auditor' ? h('a', { href: '/audit' }, 'Audit trail ') : null,
+    may(me, 'users.manage') ? h('a', { href: '/admin' }, 'Administration ') : null,
+    may(me, 'audit.read') ? h('a', { href: '/audit' }, 'Audit trail ') : null,
     may(me, 'reviews.read') ? h('a', { href: '/reviews' }, 'Reviews ') : null,
     signOut));
 }

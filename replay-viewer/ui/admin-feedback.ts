@@ -1,0 +1,44 @@
+/** One line of feedback per admin section: a polite status for results, an alert for failures. */
+import { h } from './dom';
+
+export interface Feedback {
+  el: HTMLElement;
+  ok(text: string, ...extra: Node[]): void;
+  fail(err: unknown): void;
+  /** Runs a change and reports it; resolves false when it failed. */
+  run(what: () => Promise<unknown>, done: string): Promise<boolean>;
+}
+
+export function feedback(): Feedback {
+  const status = h('p', { class: 'admin-feedback', role: 'status' });
+  const alert = h('p', { class: 'admin-feedback error', role: 'alert', hidden: true });
+  const el = h('div', {}, status, alert);
+  const f: Feedback = {
+    el,
+    ok(text, ...extra) {
+      alert.hidden = true;
+      status.replaceChildren(text, ...extra);
+    },
+    fail(err) {
+      status.textContent = '';
+      alert.hidden = false;
+      alert.textContent = (err as Error).message;
+    },
+    async run(what, done) {
+      try {
+        await what();
+        f.ok(done);
+        return true;
+      } catch (err) {
+        f.fail(err);
+        return false;
+      }
+    },
+  };
+  return f;
+}
+
+/** A secret shown once (a new API or terminal token), selectable, with what to do with it. */
+export function oneTimeSecret(label: string, secret: string): HTMLElement {
+  return h('span', { class: 'one-time-secret' }, ` ${label} (shown only now): `, h('code', { class: 'secret', tabindex: 0, 'aria-label': label }, secret));
+}
