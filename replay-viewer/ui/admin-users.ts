@@ -64,7 +64,7 @@ export function usersSection(): { el: HTMLElement; refresh(): Promise<void> } {
             if (await fb.run(() => revokeToken(u.name, t.id), `Token ${t.id} of ${u.name} revoked.`)) await refresh();
           } }, 'Revoke')))),
         h('span', { class: 'admin-inline' }, label,
-          h('button', { class: 'button small subtle', type: 'button', 'aria-label': `Create an API token for ${u.name}`, onclick: async () => {
+          h('button', { class: 'button small subtle', type: 'button', 'aria-label': `New token for ${u.name}`, onclick: async () => {
             try {
               const { token } = await createToken(u.name, label.value.trim());
               await refresh();
