@@ -108,6 +108,11 @@ export class SignInThrottle {
     this.clients.undo(attempt.client);
   }
 
+  /** Milliseconds before this user name may try again (0: now), for the administrator's user list. */
+  accountWait(account: string): number {
+    return this.accounts.wait(account);
+  }
+
   /** An administrator lifts the backoff of a user name. */
   clearAccount(account: string): void {
     this.accounts.clear(account);

@@ -13,8 +13,10 @@ import { ROLES, isRole } from './roles';
 export class UserRoutes {
   constructor(private readonly access: ViewerAccess) {}
 
+  /** Accounts, each with how long its sign-in is still backing off (`signInWaitMs`, 0: may sign in now). */
   async list({ req, res }: RouteContext): Promise<void> {
-    await sendJson(req, res, 200, { users: this.access.accounts.list() });
+    const users = this.access.accounts.list().map((u) => ({ ...u, signInWaitMs: this.access.throttle.accountWait(u.name) }));
+    await sendJson(req, res, 200, { users });
   }
 
   async add(ctx: RouteContext): Promise<void> {

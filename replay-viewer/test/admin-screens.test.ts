@@ -1,7 +1,8 @@
 /**
  * The administrator and auditor screens in real Chromium, against the real viewer, a real LevelDB store with integrity
  * keys, the real account file, audit trail and kiosk terminal registry (its status route mounted as the collector):
- * an admin adds a user, changes its role, resets its password, creates and revokes a token, enrols and revokes a
+ * an admin adds a user, changes its role, resets its password, creates and revokes a token, unlocks a backing-off
+ * user name, enrols and revokes a
  * terminal (whose queue report shows), runs verify from store health; an auditor pages through exactly 1,200 audit
  * entries (each seen once), filters by actor and UTC days, exports CSV (bytes asserted), reads the chain status
  * (intact, then broken at a tampered entry); every admin API refuses other roles; axe-core finds no serious or
@@ -23,7 +24,7 @@ import { DEFAULT_POLICY } from '../../proxy/masking/index';
 import { openStore } from '../../store/index';
 import type { LevelStore } from '../../store/level/level-store';
 import { StoreHealthMonitor } from '../admin/store-health';
-import { AccountStore, AuditLog, ViewerAccess } from '../auth/index';
+import { AccountStore, AuditLog, SignInThrottle, ViewerAccess } from '../auth/index';
 import { startViewer, type Viewer } from '../server';
 import { buildViewerUi } from './build-ui';
 
@@ -66,7 +67,9 @@ before(async () => {
   const statusRoute = new CollectorStatusRoute(terminals);
   await built;
   viewer = await startViewer({
-    store, uiDir, access: new ViewerAccess({ accounts, audit }),
+    store, uiDir,
+    // A user name backs off for a minute after two failed sign-ins, so the test sees it locked until unlocked.
+    access: new ViewerAccess({ accounts, audit, throttle: new SignInThrottle({ account: { free: 2, baseMs: 60_000, maxMs: 60_000, forgetMs: 600_000 } }) }),
     collector: { handle: (req, res) => statusRoute.handle(req, res) },
     admin: {
       terminals: terminalAdmin(terminals),
@@ -112,7 +115,7 @@ async function axeProblems(page: Page): Promise<string[]> {
 }
 
 describe('the administrator screen', { skip }, () => {
-  it('adds a user, changes its role, resets its password, creates and revokes a token', async () => {
+  it('adds a user, changes its role, resets its password, creates and revokes a token, unlocks it', async () => {
     const { context, page } = await signedIn('root');
     try {
       await page.goto(`${viewer.url}/admin`);
@@ -150,8 +153,19 @@ describe('the administrator screen', { skip }, () => {
       await accounts.refresh();
       assert.deepEqual(accounts.get('newbie')?.tokens, []);
 
+      // Three wrong passwords: the user name backs off; the admin sees it and lifts it.
+      for (let i = 0; i < 3; i++) assert.equal(await apiClient('newbie', `wrong password ${i}00`), undefined);
+      assert.equal(await apiClient('newbie', 'second password 456'), undefined, 'backing off: even the right password waits');
+      await page.reload();
+      await page.waitForSelector('tr[data-user="newbie"] .admin-locked');
+      assert.match((await page.textContent('tr[data-user="newbie"] .admin-locked'))!, /^Sign-in backing off \(\d+ s left\)$/);
+      await page.click('[aria-label="Unlock newbie"]');
+      await page.waitForSelector('.admin-feedback:has-text("newbie may sign in again at once")');
+      await page.waitForSelector('tr[data-user="newbie"]:not(:has(.admin-locked))');
+      assert.ok(await apiClient('newbie', 'second password 456'), 'unlocked');
+
       const changes = (await audit.query({ actor: 'root', action: 'config' })).map((e) => e.details?.change).reverse();
-      assert.deepEqual(changes, ['user-added', 'role-changed', 'password-set', 'token-created', 'token-revoked']);
+      assert.deepEqual(changes, ['user-added', 'role-changed', 'password-set', 'token-created', 'token-revoked', 'unlocked']);
     } finally {
       await context.close();
     }

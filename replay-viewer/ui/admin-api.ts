@@ -7,7 +7,10 @@ import { call, seg } from './api-call';
 
 export type { PolicyView, PublicAccount, StoreHealthView, TerminalView, VerifyState };
 
-export const listUsers = () => call<{ users: PublicAccount[] }>('GET', '/api/users');
+/** signInWaitMs: how long the user name's sign-in is still backing off after failed attempts (0: not at all). */
+export type ListedAccount = PublicAccount & { signInWaitMs: number };
+
+export const listUsers = () => call<{ users: ListedAccount[] }>('GET', '/api/users');
 export const addUser = (name: string, role: string, password: string) => call<PublicAccount>('POST', '/api/users', { name, role, password });
 export const removeUser = (name: string) => call<unknown>('DELETE', `/api/users/${seg(name)}`);
 export const setRole = (name: string, role: string) => call<unknown>('POST', `/api/users/${seg(name)}/role`, { role });

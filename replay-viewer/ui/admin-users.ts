@@ -1,9 +1,9 @@
 /**
- * The Users section of /admin: add an account, change its role, reset its password, lift its sign-in backoff,
+ * The Users section of /admin: add an account, change its role, reset its password, see and lift its sign-in backoff,
  * create and revoke its API tokens, remove it. Each row's controls are named after the user for screen readers.
  */
 import { ROLES } from '../auth/roles';
-import { addUser, createToken, listUsers, removeUser, revokeToken, setPassword, setRole, unlockUser, type PublicAccount } from './admin-api';
+import { addUser, createToken, listUsers, removeUser, revokeToken, setPassword, setRole, unlockUser, type ListedAccount } from './admin-api';
 import { feedback, oneTimeSecret } from './admin-feedback';
 import { clear, h } from './dom';
 import { formatDateTime } from './format';
@@ -38,11 +38,11 @@ export function usersSection(): { el: HTMLElement; refresh(): Promise<void> } {
     }
   };
 
-  const table = (users: PublicAccount[]): HTMLElement => h('table', { class: 'sessions admin-table', 'aria-label': 'Users' },
+  const table = (users: ListedAccount[]): HTMLElement => h('table', { class: 'sessions admin-table', 'aria-label': 'Users' },
     h('thead', {}, h('tr', {}, ...['User', 'Role', 'Added', 'Password', 'API tokens', 'Account'].map((t) => h('th', { scope: 'col' }, t)))),
     h('tbody', {}, ...users.map(row)));
 
-  const row = (u: PublicAccount): HTMLElement => {
+  const row = (u: ListedAccount): HTMLElement => {
     const role = roleSelect(`role-${u.name}`, u.role, `Role of ${u.name}`);
     const pw = h('input', { type: 'password', minlength: 12, autocomplete: 'new-password', 'aria-label': `New password for ${u.name}`, class: 'admin-input' });
     const label = h('input', { type: 'text', maxlength: 100, autocomplete: 'off', 'aria-label': `New token label for ${u.name}`, placeholder: 'label', class: 'admin-input' });
@@ -74,7 +74,10 @@ export function usersSection(): { el: HTMLElement; refresh(): Promise<void> } {
             }
           } }, 'New token'))),
       h('td', {}, h('span', { class: 'admin-inline' },
-        h('button', { class: 'button small subtle', type: 'button', 'aria-label': `Unlock ${u.name}`, onclick: () => fb.run(() => unlockUser(u.name), `${u.name} may sign in again at once.`) }, 'Unlock'),
+        u.signInWaitMs > 0 ? h('span', { class: 'admin-locked' }, `Sign-in backing off (${Math.ceil(u.signInWaitMs / 1000)} s left)`) : null,
+        h('button', { class: 'button small subtle', type: 'button', 'aria-label': `Unlock ${u.name}`, onclick: async () => {
+          if (await fb.run(() => unlockUser(u.name), `${u.name} may sign in again at once.`)) await refresh();
+        } }, 'Unlock'),
         h('button', { class: 'button small subtle danger', type: 'button', 'aria-label': `Remove ${u.name}`, onclick: async () => {
           if (!confirm(`Remove the account ${u.name}? Its sessions and API tokens stop working at once.`)) return;
           if (await fb.run(() => removeUser(u.name), `User ${u.name} removed.`)) await refresh();
