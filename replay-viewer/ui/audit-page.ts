@@ -103,7 +103,7 @@ export async function renderAuditPage(root: HTMLElement): Promise<void> {
 function showChain(box: HTMLElement, c: ChainStatus): void {
   box.className = `audit-chain ${c.ok ? 'ok' : 'broken'}`;
   box.dataset.chain = c.ok ? 'intact' : 'broken';
-  box.replaceChildren(h('strong', {}, `Chain ${c.summary}`), h('p', {}, c.meaning));
+  box.replaceChildren(h('strong', {}, `Audit chain: ${c.summary}`), h('p', {}, c.meaning));
 }
 
 function table(entries: AuditEntry[]): HTMLElement {
