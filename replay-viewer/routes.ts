@@ -114,7 +114,7 @@ export function viewerRoutes(h: RouteHandlers): Route[] {
     );
   }
   if (exporter) {
-    routes.push({ method: 'GET', path: '/api/sessions/:id/export', summary: 'export: evidence HTML or WACZ (`?format=html` or `wacz`)', allow: ['session.export'], audit: 'export', sessionOf: sessionParam, handler: (c) => exporter.handle(c) });
+    routes.push({ method: 'GET', path: '/api/sessions/:id/export', summary: 'export: evidence HTML, WACZ or HAR (`?format=html`, `wacz` or `har`)', allow: ['session.export'], audit: 'export', sessionOf: sessionParam, handler: (c) => exporter.handle(c) });
   }
   if (status) {
     // A routine read for operators and auditors: not audited.
