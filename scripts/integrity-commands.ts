@@ -38,7 +38,9 @@ export async function verifyCommand(config: VerbatimConfig): Promise<void> {
   if (config.file) {
     const { verifyEvidenceFile } = await import('../store/integrity/evidence-verify');
     const result = await verifyEvidenceFile(config.file);
-    printReport({ ...result, summary: `session ${result.sessionId ?? '?'}, signed by key id ${result.keyId ?? '?'} (compare with the store's checkpoint-signing.vkey)` },
+    const f = result.fidelity;
+    const fidelity = f ? `; replay fidelity ${f.score}/100 (${f.counts.own ?? 0} own, ${f.counts.borrowed ?? 0} borrowed, ${f.counts.loose ?? 0} loose, ${f.counts.missing ?? 0} missing)` : '';
+    printReport({ ...result, summary: `session ${result.sessionId ?? '?'}, signed by key id ${result.keyId ?? '?'} (compare with the store's checkpoint-signing.vkey)${fidelity}` },
       `evidence file ${config.file}`);
     return;
   }

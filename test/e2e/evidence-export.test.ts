@@ -73,8 +73,10 @@ describe('evidence export', () => {
     const file = path.join(dir, 'evidence.html');
     const result = await exportEvidence(dir, session!.id, file);
     assert.deepEqual(result.missingUrls, [], 'every resource the replay needs is in the file');
+    assert.equal(result.fidelity, 100, 'the replay in the file comes entirely from its own captures');
     const checked = await verifyEvidenceFile(file);
     assert.deepEqual(checked.problems, []);
+    assert.deepEqual([checked.fidelity?.score, checked.fidelity?.full, checked.fidelity?.counts.missing], [100, true, 0], 'verify --file reads the signed fidelity back');
     assert.deepEqual(checked.notes, [], 'every encrypted record opens with the session key in the file');
     assert.equal(checked.ok, true);
 
