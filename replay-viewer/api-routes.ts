@@ -50,6 +50,11 @@ export class ApiRoutes {
     await sendJson(req, res, 200, await this.events(await this.sessionOf(params.id!), query));
   }
 
+  /** How far to trust the replay (replay/fidelity.ts): computed on demand, as a resource may since have been erased. */
+  async sessionFidelity({ req, res, params }: RouteContext): Promise<void> {
+    await sendJson(req, res, 200, await this.replay.fidelity(await this.sessionOf(params.id!)));
+  }
+
   async sessionCaptures({ req, res, params }: RouteContext): Promise<void> {
     await sendJson(req, res, 200, await this.replay.networkLog((await this.sessionOf(params.id!)).id));
   }

@@ -1,5 +1,5 @@
 /**
- * GET /api/sessions/<id>/export?format=html|wacz (html when absent): one session
+ * GET /api/sessions/<id>/export?format=html|wacz|har (html when absent): one session
  * as a download. What goes into the file is the injected exporter's business
  * (scripts/export, wired by the CLI: the viewer never imports scripts/); the gate
  * has already checked the export permission and written the audit entry.
@@ -10,7 +10,7 @@ import { isValidSessionId } from './replay/archive-url';
 import { sendAttachment } from './http-responses';
 import type { RouteContext } from './route-table';
 
-export const EXPORT_FORMATS = ['html', 'wacz'] as const;
+export const EXPORT_FORMATS = ['html', 'wacz', 'har'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
 export interface ExportFile {

@@ -16,7 +16,8 @@ export const INTEGRITY_HELP = `  verbatim migrate                          move 
   verbatim verify [--session ID]            check the store's hash chains, signed checkpoints and witness log
   verbatim verify --file FILE               check an exported evidence file (or a review result, FILE.json) on its own
   verbatim export SESSION --out FILE        write one self-contained evidence file (HTML) for a session
-                                            (--out NAME.wacz: the session's captures as a WACZ web archive)
+                                            (--out NAME.wacz: the session's captures as a WACZ web archive;
+                                            --out NAME.har: captures and WebSocket messages as HAR 1.2)
   verbatim erase SESSION... --reason TEXT [--customer ID]   erase sessions (not held ones), leaving signed tombstones
   verbatim hold SESSION | --customer ID --reason TEXT       legal hold; verbatim release SESSION | --customer ID
   verbatim expire --retention CHANNEL=DAYS,... | --retention-days N
@@ -37,7 +38,9 @@ export async function verifyCommand(config: VerbatimConfig): Promise<void> {
   if (config.file) {
     const { verifyEvidenceFile } = await import('../store/integrity/evidence-verify');
     const result = await verifyEvidenceFile(config.file);
-    printReport({ ...result, summary: `session ${result.sessionId ?? '?'}, signed by key id ${result.keyId ?? '?'} (compare with the store's checkpoint-signing.vkey)` },
+    const f = result.fidelity;
+    const fidelity = f ? `; replay fidelity ${f.score}/100 (${f.counts.own ?? 0} own, ${f.counts.borrowed ?? 0} borrowed, ${f.counts.loose ?? 0} loose, ${f.counts.missing ?? 0} missing)` : '';
+    printReport({ ...result, summary: `session ${result.sessionId ?? '?'}, signed by key id ${result.keyId ?? '?'} (compare with the store's checkpoint-signing.vkey)${fidelity}` },
       `evidence file ${config.file}`);
     return;
   }
@@ -97,6 +100,7 @@ export async function exportCommand(config: VerbatimConfig): Promise<void> {
     process.exitCode = 2;
     return;
   }
+  if (config.out.toLowerCase().endsWith('.har')) return exportHar(config, sessionId, config.out);
   if (config.out.toLowerCase().endsWith('.wacz')) {
     const [{ writeWacz }, { openStore }, { createWriteStream }, { rename, rm, stat }] = await Promise.all([
       import('./export/wacz'), import('../store/index'), import('node:fs'), import('node:fs/promises'),
@@ -127,6 +131,30 @@ export async function exportCommand(config: VerbatimConfig): Promise<void> {
   process.stdout.write(`Wrote ${result.file} (${(result.bytes / 1024 / 1024).toFixed(1)} MB, ${result.events} events, `
     + `${result.resources} inlined resources${result.missing ? `, ${result.missing} not in the archive` : ''}).\n`);
   for (const url of result.missingUrls.slice(0, 20)) process.stdout.write(`  not in the archive: ${url}\n`);
+}
+
+/** `export SESSION --out X.har`: the captures and WebSocket messages as HAR 1.2 (scripts/export/har.ts). */
+async function exportHar(config: VerbatimConfig, sessionId: string, file: string): Promise<void> {
+  const [{ buildHar }, { openStore }, { writeFile, rename, rm, stat }] = await Promise.all([
+    import('./export/har'), import('../store/index'), import('node:fs/promises'),
+  ]);
+  const out = path.resolve(file);
+  // Personal bodies are decrypted into the file: owner-only, and complete or absent.
+  const partial = `${out}.partial`;
+  const store = await openStore(storeDirOf(config), { integrity: { ...integrityOf(config), sealIntervalMs: 0 } });
+  const progress = startProgress('export', { enabled: config.progress });
+  try {
+    const har = await buildHar(store, sessionId, { onProgress: (done, total) => progress.update(done, total, 'captures') });
+    await writeFile(partial, JSON.stringify(har), { mode: 0o600 });
+    await rename(partial, out);
+    process.stdout.write(`Wrote ${out} (HAR 1.2, ${har.log.entries.length} entries, ${((await stat(out)).size / 1024 / 1024).toFixed(1)} MB).\n`);
+  } catch (err) {
+    await rm(partial, { force: true });
+    throw err;
+  } finally {
+    progress.end();
+    await store.close();
+  }
 }
 
 /** erase, hold, release, expire: erasure and legal hold (through the store API). */

@@ -6,6 +6,7 @@
  *   - networkLog      HTTP captures and WebSocket messages
  *   - resource        what /archive/<session>/<ts>/<url> answers (capture resolution,
  *                     fuzzy match, stylesheet rewriting)
+ *   - fidelity        how far to trust the replay: where each resource comes from, what was not recorded
  */
 import type { Session } from '../../store/records';
 import type { VerbatimStore } from '../../store/store';
@@ -13,6 +14,9 @@ import { VerbatimError } from '../../store/errors';
 import type { ArchiveTarget } from './archive-url';
 import { archivedResponse, type ArchivedResponse, type ArchivedResponseOptions } from './archived-response';
 import { CaptureResolver } from './capture-resolver';
+import { fidelityReport, type FidelityReport } from './fidelity';
+import { rewriteEvents } from './rewrite-events';
+import { groupTracks, trackEvents } from './tab-tracks';
 import { toApiWebSocketMessage, type ApiNetworkLog } from './network-log';
 import { sessionEvents, type SessionEvents, type TrackChoice } from './session-events';
 
@@ -20,6 +24,9 @@ export { ARCHIVE_PREFIX, isValidSessionId, parseArchiveTarget, toArchiveUrl, typ
 export type { ArchivedResponse } from './archived-response';
 export type { ApiNetworkLog, ApiWebSocketMessage } from './network-log';
 export type { SessionEvents, TrackChoice } from './session-events';
+export type { FidelityItem, FidelityReport, ResourceSource } from './fidelity';
+export type { RecordingLimits } from './recording-limits';
+export { FIDELITY_WEIGHTS } from './fidelity';
 export type { TabTrack } from './tab-tracks';
 
 /** An archive miss: nothing to serve, and why (`no-capture` or `blob-missing`). */
@@ -49,6 +56,30 @@ export class ReplayLibrary {
   async networkLog(sessionId: string): Promise<ApiNetworkLog> {
     const [captures, messages] = await Promise.all([this.store.listCaptures(sessionId), this.store.listWebSocketMessages(sessionId)]);
     return { captures: [...captures].sort((a, b) => a.startedAt - b.startedAt), webSockets: messages.map(toApiWebSocketMessage) };
+  }
+
+  /** Where every resource of the replay comes from and what the recording could not hold (fidelity.ts). */
+  async fidelity(session: Session): Promise<FidelityReport> {
+    const batches = await this.store.readEvents(session.id);
+    const tracks = groupTracks(batches);
+    return fidelityReport({
+      store: this.store,
+      resolver: this.resolver,
+      session,
+      trackCount: tracks.length,
+      rewrite: async (track, onResource) => {
+        const firstPage = tracks[track]?.pageIds[0];
+        const pageUrl = batches.find((b) => b.page.id === firstPage)?.page.url ?? session.pages[0]?.url;
+        return rewriteEvents(trackEvents(tracks, batches, track), { sessionId: session.id, pageUrl, onResource });
+      },
+      stylesheet: async (target) => {
+        const found = await this.resolver.resolve(target);
+        const type = found?.capture.headers.find(([n]) => n === 'content-type')?.[1] ?? '';
+        if (!found || !/^text\/css\b/i.test(type.trim())) return undefined;
+        const served = await this.resource(target);
+        return isMiss(served) ? undefined : served.body.toString('utf8');
+      },
+    });
   }
 
   /** What the archive serves for a target; SESSION_UNKNOWN for a session that does not exist. */

@@ -41,6 +41,12 @@ export interface RewriteEventsOptions {
   sessionId: string;
   /** Base for relative URLs until the first Meta event (normally the session's first page URL). */
   pageUrl?: string;
+  /**
+   * Told of every archive URL the replay may load (images, stylesheets, fonts, media, CSS `url()`s), not of URLs
+   * it only keeps (link rel=canonical and the like, a stylesheet link whose text rrweb inlined): the fidelity report.
+   * `optional`: loaded only if needed — a CSS `url()` (its rule may match nothing), a srcset candidate, a lazy image.
+   */
+  onResource?: (archiveUrl: string, optional: boolean) => void;
 }
 
 type Attrs = Record<string, unknown>;
@@ -165,6 +171,9 @@ class EventRewriter {
     const tag = info.tag ?? '';
     const refresh = tag === 'meta' && String(attrs['http-equiv'] ?? '').trim().toLowerCase() === 'refresh';
     if (tag === 'link' && typeof attrs.href === 'string') info.href = this.resolve(attrs.href);
+    // A lazy image may never have been in view; an image with a srcset loads one candidate, perhaps not its src.
+    const lazy = String(attrs.loading ?? '').toLowerCase() === 'lazy' || (typeof attrs.srcset === 'string' && attrs.srcset.trim() !== '');
+    const linkLoads = tag !== 'link' || (typeof attrs._cssText !== 'string' && !/\S/.test(String(attrs.rel ?? 'stylesheet').replace(/\b(stylesheet|icon|shortcut|apple-touch-icon|preload|image_src)\b/gi, '')));
     for (const [name, value] of Object.entries(attrs)) {
       const lname = name.toLowerCase();
       if (DROPPED(lname) || (tag === 'script' && /^(xlink:)?(src|href)$/.test(lname))) {
@@ -185,11 +194,12 @@ class EventRewriter {
         case 'src':
         case 'poster':
         case 'background':
-          attrs[name] = this.url(value);
+          // rrweb rebuilds a recorded frame's document itself; the frame's src is not loaded.
+          attrs[name] = this.url(value, tag === 'iframe' || tag === 'frame' ? 'never' : lazy ? 'optional' : 'required');
           break;
         case 'srcset':
         case 'imagesrcset':
-          attrs[name] = rewriteSrcset(value, (u) => this.archive(u));
+          attrs[name] = rewriteSrcset(value, (u) => this.archive(u, this.pageUrl, 'optional'));
           break;
         case 'href':
           if (tag === 'base') {
@@ -197,7 +207,7 @@ class EventRewriter {
             if (isMutation) attrs[name] = null;
             else delete attrs[name];
           } else if (tag === 'link' || tag === 'image' || tag === 'use' || (info.isSVG && tag !== 'a')) {
-            attrs[name] = this.url(value);
+            attrs[name] = this.url(value, linkLoads ? 'required' : 'never');
           }
           break;
         case 'xlink:href':
@@ -242,16 +252,18 @@ class EventRewriter {
     }
   }
 
-  private archive(raw: string, base = this.pageUrl): string | undefined {
-    return toArchiveUrl(raw, base, this.options.sessionId, this.ts);
+  private archive(raw: string, base = this.pageUrl, loads: 'required' | 'optional' | 'never' = 'required'): string | undefined {
+    const archived = toArchiveUrl(raw, base, this.options.sessionId, this.ts);
+    if (archived && loads !== 'never') this.options.onResource?.(archived, loads === 'optional');
+    return archived;
   }
 
-  private url(raw: string): string {
-    return this.archive(raw) ?? raw;
+  private url(raw: string, loads: 'required' | 'optional' | 'never' = 'required'): string {
+    return this.archive(raw, this.pageUrl, loads) ?? raw;
   }
 
   private css(text: string, base?: string): string {
-    return rewriteCss(text, (u) => this.archive(u, base ?? this.pageUrl));
+    return rewriteCss(text, (u) => this.archive(u, base ?? this.pageUrl, 'optional'));
   }
 
   private resolve(href: string): string | undefined {

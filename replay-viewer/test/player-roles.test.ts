@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, it } from 'node:test';
@@ -19,6 +19,7 @@ import { sessionExporter } from '../../scripts/export/session-exporter';
 import { openStore } from '../../store/index';
 import type { LevelStore } from '../../store/level/level-store';
 import { buildViewerUi } from './build-ui';
+import { harProblems } from '../../test/helpers/har-check';
 
 const SID = 'n2hx7k4m5n6p7r8s9t2v3w4x5y';
 const T0 = Date.now() - 60_000;
@@ -135,14 +136,21 @@ it('shows WebSocket connections and messages in the network log, on the replay c
   }
 });
 
-it('shows the export buttons to compliance only, and downloads the WACZ', { skip }, async () => {
+it('shows the export buttons to compliance only, and downloads the WACZ and the HAR', { skip }, async () => {
   const page = await playerAs('compliance');
   try {
-    assert.deepEqual(await page.$$eval('.export-actions button', (bs) => bs.map((b) => b.textContent)), ['Export evidence (HTML)', 'Export captures (WACZ)']);
+    assert.deepEqual(await page.$$eval('.export-actions button', (bs) => bs.map((b) => b.textContent)),
+      ['Export evidence (HTML)', 'Export captures (WACZ)', 'Export network (HAR)']);
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('button[data-export="wacz"]')]);
     assert.equal(download.suggestedFilename(), `verbatim-${SID}.wacz`);
     const exports = await audit.query({ actor: 'compliance', action: 'export', target: SID });
     assert.equal((exports[0]?.details as Record<string, unknown>)?.format, 'wacz');
+    const [har] = await Promise.all([page.waitForEvent('download'), page.click('button[data-export="har"]')]);
+    assert.equal(har.suggestedFilename(), `verbatim-${SID}.har`);
+    const parsed = JSON.parse(await readFile((await har.path())!, 'utf8')) as { log: { version: string; entries: unknown[] } };
+    assert.equal(parsed.log.version, '1.2');
+    assert.deepEqual(harProblems(parsed), []);
+    assert.equal((await audit.query({ actor: 'compliance', action: 'export', target: SID })).length, 2, 'both exports are on record');
   } finally {
     await page.close();
   }

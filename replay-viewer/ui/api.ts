@@ -2,6 +2,7 @@
 import type { ApiSession } from '../api-routes';
 import type { ExportFormat } from '../export-route';
 import type { ApiNetworkLog, ApiWebSocketMessage } from '../replay/network-log';
+import type { FidelityReport } from '../replay/fidelity';
 import type { RecordedEvent } from '../../store/records';
 
 export type { ApiNetworkLog, ApiSession, ApiWebSocketMessage, ExportFormat };
@@ -61,6 +62,11 @@ export function getEvents(id: string, select: { track?: number; at?: number } = 
 /** The network log: HTTP captures and WebSocket messages (roles with technical views). */
 export function getNetworkLog(id: string): Promise<ApiNetworkLog> {
   return getJson<ApiNetworkLog>(`/api/sessions/${encodeURIComponent(id)}/captures`);
+}
+
+/** How far to trust the replay: where each resource comes from, what the recording could not hold. */
+export function getFidelity(id: string): Promise<FidelityReport> {
+  return getJson<FidelityReport>(`/api/sessions/${encodeURIComponent(id)}/fidelity`);
 }
 
 /** A session's export as a file, named as the server names it. */

@@ -1,12 +1,12 @@
 /**
  * The player's export buttons, for roles that may export (compliance): the signed
  * evidence file (HTML; replays offline, `verbatim verify --file` checks it) and the
- * session's captures as WACZ. The server writes each export to the audit trail.
+ * session's captures as WACZ or as HAR (DevTools and support tools import it). The server writes each export to the audit trail.
  */
 import { getExport, type ExportFormat } from './api';
 import { h } from './dom';
 
-const LABELS: Record<ExportFormat, string> = { html: 'Export evidence (HTML)', wacz: 'Export captures (WACZ)' };
+const LABELS: Record<ExportFormat, string> = { html: 'Export evidence (HTML)', wacz: 'Export captures (WACZ)', har: 'Export network (HAR)' };
 
 export function exportActions(sessionId: string, say: (text: string) => void): HTMLElement {
   const button = (format: ExportFormat): HTMLButtonElement => {
@@ -30,5 +30,5 @@ export function exportActions(sessionId: string, say: (text: string) => void): H
       el.disabled = false;
     }
   };
-  return h('span', { class: 'export-actions', role: 'group', 'aria-label': 'Export' }, button('html'), button('wacz'));
+  return h('span', { class: 'export-actions', role: 'group', 'aria-label': 'Export' }, button('html'), button('wacz'), button('har'));
 }

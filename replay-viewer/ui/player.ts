@@ -21,6 +21,7 @@ import { waitForReplayResources } from './readiness';
 import { createTimeline, type Timeline, type TimelineMarker } from './timeline';
 import { pageContextFacts } from './page-context';
 import { exportActions } from './export-actions';
+import { fidelityBadge } from './fidelity-badge';
 import { may, whoAmI, type Me } from './me';
 import { createNetworkPanel, type NetworkPanel } from './network-panel';
 import { createMatchNavigator, type MatchNavigator } from './match-navigator';
@@ -195,6 +196,7 @@ class PlayerView {
         backLink(),
         h('h1', {}, formatDateTime(session.startedAt)),
         h('dl', { class: 'facts' }, ...facts(session, this.recorded)),
+        fidelityBadge(session.id),
         pagesToggle,
         this.network?.toggle,
         // Only a signed-in role that may export (the API refuses the others anyway).

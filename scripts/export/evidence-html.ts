@@ -8,9 +8,9 @@
 import { createHash } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { isMiss, parseArchiveTarget, ReplayLibrary } from '../../replay-viewer/replay/index';
+import { isMiss, parseArchiveTarget, ReplayLibrary, type FidelityReport } from '../../replay-viewer/replay/index';
 import { LevelStore } from '../../store/level/level-store';
-import { EVIDENCE_SCRIPT_ID, signatureBlock } from '../../store/integrity/evidence-verify';
+import { EVIDENCE_SCRIPT_ID, FIDELITY_SCRIPT_ID, signatureBlock } from '../../store/integrity/evidence-verify';
 import { loadOrCreateSigningKey } from '../../store/integrity/signing-key';
 import { VerbatimError } from '../../store/errors';
 import { loadPlayer } from './player-bundle';
@@ -26,6 +26,8 @@ export interface ExportResult {
   /** The original URLs of the resources not in the archive (the replay shows them as the browser would a failed load). */
   missingUrls: string[];
   events: number;
+  /** The replay's fidelity score (replay-viewer/replay/fidelity.ts), also signed into the file. */
+  fidelity: number;
 }
 
 export interface EvidenceOptions {
@@ -58,16 +60,28 @@ export async function evidenceFile(
   const session = await store.getSession(sessionId);
   if (!session) throw new VerbatimError('SESSION_UNKNOWN', 'no such session', { sessionId });
   const title = session.pages[0]?.url ?? sessionId;
-  const replay = await inlineReplay(new ReplayLibrary(store), sessionId, options.onProgress);
+  const library = new ReplayLibrary(store);
+  const replay = await inlineReplay(library, sessionId, options.onProgress);
+  // Signed with the rest: how far the replay in this file can be trusted, as the viewer's badge says.
+  const fidelity = await library.fidelity(session);
   const proof = await store.evidence(sessionId);
   const key = await loadOrCreateSigningKey(keysDir);
   const { script, css } = await loadPlayer();
   const html = page({
     title, sessionId, keyId: key.keyId.toString('hex'), checkpoint: proof.checkpoint.seq, css,
     proofJson: json(proof), eventsJson: replay.events, resourcesJson: json(replay.resources), script,
+    fidelityJson: json(fidelity), fidelityText: fidelityLine(fidelity),
   });
   const signed = html + signatureBlock(html, key);
-  return { html: signed, bytes: Buffer.byteLength(signed), resources: replay.resources.length, missing: replay.missing.length, missingUrls: replay.missing, events: replay.count };
+  return {
+    html: signed, bytes: Buffer.byteLength(signed), resources: replay.resources.length, missing: replay.missing.length,
+    missingUrls: replay.missing, events: replay.count, fidelity: fidelity.score,
+  };
+}
+
+function fidelityLine(f: FidelityReport): string {
+  const c = f.counts;
+  return `replay fidelity ${f.score}/100${f.full ? ' (every resource from this session)' : ''}: ${c.own} own, ${c.borrowed} borrowed, ${c.loose} loose, ${c.missing} missing`;
 }
 
 /** The viewer's events for the session's first tab, every archived resource turned into a data: URL. */
@@ -136,7 +150,7 @@ const escapeHtml = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.ch
 
 function page(p: {
   title: string; sessionId: string; keyId: string; checkpoint: number; css: string;
-  proofJson: string; eventsJson: string; resourcesJson: string; script: string;
+  proofJson: string; eventsJson: string; resourcesJson: string; script: string; fidelityJson: string; fidelityText: string;
 }): string {
   // The player is the file's only script, allowed by its hash: the replay (and any frame a recording
   // holds) inherits this policy, so nothing recorded could run even outside rrweb's sandbox.
@@ -155,11 +169,13 @@ header input { width: 40vw; }
 <body>
 <header><strong>Verbatim evidence</strong><span>session ${escapeHtml(p.sessionId)}</span><span>${escapeHtml(p.title)}</span>
 <button id="play" type="button">Play</button><input id="position" type="range" min="0" value="0"><span id="clock"></span>
+<span id="fidelity">${escapeHtml(p.fidelityText)}</span>
 <span>sealed in checkpoint #${p.checkpoint}, key ${p.keyId} — check with: verbatim verify --file &lt;this file&gt;</span></header>
 <div id="stage"></div>
 <script type="application/json" id="${EVIDENCE_SCRIPT_ID}">${p.proofJson}</script>
 <script type="application/json" id="verbatim-events">${p.eventsJson}</script>
 <script type="application/json" id="verbatim-resources">${p.resourcesJson}</script>
+<script type="application/json" id="${FIDELITY_SCRIPT_ID}">${p.fidelityJson}</script>
 <script>${script}</script>
 </body></html>`;
 }

@@ -22,6 +22,15 @@ import type { VerifierKey } from './signing-key';
 
 export const SIGNATURE_TRAILER = '\n<!-- verbatim-signature ';
 export const EVIDENCE_SCRIPT_ID = 'verbatim-evidence';
+/** The replay's fidelity report (the replay library writes it; here it is only read back and summarised). */
+export const FIDELITY_SCRIPT_ID = 'verbatim-fidelity';
+
+/** What `verify --file` tells of the replay's fidelity: trustworthy only when the file's signature holds. */
+export interface EvidenceFidelity {
+  score: number;
+  full: boolean;
+  counts: Record<string, number>;
+}
 
 export interface EvidenceProblem { code: string; message: string; key?: string; index?: number }
 export interface EvidenceReport {
@@ -30,6 +39,7 @@ export interface EvidenceReport {
   notes: string[];
   sessionId?: string;
   keyId?: string;
+  fidelity?: EvidenceFidelity;
 }
 
 /** The trailer that signs an evidence file: Ed25519 over every byte before it. */
@@ -69,7 +79,8 @@ export function verifyEvidenceHtml(html: string, pinnedKey?: string): EvidenceRe
     problems.push({ code: 'FILE_ALTERED', message: 'the export signature does not match the file: it was altered after export' });
   }
   checkProof(proof, key, problems, notes);
-  return { ok: problems.length === 0, problems, notes, sessionId: proof.sessionId, keyId: key.keyId.toString('hex') };
+  const fidelity = extractFidelity(html.slice(0, at));
+  return { ok: problems.length === 0, problems, notes, sessionId: proof.sessionId, keyId: key.keyId.toString('hex'), ...(fidelity ? { fidelity } : {}) };
 }
 
 function opens(sealed: Buffer, recordKey: string, key: Buffer): boolean {
@@ -78,6 +89,21 @@ function opens(sealed: Buffer, recordKey: string, key: Buffer): boolean {
     return true;
   } catch {
     return false;
+  }
+}
+
+/** Files exported before fidelity existed have none: undefined, not an error. */
+function extractFidelity(html: string): EvidenceFidelity | undefined {
+  const open = `<script type="application/json" id="${FIDELITY_SCRIPT_ID}">`;
+  const start = html.indexOf(open);
+  const end = start < 0 ? -1 : html.indexOf('</script>', start);
+  if (end < 0) return undefined;
+  try {
+    const f = JSON.parse(html.slice(start + open.length, end)) as Partial<EvidenceFidelity>;
+    if (typeof f.score !== 'number' || typeof f.full !== 'boolean' || typeof f.counts !== 'object' || !f.counts) return undefined;
+    return { score: f.score, full: f.full, counts: f.counts };
+  } catch {
+    return undefined;
   }
 }
 

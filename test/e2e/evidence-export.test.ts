@@ -22,6 +22,8 @@ import { runJourney } from '../../scripts/sample-bank/journey';
 import { startSampleBank } from '../../scripts/sample-bank/server';
 import { diffPng } from '../helpers/pixels';
 import { checkWacz } from '../helpers/wacz-check';
+import { harProblems } from '../helpers/har-check';
+import type { Har } from '../../scripts/export/har';
 
 /** The sites here live on loopback, which the forward proxy reaches only when told to. */
 const LOOPBACK = ['127.0.0.1'];
@@ -71,8 +73,10 @@ describe('evidence export', () => {
     const file = path.join(dir, 'evidence.html');
     const result = await exportEvidence(dir, session!.id, file);
     assert.deepEqual(result.missingUrls, [], 'every resource the replay needs is in the file');
+    assert.equal(result.fidelity, 100, 'the replay in the file comes entirely from its own captures');
     const checked = await verifyEvidenceFile(file);
     assert.deepEqual(checked.problems, []);
+    assert.deepEqual([checked.fidelity?.score, checked.fidelity?.full, checked.fidelity?.counts.missing], [100, true, 0], 'verify --file reads the signed fidelity back');
     assert.deepEqual(checked.notes, [], 'every encrypted record opens with the session key in the file');
     assert.equal(checked.ok, true);
 
@@ -88,6 +92,32 @@ describe('evidence export', () => {
     const home = wacz.records.get(`${bank.url}/`);
     assert.ok(home && home.payload.length > 0, 'the sealed (personal) home document is in the archive, decrypted');
     assert.deepEqual(wacz.pages.slice(1).map((p) => p.url), session!.pages.map((p) => p.url));
+
+    // The same session as HAR 1.2 (`--out X.har`): valid against the HAR schemas, one entry per capture, and
+    // Chromium loads the home page from it alone (Playwright's HAR import; anything not in the file is aborted).
+    const harFile = path.join(dir, 'session.har');
+    await exportCommand(loadConfig(['export', session!.id, '--data', dir, '--out', harFile], {}));
+    assert.equal((await stat(harFile)).mode & 0o777, 0o600, 'the HAR holds decrypted personal bodies: owner only');
+    const har = JSON.parse(await readFile(harFile, 'utf8')) as Har;
+    assert.deepEqual(harProblems(har), []);
+    assert.equal(har.log.entries.filter((e) => e.response.status !== 101).length, captured.length, 'one entry per capture');
+    assert.deepEqual(har.log.pages.map((p) => p.id), session!.pages.map((p) => p.id));
+    const fromHar = await launchChromium();
+    try {
+      const context = await fromHar.newContext({ viewport: VIEWPORT });
+      await context.routeFromHAR(harFile, { notFound: 'abort' });
+      const aborted: string[] = [];
+      context.on('requestfailed', (r) => aborted.push(r.url()));
+      const page = await context.newPage();
+      await page.goto(`${bank.url}/`, { waitUntil: 'load' });
+      await page.evaluate(() => document.fonts.ready);
+      const shot = await page.screenshot({ animations: 'disabled', caret: 'hide' });
+      const diff = diffPng(moments[0]!.png, shot);
+      assert.ok(diff.ratio <= MAX_DIFF_RATIO, `home page served from the HAR: ${(diff.ratio * 100).toFixed(2)} % of pixels differ`);
+      assert.deepEqual(aborted.filter((u) => u.startsWith(bank.url)), [], 'every resource of the page is in the HAR');
+    } finally {
+      await fromHar.close();
+    }
 
     // Everything is shut down; the browser may not reach any network at all.
     const offline = await launchChromium();
