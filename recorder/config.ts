@@ -4,7 +4,7 @@
  * the injected <script> tag. Must be called synchronously while the bundle's
  * top level runs (document.currentScript is null afterwards).
  */
-import { EARLY_EVENTS_ATTRIBUTE, ENDPOINT_ATTRIBUTE, EVENTS_PATH, FRAME_PARENTS_ATTRIBUTE, MASKING_ATTRIBUTE, TOKEN_ATTRIBUTE, type MaskingConfig } from './protocol';
+import { CHECKOUT_ATTRIBUTE, EARLY_EVENTS_ATTRIBUTE, ENDPOINT_ATTRIBUTE, EVENTS_PATH, FRAME_PARENTS_ATTRIBUTE, MASKING_ATTRIBUTE, TOKEN_ATTRIBUTE, type MaskingConfig } from './protocol';
 
 export interface RecorderConfig {
   token: string;
@@ -15,6 +15,8 @@ export interface RecorderConfig {
   masking?: MaskingConfig;
   /** Errors and console.error calls the proxy's bootstrap kept before the recorder ran. */
   early?: [string, Record<string, unknown>][];
+  /** Full-snapshot interval in ms, when the injecting side overrides the default. */
+  checkoutEveryMs?: number;
 }
 
 declare global {
@@ -49,11 +51,17 @@ export function readConfig(): RecorderConfig | null {
     frameParents: parents === null ? undefined : parents.split(/\s+/).filter(Boolean),
     masking: readMasking(script.getAttribute(MASKING_ATTRIBUTE)),
     early: readEarly(script.getAttribute(EARLY_EVENTS_ATTRIBUTE)),
+    checkoutEveryMs: readCheckout(script.getAttribute(CHECKOUT_ATTRIBUTE)),
   };
   // Our tag has done its job: removing it keeps the token out of the DOM (and so
   // out of page scripts' reach and out of the recorded snapshot).
   script.remove();
   return config;
+}
+
+function readCheckout(raw: string | null): number | undefined {
+  const ms = raw === null ? NaN : Number(raw);
+  return Number.isFinite(ms) && ms >= 1_000 ? ms : undefined;
 }
 
 function readMasking(raw: unknown): MaskingConfig | undefined {

@@ -85,7 +85,11 @@ function start(config: RecorderConfig): void {
   // rrweb's events → adoptions kept replayable (style-events.ts) → typed values throttled → transport.
   const inputs = createInputThrottle((event) => transport?.push(event as RecordedEvent));
   const keepAdoptions = createAdoptionKeeper(() => record.mirror);
-  const emit = (event: unknown): void => keepAdoptions(event as RecordedEvent, inputs.push);
+  const emit = (event: unknown, isCheckout?: boolean): void => {
+    keepAdoptions(event as RecordedEvent, inputs.push);
+    // A checkout re-serialises this document only: cross-origin frames must send theirs again.
+    if (isCheckout && role === 'top' && (event as RecordedEvent).type === 2) setTimeout(() => requestChildSnapshots(), 0);
+  };
 
   const report = (tag: string, payload: Payload): void => {
     // The guard stops loops (e.g. rrweb logging while we emit).
@@ -162,7 +166,7 @@ function start(config: RecorderConfig): void {
     if (state !== State.Waiting) return;
     let failure: unknown;
     try {
-      stopRecording = withSafeMessageListeners(() => record(recordOptions(emit, errorHandler, config.masking)));
+      stopRecording = withSafeMessageListeners(() => record(recordOptions(emit, errorHandler, config.masking, role === 'top', config.checkoutEveryMs)));
     } catch (err) {
       failure = err;
     }

@@ -25,6 +25,8 @@ export const TRUSTED_TYPES_POLICY = 'verbatim';
 export const LOAD_WAIT_MS = 10_000;
 /** JSON of MaskingConfig: what the page masks or blocks besides password fields. */
 export const MASKING_ATTRIBUTE = 'data-verbatim-masking';
+/** Overrides the checkout interval (record-options.ts CHECKOUT_EVERY_MS) in ms, at least 1,000: tests and deployments. */
+export const CHECKOUT_ATTRIBUTE = 'data-verbatim-checkout-ms';
 
 /** The in-page part of the masking policy (the proxy masks again before writing). */
 export interface MaskingConfig {

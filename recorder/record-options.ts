@@ -80,7 +80,16 @@ function closestAcrossShadows(element: Element, selector: string): Element | nul
   return null;
 }
 
-export function recordOptions(emit: Options['emit'], errorHandler: Options['errorHandler'], masking?: MaskingConfig): Options {
+/**
+ * A fresh full snapshot ("checkout") after this long of activity: a replay seeks from the last one before the moment
+ * (rrweb drops everything before it), so a deep link into a long session never replays it from the start. Taken
+ * only when an event is due anyway, so an idle page costs nothing.
+ */
+export const CHECKOUT_EVERY_MS = 5 * 60_000;
+
+export function recordOptions(
+  emit: Options['emit'], errorHandler: Options['errorHandler'], masking?: MaskingConfig, top = true, checkoutEveryMs = CHECKOUT_EVERY_MS,
+): Options {
   const maskInputOptions: Record<string, boolean> = {};
   for (const t of TEXT_INPUTS) maskInputOptions[t] = true;
   return {
@@ -89,6 +98,8 @@ export function recordOptions(emit: Options['emit'], errorHandler: Options['erro
     // Must be the same in every frame: it is what makes a cross-origin child post
     // to its parent instead of emitting, and makes the parent listen (see frames.ts).
     recordCrossOriginIframes: true,
+    // Only the top frame checks out; a child's snapshots reach the stream through it (frames.ts).
+    ...(top ? { checkoutEveryNms: checkoutEveryMs } : {}),
     blockClass: M.blockClass,
     blockSelector: [M.blockSelector, OWN_SCRIPT_SELECTOR, ...(masking?.blockSelectors ?? [])].join(','),
     ignoreClass: M.ignoreClass,

@@ -8,4 +8,6 @@ test('canvas drawing is recorded as 2D commands, not as periodic worker snapshot
   // A canvas frame rate would make rrweb snapshot canvases from a blob: worker, which page CSPs block.
   assert.equal((options.sampling as { canvas?: unknown }).canvas, undefined);
   assert.equal(options.recordCrossOriginIframes, true);
+  assert.equal(options.checkoutEveryNms, 5 * 60_000, 'the top frame checks out every 5 minutes of activity');
+  assert.equal(recordOptions(() => undefined, () => true, undefined, false).checkoutEveryNms, undefined, 'a child frame never does');
 });

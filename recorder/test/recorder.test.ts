@@ -100,6 +100,9 @@ const PAGES: Record<string, (token: string) => string> = {
        <script>setTimeout(() => console.error('cross-child-console-error'), 300)</script>`,
       { attributes: ` data-verbatim-frame-parents="${originA}"` },
     ),
+  // Checks out (a fresh full snapshot) every second of activity; the cross-origin child must come back each time.
+  'frame-cross-checkout': (t) =>
+    html(t, `<p>parent</p><input id="top" type="text"><iframe id="f" src="${originB}/pages/child-cross?token=${t}"></iframe>`, { attributes: ' data-verbatim-checkout-ms="1000"' }),
   'frame-cross-denied': (t) => html(t, `<p>parent</p><iframe id="f" src="${originB}/pages/child-cross-denied?token=${t}"></iframe>`),
   'child-cross-denied': (t) =>
     html(t, `<p>denied-child-text</p>`, { attributes: ' data-verbatim-frame-parents="https://elsewhere.example"' }),
@@ -564,6 +567,27 @@ describe('recorder in Chromium', () => {
     assert.ok(!rawOf(token).includes(password));
     const childErrors = customs(token, CUSTOM_TAGS.consoleError).map((e) => (e.data as { payload: Record<string, string> }).payload);
     assert.ok(childErrors.some((p) => p.message === 'cross-child-console-error' && p.frame.startsWith(originB)), JSON.stringify(childErrors));
+    assert.deepEqual(pageErrors, []);
+    await context.close();
+  });
+
+  it('checks out a fresh full snapshot during activity, and the cross-origin child sends its document again', async () => {
+    const token = 'tok-frame-checkout';
+    const { context, page, pageErrors } = await open(originA, 'frame-cross-checkout', token);
+    await waitFor('the child document', () => rawOf(token).includes('cross-origin-child-text'), 5000);
+    // Activity for 3.5 s: a checkout is due after every second of it.
+    for (let i = 0; i < 7; i++) {
+      await page.locator('#top').pressSequentially(String(i));
+      await sleep(500);
+    }
+    await page.goto(`${originA}/pages/blank`);
+    await sleep(300);
+    const events = eventsOf(token);
+    const fulls = events.filter((e) => e.type === 2).map((e) => e.timestamp);
+    assert.ok(fulls.length >= 3, `full snapshots at ${fulls.join(', ')}`);
+    const childAfterLast = events.filter((e) => e.type === 3 && (e.data as { isAttachIframe?: boolean }).isAttachIframe
+      && e.timestamp >= fulls.at(-1)! && JSON.stringify(e).includes('cross-origin-child-text'));
+    assert.ok(childAfterLast.length >= 1, 'the child document follows the last checkout');
     assert.deepEqual(pageErrors, []);
     await context.close();
   });
