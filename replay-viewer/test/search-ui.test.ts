@@ -77,7 +77,7 @@ const MATCHES: MatchesResponse['matches'] = [
 function result(id: string, snippet: string, at = T0 + 5000): SearchResult {
   return {
     session: { id, startedAt: T0, endedAt: T0 + 10_000, channel: 'proxy', browser: 'Chrome', os: 'Linux', device: 'desktop',
-      country: 'CH', pageCount: 1, durationMs: 10_000, customerLinked: false, entryUrl: 'https://bank.example/savings/open', struggleScore: 39 },
+      country: 'CH', pageCount: 1, durationMs: 10_000, customerLinked: false, entryUrl: 'https://bank.example/savings/open', struggleScore: 39, errorCount: 0 },
     firstMatch: { at, kind: 'text', snippet },
     matchCount: 3,
   };
