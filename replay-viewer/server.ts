@@ -6,6 +6,7 @@
  * Binds 127.0.0.1 by default: it serves customers' sessions.
  */
 import http from 'node:http';
+import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { VerbatimStore } from '../store/store';
 import { VerbatimError, isVerbatimError } from '../store/errors';
@@ -22,6 +23,8 @@ import { sendError } from './http-responses';
 import { RouteTable, isWrite, type Route, type RouteContext } from './route-table';
 import { viewerRoutes, type CollectorHandler, type ReviewsHandler, type SearchHandler } from './routes';
 import { UiRoutes } from './ui-routes';
+import { PrefsRoutes } from './prefs/prefs-routes';
+import { PREFS_FILE, UserPrefsStore } from './prefs/user-prefs';
 import { ARCHIVE_PREFIX, ReplayLibrary } from './replay/index';
 
 export interface ViewerOptions {
@@ -87,6 +90,7 @@ export async function startViewer(opts: ViewerOptions): Promise<Viewer> {
     signIn: access ? new SignInRoutes(access) : undefined,
     users: access ? new UserRoutes(access) : undefined,
     audit: access ? new AuditRoutes(access) : undefined,
+    prefs: access ? new PrefsRoutes(new UserPrefsStore(path.join(path.dirname(access.accounts.file), PREFS_FILE))) : undefined,
   }));
   let hosts: ReadonlySet<string> = new Set();
 
