@@ -4,7 +4,7 @@ import { renderAccountBar } from './account-bar';
 import { renderPlayer } from './player';
 import { renderReviewRunPage } from './review-run-page';
 import { renderReviewsPage } from './reviews-page';
-import { renderSessionList } from './session-list';
+import { renderHome } from './role-home';
 
 function main(): void {
   const root = document.getElementById('app');
@@ -17,7 +17,7 @@ function main(): void {
   } else if (/^\/reviews\/runs\/([^/]+)\/?$/.test(location.pathname)) {
     void renderReviewRunPage(root, decodeURIComponent(/^\/reviews\/runs\/([^/]+)/.exec(location.pathname)![1]!));
   } else if (location.pathname === '/') {
-    renderSessionList(root);
+    void renderHome(root);
   } else {
     root.append(h('p', { class: 'player-status error' }, 'Page not found. '), h('a', { href: '/' }, 'All sessions'));
   }
