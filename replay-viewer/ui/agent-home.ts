@@ -2,10 +2,11 @@
  * The agent's home: a customer lookup. A customer id, and optionally the search's own filters (a query, a channel, a
  * date range), find that customer's sessions across channels (web, gateway, kiosk), newest first, each with a
  * Replay link. It asks GET /api/search, which gives agents customer-linked sessions only (search-routes.ts), so the
- * page can show no more than the API allows. The lookup lives in the URL (`/?customer=&text=&channel=&from=&to=`).
+ * page can show no more than the API allows; a viewer without the search index answers from the store's customer
+ * history instead (GET /api/sessions?customer=, no query). The lookup lives in the URL (`/?customer=&text=&channel=&from=&to=`).
  */
 import type { SearchResponse } from '../search/types';
-import { ApiError } from './api';
+import { listSessions, type ApiError } from './api';
 import { h } from './dom';
 import { formatDateTime, formatDuration, shortUrl } from './format';
 import { listPage } from './list-api';
@@ -83,7 +84,9 @@ async function showCustomer(area: HTMLElement, customerId: string, params: URLSe
       more.disabled = false;
     }
     if (!page) {
-      status.textContent = 'Customer lookup needs the search index, which this viewer does not have.';
+      // A viewer without the search index: the store's customer history (no query, the filters applied here).
+      await showHistory(status, table, body, customerId, params.get('channel') ?? '',
+        fromDate ? dayStart(fromDate) : -Infinity, toDate ? nextDayStart(toDate) : Infinity);
       return;
     }
     for (const r of page.results) body.append(row(r.session));
@@ -102,7 +105,20 @@ async function showCustomer(area: HTMLElement, customerId: string, params: URLSe
   await load();
 }
 
-function row(s: SearchResponse['results'][number]['session']): HTMLTableRowElement {
+async function showHistory(status: HTMLElement, table: HTMLElement, body: HTMLElement, customerId: string, channel: string, from: number, to: number): Promise<void> {
+  const sessions = (await listSessions({ customer: customerId, limit: 500 }))
+    .filter((s) => (!channel || s.channel === channel) && s.startedAt >= from && s.startedAt < to);
+  for (const s of sessions) {
+    body.append(row({ id: s.id, startedAt: s.startedAt, channel: s.channel, terminal: s.terminalId, durationMs: s.durationMs,
+      pageCount: s.pages.length, entryUrl: s.pages[0]?.url }));
+  }
+  status.textContent = sessions.length ? `${sessions.length} session${sessions.length === 1 ? '' : 's'}` : 'No sessions are linked to this customer id.';
+  table.hidden = sessions.length === 0;
+}
+
+type RowFacts = Pick<SearchResponse['results'][number]['session'], 'id' | 'startedAt' | 'channel' | 'terminal' | 'durationMs' | 'pageCount' | 'entryUrl'>;
+
+function row(s: RowFacts): HTMLTableRowElement {
   const href = `/sessions/${encodeURIComponent(s.id)}`;
   const tr = h('tr', {},
     h('td', {}, h('a', { href, class: 'session-link' }, formatDateTime(s.startedAt))),
