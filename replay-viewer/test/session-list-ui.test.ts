@@ -179,6 +179,7 @@ describe('the session list in Chromium', { skip }, () => {
       await page.waitForURL(/empty=1/);
       await page.waitForFunction(() => document.querySelector('#list-total')?.textContent?.startsWith('5,000 sessions'));
       assert.equal((await rowIds(page)).length, 50);
+      assert.equal(await page.evaluate(() => document.activeElement?.id), 'list-empty', 'focus stays on the toggle');
 
       // Duration, longest first; the same click again flips it.
       await page.getByRole('button', { name: 'Duration' }).click();
@@ -201,6 +202,12 @@ describe('the session list in Chromium', { skip }, () => {
       await page.getByRole('button', { name: 'Previous page' }).click();
       await page.waitForFunction(() => !location.search.includes('cursor='));
       await page.waitForFunction(() => document.querySelector('#list-total')?.textContent?.includes('showing 1–200'));
+
+      // By keyboard: Enter on a header's button sorts on it.
+      await page.focus('button[data-sort="errors"]');
+      await page.keyboard.press('Enter');
+      await page.waitForSelector('th[aria-sort="descending"] button[data-sort="errors"]');
+      assert.match(page.url(), /sort=errors/);
 
       // Columns: drop Browser / OS; it stays dropped after a reload (kept on the server for this account).
       assert.ok(await page.$('th:has-text("Browser / OS")'));

@@ -77,22 +77,22 @@ function totalText(answer: SearchResponse, pageNo: number, size: number): string
   return pageNo === 0 ? `${total} ${noun} · showing 1–${answer.results.length}` : `${total} ${noun} · page ${pageNo + 1} (${size} per page)`;
 }
 
-function filterForm(state: ListState, apply: (change: Partial<ListState>) => void, jump: (date: string) => void): HTMLElement {
+function filterForm(state: ListState, apply: (change: Partial<ListState>, focus: string) => void, jump: (date: string) => void): HTMLElement {
   const field = (id: string, label: string, input: HTMLElement) => h('div', { class: 'field' }, h('label', { for: id }, label), input);
   const from = h('input', { id: 'list-from', type: 'date', value: state.from ?? '' });
   const to = h('input', { id: 'list-to', type: 'date', value: state.to ?? '' });
   const score = h('input', { id: 'list-score', type: 'number', min: 0, max: 100, step: 1, inputmode: 'numeric', value: state.minScore ?? '' });
-  const size = h('select', { id: 'list-size', onchange: () => apply({ size: Number(size.value) }) },
+  const size = h('select', { id: 'list-size', 'data-focus': 'size', onchange: () => apply({ size: Number(size.value) }, 'size') },
     ...PAGE_SIZES.map((n) => h('option', n === state.size ? { value: n, selected: true } : { value: n }, String(n))));
-  const empty = h('input', { id: 'list-empty', type: 'checkbox', checked: state.showEmpty, onchange: () => apply({ showEmpty: empty.checked }) });
+  const empty = h('input', { id: 'list-empty', type: 'checkbox', 'data-focus': 'empty', checked: state.showEmpty, onchange: () => apply({ showEmpty: empty.checked }, 'empty') });
   // The UI's CSP has form-action 'none': apply from script instead of submitting.
   const form = h('form', { class: 'list-controls', 'aria-label': 'Session list filters', onsubmit: (ev: Event) => {
     ev.preventDefault();
     const n = score.value.trim() === '' ? undefined : Math.min(100, Math.max(0, Math.round(Number(score.value))));
-    apply({ from: from.value || undefined, to: to.value || undefined, minScore: Number.isFinite(n) ? n : undefined });
+    apply({ from: from.value || undefined, to: to.value || undefined, minScore: Number.isFinite(n) ? n : undefined }, 'apply');
   } },
   field('list-from', 'From', from), field('list-to', 'To', to), field('list-score', 'Minimum struggle score', score),
-  h('button', { class: 'button', type: 'submit' }, 'Apply'),
+  h('button', { class: 'button', type: 'submit', 'data-focus': 'apply' }, 'Apply'),
   field('list-size', 'Rows per page', size),
   h('div', { class: 'field check' }, empty, h('label', { for: 'list-empty' }, 'Show empty sessions')));
   const at = h('input', { id: 'list-jump', type: 'date', value: state.at ?? '', required: true });
