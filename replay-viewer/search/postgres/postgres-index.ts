@@ -267,7 +267,7 @@ export class PostgresSearchIndex implements SearchIndex {
     const limit = Math.min(Math.max(1, Math.trunc(options.limit)), MAX_SEARCH_LIMIT);
     const order = options.order ?? NEWEST_FIRST;
     const compiler = new PgQueryCompiler({ key: this.key, customerSessions: options.customerSessions });
-    const where = sql(compiler.session(node), options.customerLinkedOnly ? ' AND s.customer_linked' : '', startedRange(options));
+    const where = sql(compiler.session(node), options.customerLinkedOnly ? ' AND s.customer_linked' : '', startedRange(options, '?::float8'));
     const after = options.cursor ? decodeOrderCursor(options.cursor, order) : undefined;
     const page = after ? sql(where, frag(` AND ${afterSql(order, { number: '?::float8', text: '?::text' })}`, [after.value, after.id])) : where;
     const [rows, counted] = await Promise.all([

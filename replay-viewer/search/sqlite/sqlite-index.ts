@@ -234,7 +234,7 @@ export class SqliteSearchIndex implements SearchIndex {
     const limit = Math.min(Math.max(1, Math.trunc(options.limit)), MAX_SEARCH_LIMIT);
     const order = options.order ?? NEWEST_FIRST;
     const compiler = this.compiler(options.customerSessions);
-    const where = sql(compiler.session(node), options.customerLinkedOnly ? ' AND s.customer_linked = 1' : '', startedRange(options));
+    const where = sql(compiler.session(node), options.customerLinkedOnly ? ' AND s.customer_linked = 1' : '', startedRange(options, '?'));
     const after = options.cursor ? decodeOrderCursor(options.cursor, order) : undefined;
     const page = after ? sql(where, frag(` AND ${afterSql(order, { number: '?', text: '?' })}`, [after.value, after.id])) : where;
     let rows: SessionRow[];
