@@ -22,6 +22,7 @@ import type { ReviewRoutes } from './reviews/review-routes';
 import { sendJson } from './http-responses';
 import type { Allow, Route, RouteContext } from './route-table';
 import type { UiRoutes } from './ui-routes';
+import type { PrefsRoutes } from './prefs/prefs-routes';
 
 /** The kiosk collector (proxy/collector/routes.ts), injected: the viewer serves its paths but holds no ingest code. */
 export interface CollectorHandler {
@@ -55,6 +56,8 @@ export interface RouteHandlers {
   audit?: AuditRoutes;
   /** The administrator screen's terminals, policy and store health (admin/admin-routes.ts). */
   admin?: AdminRoutes;
+  /** A signed-in user's own preferences (prefs/), given with the access layer. */
+  prefs?: PrefsRoutes;
 }
 
 const REPLAY: readonly Permission[] = ['session.replay'];
@@ -86,7 +89,7 @@ export function viewerRoutes(h: RouteHandlers): Route[] {
     { method: 'GET', path: '/api/sessions/:id/fidelity', summary: 'replay fidelity: where each resource comes from, what was not recorded', allow: REPLAY, audit: 'view', sessionOf: sessionParam, customerScoped: true, handler: (c) => h.api.sessionFidelity(c) },
     { method: 'GET', path: '/api/sessions/:id/captures', summary: 'technical panels: network log, WebSocket messages', allow: ['session.technical'], audit: 'technical', sessionOf: sessionParam, handler: (c) => h.api.sessionCaptures(c) },
   ];
-  const { exporter, collector, status, statusProbe, signIn, users, audit, search, reviews, admin } = h;
+  const { exporter, collector, status, statusProbe, signIn, users, audit, search, reviews, admin, prefs } = h;
   if (search) {
     // Whoever may list sessions may search them; agents (customer lookups) get customer-linked sessions only, as for
     // replay. The audit entry records the query with its personal values hashed (search/audit-query.ts).
@@ -133,6 +136,13 @@ export function viewerRoutes(h: RouteHandlers): Route[] {
       { method: 'POST', path: '/auth/login', summary: 'sign in (form or JSON; throttled)', allow: 'public', audit: 'sign-in', handler: (c) => signIn.login(c) },
       { method: 'POST', path: '/auth/logout', summary: 'sign out', allow: 'signed-in', audit: 'sign-out', handler: (c) => signIn.logout(c) },
       { method: 'GET', path: '/api/me', summary: 'who am I (role, permissions, CSRF token)', allow: 'signed-in', handler: (c) => signIn.me(c) },
+    );
+  }
+  if (prefs) {
+    // Each user's own, whatever the role: nothing recorded is read or changed.
+    routes.push(
+      { method: 'GET', path: '/api/me/prefs', summary: 'my viewer preferences (the session list\'s columns)', allow: 'signed-in', handler: (c) => prefs.get(c) },
+      { method: 'PUT', path: '/api/me/prefs', summary: 'change my viewer preferences (`{listColumns}`)', allow: 'signed-in', audit: 'prefs', handler: (c) => prefs.put(c) },
     );
   }
   if (users) {

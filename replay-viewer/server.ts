@@ -6,6 +6,7 @@
  * Binds 127.0.0.1 by default: it serves customers' sessions.
  */
 import http from 'node:http';
+import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { VerbatimStore } from '../store/store';
 import { VerbatimError, isVerbatimError } from '../store/errors';
@@ -23,6 +24,8 @@ import { sendError } from './http-responses';
 import { RouteTable, isWrite, type Route, type RouteContext } from './route-table';
 import { viewerRoutes, type CollectorHandler, type ReviewsHandler, type SearchHandler } from './routes';
 import { UiRoutes } from './ui-routes';
+import { PrefsRoutes } from './prefs/prefs-routes';
+import { PREFS_FILE, UserPrefsStore } from './prefs/user-prefs';
 import { ARCHIVE_PREFIX, ReplayLibrary } from './replay/index';
 
 export interface ViewerOptions {
@@ -91,6 +94,7 @@ export async function startViewer(opts: ViewerOptions): Promise<Viewer> {
     users: access ? new UserRoutes(access) : undefined,
     audit: access ? new AuditRoutes(access) : undefined,
     admin: opts.admin ? new AdminRoutes(opts.admin) : undefined,
+    prefs: access ? new PrefsRoutes(new UserPrefsStore(path.join(path.dirname(access.accounts.file), PREFS_FILE))) : undefined,
   }));
   let hosts: ReadonlySet<string> = new Set();
 

@@ -15,6 +15,8 @@ import { UserRoutes } from '../replay-viewer/auth/user-routes';
 import { ExportRoute } from '../replay-viewer/export-route';
 import { describeRoutes, viewerRoutes, type ReviewsHandler } from '../replay-viewer/routes';
 import { UiRoutes } from '../replay-viewer/ui-routes';
+import { PrefsRoutes } from '../replay-viewer/prefs/prefs-routes';
+import { UserPrefsStore } from '../replay-viewer/prefs/user-prefs';
 import type { VerbatimStore } from '../store/store';
 
 /** Every route group, as `verbatim start` serves them (handlers never called here). */
@@ -31,6 +33,7 @@ export function routeTableMarkdown(): string {
       .map((name) => [name, async () => undefined])) as unknown as ReviewsHandler,
     signIn: new SignInRoutes(access), users: new UserRoutes(access), audit: new AuditRoutes(access),
     admin: new AdminRoutes({}),
+    prefs: new PrefsRoutes(new UserPrefsStore('')),
   }));
 }
 

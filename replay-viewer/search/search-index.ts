@@ -6,6 +6,7 @@
  */
 import type { Hit, HitKind, SearchResponse } from './types';
 import type { QueryNode } from './query/ast';
+import type { ListOrder } from './list-order';
 
 /** What the index knows about a session as a whole (facts the query's keyword/number/time fields filter on). */
 export interface SessionFacts {
@@ -49,8 +50,14 @@ export interface IndexBatch {
 
 export interface SearchOptions {
   limit: number;
-  /** Opaque cursor from a previous answer's `next`. */
+  /** Opaque cursor from a previous answer's `next` (made for the same `order`). */
   cursor?: string;
+  /** The order of the answer (list-order.ts); newest first when absent. */
+  order?: ListOrder;
+  /** Only sessions that started at or after this (epoch ms)… */
+  startedFrom?: number;
+  /** …and before this (exclusive). */
+  startedBefore?: number;
   /** Keyword fields (and `status` for status classes) to count over all matching sessions. */
   facets?: string[];
   /** Only customer-linked sessions (agents). */

@@ -1,6 +1,8 @@
 /**
  * The search API (declared in ../routes.ts):
  *   GET /api/search?q=&cursor=&limit=&facets=channel,status   SearchResponse (types.ts); no q: every session
+ *       &sort=start|duration|pages|errors|score|channel&order=asc|desc   the order (list-order.ts; newest first by default)
+ *       &from=<ms>&to=<ms>   started at or after from, before to;   &at=<ms>   (sort=start) the page starting at that time
  *   GET /api/sessions/<id>/matches?q=                          MatchesResponse: every matching moment of one session
  * A query that does not parse answers 400 QUERY_INVALID with the message and position (http-responses.ts). Agents get
  * customer-linked sessions only, as for replay. Nothing here logs the query: it may hold what a customer typed.
@@ -15,6 +17,7 @@ import type { IndexKey } from './index-key';
 import { QueryError, isQueryError, parseQuery } from './query/index';
 import type { QueryNode } from './query/ast';
 import { MAX_SEARCH_LIMIT, type SearchIndex } from './search-index';
+import { listParams } from './list-params';
 import { FACET_FIELDS } from './query-terms';
 import type { MatchesResponse } from './types';
 
@@ -56,7 +59,7 @@ export class SearchRoutes {
     const facets = (query.get('facets') ?? '').split(',').map((f) => f.trim()).filter(Boolean);
     for (const f of facets) if (!FACET_FIELDS.includes(f)) throw new VerbatimError('BAD_REQUEST', `No facet for ${f.slice(0, 40)}; one of ${FACET_FIELDS.join(', ')}`);
     const result = await this.index.search(node, {
-      limit: limitOf(query), cursor: query.get('cursor') || undefined, facets,
+      limit: limitOf(query), facets, ...listParams(query),
       customerLinkedOnly: agentOnly(ctx), customerSessions: await this.customerSessions(node),
     }).catch(asQueryError);
     await sendJson(req, res, 200, result);

@@ -11,6 +11,8 @@ export interface SessionRow {
   sid: number; id: string; channel: string; terminal: string | null; browser: string | null; os: string | null;
   device: string | null; country: string | null; started_at: number; ended_at: number; page_count: number;
   duration_ms: number; active_ms: number; customer_linked: number | boolean; entry_url: Buffer | null; score: number;
+  /** Error hits (JavaScript errors) the session holds, kept by the backend as hits come and go. */
+  errors: number;
 }
 
 export interface HitRow { hid: number; at: number; kind: HitKind; snippet: Buffer | null }
@@ -24,6 +26,7 @@ export function searchResult(key: IndexKey, r: SessionRow, moments: { count: num
   const session: SearchResult['session'] = {
     id: r.id, startedAt: r.started_at, endedAt: r.ended_at, channel: r.channel, pageCount: r.page_count,
     durationMs: r.duration_ms, customerLinked: r.customer_linked === true || r.customer_linked === 1, struggleScore: r.score,
+    errorCount: Number(r.errors ?? 0),
   };
   for (const [k, v] of [['terminal', r.terminal], ['browser', r.browser], ['os', r.os], ['device', r.device], ['country', r.country]] as const) {
     if (v !== null) session[k] = v;

@@ -31,6 +31,8 @@ export interface SearchResult {
     pageCount: number; durationMs: number; customerLinked: boolean; entryUrl?: string;
     /** 0–100 (docs/STRUGGLE.md). */
     struggleScore: number;
+    /** The JavaScript errors recorded in the session (its `error` hits). */
+    errorCount: number;
   };
   /** The first matching moment: the replay opens here (`/sessions/<id>?at=<at>`). */
   firstMatch?: { at: number; kind: HitKind; snippet: string };

@@ -6,7 +6,7 @@ import { renderAuditPage } from './audit-page';
 import { renderPlayer } from './player';
 import { renderReviewRunPage } from './review-run-page';
 import { renderReviewsPage } from './reviews-page';
-import { renderSessionList } from './session-list';
+import { renderHome } from './role-home';
 
 function main(): void {
   const root = document.getElementById('app');
@@ -23,7 +23,7 @@ function main(): void {
   } else if (/^\/audit\/?$/.test(location.pathname)) {
     void renderAuditPage(root);
   } else if (location.pathname === '/') {
-    renderSessionList(root);
+    void renderHome(root);
   } else {
     root.append(h('p', { class: 'player-status error' }, 'Page not found. '), h('a', { href: '/' }, 'All sessions'));
   }

@@ -1,5 +1,6 @@
 /**
- * The session list: newest first, paged with `after` (the last row's start and id), each row opening the player; above it the search bar. With a
+ * The session list: sortable and paged over the search index (session-table.ts), or, on a viewer without one, newest
+ * first, paged with `after` (the last row's start and id); each row opens the player; above it the search bar. With a
  * query (`/?q=…`, so a search can be shared and survives a reload) search results take the list's place; a viewer
  * without the search API (404) quietly keeps the plain list.
  */
@@ -10,6 +11,7 @@ import { may, whoAmI } from './me';
 import { addFilter } from './query-terms';
 import { createSearchBar } from './search-bar';
 import { showSearchResults } from './search-results';
+import { showSortableList, type ListHistory } from './session-table';
 
 const PAGE_SIZE = 50;
 
@@ -32,8 +34,11 @@ export function renderSessionList(root: HTMLElement): void {
   // The UI's CSP has form-action 'none': navigate from script instead of submitting.
   const filter: HTMLFormElement = h('form', { class: 'session-filter', onsubmit: (ev: Event) => {
     ev.preventDefault();
-    const next = new URLSearchParams();
+    // The list's order, page size and other filters stay; the page starts again from the first.
+    const next = new URLSearchParams(location.search);
+    for (const name of ['q', 'cursor', 'at']) next.delete(name);
     for (const name of ['channel', 'terminal', 'customer']) {
+      next.delete(name);
       const value = (filter.elements.namedItem(name) as HTMLInputElement).value.trim();
       if (value) next.set(name, value);
     }
@@ -72,7 +77,7 @@ export function renderSessionList(root: HTMLElement): void {
     saveForReview.hidden = !showSave || !q;
     filter.hidden = Boolean(q);
     if (!q) {
-      showSessionTable(area, current);
+      void showList(area, current);
       return;
     }
     void showSearchResults(area, q, {
@@ -84,6 +89,13 @@ export function renderSessionList(root: HTMLElement): void {
         showSessionTable(area, current);
       },
     });
+  };
+  const showList = async (area: HTMLElement, current: URLSearchParams): Promise<void> => {
+    const navigate = (params: URLSearchParams, state: ListHistory): void => {
+      history.pushState(state, '', params.size ? `/?${params}` : '/');
+      show();
+    };
+    if (!(await showSortableList(area, current, navigate))) showSessionTable(area, current);
   };
   const go = (q: string): void => {
     history.pushState(null, '', q ? `/?${new URLSearchParams({ q })}` : '/');

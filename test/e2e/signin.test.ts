@@ -64,8 +64,10 @@ it('an agent signs in, finds a session by customer id and replays it, on the rec
   await Promise.all([page.waitForURL(`${viewer.url}/`), page.click('button[type=submit]')]);
   await page.waitForSelector('.account');
   assert.match(await page.textContent('.account') ?? '', /alice \(agent\)/);
-  await page.fill('#filter-customer', 'CUST-9');
-  await Promise.all([page.waitForURL(/customer=CUST-9/), page.click('.session-filter button[type=submit]')]);
+  // The agent's home is the customer lookup (replay-viewer/ui/agent-home.ts).
+  assert.equal(await page.textContent('#app h1'), 'Customer lookup');
+  await page.fill('#lookup-customer', 'CUST-9');
+  await Promise.all([page.waitForURL(/customer=CUST-9/), page.click('.lookup-form button[type=submit]')]);
   await page.waitForSelector(`tr[data-session-id="${SID}"]`);
   await Promise.all([page.waitForURL(new RegExp(`/sessions/${SID}`)), page.click(`tr[data-session-id="${SID}"] a.button`)]);
   await page.waitForSelector('html[data-replay-ready="true"]', { timeout: 30_000 });

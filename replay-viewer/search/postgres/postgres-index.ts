@@ -10,7 +10,8 @@ import pg from 'pg';
 import { VerbatimError } from '../../../store/errors';
 import type { QueryNode } from '../query/ast';
 import type { IndexKey } from '../index-key';
-import { decodeCursor, encodeCursor } from '../cursor';
+import { NEWEST_FIRST, afterSql, decodeOrderCursor, encodeOrderCursor, orderBy, sortValue } from '../list-order';
+import { startedRange } from '../started-range';
 import { ftsRow, locationOf } from '../hit-tokens';
 import { snippetWords } from '../query-terms';
 import { hitSnippet, searchResult, type HitRow, type SessionRow } from '../stored-rows';
@@ -26,6 +27,8 @@ const MAX_MATCHES = 1_000;
 const FACET_VALUES = 50;
 /** Hits per INSERT statement (arrays unnested server-side: one round trip per chunk, not per hit). */
 const INSERT_CHUNK = 500;
+/** A session's error hits. */
+const ERROR_COUNT = "(SELECT COUNT(*) FROM hits h WHERE h.sid = sessions.sid AND h.kind = 'error')";
 const SESSION_FACETS: Record<string, string> = {
   channel: 'channel', terminal: 'terminal', device: 'device', browser: 'browser', os: 'os', country: 'country',
 };
@@ -100,6 +103,11 @@ export class PostgresSearchIndex implements SearchIndex {
         const found = await client.query<{ value: string }>("SELECT value FROM meta WHERE key = 'schema'");
         const version = found.rows[0]?.value;
         if (version === undefined) await client.query("INSERT INTO meta (key, value) VALUES ('schema', $1)", [String(SCHEMA_VERSION)]);
+        // An index made before the error count: fill the new column from the hits, once.
+        if (!(await client.query("SELECT 1 FROM meta WHERE key = 'errors'")).rowCount) {
+          await client.query(`UPDATE sessions SET errors = ${ERROR_COUNT} WHERE EXISTS (SELECT 1 FROM hits h WHERE h.sid = sessions.sid AND h.kind = 'error')`);
+          await client.query("INSERT INTO meta (key, value) VALUES ('errors', '1')");
+        }
         else if (version !== String(SCHEMA_VERSION)) {
           throw new VerbatimError('STORE_CORRUPT', 'the search index has another schema version: run verbatim reindex', { version });
         }
@@ -174,6 +182,9 @@ export class PostgresSearchIndex implements SearchIndex {
         for (let i = 0; i < good.length; i += INSERT_CHUNK) await this.insertHits(c, sid, sessionId, good.slice(i, i + INSERT_CHUNK));
       }
       if (batch.customerLinked?.length) await c.query('UPDATE sessions SET customer_linked = TRUE WHERE id = ANY ($1::text[])', [batch.customerLinked]);
+      // Error counts follow the hits (added, or replaced by a re-read source).
+      const counted = [...new Set([...batch.hits.map((x) => x.sessionId), ...(batch.replaceKinds ?? []).map((x) => x.sessionId)])];
+      if (counted.length) await c.query(`UPDATE sessions SET errors = ${ERROR_COUNT} WHERE id = ANY ($1::text[])`, [counted]);
       await c.query("INSERT INTO meta (key, value) VALUES ('cursor', $1) ON CONFLICT (key) DO UPDATE SET value = excluded.value", [String(batch.cursor)]);
     });
     if (erased) this.vacuumSoon();
@@ -254,12 +265,13 @@ export class PostgresSearchIndex implements SearchIndex {
 
   async search(node: QueryNode, options: SearchOptions): Promise<SearchResponse> {
     const limit = Math.min(Math.max(1, Math.trunc(options.limit)), MAX_SEARCH_LIMIT);
+    const order = options.order ?? NEWEST_FIRST;
     const compiler = new PgQueryCompiler({ key: this.key, customerSessions: options.customerSessions });
-    const where = sql(compiler.session(node), options.customerLinkedOnly ? ' AND s.customer_linked' : '');
-    const after = options.cursor ? decodeCursor(options.cursor) : undefined;
-    const page = after ? sql(where, frag(' AND (s.started_at < ?::float8 OR (s.started_at = ?::float8 AND s.id < ?::text))', [after.startedAt, after.startedAt, after.id])) : where;
+    const where = sql(compiler.session(node), options.customerLinkedOnly ? ' AND s.customer_linked' : '', startedRange(options, '?::float8'));
+    const after = options.cursor ? decodeOrderCursor(options.cursor, order) : undefined;
+    const page = after ? sql(where, frag(` AND ${afterSql(order, { number: '?::float8', text: '?::text' })}`, [after.value, after.id])) : where;
     const [rows, counted] = await Promise.all([
-      this.all<SessionRow>(sql('SELECT s.* FROM sessions s WHERE ', page, ` ORDER BY s.started_at DESC, s.id DESC LIMIT ${limit + 1}`)),
+      this.all<SessionRow>(sql('SELECT s.* FROM sessions s WHERE ', page, ` ORDER BY ${orderBy(order)} LIMIT ${limit + 1}`)),
       this.all<{ n: number }>(sql('SELECT COUNT(*) AS n FROM (SELECT 1 FROM sessions s WHERE ', where, ` LIMIT ${TOTAL_CAP + 1}) AS x`)).then((r) => r[0]!.n),
     ]);
     const shown = rows.slice(0, limit);
@@ -268,7 +280,8 @@ export class PostgresSearchIndex implements SearchIndex {
     const results = shown.map((r) => searchResult(this.key, r, moments.get(r.sid), wanted));
     const response: SearchResponse = { results, total: Math.min(counted, TOTAL_CAP), facets };
     if (counted > TOTAL_CAP) response.totalCapped = true;
-    if (rows.length > limit) response.next = encodeCursor({ startedAt: shown[shown.length - 1]!.started_at, id: shown[shown.length - 1]!.id });
+    const last = shown[shown.length - 1];
+    if (rows.length > limit && last) response.next = encodeOrderCursor(order, { value: sortValue(last, order.key), id: last.id });
     return response;
   }
 

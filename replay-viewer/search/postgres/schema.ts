@@ -25,7 +25,15 @@ CREATE TABLE IF NOT EXISTS ${ns}.sessions (
 );
 -- Added after version 1 shipped: the struggle score (0 until the session's next change, or a reindex).
 ALTER TABLE ${ns}.sessions ADD COLUMN IF NOT EXISTS score float8 NOT NULL DEFAULT 0;
+-- Added later still: the session's error hits (filled from the hits once, postgres-index.ts; then kept by apply).
+ALTER TABLE ${ns}.sessions ADD COLUMN IF NOT EXISTS errors float8 NOT NULL DEFAULT 0;
 CREATE INDEX IF NOT EXISTS sessions_newest ON ${ns}.sessions (started_at DESC, id DESC);
+-- The session list's other sort orders, each paged on (key, id) (../list-order.ts).
+CREATE INDEX IF NOT EXISTS sessions_by_duration ON ${ns}.sessions (duration_ms, id);
+CREATE INDEX IF NOT EXISTS sessions_by_pages ON ${ns}.sessions (page_count, id);
+CREATE INDEX IF NOT EXISTS sessions_by_errors ON ${ns}.sessions (errors, id);
+CREATE INDEX IF NOT EXISTS sessions_by_score ON ${ns}.sessions (score, id);
+CREATE INDEX IF NOT EXISTS sessions_by_channel ON ${ns}.sessions (channel, id);
 CREATE TABLE IF NOT EXISTS ${ns}.hits (
   hid bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
   sid bigint NOT NULL,

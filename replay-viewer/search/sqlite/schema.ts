@@ -17,9 +17,16 @@ CREATE TABLE IF NOT EXISTS sessions (
   page_count INTEGER NOT NULL, duration_ms INTEGER NOT NULL, active_ms INTEGER NOT NULL,
   customer_linked INTEGER NOT NULL DEFAULT 0,
   entry_url BLOB,
-  score INTEGER NOT NULL DEFAULT 0
+  score INTEGER NOT NULL DEFAULT 0,
+  errors INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS sessions_newest ON sessions (started_at DESC, id DESC);
+-- The session list's other sort orders, each paged on (key, id) (../list-order.ts); walked backwards for descending.
+CREATE INDEX IF NOT EXISTS sessions_by_duration ON sessions (duration_ms, id);
+CREATE INDEX IF NOT EXISTS sessions_by_pages ON sessions (page_count, id);
+CREATE INDEX IF NOT EXISTS sessions_by_errors ON sessions (errors, id);
+CREATE INDEX IF NOT EXISTS sessions_by_score ON sessions (score, id);
+CREATE INDEX IF NOT EXISTS sessions_by_channel ON sessions (channel, id);
 CREATE TABLE IF NOT EXISTS hits (
   hid INTEGER PRIMARY KEY,
   sid INTEGER NOT NULL,

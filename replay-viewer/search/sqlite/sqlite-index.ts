@@ -11,7 +11,8 @@ import Database from 'better-sqlite3';
 import { VerbatimError } from '../../../store/errors';
 import type { QueryNode } from '../query/ast';
 import type { IndexKey } from '../index-key';
-import { decodeCursor, encodeCursor } from '../cursor';
+import { NEWEST_FIRST, afterSql, decodeOrderCursor, encodeOrderCursor, orderBy, sortValue } from '../list-order';
+import { startedRange } from '../started-range';
 import { hitSnippet, searchResult, type HitRow, type SessionRow } from '../stored-rows';
 import { MAX_SEARCH_LIMIT, TOTAL_CAP, scoreOf, type IndexBatch, type Match, type MatchOptions, type SearchIndex, type SearchOptions, type SessionFacts } from '../search-index';
 import type { FacetCount, SearchResponse } from '../types';
@@ -32,6 +33,8 @@ const ANALYSIS_LIMIT = 1_000;
 const OPTIMIZE_EVERY = 1_000;
 const CACHE_KIB = 64 * 1024;
 const MMAP_BYTES = 1024 * 2 ** 20;
+/** A session's error hits (hits_session_kind answers it from the index alone). */
+const ERROR_COUNT = "(SELECT COUNT(*) FROM hits h WHERE h.sid = sessions.sid AND h.kind = 'error')";
 const SESSION_FACETS: Record<string, string> = {
   channel: 'channel', terminal: 'terminal', device: 'device', browser: 'browser', os: 'os', country: 'country',
 };
@@ -64,7 +67,11 @@ export class SqliteSearchIndex implements SearchIndex {
       // An index made before the struggle score: the column first (the schema's indexes may name it).
       const columns = db.prepare("SELECT name FROM pragma_table_info('sessions')").pluck().all() as string[];
       if (columns.length && !columns.includes('score')) db.exec('ALTER TABLE sessions ADD COLUMN score INTEGER NOT NULL DEFAULT 0');
+      // …and before the error count: the column, then (below, once the schema's indexes exist) filled from the hits.
+      const addErrors = columns.length > 0 && !columns.includes('errors');
+      if (addErrors) db.exec('ALTER TABLE sessions ADD COLUMN errors INTEGER NOT NULL DEFAULT 0');
       db.exec(SCHEMA);
+      if (addErrors) db.exec(`UPDATE sessions SET errors = ${ERROR_COUNT}`);
       // An index made before the host table existed: fill it once from the hits.
       if (!db.prepare("SELECT 1 FROM meta WHERE key = 'hosts'").get()) {
         db.exec("INSERT OR IGNORE INTO hosts (host) SELECT DISTINCT host FROM hits WHERE host IS NOT NULL; INSERT INTO meta (key, value) VALUES ('hosts', '1')");
@@ -139,6 +146,7 @@ export class SqliteSearchIndex implements SearchIndex {
     const insertFts = db.prepare('INSERT INTO hit_fts (rowid, words, field, wprefix, loc) VALUES (?, ?, ?, ?, ?)');
     const insertHost = db.prepare('INSERT OR IGNORE INTO hosts (host) VALUES (?)');
     const link = db.prepare('UPDATE sessions SET customer_linked = 1 WHERE id = ?');
+    const recount = db.prepare(`UPDATE sessions SET errors = ${ERROR_COUNT} WHERE id = ?`);
     const setCursor = db.prepare("INSERT INTO meta (key, value) VALUES ('cursor', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value");
     let erased = false;
     const hostsSeen = new Set<string>();
@@ -168,6 +176,8 @@ export class SqliteSearchIndex implements SearchIndex {
         }
       }
       for (const id of batch.customerLinked ?? []) link.run(id);
+      // Error counts follow the hits (added, or replaced by a re-read source).
+      for (const id of new Set([...batch.hits.map((x) => x.sessionId), ...(batch.replaceKinds ?? []).map((x) => x.sessionId)])) recount.run(id);
       setCursor.run(String(batch.cursor));
     })();
     // After the commit: the WAL still holds the erased rows' old pages until it is checkpointed.
@@ -222,20 +232,21 @@ export class SqliteSearchIndex implements SearchIndex {
   async search(node: QueryNode, options: SearchOptions): Promise<SearchResponse> {
     const db = this.conn;
     const limit = Math.min(Math.max(1, Math.trunc(options.limit)), MAX_SEARCH_LIMIT);
+    const order = options.order ?? NEWEST_FIRST;
     const compiler = this.compiler(options.customerSessions);
-    const where = sql(compiler.session(node), options.customerLinkedOnly ? ' AND s.customer_linked = 1' : '');
-    const after = options.cursor ? decodeCursor(options.cursor) : undefined;
-    const page = after ? sql(where, frag(' AND (s.started_at < ? OR (s.started_at = ? AND s.id < ?))', [after.startedAt, after.startedAt, after.id])) : where;
+    const where = sql(compiler.session(node), options.customerLinkedOnly ? ' AND s.customer_linked = 1' : '', startedRange(options, '?'));
+    const after = options.cursor ? decodeOrderCursor(options.cursor, order) : undefined;
+    const page = after ? sql(where, frag(` AND ${afterSql(order, { number: '?', text: '?' })}`, [after.value, after.id])) : where;
     let rows: SessionRow[];
     let counted: number;
     if (after) {
-      rows = this.all<SessionRow>(compiler.statement(sql('SELECT s.* FROM sessions s WHERE ', page, ` ORDER BY s.started_at DESC, s.id DESC LIMIT ${limit + 1}`)));
+      rows = this.all<SessionRow>(compiler.statement(sql('SELECT s.* FROM sessions s WHERE ', page, ` ORDER BY ${orderBy(order)} LIMIT ${limit + 1}`)));
       counted = this.all<{ n: number }>(compiler.statement(sql(`SELECT COUNT(*) AS n FROM (SELECT 1 FROM sessions s WHERE `, where, ` LIMIT ${TOTAL_CAP + 1})`)))[0]!.n;
     } else {
       // The first page: one pass over the matching sessions gives both the page and the capped total (the match
       // sets, most of a broad query's cost, are built once rather than twice).
       const sids = this.all<{ sid: number }>(compiler.statement(sql('SELECT s.sid FROM sessions s WHERE ', where,
-        ` ORDER BY s.started_at DESC, s.id DESC LIMIT ${TOTAL_CAP + 1}`))).map((r) => r.sid);
+        ` ORDER BY ${orderBy(order)} LIMIT ${TOTAL_CAP + 1}`))).map((r) => r.sid);
       counted = sids.length;
       const head = sids.slice(0, limit + 1);
       const byId = new Map(this.all<SessionRow>(frag(`SELECT s.* FROM sessions s WHERE s.sid IN (${head.map(() => '?').join(', ')})`, head)).map((r) => [r.sid, r]));
@@ -247,7 +258,8 @@ export class SqliteSearchIndex implements SearchIndex {
     const results = shown.map((r) => searchResult(this.key, r, moments.get(r.sid), wanted));
     const response: SearchResponse = { results, total: Math.min(counted, TOTAL_CAP), facets: this.facets(where, options.facets ?? [], compiler) };
     if (counted > TOTAL_CAP) response.totalCapped = true;
-    if (rows.length > limit) response.next = encodeCursor({ startedAt: shown[shown.length - 1]!.started_at, id: shown[shown.length - 1]!.id });
+    const last = shown[shown.length - 1];
+    if (rows.length > limit && last) response.next = encodeOrderCursor(order, { value: sortValue(last, order.key), id: last.id });
     return response;
   }
 
