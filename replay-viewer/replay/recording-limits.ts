@@ -26,6 +26,7 @@ const MUTATION = 0;
 const CANVAS_MUTATION = 9;
 const ELEMENT = 2;
 const MASK = /(^|\s)verbatim-mask(\s|$)/;
+const INVISIBLE = new Set(['script', 'style', 'link', 'meta', 'noscript', 'template', 'head', 'title']);
 
 interface Node { type?: number; id?: number; tagName?: string; attributes?: Record<string, unknown>; childNodes?: Node[] }
 
@@ -46,7 +47,8 @@ export function recordingLimits(events: readonly RecordedEvent[]): RecordingLimi
       const attrs = node.attributes ?? {};
       const key = tab * 1e9 + (node.id ?? -1);
       const signature = `${tag}#${String(attrs.id ?? '')}.${String(attrs.class ?? '')}`;
-      if ('rr_width' in attrs) blocked.add(signature);
+      // A blocked script (the recorder's own tag is blocked) hides nothing anyone saw.
+      if ('rr_width' in attrs && !INVISIBLE.has(tag)) blocked.add(signature);
       if ((typeof attrs.class === 'string' && MASK.test(attrs.class)) || 'data-verbatim-mask' in attrs) masked.add(signature);
       if ((tag === 'iframe' || tag === 'frame') && typeof attrs.src === 'string' && /^\s*(https?:|\/)/i.test(attrs.src)) frames.add(key);
       if (tag === 'canvas') {

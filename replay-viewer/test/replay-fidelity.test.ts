@@ -79,10 +79,10 @@ describe('replay fidelity', () => {
     assert.deepEqual(report.limits, { blockedElements: 1, framesNotRecorded: 1, maskedElements: 1, canvasesWithoutPixels: 1 });
   });
 
-  it('counts recording limits once per element, and a frame whose document arrived as recorded', () => {
+  it('counts recording limits once per element (a blocked script hides nothing), and a frame whose document arrived as recorded', () => {
     const frame = el(5, 'iframe', { src: '/same-origin' });
     const events = [
-      { type: 2, timestamp: 1, data: { node: el(1, 'html', {}, [frame, el(6, 'div', { rr_width: '1px' }), el(7, 'canvas', { rr_dataURL: 'data:' })]) } },
+      { type: 2, timestamp: 1, data: { node: el(1, 'html', {}, [frame, el(6, 'div', { rr_width: '1px' }), el(7, 'canvas', { rr_dataURL: 'data:' }), el(8, 'script', { rr_width: '0px' })]) } },
       { type: 3, timestamp: 2, data: { source: 0, adds: [{ parentId: 5, node: { type: 0, id: 20, childNodes: [] } }], removes: [], texts: [], attributes: [] } },
       { type: 2, timestamp: 3, data: { node: el(1, 'html', {}, [el(6, 'div', { rr_width: '1px' })]) } },
     ];

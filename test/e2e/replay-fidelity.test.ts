@@ -47,7 +47,7 @@ describe('replay fidelity', () => {
     const [session] = await store.listSessions();
     const full = await new ReplayLibrary(store).fidelity(session!);
     assert.deepEqual(full.concerns, [], 'nothing borrowed, loose or missing');
-    assert.equal(full.score, 100);
+    assert.equal(full.score, 100, `limits ${JSON.stringify(full.limits)}`);
     assert.equal(full.full, true);
     assert.ok(full.counts.own >= 5, `the journey's stylesheet, fonts and images are checked (${JSON.stringify(full.counts)})`);
     assert.equal(full.counts.own, full.counts.total);
