@@ -1,7 +1,7 @@
 import type { ChainHeads } from './chain-heads';
 import { checkpointHash, signCheckpoint } from './checkpoint';
 import type { StoredCheckpoint } from './checkpoint';
-import { chainLeafData, sortChainIds } from './link';
+import { chainLeafData, sortChainIds, type Head } from './link';
 import { leafHash, merkleRootOfLeafHashes } from './merkle';
 import type { SigningKey } from './signing-key';
 import { appendWitness } from './witness';
@@ -34,6 +34,12 @@ export class Sealer {
     private readonly witnessPath: string,
     private readonly submit: (checkpoint: { seq: number; value: Uint8Array }) => Promise<void>,
     private readonly now: () => number = Date.now,
+    /**
+     * A store shared by several writers: the checkpoint log and the chain heads as stored, read before each seal
+     * (checkpoints first, so every head read is at least what they sealed). The seal then covers what every writer
+     * committed and chains to whichever writer sealed last; this process's in-memory heads may lag behind both.
+     */
+    private readonly reload?: () => Promise<{ checkpoints: Uint8Array[]; heads: Map<string, Head> }>,
   ) {}
 
   /**
@@ -62,8 +68,15 @@ export class Sealer {
   }
 
   private async sealNow(force: boolean): Promise<SealResult | undefined> {
-    if (!force && !this.retry && this.last && !this.chains.changed) return undefined;
-    const heads = this.chains.snapshot();
+    let heads: Map<string, Head>;
+    if (this.reload) {
+      const stored = await this.reload();
+      this.load(stored.checkpoints, stored.heads);
+      heads = stored.heads;
+    } else {
+      if (!force && !this.retry && this.last && !this.chains.changed) return undefined;
+      heads = this.chains.snapshot();
+    }
     this.retry = true;
     const previous = this.last?.counts ?? new Map<string, number>();
     const changed: [string, number, string][] = [];
