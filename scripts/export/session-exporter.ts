@@ -4,11 +4,11 @@
  * the session's captures as WACZ (wacz.ts), both read through the open store.
  */
 import type { ExportFile, SessionExporter } from '../../replay-viewer/export-route';
-import type { LevelStore } from '../../store/level/level-store';
+import type { StoreBase } from '../../store/base/store-base';
 import { evidenceFile } from './evidence-html';
 import { buildWacz } from './wacz';
 
-export function sessionExporter(store: LevelStore, keysDir: string): SessionExporter {
+export function sessionExporter(store: StoreBase, keysDir: string): SessionExporter {
   return async (sessionId, format): Promise<ExportFile> => {
     if (format === 'wacz') {
       return { filename: `verbatim-${sessionId}.wacz`, contentType: 'application/wacz', body: await buildWacz(store, sessionId) };

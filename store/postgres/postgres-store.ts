@@ -31,8 +31,10 @@ export interface PostgresStoreOptions extends StoreBaseOptions {
   /** `postgres://…` (`?schema=` names the schema) or a `pg` pool config. */
   connection: PgConnection;
   schema?: string;
-  /** Where bodies and large values go; default a table in the same schema (PgObjectStorage). Not closed by the store. */
+  /** Where bodies and large values go; default a table in the same schema (PgObjectStorage). */
   objects?: ObjectStorage;
+  /** close() also closes `objects` (the CLI's; a test that reopens keeps its own open). */
+  closeObjects?: boolean;
   /** Several processes share the database (default true). False skips the cross-process locks. */
   multiWriter?: boolean;
   /** Record values larger than this many bytes go to object storage (default 16 KiB). */
@@ -123,7 +125,9 @@ export class PostgresStore extends StoreBase {
       this.lockPool = new pg.Pool({ ...this.config, max: 8 });
       this.lockPool.on('error', () => undefined);
     }
-    this.ownObjects = this.pgOptions.objects ? undefined : new PgObjectStorage({ pool, schema: this.schema });
+    this.ownObjects = this.pgOptions.objects
+      ? (this.pgOptions.closeObjects ? this.pgOptions.objects : undefined)
+      : new PgObjectStorage({ pool, schema: this.schema });
     this.objects = this.pgOptions.objects ?? this.ownObjects;
   }
 
