@@ -8,6 +8,9 @@ import type { ObjectStorage } from '../base/object-storage';
 import { objectsSql } from './schema';
 import { poolConfigOf, type PgConnection } from './pg-connection';
 
+/** Rows per INSERT of batched puts. */
+const PUT_ROWS = 200;
+
 export interface PgObjectStorageOptions {
   /** A pool to share (then not closed by close()), or what to connect to. */
   pool?: pg.Pool;
@@ -21,6 +24,8 @@ export class PgObjectStorage implements ObjectStorage {
   private readonly schema: string;
   private readonly table: string;
   private ready: Promise<void> | undefined;
+  /** Puts issued in one tick, written by one INSERT (a commit stores its bodies in one round trip, not one each). */
+  private pending: { key: string; value: Buffer; done: { resolve: () => void; reject: (e: unknown) => void } }[] = [];
 
   constructor(options: PgObjectStorageOptions) {
     const { config, schema } = poolConfigOf(options.connection ?? {}, options.schema, 4);
@@ -54,7 +59,28 @@ export class PgObjectStorage implements ObjectStorage {
 
   async put(key: string, value: Uint8Array): Promise<void> {
     await this.init();
-    await this.pool.query(`INSERT INTO ${this.table} (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value`, [key, Buffer.from(value.buffer, value.byteOffset, value.byteLength)]);
+    const bytes = Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+    return new Promise<void>((resolve, reject) => {
+      if (this.pending.length === 0) setImmediate(() => void this.flush());
+      this.pending.push({ key, value: bytes, done: { resolve, reject } });
+    });
+  }
+
+  private async flush(): Promise<void> {
+    const batch = this.pending.splice(0);
+    // ON CONFLICT may touch a row once per statement: the last put of a key wins.
+    const last = [...new Map(batch.map((p) => [p.key, p.value])).entries()];
+    try {
+      for (let i = 0; i < last.length; i += PUT_ROWS) {
+        const rows = last.slice(i, i + PUT_ROWS);
+        // One parameter per value: pg sends a Buffer parameter as binary, where a bytea[] would travel as hex text.
+        await this.pool.query(`INSERT INTO ${this.table} (key, value) VALUES ${rows.map((_, j) => `($${2 * j + 1}, $${2 * j + 2})`).join(', ')}
+          ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value`, rows.flat());
+      }
+      for (const p of batch) p.done.resolve();
+    } catch (err) {
+      for (const p of batch) p.done.reject(err);
+    }
   }
 
   async get(key: string): Promise<Uint8Array | undefined> {

@@ -52,4 +52,6 @@ CREATE TABLE IF NOT EXISTS ${ns}.checkpoints (seq bigint PRIMARY KEY, value byte
 export const objectsSql = (ns: string): string => `
 CREATE SCHEMA IF NOT EXISTS ${ns};
 CREATE TABLE IF NOT EXISTS ${ns}.objects (key text COLLATE "C" PRIMARY KEY, value bytea NOT NULL);
+-- Bodies arrive deflated where that pays (blob-codec.ts): TOAST's own compression would only spend CPU again.
+ALTER TABLE ${ns}.objects ALTER COLUMN value SET STORAGE EXTERNAL;
 `;
