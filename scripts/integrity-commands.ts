@@ -125,11 +125,19 @@ export async function exportCommand(config: VerbatimConfig): Promise<void> {
     process.stdout.write(`Wrote ${out} (WACZ 1.1.1, ${((await stat(out)).size / 1024 / 1024).toFixed(1)} MB).\n`);
     return;
   }
-  const { exportEvidence } = await import('./export/evidence-html');
+  const [{ evidenceFile }, { writeFile }] = await Promise.all([import('./export/evidence-html'), import('node:fs/promises')]);
   const progress = startProgress('export', { enabled: config.progress });
-  const result = await exportEvidence(config.dataDir, sessionId, path.resolve(config.out), {
+  const store = await openConfiguredStore(config, { integrity: { ...integrityOf(config), sealIntervalMs: 0 } });
+  const file = path.resolve(config.out);
+  const result = await evidenceFile(store, keysDirOf(config), sessionId, {
     onProgress: (done, total) => progress.update(done, total, 'resources'),
-  }).finally(() => progress.end());
+  }).then(async ({ html, ...rest }) => {
+    await writeFile(file, html);
+    return { file, ...rest };
+  }).finally(async () => {
+    progress.end();
+    await store.close();
+  });
   process.stdout.write(`Wrote ${result.file} (${(result.bytes / 1024 / 1024).toFixed(1)} MB, ${result.events} events, `
     + `${result.resources} inlined resources${result.missing ? `, ${result.missing} not in the archive` : ''}).\n`);
   for (const url of result.missingUrls.slice(0, 20)) process.stdout.write(`  not in the archive: ${url}\n`);

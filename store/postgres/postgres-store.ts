@@ -196,6 +196,7 @@ export class PostgresStore extends StoreBase {
       ...large.map((l) => objects.put(l.key, l.value)),
     ]);
     const unnamed = new Set<string>();
+    let unreferenced = write.deleteBlobs;
     try {
       await inTransaction(this.db, async (c) => {
         if (this.engine.multiWriter && (write.feed.length || write.heads.length || write.checkpoint)) {
@@ -225,6 +226,12 @@ export class PostgresStore extends StoreBase {
           await c.query(`INSERT INTO ${this.t('checkpoints')} (seq, value) VALUES ($1, $2)`, [write.checkpoint.seq, asBuffer(write.checkpoint.value)]);
         }
         await this.writeMeta(c, write.meta);
+        if (unreferenced.length) {
+          // Asked again under the write lock: another writer may have committed a capture naming one since the base looked.
+          const { rows } = await c.query<{ digest: string }>(
+            `SELECT digest FROM unnest($1::text[]) AS digest WHERE NOT EXISTS (SELECT 1 FROM ${this.t('records')} WHERE blobs @> ARRAY[digest])`, [unreferenced]);
+          unreferenced = rows.map((r) => r.digest);
+        }
       });
     } catch (err) {
       // A second link at one index, feed entry or checkpoint seq: another writer's, so a conflict, not a failure.
@@ -232,7 +239,7 @@ export class PostgresStore extends StoreBase {
       throw err;
     }
     // The rows no longer name these: deleting them is tidying, and a failure here leaves garbage, not a dangling row.
-    const garbage = [...unnamed, ...write.deleteBlobs.map(blobObject)];
+    const garbage = [...unnamed, ...unreferenced.map(blobObject)];
     if (garbage.length) await objects.delete(garbage).catch(() => undefined);
   }
 
