@@ -87,6 +87,17 @@ describe('verbatim --store postgres://', () => {
     const verified = await runVerbatim(['verify', '--data', path.join(dir, 'a'), '--store', url, '--keys', keys, '--progress=false']);
     assert.equal(verified.code, 0, verified.stdout + verified.stderr);
     assert.match(verified.stdout, /^OK: PostgreSQL store .* verifies\. 2 chains/m);
+
+    // The evidence file of a session comes out of the shared store and verifies on its own.
+    const c = new pg.Client(server.config(db));
+    await c.connect();
+    const { rows } = await c.query("SELECT session_id FROM verbatim_store.records WHERE kind = 'capture' AND url LIKE '%/doc/pg-b'").finally(() => c.end());
+    const html = path.join(dir, 'evidence.html');
+    const exported = await runVerbatim(['export', rows[0].session_id, '--out', html, '--data', path.join(dir, 'b'), '--store', url, '--keys', keys, '--progress=false']);
+    assert.equal(exported.code, 0, exported.stdout + exported.stderr);
+    const checked = await runVerbatim(['verify', '--file', html]);
+    assert.equal(checked.code, 0, checked.stdout + checked.stderr);
+    assert.match(checked.stdout, /^OK: evidence file/m);
   });
 
   it('refuses an instance whose signing key is not the store\'s', async () => {
