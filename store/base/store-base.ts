@@ -188,7 +188,8 @@ export abstract class StoreBase implements VerbatimStore {
   protected abstract _head(chain: string): Promise<Uint8Array | undefined>;
   protected abstract _links(chain: string): AsyncIterable<{ index: number; value: Uint8Array }>;
   protected abstract _chainIds(): Promise<string[]>;
-  protected abstract _checkpoints(): Promise<{ seq: number; value: Uint8Array }[]>;
+  /** Signed checkpoints by seq; a backend may leave out those up to `afterSeq` (the base filters either way). */
+  protected abstract _checkpoints(afterSeq?: number): Promise<{ seq: number; value: Uint8Array }[]>;
   /** Every record, any order (verify). */
   protected abstract _records(): AsyncIterable<StoredRecord>;
   protected abstract _feedHead(): Promise<number>;
@@ -331,8 +332,8 @@ export abstract class StoreBase implements VerbatimStore {
     const checkpoints = (await this._checkpoints()).map((c) => c.value);
     if (this.engine.multiWriter) this.assertSameSigningKey(checkpoints, integrity.keysDir);
     const shared = this.engine.multiWriter
-      ? async () => {
-        const stored = (await this._checkpoints()).map((c) => c.value);
+      ? async (afterSeq: number) => {
+        const stored = (await this._checkpoints(afterSeq)).filter((c) => c.seq > afterSeq).map((c) => c.value);
         return { checkpoints: stored, heads: await this._heads() };
       }
       : undefined;

@@ -432,8 +432,8 @@ export class PostgresStore extends StoreBase {
     return rows.map((r) => r.chain);
   }
 
-  protected async _checkpoints(): Promise<{ seq: number; value: Uint8Array }[]> {
-    const { rows } = await this.db.query<{ seq: number; value: Buffer }>(`SELECT seq, value FROM ${this.t('checkpoints')} ORDER BY seq`);
+  protected async _checkpoints(afterSeq = 0): Promise<{ seq: number; value: Uint8Array }[]> {
+    const { rows } = await this.db.query<{ seq: number; value: Buffer }>(`SELECT seq, value FROM ${this.t('checkpoints')} WHERE seq > $1 ORDER BY seq`, [afterSeq]);
     return rows;
   }
 
