@@ -39,8 +39,13 @@ export interface PostgresStoreOptions extends StoreBaseOptions {
   multiWriter?: boolean;
   /** Record values larger than this many bytes go to object storage (default 16 KiB). */
   inlineLimit?: number;
-  /** Connections for reads and commits (default 6); session locks use their own few. */
+  /** Connections for reads and commits (default 6). */
   poolSize?: number;
+  /**
+   * Connections holding session locks (multiWriter; default 8): how many sessions this instance can be in the middle
+   * of appending to at once. Each holds its lock only for one read-modify-write.
+   */
+  sessionLocks?: number;
 }
 
 /** Advisory lock keys (the two-int form keeps them apart from anyone's single-key locks). */
@@ -122,7 +127,7 @@ export class PostgresStore extends StoreBase {
       throw err instanceof VerbatimError ? err : new VerbatimError('STORE_NOT_OPEN', `could not open the PostgreSQL store (schema ${this.schema})`, { schema: this.schema }, { cause: err });
     }
     if (this.engine.multiWriter) {
-      this.lockPool = new pg.Pool({ ...this.config, max: 8 });
+      this.lockPool = new pg.Pool({ ...this.config, max: this.pgOptions.sessionLocks ?? 8 });
       this.lockPool.on('error', () => undefined);
     }
     this.ownObjects = this.pgOptions.objects
