@@ -19,7 +19,7 @@ import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { VerbatimError } from '../errors';
 import { decodeHead, type Head } from '../integrity/link';
-import type { RecordKind } from '../record-ids';
+import { parseRecordId, type RecordKind } from '../record-ids';
 import type { BackendWrite, CaptureLookup, SessionPage, StoredRecord } from '../base/backend';
 import type { ObjectStorage } from '../base/object-storage';
 import { StoreBase, type StoreBaseOptions } from '../base/store-base';
@@ -384,6 +384,26 @@ export class PostgresStore extends StoreBase {
     for (;;) {
       const { rows } = await this.db.query<RecordRow>(`SELECT ${RECORD_COLUMNS} FROM ${this.t('records')} WHERE id > $1 ORDER BY id LIMIT ${PAGE}`, [after]);
       for (const row of rows) yield await this.toRecord(row, true);
+      if (rows.length < PAGE) return;
+      after = rows[rows.length - 1]!.id;
+    }
+  }
+
+  /**
+   * Rows whose lookup columns contradict their id (kind, owning session): such a row would list a record under
+   * another session or kind. The id is what the chain commits to, so it is the reference.
+   */
+  protected override async *_indexProblems(): AsyncIterable<{ key: string; message: string }> {
+    let after = '';
+    for (;;) {
+      const { rows } = await this.db.query<{ id: string; kind: string; session_id: string }>(
+        `SELECT id, kind, session_id FROM ${this.t('records')} WHERE id > $1 ORDER BY id LIMIT ${PAGE}`, [after]);
+      for (const row of rows) {
+        const parsed = parseRecordId(row.id);
+        if (!parsed || parsed.kind !== row.kind || parsed.sessionId !== row.session_id) {
+          yield { key: row.id, message: `row ${row.id} is indexed as ${row.kind} of session "${row.session_id}": it was altered` };
+        }
+      }
       if (rows.length < PAGE) return;
       after = rows[rows.length - 1]!.id;
     }
