@@ -45,7 +45,7 @@ export interface RunningGateway {
 const LOCATION_HEADERS = new Set(['location', 'content-location']);
 
 export async function startGateway(options: GatewayOptions): Promise<RunningGateway> {
-  const tokens = await SessionTokens.load(options.dataDir);
+  const tokens = await SessionTokens.load(options.dataDir, options.keysDir);
   const context = createExchangeContext(options, tokens, 'gateway');
   const trusted = new TrustedProxies(options.trustedProxies ?? []);
   const preserveHost = options.preserveHost ?? true;

@@ -22,8 +22,10 @@ export { loadPolicy, parsePolicy, DEFAULT_POLICY, EventMasker, Masker, type Mask
 
 export interface ProxyOptions {
   store: VerbatimStore;
-  /** Data dir: CA and token key live here. */
+  /** Data dir: CA and token key live here unless keysDir says otherwise. */
   dataDir: string;
+  /** Shared key dir (several instances): the session-token key, and the CA under ca/. Default <data>/keys and <data>/ca. */
+  keysDir?: string;
   /** The built recorder bundle (dist/recorder/recorder.js). */
   recorderScript: Buffer;
   host?: string;
@@ -95,7 +97,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   const clients = options.allowClients?.length || options.authenticateClient ? new ClientAccess(clientOptions) : undefined;
   const targets = new TargetPolicy(options.allowedTargets ?? [], options.lookup);
   for (const port of options.ownPorts ?? []) targets.addOwnPort(port);
-  const [ca, tokens] = await Promise.all([loadOrCreateCa(options.dataDir), SessionTokens.load(options.dataDir)]);
+  const [ca, tokens] = await Promise.all([loadOrCreateCa(options.keysDir ?? options.dataDir), SessionTokens.load(options.dataDir, options.keysDir)]);
   const certificates = new HostCertificates(ca);
   await certificates.warm();
   // Built the same way as the gateway's (exchange-context.ts): one place decides agents, masking, sessions.

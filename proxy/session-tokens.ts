@@ -32,9 +32,9 @@ export class SessionTokens {
 
   constructor(private readonly secret: Buffer) {}
 
-  /** Loads the signing secret from the data dir, creating it (0600) on first start. */
-  static async load(dataDir: string): Promise<SessionTokens> {
-    const file = path.join(dataDir, 'keys', 'session-token.key');
+  /** Loads the signing secret from the key dir (default <data>/keys), creating it (0600) on first start. */
+  static async load(dataDir: string, keysDir = path.join(dataDir, 'keys')): Promise<SessionTokens> {
+    const file = path.join(keysDir, 'session-token.key');
     try {
       return new SessionTokens(Buffer.from((await readFile(file, 'utf8')).trim(), 'base64'));
     } catch (err) {

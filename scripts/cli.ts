@@ -14,7 +14,6 @@ import { startViewer } from '../replay-viewer/server';
 import { openReviews } from '../replay-viewer/reviews/index';
 import { DEFAULT_PACING, openSearch, SearchRoutes } from '../replay-viewer/search/index';
 import { isVerbatimError, VerbatimError } from '../store/errors';
-import { openStore } from '../store/index';
 import { setUpAccess, usersCommand } from './access-setup';
 import { secureDataDir } from './data-dir';
 import { importLegacyCustomers } from './legacy-customers';
@@ -24,6 +23,7 @@ import { sessionExporter } from './export/session-exporter';
 import { INTEGRITY_HELP, exportCommand, integrityOf, keysDirOf, migrateCommand, recordsCommand, startExpiryJob, verifyCommand } from './integrity-commands';
 import { reindexCommand } from './reindex-command';
 import { publishStatus, statusCommand, statusSnapshot, type StatusMount } from './status';
+import { openConfiguredStore } from './store-open';
 
 const HELP = `verbatim — record and replay web sessions
 
@@ -44,6 +44,12 @@ ${INTEGRITY_HELP}  verbatim reindex           rebuild the search index (<data>/s
 
 Options (environment variable in brackets):
   --data DIR                 data directory (./data) [VERBATIM_DATA]
+  --store URL                the store in PostgreSQL, shared by several instances: postgres://user@host/db[?schema=name]
+                             (default: LevelDB in <data>/store); a password only via the environment [VERBATIM_STORE_URL]
+  --blobs URL                object storage for the PostgreSQL store's bodies (default: a table in the same database)
+                             [VERBATIM_BLOBS]
+  --keys DIR                 key directory: signing key, keyring, session-token key, CA (<data>/keys, CA <data>/ca);
+                             instances sharing one store share this directory [VERBATIM_KEYS]
   --search URL               search index in PostgreSQL: postgres://user@host/db[?schema=name] (default: SQLite in
                              <data>/search); a password only via the environment [VERBATIM_SEARCH]
   --proxy-host ADDR          forward proxy address (127.0.0.1); any other address needs --proxy-allow-clients
@@ -116,7 +122,8 @@ async function start(config: VerbatimConfig): Promise<void> {
   // Records are hash-chained; the key in <data>/keys signs a checkpoint every minute and at stop. A store that cannot
   // be written (full disk, permissions) does not keep the proxy down: it opens degraded and keeps trying, pages pass
   // unrecorded meanwhile, and `verbatim status` says so.
-  const store = await openStore(path.join(config.dataDir, 'store'), { integrity: integrityOf(config), openDegraded: true });
+  // --store postgres://…: one store shared by several instances, which then also share one key dir (--keys).
+  const store = await openConfiguredStore(config, { integrity: integrityOf(config), openDegraded: true });
   const recorderScript = await readFile(path.join(distDir, 'recorder', 'recorder.js'));
   const log = rateLimitedLog((err: unknown, context: string) => {
     // Codes and messages only: request bodies and tokens never reach the log.
@@ -177,7 +184,7 @@ async function start(config: VerbatimConfig): Promise<void> {
   statusMount = published.mount;
   // What the forward proxy and the gateway share: capture, masking, sessions, timeouts.
   const common = {
-    store, dataDir: config.dataDir, recorderScript, onError: log, ingest,
+    store, dataDir: config.dataDir, keysDir: config.keysDir, recorderScript, onError: log, ingest,
     captureMaxBytes: config.captureMaxBytes, sessionIdleMs: config.sessionIdleMinutes * 60_000,
     upstreamCa: config.upstreamCaFile ? [await readFile(config.upstreamCaFile, 'utf8')] : undefined,
     insecureUpstream: config.insecureUpstream, http2Upstream: config.upstreamHttp2,
@@ -290,7 +297,7 @@ async function terminals(config: VerbatimConfig, kind: 'terminal' | 'proxy-clien
 }
 
 async function printCa(config: VerbatimConfig): Promise<void> {
-  const ca = await loadOrCreateCa(config.dataDir);
+  const ca = await loadOrCreateCa(config.keysDir ?? config.dataDir);
   process.stdout.write(`Verbatim CA certificate: ${ca.certPath}
 (private key ${ca.keyPath}, readable by its owner only; never copy it off this machine)
 SPKI fingerprint (SHA-256, base64): ${ca.spkiFingerprint}

@@ -77,6 +77,19 @@ describe('loadConfig', () => {
     assert.throws(() => loadConfig(['--search', 'not a url'], {}), /must be a postgres:\/\/ URL/);
   });
 
+  it('reads the PostgreSQL store URL, a blobs URL and a shared key dir', () => {
+    const none = loadConfig([], {});
+    assert.deepEqual([none.storeUrl, none.blobsUrl, none.keysDir], [undefined, undefined, undefined]);
+    assert.equal(loadConfig(['--store', 'postgres://verbatim@db/verbatim?schema=st'], {}).storeUrl, 'postgres://verbatim@db/verbatim?schema=st');
+    assert.equal(loadConfig([], { VERBATIM_STORE_URL: 'postgres://verbatim:s3cret@db/verbatim' }).storeUrl, 'postgres://verbatim:s3cret@db/verbatim');
+    assert.throws(() => loadConfig(['--store', 'postgres://verbatim:s3cret@db/verbatim'], {}),
+      (err: Error) => /must not carry a password.*VERBATIM_STORE_URL/.test(err.message) && !err.message.includes('s3cret'));
+    assert.throws(() => loadConfig(['--store', 'file:///data'], {}), /--store must be a postgres:\/\/ URL/);
+    assert.equal(loadConfig(['--blobs', 's3://bucket'], {}).blobsUrl, 's3://bucket');
+    assert.equal(loadConfig(['--keys', 'shared/keys'], {}).keysDir, path.resolve('shared/keys'));
+    assert.equal(loadConfig([], { VERBATIM_KEYS: '/srv/keys' }).keysDir, '/srv/keys');
+  });
+
   it('reads the command and its arguments', () => {
     const c = loadConfig(['ca', '--data', '/x'], {});
     assert.equal(c.command, 'ca');

@@ -79,6 +79,12 @@ export interface VerbatimConfig {
   progress: boolean;
   /** The search index in PostgreSQL (`postgres://…`); absent: the embedded SQLite index in <data>/search. */
   searchUrl?: string;
+  /** The store in PostgreSQL (`postgres://…`); absent: the embedded LevelDB store in <data>/store. */
+  storeUrl?: string;
+  /** Object storage for the PostgreSQL store's bodies (scripts/store-open.ts names the schemes this build knows). */
+  blobsUrl?: string;
+  /** One key directory (signing key, keyring, session-token key, CA under ca/) that several instances share. */
+  keysDir?: string;
 }
 
 /** Every channel, once (a Record, so a channel added to store/records.ts must be added here). */
@@ -103,6 +109,9 @@ const FLAGS: Record<string, { key: keyof VerbatimConfig; env: string; kind: 'por
   '--json': { key: 'json', env: 'VERBATIM_JSON', kind: 'boolean' },
   '--data': { key: 'dataDir', env: 'VERBATIM_DATA', kind: 'string' },
   '--search': { key: 'searchUrl', env: 'VERBATIM_SEARCH', kind: 'search' },
+  '--store': { key: 'storeUrl', env: 'VERBATIM_STORE_URL', kind: 'search' },
+  '--blobs': { key: 'blobsUrl', env: 'VERBATIM_BLOBS', kind: 'string' },
+  '--keys': { key: 'keysDir', env: 'VERBATIM_KEYS', kind: 'string' },
   '--session': { key: 'sessionId', env: 'VERBATIM_SESSION', kind: 'string' },
   '--file': { key: 'file', env: 'VERBATIM_FILE', kind: 'string' },
   '--out': { key: 'out', env: 'VERBATIM_OUT', kind: 'string' },
@@ -184,6 +193,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): VerbatimConf
   config.dataDir = path.resolve(config.dataDir);
   if (config.maskingFile !== undefined) config.maskingFile = path.resolve(config.maskingFile);
   if (config.identityFile !== undefined) config.identityFile = path.resolve(config.identityFile);
+  if (config.keysDir !== undefined) config.keysDir = path.resolve(config.keysDir);
   // --retention-days N is every channel's period; --retention names channels' own.
   if (config.retentionDays !== undefined || config.retention) {
     config.retention = { ...(config.retentionDays !== undefined ? everyChannel(config.retentionDays) : {}), ...config.retention };
@@ -209,7 +219,7 @@ function assign(config: VerbatimConfig, spec: (typeof FLAGS)[string], raw: strin
     return;
   }
   if (spec.kind === 'search') {
-    (config[spec.key] as string) = parseSearchUrl(raw, source);
+    (config[spec.key] as string) = parseSearchUrl(raw, source, spec.env);
     return;
   }
   if (spec.kind === 'retention') {
@@ -248,7 +258,7 @@ export function parseRetention(raw: string, source = '--retention'): RetentionPo
  * `postgres://user@host:port/db?schema=name`: the search index in PostgreSQL. A password only through the environment
  * (VERBATIM_SEARCH, or PGPASSWORD / ~/.pgpass, which the client reads itself): flags show in process lists.
  */
-export function parseSearchUrl(raw: string, source = '--search'): string {
+export function parseSearchUrl(raw: string, source = '--search', env = 'VERBATIM_SEARCH'): string {
   let url: URL;
   try {
     url = new URL(raw);
@@ -259,7 +269,7 @@ export function parseSearchUrl(raw: string, source = '--search'): string {
     throw new VerbatimError('CONFIG_INVALID', `${source} must be a postgres:// URL, got ${url.protocol}//…`);
   }
   if (url.password && source.startsWith('--')) {
-    throw new VerbatimError('CONFIG_INVALID', `${source} must not carry a password (process lists show flags): set VERBATIM_SEARCH or PGPASSWORD`);
+    throw new VerbatimError('CONFIG_INVALID', `${source} must not carry a password (process lists show flags): set ${env} or PGPASSWORD`);
   }
   return raw;
 }

@@ -4,13 +4,13 @@
  * admits one process at a time).
  */
 import path from 'node:path';
-import { verifyStore } from '../store/integrity/verify-store';
-import type { VerifyProgress, VerifyReport } from '../store/integrity/verify';
+import { verifyAudit, type VerifyProgress, type VerifyReport } from '../store/integrity/verify';
 import type { RetentionPolicy, Tombstone } from '../store/records';
 import type { VerbatimStore } from '../store/store';
 import { isVerbatimError } from '../store/errors';
 import { describeRetention, type VerbatimConfig } from './config';
 import { startProgress } from './progress';
+import { openConfiguredStore, storeDirOf, storeLabel } from './store-open';
 
 export const INTEGRITY_HELP = `  verbatim migrate                          move a store of the first format to the current one (Verbatim stopped)
   verbatim verify [--session ID]            check the store's hash chains, signed checkpoints and witness log
@@ -28,8 +28,9 @@ export const INTEGRITY_HELP = `  verbatim migrate                          move 
                                             (these show progress and time left on stderr; --progress=false: silent)
 `;
 
-export const storeDirOf = (config: VerbatimConfig): string => path.join(config.dataDir, 'store');
-export const keysDirOf = (config: VerbatimConfig): string => path.join(config.dataDir, 'keys');
+export { storeDirOf };
+/** --keys DIR when several instances share one store and its keys; else <data>/keys. */
+export const keysDirOf = (config: VerbatimConfig): string => config.keysDir ?? path.join(config.dataDir, 'keys');
 /** The store's integrity options: signing key and witness log in <data>/keys, per-session keys in <data>/keys/keyring. */
 export const integrityOf = (config: VerbatimConfig) => ({ keysDir: keysDirOf(config), keyringDir: path.join(keysDirOf(config), 'keyring') });
 
@@ -46,10 +47,15 @@ export async function verifyCommand(config: VerbatimConfig): Promise<void> {
   }
   const progress = startProgress('verify', { enabled: config.progress });
   const onProgress = (p: VerifyProgress): void => progress.update(p.done, p.total, p.phase);
-  const report = await verifyStore(storeDirOf(config), {
+  // Read-only: verify never seals, recovers or writes anything (LevelDB: stop Verbatim first; PostgreSQL: any time).
+  const store = await openConfiguredStore(config, { readOnly: true, deflateOnWorker: false });
+  const report = await verifyAudit(store.audit(), {
     keysDir: keysDirOf(config), onProgress, ...(config.sessionId ? { sessionId: config.sessionId } : {}),
-  }).finally(() => progress.end());
-  printReport(report, config.sessionId ? `session ${config.sessionId}` : `store ${storeDirOf(config)}`);
+  }).finally(async () => {
+    progress.end();
+    await store.close();
+  });
+  printReport(report, config.sessionId ? `session ${config.sessionId}` : storeLabel(config));
 }
 
 /**
@@ -102,13 +108,13 @@ export async function exportCommand(config: VerbatimConfig): Promise<void> {
   }
   if (config.out.toLowerCase().endsWith('.har')) return exportHar(config, sessionId, config.out);
   if (config.out.toLowerCase().endsWith('.wacz')) {
-    const [{ writeWacz }, { openStore }, { createWriteStream }, { rename, rm, stat }] = await Promise.all([
-      import('./export/wacz'), import('../store/index'), import('node:fs'), import('node:fs/promises'),
+    const [{ writeWacz }, { createWriteStream }, { rename, rm, stat }] = await Promise.all([
+      import('./export/wacz'), import('node:fs'), import('node:fs/promises'),
     ]);
     const out = path.resolve(config.out);
     // Written under a temporary name and renamed when complete: a failed export leaves no partial archive.
     const partial = `${out}.partial`;
-    const store = await openStore(storeDirOf(config), { integrity: { ...integrityOf(config), sealIntervalMs: 0 } });
+    const store = await openConfiguredStore(config, { integrity: { ...integrityOf(config), sealIntervalMs: 0 } });
     const progress = startProgress('export', { enabled: config.progress });
     try {
       await writeWacz(store, sessionId, createWriteStream(partial, { mode: 0o600 }), { onProgress: (done, total) => progress.update(done, total, 'captures') });
@@ -123,11 +129,19 @@ export async function exportCommand(config: VerbatimConfig): Promise<void> {
     process.stdout.write(`Wrote ${out} (WACZ 1.1.1, ${((await stat(out)).size / 1024 / 1024).toFixed(1)} MB).\n`);
     return;
   }
-  const { exportEvidence } = await import('./export/evidence-html');
+  const [{ evidenceFile }, { writeFile }] = await Promise.all([import('./export/evidence-html'), import('node:fs/promises')]);
   const progress = startProgress('export', { enabled: config.progress });
-  const result = await exportEvidence(config.dataDir, sessionId, path.resolve(config.out), {
+  const store = await openConfiguredStore(config, { integrity: { ...integrityOf(config), sealIntervalMs: 0 } });
+  const file = path.resolve(config.out);
+  const result = await evidenceFile(store, keysDirOf(config), sessionId, {
     onProgress: (done, total) => progress.update(done, total, 'resources'),
-  }).finally(() => progress.end());
+  }).then(async ({ html, ...rest }) => {
+    await writeFile(file, html);
+    return { file, ...rest };
+  }).finally(async () => {
+    progress.end();
+    await store.close();
+  });
   process.stdout.write(`Wrote ${result.file} (${(result.bytes / 1024 / 1024).toFixed(1)} MB, ${result.events} events, `
     + `${result.resources} inlined resources${result.missing ? `, ${result.missing} not in the archive` : ''}).\n`);
   for (const url of result.missingUrls.slice(0, 20)) process.stdout.write(`  not in the archive: ${url}\n`);
@@ -159,8 +173,7 @@ async function exportHar(config: VerbatimConfig, sessionId: string, file: string
 
 /** erase, hold, release, expire: erasure and legal hold (through the store API). */
 export async function recordsCommand(config: VerbatimConfig): Promise<void> {
-  const { openStore } = await import('../store/index');
-  const store = await openStore(storeDirOf(config), { integrity: { ...integrityOf(config), sealIntervalMs: 0 } });
+  const store = await openConfiguredStore(config, { integrity: { ...integrityOf(config), sealIntervalMs: 0 } });
   try {
     const target = config.customerId !== undefined ? { customerId: config.customerId } : { sessionId: config.args[0] ?? '' };
     switch (config.command) {

@@ -3,17 +3,16 @@
  * Needs the store to itself (stop Verbatim first: LevelDB takes one process). Killed, it carries on where it stopped
  * when run again (replay-viewer/search/reindex.ts).
  */
-import path from 'node:path';
-import { openStore } from '../store/index';
 import { openSearch, reindex } from '../replay-viewer/search/index';
 import type { VerbatimConfig } from './config';
 import { secureDataDir } from './data-dir';
 import { integrityOf, keysDirOf } from './integrity-commands';
 import { startProgress } from './progress';
+import { openConfiguredStore } from './store-open';
 
 export async function reindexCommand(config: VerbatimConfig): Promise<void> {
   await secureDataDir(config.dataDir);
-  const store = await openStore(path.join(config.dataDir, 'store'), { integrity: { ...integrityOf(config), sealIntervalMs: 0 } });
+  const store = await openConfiguredStore(config, { integrity: { ...integrityOf(config), sealIntervalMs: 0 } });
   const search = await openSearch({ dataDir: config.dataDir, keysDir: keysDirOf(config), searchUrl: config.searchUrl, store });
   const progress = startProgress('reindex', { enabled: config.progress });
   try {

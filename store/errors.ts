@@ -34,6 +34,13 @@ export const ERROR_CODES = {
   STORE_CORRUPT: 500,
   STORE_NOT_OPEN: 503,
   STORE_WRITE_FAILED: 507,
+  /**
+   * A shared backend (several writers): a chain head, the change feed or the checkpoint log moved under this write.
+   * The commit queue reloads and retries; callers only see it when retries ran out.
+   */
+  STORE_CONFLICT: 409,
+  /** This instance's checkpoint-signing key is not the one the shared store's checkpoints were signed with. */
+  SIGNING_KEY_MISMATCH: 500,
   /** A session's key file is not a key (a disk that filled up half-way): the session can never be written again. */
   SESSION_KEY_DAMAGED: 500,
   UPSTREAM_FAILED: 502,

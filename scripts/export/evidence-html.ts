@@ -10,6 +10,7 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { isMiss, parseArchiveTarget, ReplayLibrary, type FidelityReport } from '../../replay-viewer/replay/index';
 import { LevelStore } from '../../store/level/level-store';
+import type { StoreBase } from '../../store/base/store-base';
 import { EVIDENCE_SCRIPT_ID, FIDELITY_SCRIPT_ID, signatureBlock } from '../../store/integrity/evidence-verify';
 import { loadOrCreateSigningKey } from '../../store/integrity/signing-key';
 import { VerbatimError } from '../../store/errors';
@@ -55,7 +56,7 @@ export async function exportEvidence(dataDir: string, sessionId: string, out: st
  * library, the proof half from store.evidence().
  */
 export async function evidenceFile(
-  store: LevelStore, keysDir: string, sessionId: string, options: EvidenceOptions = {},
+  store: StoreBase, keysDir: string, sessionId: string, options: EvidenceOptions = {},
 ): Promise<Omit<ExportResult, 'file'> & { html: string }> {
   const session = await store.getSession(sessionId);
   if (!session) throw new VerbatimError('SESSION_UNKNOWN', 'no such session', { sessionId });

@@ -4,12 +4,12 @@
  * the session's captures as WACZ (wacz.ts) or HAR (har.ts), all read through the open store.
  */
 import type { ExportFile, SessionExporter } from '../../replay-viewer/export-route';
-import type { LevelStore } from '../../store/level/level-store';
+import type { StoreBase } from '../../store/base/store-base';
 import { evidenceFile } from './evidence-html';
 import { buildHar } from './har';
 import { buildWacz } from './wacz';
 
-export function sessionExporter(store: LevelStore, keysDir: string): SessionExporter {
+export function sessionExporter(store: StoreBase, keysDir: string): SessionExporter {
   return async (sessionId, format): Promise<ExportFile> => {
     if (format === 'har') {
       return { filename: `verbatim-${sessionId}.har`, contentType: 'application/json; charset=utf-8', body: Buffer.from(JSON.stringify(await buildHar(store, sessionId))) };

@@ -9,8 +9,9 @@
  * left without any record naming them (checked here, so no capture can start naming one in between).
  */
 import type { Change, ChangeEvent } from '../change-feed';
-import { VerbatimError } from '../errors';
+import { VerbatimError, isVerbatimError } from '../errors';
 import type { ChainHeads } from '../integrity/chain-heads';
+import type { Head } from '../integrity/link';
 import type { BackendWrite, RecordKey, StoredRecord } from './backend';
 import { emptyWrite } from './backend';
 import type { BlobCache } from './blob-cache';
@@ -30,7 +31,15 @@ export interface CommitTarget {
   commit(write: BackendWrite): Promise<void>;
   /** Up to `limit` ids of records naming the shared body. */
   blobReferrers(digest: string, limit: number): Promise<string[]>;
+  /**
+   * A shared backend (several writers): after it refused a write with STORE_CONFLICT, the stored heads of these
+   * chains and the stored feed head, so the write can be rebuilt on top of what the other writers committed.
+   */
+  reload?(chains: string[]): Promise<{ heads: Map<string, Head | undefined>; feedHead: number }>;
 }
+
+/** Retries of one write refused with STORE_CONFLICT before its groups fail (each retry follows a fresh reload). */
+const CONFLICT_RETRIES = 50;
 
 interface Queued {
   group: WriteGroup;
@@ -112,6 +121,8 @@ export class CommitQueue {
       (err: unknown) => {
         const failure = err instanceof VerbatimError ? err : new VerbatimError('STORE_WRITE_FAILED', 'writing to the store failed', {}, { cause: err });
         for (const q of groups) q.reject(failure);
+        // Another writer got there first (a checkpoint, or retries ran out): the backend is fine, nothing to recover.
+        if (failure.code === 'STORE_CONFLICT') return;
         this.halt(failure);
         this.onFailure(failure);
       },
@@ -151,11 +162,27 @@ export class CommitQueue {
       for (const d of group.gc ?? []) gc.add(d);
     }
     if (gc.size > 0) write.deleteBlobs = await this.unreferenced(gc, write);
-    const commitHeads = this.chains.extend(write);
-    const at = Date.now();
-    const landed: Change[] = changes.map((c, i) => ({ ...c, seq: this.feedSeq + 1 + i, at }));
-    write.feed = landed.map((c) => ({ seq: c.seq, value: Buffer.from(JSON.stringify(c), 'utf8') }));
-    await this.target.commit(write);
+    let commitHeads: () => void;
+    let landed: Change[];
+    for (let attempt = 1; ; attempt += 1) {
+      write.links = [];
+      write.heads = [];
+      commitHeads = this.chains.extend(write);
+      const at = Date.now();
+      landed = changes.map((c, i) => ({ ...c, seq: this.feedSeq + 1 + i, at }));
+      write.feed = landed.map((c) => ({ seq: c.seq, value: Buffer.from(JSON.stringify(c), 'utf8') }));
+      try {
+        await this.target.commit(write);
+        break;
+      } catch (err) {
+        // A checkpoint is not rebuilt here: its sealer reloads the checkpoint log and seals again.
+        if (!isVerbatimError(err, 'STORE_CONFLICT') || !this.target.reload || write.checkpoint || attempt >= CONFLICT_RETRIES) throw err;
+        const chains = [...new Set([...write.del, ...write.put].map((r) => r.sessionId))];
+        const { heads, feedHead } = await this.target.reload(chains);
+        this.chains.refresh(heads);
+        this.feedSeq = feedHead;
+      }
+    }
     commitHeads();
     if (landed.length > 0) this.feedSeq = landed[landed.length - 1]!.seq;
     for (const d of write.deleteBlobs) this.blobs.forget(d);

@@ -14,7 +14,8 @@ import { ChainHeads } from '../integrity/chain-heads';
 import { readEvidence, type EvidenceProof } from '../integrity/evidence';
 import { retentionCutoff, retentionEnded, signTombstone } from '../integrity/erasure';
 import { Keyring } from '../integrity/keyring';
-import type { Head } from '../integrity/link';
+import { decodeHead, type Head } from '../integrity/link';
+import { openCheckpoint, type StoredCheckpoint } from '../integrity/checkpoint';
 import { Sealer } from '../integrity/sealer';
 import { loadOrCreateSigningKey, type SigningKey } from '../integrity/signing-key';
 import { WITNESS_FILE } from '../integrity/witness';
@@ -132,6 +133,14 @@ export abstract class StoreBase implements VerbatimStore {
           await this._commit(write);
         },
         blobReferrers: (digest, limit) => this._blobReferrers(digest, limit),
+        reload: async (chains) => {
+          const heads = new Map<string, Head | undefined>();
+          for (const chain of chains) {
+            const stored = await this._head(chain);
+            heads.set(chain, stored === undefined ? undefined : decodeHead(stored));
+          }
+          return { heads, feedHead: await this._feedHead() };
+        },
       },
       this.chains, this.blobs,
       (changes) => this.deliver(changes),
@@ -179,13 +188,22 @@ export abstract class StoreBase implements VerbatimStore {
   protected abstract _head(chain: string): Promise<Uint8Array | undefined>;
   protected abstract _links(chain: string): AsyncIterable<{ index: number; value: Uint8Array }>;
   protected abstract _chainIds(): Promise<string[]>;
-  protected abstract _checkpoints(): Promise<{ seq: number; value: Uint8Array }[]>;
+  /** Signed checkpoints by seq; a backend may leave out those up to `afterSeq` (the base filters either way). */
+  protected abstract _checkpoints(afterSeq?: number): Promise<{ seq: number; value: Uint8Array }[]>;
   /** Every record, any order (verify). */
   protected abstract _records(): AsyncIterable<StoredRecord>;
   protected abstract _feedHead(): Promise<number>;
   protected abstract _readFeed(afterSeq: number, limit: number): Promise<Uint8Array[]>;
   protected abstract _getMeta(key: string): Promise<Uint8Array | undefined>;
   protected abstract _diskUsage(): Promise<number>;
+  /**
+   * Multi-writer backends: runs `fn` holding a lock on `key` across every process sharing the backend (the session's
+   * turn: read the session, write it back). Called inside this process's own per-session turn.
+   */
+  protected _exclusive<T>(_key: string, fn: () => Promise<T>): Promise<T> {
+    return fn();
+  }
+
   /** Backend-specific index checks for verify (entries that do not match their record). */
   protected async *_indexProblems(): AsyncIterable<{ key: string; message: string }> {}
 
@@ -291,6 +309,14 @@ export abstract class StoreBase implements VerbatimStore {
     }
   }
 
+  /**
+   * One session's turn: serialised in this process, and across processes when the backend is shared (several
+   * writers appending to one session would otherwise each write back the session record they read, losing counts).
+   */
+  private sessionTurn<T>(sessionId: string, fn: () => Promise<T>): Promise<T> {
+    return this.sessions.run(sessionId, () => (this.engine.multiWriter ? this._exclusive(`session/${sessionId}`, fn) : fn()));
+  }
+
   /** Whether the backend holds data of an older layout (LevelDB v1); the default backend has none. */
   protected async isLegacy(): Promise<boolean> {
     return false;
@@ -303,10 +329,37 @@ export abstract class StoreBase implements VerbatimStore {
     const integrity = this.options.integrity;
     if (!integrity) return;
     this.signingKey = await loadOrCreateSigningKey(integrity.keysDir, integrity.origin);
+    const checkpoints = (await this._checkpoints()).map((c) => c.value);
+    if (this.engine.multiWriter) this.assertSameSigningKey(checkpoints, integrity.keysDir);
+    const shared = this.engine.multiWriter
+      ? async (afterSeq: number) => {
+        const stored = (await this._checkpoints(afterSeq)).filter((c) => c.seq > afterSeq).map((c) => c.value);
+        return { checkpoints: stored, heads: await this._heads() };
+      }
+      : undefined;
     const sealer = new Sealer(this.chains, this.signingKey, integrity.witnessPath ?? join(integrity.keysDir, WITNESS_FILE),
-      (checkpoint) => this.queue.submit({ checkpoint }));
-    this.unsealedAtOpen = sealer.load((await this._checkpoints()).map((c) => c.value), heads);
+      (checkpoint) => this.queue.submit({ checkpoint }), Date.now, shared);
+    this.unsealedAtOpen = sealer.load(checkpoints, heads);
     this.sealer = sealer;
+  }
+
+  /**
+   * Several instances seal one shared log, so they must sign with one key: an instance started with other keys would
+   * extend the log with checkpoints nobody can verify against the store's key. Refused at open, with the reason.
+   */
+  private assertSameSigningKey(checkpoints: Uint8Array[], keysDir: string): void {
+    const latest = checkpoints[checkpoints.length - 1];
+    if (!latest || !this.signingKey) return;
+    let seq: number | undefined;
+    try {
+      const stored = JSON.parse(Buffer.from(latest).toString('utf8')) as StoredCheckpoint;
+      seq = stored.seq;
+      openCheckpoint(stored.note, this.signingKey);
+    } catch (err) {
+      throw new VerbatimError('SIGNING_KEY_MISMATCH',
+        `the store's checkpoints were signed with another key than the one in ${keysDir}: every instance sharing this store needs the same key directory (--keys)`,
+        { keysDir, checkpoint: seq, reason: (err as Error).message });
+    }
   }
 
   private startSealTimer(): void {
@@ -629,7 +682,7 @@ export abstract class StoreBase implements VerbatimStore {
   createSession(init: SessionInit): Promise<Session> {
     return this.run('createSession', async () => {
       assertSessionInit(init);
-      return this.sessions.run(init.id, async () => {
+      return this.sessionTurn(init.id, async () => {
         if (await this._has(RecordId.session(init.id)) || await this._has(RecordId.tombstone(init.id))) {
           throw new VerbatimError('BAD_REQUEST', 'session already exists', { sessionId: init.id });
         }
@@ -677,7 +730,7 @@ export abstract class StoreBase implements VerbatimStore {
       const id = RecordId.events(sessionId, pageId, seq);
       // Encode before taking the session's turn, so the serialised part stays short.
       const value = await this.codec.sealedJson(sessionId, id, batch, EVENT_COMPRESSION_LEVEL);
-      return this.sessions.run(sessionId, async () => {
+      return this.sessionTurn(sessionId, async () => {
         const session = await this.readSession(sessionId);
         if (!session) throw new VerbatimError('SESSION_UNKNOWN', 'no such session', { sessionId });
         if (await this._has(id)) return session;
@@ -763,7 +816,7 @@ export abstract class StoreBase implements VerbatimStore {
     return this.run('linkCustomer', async () => {
       assertId(link.sessionId, 'link.sessionId');
       assertId(link.customerId, 'link.customerId');
-      return this.sessions.run(link.sessionId, async () => {
+      return this.sessionTurn(link.sessionId, async () => {
         await this.requireLiveSession(link.sessionId);
         const id = RecordId.customer(link.sessionId);
         if (await this._has(id)) return false;
@@ -843,7 +896,7 @@ export abstract class StoreBase implements VerbatimStore {
       assertId(sessionId, 'sessionId');
       const key = this.signingKey;
       if (!key) throw new VerbatimError('UNSUPPORTED', 'erasure needs integrity.keysDir (tombstones are signed)');
-      const tombstone = await this.sessions.run(sessionId, async () => {
+      const tombstone = await this.sessionTurn(sessionId, async () => {
         const previous = await this._get(RecordId.tombstone(sessionId));
         if (previous) return this.codec.json<Tombstone>(sessionId, previous.id, previous.value);
         const session = await this.readSession(sessionId);
@@ -934,7 +987,7 @@ export abstract class StoreBase implements VerbatimStore {
       assertId(sessionId, 'sessionId');
       const key = this.signingKey;
       if (!key) throw new VerbatimError('UNSUPPORTED', 'evidence needs integrity.keysDir');
-      return this.sessions.run(sessionId, async () => {
+      return this.sessionTurn(sessionId, async () => {
         if (!this.options.readOnly) await this.sealer?.seal();
         return readEvidence(this.audit(), sessionId, key, await this.keyring?.exportKey(sessionId));
       });

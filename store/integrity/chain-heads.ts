@@ -18,6 +18,18 @@ export class ChainHeads {
     this.heads = new Map(heads);
   }
 
+  /**
+   * A shared backend refused a write (STORE_CONFLICT): take the stored heads of these chains as they are now
+   * (undefined: the chain does not exist) before the write is rebuilt.
+   */
+  refresh(heads: Map<string, Head | undefined>): void {
+    for (const [chain, head] of heads) {
+      if (head) this.heads.set(chain, head);
+      else this.heads.delete(chain);
+      this.dirty.add(chain);
+    }
+  }
+
   /** Adds to `write` a link per record put or deleted, and the new heads. Returns what to call once it landed. */
   extend(write: BackendWrite): () => void {
     let pending: Map<string, Head> | undefined;

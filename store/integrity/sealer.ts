@@ -1,7 +1,7 @@
 import type { ChainHeads } from './chain-heads';
 import { checkpointHash, signCheckpoint } from './checkpoint';
 import type { StoredCheckpoint } from './checkpoint';
-import { chainLeafData, sortChainIds } from './link';
+import { chainLeafData, sortChainIds, type Head } from './link';
 import { leafHash, merkleRootOfLeafHashes } from './merkle';
 import type { SigningKey } from './signing-key';
 import { appendWitness } from './witness';
@@ -34,6 +34,12 @@ export class Sealer {
     private readonly witnessPath: string,
     private readonly submit: (checkpoint: { seq: number; value: Uint8Array }) => Promise<void>,
     private readonly now: () => number = Date.now,
+    /**
+     * A store shared by several writers: the checkpoints after `afterSeq` and the chain heads as stored, read before
+     * each seal (checkpoints first, so every head read is at least what they sealed). The seal then covers what every
+     * writer committed and chains to whichever writer sealed last; this process's in-memory heads may lag behind both.
+     */
+    private readonly reload?: (afterSeq: number) => Promise<{ checkpoints: Uint8Array[]; heads: Map<string, Head> }>,
   ) {}
 
   /**
@@ -41,13 +47,19 @@ export class Sealer {
    * checkpoint covers yet (the next seal then never skips).
    */
   load(checkpoints: Uint8Array[], heads: Map<string, { count: number }>): boolean {
-    const counts = new Map<string, number>();
+    this.last = undefined;
+    return this.fold(checkpoints, heads);
+  }
+
+  /** Folds checkpoints newer than the last one loaded (another writer's) into the state; same answer as load. */
+  private fold(checkpoints: Uint8Array[], heads: Map<string, { count: number }>): boolean {
+    const counts = new Map(this.last?.counts ?? []);
     let latest: StoredCheckpoint | undefined;
     for (const value of checkpoints) {
       latest = JSON.parse(Buffer.from(value).toString('utf8')) as StoredCheckpoint;
       for (const [chain, count] of latest.changed) counts.set(chain, count);
     }
-    this.last = latest ? { seq: latest.seq, hash: checkpointHash(latest.note), counts } : undefined;
+    if (latest) this.last = { seq: latest.seq, hash: checkpointHash(latest.note), counts };
     let unsealed = false;
     for (const [chain, head] of heads) if (counts.get(chain) !== head.count) unsealed = true;
     if (unsealed) this.retry = true;
@@ -62,8 +74,15 @@ export class Sealer {
   }
 
   private async sealNow(force: boolean): Promise<SealResult | undefined> {
-    if (!force && !this.retry && this.last && !this.chains.changed) return undefined;
-    const heads = this.chains.snapshot();
+    let heads: Map<string, Head>;
+    if (this.reload) {
+      const stored = await this.reload(this.last?.seq ?? 0);
+      this.fold(stored.checkpoints, stored.heads);
+      heads = stored.heads;
+    } else {
+      if (!force && !this.retry && this.last && !this.chains.changed) return undefined;
+      heads = this.chains.snapshot();
+    }
     this.retry = true;
     const previous = this.last?.counts ?? new Map<string, number>();
     const changed: [string, number, string][] = [];

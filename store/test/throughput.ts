@@ -1,8 +1,10 @@
 /**
- * Capture throughput of LevelStore (not part of the test suite).
+ * Capture throughput of LevelStore, or of PostgresStore on a throw-away cluster (not part of the test suite).
  *
  *   npx tsx store/test/throughput.ts [--count 30000] [--size 20000] [--text 0.5] [--concurrency 256] [--dup 0]
  *     [--batch-kb N] [--write-buffer-mb N] [--zlib-pool]   (tuning: batch cap, memtable, async zlib instead of worker)
+ *     [--backend postgres [--pg-durable]]   (PostgreSQL with PgObjectStorage; --pg-durable: fsync and synchronous
+ *                                            commit on, as in production; CPU figures then exclude the server's)
  *
  * Each capture = putBlob(unique ~size-byte body) + putCapture(record with typical
  * headers), `concurrency` captures in flight, as the proxy would issue them.
@@ -18,6 +20,9 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { LevelStore } from '../level/level-store';
+import type { StoreBase, StoreBaseOptions } from '../base/store-base';
+import { PostgresStore } from '../postgres/index';
+import { startPostgres, type PostgresServer } from '../../test/helpers/postgres-server';
 import type { CapturedResource } from '../records';
 import { text } from './contract/index';
 
@@ -33,6 +38,8 @@ const { values: args } = parseArgs({
     'zlib-pool': { type: 'boolean', default: false },
     'no-snappy': { type: 'boolean', default: false },
     'file-mb': { type: 'string' },
+    backend: { type: 'string', default: 'level' },
+    'pg-durable': { type: 'boolean', default: false },
   },
 });
 const count = Number(args.count);
@@ -86,14 +93,24 @@ function record(n: number, digest: string): CapturedResource {
 const dir = await mkdtemp(join(tmpdir(), 'verbatim-throughput-'));
 let batches = 0;
 let operations = 0;
-const store = new LevelStore(dir, {
+const common: StoreBaseOptions = {
   beforeWrite: (w) => { batches += 1; operations += w.put.length + w.blobs.length; },
   deflateOnWorker: !args['zlib-pool'],
-  snappy: !args['no-snappy'],
-  ...(args['file-mb'] !== undefined ? { maxFileSize: Number(args['file-mb']) * 1024 * 1024 } : {}),
   ...(args['batch-kb'] !== undefined ? { maxWriteBytes: Number(args['batch-kb']) * 1024 } : {}),
-  ...(args['write-buffer-mb'] !== undefined ? { writeBufferSize: Number(args['write-buffer-mb']) * 1024 * 1024 } : {}),
-});
+};
+let pgServer: PostgresServer | undefined;
+let store: StoreBase;
+if (args.backend === 'postgres') {
+  pgServer = await startPostgres({ settings: args['pg-durable'] ? { fsync: 'on', synchronous_commit: 'on', full_page_writes: 'on', shared_buffers: '256MB' } : { shared_buffers: '256MB' } });
+  store = new PostgresStore({ ...common, connection: pgServer.config(await pgServer.createDatabase('throughput')) });
+} else {
+  store = new LevelStore(dir, {
+    ...common,
+    snappy: !args['no-snappy'],
+    ...(args['file-mb'] !== undefined ? { maxFileSize: Number(args['file-mb']) * 1024 * 1024 } : {}),
+    ...(args['write-buffer-mb'] !== undefined ? { writeBufferSize: Number(args['write-buffer-mb']) * 1024 * 1024 } : {}),
+  });
+}
 await store.open();
 // Captures belong to existing sessions.
 for (let i = 0; i < 40; i += 1) await store.createSession({ id: `s${i}`, channel: 'proxy', startedAt: 1_700_000_000_000 });
@@ -118,10 +135,12 @@ const cpu = process.cpuUsage(cpu0);
 const elu = performance.eventLoopUtilization(elu0);
 const disk = await store.diskUsage();
 await store.close();
+await pgServer?.stop();
 await rm(dir, { recursive: true, force: true });
 
 const perCaptureUs = (cpu.user + cpu.system) / count;
 console.log(JSON.stringify({
+  backend: args.backend === 'postgres' ? `postgres${args['pg-durable'] ? ' (fsync on)' : ' (fsync off)'}` : 'level',
   captures: count,
   bodyBytes: size,
   compressedShare: textShare,

@@ -8,6 +8,7 @@ import { describeCustomersContract } from './customers';
 import { describeErasureContract } from './erasure';
 import type { StoreFactory } from './fixtures';
 import { describeIntegrityContract } from './integrity';
+import { describeMultiWriterContract } from './multi-writer';
 import { describePersonalBodiesContract } from './personal-bodies';
 import { describeRecoveryContract } from './recovery';
 
@@ -21,4 +22,5 @@ export function describeStoreContract(name: string, makeStore: StoreFactory): vo
   describeChangeFeedContract(name, makeStore);
   describeCustomersContract(name, makeStore);
   describeRecoveryContract(name, makeStore);
+  describeMultiWriterContract(name, makeStore);
 }

@@ -1,0 +1,492 @@
+/**
+ * The scale-out backend: records, chains, checkpoints, the change feed and settings in PostgreSQL (tables in
+ * schema.ts), shared bodies and large record values (event chunks) in an ObjectStorage (S3, or PgObjectStorage).
+ *
+ * A write: objects first, each durable before the rows that name them; then every row in one transaction; objects
+ * that no row names any more are deleted after it committed (a crash in between leaves unnamed garbage, never a
+ * row without its object).
+ *
+ * Several processes may write at once (multiWriter, the default). Each commit takes one transaction-scoped advisory
+ * lock (WRITE_LOCK), so commits are applied one at a time across processes; inside it the commit checks that the
+ * feed head, each chain head and the checkpoint log are where this writer believed them to be, and otherwise fails
+ * with STORE_CONFLICT, which the commit queue answers by reloading those heads and rebuilding the write. That gives
+ * a feed 1, 2, 3, … with no gap (a sequence would leave gaps on rollback) and no fork (two writers never both see
+ * seq N free), chains without forks (heads are compare-and-set; links' primary key (chain, idx) refuses a second
+ * link at an index as a last line), and one checkpoint log. A session's read-modify-write (append events, link a
+ * customer, erase) also holds a session-level advisory lock across processes (_exclusive).
+ */
+import { createHash } from 'node:crypto';
+import pg from 'pg';
+import { VerbatimError } from '../errors';
+import { decodeHead, type Head } from '../integrity/link';
+import { parseRecordId, type RecordKind } from '../record-ids';
+import type { BackendWrite, CaptureLookup, SessionPage, StoredRecord } from '../base/backend';
+import type { ObjectStorage } from '../base/object-storage';
+import { StoreBase, type StoreBaseOptions } from '../base/store-base';
+import { inTransaction, poolConfigOf, type PgConnection } from './pg-connection';
+import { PgObjectStorage } from './pg-object-storage';
+import { SCHEMA_VERSION, SCHEMA_VERSION_KEY, schemaSql } from './schema';
+
+export interface PostgresStoreOptions extends StoreBaseOptions {
+  /** `postgres://…` (`?schema=` names the schema) or a `pg` pool config. */
+  connection: PgConnection;
+  schema?: string;
+  /** Where bodies and large values go; default a table in the same schema (PgObjectStorage). */
+  objects?: ObjectStorage;
+  /** close() also closes `objects` (the CLI's; a test that reopens keeps its own open). */
+  closeObjects?: boolean;
+  /** Several processes share the database (default true). False skips the cross-process locks. */
+  multiWriter?: boolean;
+  /** Record values larger than this many bytes go to object storage (default 16 KiB). */
+  inlineLimit?: number;
+  /** Connections for reads and commits (default 6). */
+  poolSize?: number;
+  /**
+   * Connections holding session locks (multiWriter; default 8): how many sessions this instance can be in the middle
+   * of appending to at once. Each holds its lock only for one read-modify-write.
+   */
+  sessionLocks?: number;
+}
+
+/** Advisory lock keys (the two-int form keeps them apart from anyone's single-key locks). */
+const LOCK_SPACE = 0x5642_5354; // 'VBST'
+const WRITE_LOCK = 1;
+const DDL_LOCK = 2;
+const SESSION_LOCKS = 4;
+const PAGE = 500;
+const UNIQUE_VIOLATION = '23505';
+
+interface RecordRow {
+  id: string;
+  kind: RecordKind;
+  session_id: string;
+  at: number;
+  url: string | null;
+  shared: boolean;
+  blobs: string[] | null;
+  customer_key: string | null;
+  value: Buffer | null;
+  object: string | null;
+}
+
+const RECORD_COLUMNS = 'id, kind, session_id, at, url, shared, blobs, customer_key, value, object';
+const sha256Hex = (bytes: Uint8Array | string): string => createHash('sha256').update(bytes).digest('hex');
+const asBuffer = (v: Uint8Array): Buffer => (Buffer.isBuffer(v) ? v : Buffer.from(v.buffer, v.byteOffset, v.byteLength));
+const blobObject = (digest: string): string => `blobs/${digest}`;
+/** Content in the key: a value rewritten under the same id gets a new object, the old one is deleted after commit. */
+const recordObject = (id: string, value: Uint8Array): string => `records/${sha256Hex(id)}/${sha256Hex(value).slice(0, 32)}`;
+const conflict = (what: string, context: Record<string, unknown> = {}): VerbatimError =>
+  new VerbatimError('STORE_CONFLICT', `another writer moved the ${what} first`, { what, ...context });
+
+export class PostgresStore extends StoreBase {
+  protected readonly engine: { multiWriter: boolean; durable: boolean };
+  readonly schema: string;
+  private readonly config: pg.PoolConfig;
+  private pool: pg.Pool | undefined;
+  private lockPool: pg.Pool | undefined;
+  private objects: ObjectStorage | undefined;
+  private ownObjects: ObjectStorage | undefined;
+  private readonly inlineLimit: number;
+
+  constructor(private readonly pgOptions: PostgresStoreOptions) {
+    super(pgOptions);
+    const { config, schema } = poolConfigOf(pgOptions.connection, pgOptions.schema, pgOptions.poolSize ?? 6);
+    this.config = config;
+    this.schema = schema;
+    this.engine = { multiWriter: pgOptions.multiWriter ?? true, durable: true };
+    this.inlineLimit = pgOptions.inlineLimit ?? 16 * 1024;
+  }
+
+  private get db(): pg.Pool {
+    if (!this.pool) throw new VerbatimError('STORE_NOT_OPEN', 'the store is not open', { schema: this.schema });
+    return this.pool;
+  }
+
+  private get store(): ObjectStorage {
+    if (!this.objects) throw new VerbatimError('STORE_NOT_OPEN', 'the store is not open', { schema: this.schema });
+    return this.objects;
+  }
+
+  private t(table: string): string {
+    return `${this.schema}.${table}`;
+  }
+
+  // ---------------------------------------------------------------- lifecycle
+
+  protected async _open(): Promise<void> {
+    const pool = new pg.Pool(this.config);
+    // An idle connection the server dropped is reported here; the next query reconnects. Without a listener it would throw.
+    pool.on('error', () => undefined);
+    this.pool = pool;
+    try {
+      if (this.options.readOnly) await this.assertSchemaExists();
+      else await this.createSchema();
+    } catch (err) {
+      this.pool = undefined;
+      await pool.end().catch(() => undefined);
+      throw err instanceof VerbatimError ? err : new VerbatimError('STORE_NOT_OPEN', `could not open the PostgreSQL store (schema ${this.schema})`, { schema: this.schema }, { cause: err });
+    }
+    if (this.engine.multiWriter) {
+      this.lockPool = new pg.Pool({ ...this.config, max: this.pgOptions.sessionLocks ?? 8 });
+      this.lockPool.on('error', () => undefined);
+    }
+    this.ownObjects = this.pgOptions.objects
+      ? (this.pgOptions.closeObjects ? this.pgOptions.objects : undefined)
+      : new PgObjectStorage({ pool, schema: this.schema });
+    this.objects = this.pgOptions.objects ?? this.ownObjects;
+  }
+
+  /** DDL once, even when several instances start together (CREATE … IF NOT EXISTS races without the lock). */
+  private async createSchema(): Promise<void> {
+    await inTransaction(this.db, async (c) => {
+      await c.query('SELECT pg_advisory_xact_lock($1, $2)', [LOCK_SPACE, DDL_LOCK]);
+      await c.query(schemaSql(this.schema));
+      const { rows } = await c.query<{ value: Buffer }>(`SELECT value FROM ${this.t('meta')} WHERE key = $1`, [SCHEMA_VERSION_KEY]);
+      const stored = rows[0] ? Number(rows[0].value.toString()) : undefined;
+      if (stored !== undefined && stored > SCHEMA_VERSION) {
+        throw new VerbatimError('STORE_NOT_OPEN', `the store's tables are of a newer version (${stored}) than this Verbatim knows (${SCHEMA_VERSION}): upgrade Verbatim`, { schema: this.schema });
+      }
+      if (stored === undefined) await c.query(`INSERT INTO ${this.t('meta')} (key, value) VALUES ($1, $2)`, [SCHEMA_VERSION_KEY, Buffer.from(String(SCHEMA_VERSION))]);
+    });
+  }
+
+  private async assertSchemaExists(): Promise<void> {
+    const { rows } = await this.db.query<{ found: string | null }>('SELECT to_regclass($1)::text AS found', [this.t('records')]);
+    if (!rows[0]?.found) throw new VerbatimError('STORE_NOT_OPEN', `no Verbatim store in schema ${this.schema} of this database`, { schema: this.schema });
+  }
+
+  protected async _close(): Promise<void> {
+    const [pool, locks, own] = [this.pool, this.lockPool, this.ownObjects];
+    this.pool = undefined;
+    this.lockPool = undefined;
+    this.objects = undefined;
+    this.ownObjects = undefined;
+    await own?.close();
+    await Promise.all([pool?.end(), locks?.end()]);
+  }
+
+  /** A failed transaction rolled back whole: nothing torn to repair. Writable again once the server answers. */
+  protected async _recover(): Promise<void> {
+    await this.db.query('SELECT 1');
+  }
+
+  protected override async _exclusive<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    const locks = this.lockPool;
+    if (!locks) return fn();
+    const client = await locks.connect();
+    let broken: Error | undefined;
+    try {
+      await client.query('SELECT pg_advisory_lock($1, hashtext($2))', [LOCK_SPACE + SESSION_LOCKS, key]);
+      try {
+        return await fn();
+      } finally {
+        await client.query('SELECT pg_advisory_unlock($1, hashtext($2))', [LOCK_SPACE + SESSION_LOCKS, key]).catch((e: Error) => { broken = e; });
+      }
+    } finally {
+      // A connection that could not unlock is dropped: the server releases its locks with it.
+      client.release(broken);
+    }
+  }
+
+  // ---------------------------------------------------------------- writes
+
+  protected async _commit(write: BackendWrite): Promise<void> {
+    const objects = this.store;
+    // Last put of an id wins (the commit queue never batches two, but ON CONFLICT refuses to touch a row twice).
+    const puts = [...new Map(write.put.map((r) => [r.id, r])).values()];
+    const large = puts.filter((r) => r.value.byteLength > this.inlineLimit).map((r) => ({ id: r.id, key: recordObject(r.id, r.value), value: r.value }));
+    const objectOf = new Map(large.map((l) => [l.id, l.key]));
+    await Promise.all([
+      ...write.blobs.map((b) => objects.put(blobObject(b.digest), b.value)),
+      ...large.map((l) => objects.put(l.key, l.value)),
+    ]);
+    const unnamed = new Set<string>();
+    let unreferenced = write.deleteBlobs;
+    try {
+      await inTransaction(this.db, async (c) => {
+        if (this.engine.multiWriter && (write.feed.length || write.heads.length || write.checkpoint)) {
+          await c.query('SELECT pg_advisory_xact_lock($1, $2)', [LOCK_SPACE, WRITE_LOCK]);
+        }
+        await this.checkFeedAndCheckpoint(c, write);
+        await this.moveHeads(c, write);
+        if (write.del.length) {
+          const { rows } = await c.query<{ object: string | null }>(`DELETE FROM ${this.t('records')} WHERE id = ANY($1::text[]) RETURNING object`, [write.del.map((r) => r.id)]);
+          for (const r of rows) if (r.object) unnamed.add(r.object);
+        }
+        if (puts.length) {
+          const { rows } = await c.query<{ object: string }>(`SELECT object FROM ${this.t('records')} WHERE id = ANY($1::text[]) AND object IS NOT NULL`, [puts.map((r) => r.id)]);
+          for (const r of rows) unnamed.add(r.object);
+          await this.upsertRecords(c, puts, objectOf);
+          for (const key of objectOf.values()) unnamed.delete(key);
+        }
+        if (write.links.length) {
+          await c.query(`INSERT INTO ${this.t('links')} (chain, idx, value) SELECT * FROM unnest($1::text[], $2::int8[], $3::bytea[])`,
+            [write.links.map((l) => l.chain), write.links.map((l) => l.index), write.links.map((l) => asBuffer(l.value))]);
+        }
+        if (write.feed.length) {
+          await c.query(`INSERT INTO ${this.t('feed')} (seq, value) SELECT * FROM unnest($1::int8[], $2::bytea[])`,
+            [write.feed.map((f) => f.seq), write.feed.map((f) => asBuffer(f.value))]);
+        }
+        if (write.checkpoint) {
+          await c.query(`INSERT INTO ${this.t('checkpoints')} (seq, value) VALUES ($1, $2)`, [write.checkpoint.seq, asBuffer(write.checkpoint.value)]);
+        }
+        await this.writeMeta(c, write.meta);
+        if (unreferenced.length) {
+          // Asked again under the write lock: another writer may have committed a capture naming one since the base looked.
+          const { rows } = await c.query<{ digest: string }>(
+            `SELECT digest FROM unnest($1::text[]) AS digest WHERE NOT EXISTS (SELECT 1 FROM ${this.t('records')} WHERE blobs @> ARRAY[digest])`, [unreferenced]);
+          unreferenced = rows.map((r) => r.digest);
+        }
+      });
+    } catch (err) {
+      // A second link at one index, feed entry or checkpoint seq: another writer's, so a conflict, not a failure.
+      if ((err as { code?: string }).code === UNIQUE_VIOLATION) throw conflict('chain, feed or checkpoint log', { constraint: (err as { constraint?: string }).constraint });
+      throw err;
+    }
+    // The rows no longer name these: deleting them is tidying, and a failure here leaves garbage, not a dangling row.
+    const garbage = [...unnamed, ...unreferenced.map(blobObject)];
+    if (garbage.length) await objects.delete(garbage).catch(() => undefined);
+  }
+
+  private async checkFeedAndCheckpoint(c: pg.PoolClient, write: BackendWrite): Promise<void> {
+    const first = write.feed[0];
+    if (first) {
+      const { rows } = await c.query<{ head: number }>(`SELECT coalesce(max(seq), 0)::int8 AS head FROM ${this.t('feed')}`);
+      if (rows[0]!.head !== first.seq - 1) throw conflict('change feed', { head: rows[0]!.head, expected: first.seq - 1 });
+    }
+    if (write.checkpoint) {
+      const { rows } = await c.query<{ head: number }>(`SELECT coalesce(max(seq), 0)::int8 AS head FROM ${this.t('checkpoints')}`);
+      if (rows[0]!.head !== write.checkpoint.seq - 1) throw conflict('checkpoint log', { head: rows[0]!.head, expected: write.checkpoint.seq - 1 });
+    }
+  }
+
+  /** Compare-and-set of every head the write moves: each must still be the one the base extended. */
+  private async moveHeads(c: pg.PoolClient, write: BackendWrite): Promise<void> {
+    const moved = write.heads.filter((h) => h.previous !== undefined);
+    const created = write.heads.filter((h) => h.previous === undefined);
+    if (moved.length) {
+      const { rowCount } = await c.query(
+        `UPDATE ${this.t('heads')} h SET value = n.value FROM unnest($1::text[], $2::bytea[], $3::bytea[]) AS n(chain, value, previous)
+         WHERE h.chain = n.chain AND h.value = n.previous`,
+        [moved.map((h) => h.chain), moved.map((h) => asBuffer(h.value)), moved.map((h) => asBuffer(h.previous!))]);
+      if (rowCount !== moved.length) throw conflict('chain head', { chains: moved.length, moved: rowCount });
+    }
+    if (created.length) {
+      const { rowCount } = await c.query(
+        `INSERT INTO ${this.t('heads')} (chain, value) SELECT * FROM unnest($1::text[], $2::bytea[]) ON CONFLICT (chain) DO NOTHING`,
+        [created.map((h) => h.chain), created.map((h) => asBuffer(h.value))]);
+      if (rowCount !== created.length) throw conflict('chain head', { created: created.length, inserted: rowCount });
+    }
+  }
+
+  private async upsertRecords(c: pg.PoolClient, puts: StoredRecord[], objectOf: Map<string, string>): Promise<void> {
+    await c.query(
+      `INSERT INTO ${this.t('records')} (id, kind, session_id, at, at_ms, url, shared, blobs, customer_key, value, object)
+       SELECT id, kind, session_id, at, at_ms, url, shared, string_to_array(blobs, ','), customer_key, value, object
+       FROM unnest($1::text[], $2::text[], $3::text[], $4::float8[], $5::int8[], $6::text[], $7::bool[], $8::text[], $9::text[], $10::bytea[], $11::text[])
+         AS t(id, kind, session_id, at, at_ms, url, shared, blobs, customer_key, value, object)
+       ON CONFLICT (id) DO UPDATE SET kind = EXCLUDED.kind, session_id = EXCLUDED.session_id, at = EXCLUDED.at, at_ms = EXCLUDED.at_ms,
+         url = EXCLUDED.url, shared = EXCLUDED.shared, blobs = EXCLUDED.blobs, customer_key = EXCLUDED.customer_key,
+         value = EXCLUDED.value, object = EXCLUDED.object`,
+      [
+        puts.map((r) => r.id), puts.map((r) => r.kind), puts.map((r) => r.sessionId), puts.map((r) => r.at), puts.map((r) => atMs(r.at)),
+        puts.map((r) => r.url ?? null), puts.map((r) => r.shared === true), puts.map((r) => (r.blobs?.length ? r.blobs.join(',') : null)),
+        puts.map((r) => r.customerKey ?? null),
+        puts.map((r) => (objectOf.has(r.id) ? null : asBuffer(r.value))), puts.map((r) => objectOf.get(r.id) ?? null),
+      ]);
+  }
+
+  private async writeMeta(c: pg.PoolClient, meta: BackendWrite['meta']): Promise<void> {
+    const last = [...new Map(meta.map((m) => [m.key, m.value])).entries()];
+    const set = last.filter(([, v]) => v !== undefined) as [string, Uint8Array][];
+    const gone = last.filter(([, v]) => v === undefined).map(([k]) => k);
+    if (set.length) {
+      await c.query(`INSERT INTO ${this.t('meta')} (key, value) SELECT * FROM unnest($1::text[], $2::bytea[]) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value`,
+        [set.map(([k]) => k), set.map(([, v]) => asBuffer(v))]);
+    }
+    if (gone.length) await c.query(`DELETE FROM ${this.t('meta')} WHERE key = ANY($1::text[])`, [gone]);
+  }
+
+  // ---------------------------------------------------------------- records
+
+  private async toRecord(row: RecordRow, lenient = false): Promise<StoredRecord> {
+    let value: Uint8Array | undefined = row.value ?? undefined;
+    if (row.object !== null) {
+      value = await this.store.get(row.object);
+      if (value === undefined) {
+        // verify reads every record: it reports the value digest that no longer matches, rather than stopping.
+        if (lenient) value = new Uint8Array(0);
+        else throw new VerbatimError('STORE_CORRUPT', 'a record\'s value is missing from object storage', { id: row.id, object: row.object });
+      }
+    }
+    return {
+      id: row.id, kind: row.kind, sessionId: row.session_id, at: row.at, value: value!,
+      ...(row.url !== null ? { url: row.url } : {}),
+      ...(row.kind === 'capture' ? { shared: row.shared } : {}),
+      ...(row.blobs?.length ? { blobs: row.blobs } : {}),
+      ...(row.customer_key !== null ? { customerKey: row.customer_key } : {}),
+    };
+  }
+
+  private async records(sql: string, params: unknown[]): Promise<StoredRecord[]> {
+    const { rows } = await this.db.query<RecordRow>(sql, params);
+    return Promise.all(rows.map((r) => this.toRecord(r)));
+  }
+
+  protected async _get(id: string): Promise<StoredRecord | undefined> {
+    const [record] = await this.records(`SELECT ${RECORD_COLUMNS} FROM ${this.t('records')} WHERE id = $1`, [id]);
+    return record;
+  }
+
+  protected async _getMany(ids: string[]): Promise<(StoredRecord | undefined)[]> {
+    if (ids.length === 0) return [];
+    const found = await this.records(`SELECT ${RECORD_COLUMNS} FROM ${this.t('records')} WHERE id = ANY($1::text[])`, [ids]);
+    const byId = new Map(found.map((r) => [r.id, r]));
+    return ids.map((id) => byId.get(id));
+  }
+
+  protected async _has(id: string): Promise<boolean> {
+    const { rowCount } = await this.db.query(`SELECT 1 FROM ${this.t('records')} WHERE id = $1`, [id]);
+    return rowCount === 1;
+  }
+
+  protected _list(kind: RecordKind, sessionId: string): Promise<StoredRecord[]> {
+    return this.records(`SELECT ${RECORD_COLUMNS} FROM ${this.t('records')} WHERE session_id = $1 AND kind = $2 ORDER BY at_ms, id`, [sessionId, kind]);
+  }
+
+  protected _listSessions(page: SessionPage): Promise<StoredRecord[]> {
+    const limit = page.limit >= Number.MAX_SAFE_INTEGER ? null : page.limit;
+    if (!page.below) {
+      return this.records(`SELECT ${RECORD_COLUMNS} FROM ${this.t('records')} WHERE kind = 'session' ORDER BY at_ms DESC, session_id DESC LIMIT $1`, [limit]);
+    }
+    return this.records(
+      `SELECT ${RECORD_COLUMNS} FROM ${this.t('records')} WHERE kind = 'session' AND (at_ms, session_id) < ($1::int8, $2::text COLLATE "C")
+       ORDER BY at_ms DESC, session_id DESC LIMIT $3`, [atMs(page.below.at), page.below.id, limit]);
+  }
+
+  protected async _findCapture(q: CaptureLookup): Promise<StoredRecord | undefined> {
+    const scope = q.sessionId !== undefined ? 'session_id = $3' : 'shared';
+    const [cmp, order] = q.direction === 'after' ? ['>', 'ASC'] : ['<=', 'DESC'];
+    const [record] = await this.records(
+      `SELECT ${RECORD_COLUMNS} FROM ${this.t('records')} WHERE kind = 'capture' AND url = $1 AND ${scope} AND at_ms ${cmp} $2
+       ORDER BY at_ms ${order}, id ${order} LIMIT 1`, [q.url, atMs(q.at), ...(q.sessionId !== undefined ? [q.sessionId] : [])]);
+    return record;
+  }
+
+  protected async _sessionsByCustomer(customerKey: string): Promise<string[]> {
+    const { rows } = await this.db.query<{ session_id: string }>(
+      `SELECT session_id FROM ${this.t('records')} WHERE customer_key = $1 AND kind = 'customer' ORDER BY session_id`, [customerKey]);
+    return rows.map((r) => r.session_id);
+  }
+
+  protected async *_records(): AsyncIterable<StoredRecord> {
+    let after = '';
+    for (;;) {
+      const { rows } = await this.db.query<RecordRow>(`SELECT ${RECORD_COLUMNS} FROM ${this.t('records')} WHERE id > $1 ORDER BY id LIMIT ${PAGE}`, [after]);
+      for (const row of rows) yield await this.toRecord(row, true);
+      if (rows.length < PAGE) return;
+      after = rows[rows.length - 1]!.id;
+    }
+  }
+
+  /**
+   * Rows whose lookup columns contradict their id (kind, owning session): such a row would list a record under
+   * another session or kind. The id is what the chain commits to, so it is the reference.
+   */
+  protected override async *_indexProblems(): AsyncIterable<{ key: string; message: string }> {
+    let after = '';
+    for (;;) {
+      const { rows } = await this.db.query<{ id: string; kind: string; session_id: string }>(
+        `SELECT id, kind, session_id FROM ${this.t('records')} WHERE id > $1 ORDER BY id LIMIT ${PAGE}`, [after]);
+      for (const row of rows) {
+        const parsed = parseRecordId(row.id);
+        if (!parsed || parsed.kind !== row.kind || parsed.sessionId !== row.session_id) {
+          yield { key: row.id, message: `row ${row.id} is indexed as ${row.kind} of session "${row.session_id}": it was altered` };
+        }
+      }
+      if (rows.length < PAGE) return;
+      after = rows[rows.length - 1]!.id;
+    }
+  }
+
+  // ---------------------------------------------------------------- blobs
+
+  protected _getBlob(digest: string): Promise<Uint8Array | undefined> {
+    return this.store.get(blobObject(digest));
+  }
+
+  protected _hasBlobs(digests: string[]): Promise<boolean[]> {
+    return this.store.has(digests.map(blobObject));
+  }
+
+  protected async _blobReferrers(digest: string, limit: number): Promise<string[]> {
+    const { rows } = await this.db.query<{ id: string }>(`SELECT id FROM ${this.t('records')} WHERE blobs @> ARRAY[$1::text] LIMIT $2`, [digest, limit]);
+    return rows.map((r) => r.id);
+  }
+
+  // ---------------------------------------------------------------- ledger, feed, meta
+
+  protected async _heads(): Promise<Map<string, Head>> {
+    const { rows } = await this.db.query<{ chain: string; value: Buffer }>(`SELECT chain, value FROM ${this.t('heads')}`);
+    const heads = new Map<string, Head>();
+    for (const row of rows) {
+      const head = decodeHead(row.value);
+      if (head) heads.set(row.chain, head);
+    }
+    return heads;
+  }
+
+  protected async _head(chain: string): Promise<Uint8Array | undefined> {
+    const { rows } = await this.db.query<{ value: Buffer }>(`SELECT value FROM ${this.t('heads')} WHERE chain = $1`, [chain]);
+    return rows[0]?.value;
+  }
+
+  protected async *_links(chain: string): AsyncIterable<{ index: number; value: Uint8Array }> {
+    let after = -1;
+    for (;;) {
+      const { rows } = await this.db.query<{ idx: number; value: Buffer }>(
+        `SELECT idx, value FROM ${this.t('links')} WHERE chain = $1 AND idx > $2 ORDER BY idx LIMIT ${PAGE}`, [chain, after]);
+      for (const row of rows) yield { index: row.idx, value: row.value };
+      if (rows.length < PAGE) return;
+      after = rows[rows.length - 1]!.idx;
+    }
+  }
+
+  protected async _chainIds(): Promise<string[]> {
+    const { rows } = await this.db.query<{ chain: string }>(`SELECT chain FROM ${this.t('heads')} ORDER BY chain`);
+    return rows.map((r) => r.chain);
+  }
+
+  protected async _checkpoints(afterSeq = 0): Promise<{ seq: number; value: Uint8Array }[]> {
+    const { rows } = await this.db.query<{ seq: number; value: Buffer }>(`SELECT seq, value FROM ${this.t('checkpoints')} WHERE seq > $1 ORDER BY seq`, [afterSeq]);
+    return rows;
+  }
+
+  protected async _feedHead(): Promise<number> {
+    const { rows } = await this.db.query<{ head: number }>(`SELECT coalesce(max(seq), 0)::int8 AS head FROM ${this.t('feed')}`);
+    return rows[0]!.head;
+  }
+
+  protected async _readFeed(afterSeq: number, limit: number): Promise<Uint8Array[]> {
+    const { rows } = await this.db.query<{ value: Buffer }>(`SELECT value FROM ${this.t('feed')} WHERE seq > $1 ORDER BY seq LIMIT $2`, [afterSeq, limit]);
+    return rows.map((r) => r.value);
+  }
+
+  protected async _getMeta(key: string): Promise<Uint8Array | undefined> {
+    const { rows } = await this.db.query<{ value: Buffer }>(`SELECT value FROM ${this.t('meta')} WHERE key = $1`, [key]);
+    return rows[0]?.value;
+  }
+
+  /** The store's tables (indexes and TOAST included) plus what object storage reports. */
+  protected async _diskUsage(): Promise<number> {
+    const tables = ['records', 'links', 'heads', 'feed', 'checkpoints', 'meta'].map((t) => this.t(t));
+    const { rows } = await this.db.query<{ bytes: number }>(
+      'SELECT coalesce(sum(pg_total_relation_size(t::regclass)), 0)::int8 AS bytes FROM unnest($1::text[]) AS t', [tables]);
+    return rows[0]!.bytes + await this.store.usage();
+  }
+}
+
+/** Records are ordered and looked up by whole milliseconds, as the LevelDB keys are (level/keys.ts padTime). */
+function atMs(at: number): number {
+  return Math.min(Number.MAX_SAFE_INTEGER, Math.max(0, Math.floor(at)));
+}
