@@ -4,6 +4,8 @@
  * admits one process at a time).
  */
 import path from 'node:path';
+import { createWriteStream } from 'node:fs';
+import { rename, rm, stat, writeFile } from 'node:fs/promises';
 import { verifyAudit, type VerifyProgress, type VerifyReport } from '../store/integrity/verify';
 import type { RetentionPolicy, Tombstone } from '../store/records';
 import type { VerbatimStore } from '../store/store';
@@ -108,28 +110,14 @@ export async function exportCommand(config: VerbatimConfig): Promise<void> {
   }
   if (config.out.toLowerCase().endsWith('.har')) return exportHar(config, sessionId, config.out);
   if (config.out.toLowerCase().endsWith('.wacz')) {
-    const [{ writeWacz }, { createWriteStream }, { rename, rm, stat }] = await Promise.all([
-      import('./export/wacz'), import('node:fs'), import('node:fs/promises'),
-    ]);
-    const out = path.resolve(config.out);
-    // Written under a temporary name and renamed when complete: a failed export leaves no partial archive.
-    const partial = `${out}.partial`;
-    const store = await openConfiguredStore(config, { integrity: { ...integrityOf(config), sealIntervalMs: 0 } });
-    const progress = startProgress('export', { enabled: config.progress });
-    try {
-      await writeWacz(store, sessionId, createWriteStream(partial, { mode: 0o600 }), { onProgress: (done, total) => progress.update(done, total, 'captures') });
-      await rename(partial, out);
-    } catch (err) {
-      await rm(partial, { force: true });
-      throw err;
-    } finally {
-      progress.end();
-      await store.close();
-    }
-    process.stdout.write(`Wrote ${out} (WACZ 1.1.1, ${((await stat(out)).size / 1024 / 1024).toFixed(1)} MB).\n`);
+    const { writeWacz } = await import('./export/wacz');
+    const bytes = await writeExportFile(config, config.out, async (store, partial, onProgress) => {
+      await writeWacz(store, sessionId, createWriteStream(partial, { mode: 0o600 }), { onProgress });
+    });
+    process.stdout.write(`Wrote ${path.resolve(config.out)} (WACZ 1.1.1, ${(bytes / 1024 / 1024).toFixed(1)} MB).\n`);
     return;
   }
-  const [{ evidenceFile }, { writeFile }] = await Promise.all([import('./export/evidence-html'), import('node:fs/promises')]);
+  const { evidenceFile } = await import('./export/evidence-html');
   const progress = startProgress('export', { enabled: config.progress });
   const store = await openConfiguredStore(config, { integrity: { ...integrityOf(config), sealIntervalMs: 0 } });
   const file = path.resolve(config.out);
@@ -149,19 +137,32 @@ export async function exportCommand(config: VerbatimConfig): Promise<void> {
 
 /** `export SESSION --out X.har`: the captures and WebSocket messages as HAR 1.2 (scripts/export/har.ts). */
 async function exportHar(config: VerbatimConfig, sessionId: string, file: string): Promise<void> {
-  const [{ buildHar }, { openStore }, { writeFile, rename, rm, stat }] = await Promise.all([
-    import('./export/har'), import('../store/index'), import('node:fs/promises'),
-  ]);
+  const { buildHar } = await import('./export/har');
+  let entries = 0;
+  const bytes = await writeExportFile(config, file, async (store, partial, onProgress) => {
+    const har = await buildHar(store, sessionId, { onProgress });
+    entries = har.log.entries.length;
+    await writeFile(partial, JSON.stringify(har), { mode: 0o600 });
+  });
+  process.stdout.write(`Wrote ${path.resolve(file)} (HAR 1.2, ${entries} entries, ${(bytes / 1024 / 1024).toFixed(1)} MB).\n`);
+}
+
+/**
+ * Writes an export under a temporary name (owner-only: personal bodies are decrypted into it) and renames it when
+ * complete, so a failed export leaves no partial file; progress on stderr. Answers the file's size.
+ */
+async function writeExportFile(
+  config: VerbatimConfig, file: string,
+  write: (store: Awaited<ReturnType<typeof openConfiguredStore>>, partial: string, onProgress: (done: number, total: number) => void) => Promise<void>,
+): Promise<number> {
   const out = path.resolve(file);
-  // Personal bodies are decrypted into the file: owner-only, and complete or absent.
   const partial = `${out}.partial`;
-  const store = await openStore(storeDirOf(config), { integrity: { ...integrityOf(config), sealIntervalMs: 0 } });
+  const store = await openConfiguredStore(config, { integrity: { ...integrityOf(config), sealIntervalMs: 0 } });
   const progress = startProgress('export', { enabled: config.progress });
   try {
-    const har = await buildHar(store, sessionId, { onProgress: (done, total) => progress.update(done, total, 'captures') });
-    await writeFile(partial, JSON.stringify(har), { mode: 0o600 });
+    await write(store, partial, (done, total) => progress.update(done, total, 'captures'));
     await rename(partial, out);
-    process.stdout.write(`Wrote ${out} (HAR 1.2, ${har.log.entries.length} entries, ${((await stat(out)).size / 1024 / 1024).toFixed(1)} MB).\n`);
+    return (await stat(out)).size;
   } catch (err) {
     await rm(partial, { force: true });
     throw err;

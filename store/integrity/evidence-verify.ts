@@ -94,27 +94,24 @@ function opens(sealed: Buffer, recordKey: string, key: Buffer): boolean {
 
 /** Files exported before fidelity existed have none: undefined, not an error. */
 function extractFidelity(html: string): EvidenceFidelity | undefined {
-  const open = `<script type="application/json" id="${FIDELITY_SCRIPT_ID}">`;
-  const start = html.indexOf(open);
-  const end = start < 0 ? -1 : html.indexOf('</script>', start);
-  if (end < 0) return undefined;
-  try {
-    const f = JSON.parse(html.slice(start + open.length, end)) as Partial<EvidenceFidelity>;
-    if (typeof f.score !== 'number' || typeof f.full !== 'boolean' || typeof f.counts !== 'object' || !f.counts) return undefined;
-    return { score: f.score, full: f.full, counts: f.counts };
-  } catch {
-    return undefined;
-  }
+  const f = jsonBlock(html, FIDELITY_SCRIPT_ID) as Partial<EvidenceFidelity> | undefined;
+  if (typeof f?.score !== 'number' || typeof f.full !== 'boolean' || typeof f.counts !== 'object' || !f.counts) return undefined;
+  return { score: f.score, full: f.full, counts: f.counts };
 }
 
 function extractProof(html: string): EvidenceProof | undefined {
-  const open = `<script type="application/json" id="${EVIDENCE_SCRIPT_ID}">`;
+  const proof = jsonBlock(html, EVIDENCE_SCRIPT_ID) as EvidenceProof | undefined;
+  return proof?.format === EVIDENCE_FORMAT ? proof : undefined;
+}
+
+/** The JSON of the file's `<script type="application/json" id=…>` block; undefined when absent or unreadable. */
+function jsonBlock(html: string, id: string): unknown {
+  const open = `<script type="application/json" id="${id}">`;
   const start = html.indexOf(open);
   const end = start < 0 ? -1 : html.indexOf('</script>', start);
   if (end < 0) return undefined;
   try {
-    const proof = JSON.parse(html.slice(start + open.length, end)) as EvidenceProof;
-    return proof.format === EVIDENCE_FORMAT ? proof : undefined;
+    return JSON.parse(html.slice(start + open.length, end)) as unknown;
   } catch {
     return undefined;
   }
