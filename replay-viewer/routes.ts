@@ -79,6 +79,7 @@ export function viewerRoutes(h: RouteHandlers): Route[] {
     { method: 'GET', path: '/api/customers/:id/sessions', summary: "one customer's sessions", allow: ['sessions.byCustomer', 'sessions.list'], audit: 'search', handler: (c) => h.api.customerHistory(c) },
     { method: 'GET', path: '/api/sessions/:id', summary: 'one session\'s details', allow: ['session.read'], audit: 'view', sessionOf: sessionParam, customerScoped: true, handler: (c) => h.api.session(c) },
     { method: 'GET', path: '/api/sessions/:id/events', summary: 'replay: a tab\'s events', allow: REPLAY, audit: 'replay', sessionOf: sessionParam, customerScoped: true, handler: (c) => h.api.sessionEvents(c) },
+    { method: 'GET', path: '/api/sessions/:id/signals', summary: 'player: struggle signals and score', allow: REPLAY, audit: 'replay', sessionOf: sessionParam, customerScoped: true, handler: (c) => h.api.sessionSignals(c) },
     { method: 'GET', path: '/archive/*', summary: 'replay: archived resources', allow: REPLAY, sessionOf: archiveSession, customerScoped: true, handler: ({ req, res }) => h.archive.handle(req, res) },
     { method: 'GET', path: '/api/sessions/:id/captures', summary: 'technical panels: network log, WebSocket messages', allow: ['session.technical'], audit: 'technical', sessionOf: sessionParam, handler: (c) => h.api.sessionCaptures(c) },
   ];
