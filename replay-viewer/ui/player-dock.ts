@@ -27,7 +27,7 @@ export interface Dock {
   setWidth(px: number): void;
 }
 
-export const DOCK_MIN = 220;
+export const DOCK_MIN = 200;
 const DOCK_MAX_SHARE = 0.6;
 const KEY_STEP = 16;
 
