@@ -95,6 +95,26 @@ it('resizes the dock from the keyboard, collapses it, and the replay takes the r
   }
 });
 
+it('docks the panel below the replay on a narrow screen; f switches fullscreen on and off', { skip }, async () => {
+  const page = await fx.player({ viewport: { width: 800, height: 900 } });
+  try {
+    const stage = (await page.locator('.stage').boundingBox())!;
+    const dock = (await page.locator('#player-dock').boundingBox())!;
+    assert.ok(dock.y >= stage.y + stage.height - 1, `dock at y=${dock.y}, stage ends at ${stage.y + stage.height}`);
+    assert.equal(dock.width, 800);
+    assert.equal(await page.isVisible('.dock-handle'), false, 'no side-by-side resizing when stacked');
+    await page.locator('body').focus();
+    await page.keyboard.press('f');
+    await page.waitForFunction(() => document.fullscreenElement?.classList.contains('player-view') === true);
+    assert.equal(await page.getAttribute('#fullscreen-toggle', 'aria-pressed'), 'true');
+    await page.keyboard.press('f');
+    await page.waitForFunction(() => document.fullscreenElement === null);
+    assert.equal(await page.getAttribute('#fullscreen-toggle', 'aria-pressed'), 'false');
+  } finally {
+    await page.close();
+  }
+});
+
 it('keeps keyboard focus out of the replay frame, which has a title', { skip }, async () => {
   const page = await fx.player({ viewport: { width: 1280, height: 800 } });
   try {

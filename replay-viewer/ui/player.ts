@@ -154,6 +154,7 @@ class PlayerView {
   private readonly struggleBadge: HTMLElement;
   private readonly view: HTMLElement;
   private readonly watchKeys: () => void;
+  private afterFirstFrame: (() => void) | undefined;
 
   private readonly stage: HTMLElement;
   private readonly frame: HTMLElement;
@@ -212,7 +213,6 @@ class PlayerView {
       total: this.total, onSeek: (offset) => this.seek(offset),
       lazy: technical ? { kinds: ['request', 'websocket'], load: async () => networkItems(await loadNetwork(), this.first) } : undefined,
     });
-    this.feed.add(eventItems(events, this.first));
     const consolePanel = createConsolePanel(events, this.first, (offset) => this.seek(offset));
     const pagesButton = h('button', { type: 'button', 'aria-expanded': 'false' }, `Pages (${this.pages.length})`);
     pagesButton.id = 'pages-toggle';
@@ -275,7 +275,13 @@ class PlayerView {
     this.gaps = idleGaps(events, this.first);
     this.timeline.addMarkers(this.gaps.map((g) => ({ offset: g.from, until: g.to, kind: 'idle', title: `Inactive for ${formatOffset(g.to - g.from)}: skipped while playing` })));
     this.markerOffsets = (search?.matches ?? []).map((m) => Math.min(this.total, Math.max(0, m.at - this.first)));
-    void this.loadSignals(new Set(pageIds ?? session.pages.map((p) => p.id)));
+    // The feed and the signals wait for the first frame: the replay is what the user opened the page for.
+    this.afterFirstFrame = () => {
+      this.feed.add(eventItems(events, this.first));
+      void this.loadSignals(new Set(pageIds ?? session.pages.map((p) => p.id)));
+    };
+    // Played before a first paused frame settled: not later than this.
+    setTimeout(() => this.runAfterFirstFrame(), 3_000);
 
     this.replayer = new Replayer(events as unknown as eventWithTime[], {
       root: this.replayRoot,
@@ -298,7 +304,7 @@ class PlayerView {
     // (its fields would otherwise take the keyboard's focus into a page nobody can type in).
     this.replayer.iframe.title = "Replay of the customer's page";
     this.replayer.iframe.tabIndex = -1;
-    this.watchKeys = () => keepKeysWithPlayer(this.replayer.iframe, (ev) => shortcuts.fromReplay(ev));
+    this.watchKeys = () => keepKeysWithPlayer(this.replayer.iframe);
     this.watchKeys();
     this.replayer.on('fullsnapshot-rebuilded', this.watchKeys);
     keepPointerFocusRingless(this.replayer);
@@ -411,6 +417,7 @@ class PlayerView {
       document.documentElement.dataset.replayTime = String(this.first + this.position);
       this.snapToPixels();
       setReady(true);
+      this.runAfterFirstFrame();
     });
   }
 
@@ -502,6 +509,12 @@ class PlayerView {
           h('span', { class: 'page-title' }, page.title || shortUrl(page.url)),
           h('span', { class: 'page-url' }, page.url)),
         h('span', { class: 'page-time' }, formatOffset(page.offset))));
+  }
+
+  private runAfterFirstFrame(): void {
+    const once = this.afterFirstFrame;
+    this.afterFirstFrame = undefined;
+    once?.();
   }
 
   /** `[` / `]`: the previous or next struggle signal or search match, from the moment shown. */

@@ -28,8 +28,6 @@ const HELP: [string, string][] = [
 export interface Shortcuts {
   dialog: HTMLDialogElement;
   button: HTMLButtonElement;
-  /** For keys pressed inside the replay frame (rrweb's triggerFocus puts focus there; nobody types in it). */
-  fromReplay(ev: KeyboardEvent): void;
 }
 
 export function installShortcuts(actions: ShortcutActions): Shortcuts {
@@ -45,9 +43,10 @@ export function installShortcuts(actions: ShortcutActions): Shortcuts {
   button.setAttribute('aria-label', 'Keyboard shortcuts');
   button.id = 'shortcut-help-button';
 
-  const onKey = (ev: KeyboardEvent, inReplay: boolean): void => {
+  document.addEventListener('keydown', (ev) => {
     if (ev.defaultPrevented || ev.ctrlKey || ev.metaKey || ev.altKey || dialog.open) return;
-    const target = inReplay ? null : ev.target as HTMLElement | null;
+    // Keys from the replay frame arrive re-dispatched on the document (focus-replay.ts): not typing in a field.
+    const target = ev.target instanceof HTMLElement ? ev.target : null;
     if (target && (/^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName) || target.isContentEditable)) return;
     const onControl = !!target && /^(BUTTON|SUMMARY|A)$/.test(target.tagName);
     let act: (() => void) | undefined;
@@ -62,7 +61,6 @@ export function installShortcuts(actions: ShortcutActions): Shortcuts {
     if (!act) return;
     ev.preventDefault();
     act();
-  };
-  document.addEventListener('keydown', (ev) => onKey(ev, false));
-  return { dialog, button, fromReplay: (ev) => onKey(ev, true) };
+  });
+  return { dialog, button };
 }
