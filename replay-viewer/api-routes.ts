@@ -8,6 +8,7 @@
  *   GET /api/sessions/<id>/events        { events, tracks, track }: one tab's rrweb events, time-ordered, URLs archived
  *                                        (?track=N, or the tab in use at ?at=<epoch-ms>)
  *   GET /api/sessions/<id>/captures      { captures, webSockets }: the network log (network-log.ts)
+ *   GET /api/sessions/<id>/signals       { score, signals, visits }: struggle signals (session-signals.ts)
  */
 import type { Session, SessionCursor, SessionListQuery } from '../store/records';
 import type { VerbatimStore } from '../store/store';
@@ -15,6 +16,7 @@ import { VerbatimError } from '../store/errors';
 import { sendJson } from './http-responses';
 import type { RouteContext } from './route-table';
 import { isValidSessionId, ReplayLibrary, type SessionEvents } from './replay/index';
+import { sessionSignals } from './session-signals';
 
 export type ApiSession = Session & { durationMs: number; customerId?: string };
 
@@ -57,6 +59,10 @@ export class ApiRoutes {
 
   async sessionCaptures({ req, res, params }: RouteContext): Promise<void> {
     await sendJson(req, res, 200, await this.replay.networkLog((await this.sessionOf(params.id!)).id));
+  }
+
+  async sessionSignals({ req, res, params }: RouteContext): Promise<void> {
+    await sendJson(req, res, 200, await sessionSignals(this.store, (await this.sessionOf(params.id!)).id));
   }
 
   private async sessionOf(id: string): Promise<Session> {

@@ -36,3 +36,42 @@ export function keepPointerFocusRingless(replayer: Emitter): void {
 function isNode(v: unknown): v is Node {
   return typeof v === 'object' && v !== null && typeof (v as Node).contains === 'function';
 }
+
+const FOCUSABLE = 'a[href], button:not([disabled]), input:not([disabled]), select:not([disabled]), textarea:not([disabled]), summary, [tabindex]:not([tabindex="-1"])';
+
+/**
+ * Replaying focus moves the browser's focus into the replay frame, where Tab would walk the customer's fields and the
+ * player's keys would not be heard. Keys pressed there are dispatched again on the player's document (so every
+ * shortcut, the match navigator's n / N included, hears them, never as typing in a field), and Tab / Shift+Tab leave
+ * the frame for the player's next / previous control. Called again after each rebuild (document.open() drops
+ * listeners).
+ */
+export function keepKeysWithPlayer(iframe: HTMLIFrameElement): void {
+  const doc = iframe.contentDocument;
+  if (!doc) return;
+  // The same function each time: adding it again is a no-op, and re-adds it after document.open() cleared it.
+  let listener = listeners.get(iframe);
+  if (!listener) {
+    listener = keyListener(iframe);
+    listeners.set(iframe, listener);
+  }
+  doc.addEventListener('keydown', listener, true);
+}
+
+function keyListener(iframe: HTMLIFrameElement): (ev: KeyboardEvent) => void {
+  return (ev) => {
+    if (ev.key !== 'Tab') {
+      const { key, code, shiftKey, ctrlKey, altKey, metaKey, repeat } = ev;
+      const again = new KeyboardEvent('keydown', { key, code, shiftKey, ctrlKey, altKey, metaKey, repeat, bubbles: true, cancelable: true });
+      if (!document.dispatchEvent(again)) ev.preventDefault();
+      return;
+    }
+    ev.preventDefault();
+    const controls = Array.from(document.querySelectorAll<HTMLElement>(FOCUSABLE)).filter((el) => el.offsetParent !== null || el === document.activeElement);
+    const after = controls.findIndex((el) => iframe.compareDocumentPosition(el) & Node.DOCUMENT_POSITION_FOLLOWING);
+    const next = ev.shiftKey ? controls[(after < 0 ? controls.length : after) - 1] : controls[after];
+    (next ?? document.body).focus();
+  };
+}
+
+const listeners = new WeakMap<HTMLIFrameElement, (ev: KeyboardEvent) => void>();

@@ -4,7 +4,7 @@
  * rows up to the moment shown are marked as passed. Loaded when first opened
  * (reading it is audited as 'technical'), so watching a replay does not fetch it.
  */
-import { getNetworkLog } from './api';
+import { getNetworkLog, type ApiNetworkLog } from './api';
 import { h } from './dom';
 import { formatDateTime, formatOffset } from './format';
 import { networkRows, type NetworkRow } from './network-rows';
@@ -16,7 +16,11 @@ export interface NetworkPanel {
   setTime(offset: number): void;
 }
 
-export function createNetworkPanel(opts: { sessionId: string; first: number; onSeek(offset: number): void }): NetworkPanel {
+export function createNetworkPanel(opts: {
+  sessionId: string; first: number; onSeek(offset: number): void;
+  /** One read of the log shared with the activity feed (one 'technical' audit entry, not two). */
+  load?: () => Promise<ApiNetworkLog>;
+}): NetworkPanel {
   const status = h('p', { class: 'network-status', role: 'status' }, 'Loading the network log…');
   const body = h('tbody');
   const table = h('table', { class: 'network', hidden: true },
@@ -47,7 +51,7 @@ export function createNetworkPanel(opts: { sessionId: string; first: number; onS
 
   const load = async (): Promise<void> => {
     try {
-      const specs = networkRows(await getNetworkLog(opts.sessionId));
+      const specs = networkRows(await (opts.load ?? (() => getNetworkLog(opts.sessionId)))());
       rows = specs.map((row) => ({ at: row.at, el: rowElement(row, opts) }));
       body.append(...rows.map((r) => r.el));
       status.textContent = specs.length ? '' : 'No requests were recorded in this session.';

@@ -2,9 +2,11 @@
  * The player: rrweb's Replayer in its sandboxed iframe (no scripts, ever: canvases
  * are drawn by the player itself, canvas-painter.ts), at the recorded
  * viewport size (scaled down only when the window is too small), with play/pause,
- * a seek bar with page markers, speeds, a page list and links to a moment; for the
- * roles allowed, the network log (network-panel.ts) and the export buttons; opened from a search (`?q=`), its
- * matching moments on the seek bar with next/previous (match-navigator.ts).
+ * a seek bar with page, error, struggle and idle markers, speeds, skip inactivity (inactivity.ts), keyboard
+ * shortcuts (shortcuts.ts), fullscreen and links to a moment. Beside the replay a resizable dock (player-dock.ts)
+ * holds the activity feed (activity-feed.ts), the page list, the console (console-panel.ts) and, for the roles
+ * allowed, the network log (network-panel.ts); the export buttons for the roles allowed; opened from a search
+ * (`?q=`), its matching moments on the seek bar with next/previous (match-navigator.ts).
  *
  * `document.documentElement.dataset.replayReady` is 'true' once a paused moment is
  * fully shown (resources loaded, layout settled) and 'false' while seeking or playing.
@@ -14,18 +16,27 @@ import { CUSTOM_TAGS } from '../../recorder/protocol';
 import type { RecordedEvent } from '../../store/records';
 import { getEvents, getSession, type ApiSession, type SessionEvents } from './api';
 import { clear, h } from './dom';
-import { formatClock, formatDateTime, formatDuration, formatOffset, shortUrl } from './format';
+import { formatClock, formatDateTime, formatOffset, shortUrl } from './format';
 import { CanvasPainter } from './canvas-painter';
-import { keepPointerFocusRingless } from './focus-replay';
+import { keepKeysWithPlayer, keepPointerFocusRingless } from './focus-replay';
 import { waitForReplayResources } from './readiness';
 import { createTimeline, type Timeline, type TimelineMarker } from './timeline';
-import { pageContextFacts } from './page-context';
 import { exportActions } from './export-actions';
 import { fidelityBadge } from './fidelity-badge';
 import { may, whoAmI, type Me } from './me';
 import { createNetworkPanel, type NetworkPanel } from './network-panel';
 import { createMatchNavigator, type MatchNavigator } from './match-navigator';
 import { sessionMatches, type Match } from './search-api';
+import { createDock, DOCK_MIN, type Dock } from './player-dock';
+import { sessionFacts } from './session-facts';
+import { fullscreenButton, toggleFullscreen } from './fullscreen';
+import { createActivityFeed, type ActivityFeed } from './activity-feed';
+import { eventItems, networkItems, serverItems, severityOf, SIGNAL_TEXT } from './activity-items';
+import { createConsolePanel } from './console-panel';
+import { idleGaps, INACTIVITY_MS, skipTarget, type IdleGap } from './inactivity';
+import { installShortcuts } from './shortcuts';
+import { getSignals } from './signals-api';
+import { getNetworkLog, type ApiNetworkLog } from './api';
 
 const SPEEDS = [1, 2, 4, 8];
 const EVENT_META = 4;
@@ -73,7 +84,8 @@ export async function renderPlayer(root: HTMLElement, sessionId: string, params:
     return;
   }
   clear(root);
-  new PlayerView(root, session, events, params, me, matches ? { query, matches } : undefined);
+  const pageIds = loaded.tracks.find((t) => t.index === loaded.track)?.pageIds;
+  new PlayerView(root, session, events, params, me, matches ? { query, matches } : undefined, pageIds);
   if (loaded.tracks.length > 1) root.querySelector('.session-bar')?.append(tabPicker(session.id, loaded));
 }
 
@@ -133,7 +145,17 @@ class PlayerView {
   private speed = 1;
   private readyToken = 0;
   private raf = 0;
-  private userToggledPages = false;
+  private userResizedDock = false;
+  private skipIdle = true;
+  private readonly gaps: IdleGap[];
+  /** Offsets of the markers `[` and `]` step through: struggle signals and search matches. */
+  private markerOffsets: number[] = [];
+  private readonly dock: Dock;
+  private readonly feed: ActivityFeed;
+  private readonly struggleBadge: HTMLElement;
+  private readonly view: HTMLElement;
+  private readonly watchKeys: () => void;
+  private afterFirstFrame: (() => void) | undefined;
 
   private readonly stage: HTMLElement;
   private readonly frame: HTMLElement;
@@ -149,7 +171,7 @@ class PlayerView {
   private readonly matchNav: MatchNavigator | undefined;
 
   constructor(root: HTMLElement, private readonly session: ApiSession, events: RecordedEvent[], params: URLSearchParams, me: Me | undefined,
-    search?: { query: string; matches: Match[] }) {
+    search?: { query: string; matches: Match[] }, pageIds?: string[]) {
     this.first = events[0]!.timestamp;
     this.total = Math.max(0, events[events.length - 1]!.timestamp - this.first);
     this.pages = pageEntries(events, session, this.first);
@@ -180,41 +202,88 @@ class PlayerView {
       ...SPEEDS.map((s) => h('button', { class: 'speed', type: 'button', 'data-speed': s, 'aria-pressed': s === 1 ? 'true' : 'false', onclick: () => this.setSpeed(s) }, `${s}×`)));
     const copy = h('button', { class: 'button small subtle', type: 'button', title: 'Copy a link that opens this session paused at this moment', onclick: () => void this.copyLink(copy) }, 'Copy link to moment');
     this.pageList = h('ol', { class: 'page-list' }, ...this.pages.map((p, i) => this.pageItem(p, i)));
-    const pagesToggle = h('button', { class: 'button small subtle', type: 'button', 'aria-expanded': 'true', onclick: () => {
-      this.userToggledPages = true;
-      this.setPagesOpen(document.documentElement.classList.contains('pages-collapsed'));
-    } }, `Pages (${this.pages.length})`);
-    pagesToggle.id = 'pages-toggle';
     this.matchNav = search ? createMatchNavigator({
       ...search, first: this.first, total: this.total, openedAt: params.has('at') ? Number(params.get('at')) : undefined, onSeek: (offset) => this.seek(offset),
     }) : undefined;
-    this.network = may(me, 'session.technical')
-      ? createNetworkPanel({ sessionId: session.id, first: this.first, onSeek: (offset) => this.seek(offset) }) : undefined;
+    const technical = may(me, 'session.technical');
+    // One read of the network log for the panel and the feed (each read is a 'technical' audit entry).
+    let networkLog: Promise<ApiNetworkLog> | undefined;
+    const loadNetwork = (): Promise<ApiNetworkLog> => (networkLog ??= getNetworkLog(session.id));
+    this.network = technical ? createNetworkPanel({ sessionId: session.id, first: this.first, onSeek: (offset) => this.seek(offset), load: loadNetwork }) : undefined;
+    this.feed = createActivityFeed({
+      total: this.total, onSeek: (offset) => this.seek(offset),
+      lazy: technical ? { kinds: ['request', 'websocket'], load: async () => networkItems(await loadNetwork(), this.first) } : undefined,
+    });
+    const consolePanel = createConsolePanel(events, this.first, (offset) => this.seek(offset));
+    const pagesButton = h('button', { type: 'button', 'aria-expanded': 'false' }, `Pages (${this.pages.length})`);
+    pagesButton.id = 'pages-toggle';
+    const pagesPanel = h('section', { class: 'dock-panel pages-panel', 'aria-label': 'Pages visited', hidden: true }, this.pageList);
+    pagesPanel.id = 'pages-panel';
+    const skipToggle = h('button', { class: 'button small subtle skip-toggle', type: 'button', 'aria-pressed': 'true', title: `Fast-forward stretches without input or change longer than ${INACTIVITY_MS / 1000} s`, onclick: () => {
+      this.skipIdle = !this.skipIdle;
+      skipToggle.setAttribute('aria-pressed', String(this.skipIdle));
+    } }, 'Skip inactivity');
+    skipToggle.id = 'skip-toggle';
+    this.struggleBadge = h('span', { class: 'struggle-badge', hidden: true });
+    const shortcuts = installShortcuts({
+      togglePlay: () => this.togglePlay(),
+      seekBy: (ms) => this.seek((this.playing ? this.clampedCurrent() : this.position) + ms),
+      marker: (dir) => this.stepMarker(dir),
+      fullscreen: () => void toggleFullscreen(this.view),
+    });
 
-    root.append(h('section', { class: 'player-view' },
+    this.view = h('section', { class: 'player-view' });
+    this.dock = createDock(this.view, [
+      { id: 'activity', button: this.feed.button, panel: this.feed.panel },
+      { id: 'pages', button: pagesButton, panel: pagesPanel },
+      { id: 'console', button: consolePanel.button, panel: consolePanel.panel },
+      ...(this.network ? [{ id: 'network', button: this.network.toggle, panel: this.network.panel, selfToggling: true }] : []),
+    ], () => this.fit());
+    this.dock.handle.addEventListener('pointerdown', () => (this.userResizedDock = true));
+    this.dock.handle.addEventListener('keydown', () => (this.userResizedDock = true));
+    this.view.append(
       h('header', { class: 'session-bar' },
         backLink(),
         h('h1', {}, formatDateTime(session.startedAt)),
-        h('dl', { class: 'facts' }, ...facts(session, this.recorded)),
+        sessionFacts(session, this.recorded),
         fidelityBadge(session.id),
-        pagesToggle,
-        this.network?.toggle,
+        this.struggleBadge,
         // Only a signed-in role that may export (the API refuses the others anyway).
         me && may(me, 'session.export') ? exportActions(session.id, (text) => this.say(text)) : null,
+        this.dock.toggle,
+        fullscreenButton(this.view),
+        shortcuts.button,
       ),
+      ...(this.matchNav ? [this.matchNav.element] : []),
+      this.notice,
       h('div', { class: 'player-main' },
-        h('div', { class: 'stage-column' }, this.matchNav?.element, this.notice, this.stage, this.network?.panel),
-        h('aside', { class: 'pages-panel', 'aria-label': 'Pages visited' }, h('h2', {}, 'Pages'), this.pageList),
+        h('div', { class: 'stage-column' }, this.stage),
+        this.dock.handle,
+        this.dock.el,
       ),
       h('div', { class: 'controls' },
         this.playButton,
         h('div', { class: 'time-block' }, this.timeLabel, this.clockLabel),
         this.timeline.el,
         speeds,
+        skipToggle,
         this.scaleLabel,
         copy,
       ),
-    ));
+      shortcuts.dialog,
+    );
+    root.append(this.view);
+    this.dock.show('activity');
+    this.gaps = idleGaps(events, this.first);
+    this.timeline.addMarkers(this.gaps.map((g) => ({ offset: g.from, until: g.to, kind: 'idle', title: `Inactive for ${formatOffset(g.to - g.from)}: skipped while playing` })));
+    this.markerOffsets = (search?.matches ?? []).map((m) => Math.min(this.total, Math.max(0, m.at - this.first)));
+    // The feed and the signals wait for the first frame: the replay is what the user opened the page for.
+    this.afterFirstFrame = () => {
+      this.feed.add(eventItems(events, this.first));
+      void this.loadSignals(new Set(pageIds ?? session.pages.map((p) => p.id)));
+    };
+    // Played before a first paused frame settled: not later than this.
+    setTimeout(() => this.runAfterFirstFrame(), 3_000);
 
     this.replayer = new Replayer(events as unknown as eventWithTime[], {
       root: this.replayRoot,
@@ -233,6 +302,13 @@ class PlayerView {
       insertStyleRules: ['* { overflow-anchor: none !important; }'],
     });
     this.painter.attach(this.replayer);
+    // A replay is a picture of the customer's page: named for assistive technology, and out of the Tab order
+    // (its fields would otherwise take the keyboard's focus into a page nobody can type in).
+    this.replayer.iframe.title = "Replay of the customer's page";
+    this.replayer.iframe.tabIndex = -1;
+    this.watchKeys = () => keepKeysWithPlayer(this.replayer.iframe);
+    this.watchKeys();
+    this.replayer.on('fullsnapshot-rebuilded', this.watchKeys);
     keepPointerFocusRingless(this.replayer);
     this.replayer.on('resize', (dim) => {
       const { width, height } = dim as { width: number; height: number };
@@ -246,7 +322,6 @@ class PlayerView {
     });
 
     new ResizeObserver(() => this.fit()).observe(this.stage);
-    document.addEventListener('keydown', (ev) => this.onKey(ev));
     this.fit();
 
     const at = Number(params.get('at'));
@@ -309,7 +384,12 @@ class PlayerView {
     this.playButton.setAttribute('aria-label', 'Pause');
     const tick = (): void => {
       if (!this.playing) return;
-      const now = this.clampedCurrent();
+      let now = this.clampedCurrent();
+      const skipTo = this.skipIdle ? skipTarget(this.gaps, now) : undefined;
+      if (skipTo !== undefined) {
+        this.replayer.play(skipTo);
+        now = skipTo;
+      }
       this.showTime(now);
       this.matchNav?.sync(Math.round(now));
       this.raf = requestAnimationFrame(tick);
@@ -335,9 +415,11 @@ class PlayerView {
       if (token !== this.readyToken || this.playing) return;
       const undecoded = this.painter.undecodedCanvases();
       if (undecoded) this.say(`${undecoded === 1 ? 'A canvas here' : `${undecoded} canvases here`} could not show the recorded image (it did not decode): only what was drawn after it is shown.`);
+      this.watchKeys();
       document.documentElement.dataset.replayTime = String(this.first + this.position);
       this.snapToPixels();
       setReady(true);
+      this.runAfterFirstFrame();
     });
   }
 
@@ -370,6 +452,7 @@ class PlayerView {
   private showTime(offset: number): void {
     this.timeline.setTime(offset);
     this.network?.setTime(offset);
+    this.feed.setTime(offset);
     this.timeLabel.textContent = `${formatOffset(offset)} / ${formatOffset(this.total)}`;
     this.clockLabel.textContent = formatClock(this.first + offset);
     let current = -1;
@@ -402,12 +485,12 @@ class PlayerView {
     const availW = this.stage.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
     const availH = this.stage.clientHeight - parseFloat(style.paddingTop) - parseFloat(style.paddingBottom);
     if (availW <= 0 || availH <= 0) return;
-    // Prefer the replay at 100% over the page list when only one of them fits.
-    if (!this.userToggledPages && availW < width && !document.documentElement.classList.contains('pages-collapsed')) {
-      const panel = document.querySelector<HTMLElement>('.pages-panel');
-      if (panel && availW + panel.offsetWidth >= width) {
-        this.setPagesOpen(false);
-        return; // the ResizeObserver calls fit() again with the wider stage
+    // The replay at 100% when narrowing the dock (to no less than DOCK_MIN) is enough, unless the user sized it.
+    if (!this.userResizedDock && this.dock?.open && availW < width && this.view.clientWidth > 900) {
+      const dockWidth = this.dock.el.getBoundingClientRect().width;
+      if (dockWidth - (width - availW) >= DOCK_MIN) {
+        this.dock.setWidth(dockWidth - (width - availW));
+        return; // setWidth calls fit() again with the wider stage
       }
     }
     const scale = Math.min(1, availW / width, availH / height);
@@ -420,11 +503,6 @@ class PlayerView {
     this.scaleLabel.title = scale < 1 ? 'Scaled down to fit the window' : 'Shown at the recorded size';
   }
 
-  private setPagesOpen(open: boolean): void {
-    document.documentElement.classList.toggle('pages-collapsed', !open);
-    document.getElementById('pages-toggle')?.setAttribute('aria-expanded', String(open));
-  }
-
   private pageItem(page: PageEntry, index: number): HTMLLIElement {
     return h('li', {},
       h('button', { type: 'button', class: 'page-item', title: page.url, onclick: () => this.seek(page.offset) },
@@ -435,16 +513,41 @@ class PlayerView {
         h('span', { class: 'page-time' }, formatOffset(page.offset))));
   }
 
-  private onKey(ev: KeyboardEvent): void {
-    const target = ev.target as HTMLElement | null;
-    if (target && /^(INPUT|TEXTAREA|SELECT|BUTTON)$/.test(target.tagName)) return;
-    if (ev.key === ' ' || ev.key === 'k') {
-      ev.preventDefault();
-      this.togglePlay();
-    } else if (ev.key === 'ArrowLeft' || ev.key === 'ArrowRight') {
-      ev.preventDefault();
-      const now = this.playing ? this.clampedCurrent() : this.position;
-      this.seek(now + (ev.key === 'ArrowLeft' ? -5_000 : 5_000));
+  private runAfterFirstFrame(): void {
+    const once = this.afterFirstFrame;
+    this.afterFirstFrame = undefined;
+    once?.();
+  }
+
+  /** `[` / `]`: the previous or next struggle signal or search match, from the moment shown. */
+  private stepMarker(direction: 1 | -1): void {
+    const now = Math.round(this.playing ? this.clampedCurrent() : this.position);
+    const sorted = [...new Set(this.markerOffsets)].sort((x, y) => x - y);
+    const to = direction > 0 ? sorted.find((o) => o > now) : sorted.filter((o) => o < now).pop();
+    if (to === undefined) this.say(direction > 0 ? 'No marker after this moment.' : 'No marker before this moment.');
+    else this.seek(to);
+  }
+
+  /** Struggle signals (and the route changes the server saw): timeline markers, feed items, the header's badge. */
+  private async loadSignals(pageIds: ReadonlySet<string>): Promise<void> {
+    try {
+      const answer = await getSignals(this.session.id);
+      const signals = answer.signals.filter((sig) => !sig.pageId || pageIds.has(sig.pageId));
+      this.feed.add(serverItems({ pages: this.pages, visits: answer.visits, signals, pageIds, first: this.first }));
+      this.timeline.addMarkers(signals.map((sig) => {
+        const severity = severityOf(sig.name);
+        const on = sig.element?.label || sig.element?.selector;
+        return { offset: Math.min(this.total, Math.max(0, sig.at - this.first)), kind: 'signal', severity, title: `${SIGNAL_TEXT[sig.name] ?? sig.name} (${severity} severity)${on ? `: ${on}` : ''}` };
+      }));
+      this.markerOffsets.push(...signals.map((sig) => Math.min(this.total, Math.max(0, sig.at - this.first))));
+      this.struggleBadge.textContent = `Struggle ${answer.score}`;
+      this.struggleBadge.title = `Struggle score ${answer.score} of 100, from ${answer.signals.length} signal${answer.signals.length === 1 ? '' : 's'} in this session`;
+      this.struggleBadge.classList.toggle('high', answer.score >= 60);
+      this.struggleBadge.hidden = false;
+    } catch (err) {
+      // The replay works without them: say so once, quietly.
+      this.feed.add(serverItems({ pages: this.pages, visits: [], signals: [], pageIds, first: this.first }));
+      this.say(`Struggle signals are not shown: ${(err as Error).message}`);
     }
   }
 
@@ -496,20 +599,4 @@ function markers(events: RecordedEvent[], pages: PageEntry[], first: number): Ti
 /** One marker per search match (a match outside this tab's recording sits at its nearer end). */
 function matchMarkers(matches: Match[], first: number, total: number): TimelineMarker[] {
   return matches.map((m) => ({ offset: Math.min(total, Math.max(0, m.at - first)), title: `Match: ${m.snippet.slice(0, 200)}`, kind: 'match' }));
-}
-
-function facts(session: ApiSession, viewport: { width: number; height: number }): HTMLElement[] {
-  const items: [string, string][] = [
-    ['Duration', formatDuration(session.durationMs)],
-    ['Browser', [session.browser, session.os].filter(Boolean).join(' · ') || 'Unknown'],
-    ['Device', session.deviceType || 'Unknown'],
-    ['Viewport', `${session.viewport?.width ?? viewport.width} × ${session.viewport?.height ?? viewport.height}`],
-    ['Channel', session.channel],
-  ];
-  if (session.terminalId) items.push(['Terminal', session.terminalId]);
-  // The entry page's context (each PageView keeps its own, sent with its first upload).
-  const context = session.pages.find((p) => p.context)?.context;
-  if (context) items.push(...pageContextFacts(context));
-  items.push(['Session', session.id]);
-  return items.map(([k, v]) => h('div', { class: 'fact' }, h('dt', {}, k), h('dd', {}, v)));
 }

@@ -1,6 +1,8 @@
 /**
  * The seek bar: click or drag to seek, arrow keys to step, markers for page loads
- * (and recorder-reported errors, and search matches). Seeks are reported on release; while dragging
+ * (and recorder-reported errors, search matches, struggle signals by severity, skipped idle stretches). Markers are
+ * drawn inside the slider, whose children assistive technology does not read: the slider describes them instead
+ * (aria-describedby, a visually hidden list). Seeks are reported on release; while dragging
  * only the preview moves, so a drag does not rebuild the page dozens of times.
  */
 import { h } from './dom';
@@ -9,14 +11,18 @@ import { formatOffset } from './format';
 export interface TimelineMarker {
   offset: number;
   title: string;
-  /** match: a search match (the player was opened with `?q=`). */
-  kind: 'page' | 'error' | 'match';
+  /** match: a search match (the player was opened with `?q=`); idle: a stretch skipped as inactive (to `until`). */
+  kind: 'page' | 'error' | 'match' | 'signal' | 'idle';
+  severity?: 'high' | 'medium' | 'low';
+  until?: number;
 }
 
 export interface Timeline {
   el: HTMLElement;
   /** Moves the handle (ignored while the user drags). */
   setTime(offset: number): void;
+  /** Adds markers that arrive later (struggle signals, idle stretches); `replace` drops earlier ones of that kind. */
+  addMarkers(markers: TimelineMarker[], replace?: TimelineMarker['kind']): void;
 }
 
 const KEY_STEP_MS = 5_000;
@@ -32,15 +38,25 @@ export function createTimeline(opts: {
   const handle = h('div', { class: 'timeline-handle' });
   const hover = h('div', { class: 'timeline-hover', hidden: true });
   const markers = h('div', { class: 'timeline-markers' });
-  for (const m of opts.markers) {
-    const marker = h('div', { class: `timeline-marker ${m.kind}`, title: `${formatOffset(m.offset)} · ${m.title}` });
-    marker.style.left = `${(m.offset / total) * 100}%`;
-    markers.append(marker);
-  }
+  const described = h('ul', { class: 'visually-hidden' });
+  described.id = 'timeline-markers-described';
+  const addMarkers = (list: TimelineMarker[], replace?: TimelineMarker['kind']): void => {
+    if (replace) for (const old of Array.from(markers.querySelectorAll(`.timeline-marker.${replace}`))) old.remove();
+    if (replace) for (const old of Array.from(described.querySelectorAll(`li.${replace}`))) old.remove();
+    for (const m of list) {
+      const title = `${formatOffset(m.offset)} · ${m.title}`;
+      const marker = h('div', { class: `timeline-marker ${m.kind}${m.severity ? ` severity-${m.severity}` : ''}`, title, 'data-offset': m.offset });
+      marker.style.left = `${(m.offset / total) * 100}%`;
+      if (m.until !== undefined) marker.style.width = `${(Math.max(0, m.until - m.offset) / total) * 100}%`;
+      markers.append(marker);
+      if (m.kind === 'signal' || m.kind === 'idle' || m.kind === 'error') described.append(h('li', { class: m.kind }, title));
+    }
+  };
+  addMarkers(opts.markers);
   const el = h('div', {
     class: 'timeline', role: 'slider', tabindex: 0, 'aria-label': 'Playback position',
-    'aria-valuemin': 0, 'aria-valuemax': Math.round(total / 1000),
-  }, h('div', { class: 'timeline-track' }, progress), markers, handle, hover);
+    'aria-valuemin': 0, 'aria-valuemax': Math.round(total / 1000), 'aria-describedby': described.id,
+  }, h('div', { class: 'timeline-track' }, progress), markers, handle, hover, described);
 
   let current = 0;
   let dragging = false;
@@ -110,5 +126,6 @@ export function createTimeline(opts: {
       current = offset;
       if (!dragging) paint(offset);
     },
+    addMarkers,
   };
 }
