@@ -45,7 +45,6 @@ function show(el: HTMLElement, summary: HTMLElement, body: HTMLElement, report: 
     h('span', { class: 'fidelity-verdict' }, report.full ? ' · all from this session'
       : report.counts.missing > 0 ? ` · ${report.counts.missing} missing` : ' · not all from this session'),
   );
-  summary.setAttribute('aria-label', `Replay fidelity ${report.score} of 100: ${report.full ? 'every resource from this session\'s own captures' : 'some resources are not this session\'s own; open for details'}`);
   const c = report.counts;
   const limits = (Object.keys(LIMIT_TEXT) as (keyof RecordingLimits)[]).filter((k) => report.limits[k] > 0);
   body.replaceChildren(
