@@ -21,12 +21,13 @@ free_port() { node -e "const s=require('net').createServer().listen(0,'127.0.0.1
 alive() { [ -r "/proc/$1/stat" ] && [ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" != Z ]; }
 
 kill_pidfile() {
-  local file=$1 pid
+  local file=$1 signal=${2:-KILL} pid
   [ -f "$file" ] || return 0
   pid=$(cat "$file")
   [ -n "$pid" ] || return 0
-  kill -KILL "$pid" 2>/dev/null || true
+  kill -"$signal" "$pid" 2>/dev/null || true
   for _ in $(seq 100); do alive "$pid" || return 0; sleep 0.05; done
+  [ "$signal" = KILL ] || { kill -KILL "$pid" 2>/dev/null || true; sleep 0.1; alive "$pid" || return 0; }
   echo "rgw-server: pid $pid did not exit" >&2
 }
 
@@ -93,6 +94,8 @@ mon data avail warn = 5
 mon data avail crit = 1
 # Proposals every 0.1 s: ready in about 2 s rather than 13.
 paxos propose interval = 0.1
+# A gateway that died without a goodbye holds a watch the next one's notifies wait for: forget it after 5 s, not 30.
+osd client watch timeout = 5
 osd objectstore = memstore
 memstore device bytes = 2147483648
 rgw data = $dir/rgw
@@ -148,7 +151,9 @@ wait_gateway() {
 pause() {
   local dir=${1:-}
   [ -f "$dir/rgw.port" ] || die "usage: $0 pause <dir> (an rgw-server dir)"
-  kill_pidfile "$dir/run/client.rgw.pid"
+  # TERM: a gateway killed outright leaves its cache watch behind, and the next one's metadata writes (bucket
+  # creation) wait for that watch to time out.
+  kill_pidfile "$dir/run/client.rgw.pid" TERM
   rm -f "$dir/run/client.rgw.pid"
 }
 
