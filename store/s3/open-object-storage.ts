@@ -5,7 +5,8 @@
  * storage `lock=compliance&retainDays=N` (a store that knows each key's retention passes `objectLock` instead).
  * Credentials never come from the URL (flags show in process lists and URLs end up in logs): the environment's
  * VERBATIM_S3_ACCESS_KEY / VERBATIM_S3_SECRET_KEY, else AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, else the SDK's
- * default chain (shared config, instance role). The caller passes the environment (loadConfig reads process.env).
+ * default chain (shared config, instance role). `env` defaults to process.env, so the CLI's factory table can hold
+ * `openObjectStorage` itself (`(url) => Promise<ObjectStorage>`); tests pass their own.
  */
 import type { ObjectStorage } from '../base/object-storage';
 import { VerbatimError } from '../errors';
@@ -22,7 +23,7 @@ export async function openObjectStorage(url: string, options: OpenObjectStorageO
 }
 
 /** The options `openObjectStorage` opens with (exported for the config check, which must not connect). */
-export function s3OptionsFromUrl(url: string, { env = {}, objectLock }: OpenObjectStorageOptions = {}): S3ObjectStorageOptions {
+export function s3OptionsFromUrl(url: string, { env = process.env, objectLock }: OpenObjectStorageOptions = {}): S3ObjectStorageOptions {
   let parsed: URL;
   try {
     parsed = new URL(url);

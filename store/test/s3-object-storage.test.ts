@@ -262,7 +262,7 @@ describe('s3:// URLs', () => {
     assert.equal(o.concurrency, 16);
     assert.equal(o.objectLock?.retainDays('any'), 3650);
     assert.deepEqual(o.credentials, { accessKeyId: 'VAK', secretAccessKey: 'VSK' });
-    assert.equal(s3OptionsFromUrl('s3://my-bucket').credentials, undefined);
+    assert.equal(s3OptionsFromUrl('s3://my-bucket', { env: {} }).credentials, undefined);
   });
 
   it('refuses what it cannot use, without echoing a secret', () => {
