@@ -76,11 +76,14 @@ export async function startRgw(): Promise<RgwServer> {
   };
 }
 
-/** One server for the calling test file: started before its tests, stopped after them. Read `.server` in tests. */
-export function rgwForFile(): { readonly server: RgwServer } {
+/**
+ * One server for the calling test file: started before its tests, stopped after them. Read `.server` in tests.
+ * `skip`: the file's tests will not run (pass the same reason as their describe's), so start nothing.
+ */
+export function rgwForFile(skip: string | undefined = rgwSkipReason()): { readonly server: RgwServer } {
   let server: RgwServer | undefined;
   before(async () => {
-    if (rgwSkipReason()) return;
+    if (skip) return;
     server = await startRgw();
   });
   after(async () => {
