@@ -6,6 +6,7 @@
  * compiles without it and skips saying so (the shape used here is PostgresStoreOptions' `connection`, `schema`,
  * `objects`).
  */
+import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe } from 'node:test';
@@ -43,7 +44,24 @@ after(async () => {
   await server?.stop();
 });
 
+/** What went through S3 over the whole suite: it must have carried bodies, or this file tested PostgreSQL alone. */
+const calls = { put: 0, get: 0, delete: 0 };
+function countingStorage(inner: ObjectStorage): ObjectStorage {
+  return {
+    put: (key, value) => { calls.put++; return inner.put(key, value); },
+    get: (key) => { calls.get++; return inner.get(key); },
+    has: (keys) => inner.has(keys),
+    delete: (keys) => { calls.delete++; return inner.delete(keys); },
+    usage: () => inner.usage(),
+    close: () => inner.close(),
+  };
+}
+
 describe('PostgresStore with S3 object storage', { skip }, () => {
+  after(() => {
+    assert.ok(calls.put >= 10 && calls.get >= 5 && calls.delete >= 1, `S3 carried the values: ${JSON.stringify(calls)}`);
+  });
+
   describeStoreContract('PostgresStore + S3', async (options) => {
     const n = (stores += 1);
     const schema = `store_s3_${n}`;
@@ -51,7 +69,8 @@ describe('PostgresStore with S3 object storage', { skip }, () => {
     const objects = await S3ObjectStorage.open({
       bucket: 'verbatim-contract', prefix: `store-${n}`, endpoint, credentials: { accessKeyId: accessKey, secretAccessKey: secretKey },
     });
-    const make = (again = options) => new PostgresStore({ ...again, connection: server!.config(database), schema, objects });
+    const counted = countingStorage(objects);
+    const make = (again = options) => new PostgresStore({ ...again, connection: server!.config(database), schema, objects: counted });
     return {
       store: make(),
       cleanup: async () => {
