@@ -4,7 +4,7 @@
 #
 #   scripts/rgw-server.sh start [dir]   prints S3_ENDPOINT=… S3_ACCESS_KEY=… S3_SECRET_KEY=… RGW_DIR=… (one line)
 #   scripts/rgw-server.sh stop <dir>    kills radosgw and the OSD, then the monitor, and removes the dir
-#   scripts/rgw-server.sh pause <dir>   kills radosgw only (the object store unreachable; the data stays)
+#   scripts/rgw-server.sh pause <dir> [TERM|KILL]   stops radosgw only (the store unreachable; the data stays)
 #   scripts/rgw-server.sh resume <dir>  starts radosgw again on the same port
 #
 # Needs Debian's packages: apt-get install -y --no-install-recommends ceph-mon ceph-mgr ceph-osd radosgw ceph-common
@@ -150,10 +150,11 @@ wait_gateway() {
 # Only the gateway goes away (tests of an unreachable object store); the cluster and its data stay.
 pause() {
   local dir=${1:-}
-  [ -f "$dir/rgw.port" ] || die "usage: $0 pause <dir> (an rgw-server dir)"
-  # TERM: a gateway killed outright leaves its cache watch behind, and the next one's metadata writes (bucket
-  # creation) wait for that watch to time out.
-  kill_pidfile "$dir/run/client.rgw.pid" TERM
+  local signal=${2:-TERM}
+  [ -f "$dir/rgw.port" ] || die "usage: $0 pause <dir> [TERM|KILL] (an rgw-server dir)"
+  # TERM by default: a gateway killed outright leaves its cache watch behind, and the next one's metadata writes
+  # (bucket creation) wait for that watch to time out (5 s here). KILL is a crash: nothing in flight completes.
+  kill_pidfile "$dir/run/client.rgw.pid" "$signal"
   rm -f "$dir/run/client.rgw.pid"
 }
 

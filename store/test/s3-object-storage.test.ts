@@ -3,6 +3,8 @@
  */
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { describe, it } from 'node:test';
 import { HeadObjectCommand, ListObjectVersionsCommand, S3Client } from '@aws-sdk/client-s3';
 import { isVerbatimError, type VerbatimError } from '../errors';
@@ -114,40 +116,6 @@ describe('S3ObjectStorage on Ceph RGW', { skip: rgwSkipReason() }, () => {
     }
   });
 
-  it('reports an unreachable gateway as a coded error after retrying, and works again once it is back', async () => {
-    const s = await S3ObjectStorage.open(options({ retries: 2 }));
-    try {
-      await s.put('before', new Uint8Array([1, 2, 3]));
-      // Mid-operation: the gateway dies while a 20 MiB multipart upload is under way.
-      const upload = s.put('big-during-outage', randomBytes(20 * MIB));
-      await new Promise((r) => setTimeout(r, 30));
-      await rgw.server.pause();
-      try {
-        await assert.rejects(upload, rejectsWith('OBJECT_STORAGE_FAILED', (e) => {
-          assert.equal(e.context.key, 'big-during-outage');
-          assert.equal(e.context.op, 'put');
-          assert.equal(e.status, 503);
-        }));
-        const started = Date.now();
-        await assert.rejects(s.get('before'), rejectsWith('OBJECT_STORAGE_FAILED', (e) => {
-          assert.equal(e.context.key, 'before');
-          assert.equal(e.context.attempts, 3, 'the first attempt and two retries');
-          assert.match(e.message, /ECONNREFUSED/);
-        }));
-        assert.ok(Date.now() - started < 10_000, 'retries back off briefly, not for minutes');
-      } finally {
-        await rgw.server.resume();
-      }
-      assert.deepEqual([...(await s.get('before'))!], [1, 2, 3]);
-      await s.put('after', new Uint8Array([4]));
-      assert.deepEqual([...(await s.get('after'))!], [4]);
-      // The aborted upload left no object behind.
-      assert.deepEqual(await s.has(['big-during-outage']), [false]);
-    } finally {
-      await s.close();
-    }
-  });
-
   it('refuses wrong credentials at open with the status, and never puts the secret in the error', async () => {
     const secret = 'not-the-secret-0123456789abcdefghijklmn';
     await assert.rejects(S3ObjectStorage.open(options({ credentials: { accessKeyId: 'NOBODY', secretAccessKey: secret } })),
@@ -246,6 +214,48 @@ describe('S3ObjectStorage on Ceph RGW', { skip: rgwSkipReason() }, () => {
       await assert.rejects(locked.delete(['y']), rejectsWith('OBJECT_LOCKED'));
     } finally {
       await locked.close();
+    }
+  });
+
+  it('reports an unreachable gateway as a coded error after retrying, and works again once it is back', async () => {
+    const s = await S3ObjectStorage.open(options({ retries: 2 }));
+    try {
+      await s.put('before', new Uint8Array([1, 2, 3]));
+      // Last in the file: a killed gateway's watch delays the next bucket creation by the watch timeout.
+      // Mid-operation: the gateway crashes once it has started the 20 MiB multipart upload (its access log shows
+      // the `POST …?uploads`), while the parts are going up and before they could be completed.
+      const log = path.join(rgw.server.dir, 'log', 'client.rgw.log');
+      const started = async () => /"POST \/[^ ]*\/big-during-outage\?uploads/.test(await readFile(log, 'utf8'));
+      assert.equal(await started(), false);
+      const upload = s.put('big-during-outage', randomBytes(20 * MIB));
+      let settled = false;
+      void upload.then(() => { settled = true; }, () => { settled = true; });
+      while (!await started()) await new Promise((r) => setTimeout(r, 5));
+      assert.equal(settled, false, 'the upload is still under way');
+      await rgw.server.pause('KILL');
+      try {
+        await assert.rejects(upload, rejectsWith('OBJECT_STORAGE_FAILED', (e) => {
+          assert.equal(e.context.key, 'big-during-outage');
+          assert.equal(e.context.op, 'put');
+          assert.equal(e.status, 503);
+        }));
+        const since = Date.now();
+        await assert.rejects(s.get('before'), rejectsWith('OBJECT_STORAGE_FAILED', (e) => {
+          assert.equal(e.context.key, 'before');
+          assert.equal(e.context.attempts, 3, 'the first attempt and two retries');
+          assert.match(e.message, /ECONNREFUSED/);
+        }));
+        assert.ok(Date.now() - since < 10_000, 'retries back off briefly, not for minutes');
+      } finally {
+        await rgw.server.resume();
+      }
+      assert.deepEqual([...(await s.get('before'))!], [1, 2, 3]);
+      await s.put('after', new Uint8Array([4]));
+      assert.deepEqual([...(await s.get('after'))!], [4]);
+      // The aborted upload left no object behind.
+      assert.deepEqual(await s.has(['big-during-outage']), [false]);
+    } finally {
+      await s.close();
     }
   });
 });

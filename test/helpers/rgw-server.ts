@@ -23,8 +23,8 @@ export interface RgwServer {
   secretKey: string;
   /** The cluster's temp dir (config, logs, pid files). */
   dir: string;
-  /** Kill the gateway only: the object store is unreachable, its data stays. */
-  pause(): Promise<void>;
+  /** Stop the gateway only: the object store is unreachable, its data stays. KILL: a crash, nothing in flight completes. */
+  pause(signal?: 'TERM' | 'KILL'): Promise<void>;
   /** Start the gateway again on the same port. */
   resume(): Promise<void>;
   stop(): Promise<void>;
@@ -66,7 +66,7 @@ export async function startRgw(): Promise<RgwServer> {
   let stopped = false;
   return {
     endpoint, accessKey, secretKey, dir,
-    pause: async () => void await script('pause', dir),
+    pause: async (signal = 'TERM') => void await script('pause', dir, signal),
     resume: async () => void await script('resume', dir),
     async stop() {
       if (stopped) return;
