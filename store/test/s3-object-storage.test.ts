@@ -309,3 +309,18 @@ describe('Limiter', () => {
     assert.equal(await limiter.run(async () => 'next'), 'next', 'a failed task frees its slot');
   });
 });
+
+describe('the RGW test server', () => {
+  it('skips without Ceph only outside CI, naming the install line', () => {
+    const saved = { PATH: process.env.PATH, CI: process.env.CI };
+    try {
+      process.env.PATH = '/nonexistent';
+      delete process.env.CI;
+      assert.match(rgwSkipReason() ?? '', /ceph-mon, ceph-osd, radosgw.* missing\): apt-get install -y --no-install-recommends ceph-mon/);
+      process.env.CI = '1';
+      assert.equal(rgwSkipReason(), undefined, 'in CI a missing server fails the file instead');
+    } finally {
+      for (const [k, v] of Object.entries(saved)) if (v === undefined) delete process.env[k]; else process.env[k] = v;
+    }
+  });
+});
