@@ -47,6 +47,8 @@ start() {
     command -v "$bin" >/dev/null || die "$bin not found: apt-get install -y --no-install-recommends ceph-mon ceph-mgr ceph-osd radosgw ceph-common"
   done
   local dir=${1:-}
+  # A dir of the caller's must be new or empty: a failed start removes it.
+  if [ -n "$dir" ] && [ -e "$dir" ] && [ -n "$(ls -A "$dir" 2>/dev/null)" ]; then die "$dir is not empty"; fi
   if [ -z "$dir" ]; then dir=$(mktemp -d "${TMPDIR:-/tmp}/verbatim-rgw-XXXXXX"); else mkdir -p "$dir"; fi
   dir=$(cd "$dir" && pwd)
   # Anything failing from here on leaves no daemon behind (the trap runs outside this function: a global name).
