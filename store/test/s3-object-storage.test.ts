@@ -222,16 +222,19 @@ describe('S3ObjectStorage on Ceph RGW', { skip: rgwSkipReason() }, () => {
     try {
       await s.put('before', new Uint8Array([1, 2, 3]));
       // Last in the file: a killed gateway's watch delays the next bucket creation by the watch timeout.
-      // Mid-operation: the gateway crashes once it has started the 20 MiB multipart upload (its access log shows
+      // Mid-operation: the gateway crashes once it has started a multipart upload (its access log shows
       // the `POST …?uploads`), while the parts are going up and before they could be completed.
       const log = path.join(rgw.server.dir, 'log', 'client.rgw.log');
       const started = async () => /"POST \/[^ ]*\/big-during-outage\?uploads/.test(await readFile(log, 'utf8'));
       assert.equal(await started(), false);
-      const upload = s.put('big-during-outage', randomBytes(20 * MIB));
+      // 64 MiB: eight parts, four at a time, so the crash lands while parts are still to go.
+      const upload = s.put('big-during-outage', randomBytes(64 * MIB));
       let settled = false;
       void upload.then(() => { settled = true; }, () => { settled = true; });
-      while (!await started()) await new Promise((r) => setTimeout(r, 5));
-      assert.equal(settled, false, 'the upload is still under way');
+      while (!await started()) await new Promise((r) => setTimeout(r, 2));
+      // Killed from here at once (a script would take a while to start), then the script forgets the pid.
+      process.kill(Number(await readFile(path.join(rgw.server.dir, 'run', 'client.rgw.pid'), 'utf8')), 'SIGKILL');
+      assert.equal(settled, false, 'the upload was still under way');
       await rgw.server.pause('KILL');
       try {
         await assert.rejects(upload, rejectsWith('OBJECT_STORAGE_FAILED', (e) => {
