@@ -22,6 +22,8 @@ export const ERROR_CODES = {
   /** The route exists, not with this method (the answer carries Allow). */
   METHOD_NOT_ALLOWED: 405,
   LEGAL_HOLD: 409,
+  /** S3 Object Lock keeps this object until its retain-until date: it cannot be deleted (erasure crypto-shreds instead). */
+  OBJECT_LOCKED: 409,
   PAYLOAD_TOO_LARGE: 413,
   /** The viewer: a Host header naming none of the viewer's own addresses (DNS rebinding). */
   HOST_NOT_ALLOWED: 421,
@@ -44,6 +46,8 @@ export const ERROR_CODES = {
   /** A session's key file is not a key (a disk that filled up half-way): the session can never be written again. */
   SESSION_KEY_DAMAGED: 500,
   UPSTREAM_FAILED: 502,
+  /** The object store (S3) answered an error or stayed unreachable after the retries; the context names op, key, status. */
+  OBJECT_STORAGE_FAILED: 503,
   UPSTREAM_TIMEOUT: 504,
   TARGET_REFUSED: 403,
   CLIENT_REFUSED: 403,
