@@ -10,7 +10,10 @@ import { VerbatimError } from '../store/errors';
 import type { VerbatimConfig } from './config';
 
 /** Object storage by URL scheme (`s3:`): each opens what `--blobs` names. The S3 backend registers itself here. */
-export const OBJECT_STORAGE_FACTORIES = new Map<string, (url: string) => Promise<ObjectStorage>>();
+export const OBJECT_STORAGE_FACTORIES = new Map<string, (url: string) => Promise<ObjectStorage>>([
+  // S3-compatible object storage (store/s3/): credentials from the environment only, never the URL.
+  ['s3:', async (url) => (await import('../store/s3/index')).openObjectStorage(url)],
+]);
 
 export const storeDirOf = (config: VerbatimConfig): string => path.join(config.dataDir, 'store');
 

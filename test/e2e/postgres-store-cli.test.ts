@@ -106,9 +106,9 @@ describe('verbatim --store postgres://', () => {
   });
 
   it('refuses --blobs with a scheme it has no object storage for, and --blobs without --store', async () => {
-    const r = await runVerbatim(['start', '--data', path.join(dir, 'd'), '--store', server.url(db), '--blobs', 's3://bucket?endpoint=http://127.0.0.1:1', '--proxy-port', '0', '--viewer-port', '0']);
+    const r = await runVerbatim(['start', '--data', path.join(dir, 'd'), '--store', server.url(db), '--blobs', 'gs://bucket', '--proxy-port', '0', '--viewer-port', '0']);
     assert.notEqual(r.code, 0);
-    assert.match(r.stderr, /--blobs s3:\/\/… is not supported by this build/);
+    assert.match(r.stderr, /--blobs gs:\/\/… is not supported by this build \(known: s3:\)/);
     const alone = await runVerbatim(['start', '--data', path.join(dir, 'd'), '--blobs', 's3://bucket', '--proxy-port', '0', '--viewer-port', '0']);
     assert.notEqual(alone.code, 0);
     assert.match(alone.stderr, /--blobs goes with --store/);
