@@ -11,6 +11,7 @@ import { type RecorderConfig, readConfig } from './config';
 import { frameRole, listenForSnapshotRequests, parentAllowed, requestChildSnapshots } from './frames';
 import { capturePageErrors } from './page-errors';
 import { CUSTOM_TAGS, LOAD_WAIT_MS } from './protocol';
+import { watchRouteChanges } from './route-changes';
 import { isPageException, recordOptions } from './record-options';
 import { createAdoptionKeeper } from './style-events';
 import { installStyleTextHooks } from './style-text';
@@ -143,6 +144,7 @@ function start(config: RecorderConfig): void {
       if (document.visibilityState === 'hidden') inputs.flush();
       report(CUSTOM_TAGS.visibility, { state: document.visibilityState });
     }, { capture: true });
+    watchRouteChanges((href) => report(CUSTOM_TAGS.route, { href }));
   }
   document.addEventListener(FRAME_EVENT, (e) => {
     e.preventDefault(); // tells the child frame its event was taken

@@ -51,6 +51,8 @@ export const CUSTOM_TAGS = {
   pageHidden: 'verbatim:page-hidden',
   /** The tab became hidden or visible: tells which of several open tabs the customer was looking at. */
   visibility: 'verbatim:visibility',
+  /** A single-page app changed its URL (`href`: scheme://host/path, never the query or fragment). */
+  route: 'verbatim:route',
 } as const;
 
 /** Body of POST EVENTS_PATH, JSON. */

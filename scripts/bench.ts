@@ -7,7 +7,8 @@
  *  3. Store bytes per recorded session-minute for the demo journey, and bytes added
  *     by a second identical journey (content addressing makes assets nearly free).
  *  Then page load in Chromium, tamper-evidence costs, the WACZ export, the search index's cost to the proxy
- *  (BENCH_ONLY=search runs that alone) and the search index at scale (scripts/bench/).
+ *  (BENCH_ONLY=search runs that alone), the struggle detector's share of the extractor's CPU (BENCH_ONLY=struggle)
+ *  and the search index at scale (scripts/bench/).
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -146,6 +147,12 @@ if (process.env.BENCH_ONLY === 'search') {
   await benchSearch();
   process.exit(0);
 }
+// What the struggle detector adds to the index's extractor, over recorded corpus journeys (scripts/bench/struggle-overhead.ts).
+const benchStruggle = async () => (await import('./bench/struggle-overhead')).benchStruggleOverhead();
+if (process.env.BENCH_ONLY === 'struggle') {
+  await benchStruggle();
+  process.exit(0);
+}
 await main();
 // BENCH_ONLY=proxy: the proxy-overhead and store-cost sections alone (quick before/after comparisons).
 if (process.env.BENCH_ONLY === 'proxy') process.exit(0);
@@ -160,6 +167,7 @@ await (await import('./bench/integrity')).benchIntegrity(Number(process.env.BENC
 // WACZ export of one session: time, CPU, size, peak memory (scripts/bench/wacz-export.ts).
 await (await import('./bench/wacz-export')).benchWaczExport(Number(process.env.BENCH_WACZ_CAPTURES ?? 600));
 await benchSearch();
+await benchStruggle();
 // The search index: build, size and ten queries over BENCH_SEARCH_SESSIONS generated sessions (scripts/bench/search-index.ts).
 // 10,000 by default: building a million takes hours on this 2-core machine (README, "Search index at scale").
 await (await import('./bench/search-index')).benchSearchIndex(Number(process.env.BENCH_SEARCH_SESSIONS ?? 10_000));

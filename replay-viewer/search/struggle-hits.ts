@@ -24,7 +24,10 @@ export function withStruggleHits(createExtractor: ExtractorFactory): ExtractorFa
     const newSignals = (): Hit[] => {
       const out: Hit[] = [];
       for (const s of detector.signals()) {
-        const key = `${s.name}\n${s.at}\n${s.pageId}`;
+        // Not keyed by page: a request's page is the one open when it started, known only once that page's first
+        // batch landed, which can be after the capture (the recorder uploads every 5 s); keyed by page, the same
+        // failed request became a second hit.
+        const key = `${s.name}\n${s.at}\n${s.element?.selector ?? s.url ?? ''}`;
         if (added.has(key) || added.size >= MAX_ADDED) continue;
         added.add(key);
         out.push(toHit(s));

@@ -2,12 +2,15 @@
  * rage, dead and error clicks, judged once the moments after each click are known (a page's later batches, the
  * session's captures, other tabs opening). The rules (docs/STRUGGLE.md):
  * - A gesture is a click, except the second click of a double-click (the browser reported dblclick).
- * - rage: rageMinClicks gestures on the same element within rageWindowMs, each within rageRadiusPx of the first;
- *   not on text fields, selects and steppers; not when the page answered every gesture before the next one (a
- *   counter's "+", a list that loads more).
+ * - rage: rageMinClicks clicks on the same element within rageWindowMs, each within rageRadiusPx of the first;
+ *   not on text fields, selects and steppers; not when the page answered every click before the next one (a
+ *   counter's "+", a list that loads more, a toggle double-clicked out of habit). On plain content a double-click
+ *   counts as one (a double or triple click selects a word or a paragraph); on a control it counts as two, since a
+ *   real browser reports dblclick inside every fast burst: 3 impatient clicks on a dead button are a double-click
+ *   and a click, which counted as gestures was never rage (the struggle corpus found it).
  * - dead: a gesture on an interactive-looking element (button, link, choice, interactive role) not answered within
- *   deadWindowMs by a DOM change, scroll, input, navigation, new tab or request. Consecutive dead gestures on the
- *   same element make one signal. Not judged when the recording stops before the window ends.
+ *   deadWindowMs by a DOM change, scroll, input, navigation, new tab or request, nor before the next gesture on
+ *   another element if that comes first. Consecutive dead gestures on the same element make one signal. Not judged when the recording stops before the window ends.
  * - error: an uncaught error on the page, or a failed request started, within errorWindowMs after a gesture: the
  *   latest gesture before it takes the blame (one signal per gesture).
  */
@@ -69,19 +72,20 @@ function element(ref: ElementRef): Signal['element'] {
 export function rageAndDead(page: PageClicks, session: SessionAnswers, t: Thresholds): Signal[] {
   const out: Signal[] = [];
   const gestures = gesturesOf(page.clicks);
+  const rageClicks = page.clicks.filter((c) => c.ref && !(c.second && c.ref.kind === 'content'));
   const answered = (from: number, to: number) =>
     anyIn(page.answers, from, to) || anyIn(session.requests, from, to) || anyIn(session.pageStarts, from + 1, to);
 
-  for (let i = 0; i < gestures.length;) {
-    const first = gestures[i]!;
+  for (let i = 0; i < rageClicks.length;) {
+    const first = rageClicks[i]!;
     let j = i + 1;
-    while (j < gestures.length) {
-      const g = gestures[j]!;
+    while (j < rageClicks.length) {
+      const g = rageClicks[j]!;
       const near = first.x === undefined || g.x === undefined || Math.hypot(g.x - first.x, (g.y ?? 0) - (first.y ?? 0)) <= t.rageRadiusPx;
       if (g.at - first.at > t.rageWindowMs || g.ref!.id !== first.ref!.id || !near) break;
       j++;
     }
-    const burst = gestures.slice(i, j);
+    const burst = rageClicks.slice(i, j);
     const everyAnswered = burst.every((g, k) => answered(g.at, burst[k + 1]?.at ?? g.at + t.deadWindowMs));
     if (burst.length >= t.rageMinClicks && !NOT_RAGE.has(first.ref!.kind) && !everyAnswered) {
       out.push({ name: 'rage', at: first.at, pageId: page.pageId, ...(first.url ? { url: first.url } : {}), element: element(first.ref!), detail: { clicks: burst.length, spanMs: burst[burst.length - 1]!.at - first.at } });
@@ -98,10 +102,20 @@ export function rageAndDead(page: PageClicks, session: SessionAnswers, t: Thresh
     out.push({ name: 'dead', at: first.at, pageId: page.pageId, ...(first.url ? { url: first.url } : {}), element: element(first.ref!), detail: { clicks: n } });
     run = undefined;
   };
-  for (const g of gestures) {
+  // The next gesture on another element, for each gesture (filled from the end: linear on hostile floods).
+  const nextOther: (ClickNote | undefined)[] = new Array(gestures.length);
+  for (let k = gestures.length - 2; k >= 0; k--) {
+    const n = gestures[k + 1]!;
+    nextOther[k] = n.ref!.id !== gestures[k]!.ref!.id ? n : nextOther[k + 1];
+  }
+  gestures.forEach((g, k) => {
     const end = g.at + t.deadWindowMs;
-    const dead = DEAD_KINDS.has(g.ref!.kind) && end <= session.lastAt && !answered(g.at, end);
-    if (!dead) continue;
+    // A gesture on another element before the window closes takes over what the page does next: the customer
+    // moved on without an answer (else the later button's answer made the first look alive).
+    const next = nextOther[k];
+    const until = next && next.at < end ? next.at : end;
+    const dead = DEAD_KINDS.has(g.ref!.kind) && end <= session.lastAt && !answered(g.at, until);
+    if (!dead) return;
     if (run && run.last.ref!.id === g.ref!.id && g.at - run.last.at <= t.deadWindowMs) {
       run.last = g;
       run.n++;
@@ -109,7 +123,7 @@ export function rageAndDead(page: PageClicks, session: SessionAnswers, t: Thresh
       flush();
       run = { first: g, last: g, n: 1 };
     }
-  }
+  });
   flush();
   return out;
 }

@@ -20,6 +20,7 @@ import { validationMarker } from './validation';
 
 const UNCAUGHT_ERROR_TAG: typeof CUSTOM_TAGS.uncaughtError = 'verbatim:uncaught-error';
 const PAGE_HIDDEN_TAG: typeof CUSTOM_TAGS.pageHidden = 'verbatim:page-hidden';
+const ROUTE_TAG: typeof CUSTOM_TAGS.route = 'verbatim:route';
 /** rrweb's MouseInteractions. */
 const Mouse = { Click: 2, DblClick: 4, Focus: 5, Blur: 6 } as const;
 /** Sequence numbers remembered per page so a batch delivered twice is read once. */
@@ -120,6 +121,9 @@ export class PageWatch {
         if (data.tag === PAGE_HIDDEN_TAG) {
           this.hiddenAt ??= at;
           this.answer(at);
+        } else if (data.tag === ROUTE_TAG) {
+          // A single-page app's route change, dated when it happened (batch.page.url is only read at upload).
+          this.url(isObject(data.payload) ? str(data.payload.href) : undefined, at);
         } else if (data.tag === UNCAUGHT_ERROR_TAG && this.errors.length < MAX_ERRORS_PER_PAGE) {
           this.errors.push(at);
         }

@@ -6,14 +6,14 @@
 import { VerbatimError } from '../../../store/errors';
 
 export const DEFAULT_THRESHOLDS = {
-  // Rage clicks. PostHog: 3 clicks within 30 px and 1 s. Ours counts gestures (a double-click is one), see STRUGGLE.md.
-  /** Gestures on the same target needed for a rage click (PostHog, Sentry: 3). */
+  // Rage clicks. PostHog: 3 clicks within 30 px and 1 s. Ours counts clicks on controls, gestures on plain content (a double-click selecting text is one), see STRUGGLE.md.
+  /** Clicks on the same target needed for a rage click (PostHog, Sentry: 3). */
   rageMinClicks: 3,
   /** Longest span from the first to the last click of a burst, ms (PostHog: 1 s). */
   rageWindowMs: 1_000,
   /** Farthest a click of the burst may land from the burst's first click, CSS px (PostHog: 30 px). */
   rageRadiusPx: 30,
-  /** Clicks at most this far apart merge into one double-click gesture when the browser reported a dblclick (ours: Chromium's and Windows' default double-click time is 500 ms). */
+  /** Clicks at most this far apart merge into one double-click gesture when the browser reported a dblclick (dead and error clicks; rage on plain content) (ours: Chromium's and Windows' default double-click time is 500 ms). */
   doubleClickMs: 500,
 
   // Dead clicks. OpenReplay: no DOM change within 1,234 ms; Sentry waits 7 s. We take the shorter, and count more answers.

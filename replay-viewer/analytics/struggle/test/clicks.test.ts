@@ -38,21 +38,40 @@ describe('rage clicks', () => {
     assert.deepEqual(s, []);
   });
 
-  it('counts a double-click as one gesture: a double-click then one more click is not rage (peers count 3 clicks)', () => {
+  it('fires on 3 fast clicks on a dead button although the browser reported a dblclick among them (a real burst always has one)', () => {
     const p = page();
     const s = detect([batchOf([
       ...p.start, click(T0 + 1_000, p.dead.id!), click(T0 + 1_100, p.dead.id!), dblclick(T0 + 1_101, p.dead.id!), click(T0 + 1_400, p.dead.id!), still(T0 + 4_000),
     ])]);
-    assert.deepEqual(names(s), ['dead'], 'the button did nothing (dead) but two gestures are no rage');
+    assert.deepEqual(names(s), ['dead', 'rage']);
+    assert.deepEqual(only(s, 'rage')[0]!.detail, { clicks: 3, spanMs: 400 });
   });
 
-  it('fires on a real mouse burst of 5 clicks with one dblclick among them (4 gestures)', () => {
+  it('fires on a real mouse burst of 5 clicks with one dblclick among them (5 clicks)', () => {
     const p = page();
     const s = detect([batchOf([
       ...p.start, click(T0 + 1_000, p.dead.id!), click(T0 + 1_100, p.dead.id!), dblclick(T0 + 1_101, p.dead.id!),
       click(T0 + 1_200, p.dead.id!), click(T0 + 1_300, p.dead.id!), click(T0 + 1_400, p.dead.id!), still(T0 + 4_000),
     ])]);
-    assert.deepEqual(only(s, 'rage').map((r) => r.detail), [{ clicks: 4, spanMs: 400 }]);
+    assert.deepEqual(only(s, 'rage').map((r) => r.detail), [{ clicks: 5, spanMs: 400 }]);
+  });
+
+  it('does not fire on a double-click and one more click on a working toggle (the page answered each click)', () => {
+    const p = page();
+    const toggled = (at: number) => mutation(at + 20, { texts: [{ id: p.menu.id! - 1, value: `Menu ${at}` }] });
+    const s = detect([batchOf([
+      ...p.start, click(T0 + 1_000, p.menu.id!), toggled(T0 + 1_000), click(T0 + 1_100, p.menu.id!), dblclick(T0 + 1_101, p.menu.id!), toggled(T0 + 1_100),
+      click(T0 + 1_400, p.menu.id!), toggled(T0 + 1_400), still(T0 + 4_000),
+    ])]);
+    assert.deepEqual(s, []);
+  });
+
+  it('does not fire on a triple click that selects a paragraph (on plain content a double-click is one click)', () => {
+    const p = page();
+    const s = detect([batchOf([
+      ...p.start, click(T0 + 1_000, p.para.id!), click(T0 + 1_100, p.para.id!), dblclick(T0 + 1_101, p.para.id!), click(T0 + 1_250, p.para.id!), still(T0 + 4_000),
+    ])]);
+    assert.deepEqual(only(s, 'rage'), []);
   });
 
   it('does not fire on a text field, a stepper, or clicks the page answers each time', () => {
@@ -97,6 +116,20 @@ describe('dead clicks', () => {
     assert.deepEqual(s.map((x) => [x.name, x.at, x.element?.selector]), [['dead', T0 + 1_000, '#send']]);
     assert.equal(detect([batchOf([...p.start, ...late])], [], { deadWindowMs: 1_300 }).length, 1, 'the window is open at its end');
     assert.deepEqual(detect([batchOf([...p.start, ...late])], [], { deadWindowMs: 1_301 }), [], 'a longer window sees the answer');
+  });
+
+  it('fires when the page answers only after the customer clicked something else (that answer is the other click\'s)', () => {
+    const p = page();
+    const moved = [
+      click(T0 + 1_000, p.dead.id!), click(T0 + 1_300, p.menu.id!),
+      mutation(T0 + 1_310, { attributes: [{ id: p.menu.id!, attributes: { 'aria-expanded': 'true' } }] }), still(T0 + 4_000),
+    ];
+    assert.deepEqual(detect([batchOf([...p.start, ...moved])]).map((x) => [x.name, x.element?.selector]), [['dead', '#continue']]);
+    const answeredFirst = [
+      click(T0 + 1_000, p.menu.id!), mutation(T0 + 1_010, { attributes: [{ id: p.menu.id!, attributes: { 'aria-expanded': 'true' } }] }),
+      click(T0 + 1_080, p.send.id!), mutation(T0 + 1_090, { attributes: [{ id: p.send.id!, attributes: { title: 'x' } }] }), still(T0 + 4_000),
+    ];
+    assert.deepEqual(detect([batchOf([...p.start, ...answeredFirst])]), [], 'two quick clicks on two working buttons');
   });
 
   it('is not judged when the recording ends inside the window, nor on text fields or plain content', () => {

@@ -42,6 +42,15 @@ describe('quick back', () => {
     assert.deepEqual(s, [{ name: 'quickback', at: T0 + 12_100, pageId: 'c', url: 'https://bank.example/cards', detail: { backTo: 'https://bank.example/accounts', awayMs: 2_000 } }]);
   });
 
+  it('fires inside a single-page app from the recorder\'s route events, though one upload shows only the last URL', () => {
+    const route = (at: number, href: string) => ({ type: 5, timestamp: at, data: { tag: 'verbatim:route', payload: { href } } });
+    const app = [meta(T0, 'https://bank.example/spa/a'), route(T0 + 3_000, 'https://bank.example/spa/b'), route(T0 + 5_000, 'https://bank.example/spa/a'), still(T0 + 6_000)];
+    const s = detect([batchOf(app, { url: 'https://bank.example/spa/a' })]);
+    assert.deepEqual(s, [{ name: 'quickback', at: T0 + 5_000, pageId: 'p1', url: 'https://bank.example/spa/b', detail: { backTo: 'https://bank.example/spa/a', awayMs: 2_000 } }]);
+    const withoutRoutes = app.filter((e) => e.type !== 5);
+    assert.deepEqual(detect([batchOf(withoutRoutes, { url: 'https://bank.example/spa/a' })]), [], 'the upload alone never saw /spa/b');
+  });
+
   it('does not fire after a long visit, nor for a reload of the same URL', () => {
     assert.deepEqual(detect([visit('a', 'https://bank.example/accounts', T0, T0 + 10_000), visit('b', 'https://bank.example/cards', T0 + 10_100, T0 + 30_000), visit('c', 'https://bank.example/accounts', T0 + 30_100, T0 + 40_000)]), []);
     assert.deepEqual(detect([visit('a', 'https://bank.example/accounts', T0, T0 + 1_000), visit('b', 'https://bank.example/accounts', T0 + 1_100, T0 + 2_000)]), []);
