@@ -87,6 +87,8 @@ function start(config: RecorderConfig): void {
   const inputs = createInputThrottle((event) => transport?.push(event as RecordedEvent));
   const keepAdoptions = createAdoptionKeeper(() => record.mirror);
   const emit = (event: unknown, isCheckout?: boolean): void => {
+    // A checkout's Meta is not a navigation: marked so the player does not list the page again.
+    if (isCheckout && (event as RecordedEvent).type === 4) Object.assign((event as RecordedEvent).data as object, { checkout: true });
     keepAdoptions(event as RecordedEvent, inputs.push);
     // A checkout re-serialises this document only: cross-origin frames must send theirs again.
     if (isCheckout && role === 'top' && (event as RecordedEvent).type === 2) setTimeout(() => requestChildSnapshots(), 0);

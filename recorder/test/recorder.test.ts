@@ -585,6 +585,8 @@ describe('recorder in Chromium', () => {
     const events = eventsOf(token);
     const fulls = events.filter((e) => e.type === 2).map((e) => e.timestamp);
     assert.ok(fulls.length >= 3, `full snapshots at ${fulls.join(', ')}`);
+    const metas = events.filter((e) => e.type === 4).map((e) => (e.data as { checkout?: boolean }).checkout === true);
+    assert.deepEqual(metas, [false, ...Array(fulls.length - 1).fill(true)], 'only the first Meta is the page\'s own; checkouts are marked');
     const childAfterLast = events.filter((e) => e.type === 3 && (e.data as { isAttachIframe?: boolean }).isAttachIframe
       && e.timestamp >= fulls.at(-1)! && JSON.stringify(e).includes('cross-origin-child-text'));
     assert.ok(childAfterLast.length >= 1, 'the child document follows the last checkout');

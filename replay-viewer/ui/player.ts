@@ -571,7 +571,9 @@ class PlayerView {
 
 /** One entry per page load (rrweb Meta event), titled from the session's page records. */
 function pageEntries(events: RecordedEvent[], session: ApiSession, first: number): PageEntry[] {
-  const metas = events.filter((e) => e.type === EVENT_META && typeof (e.data as { href?: unknown })?.href === 'string');
+  // A checkout (recorder/record-options.ts: a fresh full snapshot every few minutes) repeats the Meta of its page.
+  const metas = events.filter((e) => e.type === EVENT_META && typeof (e.data as { href?: unknown })?.href === 'string'
+    && (e.data as { checkout?: unknown }).checkout !== true);
   if (!metas.length) return session.pages.map((p) => ({ offset: Math.max(0, p.startedAt - first), url: p.url, title: p.title }));
   return metas.map((e, i) => {
     const url = (e.data as { href: string }).href;
