@@ -6,7 +6,7 @@
  * records none: the URL of a batch's upload tells).
  */
 import type { VerbatimStore } from '../store/store';
-import { createStruggleDetector, struggleScore, type DwellTime, type Signal } from './analytics/struggle/index';
+import { createStruggleDetector, pageScores, struggleScore, type DwellTime, type Signal } from './analytics/struggle/index';
 
 export interface ApiSessionSignals {
   /** The session's struggle score, 0–100 (analytics/struggle/score.ts). */
@@ -14,6 +14,8 @@ export interface ApiSessionSignals {
   signals: Signal[];
   /** URL visits in time order: a visit on the same page id as the one before it is a route change. */
   visits: DwellTime[];
+  /** Struggle score per recorded page id (pages without signals are absent). */
+  pageScores: Record<string, number>;
 }
 
 export async function sessionSignals(store: VerbatimStore, sessionId: string): Promise<ApiSessionSignals> {
@@ -24,5 +26,5 @@ export async function sessionSignals(store: VerbatimStore, sessionId: string): P
   for (const capture of captures) detector.capture(capture);
   const signals = detector.finish();
   const visits = detector.dwell().sort((a, b) => a.from - b.from);
-  return { score: struggleScore(signals), signals, visits };
+  return { score: struggleScore(signals), signals, visits, pageScores: Object.fromEntries(pageScores(signals)) };
 }

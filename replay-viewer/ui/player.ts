@@ -48,6 +48,8 @@ interface PageEntry {
   offset: number;
   url: string;
   title?: string;
+  /** The store's page id, when the page is known to the session (for its struggle score). */
+  id?: string;
 }
 
 export async function renderPlayer(root: HTMLElement, sessionId: string, params: URLSearchParams): Promise<void> {
@@ -503,6 +505,15 @@ class PlayerView {
     this.scaleLabel.title = scale < 1 ? 'Scaled down to fit the window' : 'Shown at the recorded size';
   }
 
+  /** Each page's own struggle score beside it in the Pages panel (only pages that have signals). */
+  private showPageScores(scores: Record<string, number>): void {
+    Array.from(this.pageList.querySelectorAll('.page-item')).forEach((button, i) => {
+      const score = this.pages[i]?.id ? scores[this.pages[i]!.id!] : undefined;
+      if (!score) return;
+      button.append(h('span', { class: `page-struggle${score >= 60 ? ' high' : ''}`, title: `Struggle score of this page: ${score} of 100` }, `Struggle ${score}`));
+    });
+  }
+
   private pageItem(page: PageEntry, index: number): HTMLLIElement {
     return h('li', {},
       h('button', { type: 'button', class: 'page-item', title: page.url, onclick: () => this.seek(page.offset) },
@@ -544,6 +555,7 @@ class PlayerView {
       this.struggleBadge.title = `Struggle score ${answer.score} of 100, from ${answer.signals.length} signal${answer.signals.length === 1 ? '' : 's'} in this session`;
       this.struggleBadge.classList.toggle('high', answer.score >= 60);
       this.struggleBadge.hidden = false;
+      this.showPageScores(answer.pageScores ?? {});
     } catch (err) {
       // The replay works without them: say so once, quietly.
       this.feed.add(serverItems({ pages: this.pages, visits: [], signals: [], pageIds, first: this.first }));
@@ -574,7 +586,7 @@ function pageEntries(events: RecordedEvent[], session: ApiSession, first: number
   // A checkout (recorder/record-options.ts: a fresh full snapshot every few minutes) repeats the Meta of its page.
   const metas = events.filter((e) => e.type === EVENT_META && typeof (e.data as { href?: unknown })?.href === 'string'
     && (e.data as { checkout?: unknown }).checkout !== true);
-  if (!metas.length) return session.pages.map((p) => ({ offset: Math.max(0, p.startedAt - first), url: p.url, title: p.title }));
+  if (!metas.length) return session.pages.map((p) => ({ offset: Math.max(0, p.startedAt - first), url: p.url, title: p.title, id: p.id }));
   return metas.map((e, i) => {
     const url = (e.data as { href: string }).href;
     const candidates = session.pages.filter((p) => p.url === url);
@@ -582,7 +594,7 @@ function pageEntries(events: RecordedEvent[], session: ApiSession, first: number
     // The page became visible with its first snapshot, not at the start of its load.
     const nextMeta = metas[i + 1]?.timestamp ?? Infinity;
     const shown = events.find((s) => s.type === EVENT_FULL_SNAPSHOT && s.timestamp >= e.timestamp && s.timestamp < nextMeta);
-    return { offset: (shown ?? e).timestamp - first, url, title: nearest?.title };
+    return { offset: (shown ?? e).timestamp - first, url, title: nearest?.title, id: nearest?.id };
   });
 }
 
