@@ -49,6 +49,10 @@ export const CUSTOM_TAGS = {
   pageHidden: 'verbatim:page-hidden',
   /** The tab became hidden or visible: tells which of several open tabs the customer was looking at. */
   visibility: 'verbatim:visibility',
+  /** Layout at a click (recorder/layout-notes.ts): where in its element's box the click landed, for click maps. */
+  clickBox: 'verbatim:click-box',
+  /** How far down the document the customer scrolled (max %), sent when the page goes away or is hidden. */
+  scrollDepth: 'verbatim:scroll-depth',
 } as const;
 
 /** Body of POST EVENTS_PATH, JSON. */
