@@ -1,30 +1,33 @@
 /**
- * A page's URL reduced to a pattern shared by every customer's visit: scheme://host/path with each path segment that
- * names a record (numbers, UUIDs, long hex or mixed letter-and-digit tokens, anything with '@') replaced by `:id`;
- * query and fragment dropped. What analytics tables store as a page's name: it never holds an account number, an
- * IBAN or an e-mail address that sat in a path.
+ * TEMPORARY twin of wip/funnels' analytics/index/url-pattern.ts (same signature), replaced by it when that branch is
+ * merged: a page's URL as analytics keep it, host + path with record ids replaced by `:id`, no query.
  */
-import { urlParts } from '../search/extract/index';
+const UUID = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i;
 
-const ID_SEGMENT = [
-  /^\d+$/,
-  /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i,
-  /^[0-9a-f]{8,}$/i,
-  /^(?=.*\d)[A-Za-z0-9_.~-]{8,}$/,
-  /@/,
-];
-
-export function urlPattern(raw: string | undefined): string | undefined {
-  const parts = urlParts(raw);
-  if (!parts) return undefined;
-  const path = parts.path.split('/').map((seg) => (seg && ID_SEGMENT.some((re) => re.test(safeDecode(seg))) ? ':id' : seg)).join('/');
-  return `${parts.scheme}://${parts.host}${path}`;
+function isId(seg: string): boolean {
+  if (UUID.test(seg)) return true;
+  const digits = seg.replace(/\D/g, '').length;
+  if (digits >= 3 || (digits > 0 && digits === seg.length)) return true;
+  if (seg.length >= 16 && /^[A-Za-z0-9_-]+$/.test(seg) && /\d/.test(seg)) return true;
+  if (/[*\u2022]/.test(seg) || /^x{4,}$/i.test(seg)) return true;
+  return seg.includes('@');
 }
 
-function safeDecode(seg: string): string {
+export function pathPattern(path: string): string {
+  let p: string;
   try {
-    return decodeURIComponent(seg);
+    p = decodeURIComponent(path);
   } catch {
-    return seg;
+    p = path;
+  }
+  return `/${p.split('/').slice(1, 13).map((s) => (isId(s) ? ':id' : s.slice(0, 60))).join('/')}`;
+}
+
+export function urlPattern(raw: string): { host: string; pattern: string } | undefined {
+  try {
+    const u = new URL(raw);
+    return u.host ? { host: u.host, pattern: pathPattern(u.pathname || '/') } : undefined;
+  } catch {
+    return undefined;
   }
 }

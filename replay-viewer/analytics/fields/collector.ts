@@ -43,8 +43,8 @@ export function createFieldCollector(detector: StruggleDetector): FieldCollector
       out.fields.push(...fieldRows(sessionId, p, own));
       out.clicks.push(...clickRows(sessionId, p, own, version, notes));
       const depth = notes.scrollDepth(p.pageId);
-      const url = urlPattern(firstUrl);
-      if (depth !== undefined && url) out.scrolls.push({ sessionId, pageId: p.pageId, at: p.firstAt!, url, version, maxPct: depth } satisfies ScrollRow);
+      const place = firstUrl ? urlPattern(firstUrl) : undefined;
+      if (depth !== undefined && place) out.scrolls.push({ sessionId, pageId: p.pageId, at: p.firstAt!, host: place.host, url: place.pattern, version, maxPct: depth } satisfies ScrollRow);
       notes.forget(p.pageId);
     }
     return out;
@@ -69,15 +69,15 @@ function fieldRows(sessionId: string, p: PageWatch, signals: Signal[]): FieldRow
   const abandons = signals.filter((s) => s.name === 'abandon');
   const out: FieldRow[] = [];
   for (const f of touched) {
-    const url = urlPattern(p.urlAt(f.firstAt));
-    if (!url) continue;
+    const place = urlPattern(p.urlAt(f.firstAt) ?? '');
+    if (!place) continue;
     const formFields = touched.filter((g) => g.ref.formId === f.ref.formId);
     const abandon = abandons.find((s) => formFields.some((g) => g.ref.selector === s.element?.selector));
     const anyFilled = formFields.some((g) => g.filled);
     const submitted = anyFilled ? !abandon : p.forms.pressedAt(f.ref.formId) !== undefined;
     const dropOff = abandon?.element?.selector === f.ref.selector;
     out.push({
-      sessionId, pageId: p.pageId, at: f.firstAt, url, form: f.ref.form, field: f.ref.selector, label: f.ref.label,
+      sessionId, pageId: p.pageId, at: f.firstAt, host: place.host, url: place.pattern, form: f.ref.form, field: f.ref.selector, label: f.ref.label,
       ...(f.lastInput !== undefined ? { fillMs: Math.max(0, f.lastInput - f.firstAt) } : {}),
       hesitations: bySelector(signals, 'hesitation', f.ref.selector).length,
       corrections: bySelector(signals, 'reentry', f.ref.selector).length,
@@ -105,10 +105,10 @@ function clickRows(sessionId: string, p: PageWatch, signals: Signal[], version: 
   }
   const out: ClickRow[] = [];
   gestures.forEach((g, i) => {
-    const url = urlPattern(p.urlAt(g.at));
-    if (!url) return;
+    const place = urlPattern(p.urlAt(g.at) ?? '');
+    if (!place) return;
     const pos = notes.position(p.pageId, g.at, g.x, g.y, g.ref!.id);
-    out.push({ sessionId, pageId: p.pageId, at: g.at, url, version, selector: g.ref!.selector, ...(pos ?? {}), dead: dead.has(i), rage: rage.has(i) });
+    out.push({ sessionId, pageId: p.pageId, at: g.at, host: place.host, url: place.pattern, version, selector: g.ref!.selector, ...(pos ?? {}), dead: dead.has(i), rage: rage.has(i) });
   });
   return out;
 }

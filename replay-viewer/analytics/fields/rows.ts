@@ -10,7 +10,8 @@ export interface FieldRow {
   pageId: string;
   /** First focus or input in the field. */
   at: number;
-  /** The page's URL pattern where the field was first touched. */
+  host: string;
+  /** The page's path pattern (url-pattern.ts) where the field was first touched. */
   url: string;
   /** The form's stable selector; '' for fields outside any form. */
   form: string;
@@ -36,6 +37,8 @@ export interface ClickRow {
   sessionId: string;
   pageId: string;
   at: number;
+  host: string;
+  /** Path pattern. */
   url: string;
   /** The page's site version (site-version.ts); '' unknown. */
   version: string;
@@ -52,6 +55,7 @@ export interface ScrollRow {
   sessionId: string;
   pageId: string;
   at: number;
+  host: string;
   url: string;
   version: string;
   /** Deepest point shown, % of the document height. */

@@ -41,8 +41,8 @@ describe('field rows', () => {
     ]);
     const rows = collector.take();
     assert.deepEqual(rows.fields.map(({ sessionId, pageId, ...r }) => r), [
-      { at: T0 + 1_000, url: 'https://bank.example/accounts/:id/transfer', form: '#transfer', field: '#amount', label: 'amount', fillMs: 2_200, hesitations: 0, corrections: 1, errors: 0, submitted: false, dropOff: false },
-      { at: T0 + 2_000, url: 'https://bank.example/accounts/:id/transfer', form: '#transfer', field: '#iban', label: 'iban', fillMs: 14_500, hesitations: 1, corrections: 1, errors: 0, submitted: false, dropOff: true, leftAt: T0 + 20_000 },
+      { at: T0 + 1_000, host: 'bank.example', url: '/accounts/:id/transfer', form: '#transfer', field: '#amount', label: 'amount', fillMs: 2_200, hesitations: 0, corrections: 1, errors: 0, submitted: false, dropOff: false },
+      { at: T0 + 2_000, host: 'bank.example', url: '/accounts/:id/transfer', form: '#transfer', field: '#iban', label: 'iban', fillMs: 14_500, hesitations: 1, corrections: 1, errors: 0, submitted: false, dropOff: true, leftAt: T0 + 20_000 },
     ]);
     assert.deepEqual(collector.take(), { fields: [], clicks: [], scrolls: [] }, 'a page is taken once');
     assert.ok(!JSON.stringify(rows).includes('DE89'), 'no typed value');
@@ -77,15 +77,15 @@ describe('click rows', () => {
       custom(T0 + 5_500, 'verbatim:scroll-depth', { maxPct: 40 }), custom(T0 + 5_600, 'verbatim:scroll-depth', { maxPct: 85 }), hidden(T0 + 6_000),
     ]);
     const rows = collector.take();
-    assert.deepEqual(rows.clicks.map(({ sessionId, pageId, url, version, ...r }) => r), [
+    assert.deepEqual(rows.clicks.map(({ sessionId, pageId, host, url, version, ...r }) => r), [
       { at: T0 + 1_000, selector: '#send', fx: 0.25, fy: 0.75, dead: false, rage: false },
       { at: T0 + 2_000, selector: '#help', dead: true, rage: true },
       { at: T0 + 2_150, selector: '#help', dead: true, rage: true },
       { at: T0 + 2_300, selector: '#help', dead: true, rage: true },
       { at: T0 + 2_450, selector: '#help', dead: true, rage: true },
     ]);
-    assert.equal(rows.clicks[0]!.url, 'https://bank.example/accounts/:id/transfer');
-    assert.deepEqual(rows.scrolls.map(({ sessionId, ...r }) => r), [{ pageId: 'p1', at: T0, url: 'https://bank.example/accounts/:id/transfer', version: '', maxPct: 85 }]);
+    assert.deepEqual([rows.clicks[0]!.host, rows.clicks[0]!.url], ['bank.example', '/accounts/:id/transfer']);
+    assert.deepEqual(rows.scrolls.map(({ sessionId, ...r }) => r), [{ pageId: 'p1', at: T0, host: 'bank.example', url: '/accounts/:id/transfer', version: '', maxPct: 85 }]);
   });
 
   it('the site version is the same for the same scripts and styles, another for a new build, and ignores sealed data', () => {
