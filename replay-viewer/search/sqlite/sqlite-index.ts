@@ -13,11 +13,12 @@ import type { QueryNode } from '../query/ast';
 import type { IndexKey } from '../index-key';
 import { decodeCursor, encodeCursor } from '../cursor';
 import { hitSnippet, searchResult, type HitRow, type SessionRow } from '../stored-rows';
-import { MAX_SEARCH_LIMIT, TOTAL_CAP, scoreOf, type IndexBatch, type Match, type MatchOptions, type SearchIndex, type SearchOptions, type SessionFacts } from '../search-index';
+import { MAX_SEARCH_LIMIT, TOTAL_CAP, scoreOf, type AnalyticsDb, type IndexBatch, type Match, type MatchOptions, type SearchIndex, type SearchOptions, type SessionFacts } from '../search-index';
 import type { FacetCount, SearchResponse } from '../types';
 import { QueryCompiler, hostLike } from './compile-query';
 import { ftsRow, locationOf } from '../hit-tokens';
 import { SCHEMA, SCHEMA_VERSION } from './schema';
+import { createAnalyticsSqlite, eraseAnalyticsSqlite, insertAnalyticsSqlite, resetAnalyticsSqlite } from '../../analytics/index/sqlite-tables';
 import { frag, sql, type Frag } from './sql-fragment';
 
 export const INDEX_FILE = 'index.sqlite';
@@ -65,6 +66,8 @@ export class SqliteSearchIndex implements SearchIndex {
       const columns = db.prepare("SELECT name FROM pragma_table_info('sessions')").pluck().all() as string[];
       if (columns.length && !columns.includes('score')) db.exec('ALTER TABLE sessions ADD COLUMN score INTEGER NOT NULL DEFAULT 0');
       db.exec(SCHEMA);
+      // Analytics tables: created on an index made before them too (they fill as sessions change, or on reindex).
+      createAnalyticsSqlite(db);
       // An index made before the host table existed: fill it once from the hits.
       if (!db.prepare("SELECT 1 FROM meta WHERE key = 'hosts'").get()) {
         db.exec("INSERT OR IGNORE INTO hosts (host) SELECT DISTINCT host FROM hits WHERE host IS NOT NULL; INSERT INTO meta (key, value) VALUES ('hosts', '1')");
@@ -115,9 +118,14 @@ export class SqliteSearchIndex implements SearchIndex {
     return { sessions: n('sessions'), hits: n('hits') };
   }
 
+  analyticsDb(): AnalyticsDb {
+    return { kind: 'sqlite', db: this.conn };
+  }
+
   async reset(): Promise<void> {
     const db = this.conn;
     db.transaction(() => {
+      resetAnalyticsSqlite(db);
       db.exec("DELETE FROM hit_fts; DELETE FROM hits; DELETE FROM hosts; DELETE FROM sessions; DELETE FROM meta WHERE key <> 'schema';");
     })();
     this.truncateWal();
@@ -167,6 +175,11 @@ export class SqliteSearchIndex implements SearchIndex {
           insertFts.run(hid, row.words, row.field, row.wprefix, row.loc);
         }
       }
+      for (const { sessionId, rows } of batch.analytics ?? []) {
+        const sid = sidOf.get(sessionId) as number | undefined;
+        if (sid === undefined) throw new VerbatimError('BAD_REQUEST', 'analytics rows for a session the index does not hold', { sessionId });
+        insertAnalyticsSqlite(db, sid, rows);
+      }
       for (const id of batch.customerLinked ?? []) link.run(id);
       setCursor.run(String(batch.cursor));
     })();
@@ -189,6 +202,7 @@ export class SqliteSearchIndex implements SearchIndex {
     const sid = db.prepare('SELECT sid FROM sessions WHERE id = ?').pluck().get(sessionId) as number | undefined;
     if (sid === undefined) return false;
     this.deleteHits(db, sid);
+    eraseAnalyticsSqlite(db, sid);
     db.prepare('DELETE FROM sessions WHERE sid = ?').run(sid);
     return true;
   }
