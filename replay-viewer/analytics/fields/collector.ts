@@ -10,7 +10,7 @@ import type { CapturedResource, EventBatch } from '../../../store/records';
 import { str, isObject } from '../../search/extract/rrweb-wire';
 import { SiteVersions } from '../site-version';
 import type { PageWatch, Signal, StruggleDetector } from '../struggle/index';
-import { urlPattern } from '../url-pattern';
+import { urlPattern } from '../index/url-pattern';
 import { LayoutNotes } from './layout-notes';
 import type { ClickRow, FieldAnalyticsRows, FieldRow, ScrollRow } from './rows';
 

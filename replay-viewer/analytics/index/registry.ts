@@ -3,10 +3,12 @@
  * and one line here; the index creates, fills, erases and resets it with no other change.
  */
 import type { AnalyticsModule, AnalyticsTable } from './analytics-table';
+import { fieldAnalyticsModule } from '../fields/tables';
 import { pageViewsModule } from './page-views';
 
 export const ANALYTICS_MODULES: readonly AnalyticsModule[] = [
   pageViewsModule,
+  fieldAnalyticsModule,
 ];
 
 export const ANALYTICS_TABLES: readonly AnalyticsTable<any>[] = ANALYTICS_MODULES.flatMap((m) => m.tables);
