@@ -10,6 +10,7 @@ import { IngestPipeline, Masker, assertProxyExposure, loadOrCreateCa, parseUpstr
 import { startViewer } from '../replay-viewer/server';
 import { openReviews } from '../replay-viewer/reviews/index';
 import { DEFAULT_PACING, openSearch, SearchRoutes } from '../replay-viewer/search/index';
+import { FieldAnalyticsRoutes } from '../replay-viewer/analytics/fields/fields-routes';
 import { isVerbatimError, VerbatimError } from '../store/errors';
 import { openStore } from '../store/index';
 import { setUpAccess, usersCommand } from './access-setup';
@@ -159,6 +160,7 @@ async function start(config: VerbatimConfig): Promise<void> {
     collector,
     search: search ? new SearchRoutes(search.index, store, search.key) : undefined,
     reviews: reviews?.routes,
+    fieldAnalytics: search ? new FieldAnalyticsRoutes(search.index) : undefined,
     status,
     statusProbe: { handle: (req, res, p) => statusMount ? statusMount.handle(req, res, p) : Promise.resolve(void res.writeHead(503).end()) },
   });
