@@ -106,12 +106,15 @@ export async function clickMap(db: AnalyticsDb, page: { host: string; url: strin
     page,
     hotspots: spots.map((r) => ({
       selector: String(r.selector), clicks: num(r.clicks), dead: num(r.dead), rage: num(r.rage),
-      fx: r.fx === null || r.fx === undefined ? null : Number(r.fx), fy: r.fy === null || r.fy === undefined ? null : Number(r.fy),
+      fx: mean(r.fx), fy: mean(r.fy),
     })),
     scroll: { views, reached },
     ...(snapshot ? { snapshot } : {}),
   };
 }
+
+/** A mean position to 3 decimals: the backends sum floats in different orders. */
+const mean = (v: unknown) => (v === null || v === undefined ? null : Math.round(Number(v) * 1000) / 1000);
 
 function median(values: number[]): number | null {
   if (!values.length) return null;
