@@ -101,3 +101,40 @@ describe('click rows', () => {
     assert.notEqual(build('j2'), a);
   });
 });
+
+describe('hostile layout notes', () => {
+  it('skips malformed click boxes and scroll depths, and never places a click outside 0..1', () => {
+    const f = form();
+    const { collector } = run([
+      ...f.start,
+      custom(T0 + 900, 'verbatim:click-box', { x: 'a', y: 1, boxes: [[f.send.id!, 0, 0, 10, 10]] }),
+      custom(T0 + 950, 'verbatim:click-box', { x: 500, y: 500, boxes: [[f.send.id!, 100, 200, 0, 40], 'x', [1, 2], null] }),
+      custom(T0 + 999, 'verbatim:click-box', { x: 500, y: 900, boxes: [[f.send.id!, 100, 200, 80, 40]] }),
+      click(T0 + 1_000, f.send.id!, 500, 900),
+      custom(T0 + 1_100, 'verbatim:scroll-depth', { maxPct: 1e9 }), custom(T0 + 1_200, 'verbatim:scroll-depth', { maxPct: 'deep' }),
+      custom(T0 + 1_300, 'verbatim:scroll-depth', { maxPct: 55 }), still(T0 + 5_000), hidden(T0 + 6_000),
+    ]);
+    const rows = collector.take();
+    assert.deepEqual(rows.clicks.map((c) => [c.selector, c.fx, c.fy]), [['#send', 1, 1]]);
+    assert.deepEqual(rows.scrolls.map((s) => s.maxPct), [55]);
+  });
+
+  it('a page view whose assets came from the cache keeps the session\'s last version for its host', () => {
+    const f = form();
+    const asset = capture(T0 - 400, 'https://bank.example/app.js', 200, { destination: 'script', body: { digest: 'j1', size: 1, encoding: '', truncated: false } });
+    const detector = createStruggleDetector();
+    const collector = createFieldCollector(detector);
+    for (const c of [asset]) { detector.capture(c); collector.capture(c); }
+    for (const [page, at] of [['p1', T0], ['p2', T0 + 60_000]] as const) {
+      const t = new Tree();
+      const x = t.el('button', { id: 'x' }, 'X');
+      const b = batchOf([meta(at, 'https://bank.example/transfer'), full(at + 1, t.page('T', x).root), click(at + 10, x.id!), hidden(at + 1_000)], { page });
+      detector.batch(b);
+      collector.batch(b);
+    }
+    const versions = collector.take().clicks.map((c) => c.version);
+    assert.equal(versions.length, 2);
+    assert.match(versions[0]!, /^[0-9a-f]{12}$/);
+    assert.equal(versions[1], versions[0]);
+  });
+});
