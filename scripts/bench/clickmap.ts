@@ -115,21 +115,26 @@ async function measure(name: string, index: SearchIndex): Promise<void> {
   process.stdout.write(`${lines.join('\n')}\n  (busiest map: ${map.hotspots.reduce((n, h) => n + h.clicks, 0)} clicks on ${map.hotspots.length} elements, ${map.scroll.views} views)\n`);
 }
 
-export async function benchClickMap(): Promise<void> {
+/** BENCH_CLICKMAP_BACKENDS=sqlite (or postgres) measures one backend only. */
+export async function benchClickMap(backends = (process.env.BENCH_CLICKMAP_BACKENDS ?? 'sqlite,postgres').split(',')): Promise<void> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'verbatim-bench-clickmap-'));
-  const server = await startPostgres({ settings: { shared_buffers: '256MB' } });
+  const server = backends.includes('postgres') ? await startPostgres({ settings: { shared_buffers: '256MB' } }) : undefined;
   try {
     const key = await loadOrCreateIndexKey(path.join(dir, 'keys'));
-    const sqlite = new SqliteSearchIndex(path.join(dir, 'search'), key);
-    await sqlite.open();
-    await measure('sqlite', sqlite);
-    await sqlite.close();
-    const pg = new PostgresSearchIndex({ connection: server.config(await server.createDatabase('bench')) }, key);
-    await pg.open();
-    await measure('postgres', pg);
-    await pg.close();
+    if (backends.includes('sqlite')) {
+      const sqlite = new SqliteSearchIndex(path.join(dir, 'search'), key);
+      await sqlite.open();
+      await measure('sqlite', sqlite);
+      await sqlite.close();
+    }
+    if (server) {
+      const pg = new PostgresSearchIndex({ connection: server.config(await server.createDatabase('bench')) }, key);
+      await pg.open();
+      await measure('postgres', pg);
+      await pg.close();
+    }
   } finally {
-    await server.stop();
+    await server?.stop();
     await rm(dir, { recursive: true, force: true });
   }
 }

@@ -1,7 +1,7 @@
 /**
  * Reads of the field-analytics and click-map tables (tables.ts) through the index's connection, the same SQL on
- * SQLite and PostgreSQL (`?` placeholders numbered for PostgreSQL). Aggregates the database can do (counts, sums,
- * means) are done there; medians and the per-field shares from the rows of one form, here.
+ * SQLite and PostgreSQL (`?` placeholders numbered for PostgreSQL). Everything is aggregated in the database (counts,
+ * sums, means, medians by window ranking), so an answer's cost does not grow with the rows read into Node.
  */
 import type { AnalyticsDb } from '../../search/search-index';
 import type { ClickMap, ClickMapPage, FieldSummary, FieldsReport, FormSummary, Period } from './report-types';
@@ -9,8 +9,7 @@ import type { ClickMap, ClickMapPage, FieldSummary, FieldsReport, FormSummary, P
 const MAX_FORMS = 200;
 const MAX_PAGES = 300;
 const MAX_HOTSPOTS = 500;
-/** Rows read for one form's report: a bound on memory; the report says so when it was reached. */
-const MAX_FIELD_ROWS = 500_000;
+const MAX_FIELDS = 200;
 const SESSIONS_PER_LEAVE = 20;
 
 type Row = Record<string, unknown>;
@@ -33,41 +32,45 @@ export async function listForms(db: AnalyticsDb, p: Period): Promise<FormSummary
 }
 
 export async function fieldsReport(db: AnalyticsDb, form: { host: string; url: string; form: string }, p: Period): Promise<FieldsReport> {
-  const rows = await query(db, `
-    SELECT s.id AS session, f.sid, f.page_id, f.field, f.label, f.fill_ms, f.hesitations, f.corrections, f.errors, f.submitted, f.drop_off, f.left_at
-    FROM form_fields f JOIN sessions s ON s.sid = f.sid
-    WHERE f.host = ? AND f.url = ? AND f.form = ? AND f.at >= ? AND f.at < ? ORDER BY f.at, f.sid, f.page_id LIMIT ${MAX_FIELD_ROWS}`,
-  [form.host, form.url, form.form, ...period(p)]);
-  const views = new Map<string, boolean>();
-  const byField = new Map<string, Row[]>();
-  for (const r of rows) {
-    const view = `${r.sid} ${r.page_id}`;
-    views.set(view, (views.get(view) ?? false) || num(r.submitted) === 1);
-    const list = byField.get(String(r.field)) ?? [];
-    list.push(r);
-    byField.set(String(r.field), list);
-  }
-  const total = views.size;
+  const where = 'host = ? AND url = ? AND form = ? AND at >= ? AND at < ?';
+  const args = [form.host, form.url, form.form, ...period(p)];
+  const [views, perField, medians, leavers] = await Promise.all([
+    query(db, `SELECT COUNT(*) AS views, SUM(sent) AS submitted FROM (SELECT MAX(submitted) AS sent FROM form_fields WHERE ${where} GROUP BY sid, page_id) v`, args),
+    query(db, `
+      SELECT field, MAX(label) AS label, COUNT(*) AS touched, SUM(CASE WHEN hesitations > 0 THEN 1 ELSE 0 END) AS hesitated,
+        SUM(CASE WHEN corrections > 0 THEN 1 ELSE 0 END) AS corrected, SUM(corrections) AS corrections,
+        SUM(CASE WHEN errors > 0 THEN 1 ELSE 0 END) AS erred, SUM(drop_off) AS drop_offs
+      FROM form_fields WHERE ${where} GROUP BY field ORDER BY touched DESC, field LIMIT ${MAX_FIELDS}`, args),
+    // The median per field: the middle row (or the two middle rows' mean) of its fill times, ranked in the database.
+    query(db, `
+      SELECT field, AVG(fill_ms) AS median FROM (
+        SELECT field, fill_ms, ROW_NUMBER() OVER (PARTITION BY field ORDER BY fill_ms) AS rn, COUNT(*) OVER (PARTITION BY field) AS n
+        FROM form_fields WHERE ${where} AND fill_ms IS NOT NULL
+      ) ranked WHERE rn = (n + 1) / 2 OR rn = (n + 2) / 2 GROUP BY field`, args),
+    query(db, `
+      SELECT session, field, left_at FROM (
+        SELECT s.id AS session, f.field, f.left_at, ROW_NUMBER() OVER (PARTITION BY f.field ORDER BY f.left_at DESC, s.id) AS rn
+        FROM form_fields f JOIN sessions s ON s.sid = f.sid
+        WHERE f.host = ? AND f.url = ? AND f.form = ? AND f.at >= ? AND f.at < ? AND f.drop_off = 1
+      ) latest WHERE rn <= ${SESSIONS_PER_LEAVE} ORDER BY field, rn`, args),
+  ]);
+  const total = num(views[0]?.views);
+  const median = new Map(medians.map((r) => [String(r.field), Math.round(num(r.median))]));
   const share = (n: number, of: number) => (of ? n / of : 0);
-  const fields: FieldSummary[] = [...byField].map(([field, list]) => {
-    const fills = list.filter((r) => r.fill_ms !== null && r.fill_ms !== undefined).map((r) => num(r.fill_ms));
-    const dropOffs = list.filter((r) => num(r.drop_off) === 1).length;
+  const fields: FieldSummary[] = perField.map((r) => {
+    const touched = num(r.touched);
+    const dropOffs = num(r.drop_offs);
     return {
-      field, label: String(list[0]!.label ?? ''), touched: list.length, medianFillMs: median(fills),
-      hesitationRate: share(list.filter((r) => num(r.hesitations) > 0).length, list.length),
-      correctionRate: share(list.filter((r) => num(r.corrections) > 0).length, list.length),
-      errorRate: share(list.filter((r) => num(r.errors) > 0).length, list.length),
-      corrections: list.reduce((n, r) => n + num(r.corrections), 0),
-      dropOffs, dropOffRate: share(dropOffs, total),
+      field: String(r.field), label: String(r.label ?? ''), touched, medianFillMs: median.get(String(r.field)) ?? null,
+      hesitationRate: share(num(r.hesitated), touched), correctionRate: share(num(r.corrected), touched), errorRate: share(num(r.erred), touched),
+      corrections: num(r.corrections), dropOffs, dropOffRate: share(dropOffs, total),
     };
   });
   const leaves = fields.filter((f) => f.dropOffs > 0).sort((a, b) => b.dropOffs - a.dropOffs || a.field.localeCompare(b.field)).map((f) => ({
     field: f.field, label: f.label, count: f.dropOffs,
-    sessions: byField.get(f.field)!.filter((r) => num(r.drop_off) === 1).slice(-SESSIONS_PER_LEAVE).reverse()
-      .map((r) => ({ sessionId: String(r.session), at: num(r.left_at) })),
+    sessions: leavers.filter((r) => String(r.field) === f.field).map((r) => ({ sessionId: String(r.session), at: num(r.left_at) })),
   }));
-  const submitted = [...views.values()].filter(Boolean).length;
-  return { form: { ...form, views: total, submitted }, fields, leaves };
+  return { form: { ...form, views: total, submitted: num(views[0]?.submitted) }, fields, leaves };
 }
 
 export async function clickMapPages(db: AnalyticsDb, p: Period): Promise<ClickMapPage[]> {
@@ -116,9 +119,3 @@ export async function clickMap(db: AnalyticsDb, page: { host: string; url: strin
 /** A mean position to 3 decimals: the backends sum floats in different orders. */
 const mean = (v: unknown) => (v === null || v === undefined ? null : Math.round(Number(v) * 1000) / 1000);
 
-function median(values: number[]): number | null {
-  if (!values.length) return null;
-  const s = [...values].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 ? s[mid]! : Math.round((s[mid - 1]! + s[mid]!) / 2);
-}

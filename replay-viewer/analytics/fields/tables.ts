@@ -35,7 +35,9 @@ export const formFieldsTable: AnalyticsTable<FieldRow> = {
   ],
   key: ['page_id', 'form', 'field'],
   update: ['at', 'host', 'url', 'label', 'fill_ms', 'hesitations', 'corrections', 'errors', 'submitted', 'drop_off', 'left_at'],
-  indexes: [['host', 'url', 'form', 'at']],
+  // Covering one form's report over a period (all its aggregates read the index alone). PostgreSQL cuts the long
+  // name to 63 characters, which stays unique among these tables' indexes.
+  indexes: [['host', 'url', 'form', 'at', 'field', 'sid', 'page_id', 'submitted', 'fill_ms', 'hesitations', 'corrections', 'errors', 'drop_off', 'left_at', 'label']],
   values: (r) => [
     text(r.pageId), Math.trunc(r.at), text(r.host), text(r.url), text(r.form), text(r.field), text(r.label),
     r.fillMs === undefined ? null : Math.trunc(r.fillMs), r.hesitations, r.corrections, r.errors, flag(r.submitted), flag(r.dropOff),
@@ -59,7 +61,8 @@ export const clickPointsTable: AnalyticsTable<ClickRow> = {
   ],
   key: ['page_id', 'at', 'selector'],
   update: ['host', 'url', 'version', 'fx', 'fy', 'dead', 'rage'],
-  indexes: [['host', 'url', 'version', 'at']],
+  // Covering the map's aggregate (grouped by selector in index order, no table reads), and the latest view.
+  indexes: [['host', 'url', 'version', 'selector', 'at', 'dead', 'rage', 'fx', 'fy'], ['host', 'url', 'version', 'at']],
   values: (r) => [
     text(r.pageId), Math.trunc(r.at), text(r.host), text(r.url), text(r.version), text(r.selector), r.fx ?? null, r.fy ?? null, flag(r.dead), flag(r.rage),
   ],
@@ -77,7 +80,7 @@ export const scrollDepthsTable: AnalyticsTable<ScrollRow> = {
   ],
   key: ['page_id'],
   update: ['at', 'host', 'url', 'version', 'max_pct'],
-  indexes: [['host', 'url', 'version', 'at']],
+  indexes: [['host', 'url', 'version', 'at', 'max_pct']],
   values: (r) => [text(r.pageId), Math.trunc(r.at), text(r.host), text(r.url), text(r.version), Math.trunc(r.maxPct)],
 };
 
