@@ -139,4 +139,7 @@ export async function benchClickMap(backends = (process.env.BENCH_CLICKMAP_BACKE
   }
 }
 
+/** The generated batches, for profiling the queries elsewhere. */
+export const batchesForTest = batches;
+
 if (import.meta.url === `file://${process.argv[1]}`) await benchClickMap();

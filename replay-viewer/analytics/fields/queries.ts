@@ -1,7 +1,8 @@
 /**
  * Reads of the field-analytics and click-map tables (tables.ts) through the index's connection, the same SQL on
  * SQLite and PostgreSQL (`?` placeholders numbered for PostgreSQL). Everything is aggregated in the database (counts,
- * sums, means, medians by window ranking), so an answer's cost does not grow with the rows read into Node.
+ * sums, means; a median is an OFFSET into a field's fill times in index order), so an answer's cost does not grow
+ * with rows copied into Node.
  */
 import type { AnalyticsDb } from '../../search/search-index';
 import type { ClickMap, ClickMapPage, FieldSummary, FieldsReport, FormSummary, Period } from './report-types';
@@ -34,19 +35,13 @@ export async function listForms(db: AnalyticsDb, p: Period): Promise<FormSummary
 export async function fieldsReport(db: AnalyticsDb, form: { host: string; url: string; form: string }, p: Period): Promise<FieldsReport> {
   const where = 'host = ? AND url = ? AND form = ? AND at >= ? AND at < ?';
   const args = [form.host, form.url, form.form, ...period(p)];
-  const [views, perField, medians, leavers] = await Promise.all([
+  const [views, perField, leavers] = await Promise.all([
     query(db, `SELECT COUNT(*) AS views, SUM(sent) AS submitted FROM (SELECT MAX(submitted) AS sent FROM form_fields WHERE ${where} GROUP BY sid, page_id) v`, args),
     query(db, `
       SELECT field, MAX(label) AS label, COUNT(*) AS touched, SUM(CASE WHEN hesitations > 0 THEN 1 ELSE 0 END) AS hesitated,
         SUM(CASE WHEN corrections > 0 THEN 1 ELSE 0 END) AS corrected, SUM(corrections) AS corrections,
-        SUM(CASE WHEN errors > 0 THEN 1 ELSE 0 END) AS erred, SUM(drop_off) AS drop_offs
+        SUM(CASE WHEN errors > 0 THEN 1 ELSE 0 END) AS erred, SUM(drop_off) AS drop_offs, COUNT(fill_ms) AS filled
       FROM form_fields WHERE ${where} GROUP BY field ORDER BY touched DESC, field LIMIT ${MAX_FIELDS}`, args),
-    // The median per field: the middle row (or the two middle rows' mean) of its fill times, ranked in the database.
-    query(db, `
-      SELECT field, AVG(fill_ms) AS median FROM (
-        SELECT field, fill_ms, ROW_NUMBER() OVER (PARTITION BY field ORDER BY fill_ms) AS rn, COUNT(*) OVER (PARTITION BY field) AS n
-        FROM form_fields WHERE ${where} AND fill_ms IS NOT NULL
-      ) ranked WHERE rn = (n + 1) / 2 OR rn = (n + 2) / 2 GROUP BY field`, args),
     query(db, `
       SELECT session, field, left_at FROM (
         SELECT s.id AS session, f.field, f.left_at, ROW_NUMBER() OVER (PARTITION BY f.field ORDER BY f.left_at DESC, s.id) AS rn
@@ -55,7 +50,15 @@ export async function fieldsReport(db: AnalyticsDb, form: { host: string; url: s
       ) latest WHERE rn <= ${SESSIONS_PER_LEAVE} ORDER BY field, rn`, args),
   ]);
   const total = num(views[0]?.views);
-  const median = new Map(medians.map((r) => [String(r.field), Math.round(num(r.median))]));
+  // A field's median: the middle one (or the mean of the middle two) of its fill times, read in index order.
+  const median = new Map<string, number>();
+  for (const r of perField) {
+    const n = num(r.filled);
+    if (!n) continue;
+    const mid = await query(db, `SELECT fill_ms FROM form_fields WHERE ${where} AND field = ? AND fill_ms IS NOT NULL ORDER BY fill_ms LIMIT ? OFFSET ?`,
+      [...args, r.field, n % 2 ? 1 : 2, Math.floor((n - 1) / 2)]);
+    median.set(String(r.field), Math.round(mid.reduce((a, x) => a + num(x.fill_ms), 0) / Math.max(1, mid.length)));
+  }
   const share = (n: number, of: number) => (of ? n / of : 0);
   const fields: FieldSummary[] = perField.map((r) => {
     const touched = num(r.touched);
