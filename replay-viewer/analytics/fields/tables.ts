@@ -38,7 +38,11 @@ export const formFieldsTable: AnalyticsTable<FieldRow> = {
   // Covering one form's report over a period: its aggregates read the index alone, per field in index order, and a
   // field's median is an OFFSET into its fill times in order. PostgreSQL cuts the long name to 63 characters, which
   // stays unique among these tables' indexes.
-  indexes: [['host', 'url', 'form', 'field', 'fill_ms', 'at', 'sid', 'page_id', 'submitted', 'hesitations', 'corrections', 'errors', 'drop_off', 'left_at', 'label']],
+  indexes: [
+    ['host', 'url', 'form', 'field', 'fill_ms', 'at', 'sid', 'page_id', 'submitted', 'hesitations', 'corrections', 'errors', 'drop_off', 'left_at', 'label'],
+    // The form's views (sid, page_id) counted in index order, no sort.
+    ['host', 'url', 'form', 'sid', 'page_id', 'at', 'submitted'],
+  ],
   values: (r) => [
     text(r.pageId), Math.trunc(r.at), text(r.host), text(r.url), text(r.form), text(r.field), text(r.label),
     r.fillMs === undefined ? null : Math.trunc(r.fillMs), r.hesitations, r.corrections, r.errors, flag(r.submitted), flag(r.dropOff),
