@@ -9,6 +9,7 @@ import { record } from '@rrweb/record';
 import type { RecordedEvent } from '../store/records';
 import { type RecorderConfig, readConfig } from './config';
 import { frameRole, listenForSnapshotRequests, parentAllowed, requestChildSnapshots } from './frames';
+import { watchLayout } from './layout-notes';
 import { capturePageErrors } from './page-errors';
 import { CUSTOM_TAGS, LOAD_WAIT_MS } from './protocol';
 import { watchRouteChanges } from './route-changes';
@@ -136,14 +137,19 @@ function start(config: RecorderConfig): void {
   capturePageErrors(report);
   for (const [tag, payload] of config.early ?? []) report(tag, payload);
   if (role === 'top') {
+    const layout = watchLayout(report, CUSTOM_TAGS, (n) => record.mirror.getId(n));
     // Capture phase: these run before the transport's own listeners flush the buffer, so
     // the last typed values (and the markers) are in the last upload.
     addEventListener('pagehide', (e) => {
       inputs.flush();
+      layout.flushScrollDepth();
       report(CUSTOM_TAGS.pageHidden, { persisted: (e as PageTransitionEvent).persisted });
     }, { capture: true });
     document.addEventListener('visibilitychange', () => {
-      if (document.visibilityState === 'hidden') inputs.flush();
+      if (document.visibilityState === 'hidden') {
+        inputs.flush();
+        layout.flushScrollDepth();
+      }
       report(CUSTOM_TAGS.visibility, { state: document.visibilityState });
     }, { capture: true });
     watchRouteChanges((href) => report(CUSTOM_TAGS.route, { href }));

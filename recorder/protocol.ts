@@ -53,6 +53,10 @@ export const CUSTOM_TAGS = {
   visibility: 'verbatim:visibility',
   /** A single-page app changed its URL (`href`: scheme://host/path, never the query or fragment). */
   route: 'verbatim:route',
+  /** Layout at a click (recorder/layout-notes.ts): where in its element's box the click landed, for click maps. */
+  clickBox: 'verbatim:click-box',
+  /** How far down the document the customer scrolled (max %), sent when the page goes away or is hidden. */
+  scrollDepth: 'verbatim:scroll-depth',
 } as const;
 
 /** Body of POST EVENTS_PATH, JSON. */

@@ -18,6 +18,7 @@ import { rolesWith, type Permission } from './auth/roles';
 import type { SignInRoutes } from './auth/sign-in-routes';
 import type { UserRoutes } from './auth/user-routes';
 import type { ExportRoute } from './export-route';
+import type { FieldAnalyticsRoutes } from './analytics/fields/fields-routes';
 import type { ReviewRoutes } from './reviews/review-routes';
 import { sendJson } from './http-responses';
 import type { Allow, Route, RouteContext } from './route-table';
@@ -58,6 +59,8 @@ export interface RouteHandlers {
   admin?: AdminRoutes;
   /** A signed-in user's own preferences (prefs/), given with the access layer. */
   prefs?: PrefsRoutes;
+  /** Field analytics and click maps (analytics/fields/fields-routes.ts), when the search index is open. */
+  fieldAnalytics?: Pick<FieldAnalyticsRoutes, 'fields' | 'clickmap' | 'auditDetails'>;
 }
 
 const REPLAY: readonly Permission[] = ['session.replay'];
@@ -119,6 +122,18 @@ export function viewerRoutes(h: RouteHandlers): Route[] {
       { method: 'GET', path: '/api/reviews/runs/:id/download', summary: 'a run as signed JSON or CSV (`?format=json` or `csv`)', allow: read, audit: 'review-download', auditTarget: run, handler: (c) => reviews.download(c) },
       { method: 'GET', path: '/api/reviews/runs/:id/verify', summary: 'check a run\'s signature', allow: read, handler: (c) => reviews.verify(c) },
       { method: 'POST', path: '/api/reviews/runs/:id/marks', summary: 'mark a session reviewed, flagged or open, with a note', allow: manage, audit: 'review-mark', handler: (c) => reviews.mark(c) },
+    );
+  }
+  if (h.fieldAnalytics) {
+    // Analytics over many sessions: analysts and compliance only; every read audited with what was looked at.
+    const fa = h.fieldAnalytics;
+    const analytics = ['analytics.read'] as const;
+    const auditDetails = (c: RouteContext) => fa.auditDetails(c);
+    routes.push(
+      { method: 'GET', path: '/analytics/fields', summary: 'the viewer UI (field analytics)', allow: analytics, handler: (c) => h.ui.page(c) },
+      { method: 'GET', path: '/analytics/clickmap', summary: 'the viewer UI (click maps)', allow: analytics, handler: (c) => h.ui.page(c) },
+      { method: 'GET', path: '/api/analytics/fields', summary: 'field analytics: forms, or one form\'s fields (`?host=&url=&form=&from=&to=`)', allow: analytics, audit: 'analytics-read', auditDetails, handler: (c) => fa.fields(c) },
+      { method: 'GET', path: '/api/analytics/clickmap', summary: 'click maps: pages and versions, or one map (`?host=&url=&version=&from=&to=`)', allow: analytics, audit: 'analytics-read', auditDetails, handler: (c) => fa.clickmap(c) },
     );
   }
   if (exporter) {

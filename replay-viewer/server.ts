@@ -22,7 +22,7 @@ import { UserRoutes } from './auth/user-routes';
 import { ExportRoute, type SessionExporter } from './export-route';
 import { sendError } from './http-responses';
 import { RouteTable, isWrite, type Route, type RouteContext } from './route-table';
-import { viewerRoutes, type CollectorHandler, type ReviewsHandler, type SearchHandler } from './routes';
+import { viewerRoutes, type CollectorHandler, type ReviewsHandler, type RouteHandlers, type SearchHandler } from './routes';
 import { UiRoutes } from './ui-routes';
 import { PrefsRoutes } from './prefs/prefs-routes';
 import { PREFS_FILE, UserPrefsStore } from './prefs/user-prefs';
@@ -66,6 +66,8 @@ export interface ViewerOptions {
   reviews?: ReviewsHandler;
   /** The administrator screen's kiosk terminals, policy and store health (admin/admin-routes.ts, wired by the CLI). */
   admin?: AdminSources;
+  /** Field analytics and click maps over the search index (analytics/fields/fields-routes.ts). */
+  fieldAnalytics?: RouteHandlers['fieldAnalytics'];
 }
 
 export interface Viewer {
@@ -90,6 +92,7 @@ export async function startViewer(opts: ViewerOptions): Promise<Viewer> {
     statusProbe: opts.statusProbe,
     search: opts.search,
     reviews: opts.reviews,
+    fieldAnalytics: opts.fieldAnalytics,
     signIn: access ? new SignInRoutes(access) : undefined,
     users: access ? new UserRoutes(access) : undefined,
     audit: access ? new AuditRoutes(access) : undefined,

@@ -13,6 +13,7 @@ import { IngestPipeline, Masker, assertProxyExposure, loadOrCreateCa, parseUpstr
 import { startViewer } from '../replay-viewer/server';
 import { openReviews } from '../replay-viewer/reviews/index';
 import { DEFAULT_PACING, openSearch, SearchRoutes } from '../replay-viewer/search/index';
+import { FieldAnalyticsRoutes } from '../replay-viewer/analytics/fields/fields-routes';
 import { isVerbatimError, VerbatimError } from '../store/errors';
 import { setUpAccess, usersCommand } from './access-setup';
 import { secureDataDir } from './data-dir';
@@ -177,6 +178,7 @@ async function start(config: VerbatimConfig): Promise<void> {
         verifyResultFile: path.join(config.dataDir, 'verify-last.json'),
       }),
     },
+    fieldAnalytics: search ? new FieldAnalyticsRoutes(search.index) : undefined,
     status,
     statusProbe: { handle: (req, res, p) => statusMount ? statusMount.handle(req, res, p) : Promise.resolve(void res.writeHead(503).end()) },
   });

@@ -31,6 +31,7 @@ export function routeTableMarkdown(): string {
     search: { search: async () => undefined, matches: async () => undefined, auditDetails: () => ({}) },
     reviews: Object.fromEntries(['listSearches', 'createSearch', 'updateSearch', 'deleteSearch', 'run', 'listRuns', 'getRun', 'download', 'verify', 'mark']
       .map((name) => [name, async () => undefined])) as unknown as ReviewsHandler,
+    fieldAnalytics: { fields: async () => undefined, clickmap: async () => undefined, auditDetails: () => ({}) },
     signIn: new SignInRoutes(access), users: new UserRoutes(access), audit: new AuditRoutes(access),
     admin: new AdminRoutes({}),
     prefs: new PrefsRoutes(new UserPrefsStore('')),

@@ -16,4 +16,5 @@ export type AuditAction =
   | 'audit-read' | 'audit-export' | 'sign-in' | 'sign-out'
   | 'review-config' | 'review-run' | 'review-read' | 'review-download' | 'review-mark'
   /** A user's own viewer preferences (../prefs/). */
-  | 'prefs';
+  | 'prefs'
+  | 'analytics-read';

@@ -7,12 +7,14 @@ import type { ExtractedFacts } from './extractor-port';
 import { countryOf } from './geo-country';
 import type { ReadSession } from './read-page';
 import type { IndexBatch, SessionFacts } from './search-index';
+import type { AnalyticsRow } from '../analytics/index/analytics-table';
 import type { Hit, HitKind } from './types';
 
 export class IndexBatchBuilder {
   private readonly touched = new Set<string>();
   private readonly hits = new Map<string, Hit[]>();
   private readonly replace = new Map<string, Set<HitKind>>();
+  private readonly analytics = new Map<string, AnalyticsRow[]>();
   private readonly linked = new Set<string>();
   private readonly erased = new Set<string>();
   /** Hits gathered so far. */
@@ -29,6 +31,14 @@ export class IndexBatchBuilder {
     list.push(...hits);
     this.hitCount += hits.length;
     this.hits.set(sessionId, list);
+  }
+
+  addAnalytics(sessionId: string, rows: readonly AnalyticsRow[] | undefined): void {
+    if (!rows?.length) return;
+    this.touch(sessionId);
+    const list = this.analytics.get(sessionId) ?? [];
+    list.push(...rows);
+    this.analytics.set(sessionId, list);
   }
 
   /** The session's hits of this kind are re-read whole: earlier ones (stored or in this batch) go. */
@@ -48,6 +58,7 @@ export class IndexBatchBuilder {
   erase(sessionId: string): void {
     this.touched.delete(sessionId);
     this.hits.delete(sessionId);
+    this.analytics.delete(sessionId);
     this.replace.delete(sessionId);
     this.linked.delete(sessionId);
     this.erased.add(sessionId);
@@ -82,6 +93,7 @@ export class IndexBatchBuilder {
       cursor,
       sessions,
       hits: [...this.hits].filter(([id]) => present.has(id)).map(([sessionId, hits]) => ({ sessionId, hits })),
+      analytics: [...this.analytics].filter(([id]) => present.has(id)).map(([sessionId, rows]) => ({ sessionId, rows })),
       replaceKinds: [...this.replace].filter(([id]) => present.has(id)).map(([sessionId, kinds]) => ({ sessionId, kinds: [...kinds] })),
       customerLinked: [...this.linked].filter((id) => present.has(id)),
       erased: [...this.erased],

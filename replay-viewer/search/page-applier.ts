@@ -131,13 +131,19 @@ export class PageApplier implements PageApplierPort {
           // are read again with their hits discarded, so a click still names its button and a URL or passage is
           // not reported twice.
           for (const earlier of change.warmUp ?? []) entry.extractor.batch(earlier);
+          // Their analytics rows are stored too (rows are keyed: none would double, but none is needed).
+          entry.extractor.drainAnalytics?.();
         }
         b.addHits(id, entry.extractor.batch(change.batch));
+        b.addAnalytics(id, entry.extractor.drainAnalytics?.());
         return;
       }
-      case 'capture':
-        b.addHits(id, this.extractorOf(id).capture(change.capture));
+      case 'capture': {
+        const extractor = this.extractorOf(id);
+        b.addHits(id, extractor.capture(change.capture));
+        b.addAnalytics(id, extractor.drainAnalytics?.());
         return;
+      }
       case 'websocket':
         // The session's log is re-read whole by a fresh extractor (one hit per endpoint) and replaces the session's
         // WebSocket hits, so a resend or a restart never doubles them.

@@ -4,6 +4,7 @@
  * follows the store's change feed (follower.ts), never the store's files, and can be rebuilt from the store at any
  * time (`verbatim reindex`).
  */
+import type { AnalyticsRow } from '../analytics/index/analytics-table';
 import type { Hit, HitKind, SearchResponse } from './types';
 import type { QueryNode } from './query/ast';
 import type { ListOrder } from './list-order';
@@ -42,6 +43,8 @@ export interface IndexBatch {
   hits: { sessionId: string; hits: Hit[] }[];
   /** Drop these sessions' hits of these kinds before adding (a re-read source, e.g. a session's WebSocket log). */
   replaceKinds?: { sessionId: string; kinds: HitKind[] }[];
+  /** Analytics rows to add, per session (analytics/index/): written with the hits, erased with the session. */
+  analytics?: { sessionId: string; rows: AnalyticsRow[] }[];
   /** Sessions linked to a customer since. */
   customerLinked?: string[];
   /** Sessions erased: nothing of them may stay searchable or readable. */
@@ -88,7 +91,13 @@ export interface SearchIndex {
   setMeta(key: string, value: string | undefined): Promise<void>;
   /** How many sessions and hits it holds (tests, status). */
   counts(): Promise<{ sessions: number; hits: number }>;
+  /** The connection analytics queries read through (analytics/index/analytics-db.ts). */
+  analyticsDb(): AnalyticsDb;
 }
+
+export type AnalyticsDb =
+  | { kind: 'sqlite'; db: import('better-sqlite3').Database }
+  | { kind: 'postgres'; pool: import('pg').Pool };
 
 /** A session's score as the backends keep it: a whole number 0–100 (a hostile or missing value is 0). */
 export function scoreOf(f: Pick<SessionFacts, 'struggleScore'>): number {

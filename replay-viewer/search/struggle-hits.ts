@@ -6,6 +6,8 @@
  * answer; an abandoned form once its page was left), so a signal lands with the batch that settled it.
  */
 import { createStruggleDetector, struggleScore, type Signal } from '../analytics/struggle/index';
+import { withAnalytics } from '../analytics/index/with-analytics';
+import { ANALYTICS_MODULES } from '../analytics/index/registry';
 import { createSessionExtractor } from './extract/index';
 import type { ExtractorFactory, SessionExtractor } from './extractor-port';
 import type { Hit } from './types';
@@ -13,8 +15,8 @@ import type { Hit } from './types';
 /** Signals a session may add (the detector caps its own list lower; this bounds the memory of what was added). */
 const MAX_ADDED = 5_000;
 
-/** What the index is fed from by default, in-process and on the search worker: search's hits and struggle's. */
-export const createIndexExtractor: ExtractorFactory = () => withStruggleHits(createSessionExtractor)();
+/** What the index is fed from by default, in-process and on the search worker: search's hits, struggle's, analytics rows. */
+export const createIndexExtractor: ExtractorFactory = withAnalytics(withStruggleHits(createSessionExtractor), ANALYTICS_MODULES);
 
 export function withStruggleHits(createExtractor: ExtractorFactory): ExtractorFactory {
   return () => {
@@ -46,6 +48,7 @@ export function withStruggleHits(createExtractor: ExtractorFactory): ExtractorFa
         return [...hits, ...newSignals()];
       },
       websocket: (messages) => inner.websocket(messages),
+      drainAnalytics: () => inner.drainAnalytics?.() ?? [],
       // The score of the signals judged so far (pages still open are not judged for abandonment yet).
       facts: (session) => ({ ...inner.facts(session), struggleScore: struggleScore(detector.signals()) }),
     };

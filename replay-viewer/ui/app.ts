@@ -3,6 +3,8 @@ import { h } from './dom';
 import { renderAccountBar } from './account-bar';
 import { renderAdminPage } from './admin-page';
 import { renderAuditPage } from './audit-page';
+import { renderClickMapPage } from './clickmap-page';
+import { renderFieldAnalyticsPage } from './field-analytics-page';
 import { renderPlayer } from './player';
 import { renderReviewRunPage } from './review-run-page';
 import { renderReviewsPage } from './reviews-page';
@@ -22,6 +24,10 @@ function main(): void {
     void renderAdminPage(root);
   } else if (/^\/audit\/?$/.test(location.pathname)) {
     void renderAuditPage(root);
+  } else if (/^\/analytics\/fields\/?$/.test(location.pathname)) {
+    void renderFieldAnalyticsPage(root);
+  } else if (/^\/analytics\/clickmap\/?$/.test(location.pathname)) {
+    void renderClickMapPage(root);
   } else if (location.pathname === '/') {
     void renderHome(root);
   } else {

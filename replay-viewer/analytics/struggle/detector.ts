@@ -23,6 +23,8 @@ export interface StruggleDetector {
   finish(): Signal[];
   /** The session's URL visits and their lengths, for dwell-long/dwell-short across sessions (dwell.ts). */
   dwell(): DwellTime[];
+  /** The pages read so far, as the rules see them (field analytics and click maps read their forms and clicks). */
+  pages(): readonly PageWatch[];
 }
 
 /** A write request this long after the page's end still sent its form (the request of a submit that navigated). */
@@ -107,6 +109,9 @@ export function createStruggleDetector(thresholds: Thresholds = loadThresholds()
       finished = true;
       result ??= evaluate(true);
       return result;
+    },
+    pages() {
+      return [...pages.values()];
     },
     dwell() {
       return dwellOf([...pages.values()].filter((p) => p.firstAt !== undefined));

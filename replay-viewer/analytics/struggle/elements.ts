@@ -18,6 +18,8 @@ export interface ElementRef {
   kind: ElementKind;
   /** Node id of the enclosing <form>, 0 when none. */
   formId: number;
+  /** The enclosing <form>'s stable selector, '' when none (field analytics names forms by it across sessions). */
+  form: string;
   /** A button that may send the form (any but reset). */
   submits: boolean;
   /** A field whose content a customer fills (for the form signals). */
@@ -32,9 +34,9 @@ const STEPPER_LABEL = /^\s*([+\-\u2212<>\u2039\u203a\u25b2\u25bc\u25c0\u25b6]|in
 const STEPPER_ARIA = /\b(increase|decrease|increment|decrement|zoom)\b/i;
 const BUTTON_INPUTS = new Set(['submit', 'button', 'image', 'reset']);
 
-function formOf(map: NodeMap, node: MapNode): number {
-  for (const up of map.ancestors(node)) if (up.tag === 'form') return up.id;
-  return 0;
+function formOf(map: NodeMap, node: MapNode): MapNode | undefined {
+  for (const up of map.ancestors(node)) if (up.tag === 'form') return up;
+  return undefined;
 }
 
 function kindOf(node: MapNode, label: string): ElementKind {
@@ -75,10 +77,12 @@ function describe(map: NodeMap, node: MapNode): ElementRef {
   const label = (isField ? fieldName(map, node) ?? '' : clickText(map, node)).slice(0, MAX_LABEL);
   const kind = kindOf(node, label);
   const type = (node.attrs?.type ?? '').toLowerCase();
-  const formId = formOf(map, node);
+  const formNode = formOf(map, node);
+  const formId = formNode?.id ?? 0;
+  const form = formNode ? stableSelector(map, formNode) : '';
   // Any button but reset: single-page forms send with type="button" and a script as often as with a submit.
   const submits = kind === 'button' && type !== 'reset';
   const fillable = (kind === 'text-field' || kind === 'select' || kind === 'choice' || kind === 'stepper') && type !== 'search'
     && type !== 'hidden' && (node.attrs?.role ?? '') !== 'searchbox' && node.tag !== 'button';
-  return { id: node.id, selector: stableSelector(map, node), label, kind, formId, submits, fillable };
+  return { id: node.id, selector: stableSelector(map, node), label, kind, formId, form, submits, fillable };
 }

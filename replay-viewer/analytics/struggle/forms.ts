@@ -13,9 +13,14 @@ import { MAX_FIELDS_PER_PAGE } from './limits';
 import type { Signal } from './signal';
 import type { Thresholds } from './thresholds';
 
-interface FieldState {
+/** One field of a page as far as it was touched (read by field analytics, analytics/fields/). */
+export interface FieldState {
   ref: ElementRef;
   filled: boolean;
+  /** First focus or input. */
+  firstAt: number;
+  /** Customer inputs received. */
+  inputs: number;
   /** Last input moment, or undefined before the first. */
   lastInput?: number;
   /** Focus moment while no input has come since. */
@@ -43,7 +48,7 @@ export class FormWatch {
   focus(at: number, ref: ElementRef | undefined): void {
     if (!ref?.fillable) return;
     if (this.current && this.current !== ref.id) this.leave(this.current);
-    const f = this.state(ref);
+    const f = this.state(ref, at);
     if (!f) return;
     this.current = ref.id;
     f.focusAt = at;
@@ -57,9 +62,10 @@ export class FormWatch {
   input(at: number, ref: ElementRef | undefined, filled: boolean): void {
     if (!ref?.fillable) return;
     if (this.current && this.current !== ref.id) this.leave(this.current);
-    const f = this.state(ref);
+    const f = this.state(ref, at);
     if (!f) return;
     this.current = ref.id;
+    f.inputs++;
     if (f.lastInput !== undefined && f.leftAfterInput && !f.reentered && ref.kind === 'text-field') {
       f.reentered = true;
       this.emit({ name: 'reentry', at, element: { selector: ref.selector, label: ref.label }, detail: { awayMs: at - f.lastInput } });
@@ -105,10 +111,20 @@ export class FormWatch {
     });
   }
 
-  private state(ref: ElementRef): FieldState | undefined {
+  /** The fields touched so far, in first-touch order. */
+  touched(): readonly Readonly<FieldState>[] {
+    return [...this.fields.values()];
+  }
+
+  /** The last moment a button that may send form `formId` was pressed (0: loose fields), if any. */
+  pressedAt(formId: number): number | undefined {
+    return this.pressed.get(formId);
+  }
+
+  private state(ref: ElementRef, at: number): FieldState | undefined {
     let f = this.fields.get(ref.id);
     if (!f && this.fields.size < MAX_FIELDS_PER_PAGE) {
-      f = { ref, filled: false, leftAfterInput: false, reentered: false };
+      f = { ref, filled: false, firstAt: at, inputs: 0, leftAfterInput: false, reentered: false };
       this.fields.set(ref.id, f);
     }
     return f;

@@ -8,3 +8,6 @@ export { DEFAULT_THRESHOLDS, loadThresholds, type Thresholds } from './threshold
 export { SIGNAL_NAMES, type DwellTime, type Signal, type SignalName } from './signal';
 export { dwellCutoffs, dwellSignals, DWELL_DEFAULTS, type DwellCutoffs, type DwellOptions } from './dwell';
 export { pageScores, SCORE_SCALE, struggleScore, WEIGHTS } from './score';
+export type { ClickNote, PageWatch } from './page-watch';
+export type { FieldState } from './forms';
+export type { ElementRef } from './elements';

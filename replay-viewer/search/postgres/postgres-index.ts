@@ -15,12 +15,13 @@ import { startedRange } from '../started-range';
 import { ftsRow, locationOf } from '../hit-tokens';
 import { snippetWords } from '../query-terms';
 import { hitSnippet, searchResult, type HitRow, type SessionRow } from '../stored-rows';
-import { MAX_SEARCH_LIMIT, TOTAL_CAP, scoreOf, type IndexBatch, type Match, type MatchOptions, type SearchIndex, type SearchOptions, type SessionFacts } from '../search-index';
+import { MAX_SEARCH_LIMIT, TOTAL_CAP, scoreOf, type AnalyticsDb, type IndexBatch, type Match, type MatchOptions, type SearchIndex, type SearchOptions, type SessionFacts } from '../search-index';
 import type { FacetCount, Hit, SearchResponse } from '../types';
 import { PgQueryCompiler } from './compile-query';
 import { frag, sql, toQuery, type Frag } from './pg-sql';
 import { DEFAULT_SCHEMA, SCHEMA_NAME, SCHEMA_VERSION, schemaSql } from './schema';
 import { tsvectorOf } from './tsvector';
+import { analyticsSchemaSql, analyticsTableNames, eraseAnalyticsPg, insertAnalyticsPg } from '../../analytics/index/postgres-tables';
 
 const MAX_SEALED_TEXT = 2_000;
 const MAX_MATCHES = 1_000;
@@ -95,7 +96,7 @@ export class PostgresSearchIndex implements SearchIndex {
         await client.query('BEGIN');
         // Two viewers opening one fresh database at once would race on CREATE ... IF NOT EXISTS: one at a time.
         await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`verbatim-search:${this.schema}`]);
-        await client.query(schemaSql(this.schema)).catch((err: unknown) => {
+        await client.query(schemaSql(this.schema) + analyticsSchemaSql(this.schema)).catch((err: unknown) => {
           // Most often rights: the role needs CREATE on the database (schema, pg_trgm, which is a trusted extension).
           throw new VerbatimError('STORE_NOT_OPEN', `cannot create the search index's tables in PostgreSQL: ${(err as Error).message}`,
             { schema: this.schema, sqlstate: (err as { code?: string }).code }, { cause: err });
@@ -157,12 +158,16 @@ export class PostgresSearchIndex implements SearchIndex {
 
   /** Planner statistics now rather than when autovacuum comes by (after a reindex, a bench's bulk load). */
   async analyze(): Promise<void> {
-    await this.conn.query('ANALYZE hits, sessions');
+    await this.conn.query(`ANALYZE ${['hits', 'sessions', ...analyticsTableNames()].join(', ')}`);
+  }
+
+  analyticsDb(): AnalyticsDb {
+    return { kind: 'postgres', pool: this.conn };
   }
 
   async reset(): Promise<void> {
     await this.transaction(async (c) => {
-      await c.query("TRUNCATE hits, sessions; DELETE FROM meta WHERE key <> 'schema'");
+      await c.query(`TRUNCATE ${['hits', 'sessions', ...analyticsTableNames()].join(', ')}; DELETE FROM meta WHERE key <> 'schema'`);
     });
   }
 
@@ -180,6 +185,11 @@ export class PostgresSearchIndex implements SearchIndex {
         // One malformed hit must not fail the page's transaction (and with it every change in the page).
         const good = hits.filter((h) => Number.isFinite(h.at) && typeof h.text === 'string' && typeof h.kind === 'string');
         for (let i = 0; i < good.length; i += INSERT_CHUNK) await this.insertHits(c, sid, sessionId, good.slice(i, i + INSERT_CHUNK));
+      }
+      for (const { sessionId, rows } of batch.analytics ?? []) {
+        const sid = (await c.query<{ sid: number }>('SELECT sid FROM sessions WHERE id = $1', [sessionId])).rows[0]?.sid;
+        if (sid === undefined) throw new VerbatimError('BAD_REQUEST', 'analytics rows for a session the index does not hold', { sessionId });
+        await insertAnalyticsPg(c, sid, rows);
       }
       if (batch.customerLinked?.length) await c.query('UPDATE sessions SET customer_linked = TRUE WHERE id = ANY ($1::text[])', [batch.customerLinked]);
       // Error counts follow the hits (added, or replaced by a re-read source).
@@ -204,7 +214,7 @@ export class PostgresSearchIndex implements SearchIndex {
     this.vacuuming = (async () => {
       do {
         this.vacuumAgain = false;
-        await this.pool?.query('VACUUM hits, sessions').catch(() => undefined);
+        await this.pool?.query(`VACUUM ${['hits', 'sessions', ...analyticsTableNames()].join(', ')}`).catch(() => undefined);
       } while (this.vacuumAgain && this.pool);
     })().finally(() => {
       this.vacuuming = undefined;
@@ -246,6 +256,7 @@ export class PostgresSearchIndex implements SearchIndex {
     const sid = (await c.query<{ sid: number }>('DELETE FROM sessions WHERE id = $1 RETURNING sid', [sessionId])).rows[0]?.sid;
     if (sid === undefined) return false;
     await c.query('DELETE FROM hits WHERE sid = $1', [sid]);
+    await eraseAnalyticsPg(c, sid);
     return true;
   }
 

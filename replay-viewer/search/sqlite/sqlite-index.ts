@@ -14,11 +14,12 @@ import type { IndexKey } from '../index-key';
 import { NEWEST_FIRST, afterSql, decodeOrderCursor, encodeOrderCursor, orderBy, sortValue } from '../list-order';
 import { startedRange } from '../started-range';
 import { hitSnippet, searchResult, type HitRow, type SessionRow } from '../stored-rows';
-import { MAX_SEARCH_LIMIT, TOTAL_CAP, scoreOf, type IndexBatch, type Match, type MatchOptions, type SearchIndex, type SearchOptions, type SessionFacts } from '../search-index';
+import { MAX_SEARCH_LIMIT, TOTAL_CAP, scoreOf, type AnalyticsDb, type IndexBatch, type Match, type MatchOptions, type SearchIndex, type SearchOptions, type SessionFacts } from '../search-index';
 import type { FacetCount, SearchResponse } from '../types';
 import { QueryCompiler, hostLike } from './compile-query';
 import { ftsRow, locationOf } from '../hit-tokens';
 import { SCHEMA, SCHEMA_VERSION } from './schema';
+import { createAnalyticsSqlite, eraseAnalyticsSqlite, insertAnalyticsSqlite, resetAnalyticsSqlite } from '../../analytics/index/sqlite-tables';
 import { frag, sql, type Frag } from './sql-fragment';
 
 export const INDEX_FILE = 'index.sqlite';
@@ -72,6 +73,8 @@ export class SqliteSearchIndex implements SearchIndex {
       if (addErrors) db.exec('ALTER TABLE sessions ADD COLUMN errors INTEGER NOT NULL DEFAULT 0');
       db.exec(SCHEMA);
       if (addErrors) db.exec(`UPDATE sessions SET errors = ${ERROR_COUNT}`);
+      // Analytics tables: created on an index made before them too (they fill as sessions change, or on reindex).
+      createAnalyticsSqlite(db);
       // An index made before the host table existed: fill it once from the hits.
       if (!db.prepare("SELECT 1 FROM meta WHERE key = 'hosts'").get()) {
         db.exec("INSERT OR IGNORE INTO hosts (host) SELECT DISTINCT host FROM hits WHERE host IS NOT NULL; INSERT INTO meta (key, value) VALUES ('hosts', '1')");
@@ -122,9 +125,14 @@ export class SqliteSearchIndex implements SearchIndex {
     return { sessions: n('sessions'), hits: n('hits') };
   }
 
+  analyticsDb(): AnalyticsDb {
+    return { kind: 'sqlite', db: this.conn };
+  }
+
   async reset(): Promise<void> {
     const db = this.conn;
     db.transaction(() => {
+      resetAnalyticsSqlite(db);
       db.exec("DELETE FROM hit_fts; DELETE FROM hits; DELETE FROM hosts; DELETE FROM sessions; DELETE FROM meta WHERE key <> 'schema';");
     })();
     this.truncateWal();
@@ -175,6 +183,11 @@ export class SqliteSearchIndex implements SearchIndex {
           insertFts.run(hid, row.words, row.field, row.wprefix, row.loc);
         }
       }
+      for (const { sessionId, rows } of batch.analytics ?? []) {
+        const sid = sidOf.get(sessionId) as number | undefined;
+        if (sid === undefined) throw new VerbatimError('BAD_REQUEST', 'analytics rows for a session the index does not hold', { sessionId });
+        insertAnalyticsSqlite(db, sid, rows);
+      }
       for (const id of batch.customerLinked ?? []) link.run(id);
       // Error counts follow the hits (added, or replaced by a re-read source).
       for (const id of new Set([...batch.hits.map((x) => x.sessionId), ...(batch.replaceKinds ?? []).map((x) => x.sessionId)])) recount.run(id);
@@ -199,6 +212,7 @@ export class SqliteSearchIndex implements SearchIndex {
     const sid = db.prepare('SELECT sid FROM sessions WHERE id = ?').pluck().get(sessionId) as number | undefined;
     if (sid === undefined) return false;
     this.deleteHits(db, sid);
+    eraseAnalyticsSqlite(db, sid);
     db.prepare('DELETE FROM sessions WHERE sid = ?').run(sid);
     return true;
   }

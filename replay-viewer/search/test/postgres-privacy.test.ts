@@ -13,6 +13,7 @@ import { loadOrCreateIndexKey } from '../index-key';
 import { PostgresSearchIndex } from '../postgres/postgres-index';
 import { parseQuery } from '../query/index';
 import { bench, filesUnder, recordJourney, type Bench } from './index-fixtures';
+import { analyticsTableNames } from '../../analytics/index/postgres-tables';
 
 const SEEN = 'Quorvexa Balance Zyphrandel';
 const TYPED = 'Wexlocard Ulmbrix';
@@ -69,7 +70,8 @@ describe('search index in PostgreSQL: privacy and erasure', () => {
     assert.deepEqual((await q('text:"zyphrandel balance"')).results, []);
     assert.equal((await q('typed:ulmbrix')).results[0]!.firstMatch?.snippet, TYPED, 'the snippet opens with the key');
     const tables = await peek.query<{ table_name: string }>("SELECT table_name FROM information_schema.tables WHERE table_schema = 'verbatim_idx' ORDER BY 1");
-    assert.deepEqual(tables.rows.map((r) => r.table_name), ['hits', 'meta', 'sessions']);
+    // The index's own tables and the analytics tables registered on it (analytics/index/registry.ts), nothing else.
+    assert.deepEqual(tables.rows.map((r) => r.table_name), ['hits', 'meta', 'sessions', ...analyticsTableNames()].sort());
     assert.equal(await search.index.cursor() > 0, true);
     await search.close();
   });
