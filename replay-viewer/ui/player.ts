@@ -16,6 +16,7 @@ import { getEvents, getSession, type ApiSession, type SessionEvents } from './ap
 import { clear, h } from './dom';
 import { formatClock, formatDateTime, formatDuration, formatOffset, shortUrl } from './format';
 import { CanvasPainter } from './canvas-painter';
+import { replayerOptions } from './replayer-options';
 import { keepPointerFocusRingless } from './focus-replay';
 import { waitForReplayResources } from './readiness';
 import { createTimeline, type Timeline, type TimelineMarker } from './timeline';
@@ -214,22 +215,7 @@ class PlayerView {
       ),
     ));
 
-    this.replayer = new Replayer(events as unknown as eventWithTime[], {
-      root: this.replayRoot,
-      mouseTail: false,
-      showWarning: false,
-      showDebug: false,
-      skipInactive: false,
-      // Focus the element the customer had focused, so :focus styles show as they did.
-      triggerFocus: true,
-      pauseAnimation: true,
-      // Never UNSAFE_replayCanvas: it adds allow-scripts to the replay frame. The painter draws canvases.
-      plugins: [this.painter.plugin],
-      speed: this.speed,
-      // Archived fonts and images arrive after rrweb has applied the recorded scroll;
-      // scroll anchoring would then nudge the page off the position the customer had.
-      insertStyleRules: ['* { overflow-anchor: none !important; }'],
-    });
+    this.replayer = new Replayer(events as unknown as eventWithTime[], replayerOptions(this.replayRoot, this.painter, this.speed));
     this.painter.attach(this.replayer);
     keepPointerFocusRingless(this.replayer);
     this.replayer.on('resize', (dim) => {
