@@ -121,9 +121,18 @@ class LiveStream {
       tagged.sort((a, b) => a.event.timestamp - b.event.timestamp);
       // Every event goes through the rewriter (it learns the nodes); a resume sends only those it lacks.
       const rewritten = this.rewrite(tagged.map((t) => t.event));
-      const keep = (i: number) => !resumeKeys || resumeKeys.has(tagged[i]!.key);
-      const events = rewritten.filter((_, i) => keep(i));
-      const keys = [...new Set(tagged.filter((_, i) => keep(i)).map((t) => t.key))];
+      // Resuming: what came after Last-Event-ID, as batches (by key, so the client drops what it already has).
+      const missed = new Map<string, RecordedEvent[]>();
+      if (resumeKeys) {
+        tagged.forEach((t, i) => {
+          if (!resumeKeys.has(t.key)) return;
+          const list = missed.get(t.key) ?? [];
+          list.push(rewritten[i]!);
+          missed.set(t.key, list);
+        });
+      }
+      const events = resumeKeys ? [] : rewritten;
+      const keys = resumeKeys ? [] : [...new Set(tagged.map((t) => t.key))];
 
       baseHeaders(res);
       res.writeHead(200, {
@@ -135,6 +144,7 @@ class LiveStream {
       res.write(`retry: ${RETRY_MS}\n\n`);
       this.lastShape = shape(tracks, this.trackIndex, this.tracks.active(tracks));
       this.send('snapshot', { ...this.trackInfo(tracks), keys, events, resumed: resumeKeys !== undefined }, head);
+      for (const [key, batchEvents] of missed) this.send('batch', { key, events: batchEvents }, head);
       this.allowance = res.writableLength;
     } catch (err) {
       this.end('closed', false);

@@ -3,6 +3,7 @@ import { h } from './dom';
 import { renderAccountBar } from './account-bar';
 import { renderAdminPage } from './admin-page';
 import { renderAuditPage } from './audit-page';
+import { renderLivePage } from './live-page';
 import { renderPlayer } from './player';
 import { renderReviewRunPage } from './review-run-page';
 import { renderReviewsPage } from './reviews-page';
@@ -12,7 +13,10 @@ function main(): void {
   const root = document.getElementById('app');
   if (!root) return;
   const player = /^\/sessions\/([^/]+)\/?$/.exec(location.pathname);
-  if (player) {
+  const live = /^\/sessions\/([^/]+)\/live\/?$/.exec(location.pathname);
+  if (live) {
+    void renderLivePage(root, decodeURIComponent(live[1]!));
+  } else if (player) {
     void renderPlayer(root, decodeURIComponent(player[1]!), new URLSearchParams(location.search));
   } else if (/^\/reviews\/?$/.test(location.pathname)) {
     void renderReviewsPage(root);
