@@ -13,6 +13,8 @@ import { AuditRoutes } from '../replay-viewer/auth/audit-routes';
 import { SignInRoutes } from '../replay-viewer/auth/sign-in-routes';
 import { UserRoutes } from '../replay-viewer/auth/user-routes';
 import { ExportRoute } from '../replay-viewer/export-route';
+import { LiveHub } from '../replay-viewer/live/live-hub';
+import { LiveRoutes } from '../replay-viewer/live/live-routes';
 import { describeRoutes, viewerRoutes, type ReviewsHandler } from '../replay-viewer/routes';
 import { UiRoutes } from '../replay-viewer/ui-routes';
 import type { VerbatimStore } from '../store/store';
@@ -31,6 +33,7 @@ export function routeTableMarkdown(): string {
       .map((name) => [name, async () => undefined])) as unknown as ReviewsHandler,
     signIn: new SignInRoutes(access), users: new UserRoutes(access), audit: new AuditRoutes(access),
     admin: new AdminRoutes({}),
+    live: new LiveRoutes(store, new LiveHub(store)),
   }));
 }
 

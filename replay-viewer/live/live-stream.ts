@@ -8,7 +8,7 @@
  *   batch     { key, events }                         one stored batch of the followed tab
  *   tracks    { tracks, track, active }               the tabs changed (a new tab opened, another became active)
  *   ping      { now }                                 heartbeat, every HEARTBEAT_MS
- *   end       { reason }                              idle, erased, slow-client, shutdown
+ *   end       { reason }                              idle, erased, slow-client, regrouped (start over), shutdown
  * Each message's `id:` is the change-feed seq it stands at; a reconnecting EventSource sends it back as Last-Event-ID
  * and the stream resends every batch stored after it. Batches are named by `key` (page id and batch seq) so the
  * client drops one it already has: a resend overlaps rather than leaves a gap.
@@ -37,7 +37,11 @@ const MAX_RESUME_CHANGES = 50_000;
 /** EventSource waits this long before reconnecting. */
 const RETRY_MS = 1_000;
 
-export type EndReason = 'idle' | 'erased' | 'slow-client' | 'closed' | 'shutdown';
+/**
+ * `regrouped`: a page this stream sent turned out to belong to another tab (a tab that looked idle, so that a new tab
+ * looked like its navigation, was used again): the client starts over with a fresh snapshot.
+ */
+export type EndReason = 'idle' | 'erased' | 'slow-client' | 'closed' | 'shutdown' | 'regrouped';
 
 export interface LiveStreamOptions {
   store: VerbatimStore;
@@ -74,6 +78,8 @@ class LiveStream {
   /** The snapshot may be large; the cut-off counts what is queued beyond it. */
   private allowance = 0;
   private followed: string | undefined;
+  /** Pages whose events this stream has sent (all must stay in the followed tab). */
+  private readonly sentPages = new Set<string>();
   private trackIndex = 0;
   private lastShape = '';
   private rewrite: ReturnType<typeof createEventRewriter> | undefined;
@@ -111,6 +117,7 @@ class LiveStream {
 
       // The followed tab in time order, each event tagged with its batch so a resume can send only the newer ones.
       const pageIds = new Set(tracks[this.trackIndex]?.pageIds ?? []);
+      for (const id of pageIds) this.sentPages.add(id);
       const tagged: { event: RecordedEvent; key: string }[] = [];
       for (const b of batches) {
         const key = batchKey(b.page.id, b.seq);
@@ -175,12 +182,15 @@ class LiveStream {
     const tracks = this.tracks.tracks();
     const index = tracks.findIndex((t) => t.pageIds[0] === this.followed);
     if (index >= 0) this.trackIndex = index;
+    const followedPages = new Set(tracks[this.trackIndex]?.pageIds ?? []);
+    if (index < 0 || [...this.sentPages].some((id) => !followedPages.has(id))) return this.end('regrouped');
     const now = shape(tracks, this.trackIndex, this.tracks.active(tracks));
     if (now !== this.lastShape) {
       this.lastShape = now;
       this.send('tracks', this.trackInfo(tracks), change.seq);
     }
-    if (tracks[this.trackIndex]?.pageIds.includes(batch.page.id)) {
+    if (followedPages.has(batch.page.id)) {
+      this.sentPages.add(batch.page.id);
       const events = batch.events.filter((e) => e && Number.isFinite(e.timestamp)).sort((a, b) => a.timestamp - b.timestamp);
       this.send('batch', { key, events: this.rewrite!(events) }, change.seq);
     } else {

@@ -8,7 +8,8 @@
  * - A dropped connection shows "Reconnecting…"; on return the stream resends what came meanwhile (Last-Event-ID) and
  *   batches already shown are skipped by key, so nothing is missed or applied twice.
  *
- * `document.documentElement.dataset.liveState` is connecting | live | reconnecting | ended | error (for tests).
+ * `document.documentElement.dataset.liveState` is connecting | live | reconnecting | ended | error, and `liveResumes`
+ * counts reconnects that resumed rather than started over (for tests).
  */
 import { Replayer, type eventWithTime } from 'rrweb';
 import type { RecordedEvent } from '../../store/records';
@@ -113,6 +114,11 @@ class LiveView {
     on<{ now: number }>('ping', () => undefined);
     on<{ reason: string }>('end', (d) => {
       source.close();
+      if (d.reason === 'regrouped') {
+        // The tabs were regrouped under this stream: start over (following the tab in use unless one was picked).
+        if (this.follow) this.track = undefined;
+        return this.connect();
+      }
       this.setState('ended', END_REASONS[d.reason] ?? `The live view ended (${d.reason}).`);
     });
     source.onerror = () => {
@@ -146,6 +152,8 @@ class LiveView {
   private onSnapshot(d: Snapshot): void {
     if (this.onTracks(d)) return;
     if (d.resumed && this.replayer) {
+      const html = document.documentElement;
+      html.dataset.liveResumes = String(Number(html.dataset.liveResumes ?? 0) + 1);
       this.setState('live');
       return; // what was missed follows as batches
     }
