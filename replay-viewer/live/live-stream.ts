@@ -99,6 +99,7 @@ class LiveStream {
       else this.queue.push(change);
     });
     req.on('close', () => this.end('closed', false));
+    res.on('close', () => this.end('closed', false));
     try {
       const head = hub.headSeq;
       const batches = await store.readEvents(session.id);

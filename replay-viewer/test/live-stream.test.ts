@@ -28,7 +28,8 @@ let seq = 0;
 
 before(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'verbatim-live-stream-'));
-  store = await openStore(path.join(dir, 'store'));
+  // Keys, so that erasure (which signs a tombstone) works.
+  store = await openStore(path.join(dir, 'store'), { integrity: { keysDir: path.join(dir, 'keys'), keyringDir: path.join(dir, 'keys', 'keyring'), sealIntervalMs: 0 } });
   await store.createSession({ id: SID, channel: 'proxy', startedAt: T0 });
   await append([
     { type: 4, timestamp: T0 + 1, data: { href: 'https://bank.example/', width: 800, height: 600 } },
@@ -152,6 +153,29 @@ it('cuts off a client that stops reading, with the reason, instead of buffering 
   await new Promise((r) => socket.once('close', r));
   // The last chunk before the chunked body's terminator is the end message.
   assert.match(received, /event: end\ndata: \{"reason":"slow-client"\}\n\n\r\n0\r\n\r\n$/, `ends with the reason: …${received.slice(-80)}`);
+});
+
+it('ends with `idle` when no batch comes, and with `erased` when the session is erased', async () => {
+  const quiet = await startViewer({ store, uiDir: dir, live: { idleMs: 300 } });
+  try {
+    const idle = await new SseReader(await fetch(`${quiet.url}/api/sessions/${SID}/live`)).until((m) => m.some((x) => x.event === 'end'));
+    assert.deepEqual(idle.map((m) => m.event), ['snapshot', 'end']);
+    assert.deepEqual(idle[1]!.data, { reason: 'idle' });
+
+    const other = 'e7ase7k4m5n6p7r8s9t2v3w4x5';
+    await store.createSession({ id: other, channel: 'proxy', startedAt: Date.now() });
+    await store.appendEvents({ sessionId: other, page: { id: 'q1', url: 'https://bank.example/' }, seq: 0, receivedAt: Date.now(), events: [
+      { type: 4, timestamp: Date.now(), data: { href: 'https://bank.example/', width: 800, height: 600 } },
+    ] });
+    const res = await fetch(`${viewer.url}/api/sessions/${other}/live`);
+    const sse = new SseReader(res);
+    await sse.until((m) => m.length >= 1);
+    await store.eraseSession(other, { reason: 'test' });
+    const erased = await sse.until((m) => m.some((x) => x.event === 'end'));
+    assert.deepEqual(erased.at(-1)!.data, { reason: 'erased' });
+  } finally {
+    await quiet.close();
+  }
 });
 
 async function waitUntil(check: () => boolean, ms = 5_000): Promise<void> {
