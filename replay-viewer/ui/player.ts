@@ -195,7 +195,6 @@ class PlayerView {
       h('header', { class: 'session-bar' },
         backLink(),
         h('h1', {}, formatDateTime(session.startedAt)),
-        Date.now() - session.endedAt < 60_000 ? h('a', { href: `/sessions/${encodeURIComponent(session.id)}/live`, class: 'button small watch-live' }, 'Watch live') : null,
         h('dl', { class: 'facts' }, ...facts(session, this.recorded)),
         pagesToggle,
         this.network?.toggle,
