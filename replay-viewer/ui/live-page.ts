@@ -171,6 +171,8 @@ class LiveView {
       // rrweb's virtual DOM is flushed only by play(); live events must reach the real document directly.
       useVirtualDom: false,
     });
+    // rrweb's frame has no title; a screen reader names it by this.
+    this.replayer.iframe.title = 'The customer\'s screen, live';
     this.painter.attach(this.replayer);
     keepPointerFocusRingless(this.replayer);
     this.replayer.on('resize', (dim) => {

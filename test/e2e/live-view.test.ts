@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -190,6 +191,12 @@ it('follows a running session live: ≤ 2 s lag at p95, page changes, a new tab,
   await third.click('#add');
   await frameShows(live, 'count', 7);
 
+  // A second view (CSP bypassed only here, for axe-core): no serious or critical accessibility problems.
+  const axeCtx = await agent.newContext({ viewport: { width: 1280, height: 800 }, bypassCSP: true });
+  const axePage = await watch(axeCtx, session.id);
+  assert.deepEqual(await axeProblems(axePage), [], 'the live page passes axe-core');
+  await axeCtx.close();
+
   await live.close();
   await ctx.close();
   await agentCtx.close();
@@ -237,6 +244,16 @@ it('refuses an agent a session not linked to a customer (403, audited), but not 
   ac.abort();
   await ctx.close();
 });
+
+async function axeProblems(page: Page): Promise<string[]> {
+  const axePath = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
+  await page.addScriptTag({ content: await readFile(axePath, 'utf8') });
+  const found = await page.evaluate(async () => {
+    const r = await (window as unknown as { axe: { run(): Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }> } }).axe.run();
+    return r.violations.map((v) => ({ id: v.id, impact: v.impact, where: v.nodes.slice(0, 3).map((n) => n.target.join(' ')) }));
+  });
+  return found.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.impact} ${v.id}: ${v.where.join(', ')}`);
+}
 
 async function auditEntries(): Promise<{ action: string; outcome: string; target?: string; actor: string; role?: string; details?: Record<string, unknown> }[]> {
   const text = await readFile(path.join(dir, 'audit.log'), 'utf8');
