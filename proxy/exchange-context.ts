@@ -45,6 +45,7 @@ export function createExchangeContext(options: CommonOptions, tokens: SessionTok
     endpoint: new RecorderEndpoint({
       ingest, tokens, recorderScript: options.recorderScript, maxUploadBytes: options.maxUploadBytes ?? 2 * 1024 * 1024, onError,
       onStored: (sessionId, events) => sessions.uploaded(sessionId, events),
+      liveWatched: options.liveWatched,
     }),
     captures: new CaptureWriter(ingest),
     recorderMasking: recorderMaskingAttribute(ingest.masking),

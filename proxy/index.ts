@@ -72,6 +72,8 @@ export interface ProxyOptions {
   ingest?: IngestPipeline;
   /** Called for failures that must not reach the browser; never given secrets. */
   onError?: (err: unknown, context: string) => void;
+  /** Whether an agent watches a session live (the viewer's LiveHub): its recorder is then told to upload every 500 ms. */
+  liveWatched?: (sessionId: string) => boolean;
 }
 
 export interface RunningProxy {

@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { gzipSync } from 'node:zlib';
-import { EVENTS_PATH, RECORDER_PATH_PREFIX, RESERVED_PREFIX } from '../recorder/protocol';
+import { EVENTS_PATH, LIVE_FLUSH_HEADER, LIVE_FLUSH_MS, RECORDER_PATH_PREFIX, RESERVED_PREFIX } from '../recorder/protocol';
 import { VerbatimError, isVerbatimError } from '../store/errors';
 import type { IngestPipeline } from './ingest/pipeline';
 import type { SessionTokens } from './session-tokens';
@@ -21,6 +21,8 @@ export interface RecorderEndpointOptions {
   onError: (err: unknown, context: string) => void;
   /** Told about each stored upload's events (sessions.ts: interaction keeps a session alive). */
   onStored?: (sessionId: string, events: readonly unknown[]) => void;
+  /** Whether an agent watches the session live: the answer then tells the recorder to upload more often. */
+  liveWatched?: (sessionId: string) => boolean;
 }
 
 export class RecorderEndpoint {
@@ -99,7 +101,7 @@ export class RecorderEndpoint {
       const userAgent = req.headers['user-agent'];
       await ingest.appendUpload(upload, { sessionId, ...(clientIp ? { clientIp } : {}), ...(userAgent ? { userAgent } : {}) }, body);
       this.options.onStored?.(sessionId, upload.events);
-      res.writeHead(204, { 'cache-control': 'no-store' });
+      res.writeHead(204, { 'cache-control': 'no-store', ...(this.options.liveWatched?.(sessionId) ? { [LIVE_FLUSH_HEADER]: String(LIVE_FLUSH_MS) } : {}) });
       res.end();
     } catch (err) {
       if (!isVerbatimError(err) || err.status >= 500) this.options.onError(err, 'recorder upload');

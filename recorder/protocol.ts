@@ -11,6 +11,12 @@ export const RESERVED_PREFIX = '/__verbatim/';
 export const RECORDER_PATH_PREFIX = '/__verbatim/recorder-';
 /** POST target for event uploads (same origin as the page). */
 export const EVENTS_PATH = '/__verbatim/events';
+/**
+ * An upload's answer carries this header while an agent watches the session live: the recorder then uploads what it
+ * has every that many ms (LIVE_FLUSH_MS) instead of every 5 s, until an answer comes without it.
+ */
+export const LIVE_FLUSH_HEADER = 'x-verbatim-flush-ms';
+export const LIVE_FLUSH_MS = 500;
 
 /** Attributes on the injected <script> tag that configure the recorder. */
 export const TOKEN_ATTRIBUTE = 'data-verbatim-token';

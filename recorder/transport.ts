@@ -16,7 +16,7 @@
  *   the browser may cancel with the document).
  */
 import type { RecordedEvent } from '../store/records';
-import { CUSTOM_TAGS, EXTENSION_ENDPOINT, KEEPALIVE_LIMIT_BYTES, MAX_UPLOAD_BYTES, extensionEventType } from './protocol';
+import { CUSTOM_TAGS, EXTENSION_ENDPOINT, KEEPALIVE_LIMIT_BYTES, LIVE_FLUSH_HEADER, MAX_UPLOAD_BYTES, extensionEventType } from './protocol';
 import { noop, randomId, truncate, utf8Length } from './util';
 import { collectPageContext } from './page-context';
 
@@ -78,6 +78,8 @@ export function createTransport(options: TransportOptions): Transport {
   let busy = false; // a queued batch is in flight or waiting for its retry
   let inFlight = false;
   let attempts = 0;
+  // Shortened while an agent watches live (the upload's answer says so: LIVE_FLUSH_HEADER).
+  let flushInterval = FLUSH_INTERVAL_MS;
 
   function push(event: RecordedEvent): void {
     try {
@@ -106,7 +108,7 @@ export function createTransport(options: TransportOptions): Transport {
     // A frame's document arriving (same- or cross-origin) is a full snapshot too.
     const snapshot = event.type === 2 || (event.type === 3 && (event.data as { isAttachIframe?: boolean })?.isAttachIframe);
     if (buffered >= SOFT_LIMIT) flush();
-    else schedule(snapshot ? SNAPSHOT_FLUSH_MS : FLUSH_INTERVAL_MS);
+    else schedule(snapshot ? Math.min(SNAPSHOT_FLUSH_MS, flushInterval) : flushInterval);
   }
 
   function schedule(ms: number): void {
@@ -199,6 +201,7 @@ export function createTransport(options: TransportOptions): Transport {
     post(batch.body, batch.small && keepaliveSupported).then(
       (res) => {
         const s = res.status;
+        if (res.ok) flushInterval = liveInterval(res);
         if (res.ok || s === 413) settle(false);
         else if (s >= 400 && s < 500 && s !== 408 && s !== 429) stop();
         else settle(true);
@@ -250,6 +253,12 @@ export function createTransport(options: TransportOptions): Transport {
   });
 
   return { push, flush };
+}
+
+/** The answer's live-view interval (100 ms to 5 s), or the normal one. */
+function liveInterval(res: Response): number {
+  const ms = Number(res.headers?.get?.(LIVE_FLUSH_HEADER));
+  return Number.isFinite(ms) && ms >= 100 && ms <= FLUSH_INTERVAL_MS ? ms : FLUSH_INTERVAL_MS;
 }
 
 function extensionSender(secret: string): (body: string) => Promise<Response> {

@@ -19,6 +19,7 @@ import type { SignInRoutes } from './auth/sign-in-routes';
 import type { UserRoutes } from './auth/user-routes';
 import type { ExportRoute } from './export-route';
 import type { FieldAnalyticsRoutes } from './analytics/fields/fields-routes';
+import type { LiveRoutes } from './live/live-routes';
 import type { ReviewRoutes } from './reviews/review-routes';
 import { sendJson } from './http-responses';
 import type { Allow, Route, RouteContext } from './route-table';
@@ -61,6 +62,8 @@ export interface RouteHandlers {
   prefs?: PrefsRoutes;
   /** Field analytics and click maps (analytics/fields/fields-routes.ts), when the search index is open. */
   fieldAnalytics?: Pick<FieldAnalyticsRoutes, 'fields' | 'clickmap' | 'auditDetails'>;
+  /** The agents' live view (live/live-routes.ts). */
+  live?: LiveRoutes;
 }
 
 const REPLAY: readonly Permission[] = ['session.replay'];
@@ -93,7 +96,14 @@ export function viewerRoutes(h: RouteHandlers): Route[] {
     { method: 'GET', path: '/api/sessions/:id/fidelity', summary: 'replay fidelity: where each resource comes from, what was not recorded', allow: REPLAY, audit: 'view', sessionOf: sessionParam, customerScoped: true, handler: (c) => h.api.sessionFidelity(c) },
     { method: 'GET', path: '/api/sessions/:id/captures', summary: 'technical panels: network log, WebSocket messages', allow: ['session.technical'], audit: 'technical', sessionOf: sessionParam, handler: (c) => h.api.sessionCaptures(c) },
   ];
-  const { exporter, collector, status, statusProbe, signIn, users, audit, search, reviews, admin, prefs } = h;
+  const { exporter, collector, status, statusProbe, signIn, users, audit, search, reviews, admin, prefs, live } = h;
+  if (live) {
+    // Live view: who may replay may watch, agents customer-linked sessions only; one `live` entry per view started.
+    routes.push(
+      { method: 'GET', path: '/sessions/:id/live', summary: 'the viewer UI (a session, live)', allow: 'signed-in', handler: (c) => h.ui.page(c) },
+      { method: 'GET', path: '/api/sessions/:id/live', summary: 'live view: a running session\'s tab as Server-Sent Events (`?track=`, Last-Event-ID)', allow: REPLAY, audit: 'live', sessionOf: sessionParam, customerScoped: true, handler: (c) => live.stream(c) },
+    );
+  }
   if (search) {
     // Whoever may list sessions may search them; agents (customer lookups) get customer-linked sessions only, as for
     // replay. The audit entry records the query with its personal values hashed (search/audit-query.ts).

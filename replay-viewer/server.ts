@@ -20,6 +20,8 @@ import type { ViewerAccess } from './auth/gate';
 import { SignInRoutes } from './auth/sign-in-routes';
 import { UserRoutes } from './auth/user-routes';
 import { ExportRoute, type SessionExporter } from './export-route';
+import { LiveHub, type LiveLimits } from './live/live-hub';
+import { LiveRoutes } from './live/live-routes';
 import { sendError } from './http-responses';
 import { RouteTable, isWrite, type Route, type RouteContext } from './route-table';
 import { viewerRoutes, type CollectorHandler, type ReviewsHandler, type RouteHandlers, type SearchHandler } from './routes';
@@ -68,6 +70,8 @@ export interface ViewerOptions {
   admin?: AdminSources;
   /** Field analytics and click maps over the search index (analytics/fields/fields-routes.ts). */
   fieldAnalytics?: RouteHandlers['fieldAnalytics'];
+  /** The live view's limits (live/): viewers per session and instance, idle end, per-connection buffer. */
+  live?: LiveLimits & { idleMs?: number; bufferBytes?: number };
 }
 
 export interface Viewer {
@@ -75,6 +79,8 @@ export interface Viewer {
   server: http.Server;
   /** The routes this viewer serves (routes.ts, less the groups it was not given). */
   routes: readonly Route[];
+  /** Who watches which session live (the proxy asks it to tell recorders to upload more often). */
+  live: LiveHub;
   close(): Promise<void>;
 }
 
@@ -82,6 +88,16 @@ export async function startViewer(opts: ViewerOptions): Promise<Viewer> {
   const access = opts.access;
   // One replay library for the API and the archive route (the evidence exporter uses it too).
   const replay = new ReplayLibrary(opts.store);
+  const liveHub = new LiveHub(opts.store, opts.live);
+  const live = new LiveRoutes(opts.store, liveHub, {
+    ...opts.live,
+    onEnd: (ctx, reason, durationMs) => {
+      if (access && ctx.principal) {
+        void access.record(ctx.req, ctx.principal, { action: 'live-end', outcome: 'ok', target: ctx.params.id, details: { durationMs, reason } })
+          .catch((err: unknown) => opts.onError?.(err));
+      }
+    },
+  });
   const table = new RouteTable(viewerRoutes({
     api: new ApiRoutes(opts.store, replay),
     archive: new ArchiveRoute(replay),
@@ -98,6 +114,7 @@ export async function startViewer(opts: ViewerOptions): Promise<Viewer> {
     audit: access ? new AuditRoutes(access) : undefined,
     admin: opts.admin ? new AdminRoutes(opts.admin) : undefined,
     prefs: access ? new PrefsRoutes(new UserPrefsStore(path.join(path.dirname(access.accounts.file), PREFS_FILE))) : undefined,
+    live,
   }));
   let hosts: ReadonlySet<string> = new Set();
 
@@ -150,8 +167,10 @@ export async function startViewer(opts: ViewerOptions): Promise<Viewer> {
     url: `http://${host}:${port}`,
     server,
     routes: table.routes,
+    live: liveHub,
     close: () =>
       new Promise<void>((resolve, reject) => {
+        liveHub.close();
         server.close((err) => (err ? reject(err) : resolve()));
         server.closeAllConnections();
       }),

@@ -187,6 +187,8 @@ async function start(config: VerbatimConfig): Promise<void> {
   // What the forward proxy and the gateway share: capture, masking, sessions, timeouts.
   const common = {
     store, dataDir: config.dataDir, keysDir: config.keysDir, recorderScript, onError: log, ingest,
+    // An agent watching live makes that session's recorder upload every 500 ms (replay-viewer/live/).
+    liveWatched: (sessionId: string) => viewer.live.watching(sessionId),
     captureMaxBytes: config.captureMaxBytes, sessionIdleMs: config.sessionIdleMinutes * 60_000,
     upstreamCa: config.upstreamCaFile ? [await readFile(config.upstreamCaFile, 'utf8')] : undefined,
     insecureUpstream: config.insecureUpstream, http2Upstream: config.upstreamHttp2,

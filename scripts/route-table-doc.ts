@@ -13,6 +13,8 @@ import { AuditRoutes } from '../replay-viewer/auth/audit-routes';
 import { SignInRoutes } from '../replay-viewer/auth/sign-in-routes';
 import { UserRoutes } from '../replay-viewer/auth/user-routes';
 import { ExportRoute } from '../replay-viewer/export-route';
+import { LiveHub } from '../replay-viewer/live/live-hub';
+import { LiveRoutes } from '../replay-viewer/live/live-routes';
 import { describeRoutes, viewerRoutes, type ReviewsHandler } from '../replay-viewer/routes';
 import { UiRoutes } from '../replay-viewer/ui-routes';
 import { PrefsRoutes } from '../replay-viewer/prefs/prefs-routes';
@@ -35,6 +37,7 @@ export function routeTableMarkdown(): string {
     signIn: new SignInRoutes(access), users: new UserRoutes(access), audit: new AuditRoutes(access),
     admin: new AdminRoutes({}),
     prefs: new PrefsRoutes(new UserPrefsStore('')),
+    live: new LiveRoutes(store, new LiveHub(store)),
   }));
 }
 

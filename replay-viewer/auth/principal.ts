@@ -17,4 +17,5 @@ export type AuditAction =
   | 'review-config' | 'review-run' | 'review-read' | 'review-download' | 'review-mark'
   /** A user's own viewer preferences (../prefs/). */
   | 'prefs'
-  | 'analytics-read';
+  | 'analytics-read'
+  | 'live' | 'live-end';

@@ -76,6 +76,19 @@ export function rewriteEvents<T extends RecordedEvent>(events: readonly T[], opt
   return out;
 }
 
+/**
+ * The same rewriting for a stream that arrives in pieces (the live view): the rewriter keeps what earlier pieces
+ * taught it (the page URL, the nodes seen in snapshots) so a later mutation is rewritten as it would be in one list.
+ */
+export function createEventRewriter(options: RewriteEventsOptions): <T extends RecordedEvent>(events: readonly T[]) => T[] {
+  const rewriter = new EventRewriter(options);
+  return <T extends RecordedEvent>(events: readonly T[]): T[] => {
+    const out = structuredClone(events) as T[];
+    for (const event of out) rewriter.rewrite(event);
+    return out;
+  };
+}
+
 class EventRewriter {
   private pageUrl: string | undefined;
   private nodes = new Map<number, NodeInfo>();

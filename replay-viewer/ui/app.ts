@@ -5,6 +5,7 @@ import { renderAdminPage } from './admin-page';
 import { renderAuditPage } from './audit-page';
 import { renderClickMapPage } from './clickmap-page';
 import { renderFieldAnalyticsPage } from './field-analytics-page';
+import { renderLivePage } from './live-page';
 import { renderPlayer } from './player';
 import { renderReviewRunPage } from './review-run-page';
 import { renderReviewsPage } from './reviews-page';
@@ -14,7 +15,10 @@ function main(): void {
   const root = document.getElementById('app');
   if (!root) return;
   const player = /^\/sessions\/([^/]+)\/?$/.exec(location.pathname);
-  if (player) {
+  const live = /^\/sessions\/([^/]+)\/live\/?$/.exec(location.pathname);
+  if (live) {
+    void renderLivePage(root, decodeURIComponent(live[1]!));
+  } else if (player) {
     void renderPlayer(root, decodeURIComponent(player[1]!), new URLSearchParams(location.search));
   } else if (/^\/reviews\/?$/.test(location.pathname)) {
     void renderReviewsPage(root);

@@ -19,6 +19,7 @@ import { clear, h } from './dom';
 import { formatClock, formatDateTime, formatOffset, shortUrl } from './format';
 import { CanvasPainter } from './canvas-painter';
 import { keepKeysWithPlayer, keepPointerFocusRingless } from './focus-replay';
+import { replayerOptions } from './replayer-options';
 import { waitForReplayResources } from './readiness';
 import { createTimeline, type Timeline, type TimelineMarker } from './timeline';
 import { exportActions } from './export-actions';
@@ -287,22 +288,7 @@ class PlayerView {
     // Played before a first paused frame settled: not later than this.
     setTimeout(() => this.runAfterFirstFrame(), 3_000);
 
-    this.replayer = new Replayer(events as unknown as eventWithTime[], {
-      root: this.replayRoot,
-      mouseTail: false,
-      showWarning: false,
-      showDebug: false,
-      skipInactive: false,
-      // Focus the element the customer had focused, so :focus styles show as they did.
-      triggerFocus: true,
-      pauseAnimation: true,
-      // Never UNSAFE_replayCanvas: it adds allow-scripts to the replay frame. The painter draws canvases.
-      plugins: [this.painter.plugin],
-      speed: this.speed,
-      // Archived fonts and images arrive after rrweb has applied the recorded scroll;
-      // scroll anchoring would then nudge the page off the position the customer had.
-      insertStyleRules: ['* { overflow-anchor: none !important; }'],
-    });
+    this.replayer = new Replayer(events as unknown as eventWithTime[], replayerOptions(this.replayRoot, this.painter, this.speed));
     this.painter.attach(this.replayer);
     // A replay is a picture of the customer's page: named for assistive technology, and out of the Tab order
     // (its fields would otherwise take the keyboard's focus into a page nobody can type in).

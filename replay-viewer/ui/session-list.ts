@@ -184,7 +184,7 @@ function row(s: ApiSession): HTMLTableRowElement {
     h('td', { class: 'cap' }, s.deviceType || '—'),
     h('td', { class: 'num' }, s.viewport ? `${s.viewport.width} × ${s.viewport.height}` : '—'),
     h('td', { class: 'num' }, String(s.eventCount)),
-    h('td', { class: 'actions' }, h('a', { href, class: 'button small' }, 'Replay')),
+    h('td', { class: 'actions' }, h('a', { href, class: 'button small' }, 'Replay'), Date.now() - s.endedAt < 60_000 ? h('a', { href: `${href}/live`, class: 'button small watch-live', 'aria-label': `Watch live: session of ${formatDateTime(s.startedAt)}` }, 'Watch live') : null),
   );
   tr.dataset.sessionId = s.id;
   return tr;
