@@ -241,6 +241,8 @@ export async function eraseSessions(
 
 /** `verbatim migrate`: a store of the first format to the current one (scripts/migrate.ts); Verbatim stopped. */
 export async function migrateCommand(config: VerbatimConfig): Promise<void> {
+  // --to picks the copy into PostgreSQL; without it, migrate upgrades the embedded store's format as before.
+  if (config.migrateTo) return (await import('./migrate-to-store')).migrateToStoreCommand(config);
   const { migrateStore } = await import('./migrate');
   const progress = startProgress('migrate', { enabled: config.progress });
   const r = await migrateStore(config.dataDir, keysDirOf(config), (done, total) => progress.update(done, total, 'sessions'))
