@@ -13,6 +13,7 @@ import { startProgress } from './progress';
 import { openConfiguredStore, storeDirOf, storeLabel } from './store-open';
 
 export const INTEGRITY_HELP = `  verbatim migrate                          move a store of the first format to the current one (Verbatim stopped)
+  verbatim migrate --from DIR --to postgres://…  copy DIR's embedded store into a new PostgreSQL store (resumable)
   verbatim verify [--session ID]            check the store's hash chains, signed checkpoints and witness log
   verbatim verify --file FILE               check an exported evidence file (or a review result, FILE.json) on its own
   verbatim export SESSION --out FILE        write one self-contained evidence file (HTML) for a session
