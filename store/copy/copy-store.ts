@@ -133,6 +133,10 @@ export async function copyStore(source: BackendPort, target: BackendPort, option
   }
   totals.records = await phase<StoredRecord>('records', records(), async (write, page) => {
     for (const record of page) {
+      // LevelDB's reader hands verify a placeholder (a NUL session id) for a record that does not decode: never copy one.
+      if (record.sessionId.includes('\u0000')) {
+        throw new VerbatimError('STORE_CORRUPT', `record ${record.id} of the source does not decode: run \`verbatim verify\` on the source first`, { id: record.id });
+      }
       for (const digest of record.blobs ?? []) {
         if (copiedBlobs.has(digest)) continue;
         copiedBlobs.add(digest);
