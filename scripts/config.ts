@@ -85,6 +85,10 @@ export interface VerbatimConfig {
   blobsUrl?: string;
   /** One key directory (signing key, keyring, session-token key, CA under ca/) that several instances share. */
   keysDir?: string;
+  /** `verbatim migrate --from DIR`: the data directory whose embedded store is copied (default --data). */
+  migrateFrom?: string;
+  /** `verbatim migrate --to postgres://…`: copy the embedded store into this (empty) PostgreSQL store. */
+  migrateTo?: string;
 }
 
 /** Every channel, once (a Record, so a channel added to store/records.ts must be added here). */
@@ -112,6 +116,8 @@ const FLAGS: Record<string, { key: keyof VerbatimConfig; env: string; kind: 'por
   '--store': { key: 'storeUrl', env: 'VERBATIM_STORE_URL', kind: 'search' },
   '--blobs': { key: 'blobsUrl', env: 'VERBATIM_BLOBS', kind: 'string' },
   '--keys': { key: 'keysDir', env: 'VERBATIM_KEYS', kind: 'string' },
+  '--from': { key: 'migrateFrom', env: 'VERBATIM_MIGRATE_FROM', kind: 'string' },
+  '--to': { key: 'migrateTo', env: 'VERBATIM_MIGRATE_TO', kind: 'search' },
   '--session': { key: 'sessionId', env: 'VERBATIM_SESSION', kind: 'string' },
   '--file': { key: 'file', env: 'VERBATIM_FILE', kind: 'string' },
   '--out': { key: 'out', env: 'VERBATIM_OUT', kind: 'string' },
@@ -194,6 +200,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): VerbatimConf
   if (config.maskingFile !== undefined) config.maskingFile = path.resolve(config.maskingFile);
   if (config.identityFile !== undefined) config.identityFile = path.resolve(config.identityFile);
   if (config.keysDir !== undefined) config.keysDir = path.resolve(config.keysDir);
+  if (config.migrateFrom !== undefined) config.migrateFrom = path.resolve(config.migrateFrom);
   // --retention-days N is every channel's period; --retention names channels' own.
   if (config.retentionDays !== undefined || config.retention) {
     config.retention = { ...(config.retentionDays !== undefined ? everyChannel(config.retentionDays) : {}), ...config.retention };

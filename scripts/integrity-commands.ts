@@ -15,6 +15,7 @@ import { startProgress } from './progress';
 import { openConfiguredStore, storeDirOf, storeLabel } from './store-open';
 
 export const INTEGRITY_HELP = `  verbatim migrate                          move a store of the first format to the current one (Verbatim stopped)
+  verbatim migrate --from DIR --to postgres://…  copy DIR's embedded store into a new PostgreSQL store (resumable)
   verbatim verify [--session ID]            check the store's hash chains, signed checkpoints and witness log
   verbatim verify --file FILE               check an exported evidence file (or a review result, FILE.json) on its own
   verbatim export SESSION --out FILE        write one self-contained evidence file (HTML) for a session
@@ -242,6 +243,8 @@ export async function eraseSessions(
 
 /** `verbatim migrate`: a store of the first format to the current one (scripts/migrate.ts); Verbatim stopped. */
 export async function migrateCommand(config: VerbatimConfig): Promise<void> {
+  // --to picks the copy into PostgreSQL; without it, migrate upgrades the embedded store's format as before.
+  if (config.migrateTo) return (await import('./migrate-to-store')).migrateToStoreCommand(config);
   const { migrateStore } = await import('./migrate');
   const progress = startProgress('migrate', { enabled: config.progress });
   const r = await migrateStore(config.dataDir, keysDirOf(config), (done, total) => progress.update(done, total, 'sessions'))

@@ -53,6 +53,8 @@ export const ERROR_CODES = {
   CLIENT_REFUSED: 403,
   PROXY_AUTH_REQUIRED: 407,
   CONFIG_INVALID: 500,
+  /** `verbatim migrate --to`: the target store holds data that is not this migration's own unfinished copy. */
+  MIGRATION_TARGET_NOT_EMPTY: 409,
   /** A file two Verbatim processes share (accounts, audit trail) stayed locked by the other one. */
   FILE_LOCKED: 503,
   /** The search worker thread died holding a page of the change feed: the follower re-reads it from the index's cursor. */

@@ -35,6 +35,7 @@ import { BlobCache } from './blob-cache';
 import { CommitQueue, type WriteGroup } from './commit-queue';
 import { RecordCodec } from './record-codec';
 import { AuditReader } from './audit-reader';
+import type { BackendPort } from './backend-port';
 
 export interface IntegrityOptions {
   /** Where the Ed25519 signing key lives (<data>/keys); created 0700. */
@@ -195,6 +196,10 @@ export abstract class StoreBase implements VerbatimStore {
   protected abstract _feedHead(): Promise<number>;
   protected abstract _readFeed(afterSeq: number, limit: number): Promise<Uint8Array[]>;
   protected abstract _getMeta(key: string): Promise<Uint8Array | undefined>;
+  /** Every meta entry (a backend-level copy, backend-port.ts); a backend that cannot list them says so. */
+  protected async *_metaEntries(): AsyncIterable<{ key: string; value: Uint8Array }> {
+    throw new VerbatimError('UNSUPPORTED', 'this backend cannot list its settings (a backend-level copy needs it)');
+  }
   protected abstract _diskUsage(): Promise<number>;
   /**
    * Multi-writer backends: runs `fn` holding a lock on `key` across every process sharing the backend (the session's
@@ -1008,6 +1013,27 @@ export abstract class StoreBase implements VerbatimStore {
       indexProblems: () => this._indexProblems(),
       openRecord: (record) => this.codec.open(record.sessionId, record.id, record.value),
     });
+  }
+
+  /** Backend-level reads and raw writes (base/backend-port.ts), for copying a store to another backend. */
+  backendPort(): BackendPort {
+    if (this.state !== 'open') throw new VerbatimError('STORE_NOT_OPEN', 'the store is not open', {});
+    return {
+      records: () => this._records(),
+      chainIds: () => this._chainIds(),
+      links: (chain) => this._links(chain),
+      head: (chain) => this._head(chain),
+      checkpoints: () => this._checkpoints(),
+      feedHead: () => this._feedHead(),
+      readFeed: (afterSeq, limit) => this._readFeed(afterSeq, limit),
+      blob: (digest) => this._getBlob(digest),
+      getMeta: (key) => this._getMeta(key),
+      meta: () => this._metaEntries(),
+      commit: (write) => {
+        if (this.options.readOnly) return Promise.reject(new VerbatimError('BAD_REQUEST', 'the store was opened read-only', { op: 'commit' }));
+        return this._commit(write);
+      },
+    };
   }
 
   // ---------------------------------------------------------------- change feed

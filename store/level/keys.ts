@@ -78,6 +78,7 @@ export const ALL_CHECKPOINTS: KeyRange = { gte: 'K!', lt: 'K"' };
 export const feedKey = (seq: number): string => `f!${padTime(seq)}`;
 export const ALL_FEED: KeyRange = { gte: 'f!', lt: 'f"' };
 export const metaKey = (key: string): string => `m!${key}`;
+export const ALL_META: KeyRange = { gte: 'm!', lt: 'm"' };
 
 /** The id at the end of an index key. */
 export const idOfIndexKey = (key: string): string => key.slice(key.lastIndexOf(SEP) + 1);

@@ -13,7 +13,7 @@ import type { RecordKind } from '../record-ids';
 import type { BackendWrite, CaptureLookup, SessionPage, StoredRecord } from '../base/backend';
 import { StoreBase, type StoreBaseOptions } from '../base/store-base';
 import {
-  ALL_CHECKPOINTS, ALL_FEED, ALL_HEADS, ALL_RECORDS, INDEX_RANGES, LEGACY_RANGES, SEP, blobKey, blobRefsRange,
+  ALL_CHECKPOINTS, ALL_FEED, ALL_HEADS, ALL_META, ALL_RECORDS, INDEX_RANGES, LEGACY_RANGES, SEP, blobKey, blobRefsRange,
   capturesUpTo, checkpointKey, customerRange, decodeRecord, encodeRecord, feedKey, hasKindIndex, headKey, idOfIndexKey,
   indexKeysOf, kindIndexRange, linkKey, linkRange, metaKey, padTime, recordKey, sessionCapturesRange, sessionsRange,
   capturesAfter,
@@ -230,6 +230,10 @@ export class LevelStore extends StoreBase {
 
   protected _getMeta(key: string): Promise<Uint8Array | undefined> {
     return this.handle().get(metaKey(key));
+  }
+
+  protected override async *_metaEntries(): AsyncIterable<{ key: string; value: Uint8Array }> {
+    for await (const [key, value] of this.handle().iterator(ALL_META)) yield { key: key.slice(2), value };
   }
 
   /** Total bytes of the files in the LevelDB directory. */

@@ -154,6 +154,10 @@ export class MemoryStore extends StoreBase {
     return this.d.meta.get(key);
   }
 
+  protected override async *_metaEntries(): AsyncIterable<{ key: string; value: Uint8Array }> {
+    for (const [key, value] of [...this.d.meta.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) yield { key, value };
+  }
+
   protected async _diskUsage(): Promise<number> {
     let n = 0;
     for (const r of this.d.records.values()) n += r.value.byteLength + r.id.length;

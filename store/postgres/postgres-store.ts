@@ -477,6 +477,11 @@ export class PostgresStore extends StoreBase {
     return rows[0]?.value;
   }
 
+  protected override async *_metaEntries(): AsyncIterable<{ key: string; value: Uint8Array }> {
+    const { rows } = await this.db.query<{ key: string; value: Buffer }>(`SELECT key, value FROM ${this.t('meta')} ORDER BY key`);
+    yield* rows;
+  }
+
   /** The store's tables (indexes and TOAST included) plus what object storage reports. */
   protected async _diskUsage(): Promise<number> {
     const tables = ['records', 'links', 'heads', 'feed', 'checkpoints', 'meta'].map((t) => this.t(t));
