@@ -20,7 +20,7 @@ import { UserRoutes } from './auth/user-routes';
 import { ExportRoute, type SessionExporter } from './export-route';
 import { sendError } from './http-responses';
 import { RouteTable, isWrite, type Route, type RouteContext } from './route-table';
-import { viewerRoutes, type CollectorHandler, type ReviewsHandler, type SearchHandler } from './routes';
+import { viewerRoutes, type AnalyticsHandler, type CollectorHandler, type ReviewsHandler, type SearchHandler } from './routes';
 import { UiRoutes } from './ui-routes';
 import { ARCHIVE_PREFIX, ReplayLibrary } from './replay/index';
 
@@ -60,6 +60,8 @@ export interface ViewerOptions {
   search?: SearchHandler;
   /** /api/reviews/… and the Reviews page (reviews/review-routes.ts, over the search index and <data>/reviews). */
   reviews?: ReviewsHandler;
+  /** /api/analytics/… and the funnels and journey pages (analytics/analytics-routes.ts, over the search index). */
+  analytics?: AnalyticsHandler;
 }
 
 export interface Viewer {
@@ -84,6 +86,7 @@ export async function startViewer(opts: ViewerOptions): Promise<Viewer> {
     statusProbe: opts.statusProbe,
     search: opts.search,
     reviews: opts.reviews,
+    analytics: opts.analytics,
     signIn: access ? new SignInRoutes(access) : undefined,
     users: access ? new UserRoutes(access) : undefined,
     audit: access ? new AuditRoutes(access) : undefined,

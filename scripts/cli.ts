@@ -9,6 +9,7 @@ import { TerminalRegistry, describeTerminal } from '../proxy/collector/terminals
 import { IngestPipeline, Masker, assertProxyExposure, loadOrCreateCa, parseUpstreams, startGateway, startProxy, type RunningGateway } from '../proxy/index';
 import { startViewer } from '../replay-viewer/server';
 import { openReviews } from '../replay-viewer/reviews/index';
+import { openAnalytics } from '../replay-viewer/analytics/index';
 import { DEFAULT_PACING, openSearch, SearchRoutes } from '../replay-viewer/search/index';
 import { isVerbatimError, VerbatimError } from '../store/errors';
 import { openStore } from '../store/index';
@@ -159,6 +160,7 @@ async function start(config: VerbatimConfig): Promise<void> {
     collector,
     search: search ? new SearchRoutes(search.index, store, search.key) : undefined,
     reviews: reviews?.routes,
+    analytics: search ? openAnalytics({ dataDir: config.dataDir, index: search.index }) : undefined,
     status,
     statusProbe: { handle: (req, res, p) => statusMount ? statusMount.handle(req, res, p) : Promise.resolve(void res.writeHead(503).end()) },
   });

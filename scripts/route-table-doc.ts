@@ -12,7 +12,7 @@ import { AuditRoutes } from '../replay-viewer/auth/audit-routes';
 import { SignInRoutes } from '../replay-viewer/auth/sign-in-routes';
 import { UserRoutes } from '../replay-viewer/auth/user-routes';
 import { ExportRoute } from '../replay-viewer/export-route';
-import { describeRoutes, viewerRoutes, type ReviewsHandler } from '../replay-viewer/routes';
+import { describeRoutes, viewerRoutes, type AnalyticsHandler, type ReviewsHandler } from '../replay-viewer/routes';
 import { UiRoutes } from '../replay-viewer/ui-routes';
 import type { VerbatimStore } from '../store/store';
 
@@ -28,6 +28,8 @@ export function routeTableMarkdown(): string {
     search: { search: async () => undefined, matches: async () => undefined, auditDetails: () => ({}) },
     reviews: Object.fromEntries(['listSearches', 'createSearch', 'updateSearch', 'deleteSearch', 'run', 'listRuns', 'getRun', 'download', 'verify', 'mark']
       .map((name) => [name, async () => undefined])) as unknown as ReviewsHandler,
+    analytics: Object.fromEntries(['listFunnels', 'createFunnel', 'updateFunnel', 'deleteFunnel', 'funnelReport', 'journeys', 'journeySessions', 'auditDetails', 'auditTarget']
+      .map((name) => [name, async () => undefined])) as unknown as AnalyticsHandler,
     signIn: new SignInRoutes(access), users: new UserRoutes(access), audit: new AuditRoutes(access),
   }));
 }

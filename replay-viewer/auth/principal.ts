@@ -14,4 +14,5 @@ export interface Principal {
 export type AuditAction =
   | 'search' | 'view' | 'replay' | 'technical' | 'export' | 'hold' | 'delete' | 'config'
   | 'audit-read' | 'audit-export' | 'sign-in' | 'sign-out'
-  | 'review-config' | 'review-run' | 'review-read' | 'review-download' | 'review-mark';
+  | 'review-config' | 'review-run' | 'review-read' | 'review-download' | 'review-mark'
+  | 'analytics' | 'analytics-config';

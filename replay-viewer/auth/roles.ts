@@ -27,12 +27,14 @@ export type Permission =
   /** Compliance reviews: saved searches, runs, marks (../reviews/). */
   | 'reviews.manage'
   /** Read review runs, their marks and signatures (no replay: that is session.replay). */
-  | 'reviews.read';
+  | 'reviews.read'
+  /** Analytics over many sessions: funnels, journey map (../analytics/), and saving funnel definitions. */
+  | 'analytics.read';
 
 export const ROLE_PERMISSIONS: Record<Role, ReadonlySet<Permission>> = {
   agent: new Set(['sessions.byCustomer', 'session.read', 'session.replay']),
-  analyst: new Set(['sessions.byCustomer', 'sessions.list', 'session.read', 'session.replay', 'session.technical']),
-  compliance: new Set(['sessions.byCustomer', 'sessions.list', 'session.read', 'session.replay', 'session.technical', 'session.export', 'session.hold', 'reviews.manage', 'reviews.read']),
+  analyst: new Set(['sessions.byCustomer', 'sessions.list', 'session.read', 'session.replay', 'session.technical', 'analytics.read']),
+  compliance: new Set(['sessions.byCustomer', 'sessions.list', 'session.read', 'session.replay', 'session.technical', 'session.export', 'session.hold', 'reviews.manage', 'reviews.read', 'analytics.read']),
   admin: new Set(['users.manage', 'config.manage', 'session.delete']),
   auditor: new Set(['audit.read', 'reviews.read']),
 };

@@ -4,14 +4,14 @@
  * session), deleted with an erased session. Text columns use the "C" collation, as the index's other tables do.
  */
 import type pg from 'pg';
-import type { AnalyticsRow, AnalyticsTable } from './analytics-table';
+import { isKeyed, type AnalyticsRow, type AnalyticsTable } from './analytics-table';
 import { checkedTables, rowsByTable } from './table-rows';
 
 export function analyticsSchemaSql(ns: string): string {
   return checkedTables().map((t) => {
     const cols = t.columns.map((c) => `${c.name} ${c.pg}${c.pg === 'text' ? ' COLLATE "C"' : ''}`).join(', ');
-    const pk = t.key.length ? `, PRIMARY KEY (sid, ${t.key.join(', ')})` : '';
-    const ixs = [...(t.key.length ? [] : [['sid']]), ...t.indexes]
+    const pk = isKeyed(t) ? `, PRIMARY KEY (${['sid', ...t.key].join(', ')})` : '';
+    const ixs = [...(isKeyed(t) ? [] : [['sid']]), ...t.indexes]
       .map((ix) => `CREATE INDEX IF NOT EXISTS ${t.name}_${ix.join('_')} ON ${ns}.${t.name} (${ix.join(', ')});`);
     return [`CREATE TABLE IF NOT EXISTS ${ns}.${t.name} (sid bigint NOT NULL, ${cols}${pk});`, ...ixs].join('\n');
   }).join('\n');
@@ -20,8 +20,8 @@ export function analyticsSchemaSql(ns: string): string {
 function insertSql(t: AnalyticsTable<any>): string {
   const names = t.columns.map((c) => c.name);
   const arrays = t.columns.map((c, i) => `$${i + 2}::${c.pg}[]`).join(', ');
-  const conflict = !t.key.length ? '' : t.update.length
-    ? ` ON CONFLICT (sid, ${t.key.join(', ')}) DO UPDATE SET ${t.update.map((c) => `${c} = excluded.${c}`).join(', ')}`
+  const conflict = !isKeyed(t) ? '' : t.update.length
+    ? ` ON CONFLICT (${['sid', ...t.key].join(', ')}) DO UPDATE SET ${t.update.map((c) => `${c} = excluded.${c}`).join(', ')}`
     : ' ON CONFLICT DO NOTHING';
   return `INSERT INTO ${t.name} (sid, ${names.join(', ')}) SELECT $1, * FROM unnest(${arrays})${conflict}`;
 }

@@ -4,9 +4,11 @@
  */
 import type { AnalyticsModule, AnalyticsTable } from './analytics-table';
 import { pageViewsModule } from './page-views';
+import { sessionPathsModule } from './session-paths';
 
 export const ANALYTICS_MODULES: readonly AnalyticsModule[] = [
   pageViewsModule,
+  sessionPathsModule,
 ];
 
 export const ANALYTICS_TABLES: readonly AnalyticsTable<any>[] = ANALYTICS_MODULES.flatMap((m) => m.tables);
