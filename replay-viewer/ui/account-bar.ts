@@ -17,5 +17,6 @@ export async function renderAccountBar(): Promise<void> {
     `${me.user} (${me.role ?? ''}) `,
     me.role === 'auditor' ? h('a', { href: '/audit' }, 'Audit trail ') : null,
     may(me, 'reviews.read') ? h('a', { href: '/reviews' }, 'Reviews ') : null,
+    may(me, 'analytics.read') ? h('a', { href: '/analytics/funnels' }, 'Analytics ') : null,
     signOut));
 }
