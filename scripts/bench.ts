@@ -7,7 +7,8 @@
  *  3. Store bytes per recorded session-minute for the demo journey, and bytes added
  *     by a second identical journey (content addressing makes assets nearly free).
  *  Then page load in Chromium, tamper-evidence costs, the WACZ export, the search index's cost to the proxy
- *  (BENCH_ONLY=search runs that alone) and the search index at scale (scripts/bench/).
+ *  (BENCH_ONLY=search runs that alone), the search index at scale, and funnels and the journey map over 100,000
+ *  generated sessions (BENCH_ONLY=analytics; scripts/bench/).
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -146,6 +147,12 @@ if (process.env.BENCH_ONLY === 'search') {
   await benchSearch();
   process.exit(0);
 }
+// Funnels and the journey map over 100,000 generated sessions, SQLite and PostgreSQL (scripts/bench/analytics.ts).
+const benchAnalytics = async () => (await import('./bench/analytics')).benchAnalytics(Number(process.env.BENCH_ANALYTICS_SESSIONS ?? 100_000));
+if (process.env.BENCH_ONLY === 'analytics') {
+  await benchAnalytics();
+  process.exit(0);
+}
 await main();
 // BENCH_ONLY=proxy: the proxy-overhead and store-cost sections alone (quick before/after comparisons).
 if (process.env.BENCH_ONLY === 'proxy') process.exit(0);
@@ -163,4 +170,5 @@ await benchSearch();
 // The search index: build, size and ten queries over BENCH_SEARCH_SESSIONS generated sessions (scripts/bench/search-index.ts).
 // 10,000 by default: building a million takes hours on this 2-core machine (README, "Search index at scale").
 await (await import('./bench/search-index')).benchSearchIndex(Number(process.env.BENCH_SEARCH_SESSIONS ?? 10_000));
+await benchAnalytics();
 process.exit(0);

