@@ -69,7 +69,7 @@ describe('search index in PostgreSQL: privacy and erasure', () => {
     assert.deepEqual((await q('text:"zyphrandel balance"')).results, []);
     assert.equal((await q('typed:ulmbrix')).results[0]!.firstMatch?.snippet, TYPED, 'the snippet opens with the key');
     const tables = await peek.query<{ table_name: string }>("SELECT table_name FROM information_schema.tables WHERE table_schema = 'verbatim_idx' ORDER BY 1");
-    assert.deepEqual(tables.rows.map((r) => r.table_name), ['hits', 'meta', 'sessions']);
+    assert.deepEqual(tables.rows.map((r) => r.table_name), ['hits', 'interactions', 'meta', 'page_views', 'session_paths', 'sessions']);
     assert.equal(await search.index.cursor() > 0, true);
     await search.close();
   });
