@@ -115,10 +115,11 @@ describe('funnels and journeys end to end (Chromium through the proxy)', () => {
       await Promise.all(PLANS.slice(i, i + 3).map(async (plan, j) => drive(await browser.newContext({ viewport: { width: 900, height: 640 } }), plan, i + j)));
     }
     period = `from=${t0 - 60_000}&to=${Date.now() + 60_000}`;
-    // The follower runs live: wait until every session's last page is in.
-    for (const end = Date.now() + 30_000; Date.now() < end; await sleep(250)) {
+    // The follower runs live (and this VM is often loaded): wait until every session's last page and click are in.
+    for (const end = Date.now() + 90_000; Date.now() < end; await sleep(250)) {
       const j = await journeys();
-      if (j.sessions === 12 && j.links.find((l) => l.to === '(exit)' && l.from === '/payments/done')?.sessions === 5) break;
+      const f = await funnel();
+      if (j.sessions === 12 && j.links.filter((l) => l.to === '(exit)').reduce((n, l) => n + l.sessions, 0) === 12 && f.steps[2]!.reached === 7) break;
     }
   });
 
