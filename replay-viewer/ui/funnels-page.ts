@@ -95,7 +95,7 @@ function reportView(r: FunnelReport): HTMLElement {
   drawSplit();
   return h('div', {},
     h('table', { class: 'sessions funnel-table', 'aria-label': `Funnel ${r.name}` },
-      h('thead', {}, h('tr', {}, ...['Step', 'Sessions', '', 'Conversion', 'From previous', 'Median time from previous', 'Dropped here'].map((t) => h('th', { scope: 'col' }, t)))),
+      h('thead', {}, h('tr', {}, ...['Step', 'Sessions', 'Share of step 1', 'Conversion', 'From previous', 'Median time from previous', 'Dropped here'].map((t) => h('th', { scope: 'col' }, t)))),
       h('tbody', {}, ...rows)),
     drops,
     h('div', { class: 'funnel-split-head' }, h('label', { for: 'funnel-split' }, 'Split by'), split), splitTable);

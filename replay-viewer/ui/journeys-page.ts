@@ -62,12 +62,12 @@ function view(r: JourneyReport, period: Period, list: (p: Period, pick: JourneyP
     h('div', { class: 'sankey-wrap' }, drawSankey(r, pickLink)),
     h('div', { class: 'journey-columns' }, counted('Entry pages', r.entries), counted('Exit pages', r.exits)),
     h('h2', { class: 'review-heading' }, 'Most common paths'),
-    h('table', { class: 'sessions journey-paths' }, h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Path'), h('th', { scope: 'col', class: 'num' }, 'Sessions'), h('th', { scope: 'col' }, ''))),
+    h('table', { class: 'sessions journey-paths' }, h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Path'), h('th', { scope: 'col', class: 'num' }, 'Sessions'), h('th', { scope: 'col' }, 'List'))),
       h('tbody', {}, ...r.paths.map((p) => h('tr', {}, h('td', {}, p.steps.join(' → ')), h('td', { class: 'num' }, String(p.sessions)),
         h('td', { class: 'actions' }, h('button', { class: 'button small subtle', type: 'button', 'aria-label': `List the ${p.sessions} sessions of the path ${p.steps.join(' then ')}`,
           onclick: () => void list(period, { path: p.steps }, `Path: ${p.steps.join(' → ')}`) }, 'Sessions')))))),
     h('h2', { class: 'review-heading' }, 'Links'),
-    h('table', { class: 'sessions journey-links' }, h('thead', {}, h('tr', {}, h('th', { scope: 'col', class: 'num' }, 'Step'), h('th', { scope: 'col' }, 'From → to'), h('th', { scope: 'col', class: 'num' }, 'Sessions'), h('th', { scope: 'col' }, ''))),
+    h('table', { class: 'sessions journey-links' }, h('thead', {}, h('tr', {}, h('th', { scope: 'col', class: 'num' }, 'Step'), h('th', { scope: 'col' }, 'From → to'), h('th', { scope: 'col', class: 'num' }, 'Sessions'), h('th', { scope: 'col' }, 'List'))),
       h('tbody', {}, ...r.links.map((l) => h('tr', {}, h('td', { class: 'num' }, String(l.step + 1)), h('td', {}, linkText(l)), h('td', { class: 'num' }, String(l.sessions)),
         h('td', { class: 'actions' }, h('button', { class: 'button small subtle', type: 'button', 'aria-label': `List the ${l.sessions} sessions: ${linkText(l)} at step ${l.step + 1}`, onclick: () => pickLink(l) }, 'Sessions')))))));
 }
