@@ -14,6 +14,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext } from 'playwright';
 import { startProxy, type RunningProxy } from '../../../proxy/index';
+import { EVENTS_PATH } from '../../../recorder/protocol';
 import { launchChromium } from '../../../scripts/chromium';
 import { openStore } from '../../../store/index';
 import type { LevelStore } from '../../../store/level/level-store';
@@ -58,17 +59,23 @@ describe('funnels and journeys end to end (Chromium through the proxy)', () => {
 
   async function drive(context: BrowserContext, plan: Plan, n: number): Promise<void> {
     const p = await context.newPage();
-    await p.goto(`${siteUrl}/`);
-    await sleep(900);
-    if (plan !== 'home') {
-      await p.goto(`${siteUrl}/accounts/${400_100 + n}`);
-      await sleep(700 + 100 * n);
-    }
+    // Each page's first upload (its snapshot, with the URL) has reached the proxy before the script moves on: on a
+    // loaded machine a page left too soon may never have started recording.
+    const visit = async (url: string, pause: number) => {
+      const uploaded = p.waitForResponse((r) => r.url().includes(EVENTS_PATH), { timeout: 30_000 });
+      await p.goto(url);
+      await uploaded;
+      await sleep(pause);
+    };
+    await visit(`${siteUrl}/`, 900);
+    if (plan !== 'home') await visit(`${siteUrl}/accounts/${400_100 + n}`, 700 + 100 * n);
     if (plan === 'full' || plan === 'sent' || plan === 'dead') {
-      await p.goto(`${siteUrl}/payments/transfer${plan === 'sent' ? '?fail=1' : plan === 'dead' ? '?dead=1' : ''}`);
-      await sleep(600 + 50 * n);
-      if (plan === 'full') await Promise.all([p.waitForURL('**/payments/done'), p.click('#send')]);
-      else {
+      await visit(`${siteUrl}/payments/transfer${plan === 'sent' ? '?fail=1' : plan === 'dead' ? '?dead=1' : ''}`, 600 + 50 * n);
+      if (plan === 'full') {
+        const uploaded = p.waitForResponse((r) => r.url().includes(EVENTS_PATH) && r.url().startsWith(siteUrl) && p.url().endsWith('/payments/done'), { timeout: 30_000 });
+        await Promise.all([p.waitForURL('**/payments/done'), p.click('#send')]);
+        await uploaded;
+      } else {
         await p.click('#send');
         if (plan === 'sent') await p.waitForFunction(() => document.getElementById('out')?.textContent === 'Transfer declined');
       }
