@@ -11,6 +11,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { COLLECT_PATHS } from '../recorder/protocol';
 import type { AdminRoutes } from './admin/admin-routes';
+import type { AnalyticsRoutes } from './analytics/analytics-routes';
 import type { ApiRoutes } from './api-routes';
 import type { ArchiveRoute } from './archive-route';
 import type { AuditRoutes } from './auth/audit-routes';
@@ -41,8 +42,12 @@ export interface SearchHandler {
 /** Compliance reviews (reviews/review-routes.ts), injected when the CLI opened the search index. */
 export type ReviewsHandler = Pick<ReviewRoutes, 'listSearches' | 'createSearch' | 'updateSearch' | 'deleteSearch' | 'run' | 'listRuns' | 'getRun' | 'download' | 'verify' | 'mark'>;
 
+/** Funnels and the journey map (analytics/analytics-routes.ts), injected when the CLI opened the search index. */
+export type AnalyticsHandler = Pick<AnalyticsRoutes, 'listFunnels' | 'createFunnel' | 'updateFunnel' | 'deleteFunnel' | 'funnelReport' | 'journeys' | 'journeySessions' | 'auditDetails' | 'auditTarget'>;
+
 export interface RouteHandlers {
   api: ApiRoutes;
+  analytics?: AnalyticsHandler;
   search?: SearchHandler;
   reviews?: ReviewsHandler;
   archive: ArchiveRoute;
@@ -96,7 +101,7 @@ export function viewerRoutes(h: RouteHandlers): Route[] {
     { method: 'GET', path: '/api/sessions/:id/fidelity', summary: 'replay fidelity: where each resource comes from, what was not recorded', allow: REPLAY, audit: 'view', sessionOf: sessionParam, customerScoped: true, handler: (c) => h.api.sessionFidelity(c) },
     { method: 'GET', path: '/api/sessions/:id/captures', summary: 'technical panels: network log, WebSocket messages', allow: ['session.technical'], audit: 'technical', sessionOf: sessionParam, handler: (c) => h.api.sessionCaptures(c) },
   ];
-  const { exporter, collector, status, statusProbe, signIn, users, audit, search, reviews, admin, prefs, live } = h;
+  const { exporter, collector, status, statusProbe, signIn, users, audit, search, reviews, admin, prefs, live, analytics } = h;
   if (live) {
     // Live view: who may replay may watch, agents customer-linked sessions only; one `live` entry per view started.
     routes.push(
@@ -104,6 +109,7 @@ export function viewerRoutes(h: RouteHandlers): Route[] {
       { method: 'GET', path: '/api/sessions/:id/live', summary: 'live view: a running session\'s tab as Server-Sent Events (`?track=`, Last-Event-ID)', allow: REPLAY, audit: 'live', sessionOf: sessionParam, customerScoped: true, handler: (c) => live.stream(c) },
     );
   }
+  if (analytics) routes.push(...analyticsRoutes(analytics, h.ui));
   if (search) {
     // Whoever may list sessions may search them; agents (customer lookups) get customer-linked sessions only, as for
     // replay. The audit entry records the query with its personal values hashed (search/audit-query.ts).
@@ -219,6 +225,24 @@ export function viewerRoutes(h: RouteHandlers): Route[] {
     );
   }
   return routes;
+}
+
+/** Funnels and journeys: analysts and compliance only, pages included; every read audited, changes too. */
+function analyticsRoutes(a: AnalyticsHandler, ui: UiRoutes): Route[] {
+  const allow = ['analytics.read'] as const;
+  const auditDetails = (c: RouteContext) => a.auditDetails(c);
+  const auditTarget = (c: RouteContext) => a.auditTarget(c);
+  return [
+    { method: 'GET', path: '/analytics/funnels', summary: 'the viewer UI (funnels)', allow, handler: (c) => ui.page(c) },
+    { method: 'GET', path: '/analytics/journeys', summary: 'the viewer UI (journey map)', allow, handler: (c) => ui.page(c) },
+    { method: 'GET', path: '/api/analytics/funnels', summary: 'saved funnels', allow, audit: 'analytics', handler: (c) => a.listFunnels(c) },
+    { method: 'POST', path: '/api/analytics/funnels', summary: 'save a funnel (`{name, steps}`)', allow, audit: 'analytics-config', handler: (c) => a.createFunnel(c) },
+    { method: 'PUT', path: '/api/analytics/funnels/:id', summary: 'change a saved funnel', allow, audit: 'analytics-config', handler: (c) => a.updateFunnel(c) },
+    { method: 'DELETE', path: '/api/analytics/funnels/:id', summary: 'delete a saved funnel', allow, audit: 'analytics-config', handler: (c) => a.deleteFunnel(c) },
+    { method: 'GET', path: '/api/analytics/funnels/:id/report', summary: 'a funnel over a period (`?from=&to=`; progress streamed)', allow, audit: 'analytics', auditDetails, auditTarget, handler: (c) => a.funnelReport(c) },
+    { method: 'GET', path: '/api/analytics/journeys', summary: 'the journey map over a period (`?from=&to=`; progress streamed)', allow, audit: 'analytics', auditDetails, handler: (c) => a.journeys(c) },
+    { method: 'GET', path: '/api/analytics/journeys/sessions', summary: 'the sessions of a journey link or path', allow, audit: 'analytics', auditDetails, handler: (c) => a.journeySessions(c) },
+  ];
 }
 
 /** Who a rule admits, in words (docs/ACCESS.md). */

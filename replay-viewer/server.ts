@@ -24,7 +24,7 @@ import { LiveHub, type LiveLimits } from './live/live-hub';
 import { LiveRoutes } from './live/live-routes';
 import { sendError } from './http-responses';
 import { RouteTable, isWrite, type Route, type RouteContext } from './route-table';
-import { viewerRoutes, type CollectorHandler, type ReviewsHandler, type RouteHandlers, type SearchHandler } from './routes';
+import { viewerRoutes, type AnalyticsHandler, type CollectorHandler, type ReviewsHandler, type RouteHandlers, type SearchHandler } from './routes';
 import { UiRoutes } from './ui-routes';
 import { PrefsRoutes } from './prefs/prefs-routes';
 import { PREFS_FILE, UserPrefsStore } from './prefs/user-prefs';
@@ -72,6 +72,8 @@ export interface ViewerOptions {
   fieldAnalytics?: RouteHandlers['fieldAnalytics'];
   /** The live view's limits (live/): viewers per session and instance, idle end, per-connection buffer. */
   live?: LiveLimits & { idleMs?: number; bufferBytes?: number };
+  /** /api/analytics/… and the funnels and journey pages (analytics/analytics-routes.ts, over the search index). */
+  analytics?: AnalyticsHandler;
 }
 
 export interface Viewer {
@@ -109,6 +111,7 @@ export async function startViewer(opts: ViewerOptions): Promise<Viewer> {
     search: opts.search,
     reviews: opts.reviews,
     fieldAnalytics: opts.fieldAnalytics,
+    analytics: opts.analytics,
     signIn: access ? new SignInRoutes(access) : undefined,
     users: access ? new UserRoutes(access) : undefined,
     audit: access ? new AuditRoutes(access) : undefined,

@@ -7,8 +7,9 @@
  *  3. Store bytes per recorded session-minute for the demo journey, and bytes added
  *     by a second identical journey (content addressing makes assets nearly free).
  *  Then page load in Chromium, tamper-evidence costs, the WACZ export, the search index's cost to the proxy
- *  (BENCH_ONLY=search runs that alone), the struggle detector's share of the extractor's CPU (BENCH_ONLY=struggle)
- *  and the search index at scale (scripts/bench/).
+ *  (BENCH_ONLY=search runs that alone), the struggle detector's share of the extractor's CPU (BENCH_ONLY=struggle),
+ *  the search index at scale, funnels and the journey map (BENCH_ONLY=analytics) and click maps over 100,000
+ *  generated sessions (scripts/bench/).
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -153,6 +154,12 @@ if (process.env.BENCH_ONLY === 'struggle') {
   await benchStruggle();
   process.exit(0);
 }
+// Funnels and the journey map over 100,000 generated sessions, SQLite and PostgreSQL (scripts/bench/analytics.ts).
+const benchAnalytics = async () => (await import('./bench/analytics')).benchAnalytics(Number(process.env.BENCH_ANALYTICS_SESSIONS ?? 100_000));
+if (process.env.BENCH_ONLY === 'analytics') {
+  await benchAnalytics();
+  process.exit(0);
+}
 await main();
 // BENCH_ONLY=proxy: the proxy-overhead and store-cost sections alone (quick before/after comparisons).
 if (process.env.BENCH_ONLY === 'proxy') process.exit(0);
@@ -173,4 +180,5 @@ await benchStruggle();
 await (await import('./bench/search-index')).benchSearchIndex(Number(process.env.BENCH_SEARCH_SESSIONS ?? 10_000));
 // Click maps and field reports over BENCH_CLICKMAP_SESSIONS (100,000) generated sessions, SQLite and PostgreSQL.
 await (await import('./bench/clickmap')).benchClickMap();
+await benchAnalytics();
 process.exit(0);

@@ -12,6 +12,7 @@ import { enrolTerminal, policyView, revokeTerminal, terminalAdmin } from './admi
 import { IngestPipeline, Masker, assertProxyExposure, loadOrCreateCa, parseUpstreams, startGateway, startProxy, type RunningGateway } from '../proxy/index';
 import { startViewer } from '../replay-viewer/server';
 import { openReviews } from '../replay-viewer/reviews/index';
+import { openAnalytics } from '../replay-viewer/analytics/index';
 import { DEFAULT_PACING, openSearch, SearchRoutes } from '../replay-viewer/search/index';
 import { FieldAnalyticsRoutes } from '../replay-viewer/analytics/fields/fields-routes';
 import { isVerbatimError, VerbatimError } from '../store/errors';
@@ -179,6 +180,7 @@ async function start(config: VerbatimConfig): Promise<void> {
       }),
     },
     fieldAnalytics: search ? new FieldAnalyticsRoutes(search.index) : undefined,
+    analytics: search ? openAnalytics({ dataDir: config.dataDir, index: search.index }) : undefined,
     status,
     statusProbe: { handle: (req, res, p) => statusMount ? statusMount.handle(req, res, p) : Promise.resolve(void res.writeHead(503).end()) },
   });

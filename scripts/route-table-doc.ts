@@ -15,7 +15,7 @@ import { UserRoutes } from '../replay-viewer/auth/user-routes';
 import { ExportRoute } from '../replay-viewer/export-route';
 import { LiveHub } from '../replay-viewer/live/live-hub';
 import { LiveRoutes } from '../replay-viewer/live/live-routes';
-import { describeRoutes, viewerRoutes, type ReviewsHandler } from '../replay-viewer/routes';
+import { describeRoutes, viewerRoutes, type AnalyticsHandler, type ReviewsHandler } from '../replay-viewer/routes';
 import { UiRoutes } from '../replay-viewer/ui-routes';
 import { PrefsRoutes } from '../replay-viewer/prefs/prefs-routes';
 import { UserPrefsStore } from '../replay-viewer/prefs/user-prefs';
@@ -34,6 +34,8 @@ export function routeTableMarkdown(): string {
     reviews: Object.fromEntries(['listSearches', 'createSearch', 'updateSearch', 'deleteSearch', 'run', 'listRuns', 'getRun', 'download', 'verify', 'mark']
       .map((name) => [name, async () => undefined])) as unknown as ReviewsHandler,
     fieldAnalytics: { fields: async () => undefined, clickmap: async () => undefined, auditDetails: () => ({}) },
+    analytics: Object.fromEntries(['listFunnels', 'createFunnel', 'updateFunnel', 'deleteFunnel', 'funnelReport', 'journeys', 'journeySessions', 'auditDetails', 'auditTarget']
+      .map((name) => [name, async () => undefined])) as unknown as AnalyticsHandler,
     signIn: new SignInRoutes(access), users: new UserRoutes(access), audit: new AuditRoutes(access),
     admin: new AdminRoutes({}),
     prefs: new PrefsRoutes(new UserPrefsStore('')),

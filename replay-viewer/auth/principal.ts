@@ -18,4 +18,5 @@ export type AuditAction =
   /** A user's own viewer preferences (../prefs/). */
   | 'prefs'
   | 'analytics-read'
-  | 'live' | 'live-end';
+  | 'live' | 'live-end'
+  | 'analytics' | 'analytics-config';

@@ -28,7 +28,7 @@ export type Permission =
   | 'reviews.manage'
   /** Read review runs, their marks and signatures (no replay: that is session.replay). */
   | 'reviews.read'
-  /** Analytics over many sessions: field analytics, click maps (../analytics/). */
+  /** Analytics over many sessions: field analytics, click maps, funnels, journey map (../analytics/), and saving funnel definitions. */
   | 'analytics.read';
 
 export const ROLE_PERMISSIONS: Record<Role, ReadonlySet<Permission>> = {

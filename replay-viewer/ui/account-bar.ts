@@ -18,5 +18,6 @@ export async function renderAccountBar(): Promise<void> {
     may(me, 'users.manage') ? h('a', { href: '/admin' }, 'Administration ') : null,
     may(me, 'audit.read') ? h('a', { href: '/audit' }, 'Audit trail ') : null,
     may(me, 'reviews.read') ? h('a', { href: '/reviews' }, 'Reviews ') : null,
+    may(me, 'analytics.read') ? h('a', { href: '/analytics/funnels' }, 'Analytics ') : null,
     signOut));
 }

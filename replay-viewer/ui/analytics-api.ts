@@ -1,20 +1,69 @@
-/** Typed access to the field-analytics and click-map API (analytics/fields/fields-routes.ts). */
-import type { ClickMap, ClickMapPage, FieldsReport, FormSummary, Period } from '../analytics/fields/report-types';
+/**
+ * Typed access to the analytics API (replay-viewer/analytics/analytics-routes.ts). Reports over a period arrive as
+ * NDJSON: progress lines, then the result (or an error line); `onProgress` sees each progress line as it comes.
+ */
+import type { Funnel, FunnelDefinition } from '../analytics/funnels/definition';
+import type { FunnelReport } from '../analytics/funnels/funnel-report';
+import type { JourneyReport } from '../analytics/journeys/journey-report';
+import type { Progress } from '../analytics/query/progress';
+import { ApiError } from './api';
+import { whoAmI } from './me';
 
-export type { ClickMap, ClickMapPage, FieldsReport, FormSummary, Period };
+export type { Funnel, FunnelDefinition, FunnelReport, JourneyReport, Progress };
 
-async function getJson<T>(path: string, params: Record<string, string | number | undefined>): Promise<T> {
-  const qs = new URLSearchParams();
-  for (const [k, v] of Object.entries(params)) if (v !== undefined) qs.set(k, String(v));
-  const res = await fetch(`${path}?${qs}`, { headers: { accept: 'application/json' }, credentials: 'same-origin' });
-  const body = (await res.json().catch(() => ({}))) as T & { error?: { message?: string } };
-  if (!res.ok) throw new Error(body.error?.message ?? `Request failed (${res.status})`);
-  return body;
+async function failed(res: Response): Promise<never> {
+  const error = ((await res.json().catch(() => ({}))) as { error?: { code?: string; message?: string } }).error ?? {};
+  throw new ApiError(res.status, error.code ?? 'HTTP_ERROR', error.message ?? `Request failed (${res.status})`);
 }
 
-export const listForms = (p: Period) => getJson<{ forms: FormSummary[] }>('/api/analytics/fields', { ...p }).then((r) => r.forms);
-export const getFieldsReport = (form: { host: string; url: string; form: string }, p: Period) =>
-  getJson<FieldsReport>('/api/analytics/fields', { ...form, ...p });
-export const listClickMapPages = (p: Period) => getJson<{ pages: ClickMapPage[] }>('/api/analytics/clickmap', { ...p }).then((r) => r.pages);
-export const getClickMap = (page: { host: string; url: string; version: string }, p: Period) =>
-  getJson<ClickMap>('/api/analytics/clickmap', { ...page, ...p });
+async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (method !== 'GET') {
+    headers['content-type'] = 'application/json';
+    headers['x-verbatim-csrf'] = (await whoAmI())?.csrf ?? '';
+  }
+  const res = await fetch(path, { method, headers, credentials: 'same-origin', body: body === undefined ? undefined : JSON.stringify(body) });
+  return res.ok ? ((await res.json()) as T) : failed(res);
+}
+
+async function streamed<T>(path: string, onProgress: (p: Progress) => void): Promise<T> {
+  const res = await fetch(path, { headers: { accept: 'application/x-ndjson' }, credentials: 'same-origin' });
+  if (!res.ok || !res.body) return failed(res);
+  const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+  let buffered = '';
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (value) buffered += value;
+    let nl: number;
+    while ((nl = buffered.indexOf('\n')) >= 0) {
+      const line = JSON.parse(buffered.slice(0, nl)) as { progress?: Progress; result?: T; error?: { code: string; message: string } };
+      buffered = buffered.slice(nl + 1);
+      if (line.progress) onProgress(line.progress);
+      if (line.error) throw new ApiError(500, line.error.code, line.error.message);
+      if (line.result) return line.result;
+    }
+    if (done) throw new ApiError(500, 'INCOMPLETE', 'The report ended before its result');
+  }
+}
+
+export interface Period { from: string; to: string }
+const periodQuery = (p: Period) => `from=${encodeURIComponent(p.from)}&to=${encodeURIComponent(p.to)}`;
+
+export const listFunnels = () => call<{ funnels: Funnel[] }>('GET', '/api/analytics/funnels');
+export const saveFunnel = (def: FunnelDefinition) => call<{ funnel: Funnel }>('POST', '/api/analytics/funnels', def);
+export const updateFunnel = (id: string, def: FunnelDefinition) => call<{ funnel: Funnel }>('PUT', `/api/analytics/funnels/${encodeURIComponent(id)}`, def);
+export const deleteFunnel = (id: string) => call<unknown>('DELETE', `/api/analytics/funnels/${encodeURIComponent(id)}`);
+export const funnelReport = (id: string, p: Period, onProgress: (p: Progress) => void) =>
+  streamed<FunnelReport>(`/api/analytics/funnels/${encodeURIComponent(id)}/report?${periodQuery(p)}`, onProgress);
+export const journeyReport = (p: Period, onProgress: (p: Progress) => void) => streamed<JourneyReport>(`/api/analytics/journeys?${periodQuery(p)}`, onProgress);
+
+export type JourneyPick = { step: number; from: string; to: string } | { path: string[] };
+export function journeySessions(p: Period, pick: JourneyPick): Promise<{ sessions: { session: string; at: number }[]; total: number }> {
+  const q = new URLSearchParams({ from: p.from, to: p.to });
+  if ('path' in pick) for (const url of pick.path) q.append('path', url);
+  else { q.set('step', String(pick.step)); q.set('from_url', pick.from); q.set('to_url', pick.to); }
+  return call('GET', `/api/analytics/journeys/sessions?${q}`);
+}
+
+/** The replay at a moment. */
+export const replayAt = (session: string, at: number) => `/sessions/${encodeURIComponent(session)}?at=${Math.round(at)}`;

@@ -3,7 +3,7 @@
  * progress (elapsed seconds) while a period computes.
  */
 import { h } from './dom';
-import type { Period } from './analytics-api';
+import type { Period } from './fields-api';
 
 const DAY = 86_400_000;
 

@@ -6,6 +6,8 @@ import { renderAuditPage } from './audit-page';
 import { renderClickMapPage } from './clickmap-page';
 import { renderFieldAnalyticsPage } from './field-analytics-page';
 import { renderLivePage } from './live-page';
+import { renderFunnelsPage } from './funnels-page';
+import { renderJourneysPage } from './journeys-page';
 import { renderPlayer } from './player';
 import { renderReviewRunPage } from './review-run-page';
 import { renderReviewsPage } from './reviews-page';
@@ -32,6 +34,10 @@ function main(): void {
     void renderFieldAnalyticsPage(root);
   } else if (/^\/analytics\/clickmap\/?$/.test(location.pathname)) {
     void renderClickMapPage(root);
+  } else if (/^\/analytics\/funnels\/?$/.test(location.pathname)) {
+    void renderFunnelsPage(root);
+  } else if (/^\/analytics\/journeys\/?$/.test(location.pathname)) {
+    void renderJourneysPage(root);
   } else if (location.pathname === '/') {
     void renderHome(root);
   } else {

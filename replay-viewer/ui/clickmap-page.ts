@@ -12,7 +12,7 @@ import { Replayer, type eventWithTime } from 'rrweb';
 import { clear, h } from './dom';
 import { formatDateTime } from './format';
 import { getEvents } from './api';
-import { getClickMap, listClickMapPages, type ClickMap, type ClickMapPage } from './analytics-api';
+import { getClickMap, listClickMapPages, type ClickMap, type ClickMapPage } from './fields-api';
 import { percent, periodPicker, withProgress } from './analytics-controls';
 import { waitForReplayResources } from './readiness';
 

@@ -7,7 +7,7 @@ import { clear, h } from './dom';
 import { formatDateTime, formatDuration } from './format';
 
 const fillTime = (ms: number) => (ms < 60_000 ? `${(ms / 1000).toFixed(1)} s` : formatDuration(ms));
-import { getFieldsReport, listForms, type FieldsReport, type FormSummary } from './analytics-api';
+import { getFieldsReport, listForms, type FieldsReport, type FormSummary } from './fields-api';
 import { percent, periodPicker, withProgress } from './analytics-controls';
 
 export async function renderFieldAnalyticsPage(root: HTMLElement): Promise<void> {

@@ -21,7 +21,10 @@ export interface AnalyticsTable<R = unknown> {
   name: string;
   /** In insert order, after `sid`. */
   columns: AnalyticsColumn[];
-  /** Columns (besides sid) that identify a row: a row met again (a re-read batch) updates `update` instead of doubling. */
+  /**
+   * Columns (besides sid) that identify a row: a row met again (a re-read batch) updates `update` instead of doubling.
+   * Empty with `update` given: one row per session. Both empty: rows are appended (no key).
+   */
   key: string[];
   /** Columns a repeated row overwrites (empty: the first row stays). */
   update: string[];
@@ -31,6 +34,9 @@ export interface AnalyticsTable<R = unknown> {
 }
 
 /** One row for one table, as a collector emits it and a batch carries it (plain data: crosses the worker thread). */
+/** Whether rows of the table are keyed (sid plus `key`), or appended. */
+export const isKeyed = (t: AnalyticsTable<any>): boolean => t.key.length > 0 || t.update.length > 0;
+
 export interface AnalyticsRow { table: string; row: unknown }
 
 /** Produces one session's rows for its table(s), seeing what search's extractor saw and the hits it answered. */

@@ -36,7 +36,9 @@ export const pageViewsTable: AnalyticsTable<PageView> = {
   ],
   key: ['page_id', 'at'],
   update: ['host', 'url', 'title', 'dwell_ms'],
-  indexes: [['url', 'at'], ['at']],
+  // Step 1 of a funnel by what it matches, in session order (covering, grouped without a sort); later steps per
+  // session (funnel-sql.ts).
+  indexes: [['url', 'sid', 'at'], ['sid', 'url', 'at']],
   values: (r) => [r.pageId, Math.trunc(r.at), r.host, r.url, r.title, Math.max(0, Math.trunc(r.dwellMs))],
 };
 
@@ -51,7 +53,7 @@ export const interactionsTable: AnalyticsTable<Interaction> = {
   ],
   key: ['page_id', 'at', 'kind', 'selector'],
   update: ['url'],
-  indexes: [['selector', 'kind', 'at']],
+  indexes: [['selector', 'kind', 'sid', 'at'], ['sid', 'selector', 'kind', 'at']],
   values: (r) => [r.pageId, Math.trunc(r.at), r.kind, r.selector, r.url],
 };
 

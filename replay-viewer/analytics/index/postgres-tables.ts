@@ -4,14 +4,14 @@
  * session), deleted with an erased session. Text columns use the "C" collation, as the index's other tables do.
  */
 import type pg from 'pg';
-import type { AnalyticsRow, AnalyticsTable } from './analytics-table';
+import { isKeyed, type AnalyticsRow, type AnalyticsTable } from './analytics-table';
 import { checkedTables, rowsByTable } from './table-rows';
 
 export function analyticsSchemaSql(ns: string): string {
   return checkedTables().map((t) => {
     const cols = t.columns.map((c) => `${c.name} ${c.pg}${c.pg === 'text' ? ' COLLATE "C"' : ''}`).join(', ');
-    const pk = t.key.length ? `, PRIMARY KEY (sid, ${t.key.join(', ')})` : '';
-    const ixs = [...(t.key.length ? [] : [['sid']]), ...t.indexes]
+    const pk = isKeyed(t) ? `, PRIMARY KEY (${['sid', ...t.key].join(', ')})` : '';
+    const ixs = [...(isKeyed(t) ? [] : [['sid']]), ...t.indexes]
       .map((ix) => `CREATE INDEX IF NOT EXISTS ${t.name}_${ix.join('_')} ON ${ns}.${t.name} (${ix.join(', ')});`);
     return [`CREATE TABLE IF NOT EXISTS ${ns}.${t.name} (sid bigint NOT NULL, ${cols}${pk});`, ...ixs].join('\n');
   }).join('\n');
@@ -19,18 +19,32 @@ export function analyticsSchemaSql(ns: string): string {
 
 function insertSql(t: AnalyticsTable<any>): string {
   const names = t.columns.map((c) => c.name);
-  const arrays = t.columns.map((c, i) => `$${i + 2}::${c.pg}[]`).join(', ');
-  const conflict = !t.key.length ? '' : t.update.length
-    ? ` ON CONFLICT (sid, ${t.key.join(', ')}) DO UPDATE SET ${t.update.map((c) => `${c} = excluded.${c}`).join(', ')}`
+  const arrays = ['$1::bigint[]', ...t.columns.map((c, i) => `$${i + 2}::${c.pg}[]`)].join(', ');
+  const conflict = !isKeyed(t) ? '' : t.update.length
+    ? ` ON CONFLICT (${['sid', ...t.key].join(', ')}) DO UPDATE SET ${t.update.map((c) => `${c} = excluded.${c}`).join(', ')}`
     : ' ON CONFLICT DO NOTHING';
-  return `INSERT INTO ${t.name} (sid, ${names.join(', ')}) SELECT $1, * FROM unnest(${arrays})${conflict}`;
+  return `INSERT INTO ${t.name} (sid, ${names.join(', ')}) SELECT * FROM unnest(${arrays})${conflict}`;
 }
 
-export async function insertAnalyticsPg(c: pg.PoolClient, sid: number, rows: readonly AnalyticsRow[]): Promise<void> {
-  for (const [table, list] of rowsByTable(rows)) {
-    const cols: unknown[][] = table.columns.map(() => []);
-    for (const values of list) values.forEach((v, i) => cols[i]!.push(v ?? null));
-    await c.query(insertSql(table), [sid, ...cols]);
+/** Rows per INSERT statement (arrays unnested server-side). */
+const CHUNK = 5_000;
+
+/** A batch's rows, every session's at once: one statement per table (and chunk), not one per session. */
+export async function insertAnalyticsPg(c: pg.PoolClient, sessions: readonly { sid: number; rows: readonly AnalyticsRow[] }[]): Promise<void> {
+  const byTable = new Map<AnalyticsTable<any>, { sids: number[]; values: unknown[][] }>();
+  for (const { sid, rows } of sessions) {
+    for (const [table, list] of rowsByTable(rows)) {
+      let t = byTable.get(table);
+      if (!t) byTable.set(table, (t = { sids: [], values: [] }));
+      for (const values of list) { t.sids.push(sid); t.values.push(values); }
+    }
+  }
+  for (const [table, { sids, values }] of byTable) {
+    for (let i = 0; i < sids.length; i += CHUNK) {
+      const cols: unknown[][] = [sids.slice(i, i + CHUNK), ...table.columns.map(() => [] as unknown[])];
+      for (const v of values.slice(i, i + CHUNK)) v.forEach((x, j) => cols[j + 1]!.push(x ?? null));
+      await c.query(insertSql(table), cols);
+    }
   }
 }
 

@@ -5,10 +5,12 @@
 import type { AnalyticsModule, AnalyticsTable } from './analytics-table';
 import { fieldAnalyticsModule } from '../fields/tables';
 import { pageViewsModule } from './page-views';
+import { sessionPathsModule } from './session-paths';
 
 export const ANALYTICS_MODULES: readonly AnalyticsModule[] = [
   pageViewsModule,
   fieldAnalyticsModule,
+  sessionPathsModule,
 ];
 
 export const ANALYTICS_TABLES: readonly AnalyticsTable<any>[] = ANALYTICS_MODULES.flatMap((m) => m.tables);

@@ -3,15 +3,15 @@
  * own transactions): created on open, rows inserted with the batch's hits, deleted with an erased session.
  */
 import type Database from 'better-sqlite3';
-import type { AnalyticsRow, AnalyticsTable } from './analytics-table';
+import { isKeyed, type AnalyticsRow, type AnalyticsTable } from './analytics-table';
 import { checkedTables, rowsByTable } from './table-rows';
 
 export function createAnalyticsSqlite(db: Database.Database): void {
   for (const t of checkedTables()) {
     const cols = t.columns.map((c) => `${c.name} ${c.sqlite}`).join(', ');
-    const pk = t.key.length ? `, PRIMARY KEY (sid, ${t.key.join(', ')})` : '';
+    const pk = isKeyed(t) ? `, PRIMARY KEY (${['sid', ...t.key].join(', ')})` : '';
     db.exec(`CREATE TABLE IF NOT EXISTS ${t.name} (sid INTEGER NOT NULL, ${cols}${pk})`);
-    if (!t.key.length) db.exec(`CREATE INDEX IF NOT EXISTS ${t.name}_sid ON ${t.name} (sid)`);
+    if (!isKeyed(t)) db.exec(`CREATE INDEX IF NOT EXISTS ${t.name}_sid ON ${t.name} (sid)`);
     for (const ix of t.indexes) db.exec(`CREATE INDEX IF NOT EXISTS ${t.name}_${ix.join('_')} ON ${t.name} (${ix.join(', ')})`);
   }
 }
@@ -24,8 +24,8 @@ function insertOf(db: Database.Database, t: AnalyticsTable<any>): Database.State
   let s = m.get(t.name);
   if (!s) {
     const names = t.columns.map((c) => c.name);
-    const conflict = !t.key.length ? '' : t.update.length
-      ? ` ON CONFLICT (sid, ${t.key.join(', ')}) DO UPDATE SET ${t.update.map((c) => `${c} = excluded.${c}`).join(', ')}`
+    const conflict = !isKeyed(t) ? '' : t.update.length
+      ? ` ON CONFLICT (${['sid', ...t.key].join(', ')}) DO UPDATE SET ${t.update.map((c) => `${c} = excluded.${c}`).join(', ')}`
       : ` ON CONFLICT DO NOTHING`;
     s = db.prepare(`INSERT INTO ${t.name} (sid, ${names.join(', ')}) VALUES (${['?', ...names.map(() => '?')].join(', ')})${conflict}`);
     m.set(t.name, s);

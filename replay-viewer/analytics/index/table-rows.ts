@@ -1,6 +1,6 @@
 /** Backend-neutral handling of analytics rows: grouping a session's rows by table, one row per key (last wins). */
 import { VerbatimError } from '../../../store/errors';
-import type { AnalyticsRow, AnalyticsTable } from './analytics-table';
+import { isKeyed, type AnalyticsRow, type AnalyticsTable } from './analytics-table';
 import { ANALYTICS_TABLES, tableNamed } from './registry';
 
 const IDENT = /^[a-z_][a-z0-9_]{0,62}$/;
@@ -21,12 +21,13 @@ export function checkedTables(): readonly AnalyticsTable<any>[] {
  */
 export function rowsByTable(rows: readonly AnalyticsRow[]): Map<AnalyticsTable<any>, unknown[][]> {
   const out = new Map<AnalyticsTable<any>, Map<string, unknown[]>>();
+  let n = 0;
   for (const r of rows) {
     const table = tableNamed(r.table);
     if (!table) throw new VerbatimError('BAD_REQUEST', 'a row for an analytics table the index does not have', { table: r.table });
     const values = table.values(r.row);
     const keyOf = table.key.map((k) => table.columns.findIndex((c) => c.name === k));
-    const key = keyOf.length ? JSON.stringify(keyOf.map((i) => values[i])) : String(Math.random());
+    const key = isKeyed(table) ? JSON.stringify(keyOf.map((i) => values[i])) : `#${n++}`;
     let m = out.get(table);
     if (!m) out.set(table, (m = new Map()));
     m.delete(key);

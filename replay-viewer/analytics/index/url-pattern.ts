@@ -29,7 +29,8 @@ export function pathPattern(path: string): string {
     p = path;
   }
   const segs = p.split('/').slice(1, MAX_SEGMENTS + 1);
-  const out = segs.map((s) => (isId(s) ? ':id' : s.slice(0, MAX_SEGMENT)));
+  // Control characters (a decoded %0A) would break the path separator of session_paths and any display.
+  const out = segs.map((s) => (isId(s) ? ':id' : s.slice(0, MAX_SEGMENT).replace(/[\u0000-\u001f\u007f]/g, '?')));
   return `/${out.join('/')}`;
 }
 

@@ -186,10 +186,12 @@ export class PostgresSearchIndex implements SearchIndex {
         const good = hits.filter((h) => Number.isFinite(h.at) && typeof h.text === 'string' && typeof h.kind === 'string');
         for (let i = 0; i < good.length; i += INSERT_CHUNK) await this.insertHits(c, sid, sessionId, good.slice(i, i + INSERT_CHUNK));
       }
-      for (const { sessionId, rows } of batch.analytics ?? []) {
-        const sid = (await c.query<{ sid: number }>('SELECT sid FROM sessions WHERE id = $1', [sessionId])).rows[0]?.sid;
-        if (sid === undefined) throw new VerbatimError('BAD_REQUEST', 'analytics rows for a session the index does not hold', { sessionId });
-        await insertAnalyticsPg(c, sid, rows);
+      if (batch.analytics?.length) {
+        const ids = batch.analytics.map((a) => a.sessionId);
+        const sids = new Map((await c.query<{ id: string; sid: number }>('SELECT id, sid FROM sessions WHERE id = ANY ($1::text[])', [ids])).rows.map((r) => [r.id, r.sid]));
+        const missing = ids.find((id) => !sids.has(id));
+        if (missing !== undefined) throw new VerbatimError('BAD_REQUEST', 'analytics rows for a session the index does not hold', { sessionId: missing });
+        await insertAnalyticsPg(c, batch.analytics.map((a) => ({ sid: sids.get(a.sessionId)!, rows: a.rows })));
       }
       if (batch.customerLinked?.length) await c.query('UPDATE sessions SET customer_linked = TRUE WHERE id = ANY ($1::text[])', [batch.customerLinked]);
       // Error counts follow the hits (added, or replaced by a re-read source).

@@ -1,0 +1,177 @@
+/**
+ * Funnels and the journey map at scale (issue #14, speed): BENCH_ANALYTICS_SESSIONS (default 100,000) generated
+ * sessions written straight into the index (no browser: IndexBatch with sessions and analytics rows, as the follower
+ * would write them, pages of 500 sessions) on SQLite and on PostgreSQL; then a 5-step funnel and the journey map over
+ * the whole 30-day period (every session in it), 20 timed runs after 2 warm-ups, p50/p95/max, both backends giving
+ * the same answer. PostgreSQL runs on a throw-away local cluster (test/helpers/postgres-server.ts: unix socket,
+ * fsync off). Alone: `npx tsx scripts/bench/analytics.ts [sessions]`; in `npm run bench`: BENCH_ONLY=analytics.
+ */
+import { createHash } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { funnelReport } from '../../replay-viewer/analytics/funnels/funnel-report';
+import type { FunnelDefinition } from '../../replay-viewer/analytics/funnels/definition';
+import type { AnalyticsRow } from '../../replay-viewer/analytics/index/analytics-table';
+import type { Interaction, PageView } from '../../replay-viewer/analytics/index/page-views';
+import { PATH_DEPTH, PATH_SEPARATOR, pathSteps, type SessionPath } from '../../replay-viewer/analytics/index/session-paths';
+import { journeyReport } from '../../replay-viewer/analytics/journeys/journey-report';
+import { IndexKey } from '../../replay-viewer/search/index-key';
+import { PostgresSearchIndex } from '../../replay-viewer/search/postgres/postgres-index';
+import type { IndexBatch, SearchIndex } from '../../replay-viewer/search/search-index';
+import { SqliteSearchIndex } from '../../replay-viewer/search/sqlite/sqlite-index';
+import { startPostgres } from '../../test/helpers/postgres-server';
+import { percentile } from './latency';
+
+const T0 = Date.UTC(2026, 9, 1);
+const DAY = 86_400_000;
+const DAYS = 30;
+const PAGE = 500;
+const RUNS = 20;
+const PAGES = ['/', '/accounts/:id', '/payments/transfer', '/payments/done', '/cards', '/cards/:id/limits', '/statements/:id', '/help', '/profile', '/savings', '/loans', '/messages'];
+
+export const BENCH_FUNNEL: FunnelDefinition = {
+  name: 'Transfer (5 steps)',
+  steps: [
+    { kind: 'page', match: '/', label: 'Home' },
+    { kind: 'page', match: '/accounts/*', label: 'Account' },
+    { kind: 'click', match: '#new-transfer', label: 'New transfer' },
+    { kind: 'submit', match: '#send', label: 'Send' },
+    { kind: 'page', match: '/payments/done', label: 'Done' },
+  ],
+};
+
+function rng(seed: number): () => number {
+  let x = seed;
+  return () => ((x = (x * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+}
+
+/** One session's walk: mostly home → account → transfer → done, with detours and exits on the way. */
+function session(n: number, r: () => number): { rows: AnalyticsRow[]; startedAt: number; device: string; channel: string } {
+  const startedAt = T0 + Math.floor(r() * DAYS * DAY);
+  const views: PageView[] = [];
+  const acts: Interaction[] = [];
+  let at = startedAt;
+  let page = r() < 0.85 ? '/' : PAGES[4 + Math.floor(r() * 8)]!;
+  for (let step = 0; step < 14; step++) {
+    const pageId = `p${step}`;
+    const dwell = 800 + Math.floor(r() * 20_000);
+    views.push({ pageId, at, host: 'bank.example', url: page, title: page, dwellMs: dwell });
+    if (page === '/accounts/:id' && r() < 0.7) acts.push({ pageId, at: at + 300, kind: 'click', selector: '#new-transfer', url: page });
+    if (page === '/payments/transfer') {
+      acts.push({ pageId, at: at + 200, kind: 'click', selector: '#iban', url: page });
+      if (r() < 0.65) {
+        acts.push({ pageId, at: at + dwell - 100, kind: 'click', selector: '#send', url: page });
+        acts.push({ pageId, at: at + dwell - 100, kind: 'submit', selector: '#send', url: page });
+      }
+    }
+    at += dwell;
+    const x = r();
+    if (x < 0.12) break; // left
+    if (page === '/') page = x < 0.7 ? '/accounts/:id' : PAGES[4 + Math.floor(r() * 8)]!;
+    else if (page === '/accounts/:id') page = acts.some((a) => a.selector === '#new-transfer' && a.pageId === pageId) ? '/payments/transfer' : PAGES[Math.floor(r() * PAGES.length)]!;
+    else if (page === '/payments/transfer') page = acts.some((a) => a.kind === 'submit' && a.pageId === pageId) && x < 0.9 ? '/payments/done' : '/';
+    else page = PAGES[Math.floor(r() * PAGES.length)]!;
+  }
+  const steps = pathSteps(views);
+  const path: SessionPath = { path: steps.slice(0, PATH_DEPTH).join(PATH_SEPARATOR), entry: steps[0]!, exit: steps.at(-1)!, steps: steps.length, firstAt: startedAt };
+  return {
+    startedAt, device: ['desktop', 'mobile', 'tablet'][n % 3]!, channel: ['proxy', 'kiosk', 'gateway'][n % 3]!,
+    rows: [
+      ...views.map((row) => ({ table: 'page_views', row })), ...acts.map((row) => ({ table: 'interactions', row })),
+      { table: 'session_paths', row: path },
+    ],
+  };
+}
+
+export function* batches(count: number): Generator<IndexBatch> {
+  const r = rng(14);
+  for (let p = 0; p * PAGE < count; p++) {
+    const batch: IndexBatch = { cursor: p + 1, sessions: [], hits: [], analytics: [] };
+    for (let i = 0; i < PAGE && p * PAGE + i < count; i++) {
+      const n = p * PAGE + i;
+      const id = `bench-${String(n).padStart(7, '0')}`;
+      const s = session(n, r);
+      batch.sessions.push({ id, channel: s.channel, startedAt: s.startedAt, endedAt: s.startedAt + 600_000, pageCount: 5, durationMs: 600_000,
+        activeMs: 30_000, customerLinked: false, device: s.device, browser: 'Chrome 140', os: 'Linux' });
+      batch.analytics!.push({ sessionId: id, rows: s.rows });
+    }
+    yield batch;
+  }
+}
+
+/** Times in ms: wall clock, and this process's CPU (for SQLite the whole query runs here; PostgreSQL's server CPU is not in it). */
+interface Figures { backend: string; buildS: number; rows: number; funnel: number[]; journey: number[]; funnelCpu: number[]; journeyCpu: number[]; answer: string }
+
+async function measure(backend: string, index: SearchIndex, count: number): Promise<Figures> {
+  const t = performance.now();
+  let rows = 0;
+  for (const b of batches(count)) {
+    rows += b.analytics!.reduce((n, a) => n + a.rows.length, 0);
+    await index.apply(b);
+  }
+  const buildS = (performance.now() - t) / 1000;
+  if (index instanceof PostgresSearchIndex) await index.analyze();
+  const db = index.analyticsDb();
+  const period = { from: T0, to: T0 + DAYS * DAY };
+  const time = async (f: () => Promise<unknown>) => {
+    const out: number[] = [];
+    const cpu: number[] = [];
+    let answer: unknown;
+    for (let i = -2; i < RUNS; i++) {
+      const s = performance.now();
+      const c = process.cpuUsage();
+      answer = await f();
+      const used = process.cpuUsage(c);
+      if (i >= 0) {
+        out.push(performance.now() - s);
+        cpu.push((used.user + used.system) / 1000);
+      }
+    }
+    return { times: out.sort((a, b) => a - b), cpu: cpu.sort((a, b) => a - b), answer };
+  };
+  const f = await time(() => funnelReport(db, BENCH_FUNNEL, period));
+  const j = await time(() => journeyReport(db, period));
+  const fr = f.answer as Awaited<ReturnType<typeof funnelReport>>;
+  const jr = j.answer as Awaited<ReturnType<typeof journeyReport>>;
+  const answer = `funnel ${fr.steps.map((s) => s.reached).join(' → ')} (medians ${fr.steps.map((s) => s.medianMs ?? '-').join(', ')} ms); journeys ${jr.sessions} sessions, ${jr.links.length} links, top ${jr.links[0]?.from} → ${jr.links[0]?.to} ${jr.links[0]?.sessions}`;
+  return { backend, buildS, rows, funnel: f.times, journey: j.times, funnelCpu: f.cpu, journeyCpu: j.cpu, answer };
+}
+
+export async function benchAnalytics(count = Number(process.env.BENCH_ANALYTICS_SESSIONS ?? 100_000)): Promise<void> {
+  const key = new IndexKey(createHash('sha256').update('verbatim bench analytics').digest());
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'verbatim-bench-analytics-'));
+  const results: Figures[] = [];
+  try {
+    const sqlite = new SqliteSearchIndex(dir, key);
+    await sqlite.open();
+    results.push(await measure('SQLite (embedded)', sqlite, count));
+    await sqlite.close();
+    const server = await startPostgres();
+    try {
+      const pg = new PostgresSearchIndex({ connection: server.config(await server.createDatabase('bench')) }, key);
+      await pg.open();
+      results.push(await measure('PostgreSQL', pg, count));
+      await pg.close();
+    } finally {
+      await server.stop();
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+  const ms = (x: number) => x.toFixed(0);
+  const n = (x: number) => Math.round(x).toLocaleString('en');
+  console.log(`\n## Funnels and journey map (${n(count)} generated sessions over ${DAYS} days, ${os.cpus().length} cores, ${RUNS} runs)\n`);
+  console.log('| Backend | Rows written | Build | 5-step funnel p50 / p95 / max (ms) | its CPU p95 (ms) | Journey map p50 / p95 / max (ms) | its CPU p95 (ms) |');
+  console.log('|---|---|---|---|---|---|---|');
+  for (const r of results) {
+    const trio = (t: number[]) => `${ms(percentile(t, 50))} / **${ms(percentile(t, 95))}** / ${ms(t.at(-1)!)}`;
+    console.log(`| ${r.backend} | ${n(r.rows)} | ${r.buildS.toFixed(1)} s | ${trio(r.funnel)} | ${ms(percentile(r.funnelCpu, 95))} | ${trio(r.journey)} | ${ms(percentile(r.journeyCpu, 95))} |`);
+  }
+  console.log(`\nLoad average while measuring: ${os.loadavg().map((x) => x.toFixed(1)).join(', ')} (wall times grow with it; SQLite's CPU column does not).`);
+  for (const r of results) console.log(`\n${r.backend}: ${r.answer}`);
+  if (results.length === 2 && results[0]!.answer !== results[1]!.answer) console.log('\n**The backends answered differently.**');
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) await benchAnalytics(process.argv[2] ? Number(process.argv[2]) : undefined);
