@@ -35,6 +35,7 @@ import { BlobCache } from './blob-cache';
 import { CommitQueue, type WriteGroup } from './commit-queue';
 import { RecordCodec } from './record-codec';
 import { AuditReader } from './audit-reader';
+import { soleLeadership, type Leadership } from '../leadership';
 
 export interface IntegrityOptions {
   /** Where the Ed25519 signing key lives (<data>/keys); created 0700. */
@@ -147,6 +148,11 @@ export abstract class StoreBase implements VerbatimStore {
       (err) => this.enterRecovery(err as VerbatimError),
       options.maxWriteBytes,
     );
+  }
+
+  /** Single writer: this instance is the only one, so it leads every job. PostgresStore elects one (pg-leadership.ts). */
+  leadership(job: string): Leadership {
+    return soleLeadership(job);
   }
 
   get supports(): StoreCapabilities {
