@@ -114,7 +114,7 @@ describe('leader job schedule', () => {
     const leadership: Leadership = { job: 'j', lead: () => Promise.resolve(leading), release: async () => { released += 1; } };
     let t = 0;
     const ran: number[] = [];
-    const job = startLeaderJob({ leadership, everyMs: 100, retryMs: 10, firstAfterMs: 30, now: () => t, run: async () => { ran.push(t); }, onError: assert.fail });
+    const job = startLeaderJob({ leadership, everyMs: 100, retryMs: 10, firstAfterMs: 30, now: () => t, run: async () => { ran.push(t); }, onError: (err) => assert.fail(String(err)) });
     const at = async (ms: number) => { t = ms; await sleep(25); };
     await at(0);
     await at(50);
