@@ -53,11 +53,14 @@ describe('leadership over PostgreSQL (two instances)', () => {
   };
   const runs = async (file: string): Promise<Run[]> => (await readFile(file, 'utf8').catch(() => '')).trim().split('\n').filter(Boolean)
     .map((l) => { const [name, at] = l.split(' '); return { name: name!, at: Number(at) }; });
-  /** One run per period: consecutive runs of one leader are a period apart (never two in one period). */
+  /**
+   * One run per period: run k falls in the k-th period after the first (on the slot, or late by at most a retry
+   * interval plus scheduling delay on a busy machine), so no period has two runs or none.
+   */
   const assertOnePerPeriod = (list: Run[]) => {
-    for (let i = 1; i < list.length; i += 1) {
-      const gap = list[i]!.at - list[i - 1]!.at;
-      assert.ok(gap >= EVERY_MS - 20 && gap <= EVERY_MS + RETRY_MS + 150, `runs ${i - 1} and ${i} are ${gap} ms apart`);
+    for (const [k, run] of list.entries()) {
+      const late = run.at - (list[0]!.at + k * EVERY_MS);
+      assert.ok(late >= -20 && late <= RETRY_MS + 300, `run ${k} is ${late} ms off its period's start`);
     }
   };
 
@@ -76,14 +79,14 @@ describe('leadership over PostgreSQL (two instances)', () => {
     const killedAt = Date.now();
     a.kill('SIGKILL');
     await new Promise((r) => a.once('exit', r));
-    await sleep(2_600);
+    await sleep(2_700);
     const all = await runs(file);
     const afterKill = all.slice(before.length);
     assert.ok(all.slice(0, before.length).every((r) => r.name === 'a'));
     assert.deepEqual([...new Set(afterKill.map((r) => r.name))], ['b'], 'the survivor runs it, the killed one never again');
     const takeover = afterKill[0]!.at - killedAt;
     assert.ok(takeover <= RETRY_MS + 150, `taken over ${takeover} ms after the kill (retry interval ${RETRY_MS} ms)`);
-    assert.equal(afterKill.length, 3, `${afterKill.length} runs in the 2.6 periods after the takeover`);
+    assert.equal(afterKill.length, 3, `${afterKill.length} runs in the 2.7 periods after the kill`);
     assertOnePerPeriod(afterKill);
     process.stdout.write(`# leader a: ${before.length} runs; killed; b took over after ${takeover} ms and ran ${afterKill.length}\n`);
     b.kill('SIGTERM');
