@@ -37,6 +37,8 @@ export interface ResolvedSession {
 /** rrweb incremental sources a person causes: mouse move, mouse interaction, scroll, input, touch move, drag, selection. */
 const INTERACTION_SOURCES = new Set([1, 2, 3, 5, 6, 12, 14]);
 const INCREMENTAL_SNAPSHOT = 3;
+/** How long a multi-writer store is asked for a session record another instance is still writing. */
+const RECALL_WAIT_MS = 3_000;
 
 export class SessionTracker {
   /** Last customer activity (or start) of each live session this process knows. */
@@ -196,6 +198,15 @@ export class SessionTracker {
         let session: Session | undefined;
         try {
           session = await this.ingest.store.getSession(sessionId);
+          // Several instances over one store: the instance that started this session may not have committed its
+          // record yet (the document was answered first). Asked again briefly before the session counts as over.
+          if (!session && this.ingest.store.supports.multiWriter) {
+            for (const end = Date.now() + RECALL_WAIT_MS; !session && Date.now() < end;) {
+              await new Promise((r) => setTimeout(r, 100));
+              if (await this.ingest.store.getTombstone(sessionId).catch(() => undefined)) break;
+              session = await this.ingest.store.getSession(sessionId);
+            }
+          }
         } catch (err) {
           // Damaged key: over for good. The store cannot answer now: unknown still, asked again next time.
           if (isVerbatimError(err, 'SESSION_KEY_DAMAGED')) this.end(sessionId);

@@ -232,12 +232,14 @@ async function start(config: VerbatimConfig): Promise<void> {
     config.proxyAuth ? 'credentials required (verbatim proxy-clients add <id>)' : '',
   ].filter(Boolean).join('; ') || 'this machine only';
   let stopping = false;
+  let expiry: { stop(): Promise<void> } | undefined;
   const stop = async () => {
     if (stopping) return;
     stopping = true;
     await Promise.allSettled([proxy.close(), viewer.close(), gateway?.close()]);
     await ingest.close();
     await reviews?.scheduler.stop();
+    await expiry?.stop();
     await search?.close().catch((err: unknown) => log(err, 'search index close'));
     await terminalRegistry.flush().catch(() => undefined);
     await published.remove().catch(() => undefined);
@@ -261,8 +263,8 @@ Point a browser at the proxy, for example:
            --ignore-certificate-errors-spki-list=${proxy.ca.spkiFingerprint}
 (or trust the CA certificate permanently: verbatim ca). Press Ctrl+C to stop.
 `);
-  // The expiry job's timers are unref'd; a run caught by stop() fails on the closed store and is logged.
-  if (config.retention) startExpiryJob(store, config.retention, log);
+  // The expiry job's timer is unref'd; stop() waits for a run in progress and gives its lead to another instance.
+  if (config.retention) expiry = startExpiryJob(store, config.retention, log);
   reviews?.scheduler.start();
 }
 

@@ -9,6 +9,8 @@ import { rename, rm, stat, writeFile } from 'node:fs/promises';
 import { verifyAudit, type VerifyProgress, type VerifyReport } from '../store/integrity/verify';
 import type { RetentionPolicy, Tombstone } from '../store/records';
 import type { VerbatimStore } from '../store/store';
+import { startLeaderJob, type LeaderJob } from '../store/leader-job';
+import { soleLeadership } from '../store/leadership';
 import { isVerbatimError } from '../store/errors';
 import { describeRetention, type VerbatimConfig } from './config';
 import { startProgress } from './progress';
@@ -265,12 +267,18 @@ export function expireSessions(
   return store.expire(policy, { now, ...(onProgress ? { onProgress } : {}) });
 }
 
-/** The expiry job of `verbatim start --retention … | --retention-days N`: hourly, first run a minute after start. */
-export function startExpiryJob(store: VerbatimStore, policy: RetentionPolicy, onError: (err: unknown, context: string) => void): () => void {
-  const tick = (): void => { expireSessions(store, policy).catch((err: unknown) => onError(err, 'expiry job')); };
-  const first = setTimeout(tick, 60_000);
-  const hourly = setInterval(tick, 3_600_000);
-  first.unref();
-  hourly.unref();
-  return () => { clearTimeout(first); clearInterval(hourly); };
+/** How often an instance that does not run the expiry job asks whether it should (another instance's died). */
+export const EXPIRY_RETRY_MS = 30_000;
+
+/**
+ * The expiry job of `verbatim start --retention … | --retention-days N`: hourly, first run a minute after start, on
+ * one instance at a time when several share the store (store/leader-job.ts).
+ */
+export function startExpiryJob(store: VerbatimStore, policy: RetentionPolicy, onError: (err: unknown, context: string) => void): LeaderJob {
+  return startLeaderJob({
+    leadership: store.leadership?.('expiry') ?? soleLeadership('expiry'),
+    everyMs: 3_600_000, firstAfterMs: 60_000, retryMs: EXPIRY_RETRY_MS,
+    run: () => expireSessions(store, policy),
+    onError: (err) => onError(err, 'expiry job'),
+  });
 }

@@ -7,6 +7,8 @@ export type { StoreCapabilities } from './capabilities';
 export { ERROR_CODES, VerbatimError, isVerbatimError } from './errors';
 export type { ErrorCode } from './errors';
 export type { VerbatimStore, BlobOptions, SealSummary, StoreHealth, Progress } from './store';
+export { soleLeadership, type Leadership } from './leadership';
+export { startLeaderJob, type LeaderJob, type LeaderJobOptions } from './leader-job';
 export { StoreBase } from './base/store-base';
 export type { StoreBaseOptions, IntegrityOptions } from './base/store-base';
 export { LevelStore } from './level/level-store';

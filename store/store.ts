@@ -1,4 +1,5 @@
 import type { StoreCapabilities } from './capabilities';
+import type { Leadership } from './leadership';
 import type { Change, ChangeListener } from './change-feed';
 import type {
   CaptureQuery, CapturedResource, CustomerLink, Digest, EventBatch, HoldTarget, LegalHold, RetentionPolicy, Session,
@@ -14,6 +15,11 @@ import type {
 export interface VerbatimStore {
   /** What this store can do (capabilities.ts); operations it cannot do fail with UNSUPPORTED. */
   readonly supports: StoreCapabilities;
+  /**
+   * Who runs a periodic job (expiry, scheduled reviews) among the instances sharing this store (leadership.ts): the
+   * same object for the same job name. A single-writer store's one instance always leads.
+   */
+  leadership?(job: string): Leadership;
 
   open(): Promise<void>;
   close(): Promise<void>;

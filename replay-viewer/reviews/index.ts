@@ -51,6 +51,7 @@ export async function openReviews(o: OpenReviewsOptions): Promise<OpenedReviews>
     scheduler: new ReviewScheduler({
       service, audit: o.audit, key: o.key, log: o.log, now: o.now,
       feed: { head: () => lastSeq(o.store), indexed: () => o.index.cursor() },
+      leadership: o.store.leadership?.('review-schedule'),
     }),
   };
 }

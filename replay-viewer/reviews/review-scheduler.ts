@@ -5,6 +5,7 @@
  * scheduled run's id is derived from the saved search and the period, so a crash or restart neither skips a period
  * nor keeps one twice. A failed run is logged, audited as failed, and retried at the next tick.
  */
+import type { Leadership } from '../../store/leadership';
 import type { AuditEntryInput } from '../auth/audit-log';
 import { auditedQuery } from '../search/audit-query';
 import type { IndexKey } from '../search/index-key';
@@ -31,6 +32,11 @@ export interface SchedulerOptions {
    * store had at the previous tick (a follower catching up after a restart must not give a run that misses sessions).
    */
   feed?: { head(): Promise<number>; indexed(): Promise<number> };
+  /**
+   * Several instances over one store: only the one that leads the job runs passes (store/leadership.ts); the others
+   * ask again every interval and take over when the leader is gone.
+   */
+  leadership?: Leadership;
 }
 
 export class ReviewScheduler {
@@ -54,6 +60,7 @@ export class ReviewScheduler {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
     await this.running;
+    await this.o.leadership?.release();
   }
 
   /** One pass over the saved searches; never runs twice at once. */
@@ -65,6 +72,11 @@ export class ReviewScheduler {
   }
 
   private async pass(): Promise<void> {
+    if (this.o.leadership && !(await this.o.leadership.lead())) {
+      // A follower: when it leads later, its first pass only notes the feed head, as after a start.
+      this.previousHead = undefined;
+      return;
+    }
     const now = (this.o.now ?? Date.now)();
     if (this.o.feed) {
       const [head, indexed] = await Promise.all([this.o.feed.head(), this.o.feed.indexed()]);

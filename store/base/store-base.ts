@@ -36,6 +36,7 @@ import { CommitQueue, type WriteGroup } from './commit-queue';
 import { RecordCodec } from './record-codec';
 import { AuditReader } from './audit-reader';
 import type { BackendPort } from './backend-port';
+import { soleLeadership, type Leadership } from '../leadership';
 
 export interface IntegrityOptions {
   /** Where the Ed25519 signing key lives (<data>/keys); created 0700. */
@@ -148,6 +149,11 @@ export abstract class StoreBase implements VerbatimStore {
       (err) => this.enterRecovery(err as VerbatimError),
       options.maxWriteBytes,
     );
+  }
+
+  /** Single writer: this instance is the only one, so it leads every job. PostgresStore elects one (pg-leadership.ts). */
+  leadership(job: string): Leadership {
+    return soleLeadership(job);
   }
 
   get supports(): StoreCapabilities {

@@ -23,7 +23,9 @@ import { parseRecordId, type RecordKind } from '../record-ids';
 import type { BackendWrite, CaptureLookup, SessionPage, StoredRecord } from '../base/backend';
 import type { ObjectStorage } from '../base/object-storage';
 import { StoreBase, type StoreBaseOptions } from '../base/store-base';
+import type { Leadership } from '../leadership';
 import { inTransaction, poolConfigOf, type PgConnection } from './pg-connection';
+import { PgLeadership } from './pg-leadership';
 import { PgObjectStorage } from './pg-object-storage';
 import { SCHEMA_VERSION, SCHEMA_VERSION_KEY, schemaSql } from './schema';
 
@@ -53,6 +55,8 @@ const LOCK_SPACE = 0x5642_5354; // 'VBST'
 const WRITE_LOCK = 1;
 const DDL_LOCK = 2;
 const SESSION_LOCKS = 4;
+/** Job leadership locks (pg-leadership.ts), one per job name. */
+const JOB_LOCKS = 8;
 const PAGE = 500;
 const UNIQUE_VIOLATION = '23505';
 
@@ -87,6 +91,7 @@ export class PostgresStore extends StoreBase {
   private objects: ObjectStorage | undefined;
   private ownObjects: ObjectStorage | undefined;
   private readonly inlineLimit: number;
+  private readonly leaders = new Map<string, PgLeadership>();
 
   constructor(private readonly pgOptions: PostgresStoreOptions) {
     super(pgOptions);
@@ -136,6 +141,14 @@ export class PostgresStore extends StoreBase {
     this.objects = this.pgOptions.objects ?? this.ownObjects;
   }
 
+  /** Several writers: one instance per job, elected by a session-level advisory lock (pg-leadership.ts). */
+  override leadership(job: string): Leadership {
+    if (!this.engine.multiWriter) return super.leadership(job);
+    let leader = this.leaders.get(job);
+    if (!leader) this.leaders.set(job, (leader = new PgLeadership(this.config, LOCK_SPACE + JOB_LOCKS, job)));
+    return leader;
+  }
+
   /** DDL once, even when several instances start together (CREATE … IF NOT EXISTS races without the lock). */
   private async createSchema(): Promise<void> {
     await inTransaction(this.db, async (c) => {
@@ -161,6 +174,7 @@ export class PostgresStore extends StoreBase {
     this.lockPool = undefined;
     this.objects = undefined;
     this.ownObjects = undefined;
+    await Promise.all([...this.leaders.values()].map((l) => l.release()));
     await own?.close();
     await Promise.all([pool?.end(), locks?.end()]);
   }

@@ -126,6 +126,27 @@ describe('review schedule', () => {
     assert.equal((await repo.listRuns(saved.id)).length, 1);
   });
 
+  it('runs passes only while it leads the job (several instances over one store), and gives the lead up at stop', async () => {
+    const clock = { now: DEC5 + DAY + 12 * 3_600_000 };
+    const audit: AuditEntryInput[] = [];
+    const { service, repo } = await open(clock, audit, 'reviews-lead');
+    let leading = false;
+    let released = 0;
+    const scheduler = new ReviewScheduler({
+      service, key: search.key, audit: async (e) => void audit.push(e), log: () => undefined, now: () => clock.now,
+      leadership: { job: 'review-schedule', lead: async () => leading, release: async () => { released += 1; } },
+    });
+    const saved = await service.createSearch({ name: 'Led', query: 'offer', schedule: 'daily' }, 'compliance');
+    await scheduler.tick();
+    await scheduler.tick();
+    assert.equal((await repo.listRuns(saved.id)).length, 0, 'a follower runs nothing');
+    leading = true;
+    await scheduler.tick();
+    assert.deepEqual((await repo.listRuns(saved.id)).map((r) => r.period.from), [DEC5]);
+    await scheduler.stop();
+    assert.equal(released, 1);
+  });
+
   it('computes whole UTC periods: days, ISO weeks, months', () => {
     const sunday = Date.UTC(2026, 11, 6, 23, 59);
     assert.deepEqual(previousPeriod('daily', sunday), { from: DEC5, to: DEC5 + DAY });
