@@ -7,8 +7,16 @@
 import type { AnalyticsRow } from '../analytics/index/analytics-table';
 import type { SessionExtractor as SearchExtractor } from './extract/index';
 import type { SessionFacts } from './search-index';
+import type { Hit, HitKind } from './types';
 
-export type SessionExtractor = SearchExtractor & { drainAnalytics?(): AnalyticsRow[] };
+export type SessionExtractor = SearchExtractor & {
+  drainAnalytics?(): AnalyticsRow[];
+  /**
+   * Hits of one kind that replace the session's hits of that kind, when they changed since the last call (struggle
+   * signals: a later record can change or withdraw a judgement; struggle-hits.ts). Applied after every record.
+   */
+  takeReplacement?(): { kind: HitKind; hits: Hit[] } | undefined;
+};
 export type ExtractorFactory = () => SessionExtractor;
 /** The extractor's facts, as far as the index keeps them (the store's session record fills the rest). */
 export type ExtractedFacts = Partial<Omit<SessionFacts, 'id' | 'customerLinked'>>;

@@ -136,12 +136,14 @@ export class PageApplier implements PageApplierPort {
         }
         b.addHits(id, entry.extractor.batch(change.batch));
         b.addAnalytics(id, entry.extractor.drainAnalytics?.());
+        replaceChanged(b, id, entry.extractor);
         return;
       }
       case 'capture': {
         const extractor = this.extractorOf(id);
         b.addHits(id, extractor.capture(change.capture));
         b.addAnalytics(id, extractor.drainAnalytics?.());
+        replaceChanged(b, id, extractor);
         return;
       }
       case 'websocket':
@@ -189,4 +191,12 @@ export function codeOf(err: unknown): string {
   if (isVerbatimError(err)) return err.code;
   const code = (err as { code?: unknown })?.code;
   return typeof code === 'string' ? code : (err as Error)?.name ?? 'ERROR';
+}
+
+/** A kind of hits the extractor rewrote whole (struggle signals whose judgement changed) replaces the stored ones. */
+function replaceChanged(b: IndexBatchBuilder, sessionId: string, extractor: SessionExtractor): void {
+  const replacement = extractor.takeReplacement?.();
+  if (!replacement) return;
+  b.replaceKind(sessionId, replacement.kind);
+  b.addHits(sessionId, replacement.hits);
 }

@@ -1,60 +1,77 @@
 /**
  * Struggle signals as search hits (`struggle:rage`, `struggle:dead THEN …`): each session's extractor gets a struggle
- * detector beside it (analytics/struggle/, fed the same records in the same order), and every signal the detector
- * has judged is added once as a `struggle` hit at its moment, on its page: the signal's name is its text, the
- * element's selector its field. Signals are judged as their windows close (a dead click once 1.2 s passed without an
- * answer; an abandoned form once its page was left), so a signal lands with the batch that settled it.
+ * detector beside it (analytics/struggle/, fed the same records in the same order), and the signals it has judged
+ * are the session's `struggle` hits, each at its moment, on its page: the signal's name is its text, the element's
+ * selector its field. Signals are judged as their windows close (a dead click once 1.2 s passed without an answer;
+ * an abandoned form once its page was left), so a signal lands with the batch that settled it.
+ *
+ * A later record can also change a judgement: the page's late answer arrives after a request's end closed the click's
+ * window (the click was not dead after all), or a request's page becomes known once that page's first batch lands.
+ * So the hits are not appended one by one: whenever the detector's list changes, the whole list replaces the
+ * session's struggle hits (`takeReplacement`, applied by the page applier in the same transaction), and the index
+ * always holds exactly the signals the detector holds.
  */
+import { STRUGGLE_ATTRIBUTES } from '../analytics/struggle/elements';
 import { createStruggleDetector, struggleScore, type Signal } from '../analytics/struggle/index';
 import { withAnalytics } from '../analytics/index/with-analytics';
 import { ANALYTICS_MODULES } from '../analytics/index/registry';
-import { createSessionExtractor } from './extract/index';
+import { createSessionExtractor, type PageObservers } from './extract/index';
 import type { ExtractorFactory, SessionExtractor } from './extractor-port';
 import type { Hit } from './types';
 
-/** Signals a session may add (the detector caps its own list lower; this bounds the memory of what was added). */
-const MAX_ADDED = 5_000;
+/** Struggle hits a session may hold (the detector caps its own list lower; this bounds a rewrite). */
+const MAX_HITS = 5_000;
 
 /** What the index is fed from by default, in-process and on the search worker: search's hits, struggle's, analytics rows. */
 export const createIndexExtractor: ExtractorFactory = withAnalytics(withStruggleHits(createSessionExtractor), ANALYTICS_MODULES);
 
-export function withStruggleHits(createExtractor: ExtractorFactory): ExtractorFactory {
+/**
+ * `createExtractor` is handed the detector's page observers: the detector reads each page on the extractor's walk
+ * of it (one node map per page, walked once per event) instead of walking its own.
+ */
+export function withStruggleHits(createExtractor: (observers: PageObservers) => SessionExtractor): ExtractorFactory {
   return () => {
-    const inner = createExtractor();
     const detector = createStruggleDetector();
-    const added = new Set<string>();
-    const newSignals = (): Hit[] => {
-      const out: Hit[] = [];
-      for (const s of detector.signals()) {
-        // Not keyed by page: a request's page is the one open when it started, known only once that page's first
-        // batch landed, which can be after the capture (the recorder uploads every 5 s); keyed by page, the same
-        // failed request became a second hit.
-        const key = `${s.name}\n${s.at}\n${s.element?.selector ?? s.url ?? ''}`;
-        if (added.has(key) || added.size >= MAX_ADDED) continue;
-        added.add(key);
-        out.push(toHit(s));
-      }
-      return out;
-    };
+    const inner = createExtractor({ observe: (pageId) => detector.observe(pageId), extraAttributes: STRUGGLE_ATTRIBUTES });
+    // The detector returns the same array until a record changes its judgement: an unchanged list replaces nothing,
+    // and its score is the one already computed.
+    let taken: Signal[] | undefined;
+    let score: { of: Signal[]; value: number } | undefined;
     const extractor: SessionExtractor = {
-      batch(batch) {
-        const hits = inner.batch(batch);
-        detector.batch(batch);
-        return [...hits, ...newSignals()];
-      },
+      batch: (batch) => inner.batch(batch), // feeds the detector's pages too
       capture(capture) {
         const hits = inner.capture(capture);
         detector.capture(capture);
-        return [...hits, ...newSignals()];
+        return hits;
       },
       websocket: (messages) => inner.websocket(messages),
       drainAnalytics: () => inner.drainAnalytics?.() ?? [],
+      takeReplacement() {
+        const signals = detector.signals();
+        if (signals === taken) return undefined;
+        const before = taken;
+        taken = signals;
+        const hits = signals.slice(0, MAX_HITS).map(toHit);
+        // The same hits as last time (a new array, same judgement): nothing to rewrite.
+        if (before && sameHits(before.slice(0, MAX_HITS).map(toHit), hits)) return undefined;
+        return { kind: 'struggle', hits };
+      },
       // The score of the signals judged so far (pages still open are not judged for abandonment yet).
-      facts: (session) => ({ ...inner.facts(session), struggleScore: struggleScore(detector.signals()) }),
+      facts: (session) => {
+        const signals = detector.signals();
+        if (score?.of !== signals) score = { of: signals, value: struggleScore(signals) };
+        return { ...inner.facts(session), struggleScore: score.value };
+      },
     };
     return extractor;
   };
 }
+
+function sameHits(a: readonly Hit[], b: readonly Hit[]): boolean {
+  return a.length === b.length && a.every((h, i) => hitKey(h) === hitKey(b[i]!));
+}
+
+const hitKey = (h: Hit): string => `${h.text}\n${h.at}\n${h.field ?? ''}\n${h.pageId ?? ''}`;
 
 function toHit(s: Signal): Hit {
   return { kind: 'struggle', at: s.at, text: s.name, ...(s.pageId ? { pageId: s.pageId } : {}), ...(s.element?.selector ? { field: s.element.selector } : {}) };

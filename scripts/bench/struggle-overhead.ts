@@ -72,6 +72,8 @@ function feed(sessions: readonly RecordedSession[], create: ExtractorFactory, ev
     const x = create();
     for (const r of s.records) {
       hits += 'batch' in r ? x.batch(r.batch).length : x.capture(r.capture).length;
+      // As the page applier does after every record: the struggle hits, when the judgement changed.
+      hits += x.takeReplacement?.()?.hits.length ?? 0;
       if (every === 'live') hits += x.facts(s.session).pageCount ?? 0;
     }
     hits += x.facts(s.session).pageCount ?? 0;

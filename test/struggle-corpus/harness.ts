@@ -232,6 +232,13 @@ export interface Detected {
   signals: Signal[];
 }
 
+/** What the page applier does with a replacement: the session's hits of that kind go, the new ones stand. */
+function replaceStruggle(list: Hit[], replacement: { kind: Hit['kind']; hits: Hit[] } | undefined): void {
+  if (!replacement) return;
+  const kept = list.filter((h) => h.kind !== replacement.kind);
+  list.splice(0, list.length, ...kept, ...replacement.hits);
+}
+
 /** Feeds each session's records in change-feed order, as the search follower does. */
 export async function detect(store: VerbatimStore, sessionIds: ReadonlySet<string>): Promise<Map<string, Detected>> {
   const extractors = new Map<string, ReturnType<typeof createIndexExtractor>>();
@@ -251,11 +258,13 @@ export async function detect(store: VerbatimStore, sessionIds: ReadonlySet<strin
       const batch = await store.getEventBatch(id, change.pageId, change.batchSeq);
       if (!batch) continue;
       hits.get(id)!.push(...x.batch(batch));
+      replaceStruggle(hits.get(id)!, x.takeReplacement?.());
       d.batch(batch);
     } else if (change.type === 'capture.stored') {
       const capture = await store.getCapture(id, change.captureId);
       if (!capture) continue;
       hits.get(id)!.push(...x.capture(capture));
+      replaceStruggle(hits.get(id)!, x.takeReplacement?.());
       d.capture(capture);
     }
   }

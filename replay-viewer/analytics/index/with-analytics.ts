@@ -24,6 +24,7 @@ export function withAnalytics(createExtractor: ExtractorFactory, modules: readon
       websocket: (messages) => inner.websocket(messages),
       facts: (session) => inner.facts(session),
       drainAnalytics: () => [...(inner.drainAnalytics?.() ?? []), ...collectors.flatMap((c) => c.drain())],
+      takeReplacement: () => inner.takeReplacement?.(),
     };
     return extractor;
   };

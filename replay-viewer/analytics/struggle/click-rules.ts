@@ -52,7 +52,7 @@ export function anyIn(sorted: readonly number[], from: number, to: number): bool
 }
 
 /** The index of the first value > `value` in `sorted`. */
-function upperBound(sorted: readonly number[], value: number): number {
+export function upperBound(sorted: readonly number[], value: number): number {
   let lo = 0;
   let hi = sorted.length;
   while (lo < hi) {
@@ -61,6 +61,12 @@ function upperBound(sorted: readonly number[], value: number): number {
     else hi = mid;
   }
   return lo;
+}
+
+/** Inserts into a sorted list: at the end in one step when values come in order, as moments mostly do. */
+export function insertSorted(sorted: number[], value: number): void {
+  if (!sorted.length || sorted[sorted.length - 1]! <= value) sorted.push(value);
+  else sorted.splice(upperBound(sorted, value), 0, value);
 }
 
 const gesturesOf = (clicks: readonly ClickNote[]) => clicks.filter((c) => !c.second && c.ref);

@@ -5,8 +5,9 @@
  * Signals come sorted by moment, then name, then page; at most MAX_SIGNALS, MAX_SIGNALS_PER_NAME per name.
  */
 import type { CapturedResource, EventBatch } from '../../../store/records';
+import type { PageObserver } from '../../search/extract/index';
 import { cut, isObject, str } from '../../search/extract/rrweb-wire';
-import { anyIn, errorClicks, rageAndDead, type PageClicks } from './click-rules';
+import { anyIn, errorClicks, insertSorted, rageAndDead, upperBound, type PageClicks } from './click-rules';
 import { MAX_CAPTURES, MAX_PAGES, MAX_SIGNALS, MAX_SIGNALS_PER_NAME } from './limits';
 import { captureNote, networkSignals, type CaptureNote } from './network';
 import { PageWatch } from './page-watch';
@@ -17,10 +18,15 @@ import { quickBacks, visitsOf } from './visits';
 export interface StruggleDetector {
   batch(batch: EventBatch): void;
   capture(capture: CapturedResource): void;
-  /** Signals so far (pages not yet left are not judged for abandonment). */
+  /** Signals so far (pages not yet left are not judged for abandonment); the same array until a record changes them. */
   signals(): Signal[];
   /** Ends the session and returns its signals. */
   finish(): Signal[];
+  /**
+   * A page read on search's extractor's walk instead of batch(): its events come with the extractor's node map
+   * (search/extract/page-observer.ts), so the page is walked once. Undefined past MAX_PAGES.
+   */
+  observe(pageId: string): PageObserver | undefined;
   /** The session's URL visits and their lengths, for dwell-long/dwell-short across sessions (dwell.ts). */
   dwell(): DwellTime[];
   /** The pages read so far, as the rules see them (field analytics and click maps read their forms and clicks). */
@@ -41,21 +47,36 @@ export function createStruggleDetector(thresholds: Thresholds = loadThresholds()
     if (immediate.length < MAX_SIGNALS) immediate.push(s);
   };
 
+  const pageOf = (pageId: string): PageWatch | undefined => {
+    let page = pages.get(pageId);
+    if (!page) {
+      if (pages.size >= MAX_PAGES) return undefined;
+      page = new PageWatch(pageId, t, emit);
+      pages.set(pageId, page);
+    }
+    return page;
+  };
+
   const pageEnd = (p: PageWatch) => p.hiddenAt ?? p.lastAt ?? p.firstAt ?? 0;
 
+  // Kept sorted as captures arrive (they come nearly in order), so a judgement does not sort them again.
+  const requests: number[] = [];
+  const writes: number[] = [];
+  let capturesEnd = -Infinity;
+  let site: { url: string; host: string } | undefined;
+
   const evaluate = (final: boolean): Signal[] => {
-    const watched = [...pages.values()].filter((p) => p.firstAt !== undefined);
-    const requests = captures.map((c) => c.at).sort((a, b) => a - b);
-    const pageStarts = watched.map((p) => p.firstAt!).sort((a, b) => a - b);
-    let lastAt = -Infinity;
+    const watched: PageWatch[] = [];
+    for (const p of pages.values()) if (p.firstAt !== undefined) watched.push(p);
+    const byStart = watched.length > 1 ? [...watched].sort((a, b) => a.firstAt! - b.firstAt!) : watched;
+    const pageStarts = byStart.map((p) => p.firstAt!);
+    let lastAt = capturesEnd;
     for (const p of watched) lastAt = Math.max(lastAt, p.lastAt ?? -Infinity);
-    for (const c of captures) lastAt = Math.max(lastAt, c.at + (c.totalMs ?? 0));
-    const clicks: PageClicks[] = watched.map((p) => ({ pageId: p.pageId, clicks: p.clicks, answers: [...p.answers].sort((a, b) => a - b), errors: p.errors }));
+    const clicks: PageClicks[] = watched.map((p) => ({ pageId: p.pageId, clicks: p.clicks, answers: p.sortedAnswers(), errors: p.errors }));
     const out: Signal[] = [...immediate];
-    for (const pc of clicks) out.push(...rageAndDead(pc, { requests, pageStarts, lastAt }, t));
+    for (const pc of clicks) if (pc.clicks.length) out.push(...rageAndDead(pc, { requests, pageStarts, lastAt }, t));
     out.push(...errorClicks(clicks, captures, t));
 
-    const writes = captures.filter((c) => c.write).map((c) => c.at).sort((a, b) => a - b);
     for (const p of watched) {
       if (!final && p.hiddenAt === undefined) continue;
       const end = pageEnd(p);
@@ -68,13 +89,13 @@ export function createStruggleDetector(thresholds: Thresholds = loadThresholds()
 
     const visits = dwellOf(watched);
     out.push(...quickBacks(visits, t));
-    const byStart = [...watched].sort((a, b) => a.firstAt! - b.firstAt!);
     const siteUrl = byStart[0]?.urls[0]?.url;
-    const siteHost = siteUrl ? new URL(siteUrl).host : undefined;
+    if (siteUrl && site?.url !== siteUrl) site = { url: siteUrl, host: new URL(siteUrl).host };
+    const siteHost = siteUrl ? site!.host : undefined;
     const pageAt = (at: number) => {
-      let id = byStart[0]?.pageId ?? '';
-      for (const p of byStart) if (p.firstAt! <= at) id = p.pageId;
-      return { pageId: id };
+      // The last page started at or before `at` (the first page for moments before any).
+      const k = upperBound(pageStarts, at) - 1;
+      return { pageId: byStart[Math.max(k, 0)]?.pageId ?? '' };
     };
     out.push(...networkSignals(captures, siteHost, pageAt));
     return capped(out);
@@ -84,26 +105,43 @@ export function createStruggleDetector(thresholds: Thresholds = loadThresholds()
     visitsOf(watched.map((p) => ({ pageId: p.pageId, urls: p.urls, end: pageEnd(p) })));
 
   let result: Signal[] | undefined;
+  // The last judgement, kept until a record arrives: the index asks after every record and again for facts, and
+  // re-judging an unchanged session gave the same list at the cost of every rule.
+  let judged: Signal[] | undefined;
   return {
     batch(batch) {
       if (finished || !isObject(batch) || !isObject(batch.page)) return;
       const pageId = cut(str(batch.page.id) ?? '', 200);
-      if (!pageId) return;
-      let page = pages.get(pageId);
-      if (!page) {
-        if (pages.size >= MAX_PAGES) return;
-        page = new PageWatch(pageId, t, emit);
-        pages.set(pageId, page);
-      }
+      const page = pageId ? pageOf(pageId) : undefined;
+      if (!page) return;
+      judged = undefined;
       page.read(batch);
+    },
+    observe(pageId) {
+      const page = pageOf(pageId);
+      if (!page) return undefined;
+      return {
+        begin(batch) {
+          if (finished) return false;
+          judged = undefined;
+          return page.begin(batch);
+        },
+        event: (event, at, map, added) => page.event(event, at, map, added),
+        end: () => page.end(),
+      };
     },
     capture(capture) {
       if (finished || captures.length >= MAX_CAPTURES) return;
       const note = captureNote(capture, t);
-      if (note) captures.push(note);
+      if (!note) return;
+      judged = undefined;
+      captures.push(note);
+      insertSorted(requests, note.at);
+      if (note.write) insertSorted(writes, note.at);
+      capturesEnd = Math.max(capturesEnd, note.at + (note.totalMs ?? 0));
     },
     signals() {
-      return result ?? evaluate(false);
+      return result ?? (judged ??= evaluate(false));
     },
     finish() {
       finished = true;

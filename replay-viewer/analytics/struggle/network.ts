@@ -55,9 +55,18 @@ export function captureNote(capture: CapturedResource, t: Thresholds): CaptureNo
   };
 }
 
+/** Hosts already looked up (the public-suffix lookup runs each time a session is judged, i.e. after each record). */
+const domains = new Map<string, string>();
+const MAX_DOMAINS = 1_000;
+
 function registrable(host: string): string {
+  const known = domains.get(host);
+  if (known !== undefined) return known;
   const name = host.replace(/:\d+$/, '').replace(/^\[|\]$/g, '').toLowerCase();
-  return getDomain(name) ?? name;
+  const domain = getDomain(name) ?? name;
+  if (domains.size >= MAX_DOMAINS) domains.clear(); // hostile sessions naming endless hosts
+  domains.set(host, domain);
+  return domain;
 }
 
 /** slow and failed signals; `pageAt` names the page open when a request started. */

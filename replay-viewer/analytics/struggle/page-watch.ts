@@ -6,7 +6,7 @@
  * are judged by the detector, which also holds the captures.
  */
 import type { EventBatch } from '../../../store/records';
-import { applyMutation, limits, NodeMap, urlParts } from '../../search/extract/index';
+import { applyMutation, limits, NodeMap, urlParts, type PageObserver } from '../../search/extract/index';
 import { EventType, isObject, list, nodeId, num, Source, str, type Json } from '../../search/extract/rrweb-wire';
 import type { CUSTOM_TAGS } from '../../../recorder/protocol';
 import { clickedElement, fieldElement, STRUGGLE_ATTRIBUTES, type ElementRef } from './elements';
@@ -37,8 +37,13 @@ export interface ClickNote {
   second: boolean;
 }
 
-export class PageWatch {
-  private readonly map = new NodeMap({ extraAttributes: STRUGGLE_ATTRIBUTES });
+export class PageWatch implements PageObserver {
+  /** Its node map when read alone (read()); riding on search's extractor (begin/event/end) it reads that one's. */
+  private own: NodeMap | undefined;
+  private batchPage: Json = {};
+  private batchEvents: unknown[] = [];
+  private batchCount = 0;
+  private batchLast: number | undefined;
   private readonly seqs = new Set<number>();
   readonly urls: { at: number; url: string }[] = [];
   readonly clicks: ClickNote[] = [];
@@ -63,6 +68,14 @@ export class PageWatch {
     this.answerWindow = Math.max(t.deadWindowMs, t.errorWindowMs, t.rageWindowMs);
   }
 
+  /** `answers` sorted (they arrive in stream order, so mostly already are); the copy is kept until one is added. */
+  sortedAnswers(): readonly number[] {
+    if (this.sorted?.length !== this.answers.length) this.sorted = [...this.answers].sort((a, b) => a - b);
+    return this.sorted;
+  }
+
+  private sorted: number[] | undefined;
+
   /** The URL shown at a moment (the first one for moments before it). */
   urlAt(at: number): string | undefined {
     let url = this.urls[0]?.url;
@@ -70,37 +83,64 @@ export class PageWatch {
     return url;
   }
 
+  /** Reads a batch alone, applying its events to a node map of its own. */
   read(batch: EventBatch): void {
-    const seq = num(batch.seq);
-    if (seq !== undefined) {
-      if (this.seqs.has(seq)) return;
-      if (this.seqs.size < MAX_SEQS) this.seqs.add(seq);
-    }
-    this.map.resetWork();
-    const page: Json = isObject(batch.page) ? batch.page : {};
-    const vh = isObject(batch.viewport) ? num(batch.viewport.height) : undefined;
-    if (vh !== undefined && vh > 0) this.viewportHeight = vh;
-    const events = list(batch.events);
-    const count = Math.min(events.length, limits.MAX_EVENTS_PER_BATCH);
-    let batchLast: number | undefined;
-    for (let i = 0; i < count; i++) {
-      const event = events[i];
+    if (!this.begin(batch)) return;
+    const map = (this.own ??= new NodeMap({ extraAttributes: STRUGGLE_ATTRIBUTES }));
+    map.resetWork();
+    for (let i = 0; i < this.batchCount; i++) {
+      const event = this.batchEvents[i];
       if (!isObject(event)) continue;
       const at = num(event.timestamp);
       if (at === undefined) continue;
-      if (this.firstAt === undefined) {
-        this.firstAt = at;
-        if (!this.urls.length) this.url(firstMetaHref(events, count) ?? str(page.url), at);
+      const data = isObject(event.data) ? event.data : undefined;
+      let added: number[] | undefined;
+      if (data && event.type === EventType.FullSnapshot) {
+        map.clear();
+        added = map.addTree(data.node, 0);
+      } else if (data && event.type === EventType.IncrementalSnapshot && data.source === Source.Mutation && changes(data)) {
+        added = applyMutation(map, data);
       }
-      this.lastAt = Math.max(this.lastAt ?? at, at);
-      batchLast = at;
-      this.event(event, at);
+      this.event(event, at, map, added);
     }
-    // batch.page.url is location.href at upload, after the batch's last event (a single-page app's route change).
-    if (batchLast !== undefined) this.url(str(page.url), batchLast);
+    this.end();
   }
 
-  private event(event: Json, at: number): void {
+  /** A batch starts; false when it is a repeat (its events are then not read). */
+  begin(batch: EventBatch): boolean {
+    const seq = num(batch.seq);
+    if (seq !== undefined) {
+      if (this.seqs.has(seq)) return false;
+      if (this.seqs.size < MAX_SEQS) this.seqs.add(seq);
+    }
+    this.batchPage = isObject(batch.page) ? batch.page : {};
+    const vh = isObject(batch.viewport) ? num(batch.viewport.height) : undefined;
+    if (vh !== undefined && vh > 0) this.viewportHeight = vh;
+    this.batchEvents = list(batch.events);
+    this.batchCount = Math.min(this.batchEvents.length, limits.MAX_EVENTS_PER_BATCH);
+    this.batchLast = undefined;
+    return true;
+  }
+
+  /** One event with a timestamp, after `map` took it (`added`: what a snapshot or mutation added). */
+  event(event: Json, at: number, map: NodeMap, added: number[] | undefined): void {
+    if (this.firstAt === undefined) {
+      this.firstAt = at;
+      if (!this.urls.length) this.url(firstMetaHref(this.batchEvents, this.batchCount) ?? str(this.batchPage.url), at);
+    }
+    this.lastAt = Math.max(this.lastAt ?? at, at);
+    this.batchLast = at;
+    if (map === this.own) this.dispatch(event, at, map, added);
+    else map.aside(() => this.dispatch(event, at, map, added));
+  }
+
+  end(): void {
+    // batch.page.url is location.href at upload, after the batch's last event (a single-page app's route change).
+    if (this.batchLast !== undefined) this.url(str(this.batchPage.url), this.batchLast);
+    this.batchEvents = []; // not kept past its batch
+  }
+
+  private dispatch(event: Json, at: number, map: NodeMap, added: number[] | undefined): void {
     const data = isObject(event.data) ? event.data : undefined;
     if (!data) return;
     switch (event.type) {
@@ -111,11 +151,9 @@ export class PageWatch {
         return;
       }
       case EventType.FullSnapshot:
-        this.map.clear();
-        this.map.addTree(data.node, 0);
-        return;
+        return; // the map took it
       case EventType.IncrementalSnapshot:
-        this.incremental(data, at);
+        this.incremental(data, at, map, added ?? []);
         return;
       case EventType.Custom:
         if (data.tag === PAGE_HIDDEN_TAG) {
@@ -131,15 +169,13 @@ export class PageWatch {
     }
   }
 
-  private incremental(data: Json, at: number): void {
+  private incremental(data: Json, at: number, map: NodeMap, added: number[]): void {
     switch (data.source) {
       case Source.Mutation: {
-        const changed = list(data.adds).length + list(data.removes).length + list(data.texts).length + list(data.attributes).length;
-        if (!changed) return;
+        if (!changes(data)) return;
         this.answer(at);
-        const added = applyMutation(this.map, data);
         if (this.submitAt !== undefined && at >= this.submitAt && at - this.submitAt <= this.t.validationWindowMs) {
-          const marker = validationMarker(this.map, data, added);
+          const marker = validationMarker(map, data, added);
           if (marker) {
             this.emit({
               name: 'validation', at, pageId: this.pageId, ...this.urlField(at), element: { selector: marker.ref.selector, label: marker.ref.label },
@@ -177,20 +213,20 @@ export class PageWatch {
         this.answer(at);
         if (data.userTriggered === false) return;
         const text = str(data.text) ?? '';
-        this.forms.input(at, fieldElement(this.map, data.id), text.length > 0 || data.isChecked === true);
+        this.forms.input(at, fieldElement(map, data.id), text.length > 0 || data.isChecked === true);
         return;
       }
       case Source.MouseInteraction:
-        this.mouse(data, at);
+        this.mouse(data, at, map);
         return;
     }
   }
 
-  private mouse(data: Json, at: number): void {
+  private mouse(data: Json, at: number, map: NodeMap): void {
     switch (data.type) {
       case Mouse.Click: {
         if (this.clicks.length >= MAX_CLICKS_PER_PAGE) return;
-        const ref = clickedElement(this.map, data.id);
+        const ref = clickedElement(map, data.id);
         const x = num(data.x);
         const y = num(data.y);
         this.clicks.push({ at, ...(x !== undefined ? { x } : {}), ...(y !== undefined ? { y } : {}), ...(ref ? { ref } : {}), ...this.urlField(at), second: false });
@@ -210,7 +246,7 @@ export class PageWatch {
         return;
       }
       case Mouse.Focus:
-        this.forms.focus(at, fieldElement(this.map, data.id));
+        this.forms.focus(at, fieldElement(map, data.id));
         return;
       case Mouse.Blur: {
         const id = nodeId(data.id);
@@ -236,6 +272,11 @@ export class PageWatch {
     const url = this.urlAt(at);
     return url ? { url } : {};
   }
+}
+
+/** A mutation that changes anything (an empty one is no answer to a click). */
+function changes(data: Json): boolean {
+  return list(data.adds).length + list(data.removes).length + list(data.texts).length + list(data.attributes).length > 0;
 }
 
 function firstMetaHref(events: unknown[], count: number): string | undefined {

@@ -34,6 +34,7 @@ export { WebSocketEndpoints } from './websocket-hits';
 export { urlParts, type UrlParts } from './url-parts';
 export { stableSelector } from './selector';
 export { NodeMap, applyMutation, type MapNode } from './node-map';
+export type { PageObserver, PageObservers } from './page-observer';
 export { clickTarget, clickText, isMeaningful } from './clicks';
 export { fieldName } from './field-names';
 export { looksGenerated } from './field-names';

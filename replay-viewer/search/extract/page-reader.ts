@@ -9,6 +9,7 @@ import { errorHit, PAGE_HIDDEN_TAG } from './error-hits';
 import { HitBudget } from './hit-budget';
 import { MAX_EVENTS_PER_BATCH, MAX_TITLE_TEXT } from './limits';
 import { applyMutation, NodeMap, type MapNode } from './node-map';
+import type { PageObserver } from './page-observer';
 import { PassageMemory } from './passage-memory';
 import { blockOf, passageOf, textUnder } from './passages';
 import {
@@ -27,7 +28,7 @@ export interface PageListener {
 const MAX_SEQS = 100_000;
 
 export class PageReader {
-  private readonly map = new NodeMap();
+  private readonly map: NodeMap;
   private readonly passages = new PassageMemory();
   private readonly bursts: TypingBursts;
   private readonly seqs = new Set<number>();
@@ -36,7 +37,11 @@ export class PageReader {
   private titleId = 0;
   private out = new HitBudget();
 
-  constructor(private readonly pageId: string, private readonly listener: PageListener) {
+  constructor(
+    private readonly pageId: string, private readonly listener: PageListener,
+    private readonly observer?: PageObserver, extraAttributes?: readonly string[],
+  ) {
+    this.map = new NodeMap({ extraAttributes });
     this.bursts = new TypingBursts(this.map, pageId);
   }
 
@@ -48,6 +53,7 @@ export class PageReader {
     }
     this.out = new HitBudget();
     this.map.resetWork();
+    const observer = this.observer?.begin(batch) ? this.observer : undefined;
     const events = list(batch.events);
     const count = Math.min(events.length, MAX_EVENTS_PER_BATCH);
     const page: Json = isObject(batch.page) ? batch.page : {};
@@ -64,8 +70,10 @@ export class PageReader {
       const at = num(event.timestamp);
       if (at === undefined) continue;
       lastAt = at;
-      this.event(event, at);
+      const added = this.event(event, at);
+      observer?.event(event, at, this.map, added);
     }
+    observer?.end();
     this.out.add(this.bursts.close());
     // batch.page holds location.href and document.title when the batch was uploaded, i.e. after its last event
     // (a single-page app's navigation shows only here; a title change also as a <title> mutation, dated exactly).
@@ -77,21 +85,23 @@ export class PageReader {
     return this.out.hits;
   }
 
-  private event(event: Json, at: number): void {
+  /** Reads one event; returns the ids a snapshot or mutation added (or changed the text of), for the observer. */
+  private event(event: Json, at: number): number[] | undefined {
     const data = isObject(event.data) ? event.data : undefined;
     switch (event.type) {
       case EventType.Meta:
         this.url(str(data?.href), at);
         return;
-      case EventType.FullSnapshot:
+      case EventType.FullSnapshot: {
         this.out.add(this.bursts.close());
         this.map.clear();
         this.titleId = 0;
-        this.added(this.map.addTree(data?.node, 0), at);
-        return;
+        const added = this.map.addTree(data?.node, 0);
+        this.added(added, at);
+        return added;
+      }
       case EventType.IncrementalSnapshot:
-        if (data) this.incremental(data, at);
-        return;
+        return data ? this.incremental(data, at) : undefined;
       case EventType.Custom:
         if (data?.tag === PAGE_HIDDEN_TAG) this.out.add(this.bursts.close());
         else this.out.add(errorHit(data, at, this.pageId));
@@ -99,21 +109,23 @@ export class PageReader {
     }
   }
 
-  private incremental(data: Json, at: number): void {
+  private incremental(data: Json, at: number): number[] | undefined {
     const source = data.source;
     if (typeof source === 'number' && ACTIVITY_SOURCES.has(source) && !(source === Source.Input && data.userTriggered === false)) {
       this.listener.activity(at);
     }
-    if (source === Source.Mutation) this.mutation(data, at);
-    else if (source === Source.Input) this.out.add(this.bursts.push(data, at));
+    if (source === Source.Mutation) return this.mutation(data, at);
+    if (source === Source.Input) this.out.add(this.bursts.push(data, at));
     else if (source === Source.MouseInteraction && data.type === MouseInteraction.Click) {
       this.out.add(this.bursts.close());
       this.out.add(clickHit(this.map, data.id, at, this.pageId));
     }
   }
 
-  private mutation(data: Json, at: number): void {
-    this.added(applyMutation(this.map, data), at);
+  private mutation(data: Json, at: number): number[] {
+    const added = applyMutation(this.map, data);
+    this.added(added, at);
+    return added;
   }
 
   /** Passages of the blocks that got text, in the order first touched; the title when it changed. */

@@ -7,6 +7,7 @@
 import type { CapturedResource, EventBatch, Session, WebSocketMessage } from '../../../store/records';
 import type { Hit } from '../types';
 import { MAX_PAGES_KEPT } from './limits';
+import type { PageObservers } from './page-observer';
 import { PageReader, type PageListener } from './page-reader';
 import { requestHit } from './request-hits';
 import { cut, isObject, str } from './rrweb-wire';
@@ -24,7 +25,7 @@ export interface SessionExtractor {
 const MAX_PAGE_IDS = 10_000;
 const MAX_SEEN_URLS = 1_000;
 
-export function createSessionExtractor(): SessionExtractor {
+export function createSessionExtractor(observers?: PageObservers): SessionExtractor {
   const pages = new Map<string, PageReader>();
   const pageIds = new Set<string>();
   const activity = new ActivityMoments();
@@ -44,7 +45,7 @@ export function createSessionExtractor(): SessionExtractor {
     if (page) {
       pages.delete(pageId); // re-inserted: the map's order is least recently used first
     } else {
-      page = new PageReader(pageId, listener);
+      page = new PageReader(pageId, listener, observers?.observe(pageId), observers?.extraAttributes);
       if (pages.size >= MAX_PAGES_KEPT) pages.delete(pages.keys().next().value!);
     }
     pages.set(pageId, page);
