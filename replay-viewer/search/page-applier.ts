@@ -46,7 +46,14 @@ export const MAX_HITS_PER_WRITE = 1_000;
 const MAX_EXTRACTORS = 2_000;
 
 /** A session's extractor and the pages it has read. */
-interface Entry { extractor: SessionExtractor; pages: Set<string> }
+interface Entry {
+  extractor: SessionExtractor;
+  pages: Set<string>;
+  /** Met at its creation: the extractor has seen every record, so its replacements are the whole truth. */
+  whole?: boolean;
+  /** Met part-way: the replacement hits already added in this run (nothing indexed earlier is withdrawn). */
+  added?: Set<string>;
+}
 
 export class PageApplier implements PageApplierPort {
   private readonly extractors = new Map<string, Entry>();
@@ -122,6 +129,7 @@ export class PageApplier implements PageApplierPort {
     switch (change.kind) {
       case 'touch':
         b.touch(id);
+        if (change.type === 'session.created' && !this.extractors.has(id)) this.entryOf(id).whole = true;
         return;
       case 'events': {
         const entry = this.entryOf(id);
@@ -136,14 +144,14 @@ export class PageApplier implements PageApplierPort {
         }
         b.addHits(id, entry.extractor.batch(change.batch));
         b.addAnalytics(id, entry.extractor.drainAnalytics?.());
-        replaceChanged(b, id, entry.extractor);
+        replaceChanged(b, id, entry);
         return;
       }
       case 'capture': {
-        const extractor = this.extractorOf(id);
-        b.addHits(id, extractor.capture(change.capture));
-        b.addAnalytics(id, extractor.drainAnalytics?.());
-        replaceChanged(b, id, extractor);
+        const entry = this.entryOf(id);
+        b.addHits(id, entry.extractor.capture(change.capture));
+        b.addAnalytics(id, entry.extractor.drainAnalytics?.());
+        replaceChanged(b, id, entry);
         return;
       }
       case 'websocket':
@@ -193,10 +201,25 @@ export function codeOf(err: unknown): string {
   return typeof code === 'string' ? code : (err as Error)?.name ?? 'ERROR';
 }
 
-/** A kind of hits the extractor rewrote whole (struggle signals whose judgement changed) replaces the stored ones. */
-function replaceChanged(b: IndexBatchBuilder, sessionId: string, extractor: SessionExtractor): void {
-  const replacement = extractor.takeReplacement?.();
+/**
+ * A kind of hits the extractor rewrote whole (struggle signals whose judgement changed) replaces the stored ones, when
+ * the extractor met the session at its creation. One that met it part-way (after a restart or an eviction) knows only
+ * what it was fed since: the hits indexed before stay, and only judgements new to it are added, once.
+ */
+function replaceChanged(b: IndexBatchBuilder, sessionId: string, entry: Entry): void {
+  const replacement = entry.extractor.takeReplacement?.();
   if (!replacement) return;
-  b.replaceKind(sessionId, replacement.kind);
-  b.addHits(sessionId, replacement.hits);
+  if (entry.whole) {
+    b.replaceKind(sessionId, replacement.kind);
+    b.addHits(sessionId, replacement.hits);
+    return;
+  }
+  const added = (entry.added ??= new Set());
+  b.addHits(sessionId, replacement.hits.filter((h) => {
+    // Not keyed by page: a request's page may be learnt later, and the same judgement must not be added twice.
+    const key = `${h.kind}\n${h.text}\n${h.at}\n${h.field ?? ''}`;
+    if (added.has(key)) return false;
+    added.add(key);
+    return true;
+  }));
 }
