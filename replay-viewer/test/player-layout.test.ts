@@ -106,10 +106,11 @@ it('docks the panel below the replay on a narrow screen; f switches fullscreen o
     await page.locator('body').focus();
     await page.keyboard.press('f');
     await page.waitForFunction(() => document.fullscreenElement?.classList.contains('player-view') === true);
-    assert.equal(await page.getAttribute('#fullscreen-toggle', 'aria-pressed'), 'true');
+    // The button follows the fullscreenchange event, which fires after fullscreenElement is set.
+    await page.waitForSelector('#fullscreen-toggle[aria-pressed="true"]', { timeout: 5_000 });
     await page.keyboard.press('f');
     await page.waitForFunction(() => document.fullscreenElement === null);
-    assert.equal(await page.getAttribute('#fullscreen-toggle', 'aria-pressed'), 'false');
+    await page.waitForSelector('#fullscreen-toggle[aria-pressed="false"]', { timeout: 5_000 });
   } finally {
     await page.close();
   }
