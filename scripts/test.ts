@@ -1,12 +1,22 @@
 /**
- * `npm test`: every *.test.ts in the repo, one node:test run, one summary.
- * Test files run one at a time (--test-concurrency=1) because the end-to-end
- * ones drive Chromium and compare pixels on a 2-core machine.
+ * `npm test`: every *.test.ts in the repo, one summary.
+ *
+ * Two lanes run side by side, each one file at a time (scripts/test-lanes.ts sorts the files):
+ * - the browser lane: files that drive Chromium (found by what they import). Pixel comparisons and timing rules
+ *   must not compete with another browser, so never two of them at once;
+ * - the quiet lane: everything else (unit tests, store contract suites on LevelDB, PostgreSQL and RGW).
+ * The browser lane mostly waits (page loads, recorder flushes, replays), so on 2 cores the quiet lane fits in its
+ * gaps. Then the drills (test/drills/: kill -9, full disk, load balancer) run alone, because they measure loss
+ * windows that depend on the process getting the CPU. `VERBATIM_TEST_LANES=1` runs every file one at a time.
+ * The browser lane streams to the terminal; the quiet lane's report follows it, then the drills'.
  */
 import { spawn } from 'node:child_process';
-import { readdir } from 'node:fs/promises';
+import { createWriteStream } from 'node:fs';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { testLanes } from './test-lanes';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const SKIP = new Set(['node_modules', 'dist', 'data', '.git', '.tmp']);
@@ -22,13 +32,49 @@ async function find(dir: string): Promise<string[]> {
   return out;
 }
 
+/** Runs `files` in one node:test process; its report goes to `out` (the terminal when undefined). */
+function runLane(files: string[], out?: string): Promise<number> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-timeout=240000', '--test-reporter=spec', ...files], {
+      cwd: root, stdio: out ? ['ignore', 'pipe', 'pipe'] : 'inherit',
+    });
+    if (out) {
+      const sink = createWriteStream(out);
+      child.stdout!.pipe(sink, { end: false });
+      child.stderr!.pipe(sink, { end: false });
+      child.on('exit', () => sink.end());
+    }
+    child.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
+  });
+}
+
 const filter = process.argv.slice(2);
 const files = (await find(root)).filter((f) => !filter.length || filter.some((p) => f.includes(p))).sort();
 if (!files.length) {
   console.error('no test files matched');
   process.exit(1);
 }
-const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-timeout=240000', '--test-reporter=spec', ...files], {
-  cwd: root, stdio: 'inherit',
-});
-child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+
+const started = Date.now();
+if (process.env.VERBATIM_TEST_LANES === '1') process.exit(await runLane(files));
+const { browser, quiet, alone } = await testLanes(root, files);
+const failed: string[] = [];
+if (browser.length && quiet.length) {
+  const tmp = await mkdtemp(path.join(os.tmpdir(), 'verbatim-test-lanes-'));
+  const quietLog = path.join(tmp, 'quiet.log');
+  console.log(`browser lane: ${browser.length} files; quiet lane: ${quiet.length} files (its report follows); then ${alone.length} drills`);
+  const [browserCode, quietCode] = await Promise.all([runLane(browser), runLane(quiet, quietLog)]);
+  console.log(`\n── quiet lane (${quiet.length} files) ──`);
+  process.stdout.write(await readFile(quietLog));
+  await rm(tmp, { recursive: true, force: true });
+  if (browserCode) failed.push('browser lane');
+  if (quietCode) failed.push('quiet lane');
+} else if (browser.length + quiet.length && await runLane([...browser, ...quiet])) {
+  failed.push('tests');
+}
+if (alone.length) {
+  console.log(`\n── drills, alone (${alone.length} files) ──`);
+  if (await runLane(alone)) failed.push('drills');
+}
+console.log(`\nall tests done in ${((Date.now() - started) / 1000).toFixed(0)} s${failed.length ? `; FAILED: ${failed.join(', ')}` : ''}`);
+process.exit(failed.length ? 1 : 0);

@@ -3,7 +3,9 @@
  * the kiosk extension (unpacked Chromium build, no proxy) into a collector, then
  * compared with the live page exactly as the proxy runs do (fidelity.test.ts):
  * change or delete every asset, replay the moment, compare pixels, count the
- * site's requests during the replay (0).
+ * site's requests during the replay (0). That version 2 of each case differs
+ * enough from version 1 to show a leak is a property of the site, checked once
+ * by the forward-mode run, not again here.
  *
  * Results: $TMPDIR/verbatim-fidelity-kiosk/results.md, with every live, replay and diff shot.
  */
@@ -22,7 +24,7 @@ import { openStore } from '../../store/index';
 import type { VerbatimStore } from '../../store/store';
 import { diffPng } from '../helpers/pixels';
 import { replayMoment } from '../helpers/replay';
-import { CASES, type Case, liveNow, MAX_DIFF, pct, settle, VIEWPORT } from './cases';
+import { CASES, type Case, MAX_DIFF, pct, settle, VIEWPORT } from './cases';
 import { failureNotes } from './failure-notes';
 import { WEB_COMPONENT_CASES } from './web-components';
 import { startFidelitySite, type FidelitySite } from './site';
@@ -99,7 +101,7 @@ before(async () => {
 
 after(async () => {
   if (rows.length) {
-    const table = ['| Case | Replay vs live | Limit | v2 vs v1 (leak would show) | blob bytes uploaded |', '|---|---|---|---|---|', ...rows].join('\n');
+    const table = ['| Case | Replay vs live | Limit | blob bytes uploaded |', '|---|---|---|---|', ...rows].join('\n');
     await writeFile(path.join(artifacts, 'results.md'), `${table}\n`);
     console.log(`\nFidelity (kiosk)\n${table}\n`);
   }
@@ -129,18 +131,15 @@ describe('fidelity (kiosk extension): record, change the site, replay, compare p
       const before = site.requestCount();
       const shot = await replayMoment(replayPage, viewer.url, rec.sessionId, `at=${rec.at}`, VIEWPORT);
       const leaked = site.requestsSince(before);
-      const controlPng = await liveNow(replayBrowser, site.url, c);
       const diff = diffPng(rec.png, shot);
       await writeFile(path.join(artifacts, `${slug}-replay.png`), shot);
       await writeFile(path.join(artifacts, `${slug}-diff.png`), diff.diffPng);
-      const control = diffPng(rec.png, controlPng).ratio;
       const limit = c.maxDiff ?? MAX_DIFF;
       if (diff.ratio > limit) console.log(`${c.path}: ${await failureNotes(store, rec.sessionId, rec.at, replayPage)}`);
-      rows.push(`| ${c.name} | ${pct(diff.ratio)} (${diff.diffPixels} px) | ${pct(limit)}${c.why ? ` (${c.why})` : ''} | ${pct(control)} | ${uploaded} |`);
+      rows.push(`| ${c.name} | ${pct(diff.ratio)} (${diff.diffPixels} px) | ${pct(limit)}${c.why ? ` (${c.why})` : ''} | ${uploaded} |`);
 
       assert.deepEqual(leaked, [], 'the replay sent no request to the live site');
       assert.ok(diff.ratio <= limit, `${diff.diffPixels} of ${diff.totalPixels} pixels differ (${pct(diff.ratio)}, limit ${pct(limit)}); see ${artifacts}/${slug}-*.png`);
-      assert.ok(control > Math.max(0.005, limit * 2), `version 2 differs from version 1 by only ${pct(control)}: the case could not show a leak`);
     });
   }
 });
