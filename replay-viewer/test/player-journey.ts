@@ -102,7 +102,10 @@ export async function recordJourney(browser: Browser, store: VerbatimStore, sess
     await page.click('#memo');
     await page.click('#send');
     await page.waitForTimeout(300);
-    for (let i = 0; i < 3; i++) await page.click('#help', { delay: 20 });
+    // A rage burst is three clicks inside 1 s: plain mouse clicks at one spot, because page.click's actionability
+    // checks can stretch three clicks past 1 s on a loaded machine.
+    const help = (await page.locator('#help').boundingBox())!;
+    for (let i = 0; i < 3; i++) await page.mouse.click(help.x + help.width / 2, help.y + help.height / 2, { delay: 20 });
     await page.waitForTimeout(1_500);
     const p2a = await take();
     await page.click('#review');
