@@ -95,41 +95,40 @@ async function playerAs(user: string): Promise<Page> {
   return page;
 }
 
-it('shows WebSocket connections and messages in the network log, on the replay clock', { skip }, async () => {
+it('shows HTTP requests and WebSocket connections in the network waterfall, on the replay clock', { skip }, async () => {
   const page = await playerAs('analyst');
   try {
     assert.equal(await page.$('.export-actions'), null, 'analysts may not export');
     assert.equal(await page.isVisible('#network-panel'), false, 'closed until asked for');
     await page.click('#network-toggle');
-    await page.waitForSelector('.network-row');
-    const rows = await page.$$eval('.network-row', (trs) => trs.map((tr) => ({
-      kind: (tr as HTMLElement).dataset.kind,
-      cells: [...tr.querySelectorAll('td')].map((td) => td.textContent),
+    await page.waitForSelector('.network-body .network-row');
+    const rows = await page.$$eval('.network-body .network-row', (els) => els.map((el) => ({
+      kind: (el as HTMLElement).dataset.kind,
+      cells: [...el.querySelectorAll('[role="gridcell"]')].slice(0, 5).map((c) => c.textContent),
     })));
-    assert.deepEqual(rows.map((r) => [r.kind, ...r.cells.slice(0, 3), r.cells[4], r.cells[5]]), [
-      ['http', '0:00', 'GET', '200', 'text/html', '29 B'],
-      ['ws', '0:00', 'WS', '', 'websocket', '4 messages, 3.5 KB'],
-      ['ws-message', '0:00', '↑ sent', '', 'text', '23 B'],
-      ['ws-message', '0:01', '↓ received', '', 'text', '500 B'],
-      ['ws-message', '0:02', '↓ received', '', 'binary', '3.0 KB'],
-      ['http', '0:03', 'GET', '200', 'application/json', '41 B'],
-      ['ws-message', '0:03', '↑ sent', '', 'close', '5 B'],
+    // The first event is at T0 + 1: the page's capture at T0 starts 1 ms before the replay.
+    assert.deepEqual(rows.map((r) => [r.kind, ...r.cells]), [
+      ['http', 'GET bank.example', '200', 'Doc', '29 B', '2 ms'],
+      ['ws', 'WS bank.example/live', '', 'WS', '3.5 KB', '3.0 s'],
+      ['http', 'GET bank.example/api/accounts', '200', 'Fetch/XHR', '41 B', '2 ms'],
     ]);
-    const details = rows.map((r) => r.cells[3]);
-    assert.equal(details[1], SOCKET);
-    assert.equal(details[2], '{"subscribe":"balance"}');
-    assert.equal(details[3], `{"balance":"${'9'.repeat(188)}…`, 'long text is cut to a preview');
-    assert.equal(details[4], 'binary, 3.0 KB', 'binary shows as its size, not its bytes');
-    assert.equal(details[6], 'close 1000 bye');
-    assert.equal(await page.textContent('#network-toggle'), 'Network log (7)');
+    assert.equal(await page.textContent('#network-toggle'), 'Network (3)');
 
-    // A message's time seeks the replay to it; rows up to that moment are marked as passed.
-    await page.click('.network-row[data-kind="ws-message"]:nth-child(5) .network-time button');
+    // A connection's details list its messages; a message's time seeks the replay to it.
+    await page.click('.network-body .network-row[data-kind="ws"]');
+    const messages = await page.$$eval('.network-messages li', (lis) => lis.map((li) => [...li.querySelectorAll('span')].map((s) => s.textContent)));
+    assert.deepEqual(messages, [
+      ['↑ sent', '{"subscribe":"balance"}'],
+      ['↓ received', `{"balance":"${'9'.repeat(188)}…`],
+      ['↓ received', 'binary, 3.0 KB'],
+      ['↑ sent', 'close 1000 bye'],
+    ], 'long text is cut to a preview; binary shows as its size, not its bytes');
+    assert.match((await page.textContent('.network-details'))!, /Request headers|Messages/);
+    await page.click('.network-messages li:nth-child(3) .network-message-time');
     // replayTime is set once the moment is shown (player.ts).
     await page.waitForFunction((at) => document.documentElement.dataset.replayTime === String(at), T0 + 3000);
-    const passed = await page.$$eval('.network-row', (trs) => trs.map((tr) => tr.classList.contains('passed')));
-    assert.deepEqual(passed, [true, true, true, true, true, false, false]);
-    assert.deepEqual(await page.$$eval('.network-row.current', (trs) => trs.map((tr) => (tr as HTMLElement).dataset.at)), [String(T0 + 3000)]);
+    assert.deepEqual(await page.$$eval('.network-body .network-row', (els) => els.map((el) => el.classList.contains('future'))), [false, false, true],
+      'rows that start after the moment shown are dimmed');
     assert.ok((await audit.query({ actor: 'analyst', action: 'technical', target: SID })).length === 1, 'opening the log is on record');
   } finally {
     await page.close();
