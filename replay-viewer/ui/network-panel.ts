@@ -32,6 +32,8 @@ export function createNetworkPanel(opts: {
   sessionId: string; first: number; total: number; onSeek(offset: number): void;
   /** One read of the log shared with the activity feed (one 'technical' audit entry, not two). */
   load?: () => Promise<ApiNetworkLog>;
+  /** Gives the dock the room a waterfall wants (the player sizes the dock; the replay scales to what is left). */
+  widen?: () => void;
 }): NetworkPanel {
   const status = h('p', { class: 'network-status', role: 'status' }, 'Loading the network log…');
   const filters = createFilterBar(() => applyFilters());
@@ -52,7 +54,10 @@ export function createNetworkPanel(opts: {
     h('div', { class: 'network-details-head' }, h('h2', {}, 'Request details'),
       h('button', { type: 'button', class: 'dock-collapse', 'aria-label': 'Close the request details', onclick: () => closeDetails() }, '×')),
     detailsBody);
-  const content = h('div', { class: 'network-content', hidden: true }, filters.el, summary, grid, details);
+  const widen = opts.widen
+    ? h('button', { type: 'button', class: 'button small subtle network-widen', title: 'Widen the side panel for the waterfall (the replay gets smaller)', onclick: opts.widen }, 'Widen')
+    : null;
+  const content = h('div', { class: 'network-content', hidden: true }, filters.el, h('div', { class: 'network-summary-bar' }, summary, widen), grid, details);
   const panel = h('section', { class: 'dock-panel network-panel', 'aria-label': 'Network waterfall', hidden: true }, status, content);
   panel.id = 'network-panel';
 

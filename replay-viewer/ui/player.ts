@@ -212,7 +212,13 @@ class PlayerView {
     // One read of the network log for the panel and the feed (each read is a 'technical' audit entry).
     let networkLog: Promise<ApiNetworkLog> | undefined;
     const loadNetwork = (): Promise<ApiNetworkLog> => (networkLog ??= getNetworkLog(session.id));
-    this.network = technical ? createNetworkPanel({ sessionId: session.id, first: this.first, total: this.total, onSeek: (offset) => this.seek(offset), load: loadNetwork }) : undefined;
+    this.network = technical ? createNetworkPanel({
+      sessionId: session.id, first: this.first, total: this.total, onSeek: (offset) => this.seek(offset), load: loadNetwork,
+      widen: () => {
+        this.userResizedDock = true;
+        this.dock.setWidth(Number.MAX_SAFE_INTEGER); // clamped to the dock's widest
+      },
+    }) : undefined;
     this.feed = createActivityFeed({
       total: this.total, onSeek: (offset) => this.seek(offset),
       lazy: technical ? { kinds: ['request', 'websocket'], load: async () => networkItems(await loadNetwork(), this.first) } : undefined,
