@@ -26,7 +26,10 @@ export interface NetworkPanel {
 /** Keep in step with .network-row's height in styles.css. */
 export const ROW_HEIGHT = 24;
 const OVERSCAN = 8;
-const AXIS_TICKS = 4;
+/** At most this many labelled ticks on the axis. */
+const MAX_TICKS = 6;
+/** Tick spacings, in ms: the first that keeps the axis within MAX_TICKS. */
+const TICK_STEPS = [100, 200, 500, 1_000, 2_000, 5_000, 10_000, 15_000, 30_000, 60_000, 120_000, 300_000, 600_000, 900_000, 1_800_000, 3_600_000];
 
 export function createNetworkPanel(opts: {
   sessionId: string; first: number; total: number; onSeek(offset: number): void;
@@ -198,9 +201,10 @@ export function createNetworkPanel(opts: {
       // Reduce, not spread: tens of thousands of arguments overflow the stack.
       axisStart = all.reduce((min, r) => Math.min(min, r.start), 0);
       axisEnd = Math.max(all.reduce((max, r) => Math.max(max, r.end), opts.total), axisStart + 1);
-      axis.append(...Array.from({ length: AXIS_TICKS + 1 }, (_, i) => {
-        const tick = h('span', { class: 'network-tick' }, formatOffset(axisStart + ((axisEnd - axisStart) * i) / AXIS_TICKS));
-        tick.style.left = pct(i / AXIS_TICKS);
+      axis.append(...axisTicks(axisStart, axisEnd).map((at, i) => {
+        // Every other tick is minor: a narrow dock shows only the major ones.
+        const tick = h('span', { class: `network-tick${i % 2 ? ' minor' : ''}` }, tickLabel(at));
+        tick.style.left = pct(frac(at));
         return tick;
       }));
       filters.setHosts([...new Set(all.map((r) => r.host))].sort());
@@ -226,6 +230,21 @@ export function createNetworkPanel(opts: {
   } }, 'Network');
   toggle.id = 'network-toggle';
   return { toggle, panel, setTime };
+}
+
+/** Round times (0:00, 0:02, 0:04…) across the axis, so labels read as a scale. */
+export function axisTicks(from: number, to: number): number[] {
+  const span = to - from;
+  const step = TICK_STEPS.find((s) => span / s <= MAX_TICKS) ?? Math.ceil(span / MAX_TICKS / 3_600_000) * 3_600_000;
+  const ticks: number[] = [];
+  for (let at = Math.ceil(from / step) * step; at <= to; at += step) ticks.push(at);
+  return ticks;
+}
+
+/** Requests can start before the first event (the page's own document): those ticks read negative. */
+function tickLabel(at: number): string {
+  if (at < 0) return `−${tickLabel(-at)}`;
+  return at % 1_000 ? `${(at / 1_000).toFixed(1)} s` : formatOffset(at);
 }
 
 function sizeText(row: WaterfallRow): string {
