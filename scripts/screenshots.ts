@@ -37,6 +37,7 @@ const dataDir = await mkdtemp(path.join(os.tmpdir(), 'verbatim-screenshots-'));
 let browser: Browser | undefined;
 let stopVerbatim: (() => Promise<void>) | undefined;
 let closeBank: (() => Promise<void>) | undefined;
+let liveMoves: NodeJS.Timeout | undefined;
 try {
   await writeIdentityRules(dataDir);
   await addAccounts(dataDir);
@@ -65,11 +66,13 @@ try {
     if (only && !only.includes(screen.name)) continue;
     saved.push(...await shoot(browser, verbatim.viewerUrl, screen, seeded));
   }
+  clearInterval(liveMoves);
   await liveContext.close();
   await recording.close();
   if (!only) await writeIndex(saved);
   log(`${saved.length} screenshots in ${path.relative(root, outDir) || outDir}`);
 } finally {
+  clearInterval(liveMoves);
   await browser?.close();
   await stopVerbatim?.();
   await closeBank?.();
@@ -136,7 +139,9 @@ async function keepLive(context: BrowserContext, api: BrowserContext, viewerUrl:
     const page = await context.newPage();
     await page.goto(`${bankUrl}/`);
     await settle(page);
-    await page.mouse.move(400, 300);
+    // The customer keeps moving: the recorder uploads every 0.5 s while watched, so the live badge shows a real lag.
+    let x = 0;
+    liveMoves = setInterval(() => void page.mouse.move(300 + (x++ % 2) * 200, 300).catch(() => undefined), 700);
     return await until('the live session', async () => {
       const list = (await (await api.request.get(`${viewerUrl}/api/sessions?limit=50`)).json()) as { id: string }[];
       return list.find((s) => !before.has(s.id))?.id;
