@@ -180,6 +180,8 @@ export function createNetworkPanel(opts: {
   };
 
   grid.addEventListener('scroll', () => render(), { passive: true });
+  // The dock resized or the details opened: a taller grid needs more rows in view.
+  new ResizeObserver(() => render()).observe(grid);
   grid.addEventListener('keydown', (ev) => {
     if (ev.ctrlKey || ev.metaKey || ev.altKey) return;
     const page = Math.max(1, Math.floor(grid.clientHeight / ROW_HEIGHT) - 1);
