@@ -17,7 +17,7 @@ import { CaptureResolver } from './capture-resolver';
 import { fidelityReport, type FidelityReport } from './fidelity';
 import { rewriteEvents } from './rewrite-events';
 import { groupTracks, trackEvents } from './tab-tracks';
-import { toApiWebSocketMessage, type ApiNetworkLog } from './network-log';
+import { sitesOf, toApiWebSocketMessage, type ApiNetworkLog } from './network-log';
 import { sessionEvents, type SessionEvents, type TrackChoice } from './session-events';
 
 export { ARCHIVE_PREFIX, isValidSessionId, parseArchiveTarget, toArchiveUrl, type ArchiveTarget } from './archive-url';
@@ -54,8 +54,16 @@ export class ReplayLibrary {
   }
 
   async networkLog(sessionId: string): Promise<ApiNetworkLog> {
-    const [captures, messages] = await Promise.all([this.store.listCaptures(sessionId), this.store.listWebSocketMessages(sessionId)]);
-    return { captures: [...captures].sort((a, b) => a.startedAt - b.startedAt), webSockets: messages.map(toApiWebSocketMessage) };
+    const [captures, messages, session] = await Promise.all([
+      this.store.listCaptures(sessionId), this.store.listWebSocketMessages(sessionId), this.store.getSession(sessionId),
+    ]);
+    const firstPage = session?.pages[0]?.url;
+    const sites = sitesOf([...(firstPage ? [firstPage] : []), ...captures.map((c) => c.url), ...messages.map((m) => m.url)]);
+    const site = firstPage ? Object.values(sitesOf([firstPage]))[0] : undefined;
+    return {
+      captures: [...captures].sort((a, b) => a.startedAt - b.startedAt), webSockets: messages.map(toApiWebSocketMessage),
+      sites, ...(site ? { site } : {}),
+    };
   }
 
   /** Where every resource of the replay comes from and what the recording could not hold (fidelity.ts). */

@@ -2,8 +2,9 @@
  * A session's network log (GET /api/sessions/<id>/captures): its HTTP captures
  * (metadata, no bodies) and its WebSocket messages, each message reduced to what
  * a log row shows: text cut to a preview, binary as its size only, a close as
- * its code and reason.
+ * its code and reason; and each host's registrable domain (first party or third).
  */
+import { getDomain } from 'tldts';
 import type { CapturedResource, WebSocketMessage } from '../../store/records';
 
 export const PREVIEW_CHARS = 200;
@@ -15,6 +16,29 @@ export interface ApiNetworkLog {
   captures: CapturedResource[];
   /** Oldest first (then by connection and seq), as the store lists them. */
   webSockets: ApiWebSocketMessage[];
+  /**
+   * Each host's registrable domain (public-suffix aware), so the waterfall can tell the site's requests from
+   * third parties without shipping the suffix list to the browser. An IP address or single-label host is its own.
+   */
+  sites?: Record<string, string>;
+  /** The registrable domain of the session's first page: "the site"; other domains are third parties. */
+  site?: string;
+}
+
+export function sitesOf(urls: Iterable<string>): Record<string, string> {
+  const sites: Record<string, string> = {};
+  for (const url of urls) {
+    let host: string;
+    let hostname: string;
+    try {
+      ({ host, hostname } = new URL(url));
+    } catch {
+      continue;
+    }
+    if (host in sites) continue;
+    sites[host] = getDomain(hostname, { allowPrivateDomains: false }) ?? hostname;
+  }
+  return sites;
 }
 
 export function toApiWebSocketMessage(message: WebSocketMessage): ApiWebSocketMessage {

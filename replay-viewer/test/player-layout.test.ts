@@ -176,6 +176,10 @@ it('has no serious or critical axe-core violations', { skip }, async () => {
         await page.click(tab);
         assert.deepEqual(await run(), [], `${tab} open`);
       }
+      // The network waterfall with its rows, filters and a request's details open.
+      await page.click('.network-body .network-row');
+      await page.waitForSelector('.network-details:not([hidden])');
+      assert.deepEqual(await run(), [], 'network waterfall rows and details');
       await page.keyboard.press('?');
       assert.deepEqual(await run(), [], 'help open');
     } finally {

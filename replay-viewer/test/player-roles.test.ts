@@ -1,7 +1,8 @@
 /**
  * The player's role-dependent parts in real Chromium, against the real viewer
- * with the access layer: the network log (analyst) lists HTTP requests and
- * WebSocket connections and messages on the replay's clock and seeks to them;
+ * with the access layer: the network waterfall (analyst) lists HTTP requests and
+ * WebSocket connections on the replay's clock and seeks to them, filters 2,400
+ * requests with exact counts, draws bars where their times say, stays virtualised;
  * the export buttons show for compliance only and download the file; agents see
  * neither.
  */
@@ -25,6 +26,20 @@ const SID = 'n2hx7k4m5n6p7r8s9t2v3w4x5y';
 const T0 = Date.now() - 60_000;
 const PASSWORD = 'network log password';
 const SOCKET = 'wss://bank.example/live';
+/** A busy session for the waterfall: MANY requests over 9.6 s, a fixed mix of types, hosts and failures. */
+const BUSY = 'b7hx7k4m5n6p7r8s9t2v3w4x5y';
+const MANY = 2_400;
+const SPACING = 4;
+const BUSY_TYPES = [
+  ['text/css', 'style'], ['application/javascript', 'script'], ['image/png', 'image'], ['font/woff2', 'font'],
+  ['application/json', 'empty'], ['application/octet-stream', undefined], ['image/webp', 'image'], ['text/css', 'style'],
+] as const;
+/** The i-th busy capture: every 5th on a third party's CDN, every 50th a 404, every 120th a 503. */
+const busy = (i: number) => ({
+  url: i === 0 ? 'https://www.bank.example/' : `https://${i % 5 === 0 ? 'cdn.thirdparty.example' : 'static.bank.example'}/asset-${i}`,
+  status: i % 120 === 0 && i > 0 ? 503 : i % 50 === 0 && i > 0 ? 404 : 200,
+  type: i === 0 ? (['text/html', 'document'] as const) : BUSY_TYPES[i % BUSY_TYPES.length]!,
+});
 const skip = !existsSync(CHROMIUM_PATH);
 
 let dir: string;
@@ -69,6 +84,24 @@ before(async () => {
     { ...ws, seq: 3, direction: 'sent', at: T0 + 4000, kind: 'close', size: 5, data: Buffer.concat([Buffer.from([0x03, 0xe8]), Buffer.from('bye')]).toString('base64'), encoding: 'base64' },
   ]);
   await store.linkCustomer({ sessionId: SID, customerId: 'CUST-7', source: 'test', at: 1 });
+  await store.createSession({ id: BUSY, channel: 'proxy', startedAt: T0 });
+  await store.appendEvents({
+    sessionId: BUSY, page: { id: 'p1', url: 'https://www.bank.example/' }, seq: 0, receivedAt: T0 + 12_000,
+    events: [
+      { type: 4, timestamp: T0, data: { href: 'https://www.bank.example/', width: 800, height: 600 } },
+      { type: 2, timestamp: T0 + 1, data: { node: doc, initialOffset: { top: 0, left: 0 } } },
+      { type: 3, timestamp: T0 + 10_000, data: { source: 1, positions: [{ x: 10, y: 10, id: 5, timeOffset: 0 }] } },
+    ],
+  });
+  const shared = await store.putBlob(Buffer.alloc(1000, 'x'));
+  for (let i = 0; i < MANY; i++) {
+    const { url, status, type } = busy(i);
+    await store.putCapture({
+      id: `busy-${i}`, sessionId: BUSY, method: 'GET', url, status, startedAt: T0 + i * SPACING, destination: type[1],
+      headers: [['content-type', type[0]], ...(i === 0 ? [['set-cookie', 'sid=••••••••; Secure'] as [string, string]] : [])],
+      timing: { headersMs: 10, totalMs: 40 }, body: { digest: shared, size: 1000, encoding: '', truncated: false },
+    });
+  }
   const accounts = await AccountStore.open(path.join(dir, 'viewer-accounts.json'));
   for (const role of ['agent', 'analyst', 'compliance'] as const) await accounts.add(role, role, PASSWORD);
   audit = await AuditLog.open(path.join(dir, 'audit.log'));
@@ -86,51 +119,129 @@ after(async () => {
 });
 
 /** A signed-in page showing the session's player. */
-async function playerAs(user: string): Promise<Page> {
+async function playerAs(user: string, session = SID): Promise<Page> {
   const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
   const res = await page.request.post(`${viewer.url}/auth/login`, { data: { username: user, password: PASSWORD } });
   assert.equal(res.status(), 200, `${user} signs in`);
-  await page.goto(`${viewer.url}/sessions/${SID}`);
+  await page.goto(`${viewer.url}/sessions/${session}`);
   await page.waitForSelector('html[data-replay-ready="true"]', { timeout: 30_000 });
   return page;
 }
 
-it('shows WebSocket connections and messages in the network log, on the replay clock', { skip }, async () => {
+it('shows HTTP requests and WebSocket connections in the network waterfall, on the replay clock', { skip }, async () => {
   const page = await playerAs('analyst');
   try {
     assert.equal(await page.$('.export-actions'), null, 'analysts may not export');
     assert.equal(await page.isVisible('#network-panel'), false, 'closed until asked for');
     await page.click('#network-toggle');
-    await page.waitForSelector('.network-row');
-    const rows = await page.$$eval('.network-row', (trs) => trs.map((tr) => ({
-      kind: (tr as HTMLElement).dataset.kind,
-      cells: [...tr.querySelectorAll('td')].map((td) => td.textContent),
+    await page.waitForSelector('.network-body .network-row');
+    const rows = await page.$$eval('.network-body .network-row', (els) => els.map((el) => ({
+      kind: (el as HTMLElement).dataset.kind,
+      cells: [...el.querySelectorAll('[role="gridcell"]')].slice(0, 5).map((c) => c.textContent),
     })));
-    assert.deepEqual(rows.map((r) => [r.kind, ...r.cells.slice(0, 3), r.cells[4], r.cells[5]]), [
-      ['http', '0:00', 'GET', '200', 'text/html', '29 B'],
-      ['ws', '0:00', 'WS', '', 'websocket', '4 messages, 3.5 KB'],
-      ['ws-message', '0:00', '↑ sent', '', 'text', '23 B'],
-      ['ws-message', '0:01', '↓ received', '', 'text', '500 B'],
-      ['ws-message', '0:02', '↓ received', '', 'binary', '3.0 KB'],
-      ['http', '0:03', 'GET', '200', 'application/json', '41 B'],
-      ['ws-message', '0:03', '↑ sent', '', 'close', '5 B'],
+    // The first event is at T0 + 1: the page's capture at T0 starts 1 ms before the replay.
+    assert.deepEqual(rows.map((r) => [r.kind, ...r.cells]), [
+      ['http', 'GET bank.example', '200', 'Doc', '29 B', '2 ms'],
+      ['ws', 'WS bank.example/live', '', 'WS', '3.5 KB', '3.0 s'],
+      ['http', 'GET bank.example/api/accounts', '200', 'Fetch/XHR', '41 B', '2 ms'],
     ]);
-    const details = rows.map((r) => r.cells[3]);
-    assert.equal(details[1], SOCKET);
-    assert.equal(details[2], '{"subscribe":"balance"}');
-    assert.equal(details[3], `{"balance":"${'9'.repeat(188)}…`, 'long text is cut to a preview');
-    assert.equal(details[4], 'binary, 3.0 KB', 'binary shows as its size, not its bytes');
-    assert.equal(details[6], 'close 1000 bye');
-    assert.equal(await page.textContent('#network-toggle'), 'Network log (7)');
+    assert.equal(await page.textContent('#network-toggle'), 'Network (3)');
 
-    // A message's time seeks the replay to it; rows up to that moment are marked as passed.
-    await page.click('.network-row[data-kind="ws-message"]:nth-child(5) .network-time button');
+    // A connection's details list its messages; a message's time seeks the replay to it.
+    await page.click('.network-body .network-row[data-kind="ws"]');
+    const messages = await page.$$eval('.network-messages li', (lis) => lis.map((li) => [...li.querySelectorAll('span')].map((s) => s.textContent)));
+    assert.deepEqual(messages, [
+      ['↑ sent', '{"subscribe":"balance"}'],
+      ['↓ received', `{"balance":"${'9'.repeat(188)}…`],
+      ['↓ received', 'binary, 3.0 KB'],
+      ['↑ sent', 'close 1000 bye'],
+    ], 'long text is cut to a preview; binary shows as its size, not its bytes');
+    assert.match((await page.textContent('.network-details'))!, /Request headers|Messages/);
+    await page.click('.network-messages li:nth-child(3) .network-message-time');
     // replayTime is set once the moment is shown (player.ts).
     await page.waitForFunction((at) => document.documentElement.dataset.replayTime === String(at), T0 + 3000);
-    const passed = await page.$$eval('.network-row', (trs) => trs.map((tr) => tr.classList.contains('passed')));
-    assert.deepEqual(passed, [true, true, true, true, true, false, false]);
-    assert.deepEqual(await page.$$eval('.network-row.current', (trs) => trs.map((tr) => (tr as HTMLElement).dataset.at)), [String(T0 + 3000)]);
+    assert.deepEqual(await page.$$eval('.network-body .network-row', (els) => els.map((el) => el.classList.contains('future'))), [false, false, true],
+      'rows that start after the moment shown are dimmed');
     assert.ok((await audit.query({ actor: 'analyst', action: 'technical', target: SID })).length === 1, 'opening the log is on record');
+  } finally {
+    await page.close();
+  }
+});
+
+it('draws 2,400 requests as a virtualised waterfall: exact filter counts, bars on the shared axis, keyboard and details', { skip }, async () => {
+  const page = await playerAs('analyst', BUSY);
+  try {
+    await page.click('#network-toggle');
+    await page.waitForSelector('.network-body .network-row');
+    assert.equal(await page.textContent('#network-toggle'), `Network (${MANY})`);
+    const summary = async (): Promise<string> => (await page.textContent('.network-summary'))!;
+    assert.equal(await summary(), `${MANY} of ${MANY} requests · 2.3 MB stored`);
+    const inDom = await page.$$eval('.network-body .network-row', (els) => els.length);
+    assert.ok(inDom > 10 && inDom < 100, `only the rows in view exist: ${inDom}`);
+    assert.equal(await page.getAttribute('.network-grid', 'aria-rowcount'), String(MANY + 1));
+
+    // Bars: the axis spans the recording (0 to 10 s: the last request ends at 9.64 s).
+    const total = 10_000;
+    const bars = await page.$$eval('.network-body .network-row', (els) => els.slice(0, 6).map((el) => {
+      const cell = el.querySelector('.nc-track')!;
+      const bar = el.querySelector('.network-bar')!.getBoundingClientRect();
+      // The bar is placed in the cell's padding box (inside its left border).
+      const left = cell.getBoundingClientRect().left + cell.clientLeft;
+      return { start: Number((el as HTMLElement).dataset.start), left: bar.left - left, width: bar.width, track: cell.clientWidth };
+    }));
+    for (const [i, b] of bars.entries()) {
+      assert.equal(b.start, i * SPACING);
+      assert.ok(Math.abs(b.left - (b.start / total) * b.track) < 1, `bar ${i} starts at its offset: ${JSON.stringify(b)}`);
+      assert.ok(Math.abs(b.width - Math.max(2, (40 / total) * b.track)) < 1, `bar ${i} is 40 ms long: ${JSON.stringify(b)}`);
+    }
+
+    // Filters, each with its exact count (none of the type buttons pressed: every type).
+    const expect = (pick: (i: number) => boolean): number => Array.from({ length: MANY }, (_, i) => i).filter(pick).length;
+    const press = async (sel: string): Promise<void> => page.click(sel);
+    await press('.network-type-filter[data-type="img"]');
+    assert.equal(await summary(), `${expect((i) => i > 0 && (i % 8 === 2 || i % 8 === 6))} of ${MANY} requests · 585.9 KB stored`, "600 × 1,000 bytes");
+    await press('.network-type-filter[data-type="css"]');
+    const imgOrCss = expect((i) => i > 0 && [0, 2, 6, 7].includes(i % 8));
+    assert.match(await summary(), new RegExp(`^${imgOrCss} of `));
+    await press('.network-type-filter[data-type="img"]');
+    await press('.network-type-filter[data-type="css"]');
+    await page.check('.network-errors-only');
+    const errors = expect((i) => i > 0 && i % 50 === 0) + expect((i) => i > 0 && i % 120 === 0 && i % 50 !== 0);
+    assert.match(await summary(), new RegExp(`^${errors} of `));
+    assert.equal(await page.$$eval('.network-body .network-row', (els) => els.every((el) => el.classList.contains('error'))), true);
+    await page.uncheck('.network-errors-only');
+    await page.selectOption('.network-host-filter', 'third');
+    assert.match(await summary(), new RegExp(`^${expect((i) => i > 0 && i % 5 === 0)} of `));
+    await page.selectOption('.network-host-filter', 'first');
+    assert.match(await summary(), new RegExp(`^${expect((i) => i === 0 || i % 5 !== 0)} of `), 'www. and static. are the same site');
+    await page.selectOption('.network-host-filter', 'all');
+    await page.fill('.network-filter-text', 'asset-1234');
+    assert.match(await summary(), /^1 of /);
+    await page.fill('.network-filter-text', '');
+    assert.match(await summary(), new RegExp(`^${MANY} of `));
+
+    // Keyboard: the grid takes focus, arrows move, Enter shows the request and seeks the replay to it.
+    await page.focus('.network-grid');
+    for (let k = 0; k < 3; k++) await page.keyboard.press('ArrowDown');
+    assert.equal(await page.getAttribute('.network-grid', 'aria-activedescendant'), 'network-row-3');
+    await page.keyboard.press('Enter');
+    await page.waitForFunction((at) => document.documentElement.dataset.replayTime === String(at), T0 + 3 * SPACING);
+    assert.match((await page.textContent('.network-facts'))!, /static\.bank\.example\/asset-3/);
+    const playhead = await page.evaluate(() => {
+      const overlay = document.querySelector('.network-overlay')!.getBoundingClientRect();
+      return { left: document.querySelector('.network-playhead')!.getBoundingClientRect().left + 1 - overlay.left, width: overlay.width };
+    });
+    assert.ok(Math.abs(playhead.left - ((3 * SPACING) / total) * playhead.width) < 1.5, `playhead at the moment: ${JSON.stringify(playhead)}`);
+    assert.deepEqual(await page.$$eval('.network-body .network-row', (els) => els.slice(0, 6).map((el) => el.classList.contains('future'))),
+      [false, false, false, false, true, true]);
+    // End reaches the last row (created on demand), Home the first; the first shows its masked cookie as stored.
+    await page.keyboard.press('End');
+    await page.waitForSelector(`#network-row-${MANY - 1}`);
+    await page.keyboard.press('Home');
+    await page.keyboard.press('Enter');
+    assert.deepEqual(await page.$$eval('.network-headers tr', (trs) => trs.map((tr) => tr.textContent)),
+      ['content-typetext/html', 'set-cookiesid=••••••••; Securemasked']);
+    assert.equal(await page.$$eval('.network-body .network-row', (els) => els.length) < 100, true, 'still virtualised');
   } finally {
     await page.close();
   }

@@ -1,36 +1,60 @@
 /**
- * The network log's rows on the replay's clock: each HTTP capture, and for each
- * WebSocket connection a row at its first message followed by one row per message
- * (direction, kind, size, a text preview; binary only as its size). Time-ordered,
- * so HTTP requests and WebSocket traffic interleave as they happened.
+ * The network waterfall's rows: one per HTTP capture and one per WebSocket connection (its messages kept on the
+ * row for the details pane), time-ordered. Each row carries what the waterfall draws and filters on: its start and
+ * end on the replay's clock, a type bucket, its host and whether that host belongs to the session's site.
+ *
+ * What a capture holds of timing (store/records.ts CapturedResource): when the request reached the capture point,
+ * the time to the response headers and the time to the last body byte. So a bar shows "waiting" (request sent to
+ * headers) and "download" (headers to last byte); DNS, connect and TLS happen between the browser and the proxy and
+ * are not seen there. A connection's bar spans its first to its last recorded message.
  */
 import type { ApiNetworkLog, ApiWebSocketMessage } from './api';
-import { formatBytes } from './format';
+import type { CapturedResource } from '../../store/records';
 
-export interface NetworkRow {
-  /** Epoch ms. */
-  at: number;
-  kind: 'http' | 'ws' | 'ws-message';
-  /** Method, "WS", or the message's direction. */
-  request: string;
+export const TYPE_FILTERS = ['doc', 'css', 'js', 'img', 'font', 'xhr-fetch', 'ws', 'other'] as const;
+export type RequestType = (typeof TYPE_FILTERS)[number];
+
+export const TYPE_TEXT: Record<RequestType, string> = {
+  doc: 'Doc', css: 'CSS', js: 'JS', img: 'Img', font: 'Font', 'xhr-fetch': 'Fetch/XHR', ws: 'WS', other: 'Other',
+};
+
+export interface WaterfallRow {
+  /** Position in the whole list (stable across filters): the row's id and aria-rowindex come from it. */
+  index: number;
+  kind: 'http' | 'ws';
+  method: string;
+  url: string;
+  host: string;
+  /** The host's registrable domain is not the session's site. */
+  thirdParty: boolean;
+  /** Offsets (ms after the replay's first event); end ≥ start. */
+  start: number;
+  end: number;
+  /** Status code ('' for a connection); error: ≥ 400, or the upstream cut the response off or went silent. */
   status: string;
-  /** URL, or the message's preview / description. */
-  detail: string;
-  /** Full URL or text for a tooltip. */
-  title: string;
-  type: string;
-  size: string;
-  direction?: ApiWebSocketMessage['direction'];
+  error: boolean;
+  type: RequestType;
+  /** The content type (without parameters), or the Sec-Fetch-Dest when there is none. */
+  mime: string;
+  /** Bytes stored of the body (as on the wire unless masked), or the messages' bytes; undefined: no body. */
+  size?: number;
+  capture?: CapturedResource;
+  messages?: ApiWebSocketMessage[];
 }
 
-const ARROWS = { sent: '↑ sent', received: '↓ received' } as const;
-
-export function networkRows(log: ApiNetworkLog): NetworkRow[] {
-  const rows: NetworkRow[] = log.captures.map((c) => {
-    const type = c.headers.find(([k]) => k === 'content-type')?.[1]?.split(';')[0]?.trim() || c.destination || '';
+export function waterfallRows(log: ApiNetworkLog, first: number): WaterfallRow[] {
+  const sites = log.sites ?? {};
+  const site = log.site;
+  const party = (host: string): boolean => site !== undefined && (sites[host] ?? host) !== site;
+  const rows: Omit<WaterfallRow, 'index'>[] = log.captures.map((c) => {
+    const host = hostOf(c.url);
+    const mime = header(c, 'content-type')?.split(';')[0]?.trim().toLowerCase() || c.destination || '';
+    const start = c.startedAt - first;
     return {
-      at: c.startedAt, kind: 'http', request: c.method, status: String(c.status), detail: c.url, title: c.url, type,
-      size: c.body ? `${formatBytes(c.body.size)}${c.body.truncated ? ' (cut)' : ''}` : '',
+      kind: 'http', method: c.method, url: c.url, host, thirdParty: party(host),
+      start, end: start + Math.max(0, c.timing?.totalMs ?? 0),
+      status: String(c.status), error: c.status >= 400 || c.status === 0 || c.incomplete?.reason === 'upstream-aborted' || c.incomplete?.reason === 'upstream-timeout',
+      type: typeOf(c.destination, mime), mime, size: c.body?.size, capture: c,
     };
   });
   const sockets = new Map<string, ApiWebSocketMessage[]>();
@@ -40,24 +64,47 @@ export function networkRows(log: ApiNetworkLog): NetworkRow[] {
     else sockets.set(m.socketId, [m]);
   }
   for (const messages of sockets.values()) {
-    const first = messages[0]!;
-    const bytes = messages.reduce((sum, m) => sum + m.size, 0);
+    const firstMessage = messages[0]!;
+    const host = hostOf(firstMessage.url);
     rows.push({
-      at: first.at, kind: 'ws', request: 'WS', status: '', detail: first.url, title: first.url, type: 'websocket',
-      size: `${messages.length} message${messages.length === 1 ? '' : 's'}, ${formatBytes(bytes)}`,
+      kind: 'ws', method: 'WS', url: firstMessage.url, host, thirdParty: party(host),
+      start: firstMessage.at - first, end: messages[messages.length - 1]!.at - first,
+      status: '', error: false, type: 'ws', mime: 'websocket', size: messages.reduce((sum, m) => sum + m.size, 0), messages,
     });
-    for (const m of messages) rows.push(messageRow(m));
   }
-  // Stable: at equal times captures stay first and a connection's row precedes its first message.
-  return rows.map((row, i) => ({ row, i })).sort((a, b) => a.row.at - b.row.at || a.i - b.i).map(({ row }) => row);
+  // Stable: at equal times captures keep their order and come before connections.
+  return rows.map((row, i) => ({ row, i })).sort((a, b) => a.row.start - b.row.start || a.i - b.i)
+    .map(({ row }, index) => ({ ...row, index }));
 }
 
-function messageRow(m: ApiWebSocketMessage): NetworkRow {
-  const detail = m.kind === 'binary' ? `binary, ${formatBytes(m.size)}`
-    : m.kind === 'close' ? `close${m.preview ? ` ${m.preview}` : ''}`
-    : m.preview ?? `text, ${formatBytes(m.size)}`;
-  return {
-    at: m.at, kind: 'ws-message', request: ARROWS[m.direction], status: '', detail, title: `${m.url}\n${detail}`,
-    type: `${m.kind}${m.masked ? ', masked' : ''}`, size: `${formatBytes(m.size)}${m.truncated ? ' (cut)' : ''}`, direction: m.direction,
-  };
+/** Sec-Fetch-Dest says what the browser asked for; the content type decides when it is missing or generic. */
+function typeOf(destination: string | undefined, mime: string): RequestType {
+  switch (destination) {
+    case 'document': case 'iframe': case 'frame': return 'doc';
+    case 'style': return 'css';
+    case 'script': case 'worker': case 'sharedworker': case 'serviceworker': return 'js';
+    case 'image': return 'img';
+    case 'font': return 'font';
+    case 'empty': return 'xhr-fetch';
+    default: break;
+  }
+  if (mime === 'text/html' || mime === 'application/xhtml+xml') return 'doc';
+  if (mime === 'text/css') return 'css';
+  if (/javascript|ecmascript/.test(mime)) return 'js';
+  if (mime.startsWith('image/')) return 'img';
+  if (mime.startsWith('font/') || /woff|opentype|truetype/.test(mime)) return 'font';
+  if (/json|xml|text\/plain|event-stream/.test(mime)) return 'xhr-fetch';
+  return 'other';
+}
+
+export function hostOf(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return '';
+  }
+}
+
+export function header(c: CapturedResource, name: string): string | undefined {
+  return c.headers.find(([k]) => k === name)?.[1];
 }

@@ -5,7 +5,7 @@
  * a seek bar with page, error, struggle and idle markers, speeds, skip inactivity (inactivity.ts), keyboard
  * shortcuts (shortcuts.ts), fullscreen and links to a moment. Beside the replay a resizable dock (player-dock.ts)
  * holds the activity feed (activity-feed.ts), the page list, the console (console-panel.ts) and, for the roles
- * allowed, the network log (network-panel.ts); the export buttons for the roles allowed; opened from a search
+ * allowed, the network waterfall (network-panel.ts); the export buttons for the roles allowed; opened from a search
  * (`?q=`), its matching moments on the seek bar with next/previous (match-navigator.ts).
  *
  * `document.documentElement.dataset.replayReady` is 'true' once a paused moment is
@@ -212,7 +212,13 @@ class PlayerView {
     // One read of the network log for the panel and the feed (each read is a 'technical' audit entry).
     let networkLog: Promise<ApiNetworkLog> | undefined;
     const loadNetwork = (): Promise<ApiNetworkLog> => (networkLog ??= getNetworkLog(session.id));
-    this.network = technical ? createNetworkPanel({ sessionId: session.id, first: this.first, onSeek: (offset) => this.seek(offset), load: loadNetwork }) : undefined;
+    this.network = technical ? createNetworkPanel({
+      sessionId: session.id, first: this.first, total: this.total, onSeek: (offset) => this.seek(offset), load: loadNetwork,
+      widen: () => {
+        this.userResizedDock = true;
+        this.dock.setWidth(Number.MAX_SAFE_INTEGER); // clamped to the dock's widest
+      },
+    }) : undefined;
     this.feed = createActivityFeed({
       total: this.total, onSeek: (offset) => this.seek(offset),
       lazy: technical ? { kinds: ['request', 'websocket'], load: async () => networkItems(await loadNetwork(), this.first) } : undefined,
