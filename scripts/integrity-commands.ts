@@ -46,7 +46,10 @@ export async function verifyCommand(config: VerbatimConfig): Promise<void> {
     const result = await verifyEvidenceFile(config.file);
     const f = result.fidelity;
     const fidelity = f ? `; replay fidelity ${f.score}/100 (${f.counts.own ?? 0} own, ${f.counts.borrowed ?? 0} borrowed, ${f.counts.loose ?? 0} loose, ${f.counts.missing ?? 0} missing)` : '';
-    printReport({ ...result, summary: `session ${result.sessionId ?? '?'}, signed by key id ${result.keyId ?? '?'} (compare with the store's checkpoint-signing.vkey)${fidelity}` },
+    // Each page load's site version, as signed into the file (one line per distinct URL and version).
+    const shown = [...new Set((result.versions ?? []).map((p) => `${p.url} ${p.version || 'unversioned'}`))];
+    const versions = result.versions ? `; site versions: ${shown.length ? shown.join(', ') : 'none recorded'}` : '';
+    printReport({ ...result, summary: `session ${result.sessionId ?? '?'}, signed by key id ${result.keyId ?? '?'} (compare with the store's checkpoint-signing.vkey)${fidelity}${versions}` },
       `evidence file ${config.file}`);
     return;
   }
