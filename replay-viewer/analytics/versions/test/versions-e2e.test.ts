@@ -19,6 +19,7 @@ import { startProxy, type RunningProxy } from '../../../../proxy/index';
 import { EVENTS_PATH } from '../../../../recorder/protocol';
 import { launchChromium } from '../../../../scripts/chromium';
 import { evidenceFile } from '../../../../scripts/export/evidence-html';
+import { evidenceSummary } from '../../../../scripts/integrity-commands';
 import { verifyEvidenceHtml } from '../../../../store/integrity/evidence-verify';
 import { openStore } from '../../../../store/index';
 import type { LevelStore } from '../../../../store/level/level-store';
@@ -159,6 +160,7 @@ describe('site versions end to end (Chromium through the proxy)', () => {
     const report = verifyEvidenceHtml(file.html);
     assert.deepEqual(report.problems, []);
     assert.deepEqual(report.versions?.map((p) => [p.url, p.version]), [[`${siteUrl}/`, v2!.version]]);
+    assert.match(evidenceSummary(report), new RegExp(`; site versions: ${siteUrl}/ ${v2!.version}$`), 'verify --file prints them');
     const found = async (q: string) => (await api<SearchResponse>(`/api/search?q=${encodeURIComponent(q)}`)).results.map((r) => r.session.id).sort();
     assert.deepEqual(await found(`version:${v1!.version.slice(0, 6)}`), [sessions.alice, sessions.bob].sort());
     assert.deepEqual(await found(`version:${v2!.version}`), [sessions.carol]);
