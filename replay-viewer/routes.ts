@@ -71,7 +71,7 @@ export interface RouteHandlers {
   /** The agents' live view (live/live-routes.ts). */
   live?: LiveRoutes;
   /** Site versions per host and what changed between two (analytics/versions/versions-routes.ts), when the search index is open. */
-  versions?: Pick<VersionsRoutes, 'list' | 'compare' | 'auditDetails'>;
+  versions?: Pick<VersionsRoutes, 'list' | 'assets' | 'compare' | 'auditDetails'>;
 }
 
 const REPLAY: readonly Permission[] = ['session.replay'];
@@ -164,6 +164,7 @@ export function viewerRoutes(h: RouteHandlers): Route[] {
     routes.push(
       { method: 'GET', path: '/versions', summary: 'the viewer UI (site versions)', allow: analytics, handler: (c) => h.ui.page(c) },
       { method: 'GET', path: '/api/analytics/versions', summary: 'site versions per host: first and last seen, sessions, pages (`?host=&from=&to=`)', allow: analytics, audit: 'analytics-read', auditDetails, handler: (c) => v.list(c) },
+      { method: 'GET', path: '/api/analytics/versions/assets', summary: 'one version of a site and its assets: kind, URL, digest, size (`?host=&version=`)', allow: analytics, audit: 'analytics-read', auditDetails, handler: (c) => v.assets(c) },
       { method: 'GET', path: '/api/analytics/versions/compare', summary: 'what changed between two versions of a site: assets added, removed, changed (`?host=&a=&b=`)', allow: analytics, audit: 'analytics-read', auditDetails, handler: (c) => v.compare(c) },
     );
   }

@@ -27,6 +27,9 @@ export interface SiteVersionSummary {
 
 export interface VersionAssetRow { kind: AssetKind; url: string; digest: string; size: number }
 
+/** One version of a site and its assets. */
+export interface VersionAssets { version: SiteVersionSummary; assets: VersionAssetRow[] }
+
 /** What changed from version `from` to version `to` of a site (assets by kind and URL). */
 export interface VersionDiff {
   host: string;

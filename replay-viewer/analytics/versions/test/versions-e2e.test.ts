@@ -27,7 +27,7 @@ import { startViewer, type Viewer } from '../../../server';
 import { openSearch, type OpenedSearch } from '../../../search/index';
 import { SearchRoutes } from '../../../search/search-routes';
 import type { SearchResponse } from '../../../search/types';
-import type { PageLoadVersion, SiteVersionSummary, VersionDiff } from '../report-types';
+import type { PageLoadVersion, SiteVersionSummary, VersionAssets, VersionDiff } from '../report-types';
 import { VersionsRoutes } from '../versions-routes';
 
 const root = path.resolve(import.meta.dirname, '../../../..');
@@ -148,6 +148,9 @@ describe('site versions end to end (Chromium through the proxy)', () => {
     assert.deepEqual([diff.changed[0]!.before.size, diff.changed[0]!.after.size], CSS.map((c) => c.length));
     assert.equal(diff.unchanged, 1);
     assert.match(diff.added[0]!.digest, /^[0-9a-f]{64}$/);
+    const listed1 = await api<VersionAssets>(`/api/analytics/versions/assets?host=${encodeURIComponent(siteHost)}&version=${v1!.version}`);
+    assert.deepEqual(listed1.assets.map((a) => `${a.kind} ${a.url} ${a.size}`), [`image ${siteHost}/logo.png 9`, `script ${siteHost}/app.js 15`, `style ${siteHost}/app.css ${CSS[0]!.length}`]);
+    assert.equal(listed1.version.sessions, 2);
   });
 
   it('answers the same version ids in the session API, the signed evidence file and version: searches', async () => {
