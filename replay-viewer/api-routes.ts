@@ -17,6 +17,7 @@ import { sendJson } from './http-responses';
 import type { RouteContext } from './route-table';
 import { isValidSessionId, ReplayLibrary, type SessionEvents } from './replay/index';
 import { sessionSignals } from './session-signals';
+import { sessionVersions } from './analytics/versions/session-versions';
 
 export type ApiSession = Session & { durationMs: number; customerId?: string };
 
@@ -63,6 +64,13 @@ export class ApiRoutes {
 
   async sessionSignals({ req, res, params }: RouteContext): Promise<void> {
     await sendJson(req, res, 200, await sessionSignals(this.store, (await this.sessionOf(params.id!)).id));
+  }
+
+  /** The site version each page load was served (analytics/versions/): computed from the stored captures on request. */
+  async sessionVersions({ req, res, params }: RouteContext): Promise<void> {
+    const { id } = await this.sessionOf(params.id!);
+    const [batches, captures] = await Promise.all([this.store.readEvents(id), this.store.listCaptures(id)]);
+    await sendJson(req, res, 200, { pages: sessionVersions(batches, captures) });
   }
 
   private async sessionOf(id: string): Promise<Session> {

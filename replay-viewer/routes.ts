@@ -26,6 +26,7 @@ import { sendJson } from './http-responses';
 import type { Allow, Route, RouteContext } from './route-table';
 import type { UiRoutes } from './ui-routes';
 import type { PrefsRoutes } from './prefs/prefs-routes';
+import type { VersionsRoutes } from './analytics/versions/versions-routes';
 
 /** The kiosk collector (proxy/collector/routes.ts), injected: the viewer serves its paths but holds no ingest code. */
 export interface CollectorHandler {
@@ -69,6 +70,8 @@ export interface RouteHandlers {
   fieldAnalytics?: Pick<FieldAnalyticsRoutes, 'fields' | 'clickmap' | 'auditDetails'>;
   /** The agents' live view (live/live-routes.ts). */
   live?: LiveRoutes;
+  /** Site versions per host and what changed between two (analytics/versions/versions-routes.ts), when the search index is open. */
+  versions?: Pick<VersionsRoutes, 'list' | 'assets' | 'compare' | 'auditDetails'>;
 }
 
 const REPLAY: readonly Permission[] = ['session.replay'];
@@ -99,6 +102,7 @@ export function viewerRoutes(h: RouteHandlers): Route[] {
     { method: 'GET', path: '/api/sessions/:id/signals', summary: 'player: struggle signals and score', allow: REPLAY, audit: 'replay', sessionOf: sessionParam, customerScoped: true, handler: (c) => h.api.sessionSignals(c) },
     { method: 'GET', path: '/archive/*', summary: 'replay: archived resources', allow: REPLAY, sessionOf: archiveSession, customerScoped: true, handler: ({ req, res }) => h.archive.handle(req, res) },
     { method: 'GET', path: '/api/sessions/:id/fidelity', summary: 'replay fidelity: where each resource comes from, what was not recorded', allow: REPLAY, audit: 'view', sessionOf: sessionParam, customerScoped: true, handler: (c) => h.api.sessionFidelity(c) },
+    { method: 'GET', path: '/api/sessions/:id/versions', summary: 'the site version each page load was served (url, version id)', allow: ['session.read'], audit: 'view', sessionOf: sessionParam, customerScoped: true, handler: (c) => h.api.sessionVersions(c) },
     { method: 'GET', path: '/api/sessions/:id/captures', summary: 'technical panels: network log, WebSocket messages', allow: ['session.technical'], audit: 'technical', sessionOf: sessionParam, handler: (c) => h.api.sessionCaptures(c) },
   ];
   const { exporter, collector, status, statusProbe, signIn, users, audit, search, reviews, admin, prefs, live, analytics } = h;
@@ -150,6 +154,18 @@ export function viewerRoutes(h: RouteHandlers): Route[] {
       { method: 'GET', path: '/analytics/clickmap', summary: 'the viewer UI (click maps)', allow: analytics, handler: (c) => h.ui.page(c) },
       { method: 'GET', path: '/api/analytics/fields', summary: 'field analytics: forms, or one form\'s fields (`?host=&url=&form=&from=&to=`)', allow: analytics, audit: 'analytics-read', auditDetails, handler: (c) => fa.fields(c) },
       { method: 'GET', path: '/api/analytics/clickmap', summary: 'click maps: pages and versions, or one map (`?host=&url=&version=&from=&to=`)', allow: analytics, audit: 'analytics-read', auditDetails, handler: (c) => fa.clickmap(c) },
+    );
+  }
+  if (h.versions) {
+    // Site versions: analysts and compliance, as the other analytics; every read audited with what was looked at.
+    const v = h.versions;
+    const analytics = ['analytics.read'] as const;
+    const auditDetails = (c: RouteContext) => v.auditDetails(c);
+    routes.push(
+      { method: 'GET', path: '/versions', summary: 'the viewer UI (site versions)', allow: analytics, handler: (c) => h.ui.page(c) },
+      { method: 'GET', path: '/api/analytics/versions', summary: 'site versions per host: first and last seen, sessions, pages (`?host=&from=&to=`)', allow: analytics, audit: 'analytics-read', auditDetails, handler: (c) => v.list(c) },
+      { method: 'GET', path: '/api/analytics/versions/assets', summary: 'one version of a site and its assets: kind, URL, digest, size (`?host=&version=`)', allow: analytics, audit: 'analytics-read', auditDetails, handler: (c) => v.assets(c) },
+      { method: 'GET', path: '/api/analytics/versions/compare', summary: 'what changed between two versions of a site: assets added, removed, changed (`?host=&a=&b=`)', allow: analytics, audit: 'analytics-read', auditDetails, handler: (c) => v.compare(c) },
     );
   }
   if (exporter) {

@@ -74,6 +74,8 @@ export interface ViewerOptions {
   live?: LiveLimits & { idleMs?: number; bufferBytes?: number };
   /** /api/analytics/… and the funnels and journey pages (analytics/analytics-routes.ts, over the search index). */
   analytics?: AnalyticsHandler;
+  /** /versions and /api/analytics/versions… (analytics/versions/versions-routes.ts, over the search index). */
+  versions?: RouteHandlers['versions'];
 }
 
 export interface Viewer {
@@ -112,6 +114,7 @@ export async function startViewer(opts: ViewerOptions): Promise<Viewer> {
     reviews: opts.reviews,
     fieldAnalytics: opts.fieldAnalytics,
     analytics: opts.analytics,
+    versions: opts.versions,
     signIn: access ? new SignInRoutes(access) : undefined,
     users: access ? new UserRoutes(access) : undefined,
     audit: access ? new AuditRoutes(access) : undefined,

@@ -15,6 +15,7 @@ import { openReviews } from '../replay-viewer/reviews/index';
 import { openAnalytics } from '../replay-viewer/analytics/index';
 import { DEFAULT_PACING, openSearch, SearchRoutes } from '../replay-viewer/search/index';
 import { FieldAnalyticsRoutes } from '../replay-viewer/analytics/fields/fields-routes';
+import { VersionsRoutes } from '../replay-viewer/analytics/versions/versions-routes';
 import { isVerbatimError, VerbatimError } from '../store/errors';
 import { setUpAccess, usersCommand } from './access-setup';
 import { secureDataDir } from './data-dir';
@@ -180,6 +181,7 @@ async function start(config: VerbatimConfig): Promise<void> {
       }),
     },
     fieldAnalytics: search ? new FieldAnalyticsRoutes(search.index) : undefined,
+    versions: search ? new VersionsRoutes(search.index) : undefined,
     analytics: search ? openAnalytics({ dataDir: config.dataDir, index: search.index }) : undefined,
     status,
     statusProbe: { handle: (req, res, p) => statusMount ? statusMount.handle(req, res, p) : Promise.resolve(void res.writeHead(503).end()) },

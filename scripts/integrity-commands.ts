@@ -8,6 +8,7 @@ import { createWriteStream } from 'node:fs';
 import { rename, rm, stat, writeFile } from 'node:fs/promises';
 import { verifyAudit, type VerifyProgress, type VerifyReport } from '../store/integrity/verify';
 import type { RetentionPolicy, Tombstone } from '../store/records';
+import type { EvidenceReport } from '../store/integrity/evidence-verify';
 import type { VerbatimStore } from '../store/store';
 import { startLeaderJob, type LeaderJob } from '../store/leader-job';
 import { soleLeadership } from '../store/leadership';
@@ -44,10 +45,7 @@ export async function verifyCommand(config: VerbatimConfig): Promise<void> {
   if (config.file) {
     const { verifyEvidenceFile } = await import('../store/integrity/evidence-verify');
     const result = await verifyEvidenceFile(config.file);
-    const f = result.fidelity;
-    const fidelity = f ? `; replay fidelity ${f.score}/100 (${f.counts.own ?? 0} own, ${f.counts.borrowed ?? 0} borrowed, ${f.counts.loose ?? 0} loose, ${f.counts.missing ?? 0} missing)` : '';
-    printReport({ ...result, summary: `session ${result.sessionId ?? '?'}, signed by key id ${result.keyId ?? '?'} (compare with the store's checkpoint-signing.vkey)${fidelity}` },
-      `evidence file ${config.file}`);
+    printReport({ ...result, summary: evidenceSummary(result) }, `evidence file ${config.file}`);
     return;
   }
   const progress = startProgress('verify', { enabled: config.progress });
@@ -85,6 +83,16 @@ interface Printable {
   stats?: VerifyReport['stats'];
   latestCheckpoint?: VerifyReport['latestCheckpoint'];
   summary?: string;
+}
+
+/** What `verify --file` says of an evidence file besides its problems: signer, replay fidelity, site versions. */
+export function evidenceSummary(result: EvidenceReport): string {
+  const f = result.fidelity;
+  const fidelity = f ? `; replay fidelity ${f.score}/100 (${f.counts.own ?? 0} own, ${f.counts.borrowed ?? 0} borrowed, ${f.counts.loose ?? 0} loose, ${f.counts.missing ?? 0} missing)` : '';
+  // Each page load's site version, as signed into the file (each distinct URL and version once).
+  const shown = [...new Set((result.versions ?? []).map((p) => `${p.url} ${p.version || 'unversioned'}`))];
+  const versions = result.versions ? `; site versions: ${shown.length ? shown.join(', ') : 'none recorded'}` : '';
+  return `session ${result.sessionId ?? '?'}, signed by key id ${result.keyId ?? '?'} (compare with the store's checkpoint-signing.vkey)${fidelity}${versions}`;
 }
 
 function printReport(report: Printable, what: string): void {

@@ -40,6 +40,7 @@ export function routeTableMarkdown(): string {
     admin: new AdminRoutes({}),
     prefs: new PrefsRoutes(new UserPrefsStore('')),
     live: new LiveRoutes(store, new LiveHub(store)),
+    versions: { list: async () => undefined, assets: async () => undefined, compare: async () => undefined, auditDetails: () => ({}) },
   }));
 }
 

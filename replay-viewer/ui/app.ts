@@ -12,6 +12,7 @@ import { renderPlayer } from './player';
 import { renderReviewRunPage } from './review-run-page';
 import { renderReviewsPage } from './reviews-page';
 import { renderHome } from './role-home';
+import { renderVersionsPage } from './versions-page';
 
 function main(): void {
   const root = document.getElementById('app');
@@ -38,6 +39,8 @@ function main(): void {
     void renderFunnelsPage(root);
   } else if (/^\/analytics\/journeys\/?$/.test(location.pathname)) {
     void renderJourneysPage(root);
+  } else if (/^\/versions\/?$/.test(location.pathname)) {
+    void renderVersionsPage(root);
   } else if (location.pathname === '/') {
     void renderHome(root);
   } else {

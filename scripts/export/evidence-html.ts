@@ -11,7 +11,8 @@ import path from 'node:path';
 import { isMiss, parseArchiveTarget, ReplayLibrary, type FidelityReport } from '../../replay-viewer/replay/index';
 import { LevelStore } from '../../store/level/level-store';
 import type { StoreBase } from '../../store/base/store-base';
-import { EVIDENCE_SCRIPT_ID, FIDELITY_SCRIPT_ID, signatureBlock } from '../../store/integrity/evidence-verify';
+import { EVIDENCE_SCRIPT_ID, FIDELITY_SCRIPT_ID, VERSIONS_SCRIPT_ID, signatureBlock } from '../../store/integrity/evidence-verify';
+import { sessionVersions } from '../../replay-viewer/analytics/versions/session-versions';
 import { loadOrCreateSigningKey } from '../../store/integrity/signing-key';
 import { VerbatimError } from '../../store/errors';
 import { loadPlayer } from './player-bundle';
@@ -65,13 +66,16 @@ export async function evidenceFile(
   const replay = await inlineReplay(library, sessionId, options.onProgress);
   // Signed with the rest: how far the replay in this file can be trusted, as the viewer's badge says.
   const fidelity = await library.fidelity(session);
+  // Signed too: which build of the site each page load was served (analytics/versions/).
+  const [batches, captures] = await Promise.all([store.readEvents(sessionId), store.listCaptures(sessionId)]);
+  const versions = sessionVersions(batches, captures);
   const proof = await store.evidence(sessionId);
   const key = await loadOrCreateSigningKey(keysDir);
   const { script, css } = await loadPlayer();
   const html = page({
     title, sessionId, keyId: key.keyId.toString('hex'), checkpoint: proof.checkpoint.seq, css,
     proofJson: json(proof), eventsJson: replay.events, resourcesJson: json(replay.resources), script,
-    fidelityJson: json(fidelity), fidelityText: fidelityLine(fidelity),
+    fidelityJson: json(fidelity), fidelityText: fidelityLine(fidelity), versionsJson: json({ pages: versions }),
   });
   const signed = html + signatureBlock(html, key);
   return {
@@ -152,6 +156,7 @@ const escapeHtml = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.ch
 function page(p: {
   title: string; sessionId: string; keyId: string; checkpoint: number; css: string;
   proofJson: string; eventsJson: string; resourcesJson: string; script: string; fidelityJson: string; fidelityText: string;
+  versionsJson: string;
 }): string {
   // The player is the file's only script, allowed by its hash: the replay (and any frame a recording
   // holds) inherits this policy, so nothing recorded could run even outside rrweb's sandbox.
@@ -177,6 +182,7 @@ header input { width: 40vw; }
 <script type="application/json" id="verbatim-events">${p.eventsJson}</script>
 <script type="application/json" id="verbatim-resources">${p.resourcesJson}</script>
 <script type="application/json" id="${FIDELITY_SCRIPT_ID}">${p.fidelityJson}</script>
+<script type="application/json" id="${VERSIONS_SCRIPT_ID}">${p.versionsJson}</script>
 <script>${script}</script>
 </body></html>`;
 }

@@ -24,6 +24,11 @@ export const SIGNATURE_TRAILER = '\n<!-- verbatim-signature ';
 export const EVIDENCE_SCRIPT_ID = 'verbatim-evidence';
 /** The replay's fidelity report (the replay library writes it; here it is only read back and summarised). */
 export const FIDELITY_SCRIPT_ID = 'verbatim-fidelity';
+/** The site version of each page load (replay-viewer/analytics/versions/ writes it; read back here). */
+export const VERSIONS_SCRIPT_ID = 'verbatim-versions';
+
+/** One page load's site version as the file holds it: trustworthy only when the file's signature holds. */
+export interface EvidencePageVersion { url: string; at: number; version: string }
 
 /** What `verify --file` tells of the replay's fidelity: trustworthy only when the file's signature holds. */
 export interface EvidenceFidelity {
@@ -40,6 +45,8 @@ export interface EvidenceReport {
   sessionId?: string;
   keyId?: string;
   fidelity?: EvidenceFidelity;
+  /** Files exported before site versions existed have none. */
+  versions?: EvidencePageVersion[];
 }
 
 /** The trailer that signs an evidence file: Ed25519 over every byte before it. */
@@ -80,7 +87,11 @@ export function verifyEvidenceHtml(html: string, pinnedKey?: string): EvidenceRe
   }
   checkProof(proof, key, problems, notes);
   const fidelity = extractFidelity(html.slice(0, at));
-  return { ok: problems.length === 0, problems, notes, sessionId: proof.sessionId, keyId: key.keyId.toString('hex'), ...(fidelity ? { fidelity } : {}) };
+  const versions = extractVersions(html.slice(0, at));
+  return {
+    ok: problems.length === 0, problems, notes, sessionId: proof.sessionId, keyId: key.keyId.toString('hex'),
+    ...(fidelity ? { fidelity } : {}), ...(versions ? { versions } : {}),
+  };
 }
 
 function opens(sealed: Buffer, recordKey: string, key: Buffer): boolean {
@@ -97,6 +108,14 @@ function extractFidelity(html: string): EvidenceFidelity | undefined {
   const f = jsonBlock(html, FIDELITY_SCRIPT_ID) as Partial<EvidenceFidelity> | undefined;
   if (typeof f?.score !== 'number' || typeof f.full !== 'boolean' || typeof f.counts !== 'object' || !f.counts) return undefined;
   return { score: f.score, full: f.full, counts: f.counts };
+}
+
+/** The file's page loads and their site versions; undefined when the file has none (or an unreadable block). */
+function extractVersions(html: string): EvidencePageVersion[] | undefined {
+  const v = jsonBlock(html, VERSIONS_SCRIPT_ID) as { pages?: unknown } | undefined;
+  if (!Array.isArray(v?.pages)) return undefined;
+  return v.pages.filter((p): p is EvidencePageVersion => typeof p?.url === 'string' && typeof p.at === 'number' && typeof p.version === 'string')
+    .map((p) => ({ url: p.url, at: p.at, version: p.version }));
 }
 
 function extractProof(html: string): EvidenceProof | undefined {

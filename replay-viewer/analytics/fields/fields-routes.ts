@@ -54,7 +54,7 @@ function text(query: URLSearchParams, name: string, emptyOk = false): string {
   return v;
 }
 
-function periodOf(query: URLSearchParams): Period {
+export function periodOf(query: URLSearchParams): Period {
   const out: Period = {};
   for (const k of ['from', 'to'] as const) {
     const raw = query.get(k);

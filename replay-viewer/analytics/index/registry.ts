@@ -6,11 +6,13 @@ import type { AnalyticsModule, AnalyticsTable } from './analytics-table';
 import { fieldAnalyticsModule } from '../fields/tables';
 import { pageViewsModule } from './page-views';
 import { sessionPathsModule } from './session-paths';
+import { versionsModule } from '../versions/tables';
 
 export const ANALYTICS_MODULES: readonly AnalyticsModule[] = [
   pageViewsModule,
   fieldAnalyticsModule,
   sessionPathsModule,
+  versionsModule,
 ];
 
 export const ANALYTICS_TABLES: readonly AnalyticsTable<any>[] = ANALYTICS_MODULES.flatMap((m) => m.tables);

@@ -110,6 +110,9 @@ export class PgQueryCompiler {
           const ids = this.ctx.customerSessions?.get(t.value) ?? [];
           return ids.length ? frag('s.id = ANY (?::text[])', [[...ids]]) : FALSE;
         }
+        // A page load served that site version (the versions index, analytics/versions/tables.ts), by id prefix: the
+        // value is 4–12 hex digits (term.ts), so a range on the version index finds every id starting so ('g' follows 'f').
+        if (t.field === 'version') return frag('s.sid IN (SELECT v.sid FROM page_versions v WHERE v.version >= ?::text AND v.version < ?::text)', [t.value, `${t.value}g`]);
         const column = SESSION_KEYWORDS[t.field];
         if (!column) throw new VerbatimError('BAD_REQUEST', `Unknown field ${t.field}`);
         // lower() under the "C" collation folds ASCII letters only: SQLite's NOCASE (and its LIKE) exactly.

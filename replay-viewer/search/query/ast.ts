@@ -11,7 +11,8 @@
 /** Text fields: matched by words (a quoted value is a phrase); `url:`/`host:`/`path:` also by prefix (`url:/pay*`). */
 export const TEXT_FIELDS = ['text', 'typed', 'clicked', 'error', 'url', 'title', 'host', 'path', 'ws', 'field', 'struggle'] as const;
 /** Exact-value fields (facetable). */
-export const KEYWORD_FIELDS = ['customer', 'channel', 'terminal', 'device', 'browser', 'os', 'country', 'method', 'session'] as const;
+/** `version:` takes a site version id or its first 4+ hex digits (analytics/versions/: a page load served that build). */
+export const KEYWORD_FIELDS = ['customer', 'channel', 'terminal', 'device', 'browser', 'os', 'country', 'method', 'session', 'version'] as const;
 /** Numeric fields: status (HTTP), pages (count); duration-valued: duration, active, took (a request's duration). */
 export const NUMBER_FIELDS = ['status', 'pages', 'score'] as const;
 export const DURATION_FIELDS = ['duration', 'active', 'took'] as const;

@@ -27,6 +27,9 @@ export function buildTerm(raw: RawTerm, now: number): QueryNode {
     case 'text':
       return { kind: 'text', field: field.field, value, phrase: raw.quoted, prefix: raw.prefix, start, end };
     case 'keyword':
+      if (field.field === 'version' && !/^[0-9a-f]{4,12}$/i.test(value)) {
+        throw new QueryError(`version: takes a site version id or its first 4 to 12 hex digits, found ${shown(value)}`, raw.valueStart);
+      }
       return { kind: 'keyword', field: field.field, value: CASE_SENSITIVE_FIELDS.has(field.field) ? value : value.toLowerCase(), start, end };
     case 'number': {
       const op = raw.op === ':' ? '=' : raw.op;

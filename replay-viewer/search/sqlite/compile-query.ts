@@ -154,6 +154,9 @@ export class QueryCompiler {
           const ids = this.ctx.customerSessions?.get(t.value) ?? [];
           return ids.length ? frag(`s.id IN (${ids.map(() => '?').join(', ')})`, [...ids]) : FALSE;
         }
+        // A page load served that site version (the versions index, analytics/versions/tables.ts), by id prefix.
+        // The value is 4–12 hex digits (term.ts): a range on the version index, every id starting so ('g' follows 'f').
+        if (t.field === 'version') return frag('s.sid IN (SELECT v.sid FROM page_versions v WHERE v.version >= ? AND v.version < ?)', [t.value, `${t.value}g`]);
         const column = SESSION_KEYWORDS[t.field];
         if (!column) throw new VerbatimError('BAD_REQUEST', `Unknown field ${t.field}`);
         if (VERSIONED_KEYWORDS.has(t.field)) {

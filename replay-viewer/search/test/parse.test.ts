@@ -42,11 +42,19 @@ test('every text field, field names in any case, values kept as typed', () => {
 test('every keyword field: lower-cased, except the ids customer, session and terminal', () => {
   const exact = new Set(['customer', 'session', 'terminal']);
   for (const field of KEYWORD_FIELDS) {
+    if (field === 'version') continue; // hex ids only: below
     const q = `${field[0].toUpperCase()}${field.slice(1)}:AbC-9`;
     assert.deepEqual(parse(q), { kind: 'keyword', field, value: exact.has(field) ? 'AbC-9' : 'abc-9', start: 0, end: q.length });
   }
   assert.deepEqual(shape(parse('browser:"Mobile Safari"')), { kind: 'keyword', field: 'browser', value: 'mobile safari' });
-  assert.equal(KEYWORD_FIELDS.length, 9);
+  assert.equal(KEYWORD_FIELDS.length, 10);
+});
+
+test('version: a site version id or its first 4 to 12 hex digits, lower-cased', () => {
+  assert.deepEqual(shape(parse('Version:3FA2c9')), { kind: 'keyword', field: 'version', value: '3fa2c9' });
+  for (const bad of ['version:abc', 'version:3fa2c9d1e0f7a', 'version:xyz1', 'version:3fa2-']) {
+    assert.throws(() => parse(bad), (err: unknown) => err instanceof QueryError && /version: takes a site version id/.test(err.message), bad);
+  }
 });
 
 test('numbers: status and pages with every comparison; status classes', () => {
