@@ -29,6 +29,7 @@ import { UiRoutes } from './ui-routes';
 import { PrefsRoutes } from './prefs/prefs-routes';
 import { PREFS_FILE, UserPrefsStore } from './prefs/user-prefs';
 import { ARCHIVE_PREFIX, ReplayLibrary } from './replay/index';
+import { NotesRoutes, type NotesOptions } from './notes/notes-routes';
 
 export interface ViewerOptions {
   store: VerbatimStore;
@@ -74,6 +75,8 @@ export interface ViewerOptions {
   live?: LiveLimits & { idleMs?: number; bufferBytes?: number };
   /** /api/analytics/… and the funnels and journey pages (analytics/analytics-routes.ts, over the search index). */
   analytics?: AnalyticsHandler;
+  /** Notes on a session (notes/notes-routes.ts): the CLI gives the masker their text goes through. */
+  notes?: NotesOptions;
 }
 
 export interface Viewer {
@@ -118,6 +121,7 @@ export async function startViewer(opts: ViewerOptions): Promise<Viewer> {
     admin: opts.admin ? new AdminRoutes(opts.admin) : undefined,
     prefs: access ? new PrefsRoutes(new UserPrefsStore(path.join(path.dirname(access.accounts.file), PREFS_FILE))) : undefined,
     live,
+    notes: new NotesRoutes(opts.store, opts.notes),
   }));
   let hosts: ReadonlySet<string> = new Set();
 

@@ -19,6 +19,7 @@ import { describeRoutes, viewerRoutes, type AnalyticsHandler, type ReviewsHandle
 import { UiRoutes } from '../replay-viewer/ui-routes';
 import { PrefsRoutes } from '../replay-viewer/prefs/prefs-routes';
 import { UserPrefsStore } from '../replay-viewer/prefs/user-prefs';
+import { NotesRoutes } from '../replay-viewer/notes/notes-routes';
 import type { VerbatimStore } from '../store/store';
 
 /** Every route group, as `verbatim start` serves them (handlers never called here). */
@@ -40,6 +41,7 @@ export function routeTableMarkdown(): string {
     admin: new AdminRoutes({}),
     prefs: new PrefsRoutes(new UserPrefsStore('')),
     live: new LiveRoutes(store, new LiveHub(store)),
+    notes: new NotesRoutes(store),
   }));
 }
 
