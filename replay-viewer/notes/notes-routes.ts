@@ -17,9 +17,9 @@ import { can } from '../auth/roles';
 import { sendJson } from '../http-responses';
 import { isValidSessionId } from '../replay/index';
 import type { RouteContext } from '../route-table';
+import { MAX_NOTE_LENGTH } from './note-limits';
 
-/** What a person writes on a moment: a few sentences, not a document. */
-export const MAX_NOTE_LENGTH = 2_000;
+export { MAX_NOTE_LENGTH };
 /** A note's moment may sit a little outside the recorded span (the player's first frame, clock rounding). */
 const MOMENT_SLACK_MS = 60_000;
 const BODY_LIMIT = 16 * 1024;
