@@ -23,6 +23,7 @@ import { ExportRoute, type SessionExporter } from './export-route';
 import { LiveHub, type LiveLimits } from './live/live-hub';
 import { LiveRoutes } from './live/live-routes';
 import { sendError } from './http-responses';
+import { sendErrorPage, wantsPage } from './error-page';
 import { RouteTable, isWrite, type Route, type RouteContext } from './route-table';
 import { viewerRoutes, type AnalyticsHandler, type CollectorHandler, type ReviewsHandler, type RouteHandlers, type SearchHandler } from './routes';
 import { UiRoutes } from './ui-routes';
@@ -155,6 +156,8 @@ export async function startViewer(opts: ViewerOptions): Promise<Viewer> {
     serve(req, res).catch(async (err: unknown) => {
       if (!isVerbatimError(err)) opts.onError?.(err);
       const asText = (req.url ?? '').startsWith(ARCHIVE_PREFIX);
+      // A browser opening a page it may not see (or that does not exist) gets a page, not the API's JSON.
+      if (!res.headersSent && wantsPage(req, (req.url ?? '/').split('?')[0]!)) return sendErrorPage(req, res, err);
       await sendError(req, res, err, asText).catch(() => res.destroy());
     });
   });
