@@ -104,9 +104,18 @@ export function createSessionNotes(opts: {
   const itemOf = (note: ApiNote): HTMLLIElement => {
     const offset = offsetOf(note);
     const body = h('p', { class: 'note-text' }, note.text);
+    // A note made while another tab was replayed opens that tab at its moment (each tab replays on its own).
+    const otherTab = opts.track !== undefined && note.track !== undefined && note.track !== opts.track ? note.track : undefined;
+    const open = (): void => {
+      if (otherTab === undefined) return opts.onSeek(offset);
+      const params = new URLSearchParams(location.search);
+      params.set('track', String(otherTab));
+      params.set('at', String(note.at));
+      location.search = params.toString();
+    };
     const li = h('li', { class: 'note-item', 'data-note': note.id, 'data-offset': offset },
-      h('button', { type: 'button', class: 'note-seek', title: `Show this moment (${formatOffset(offset)})`, onclick: () => opts.onSeek(offset) },
-        h('span', { class: 'note-time' }, formatOffset(offset)),
+      h('button', { type: 'button', class: 'note-seek', title: otherTab === undefined ? `Show this moment (${formatOffset(offset)})` : `Open tab ${otherTab + 1} at this moment`, onclick: open },
+        h('span', { class: 'note-time' }, otherTab === undefined ? formatOffset(offset) : `Tab ${otherTab + 1}`),
         h('span', { class: 'note-author' }, note.author),
         h('span', { class: 'note-when' }, `${formatDateTime(note.updatedAt ?? note.createdAt)}${note.updatedAt ? ' (edited)' : ''}`)),
       body);
