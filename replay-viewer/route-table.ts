@@ -10,7 +10,7 @@ import type { AuditAction, Principal } from './auth/principal';
 import type { Permission } from './auth/roles';
 import { VerbatimError } from '../store/errors';
 
-export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 /**
  * Who may call a route:

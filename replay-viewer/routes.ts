@@ -27,6 +27,7 @@ import type { Allow, Route, RouteContext } from './route-table';
 import type { UiRoutes } from './ui-routes';
 import type { PrefsRoutes } from './prefs/prefs-routes';
 import type { VersionsRoutes } from './analytics/versions/versions-routes';
+import type { NotesRoutes } from './notes/notes-routes';
 
 /** The kiosk collector (proxy/collector/routes.ts), injected: the viewer serves its paths but holds no ingest code. */
 export interface CollectorHandler {
@@ -72,6 +73,8 @@ export interface RouteHandlers {
   live?: LiveRoutes;
   /** Site versions per host and what changed between two (analytics/versions/versions-routes.ts), when the search index is open. */
   versions?: Pick<VersionsRoutes, 'list' | 'assets' | 'compare' | 'auditDetails'>;
+  /** Notes on a session at a moment (notes/notes-routes.ts). */
+  notes?: NotesRoutes;
 }
 
 const REPLAY: readonly Permission[] = ['session.replay'];
@@ -113,6 +116,7 @@ export function viewerRoutes(h: RouteHandlers): Route[] {
       { method: 'GET', path: '/api/sessions/:id/live', summary: 'live view: a running session\'s tab as Server-Sent Events (`?track=`, Last-Event-ID)', allow: REPLAY, audit: 'live', sessionOf: sessionParam, customerScoped: true, handler: (c) => live.stream(c) },
     );
   }
+  if (h.notes) routes.push(...notesRoutes(h.notes));
   if (analytics) routes.push(...analyticsRoutes(analytics, h.ui));
   if (search) {
     // Whoever may list sessions may search them; agents (customer lookups) get customer-linked sessions only, as for
@@ -241,6 +245,17 @@ export function viewerRoutes(h: RouteHandlers): Route[] {
     );
   }
   return routes;
+}
+
+/** Notes on a session: whoever may replay it (agents: customer-linked sessions only); reads and changes audited. */
+function notesRoutes(n: NotesRoutes): Route[] {
+  const base = { allow: REPLAY, sessionOf: sessionParam, customerScoped: true } as const;
+  return [
+    { method: 'GET', path: '/api/sessions/:id/notes', summary: 'notes on the session, by moment', audit: 'note-read', ...base, handler: (c) => n.list(c) },
+    { method: 'POST', path: '/api/sessions/:id/notes', summary: 'add a note at a moment (`{text, at, pageId?, track?}`)', audit: 'note-add', ...base, handler: (c) => n.create(c) },
+    { method: 'PATCH', path: '/api/sessions/:id/notes/:noteId', summary: 'edit the text of one\'s own note (`{text}`)', audit: 'note-edit', ...base, handler: (c) => n.edit(c) },
+    { method: 'DELETE', path: '/api/sessions/:id/notes/:noteId', summary: 'delete a note (one\'s own; compliance: any)', audit: 'note-delete', ...base, handler: (c) => n.remove(c) },
+  ];
 }
 
 /** Funnels and journeys: analysts and compliance only, pages included; every read audited, changes too. */

@@ -23,12 +23,14 @@ import { ExportRoute, type SessionExporter } from './export-route';
 import { LiveHub, type LiveLimits } from './live/live-hub';
 import { LiveRoutes } from './live/live-routes';
 import { sendError } from './http-responses';
+import { sendErrorPage, wantsPage } from './error-page';
 import { RouteTable, isWrite, type Route, type RouteContext } from './route-table';
 import { viewerRoutes, type AnalyticsHandler, type CollectorHandler, type ReviewsHandler, type RouteHandlers, type SearchHandler } from './routes';
 import { UiRoutes } from './ui-routes';
 import { PrefsRoutes } from './prefs/prefs-routes';
 import { PREFS_FILE, UserPrefsStore } from './prefs/user-prefs';
 import { ARCHIVE_PREFIX, ReplayLibrary } from './replay/index';
+import { NotesRoutes, type NotesOptions } from './notes/notes-routes';
 
 export interface ViewerOptions {
   store: VerbatimStore;
@@ -76,6 +78,8 @@ export interface ViewerOptions {
   analytics?: AnalyticsHandler;
   /** /versions and /api/analytics/versions… (analytics/versions/versions-routes.ts, over the search index). */
   versions?: RouteHandlers['versions'];
+  /** Notes on a session (notes/notes-routes.ts): the CLI gives the masker their text goes through. */
+  notes?: NotesOptions;
 }
 
 export interface Viewer {
@@ -121,6 +125,7 @@ export async function startViewer(opts: ViewerOptions): Promise<Viewer> {
     admin: opts.admin ? new AdminRoutes(opts.admin) : undefined,
     prefs: access ? new PrefsRoutes(new UserPrefsStore(path.join(path.dirname(access.accounts.file), PREFS_FILE))) : undefined,
     live,
+    notes: new NotesRoutes(opts.store, opts.notes),
   }));
   let hosts: ReadonlySet<string> = new Set();
 
@@ -154,6 +159,8 @@ export async function startViewer(opts: ViewerOptions): Promise<Viewer> {
     serve(req, res).catch(async (err: unknown) => {
       if (!isVerbatimError(err)) opts.onError?.(err);
       const asText = (req.url ?? '').startsWith(ARCHIVE_PREFIX);
+      // A browser opening a page it may not see (or that does not exist) gets a page, not the API's JSON.
+      if (!res.headersSent && wantsPage(req, (req.url ?? '/').split('?')[0]!)) return sendErrorPage(req, res, err);
       await sendError(req, res, err, asText).catch(() => res.destroy());
     });
   });

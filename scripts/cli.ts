@@ -183,6 +183,8 @@ async function start(config: VerbatimConfig): Promise<void> {
     fieldAnalytics: search ? new FieldAnalyticsRoutes(search.index) : undefined,
     versions: search ? new VersionsRoutes(search.index) : undefined,
     analytics: search ? openAnalytics({ dataDir: config.dataDir, index: search.index }) : undefined,
+    // Notes on sessions are masked like the audit trail (a card number typed into a note).
+    notes: { mask: (s) => auditMasker.text(s) },
     status,
     statusProbe: { handle: (req, res, p) => statusMount ? statusMount.handle(req, res, p) : Promise.resolve(void res.writeHead(503).end()) },
   });

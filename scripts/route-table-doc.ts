@@ -19,6 +19,7 @@ import { describeRoutes, viewerRoutes, type AnalyticsHandler, type ReviewsHandle
 import { UiRoutes } from '../replay-viewer/ui-routes';
 import { PrefsRoutes } from '../replay-viewer/prefs/prefs-routes';
 import { UserPrefsStore } from '../replay-viewer/prefs/user-prefs';
+import { NotesRoutes } from '../replay-viewer/notes/notes-routes';
 import type { VerbatimStore } from '../store/store';
 
 /** Every route group, as `verbatim start` serves them (handlers never called here). */
@@ -41,6 +42,7 @@ export function routeTableMarkdown(): string {
     prefs: new PrefsRoutes(new UserPrefsStore('')),
     live: new LiveRoutes(store, new LiveHub(store)),
     versions: { list: async () => undefined, assets: async () => undefined, compare: async () => undefined, auditDetails: () => ({}) },
+    notes: new NotesRoutes(store),
   }));
 }
 

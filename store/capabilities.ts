@@ -17,6 +17,8 @@ export interface StoreCapabilities {
   changeFeed: boolean;
   /** Session ↔ customer links kept in the store (sealed, erased with the session). */
   customerIndex: boolean;
+  /** Notes on a session (SessionNote): kept, edited and deleted as the session's own records. */
+  notes: boolean;
   /** Several processes may write at once (the ledger then settles chain heads with compare-and-set). */
   multiWriter: boolean;
   /** Data survives close and reopen (false for the in-memory backend). */

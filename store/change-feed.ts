@@ -14,6 +14,8 @@ export type ChangeEvent =
   | { type: 'capture.stored'; sessionId?: string; captureId: string }
   | { type: 'websocket.stored'; sessionId: string; count: number }
   | { type: 'customer.linked'; sessionId: string }
+  | { type: 'note.stored'; sessionId: string; noteId: string }
+  | { type: 'note.deleted'; sessionId: string; noteId: string }
   | { type: 'session.erased'; sessionId: string }
   | { type: 'hold.set'; sessionId?: string; customerId?: string }
   | { type: 'hold.released'; sessionId?: string; customerId?: string };

@@ -9,14 +9,15 @@
  *   ws/<sid>/<socketId>/<seq>          one WebSocket message
  *   body/<sid>/<digest>                a personal body, sealed with the session's key
  *   customer/<sid>                     which customer the session belongs to
+ *   note/<sid>/<noteId>                a note a viewer user left on the session (edited in place, deletable)
  *   tombstone/<sid>                    the signed record an erasure leaves
  *
  * Parts are percent-encoded where they could hold `/` or `%`, so every id parses back unambiguously.
  */
 
-export type RecordKind = 'session' | 'events' | 'capture' | 'ws' | 'body' | 'customer' | 'tombstone';
+export type RecordKind = 'session' | 'events' | 'capture' | 'ws' | 'body' | 'customer' | 'note' | 'tombstone';
 
-export const RECORD_KINDS: readonly RecordKind[] = ['session', 'events', 'capture', 'ws', 'body', 'customer', 'tombstone'];
+export const RECORD_KINDS: readonly RecordKind[] = ['session', 'events', 'capture', 'ws', 'body', 'customer', 'note', 'tombstone'];
 
 /** The chain of captures that carry no session id (session ids are never empty). */
 export const STORE_CHAIN = '';
@@ -33,6 +34,7 @@ export const RecordId = {
   ws: (sid: string, socketId: string, seq: number): string => `ws/${part(sid)}/${part(socketId)}/${pad(seq)}`,
   body: (sid: string, digest: string): string => `body/${part(sid)}/${digest}`,
   customer: (sid: string): string => `customer/${part(sid)}`,
+  note: (sid: string, noteId: string): string => `note/${part(sid)}/${part(noteId)}`,
   tombstone: (sid: string): string => `tombstone/${part(sid)}`,
 } as const;
 

@@ -180,6 +180,27 @@ export interface WebSocketMessage {
   masked?: boolean;
 }
 
+/**
+ * A note someone left on a session at a moment of it (the viewer's notes). The store keeps it as the session's own
+ * data: sealed with the session's key, erased with the session, and not edited or deleted while the session or its
+ * customer is under legal hold. (sessionId, id) identifies it; writing it again replaces it (an edit).
+ */
+export interface SessionNote {
+  sessionId: string;
+  id: string;
+  /** Epoch ms of the moment the note is about. */
+  at: number;
+  /** The page (PageView.id) and tab track shown at that moment, when known. */
+  pageId?: string;
+  track?: number;
+  /** Who wrote it (a viewer user name). */
+  author: string;
+  text: string;
+  createdAt: number;
+  /** Set by an edit. */
+  updatedAt?: number;
+}
+
 export interface SessionListQuery {
   /** Maximum number of sessions (newest first). */
   limit?: number;
@@ -225,7 +246,7 @@ export interface Tombstone {
   reason: string;
   /** Blind index (HMAC) of the customer the session belonged to: proves whose data was erased without keeping the id. */
   customerKey?: string;
-  /** Session records deleted (metadata, event chunks, captures, WebSocket messages, customer link). */
+  /** Session records deleted (metadata, event chunks, captures, WebSocket messages, customer link, notes). */
   records: number;
   /** Bodies deleted: the session's personal ones and shared ones no other capture names. */
   bodies: number;

@@ -3,7 +3,7 @@ import type { Leadership } from './leadership';
 import type { Change, ChangeListener } from './change-feed';
 import type {
   CaptureQuery, CapturedResource, CustomerLink, Digest, EventBatch, HoldTarget, LegalHold, RetentionPolicy, Session,
-  SessionInit, SessionListQuery, Tombstone, WebSocketMessage,
+  SessionInit, SessionListQuery, SessionNote, Tombstone, WebSocketMessage,
 } from './records';
 
 /**
@@ -86,6 +86,17 @@ export interface VerbatimStore {
   customerOf(sessionId: string): Promise<string | undefined>;
   /** A customer's sessions (ids), any order. */
   sessionsOfCustomer(customerId: string): Promise<string[]>;
+
+  /**
+   * Stores a note on a session, replacing the note with the same (sessionId, id): an edit. SESSION_UNKNOWN for an
+   * unknown or erased session; LEGAL_HOLD when it would replace a note of a held session (or customer).
+   */
+  putNote(note: SessionNote): Promise<void>;
+  getNote(sessionId: string, noteId: string): Promise<SessionNote | undefined>;
+  /** A session's notes by (at, id). */
+  listNotes(sessionId: string): Promise<SessionNote[]>;
+  /** Deletes a note (false when there is none); LEGAL_HOLD while the session or its customer is held. */
+  deleteNote(sessionId: string, noteId: string): Promise<boolean>;
 
   setHold(target: HoldTarget, reason: string, now?: number): Promise<void>;
   releaseHold(target: HoldTarget): Promise<void>;

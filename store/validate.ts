@@ -1,5 +1,5 @@
 import { VerbatimError } from './errors';
-import type { CapturedResource, EventBatch, SessionInit, WebSocketMessage } from './records';
+import type { CapturedResource, EventBatch, SessionInit, SessionNote, WebSocketMessage } from './records';
 
 /**
  * Input checks shared by store backends. Ids and URLs become parts of keys, so
@@ -88,4 +88,21 @@ export function assertWebSocketMessage(m: WebSocketMessage): void {
   if (!Number.isSafeInteger(m.size) || m.size < 0) throw invalid('message.size', 'must be a non-negative integer');
   if (typeof m.data !== 'string' || (m.encoding !== 'utf8' && m.encoding !== 'base64')) throw invalid('message.data', 'must be a string in utf8 or base64');
   if (typeof m.truncated !== 'boolean') throw invalid('message.truncated', 'must be a boolean');
+}
+
+/** A note's text may be long, not unbounded: the store keeps it whole in one record. */
+export const MAX_NOTE_TEXT = 10_000;
+const MAX_AUTHOR = 200;
+
+export function assertNote(n: SessionNote): void {
+  if (!isRecord(n)) throw invalid('note', 'must be an object');
+  assertId(n.sessionId, 'note.sessionId');
+  assertId(n.id, 'note.id');
+  assertTime(n.at, 'note.at');
+  assertTime(n.createdAt, 'note.createdAt');
+  if (n.updatedAt !== undefined) assertTime(n.updatedAt, 'note.updatedAt');
+  if (n.pageId !== undefined) assertId(n.pageId, 'note.pageId');
+  if (n.track !== undefined && (!Number.isSafeInteger(n.track) || n.track < 0)) throw invalid('note.track', 'must be a non-negative integer');
+  if (typeof n.author !== 'string' || !n.author || n.author.length > MAX_AUTHOR) throw invalid('note.author', `must be a non-empty string of at most ${MAX_AUTHOR} characters`);
+  if (typeof n.text !== 'string' || n.text.length > MAX_NOTE_TEXT) throw invalid('note.text', `must be a string of at most ${MAX_NOTE_TEXT} characters`);
 }

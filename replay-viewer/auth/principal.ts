@@ -19,4 +19,6 @@ export type AuditAction =
   | 'prefs'
   | 'analytics-read'
   | 'live' | 'live-end'
-  | 'analytics' | 'analytics-config';
+  | 'analytics' | 'analytics-config'
+  /** Notes on a session (../notes/): read, added, edited, deleted. */
+  | 'note-read' | 'note-add' | 'note-edit' | 'note-delete';

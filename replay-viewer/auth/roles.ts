@@ -28,13 +28,15 @@ export type Permission =
   | 'reviews.manage'
   /** Read review runs, their marks and signatures (no replay: that is session.replay). */
   | 'reviews.read'
+  /** Delete anyone's note on a session (authors edit and delete their own; ../notes/). */
+  | 'notes.moderate'
   /** Analytics over many sessions: field analytics, click maps, funnels, journey map (../analytics/), and saving funnel definitions. */
   | 'analytics.read';
 
 export const ROLE_PERMISSIONS: Record<Role, ReadonlySet<Permission>> = {
   agent: new Set(['sessions.byCustomer', 'session.read', 'session.replay']),
   analyst: new Set(['sessions.byCustomer', 'sessions.list', 'session.read', 'session.replay', 'session.technical', 'analytics.read']),
-  compliance: new Set(['sessions.byCustomer', 'sessions.list', 'session.read', 'session.replay', 'session.technical', 'session.export', 'session.hold', 'reviews.manage', 'reviews.read', 'analytics.read']),
+  compliance: new Set(['sessions.byCustomer', 'sessions.list', 'session.read', 'session.replay', 'session.technical', 'session.export', 'session.hold', 'reviews.manage', 'reviews.read', 'analytics.read', 'notes.moderate']),
   admin: new Set(['users.manage', 'config.manage', 'session.delete', 'audit.read']),
   auditor: new Set(['audit.read', 'reviews.read']),
 };

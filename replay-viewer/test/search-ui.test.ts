@@ -162,8 +162,8 @@ it('adds a filter from a facet count, and searches from the input and the exampl
     await page.waitForSelector('.search-facets .facet-value');
     assert.equal(queryOf(page), 'savings');
     assert.deepEqual(await page.$$eval('.facet[data-facet="channel"] .facet-value', (bs) => bs.map((b) => `${b.textContent}|${b.getAttribute('aria-label')}`)),
-      ['kiosk7|Add filter channel:kiosk (7 sessions)', 'proxy2|Add filter channel:proxy (2 sessions)']);
-    await page.click('.facet-value[aria-label^="Add filter channel:kiosk"]');
+      ['kiosk 7|kiosk 7 sessions: add the filter channel:kiosk', 'proxy 2|proxy 2 sessions: add the filter channel:proxy']);
+    await page.click('.facet-value[aria-label$="add the filter channel:kiosk"]');
     await page.waitForFunction(() => (document.getElementById('search-query') as HTMLInputElement).value === 'savings channel:kiosk');
     assert.equal(queryOf(page), 'savings channel:kiosk');
     assert.deepEqual((await chipLabels(page)).map((c) => c.split('|')[0]), ['"savings" ✕', 'channel kiosk ✕']);

@@ -9,7 +9,7 @@ import { formatOffset } from './format';
 import { ACTIVITY_KINDS, sortItems, type ActivityItem, type ActivityKind } from './activity-items';
 
 const KIND_TEXT: Record<ActivityKind, string> = {
-  page: 'Pages', route: 'Routes', click: 'Clicks', input: 'Inputs', error: 'Errors', signal: 'Struggle', request: 'Requests', websocket: 'WebSocket',
+  page: 'Pages', route: 'Routes', click: 'Clicks', input: 'Inputs', error: 'Errors', signal: 'Struggle', note: 'Notes', request: 'Requests', websocket: 'WebSocket',
 };
 
 export interface ActivityFeed {
@@ -17,6 +17,8 @@ export interface ActivityFeed {
   panel: HTMLElement;
   /** Adds items (the server's answers arrive after the events). */
   add(items: ActivityItem[]): void;
+  /** Replaces every item of one kind (notes change while the player is open). */
+  replaceKind(kind: ActivityKind, items: ActivityItem[]): void;
   setTime(offset: number): void;
 }
 
@@ -85,8 +87,10 @@ export function createActivityFeed(opts: {
     current = -1;
     setTime(shown);
   };
-  const add = (more: ActivityItem[]): void => {
-    const all = sortItems([...items.map((i) => i.item), ...more], opts.total);
+  const add = (more: ActivityItem[], drop?: ActivityKind): void => {
+    const kept = drop ? items.filter((i) => i.item.kind !== drop) : items;
+    if (drop && chosen?.kind === drop) chosen = undefined;
+    const all = sortItems([...kept.map((i) => i.item), ...more], opts.total);
     const els = new Map(items.map((i) => [i.item, i.el]));
     const seek = (item: ActivityItem): void => {
       chosen = item;
@@ -115,7 +119,7 @@ export function createActivityFeed(opts: {
     if (!panel.hidden) el.scrollIntoView({ block: 'nearest' });
   };
 
-  return { button, panel, add, setTime };
+  return { button, panel, add: (more) => add(more), replaceKind: (kind, more) => add(more, kind), setTime };
 }
 
 function itemElement(item: ActivityItem, onSeek: (item: ActivityItem) => void): HTMLLIElement {
@@ -138,6 +142,7 @@ function kindWord(item: ActivityItem): string {
     case 'input': return 'Input';
     case 'error': return 'Error';
     case 'signal': return `Struggle · ${item.severity ?? 'low'}`;
+    case 'note': return 'Note';
     case 'request': return 'Request';
     case 'websocket': return 'WS';
   }

@@ -13,7 +13,7 @@ import { applyMutation, clickTarget, clickText, fieldName, NodeMap } from '../se
 import { isMasked, isObject, type Json } from '../search/extract/rrweb-wire';
 import { shortUrl } from './format';
 
-export const ACTIVITY_KINDS = ['page', 'route', 'click', 'input', 'error', 'signal', 'request', 'websocket'] as const;
+export const ACTIVITY_KINDS = ['page', 'route', 'click', 'input', 'error', 'signal', 'note', 'request', 'websocket'] as const;
 export type ActivityKind = (typeof ACTIVITY_KINDS)[number];
 
 /** masked: the recorder masked what was typed; value: shown as typed; none: focused and left without typing. */

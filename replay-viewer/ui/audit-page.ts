@@ -9,7 +9,8 @@ import { clear, h } from './dom';
 
 const PAGE_SIZES = [50, 100, 200, 500];
 const ACTIONS = ['sign-in', 'sign-out', 'search', 'view', 'replay', 'technical', 'export', 'config', 'audit-read', 'audit-export',
-  'review-config', 'review-run', 'review-read', 'review-download', 'review-mark', 'live', 'live-end', 'access', 'csrf-rejected'];
+  'review-config', 'review-run', 'review-read', 'review-download', 'review-mark', 'live', 'live-end',
+  'note-read', 'note-add', 'note-edit', 'note-delete', 'access', 'csrf-rejected'];
 const DAY_MS = 86_400_000;
 
 export async function renderAuditPage(root: HTMLElement): Promise<void> {

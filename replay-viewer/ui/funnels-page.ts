@@ -71,7 +71,8 @@ export async function renderFunnelsPage(root: HTMLElement): Promise<void> {
 
 function reportView(r: FunnelReport): HTMLElement {
   const max = Math.max(1, r.steps[0]?.reached ?? 0);
-  const drops = h('div', { class: 'funnel-drops' });
+  // Its id from the start: the buttons' aria-controls must name an element that exists (axe: aria-valid-attr-value).
+  const drops = h('div', { class: 'funnel-drops', id: 'funnel-drops' });
   const rows = r.steps.map((s, i) => h('tr', {},
     h('th', { scope: 'row' }, `${i + 1}. ${s.label}`, h('span', { class: 'url' }, `${s.kind}: ${s.match}`)),
     h('td', { class: 'num', 'data-cell': 'reached' }, String(s.reached)),
@@ -80,7 +81,7 @@ function reportView(r: FunnelReport): HTMLElement {
     h('td', { class: 'num' }, i ? pct(s.fromPrevious) : '—'),
     h('td', { class: 'num', 'data-cell': 'median' }, s.medianMs === null ? '—' : formatDuration(s.medianMs)),
     h('td', { class: 'num' }, s.dropped ? h('button', { class: 'button small subtle', type: 'button', 'aria-controls': 'funnel-drops',
-      'aria-label': `${s.dropped} sessions dropped after step ${i + 1}: list them`,
+      'aria-label': `${s.dropped} dropped: list the ${s.dropped} sessions dropped after step ${i + 1}`,
       onclick: () => showDrops(drops, s.label, i, s.dropped, s.drops) }, `${s.dropped} dropped`) : '0')));
   const split = h('select', { id: 'funnel-split' }, ...['device', 'browser', 'channel'].map((v) => h('option', { value: v }, v)));
   const splitTable = h('div', {});

@@ -38,6 +38,8 @@ import { idleGaps, INACTIVITY_MS, skipTarget, type IdleGap } from './inactivity'
 import { installShortcuts } from './shortcuts';
 import { getSignals } from './signals-api';
 import { getNetworkLog, type ApiNetworkLog } from './api';
+import { createSessionNotes, type SessionNotes } from './session-notes';
+import { noteItems, noteMarkers } from './note-items';
 
 const SPEEDS = [1, 2, 4, 8];
 const EVENT_META = 4;
@@ -88,7 +90,7 @@ export async function renderPlayer(root: HTMLElement, sessionId: string, params:
   }
   clear(root);
   const pageIds = loaded.tracks.find((t) => t.index === loaded.track)?.pageIds;
-  new PlayerView(root, session, events, params, me, matches ? { query, matches } : undefined, pageIds);
+  new PlayerView(root, session, events, params, me, matches ? { query, matches } : undefined, pageIds, loaded.track);
   if (loaded.tracks.length > 1) root.querySelector('.session-bar')?.append(tabPicker(session.id, loaded));
 }
 
@@ -155,6 +157,7 @@ class PlayerView {
   private markerOffsets: number[] = [];
   private readonly dock: Dock;
   private readonly feed: ActivityFeed;
+  private readonly notes: SessionNotes;
   private readonly struggleBadge: HTMLElement;
   private readonly view: HTMLElement;
   private readonly watchKeys: () => void;
@@ -174,7 +177,7 @@ class PlayerView {
   private readonly matchNav: MatchNavigator | undefined;
 
   constructor(root: HTMLElement, private readonly session: ApiSession, events: RecordedEvent[], params: URLSearchParams, me: Me | undefined,
-    search?: { query: string; matches: Match[] }, pageIds?: string[]) {
+    search?: { query: string; matches: Match[] }, pageIds?: string[], track?: number) {
     this.first = events[0]!.timestamp;
     this.total = Math.max(0, events[events.length - 1]!.timestamp - this.first);
     this.pages = pageEntries(events, session, this.first);
@@ -223,6 +226,17 @@ class PlayerView {
       total: this.total, onSeek: (offset) => this.seek(offset),
       lazy: technical ? { kinds: ['request', 'websocket'], load: async () => networkItems(await loadNetwork(), this.first) } : undefined,
     });
+    this.notes = createSessionNotes({
+      sessionId: session.id, first: this.first, total: this.total, track,
+      pageAt: (offset) => this.pages.filter((p) => p.offset <= offset).pop()?.id ?? this.pages[0]?.id,
+      onSeek: (offset) => this.seek(offset),
+      reveal: () => { this.dock.setOpen(true); this.dock.show('notes'); },
+      onChange: (notes) => {
+        const mine = notes.filter((n) => track === undefined || n.track === undefined || n.track === track);
+        this.timeline.addMarkers(noteMarkers(mine, this.first, this.total), 'note');
+        this.feed.replaceKind('note', noteItems(mine, this.first));
+      },
+    });
     const consolePanel = createConsolePanel(events, this.first, (offset) => this.seek(offset));
     const pagesButton = h('button', { type: 'button', 'aria-expanded': 'false' }, `Pages (${this.pages.length})`);
     pagesButton.id = 'pages-toggle';
@@ -246,6 +260,7 @@ class PlayerView {
       { id: 'activity', button: this.feed.button, panel: this.feed.panel },
       { id: 'pages', button: pagesButton, panel: pagesPanel },
       { id: 'console', button: consolePanel.button, panel: consolePanel.panel },
+      { id: 'notes', button: this.notes.button, panel: this.notes.panel },
       ...(this.network ? [{ id: 'network', button: this.network.toggle, panel: this.network.panel, selfToggling: true }] : []),
     ], () => this.fit());
     this.dock.handle.addEventListener('pointerdown', () => (this.userResizedDock = true));
@@ -276,6 +291,7 @@ class PlayerView {
         this.timeline.el,
         speeds,
         skipToggle,
+        this.notes.addButton,
         this.scaleLabel,
         copy,
       ),
@@ -289,6 +305,7 @@ class PlayerView {
     // The feed and the signals wait for the first frame: the replay is what the user opened the page for.
     this.afterFirstFrame = () => {
       this.feed.add(eventItems(events, this.first));
+      void this.notes.load();
       void this.loadSignals(new Set(pageIds ?? session.pages.map((p) => p.id)));
     };
     // Played before a first paused frame settled: not later than this.
@@ -447,6 +464,7 @@ class PlayerView {
     this.timeline.setTime(offset);
     this.network?.setTime(offset);
     this.feed.setTime(offset);
+    this.notes.setTime(offset);
     this.timeLabel.textContent = `${formatOffset(offset)} / ${formatOffset(this.total)}`;
     this.clockLabel.textContent = formatClock(this.first + offset);
     let current = -1;

@@ -85,9 +85,10 @@ function facetPanel(page: SearchResponse, handlers: SearchHandlers): HTMLElement
     const counts = page.facets?.[field] ?? [];
     if (!counts.length) continue;
     const values = h('ul', {}, ...counts.map((c) => h('li', {}, h('button', {
-      type: 'button', class: 'facet-value', 'aria-label': `Add filter ${field}:${c.value} (${c.count} sessions)`,
+      // The name starts with what the button shows (axe: label-content-name-mismatch), so speech input finds it.
+      type: 'button', class: 'facet-value', 'aria-label': `${c.value} ${c.count.toLocaleString()} sessions: add the filter ${field}:${c.value}`,
       onclick: () => handlers.onAddFilter(field, c.value),
-    }, h('span', { class: 'facet-name' }, c.value), h('span', { class: 'facet-count' }, c.count.toLocaleString())))));
+    }, h('span', { class: 'facet-name' }, c.value), ' ', h('span', { class: 'facet-count' }, c.count.toLocaleString())))));
     const section = h('section', { class: 'facet', 'data-facet': field }, h('h2', {}, field === 'os' ? 'OS' : field[0]!.toUpperCase() + field.slice(1)), values);
     // The country data's licence (CC BY 4.0) asks for this link wherever its results are shown.
     if (field === 'country') section.append(h('p', { class: 'facet-source' }, h('a', { href: 'https://db-ip.com', target: '_blank', rel: 'noopener noreferrer' }, 'IP Geolocation by DB-IP')));

@@ -1,6 +1,6 @@
 /**
  * The seek bar: click or drag to seek, arrow keys to step, markers for page loads
- * (and recorder-reported errors, search matches, struggle signals by severity, skipped idle stretches). Markers are
+ * (and recorder-reported errors, search matches, struggle signals by severity, skipped idle stretches, notes). Markers are
  * drawn inside the slider, whose children assistive technology does not read: the slider describes them instead
  * (aria-describedby, a visually hidden list). Seeks are reported on release; while dragging
  * only the preview moves, so a drag does not rebuild the page dozens of times.
@@ -11,8 +11,8 @@ import { formatOffset } from './format';
 export interface TimelineMarker {
   offset: number;
   title: string;
-  /** match: a search match (the player was opened with `?q=`); idle: a stretch skipped as inactive (to `until`). */
-  kind: 'page' | 'error' | 'match' | 'signal' | 'idle';
+  /** match: a search match (the player was opened with `?q=`); idle: a stretch skipped as inactive (to `until`); note: a user's note. */
+  kind: 'page' | 'error' | 'match' | 'signal' | 'idle' | 'note';
   severity?: 'high' | 'medium' | 'low';
   until?: number;
 }
@@ -49,7 +49,7 @@ export function createTimeline(opts: {
       marker.style.left = `${(m.offset / total) * 100}%`;
       if (m.until !== undefined) marker.style.width = `${(Math.max(0, m.until - m.offset) / total) * 100}%`;
       markers.append(marker);
-      if (m.kind === 'signal' || m.kind === 'idle' || m.kind === 'error') described.append(h('li', { class: m.kind }, title));
+      if (m.kind === 'signal' || m.kind === 'idle' || m.kind === 'error' || m.kind === 'note') described.append(h('li', { class: m.kind }, title));
     }
   };
   addMarkers(opts.markers);

@@ -24,11 +24,11 @@ import { LruSet } from '../lru-set';
 import { RecordId, STORE_CHAIN, type RecordKind } from '../record-ids';
 import type {
   CaptureQuery, CapturedResource, CustomerLink, Digest, EventBatch, HoldTarget, LegalHold, RetentionPolicy, Session,
-  SessionInit, SessionListQuery, Tombstone, WebSocketMessage,
+  SessionInit, SessionListQuery, SessionNote, Tombstone, WebSocketMessage,
 } from '../records';
 import type { BlobOptions, EncodedBlob, Progress, SealSummary, StoreHealth, VerbatimStore } from '../store';
 import { applyBatch, firstEventAt } from '../apply-batch';
-import { assertBatch, assertCapture, assertId, assertSessionInit, assertUrl, assertWebSocketMessage } from '../validate';
+import { assertBatch, assertCapture, assertId, assertNote, assertSessionInit, assertUrl, assertWebSocketMessage } from '../validate';
 import type { BackendWrite, CaptureLookup, RecordKey, SessionPage, StoredRecord } from './backend';
 import { emptyWrite, recordKeyOf } from './backend';
 import { BlobCache } from './blob-cache';
@@ -166,6 +166,7 @@ export abstract class StoreBase implements VerbatimStore {
       erasure: signed,
       changeFeed: true,
       customerIndex: true,
+      notes: true,
       ...this.engine,
     };
   }
@@ -821,6 +822,67 @@ export abstract class StoreBase implements VerbatimStore {
     });
   }
 
+  // ---------------------------------------------------------------- notes
+
+  putNote(input: SessionNote): Promise<void> {
+    return this.run('putNote', async () => {
+      assertNote(input);
+      const note: SessionNote = { ...input };
+      const { sessionId } = note;
+      const id = RecordId.note(sessionId, note.id);
+      await this.sessionTurn(sessionId, async () => {
+        await this.requireLiveSession(sessionId);
+        // An edit rewrites what a hold must keep as it was.
+        if (await this._has(id)) await this.refuseWhileHeld(sessionId, 'a note of a session under legal hold cannot be edited');
+        await this.submit({
+          put: [{ id, kind: 'note', sessionId, at: note.at, value: await this.codec.sealedJson(sessionId, id, note) }],
+          changes: [{ type: 'note.stored', sessionId, noteId: note.id }],
+        });
+      });
+    }, true);
+  }
+
+  getNote(sessionId: string, noteId: string): Promise<SessionNote | undefined> {
+    return this.run('getNote', async () => {
+      assertId(sessionId, 'sessionId');
+      assertId(noteId, 'noteId');
+      const id = RecordId.note(sessionId, noteId);
+      const record = await this._get(id);
+      return record && this.codec.json<SessionNote>(sessionId, id, record.value);
+    });
+  }
+
+  listNotes(sessionId: string): Promise<SessionNote[]> {
+    return this.run('listNotes', async () => {
+      assertId(sessionId, 'sessionId');
+      const records = await this._list('note', sessionId);
+      const notes = await Promise.all(records.map((r) => this.codec.json<SessionNote>(sessionId, r.id, r.value)));
+      return notes.sort((a, b) => a.at - b.at || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    });
+  }
+
+  deleteNote(sessionId: string, noteId: string): Promise<boolean> {
+    return this.run('deleteNote', async () => {
+      assertId(sessionId, 'sessionId');
+      assertId(noteId, 'noteId');
+      return this.sessionTurn(sessionId, async () => {
+        const record = await this._get(RecordId.note(sessionId, noteId));
+        if (!record) return false;
+        await this.refuseWhileHeld(sessionId, 'a note of a session under legal hold cannot be deleted');
+        // The chain keeps a delete link (and the digest of what was deleted), so verify still accounts for it.
+        await this.submit({ del: [recordKeyOf(record)], changes: [{ type: 'note.deleted', sessionId, noteId }] });
+        return true;
+      });
+    }, true);
+  }
+
+  /** LEGAL_HOLD when the session or its customer is held. */
+  private async refuseWhileHeld(sessionId: string, message: string): Promise<void> {
+    if (await this.getHold({ sessionId })) throw new VerbatimError('LEGAL_HOLD', message, { sessionId });
+    const customerId = await this.customerOf(sessionId);
+    if (customerId !== undefined && await this.getHold({ customerId })) throw new VerbatimError('LEGAL_HOLD', message, { sessionId });
+  }
+
   // ---------------------------------------------------------------- customers
 
   linkCustomer(link: CustomerLink): Promise<boolean> {
@@ -923,7 +985,7 @@ export abstract class StoreBase implements VerbatimStore {
           const del: RecordKey[] = [recordKeyOf(await this.sessionRecord(session))];
           let personal = 0;
           const gc = new Set<string>();
-          for (const kind of ['events', 'capture', 'ws', 'body', 'customer'] as const) {
+          for (const kind of ['events', 'capture', 'ws', 'body', 'customer', 'note'] as const) {
             for (const record of await this._list(kind, sessionId)) {
               del.push(recordKeyOf(record));
               if (kind === 'body') personal += 1;

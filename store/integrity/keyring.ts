@@ -8,7 +8,7 @@ import { VerbatimError } from '../errors';
  * session in a keyring directory outside the LevelDB directory (<data>/keys/
  * keyring/<SHA-256 of the session id>), so a copy of the store without the
  * keyring reveals none of a session's own data: its record (s!), events (e!),
- * personal bodies (p!) and WebSocket messages (w!). Destroying a session's key (erasure) makes every
+ * personal bodies (p!), WebSocket messages (w!) and notes. Destroying a session's key (erasure) makes every
  * copy of its ciphertext, backups included, unreadable.
  *
  * Sealed value: 0x02 ‖ nonce(12) ‖ ciphertext ‖ tag(16); the record's logical id is

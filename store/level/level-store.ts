@@ -95,8 +95,8 @@ export class LevelStore extends StoreBase {
     for (const b of write.blobs) ops.push({ type: 'put', key: blobKey(b.digest), value: b.value });
     // A record written again with other index attributes must not leave its old index entries behind. Only kinds
     // whose attributes can change under the same id are looked up: a WebSocket message resent with another time, a
-    // capture resent (a kiosk). Sessions keep their start, events, bodies, links and tombstones never change.
-    const mutable = write.put.filter((r) => r.kind === 'capture' || r.kind === 'ws');
+    // capture resent (a kiosk), a note edited. Sessions keep their start, events, bodies, links and tombstones never change.
+    const mutable = write.put.filter((r) => r.kind === 'capture' || r.kind === 'ws' || r.kind === 'note');
     const previous = mutable.length ? await db.getMany(mutable.map((r) => recordKey(r.id))) : [];
     const dropped = new Set<string>();
     mutable.forEach((r, i) => {

@@ -190,7 +190,7 @@ describe('funnels and journeys end to end (Chromium through the proxy)', () => {
     await p.waitForSelector('.funnel-table td[data-cell=reached]');
     assert.deepEqual(await p.$$eval('.funnel-table td[data-cell=reached]', (tds) => tds.map((t) => t.textContent)), ['12', '10', '7', '5']);
     assert.equal(await p.getAttribute('.analytics-progress', 'hidden'), '');
-    await p.getByRole('button', { name: /2 sessions dropped after step 3/ }).click();
+    await p.getByRole('button', { name: /the 2 sessions dropped after step 3/ }).click();
     const link = p.locator('.funnel-drop-list a').first();
     assert.equal(await link.textContent(), drop.session);
     await Promise.all([p.waitForURL(/\/sessions\//), link.click()]);

@@ -9,6 +9,7 @@ import { describeErasureContract } from './erasure';
 import type { StoreFactory } from './fixtures';
 import { describeIntegrityContract } from './integrity';
 import { describeMultiWriterContract } from './multi-writer';
+import { describeNotesContract } from './notes';
 import { describePersonalBodiesContract } from './personal-bodies';
 import { describeRecoveryContract } from './recovery';
 
@@ -21,6 +22,7 @@ export function describeStoreContract(name: string, makeStore: StoreFactory): vo
   describeErasureContract(name, makeStore);
   describeChangeFeedContract(name, makeStore);
   describeCustomersContract(name, makeStore);
+  describeNotesContract(name, makeStore);
   describeRecoveryContract(name, makeStore);
   describeMultiWriterContract(name, makeStore);
 }
