@@ -81,8 +81,18 @@ export const SCREENS: Screen[] = [
   { name: 'analytics-funnels', role: 'analyst', path: () => '/analytics/funnels', sizes: [DESKTOP], caption: 'Funnels: a saved funnel from the home page to the accounts.' },
   { name: 'analytics-journeys', role: 'analyst', path: () => '/analytics/journeys', sizes: [DESKTOP], caption: 'Journey map.' },
   { name: 'analytics-clickmap', role: 'analyst', path: () => '/analytics/clickmap', sizes: [DESKTOP], caption: 'Click map.' },
-  // Screens other branches add; skipped until their routes are merged.
-  { name: 'site-versions', role: 'analyst', path: () => '/analytics/versions', sizes: [DESKTOP], caption: 'Site versions.' },
-  { name: 'versions', role: 'analyst', path: () => '/versions', sizes: [DESKTOP], caption: 'Site versions.' },
-  { name: 'notes', role: 'analyst', path: () => '/notes', sizes: [DESKTOP], caption: 'Session notes.' },
+  {
+    name: 'versions', role: 'analyst', path: () => '/versions', sizes: [DESKTOP], caption: 'Site versions per site (first and last seen, sessions) and what changed between two.',
+    prepare: (p) => p.waitForSelector('main').then(() => undefined),
+  },
+  {
+    name: 'player-notes', role: 'analyst', path: (s) => `/sessions/${s.sessionId}`, sizes: [DESKTOP], caption: 'Player with the Notes panel: a note added at the moment shown, its marker on the timeline.',
+    prepare: async (page) => {
+      await player(page);
+      await page.click('#add-note');
+      await page.fill('#note-text', 'Customer says the Send button did nothing here.');
+      await page.click('.notes-form button[type="submit"]');
+      await page.waitForSelector('.note-item');
+    },
+  },
 ];
