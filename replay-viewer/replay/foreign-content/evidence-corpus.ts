@@ -1,0 +1,127 @@
+/**
+ * What the servers sent, as text to look words up in: every captured body of the session that a page can render
+ * text from (HTML, scripts, JSON, templates, CSS `content`, XML/SVG, received WebSocket text), decoded, escapes
+ * undone, lower-cased, whitespace collapsed. A text the page showed is *explained* when the site could have produced
+ * it: it appears in that corpus whole, or each of its phrases does (digits and punctuation split phrases, because
+ * code formats numbers and joins labels to data), a phrase being allowed one join (a template literal with one
+ * interpolation: "welcome back, " + name).
+ *
+ * Numbers alone are never judged (code formats, sums and dates them); nor are texts shorter than three letters or
+ * made only of mask characters. What this cannot see is listed in docs/FOREIGN-CONTENT.md (known evasions).
+ */
+
+/** A body larger than this is read up to here only. */
+const MAX_BODY_CHARS = 8 * 1024 * 1024;
+/** All evidence together. */
+const MAX_CORPUS_CHARS = 64 * 1024 * 1024;
+/** Phrases longer than this are judged on their first part only (bounds the substring search). */
+const MAX_PHRASE_CHARS = 200;
+
+export class EvidenceCorpus {
+  private readonly parts: string[] = [];
+  private size = 0;
+  private joined: string | undefined;
+  private readonly cache = new Map<string, boolean>();
+  capped = false;
+
+  /** Adds one body's text; `kind` picks which escapes to undo. */
+  add(text: string, kind: 'html' | 'script' | 'json' | 'css' | 'text'): void {
+    if (this.size >= MAX_CORPUS_CHARS) {
+      this.capped = true;
+      return;
+    }
+    let t = text.length > MAX_BODY_CHARS ? text.slice(0, MAX_BODY_CHARS) : text;
+    if (kind === 'html') t = decodeHtmlEntities(t);
+    if (kind === 'script' || kind === 'json' || kind === 'html') t = decodeJsEscapes(t);
+    if (kind === 'css') t = t.replace(/\\([0-9a-fA-F]{1,6})\s?/g, (_, hex: string) => fromCodePoint(parseInt(hex, 16)));
+    // Tags split text in HTML and in template strings alike ("<b>Hello</b> world" shows "Hello world").
+    if (kind === 'html' || kind === 'script') t = t.replace(/<\/?[a-zA-Z][^<>]{0,2000}>/g, ' ');
+    const normal = normalize(t);
+    this.parts.push(normal);
+    this.size += normal.length;
+    this.joined = undefined;
+    this.cache.clear();
+  }
+
+  get bytes(): number {
+    return this.size;
+  }
+
+  /** True when the site's own responses could have produced this shown text (rules above). */
+  explains(shown: string): boolean {
+    const text = normalize(shown);
+    if (!needsJudging(text)) return true;
+    const cached = this.cache.get(text);
+    if (cached !== undefined) return cached;
+    const verdict = this.has(text) || phrasesOf(text).every((p) => this.explainsPhrase(p));
+    this.cache.set(text, verdict);
+    return verdict;
+  }
+
+  /** The phrases of a shown text that nothing explains (for the flag's `source`). */
+  unexplained(shown: string): string[] {
+    const text = normalize(shown);
+    if (!needsJudging(text) || this.has(text)) return [];
+    return phrasesOf(text).filter((p) => !this.explainsPhrase(p));
+  }
+
+  /** An identifier (class name, id) anywhere in the evidence. */
+  mentions(token: string): boolean {
+    const t = normalize(token);
+    return t.length > 0 && this.has(t);
+  }
+
+  private explainsPhrase(phrase: string): boolean {
+    const p = phrase.slice(0, MAX_PHRASE_CHARS);
+    if (this.has(p)) return true;
+    // One interpolation: split at each word boundary; both halves must be in the evidence.
+    const words = p.split(' ');
+    for (let i = 1; i < words.length; i++) {
+      if (this.has(words.slice(0, i).join(' ')) && this.has(words.slice(i).join(' '))) return true;
+    }
+    return false;
+  }
+
+  private has(needle: string): boolean {
+    this.joined ??= this.parts.join('\u0000');
+    return this.joined.includes(needle);
+  }
+}
+
+export function normalize(text: string): string {
+  return text.normalize('NFKC').toLowerCase().replace(/[\s\u00a0\u200b-\u200d\ufeff]+/g, ' ').trim();
+}
+
+/** Judged only when it holds a run of at least three letters that is not all mask characters. */
+function needsJudging(text: string): boolean {
+  return /\p{L}{3}/u.test(text);
+}
+
+/**
+ * Phrases: runs of letters, apostrophes, hyphens, mask characters and spaces between digits and punctuation. A
+ * phrase is judged when it has a letter pair (so a country code glued to a masked number, "gb**", is judged too).
+ */
+function phrasesOf(text: string): string[] {
+  return text.split(/[^\p{L}\p{M}'’*\- ]+/u).map((p) => p.trim()).filter((p) => /\p{L}{2}/u.test(p));
+}
+
+const NAMED: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ', euro: '€', pound: '£', copy: '©', mdash: '—', ndash: '–', hellip: '…', rsquo: '’', lsquo: '‘', ldquo: '“', rdquo: '”', middot: '·', times: '×' };
+
+function decodeHtmlEntities(text: string): string {
+  return text.replace(/&(#x[0-9a-fA-F]{1,6}|#\d{1,7}|[a-zA-Z]{2,8});/g, (m, e: string) => {
+    if (e[0] === '#') return fromCodePoint(e[1] === 'x' || e[1] === 'X' ? parseInt(e.slice(2), 16) : parseInt(e.slice(1), 10));
+    return NAMED[e.toLowerCase()] ?? m;
+  });
+}
+
+function decodeJsEscapes(text: string): string {
+  return text.replace(/\\(u\{[0-9a-fA-F]{1,6}\}|u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2}|[nrt'"`\\/])/g, (_, e: string) => {
+    if (e[0] === 'u') return fromCodePoint(parseInt(e[1] === '{' ? e.slice(2, -1) : e.slice(1), 16));
+    if (e[0] === 'x') return fromCodePoint(parseInt(e.slice(1), 16));
+    return e === 'n' || e === 'r' || e === 't' ? ' ' : e;
+  });
+}
+
+function fromCodePoint(cp: number): string {
+  return Number.isFinite(cp) && cp > 0 && cp <= 0x10ffff ? String.fromCodePoint(cp) : '';
+}
