@@ -162,8 +162,7 @@ class PageJudge {
       if (node?.type === NodeType.Element) this.sourceRules(node, at);
     }
     if (!this.checked) return;
-    const full = event.type === EventType.FullSnapshot;
-    for (const root of applied.roots) this.contentRules(root, at, !full);
+    for (const root of applied.roots) this.contentRules(root, at);
     for (const { id, old } of applied.texts) this.replacedText(id, old, at);
   }
 
@@ -189,7 +188,7 @@ class PageJudge {
    * Judges a subtree's text: each element gets whether anything under it is explained or unexplained; a maximal
    * element with only unexplained content is flagged once (an injected form is one flag, not one per label).
    */
-  private contentRules(root: number, at: number, added: boolean): void {
+  private contentRules(root: number, at: number): void {
     const verdicts = new Map<number, Verdict>();
     this.judge(root, verdicts, 0);
     const rootNode = this.mirror.nodes.get(root);
@@ -202,14 +201,25 @@ class PageJudge {
       return;
     }
     this.anchors(start.id, verdicts, at, 0);
-    // An empty overlay (nothing to read, nothing of the site's naming it): a click-jacking layer.
-    if (added && rootNode.type === NodeType.Element && overlayStyle(rootNode) && !this.underFlag(rootNode.id)) {
-      const v = verdicts.get(rootNode.id);
-      const names = [rootNode.attrs.id ?? '', ...(rootNode.attrs.class ?? '').split(/\s+/)].filter(Boolean);
-      if (v && !v.explained && !v.unexplained && !names.some((n) => this.evidence.corpus.mentions(n))) {
-        this.flag('foreign-overlay', rootNode, at, 'an empty overlay no captured response names');
+    this.emptyOverlays(start.id, verdicts, at, 0);
+  }
+
+  /**
+   * An overlay with nothing to read that nothing of the site's names (its id, a class, or its style text as the
+   * site's HTML or code wrote it): a click-catching layer over the page.
+   */
+  private emptyOverlays(id: number, verdicts: Map<number, Verdict>, at: number, depth: number): void {
+    const node = this.mirror.nodes.get(id);
+    if (!node || depth > 400 || HIDDEN_TEXT.has(node.tag) || this.flagged.has(id)) return;
+    if (node.type === NodeType.Element && overlayStyle(node)) {
+      const v = verdicts.get(id);
+      const names = [node.attrs.id ?? '', ...(node.attrs.class ?? '').split(/\s+/), node.attrs.style ?? ''].filter(Boolean);
+      if (v && !v.explained && !v.unexplained && !names.some((n) => this.evidence.corpus.mentions(n)) && !this.underFlag(id)) {
+        this.flag('foreign-overlay', node, at, 'an empty overlay nothing the site sent names');
       }
+      return;
     }
+    for (const c of node.children) this.emptyOverlays(c, verdicts, at, depth + 1);
   }
 
   private judge(id: number, verdicts: Map<number, Verdict>, depth: number): Verdict {

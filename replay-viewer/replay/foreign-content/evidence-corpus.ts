@@ -18,7 +18,7 @@ const MAX_CORPUS_CHARS = 64 * 1024 * 1024;
 const MAX_PHRASE_CHARS = 200;
 
 export class EvidenceCorpus {
-  private readonly parts: string[] = [];
+  private readonly parts: string[] = [runtimeWords()];
   private size = 0;
   private joined: string | undefined;
   private readonly cache = new Map<string, boolean>();
@@ -34,8 +34,7 @@ export class EvidenceCorpus {
     if (kind === 'html') t = decodeHtmlEntities(t);
     if (kind === 'script' || kind === 'json' || kind === 'html') t = decodeJsEscapes(t);
     if (kind === 'css') t = t.replace(/\\([0-9a-fA-F]{1,6})\s?/g, (_, hex: string) => fromCodePoint(parseInt(hex, 16)));
-    // Tags split text in HTML and in template strings alike ("<b>Hello</b> world" shows "Hello world").
-    if (kind === 'html' || kind === 'script') t = t.replace(/<\/?[a-zA-Z][^<>]{0,2000}>/g, ' ');
+    // Markup stays: attribute values are evidence too (a label="Payee" a component renders, a script's src host).
     const normal = normalize(t);
     this.parts.push(normal);
     this.size += normal.length;
@@ -88,6 +87,32 @@ export class EvidenceCorpus {
   }
 }
 
+/**
+ * Words the browser's own formatting produces, which no body holds: month and weekday names (long and short) and
+ * time-zone and day-period labels of Intl and Date (`toUTCString()` → "GMT"), in the languages banks here serve.
+ */
+const RUNTIME_LOCALES = ['en', 'de', 'fr', 'es', 'it', 'nl', 'pt', 'pl', 'sv', 'da'];
+let runtime: string | undefined;
+function runtimeWords(): string {
+  if (runtime !== undefined) return runtime;
+  const words = new Set(['gmt', 'utc', 'am', 'pm']);
+  for (const locale of RUNTIME_LOCALES) {
+    for (const month of ['long', 'short'] as const) {
+      const f = new Intl.DateTimeFormat(locale, { month, timeZone: 'UTC' });
+      for (let m = 0; m < 12; m++) words.add(normalize(f.format(Date.UTC(2024, m, 15))));
+    }
+    for (const weekday of ['long', 'short'] as const) {
+      const f = new Intl.DateTimeFormat(locale, { weekday, timeZone: 'UTC' });
+      for (let d = 0; d < 7; d++) words.add(normalize(f.format(Date.UTC(2024, 0, 1 + d))));
+    }
+    for (const part of new Intl.DateTimeFormat(locale, { hour: 'numeric', hour12: true, timeZone: 'UTC' }).formatToParts(Date.UTC(2024, 0, 1, 15))) {
+      if (part.type === 'dayPeriod') words.add(normalize(part.value));
+    }
+  }
+  runtime = [...words].join('\u0000');
+  return runtime;
+}
+
 export function normalize(text: string): string {
   return text.normalize('NFKC').toLowerCase().replace(/[\s\u00a0\u200b-\u200d\ufeff]+/g, ' ').trim();
 }
@@ -102,7 +127,7 @@ function needsJudging(text: string): boolean {
  * phrase is judged when it has a letter pair (so a country code glued to a masked number, "gb**", is judged too).
  */
 function phrasesOf(text: string): string[] {
-  return text.split(/[^\p{L}\p{M}'’*\- ]+/u).map((p) => p.trim()).filter((p) => /\p{L}{2}/u.test(p));
+  return text.split(/[^\p{L}\p{M}'’*•\- ]+/u).map((p) => p.replace(/^[\s'’\-]+|[\s'’\-]+$/g, '')).filter((p) => /\p{L}{2}/u.test(p));
 }
 
 const NAMED: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ', euro: '€', pound: '£', copy: '©', mdash: '—', ndash: '–', hellip: '…', rsquo: '’', lsquo: '‘', ldquo: '“', rdquo: '”', middot: '·', times: '×' };
