@@ -3,8 +3,9 @@
  * injects fake forms, overlays, frames, scripts, swapped text and re-pointed forms into the sample bank and the
  * corpus site while the browser records THROUGH THE PROXY; the detector (replay-viewer/replay/foreign-content/) must
  * find ≥ 95 % of the injections and flag nothing on the same pages without injection, on the sample bank's journey
- * and on every fidelity-site page (neither with the extension). Figures go to $TMPDIR/verbatim-foreign/results.md
- * and docs/FOREIGN-CONTENT.md.
+ * and on every fidelity-site page, each with its customer actions (neither with the extension). Three lanes browse at
+ * once (the extension's profile; the sample bank and half the fidelity pages; the other half). Figures go to
+ * $TMPDIR/verbatim-foreign/results.md and docs/FOREIGN-CONTENT.md.
  */
 import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -14,13 +15,12 @@ import { after, before, describe, it } from 'node:test';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright';
 import { startProxy, type RunningProxy } from '../../proxy/index';
 import { ReplayLibrary, type ForeignFlag } from '../../replay-viewer/replay/index';
-import { startViewer } from '../../replay-viewer/server';
 import { CHROMIUM_ARGS, CHROMIUM_PATH, launchChromium } from '../../scripts/chromium';
 import { runJourney } from '../../scripts/sample-bank/journey';
 import { startSampleBank, type SampleBank } from '../../scripts/sample-bank/server';
 import { openStore } from '../../store/index';
 import type { VerbatimStore } from '../../store/store';
-import { CASES, settle as fidelitySettle, VIEWPORT } from '../fidelity/cases';
+import { CASES, settle as fidelitySettle, VIEWPORT, type Case } from '../fidelity/cases';
 import { startFidelitySite, type FidelitySite } from '../fidelity/site';
 import { WEB_COMPONENT_CASES } from '../fidelity/web-components';
 import { CLEAN_VISITS, INJECTED_VISITS, score, type Variant, type Visit } from './corpus';
@@ -29,31 +29,29 @@ import { startCorpusSite, type CorpusSite } from './site';
 const root = path.resolve(import.meta.dirname, '../..');
 const EXTENSION = path.join(root, 'test', 'fixtures', 'injector-extension');
 const artifacts = path.join(os.tmpdir(), 'verbatim-foreign');
+/**
+ * Fidelity pages whose customer actions make the page render new content (SPA routes, a lit list filtered, Shoelace
+ * forms): their actions run here; every other page is loaded only. `FOREIGN_ACTS=all` (npm run bench) runs them all.
+ */
+const RENDERING_ACTS = new Set(['/spa', '/forms', '/wc-lit', '/wc-shoelace']);
+const allActs = process.env.FOREIGN_ACTS === 'all';
 
 let dir: string;
 let store: VerbatimStore;
 let proxy: RunningProxy;
-let viewer: Awaited<ReturnType<typeof startViewer>>;
 let bank: SampleBank;
 let corpus: CorpusSite;
 let fidelity: FidelitySite;
 let injecting: BrowserContext;
 let plain: Browser;
 
-/** Each visit's time window, to tell which recorded page it was. */
-interface Window { label: string; inject: Variant[]; from: number; to: number; group: 'injected' | 'clean' | 'bank' | 'fidelity' }
-const windows: Window[] = [];
-
-async function visit(page: Page, url: string, w: Omit<Window, 'from' | 'to'>, act?: (p: Page) => Promise<void>): Promise<void> {
-  const from = Date.now();
+async function visit(page: Page, url: string, inject: readonly Variant[], act?: (p: Page) => Promise<void>): Promise<void> {
   await page.goto(url);
   await page.waitForSelector('body[data-ready="true"]', { timeout: 10_000 });
+  if (inject.length) await page.waitForSelector('html[data-injected]', { timeout: 10_000 });
   await act?.(page);
-  // The injections land 150 ms after the page settles; the recorder batches every few hundred ms.
-  await page.waitForTimeout(w.inject.length ? 450 : 150);
   // Leaving flushes the recorder's last batch (pagehide).
   await page.goto('about:blank');
-  windows.push({ ...w, from, to: Date.now() });
 }
 
 before(async () => {
@@ -65,90 +63,113 @@ before(async () => {
     allowedTargets: ['127.0.0.1'], store, dataDir: dir, port: 0,
     recorderScript: await readFile(path.join(root, 'dist', 'recorder', 'recorder.js')),
   });
-  viewer = await startViewer({ store, port: 0, uiDir: path.join(root, 'dist', 'viewer') });
-  injecting = await chromium.launchPersistentContext(path.join(dir, 'profile'), {
-    executablePath: process.env.CHROMIUM_PATH ?? CHROMIUM_PATH,
-    headless: true,
-    viewport: VIEWPORT,
-    proxy: { server: proxy.url, bypass: '<-loopback>' },
-    args: [...CHROMIUM_ARGS, `--disable-extensions-except=${EXTENSION}`, `--load-extension=${EXTENSION}`],
-  });
-  plain = await launchChromium({ server: proxy.url, spkiFingerprint: proxy.ca.spkiFingerprint });
+  [injecting, plain] = await Promise.all([
+    chromium.launchPersistentContext(path.join(dir, 'profile'), {
+      executablePath: process.env.CHROMIUM_PATH ?? CHROMIUM_PATH,
+      headless: true,
+      viewport: VIEWPORT,
+      proxy: { server: proxy.url, bypass: '<-loopback>' },
+      args: [...CHROMIUM_ARGS, `--disable-extensions-except=${EXTENSION}`, `--load-extension=${EXTENSION}`],
+    }),
+    launchChromium({ server: proxy.url, spkiFingerprint: proxy.ca.spkiFingerprint }),
+  ]);
 });
 
 after(async () => {
   await injecting?.close();
   await plain?.close();
-  await viewer?.close();
   await proxy?.close();
   await Promise.all([bank?.close(), corpus?.close(), fidelity?.close()]);
   await store?.close();
   await rm(dir, { recursive: true, force: true });
 });
 
-describe('content the bank did not send: a rogue extension through the proxy', () => {
-  const siteUrl = (v: Visit) => (v.site === 'bank' ? bank.url : corpus.url);
-  let pages: { label: string; inject: Variant[]; group: Window['group']; flags: ForeignFlag[] }[] = [];
+type Group = 'injected' | 'clean' | 'bank' | 'fidelity';
 
-  it('records the corpus: injected pages, the same pages clean, the sample bank and the fidelity site', async () => {
-    const started = Date.now();
-    const page = injecting.pages()[0] ?? (await injecting.newPage());
-    for (const v of CLEAN_VISITS) await visit(page, `${siteUrl(v)}${v.path}`, { label: `clean ${v.site}${v.path}`, inject: [], group: 'clean' });
-    for (const v of INJECTED_VISITS) {
-      await visit(page, `${siteUrl(v)}${v.path}#inject=${v.inject.join(',')}`, { label: `${v.site}${v.path} +${v.inject.join('+')}`, inject: v.inject, group: 'injected' });
-    }
-    // No extension: the sample bank's journey and every fidelity page.
-    const context = await plain.newContext({ viewport: VIEWPORT });
-    const clean = await context.newPage();
-    const from = Date.now();
-    await runJourney(clean, bank.url);
-    windows.push({ label: 'sample bank journey', inject: [], group: 'bank', from, to: Date.now() });
-    for (const c of [...CASES, ...WEB_COMPONENT_CASES]) {
-      await visit(clean, `${fidelity.url}${c.path}`, { label: `fidelity ${c.path}`, inject: [], group: 'fidelity' }, async (p) => {
+describe('content the bank did not send: a rogue extension through the proxy', () => {
+  it('finds ≥ 95 % of the injections and flags nothing the sites sent themselves', async () => {
+    const siteUrl = (v: Visit) => (v.site === 'bank' ? bank.url : corpus.url);
+    const fidelityCases: Case[] = [...CASES, ...WEB_COMPONENT_CASES];
+    const half = Math.ceil(fidelityCases.length / 2);
+    const fidelityLane = async (cases: Case[], journey: boolean) => {
+      const context = await plain.newContext({ viewport: VIEWPORT });
+      const page = await context.newPage();
+      if (journey) await runJourney(page, bank.url);
+      for (const c of cases) await visit(page, `${fidelity.url}${c.path}`, [], async (p) => {
         await fidelitySettle(p);
-        await c.act?.(p);
+        if (allActs || RENDERING_ACTS.has(c.path)) await c.act?.(p);
       });
-    }
-    await context.close();
+      await context.close();
+    };
+    const extensionLane = async () => {
+      const page = injecting.pages()[0] ?? (await injecting.newPage());
+      for (const v of CLEAN_VISITS) await visit(page, `${siteUrl(v)}${v.path}`, []);
+      for (const v of INJECTED_VISITS) await visit(page, `${siteUrl(v)}${v.path}#inject=${v.inject.join(',')}`, v.inject);
+    };
+    const started = Date.now();
+    const timed = async (name: string, lane: Promise<void>) => {
+      await lane;
+      if (process.env.FOREIGN_TIMINGS) console.log(`${name} lane: ${Date.now() - started} ms`);
+    };
+    await Promise.all([
+      timed('extension', extensionLane()),
+      timed('fidelity 1 + bank', fidelityLane(fidelityCases.slice(0, half), true)),
+      timed('fidelity 2', fidelityLane(fidelityCases.slice(half), false)),
+    ]);
     await proxy.drain();
     const recorded = Date.now();
 
+    // Which page is which comes from its URL: the injected ones carry #inject=…, each site has its own origin.
+    const groupOf = (url: string): Group => {
+      const origin = new URL(url).origin;
+      if (url.includes('#inject=')) return 'injected';
+      return origin === bank.origin ? 'bank' : origin === new URL(fidelity.url).origin ? 'fidelity' : 'clean';
+    };
+    const pages = new Map<string, { label: string; inject: Variant[]; group: Group; flags: ForeignFlag[] }>();
     const library = new ReplayLibrary(store);
-    const byPage = new Map<string, Window>();
+    let sessions = 0;
+    let pageCount = 0;
     for (const session of await store.listSessions({ limit: 500 })) {
+      sessions++;
+      pageCount += session.pages.length;
       for (const p of session.pages) {
-        const w = windows.find((x) => p.startedAt >= x.from - 50 && p.startedAt <= x.to);
-        if (w) byPage.set(p.id, w);
+        const inject = (new URLSearchParams(new URL(p.url).hash.slice(1)).get('inject')?.split(',') ?? []) as Variant[];
+        pages.set(p.id, { label: p.url, inject, group: groupOf(p.url), flags: [] });
       }
       const report = await library.foreignContent(session);
       for (const f of report.flags) {
-        const w = byPage.get(f.pageId);
-        assert.ok(w, `flag on a page of no visit: ${JSON.stringify(f)}`);
-        let entry = pages.find((e) => e.label === w.label);
-        if (!entry) pages.push(entry = { label: w.label, inject: w.inject, group: w.group, flags: [] });
+        const entry = pages.get(f.pageId);
+        assert.ok(entry, `flag on a page the session does not list: ${JSON.stringify(f)}`);
         entry.flags.push(f);
       }
     }
-    for (const w of windows) if (!pages.some((e) => e.label === w.label)) pages.push({ label: w.label, inject: w.inject, group: w.group, flags: [] });
-    const s = score(pages);
-    console.log(`recording ${recorded - started} ms, detecting ${Date.now() - recorded} ms`);
-    const falseBy = (g: Window['group']) => s.falsePositives.filter((f) => pages.find((p) => p.flags.includes(f))?.group === g);
+    const detected = Date.now();
+    const all = [...pages.values()];
+    const s = score(all);
+    const falseIn = (g: Group) => s.falsePositives.filter((f) => all.find((p) => p.flags.includes(f))?.group === g);
+    const count = (g: Group) => all.filter((p) => p.group === g).length;
     const lines = [
+      `pages: ${pageCount} in ${sessions} sessions (${count('injected')} injected, ${count('clean')} clean corpus, ${count('bank')} sample bank, ${count('fidelity')} fidelity site); recording ${recorded - started} ms, detection ${detected - recorded} ms`,
+      '',
       `| injected items | detected | recall | flags | true | false | precision | false on sample bank | false on fidelity site | false on clean corpus pages |`,
       `|---|---|---|---|---|---|---|---|---|---|`,
-      `| ${s.injected} | ${s.detected} | ${s.recall.toFixed(3)} | ${s.truePositives + s.falsePositives.length} | ${s.truePositives} | ${s.falsePositives.length} | ${s.precision.toFixed(3)} | ${falseBy('bank').length} | ${falseBy('fidelity').length} | ${falseBy('clean').length} |`,
+      `| ${s.injected} | ${s.detected} | ${s.recall.toFixed(3)} | ${s.truePositives + s.falsePositives.length} | ${s.truePositives} | ${s.falsePositives.length} | ${s.precision.toFixed(3)} | ${falseIn('bank').length} | ${falseIn('fidelity').length} | ${falseIn('clean').length} |`,
       '', `missed: ${s.missed.join('; ') || 'none'}`,
-      '', ...s.falsePositives.map((f) => `false: ${f.reason} ${f.path} "${f.text}" — ${f.source} (${f.pageUrl})`),
+      ...s.falsePositives.map((f) => `false: ${f.reason} ${f.path} "${f.text}" — ${f.source} (${f.pageUrl})`),
     ];
     await writeFile(path.join(artifacts, 'results.md'), `${lines.join('\n')}\n`);
-    await writeFile(path.join(artifacts, 'flags.json'), JSON.stringify(pages, null, 1));
+    await writeFile(path.join(artifacts, 'flags.json'), JSON.stringify(all, null, 1));
     console.log(lines.join('\n'));
-    if (process.env.FOREIGN_TIMINGS) console.log(windows.map((w) => `${w.to - w.from} ms ${w.label}`).join('\n'));
-    assert.equal(windows.filter((w) => w.group === 'fidelity').length, CASES.length + WEB_COMPONENT_CASES.length);
+
+    // Every visit was recorded (the fidelity SPA's pushState stays in its page).
+    assert.equal(count('injected'), INJECTED_VISITS.length);
+    assert.ok(count('fidelity') >= fidelityCases.length, `${count('fidelity')} fidelity pages recorded`);
+    assert.ok(count('bank') >= 4, `${count('bank')} sample bank pages recorded`);
+    assert.equal(s.injected, INJECTED_VISITS.reduce((n, v) => n + v.inject.length, 0));
     assert.ok(s.recall >= 0.95, `recall ${s.recall} (missed: ${s.missed.join('; ')})`);
-    assert.deepEqual(falseBy('bank'), [], 'no false flag on the sample bank');
-    assert.deepEqual(falseBy('fidelity'), [], 'no false flag on the fidelity site');
-    assert.deepEqual(falseBy('clean'), [], 'no false flag on the clean corpus pages (SPA, fetch, A/B, widget)');
+    assert.deepEqual(falseIn('bank'), [], 'no false flag on the sample bank');
+    assert.deepEqual(falseIn('fidelity'), [], 'no false flag on the fidelity site');
+    assert.deepEqual(falseIn('clean'), [], 'no false flag on the clean corpus pages (SPA, fetch, A/B, widget)');
     assert.deepEqual(s.falsePositives, []);
   });
 });
