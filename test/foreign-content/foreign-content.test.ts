@@ -15,6 +15,7 @@ import { after, before, describe, it } from 'node:test';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright';
 import { startProxy, type RunningProxy } from '../../proxy/index';
 import { ReplayLibrary, type ForeignFlag } from '../../replay-viewer/replay/index';
+import { startViewer } from '../../replay-viewer/server';
 import { CHROMIUM_ARGS, CHROMIUM_PATH, launchChromium } from '../../scripts/chromium';
 import { runJourney } from '../../scripts/sample-bank/journey';
 import { startSampleBank, type SampleBank } from '../../scripts/sample-bank/server';
@@ -42,7 +43,11 @@ let proxy: RunningProxy;
 let bank: SampleBank;
 let corpus: CorpusSite;
 let fidelity: FidelitySite;
+let viewer: Awaited<ReturnType<typeof startViewer>>;
 let injecting: BrowserContext;
+/** The extension lane's session and the fake form's flag in it, for the player check. */
+let formFlag: ForeignFlag | undefined;
+let formSession: string | undefined;
 let plain: Browser;
 
 async function visit(page: Page, url: string, inject: readonly Variant[], act?: (p: Page) => Promise<void>): Promise<void> {
@@ -63,6 +68,7 @@ before(async () => {
     allowedTargets: ['127.0.0.1'], store, dataDir: dir, port: 0,
     recorderScript: await readFile(path.join(root, 'dist', 'recorder', 'recorder.js')),
   });
+  viewer = await startViewer({ store, port: 0, uiDir: path.join(root, 'dist', 'viewer') });
   [injecting, plain] = await Promise.all([
     chromium.launchPersistentContext(path.join(dir, 'profile'), {
       executablePath: process.env.CHROMIUM_PATH ?? CHROMIUM_PATH,
@@ -78,6 +84,7 @@ before(async () => {
 after(async () => {
   await injecting?.close();
   await plain?.close();
+  await viewer?.close();
   await proxy?.close();
   await Promise.all([bank?.close(), corpus?.close(), fidelity?.close()]);
   await store?.close();
@@ -141,6 +148,10 @@ describe('content the bank did not send: a rogue extension through the proxy', (
         const entry = pages.get(f.pageId);
         assert.ok(entry, `flag on a page the session does not list: ${JSON.stringify(f)}`);
         entry.flags.push(f);
+        if (!formFlag && entry.inject.includes('form') && /Security check/.test(f.text)) {
+          formFlag = f;
+          formSession = session.id;
+        }
       }
     }
     const detected = Date.now();
@@ -171,5 +182,37 @@ describe('content the bank did not send: a rogue extension through the proxy', (
     assert.deepEqual(falseIn('fidelity'), [], 'no false flag on the fidelity site');
     assert.deepEqual(falseIn('clean'), [], 'no false flag on the clean corpus pages (SPA, fetch, A/B, widget)');
     assert.deepEqual(s.falsePositives, []);
+  });
+
+  it('lists the flags in the player (API, audited route) and outlines the element in the replay at its moment', async () => {
+    assert.ok(formFlag && formSession, 'the fake form was flagged');
+    const api = await fetch(`${viewer.url}/api/sessions/${formSession}/foreign-content`);
+    assert.equal(api.status, 200);
+    const report = (await api.json()) as { flags: ForeignFlag[] };
+    assert.ok(report.flags.some((f) => f.nodeId === formFlag!.nodeId && f.at === formFlag!.at && f.reason === formFlag!.reason));
+
+    const context = await plain.newContext({ viewport: { width: 1600, height: 1100 } });
+    try {
+      const page = await context.newPage();
+      await page.goto(`${viewer.url}/sessions/${formSession}`);
+      await page.waitForSelector('html[data-replay-ready="true"]', { timeout: 30_000 });
+      const badge = page.locator('details.foreign-badge[data-foreign="found"]');
+      await badge.waitFor({ timeout: 15_000 });
+      assert.equal(Number(await badge.getAttribute('data-count')), report.flags.length);
+      await badge.locator('summary').click();
+      const item = badge.locator(`button.foreign-flag[data-node="${formFlag.nodeId}"]`).first();
+      assert.match(await item.innerText(), /Security check/);
+      // The words no capture holds are marked.
+      assert.ok(await item.locator('mark').count() > 0);
+      await item.focus();
+      await page.keyboard.press('Enter');
+      await page.waitForFunction(() => /Outlined in the replay/.test(document.querySelector('.foreign-status')?.textContent ?? ''), undefined, { timeout: 10_000 });
+      const frame = page.frameLocator('.replayer-wrapper iframe');
+      const outlined = frame.locator('[data-verbatim-outlined]');
+      assert.equal(await outlined.count(), 1);
+      assert.match(await outlined.innerText(), /Security check: confirm your card/);
+    } finally {
+      await context.close();
+    }
   });
 });

@@ -270,13 +270,13 @@ class PageJudge {
     const el = this.mirror.element(id);
     if (!node || !el || node.isStyle || node.text === old || this.mirror.ancestors(id).some((a) => HIDDEN_TEXT.has(a.tag))) return;
     if (this.evidence.corpus.explains(node.text) || this.underFlag(el.id)) return;
-    this.flag('text-replaced', el, at, this.unexplainedSource([node.text]));
+    this.flag('text-replaced', el, at, ...this.unexplainedSource([node.text]));
   }
 
   private contentFlag(el: MirrorNode, at: number, texts: MirrorNode[]): void {
     const shown = texts.length ? texts.map((t) => t.text) : this.shownTexts(el.id);
     const overlay = this.mirror.ancestors(el.id).some((a) => a.type === NodeType.Element && overlayStyle(a));
-    this.flag(overlay ? 'foreign-overlay' : 'unexplained-content', el, at, this.unexplainedSource(shown));
+    this.flag(overlay ? 'foreign-overlay' : 'unexplained-content', el, at, ...this.unexplainedSource(shown));
   }
 
   private shownTexts(id: number, out: string[] = [], depth = 0): string[] {
@@ -288,24 +288,24 @@ class PageJudge {
     return out;
   }
 
-  private unexplainedSource(texts: string[]): string {
-    const phrases = [...new Set(texts.flatMap((t) => this.evidence.corpus.unexplained(t)))];
+  private unexplainedSource(texts: string[]): [string, string[]] {
+    const phrases = [...new Set(texts.flatMap((t) => this.evidence.corpus.unexplained(t)))].slice(0, 20);
     const text = `no captured response holds: ${phrases.map((p) => `"${p}"`).join(', ')}`;
-    return text.length > MAX_SOURCE_CHARS ? `${text.slice(0, MAX_SOURCE_CHARS - 1)}…` : text;
+    return [text.length > MAX_SOURCE_CHARS ? `${text.slice(0, MAX_SOURCE_CHARS - 1)}…` : text, phrases.map((p) => p.slice(0, 80))];
   }
 
   private underFlag(id: number): boolean {
     return this.mirror.ancestors(id).some((a) => this.flagged.has(a.id));
   }
 
-  private flag(reason: ForeignReason, node: MirrorNode, at: number, source: string): void {
+  private flag(reason: ForeignReason, node: MirrorNode, at: number, source: string, words?: string[]): void {
     const path = this.mirror.cssPath(node.id);
     const text = this.mirror.textOf(node.id);
     const key = `${reason}\n${path}\n${text}\n${source}`;
     this.flagged.add(node.id);
     if (this.raised.has(key)) return;
     this.raised.add(key);
-    this.emit({ reason, at, pageId: this.pageId, pageUrl: this.pageUrl, nodeId: node.id, path, text, source });
+    this.emit({ reason, at, pageId: this.pageId, pageUrl: this.pageUrl, nodeId: node.id, path, text, source, ...(words?.length ? { words } : {}) });
   }
 }
 

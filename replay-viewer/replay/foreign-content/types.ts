@@ -37,6 +37,8 @@ export interface ForeignFlag {
   text: string;
   /** What does not come from the site: the URL, the origin, or the words no capture holds. */
   source: string;
+  /** For text rules: the phrases no captured body holds (lower-cased, as stored), for the player to mark. */
+  words?: string[];
 }
 
 export interface ForeignContentReport {
