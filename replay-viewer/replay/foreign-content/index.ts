@@ -3,3 +3,4 @@ export { detectForeignContent, resourceUrls, type SiteEvidence } from './detecto
 export { EvidenceCorpus } from './evidence-corpus';
 export { siteEvidence } from './site-evidence';
 export { FOREIGN_REASONS, type ForeignContentReport, type ForeignFlag, type ForeignReason } from './types';
+export { extensionSources, type ExtensionSource } from './extension-sources';

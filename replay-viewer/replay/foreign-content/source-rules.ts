@@ -11,8 +11,14 @@ const URL_ATTRIBUTES = ['src', 'href', 'data', 'action', 'formaction', 'poster',
 
 /** The extension URL an element loads or names, if any. */
 export function extensionUrl(node: MirrorNode): string | undefined {
+  return extensionUrlIn(node.attrs);
+}
+
+/** The same over an attribute map as rrweb records it (names lower-cased by the caller or as recorded). */
+export function extensionUrlIn(attrs: Record<string, unknown>): string | undefined {
   for (const name of URL_ATTRIBUTES) {
-    const value = node.attrs[name]?.trim();
+    const raw = attrs[name];
+    const value = typeof raw === 'string' ? raw.trim() : undefined;
     if (value && EXTENSION_SCHEME.test(value)) return value.slice(0, 200);
   }
   return undefined;

@@ -9,7 +9,7 @@
  */
 
 /** Text fields: matched by words (a quoted value is a phrase); `url:`/`host:`/`path:` also by prefix (`url:/pay*`). */
-export const TEXT_FIELDS = ['text', 'typed', 'clicked', 'error', 'url', 'title', 'host', 'path', 'ws', 'field', 'struggle'] as const;
+export const TEXT_FIELDS = ['text', 'typed', 'clicked', 'error', 'url', 'title', 'host', 'path', 'ws', 'field', 'struggle', 'foreign'] as const;
 /** Exact-value fields (facetable). */
 export const KEYWORD_FIELDS = ['customer', 'channel', 'terminal', 'device', 'browser', 'os', 'country', 'method', 'session'] as const;
 /** Numeric fields: status (HTTP), pages (count); duration-valued: duration, active, took (a request's duration). */
