@@ -6,23 +6,32 @@
  * code formats numbers and joins labels to data), a phrase being allowed one join (a template literal with one
  * interpolation: "welcome back, " + name).
  *
+ * Phrases are matched as whole words in order (word-index.ts); ids, class names and hosts as substrings.
+ *
  * Numbers alone are never judged (code formats, sums and dates them); nor are texts shorter than three letters or
  * made only of mask characters. What this cannot see is listed in docs/FOREIGN-CONTENT.md (known evasions).
  */
+
+import { WordIndex, wordsOf } from './word-index';
 
 /** A body larger than this is read up to here only. */
 const MAX_BODY_CHARS = 8 * 1024 * 1024;
 /** All evidence together. */
 const MAX_CORPUS_CHARS = 64 * 1024 * 1024;
-/** Phrases longer than this are judged on their first part only (bounds the substring search). */
-const MAX_PHRASE_CHARS = 200;
+/** Phrases longer than this are judged on their first part only. */
+const MAX_PHRASE_CHARS = 400;
 
 export class EvidenceCorpus {
-  private readonly parts: string[] = [runtimeWords()];
+  private readonly parts: string[] = [];
+  private readonly words = new WordIndex();
   private size = 0;
   private joined: string | undefined;
   private readonly cache = new Map<string, boolean>();
   capped = false;
+
+  constructor() {
+    for (const w of runtimeWords()) this.words.add(w);
+  }
 
   /** Adds one body's text; `kind` picks which escapes to undo. */
   add(text: string, kind: 'html' | 'script' | 'json' | 'css' | 'text'): void {
@@ -37,6 +46,7 @@ export class EvidenceCorpus {
     // Markup stays: attribute values are evidence too (a label="Payee" a component renders, a script's src host).
     const normal = normalize(t);
     this.parts.push(normal);
+    this.words.add(normal);
     this.size += normal.length;
     this.joined = undefined;
     this.cache.clear();
@@ -52,7 +62,7 @@ export class EvidenceCorpus {
     if (!needsJudging(text)) return true;
     const cached = this.cache.get(text);
     if (cached !== undefined) return cached;
-    const verdict = this.has(text) || phrasesOf(text).every((p) => this.explainsPhrase(p));
+    const verdict = this.words.contains(wordsOf(text)) || phrasesOf(text).every((p) => this.explainsPhrase(p));
     this.cache.set(text, verdict);
     return verdict;
   }
@@ -60,30 +70,26 @@ export class EvidenceCorpus {
   /** The phrases of a shown text that nothing explains (for the flag's `source`). */
   unexplained(shown: string): string[] {
     const text = normalize(shown);
-    if (!needsJudging(text) || this.has(text)) return [];
+    if (!needsJudging(text) || this.words.contains(wordsOf(text))) return [];
     return phrasesOf(text).filter((p) => !this.explainsPhrase(p));
   }
 
-  /** An identifier (class name, id) anywhere in the evidence. */
+  /** An identifier (class name, id, style text, host) anywhere in the evidence, as a substring. */
   mentions(token: string): boolean {
     const t = normalize(token);
-    return t.length > 0 && this.has(t);
+    if (!t) return false;
+    this.joined ??= this.parts.join('\u0000');
+    return this.joined.includes(t);
   }
 
   private explainsPhrase(phrase: string): boolean {
-    const p = phrase.slice(0, MAX_PHRASE_CHARS);
-    if (this.has(p)) return true;
+    const words = wordsOf(phrase.slice(0, MAX_PHRASE_CHARS));
+    if (this.words.contains(words)) return true;
     // One interpolation: split at each word boundary; both halves must be in the evidence.
-    const words = p.split(' ');
     for (let i = 1; i < words.length; i++) {
-      if (this.has(words.slice(0, i).join(' ')) && this.has(words.slice(i).join(' '))) return true;
+      if (this.words.contains(words.slice(0, i)) && this.words.contains(words.slice(i))) return true;
     }
     return false;
-  }
-
-  private has(needle: string): boolean {
-    this.joined ??= this.parts.join('\u0000');
-    return this.joined.includes(needle);
   }
 }
 
@@ -92,8 +98,8 @@ export class EvidenceCorpus {
  * time-zone and day-period labels of Intl and Date (`toUTCString()` → "GMT"), in the languages banks here serve.
  */
 const RUNTIME_LOCALES = ['en', 'de', 'fr', 'es', 'it', 'nl', 'pt', 'pl', 'sv', 'da'];
-let runtime: string | undefined;
-function runtimeWords(): string {
+let runtime: string[] | undefined;
+function runtimeWords(): string[] {
   if (runtime !== undefined) return runtime;
   const words = new Set(['gmt', 'utc', 'am', 'pm']);
   for (const locale of RUNTIME_LOCALES) {
@@ -109,7 +115,7 @@ function runtimeWords(): string {
       if (part.type === 'dayPeriod') words.add(normalize(part.value));
     }
   }
-  runtime = [...words].join('\u0000');
+  runtime = [...words];
   return runtime;
 }
 

@@ -36,7 +36,12 @@ export async function siteEvidence(store: VerbatimStore, sessionId: string, batc
     }
   }
   const bodies: Body[] = [];
+  // The same bundle fetched on every page is one body: read (and indexed) once per origin.
+  const read = new Set<string>();
   for (const capture of captures) {
+    const key = capture.body ? `${originOf(capture.url)}\n${capture.body.digest}` : '';
+    if (key && read.has(key)) continue;
+    if (key) read.add(key);
     const body = await textOf(store, sessionId, capture);
     const origin = originOf(capture.url);
     if (body && origin) bodies.push({ origin, ...body });
