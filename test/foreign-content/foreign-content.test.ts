@@ -30,12 +30,7 @@ import { startCorpusSite, type CorpusSite } from './site';
 const root = path.resolve(import.meta.dirname, '../..');
 const EXTENSION = path.join(root, 'test', 'fixtures', 'injector-extension');
 const artifacts = path.join(os.tmpdir(), 'verbatim-foreign');
-/**
- * Fidelity pages whose customer actions make the page render new content (SPA routes, a lit list filtered, Shoelace
- * forms): their actions run here; every other page is loaded only. `FOREIGN_ACTS=all` (npm run bench) runs them all.
- */
-const RENDERING_ACTS = new Set(['/spa', '/forms', '/wc-lit', '/wc-shoelace']);
-const allActs = process.env.FOREIGN_ACTS === 'all';
+
 
 let dir: string;
 let store: VerbatimStore;
@@ -104,7 +99,7 @@ describe('content the bank did not send: a rogue extension through the proxy', (
       if (journey) await runJourney(page, bank.url);
       for (const c of cases) await visit(page, `${fidelity.url}${c.path}`, [], async (p) => {
         await fidelitySettle(p);
-        if (allActs || RENDERING_ACTS.has(c.path)) await c.act?.(p);
+        await c.act?.(p);
       });
       await context.close();
     };
