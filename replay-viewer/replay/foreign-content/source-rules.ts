@@ -66,7 +66,9 @@ export function httpUrl(raw: string | undefined, base: string): string | undefin
 
 export function originOf(url: string): string | undefined {
   try {
-    return new URL(url).origin;
+    const origin = new URL(url).origin;
+    // Opaque origins (data:, blob: of one, custom schemes) name no site.
+    return origin === 'null' ? undefined : origin;
   } catch {
     return undefined;
   }
