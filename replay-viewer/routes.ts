@@ -97,9 +97,9 @@ export function viewerRoutes(h: RouteHandlers): Route[] {
     { method: 'GET', path: '/api/sessions/:id', summary: 'one session\'s details', allow: ['session.read'], audit: 'view', sessionOf: sessionParam, customerScoped: true, handler: (c) => h.api.session(c) },
     { method: 'GET', path: '/api/sessions/:id/events', summary: 'replay: a tab\'s events', allow: REPLAY, audit: 'replay', sessionOf: sessionParam, customerScoped: true, handler: (c) => h.api.sessionEvents(c) },
     { method: 'GET', path: '/api/sessions/:id/signals', summary: 'player: struggle signals and score', allow: REPLAY, audit: 'replay', sessionOf: sessionParam, customerScoped: true, handler: (c) => h.api.sessionSignals(c) },
+    { method: 'GET', path: '/api/sessions/:id/foreign-content', summary: 'content the bank did not send: injected elements, foreign sources and forms', allow: REPLAY, audit: 'view', sessionOf: sessionParam, customerScoped: true, handler: (c) => h.api.sessionForeignContent(c) },
     { method: 'GET', path: '/archive/*', summary: 'replay: archived resources', allow: REPLAY, sessionOf: archiveSession, customerScoped: true, handler: ({ req, res }) => h.archive.handle(req, res) },
     { method: 'GET', path: '/api/sessions/:id/fidelity', summary: 'replay fidelity: where each resource comes from, what was not recorded', allow: REPLAY, audit: 'view', sessionOf: sessionParam, customerScoped: true, handler: (c) => h.api.sessionFidelity(c) },
-    { method: 'GET', path: '/api/sessions/:id/foreign-content', summary: 'content the bank did not send: injected elements, foreign sources and forms', allow: REPLAY, audit: 'view', sessionOf: sessionParam, customerScoped: true, handler: (c) => h.api.sessionForeignContent(c) },
     { method: 'GET', path: '/api/sessions/:id/captures', summary: 'technical panels: network log, WebSocket messages', allow: ['session.technical'], audit: 'technical', sessionOf: sessionParam, handler: (c) => h.api.sessionCaptures(c) },
   ];
   const { exporter, collector, status, statusProbe, signIn, users, audit, search, reviews, admin, prefs, live, analytics } = h;
