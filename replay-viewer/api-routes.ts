@@ -9,6 +9,7 @@
  *                                        (?track=N, or the tab in use at ?at=<epoch-ms>)
  *   GET /api/sessions/<id>/captures      { captures, webSockets }: the network log (network-log.ts)
  *   GET /api/sessions/<id>/signals       { score, signals, visits }: struggle signals (session-signals.ts)
+ *   GET /api/sessions/<id>/foreign-content  { flags, counts, … }: content the bank did not send (replay/foreign-content/)
  */
 import type { Session, SessionCursor, SessionListQuery } from '../store/records';
 import type { VerbatimStore } from '../store/store';
@@ -56,6 +57,11 @@ export class ApiRoutes {
   /** How far to trust the replay (replay/fidelity.ts): computed on demand, as a resource may since have been erased. */
   async sessionFidelity({ req, res, params }: RouteContext): Promise<void> {
     await sendJson(req, res, 200, await this.replay.fidelity(await this.sessionOf(params.id!)));
+  }
+
+  /** Content the bank did not send (replay/foreign-content/): computed on demand from the events and captures. */
+  async sessionForeignContent({ req, res, params }: RouteContext): Promise<void> {
+    await sendJson(req, res, 200, await this.replay.foreignContent(await this.sessionOf(params.id!)));
   }
 
   async sessionCaptures({ req, res, params }: RouteContext): Promise<void> {

@@ -7,6 +7,7 @@
  *   - resource        what /archive/<session>/<ts>/<url> answers (capture resolution,
  *                     fuzzy match, stylesheet rewriting)
  *   - fidelity        how far to trust the replay: where each resource comes from, what was not recorded
+ *   - foreignContent  what the page showed that no response the servers sent explains (foreign-content/)
  */
 import type { Session } from '../../store/records';
 import type { VerbatimStore } from '../../store/store';
@@ -15,6 +16,7 @@ import type { ArchiveTarget } from './archive-url';
 import { archivedResponse, type ArchivedResponse, type ArchivedResponseOptions } from './archived-response';
 import { CaptureResolver } from './capture-resolver';
 import { fidelityReport, type FidelityReport } from './fidelity';
+import { detectForeignContent, siteEvidence, type ForeignContentReport } from './foreign-content/index';
 import { rewriteEvents } from './rewrite-events';
 import { groupTracks, trackEvents } from './tab-tracks';
 import { sitesOf, toApiWebSocketMessage, type ApiNetworkLog } from './network-log';
@@ -27,6 +29,7 @@ export type { SessionEvents, TrackChoice } from './session-events';
 export type { FidelityItem, FidelityReport, ResourceSource } from './fidelity';
 export type { RecordingLimits } from './recording-limits';
 export { FIDELITY_WEIGHTS } from './fidelity';
+export { FOREIGN_REASONS, type ForeignContentReport, type ForeignFlag, type ForeignReason } from './foreign-content/index';
 export type { TabTrack } from './tab-tracks';
 
 /** An archive miss: nothing to serve, and why (`no-capture` or `blob-missing`). */
@@ -88,6 +91,12 @@ export class ReplayLibrary {
         return isMiss(served) ? undefined : served.body.toString('utf8');
       },
     });
+  }
+
+  /** Elements, text, scripts, frames and forms the page showed that no captured response explains (foreign-content/). */
+  async foreignContent(session: Session): Promise<ForeignContentReport> {
+    const batches = await this.store.readEvents(session.id);
+    return detectForeignContent(batches, await siteEvidence(this.store, session.id, batches));
   }
 
   /** What the archive serves for a target; SESSION_UNKNOWN for a session that does not exist. */

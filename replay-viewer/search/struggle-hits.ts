@@ -17,13 +17,14 @@ import { withAnalytics } from '../analytics/index/with-analytics';
 import { ANALYTICS_MODULES } from '../analytics/index/registry';
 import { createSessionExtractor, type PageObservers } from './extract/index';
 import type { ExtractorFactory, SessionExtractor } from './extractor-port';
+import { withForeignHits } from './foreign-hits';
 import type { Hit } from './types';
 
 /** Struggle hits a session may hold (the detector caps its own list lower; this bounds a rewrite). */
 const MAX_HITS = 5_000;
 
 /** What the index is fed from by default, in-process and on the search worker: search's hits, struggle's, analytics rows. */
-export const createIndexExtractor: ExtractorFactory = withAnalytics(withStruggleHits(createSessionExtractor), ANALYTICS_MODULES);
+export const createIndexExtractor: ExtractorFactory = withForeignHits(withAnalytics(withStruggleHits(createSessionExtractor), ANALYTICS_MODULES));
 
 /**
  * `createExtractor` is handed the detector's page observers: the detector reads each page on the extractor's walk

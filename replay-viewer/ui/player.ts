@@ -24,6 +24,8 @@ import { waitForReplayResources } from './readiness';
 import { createTimeline, type Timeline, type TimelineMarker } from './timeline';
 import { exportActions } from './export-actions';
 import { fidelityBadge } from './fidelity-badge';
+import { foreignContentBadge } from './foreign-content-badge';
+import { outlineReplayNode } from './replay-outline';
 import { may, whoAmI, type Me } from './me';
 import { createNetworkPanel, type NetworkPanel } from './network-panel';
 import { createMatchNavigator, type MatchNavigator } from './match-navigator';
@@ -271,6 +273,7 @@ class PlayerView {
         h('h1', {}, formatDateTime(session.startedAt)),
         sessionFacts(session, this.recorded),
         fidelityBadge(session.id),
+        foreignContentBadge(session.id, { seekTo: (at) => this.seek(at - this.first), outline: (id) => outlineReplayNode(this.replayer, id) }),
         this.struggleBadge,
         // Only a signed-in role that may export (the API refuses the others anyway).
         me && may(me, 'session.export') ? exportActions(session.id, (text) => this.say(text)) : null,
