@@ -1,5 +1,5 @@
 /**
- * The session list and the role homes in real Chromium at 1280 × 800, over a real LevelDB store, the real search
+ * The session list and the role homes in real Chromium at 1280 × 800 (the homes also at 1920 × 1080), over a real LevelDB store, the real search
  * follower and SQLite index, and the real access layer. 5,000 sessions start within 3 ms; 40 of them have a recorded
  * page. Through GET /api/search every session is reached exactly once in every order at 200 a page; the list hides
  * empty sessions until asked, sorts on a header click, pages on, keeps columns per account; every role signs in on
@@ -263,6 +263,14 @@ describe('role homes in Chromium', { skip }, () => {
         assert.equal(await page.textContent('#app h1'), heading);
         assert.doesNotMatch(await page.textContent('body') ?? '', /may not use/i);
         if (link) assert.equal(await page.getAttribute(`#app a[href="${link}"]`, 'class'), 'button');
+        // Both office sizes the issue names: the home fits without a page-wide sideways scroll.
+        for (const viewport of [{ width: 1280, height: 800 }, { width: 1920, height: 1080 }]) {
+          await page.setViewportSize(viewport);
+          const overflow = await page.evaluate(() => Math.max(...[document.documentElement, document.querySelector('main')]
+            .filter((b): b is HTMLElement => !!b).map((b) => b.scrollWidth - b.clientWidth)));
+          assert.ok(overflow <= 0, `${user}'s home at ${viewport.width} × ${viewport.height}: ${overflow} px wider than its box`);
+          assert.equal(await page.isVisible('#app h1'), true);
+        }
       } finally {
         await page.close();
       }
