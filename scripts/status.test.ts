@@ -16,7 +16,7 @@ import { RUN_FILE, STATUS_PATH, publishStatus, statusCommand, statusSnapshot, ty
 
 const PASSWORD = 'correct horse battery';
 const ROLES: Role[] = ['agent', 'analyst', 'compliance', 'admin', 'auditor'];
-const stats = { captured: 5, failed: 2, truncated: 1, dropped: 0, uploadsStored: 3, uploadsFailed: 4, sessionsFailed: 1, notBrowserPages: 6 };
+const stats = { captured: 5, failed: 2, truncated: 1, dropped: 0, uploadsStored: 3, uploadsFailed: 4, uploadsAnsweredLate: 0, sessionsFailed: 1, notBrowserPages: 6 };
 
 let dir: string;
 let store: LevelStore;
