@@ -111,7 +111,7 @@ describe('drill: PostgreSQL restart and object store unreachable', { skip }, () 
     const load = runLoad(clients, ledger, { intervalMs: INTERVAL_MS });
     const figures: string[] = [];
     try {
-      for (const end = Date.now() + 15_000; ledger.acks.length < 15 && Date.now() < end;) await sleep(50);
+      for (const end = Date.now() + 30_000; ledger.acks.length < 15 && Date.now() < end;) await sleep(50);
       assert.ok(ledger.acks.length >= 15, 'recording before the outages');
 
       // (a) PostgreSQL restarted under load.
