@@ -23,7 +23,17 @@ export interface RecorderEndpointOptions {
   onStored?: (sessionId: string, events: readonly unknown[]) => void;
   /** Whether an agent watches the session live: the answer then tells the recorder to upload more often. */
   liveWatched?: (sessionId: string) => boolean;
+  /** How long an upload waits for the store before it is answered 503 STORE_SLOW (default UPLOAD_ANSWER_MS). */
+  answerWithinMs?: number;
 }
+
+/**
+ * An upload is answered within this time whatever the store does. The browser shares its few connections per host
+ * (6 in Chromium) between the recorder's uploads and the page's own requests: uploads held by a store that stopped
+ * answering (a frozen object store) would hold those connections and stall the site's next page. The recorder
+ * resends a 503, and a resend of an upload that landed meanwhile is ignored (same page and seq).
+ */
+export const UPLOAD_ANSWER_MS = 1_500;
 
 export class RecorderEndpoint {
   /** Path of the bundle, e.g. /__verbatim/recorder-3f2a9c1b.js */
@@ -60,6 +70,25 @@ export class RecorderEndpoint {
     sendError(res, new VerbatimError('NOT_FOUND', 'no such Verbatim path'));
   }
 
+  /**
+   * Waits for `work` at most the answer time; past it, throws STORE_SLOW and lets the work finish unwatched (still
+   * tracked for idle(): a clean stop waits for it). Counted in the ingest stats as answered late.
+   */
+  private async withinAnswerTime(work: Promise<void>): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>((resolve) => { timer = setTimeout(() => resolve('late'), this.options.answerWithinMs ?? UPLOAD_ANSWER_MS); });
+    try {
+      if (await Promise.race([work, late]) !== 'late') return;
+    } finally {
+      clearTimeout(timer);
+    }
+    const settled = work.catch(() => undefined);
+    this.inFlight.add(settled);
+    void settled.finally(() => this.inFlight.delete(settled));
+    this.options.ingest.stats.uploadsAnsweredLate += 1;
+    throw new VerbatimError('STORE_SLOW', 'the store did not acknowledge the upload in time; resend it', {});
+  }
+
   /** Resolves once every upload received so far is stored or refused. */
   async idle(): Promise<void> {
     while (this.inFlight.size) await Promise.allSettled([...this.inFlight]);
@@ -93,14 +122,17 @@ export class RecorderEndpoint {
       const { ingest } = this.options;
       const upload = ingest.parseUpload(body);
       const sessionId = this.options.tokens.requirePageSession(upload.token, origin);
-      if (!this.knownSessions.has(sessionId)) {
-        await ingest.requireSession(sessionId);
-        this.knownSessions.add(sessionId);
-        if (this.knownSessions.size > 50_000) this.knownSessions.delete(this.knownSessions.values().next().value!);
-      }
-      const userAgent = req.headers['user-agent'];
-      await ingest.appendUpload(upload, { sessionId, ...(clientIp ? { clientIp } : {}), ...(userAgent ? { userAgent } : {}) }, body);
-      this.options.onStored?.(sessionId, upload.events);
+      const store = async (): Promise<void> => {
+        if (!this.knownSessions.has(sessionId)) {
+          await ingest.requireSession(sessionId);
+          this.knownSessions.add(sessionId);
+          if (this.knownSessions.size > 50_000) this.knownSessions.delete(this.knownSessions.values().next().value!);
+        }
+        const userAgent = req.headers['user-agent'];
+        await ingest.appendUpload(upload, { sessionId, ...(clientIp ? { clientIp } : {}), ...(userAgent ? { userAgent } : {}) }, body);
+        this.options.onStored?.(sessionId, upload.events);
+      };
+      await this.withinAnswerTime(store());
       res.writeHead(204, { 'cache-control': 'no-store', ...(this.options.liveWatched?.(sessionId) ? { [LIVE_FLUSH_HEADER]: String(LIVE_FLUSH_MS) } : {}) });
       res.end();
     } catch (err) {

@@ -26,6 +26,7 @@ import { sessionExporter } from './export/session-exporter';
 import { INTEGRITY_HELP, exportCommand, integrityOf, keysDirOf, migrateCommand, recordsCommand, startExpiryJob, verifyCommand } from './integrity-commands';
 import { reindexCommand } from './reindex-command';
 import { publishStatus, statusCommand, statusSnapshot, type StatusMount } from './status';
+import { watchOutages } from './outage-log';
 import { openConfiguredStore } from './store-open';
 
 const HELP = `verbatim — record and replay web sessions
@@ -143,6 +144,8 @@ async function start(config: VerbatimConfig): Promise<void> {
   // One ingest pipeline for the proxy, the gateway and the kiosk collector: the same masking, identity and
   // classification for everything, whichever way it arrived.
   const ingest = new IngestPipeline({ store, masking, identityRules, onError: log });
+  // A line when the store stops taking writes and one when it takes them again, with what it cost (outage-log.ts).
+  const outages = watchOutages(() => store.health(), ingest.stats, (line) => process.stderr.write(`[verbatim] ${line}\n`));
   // The search index follows the store's change feed off the request path (replay-viewer/search/follower.ts), its
   // extraction and writes on the search worker thread (in-process if that cannot run); its log lines carry change
   // seqs and error codes only.
@@ -242,6 +245,7 @@ async function start(config: VerbatimConfig): Promise<void> {
     stopping = true;
     await Promise.allSettled([proxy.close(), viewer.close(), gateway?.close()]);
     await ingest.close();
+    outages.stop();
     await reviews?.scheduler.stop();
     await expiry?.stop();
     await search?.close().catch((err: unknown) => log(err, 'search index close'));

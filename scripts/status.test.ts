@@ -16,7 +16,7 @@ import { RUN_FILE, STATUS_PATH, publishStatus, statusCommand, statusSnapshot, ty
 
 const PASSWORD = 'correct horse battery';
 const ROLES: Role[] = ['agent', 'analyst', 'compliance', 'admin', 'auditor'];
-const stats = { captured: 5, failed: 2, truncated: 1, dropped: 0, uploadsStored: 3, uploadsFailed: 4, sessionsFailed: 1, notBrowserPages: 6 };
+const stats = { captured: 5, failed: 2, truncated: 1, dropped: 0, uploadsStored: 3, uploadsFailed: 4, uploadsAnsweredLate: 2, sessionsFailed: 1, notBrowserPages: 6 };
 
 let dir: string;
 let store: LevelStore;
@@ -63,7 +63,7 @@ describe('status', () => {
         const body = await res.json() as ReturnType<typeof statusSnapshot>;
         assert.deepEqual(body.store, { state: 'open' });
         assert.deepEqual(body.captures, { stored: 5, dropped: 2, bodiesWithheld: 0, truncated: 1 });
-        assert.deepEqual(body.uploads, { stored: 3, refused: 4 });
+        assert.deepEqual(body.uploads, { stored: 3, refused: 4, answeredLate: 2 });
       }
     }
     assert.equal((await fetch(`${viewer.url}/api/status`)).status, 401, 'not signed in');

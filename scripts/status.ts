@@ -40,6 +40,8 @@ export interface StatusSnapshot {
     stored: number;
     /** Answered 5xx because the store could not take them; the recorder retries each a few times. */
     refused: number;
+    /** Answered 503 STORE_SLOW: the store had not acknowledged them in time (resent by the recorder). */
+    answeredLate: number;
   };
   sessions: {
     /** Sessions whose record could not be written: never handed out again, their uploads get 404. */
@@ -56,7 +58,7 @@ export function statusSnapshot(store: VerbatimStore, stats: IngestStats, started
     at: Date.now(),
     store: store.health(),
     captures: { stored: stats.captured, dropped: stats.failed, bodiesWithheld: stats.dropped, truncated: stats.truncated },
-    uploads: { stored: stats.uploadsStored, refused: stats.uploadsFailed },
+    uploads: { stored: stats.uploadsStored, refused: stats.uploadsFailed, answeredLate: stats.uploadsAnsweredLate },
     sessions: { failed: stats.sessionsFailed, notStarted: stats.notBrowserPages },
   };
 }
@@ -196,7 +198,7 @@ export function describeStatus(s: StatusSnapshot): string {
   return `Verbatim pid ${s.pid}, up ${up < 120 ? `${up} s` : `${Math.round(up / 60)} min`}
   store:            ${store}
   captures:         ${n(s.captures.stored)} stored, ${n(s.captures.dropped)} dropped (could not be stored), ${n(s.captures.bodiesWithheld)} bodies withheld, ${n(s.captures.truncated)} truncated
-  recorder uploads: ${n(s.uploads.stored)} stored, ${n(s.uploads.refused)} refused (5xx; the recorder retries)
+  recorder uploads: ${n(s.uploads.stored)} stored, ${n(s.uploads.refused)} refused (5xx; the recorder retries), ${n(s.uploads.answeredLate ?? 0)} answered before the store acknowledged them (503; resent)
   sessions:         ${n(s.sessions.failed)} could not be recorded
 `;
 }

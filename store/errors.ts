@@ -37,6 +37,11 @@ export const ERROR_CODES = {
   STORE_NOT_OPEN: 503,
   STORE_WRITE_FAILED: 507,
   /**
+   * The store did not acknowledge a write in time (an object store or database that stopped answering): the client is
+   * answered rather than held, and resends; the write may still land, and a resend of one that did is ignored.
+   */
+  STORE_SLOW: 503,
+  /**
    * A shared backend (several writers): a chain head, the change feed or the checkpoint log moved under this write.
    * The commit queue reloads and retries; callers only see it when retries ran out.
    */

@@ -43,6 +43,11 @@ export interface IngestStats {
   /** Recorder uploads stored, and refused because the store could not take them (the recorder retries 5xx). */
   uploadsStored: number;
   uploadsFailed: number;
+  /**
+   * Uploads answered 503 STORE_SLOW because the store had not acknowledged them in time (recorder-endpoint.ts): the
+   * recorder resends them; each was then stored (counted in uploadsStored) or failed (uploadsFailed) as well.
+   */
+  uploadsAnsweredLate: number;
   /** Sessions whose record could not be written (never handed out again: their uploads get 404). */
   sessionsFailed: number;
   /** Pages served to clients that are not browsers (bots, health checks): captured, no session (browser-page-load.ts). */
@@ -55,7 +60,7 @@ let idCounter = 0;
 const nextCaptureId = (): string => `${ID_PREFIX}-${(idCounter++).toString(36)}`;
 
 export class IngestPipeline {
-  readonly stats: IngestStats = { captured: 0, failed: 0, truncated: 0, dropped: 0, uploadsStored: 0, uploadsFailed: 0, sessionsFailed: 0, notBrowserPages: 0 };
+  readonly stats: IngestStats = { captured: 0, failed: 0, truncated: 0, dropped: 0, uploadsStored: 0, uploadsFailed: 0, uploadsAnsweredLate: 0, sessionsFailed: 0, notBrowserPages: 0 };
   private readonly workers: IngestWorkers;
   private readonly cleanBodies: CleanBodies;
   /** One method per kind of data that reaches the store (masking/masker.ts); captured bodies go to the worker's own. */

@@ -289,6 +289,31 @@ describe('recorder endpoint', () => {
     assert.equal((await viaProxy(`${origin}/__verbatim/events`, { 'content-type': 'application/json', origin }, 'POST', JSON.stringify(upload({ seq: 10 })))).status, 204);
   });
 
+  it('answers an upload the store has not acknowledged within 1.5 s with 503 STORE_SLOW; the write still lands and a resend is ignored', async () => {
+    const sid = token.split('.')[0]!;
+    const before = (await store.readEvents(sid)).length;
+    // A store that stopped answering (an object store frozen): appendEvents waits until released.
+    let release!: () => void;
+    const gate = new Promise<void>((r) => { release = r; });
+    const appendEvents = store.appendEvents.bind(store);
+    store.appendEvents = (batch) => gate.then(() => appendEvents(batch));
+    try {
+      const t0 = Date.now();
+      const slow = await post(upload({ seq: 20 }));
+      const ms = Date.now() - t0;
+      assert.equal(slow.status, 503);
+      assert.match(slow.text, /STORE_SLOW/);
+      assert.ok(ms >= 1_400 && ms < 4_000, `answered after ${ms} ms`);
+    } finally {
+      store.appendEvents = appendEvents;
+      release();
+    }
+    // The held write lands; the recorder's resend of the same seq is acknowledged and stored once.
+    for (const end = Date.now() + 5_000; (await store.readEvents(sid)).length === before && Date.now() < end;) await new Promise((r) => setTimeout(r, 20));
+    assert.equal((await post(upload({ seq: 20 }))).status, 204);
+    assert.deepEqual((await store.readEvents(sid)).slice(before).map((b) => b.seq), [20]);
+  });
+
   it('serves the recorder bundle immutable and gzipped', async () => {
     const page = await viaProxy(`${origin}/page`, { 'sec-fetch-dest': 'document' });
     const src = page.text.match(/data-verbatim-src="(\/__verbatim\/recorder-[^"]+)"/)![1];

@@ -10,6 +10,11 @@ export interface ObjectStorage {
   has(keys: string[]): Promise<boolean[]>;
   /** Deleting a missing key is not an error. */
   delete(keys: string[]): Promise<void>;
+  /**
+   * Resolves when the storage answers now, quickly either way (a remote object store: one small request with a short
+   * timeout). The store asks it before it takes writes again after a failure. None: reachable whenever the store is.
+   */
+  probe?(): Promise<void>;
   /** Bytes stored, for store health (may be an estimate). */
   usage(): Promise<number>;
   close(): Promise<void>;

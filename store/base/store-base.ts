@@ -216,6 +216,14 @@ export abstract class StoreBase implements VerbatimStore {
     return fn();
   }
 
+  /**
+   * Whether a failure to open means the backend's server cannot be reached now (down, restarting), as opposed to a
+   * wrong configuration: with openDegraded the store then starts degraded and keeps trying, like on a full disk.
+   */
+  protected _unreachable(_err: unknown): boolean {
+    return false;
+  }
+
   /** Backend-specific index checks for verify (entries that do not match their record). */
   protected async *_indexProblems(): AsyncIterable<{ key: string; message: string }> {}
 
@@ -230,11 +238,11 @@ export abstract class StoreBase implements VerbatimStore {
       try {
         await this.openBackend();
       } catch (err) {
-        if (!this.options.openDegraded || this.options.readOnly || !unwritable(err)) {
+        if (!this.options.openDegraded || this.options.readOnly || !(unwritable(err) || this._unreachable(err))) {
           this.state = 'closed';
           throw err;
         }
-        // Not writable now (full disk, permissions): start degraded and keep trying (recoverOnce).
+        // Not writable now (full disk, permissions, a database server down): start degraded and keep trying (recoverOnce).
         this.state = 'degraded';
         this.degraded = { since: Date.now(), reason: failureReason(err) };
         this.scheduleRecovery(this.options.recoveryIntervalMs ?? 1_000);

@@ -6,7 +6,7 @@
 import pg from 'pg';
 import type { ObjectStorage } from '../base/object-storage';
 import { objectsSql } from './schema';
-import { poolConfigOf, type PgConnection } from './pg-connection';
+import { poolConfigOf, resilientPool, type PgConnection } from './pg-connection';
 
 /** Rows per INSERT of batched puts. */
 const PUT_ROWS = 200;
@@ -29,7 +29,7 @@ export class PgObjectStorage implements ObjectStorage {
 
   constructor(options: PgObjectStorageOptions) {
     const { config, schema } = poolConfigOf(options.connection ?? {}, options.schema, 4);
-    this.pool = options.pool ?? new pg.Pool(config);
+    this.pool = options.pool ?? resilientPool(config);
     this.owned = options.pool === undefined;
     this.table = `${schema}.objects`;
     this.schema = schema;

@@ -24,7 +24,7 @@ import type { BackendWrite, CaptureLookup, SessionPage, StoredRecord } from '../
 import type { ObjectStorage } from '../base/object-storage';
 import { StoreBase, type StoreBaseOptions } from '../base/store-base';
 import type { Leadership } from '../leadership';
-import { inTransaction, poolConfigOf, type PgConnection } from './pg-connection';
+import { inTransaction, isConnectionError, poolConfigOf, resilientPool, unreachable, type PgConnection } from './pg-connection';
 import { PgLeadership } from './pg-leadership';
 import { PgObjectStorage } from './pg-object-storage';
 import { SCHEMA_VERSION, SCHEMA_VERSION_KEY, schemaSql } from './schema';
@@ -119,9 +119,8 @@ export class PostgresStore extends StoreBase {
   // ---------------------------------------------------------------- lifecycle
 
   protected async _open(): Promise<void> {
-    const pool = new pg.Pool(this.config);
-    // An idle connection the server dropped is reported here; the next query reconnects. Without a listener it would throw.
-    pool.on('error', () => undefined);
+    // Connections the server dropped (a restart) are replaced by the next query, never fatal (pg-connection.ts).
+    const pool = resilientPool(this.config);
     this.pool = pool;
     try {
       if (this.options.readOnly) await this.assertSchemaExists();
@@ -132,8 +131,7 @@ export class PostgresStore extends StoreBase {
       throw err instanceof VerbatimError ? err : new VerbatimError('STORE_NOT_OPEN', `could not open the PostgreSQL store (schema ${this.schema})`, { schema: this.schema }, { cause: err });
     }
     if (this.engine.multiWriter) {
-      this.lockPool = new pg.Pool({ ...this.config, max: this.pgOptions.sessionLocks ?? 8 });
-      this.lockPool.on('error', () => undefined);
+      this.lockPool = resilientPool({ ...this.config, max: this.pgOptions.sessionLocks ?? 8 });
     }
     this.ownObjects = this.pgOptions.objects
       ? (this.pgOptions.closeObjects ? this.pgOptions.objects : undefined)
@@ -179,18 +177,30 @@ export class PostgresStore extends StoreBase {
     await Promise.all([pool?.end(), locks?.end()]);
   }
 
-  /** A failed transaction rolled back whole: nothing torn to repair. Writable again once the server answers. */
+  /**
+   * A failed transaction rolled back whole, and objects go up before the rows naming them: nothing torn to repair.
+   * Writable again once the server and the object storage both answer (without the object storage's probe, a store
+   * whose object store is down would reopen at once and hold the next write until its deadline, again and again).
+   */
   protected async _recover(): Promise<void> {
     await this.db.query('SELECT 1');
+    await this.objects?.probe?.();
+  }
+
+  /** The server down or restarting (not a wrong password, database or schema): start degraded, connect when it is back. */
+  protected override _unreachable(err: unknown): boolean {
+    return isConnectionError(err);
   }
 
   protected override async _exclusive<T>(key: string, fn: () => Promise<T>): Promise<T> {
     const locks = this.lockPool;
     if (!locks) return fn();
-    const client = await locks.connect();
+    // A server gone (a restart) is a coded 503 to the caller (a recorder upload), not a bare 500.
+    const client = await locks.connect().catch((err: unknown) => { throw unreachable(err); });
     let broken: Error | undefined;
     try {
-      await client.query('SELECT pg_advisory_lock($1, hashtext($2))', [LOCK_SPACE + SESSION_LOCKS, key]);
+      await client.query('SELECT pg_advisory_lock($1, hashtext($2))', [LOCK_SPACE + SESSION_LOCKS, key])
+        .catch((err: Error) => { broken = err; throw unreachable(err); });
       try {
         return await fn();
       } finally {

@@ -1,7 +1,9 @@
 /**
  * `--blobs s3://bucket[/prefix]?endpoint=http://127.0.0.1:7480&region=us-east-1` → an ObjectStorage.
  *
- * Query parameters: `endpoint` (none: AWS S3), `region` (default us-east-1), `concurrency`, and for write-once
+ * Query parameters: `endpoint` (none: AWS S3), `region` (default us-east-1), `concurrency`, `timeout` (ms a put, get
+ * or delete may take before it fails and the store stops taking writes until the object store answers; default
+ * 5000), and for write-once
  * storage `lock=compliance&retainDays=N` (a store that knows each key's retention passes `objectLock` instead).
  * Credentials never come from the URL (flags show in process lists and URLs end up in logs): the environment's
  * VERBATIM_S3_ACCESS_KEY / VERBATIM_S3_SECRET_KEY, else AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, else the SDK's
@@ -42,7 +44,7 @@ export function s3OptionsFromUrl(url: string, { env = process.env, objectLock }:
     throw new VerbatimError('CONFIG_INVALID', `s3://${bucket}: a bucket name is 3 to 63 lower-case letters, digits, dots and hyphens`, { bucket });
   }
   const q = parsed.searchParams;
-  const known = new Set(['endpoint', 'region', 'concurrency', 'lock', 'retainDays']);
+  const known = new Set(['endpoint', 'region', 'concurrency', 'lock', 'retainDays', 'timeout']);
   const unknown = [...q.keys()].filter((k) => !known.has(k));
   if (unknown.length) throw new VerbatimError('CONFIG_INVALID', `Unknown s3:// URL parameter(s): ${unknown.join(', ')}`, { unknown });
 
@@ -64,6 +66,12 @@ export function s3OptionsFromUrl(url: string, { env = process.env, objectLock }:
     const n = Number(concurrency);
     if (!Number.isInteger(n) || n < 1 || n > 256) throw new VerbatimError('CONFIG_INVALID', 's3:// concurrency must be an integer from 1 to 256', { concurrency });
     options.concurrency = n;
+  }
+  const timeout = q.get('timeout');
+  if (timeout !== null) {
+    const ms = Number(timeout);
+    if (!Number.isInteger(ms) || ms < 100 || ms > 600_000) throw new VerbatimError('CONFIG_INVALID', 's3:// timeout is the milliseconds an operation may take, 100 to 600000', { timeout });
+    options.deadlineMs = ms;
   }
   const lock = q.get('lock');
   if (objectLock) options.objectLock = objectLock;

@@ -50,6 +50,17 @@ export interface S3ObjectStorageOptions {
   /** Per request: connecting (default 5 s) and a silent socket (default 60 s). */
   connectTimeoutMs?: number;
   socketTimeoutMs?: number;
+  /**
+   * A put, get, has or delete that has not succeeded within this time (retries and the wait for a request slot
+   * included) fails with OBJECT_STORAGE_FAILED, plus `deadlinePerMiBMs` per MiB of the value (default 5 s and 2 s).
+   * The store's writes wait for their bodies: an object store that accepts connections and then answers nothing would
+   * otherwise hold every write for minutes (socket timeout × attempts) while captures pile up in memory. A failed
+   * put sends the store into recovery (writes refused fast, counted) until `probe()` answers again.
+   */
+  deadlineMs?: number;
+  deadlinePerMiBMs?: number;
+  /** How long `probe()` waits for the bucket to answer (default 2 s). */
+  probeTimeoutMs?: number;
 }
 
 const MIB = 1024 * 1024;
@@ -99,14 +110,27 @@ export class S3ObjectStorage implements ObjectStorage {
     const body = Buffer.from(value.buffer, value.byteOffset, value.byteLength);
     const params: PutObjectCommandInput = { Bucket: this.bucket, Key, Body: body, ...this.lockFor(key) };
     if (body.length <= this.partBytes) {
-      await this.call('put', key, () => this.client.send(new PutObjectCommand(params)));
+      await this.call('put', key, (abortSignal) => this.client.send(new PutObjectCommand(params), { abortSignal }), body.length);
       return;
     }
     // Parts go up `queueSize` at a time inside one limiter slot; a failed upload is aborted so no parts linger.
-    await this.call('put', key, async () => {
-      const done = await new Upload({ client: this.client, params, partSize: this.partBytes, queueSize: 4, leavePartsOnError: false }).done();
-      if (params.ObjectLockMode) await this.lockAfterMultipart(Key, params, done.VersionId);
-    });
+    await this.call('put', key, async (abortSignal) => {
+      const upload = new Upload({ client: this.client, params, partSize: this.partBytes, queueSize: 4, leavePartsOnError: false });
+      const abort = (): void => { void upload.abort().catch(() => undefined); };
+      abortSignal.addEventListener('abort', abort, { once: true });
+      try {
+        const done = await upload.done();
+        if (params.ObjectLockMode) await this.lockAfterMultipart(Key, params, done.VersionId);
+      } finally {
+        abortSignal.removeEventListener('abort', abort);
+      }
+    }, body.length);
+  }
+
+  /** Whether the bucket answers now (the store's recovery asks this before it takes writes again). */
+  async probe(): Promise<void> {
+    const abortSignal = AbortSignal.timeout(this.options.probeTimeoutMs ?? 2_000);
+    await this.attempt('probe', this.bucket, () => this.client.send(new HeadBucketCommand({ Bucket: this.bucket }), { abortSignal }), abortSignal);
   }
 
   /**
@@ -124,9 +148,9 @@ export class S3ObjectStorage implements ObjectStorage {
 
   async get(key: string): Promise<Uint8Array | undefined> {
     const Key = this.objectKey(key);
-    return this.call('get', key, async () => {
+    return this.call('get', key, async (abortSignal) => {
       try {
-        const answer = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key }));
+        const answer = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key }), { abortSignal });
         return answer.Body ? await answer.Body.transformToByteArray() : new Uint8Array();
       } catch (err) {
         if (isNotFound(err)) return undefined;
@@ -137,15 +161,15 @@ export class S3ObjectStorage implements ObjectStorage {
 
   async has(keys: string[]): Promise<boolean[]> {
     const objectKeys = keys.map((k) => this.objectKey(k));
-    return this.limiter.map(objectKeys.map((Key, i) => ({ Key, key: keys[i]! })), ({ Key, key }) => this.attempt('has', key, async () => {
+    return Promise.all(objectKeys.map((Key, i) => this.call('has', keys[i]!, async (abortSignal) => {
       try {
-        await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key }));
+        await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key }), { abortSignal });
         return true;
       } catch (err) {
         if (isNotFound(err)) return false;
         throw err;
       }
-    }));
+    })));
   }
 
   async delete(keys: string[]): Promise<void> {
@@ -181,9 +205,9 @@ export class S3ObjectStorage implements ObjectStorage {
   private async deleteObjects(objects: ObjectIdentifier[]): Promise<void> {
     if (!objects.length) return;
     const first = this.plainKey(objects[0]!.Key!);
-    const answer = await this.call('delete', first, () => this.client.send(new DeleteObjectsCommand({
+    const answer = await this.call('delete', first, (abortSignal) => this.client.send(new DeleteObjectsCommand({
       Bucket: this.bucket, Delete: { Objects: objects, Quiet: true },
-    })));
+    }), { abortSignal }));
     const errors = answer.Errors ?? [];
     if (!errors.length) return;
     const locked = errors.filter((e) => e.Code === 'AccessDenied' && this.options.objectLock);
@@ -293,16 +317,26 @@ export class S3ObjectStorage implements ObjectStorage {
     return objectKey.startsWith(this.prefix) ? objectKey.slice(this.prefix.length) : objectKey;
   }
 
-  /** One operation in a limiter slot, its failure coded. */
-  private call<T>(op: string, key: string, fn: () => Promise<T>): Promise<T> {
-    return this.limiter.run(() => this.attempt(op, key, fn));
+  /**
+   * One operation in a limiter slot under its deadline (deadlineMs, counted from now: the wait for a slot behind
+   * requests to a store that stopped answering is part of it), its failure coded.
+   */
+  private call<T>(op: string, key: string, fn: (signal: AbortSignal) => Promise<T>, bytes = 0): Promise<T> {
+    const signal = AbortSignal.timeout((this.options.deadlineMs ?? 5_000) + Math.ceil(bytes / MIB) * (this.options.deadlinePerMiBMs ?? 2_000));
+    return this.limiter.run(() => this.attempt(op, key, () => fn(signal), signal));
   }
 
-  private async attempt<T>(op: string, key: string, fn: () => Promise<T>): Promise<T> {
+  private async attempt<T>(op: string, key: string, fn: () => Promise<T>, deadline?: AbortSignal): Promise<T> {
     if (this.closed) throw new VerbatimError('STORE_NOT_OPEN', 'The S3 object storage is closed', { op, key });
     try {
+      if (deadline?.aborted) throw deadline.reason;
       return await fn();
     } catch (err) {
+      if (deadline?.aborted) {
+        throw new VerbatimError('OBJECT_STORAGE_FAILED', `S3 ${op} of ${key} failed: no answer in time (the object store is unreachable or stalled)`, {
+          op, bucket: this.bucket, key, deadline: true,
+        });
+      }
       throw coded(err, op, this.bucket, key);
     }
   }

@@ -13,6 +13,8 @@ export interface DrillSite {
   origin: string;
   /** Responses the site has sent. */
   served(): number;
+  /** Requests it answered, 404s included (a browser's /favicon.ico, which the proxy captures too). */
+  requests(): number;
   close(): Promise<void>;
 }
 
@@ -56,7 +58,9 @@ function bodyFor(path: string): { type: string; body: Buffer; headers?: Record<s
 
 export async function startDrillSite(): Promise<DrillSite> {
   let served = 0;
+  let requests = 0;
   const server = http.createServer((req, res) => {
+    requests += 1;
     const found = bodyFor((req.url ?? '/').split('?', 1)[0]!);
     if (!found) return void res.writeHead(404, { 'content-length': 0 }).end();
     served += 1;
@@ -68,6 +72,7 @@ export async function startDrillSite(): Promise<DrillSite> {
   return {
     origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     served: () => served,
+    requests: () => requests,
     close: () => {
       server.closeAllConnections();
       return new Promise((resolve) => server.close(() => resolve()));

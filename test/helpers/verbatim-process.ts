@@ -32,6 +32,8 @@ export interface StartOptions {
   uid?: number;
   gid?: number;
   timeoutMs?: number;
+  /** More environment (e.g. S3 credentials for `--blobs`); VERBATIM_* of whoever runs the tests never passes. */
+  env?: Record<string, string>;
 }
 
 /** Starts `verbatim start --data DIR` on ephemeral ports and waits until it says it is recording. */
@@ -40,7 +42,7 @@ export async function startVerbatim(dataDir: string, options: StartOptions = {})
   const argv = [CLI, 'start', '--data', dataDir, '--proxy-port', '0', '--viewer-port', '0', '--proxy-allow-targets', '127.0.0.1', ...(options.args ?? [])];
   const child = spawn(process.execPath, argv, {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: cleanEnv(),
+    env: { ...cleanEnv(), ...options.env },
     ...(options.uid !== undefined ? { uid: options.uid, gid: options.gid ?? options.uid } : {}),
   });
   let out = '';
@@ -92,11 +94,11 @@ export interface CommandResult {
 }
 
 /** Runs a one-shot command (`verify`, `status`, …) against a data dir. */
-export function runVerbatim(args: string[], options: { uid?: number; gid?: number } = {}): Promise<CommandResult> {
+export function runVerbatim(args: string[], options: { uid?: number; gid?: number; env?: Record<string, string> } = {}): Promise<CommandResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI, ...args], {
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: cleanEnv(),
+      env: { ...cleanEnv(), ...options.env },
       ...(options.uid !== undefined ? { uid: options.uid, gid: options.gid ?? options.uid } : {}),
     });
     let stdout = '';
