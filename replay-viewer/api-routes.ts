@@ -58,7 +58,7 @@ export class ApiRoutes {
 
   async sessionEvents({ req, res, params, query }: RouteContext): Promise<void> {
     const session = await this.sessionOf(params.id!);
-    if (wantsEventStream(req)) {
+    if (wantsEventStream(req, query)) {
       await sendEventStream(req, res, await this.eventCache.get(session), trackChoice(query));
       return;
     }

@@ -35,8 +35,9 @@ export interface EventStreamHead {
 /** Lines per write once the frame is out: big enough to keep syscalls few, small enough to keep memory flat. */
 const CHUNK_LINES = 500;
 
-export function wantsEventStream(req: IncomingMessage): boolean {
-  return /\bapplication\/x-ndjson\b/i.test(String(req.headers.accept ?? ''));
+/** `Accept: application/x-ndjson`, or `?format=ndjson` (what a `<link rel="preload">` asks: event-stream-url.ts). */
+export function wantsEventStream(req: IncomingMessage, query: URLSearchParams): boolean {
+  return query.get('format') === 'ndjson' || /\bapplication\/x-ndjson\b/i.test(String(req.headers.accept ?? ''));
 }
 
 /** Checks (track range) run before the first byte, so a bad request still answers a plain 4xx. */
@@ -67,10 +68,19 @@ export async function sendEventStream(req: IncomingMessage, res: ServerResponse,
   res.writeHead(200);
   if (req.method === 'HEAD') return void res.end();
   let closed = false;
-  res.once('close', () => (closed = true));
+  let onClose: (() => void) | undefined;
+  res.once('close', () => {
+    closed = true;
+    onClose?.();
+  });
 
   const write = async (text: string): Promise<void> => {
-    if (!out.write(text)) await new Promise<void>((resolve) => { out.once('drain', resolve); res.once('close', resolve); });
+    if (out.write(text) || closed) return;
+    await new Promise<void>((resolve) => {
+      onClose = resolve;
+      out.once('drain', resolve);
+    });
+    onClose = undefined;
   };
   const run = async (from: number, to: number): Promise<void> => {
     for (let i = from; i < to && !closed; i += CHUNK_LINES) {

@@ -5,6 +5,7 @@
  */
 import type { RecordedEvent } from '../../store/records';
 import type { EventStreamHead } from '../replay/event-stream';
+import { eventStreamUrl, type EventSelect } from '../replay/event-stream-url';
 import { ApiError, type SessionEvents } from './api';
 
 export type { EventStreamHead };
@@ -15,12 +16,9 @@ export interface Frame {
   events: RecordedEvent[];
 }
 
-export async function streamEvents(id: string, select: { track?: number; at?: number }, onFrame: (frame: Frame) => void): Promise<SessionEvents> {
-  const params = new URLSearchParams();
-  if (select.track !== undefined) params.set('track', String(select.track));
-  if (select.at !== undefined) params.set('at', String(select.at));
-  const qs = params.toString();
-  const res = await fetch(`/api/sessions/${encodeURIComponent(id)}/events${qs ? `?${qs}` : ''}`, { headers: { accept: 'application/x-ndjson' }, credentials: 'same-origin' });
+export async function streamEvents(id: string, select: EventSelect, onFrame: (frame: Frame) => void): Promise<SessionEvents> {
+  // No headers of our own: the page preloaded this very request (ui-routes.ts), and a fetch that differs is not handed it.
+  const res = await fetch(eventStreamUrl(id, select), { credentials: 'same-origin' });
   if (!res.ok || !res.body) {
     const error = ((await res.json().catch(() => ({}))) as { error?: { code?: string; message?: string } }).error ?? {};
     throw new ApiError(res.status, error.code ?? 'HTTP_ERROR', error.message ?? `Request failed (${res.status})`);

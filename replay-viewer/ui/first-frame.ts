@@ -21,6 +21,7 @@ export interface FirstFrame {
 }
 
 export function showFirstFrame(container: HTMLElement, frame: Frame): FirstFrame {
+  performance.mark('verbatim:frame-events');
   const meta = frame.events.find((e) => e.type === EVENT_META)?.data as { width?: number; height?: number } | undefined;
   const size = meta?.width && meta.height ? { width: meta.width, height: meta.height } : FALLBACK_VIEWPORT;
   const root = h('div', { class: 'replay-root' });
@@ -42,17 +43,13 @@ export function showFirstFrame(container: HTMLElement, frame: Frame): FirstFrame
   painter.attach(replayer);
   replayer.iframe.title = "Replay of the customer's page (first frame; the session is still loading)";
   replayer.iframe.tabIndex = -1;
-  let removed = false;
-  // After the Replayer's own 0 ms start-up timer, as the player does.
-  setTimeout(() => {
-    if (removed) return;
-    replayer.pause(frame.head.shown - frame.events[0]!.timestamp);
-    document.documentElement.dataset.firstFrame = String(frame.head.shown);
-  }, 0);
+  // At once, not after the Replayer's start-up timers as the player does: they find the snapshot applied.
+  replayer.pause(frame.head.shown - frame.events[0]!.timestamp);
+  document.documentElement.dataset.firstFrame = String(frame.head.shown);
+  performance.mark('verbatim:frame-drawn');
   return {
     el,
     remove() {
-      removed = true;
       replayer.destroy();
       el.remove();
     },

@@ -18,6 +18,7 @@ import { getSession, type ApiSession, type SessionEvents } from './api';
 import { streamEvents } from './event-stream-api';
 import { showFirstFrame, type FirstFrame } from './first-frame';
 import { displayTime } from '../replay/display-moment';
+import { eventSelectOf } from '../replay/event-stream-url';
 import { clear, h } from './dom';
 import { formatClock, formatDateTime, formatOffset, shortUrl } from './format';
 import { CanvasPainter } from './canvas-painter';
@@ -58,6 +59,8 @@ interface PageEntry {
 
 export async function renderPlayer(root: HTMLElement, sessionId: string, params: URLSearchParams): Promise<void> {
   document.documentElement.dataset.view = 'player';
+  // For the time-to-first-frame bench (scripts/bench/first-frame.ts): when the script got here.
+  performance.mark('verbatim:player');
   setReady(false);
   document.title = 'Session · Verbatim';
   clear(root);
@@ -70,15 +73,10 @@ export async function renderPlayer(root: HTMLElement, sessionId: string, params:
   let matches: Match[] | undefined;
   // Opened from a search result: the session's matching moments, for the timeline and next/previous.
   const query = params.get('q')?.trim() ?? '';
-  const at = Number(params.get('at'));
-  const track = Number(params.get('track'));
   // The frame at the moment asked for arrives first and is drawn at once; the player follows with the whole session.
   let preview: FirstFrame | undefined;
   try {
-    [session, loaded, me, matches] = await Promise.all([getSession(sessionId), streamEvents(sessionId, {
-      track: params.has('track') && Number.isInteger(track) ? track : undefined,
-      at: params.has('at') && Number.isFinite(at) ? at : undefined,
-    }, (frame) => {
+    [session, loaded, me, matches] = await Promise.all([getSession(sessionId), streamEvents(sessionId, eventSelectOf(params), (frame) => {
       status.textContent = 'Loading the whole session…';
       preview = showFirstFrame(root, frame);
     }), whoAmI(), query ? sessionMatches(sessionId, query) : undefined]);
@@ -89,7 +87,11 @@ export async function renderPlayer(root: HTMLElement, sessionId: string, params:
     root.prepend(backLink());
     return;
   }
-  preview?.remove();
+  if (preview) {
+    // Let the first frame be painted before the whole session's player takes over the thread.
+    await new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
+    preview.remove();
+  }
   const { events } = loaded;
   if (events.length < 2 || !events.some((e) => e.type === EVENT_FULL_SNAPSHOT)) {
     status.textContent = 'This session has no replayable recording (no page snapshot was received).';
