@@ -77,8 +77,13 @@ export async function renderPlayer(root: HTMLElement, sessionId: string, params:
   let preview: FirstFrame | undefined;
   try {
     [session, loaded, me, matches] = await Promise.all([getSession(sessionId), streamEvents(sessionId, eventSelectOf(params), (frame) => {
+      if (!frame.events.some((e) => e.type === EVENT_FULL_SNAPSHOT)) return;
       status.textContent = 'Loading the whole session…';
-      preview = showFirstFrame(root, frame);
+      try {
+        preview = showFirstFrame(root, frame);
+      } catch {
+        // Only a head start: the player below shows the moment (or says what is wrong) either way.
+      }
     }), whoAmI(), query ? sessionMatches(sessionId, query) : undefined]);
   } catch (err) {
     preview?.remove();
