@@ -7,7 +7,8 @@
  *   GET /api/sessions/<id>               one session (with customerId when known)
  *   GET /api/sessions/<id>/events        { events, tracks, track }: one tab's rrweb events, time-ordered, URLs archived
  *                                        (?track=N, or the tab in use at ?at=<epoch-ms>); with Accept: application/x-ndjson
- *                                        the same events streamed, the frame at ?at= first (replay/event-stream.ts)
+ *                                        or ?format=ndjson the same events streamed, the frame at ?at= first
+ *                                        (replay/event-stream.ts; cached per session, replay/event-cache.ts)
  *   GET /api/sessions/<id>/captures      { captures, webSockets }: the network log (network-log.ts)
  *   GET /api/sessions/<id>/signals       { score, signals, visits }: struggle signals (session-signals.ts)
  */
