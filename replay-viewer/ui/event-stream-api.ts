@@ -48,6 +48,8 @@ export async function streamEvents(id: string, select: EventSelect, onFrame: (fr
       if (!frameSent && received > 0 && received === head.end - head.start) {
         frameSent = true;
         onFrame({ head, events: events.slice(head.start, head.end) });
+        // Let the browser paint the frame before parsing the rest of the session holds the thread.
+        await afterNextPaint();
       }
     }
     buffered = buffered.slice(from);
@@ -55,4 +57,12 @@ export async function streamEvents(id: string, select: EventSelect, onFrame: (fr
   }
   if (!head || received !== head.count) throw new ApiError(500, 'INCOMPLETE', 'The session\'s events ended before all of them arrived; reload to try again.');
   return { events, tracks: head.tracks, track: head.track };
+}
+
+/** After the next paint (a hidden tab paints nothing: then after 100 ms). */
+function afterNextPaint(): Promise<void> {
+  return new Promise((resolve) => {
+    requestAnimationFrame(() => setTimeout(resolve, 0));
+    setTimeout(resolve, 100);
+  });
 }
