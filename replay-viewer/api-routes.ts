@@ -6,7 +6,9 @@
  *       &customer=<id>                   one customer's sessions (also GET /api/customers/<id>/sessions)
  *   GET /api/sessions/<id>               one session (with customerId when known)
  *   GET /api/sessions/<id>/events        { events, tracks, track }: one tab's rrweb events, time-ordered, URLs archived
- *                                        (?track=N, or the tab in use at ?at=<epoch-ms>)
+ *                                        (?track=N, or the tab in use at ?at=<epoch-ms>); with Accept: application/x-ndjson
+ *                                        or ?format=ndjson the same events streamed, the frame at ?at= first
+ *                                        (replay/event-stream.ts; cached per session, replay/event-cache.ts)
  *   GET /api/sessions/<id>/captures      { captures, webSockets }: the network log (network-log.ts)
  *   GET /api/sessions/<id>/signals       { score, signals, visits }: struggle signals (session-signals.ts)
  *   GET /api/sessions/<id>/foreign-content  { flags, counts, … }: content the bank did not send (replay/foreign-content/)
@@ -16,9 +18,11 @@ import type { VerbatimStore } from '../store/store';
 import { VerbatimError } from '../store/errors';
 import { sendJson } from './http-responses';
 import type { RouteContext } from './route-table';
-import { isValidSessionId, ReplayLibrary, type SessionEvents } from './replay/index';
+import { isValidSessionId, ReplayLibrary, type SessionEvents, type TrackChoice } from './replay/index';
 import { sessionSignals } from './session-signals';
 import { sessionVersions } from './analytics/versions/session-versions';
+import { ReplayEventCache } from './replay/event-cache';
+import { sendEventStream, wantsEventStream } from './replay/event-stream';
 
 export type ApiSession = Session & { durationMs: number; customerId?: string };
 
@@ -32,7 +36,12 @@ export function toApiSession(session: Session): ApiSession {
 }
 
 export class ApiRoutes {
-  constructor(private readonly store: VerbatimStore, private readonly replay = new ReplayLibrary(store)) {}
+  /** Deep links (the NDJSON answer of /events) read a session's rewritten events from here. */
+  private readonly eventCache: ReplayEventCache;
+
+  constructor(private readonly store: VerbatimStore, private readonly replay = new ReplayLibrary(store)) {
+    this.eventCache = new ReplayEventCache(store);
+  }
 
   /** GET /api/sessions (with ?customer=: that customer's sessions). */
   async list({ req, res, query }: RouteContext): Promise<void> {
@@ -51,7 +60,12 @@ export class ApiRoutes {
   }
 
   async sessionEvents({ req, res, params, query }: RouteContext): Promise<void> {
-    await sendJson(req, res, 200, await this.events(await this.sessionOf(params.id!), query));
+    const session = await this.sessionOf(params.id!);
+    if (wantsEventStream(req, query)) {
+      await sendEventStream(req, res, await this.eventCache.get(session), trackChoice(query));
+      return;
+    }
+    await sendJson(req, res, 200, await this.events(session, query));
   }
 
   /** How far to trust the replay (replay/fidelity.ts): computed on demand, as a resource may since have been erased. */
@@ -132,11 +146,15 @@ export class ApiRoutes {
    * at `?at=<epoch-ms>`, else the first. The answer lists every track for the tab picker.
    */
   private events(session: Session, query: URLSearchParams): Promise<SessionEvents> {
-    return this.replay.sessionEvents(session, {
-      track: intParam(query, 'track', 0, Number.MAX_SAFE_INTEGER),
-      at: intParam(query, 'at', 0, Number.MAX_SAFE_INTEGER),
-    });
+    return this.replay.sessionEvents(session, trackChoice(query));
   }
+}
+
+function trackChoice(query: URLSearchParams): TrackChoice {
+  return {
+    track: intParam(query, 'track', 0, Number.MAX_SAFE_INTEGER),
+    at: intParam(query, 'at', 0, Number.MAX_SAFE_INTEGER),
+  };
 }
 
 /** `after=<startedAt>:<id>`: the last row a client has (ids are validated as the store's). */

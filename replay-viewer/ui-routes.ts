@@ -10,6 +10,7 @@ import path from 'node:path';
 import { VerbatimError } from '../store/errors';
 import { baseHeaders, uiCsp } from './http-responses';
 import { isValidSessionId } from './replay/archive-url';
+import { eventSelectOf, eventStreamUrl } from './replay/event-stream-url';
 import type { RouteContext } from './route-table';
 
 const ASSETS: Record<string, { file: string; type: string }> = {
@@ -23,9 +24,11 @@ export class UiRoutes {
   constructor(private readonly uiDir: string) {}
 
   /** `/` and `/sessions/<id>`: the page; the client routes. */
-  async page({ req, res, params }: RouteContext): Promise<void> {
+  async page({ req, res, params, pathname, query }: RouteContext): Promise<void> {
     if (params.id !== undefined && !isValidSessionId(params.id)) throw new VerbatimError('BAD_REQUEST', 'Malformed session id');
-    await this.send(req, res, PAGE);
+    // A replay: the browser asks for its events while it loads the script (the player's fetch is handed the answer).
+    const preload = params.id !== undefined && !pathname.endsWith('/live') ? eventStreamUrl(params.id, eventSelectOf(query)) : undefined;
+    await this.send(req, res, PAGE, preload);
   }
 
   /** `/assets/<name>` */
@@ -35,7 +38,7 @@ export class UiRoutes {
     await this.send(req, res, entry);
   }
 
-  private async send(req: IncomingMessage, res: ServerResponse, entry: { file: string; type: string }): Promise<void> {
+  private async send(req: IncomingMessage, res: ServerResponse, entry: { file: string; type: string }, preload?: string): Promise<void> {
     let body: Buffer;
     try {
       body = await readFile(path.join(this.uiDir, entry.file));
@@ -46,7 +49,9 @@ export class UiRoutes {
     let nonce: string | undefined;
     if (entry === PAGE) {
       nonce = randomBytes(18).toString('base64');
-      body = Buffer.from(body.toString('utf8').replace(/<script (?=[^>]*src="\/assets\/app\.js")/, `<script nonce="${nonce}" `));
+      let html = body.toString('utf8').replace(/<script (?=[^>]*src="\/assets\/app\.js")/, `<script nonce="${nonce}" `);
+      if (preload) html = html.replace('</head>', `  <link rel="preload" as="fetch" crossorigin href="${preload.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;')}">\n</head>`);
+      body = Buffer.from(html);
     }
     baseHeaders(res);
     res.setHeader('Content-Security-Policy', uiCsp(nonce));

@@ -8,8 +8,8 @@
  *     by a second identical journey (content addressing makes assets nearly free).
  *  Then page load in Chromium, tamper-evidence costs, the WACZ export, the search index's cost to the proxy
  *  (BENCH_ONLY=search runs that alone), the struggle detector's share of the extractor's CPU (BENCH_ONLY=struggle),
- *  the search index at scale, funnels and the journey map (BENCH_ONLY=analytics) and click maps over 100,000
- *  generated sessions (scripts/bench/).
+ *  the search index at scale, funnels and the journey map (BENCH_ONLY=analytics), click maps over 100,000
+ *  generated sessions and the time to first frame of a deep link (BENCH_ONLY=first-frame) (scripts/bench/).
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -160,6 +160,12 @@ if (process.env.BENCH_ONLY === 'analytics') {
   await benchAnalytics();
   process.exit(0);
 }
+// Time to first frame of a deep link into a 1-hour session, in Chromium (scripts/bench/first-frame.ts).
+const benchFirstFrame = async () => (await import('./bench/first-frame')).benchFirstFrame(Number(process.env.BENCH_FIRST_FRAME_LINKS ?? 24));
+if (process.env.BENCH_ONLY === 'first-frame') {
+  await benchFirstFrame();
+  process.exit(0);
+}
 await main();
 // BENCH_ONLY=proxy: the proxy-overhead and store-cost sections alone (quick before/after comparisons).
 if (process.env.BENCH_ONLY === 'proxy') process.exit(0);
@@ -181,4 +187,5 @@ await (await import('./bench/search-index')).benchSearchIndex(Number(process.env
 // Click maps and field reports over BENCH_CLICKMAP_SESSIONS (100,000) generated sessions, SQLite and PostgreSQL.
 await (await import('./bench/clickmap')).benchClickMap();
 await benchAnalytics();
+await benchFirstFrame();
 process.exit(0);

@@ -14,7 +14,11 @@
 import { Replayer, type eventWithTime } from 'rrweb';
 import { CUSTOM_TAGS } from '../../recorder/protocol';
 import type { RecordedEvent } from '../../store/records';
-import { getEvents, getSession, type ApiSession, type SessionEvents } from './api';
+import { getSession, type ApiSession, type SessionEvents } from './api';
+import { streamEvents } from './event-stream-api';
+import { showFirstFrame, type FirstFrame } from './first-frame';
+import { displayTime } from '../replay/display-moment';
+import { eventSelectOf } from '../replay/event-stream-url';
 import { clear, h } from './dom';
 import { formatClock, formatDateTime, formatOffset, shortUrl } from './format';
 import { CanvasPainter } from './canvas-painter';
@@ -59,6 +63,8 @@ interface PageEntry {
 
 export async function renderPlayer(root: HTMLElement, sessionId: string, params: URLSearchParams): Promise<void> {
   document.documentElement.dataset.view = 'player';
+  // For the time-to-first-frame bench (scripts/bench/first-frame.ts): when the script got here.
+  performance.mark('verbatim:player');
   setReady(false);
   document.title = 'Session · Verbatim';
   clear(root);
@@ -71,18 +77,29 @@ export async function renderPlayer(root: HTMLElement, sessionId: string, params:
   let matches: Match[] | undefined;
   // Opened from a search result: the session's matching moments, for the timeline and next/previous.
   const query = params.get('q')?.trim() ?? '';
-  const at = Number(params.get('at'));
-  const track = Number(params.get('track'));
+  // The frame at the moment asked for arrives first and is drawn at once; the player follows with the whole session.
+  let preview: FirstFrame | undefined;
   try {
-    [session, loaded, me, matches] = await Promise.all([getSession(sessionId), getEvents(sessionId, {
-      track: params.has('track') && Number.isInteger(track) ? track : undefined,
-      at: params.has('at') && Number.isFinite(at) ? at : undefined,
+    [session, loaded, me, matches] = await Promise.all([getSession(sessionId), streamEvents(sessionId, eventSelectOf(params), (frame) => {
+      if (!frame.events.some((e) => e.type === EVENT_FULL_SNAPSHOT)) return;
+      status.textContent = 'Loading the whole session…';
+      try {
+        preview = showFirstFrame(root, frame);
+      } catch {
+        // Only a head start: the player below shows the moment (or says what is wrong) either way.
+      }
     }), whoAmI(), query ? sessionMatches(sessionId, query) : undefined]);
   } catch (err) {
+    preview?.remove();
     status.classList.add('error');
     status.textContent = `Could not load this session: ${(err as Error).message}`;
     root.prepend(backLink());
     return;
+  }
+  if (preview) {
+    // Let the first frame be painted before the whole session's player takes over the thread.
+    await new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
+    preview.remove();
   }
   const { events } = loaded;
   if (events.length < 2 || !events.some((e) => e.type === EVENT_FULL_SNAPSHOT)) {
@@ -362,23 +379,9 @@ class PlayerView {
     }
   }
 
-  /**
-   * The offset to hand rrweb so that it shows what the customer saw at `offset`.
-   * rrweb applies events strictly before the offset, hence +1 (the moment includes
-   * what happened at it). Between a page load's Meta event and its first snapshot
-   * rrweb has nothing to show, while the browser still showed the previous page:
-   * show that page's last state (or, before the first snapshot, the first one).
-   */
+  /** The offset to hand rrweb so that it shows what the customer saw at `offset` (display-moment.ts). */
   private displayOffset(offset: number): number {
-    const t = offset + 1;
-    const meta = this.metaOffsets.filter((m) => m < t).pop();
-    if (meta === undefined || this.snapshotOffsets.some((s) => s >= meta && s < t)) {
-      const firstSnapshot = this.snapshotOffsets[0];
-      return firstSnapshot !== undefined && firstSnapshot >= t ? firstSnapshot + 1 : t;
-    }
-    if (this.snapshotOffsets.some((s) => s < meta)) return meta - 1;
-    const next = this.snapshotOffsets.find((s) => s >= t);
-    return next === undefined ? t : next + 1;
+    return displayTime(this.metaOffsets, this.snapshotOffsets, offset);
   }
 
   private togglePlay(): void {

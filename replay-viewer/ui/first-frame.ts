@@ -1,0 +1,57 @@
+/**
+ * The first frame of a replay, drawn from the first part of the streamed events (event-stream-api.ts) while the
+ * rest of the session is still arriving: a Replayer over events[start..end) (the Meta rrweb starts from up to
+ * the moment), paused at the moment the player will show (replay/display-moment.ts), in the same script-less
+ * frame as the player (replayer-options.ts). The player replaces it once it has the whole session.
+ *
+ * `document.documentElement.dataset.firstFrame` is the moment drawn (epoch ms) once it is.
+ */
+import { Replayer, type eventWithTime } from 'rrweb';
+import { CanvasPainter } from './canvas-painter';
+import { h } from './dom';
+import type { Frame } from './event-stream-api';
+import { replayerOptions } from './replayer-options';
+
+const EVENT_META = 4;
+const FALLBACK_VIEWPORT = { width: 1280, height: 800 };
+
+export interface FirstFrame {
+  el: HTMLElement;
+  remove(): void;
+}
+
+export function showFirstFrame(container: HTMLElement, frame: Frame): FirstFrame {
+  performance.mark('verbatim:frame-events');
+  const meta = frame.events.find((e) => e.type === EVENT_META)?.data as { width?: number; height?: number } | undefined;
+  const size = meta?.width && meta.height ? { width: meta.width, height: meta.height } : FALLBACK_VIEWPORT;
+  const root = h('div', { class: 'replay-root' });
+  const box = h('div', { class: 'replay-frame' }, root);
+  const el = h('div', { class: 'stage first-frame' }, box);
+  container.append(el);
+  // The player's rule (fit()): the recorded size, scaled down only when the space is smaller.
+  const availW = el.clientWidth;
+  const availH = Math.max(200, window.innerHeight - el.getBoundingClientRect().top);
+  const scale = Math.min(1, availW / size.width, availH / size.height);
+  box.style.width = `${Math.floor(size.width * scale)}px`;
+  box.style.height = `${Math.floor(size.height * scale)}px`;
+  root.style.width = `${size.width}px`;
+  root.style.height = `${size.height}px`;
+  root.style.transform = scale < 1 ? `scale(${scale})` : 'none';
+
+  const painter = new CanvasPainter();
+  const replayer = new Replayer(frame.events as unknown as eventWithTime[], replayerOptions(root, painter));
+  painter.attach(replayer);
+  replayer.iframe.title = "Replay of the customer's page (first frame; the session is still loading)";
+  replayer.iframe.tabIndex = -1;
+  // At once, not after the Replayer's start-up timers as the player does: they find the snapshot applied.
+  replayer.pause(frame.head.shown - frame.events[0]!.timestamp);
+  document.documentElement.dataset.firstFrame = String(frame.head.shown);
+  performance.mark('verbatim:frame-drawn');
+  return {
+    el,
+    remove() {
+      replayer.destroy();
+      el.remove();
+    },
+  };
+}

@@ -1,0 +1,141 @@
+/**
+ * Time to first frame of a deep link (issue #17 item 6): a generated 1-hour session (test/helpers/long-session.ts:
+ * 10,000+ events, a page load every 10 minutes, the recorder's checkout every 5) and a 12-second one, written through
+ * the store API; the viewer running (warm: each case's first links are not counted, the first one, on an empty cache,
+ * is reported apart); links `/sessions/<id>?at=<ms>` at random moments opened in Chromium, one new tab each in a
+ * signed-in context. Measured from navigation start to the replay frame's document holding the clock text of that
+ * moment (checked every animation frame: `performance.now()` in the viewer's page), and to the full player being
+ * ready (`data-replay-ready`). Target: p95 < 300 ms for the 1-hour session.
+ *
+ * Alone: BENCH_ONLY=first-frame npm run bench, or npx tsx scripts/bench/first-frame.ts [links]
+ */
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { BrowserContext } from 'playwright';
+import { AccountStore, AuditLog, ViewerAccess } from '../../replay-viewer/auth/index';
+import { startViewer } from '../../replay-viewer/server';
+import { openStore } from '../../store/index';
+import { clockAt, storeLongSession, type LongSession } from '../../test/helpers/long-session';
+import { buildViewerUi } from '../build';
+import { launchChromium } from '../chromium';
+import { percentile } from './latency';
+
+const PASSWORD = 'first frame bench password';
+const WARM_UP = 3;
+
+interface Case { name: string; sessionId: string; session: LongSession }
+interface Timing {
+  frame: number;
+  ready: number;
+  /** Where the time went (ms from navigation start): the UI script loaded, the events asked for, their first byte. */
+  script: number;
+  asked: number;
+  firstByte: number;
+  /** The player's code started, the frame's events parsed, the frame applied to the replay document. */
+  player: number;
+  frameEvents: number;
+  frameApplied: number;
+}
+
+function rng(seed: number): () => number {
+  let x = seed;
+  return () => ((x = (x * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+}
+
+/** Moments mid-way between two clock changes and away from page loads and checkouts (each a different frame). */
+function moments(s: LongSession, n: number, random: () => number): number[] {
+  const loads = [...s.pageLoads, ...s.checkouts];
+  const candidates = s.ticks.map(([t]) => t + 5_000).filter((t) => t < s.last && loads.every((l) => Math.abs(l - t) > 1_000));
+  return Array.from({ length: n }, () => candidates[Math.floor(random() * candidates.length)]!);
+}
+
+async function openLink(context: BrowserContext, base: string, c: Case, at: number): Promise<Timing> {
+  const page = await context.newPage();
+  try {
+    await page.goto(`${base}/sessions/${c.sessionId}?at=${at}`, { waitUntil: 'commit' });
+    const expected = clockAt(c.session, at);
+    const frame = await (await page.waitForFunction((text) => {
+      for (const f of Array.from(document.querySelectorAll('iframe'))) {
+        if (f.contentDocument?.getElementById('clock')?.textContent === text) return performance.now();
+      }
+      return false;
+    }, expected, { polling: 'raf', timeout: 30_000 })).jsonValue() as number;
+    await page.waitForSelector('html[data-replay-ready="true"]', { timeout: 30_000 });
+    // The full player shows the same moment.
+    const shown = await page.evaluate(() => document.querySelector<HTMLIFrameElement>('.player-view iframe')?.contentDocument?.getElementById('clock')?.textContent);
+    assert.equal(shown, expected, `the player shows ${expected} at ${at}`);
+    const ready = await page.evaluate(() => performance.now());
+    const phases = await page.evaluate(() => {
+      const entries = performance.getEntriesByType('resource') as PerformanceResourceTiming[];
+      const app = entries.find((e) => e.name.includes('/app.js'));
+      const events = entries.filter((e) => e.name.includes('/events'));
+      const [player, frameEvents, frameApplied] = ['verbatim:player', 'verbatim:frame-events', 'verbatim:frame-drawn'].map((name) => performance.getEntriesByName(name)[0]?.startTime ?? 0);
+      return { player, frameEvents, frameApplied, requests: events.length, script: app?.responseEnd ?? 0, asked: events[0]?.startTime ?? 0, firstByte: events[0]?.responseStart ?? 0 };
+    });
+    // The page's preload is the player's request (ui-routes.ts): asked for once.
+    assert.equal(phases.requests, 1, 'one request for the events');
+    return { frame, ready, script: phases.script, asked: phases.asked, firstByte: phases.firstByte, player: phases.player, frameEvents: phases.frameEvents, frameApplied: phases.frameApplied };
+  } finally {
+    await page.close();
+  }
+}
+
+export async function benchFirstFrame(links = 24): Promise<void> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'verbatim-bench-ttff-'));
+  const uiDir = path.join(dir, 'ui');
+  const store = await openStore(path.join(dir, 'store'));
+  const browser = await launchChromium();
+  try {
+    const built = buildViewerUi(uiDir);
+    const start = Date.UTC(2026, 10, 2, 9);
+    const generated = performance.now();
+    const cases: Case[] = [
+      { name: '1-hour session', sessionId: 'benchlonghoursession0000001', session: await storeLongSession(store, { sessionId: 'benchlonghoursession0000001', start, durationMs: 3_600_000, pageEveryMs: 600_000, checkoutEveryMs: 300_000 }) },
+      { name: '12-second session', sessionId: 'benchtwelvesecondsession001', session: await storeLongSession(store, { sessionId: 'benchtwelvesecondsession001', start: start + 7_200_000, durationMs: 12_000, pageEveryMs: 3_600_000, checkoutEveryMs: 300_000 }) },
+    ];
+    const genMs = performance.now() - generated;
+    const accounts = await AccountStore.open(path.join(dir, 'viewer-accounts.json'));
+    await accounts.add('analyst', 'analyst', PASSWORD);
+    const audit = await AuditLog.open(path.join(dir, 'audit.log'));
+    const access = new ViewerAccess({ accounts, audit, customerOf: (id) => store.customerOf(id) });
+    await built;
+    const viewer = await startViewer({ store, uiDir, access });
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    assert.equal((await context.request.post(`${viewer.url}/auth/login`, { data: { username: 'analyst', password: PASSWORD } })).status(), 200);
+    const random = rng(17);
+    const details: string[] = [];
+
+    console.log(`\n## Time to first frame of a deep link (Chromium, 1280 × 800, ${os.cpus().length} cores; sessions written in ${(genMs / 1000).toFixed(1)} s)\n`);
+    console.log('| session | events | links | first link, empty cache: frame / player ms | frame p50 ms | frame p95 ms | frame max ms | full player p50 ms | full player p95 ms |');
+    console.log('|---|---|---|---|---|---|---|---|---|');
+    for (const c of cases) {
+      // The 12-second session has one clock change: its moments are any time in it.
+      const ats = c.session.ticks.length > 2 ? moments(c.session, WARM_UP + links, random)
+        : Array.from({ length: WARM_UP + links }, () => c.session.first + Math.floor(random() * (c.session.last - c.session.first)));
+      const times: Timing[] = [];
+      for (const at of ats) times.push(await openLink(context, viewer.url, c, at));
+      const measured = times.slice(WARM_UP);
+      const frames = measured.map((t) => t.frame).sort((a, b) => a - b);
+      const readies = measured.map((t) => t.ready).sort((a, b) => a - b);
+      const ms = (x: number) => x.toFixed(0);
+      const mid = (k: keyof Timing) => percentile(measured.map((t) => t[k]).sort((a, b) => a - b), 50).toFixed(0);
+      details.push(`  ${c.name}, medians from navigation start: UI script loaded ${mid('script')} ms, events asked for ${mid('asked')} ms, their first byte ${mid('firstByte')} ms, the player's code started ${mid('player')} ms, the frame's events in ${mid('frameEvents')} ms, applied ${mid('frameApplied')} ms, seen drawn ${mid('frame')} ms`);
+      console.log(`| ${c.name} | ${c.session.eventCount.toLocaleString('en')} | ${measured.length} | ${ms(times[0]!.frame)} / ${ms(times[0]!.ready)} | ${ms(percentile(frames, 50))} | **${ms(percentile(frames, 95))}** | ${ms(frames[frames.length - 1]!)} | ${ms(percentile(readies, 50))} | ${ms(percentile(readies, 95))} |`);
+    }
+    console.log(`\n${details.join('\n')}`);
+    await context.close();
+    await viewer.close();
+  } finally {
+    await browser.close();
+    await store.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  await benchFirstFrame(Number(process.argv[2] ?? 24));
+  process.exit(0);
+}
