@@ -12,7 +12,7 @@
  * always holds exactly the signals the detector holds.
  */
 import { STRUGGLE_ATTRIBUTES } from '../analytics/struggle/elements';
-import { createStruggleDetector, struggleScore, type Signal } from '../analytics/struggle/index';
+import { createStruggleDetector, struggleScore, type Signal, type StruggleDetector } from '../analytics/struggle/index';
 import { withAnalytics } from '../analytics/index/with-analytics';
 import { ANALYTICS_MODULES } from '../analytics/index/registry';
 import { createSessionExtractor, type PageObservers } from './extract/index';
@@ -22,16 +22,23 @@ import type { Hit } from './types';
 /** Struggle hits a session may hold (the detector caps its own list lower; this bounds a rewrite). */
 const MAX_HITS = 5_000;
 
-/** What the index is fed from by default, in-process and on the search worker: search's hits, struggle's, analytics rows. */
-export const createIndexExtractor: ExtractorFactory = withAnalytics(withStruggleHits(createSessionExtractor), ANALYTICS_MODULES);
+/**
+ * What the index is fed from by default, in-process and on the search worker: search's hits, struggle's, analytics
+ * rows. One struggle detector per session, fed here on the extractor's walk, read by the struggle hits and lent to
+ * the field-analytics collectors (which ran a second one of their own: the same judgements computed twice).
+ */
+export const createIndexExtractor: ExtractorFactory = () => {
+  const struggle = createStruggleDetector();
+  return withAnalytics(withStruggleHits(createSessionExtractor, () => struggle), ANALYTICS_MODULES, { struggle })();
+};
 
 /**
  * `createExtractor` is handed the detector's page observers: the detector reads each page on the extractor's walk
  * of it (one node map per page, walked once per event) instead of walking its own.
  */
-export function withStruggleHits(createExtractor: (observers: PageObservers) => SessionExtractor): ExtractorFactory {
+export function withStruggleHits(createExtractor: (observers: PageObservers) => SessionExtractor, createDetector: () => StruggleDetector = createStruggleDetector): ExtractorFactory {
   return () => {
-    const detector = createStruggleDetector();
+    const detector = createDetector();
     const inner = createExtractor({ observe: (pageId) => detector.observe(pageId), extraAttributes: STRUGGLE_ATTRIBUTES });
     // The detector returns the same array until a record changes its judgement: an unchanged list replaces nothing,
     // and its score is the one already computed.
