@@ -43,6 +43,7 @@ export function withStruggleHits(createExtractor: (observers: PageObservers) => 
     // The detector returns the same array until a record changes its judgement: an unchanged list replaces nothing,
     // and its score is the one already computed.
     let taken: Signal[] | undefined;
+    let takenHits: Hit[] | undefined;
     let score: { of: Signal[]; value: number } | undefined;
     const extractor: SessionExtractor = {
       batch: (batch) => inner.batch(batch), // feeds the detector's pages too
@@ -56,11 +57,13 @@ export function withStruggleHits(createExtractor: (observers: PageObservers) => 
       takeReplacement() {
         const signals = detector.signals();
         if (signals === taken) return undefined;
-        const before = taken;
         taken = signals;
+        // The same hits as last time (a new array, same judgement): nothing to rewrite. Compared with the hits kept
+        // from last time, field by field (they were re-made from the old list and joined into strings per compare).
+        const before = takenHits;
         const hits = signals.slice(0, MAX_HITS).map(toHit);
-        // The same hits as last time (a new array, same judgement): nothing to rewrite.
-        if (before && sameHits(before.slice(0, MAX_HITS).map(toHit), hits)) return undefined;
+        takenHits = hits;
+        if (before && sameHits(before, hits)) return undefined;
         return { kind: 'struggle', hits };
       },
       // The score of the signals judged so far (pages still open are not judged for abandonment yet).
@@ -75,10 +78,14 @@ export function withStruggleHits(createExtractor: (observers: PageObservers) => 
 }
 
 function sameHits(a: readonly Hit[], b: readonly Hit[]): boolean {
-  return a.length === b.length && a.every((h, i) => hitKey(h) === hitKey(b[i]!));
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i]!;
+    const y = b[i]!;
+    if (x.text !== y.text || x.at !== y.at || (x.field ?? '') !== (y.field ?? '') || (x.pageId ?? '') !== (y.pageId ?? '')) return false;
+  }
+  return true;
 }
-
-const hitKey = (h: Hit): string => `${h.text}\n${h.at}\n${h.field ?? ''}\n${h.pageId ?? ''}`;
 
 function toHit(s: Signal): Hit {
   return { kind: 'struggle', at: s.at, text: s.name, ...(s.pageId ? { pageId: s.pageId } : {}), ...(s.element?.selector ? { field: s.element.selector } : {}) };
