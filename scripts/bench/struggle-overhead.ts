@@ -108,8 +108,11 @@ const withDetectorOnly: ExtractorFactory = withStruggleHits(createSessionExtract
  * feed): the median over alternating rounds of (search extractor + struggle hits) − (search extractor alone).
  */
 export function detectorFeedMs(sessions: readonly RecordedSession[], rounds = 9): { baseMs: number; withMs: number; detectorMs: number } {
-  feed(sessions, createSessionExtractor, 'live');
-  feed(sessions, withDetectorOnly, 'live');
+  // Warm-up: the first feeds compile the code both ways (one each left the first of them far slower).
+  for (let i = 0; i < 3; i++) {
+    feed(sessions, createSessionExtractor, 'live');
+    feed(sessions, withDetectorOnly, 'live');
+  }
   const base: number[] = [];
   const withD: number[] = [];
   const diff: number[] = [];
