@@ -25,21 +25,28 @@ function session(r: () => number): Rec[] {
     let at = T0 + p * 20_000 + Math.floor(r() * 15_000);
     out.push({ batch: batchOf([meta(at, url), full(at + 1, root)], { page, seq: 0, url }) });
     const batches = 2 + Math.floor(r() * 6);
+    // A double-click reported in the batch after its clicks' (it marks a click already judged).
+    let carried: unknown[] = [];
     for (let s = 1; s <= batches; s++) {
-      const events: unknown[] = [];
+      const events: unknown[] = carried;
+      carried = [];
       for (let e = 0; e < 1 + Math.floor(r() * 4); e++) {
         at += Math.floor(r() * 1_200);
         const x = r();
         const b = buttons[Math.floor(r() * buttons.length)]!.id!;
         if (x < 0.4) {
           events.push(click(at, b, 100 + Math.floor(r() * 8), 100));
-          if (r() < 0.3) events.push(click(at + 80, b, 101, 100), dblclick(at + 81, b));
+          if (r() < 0.3) {
+            events.push(click(at + 80, b, 101, 100));
+            (r() < 0.5 ? carried : events).push(dblclick(at + 81, b));
+          }
           at += 90;
         } else if (x < 0.55) events.push(mutation(at, { attributes: [{ id: para.id!, attributes: { class: `c${at}` } }] }));
         else if (x < 0.65) events.push(focus(at, field.id!), input(at + 5, field.id!, `v${at}`));
         else if (x < 0.7) events.push(uncaught(at));
         else events.push(still(at));
       }
+      if (s === batches) events.push(...carried);
       out.push({ batch: batchOf(events, { page, seq: s, url }) });
       if (r() < 0.4) out.push({ capture: capture(at - Math.floor(r() * 3_000), `https://bank.example/api/${s}`, r() < 0.3 ? 500 : 200, { method: r() < 0.5 ? 'GET' : 'POST' }) });
     }
