@@ -12,7 +12,7 @@
  * always holds exactly the signals the detector holds.
  */
 import { STRUGGLE_ATTRIBUTES } from '../analytics/struggle/elements';
-import { createStruggleDetector, struggleScore, type Signal } from '../analytics/struggle/index';
+import { createStruggleDetector, struggleScore, type Signal, type StruggleDetector } from '../analytics/struggle/index';
 import { withAnalytics } from '../analytics/index/with-analytics';
 import { ANALYTICS_MODULES } from '../analytics/index/registry';
 import { createSessionExtractor, type PageObservers } from './extract/index';
@@ -23,20 +23,28 @@ import type { Hit } from './types';
 /** Struggle hits a session may hold (the detector caps its own list lower; this bounds a rewrite). */
 const MAX_HITS = 5_000;
 
-/** What the index is fed from by default, in-process and on the search worker: search's hits, struggle's, analytics rows. */
-export const createIndexExtractor: ExtractorFactory = withForeignHits(withAnalytics(withStruggleHits(createSessionExtractor), ANALYTICS_MODULES));
+/**
+ * What the index is fed from by default, in-process and on the search worker: search's hits, struggle's, analytics
+ * rows, foreign-content hits. One struggle detector per session, fed here on the extractor's walk, read by the struggle hits and lent to
+ * the field-analytics collectors (which ran a second one of their own: the same judgements computed twice).
+ */
+export const createIndexExtractor: ExtractorFactory = () => {
+  const struggle = createStruggleDetector();
+  return withForeignHits(withAnalytics(withStruggleHits(createSessionExtractor, () => struggle), ANALYTICS_MODULES, { struggle }))();
+};
 
 /**
  * `createExtractor` is handed the detector's page observers: the detector reads each page on the extractor's walk
  * of it (one node map per page, walked once per event) instead of walking its own.
  */
-export function withStruggleHits(createExtractor: (observers: PageObservers) => SessionExtractor): ExtractorFactory {
+export function withStruggleHits(createExtractor: (observers: PageObservers) => SessionExtractor, createDetector: () => StruggleDetector = createStruggleDetector): ExtractorFactory {
   return () => {
-    const detector = createStruggleDetector();
+    const detector = createDetector();
     const inner = createExtractor({ observe: (pageId) => detector.observe(pageId), extraAttributes: STRUGGLE_ATTRIBUTES });
     // The detector returns the same array until a record changes its judgement: an unchanged list replaces nothing,
     // and its score is the one already computed.
     let taken: Signal[] | undefined;
+    let takenHits: Hit[] | undefined;
     let score: { of: Signal[]; value: number } | undefined;
     const extractor: SessionExtractor = {
       batch: (batch) => inner.batch(batch), // feeds the detector's pages too
@@ -50,11 +58,13 @@ export function withStruggleHits(createExtractor: (observers: PageObservers) => 
       takeReplacement() {
         const signals = detector.signals();
         if (signals === taken) return undefined;
-        const before = taken;
         taken = signals;
+        // The same hits as last time (a new array, same judgement): nothing to rewrite. Compared with the hits kept
+        // from last time, field by field (they were re-made from the old list and joined into strings per compare).
+        const before = takenHits;
         const hits = signals.slice(0, MAX_HITS).map(toHit);
-        // The same hits as last time (a new array, same judgement): nothing to rewrite.
-        if (before && sameHits(before.slice(0, MAX_HITS).map(toHit), hits)) return undefined;
+        takenHits = hits;
+        if (before && sameHits(before, hits)) return undefined;
         return { kind: 'struggle', hits };
       },
       // The score of the signals judged so far (pages still open are not judged for abandonment yet).
@@ -69,10 +79,14 @@ export function withStruggleHits(createExtractor: (observers: PageObservers) => 
 }
 
 function sameHits(a: readonly Hit[], b: readonly Hit[]): boolean {
-  return a.length === b.length && a.every((h, i) => hitKey(h) === hitKey(b[i]!));
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i]!;
+    const y = b[i]!;
+    if (x.text !== y.text || x.at !== y.at || (x.field ?? '') !== (y.field ?? '') || (x.pageId ?? '') !== (y.pageId ?? '')) return false;
+  }
+  return true;
 }
-
-const hitKey = (h: Hit): string => `${h.text}\n${h.at}\n${h.field ?? ''}\n${h.pageId ?? ''}`;
 
 function toHit(s: Signal): Hit {
   return { kind: 'struggle', at: s.at, text: s.name, ...(s.pageId ? { pageId: s.pageId } : {}), ...(s.element?.selector ? { field: s.element.selector } : {}) };

@@ -168,7 +168,7 @@ export class Journey {
  * on a loaded machine) and clears its cookies between journeys, so each journey's first document starts a new
  * session; the case's id rides on that first URL's query (the rules never read queries) to tell sessions apart.
  */
-export async function runAll(corpus: Corpus, cases: readonly CorpusCase[], parallel: number): Promise<void> {
+export async function runAll(corpus: Pick<Corpus, 'browser' | 'site'>, cases: readonly CorpusCase[], parallel: number): Promise<void> {
   const queue = [...cases];
   const worker = async () => {
     const context = await corpus.browser.newContext({ viewport: VIEWPORT });

@@ -6,7 +6,7 @@
  * - scroll_depths one row per page view: the deepest point shown.
  * Rows are made once per page view when it ends (collector.ts), so a re-read batch rewrites the same keys.
  */
-import type { AnalyticsCollector, AnalyticsModule, AnalyticsRow, AnalyticsTable } from '../index/analytics-table';
+import type { AnalyticsCollector, AnalyticsModule, AnalyticsRow, AnalyticsTable, SharedReaders } from '../index/analytics-table';
 import { createStruggleDetector } from '../struggle/index';
 import { createFieldCollector } from './collector';
 import type { ClickRow, FieldAnalyticsRows, FieldRow, ScrollRow } from './rows';
@@ -90,19 +90,20 @@ export const scrollDepthsTable: AnalyticsTable<ScrollRow> = {
 };
 
 /**
- * The collector the index runs per session. It keeps a struggle detector of its own (the plumbing gives each
- * collector the records, not the struggle-hits wrapper's detector): the same judgements, computed a second time.
+ * The collector the index runs per session. It reads the index's struggle detector when it is lent one (the struggle
+ * hits' own, already fed each record before this sees it: never fed again here); alone (tools, tests) it keeps and
+ * feeds one of its own.
  */
-export function createFieldAnalyticsCollector(): AnalyticsCollector {
-  const detector = createStruggleDetector();
-  const fields = createFieldCollector(detector);
+export function createFieldAnalyticsCollector(shared: SharedReaders = {}): AnalyticsCollector {
+  const own = shared.struggle ? undefined : createStruggleDetector();
+  const fields = createFieldCollector(shared.struggle ?? own!);
   return {
     batch(batch) {
-      detector.batch(batch);
+      own?.batch(batch);
       fields.batch(batch);
     },
     capture(capture) {
-      detector.capture(capture);
+      own?.capture(capture);
       fields.capture(capture);
     },
     drain: () => asRows(fields.take()),

@@ -44,7 +44,10 @@ export interface FunnelReport {
   splits: Record<Split, SplitGroup[]>;
 }
 
-/** Counts of one group of sessions (all, or one device…): sessions per step, and each step's gaps from the previous. */
+/**
+ * Counts of one group of sessions (all, or one device…): sessions per step, and each step's gaps from the previous.
+ * Moments are read from the flat array of every session's steps (`times`, `n` per session): no array per session.
+ */
 class Tally {
   readonly reached: number[];
   readonly gaps: number[][];
@@ -52,16 +55,36 @@ class Tally {
     this.reached = new Array<number>(n).fill(0);
     this.gaps = Array.from({ length: n }, () => []);
   }
-  add(t: readonly number[], depth: number): void {
+  add(times: Float64Array, at: number, depth: number): void {
     for (let k = 0; k < depth; k++) {
       this.reached[k]! += 1;
-      if (k) this.gaps[k]!.push(t[k]! - t[k - 1]!);
+      if (k) this.gaps[k]!.push(times[at + k]! - times[at + k - 1]!);
     }
   }
   medians(): (number | null)[] {
     return this.gaps.map((g, k) => (k === 0 ? null : median(g)));
   }
 }
+
+/**
+ * The newest MAX_DROPS_LISTED drops of one step (latest moment first, then session id), kept as rows arrive: most rows
+ * are older than the 50th kept and cost one comparison, where sorting every drop (28,000 at step 1 in the bench)
+ * cost a comparator call per pair.
+ */
+class NewestDrops {
+  readonly rows: { session: string; at: number }[] = [];
+  add(session: string, at: number): void {
+    const list = this.rows;
+    if (list.length === MAX_DROPS_LISTED && !isNewer(session, at, list[list.length - 1]!)) return;
+    let i = list.length;
+    while (i > 0 && isNewer(session, at, list[i - 1]!)) i--;
+    list.splice(i, 0, { session, at });
+    if (list.length > MAX_DROPS_LISTED) list.pop();
+  }
+}
+
+/** Whether a drop (session, at) lists before `x`: later, or as late with the smaller id. */
+const isNewer = (session: string, at: number, x: { session: string; at: number }) => at > x.at || (at === x.at && session < x.session);
 
 export async function funnelReport(db: AnalyticsDb, def: FunnelDefinition, period: { from: number; to: number }, onProgress: OnProgress = () => undefined): Promise<FunnelReport> {
   const total = 3;
@@ -70,40 +93,40 @@ export async function funnelReport(db: AnalyticsDb, def: FunnelDefinition, perio
   await onProgress({ phase: 'counting', done: 1, total });
   const n = def.steps.length;
   // One pass over the sessions (100,000 of them in the bench): each adds to the whole and to its device, browser and
-  // channel groups; drops are kept per step as row indexes, sorted once at the end.
+  // channel groups, and, if it dropped, to its step's newest drops.
   const all = new Tally(n);
   const groups: Record<Split, Map<string, Tally>> = { device: new Map(), browser: new Map(), channel: new Map() };
-  const dropRows: number[][] = Array.from({ length: n }, () => []);
-  const times: number[][] = new Array(raw.length);
+  const drops = Array.from({ length: n }, () => new NewestDrops());
+  const dropped = new Array<number>(n).fill(0);
+  const times = new Float64Array(raw.length * n);
   for (let i = 0; i < raw.length; i++) {
     const r = raw[i]!;
-    const t: number[] = [];
+    const at = i * n;
     let depth = 0;
-    while (depth < n && r[4 + depth] !== null && r[4 + depth] !== undefined) t.push(Number(r[4 + depth++]));
-    times[i] = t;
-    all.add(t, depth);
-    if (depth < n) dropRows[depth - 1]!.push(i);
-    SPLITS.forEach((by, j) => {
+    for (let v = r[4]; depth < n && v !== null && v !== undefined; v = r[4 + ++depth]) times[at + depth] = Number(v);
+    all.add(times, at, depth);
+    if (depth < n) {
+      dropped[depth - 1]! += 1;
+      drops[depth - 1]!.add(String(r[0]), times[at + depth - 1]!);
+    }
+    for (let j = 0; j < SPLITS.length; j++) {
+      const by = groups[SPLITS[j]!];
       const v = (r[1 + j] as string | null) ?? 'unknown';
-      let tally = groups[by].get(v);
-      if (!tally) groups[by].set(v, (tally = new Tally(n)));
-      tally.add(t, depth);
-    });
+      let tally = by.get(v);
+      if (!tally) by.set(v, (tally = new Tally(n)));
+      tally.add(times, at, depth);
+    }
   }
   const first = all.reached[0] ?? 0;
   const medians = all.medians();
-  const steps: StepReport[] = def.steps.map((s, k) => {
-    const dropped = dropRows[k]!;
-    const newest = dropped.sort((a, b) => times[b]![k]! - times[a]![k]! || (String(raw[a]![0]) < String(raw[b]![0]) ? -1 : 1)).slice(0, MAX_DROPS_LISTED);
-    return {
-      label: s.label, kind: s.kind, match: s.match, reached: all.reached[k]!,
-      conversion: first ? all.reached[k]! / first : 0,
-      fromPrevious: k === 0 ? 1 : all.reached[k - 1] ? all.reached[k]! / all.reached[k - 1]! : 0,
-      medianMs: medians[k]!,
-      dropped: dropped.length,
-      drops: newest.map((i) => ({ session: String(raw[i]![0]), at: times[i]![k]! })),
-    };
-  });
+  const steps: StepReport[] = def.steps.map((s, k) => ({
+    label: s.label, kind: s.kind, match: s.match, reached: all.reached[k]!,
+    conversion: first ? all.reached[k]! / first : 0,
+    fromPrevious: k === 0 ? 1 : all.reached[k - 1] ? all.reached[k]! / all.reached[k - 1]! : 0,
+    medianMs: medians[k]!,
+    dropped: dropped[k]!,
+    drops: drops[k]!.rows,
+  }));
   await onProgress({ phase: 'splitting by device, browser, channel', done: 2, total });
   const splits = Object.fromEntries(SPLITS.map((by) => [by, [...groups[by]]
     .map(([value, tally]) => ({ value, reached: tally.reached, medianMs: tally.medians() }))

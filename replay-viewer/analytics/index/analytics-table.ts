@@ -8,6 +8,7 @@
  */
 import type { CapturedResource, EventBatch } from '../../../store/records';
 import type { Hit } from '../../search/types';
+import type { StruggleDetector } from '../struggle/index';
 
 export interface AnalyticsColumn {
   name: string;
@@ -47,8 +48,15 @@ export interface AnalyticsCollector {
   drain(): AnalyticsRow[];
 }
 
+/**
+ * What the index's extractor already reads for the session and lends its collectors, read only: its owner feeds it
+ * each record before the collectors see that record. The struggle detector is the costly one (a page model per tab,
+ * every rule re-judged): one per session, not one per reader.
+ */
+export interface SharedReaders { struggle?: StruggleDetector }
+
 /** What one registration line adds: a table, and the collector that fills it (or none, when another one does). */
 export interface AnalyticsModule {
   tables: AnalyticsTable<any>[];
-  collector?: () => AnalyticsCollector;
+  collector?: (shared: SharedReaders) => AnalyticsCollector;
 }

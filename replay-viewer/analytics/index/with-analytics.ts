@@ -4,12 +4,13 @@
  * into the same batch, and so the same transaction, as the hits.
  */
 import type { ExtractorFactory, SessionExtractor } from '../../search/extractor-port';
-import type { AnalyticsModule } from './analytics-table';
+import type { AnalyticsModule, SharedReaders } from './analytics-table';
 
-export function withAnalytics(createExtractor: ExtractorFactory, modules: readonly AnalyticsModule[]): ExtractorFactory {
+/** `shared`: what the inner extractor already reads for this session (its struggle detector), lent to the collectors. */
+export function withAnalytics(createExtractor: ExtractorFactory, modules: readonly AnalyticsModule[], shared: SharedReaders = {}): ExtractorFactory {
   return () => {
     const inner = createExtractor();
-    const collectors = modules.flatMap((m) => (m.collector ? [m.collector()] : []));
+    const collectors = modules.flatMap((m) => (m.collector ? [m.collector(shared)] : []));
     const extractor: SessionExtractor = {
       batch(batch) {
         const hits = inner.batch(batch);

@@ -7,10 +7,10 @@
 import type { CapturedResource, EventBatch } from '../../../store/records';
 import type { PageObserver } from '../../search/extract/index';
 import { cut, isObject, str } from '../../search/extract/rrweb-wire';
-import { anyIn, errorClicks, insertSorted, rageAndDead, upperBound, type PageClicks } from './click-rules';
+import { anyIn, errorClicks, insertSorted, rageAndDead, upperBound, type PageClicks, type SessionAnswers } from './click-rules';
 import { MAX_CAPTURES, MAX_PAGES, MAX_SIGNALS, MAX_SIGNALS_PER_NAME } from './limits';
 import { captureNote, networkSignals, type CaptureNote } from './network';
-import { PageWatch } from './page-watch';
+import { PageWatch, type ClickNote } from './page-watch';
 import type { DwellTime, Signal } from './signal';
 import { loadThresholds, type Thresholds } from './thresholds';
 import { quickBacks, visitsOf } from './visits';
@@ -74,7 +74,14 @@ export function createStruggleDetector(thresholds: Thresholds = loadThresholds()
     for (const p of watched) lastAt = Math.max(lastAt, p.lastAt ?? -Infinity);
     const clicks: PageClicks[] = watched.map((p) => ({ pageId: p.pageId, clicks: p.clicks, answers: p.sortedAnswers(), errors: p.errors }));
     const out: Signal[] = [...immediate];
-    for (const pc of clicks) if (pc.clicks.length) out.push(...rageAndDead(pc, { requests, pageStarts, lastAt }, t));
+    if (!sameList(pageStarts, judgedStarts)) {
+      judgedStarts = pageStarts;
+      startsVersion++;
+    }
+    watched.forEach((p, i) => {
+      const pc = clicks[i]!;
+      if (pc.clicks.length) out.push(...rageAndDeadOf(p, pc, { requests, pageStarts, lastAt }));
+    });
     out.push(...errorClicks(clicks, captures, t));
 
     for (const p of watched) {
@@ -99,6 +106,33 @@ export function createStruggleDetector(thresholds: Thresholds = loadThresholds()
     };
     out.push(...networkSignals(captures, siteHost, pageAt));
     return capped(out);
+  };
+
+  // rage and dead clicks per page, kept until what they depend on changes: the page's clicks (noted or marked) and
+  // answers, the session's requests and page starts, and the last moment recorded where a click's window ends
+  // between the old and the new one (a window still open is not judged). The index re-judges after every record,
+  // mostly of one page: the other pages' clicks were re-judged for nothing (the detector's largest cost).
+  let startsVersion = 0;
+  let judgedStarts: readonly number[] = [];
+  const clickJudgements = new WeakMap<PageWatch, { key: string; lastAt: number; signals: Signal[] }>();
+  const rageAndDeadOf = (p: PageWatch, pc: PageClicks, session: SessionAnswers): Signal[] => {
+    const key = `${p.clicks.length}/${p.clickMarks}/${pc.answers.length}/${requests.length}/${startsVersion}`;
+    const kept = clickJudgements.get(p);
+    if (kept && kept.key === key && !windowEndsIn(p.clicks, kept.lastAt, session.lastAt)) return kept.signals;
+    const signals = rageAndDead(pc, session, t);
+    clickJudgements.set(p, { key, lastAt: session.lastAt, signals });
+    return signals;
+  };
+  /** Whether a click's dead window ends between two last moments: its judgement may differ between them. */
+  const windowEndsIn = (clicks: readonly ClickNote[], a: number, b: number): boolean => {
+    if (a === b) return false;
+    const lo = Math.min(a, b);
+    const hi = Math.max(a, b);
+    for (const c of clicks) {
+      const end = c.at + t.deadWindowMs;
+      if (end > lo && end <= hi) return true;
+    }
+    return false;
   };
 
   const dwellOf = (watched: PageWatch[]) =>
@@ -156,6 +190,8 @@ export function createStruggleDetector(thresholds: Thresholds = loadThresholds()
     },
   };
 }
+
+const sameList = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((x, i) => x === b[i]);
 
 const ORDER = (a: Signal, b: Signal) => a.at - b.at || a.name.localeCompare(b.name) || a.pageId.localeCompare(b.pageId);
 

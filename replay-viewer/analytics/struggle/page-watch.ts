@@ -47,6 +47,8 @@ export class PageWatch implements PageObserver {
   private readonly seqs = new Set<number>();
   readonly urls: { at: number; url: string }[] = [];
   readonly clicks: ClickNote[] = [];
+  /** Clicks marked `second` after they were noted (the only change to a noted click): with the count, their version. */
+  clickMarks = 0;
   /** Moments the page changed after a click (DOM change, scroll, input, navigation), in stream order. */
   readonly answers: number[] = [];
   readonly errors: number[] = [];
@@ -242,7 +244,10 @@ export class PageWatch implements PageObserver {
         const n = this.clicks.length;
         const last = this.clicks[n - 1];
         const before = this.clicks[n - 2];
-        if (last && before && !before.second && at - before.at <= this.t.doubleClickMs && last.ref?.id === before.ref?.id) last.second = true;
+        if (last && before && !before.second && at - before.at <= this.t.doubleClickMs && last.ref?.id === before.ref?.id && !last.second) {
+          last.second = true;
+          this.clickMarks++;
+        }
         return;
       }
       case Mouse.Focus:
