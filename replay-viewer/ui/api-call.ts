@@ -1,4 +1,4 @@
-/** JSON calls for the administrator and audit screens; changes carry the CSRF token from /api/me. */
+/** JSON calls for the administrator, audit and analytics screens; changes carry the CSRF token from /api/me. */
 import { ApiError } from './api';
 import { whoAmI } from './me';
 
@@ -16,3 +16,10 @@ export async function call<T>(method: string, path: string, body?: unknown): Pro
 
 /** A path segment, encoded. */
 export const seg = (s: string): string => encodeURIComponent(s);
+
+/** GET `path` with the defined `params` as its query string. */
+export function getWithQuery<T>(path: string, params: Record<string, string | number | undefined>): Promise<T> {
+  const qs = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v !== undefined) qs.set(k, String(v));
+  return call<T>('GET', `${path}?${qs}`);
+}
