@@ -4,7 +4,6 @@ import { getWithQuery } from './api-call';
 
 export type { ClickMap, ClickMapPage, FieldsReport, FormSummary, Period };
 
-
 export const listForms = (p: Period) => getWithQuery<{ forms: FormSummary[] }>('/api/analytics/fields', { ...p }).then((r) => r.forms);
 export const getFieldsReport = (form: { host: string; url: string; form: string }, p: Period) =>
   getWithQuery<FieldsReport>('/api/analytics/fields', { ...form, ...p });

@@ -5,6 +5,5 @@ import { getWithQuery } from './api-call';
 
 export type { SiteVersionSummary, VersionDiff };
 
-
 export const listVersions = (p: Period) => getWithQuery<{ versions: SiteVersionSummary[] }>('/api/analytics/versions', { ...p }).then((r) => r.versions);
 export const compareVersions = (host: string, a: string, b: string) => getWithQuery<VersionDiff>('/api/analytics/versions/compare', { host, a, b });
