@@ -4,53 +4,20 @@
  * own versions follow the session's details' rules.
  */
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { after, before, it } from 'node:test';
-import { AccountStore, AuditLog, ViewerAccess, type Role } from '../../../auth/index';
-import { openStore } from '../../../../store/index';
-import type { VerbatimStore } from '../../../../store/store';
-import { openSearch, type OpenedSearch } from '../../../search/index';
-import { startViewer, type Viewer } from '../../../server';
+import type { Role } from '../../../auth/index';
+import { ROLES, startRoleViewer, type RoleViewer } from '../../../../test/helpers/role-viewer';
 import { VersionsRoutes } from '../versions-routes';
 
-const ROLES: Role[] = ['agent', 'analyst', 'compliance', 'admin', 'auditor'];
-const PASSWORD = 'a long enough password 42';
-let dir: string;
-let store: VerbatimStore;
-let search: OpenedSearch;
-let viewer: Viewer;
-let audit: AuditLog;
-const cookies = new Map<Role, string>();
-
-const call = (url: string, role?: Role) => fetch(viewer.url + url, { headers: role ? { cookie: cookies.get(role)! } : {}, redirect: 'manual' });
+let rv: RoleViewer;
+const call = (url: string, role?: Role) => rv.call(url, role);
 
 before(async () => {
-  dir = await mkdtemp(path.join(tmpdir(), 'verbatim-versions-access-'));
-  store = await openStore(path.join(dir, 'store'));
-  search = await openSearch({ dataDir: dir, keysDir: path.join(dir, 'keys'), store, gatherMs: 0, log: () => undefined });
-  const accounts = await AccountStore.open(path.join(dir, 'accounts.json'));
-  audit = await AuditLog.open(path.join(dir, 'audit.log'));
-  for (const role of ROLES) await accounts.add(role, role, PASSWORD);
-  await mkdir(path.join(dir, 'ui'));
-  await writeFile(path.join(dir, 'ui', 'index.html'), '<!doctype html><title>Verbatim</title>');
-  viewer = await startViewer({
-    store, uiDir: path.join(dir, 'ui'), access: new ViewerAccess({ accounts, audit, customerOf: (id) => store.customerOf(id) }),
-    versions: new VersionsRoutes(search.index),
-  });
-  for (const role of ROLES) {
-    const res = await fetch(`${viewer.url}/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: role, password: PASSWORD }) });
-    assert.equal(res.status, 200);
-    cookies.set(role, res.headers.get('set-cookie')!.split(';')[0]!);
-  }
+  rv = await startRoleViewer('versions-access', (search) => ({ versions: new VersionsRoutes(search.index) }));
 });
 
 after(async () => {
-  await viewer?.close();
-  await search?.close();
-  await store?.close();
-  await rm(dir, { recursive: true, force: true });
+  await rv?.close();
 });
 
 it('lets analysts and compliance in, refuses the other roles and anonymous callers, on the page and the API', async () => {
@@ -66,9 +33,9 @@ it('lets analysts and compliance in, refuses the other roles and anonymous calle
 
 it('audits every read with the site and versions looked at, and refuses the others on record', async () => {
   await call('/api/analytics/versions/compare?host=bank.example&a=0123456789ab&b=ba9876543210', 'compliance');
-  const reads = await audit.query({ actor: 'compliance', action: 'analytics-read' });
+  const reads = await rv.audit.query({ actor: 'compliance', action: 'analytics-read' });
   assert.ok(reads.some((e) => e.details?.host === 'bank.example' && e.details?.a === '0123456789ab' && e.details?.b === 'ba9876543210'), JSON.stringify(reads));
-  assert.ok((await audit.query({ actor: 'agent', outcome: 'denied' })).length > 0);
+  assert.ok((await rv.audit.query({ actor: 'agent', outcome: 'denied' })).length > 0);
 });
 
 it('answers 400 with the reason for bad parameters, 404 for a version the site never had', async () => {
@@ -86,7 +53,7 @@ it('answers 400 with the reason for bad parameters, 404 for a version the site n
 });
 
 it('gives a session\'s versions to whoever may read its details', async () => {
-  await store.createSession({ id: 'v-session', channel: 'proxy', startedAt: Date.now() });
+  await rv.store.createSession({ id: 'v-session', channel: 'proxy', startedAt: Date.now() });
   for (const role of ROLES) {
     const res = await call('/api/sessions/v-session/versions', role);
     // Agents see customer-linked sessions only; this one has no customer.
