@@ -9,7 +9,7 @@
  *  Then page load in Chromium, tamper-evidence costs, the WACZ export, the search index's cost to the proxy
  *  (BENCH_ONLY=search runs that alone), the struggle detector's share of the extractor's CPU (BENCH_ONLY=struggle),
  *  the search index at scale, funnels and the journey map (BENCH_ONLY=analytics) and click maps over 100,000
- *  generated sessions (scripts/bench/).
+ *  generated sessions, and several gateway instances over one PostgreSQL + S3 store (BENCH_ONLY=instances) (scripts/bench/).
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -160,6 +160,12 @@ if (process.env.BENCH_ONLY === 'analytics') {
   await benchAnalytics();
   process.exit(0);
 }
+// 1, 2 and 4 gateway instances over one PostgreSQL + S3 store against one over LevelDB (scripts/bench/instances.ts).
+const benchInstances = async () => (await import('./bench/instances')).runInstancesBench();
+if (process.env.BENCH_ONLY === 'instances') {
+  await benchInstances();
+  process.exit(0);
+}
 await main();
 // BENCH_ONLY=proxy: the proxy-overhead and store-cost sections alone (quick before/after comparisons).
 if (process.env.BENCH_ONLY === 'proxy') process.exit(0);
@@ -181,4 +187,5 @@ await (await import('./bench/search-index')).benchSearchIndex(Number(process.env
 // Click maps and field reports over BENCH_CLICKMAP_SESSIONS (100,000) generated sessions, SQLite and PostgreSQL.
 await (await import('./bench/clickmap')).benchClickMap();
 await benchAnalytics();
+await benchInstances();
 process.exit(0);
