@@ -12,9 +12,11 @@
  * in this process, so per-instance CPU (from /proc) is the steadier figure, and the load average is printed beside.
  *
  *   BENCH_ONLY=instances npm run bench      or      npx tsx scripts/bench/instances.ts
- *   BENCH_INSTANCES=1,2,4  BENCH_INSTANCES_SECONDS=10  BENCH_INSTANCES_USERS=16  BENCH_JSON=<file>
+ *   BENCH_INSTANCES=1,2,4  BENCH_INSTANCES_SECONDS=8  BENCH_INSTANCES_USERS=16  BENCH_JSON=<file>
+ *   BENCH_INSTANCES_CPU_PROF=<dir>  V8 CPU profiles of the instances (what an instance spends its CPU on)
  */
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { readFile, mkdtemp, rm } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -29,6 +31,7 @@ import { startRgw, type RgwServer } from '../../test/helpers/rgw-server';
 import { forkBenchProcess } from './child';
 import { percentile } from './latency';
 import { cpuSecondsOf, treeCpuSeconds } from './proc-cpu';
+import { storeCaptureCost, type StoreCostResult } from './store-capture-cost';
 
 // The SDK's notice that its 2027 releases need Node 22 (README, "Deployment"), once per instance, is not a figure.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -41,6 +44,8 @@ export interface InstancesOptions {
   users: number;
   /** Sequential page sets for the added-latency probe (each: direct and through an instance, interleaved). */
   probeSets: number;
+  /** Page sets written straight through the store API for the store-alone cost (store-capture-cost.ts). */
+  storePageSets: number;
 }
 
 export interface ConfigResult {
@@ -76,6 +81,7 @@ export interface ConfigResult {
 }
 
 const IDLE_SECONDS = 2;
+const IN_FLIGHT_NOTE = '16 page sets in flight, CPU time of every thread';
 const here = path.dirname(fileURLToPath(import.meta.url));
 const filler = Array.from({ length: 400 }, (_, i) => `<p class="row-${i % 7}">Statement line ${i}: card payment, reference ${(i * 7919) % 100000}</p>`).join('\n');
 const ASSETS: Record<string, { type: string; body: Buffer }> = {
@@ -164,10 +170,12 @@ async function bucketBytes(rgw: RgwServer, bucket: string): Promise<number> {
   return total;
 }
 
-async function rgwPids(rgw: RgwServer): Promise<number[]> {
+/** radosgw, the OSD and the monitor: the object store's processes. */
+function rgwPidList(rgw: RgwServer): number[] {
   const pids: number[] = [];
   for (const f of ['client.rgw.pid', 'osd.0.pid', 'mon.a.pid']) {
-    const text = await readFile(path.join(rgw.dir, 'run', f), 'utf8').catch(() => '');
+    let text = '';
+    try { text = readFileSync(path.join(rgw.dir, 'run', f), 'utf8'); } catch { /* not running */ }
     if (Number(text.trim())) pids.push(Number(text.trim()));
   }
   return pids;
@@ -188,7 +196,9 @@ async function runConfig(o: InstancesOptions, site: Awaited<ReturnType<typeof st
   const instances: { proc: import('node:child_process').ChildProcess; port: number }[] = [];
   // One at a time: the first creates the schema, the keys and the bucket; the others find them.
   for (let i = 0; i < count; i++) {
-    const { proc, line } = await forkBenchProcess('instance-process.ts', ['--data', path.join(dir, `i${i}`), ...storeFlags, '--upstream', `http://127.0.0.1:${site.port}`], [], env);
+    // BENCH_INSTANCES_CPU_PROF=<dir>: a V8 CPU profile of every instance (main thread and workers), written at stop.
+    const prof = process.env.BENCH_INSTANCES_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${path.join(process.env.BENCH_INSTANCES_CPU_PROF, `${name}-i${i}`)}`] : [];
+    const { proc, line } = await forkBenchProcess('instance-process.ts', ['--data', path.join(dir, `i${i}`), ...storeFlags, '--upstream', `http://127.0.0.1:${site.port}`], prof, env);
     instances.push({ proc, port: Number(line) });
   }
   const ask = <T>(proc: import('node:child_process').ChildProcess, msg: string) => new Promise<T>((resolve) => { proc.once('message', (m) => resolve(m as T)); proc.send(msg); });
@@ -211,8 +221,8 @@ async function runConfig(o: InstancesOptions, site: Awaited<ReturnType<typeof st
   const loadBefore = os.loadavg()[0]!;
   const cpu0 = instances.map((i) => cpuSecondsOf(i.proc.pid!));
   const pg0 = backend ? treeCpuSeconds(backend.postmaster) : 0;
-  const rgwPidList = backend ? await rgwPids(backend.rgw) : [];
-  const rgw0 = rgwPidList.reduce((a, p) => a + cpuSecondsOf(p), 0);
+  const rgwPids = backend ? rgwPidList(backend.rgw) : [];
+  const rgw0 = rgwPids.reduce((a, p) => a + cpuSecondsOf(p), 0);
   const self0 = process.cpuUsage();
   const t0 = performance.now();
   const perInstance: number[] = ports.map(() => 0);
@@ -222,7 +232,7 @@ async function runConfig(o: InstancesOptions, site: Awaited<ReturnType<typeof st
   const self = process.cpuUsage(self0);
   const cpu1 = instances.map((i) => cpuSecondsOf(i.proc.pid!));
   const pg1 = backend ? treeCpuSeconds(backend.postmaster) : 0;
-  const rgw1 = rgwPidList.reduce((a, p) => a + cpuSecondsOf(p), 0);
+  const rgw1 = rgwPids.reduce((a, p) => a + cpuSecondsOf(p), 0);
   const loadAfter = os.loadavg()[0]!;
   const d0 = performance.now();
   await drainAll();
@@ -299,10 +309,11 @@ async function runConfig(o: InstancesOptions, site: Awaited<ReturnType<typeof st
   };
 }
 
-export async function benchInstances(o: InstancesOptions): Promise<ConfigResult[]> {
+export async function benchInstances(o: InstancesOptions): Promise<{ results: ConfigResult[]; storeCost: StoreCostResult[] }> {
   const workDir = await mkdtemp(path.join(os.tmpdir(), 'verbatim-bench-instances-'));
   const site = await startSite();
   const results: ConfigResult[] = [];
+  const storeCost: StoreCostResult[] = [];
   let pgServer: PostgresServer | undefined;
   let rgw: RgwServer | undefined;
   try {
@@ -312,16 +323,23 @@ export async function benchInstances(o: InstancesOptions): Promise<ConfigResult[
     rgw = await startRgw();
     const postmaster = Number((await readFile(path.join(pgServer.dataDir, 'postmaster.pid'), 'utf8')).split('\n')[0]);
     for (const count of o.counts) results.push(await runConfig(o, site, count, { pg: pgServer, rgw, postmaster }, workDir));
+    // The store alone, no HTTP: where an instance's extra CPU over PostgreSQL + S3 goes.
+    storeCost.push(await storeCaptureCost('embedded LevelDB', [], o.storePageSets));
+    const db = await pgServer.createDatabase('bench_store_cost');
+    const s3 = { VERBATIM_S3_ACCESS_KEY: rgw.accessKey, VERBATIM_S3_SECRET_KEY: rgw.secretKey };
+    Object.assign(process.env, s3);
+    const backendCpu = () => treeCpuSeconds(postmaster) + (rgwPidList(rgw!)).reduce((a, p) => a + cpuSecondsOf(p), 0);
+    storeCost.push(await storeCaptureCost('PostgreSQL + S3 (RGW)', ['--store', pgServer.url(db), '--blobs', `s3://verbatim-bench-store-cost?endpoint=${encodeURIComponent(rgw.endpoint)}&region=us-east-1`], o.storePageSets, backendCpu));
   } finally {
     site.close();
     await rgw?.stop();
     await pgServer?.stop();
     await rm(workDir, { recursive: true, force: true });
   }
-  return results;
+  return { results, storeCost };
 }
 
-export function printInstances(results: ConfigResult[], o: InstancesOptions): void {
+export function printInstances({ results, storeCost }: { results: ConfigResult[]; storeCost: StoreCostResult[] }, o: InstancesOptions): void {
   const n = (x: number, d = 0) => x.toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d });
   const base = results.find((r) => r.backend === 'embedded LevelDB');
   const baseCap = base ? base.perInstance[0]!.reqPerCpuSecond : NaN;
@@ -340,6 +358,10 @@ export function printInstances(results: ConfigResult[], o: InstancesOptions): vo
     const mb = (x: number) => `${(x / 1e6).toFixed(1)} MB`;
     console.log(`  ${r.backend} ×${r.instances}: captured ${mb(r.capturedBytes)}; ${r.backend === 'embedded LevelDB' ? `LevelDB ${mb(b.level)}` : `database ${mb(b.database)} + objects ${mb(b.objects)} (WAL written ${mb(b.wal)})`}`);
   }
+  console.log(`\nThe store alone (store-capture-cost.ts: the same page set through the store API, ${IN_FLIGHT_NOTE}):`);
+  for (const c of storeCost) {
+    console.log(`  ${c.backend}: ${n(c.clientUsPerCapture)} µs CPU per capture in the writing process, ${n(c.backendUsPerCapture)} µs in the backend's processes, ${n(c.capturesPerSecond)} captures/s (${n(c.captures)} captures)`);
+  }
 }
 
 export function instancesOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): InstancesOptions {
@@ -349,16 +371,17 @@ export function instancesOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): I
     warmupSeconds: Number(env.BENCH_INSTANCES_WARMUP ?? 2),
     users: Number(env.BENCH_INSTANCES_USERS ?? 16),
     probeSets: Number(env.BENCH_INSTANCES_PROBE ?? 100),
+    storePageSets: Number(env.BENCH_INSTANCES_STORE_SETS ?? 500),
   };
 }
 
 /** Runs, prints the table and saves the figures as JSON (BENCH_JSON, default a file in the temp dir). */
 export async function runInstancesBench(): Promise<void> {
   const o = instancesOptionsFromEnv();
-  const results = await benchInstances(o);
-  printInstances(results, o);
+  const figures = await benchInstances(o);
+  printInstances(figures, o);
   const file = process.env.BENCH_JSON ?? path.join(os.tmpdir(), 'verbatim-bench-instances.json');
-  await writeFile(file, JSON.stringify({ at: new Date().toISOString(), cores: os.cpus().length, options: o, results }, null, 2));
+  await writeFile(file, JSON.stringify({ at: new Date().toISOString(), cores: os.cpus().length, options: o, ...figures }, null, 2));
   console.log(`\nFigures saved to ${file}`);
 }
 
