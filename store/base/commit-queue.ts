@@ -184,6 +184,9 @@ export class CommitQueue {
       }
     }
     commitHeads();
+    // A shared backend may have numbered the feed entries after what other writers appended (postgres-store.ts):
+    // the seqs that landed are the write's as the backend left them.
+    landed = landed.map((c, i) => (c.seq === write.feed[i]!.seq ? c : { ...c, seq: write.feed[i]!.seq }));
     if (landed.length > 0) this.feedSeq = landed[landed.length - 1]!.seq;
     for (const d of write.deleteBlobs) this.blobs.forget(d);
     if (landed.length > 0) this.onChanges(landed);
