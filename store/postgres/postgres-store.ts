@@ -7,10 +7,11 @@
  * row without its object).
  *
  * Several processes may write at once (multiWriter, the default). Each commit takes one transaction-scoped advisory
- * lock (WRITE_LOCK), so commits are applied one at a time across processes; inside it the commit numbers its feed
- * entries after the stored feed head (read under the lock), and checks that each chain head and the checkpoint log
- * are where this writer believed them to be, and otherwise fails with STORE_CONFLICT, which the commit queue answers
- * by reloading those heads and rebuilding the write. That gives
+ * lock (WRITE_LOCK), so commits are applied one at a time across processes; inside it the commit reads the feed
+ * head and the heads of the write's chains and, when another writer moved them, has the commit queue rebuild the
+ * write on them (BackendWrite.rebase), then checks that the feed head, each chain head and the checkpoint log are
+ * where the write says, and otherwise fails with STORE_CONFLICT, which the commit queue answers by reloading those
+ * heads and rebuilding the write (a writer without `rebase`, or a checkpoint). That gives
  * a feed 1, 2, 3, … with no gap (a sequence would leave gaps on rollback) and no fork (two writers never both see
  * seq N free), chains without forks (heads are compare-and-set; links' primary key (chain, idx) refuses a second
  * link at an index as a last line), and one checkpoint log. A session's read-modify-write (append events, link a
@@ -217,12 +218,14 @@ export class PostgresStore extends StoreBase {
     ]);
     const unnamed = new Set<string>();
     let unreferenced = write.deleteBlobs;
+    let feedChecked = false;
     try {
       await inTransaction(this.db, async (c) => {
         if (this.engine.multiWriter && (write.feed.length || write.heads.length || write.checkpoint)) {
           await c.query('SELECT pg_advisory_xact_lock($1, $2)', [LOCK_SPACE, WRITE_LOCK]);
+          if (write.rebase && (write.feed.length || write.heads.length)) feedChecked = await this.rebaseUnderLock(c, write);
         }
-        await this.checkFeedAndCheckpoint(c, write);
+        await this.checkFeedAndCheckpoint(c, write, feedChecked);
         await this.moveHeads(c, write);
         if (write.del.length) {
           const { rows } = await c.query<{ object: string | null }>(`DELETE FROM ${this.t('records')} WHERE id = ANY($1::text[]) RETURNING object`, [write.del.map((r) => r.id)]);
@@ -263,15 +266,35 @@ export class PostgresStore extends StoreBase {
     if (garbage.length) await objects.delete(garbage).catch(() => undefined);
   }
 
-  private async checkFeedAndCheckpoint(c: pg.PoolClient, write: BackendWrite): Promise<void> {
+  /**
+   * Under the write lock: when another writer moved a chain head of this write or the feed since this one built it,
+   * the write is rebuilt on the stored heads (commit-queue.ts), so it lands now instead of being refused and retried.
+   * One query for the feed head and the heads.
+   */
+  private async rebaseUnderLock(c: pg.PoolClient, write: BackendWrite): Promise<boolean> {
+    const chains = write.heads.map((h) => h.chain);
+    const { rows } = await c.query<{ chain: string | null; value: Buffer | null; feed: number | null }>(
+      `SELECT NULL::text AS chain, NULL::bytea AS value, coalesce(max(seq), 0)::int8 AS feed FROM ${this.t('feed')}
+       UNION ALL SELECT chain, value, NULL FROM ${this.t('heads')} WHERE chain = ANY($1::text[])`, [chains]);
+    const feedHead = rows.find((r) => r.chain === null)!.feed!;
+    const stored = new Map<string, Uint8Array | undefined>(chains.map((chain) => [chain, undefined]));
+    for (const r of rows) if (r.chain !== null) stored.set(r.chain, r.value!);
     const first = write.feed[0];
-    if (first) {
+    const stale = (first !== undefined && first.seq !== feedHead + 1)
+      || write.heads.some((h) => {
+        const now = stored.get(h.chain);
+        return h.previous === undefined ? now !== undefined : now === undefined || !Buffer.from(h.previous).equals(now);
+      });
+    if (stale) write.rebase!(stored, feedHead);
+    // The feed head was read under the lock and the write numbered after it: no need to read it again.
+    return true;
+  }
+
+  private async checkFeedAndCheckpoint(c: pg.PoolClient, write: BackendWrite, feedChecked = false): Promise<void> {
+    const first = write.feed[0];
+    if (first && !feedChecked) {
       const { rows } = await c.query<{ head: number }>(`SELECT coalesce(max(seq), 0)::int8 AS head FROM ${this.t('feed')}`);
-      // Another writer appended since this one last looked. Under the write lock the head cannot move, so the entries
-      // are numbered after it here (the commit queue takes the seqs that landed from the write) rather than refused:
-      // refusing cost a rollback, a reload and a rebuilt write for about one commit in ten with four instances, and a
-      // writer the others kept behind could lose all its retries (a capture failed so in the instances bench).
-      if (rows[0]!.head !== first.seq - 1) write.feed = renumberFeed(write.feed, rows[0]!.head + 1);
+      if (rows[0]!.head !== first.seq - 1) throw conflict('change feed', { head: rows[0]!.head, expected: first.seq - 1 });
     }
     if (write.checkpoint) {
       const { rows } = await c.query<{ head: number }>(`SELECT coalesce(max(seq), 0)::int8 AS head FROM ${this.t('checkpoints')}`);
@@ -508,15 +531,6 @@ export class PostgresStore extends StoreBase {
       'SELECT coalesce(sum(pg_total_relation_size(t::regclass)), 0)::int8 AS bytes FROM unnest($1::text[]) AS t', [tables]);
     return rows[0]!.bytes + await this.store.usage();
   }
-}
-
-/** Feed entries numbered from `from` on: each value is its Change's JSON, which carries the seq too. */
-function renumberFeed(feed: BackendWrite['feed'], from: number): BackendWrite['feed'] {
-  return feed.map((f, i) => {
-    const change = JSON.parse(Buffer.from(f.value).toString('utf8')) as { seq: number };
-    change.seq = from + i;
-    return { seq: from + i, value: Buffer.from(JSON.stringify(change), 'utf8') };
-  });
 }
 
 /** Records are ordered and looked up by whole milliseconds, as the LevelDB keys are (level/keys.ts padTime). */
