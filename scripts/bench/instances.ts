@@ -183,6 +183,9 @@ function rgwPidList(rgw: RgwServer): number[] {
 
 interface Backend { pg: PostgresServer; rgw: RgwServer; postmaster: number }
 
+/** Every instance forked, so a run that fails half-way leaves none behind (they would outlive the bench). */
+const forked = new Set<import('node:child_process').ChildProcess>();
+
 async function runConfig(o: InstancesOptions, site: Awaited<ReturnType<typeof startSite>>, count: number, backend: Backend | undefined, workDir: string): Promise<ConfigResult> {
   const name = backend ? `n${count}` : 'embedded';
   const dir = path.join(workDir, name);
@@ -200,6 +203,7 @@ async function runConfig(o: InstancesOptions, site: Awaited<ReturnType<typeof st
     const prof = process.env.BENCH_INSTANCES_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${path.join(process.env.BENCH_INSTANCES_CPU_PROF, `${name}-i${i}`)}`] : [];
     const { proc, line } = await forkBenchProcess('instance-process.ts', ['--data', path.join(dir, `i${i}`), ...storeFlags, '--upstream', `http://127.0.0.1:${site.port}`], prof, env);
     instances.push({ proc, port: Number(line) });
+    forked.add(proc);
   }
   const ask = <T>(proc: import('node:child_process').ChildProcess, msg: string) => new Promise<T>((resolve) => { proc.once('message', (m) => resolve(m as T)); proc.send(msg); });
   const drainAll = () => Promise.all(instances.map((i) => ask<{ captured: number; failed: number; dropped: number; diskBytes: number }>(i.proc, 'drain')));
@@ -331,6 +335,8 @@ export async function benchInstances(o: InstancesOptions): Promise<{ results: Co
     const backendCpu = () => treeCpuSeconds(postmaster) + (rgwPidList(rgw!)).reduce((a, p) => a + cpuSecondsOf(p), 0);
     storeCost.push(await storeCaptureCost('PostgreSQL + S3 (RGW)', ['--store', pgServer.url(db), '--blobs', `s3://verbatim-bench-store-cost?endpoint=${encodeURIComponent(rgw.endpoint)}&region=us-east-1`], o.storePageSets, backendCpu));
   } finally {
+    for (const proc of forked) if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
+    forked.clear();
     site.close();
     await rgw?.stop();
     await pgServer?.stop();
