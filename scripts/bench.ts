@@ -9,7 +9,8 @@
  *  Then page load in Chromium, tamper-evidence costs, the WACZ export, the search index's cost to the proxy
  *  (BENCH_ONLY=search runs that alone), the struggle detector's share of the extractor's CPU (BENCH_ONLY=struggle),
  *  the search index at scale, funnels and the journey map (BENCH_ONLY=analytics), click maps over 100,000
- *  generated sessions and the time to first frame of a deep link (BENCH_ONLY=first-frame) (scripts/bench/).
+ *  generated sessions, the time to first frame of a deep link (BENCH_ONLY=first-frame), and several gateway
+ *  instances over one PostgreSQL + S3 store (BENCH_ONLY=instances) (scripts/bench/).
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -166,6 +167,12 @@ if (process.env.BENCH_ONLY === 'first-frame') {
   await benchFirstFrame();
   process.exit(0);
 }
+// 1, 2 and 4 gateway instances over one PostgreSQL + S3 store against one over LevelDB (scripts/bench/instances.ts).
+const benchInstances = async () => (await import('./bench/instances')).runInstancesBench();
+if (process.env.BENCH_ONLY === 'instances') {
+  await benchInstances();
+  process.exit(0);
+}
 await main();
 // BENCH_ONLY=proxy: the proxy-overhead and store-cost sections alone (quick before/after comparisons).
 if (process.env.BENCH_ONLY === 'proxy') process.exit(0);
@@ -188,4 +195,5 @@ await (await import('./bench/search-index')).benchSearchIndex(Number(process.env
 await (await import('./bench/clickmap')).benchClickMap();
 await benchAnalytics();
 await benchFirstFrame();
+await benchInstances();
 process.exit(0);

@@ -58,6 +58,12 @@ export interface BackendWrite {
   checkpoint?: { seq: number; value: Uint8Array };
   /** Small settings and holds, not chained: set (value) or delete (undefined). */
   meta: { key: string; value: Uint8Array | undefined }[];
+  /**
+   * Several writers (the commit queue sets it): a backend holding its write lock calls this with the stored heads
+   * of the write's chains (undefined: no such chain) and the stored feed head when they are not those the write was
+   * built on; it rebuilds `links`, `heads` and `feed` in place on top of them, so the write lands without a conflict.
+   */
+  rebase?: (heads: Map<string, Uint8Array | undefined>, feedHead: number) => void;
 }
 
 export function emptyWrite(): BackendWrite {

@@ -11,7 +11,7 @@
 import type { Change, ChangeEvent } from '../change-feed';
 import { VerbatimError, isVerbatimError } from '../errors';
 import type { ChainHeads } from '../integrity/chain-heads';
-import type { Head } from '../integrity/link';
+import { decodeHead, type Head } from '../integrity/link';
 import type { BackendWrite, RecordKey, StoredRecord } from './backend';
 import { emptyWrite } from './backend';
 import type { BlobCache } from './blob-cache';
@@ -162,15 +162,27 @@ export class CommitQueue {
       for (const d of group.gc ?? []) gc.add(d);
     }
     if (gc.size > 0) write.deleteBlobs = await this.unreferenced(gc, write);
-    let commitHeads: () => void;
-    let landed: Change[];
-    for (let attempt = 1; ; attempt += 1) {
+    let commitHeads: () => void = () => undefined;
+    let landed: Change[] = [];
+    const build = (): void => {
       write.links = [];
       write.heads = [];
       commitHeads = this.chains.extend(write);
       const at = Date.now();
       landed = changes.map((c, i) => ({ ...c, seq: this.feedSeq + 1 + i, at }));
       write.feed = landed.map((c) => ({ seq: c.seq, value: Buffer.from(JSON.stringify(c), 'utf8') }));
+    };
+    // A shared backend rebuilds the write under its write lock when other writers moved the heads or the feed since
+    // this one last looked (postgres-store.ts): nothing can move them meanwhile, so the write lands at once. Without
+    // it every write built on a stale head was refused, reloaded and retried outside the lock, where a writer the
+    // others kept busy could lose all its retries.
+    write.rebase = (heads, feedHead) => {
+      this.chains.refresh(new Map([...heads].map(([chain, head]) => [chain, head === undefined ? undefined : decodeHead(head)])));
+      this.feedSeq = feedHead;
+      build();
+    };
+    for (let attempt = 1; ; attempt += 1) {
+      build();
       try {
         await this.target.commit(write);
         break;

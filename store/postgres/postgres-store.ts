@@ -7,9 +7,11 @@
  * row without its object).
  *
  * Several processes may write at once (multiWriter, the default). Each commit takes one transaction-scoped advisory
- * lock (WRITE_LOCK), so commits are applied one at a time across processes; inside it the commit checks that the
- * feed head, each chain head and the checkpoint log are where this writer believed them to be, and otherwise fails
- * with STORE_CONFLICT, which the commit queue answers by reloading those heads and rebuilding the write. That gives
+ * lock (WRITE_LOCK), so commits are applied one at a time across processes; inside it the commit reads the feed
+ * head and the heads of the write's chains and, when another writer moved them, has the commit queue rebuild the
+ * write on them (BackendWrite.rebase), then checks that the feed head, each chain head and the checkpoint log are
+ * where the write says, and otherwise fails with STORE_CONFLICT, which the commit queue answers by reloading those
+ * heads and rebuilding the write (a writer without `rebase`, or a checkpoint). That gives
  * a feed 1, 2, 3, … with no gap (a sequence would leave gaps on rollback) and no fork (two writers never both see
  * seq N free), chains without forks (heads are compare-and-set; links' primary key (chain, idx) refuses a second
  * link at an index as a last line), and one checkpoint log. A session's read-modify-write (append events, link a
@@ -226,12 +228,14 @@ export class PostgresStore extends StoreBase {
     ]);
     const unnamed = new Set<string>();
     let unreferenced = write.deleteBlobs;
+    let feedChecked = false;
     try {
       await inTransaction(this.db, async (c) => {
         if (this.engine.multiWriter && (write.feed.length || write.heads.length || write.checkpoint)) {
           await c.query('SELECT pg_advisory_xact_lock($1, $2)', [LOCK_SPACE, WRITE_LOCK]);
+          if (write.rebase && (write.feed.length || write.heads.length)) feedChecked = await this.rebaseUnderLock(c, write);
         }
-        await this.checkFeedAndCheckpoint(c, write);
+        await this.checkFeedAndCheckpoint(c, write, feedChecked);
         await this.moveHeads(c, write);
         if (write.del.length) {
           const { rows } = await c.query<{ object: string | null }>(`DELETE FROM ${this.t('records')} WHERE id = ANY($1::text[]) RETURNING object`, [write.del.map((r) => r.id)]);
@@ -272,9 +276,33 @@ export class PostgresStore extends StoreBase {
     if (garbage.length) await objects.delete(garbage).catch(() => undefined);
   }
 
-  private async checkFeedAndCheckpoint(c: pg.PoolClient, write: BackendWrite): Promise<void> {
+  /**
+   * Under the write lock: when another writer moved a chain head of this write or the feed since this one built it,
+   * the write is rebuilt on the stored heads (commit-queue.ts), so it lands now instead of being refused and retried.
+   * One query for the feed head and the heads.
+   */
+  private async rebaseUnderLock(c: pg.PoolClient, write: BackendWrite): Promise<boolean> {
+    const chains = write.heads.map((h) => h.chain);
+    const { rows } = await c.query<{ chain: string | null; value: Buffer | null; feed: number | null }>(
+      `SELECT NULL::text AS chain, NULL::bytea AS value, coalesce(max(seq), 0)::int8 AS feed FROM ${this.t('feed')}
+       UNION ALL SELECT chain, value, NULL FROM ${this.t('heads')} WHERE chain = ANY($1::text[])`, [chains]);
+    const feedHead = rows.find((r) => r.chain === null)!.feed!;
+    const stored = new Map<string, Uint8Array | undefined>(chains.map((chain) => [chain, undefined]));
+    for (const r of rows) if (r.chain !== null) stored.set(r.chain, r.value!);
     const first = write.feed[0];
-    if (first) {
+    const stale = (first !== undefined && first.seq !== feedHead + 1)
+      || write.heads.some((h) => {
+        const now = stored.get(h.chain);
+        return h.previous === undefined ? now !== undefined : now === undefined || !Buffer.from(h.previous).equals(now);
+      });
+    if (stale) write.rebase!(stored, feedHead);
+    // The feed head was read under the lock and the write numbered after it: no need to read it again.
+    return true;
+  }
+
+  private async checkFeedAndCheckpoint(c: pg.PoolClient, write: BackendWrite, feedChecked = false): Promise<void> {
+    const first = write.feed[0];
+    if (first && !feedChecked) {
       const { rows } = await c.query<{ head: number }>(`SELECT coalesce(max(seq), 0)::int8 AS head FROM ${this.t('feed')}`);
       if (rows[0]!.head !== first.seq - 1) throw conflict('change feed', { head: rows[0]!.head, expected: first.seq - 1 });
     }
