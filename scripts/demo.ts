@@ -7,6 +7,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startProxy } from '../proxy/index';
+import { DEFAULT_POLICY, Masker } from '../proxy/masking/index';
 import { startViewer } from '../replay-viewer/server';
 import { openStore } from '../store/index';
 import { launchChromium } from './chromium';
@@ -30,7 +31,11 @@ const proxy = await startProxy({
   store, dataDir: config.dataDir, port: 0,
   recorderScript: await readFile(path.join(root, 'dist', 'recorder', 'recorder.js')),
 });
-const viewer = await startViewer({ store, host: config.viewerHost, port: config.viewerPort, uiDir: path.join(root, 'dist', 'viewer') });
+const masker = new Masker(DEFAULT_POLICY);
+const viewer = await startViewer({
+  store, host: config.viewerHost, port: config.viewerPort, uiDir: path.join(root, 'dist', 'viewer'),
+  notes: { mask: (text) => masker.text(text) },
+});
 console.log(`Sample bank on ${bank.url}; recording through ${proxy.url} ...`);
 
 const browser = await launchChromium({ server: proxy.url, spkiFingerprint: proxy.ca.spkiFingerprint });

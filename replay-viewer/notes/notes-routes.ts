@@ -29,7 +29,7 @@ const NOTE_ID = /^[A-Za-z0-9_-]{1,64}$/;
 export type ApiNote = SessionNote & { canEdit: boolean; canDelete: boolean };
 
 export interface NotesOptions {
-  /** The project's masker (proxy/masking, injected by the CLI): card numbers and IBANs typed into a note are masked. */
+  /** The project's masker (proxy/masking, injected by the CLI): card numbers and IBANs typed into a note are masked. Without it, notes are read-only (writes refused). */
   mask?: (text: string) => string;
   now?: () => number;
 }
@@ -119,7 +119,9 @@ export class NotesRoutes {
     if (text.length > MAX_NOTE_LENGTH) throw new VerbatimError('BAD_REQUEST', `a note is at most ${MAX_NOTE_LENGTH} characters`, { field: 'text' });
     // Control characters other than line breaks and tabs have no place in a note (and could hide text).
     if (/[\u0000-\u0008\u000b-\u001f\u007f]/.test(text)) throw new VerbatimError('BAD_REQUEST', 'text holds control characters', { field: 'text' });
-    return this.opts.mask ? this.opts.mask(text) : text;
+    // Fail closed: without the project's masker a card number typed into a note would be kept as typed.
+    if (!this.opts.mask) throw new VerbatimError('CONFIG_INVALID', 'notes cannot be kept: this viewer was started without the masker notes go through', {});
+    return this.opts.mask(text);
   }
 
   private now(): number {

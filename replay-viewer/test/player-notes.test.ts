@@ -19,6 +19,7 @@ import { axeProblems } from '../../test/helpers/axe';
 import { storeSyntheticSession } from '../../test/helpers/synthetic-session';
 import { AccountStore, AuditLog, ViewerAccess } from '../auth/index';
 import { startViewer, type Viewer } from '../server';
+import { DEFAULT_POLICY, Masker } from '../../proxy/masking/index';
 
 const skip = !existsSync(CHROMIUM_PATH);
 /** The UI as `npx tsx scripts/build.ts` built it (run before the tests). */
@@ -43,7 +44,11 @@ before(async () => {
   const accounts = await AccountStore.open(path.join(dir, 'viewer-accounts.json'));
   await accounts.add('ana', 'analyst', PASSWORD);
   await accounts.add('andy', 'analyst', PASSWORD);
-  viewer = await startViewer({ store, uiDir: UI_DIR, access: new ViewerAccess({ accounts, audit: await AuditLog.open(path.join(dir, 'audit.log')) }) });
+  const masker = new Masker(DEFAULT_POLICY);
+  viewer = await startViewer({
+    store, uiDir: UI_DIR, access: new ViewerAccess({ accounts, audit: await AuditLog.open(path.join(dir, 'audit.log')) }),
+    notes: { mask: (text) => masker.text(text) },
+  });
   browser = await launchChromium();
 });
 
