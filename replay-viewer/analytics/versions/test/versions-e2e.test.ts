@@ -123,8 +123,8 @@ describe('site versions end to end (Chromium through the proxy)', () => {
       search: new SearchRoutes(search.index, store, search.key), versions: new VersionsRoutes(search.index),
     });
     browser = await launchChromium({ server: proxy.url });
-    // Build 1's customers side by side, then the canary's. (Seen once in CI with all three at once: alice's page load
-    // had a version of its own; see captureTrail below, which a failure prints.)
+    // Build 1's customers side by side, then the canary's: versions are listed newest first, and with all three at
+    // once build 2 was sometimes first seen before build 1 (a CI run read the two the wrong way round).
     [sessions.alice, sessions.bob] = await Promise.all([visit('alice'), visit('bob')]);
     sessions.carol = await visit('carol');
     for (const end = Date.now() + 30_000; Date.now() < end; await sleep(100)) {
