@@ -16,9 +16,8 @@ import { VerbatimError } from '../../store/errors';
 import { rewriteEvents } from './rewrite-events';
 import { groupTracks, trackEvents, type TabTrack } from './tab-tracks';
 import type { TrackChoice } from './session-events';
+import { EventType } from '../search/extract/rrweb-wire';
 
-const FULL_SNAPSHOT = 2;
-const META = 4;
 
 /** One track's events, rewritten and serialised. */
 export interface CachedTrack {
@@ -123,8 +122,8 @@ function buildTrack(session: Session, tracks: TabTrack[], batches: EventBatch[],
   const metas: number[] = [];
   const snapshots: number[] = [];
   events.forEach((e, i) => {
-    if (e.type === META) metas.push(i);
-    else if (e.type === FULL_SNAPSHOT) snapshots.push(i);
+    if (e.type === EventType.Meta) metas.push(i);
+    else if (e.type === EventType.FullSnapshot) snapshots.push(i);
   });
   return { lines: events.map((e) => JSON.stringify(e)), timestamps: events.map((e) => e.timestamp), metas, snapshots };
 }

@@ -5,6 +5,7 @@
  * are invisible to the recorder and cannot be counted; docs/FIDELITY.md says so.
  */
 import type { RecordedEvent } from '../../store/records';
+import { EventType, NodeType, Source } from '../search/extract/rrweb-wire';
 
 export interface RecordingLimits {
   /** Elements recorded as placeholders (blocked by class or selector), each counted once by tag, id and class. */
@@ -20,11 +21,6 @@ export interface RecordingLimits {
 /** The limits that lower the fidelity score; the others are reported only. */
 export const PENALISED_LIMITS = ['blockedElements', 'framesNotRecorded'] as const satisfies readonly (keyof RecordingLimits)[];
 
-const FULL_SNAPSHOT = 2;
-const INCREMENTAL = 3;
-const MUTATION = 0;
-const CANVAS_MUTATION = 9;
-const ELEMENT = 2;
 const MASK = /(^|\s)verbatim-mask(\s|$)/;
 const INVISIBLE = new Set(['script', 'style', 'link', 'meta', 'noscript', 'template', 'head', 'title']);
 
@@ -42,7 +38,7 @@ export function recordingLimits(events: readonly RecordedEvent[]): RecordingLimi
   let tab = 0;
   const visit = (node: Node | undefined): void => {
     if (!node || typeof node !== 'object') return;
-    if (node.type === ELEMENT) {
+    if (node.type === NodeType.Element) {
       const tag = String(node.tagName ?? '').toLowerCase();
       const attrs = node.attributes ?? {};
       const key = tab * 1e9 + (node.id ?? -1);
@@ -62,16 +58,16 @@ export function recordingLimits(events: readonly RecordedEvent[]): RecordingLimi
   for (const event of events) {
     const data = event.data as Record<string, unknown> | undefined;
     if (!data || typeof data !== 'object') continue;
-    if (event.type === FULL_SNAPSHOT) {
+    if (event.type === EventType.FullSnapshot) {
       tab += 1; // node ids start over with every full snapshot
       visit(data.node as Node);
-    } else if (event.type === INCREMENTAL && data.source === MUTATION) {
+    } else if (event.type === EventType.IncrementalSnapshot && data.source === Source.Mutation) {
       for (const add of (Array.isArray(data.adds) ? data.adds : []) as { parentId?: number; node?: Node }[]) {
         // A frame's document arrives as a node added under the frame element.
         if (typeof add.parentId === 'number') framesWithDocument.add(tab * 1e9 + add.parentId);
         visit(add.node);
       }
-    } else if (event.type === INCREMENTAL && data.source === CANVAS_MUTATION && typeof data.id === 'number') {
+    } else if (event.type === EventType.IncrementalSnapshot && data.source === Source.CanvasMutation && typeof data.id === 'number') {
       drawnCanvases.add(tab * 1e9 + data.id);
     }
   }

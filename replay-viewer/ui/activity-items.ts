@@ -12,6 +12,7 @@ import type { ApiNetworkLog } from '../replay/network-log';
 import { applyMutation, clickTarget, clickText, fieldName, NodeMap } from '../search/extract/index';
 import { isMasked, isObject, type Json } from '../search/extract/rrweb-wire';
 import { shortUrl } from './format';
+import { EventType, MouseInteraction, Source } from '../search/extract/rrweb-wire';
 
 export const ACTIVITY_KINDS = ['page', 'route', 'click', 'input', 'error', 'signal', 'note', 'request', 'websocket'] as const;
 export type ActivityKind = (typeof ACTIVITY_KINDS)[number];
@@ -30,15 +31,6 @@ export interface ActivityItem {
   severity?: Severity;
 }
 
-const FULL_SNAPSHOT = 2;
-const INCREMENTAL = 3;
-const CUSTOM = 5;
-const MUTATION = 0;
-const MOUSE_INTERACTION = 2;
-const INPUT = 5;
-const CLICK = 2;
-const FOCUS = 5;
-const BLUR = 6;
 const FIELD_TAGS = new Set(['input', 'textarea', 'select']);
 const MAX_TEXT = 120;
 
@@ -66,32 +58,32 @@ export function eventItems(events: readonly RecordedEvent[], first: number): Act
     const data = isObject(e.data) ? e.data : undefined;
     if (!data) continue;
     map.resetWork();
-    if (e.type === FULL_SNAPSHOT) {
+    if (e.type === EventType.FullSnapshot) {
       map.clear();
       map.addTree(data.node, 0);
       typing = undefined;
       focused.clear();
-    } else if (e.type === CUSTOM) {
+    } else if (e.type === EventType.Custom) {
       const tag = data.tag;
       if (tag === CUSTOM_TAGS.consoleError || tag === CUSTOM_TAGS.uncaughtError) {
         const payload = isObject(data.payload) ? data.payload : {};
         out.push({ kind: 'error', offset, label: tag === CUSTOM_TAGS.uncaughtError ? 'Uncaught error' : 'console.error', detail: text(payload.message) });
       }
-    } else if (e.type === INCREMENTAL) {
-      if (data.source === MUTATION) applyMutation(map, data as Json);
-      else if (data.source === MOUSE_INTERACTION) {
+    } else if (e.type === EventType.IncrementalSnapshot) {
+      if (data.source === Source.Mutation) applyMutation(map, data as Json);
+      else if (data.source === Source.MouseInteraction) {
         const node = map.get(data.id);
-        if (data.type === CLICK && node) {
+        if (data.type === MouseInteraction.Click && node) {
           const target = clickTarget(map, node);
           typing = undefined;
           out.push({ kind: 'click', offset, label: target ? clickText(map, target) || `<${target.tag ?? 'element'}>` : 'Click on the page' });
-        } else if (data.type === FOCUS && node && FIELD_TAGS.has(node.tag ?? '')) {
+        } else if (data.type === MouseInteraction.Focus && node && FIELD_TAGS.has(node.tag ?? '')) {
           focused.set(node.id, offset);
-        } else if (data.type === BLUR && node && focused.has(node.id)) {
+        } else if (data.type === MouseInteraction.Blur && node && focused.has(node.id)) {
           out.push({ kind: 'input', offset: focused.get(node.id)!, label: fieldName(map, node) ?? `<${node.tag}>`, detail: 'no input', input: 'none' });
           focused.delete(node.id);
         }
-      } else if (data.source === INPUT && data.userTriggered !== false) {
+      } else if (data.source === Source.Input && data.userTriggered !== false) {
         const node = map.get(data.id);
         if (!node) continue;
         focused.delete(node.id);

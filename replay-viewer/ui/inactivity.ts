@@ -5,13 +5,11 @@
  * judges struggle, not playback): 10 s, about what PostHog and OpenReplay skip.
  */
 import type { RecordedEvent } from '../../store/records';
+import { EventType } from '../search/extract/rrweb-wire';
 
 export const INACTIVITY_MS = 10_000;
 export const SKIP_MARGIN_MS = 1_000;
 
-const FULL_SNAPSHOT = 2;
-const INCREMENTAL = 3;
-const META = 4;
 
 export interface IdleGap {
   /** The skip: from (last activity + margin) to (next activity − margin), ms after the first event. */
@@ -23,7 +21,7 @@ export function idleGaps(events: readonly RecordedEvent[], first: number): IdleG
   const gaps: IdleGap[] = [];
   let last: number | undefined;
   for (const e of events) {
-    if (e.type !== INCREMENTAL && e.type !== FULL_SNAPSHOT && e.type !== META) continue;
+    if (e.type !== EventType.IncrementalSnapshot && e.type !== EventType.FullSnapshot && e.type !== EventType.Meta) continue;
     const at = e.timestamp - first;
     if (last !== undefined && at - last > INACTIVITY_MS) gaps.push({ from: last + SKIP_MARGIN_MS, to: at - SKIP_MARGIN_MS });
     last = at;

@@ -46,11 +46,9 @@ import { getSignals } from './signals-api';
 import { getNetworkLog, type ApiNetworkLog } from './api';
 import { createSessionNotes, type SessionNotes } from './session-notes';
 import { noteItems, noteMarkers } from './note-items';
+import { EventType } from '../search/extract/rrweb-wire';
 
 const SPEEDS = [1, 2, 4, 8];
-const EVENT_META = 4;
-const EVENT_CUSTOM = 5;
-const EVENT_FULL_SNAPSHOT = 2;
 const FALLBACK_VIEWPORT = { width: 1280, height: 800 };
 
 interface PageEntry {
@@ -81,7 +79,7 @@ export async function renderPlayer(root: HTMLElement, sessionId: string, params:
   let preview: FirstFrame | undefined;
   try {
     [session, loaded, me, matches] = await Promise.all([getSession(sessionId), streamEvents(sessionId, eventSelectOf(params), (frame) => {
-      if (!frame.events.some((e) => e.type === EVENT_FULL_SNAPSHOT)) return;
+      if (!frame.events.some((e) => e.type === EventType.FullSnapshot)) return;
       status.textContent = 'Loading the whole session…';
       try {
         preview = showFirstFrame(root, frame);
@@ -102,7 +100,7 @@ export async function renderPlayer(root: HTMLElement, sessionId: string, params:
     preview.remove();
   }
   const { events } = loaded;
-  if (events.length < 2 || !events.some((e) => e.type === EVENT_FULL_SNAPSHOT)) {
+  if (events.length < 2 || !events.some((e) => e.type === EventType.FullSnapshot)) {
     status.textContent = 'This session has no replayable recording (no page snapshot was received).';
     root.prepend(backLink());
     return;
@@ -200,9 +198,9 @@ class PlayerView {
     this.first = events[0]!.timestamp;
     this.total = Math.max(0, events[events.length - 1]!.timestamp - this.first);
     this.pages = pageEntries(events, session, this.first);
-    this.metaOffsets = events.filter((e) => e.type === EVENT_META).map((e) => e.timestamp - this.first);
-    this.snapshotOffsets = events.filter((e) => e.type === EVENT_FULL_SNAPSHOT).map((e) => e.timestamp - this.first);
-    const meta = events.find((e) => e.type === EVENT_META)?.data as { width?: number; height?: number } | undefined;
+    this.metaOffsets = events.filter((e) => e.type === EventType.Meta).map((e) => e.timestamp - this.first);
+    this.snapshotOffsets = events.filter((e) => e.type === EventType.FullSnapshot).map((e) => e.timestamp - this.first);
+    const meta = events.find((e) => e.type === EventType.Meta)?.data as { width?: number; height?: number } | undefined;
     this.recorded = meta?.width && meta.height ? { width: meta.width, height: meta.height } : session.viewport ?? FALLBACK_VIEWPORT;
     if (params.get('cursor') === '0') document.documentElement.classList.add('hide-cursor');
 
@@ -600,7 +598,7 @@ class PlayerView {
 /** One entry per page load (rrweb Meta event), titled from the session's page records. */
 function pageEntries(events: RecordedEvent[], session: ApiSession, first: number): PageEntry[] {
   // A checkout (recorder/record-options.ts: a fresh full snapshot every few minutes) repeats the Meta of its page.
-  const metas = events.filter((e) => e.type === EVENT_META && typeof (e.data as { href?: unknown })?.href === 'string'
+  const metas = events.filter((e) => e.type === EventType.Meta && typeof (e.data as { href?: unknown })?.href === 'string'
     && (e.data as { checkout?: unknown }).checkout !== true);
   if (!metas.length) return session.pages.map((p) => ({ offset: Math.max(0, p.startedAt - first), url: p.url, title: p.title, id: p.id }));
   return metas.map((e, i) => {
@@ -609,7 +607,7 @@ function pageEntries(events: RecordedEvent[], session: ApiSession, first: number
     const nearest = candidates.sort((a, b) => Math.abs(a.startedAt - e.timestamp) - Math.abs(b.startedAt - e.timestamp))[0];
     // The page became visible with its first snapshot, not at the start of its load.
     const nextMeta = metas[i + 1]?.timestamp ?? Infinity;
-    const shown = events.find((s) => s.type === EVENT_FULL_SNAPSHOT && s.timestamp >= e.timestamp && s.timestamp < nextMeta);
+    const shown = events.find((s) => s.type === EventType.FullSnapshot && s.timestamp >= e.timestamp && s.timestamp < nextMeta);
     return { offset: (shown ?? e).timestamp - first, url, title: nearest?.title, id: nearest?.id };
   });
 }
@@ -619,7 +617,7 @@ function markers(events: RecordedEvent[], pages: PageEntry[], first: number): Ti
   const errorTags: string[] = [CUSTOM_TAGS.consoleError, CUSTOM_TAGS.uncaughtError];
   for (const e of events) {
     const data = e.data as { tag?: string; payload?: { message?: unknown } } | undefined;
-    if (e.type !== EVENT_CUSTOM || !data?.tag || !errorTags.includes(data.tag)) continue;
+    if (e.type !== EventType.Custom || !data?.tag || !errorTags.includes(data.tag)) continue;
     const message = typeof data.payload?.message === 'string' ? data.payload.message.slice(0, 200) : '';
     out.push({ offset: e.timestamp - first, title: `Error on the page${message ? `: ${message}` : ''}`, kind: 'error' });
   }

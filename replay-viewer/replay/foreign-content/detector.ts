@@ -9,6 +9,7 @@ import { asList, DomMirror, HIDDEN_TEXT, isObject, NodeType, type MirrorNode } f
 import type { EvidenceCorpus } from './evidence-corpus';
 import { executableResource, extensionUrl, formTarget, originOf, overlayStyle } from './source-rules';
 import { FOREIGN_REASONS, type ForeignContentReport, type ForeignFlag, type ForeignReason } from './types';
+import { Source } from '../../search/extract/rrweb-wire';
 
 export interface SiteEvidence {
   corpus: EvidenceCorpus;
@@ -21,7 +22,6 @@ export interface SiteEvidence {
 }
 
 const EventType = { FullSnapshot: 2, IncrementalSnapshot: 3 } as const;
-const MUTATION_SOURCE = 0;
 const MAX_FLAGS = 2_000;
 const MAX_SOURCE_CHARS = 160;
 /** Attributes whose value is shown to the user as text. */
@@ -105,7 +105,7 @@ function applyEvent(mirror: DomMirror, event: { type: number; data?: unknown }):
     if (out.touched.length) out.roots.push(out.touched[0]!);
     return out;
   }
-  if (event.type !== EventType.IncrementalSnapshot || data.source !== MUTATION_SOURCE) return out;
+  if (event.type !== EventType.IncrementalSnapshot || data.source !== Source.Mutation) return out;
   for (const r of asList(data.removes)) if (isObject(r) && typeof r.id === 'number') mirror.remove(r.id);
   const added = new Set<number>();
   for (const a of asList(data.adds)) {
