@@ -553,9 +553,11 @@ describe('recorder in Chromium', () => {
     await frame.locator('#cin').pressSequentially('typed-in-cross-frame');
     await frame.locator('#cpw').pressSequentially(password);
     await page.keyboard.press('Tab');
-    await sleep(200);
+    // The periodic upload (every 5 s), not the unload: the child's events cross processes by
+    // postMessage, and a loaded CI machine can take longer than a fixed pause to deliver them.
+    await waitFor('the child input', () => rawOf(token).includes('typed-in-cross-frame'), 12_000);
     await page.goto(`${originA}/pages/blank`);
-    await waitFor('the child input', () => rawOf(token).includes('typed-in-cross-frame'), 3000);
+    await sleep(300);
     const ups = uploadsOf(token);
     assert.ok(ups.every((r) => r.server === 'A'), 'the child never uploads');
     assert.equal(new Set(ups.map((r) => r.upload.page.id)).size, 1);
