@@ -27,6 +27,7 @@ import { SESSION_COOKIE, readCookie } from './http-headers';
 import { LruSet } from '../store/lru-set';
 import type { IngestPipeline } from './ingest/pipeline';
 import { newSessionId, type SessionTokens } from './session-tokens';
+import { ACTIVITY_SOURCES, EventType } from '../recorder/rrweb-wire';
 
 export interface ResolvedSession {
   sessionId: string;
@@ -34,9 +35,6 @@ export interface ResolvedSession {
   isNew: boolean;
 }
 
-/** rrweb incremental sources a person causes: mouse move, mouse interaction, scroll, input, touch move, drag, selection. */
-const INTERACTION_SOURCES = new Set([1, 2, 3, 5, 6, 12, 14]);
-const INCREMENTAL_SNAPSHOT = 3;
 /** How long a multi-writer store is asked for a session record another instance is still writing. */
 const RECALL_WAIT_MS = 3_000;
 
@@ -253,5 +251,5 @@ function isCustomerNavigation(req: IncomingMessage): boolean {
 
 function isInteraction(event: unknown): boolean {
   const e = event as { type?: unknown; data?: { source?: unknown } } | null;
-  return e?.type === INCREMENTAL_SNAPSHOT && INTERACTION_SOURCES.has(e.data?.source as number);
+  return e?.type === EventType.IncrementalSnapshot && ACTIVITY_SOURCES.has(e.data?.source as number);
 }

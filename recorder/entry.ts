@@ -19,6 +19,7 @@ import { installStyleTextHooks } from './style-text';
 import { createTransport } from './transport';
 import { createInputThrottle } from './typed-input';
 import { describe, stackOf } from './util';
+import { EventType } from './rrweb-wire';
 
 /** Probe event: a recorder already running in this window (in any JS world) cancels it. */
 const PROBE_EVENT = 'verbatim:probe';
@@ -89,10 +90,10 @@ function start(config: RecorderConfig): void {
   const keepAdoptions = createAdoptionKeeper(() => record.mirror);
   const emit = (event: unknown, isCheckout?: boolean): void => {
     // A checkout's Meta is not a navigation: marked so the player does not list the page again.
-    if (isCheckout && (event as RecordedEvent).type === 4) Object.assign((event as RecordedEvent).data as object, { checkout: true });
+    if (isCheckout && (event as RecordedEvent).type === EventType.Meta) Object.assign((event as RecordedEvent).data as object, { checkout: true });
     keepAdoptions(event as RecordedEvent, inputs.push);
     // A checkout re-serialises this document only: cross-origin frames must send theirs again.
-    if (isCheckout && role === 'top' && (event as RecordedEvent).type === 2) setTimeout(() => requestChildSnapshots(), 0);
+    if (isCheckout && role === 'top' && (event as RecordedEvent).type === EventType.FullSnapshot) setTimeout(() => requestChildSnapshots(), 0);
   };
 
   const report = (tag: string, payload: Payload): void => {

@@ -23,14 +23,9 @@
  *    is restated after the mutation that re-adds it.
  */
 import { record } from '@rrweb/record';
+import { EventType, NodeType, Source } from './rrweb-wire';
 import { hasEmptyLonghand, originalRuleTexts, repairStyleElementText } from './style-text';
 
-/** rrweb's wire values used here. */
-const FULL_SNAPSHOT = 2;
-const INCREMENTAL = 3;
-const MUTATION = 0;
-const ADOPTED_STYLE_SHEET = 15;
-const ELEMENT = 2;
 
 type Mirror = typeof record.mirror;
 type Attributes = Record<string, unknown>;
@@ -83,14 +78,14 @@ export function styleTextPlugin(): RecordPlugin {
 function repairEvent(event: RecordedLike, mirror: Mirror): void {
   const data = event.data as Record<string, unknown> | undefined;
   if (!data) return;
-  if (event.type === FULL_SNAPSHOT) {
+  if (event.type === EventType.FullSnapshot) {
     repairTree(data.node as SerializedNode, mirror);
-  } else if (event.type === INCREMENTAL && data.source === MUTATION) {
+  } else if (event.type === EventType.IncrementalSnapshot && data.source === Source.Mutation) {
     for (const add of (data.adds as { node: SerializedNode }[] | undefined) ?? []) repairTree(add.node, mirror);
     for (const change of (data.attributes as { id: number; attributes: Attributes }[] | undefined) ?? []) {
       repairAttributes(change.id, change.attributes, mirror);
     }
-  } else if (event.type === INCREMENTAL && data.source === ADOPTED_STYLE_SHEET) {
+  } else if (event.type === EventType.IncrementalSnapshot && data.source === Source.AdoptedStyleSheet) {
     repairDefinitions(data as unknown as Adoption, mirror);
   }
 }
@@ -98,7 +93,7 @@ function repairEvent(event: RecordedLike, mirror: Mirror): void {
 function repairTree(root: SerializedNode | undefined, mirror: Mirror): void {
   const stack = root ? [root] : [];
   for (let node = stack.pop(); node; node = stack.pop()) {
-    if (node.type === ELEMENT && node.attributes) repairAttributes(node.id, node.attributes, mirror);
+    if (node.type === NodeType.Element && node.attributes) repairAttributes(node.id, node.attributes, mirror);
     if (node.childNodes) stack.push(...node.childNodes);
   }
 }
@@ -153,29 +148,29 @@ export function createAdoptionKeeper(mirror: () => Mirror): (event: RecordedLike
   /** Host (element or document) id → the style ids it adopted last. */
   const adopted = new Map<number, number[]>();
   const adoption = (timestamp: number, data: Adoption): RecordedLike =>
-    ({ type: INCREMENTAL, timestamp, data: { ...data, source: ADOPTED_STYLE_SHEET } });
+    ({ type: EventType.IncrementalSnapshot, timestamp, data: { ...data, source: Source.AdoptedStyleSheet } });
 
   return (event, out) => {
     const data = event.data as Record<string, unknown> | undefined;
     let after: RecordedLike[] = [];
     try {
-      if (event.type === FULL_SNAPSHOT) {
+      if (event.type === EventType.FullSnapshot) {
         adopted.clear();
-      } else if (event.type === INCREMENTAL && data?.source === ADOPTED_STYLE_SHEET) {
+      } else if (event.type === EventType.IncrementalSnapshot && data?.source === Source.AdoptedStyleSheet) {
         const { id, styleIds, styles } = data as unknown as Adoption;
         if (typeof id === 'number' && Array.isArray(styleIds)) {
           const host = mirror().getNode(id);
           const docId = host && host.nodeName !== '#document' && host.ownerDocument ? mirror().getId(host.ownerDocument) : -1;
           if (styles?.length && docId > 0) {
-            out(adoption(event.timestamp, { source: ADOPTED_STYLE_SHEET, id: docId, styleIds: adopted.get(docId) ?? [], styles }));
-            event = adoption(event.timestamp, { source: ADOPTED_STYLE_SHEET, id, styleIds });
+            out(adoption(event.timestamp, { source: Source.AdoptedStyleSheet, id: docId, styleIds: adopted.get(docId) ?? [], styles }));
+            event = adoption(event.timestamp, { source: Source.AdoptedStyleSheet, id, styleIds });
           }
           adopted.set(id, styleIds.slice());
         }
-      } else if (event.type === INCREMENTAL && data?.source === MUTATION) {
+      } else if (event.type === EventType.IncrementalSnapshot && data?.source === Source.Mutation) {
         after = ((data.adds as { node?: SerializedNode }[] | undefined) ?? [])
-          .filter((add) => add.node?.type === ELEMENT && adopted.has(add.node.id))
-          .map((add) => adoption(event.timestamp, { source: ADOPTED_STYLE_SHEET, id: add.node!.id, styleIds: adopted.get(add.node!.id)! }));
+          .filter((add) => add.node?.type === NodeType.Element && adopted.has(add.node.id))
+          .map((add) => adoption(event.timestamp, { source: Source.AdoptedStyleSheet, id: add.node!.id, styleIds: adopted.get(add.node!.id)! }));
       }
     } catch {
       after = [];

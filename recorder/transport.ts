@@ -19,6 +19,7 @@ import type { RecordedEvent } from '../store/records';
 import { CUSTOM_TAGS, EXTENSION_ENDPOINT, KEEPALIVE_LIMIT_BYTES, LIVE_FLUSH_HEADER, MAX_UPLOAD_BYTES, extensionEventType } from './protocol';
 import { noop, randomId, truncate, utf8Length } from './util';
 import { collectPageContext } from './page-context';
+import { EventType } from './rrweb-wire';
 
 /** Flush at most this long after the first buffered event. */
 const FLUSH_INTERVAL_MS = 5000;
@@ -106,7 +107,7 @@ export function createTransport(options: TransportOptions): Transport {
     sizes.push(size);
     buffered += size;
     // A frame's document arriving (same- or cross-origin) is a full snapshot too.
-    const snapshot = event.type === 2 || (event.type === 3 && (event.data as { isAttachIframe?: boolean })?.isAttachIframe);
+    const snapshot = event.type === EventType.FullSnapshot || (event.type === EventType.IncrementalSnapshot && (event.data as { isAttachIframe?: boolean })?.isAttachIframe);
     if (buffered >= SOFT_LIMIT) flush();
     else schedule(snapshot ? Math.min(SNAPSHOT_FLUSH_MS, flushInterval) : flushInterval);
   }

@@ -17,11 +17,10 @@
  * here. An event for a field rrweb has not serialised (id -1: inside a blocked
  * element) is dropped: the replay could not place it anyway.
  */
+import { EventType, Source } from './rrweb-wire';
 import type { RecordedLike } from './style-events';
 
 export const THROTTLE_MS = 400;
-const INCREMENTAL = 3;
-const INPUT = 5;
 
 export interface InputThrottle {
   push(event: RecordedLike): void;
@@ -45,7 +44,7 @@ export function createInputThrottle(out: (event: RecordedLike) => void, throttle
   return {
     push(event) {
       const data = event.data as { source?: number; id?: unknown } | undefined;
-      if (event.type === INCREMENTAL && data?.source === INPUT && typeof data.id === 'number') {
+      if (event.type === EventType.IncrementalSnapshot && data?.source === Source.Input && typeof data.id === 'number') {
         if (data.id < 0) return;
         // Re-inserted so that the map stays in time order.
         waiting.delete(data.id);

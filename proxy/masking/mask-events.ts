@@ -16,14 +16,8 @@ import { maskFields } from './mask-values';
 import { isSensitiveField, type MaskingPolicy } from './policy';
 import { compileSelectors, matchesAny, type Attributes } from './selectors';
 import { TOKEN_ATTRIBUTE } from '../../recorder/protocol';
+import { EventType, NodeType, Source } from '../../recorder/rrweb-wire';
 
-/** rrweb-snapshot NodeType / rrweb EventType / IncrementalSource values used here. */
-const ELEMENT = 2;
-const TEXT = 3;
-const FULL_SNAPSHOT = 2;
-const INCREMENTAL = 3;
-const MUTATION = 0;
-const INPUT = 5;
 const FORM_TAGS = new Set(['input', 'textarea', 'select']);
 const MAX_PAGES = 5_000;
 
@@ -98,17 +92,17 @@ export class EventMasker {
   private maskStructure(state: PageState, event: RecordedEvent): RecordedEvent {
     const data = event.data as Record<string, unknown> | undefined;
     if (!data || typeof data !== 'object') return event;
-    if (event.type === FULL_SNAPSHOT && data.node) {
+    if (event.type === EventType.FullSnapshot && data.node) {
       const node = this.maskNode(state, data.node as SerializedNode, false);
       return node === data.node ? event : { ...event, data: { ...data, node } };
     }
-    if (event.type !== INCREMENTAL) return event;
-    if (data.source === INPUT && typeof data.id === 'number') {
+    if (event.type !== EventType.IncrementalSnapshot) return event;
+    if (data.source === Source.Input && typeof data.id === 'number') {
       const secret = state.secretFields.has(data.id) || !state.fields.has(data.id) || state.maskedNodes.has(data.id);
       if (typeof data.text !== 'string') return event;
       return { ...event, data: { ...data, text: secret ? maskWhole(data.text) : this.typed(data.text) } };
     }
-    if (data.source !== MUTATION) return event;
+    if (data.source !== Source.Mutation) return event;
     const out = { ...data };
     if (Array.isArray(data.adds)) {
       out.adds = (data.adds as { parentId: number; node: SerializedNode }[]).map((add) => ({
@@ -148,7 +142,7 @@ export class EventMasker {
     let masked = inMasked;
     let editable = inEditable;
     let out = node;
-    if (node.type === ELEMENT && typeof node.tagName === 'string') {
+    if (node.type === NodeType.Element && typeof node.tagName === 'string') {
       let attrs = node.attributes && typeof node.attributes === 'object' ? node.attributes : {};
       // One of Verbatim's own script tags (the recorder blocks them; this is the second line): no token, no src.
       if (TOKEN_ATTRIBUTE in attrs) {
@@ -166,7 +160,7 @@ export class EventMasker {
           out = { ...node, attributes: maskValueAttribute(attrs, this.typed) };
         }
       }
-    } else if (node.type === TEXT && typeof node.textContent === 'string') {
+    } else if (node.type === NodeType.Text && typeof node.textContent === 'string') {
       if (masked) out = { ...node, textContent: maskWhole(node.textContent) };
       else if (editable) {
         const typed = this.typed(node.textContent);

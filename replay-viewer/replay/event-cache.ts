@@ -16,7 +16,7 @@ import { VerbatimError } from '../../store/errors';
 import { rewriteEvents } from './rewrite-events';
 import { groupTracks, trackEvents, type TabTrack } from './tab-tracks';
 import type { TrackChoice } from './session-events';
-import { EventType } from '../search/extract/rrweb-wire';
+import { EventType } from '../../recorder/rrweb-wire';
 
 
 /** One track's events, rewritten and serialised. */

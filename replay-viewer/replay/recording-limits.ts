@@ -5,7 +5,7 @@
  * are invisible to the recorder and cannot be counted; docs/FIDELITY.md says so.
  */
 import type { RecordedEvent } from '../../store/records';
-import { EventType, NodeType, Source } from '../search/extract/rrweb-wire';
+import { EventType, NodeType, Source } from '../../recorder/rrweb-wire';
 
 export interface RecordingLimits {
   /** Elements recorded as placeholders (blocked by class or selector), each counted once by tag, id and class. */

@@ -10,9 +10,9 @@ import { WEIGHTS } from '../analytics/struggle/score';
 import type { Signal, DwellTime } from '../analytics/struggle/signal';
 import type { ApiNetworkLog } from '../replay/network-log';
 import { applyMutation, clickTarget, clickText, fieldName, NodeMap } from '../search/extract/index';
-import { isMasked, isObject, type Json } from '../search/extract/rrweb-wire';
+import { isMasked, isObject, type Json } from '../../recorder/rrweb-wire';
 import { shortUrl } from './format';
-import { EventType, MouseInteraction, Source } from '../search/extract/rrweb-wire';
+import { EventType, MouseInteraction, Source } from '../../recorder/rrweb-wire';
 
 export const ACTIVITY_KINDS = ['page', 'route', 'click', 'input', 'error', 'signal', 'note', 'request', 'websocket'] as const;
 export type ActivityKind = (typeof ACTIVITY_KINDS)[number];

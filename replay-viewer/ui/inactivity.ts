@@ -5,7 +5,7 @@
  * judges struggle, not playback): 10 s, about what PostHog and OpenReplay skip.
  */
 import type { RecordedEvent } from '../../store/records';
-import { EventType } from '../search/extract/rrweb-wire';
+import { EventType } from '../../recorder/rrweb-wire';
 
 export const INACTIVITY_MS = 10_000;
 export const SKIP_MARGIN_MS = 1_000;

@@ -46,7 +46,7 @@ import { getSignals } from './signals-api';
 import { getNetworkLog, type ApiNetworkLog } from './api';
 import { createSessionNotes, type SessionNotes } from './session-notes';
 import { noteItems, noteMarkers } from './note-items';
-import { EventType } from '../search/extract/rrweb-wire';
+import { EventType } from '../../recorder/rrweb-wire';
 
 const SPEEDS = [1, 2, 4, 8];
 const FALLBACK_VIEWPORT = { width: 1280, height: 800 };

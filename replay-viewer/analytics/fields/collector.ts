@@ -7,7 +7,7 @@
  * finish() only.
  */
 import type { CapturedResource, EventBatch } from '../../../store/records';
-import { str, isObject } from '../../search/extract/rrweb-wire';
+import { str, isObject } from '../../../recorder/rrweb-wire';
 import { SiteVersions } from '../site-version';
 import type { PageWatch, Signal, StruggleDetector } from '../struggle/index';
 import { urlPattern } from '../index/url-pattern';

@@ -4,7 +4,7 @@
  */
 import type { EventBatch } from '../../../store/records';
 import type { CUSTOM_TAGS } from '../../../recorder/protocol';
-import { cut, EventType, isObject, list, num, str } from '../../search/extract/rrweb-wire';
+import { cut, EventType, isObject, list, num, str } from '../../../recorder/rrweb-wire';
 import { MAX_CLICKS_PER_PAGE, MAX_PAGES } from '../struggle/limits';
 
 const CLICK_BOX_TAG: typeof CUSTOM_TAGS.clickBox = 'verbatim:click-box';

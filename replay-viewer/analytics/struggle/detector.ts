@@ -6,7 +6,7 @@
  */
 import type { CapturedResource, EventBatch } from '../../../store/records';
 import type { PageObserver } from '../../search/extract/index';
-import { cut, isObject, str } from '../../search/extract/rrweb-wire';
+import { cut, isObject, str } from '../../../recorder/rrweb-wire';
 import { anyIn, errorClicks, insertSorted, rageAndDead, upperBound, type PageClicks, type SessionAnswers } from './click-rules';
 import { MAX_CAPTURES, MAX_PAGES, MAX_SIGNALS, MAX_SIGNALS_PER_NAME } from './limits';
 import { captureNote, networkSignals, type CaptureNote } from './network';

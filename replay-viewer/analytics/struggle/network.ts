@@ -8,7 +8,7 @@ import { getDomain } from 'tldts';
 import type { CapturedResource } from '../../../store/records';
 import type { RESERVED_PREFIX } from '../../../recorder/protocol';
 import { urlParts } from '../../search/extract/index';
-import { isObject, num, str } from '../../search/extract/rrweb-wire';
+import { isObject, num, str } from '../../../recorder/rrweb-wire';
 import type { Signal } from './signal';
 import type { Thresholds } from './thresholds';
 

@@ -7,7 +7,7 @@
  */
 import type { EventBatch } from '../../../store/records';
 import { applyMutation, limits, NodeMap, urlParts, type PageObserver } from '../../search/extract/index';
-import { EventType, isObject, list, nodeId, num, Source, str, type Json } from '../../search/extract/rrweb-wire';
+import { EventType, isObject, list, nodeId, num, Source, str, type Json } from '../../../recorder/rrweb-wire';
 import type { CUSTOM_TAGS } from '../../../recorder/protocol';
 import { clickedElement, fieldElement, STRUGGLE_ATTRIBUTES, type ElementRef } from './elements';
 import { FormWatch } from './forms';

@@ -5,7 +5,7 @@
  * recording. The message text itself is never kept (it may repeat what the customer typed).
  */
 import type { NodeMap } from '../../search/extract/index';
-import { isObject, list, nodeId, type Json } from '../../search/extract/rrweb-wire';
+import { isObject, list, nodeId, type Json } from '../../../recorder/rrweb-wire';
 import { fieldElement, type ElementRef } from './elements';
 
 const ERROR_NAME = /(^|[\s_-])(error|errors|invalid|is-invalid|has-error)([\s_-]|$)/i;

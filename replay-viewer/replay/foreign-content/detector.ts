@@ -9,7 +9,7 @@ import { asList, DomMirror, HIDDEN_TEXT, isObject, NodeType, type MirrorNode } f
 import type { EvidenceCorpus } from './evidence-corpus';
 import { executableResource, extensionUrl, formTarget, originOf, overlayStyle } from './source-rules';
 import { FOREIGN_REASONS, type ForeignContentReport, type ForeignFlag, type ForeignReason } from './types';
-import { Source } from '../../search/extract/rrweb-wire';
+import { Source } from '../../../recorder/rrweb-wire';
 
 export interface SiteEvidence {
   corpus: EvidenceCorpus;

@@ -6,6 +6,7 @@
 import type { EventBatch } from '../../../store/records';
 import { asList, isObject } from './dom-mirror';
 import { extensionUrlIn } from './source-rules';
+import { EventType, Source } from '../../../recorder/rrweb-wire';
 
 export interface ExtensionSource { at: number; nodeId: number; tag: string; url: string }
 
@@ -17,8 +18,8 @@ export function extensionSources(batch: EventBatch): ExtensionSource[] {
     if (!isObject(event) || !isObject(event.data)) continue;
     const at = typeof event.timestamp === 'number' ? event.timestamp : 0;
     const data = event.data;
-    if (event.type === 2) walk(data.node, at, out, 0);
-    if (event.type === 3 && data.source === 0) {
+    if (event.type === EventType.FullSnapshot) walk(data.node, at, out, 0);
+    if (event.type === EventType.IncrementalSnapshot && data.source === Source.Mutation) {
       for (const add of asList(data.adds)) if (isObject(add)) walk(add.node, at, out, 0);
       for (const change of asList(data.attributes)) {
         if (!isObject(change) || typeof change.id !== 'number' || !isObject(change.attributes)) continue;

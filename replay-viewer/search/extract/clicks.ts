@@ -8,7 +8,7 @@ import { fieldName, labelText } from './field-names';
 import { MAX_LABEL_TEXT } from './limits';
 import type { MapNode, NodeMap } from './node-map';
 import { textUnder } from './passages';
-import { clean, NodeType } from './rrweb-wire';
+import { clean, NodeType } from '../../../recorder/rrweb-wire';
 import { stableSelector } from './selector';
 
 const MEANINGFUL_TAGS = new Set(['a', 'button', 'input', 'select', 'textarea', 'label', 'summary', 'option']);

@@ -6,7 +6,7 @@
 import type { CUSTOM_TAGS } from '../../../recorder/protocol';
 import type { Hit } from '../types';
 import { MAX_HIT_TEXT } from './limits';
-import { clean, isObject, num, str } from './rrweb-wire';
+import { clean, isObject, num, str } from '../../../recorder/rrweb-wire';
 
 // Typed against the protocol (a renamed tag fails the typecheck) without importing a value.
 export const CONSOLE_ERROR_TAG: typeof CUSTOM_TAGS.consoleError = 'verbatim:console-error';

@@ -5,7 +5,7 @@
 import { MAX_LABEL_TEXT } from './limits';
 import type { MapNode, NodeMap } from './node-map';
 import { textUnder } from './passages';
-import { clean } from './rrweb-wire';
+import { clean } from '../../../recorder/rrweb-wire';
 
 /** Ids frameworks make up (React `:r1:`, `ember123`, hashes, uuids): useless as a name, unstable as a selector. */
 export function looksGenerated(id: string): boolean {

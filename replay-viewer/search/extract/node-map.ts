@@ -9,7 +9,7 @@ import {
   MAX_ANCESTORS, MAX_ATTRIBUTE_TEXT, MAX_CHILDREN, MAX_NODE_TEXT, MAX_NODES_PER_PAGE, MAX_WALK_NODES,
   MAX_WORK_PER_BATCH,
 } from './limits';
-import { cut, isObject, list, nodeId, NodeType, num, str, type Json } from './rrweb-wire';
+import { cut, isObject, list, nodeId, NodeType, num, str, type Json } from '../../../recorder/rrweb-wire';
 
 /** Attributes hits read: field names, labels, roles, selectors, blocked placeholders, checked options. */
 const KEPT_ATTRIBUTES: ReadonlySet<string> = new Set([

@@ -5,7 +5,7 @@
  */
 import type { EventBatch } from '../../../store/records';
 import type { NodeMap } from './node-map';
-import type { Json } from './rrweb-wire';
+import type { Json } from '../../../recorder/rrweb-wire';
 
 export interface PageObserver {
   /** A batch the extractor reads (not a repeat); false: skip its events. */

@@ -14,7 +14,7 @@ import { PassageMemory } from './passage-memory';
 import { blockOf, passageOf, textUnder } from './passages';
 import {
   ACTIVITY_SOURCES, clean, EventType, isMasked, isObject, list, MouseInteraction, NodeType, num, Source, str, type Json,
-} from './rrweb-wire';
+} from '../../../recorder/rrweb-wire';
 import { TypingBursts } from './typed';
 import { urlParts } from './url-parts';
 

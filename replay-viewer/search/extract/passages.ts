@@ -6,7 +6,7 @@
  */
 import { MAX_ANCESTORS, MAX_HIT_TEXT } from './limits';
 import type { MapNode, NodeMap } from './node-map';
-import { clean, NodeType } from './rrweb-wire';
+import { clean, NodeType } from '../../../recorder/rrweb-wire';
 
 const BLOCK_TAGS = new Set([
   'address', 'article', 'aside', 'blockquote', 'body', 'button', 'caption', 'dd', 'details', 'dialog', 'div', 'dl',

@@ -7,7 +7,7 @@ import type { CapturedResource } from '../../../store/records';
 import type { RESERVED_PREFIX } from '../../../recorder/protocol';
 import type { Hit } from '../types';
 import { urlParts } from './url-parts';
-import { clean, isObject, num, str } from './rrweb-wire';
+import { clean, isObject, num, str } from '../../../recorder/rrweb-wire';
 
 const RESERVED: typeof RESERVED_PREFIX = '/__verbatim/';
 const METHOD = /^[A-Z]{1,16}$/;

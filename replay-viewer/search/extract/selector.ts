@@ -5,7 +5,7 @@
  */
 import { looksGenerated } from './field-names';
 import type { MapNode, NodeMap } from './node-map';
-import { NodeType } from './rrweb-wire';
+import { NodeType } from '../../../recorder/rrweb-wire';
 
 const MAX_LEVELS = 4;
 const MAX_VALUE = 100;

@@ -10,7 +10,7 @@ import { MAX_PAGES_KEPT } from './limits';
 import type { PageObservers } from './page-observer';
 import { PageReader, type PageListener } from './page-reader';
 import { requestHit } from './request-hits';
-import { cut, isObject, str } from './rrweb-wire';
+import { cut, isObject, str } from '../../../recorder/rrweb-wire';
 import { ActivityMoments, sessionFacts, type SeenUrl, type SessionFacts } from './session-facts';
 import { WebSocketEndpoints } from './websocket-hits';
 

@@ -5,7 +5,7 @@
 import type { Channel, Session, Viewport } from '../../../store/records';
 import { ACTIVE_GAP_CAP_MS, ACTIVITY_RESOLUTION_MS, MAX_ACTIVITY_MOMENTS } from './limits';
 import { urlParts } from './url-parts';
-import { isObject, list, num, str } from './rrweb-wire';
+import { isObject, list, num, str } from '../../../recorder/rrweb-wire';
 
 export type Device = 'mobile' | 'tablet' | 'desktop';
 

@@ -10,7 +10,7 @@ import { fieldName, labelText } from './field-names';
 import { MAX_HIT_TEXT, MAX_LABEL_TEXT, TYPING_BURST_GAP_MS } from './limits';
 import type { MapNode, NodeMap } from './node-map';
 import { textUnder } from './passages';
-import { clean, cut, isMasked, isObject, nodeId, str } from './rrweb-wire';
+import { clean, cut, isMasked, isObject, nodeId, str } from '../../../recorder/rrweb-wire';
 
 interface Burst {
   id: number;

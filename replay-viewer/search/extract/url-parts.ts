@@ -3,7 +3,7 @@
  * tokens, search terms: personal data the index must not spread).
  */
 import { MAX_PATH, MAX_URL } from './limits';
-import { cut } from './rrweb-wire';
+import { cut } from '../../../recorder/rrweb-wire';
 
 export interface UrlParts {
   /** `https://host:port/path`, no query, no fragment. */

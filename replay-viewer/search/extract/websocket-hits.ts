@@ -6,7 +6,7 @@ import type { WebSocketMessage } from '../../../store/records';
 import type { Hit } from '../types';
 import { MAX_WEBSOCKET_ENDPOINTS } from './limits';
 import { urlParts } from './url-parts';
-import { isObject, list, num } from './rrweb-wire';
+import { isObject, list, num } from '../../../recorder/rrweb-wire';
 
 export class WebSocketEndpoints {
   private readonly seen = new Set<string>();

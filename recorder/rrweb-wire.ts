@@ -1,12 +1,13 @@
 /**
- * rrweb 2.x's wire format as the extractor, the replay library and the player read it. rrweb is not imported (the
- * extractor stays dependency-free and may run in a worker): the numbers below are its EventType, IncrementalSource, MouseInteractions and NodeType.
+ * rrweb 2.x's wire format, as the recorder sends it and the proxy's masking, the extractor, the replay library and the
+ * player read it: one home, beside the recorder's protocol. rrweb is not imported (the extractor stays dependency-free
+ * and may run in a worker): the numbers below are its EventType, IncrementalSource, MouseInteractions and NodeType.
  * The guards read untrusted JSON: anything of the wrong shape reads as absent.
  */
 
 export const EventType = { FullSnapshot: 2, IncrementalSnapshot: 3, Meta: 4, Custom: 5 } as const;
 export const Source = {
-  Mutation: 0, MouseMove: 1, MouseInteraction: 2, Scroll: 3, Input: 5, TouchMove: 6, CanvasMutation: 9, Drag: 12, Selection: 14,
+  Mutation: 0, MouseMove: 1, MouseInteraction: 2, Scroll: 3, Input: 5, TouchMove: 6, CanvasMutation: 9, Drag: 12, Selection: 14, AdoptedStyleSheet: 15,
 } as const;
 export const MouseInteraction = { Click: 2, Focus: 5, Blur: 6 } as const;
 export const NodeType = { Document: 0, DocumentType: 1, Element: 2, Text: 3, CDATA: 4, Comment: 5 } as const;
