@@ -2,8 +2,16 @@
  * Which test files go in the browser lane of `npm test` (scripts/test.ts): those whose imports reach Playwright or
  * scripts/chromium.ts, directly or through helpers; and the drills, which run alone after both lanes. esbuild reads the import graph (no code runs),
  * so a new browser test lands in the right lane without a list to keep up to date.
+ *
+ * A file can say otherwise in its own text, with the reason beside it:
+ * - `@test-lane quiet`: drives Chromium but asserts only on pixels and bytes, never on timing, so a second browser
+ *   beside the browser lane cannot fail it (the fidelity runs: the longest files, which kept the browser lane the
+ *   whole critical path);
+ * - `@test-lane alone`: changes what every Chromium on the machine reads (a managed policy in /etc/chromium), so no
+ *   other browser may run meanwhile.
  */
 import { build } from 'esbuild';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 
 const BROWSER_PACKAGES = new Set(['playwright', 'playwright-core']);
@@ -32,7 +40,8 @@ export async function testLanes(root: string, files: string[]): Promise<Lanes> {
       || Object.keys(output.inputs).some((input) => BROWSER_MODULES.includes(input));
     if (usesBrowser) browserFiles.add(output.entryPoint);
   }
-  const alone = files.filter((f) => ALONE_DIRS.some((d) => f.startsWith(d)));
-  const browser = files.filter((f) => browserFiles.has(f) && !alone.includes(f));
+  const said = (f: string): string | undefined => /@test-lane (quiet|alone)\b/.exec(readFileSync(path.join(root, f), 'utf8').slice(0, 4096))?.[1];
+  const alone = files.filter((f) => ALONE_DIRS.some((d) => f.startsWith(d)) || said(f) === 'alone');
+  const browser = files.filter((f) => browserFiles.has(f) && !alone.includes(f) && said(f) !== 'quiet');
   return { browser, alone, quiet: files.filter((f) => !browser.includes(f) && !alone.includes(f)) };
 }

@@ -6,9 +6,11 @@
  *   must not compete with another browser, so never two of them at once;
  * - the quiet lane: everything else (unit tests, store contract suites on LevelDB, PostgreSQL and RGW).
  * The browser lane mostly waits (page loads, recorder flushes, replays), so on 2 cores the quiet lane fits in its
- * gaps. Then the drills (test/drills/: kill -9, full disk, load balancer) run alone, because they measure loss
- * windows that depend on the process getting the CPU. `VERBATIM_TEST_LANES=1` runs every file one at a time.
- * The browser lane streams to the terminal; the quiet lane's report follows it, then the drills'.
+ * gaps. A file can name its lane (`@test-lane quiet|alone`, see test-lanes.ts). Then the drills (test/drills/:
+ * kill -9, full disk, load balancer) and the files that write a machine-wide Chromium policy run alone: loss
+ * windows depend on the process getting the CPU, and a policy reaches every browser. `VERBATIM_TEST_LANES=1` runs
+ * every file one at a time. The browser lane streams to the terminal; the quiet lane's report follows it, then the
+ * last group's.
  */
 import { spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
@@ -62,7 +64,7 @@ const failed: string[] = [];
 if (browser.length && quiet.length) {
   const tmp = await mkdtemp(path.join(os.tmpdir(), 'verbatim-test-lanes-'));
   const quietLog = path.join(tmp, 'quiet.log');
-  console.log(`browser lane: ${browser.length} files; quiet lane: ${quiet.length} files (its report follows); then ${alone.length} drills`);
+  console.log(`browser lane: ${browser.length} files; quiet lane: ${quiet.length} files (its report follows); then ${alone.length} alone`);
   const [browserCode, quietCode] = await Promise.all([runLane(browser), runLane(quiet, quietLog)]);
   console.log(`\n── quiet lane (${quiet.length} files) ──`);
   process.stdout.write(await readFile(quietLog));
@@ -73,8 +75,8 @@ if (browser.length && quiet.length) {
   failed.push('tests');
 }
 if (alone.length) {
-  console.log(`\n── drills, alone (${alone.length} files) ──`);
-  if (await runLane(alone)) failed.push('drills');
+  console.log(`\n── alone: drills and machine-wide browser policy (${alone.length} files) ──`);
+  if (await runLane(alone)) failed.push('alone (drills, browser policy)');
 }
 console.log(`\nall tests done in ${((Date.now() - started) / 1000).toFixed(0)} s${failed.length ? `; FAILED: ${failed.join(', ')}` : ''}`);
 process.exit(failed.length ? 1 : 0);

@@ -6,6 +6,8 @@
  * gives IT), and refuses it with one byte changed. Needs root for
  * /etc/chromium/policies/managed (skipped otherwise); the policy file lives
  * only until the install is seen.
+ *
+ * @test-lane alone: writes a Chromium policy every browser on the machine reads (scripts/test-lanes.ts).
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';

@@ -2,6 +2,8 @@
  * Managed configuration: a Chromium policy file (`3rdparty.extensions.<id>`)
  * reaches the extension through storage.managed and wins over the options page.
  * Needs root (policy files live in /etc/chromium/policies/managed); skipped otherwise.
+ *
+ * @test-lane alone: writes a Chromium policy every browser on the machine reads (scripts/test-lanes.ts).
  */
 import assert from 'node:assert/strict';
 import { access, constants, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';

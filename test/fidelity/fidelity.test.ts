@@ -7,6 +7,8 @@
  *
  * Results: one row per case in $TMPDIR/verbatim-fidelity/results.md (and images
  * of every live, replay and diff shot next to it).
+ *
+ * @test-lane quiet: pixels and request counts only, no timing (scripts/test-lanes.ts).
  */
 import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
