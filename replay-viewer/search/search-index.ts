@@ -37,6 +37,11 @@ export interface SessionFacts {
 export interface IndexBatch {
   /** The feed seq after this batch. */
   cursor: number;
+  /**
+   * A derived job's write (derived/trust-job.ts), made beside the follower's pages: the feed cursor stays where the
+   * follower left it (`cursor` is ignored).
+   */
+  keepCursor?: boolean;
   /** Sessions created or updated (upserted whole; a missing field is cleared). */
   sessions: SessionFacts[];
   /** Hits to add, per session. */

@@ -197,7 +197,7 @@ export class PostgresSearchIndex implements SearchIndex {
       // Error counts follow the hits (added, or replaced by a re-read source).
       const counted = [...new Set([...batch.hits.map((x) => x.sessionId), ...(batch.replaceKinds ?? []).map((x) => x.sessionId)])];
       if (counted.length) await c.query(`UPDATE sessions SET errors = ${ERROR_COUNT} WHERE id = ANY ($1::text[])`, [counted]);
-      await c.query("INSERT INTO meta (key, value) VALUES ('cursor', $1) ON CONFLICT (key) DO UPDATE SET value = excluded.value", [String(batch.cursor)]);
+      if (!batch.keepCursor) await c.query("INSERT INTO meta (key, value) VALUES ('cursor', $1) ON CONFLICT (key) DO UPDATE SET value = excluded.value", [String(batch.cursor)]);
     });
     if (erased) this.vacuumSoon();
   }

@@ -191,7 +191,7 @@ export class SqliteSearchIndex implements SearchIndex {
       for (const id of batch.customerLinked ?? []) link.run(id);
       // Error counts follow the hits (added, or replaced by a re-read source).
       for (const id of new Set([...batch.hits.map((x) => x.sessionId), ...(batch.replaceKinds ?? []).map((x) => x.sessionId)])) recount.run(id);
-      setCursor.run(String(batch.cursor));
+      if (!batch.keepCursor) setCursor.run(String(batch.cursor));
     })();
     // After the commit: the WAL still holds the erased rows' old pages until it is checkpointed.
     if (erased) this.truncateWal();
