@@ -35,6 +35,8 @@ export interface TrustJobOptions {
   tickMs?: number;
   /** Waits while the proxy's thread is busy before each session (`verbatim start`). */
   pacing?: PacerOptions;
+  /** The job's version (tests stand for an upgrade with another; default TRUST_JOB_VERSION). */
+  version?: number;
   /** The reports' hits (tests replace it to stand for a slow run). */
   compute?: (sessionId: string) => Promise<Hit[]>;
 }
@@ -55,13 +57,13 @@ export class TrustJob {
   private readonly queue: TrustQueue;
   private readonly library: ReplayLibrary;
   private readonly pacer: BusyPacer | undefined;
-  private readonly o: Required<Omit<TrustJobOptions, 'pacing' | 'compute' | 'tickMs'>> & { tickMs: number };
+  private readonly o: Required<Omit<TrustJobOptions, 'pacing' | 'compute' | 'tickMs' | 'version'>> & { tickMs: number };
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<TrustRun> | undefined;
   private stopped = false;
 
   constructor(private readonly deps: TrustJobDeps, options: TrustJobOptions = {}) {
-    this.queue = new TrustQueue(deps.store, deps.index, TRUST_JOB_VERSION);
+    this.queue = new TrustQueue(deps.store, deps.index, options.version ?? TRUST_JOB_VERSION);
     this.library = new ReplayLibrary(deps.store);
     this.pacer = options.pacing ? new BusyPacer(options.pacing) : undefined;
     const quietMs = options.quietMs ?? DEFAULTS.quietMs;

@@ -1,0 +1,180 @@
+/**
+ * The trust job (derived/trust-job.ts): once sessions are quiet, `fidelity:` and every `foreign:` reason find exactly
+ * the sessions that have them, on the SQLite and the PostgreSQL index; the queue survives a restart and an upgrade
+ * re-runs it; a session that grows is checked again; erasure takes its terms and its record; a run out of time or a
+ * session too large is skipped with its reason, searchable as `fidelity:skipped`.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { RecordedEvent } from '../../../store/records';
+import { capture, sessionInit } from '../../../store/test/contract/index';
+import { findPostgresBin, startPostgres, type PostgresServer } from '../../../test/helpers/postgres-server';
+import { parseQuery } from '../query/index';
+import type { OpenedSearch } from '../index';
+import { bench, type Bench } from './index-fixtures';
+
+const SITE = 'https://bank.example';
+const PAGE = `${SITE}/pay`;
+const T0 = Date.UTC(2026, 11, 6, 9);
+const QUIET = 60_000;
+const later = () => Date.now() + QUIET + 1_000;
+const HTML = '<html><body><h1>Make a payment</h1><p>Pay your bills today</p><form action="/pay"><button>Pay now</button></form></body></html>';
+
+let nextId = 1;
+type Node = Record<string, unknown>;
+const text = (t: string): Node => ({ type: 3, id: nextId++, textContent: t });
+const el = (tagName: string, attributes: Record<string, string> = {}, ...childNodes: Node[]): Node => ({ type: 2, id: nextId++, tagName, attributes, childNodes });
+const mutation = (at: number, data: Record<string, unknown>): RecordedEvent => ({ type: 3, timestamp: at, data: { source: 0, texts: [], attributes: [], removes: [], adds: [], ...data } });
+
+interface Page { events: RecordedEvent[]; form: Node; body: Node }
+
+/** A payment page showing the bank's own words, with one image. */
+function page(t0: number, image: string): Page {
+  const form = el('form', { action: '/pay' }, el('button', {}, text('Pay now')));
+  const body = el('body', {}, el('h1', {}, text('Make a payment')), el('p', {}, text('Pay your bills today')), form, el('img', { src: image }));
+  const root = { type: 0, id: nextId++, childNodes: [el('html', {}, el('head'), body)] };
+  return {
+    form, body,
+    events: [
+      { type: 4, timestamp: t0 + 10, data: { href: PAGE, width: 1280, height: 800 } },
+      { type: 2, timestamp: t0 + 20, data: { node: root, initialOffset: { top: 0, left: 0 } } },
+    ],
+  };
+}
+
+async function putCapture(b: Bench, sessionId: string, url: string, at: number, body: string, type: string, destination: 'document' | 'image'): Promise<void> {
+  const digest = await b.store.putBlob(Buffer.from(body));
+  await b.store.putCapture({ ...capture(url, at, digest, sessionId), destination, headers: [['content-type', type]] });
+}
+
+/**
+ * s-clean: everything its own; s-missing: an image nobody captured; s-borrowed: an image only another session
+ * captured; s-form: its own image, then a script of no one's sends the form elsewhere and lays an empty shield over
+ * the page. `other` holds only the borrowed image.
+ */
+async function record(b: Bench): Promise<{ formAt: number; clean: Page }> {
+  const at = (i: number) => T0 + i * 60_000;
+  await b.store.createSession(sessionInit('other', at(0) - 3_600_000));
+  await putCapture(b, 'other', `${SITE}/shared.png`, at(0) - 3_600_000, 'png bytes', 'image/png', 'image');
+  const images = { 's-clean': '/own-clean.png', 's-missing': '/gone.png', 's-borrowed': '/shared.png', 's-form': '/own-form.png' } as const;
+  const pages: Record<string, Page> = {};
+  let i = 1;
+  for (const [id, image] of Object.entries(images)) {
+    const t = at(i++);
+    await b.store.createSession(sessionInit(id, t));
+    await putCapture(b, id, PAGE, t + 1, HTML, 'text/html', 'document');
+    if (image.startsWith('/own')) await putCapture(b, id, `${SITE}${image}`, t + 15, `bytes of ${image}`, 'image/png', 'image');
+    pages[id] = page(t, image);
+    await b.store.appendEvents({ sessionId: id, page: { id: 'p1', url: PAGE }, seq: 0, events: pages[id]!.events, receivedAt: t });
+  }
+  const f = pages['s-form']!;
+  const formAt = at(4) + 500;
+  await b.store.appendEvents({
+    sessionId: 's-form', page: { id: 'p1', url: PAGE }, seq: 1, receivedAt: formAt, events: [
+      mutation(formAt, { attributes: [{ id: f.form.id, attributes: { action: 'https://collect.attacker.invalid/c' } }] }),
+      mutation(formAt + 100, { adds: [{ parentId: f.body.id, nextId: null, node: el('div', { style: 'position:fixed;inset:0;z-index:99999' }) }] }),
+    ],
+  });
+  return { formAt, clean: pages['s-clean']! };
+}
+
+const ids = async (s: OpenedSearch, q: string): Promise<string[]> =>
+  (await s.index.search(parseQuery(q), { limit: 20 })).results.map((r) => r.session.id).sort();
+
+function scenario(name: string, searchUrl: () => string | undefined): void {
+  describe(`trust job (${name})`, () => {
+    let b: Bench;
+    let s: OpenedSearch;
+    let formAt = 0;
+    let clean: Page;
+    before(async () => {
+      b = await bench(`trust-${name}`);
+      ({ formAt, clean } = await record(b));
+      s = await b.open({ searchUrl: searchUrl(), trust: { quietMs: QUIET } });
+      await s.follower.catchUp();
+    });
+    after(() => b?.close());
+
+    it('waits until a session is quiet, then finds exactly the sessions with each fidelity category and foreign reason', async () => {
+      assert.deepEqual(await s.trust.runDue(), { ran: 0, skipped: 0, failed: 0 }, 'nothing is quiet yet');
+      assert.deepEqual(await s.trust.runDue(later), { ran: 5, skipped: 0, failed: 0 });
+      assert.deepEqual(await ids(s, 'fidelity:missing'), ['s-missing']);
+      assert.deepEqual(await ids(s, 'fidelity:borrowed'), ['s-borrowed']);
+      assert.deepEqual(await ids(s, 'fidelity:full'), ['other', 's-clean', 's-form']);
+      assert.deepEqual(await ids(s, 'fidelity:fuzzy'), []);
+      assert.deepEqual(await ids(s, 'foreign:foreign-form-action'), ['s-form']);
+      assert.deepEqual(await ids(s, 'foreign:foreign-overlay'), ['s-form']);
+      assert.deepEqual(await ids(s, 'foreign:any'), ['s-form']);
+      for (const reason of ['extension-resource', 'foreign-resource', 'unexplained-content', 'text-replaced']) {
+        assert.deepEqual(await ids(s, `foreign:${reason}`), [], reason);
+      }
+      const found = await s.index.search(parseQuery('foreign:foreign-form-action'), { limit: 5 });
+      assert.deepEqual([found.results[0]!.firstMatch?.at, found.results[0]!.firstMatch?.kind], [formAt, 'foreign']);
+      assert.equal((await s.index.matches('s-missing', parseQuery('fidelity:missing')))[0]!.at, T0 + 2 * 60_000 + 20);
+    });
+
+    it('keeps its place across a restart, runs again after an upgrade, and checks a session again when it grows', async () => {
+      await s.close();
+      s = await b.open({ searchUrl: searchUrl(), trust: { quietMs: QUIET } });
+      assert.deepEqual(await s.trust.runDue(later), { ran: 0, skipped: 0, failed: 0 }, 'every session ran already');
+      const hits = (await s.index.counts()).hits;
+
+      await s.close();
+      s = await b.open({ searchUrl: searchUrl(), trust: { quietMs: QUIET, version: 2 } });
+      assert.deepEqual(await s.trust.runDue(later), { ran: 5, skipped: 0, failed: 0 }, 'another version runs every session again');
+      assert.equal((await s.index.counts()).hits, hits, 'a run replaces its terms, never doubles them');
+
+      await b.store.appendEvents({
+        sessionId: 's-clean', page: { id: 'p1', url: PAGE }, seq: 1, receivedAt: T0 + 61_000,
+        events: [mutation(T0 + 61_000, { attributes: [{ id: clean.form.id, attributes: { action: 'https://collect.attacker.invalid/c' } }] })],
+      });
+      await s.follower.catchUp();
+      assert.deepEqual(await s.trust.runDue(later), { ran: 1, skipped: 0, failed: 0 });
+      assert.deepEqual(await ids(s, 'foreign:foreign-form-action'), ['s-clean', 's-form']);
+      assert.deepEqual(await ids(s, 'foreign:foreign-overlay'), ['s-form']);
+    });
+
+    it('erasure takes the session\'s terms and its record', async () => {
+      assert.ok(await s.index.getMeta('trust.ran.s-form'));
+      await b.store.eraseSession('s-form', { reason: 'customer request' });
+      await s.follower.catchUp();
+      await s.trust.runDue(later);
+      assert.deepEqual(await ids(s, 'foreign:any'), ['s-clean']);
+      assert.deepEqual(await ids(s, 'fidelity:full'), ['other', 's-clean']);
+      assert.equal(await s.index.getMeta('trust.ran.s-form'), undefined);
+    });
+
+    it('skips a run out of time and a session too large, with the reason recorded and searchable', async () => {
+      await s.close();
+      let slow = 0;
+      s = await b.open({
+        searchUrl: searchUrl(),
+        trust: { quietMs: QUIET, version: 3, timeoutMs: 30, compute: () => new Promise((r) => setTimeout(() => r([]), 80 + slow++)) },
+      });
+      assert.deepEqual(await s.trust.runDue(later), { ran: 0, skipped: 4, failed: 0 });
+      assert.deepEqual(await ids(s, 'fidelity:skipped'), ['other', 's-borrowed', 's-clean', 's-missing']);
+      assert.deepEqual(await ids(s, 'fidelity:missing'), [], 'a skipped run withdraws the earlier verdict');
+      assert.deepEqual(await ids(s, 'foreign:any'), ['s-clean'], 'foreign hits stay as they were');
+      assert.match(await s.index.getMeta('trust.ran.s-clean') ?? '', /"outcome":"skipped:timeout"/);
+
+      await s.close();
+      s = await b.open({ searchUrl: searchUrl(), trust: { quietMs: QUIET, version: 4, maxEvents: 1 } });
+      assert.deepEqual(await s.trust.runDue(later), { ran: 1, skipped: 3, failed: 0 }, '`other` has no events');
+      assert.match(await s.index.getMeta('trust.ran.s-missing') ?? '', /"outcome":"skipped:too-large"/);
+    });
+  });
+}
+
+scenario('sqlite', () => undefined);
+
+const pgBin = await findPostgresBin();
+let server: PostgresServer | undefined;
+let pgUrl: string | undefined;
+describe('trust job on PostgreSQL', { skip: pgBin ? false : 'PostgreSQL is not installed' }, () => {
+  before(async () => {
+    server = await startPostgres();
+    pgUrl = `${server.url(await server.createDatabase('trust'))}&schema=verbatim_trust`;
+  });
+  after(async () => server?.stop());
+  scenario('postgres', () => pgUrl);
+});
