@@ -38,8 +38,11 @@ export interface TrustJobOptions {
   /** The job's version (tests stand for an upgrade with another; default TRUST_JOB_VERSION). */
   version?: number;
   /** The reports' hits (tests replace it to stand for a slow run). */
-  compute?: (sessionId: string) => Promise<Hit[]>;
+  compute?: (sessionId: string) => Promise<TrustFindings>;
 }
+
+/** One run's answer: the session's terms and its fidelity score. */
+export interface TrustFindings { hits: Hit[]; fidelity: number }
 
 export interface TrustJobDeps {
   store: VerbatimStore;
@@ -126,6 +129,7 @@ export class TrustJob {
       return 'skipped';
     }
     let hits: Hit[];
+    let score: number | null = null;
     let outcome: 'indexed' | `skipped:${string}` = 'indexed';
     if (session.eventCount > this.o.maxEvents) {
       outcome = 'skipped:too-large';
@@ -144,7 +148,8 @@ export class TrustJob {
           // One run at a time: the abandoned one finishes (its answer unused) before the next starts.
           await work.catch(() => undefined);
         } else {
-          hits = got;
+          hits = got.hits;
+          score = got.fidelity;
         }
       } catch (err) {
         // A session the reports cannot read (erased meanwhile, a damaged record) is skipped with its code.
@@ -161,7 +166,10 @@ export class TrustJob {
     try {
       // A skipped run keeps the foreign hits ingest found (foreign-hits.ts); a full one replaces them with its own.
       const kinds = outcome === 'indexed' ? [...REPLACED] : ['fidelity' as const];
-      await this.deps.index.apply({ cursor: 0, keepCursor: true, sessions: [], hits: [{ sessionId: p.sessionId, hits }], replaceKinds: [{ sessionId: p.sessionId, kinds }] });
+      await this.deps.index.apply({
+        cursor: 0, keepCursor: true, sessions: [], hits: [{ sessionId: p.sessionId, hits }], replaceKinds: [{ sessionId: p.sessionId, kinds }],
+        fidelity: [{ sessionId: p.sessionId, score }],
+      });
     } catch (err) {
       // Erased from the index meanwhile (BAD_REQUEST: no such session), or the index is unavailable: tried again later.
       this.deps.log(`trust job: writing change ${p.lastSeq} failed, later again: ${codeOf(err)}`);
@@ -173,10 +181,10 @@ export class TrustJob {
     return outcome === 'indexed' ? 'ran' : 'skipped';
   }
 
-  private compute = async (sessionId: string): Promise<Hit[]> => {
+  private compute = async (sessionId: string): Promise<TrustFindings> => {
     const session = await this.library.session(sessionId);
     const fidelity = await this.library.fidelity(session);
     const foreign = await this.library.foreignContent(session);
-    return [...fidelityHits(fidelity, session.startedAt), ...foreignHits(foreign)];
+    return { hits: [...fidelityHits(fidelity, session.startedAt), ...foreignHits(foreign)], fidelity: fidelity.score };
   };
 }

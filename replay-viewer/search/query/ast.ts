@@ -21,7 +21,8 @@ export const TIME_FIELDS = ['after', 'before', 'on'] as const;
 
 export type TextField = (typeof TEXT_FIELDS)[number];
 export type KeywordField = (typeof KEYWORD_FIELDS)[number];
-export type NumberField = (typeof NUMBER_FIELDS)[number] | (typeof DURATION_FIELDS)[number];
+/** `fidelity:<80`: the replay's fidelity score (docs/FIDELITY.md); `fidelity:` with a word is the text field above. */
+export type NumberField = (typeof NUMBER_FIELDS)[number] | (typeof DURATION_FIELDS)[number] | 'fidelity';
 export type TimeField = (typeof TIME_FIELDS)[number];
 export type Comparison = '=' | '>' | '>=' | '<' | '<=';
 

@@ -81,6 +81,16 @@ async function record(b: Bench): Promise<{ formAt: number; clean: Page }> {
 const ids = async (s: OpenedSearch, q: string): Promise<string[]> =>
   (await s.index.search(parseQuery(q), { limit: 20 })).results.map((r) => r.session.id).sort();
 
+describe('fidelity: in the query language', () => {
+  it('a word is the category, a number or comparison the score (0–100)', () => {
+    assert.deepEqual(parseQuery('fidelity:missing'), { kind: 'text', field: 'fidelity', value: 'missing', phrase: false, prefix: false, start: 0, end: 16 });
+    assert.deepEqual(parseQuery('fidelity:<80'), { kind: 'number', field: 'fidelity', op: '<', value: 80, start: 0, end: 12 });
+    assert.deepEqual(parseQuery('fidelity:100'), { kind: 'number', field: 'fidelity', op: '=', value: 100, start: 0, end: 12 });
+    assert.throws(() => parseQuery('fidelity:>101'), { message: /fidelity score is a whole number from 0 to 100/ });
+    assert.throws(() => parseQuery('typed:>3'), { message: /comparisons work on status, pages, score, fidelity/ });
+  });
+});
+
 function scenario(name: string, searchUrl: () => string | undefined): void {
   describe(`trust job (${name})`, () => {
     let b: Bench;
@@ -108,6 +118,11 @@ function scenario(name: string, searchUrl: () => string | undefined): void {
       for (const reason of ['extension-resource', 'foreign-resource', 'unexplained-content', 'text-replaced']) {
         assert.deepEqual(await ids(s, `foreign:${reason}`), [], reason);
       }
+      // Scores: one borrowed image within a day 90, one missing 0, the rest (and no resource at all) 100.
+      assert.deepEqual(await ids(s, 'fidelity:<100'), ['s-borrowed', 's-missing']);
+      assert.deepEqual(await ids(s, 'fidelity:>=90'), ['other', 's-borrowed', 's-clean', 's-form']);
+      assert.deepEqual(await ids(s, 'fidelity:90'), ['s-borrowed']);
+      assert.deepEqual(await ids(s, 'fidelity:0'), ['s-missing']);
       const found = await s.index.search(parseQuery('foreign:foreign-form-action'), { limit: 5 });
       assert.deepEqual([found.results[0]!.firstMatch?.at, found.results[0]!.firstMatch?.kind], [formAt, 'foreign']);
       assert.equal((await s.index.matches('s-missing', parseQuery('fidelity:missing')))[0]!.at, T0 + 2 * 60_000 + 20);
@@ -149,12 +164,13 @@ function scenario(name: string, searchUrl: () => string | undefined): void {
       let slow = 0;
       s = await b.open({
         searchUrl: searchUrl(),
-        trust: { quietMs: QUIET, version: 3, timeoutMs: 30, compute: () => new Promise((r) => setTimeout(() => r([]), 80 + slow++)) },
+        trust: { quietMs: QUIET, version: 3, timeoutMs: 30, compute: () => new Promise((r) => setTimeout(() => r({ hits: [], fidelity: 100 }), 80 + slow++)) },
       });
       assert.deepEqual(await s.trust.runDue(later), { ran: 0, skipped: 4, failed: 0 });
       assert.deepEqual(await ids(s, 'fidelity:skipped'), ['other', 's-borrowed', 's-clean', 's-missing']);
       assert.deepEqual(await ids(s, 'fidelity:missing'), [], 'a skipped run withdraws the earlier verdict');
       assert.deepEqual(await ids(s, 'foreign:any'), ['s-clean'], 'foreign hits stay as they were');
+      assert.deepEqual(await ids(s, 'fidelity:>=0'), [], 'a skipped session has no score');
       assert.match(await s.index.getMeta('trust.ran.s-clean') ?? '', /"outcome":"skipped:timeout"/);
 
       await s.close();
