@@ -1,7 +1,8 @@
 /**
  * The search's trust job (replay-viewer/search/derived/trust-job.ts) on generated sessions of growing size: how long
  * one session's run takes (fidelity report, foreign-content detector, index write) and the longest the main thread's
- * event loop was held meanwhile (it runs there: the store has one handle). `BENCH_ONLY=trust npm run bench`.
+ * event loop was held meanwhile, with the reports on the main thread and on the trust worker (which still reads the
+ * store through the main thread: store-bridge.ts). `BENCH_ONLY=trust npm run bench`.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -59,24 +60,30 @@ async function generate(store: VerbatimStore, id: string, t0: number, s: Size): 
 
 export async function benchTrustJob(perSize = Number(process.env.BENCH_TRUST_SESSIONS ?? 5)): Promise<void> {
   console.log(`\n## Trust job: one session's fidelity + foreign-content run, ${perSize} sessions per size (SQLite index)\n`);
-  console.log('| Session | Events | Run per session (mean) | Longest event-loop stall |');
-  console.log('|---|---|---|---|');
+  console.log('| Session | Events | Runs on | Run per session (mean) | Longest main-thread event-loop stall |');
+  console.log('|---|---|---|---|---|');
   for (const size of SIZES) {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'verbatim-bench-trust-'));
     const store = await openStore(path.join(dir, 'store'));
     try {
       for (let i = 0; i < perSize; i++) await generate(store, `s${i}`, T0 + i * 60_000, size);
-      const search = await openSearch({ dataDir: dir, keysDir: path.join(dir, 'keys'), store, log: () => undefined });
-      await search.follower.catchUp();
-      const delay = monitorEventLoopDelay({ resolution: 5 });
-      delay.enable();
-      const start = performance.now();
-      const result = await search.trust.runDue(() => Date.now() + 24 * 3_600_000);
-      const mean = (performance.now() - start) / Math.max(1, result.ran);
-      delay.disable();
       const events = (await store.getSession('s0'))!.eventCount;
-      console.log(`| ${size.label} | ${events} | ${mean.toFixed(0)} ms (${result.ran} ran, ${result.skipped} skipped) | ${(delay.max / 1e6).toFixed(0)} ms |`);
-      await search.close();
+      for (const mode of ['main thread', 'worker'] as const) {
+        // A fresh index per mode (the store is shared): every session is owed a run.
+        const search = await openSearch({
+          dataDir: path.join(dir, mode.replace(' ', '-')), keysDir: path.join(dir, 'keys'), store, log: () => undefined,
+          trust: { worker: mode === 'worker' },
+        });
+        await search.follower.catchUp();
+        const delay = monitorEventLoopDelay({ resolution: 5 });
+        delay.enable();
+        const start = performance.now();
+        const result = await search.trust.runDue(() => Date.now() + 24 * 3_600_000);
+        const mean = (performance.now() - start) / Math.max(1, result.ran);
+        delay.disable();
+        console.log(`| ${size.label} | ${events} | ${mode} | ${mean.toFixed(0)} ms (${result.ran} ran, ${result.skipped} skipped) | ${(delay.max / 1e6).toFixed(0)} ms |`);
+        await search.close();
+      }
     } finally {
       await store.close();
       await rm(dir, { recursive: true, force: true });

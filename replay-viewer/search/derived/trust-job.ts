@@ -5,11 +5,13 @@
  * session's `fidelity` and `foreign` hits with what they found (trust-hits.ts). One session at a time, after the
  * search follower has indexed it (the queue reads the feed only up to the index's cursor), off the request path.
  *
- * It runs on the main thread, not on the search worker: both reports read the store (captures, bodies, blobs), and
- * the LevelDB store has one handle, the main thread's. It yields to the proxy as the follower does (busy-pacer.ts),
- * skips a session with more events than `maxEvents` before reading it (a hostile huge session must not stall it), and
- * gives each run `timeoutMs`: one that runs out is recorded as skipped (`fidelity:skipped`) and the job moves on once
- * the abandoned run settles (one run at a time, always). Where it stands is in the index's metadata (trust-queue.ts).
+ * The reports' CPU (the DOM mirror over every event, the evidence corpus over every body) runs on a trust worker
+ * thread of its own (`worker`, trust-runner.ts); its store reads come back to the main thread, which holds the one
+ * LevelDB handle (store-bridge.ts). The job yields to the proxy as the follower does (busy-pacer.ts), skips a session
+ * with more events than `maxEvents` before reading it (a hostile huge session must not stall it), and gives each run
+ * `timeoutMs`: one that runs out is recorded as skipped (`fidelity:skipped`) and its worker ended (in-process, the job
+ * waits for the abandoned run to settle: one run at a time, always). Where it stands is in the index's metadata
+ * (trust-queue.ts).
  */
 import { isVerbatimError } from '../../../store/errors';
 import type { VerbatimStore } from '../../../store/store';
@@ -18,8 +20,12 @@ import { BusyPacer, type PacerOptions } from '../busy-pacer';
 import { codeOf } from '../page-applier';
 import type { SearchIndex } from '../search-index';
 import type { Hit } from '../types';
-import { fidelityHits, foreignHits, skippedHit } from './trust-hits';
+import { skippedHit } from './trust-hits';
+import { computeTrust, type TrustFindings } from './trust-compute';
+import { TrustWorkerRunner } from './trust-runner';
 import { TrustQueue, type Pending } from './trust-queue';
+
+export type { TrustFindings } from './trust-compute';
 
 /** Raise when the hits change meaning (or a report's rules do): every session is run again after the upgrade. */
 export const TRUST_JOB_VERSION = 1;
@@ -39,10 +45,9 @@ export interface TrustJobOptions {
   version?: number;
   /** The reports' hits (tests replace it to stand for a slow run). */
   compute?: (sessionId: string) => Promise<TrustFindings>;
+  /** Runs on the trust worker thread (`verbatim start`), in-process if it cannot start. */
+  worker?: boolean;
 }
-
-/** One run's answer: the session's terms and its fidelity score. */
-export interface TrustFindings { hits: Hit[]; fidelity: number }
 
 export interface TrustJobDeps {
   store: VerbatimStore;
@@ -60,7 +65,8 @@ export class TrustJob {
   private readonly queue: TrustQueue;
   private readonly library: ReplayLibrary;
   private readonly pacer: BusyPacer | undefined;
-  private readonly o: Required<Omit<TrustJobOptions, 'pacing' | 'compute' | 'tickMs' | 'version'>> & { tickMs: number };
+  private readonly runner: TrustWorkerRunner | undefined;
+  private readonly o: Required<Omit<TrustJobOptions, 'pacing' | 'compute' | 'tickMs' | 'version' | 'worker'>> & { tickMs: number };
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<TrustRun> | undefined;
   private stopped = false;
@@ -74,7 +80,14 @@ export class TrustJob {
       quietMs, timeoutMs: options.timeoutMs ?? DEFAULTS.timeoutMs, maxEvents: options.maxEvents ?? DEFAULTS.maxEvents,
       tickMs: options.tickMs ?? Math.min(60_000, Math.max(1_000, quietMs / 10)),
     };
-    if (options.compute) this.compute = options.compute;
+    const inProcess = options.compute ?? ((sessionId: string) => computeTrust(this.library, sessionId));
+    if (options.worker && !options.compute) {
+      const runner = new TrustWorkerRunner(deps.store, inProcess, deps.log);
+      this.runner = runner;
+      this.compute = (sessionId) => runner.run(sessionId);
+    } else {
+      this.compute = inProcess;
+    }
   }
 
   /** Looks for due sessions every tickMs until stop(). */
@@ -87,6 +100,7 @@ export class TrustJob {
   async stop(): Promise<void> {
     this.stopped = true;
     clearInterval(this.timer);
+    await this.runner?.abandon();
     await this.running?.catch(() => undefined);
   }
 
@@ -145,13 +159,18 @@ export class TrustJob {
         if (got === 'timeout') {
           outcome = 'skipped:timeout';
           hits = [skippedHit(session.startedAt)];
-          // One run at a time: the abandoned one finishes (its answer unused) before the next starts.
-          await work.catch(() => undefined);
+          // One run at a time: a worker's run ends with the worker; an in-process one finishes (its answer unused)
+          // before the next starts.
+          const settled = work.catch(() => undefined);
+          if (this.runner?.onWorker) await this.runner.abandon();
+          await settled;
         } else {
           hits = got.hits;
           score = got.fidelity;
         }
       } catch (err) {
+        // Stopping ended the run: the session stays owed one.
+        if (this.stopped) return 'failed';
         // A session the reports cannot read (erased meanwhile, a damaged record) is skipped with its code.
         if (isVerbatimError(err, 'SESSION_UNKNOWN')) {
           await this.queue.forget(p.sessionId);
@@ -181,10 +200,5 @@ export class TrustJob {
     return outcome === 'indexed' ? 'ran' : 'skipped';
   }
 
-  private compute = async (sessionId: string): Promise<TrustFindings> => {
-    const session = await this.library.session(sessionId);
-    const fidelity = await this.library.fidelity(session);
-    const foreign = await this.library.foreignContent(session);
-    return { hits: [...fidelityHits(fidelity, session.startedAt), ...foreignHits(foreign)], fidelity: fidelity.score };
-  };
+  private readonly compute: (sessionId: string) => Promise<TrustFindings>;
 }
