@@ -104,6 +104,11 @@ export class TrustJob {
     await this.running?.catch(() => undefined);
   }
 
+  /** Whether runs go to the trust worker thread (false in-process, or once it could not start). */
+  get onWorker(): boolean {
+    return this.runner?.onWorker ?? false;
+  }
+
   /** Sessions still owed a run (tests, status). */
   get pending(): number {
     return this.queue.size;

@@ -100,7 +100,8 @@ function scenario(name: string, searchUrl: () => string | undefined): void {
     before(async () => {
       b = await bench(`trust-${name}`);
       ({ formAt, clean } = await record(b));
-      s = await b.open({ searchUrl: searchUrl(), trust: { quietMs: QUIET } });
+      // On the trust worker thread, as `verbatim start` runs it (its store reads bridged to this thread's store).
+      s = await b.open({ searchUrl: searchUrl(), trust: { quietMs: QUIET, worker: true } });
       await s.follower.catchUp();
     });
     after(() => b?.close());
@@ -108,6 +109,7 @@ function scenario(name: string, searchUrl: () => string | undefined): void {
     it('waits until a session is quiet, then finds exactly the sessions with each fidelity category and foreign reason', async () => {
       assert.deepEqual(await s.trust.runDue(), { ran: 0, skipped: 0, failed: 0 }, 'nothing is quiet yet');
       assert.deepEqual(await s.trust.runDue(later), { ran: 5, skipped: 0, failed: 0 });
+      assert.equal(s.trust.onWorker, true, 'the runs went to the trust worker');
       assert.deepEqual(await ids(s, 'fidelity:missing'), ['s-missing']);
       assert.deepEqual(await ids(s, 'fidelity:borrowed'), ['s-borrowed']);
       assert.deepEqual(await ids(s, 'fidelity:full'), ['other', 's-clean', 's-form']);
@@ -172,6 +174,12 @@ function scenario(name: string, searchUrl: () => string | undefined): void {
       assert.deepEqual(await ids(s, 'foreign:any'), ['s-clean'], 'foreign hits stay as they were');
       assert.deepEqual(await ids(s, 'fidelity:>=0'), [], 'a skipped session has no score');
       assert.match(await s.index.getMeta('trust.ran.s-clean') ?? '', /"outcome":"skipped:timeout"/);
+
+      // On the worker, a run out of time ends the worker (the next run starts a fresh one).
+      await s.close();
+      s = await b.open({ searchUrl: searchUrl(), trust: { quietMs: QUIET, version: 5, worker: true, timeoutMs: 1 } });
+      assert.deepEqual(await s.trust.runDue(later), { ran: 0, skipped: 4, failed: 0 });
+      assert.match(await s.index.getMeta('trust.ran.s-borrowed') ?? '', /"v":5,.*"outcome":"skipped:timeout"/);
 
       await s.close();
       s = await b.open({ searchUrl: searchUrl(), trust: { quietMs: QUIET, version: 4, maxEvents: 1 } });
