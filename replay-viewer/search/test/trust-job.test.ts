@@ -1,6 +1,8 @@
 /**
  * The trust job (derived/trust-job.ts): once sessions are quiet, `fidelity:` and every `foreign:` reason find exactly
- * the sessions that have them, on the SQLite and the PostgreSQL index; the queue survives a restart and an upgrade
+ * the sessions that have them (a body deleted from the store's files, an image only another session captured, a form
+ * re-pointed and an empty shield laid over the page by no script of the site's), on the SQLite and the PostgreSQL
+ * index, the first runs on the real trust worker; the queue survives a restart and an upgrade
  * re-runs it; a session that grows is checked again; erasure takes its terms and its record; a run out of time or a
  * session too large is skipped with its reason, searchable as `fidelity:skipped`.
  */
@@ -11,7 +13,53 @@ import { capture, sessionInit } from '../../../store/test/contract/index';
 import { findPostgresBin, startPostgres, type PostgresServer } from '../../../test/helpers/postgres-server';
 import { parseQuery } from '../query/index';
 import type { OpenedSearch } from '../index';
-import { bench, type Bench } from './index-fixtures';
+
+/** A LevelDB store and the search over it; the store can be closed to damage it underneath, then reopened. */
+interface Bench {
+  store: LevelStore;
+  open(o: Partial<OpenSearchOptions>): Promise<OpenedSearch>;
+  /** Deletes a body's bytes from the store's files (a damaged disk, a botched restore), as replay-fidelity's e2e does. */
+  loseBlob(digest: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+async function bench(name: string): Promise<Bench> {
+  const dir = await mkdtemp(path.join(tmpdir(), `verbatim-${name}-`));
+  const storeDir = path.join(dir, 'store');
+  const keysDir = path.join(dir, 'keys');
+  // Erasure signs tombstones: the store with its integrity keys, as bench() in index-fixtures.ts opens it.
+  const openIt = () => openStore(storeDir, { integrity: { keysDir, keyringDir: path.join(keysDir, 'keyring'), sealIntervalMs: 0 } });
+  const opened: OpenedSearch[] = [];
+  const b: Bench = {
+    store: await openIt(),
+    async open(o) {
+      const s = await openSearch({ dataDir: dir, keysDir: path.join(dir, 'keys'), store: b.store, gatherMs: 0, log: () => undefined, ...o });
+      opened.push(s);
+      return s;
+    },
+    async loseBlob(digest) {
+      await b.store.close();
+      const raw = new Level<string, Uint8Array>(storeDir, { keyEncoding: 'utf8', valueEncoding: 'view' });
+      await raw.del(blobKey(digest));
+      await raw.close();
+      b.store = await openIt();
+    },
+    async close() {
+      for (const s of opened) await s.close().catch(() => undefined);
+      await b.store.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+  return b;
+}
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Level } from 'level';
+import { blobKey } from '../../../store/level/keys';
+import type { LevelStore } from '../../../store/level/level-store';
+import { openStore } from '../../../store/index';
+import { openSearch, type OpenSearchOptions } from '../index';
 
 const SITE = 'https://bank.example';
 const PAGE = `${SITE}/pay`;
@@ -42,13 +90,14 @@ function page(t0: number, image: string): Page {
   };
 }
 
-async function putCapture(b: Bench, sessionId: string, url: string, at: number, body: string, type: string, destination: 'document' | 'image'): Promise<void> {
+async function putCapture(b: Bench, sessionId: string, url: string, at: number, body: string, type: string, destination: 'document' | 'image'): Promise<string> {
   const digest = await b.store.putBlob(Buffer.from(body));
   await b.store.putCapture({ ...capture(url, at, digest, sessionId), destination, headers: [['content-type', type]] });
+  return digest;
 }
 
 /**
- * s-clean: everything its own; s-missing: an image nobody captured; s-borrowed: an image only another session
+ * s-clean: everything its own; s-missing: its own image, whose bytes are then lost from the store; s-borrowed: an image only another session
  * captured; s-form: its own image, then a script of no one's sends the form elsewhere and lays an empty shield over
  * the page. `other` holds only the borrowed image.
  */
@@ -56,14 +105,18 @@ async function record(b: Bench): Promise<{ formAt: number; clean: Page }> {
   const at = (i: number) => T0 + i * 60_000;
   await b.store.createSession(sessionInit('other', at(0) - 3_600_000));
   await putCapture(b, 'other', `${SITE}/shared.png`, at(0) - 3_600_000, 'png bytes', 'image/png', 'image');
-  const images = { 's-clean': '/own-clean.png', 's-missing': '/gone.png', 's-borrowed': '/shared.png', 's-form': '/own-form.png' } as const;
+  const images = { 's-clean': '/own-clean.png', 's-missing': '/own-missing.png', 's-borrowed': '/shared.png', 's-form': '/own-form.png' } as const;
   const pages: Record<string, Page> = {};
+  let lost = '';
   let i = 1;
   for (const [id, image] of Object.entries(images)) {
     const t = at(i++);
     await b.store.createSession(sessionInit(id, t));
     await putCapture(b, id, PAGE, t + 1, HTML, 'text/html', 'document');
-    if (image.startsWith('/own')) await putCapture(b, id, `${SITE}${image}`, t + 15, `bytes of ${image}`, 'image/png', 'image');
+    if (image.startsWith('/own')) {
+      const digest = await putCapture(b, id, `${SITE}${image}`, t + 15, `bytes of ${image}`, 'image/png', 'image');
+      if (id === 's-missing') lost = digest;
+    }
     pages[id] = page(t, image);
     await b.store.appendEvents({ sessionId: id, page: { id: 'p1', url: PAGE }, seq: 0, events: pages[id]!.events, receivedAt: t });
   }
@@ -75,6 +128,7 @@ async function record(b: Bench): Promise<{ formAt: number; clean: Page }> {
       mutation(formAt + 100, { adds: [{ parentId: f.body.id, nextId: null, node: el('div', { style: 'position:fixed;inset:0;z-index:99999' }) }] }),
     ],
   });
+  await b.loseBlob(lost);
   return { formAt, clean: pages['s-clean']! };
 }
 
