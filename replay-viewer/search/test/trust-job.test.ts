@@ -59,7 +59,10 @@ import { Level } from 'level';
 import { blobKey } from '../../../store/level/keys';
 import type { LevelStore } from '../../../store/level/level-store';
 import { openStore } from '../../../store/index';
+import Database from 'better-sqlite3';
 import { openSearch, type OpenSearchOptions } from '../index';
+import { loadOrCreateIndexKey } from '../index-key';
+import { INDEX_FILE, SqliteSearchIndex } from '../sqlite/sqlite-index';
 
 const SITE = 'https://bank.example';
 const PAGE = `${SITE}/pay`;
@@ -146,6 +149,31 @@ describe('fidelity: in the query language', () => {
 });
 
 /** `timeBox`: the skip cases too (backend-neutral but for the writes; SQLite only, to keep the suite short). */
+describe('an SQLite index made before the fidelity score', () => {
+  it('gets the column on open, empty until the job writes it', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'verbatim-trust-old-'));
+    try {
+      const key = await loadOrCreateIndexKey(path.join(dir, 'keys'));
+      const index = new SqliteSearchIndex(dir, key);
+      await index.open();
+      await index.apply({ cursor: 1, sessions: [{ id: 'old', channel: 'proxy', startedAt: T0, endedAt: T0, pageCount: 1, durationMs: 0, activeMs: 0, customerLinked: false }], hits: [] });
+      await index.close();
+      const db = new Database(path.join(dir, INDEX_FILE));
+      db.exec('ALTER TABLE sessions DROP COLUMN fidelity');
+      db.close();
+      await index.open();
+      const found = async (q: string) => (await index.search(parseQuery(q), { limit: 5 })).results.map((r) => r.session.id);
+      assert.deepEqual(await found('fidelity:>=0'), []);
+      await index.apply({ cursor: 0, keepCursor: true, sessions: [], hits: [], fidelity: [{ sessionId: 'old', score: 40 }] });
+      assert.deepEqual(await found('fidelity:<50'), ['old']);
+      assert.equal(await index.cursor(), 1);
+      await index.close();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 function scenario(name: string, searchUrl: () => string | undefined, timeBox: boolean): void {
   describe(`trust job (${name})`, () => {
     let b: Bench;
