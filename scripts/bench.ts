@@ -167,6 +167,12 @@ if (process.env.BENCH_ONLY === 'first-frame') {
   await benchFirstFrame();
   process.exit(0);
 }
+// The search's trust job: one session's fidelity and foreign-content run, and the event-loop stall (scripts/bench/trust-job.ts).
+const benchTrust = async () => (await import('./bench/trust-job')).benchTrustJob();
+if (process.env.BENCH_ONLY === 'trust') {
+  await benchTrust();
+  process.exit(0);
+}
 // 1, 2 and 4 gateway instances over one PostgreSQL + S3 store against one over LevelDB (scripts/bench/instances.ts).
 const benchInstances = async () => (await import('./bench/instances')).runInstancesBench();
 if (process.env.BENCH_ONLY === 'instances') {
@@ -195,5 +201,6 @@ await (await import('./bench/search-index')).benchSearchIndex(Number(process.env
 await (await import('./bench/clickmap')).benchClickMap();
 await benchAnalytics();
 await benchFirstFrame();
+await benchTrust();
 await benchInstances();
 process.exit(0);

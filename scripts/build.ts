@@ -5,6 +5,7 @@
  *   dist/verbatim.js           the CLI (Node, ESM; node_modules stay external)
  *   dist/ingest-worker.js      the ingest pipeline's worker thread (proxy/ingest/ingest-worker.ts), beside the CLI
  *   dist/search-worker.js      the search index's worker thread (replay-viewer/search/search-worker.ts), beside the CLI
+ *   dist/trust-worker.js       the search's trust job's worker thread (replay-viewer/search/derived/trust-worker.ts)
  *   dist/export/               the evidence file's player and rrweb.css (scripts/export/player-bundle.ts)
  *   dist/extension/            kiosk extension, Chromium and Firefox, the signed CRX, update.xml and filled-in
  *                              policy templates (extension/build.ts)
@@ -97,6 +98,8 @@ async function buildCli(): Promise<void> {
     build({ ...node, entryPoints: [path.join(root, 'proxy', 'ingest', 'ingest-worker.ts')], outfile: path.join(dist, 'ingest-worker.js') }),
     // Found beside the CLI by replay-viewer/search/worker-applier.ts.
     build({ ...node, entryPoints: [path.join(root, 'replay-viewer', 'search', 'search-worker.ts')], outfile: path.join(dist, 'search-worker.js') }),
+    // Found beside the CLI by replay-viewer/search/derived/trust-runner.ts.
+    build({ ...node, entryPoints: [path.join(root, 'replay-viewer', 'search', 'derived', 'trust-worker.ts')], outfile: path.join(dist, 'trust-worker.js') }),
   ]);
 }
 

@@ -73,6 +73,8 @@ Options (environment variable in brackets):
   --max-header-bytes N       largest header block, both sides (262144) [VERBATIM_MAX_HEADER_BYTES]
   --capture-max-bytes N      largest body kept per response (33554432) [VERBATIM_CAPTURE_MAX_BYTES]
   --session-idle-minutes N   idle time that ends a session (30) [VERBATIM_SESSION_IDLE_MINUTES]
+  --trust-quiet-minutes N    quiet time before a session's fidelity and foreign content become searchable (10)
+                             [VERBATIM_TRUST_QUIET_MINUTES]
   --upstream-ca FILE         extra CA certificates (PEM) trusted for sites' TLS [VERBATIM_UPSTREAM_CA]
   --insecure-upstream        do not verify sites' TLS certificates (test benches only) [VERBATIM_INSECURE_UPSTREAM]
   --upstream LIST            gateway mode: serve these origins (comma-separated; \`https://origin\` or
@@ -151,12 +153,14 @@ async function start(config: VerbatimConfig): Promise<void> {
   // seqs and error codes only.
   // An index that cannot open (damaged, another schema) does not keep recording down: search is off until
   // `verbatim reindex` rebuilds it.
-  const search = await openSearch({ dataDir: config.dataDir, keysDir: keysDirOf(config), searchUrl: config.searchUrl, store, worker: true, pacing: DEFAULT_PACING, log: (m) => process.stderr.write(`[verbatim] ${m}\n`) })
+  const search = await openSearch({ dataDir: config.dataDir, keysDir: keysDirOf(config), searchUrl: config.searchUrl, store, worker: true, pacing: DEFAULT_PACING,
+    trust: { quietMs: config.trustQuietMinutes * 60_000, pacing: DEFAULT_PACING, worker: true }, log: (m) => process.stderr.write(`[verbatim] ${m}\n`) })
     .catch((err: unknown) => {
       process.stderr.write(`[verbatim] WARNING: search is off, the search index did not open (${isVerbatimError(err) ? err.code : (err as NodeJS.ErrnoException)?.code ?? 'ERROR'}): run verbatim reindex\n`);
       return undefined;
     });
   search?.follower.start();
+  search?.trust.start();
   // Compliance reviews run saved searches over the index and keep signed result sets in <data>/reviews; notes are
   // masked like the audit trail; scheduled runs are audited as actor "scheduler".
   const reviews = search ? await openReviews({

@@ -21,6 +21,8 @@ export interface VerbatimConfig {
   viewerPort: number;
   captureMaxBytes: number;
   sessionIdleMinutes: number;
+  /** Minutes without a change before the trust job checks a session's fidelity and foreign content for search. */
+  trustQuietMinutes: number;
   /** PEM file of extra CAs trusted for upstream TLS (an internal PKI). */
   upstreamCaFile?: string;
   /** Skip upstream certificate checks: test benches only; the proxy warns at start. */
@@ -141,6 +143,7 @@ const FLAGS: Record<string, { key: keyof VerbatimConfig; env: string; kind: 'por
   '--viewer-port': { key: 'viewerPort', env: 'VERBATIM_VIEWER_PORT', kind: 'port' },
   '--capture-max-bytes': { key: 'captureMaxBytes', env: 'VERBATIM_CAPTURE_MAX_BYTES', kind: 'int' },
   '--session-idle-minutes': { key: 'sessionIdleMinutes', env: 'VERBATIM_SESSION_IDLE_MINUTES', kind: 'int' },
+  '--trust-quiet-minutes': { key: 'trustQuietMinutes', env: 'VERBATIM_TRUST_QUIET_MINUTES', kind: 'positive' },
 };
 
 /** What parseArgs needs to know of each flag: whether it takes a value. */
@@ -168,6 +171,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): VerbatimConf
     viewerPort: 8081,
     captureMaxBytes: 32 * 1024 * 1024,
     sessionIdleMinutes: 30,
+    trustQuietMinutes: 10,
     insecureUpstream: false,
     secureCookies: false,
     json: false,

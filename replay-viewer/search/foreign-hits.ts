@@ -1,8 +1,8 @@
 /**
  * Foreign content as search hits (`foreign:any`, `foreign:extension-resource`; docs/FOREIGN-CONTENT.md): the rule
  * the change feed alone can judge, an element loading or naming a browser extension's file, found in each batch as
- * it is indexed. The rules that compare the page with captured bodies are the API's and the player's: the follower
- * does not read bodies. Each hit: the reason (and `any`) as its text, the element's tag and the extension URL's
+ * it is indexed. The rules that compare the page with captured bodies need the whole session: the trust job
+ * (derived/trust-job.ts) runs the detector once the session is quiet and replaces these hits with all of its flags. Each hit: the reason (and `any`) as its text, the element's tag and the extension URL's
  * scheme and id as its field, at the event's moment, on its page.
  */
 import { extensionSources } from '../replay/foreign-content/index';

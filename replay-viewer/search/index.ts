@@ -14,11 +14,13 @@ import type { SearchIndex } from './search-index';
 import { newSearchIndex } from './open-index';
 import { PageApplier } from './page-applier';
 import { WorkerPageApplier } from './worker-applier';
+import { TrustJob, type TrustJobOptions } from './derived/trust-job';
 
 export type { SearchIndex, SessionFacts, IndexBatch, SearchOptions } from './search-index';
 export { SearchFollower } from './follower';
 export { reindex, lastSeq } from './reindex';
 export { SearchRoutes } from './search-routes';
+export { TrustJob, TRUST_JOB_VERSION, type TrustJobOptions } from './derived/trust-job';
 
 export const SEARCH_DIR = 'search';
 
@@ -31,6 +33,8 @@ export interface OpenedSearch {
   follower: SearchFollower;
   /** The worker's applier when `worker` was asked for (its `thread` is undefined once it fell back in-process). */
   worker?: WorkerPageApplier;
+  /** `fidelity:` and every `foreign:` reason, per session once it has gone quiet (derived/trust-job.ts); start() to run. */
+  trust: TrustJob;
   close(): Promise<void>;
 }
 
@@ -48,6 +52,8 @@ export interface OpenSearchOptions {
   worker?: boolean;
   /** Live following waits while the proxy's thread is busy (`verbatim start`; busy-pacer.ts). */
   pacing?: PacerOptions;
+  /** The trust job's settings (quiet time, time box). */
+  trust?: TrustJobOptions;
 }
 
 export async function openSearch(o: OpenSearchOptions): Promise<OpenedSearch> {
@@ -67,9 +73,11 @@ export async function openSearch(o: OpenSearchOptions): Promise<OpenedSearch> {
     : undefined;
   const pacer = o.pacing ? new BusyPacer(o.pacing) : undefined;
   const follower = new SearchFollower({ store: o.store, index, createExtractor, applier: worker, log, gatherMs: o.gatherMs, onProfile: o.onProfile, pacer });
+  const trust = new TrustJob({ store: o.store, index, log }, o.trust);
   return {
-    index, key, follower, worker,
+    index, key, follower, worker, trust,
     async close() {
+      await trust.stop();
       await follower.stop();
       await worker?.close();
       await index.close();

@@ -37,6 +37,11 @@ export interface SessionFacts {
 export interface IndexBatch {
   /** The feed seq after this batch. */
   cursor: number;
+  /**
+   * A derived job's write (derived/trust-job.ts), made beside the follower's pages: the feed cursor stays where the
+   * follower left it (`cursor` is ignored).
+   */
+  keepCursor?: boolean;
   /** Sessions created or updated (upserted whole; a missing field is cleared). */
   sessions: SessionFacts[];
   /** Hits to add, per session. */
@@ -45,6 +50,8 @@ export interface IndexBatch {
   replaceKinds?: { sessionId: string; kinds: HitKind[] }[];
   /** Analytics rows to add, per session (analytics/index/): written with the hits, erased with the session. */
   analytics?: { sessionId: string; rows: AnalyticsRow[] }[];
+  /** The trust job's fidelity scores (0–100; null: the session could not be checked). */
+  fidelity?: { sessionId: string; score: number | null }[];
   /** Sessions linked to a customer since. */
   customerLinked?: string[];
   /** Sessions erased: nothing of them may stay searchable or readable. */
@@ -103,6 +110,11 @@ export type AnalyticsDb =
 export function scoreOf(f: Pick<SessionFacts, 'struggleScore'>): number {
   const n = f.struggleScore;
   return typeof n === 'number' && Number.isFinite(n) ? Math.min(100, Math.max(0, Math.round(n))) : 0;
+}
+
+/** A fidelity score as the backends keep it: a whole number 0–100, or null (not checked, or not a number). */
+export function fidelityOf(score: number | null | undefined): number | null {
+  return typeof score === 'number' && Number.isFinite(score) ? Math.min(100, Math.max(0, Math.round(score))) : null;
 }
 
 /** Exact totals up to this many sessions; beyond it `totalCapped`. */

@@ -4,7 +4,7 @@
  */
 
 /** Where in a session something was found. Every hit keeps its moment so a result opens the replay there. */
-export type HitKind = 'url' | 'title' | 'text' | 'typed' | 'clicked' | 'error' | 'request' | 'websocket' | 'struggle' | 'foreign';
+export type HitKind = 'url' | 'title' | 'text' | 'typed' | 'clicked' | 'error' | 'request' | 'websocket' | 'struggle' | 'foreign' | 'fidelity';
 
 export interface Hit {
   kind: HitKind;

@@ -15,7 +15,7 @@ export interface SearchBar {
   showError(err: QueryError | undefined): void;
 }
 
-const EXAMPLES = ['status:>=500 host:api.bank.example', 'text:"5.1 %" then url:/savings/open', 'channel:kiosk -error:timeout'];
+const EXAMPLES = ['status:>=500 host:api.bank.example', 'text:"5.1 %" then url:/savings/open', 'channel:kiosk -error:timeout', 'fidelity:missing OR foreign:any'];
 
 export function createSearchBar(opts: { onSearch(q: string): void }): SearchBar {
   let applied = '';
@@ -42,6 +42,9 @@ export function createSearchBar(opts: { onSearch(q: string): void }): SearchBar 
   const hint = h('p', { id: 'search-hint', class: 'search-hint' },
     'Words match anything recorded; ', h('code', {}, 'field:value'), ' narrows (',
     h('code', {}, 'status:>=500'), ', ', h('code', {}, 'host:'), ', ', h('code', {}, 'url:/pay*'), ', ', h('code', {}, 'text:"…"'), '); ',
+    // Trust terms (docs/FIDELITY.md, docs/FOREIGN-CONTENT.md): they find a session once it has been quiet a while.
+    'how far to trust a replay: ', h('code', {}, 'fidelity:missing'), ', ', h('code', {}, 'fidelity:borrowed'), ', ',
+    h('code', {}, 'foreign:any'), ', ', h('code', {}, 'foreign:foreign-form-action'), ' (once the session is quiet); ',
     h('code', {}, '-term'), ' excludes; ', h('code', {}, 'A then B'), ' finds A, later B. Examples: ',
     ...EXAMPLES.flatMap((example, i) => [i ? ' ' : null,
       h('button', { type: 'button', class: 'search-example', onclick: () => opts.onSearch(example) }, example)]));

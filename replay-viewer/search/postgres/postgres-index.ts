@@ -15,7 +15,7 @@ import { startedRange } from '../started-range';
 import { ftsRow, locationOf } from '../hit-tokens';
 import { snippetWords } from '../query-terms';
 import { hitSnippet, searchResult, type HitRow, type SessionRow } from '../stored-rows';
-import { MAX_SEARCH_LIMIT, TOTAL_CAP, scoreOf, type AnalyticsDb, type IndexBatch, type Match, type MatchOptions, type SearchIndex, type SearchOptions, type SessionFacts } from '../search-index';
+import { MAX_SEARCH_LIMIT, TOTAL_CAP, fidelityOf, scoreOf, type AnalyticsDb, type IndexBatch, type Match, type MatchOptions, type SearchIndex, type SearchOptions, type SessionFacts } from '../search-index';
 import type { FacetCount, Hit, SearchResponse } from '../types';
 import { PgQueryCompiler } from './compile-query';
 import { frag, sql, toQuery, type Frag } from './pg-sql';
@@ -193,11 +193,12 @@ export class PostgresSearchIndex implements SearchIndex {
         if (missing !== undefined) throw new VerbatimError('BAD_REQUEST', 'analytics rows for a session the index does not hold', { sessionId: missing });
         await insertAnalyticsPg(c, batch.analytics.map((a) => ({ sid: sids.get(a.sessionId)!, rows: a.rows })));
       }
+      for (const { sessionId, score } of batch.fidelity ?? []) await c.query('UPDATE sessions SET fidelity = $1 WHERE id = $2', [fidelityOf(score), sessionId]);
       if (batch.customerLinked?.length) await c.query('UPDATE sessions SET customer_linked = TRUE WHERE id = ANY ($1::text[])', [batch.customerLinked]);
       // Error counts follow the hits (added, or replaced by a re-read source).
       const counted = [...new Set([...batch.hits.map((x) => x.sessionId), ...(batch.replaceKinds ?? []).map((x) => x.sessionId)])];
       if (counted.length) await c.query(`UPDATE sessions SET errors = ${ERROR_COUNT} WHERE id = ANY ($1::text[])`, [counted]);
-      await c.query("INSERT INTO meta (key, value) VALUES ('cursor', $1) ON CONFLICT (key) DO UPDATE SET value = excluded.value", [String(batch.cursor)]);
+      if (!batch.keepCursor) await c.query("INSERT INTO meta (key, value) VALUES ('cursor', $1) ON CONFLICT (key) DO UPDATE SET value = excluded.value", [String(batch.cursor)]);
     });
     if (erased) this.vacuumSoon();
   }

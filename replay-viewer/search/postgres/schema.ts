@@ -27,6 +27,8 @@ CREATE TABLE IF NOT EXISTS ${ns}.sessions (
 ALTER TABLE ${ns}.sessions ADD COLUMN IF NOT EXISTS score float8 NOT NULL DEFAULT 0;
 -- Added later still: the session's error hits (filled from the hits once, postgres-index.ts; then kept by apply).
 ALTER TABLE ${ns}.sessions ADD COLUMN IF NOT EXISTS errors float8 NOT NULL DEFAULT 0;
+-- Added with the trust job (../derived/trust-job.ts): the replay's fidelity score, NULL until the job has run.
+ALTER TABLE ${ns}.sessions ADD COLUMN IF NOT EXISTS fidelity float8;
 CREATE INDEX IF NOT EXISTS sessions_newest ON ${ns}.sessions (started_at DESC, id DESC);
 -- The session list's other sort orders, each paged on (key, id) (../list-order.ts).
 CREATE INDEX IF NOT EXISTS sessions_by_duration ON ${ns}.sessions (duration_ms, id);

@@ -9,7 +9,7 @@
  */
 
 /** Text fields: matched by words (a quoted value is a phrase); `url:`/`host:`/`path:` also by prefix (`url:/pay*`). */
-export const TEXT_FIELDS = ['text', 'typed', 'clicked', 'error', 'url', 'title', 'host', 'path', 'ws', 'field', 'struggle', 'foreign'] as const;
+export const TEXT_FIELDS = ['text', 'typed', 'clicked', 'error', 'url', 'title', 'host', 'path', 'ws', 'field', 'struggle', 'foreign', 'fidelity'] as const;
 /** Exact-value fields (facetable). */
 /** `version:` takes a site version id or its first 4+ hex digits (analytics/versions/: a page load served that build). */
 export const KEYWORD_FIELDS = ['customer', 'channel', 'terminal', 'device', 'browser', 'os', 'country', 'method', 'session', 'version'] as const;
@@ -21,7 +21,8 @@ export const TIME_FIELDS = ['after', 'before', 'on'] as const;
 
 export type TextField = (typeof TEXT_FIELDS)[number];
 export type KeywordField = (typeof KEYWORD_FIELDS)[number];
-export type NumberField = (typeof NUMBER_FIELDS)[number] | (typeof DURATION_FIELDS)[number];
+/** `fidelity:<80`: the replay's fidelity score (docs/FIDELITY.md); `fidelity:` with a word is the text field above. */
+export type NumberField = (typeof NUMBER_FIELDS)[number] | (typeof DURATION_FIELDS)[number] | 'fidelity';
 export type TimeField = (typeof TIME_FIELDS)[number];
 export type Comparison = '=' | '>' | '>=' | '<' | '<=';
 

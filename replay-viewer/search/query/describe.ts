@@ -46,7 +46,7 @@ function labelOf(term: Term): string {
     }
     case 'keyword': return `${term.field} ${term.value}`;
     case 'number': {
-      const value = term.field === 'status' || term.field === 'pages' ? String(term.value) : formatDuration(term.value, ' ');
+      const value = term.field === 'status' || term.field === 'pages' || term.field === 'fidelity' ? String(term.value) : formatDuration(term.value, ' ');
       return `${term.field} ${SYMBOLS[term.op]} ${value}`;
     }
     case 'time':
@@ -106,7 +106,7 @@ function formatTerm(term: Term): string {
     }
     case 'keyword': return `${term.field}:${isBareValue(term.value) ? term.value : quote(term.value)}`;
     case 'number': {
-      const value = term.field === 'status' || term.field === 'pages' ? String(term.value) : formatDuration(term.value);
+      const value = term.field === 'status' || term.field === 'pages' || term.field === 'fidelity' ? String(term.value) : formatDuration(term.value);
       return `${term.field}:${term.op === '=' ? '' : term.op}${value}`;
     }
     case 'time':

@@ -7,9 +7,9 @@ import type { QueryNode } from './ast';
 import { CASE_SENSITIVE_FIELDS } from './fields';
 import { QueryError, shown } from './query-error';
 import type { RawTerm } from './tokenize';
-import { DAY, parseCount, parseDuration, parseScore, parseStatus, parseTime, startOfUtcDay } from './values';
+import { DAY, parseCount, parseDuration, parseFidelityScore, parseScore, parseStatus, parseTime, startOfUtcDay } from './values';
 
-const NUMBER_FIELD_LIST = 'status, pages, duration, active, took';
+const NUMBER_FIELD_LIST = 'status, pages, score, fidelity, duration, active, took';
 const PREFIX_FIELD_LIST = 'free words, text, typed, clicked, error, url, title, host, path, ws, field';
 
 export function buildTerm(raw: RawTerm, now: number): QueryNode {
@@ -17,6 +17,10 @@ export function buildTerm(raw: RawTerm, now: number): QueryNode {
   if (!value.trim()) throw new QueryError(field ? `"${field.field}:" needs a value, not an empty string` : 'empty phrase', raw.valueStart - 1);
   if (!field) return { kind: 'text', field: null, value, phrase: raw.quoted, prefix: raw.prefix, start, end };
 
+  // `fidelity:<80` or `fidelity:100`: the score; `fidelity:missing`: the category (a text term).
+  if (field.kind === 'text' && field.field === 'fidelity' && (raw.op !== ':' || /^\d+$/.test(value)) && !raw.quoted && !raw.prefix) {
+    return { kind: 'number', field: 'fidelity', op: raw.op === ':' ? '=' : raw.op, value: parseFidelityScore(value, raw.valueStart), start, end };
+  }
   if (raw.op !== ':' && field.kind !== 'number') {
     throw new QueryError(`"${field.field}:" takes no comparison; comparisons work on ${NUMBER_FIELD_LIST}`, raw.opStart);
   }

@@ -51,6 +51,13 @@ export function parseScore(v: string, at: number): number {
   return n;
 }
 
+/** A fidelity score, `fidelity:<80`: a whole number from 0 to 100 (docs/FIDELITY.md). */
+export function parseFidelityScore(v: string, at: number): number {
+  const n = parseCount(v, at, 'fidelity');
+  if (n > 100) throw new QueryError(`fidelity: a fidelity score is a whole number from 0 to 100, found ${shown(v)}`, at);
+  return n;
+}
+
 /** `500`, or a class such as `5xx` / `40x`: the half-open range it covers. */
 export function parseStatus(v: string, at: number): { value: number } | { from: number; to: number } {
   let digits = 0;

@@ -19,7 +19,9 @@ const SESSION_KEYWORDS: Record<string, string> = {
 };
 /** Browser and OS values carry a version ("Chrome 140", "Windows 10/11"): the name alone matches every version. */
 const VERSIONED_KEYWORDS = new Set(['browser', 'os']);
-const SESSION_NUMBERS: Record<string, string> = { pages: 's.page_count', duration: 's.duration_ms', active: 's.active_ms', score: 's.score' };
+const SESSION_NUMBERS: Record<string, string> = { pages: 's.page_count', duration: 's.duration_ms', active: 's.active_ms', score: 's.score',
+  // The trust job's (derived/trust-job.ts); NULL until it has run, so a comparison finds only checked sessions.
+  fidelity: 's.fidelity' };
 const HIT_NUMBERS: Record<string, string> = { status: 'h.status', took: 'h.duration_ms' };
 const OPS = new Set(['=', '>', '>=', '<', '<=']);
 /** Then-sequences nest their SQL; a bound keeps a hostile query from making a megabyte statement. */

@@ -18,7 +18,8 @@ CREATE TABLE IF NOT EXISTS sessions (
   customer_linked INTEGER NOT NULL DEFAULT 0,
   entry_url BLOB,
   score INTEGER NOT NULL DEFAULT 0,
-  errors INTEGER NOT NULL DEFAULT 0
+  errors INTEGER NOT NULL DEFAULT 0,
+  fidelity INTEGER
 );
 CREATE INDEX IF NOT EXISTS sessions_newest ON sessions (started_at DESC, id DESC);
 -- The session list's other sort orders, each paged on (key, id) (../list-order.ts); walked backwards for descending.

@@ -14,7 +14,7 @@ import type { IndexKey } from '../index-key';
 import { NEWEST_FIRST, afterSql, decodeOrderCursor, encodeOrderCursor, orderBy, sortValue } from '../list-order';
 import { startedRange } from '../started-range';
 import { hitSnippet, searchResult, type HitRow, type SessionRow } from '../stored-rows';
-import { MAX_SEARCH_LIMIT, TOTAL_CAP, scoreOf, type AnalyticsDb, type IndexBatch, type Match, type MatchOptions, type SearchIndex, type SearchOptions, type SessionFacts } from '../search-index';
+import { MAX_SEARCH_LIMIT, TOTAL_CAP, fidelityOf, scoreOf, type AnalyticsDb, type IndexBatch, type Match, type MatchOptions, type SearchIndex, type SearchOptions, type SessionFacts } from '../search-index';
 import type { FacetCount, SearchResponse } from '../types';
 import { QueryCompiler, hostLike } from './compile-query';
 import { ftsRow, locationOf } from '../hit-tokens';
@@ -71,6 +71,8 @@ export class SqliteSearchIndex implements SearchIndex {
       // …and before the error count: the column, then (below, once the schema's indexes exist) filled from the hits.
       const addErrors = columns.length > 0 && !columns.includes('errors');
       if (addErrors) db.exec('ALTER TABLE sessions ADD COLUMN errors INTEGER NOT NULL DEFAULT 0');
+      // …and before the trust job's fidelity score (NULL: not checked yet).
+      if (columns.length && !columns.includes('fidelity')) db.exec('ALTER TABLE sessions ADD COLUMN fidelity INTEGER');
       db.exec(SCHEMA);
       if (addErrors) db.exec(`UPDATE sessions SET errors = ${ERROR_COUNT}`);
       // Analytics tables: created on an index made before them too (they fill as sessions change, or on reindex).
@@ -154,6 +156,7 @@ export class SqliteSearchIndex implements SearchIndex {
     const insertFts = db.prepare('INSERT INTO hit_fts (rowid, words, field, wprefix, loc) VALUES (?, ?, ?, ?, ?)');
     const insertHost = db.prepare('INSERT OR IGNORE INTO hosts (host) VALUES (?)');
     const link = db.prepare('UPDATE sessions SET customer_linked = 1 WHERE id = ?');
+    const setFidelity = db.prepare('UPDATE sessions SET fidelity = ? WHERE id = ?');
     const recount = db.prepare(`UPDATE sessions SET errors = ${ERROR_COUNT} WHERE id = ?`);
     const setCursor = db.prepare("INSERT INTO meta (key, value) VALUES ('cursor', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value");
     let erased = false;
@@ -189,9 +192,10 @@ export class SqliteSearchIndex implements SearchIndex {
         insertAnalyticsSqlite(db, sid, rows);
       }
       for (const id of batch.customerLinked ?? []) link.run(id);
+      for (const { sessionId, score } of batch.fidelity ?? []) setFidelity.run(fidelityOf(score), sessionId);
       // Error counts follow the hits (added, or replaced by a re-read source).
       for (const id of new Set([...batch.hits.map((x) => x.sessionId), ...(batch.replaceKinds ?? []).map((x) => x.sessionId)])) recount.run(id);
-      setCursor.run(String(batch.cursor));
+      if (!batch.keepCursor) setCursor.run(String(batch.cursor));
     })();
     // After the commit: the WAL still holds the erased rows' old pages until it is checkpointed.
     if (erased) this.truncateWal();

@@ -137,6 +137,29 @@ export function runSearchIndexContract(name: string, backend: ContractBackend): 
       assert.equal((await scores())[B], 100, 'a hostile score is cut to 100');
     });
 
+    it('takes a derived job\'s write beside the feed: the cursor stays, its kinds are replaced, the fidelity score is kept', async () => {
+      const c = await index.cursor();
+      const before = await index.counts();
+      const write = (hits: Hit[], score: number | null) => index.apply({
+        cursor: 0, keepCursor: true, sessions: [], hits: [{ sessionId: A, hits }], replaceKinds: [{ sessionId: A, kinds: ['fidelity'] }],
+        fidelity: [{ sessionId: A, score }],
+      });
+      await write([hit('fidelity', 10, 'borrowed'), hit('fidelity', 20, 'missing')], 62.4);
+      await write([hit('fidelity', 20, 'missing')], 62.4);
+      assert.equal(await index.cursor(), c, 'the follower\'s cursor is not the job\'s');
+      assert.deepEqual(await ids(text('fidelity', 'missing')), [A]);
+      assert.deepEqual(await ids(text('fidelity', 'borrowed')), [], 'replaced, not added to');
+      assert.deepEqual(await ids(num('fidelity', '<', 63)), [A]);
+      assert.deepEqual(await ids(num('fidelity', '=', 62)), [A]);
+      assert.deepEqual(await ids(num('fidelity', '>=', 0)), [A], 'sessions never checked have no score');
+      // The follower's next upsert of the session's facts leaves the score alone.
+      await index.apply({ cursor: c, sessions: [facts(A, { entryUrl: 'https://bank.example/login', pageCount: 3, durationMs: 300_000, endedAt: T0 + 300_000, struggleScore: 71 })], hits: [] });
+      assert.deepEqual(await ids(num('fidelity', '<', 63)), [A]);
+      await write([], null);
+      assert.deepEqual(await ids(num('fidelity', '>=', 0)), []);
+      assert.deepEqual(await index.counts(), before);
+    });
+
     it('matches a browser or OS by its name alone, whatever the version', async () => {
       assert.deepEqual(await ids(kw('browser', 'chrome')), [B, A]);
       assert.deepEqual(await ids(kw('browser', 'Chrome 140')), [B, A]);
