@@ -42,6 +42,12 @@ export function checkSharedName(name: string): void {
   if (!SHARED_NAME.test(name) || name.includes('..')) throw new VerbatimError('BAD_REQUEST', 'shared state names are 1-64 characters a-z 0-9 . _ -', { name });
 }
 
+/** One line of text: the file backend keeps one entry a line. */
+export function checkLogEntry(name: string, entry: string): string {
+  if (typeof entry !== 'string' || /[\r\n]/.test(entry)) throw new VerbatimError('BAD_REQUEST', 'a log entry is one line of text', { name });
+  return entry;
+}
+
 export function staleVersion(name: string, expected: string | undefined): VerbatimError {
   return new VerbatimError('VERSION_STALE', `another writer changed ${name} first`, { name, expected: expected ?? 'none' });
 }

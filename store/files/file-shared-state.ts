@@ -13,7 +13,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, open, readFile, rename, stat, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { VerbatimError } from '../errors';
-import { checkSharedName, staleVersion, type LogEntry, type SharedDocument, type SharedState } from '../shared-state';
+import { checkLogEntry, checkSharedName, staleVersion, type LogEntry, type SharedDocument, type SharedState } from '../shared-state';
 import { withFileLock } from './file-lock';
 
 /** Enough of a log's end to hold its last entry (entries are a few hundred bytes). */
@@ -81,8 +81,7 @@ export class FileSharedState implements SharedState {
         const { last, torn } = await tail(handle, size);
         // A torn line becomes a line of its own (and counts): the reader then names it, not the entry after it.
         const lastSeq = lines + (torn ? 1 : 0);
-        const entry = build(lastSeq + 1, last === undefined ? undefined : { seq: lastSeq, entry: last });
-        if (entry.includes('\n')) throw new VerbatimError('BAD_REQUEST', 'a log entry is one line', { name });
+        const entry = checkLogEntry(name, build(lastSeq + 1, last === undefined ? undefined : { seq: lastSeq, entry: last }));
         const text = Buffer.from(`${torn ? '\n' : ''}${entry}\n`);
         await handle.appendFile(text);
         this.counted.set(name, { size: size + text.length, lines: lastSeq + 1 });

@@ -8,7 +8,7 @@
  *              (a sequence would leave gaps on rollback; the key refuses a second entry at a seq as a last line)
  */
 import type pg from 'pg';
-import { checkSharedName, staleVersion, type LogEntry, type SharedDocument, type SharedState } from '../shared-state';
+import { checkLogEntry, checkSharedName, staleVersion, type LogEntry, type SharedDocument, type SharedState } from '../shared-state';
 import { inTransaction } from './pg-connection';
 
 const UNIQUE_VIOLATION = '23505';
@@ -56,7 +56,7 @@ export class PgSharedState implements SharedState {
         `SELECT seq, entry FROM ${this.schema}.logs WHERE name = $1 ORDER BY seq DESC LIMIT 1`, [name]);
       const last = rows[0];
       const seq = (last?.seq ?? 0) + 1;
-      const entry = build(seq, last);
+      const entry = checkLogEntry(name, build(seq, last));
       await c.query(`INSERT INTO ${this.schema}.logs (name, seq, entry) VALUES ($1, $2, $3)`, [name, seq, entry]);
       return { seq, entry };
     });

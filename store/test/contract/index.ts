@@ -12,6 +12,7 @@ import { describeMultiWriterContract } from './multi-writer';
 import { describeNotesContract } from './notes';
 import { describePersonalBodiesContract } from './personal-bodies';
 import { describeRecoveryContract } from './recovery';
+import { describeSharedStateContract } from './shared-state';
 
 export * from './fixtures';
 
@@ -25,4 +26,5 @@ export function describeStoreContract(name: string, makeStore: StoreFactory): vo
   describeNotesContract(name, makeStore);
   describeRecoveryContract(name, makeStore);
   describeMultiWriterContract(name, makeStore);
+  describeSharedStateContract(name, makeStore);
 }
