@@ -58,14 +58,13 @@ export function staleVersion(name: string, expected: string | undefined): Verbat
  */
 export async function updateDocument<T>(
   state: SharedState, name: string, change: (current: unknown) => { value: unknown; result: T } | { unchanged: true; result: T },
-): Promise<T> {
+): Promise<{ result: T; version: string | undefined }> {
   for (let attempt = 0; ; attempt++) {
     const doc = await state.getDocument(name);
     const out = change(doc?.value);
-    if ('unchanged' in out) return out.result;
+    if ('unchanged' in out) return { result: out.result, version: doc?.version };
     try {
-      await state.putDocument(name, out.value, doc?.version);
-      return out.result;
+      return { result: out.result, version: await state.putDocument(name, out.value, doc?.version) };
     } catch (err) {
       // Writers change a document in milliseconds: 20 lost races in a row means something else is wrong.
       if (!(err instanceof VerbatimError && err.code === 'VERSION_STALE') || attempt >= 20) throw err;
