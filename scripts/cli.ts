@@ -28,6 +28,7 @@ import { reindexCommand } from './reindex-command';
 import { publishStatus, statusCommand, statusSnapshot, type StatusMount } from './status';
 import { watchOutages } from './outage-log';
 import { openConfiguredStore } from './store-open';
+import { openSharedState, sharedStateOf } from './shared-state-open';
 
 const HELP = `verbatim — record and replay web sessions
 
@@ -163,7 +164,9 @@ async function start(config: VerbatimConfig): Promise<void> {
     dataDir: config.dataDir, keysDir: keysDirOf(config), store, index: search.index, key: search.key,
     mask: (s) => auditMasker.text(s), audit: (e) => access.audit.append(e), log: (m) => process.stderr.write(`[verbatim] ${m}\n`),
   }) : undefined;
-  const terminalRegistry = new TerminalRegistry(path.join(config.dataDir, 'terminals.json'));
+  // Kiosk terminals and proxy clients: shared documents of the store, so kiosks may upload to any viewer instance.
+  const shared = sharedStateOf(config, store);
+  const terminalRegistry = new TerminalRegistry(path.join(config.dataDir, 'terminals.json'), shared);
   const collector = new CollectorRoutes(ingest, { terminals: terminalRegistry });
   const startedAt = Date.now();
   const status = () => statusSnapshot(store, ingest.stats, startedAt);
@@ -223,7 +226,7 @@ async function start(config: VerbatimConfig): Promise<void> {
     });
   }
   // Proxy clients' credentials (verbatim proxy-clients add <id>): the id is the user name, the secret the password.
-  const proxyClients = new TerminalRegistry(path.join(config.dataDir, PROXY_CLIENTS_FILE));
+  const proxyClients = new TerminalRegistry(path.join(config.dataDir, PROXY_CLIENTS_FILE), shared);
   const allowClients = listOf(config.proxyAllowClients);
   const proxy = await startProxy({
     ...common, host: config.proxyHost, port: config.proxyPort,
@@ -289,7 +292,15 @@ function listOf(value: string | undefined): string[] {
  */
 async function terminals(config: VerbatimConfig, kind: 'terminal' | 'proxy-client' = 'terminal'): Promise<void> {
   await secureDataDir(config.dataDir);
-  const registry = new TerminalRegistry(path.join(config.dataDir, kind === 'terminal' ? 'terminals.json' : PROXY_CLIENTS_FILE));
+  const shared = await openSharedState(config);
+  try {
+    await terminalsAction(config, kind, new TerminalRegistry(path.join(config.dataDir, kind === 'terminal' ? 'terminals.json' : PROXY_CLIENTS_FILE), shared));
+  } finally {
+    await shared.close();
+  }
+}
+
+async function terminalsAction(config: VerbatimConfig, kind: 'terminal' | 'proxy-client', registry: TerminalRegistry): Promise<void> {
   const [action, id] = config.args;
   if (action === 'add' && id && kind === 'proxy-client') {
     const secret = await enrolTerminal(registry, id);
