@@ -14,6 +14,7 @@ import { mkdir, open, readFile, rename, stat, type FileHandle } from 'node:fs/pr
 import path from 'node:path';
 import { VerbatimError } from '../errors';
 import { checkLogEntry, checkSharedName, staleVersion, type LogEntry, type SharedDocument, type SharedState } from '../shared-state';
+import { KeyedSerializer } from '../keyed-serializer';
 import { withFileLock } from './file-lock';
 
 /** Enough of a log's end to hold its last entry (entries are a few hundred bytes). */
@@ -27,6 +28,8 @@ export class FileSharedState implements SharedState {
   private readonly counted = new Map<string, { size: number; lines: number }>();
   /** Per document: the file's stamp when last read and what it held (a read is then a stat). */
   private readonly read = new Map<string, { stamp: string; doc: SharedDocument | undefined; text: string }>();
+  /** This process's own writers of a file queue here first: the file lock's back-off is for other processes. */
+  private readonly local = new KeyedSerializer();
 
   constructor(readonly dir: string) {}
 
@@ -54,7 +57,7 @@ export class FileSharedState implements SharedState {
     const file = this.documentFile(name);
     const bytes = Buffer.from(`${JSON.stringify(value, null, 1)}\n`);
     await mkdir(this.dir, { recursive: true, mode: 0o700 });
-    return withFileLock(file, async () => {
+    return this.local.run(file, () => withFileLock(file, async () => {
       const current = await this.load(file);
       if (current?.version !== expectedVersion) throw staleVersion(name, expectedVersion);
       const tmp = `${file}.${process.pid}.tmp`;
@@ -67,13 +70,13 @@ export class FileSharedState implements SharedState {
       }
       await rename(tmp, file);
       return versionOf(bytes);
-    });
+    }));
   }
 
   async appendLog(name: string, build: (seq: number, last: LogEntry | undefined) => string): Promise<LogEntry> {
     const file = this.logFile(name);
     await mkdir(this.dir, { recursive: true, mode: 0o700 });
-    return withFileLock(file, async () => {
+    return this.local.run(file, () => withFileLock(file, async () => {
       const handle = await open(file, 'a+', 0o600);
       try {
         const { size } = await handle.stat();
@@ -89,7 +92,7 @@ export class FileSharedState implements SharedState {
       } finally {
         await handle.close();
       }
-    });
+    }));
   }
 
   async readLog(name: string, fromSeq: number, limit: number): Promise<LogEntry[]> {

@@ -13,7 +13,7 @@ export function describeSharedStateContract(name: string, makeStore: StoreFactor
   describe(`store contract (shared state): ${name}`, () => {
     const h = useStore(makeStore);
 
-    it('refuses a document write made on a stale version, and an update re-applies on the fresh one', async () => {
+    it('refuses a document write on a stale version; concurrent read-modify-writes (two instances) all land once', async () => {
       if (!h.store.supports.sharedState) return;
       const s = h.store.sharedState();
       assert.equal(await s.getDocument('accounts'), undefined);
@@ -25,22 +25,18 @@ export function describeSharedStateContract(name: string, makeStore: StoreFactor
       assert.deepEqual(await s.getDocument('accounts'), { value: { users: ['a', 'b'] }, version: v2 });
       assert.equal(await s.getDocument('terminals'), undefined, 'documents are apart by name');
       await rejectsWith(s.getDocument('../etc/passwd'), 'BAD_REQUEST');
-    });
 
-    it('concurrent read-modify-writes of one document all land exactly once', async () => {
-      if (!h.store.supports.sharedState) return;
       const other = await second(h);
       try {
-        const writers = [h.store.sharedState(), (other ?? h.store).sharedState()];
-        const add = (s: SharedState, item: string) => updateDocument(s, 'list', (cur) => {
+        const writers = [s, (other ?? h.store).sharedState()];
+        const add = (w: SharedState, item: string) => updateDocument(w, 'list', (cur) => {
           const items = (cur as { items?: string[] } | undefined)?.items ?? [];
           return { value: { items: [...items, item] }, result: undefined };
         });
-        await Promise.all(Array.from({ length: 24 }, (_, i) => add(writers[i % 2]!, `item-${i}`)));
-        const doc = await writers[1]!.getDocument('list');
-        const items = (doc?.value as { items: string[] }).items;
-        assert.equal(items.length, 24);
-        assert.deepEqual([...items].sort(), Array.from({ length: 24 }, (_, i) => `item-${i}`).sort());
+        await Promise.all(Array.from({ length: 12 }, (_, i) => add(writers[i % 2]!, `item-${i}`)));
+        const items = ((await writers[1]!.getDocument('list'))?.value as { items: string[] }).items;
+        assert.equal(items.length, 12);
+        assert.deepEqual([...items].sort(), Array.from({ length: 12 }, (_, i) => `item-${i}`).sort());
       } finally {
         await other?.close();
       }
