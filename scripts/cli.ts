@@ -158,14 +158,17 @@ async function start(config: VerbatimConfig): Promise<void> {
       return undefined;
     });
   search?.follower.start();
-  // Compliance reviews run saved searches over the index and keep signed result sets in <data>/reviews; notes are
-  // masked like the audit trail; scheduled runs are audited as actor "scheduler".
+  // Accounts (above), terminals, proxy clients and, over PostgreSQL, reviews: the store's shared state.
+  const shared = sharedStateOf(config, store);
+  // Compliance reviews run saved searches over the index and keep signed result sets (in <data>/reviews, or with
+  // --store postgres://… in the shared state, so every instance sees them and the schedule's leader runs them);
+  // notes are masked like the audit trail; scheduled runs are audited as actor "scheduler".
   const reviews = search ? await openReviews({
+    ...(config.storeUrl ? { shared: shared.state } : {}),
     dataDir: config.dataDir, keysDir: keysDirOf(config), store, index: search.index, key: search.key,
     mask: (s) => auditMasker.text(s), audit: (e) => access.audit.append(e), log: (m) => process.stderr.write(`[verbatim] ${m}\n`),
   }) : undefined;
   // Kiosk terminals and proxy clients: shared documents of the store, so kiosks may upload to any viewer instance.
-  const shared = sharedStateOf(config, store);
   const terminalRegistry = new TerminalRegistry(path.join(config.dataDir, 'terminals.json'), shared);
   const collector = new CollectorRoutes(ingest, { terminals: terminalRegistry });
   const startedAt = Date.now();

@@ -12,13 +12,14 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
 import { AuditLog } from '../../replay-viewer/auth/audit-log';
+import { RESULT_FORMAT, SharedReviewRepository, type SignedReviewResult } from '../../replay-viewer/reviews/index';
 import { PostgresStore } from '../../store/postgres/index';
 import { startPostgres, type PostgresServer } from '../helpers/postgres-server';
 import { runVerbatim, startVerbatim, type RunningVerbatim } from '../helpers/verbatim-process';
 
 const ADMIN_PASSWORD = 'correct horse battery staple';
 
-describe('verbatim --store postgres://: accounts, terminals and the audit trail shared by instances', () => {
+describe('verbatim --store postgres://: accounts, terminals, reviews and the audit trail shared by instances', () => {
   let server: PostgresServer;
   let dir: string;
   let url: string;
@@ -122,6 +123,43 @@ describe('verbatim --store postgres://: accounts, terminals and the audit trail 
     for (const data of [dataA, dataB]) {
       const files = await readdir(data);
       assert.deepEqual(files.filter((f) => /^(viewer-accounts|terminals|audit)\./.test(f)), [], `${data} holds no accounts, terminals or audit trail`);
+    }
+  });
+
+  it('reviews: a search saved and a run kept on one instance are listed, read and marked on the other', async () => {
+    const [one, two] = [new PostgresStore({ connection: url }), new PostgresStore({ connection: url })];
+    await one.open();
+    await two.open();
+    try {
+      const [a, b] = [new SharedReviewRepository(one.sharedState()), new SharedReviewRepository(two.sharedState())];
+      const search = { id: 'S1', name: 'Card disputes', query: 'dispute', schedule: 'daily' as const, owner: 'carol', createdAt: 1, updatedAt: 1 };
+      await Promise.all([a.putSearch(search), b.putSearch({ ...search, id: 'S2', name: 'Other' })]);
+      assert.deepEqual((await b.listSearches()).map((x) => x.id).sort(), ['S1', 'S2'], 'both saves landed');
+      await b.putSearch({ ...search, scheduleNext: 86_400_000 });
+      assert.equal((await a.getSearch('S1'))?.scheduleNext, 86_400_000, 'the schedule\'s next period, as the leader saved it');
+
+      const run: SignedReviewResult = {
+        result: {
+          format: RESULT_FORMAT, runId: 'Run_Upper-1', savedSearch: { id: 'S1', name: 'Card disputes', query: 'dispute' },
+          period: { from: 0, to: 86_400_000 }, ranAt: 5, ranBy: 'scheduler', trigger: 'schedule', indexCursor: 9, count: 1, truncated: false,
+          rows: [{ sessionId: 's', startedAt: 2, channel: 'proxy', customerLinked: false, firstMatchAt: 3, matchCount: 1, replay: '/sessions/s' }],
+        },
+        signature: { note: 'verbatim.local/review-result\nRun_Upper-1\n', verifierKey: 'k' },
+      };
+      assert.equal(await a.putRun(run), true);
+      assert.equal(await b.putRun(run), false, 'a run is kept once');
+      assert.equal((await b.getRun('Run_Upper-1'))?.text, JSON.stringify(run), 'the exact text the signature is checked on');
+      assert.deepEqual((await b.listRuns('S1')).map((r) => r.runId), ['Run_Upper-1']);
+      await Promise.all([
+        a.addMark('Run_Upper-1', { sessionId: 's', status: 'reviewed', note: '', by: 'carol', at: 6 }),
+        b.addMark('Run_Upper-1', { sessionId: 's', status: 'flagged', note: 'x', by: 'dave', at: 7 }),
+      ]);
+      assert.deepEqual((await a.marks('Run_Upper-1')).map((m) => m.by).sort(), ['carol', 'dave']);
+      assert.equal(await a.deleteSearch('S2'), true);
+      assert.equal(await b.deleteSearch('S2'), false);
+    } finally {
+      await one.close();
+      await two.close();
     }
   });
 });
