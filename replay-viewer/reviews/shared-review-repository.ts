@@ -18,7 +18,7 @@ import type { Mark, RunSummary, SavedSearch, SignedReviewResult } from './types'
 const ID = /^[A-Za-z0-9_-]{1,100}$/;
 const SEARCHES = 'review-searches';
 const RUNS = 'review-runs';
-const PAGE = 5_000;
+const PAGE = 100_000;
 const hashed = (id: string): string => createHash('sha256').update(id).digest('hex').slice(0, 40);
 const runDocument = (id: string): string => `review-run.${hashed(id)}`;
 const marksLog = (id: string): string => `review-marks.${hashed(id)}`;
