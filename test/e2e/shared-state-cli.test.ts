@@ -51,8 +51,10 @@ describe('verbatim --store postgres://: accounts, terminals, reviews and the aud
     const start = (data: string) => startVerbatim(data, { args: ['--store', url, '--keys', keys], env: { VERBATIM_ADMIN_PASSWORD: ADMIN_PASSWORD } });
     const a = await start(dataA);
     running.push(a);
-    const b = await start(dataB);
+    // While B starts, the CLI on A's data dir enrols a kiosk terminal in the same store.
+    const [b, enrolled] = await Promise.all([start(dataB), runVerbatim(['terminals', 'add', 'kiosk-7', '--data', dataA, '--store', url])]);
     running.push(b);
+    assert.equal(enrolled.code, 0, enrolled.stderr);
 
     const admin = await signIn(a.viewerUrl, 'admin', ADMIN_PASSWORD);
     assert.equal(admin.status, 200);
@@ -68,9 +70,7 @@ describe('verbatim --store postgres://: accounts, terminals, reviews and the aud
     const alice = await signIn(b.viewerUrl, 'alice', 'alice has a long password');
     assert.equal(alice.status, 200);
 
-    // The CLI on A's data dir writes to the same store: B's admin screen lists the terminal, and alice.
-    const enrolled = await runVerbatim(['terminals', 'add', 'kiosk-7', '--data', dataA, '--store', url]);
-    assert.equal(enrolled.code, 0, enrolled.stderr);
+    // B's admin screen lists the terminal the CLI enrolled, and alice.
     const adminOnB = await signIn(b.viewerUrl, 'admin', ADMIN_PASSWORD);
     const onB = async (p: string) => (await fetch(`${b.viewerUrl}${p}`, { headers: { cookie: adminOnB.cookie! } })).json() as Promise<Record<string, { id?: string; name?: string; role?: string }[]>>;
     assert.deepEqual((await onB('/api/admin/terminals')).terminals!.map((t) => t.id), ['kiosk-7']);
