@@ -123,7 +123,7 @@ export async function startViewer(opts: ViewerOptions): Promise<Viewer> {
     users: access ? new UserRoutes(access) : undefined,
     audit: access ? new AuditRoutes(access) : undefined,
     admin: opts.admin ? new AdminRoutes(opts.admin) : undefined,
-    prefs: access ? new PrefsRoutes(new UserPrefsStore(path.join(path.dirname(access.accounts.file), PREFS_FILE))) : undefined,
+    prefs: access ? new PrefsRoutes(new UserPrefsStore(path.join(access.accounts.dataDir, PREFS_FILE))) : undefined,
     live,
     notes: new NotesRoutes(opts.store, opts.notes),
   }));

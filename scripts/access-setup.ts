@@ -1,15 +1,18 @@
 /**
  * Wiring of the access layer for `verbatim start` and `verbatim users`: the
- * account file, the first admin, the audit trail, the customer index and the
- * identity rules. The viewer refuses to serve beyond loopback without accounts.
+ * accounts, the first admin, the audit trail (both in the store's shared state:
+ * files in the data directory, or PostgreSQL shared by every instance), the
+ * customer index and the identity rules. The viewer refuses to serve beyond
+ * loopback without accounts.
  */
 import path from 'node:path';
 import { loadIdentityRules, type IdentityRule } from '../proxy/index';
 import { AccountStore, AuditLog, ROLES, ViewerAccess, isRole } from '../replay-viewer/auth/index';
 import { VerbatimError } from '../store/errors';
-import type { VerbatimStore } from '../store/store';
+import type { StoreBase } from '../store/base/store-base';
 import type { VerbatimConfig } from './config';
 import { secureDataDir } from './data-dir';
+import { openSharedState, sharedStateOf } from './shared-state-open';
 
 export const ACCOUNTS_FILE = 'viewer-accounts.json';
 export const AUDIT_FILE = 'audit.log';
@@ -26,14 +29,21 @@ export function isLoopback(host: string): boolean {
 }
 
 /** `redact`: applied to what the audit trail records (the CLI passes the masker). */
-export async function setUpAccess(config: VerbatimConfig, store: VerbatimStore, redact?: (s: string) => string): Promise<AccessSetup> {
-  const accounts = await AccountStore.open(path.join(config.dataDir, ACCOUNTS_FILE));
-  const audit = await AuditLog.open(path.join(config.dataDir, AUDIT_FILE), Date.now, redact);
+export async function setUpAccess(config: VerbatimConfig, store: StoreBase, redact?: (s: string) => string): Promise<AccessSetup> {
+  const shared = sharedStateOf(config, store);
+  const accounts = await AccountStore.open({ state: shared.state, dataDir: config.dataDir, refreshMs: shared.refreshMs });
+  const audit = await AuditLog.open(shared.state, Date.now, redact);
   let created = false;
   if (accounts.size === 0 && config.adminPassword) {
-    await accounts.add('admin', 'admin', config.adminPassword);
-    await audit.append({ actor: 'verbatim', action: 'config', outcome: 'ok', target: 'user:admin', details: { change: 'first-admin-created' } });
-    created = true;
+    try {
+      await accounts.add('admin', 'admin', config.adminPassword);
+      await audit.append({ actor: 'verbatim', action: 'config', outcome: 'ok', target: 'user:admin', details: { change: 'first-admin-created' } });
+      created = true;
+    } catch (err) {
+      // Instances sharing a store and started together: another one created the first admin a moment ago.
+      await accounts.refresh(true);
+      if (!accounts.get('admin')) throw err;
+    }
   }
   if (accounts.size === 0 && !isLoopback(config.viewerHost)) {
     throw new VerbatimError('CONFIG_INVALID',
@@ -55,8 +65,19 @@ export async function setUpAccess(config: VerbatimConfig, store: VerbatimStore, 
 /** `verbatim users add <name> --role R` (password from stdin), `list`, `remove <name>`, `passwd <name>`. */
 export async function usersCommand(config: VerbatimConfig, readSecret: () => Promise<string>, out: (s: string) => void): Promise<number> {
   await secureDataDir(config.dataDir);
-  const accounts = await AccountStore.open(path.join(config.dataDir, ACCOUNTS_FILE));
-  const audit = await AuditLog.open(path.join(config.dataDir, AUDIT_FILE));
+  const shared = await openSharedState(config);
+  try {
+    const accounts = await AccountStore.open({ state: shared.state, dataDir: config.dataDir });
+    const audit = await AuditLog.open(shared.state);
+    return await usersAction(config, accounts, audit, readSecret, out);
+  } finally {
+    await shared.close();
+  }
+}
+
+async function usersAction(
+  config: VerbatimConfig, accounts: AccountStore, audit: AuditLog, readSecret: () => Promise<string>, out: (s: string) => void,
+): Promise<number> {
   const [action, name] = config.args;
   const record = (change: string, extra: Record<string, string> = {}) =>
     audit.append({ actor: 'cli', action: 'config', outcome: 'ok', target: name ? `user:${name}` : undefined, details: { change, ...extra } });

@@ -1,18 +1,17 @@
 /**
  * What `verbatim start` gives the viewer's administrator screen (replay-viewer/admin/): the kiosk terminal registry
  * behind the viewer's TerminalAdmin port, and the policy in force as a read-only view saying which flag sets it.
- * Terminal enrolment and revocation take terminals.json's lock, here and in `verbatim terminals`, so the screen and
- * the CLI never drop each other's changes.
+ * Terminal enrolment and revocation are compare-and-swap changes of the registry's shared document
+ * (proxy/collector/terminals.ts), so the screen, the CLI and other instances never drop each other's changes.
  */
 import type { PolicyView, TerminalAdmin } from '../replay-viewer/admin/admin-ports';
-import { withFileLock } from '../replay-viewer/auth/file-lock';
 import type { TerminalRegistry } from '../proxy/collector/terminals';
 import type { MaskingPolicy } from '../proxy/masking/index';
 import type { RetentionPolicy } from '../store/records';
 
-/** Enrolment and revocation under the registry file's lock (the CLI's `verbatim terminals` uses these too). */
-export const enrolTerminal = (registry: TerminalRegistry, id: string): Promise<string> => withFileLock(registry.file, () => registry.add(id));
-export const revokeTerminal = (registry: TerminalRegistry, id: string): Promise<boolean> => withFileLock(registry.file, () => registry.revoke(id));
+/** Enrolment and revocation (the CLI's `verbatim terminals` uses these too). */
+export const enrolTerminal = (registry: TerminalRegistry, id: string): Promise<string> => registry.add(id);
+export const revokeTerminal = (registry: TerminalRegistry, id: string): Promise<boolean> => registry.revoke(id);
 
 export function terminalAdmin(registry: TerminalRegistry): TerminalAdmin {
   return {

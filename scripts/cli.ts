@@ -28,6 +28,7 @@ import { reindexCommand } from './reindex-command';
 import { publishStatus, statusCommand, statusSnapshot, type StatusMount } from './status';
 import { watchOutages } from './outage-log';
 import { openConfiguredStore } from './store-open';
+import { openSharedState, sharedStateOf } from './shared-state-open';
 
 const HELP = `verbatim — record and replay web sessions
 
@@ -161,13 +162,18 @@ async function start(config: VerbatimConfig): Promise<void> {
     });
   search?.follower.start();
   search?.trust.start();
-  // Compliance reviews run saved searches over the index and keep signed result sets in <data>/reviews; notes are
-  // masked like the audit trail; scheduled runs are audited as actor "scheduler".
+  // Accounts (above), terminals, proxy clients and, over PostgreSQL, reviews: the store's shared state.
+  const shared = sharedStateOf(config, store);
+  // Compliance reviews run saved searches over the index and keep signed result sets (in <data>/reviews, or with
+  // --store postgres://… in the shared state, so every instance sees them and the schedule's leader runs them);
+  // notes are masked like the audit trail; scheduled runs are audited as actor "scheduler".
   const reviews = search ? await openReviews({
+    ...(config.storeUrl ? { shared: shared.state } : {}),
     dataDir: config.dataDir, keysDir: keysDirOf(config), store, index: search.index, key: search.key,
     mask: (s) => auditMasker.text(s), audit: (e) => access.audit.append(e), log: (m) => process.stderr.write(`[verbatim] ${m}\n`),
   }) : undefined;
-  const terminalRegistry = new TerminalRegistry(path.join(config.dataDir, 'terminals.json'));
+  // Kiosk terminals and proxy clients: shared documents of the store, so kiosks may upload to any viewer instance.
+  const terminalRegistry = new TerminalRegistry(path.join(config.dataDir, 'terminals.json'), shared);
   const collector = new CollectorRoutes(ingest, { terminals: terminalRegistry });
   const startedAt = Date.now();
   const status = () => statusSnapshot(store, ingest.stats, startedAt);
@@ -227,7 +233,7 @@ async function start(config: VerbatimConfig): Promise<void> {
     });
   }
   // Proxy clients' credentials (verbatim proxy-clients add <id>): the id is the user name, the secret the password.
-  const proxyClients = new TerminalRegistry(path.join(config.dataDir, PROXY_CLIENTS_FILE));
+  const proxyClients = new TerminalRegistry(path.join(config.dataDir, PROXY_CLIENTS_FILE), shared);
   const allowClients = listOf(config.proxyAllowClients);
   const proxy = await startProxy({
     ...common, host: config.proxyHost, port: config.proxyPort,
@@ -293,7 +299,15 @@ function listOf(value: string | undefined): string[] {
  */
 async function terminals(config: VerbatimConfig, kind: 'terminal' | 'proxy-client' = 'terminal'): Promise<void> {
   await secureDataDir(config.dataDir);
-  const registry = new TerminalRegistry(path.join(config.dataDir, kind === 'terminal' ? 'terminals.json' : PROXY_CLIENTS_FILE));
+  const shared = await openSharedState(config);
+  try {
+    await terminalsAction(config, kind, new TerminalRegistry(path.join(config.dataDir, kind === 'terminal' ? 'terminals.json' : PROXY_CLIENTS_FILE), shared));
+  } finally {
+    await shared.close();
+  }
+}
+
+async function terminalsAction(config: VerbatimConfig, kind: 'terminal' | 'proxy-client', registry: TerminalRegistry): Promise<void> {
   const [action, id] = config.args;
   if (action === 'add' && id && kind === 'proxy-client') {
     const secret = await enrolTerminal(registry, id);

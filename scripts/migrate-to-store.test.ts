@@ -22,6 +22,7 @@ import type { BackendPort } from '../store/base/backend-port';
 import type { StoreBase } from '../store/base/store-base';
 import { batch, capture, event, sessionInit, text } from '../store/test/contract/fixtures';
 import { startPostgres, type PostgresServer } from '../test/helpers/postgres-server';
+import { AccountStore, AuditLog } from '../replay-viewer/auth/index';
 import { loadConfig } from './config';
 import { migrateToStore } from './migrate-to-store';
 
@@ -65,6 +66,10 @@ describe('verbatim migrate --to postgres:// (backend-level copy)', () => {
     } finally {
       await store.close();
     }
+    // Beside the store in the data dir: an account and an audit trail of 3 entries, copied into the shared state.
+    await (await AccountStore.open(path.join(dir, 'viewer-accounts.json'))).add('auditor1', 'auditor', 'a long enough password');
+    const audit = await AuditLog.open(path.join(dir, 'audit.log'));
+    for (const action of ['sign-in', 'search', 'replay']) await audit.append({ actor: 'auditor1', action, outcome: 'ok' });
   });
   after(async () => {
     await server?.stop();
@@ -142,6 +147,14 @@ describe('verbatim migrate --to postgres:// (backend-level copy)', () => {
     const result = await migrateToStore(config('copied'), { pageSize: 5 });
     const seconds = (performance.now() - started) / 1000;
     assert.equal(result.resumed, true);
+    assert.deepEqual(result.shared, { documents: ['viewer-accounts'], kept: [], logEntries: 3 });
+    await withOpen(postgres('copied'), async (s) => {
+      const audit = await AuditLog.open(s.sharedState());
+      assert.deepEqual(await audit.verify(), { ok: true, entries: 3 }, 'the chain verifies in PostgreSQL as copied');
+      assert.deepEqual((await audit.query()).map((e) => `${e.seq} ${e.action}`), ['3 replay', '2 search', '1 sign-in']);
+      const accounts = await AccountStore.open({ state: s.sharedState(), dataDir: dir });
+      assert.equal((await accounts.signIn('auditor1', 'a long enough password'))?.role, 'auditor');
+    });
     assert.equal(result.written.records, sourceRecords - 20, 'the resume wrote only what was missing');
     assert.equal(result.totals.records, sourceRecords);
     assert.equal(await count('copied', 'records'), sourceRecords);

@@ -11,9 +11,11 @@ import { copyStore, type CopyOptions, type CopyResult } from '../store/copy/copy
 import type { VerbatimConfig } from './config';
 import { startProgress } from './progress';
 import { configuredStore, storeLabel } from './store-open';
+import { copySharedState, type SharedStateCopy } from './migrate-shared-state';
 
 export interface MigrateToStoreResult extends CopyResult {
   keysDir: string;
+  shared: SharedStateCopy;
   seconds: number;
 }
 
@@ -32,7 +34,9 @@ export async function migrateToStore(config: VerbatimConfig, options: CopyOption
     await target.open();
     try {
       const result = await copyStore(source.backendPort(), target.backendPort(), options);
-      return { ...result, keysDir, seconds: (performance.now() - started) / 1000 };
+      // Accounts, terminals, proxy clients and the audit trail: files of the data dir, shared state of the target.
+      const shared = await copySharedState(fromDir, target.sharedState());
+      return { ...result, keysDir, shared, seconds: (performance.now() - started) / 1000 };
     } finally {
       await target.close();
     }
@@ -48,7 +52,9 @@ export async function migrateToStoreCommand(config: VerbatimConfig): Promise<voi
   const label = storeLabel({ ...config, storeUrl: config.migrateTo });
   process.stdout.write(`${r.resumed ? 'Continued and finished' : 'Finished'} the copy into the ${label} in ${r.seconds.toFixed(1)} s: `
     + `${t.records} records, ${t.blobs} bodies, ${t.links} chain links over ${t.heads} chains, ${t.feed} change-feed entries, `
-    + `${t.checkpoints} checkpoints, ${t.meta} settings and holds.\n`
+    + `${t.checkpoints} checkpoints, ${t.meta} settings and holds; `
+    + `${r.shared.documents.length ? r.shared.documents.join(', ') : 'no accounts, terminals or proxy clients'} and ${r.shared.logEntries} audit entries`
+    + `${r.shared.kept.length ? ` (the target's own ${r.shared.kept.join(', ')} kept, not overwritten)` : ''}.\n`
     + `Keys were not copied: start every instance of the new store with --keys ${r.keysDir} (the same directory, copied `
     + 'with its 0600 files to each host), then run `verbatim verify --store … --keys …`.\n');
 }

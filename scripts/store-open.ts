@@ -29,7 +29,8 @@ export async function configuredStore(config: VerbatimConfig, options: StoreBase
   if (!config.storeUrl) {
     if (config.blobsUrl) throw new VerbatimError('CONFIG_INVALID', '--blobs goes with --store postgres://… (the embedded store keeps bodies itself)');
     const { LevelStore } = await import('../store/level/level-store');
-    return new LevelStore(storeDirOf(config), options);
+    // Accounts, terminals and the audit trail stay files in the data directory (store/files/file-shared-state.ts).
+    return new LevelStore(storeDirOf(config), { ...options, sharedStateDir: config.dataDir });
   }
   const objects = config.blobsUrl ? await openObjectStorage(config.blobsUrl) : undefined;
   const { PostgresStore } = await import('../store/postgres/index');

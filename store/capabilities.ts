@@ -21,6 +21,8 @@ export interface StoreCapabilities {
   notes: boolean;
   /** Several processes may write at once (the ledger then settles chain heads with compare-and-set). */
   multiWriter: boolean;
+  /** Versioned documents and sequenced logs shared by every instance (`sharedState()`, shared-state.ts). */
+  sharedState: boolean;
   /** Data survives close and reopen (false for the in-memory backend). */
   durable: boolean;
 }

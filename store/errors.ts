@@ -58,6 +58,8 @@ export const ERROR_CODES = {
   CLIENT_REFUSED: 403,
   PROXY_AUTH_REQUIRED: 407,
   CONFIG_INVALID: 500,
+  /** Shared state (store/shared-state.ts): a document changed since it was read; re-read and apply the change again. */
+  VERSION_STALE: 409,
   /** `verbatim migrate --to`: the target store holds data that is not this migration's own unfinished copy. */
   MIGRATION_TARGET_NOT_EMPTY: 409,
   /** A file two Verbatim processes share (accounts, audit trail) stayed locked by the other one. */

@@ -8,6 +8,8 @@ export { ERROR_CODES, VerbatimError, isVerbatimError } from './errors';
 export type { ErrorCode } from './errors';
 export type { VerbatimStore, BlobOptions, SealSummary, StoreHealth, Progress } from './store';
 export { soleLeadership, type Leadership } from './leadership';
+export { updateDocument, type SharedState, type SharedDocument, type LogEntry } from './shared-state';
+export { FileSharedState } from './files/file-shared-state';
 export { startLeaderJob, type LeaderJob, type LeaderJobOptions } from './leader-job';
 export { StoreBase } from './base/store-base';
 export type { StoreBaseOptions, IntegrityOptions } from './base/store-base';

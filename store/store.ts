@@ -1,5 +1,6 @@
 import type { StoreCapabilities } from './capabilities';
 import type { Leadership } from './leadership';
+import type { SharedState } from './shared-state';
 import type { Change, ChangeListener } from './change-feed';
 import type {
   CaptureQuery, CapturedResource, CustomerLink, Digest, EventBatch, HoldTarget, LegalHold, RetentionPolicy, Session,
@@ -20,6 +21,8 @@ export interface VerbatimStore {
    * same object for the same job name. A single-writer store's one instance always leads.
    */
   leadership?(job: string): Leadership;
+  /** Documents and logs every instance sharing this store sees (shared-state.ts); where `supports.sharedState`. */
+  sharedState?(): SharedState;
 
   open(): Promise<void>;
   close(): Promise<void>;

@@ -1,10 +1,12 @@
 /**
  * Kiosk terminals allowed to upload to the collector. Each terminal has one
  * bearer token (32 random bytes, base64url) shown once at `verbatim terminals
- * add`; only its SHA-256 is kept, in <data>/terminals.json (mode 0600). A
- * 256-bit random token needs no slow hash: guessing it is infeasible anyway.
+ * add`; only its SHA-256 is kept, in a shared document of the store (store/shared-state.ts: with the embedded
+ * store <data>/terminals.json, mode 0600; with PostgreSQL a row every instance reads, so kiosks may upload to any
+ * viewer instance). A 256-bit random token needs no slow hash: guessing it is infeasible anyway. Enrolment and
+ * revocation are compare-and-swap changes, so the CLI, the admin screen and other instances never drop each other's.
  *
- * Beside it, <data>/terminals-status.json (0600) holds what the server learnt of
+ * Per instance, <data>/terminals-status.json (0600) holds what the server learnt of
  * each terminal: when it was last seen (any authenticated request), its last
  * status report (queue, drops, last error) and when a request named it with a
  * token the collector did not accept. Only the running server writes that file
@@ -13,8 +15,11 @@
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { chmod, readFile, rename, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import type { TerminalStatusReport } from '../../recorder/protocol';
 import { VerbatimError } from '../../store/errors';
+import { FileSharedState } from '../../store/files/file-shared-state';
+import { updateDocument, type SharedState } from '../../store/shared-state';
 
 export const TERMINAL_ID = /^[A-Za-z0-9_.-]{1,64}$/;
 
@@ -48,14 +53,29 @@ function hashToken(token: string): Buffer {
   return createHash('sha256').update(token, 'utf8').digest();
 }
 
+export interface TerminalRegistryOptions {
+  /** Where the registry lives (default: the file itself, `<dir>/<name>.json`); the status file stays beside `file`. */
+  state?: SharedState;
+  /** How long a read of the registry is trusted by verify() (default 0: every request; a database: a few seconds). */
+  refreshMs?: number;
+}
+
 export class TerminalRegistry {
   readonly statusFile: string;
+  private readonly state: SharedState;
+  /** The shared document's name: `terminals` or `proxy-clients`, from the file name. */
+  private readonly document: string;
+  private readonly refreshMs: number;
+  private cached: { at: number; data: TerminalsFile } | undefined;
   private statuses: Map<string, TerminalStatus> | undefined;
   private flushTimer: ReturnType<typeof setTimeout> | undefined;
   private flushing: Promise<void> = Promise.resolve();
 
-  constructor(readonly file: string) {
+  constructor(readonly file: string, options: TerminalRegistryOptions = {}) {
     this.statusFile = file.replace(/\.json$/, '') + '-status.json';
+    this.document = path.basename(file, '.json');
+    this.state = options.state ?? new FileSharedState(path.dirname(file));
+    this.refreshMs = options.refreshMs ?? 0;
   }
 
   async list(): Promise<TerminalRecord[]> {
@@ -65,22 +85,23 @@ export class TerminalRegistry {
   /** Issues a new token (replacing any earlier one of the same terminal); returns it once. */
   async add(id: string, now = Date.now()): Promise<string> {
     if (!TERMINAL_ID.test(id)) throw new VerbatimError('BAD_REQUEST', 'terminal id must be 1-64 characters [A-Za-z0-9_.-]');
-    const data = await this.load();
     const token = randomBytes(32).toString('base64url');
-    data.terminals = data.terminals.filter((t) => t.id !== id);
-    data.terminals.push({ id, tokenHash: hashToken(token).toString('hex'), createdAt: now });
-    await this.save(data);
+    await this.change((data) => {
+      data.terminals = data.terminals.filter((t) => t.id !== id);
+      data.terminals.push({ id, tokenHash: hashToken(token).toString('hex'), createdAt: now });
+      return true;
+    });
     return token;
   }
 
   /** Returns false when the terminal is unknown. */
-  async revoke(id: string, now = Date.now()): Promise<boolean> {
-    const data = await this.load();
-    const t = data.terminals.find((x) => x.id === id);
-    if (!t) return false;
-    t.revokedAt ??= now;
-    await this.save(data);
-    return true;
+  revoke(id: string, now = Date.now()): Promise<boolean> {
+    return this.change((data) => {
+      const t = data.terminals.find((x) => x.id === id);
+      if (!t) return false;
+      t.revokedAt ??= now;
+      return true;
+    });
   }
 
   /** The terminal a bearer token belongs to, or undefined (unknown or revoked). */
@@ -89,7 +110,7 @@ export class TerminalRegistry {
     const digest = hashToken(token);
     let found: string | undefined;
     // Compare against every entry in constant time per entry.
-    for (const t of (await this.load()).terminals) {
+    for (const t of (await this.load(this.refreshMs)).terminals) {
       const stored = Buffer.from(t.tokenHash, 'hex');
       if (stored.length === digest.length && timingSafeEqual(stored, digest) && t.revokedAt === undefined) found = t.id;
     }
@@ -142,26 +163,32 @@ export class TerminalRegistry {
     }
   }
 
-  private async load(): Promise<TerminalsFile> {
-    let text: string;
-    try {
-      text = await readFile(this.file, 'utf8');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { version: 1, terminals: [] };
-      throw err;
-    }
-    try {
-      const data = JSON.parse(text) as TerminalsFile;
-      if (!Array.isArray(data.terminals)) throw new Error('terminals missing');
-      return data;
-    } catch {
-      throw new VerbatimError('CONFIG_INVALID', 'terminals file is not valid', { file: this.file });
-    }
+  /** The registry as stored, or as read less than `maxAgeMs` ago. */
+  private async load(maxAgeMs = 0): Promise<TerminalsFile> {
+    if (maxAgeMs > 0 && this.cached && performance.now() - this.cached.at < maxAgeMs) return this.cached.data;
+    const data = parseTerminals((await this.state.getDocument(this.document))?.value, this.file);
+    this.cached = { at: performance.now(), data };
+    return data;
   }
 
-  private async save(data: TerminalsFile): Promise<void> {
-    await writeAtomic(this.file, `${JSON.stringify(data, null, 2)}\n`);
+  /** A compare-and-swap change of the registry; `edit` returns whether it changed anything (and is the result). */
+  private async change(edit: (data: TerminalsFile) => boolean): Promise<boolean> {
+    const { result } = await updateDocument(this.state, this.document, (current) => {
+      const data = parseTerminals(current, this.file);
+      return edit(data) ? { value: data, result: true } : { unchanged: true, result: false };
+    });
+    this.cached = undefined;
+    return result;
   }
+}
+
+function parseTerminals(raw: unknown, file: string): TerminalsFile {
+  if (raw === undefined) return { version: 1, terminals: [] };
+  const data = raw as TerminalsFile;
+  if (!data || typeof data !== 'object' || !Array.isArray(data.terminals)) {
+    throw new VerbatimError('CONFIG_INVALID', 'terminals file is not valid', { file });
+  }
+  return data;
 }
 
 /** Write-then-rename: a crash never leaves half a file (and so no lost terminals). Owner-only. */

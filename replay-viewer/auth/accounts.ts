@@ -1,21 +1,25 @@
 /**
- * Local viewer accounts in one JSON file (<data>/viewer-accounts.json, mode 0600):
- * scrypt password hashes and API tokens (stored as SHA-256 of the secret; the
- * secret is shown once). Repeated failures are slowed down by the sign-in
- * throttle (sign-in-throttle.ts), in memory, never by a lock kept here.
+ * Viewer accounts: scrypt password hashes and API tokens (stored as SHA-256 of the secret; the secret is shown once),
+ * one shared document (`viewer-accounts`) in the store's shared state (store/shared-state.ts): with the embedded
+ * store the file <data>/viewer-accounts.json (mode 0600), with PostgreSQL a row every viewer instance reads.
+ * Repeated failures are slowed down by the sign-in throttle (sign-in-throttle.ts), in memory, never by a lock here.
  *
- * `verbatim start` and `verbatim users …` change the file while both run: every change
- * re-reads the file under a lock (file-lock.ts) and writes it whole (temp file, fsync,
- * rename), so neither drops the other's accounts; a running server sees a change made
- * elsewhere at its next request (`refresh()`, a stat).
+ * `verbatim start` instances and `verbatim users …` change it while they all run: every change re-reads the
+ * document and writes it with compare-and-swap, retried on the fresh value when another writer came first, so none
+ * drops another's accounts. A running server sees a change made elsewhere at its next request: with the file at
+ * once (a stat), from a database at most `refreshMs` later (one small query then, not one per request); sign-in
+ * always reads afresh, so a user added on one instance can sign in on another at once.
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { mkdir, open, readFile, rename, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { VerbatimError } from '../../store/errors';
-import { withFileLock } from './file-lock';
+import { FileSharedState } from '../../store/files/file-shared-state';
+import { updateDocument, type SharedState } from '../../store/shared-state';
 import { dummyHash, hashPassword, verifyPassword } from './passwords';
 import { isRole, type Role } from './roles';
+
+/** The shared document holding the accounts (with files: <data>/viewer-accounts.json). */
+export const ACCOUNTS_DOCUMENT = 'viewer-accounts';
 
 export interface ApiToken {
   id: string;
@@ -37,25 +41,44 @@ export type PublicAccount = Omit<Account, 'passwordHash' | 'tokens'> & { tokens:
 export const MIN_PASSWORD_LENGTH = 12;
 const NAME = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 
+export interface AccountSource {
+  state: SharedState;
+  /** This instance's data directory: what stays per instance (user preferences) lives there. */
+  dataDir: string;
+  /** How long a read of the accounts is trusted before the next request re-reads them (0: every request). */
+  refreshMs?: number;
+}
+
 export class AccountStore {
   private accounts = new Map<string, Account>();
   private writing: Promise<unknown> = Promise.resolve();
-  /** What the file was when last read or written (size, mtime, inode): another process's write changes it. */
-  private seen = '';
+  /** The document's version when last read or written: another writer's change has another. */
+  private version: string | undefined;
+  private readAt = -Infinity;
 
-  private constructor(readonly file: string, private readonly now: () => number) {}
+  private constructor(
+    private readonly state: SharedState, private readonly document: string, readonly dataDir: string,
+    private readonly refreshMs: number, private readonly now: () => number,
+  ) {}
 
-  static async open(file: string, options: { now?: () => number } = {}): Promise<AccountStore> {
-    const store = new AccountStore(file, options.now ?? Date.now);
+  /**
+   * A file (`<dir>/<name>.json`: tests, and what the embedded store's <data>/viewer-accounts.json is) or the store's
+   * shared state.
+   */
+  static async open(source: string | AccountSource, options: { now?: () => number } = {}): Promise<AccountStore> {
+    const store = typeof source === 'string'
+      ? new AccountStore(new FileSharedState(path.dirname(source)), path.basename(source, '.json'), path.dirname(source), 0, options.now ?? Date.now)
+      : new AccountStore(source.state, ACCOUNTS_DOCUMENT, source.dataDir, source.refreshMs ?? 0, options.now ?? Date.now);
     await store.load();
     // Made now, so that the first unknown user name costs no more than a wrong password.
     await dummyHash();
     return store;
   }
 
-  /** Re-reads the file when another process changed it since (a stat when it did not). */
-  async refresh(): Promise<void> {
-    if ((await this.stamp()) !== this.seen) await this.load();
+  /** Re-reads the accounts when another writer may have changed them (at most every `refreshMs`). */
+  async refresh(force = false): Promise<void> {
+    if (!force && this.refreshMs > 0 && performance.now() - this.readAt < this.refreshMs) return;
+    await this.load();
   }
 
   get size(): number {
@@ -109,7 +132,7 @@ export class AccountStore {
    * work and writes nothing, like a wrong password: the two cannot be told apart.
    */
   async signIn(name: string, password: string): Promise<Account | undefined> {
-    await this.refresh();
+    await this.refresh(true);
     const a = this.accounts.get(name);
     const ok = await verifyPassword(password, a ? a.passwordHash : await dummyHash());
     return ok && a ? a : undefined;
@@ -154,64 +177,51 @@ export class AccountStore {
   }
 
   /**
-   * One change: under the file's lock, re-read what any process wrote, apply `edit` to it and write the result
-   * (nothing when `edit` throws). Serialised in this process too, so the lock is never asked for twice at once.
+   * One change: on the accounts as stored now (re-read), apply `edit` and write the result with compare-and-swap
+   * (nothing when `edit` throws or changes nothing); another writer's change in between makes it re-read and re-apply.
+   * Serialised in this process too, so this process never races itself.
    */
   private change<T>(edit: () => T): Promise<T> {
-    const result = this.writing.catch(() => undefined).then(() => withFileLock(this.file, async () => {
-      await this.load();
-      const before = JSON.stringify([...this.accounts.values()]);
-      const out = edit();
-      if (JSON.stringify([...this.accounts.values()]) !== before) await this.write();
+    const result = this.writing.catch(() => undefined).then(async () => {
+      const { result: out, version } = await updateDocument(this.state, this.document, (current) => {
+        this.accounts = parseAccounts(current);
+        const before = JSON.stringify([...this.accounts.values()]);
+        const value = edit();
+        const after = [...this.accounts.values()];
+        return JSON.stringify(after) === before ? { unchanged: true, result: value } : { value: { accounts: after }, result: value };
+      });
+      this.version = version;
+      this.readAt = performance.now();
       return out;
-    }));
+    }).catch((err: unknown) => {
+      // The map may hold an edit that was not written: the next read takes the stored accounts whatever their version.
+      this.version = undefined;
+      this.readAt = -Infinity;
+      throw err;
+    });
     this.writing = result;
     return result;
   }
 
   private async load(): Promise<void> {
-    const accounts = new Map<string, Account>();
-    let stamp = '';
-    try {
-      stamp = await this.stamp();
-      const raw = JSON.parse(await readFile(this.file, 'utf8')) as { accounts?: Account[] };
-      for (const a of raw.accounts ?? []) {
-        if (!a || !NAME.test(a.name) || !isRole(a.role)) continue;
-        // Only the known fields (files written before the throttle also held a lock state).
-        const { name, role, passwordHash, createdAt, tokens } = a;
-        accounts.set(name, { name, role, passwordHash, createdAt, tokens: Array.isArray(tokens) ? tokens : [] });
-      }
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new VerbatimError('CONFIG_INVALID', `cannot read ${this.file}`, {}, { cause: err });
-    }
-    this.accounts = accounts;
-    this.seen = stamp;
+    const doc = await this.state.getDocument(this.document);
+    this.readAt = performance.now();
+    if (doc !== undefined && doc.version === this.version) return;
+    this.accounts = parseAccounts(doc?.value);
+    this.version = doc?.version;
   }
+}
 
-  private async write(): Promise<void> {
-    const body = JSON.stringify({ accounts: [...this.accounts.values()] }, null, 1);
-    await mkdir(path.dirname(this.file), { recursive: true, mode: 0o700 });
-    const tmp = `${this.file}.${process.pid}.tmp`;
-    const handle = await open(tmp, 'w', 0o600);
-    try {
-      await handle.writeFile(body);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(tmp, this.file);
-    this.seen = await this.stamp();
+/** Only the known fields of well-formed accounts (files written before the throttle also held a lock state). */
+function parseAccounts(raw: unknown): Map<string, Account> {
+  const accounts = new Map<string, Account>();
+  const list = (raw as { accounts?: unknown } | undefined)?.accounts;
+  for (const a of Array.isArray(list) ? list as Account[] : []) {
+    if (!a || !NAME.test(a.name) || !isRole(a.role)) continue;
+    const { name, role, passwordHash, createdAt, tokens } = a;
+    accounts.set(name, { name, role, passwordHash, createdAt, tokens: Array.isArray(tokens) ? tokens : [] });
   }
-
-  private async stamp(): Promise<string> {
-    try {
-      const st = await stat(this.file, { bigint: true });
-      return `${st.ino}:${st.size}:${st.mtimeNs}`;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return '';
-      throw err;
-    }
-  }
+  return accounts;
 }
 
 function checkPassword(password: string): void {

@@ -1,18 +1,21 @@
 /**
- * The audit trail: an append-only JSON-lines file (<data>/audit.log) in which
- * every entry carries the hash of the one before, so removing, reordering or
- * editing an entry breaks the chain (verify()). Entries never hold passwords,
- * tokens or session contents.
+ * The audit trail: an append-only log in the store's shared state (store/shared-state.ts; the `audit` log: with the
+ * embedded store the JSON-lines file <data>/audit.log, with PostgreSQL rows every instance appends to) in which
+ * every entry carries the hash of the one before, so removing, reordering or editing an entry breaks the chain
+ * (verify()). Entries never hold passwords, tokens or session contents.
  *
- * `verbatim start` and the `verbatim users …` commands append while both run: each
- * append takes the file's lock (file-lock.ts) and reads the last entry from the file
- * itself, so two processes never write the same sequence number (which verify() would
- * report as tampering).
+ * Several writers append at once (`verbatim start` instances, the `verbatim users …` commands): the store assigns
+ * each entry its seq under the log's lock and hands the entry before it to append(), which computes the hash there,
+ * so two writers never write the same sequence number or chain onto the same entry (which verify() would report as
+ * tampering).
  */
 import { createHash } from 'node:crypto';
-import { mkdir, open, readFile, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
-import { withFileLock } from './file-lock';
+import { FileSharedState } from '../../store/files/file-shared-state';
+import type { LogEntry, SharedState } from '../../store/shared-state';
+
+/** The shared log holding the trail (with files: <data>/audit.log). */
+export const AUDIT_LOG = 'audit';
 
 export interface AuditEntryInput {
   actor: string;
@@ -52,22 +55,25 @@ export interface AuditPage {
 }
 
 const GENESIS = '0'.repeat(64);
-
-/** Enough of the file's end to hold its last entry (entries are a few hundred bytes; details are bounded). */
-const TAIL_BYTES = 64 * 1024;
+/**
+ * Entries read per round trip: large, because the file backend reads the whole file for each page (as the trail was
+ * always read) and every query reads the whole trail anyway.
+ */
+const READ_PAGE = 100_000;
 
 export class AuditLog {
   private chain: Promise<void> = Promise.resolve();
 
-  private constructor(readonly file: string, private readonly now: () => number, private readonly redact?: (s: string) => string) {}
+  private constructor(private readonly state: SharedState, private readonly log: string, private readonly now: () => number, private readonly redact?: (s: string) => string) {}
 
   /**
+   * A file (`<dir>/<name>.log`: tests, and what the embedded store's <data>/audit.log is) or the store's shared state.
    * `redact` is applied to the target and every string detail before an entry is written
    * (the CLI passes the proxy's masker: a card number typed into a customer search is audited masked).
    */
-  static async open(file: string, now: () => number = Date.now, redact?: (s: string) => string): Promise<AuditLog> {
-    await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
-    return new AuditLog(file, now, redact);
+  static async open(source: string | SharedState, now: () => number = Date.now, redact?: (s: string) => string): Promise<AuditLog> {
+    if (typeof source === 'string') return new AuditLog(new FileSharedState(path.dirname(source)), path.basename(source, '.log'), now, redact);
+    return new AuditLog(source, AUDIT_LOG, now, redact);
   }
 
   append(entry: AuditEntryInput): Promise<AuditEntry> {
@@ -77,19 +83,15 @@ export class AuditLog {
       ...(entry.target !== undefined ? { target: r(entry.target) } : {}),
       ...(entry.details ? { details: Object.fromEntries(Object.entries(entry.details).map(([k, v]) => [k, typeof v === 'string' ? r(v) : v])) } : {}),
     } : entry;
-    const result = this.chain.catch(() => undefined).then(() => withFileLock(this.file, async () => {
-      const handle = await open(this.file, 'a+', 0o600);
-      try {
-        const { last, torn } = await tail(handle);
-        const body = { seq: (last?.seq ?? 0) + 1, at: this.now(), ...input, prev: last?.hash ?? GENESIS };
-        const entry: AuditEntry = { ...body, hash: entryHash(body) };
-        // After a torn line (a crash mid-append) on a line of its own: verify() then names the torn line, not this one.
-        await handle.appendFile(`${torn ? '\n' : ''}${JSON.stringify(entry)}\n`);
-        return entry;
-      } finally {
-        await handle.close();
-      }
-    }));
+    const result = this.chain.catch(() => undefined).then(async () => {
+      let written: AuditEntry | undefined;
+      await this.state.appendLog(this.log, (seq, last) => {
+        const body = { seq, at: this.now(), ...input, prev: hashOf(last) };
+        written = { ...body, hash: entryHash(body) };
+        return JSON.stringify(written);
+      });
+      return written!;
+    });
     this.chain = result.then(() => undefined);
     return result;
   }
@@ -115,7 +117,14 @@ export class AuditLog {
   /** Entries matching a filter, newest first. */
   private async matching(filter: AuditFilter): Promise<AuditEntry[]> {
     await this.chain.catch(() => undefined);
-    const all = await this.readAll();
+    const all: AuditEntry[] = [];
+    for await (const raw of this.entries()) {
+      try {
+        all.push(JSON.parse(raw.entry) as AuditEntry);
+      } catch {
+        /* a torn line after a crash: verify() reports it */
+      }
+    }
     const out = all.filter((e) =>
       (!filter.actor || e.actor === filter.actor) &&
       (!filter.action || e.action === filter.action) &&
@@ -132,73 +141,51 @@ export class AuditLog {
     await this.chain.catch(() => undefined);
     let prev = GENESIS;
     let expectedSeq = 1;
-    let text: string;
-    try {
-      text = await readFile(this.file, 'utf8');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { ok: true, entries: 0 };
-      throw err;
-    }
-    const lines = text.split('\n').filter(Boolean);
-    for (const [i, line] of lines.entries()) {
+    let count = 0;
+    let brokenAt: number | undefined;
+    for await (const raw of this.entries()) {
+      if (raw.entry === '') continue;
+      count++;
+      if (brokenAt !== undefined) continue;
       let e: AuditEntry;
       try {
-        e = JSON.parse(line) as AuditEntry;
+        e = JSON.parse(raw.entry) as AuditEntry;
       } catch {
-        return { ok: false, entries: lines.length, brokenAt: i + 1 };
+        brokenAt = raw.seq;
+        continue;
       }
       const { hash, ...body } = e;
-      if (e.prev !== prev || e.seq !== expectedSeq || entryHash(body) !== hash) return { ok: false, entries: lines.length, brokenAt: e.seq ?? i + 1 };
+      if (e.prev !== prev || e.seq !== expectedSeq || e.seq !== raw.seq || entryHash(body) !== hash) {
+        brokenAt = typeof e.seq === 'number' ? e.seq : raw.seq;
+        continue;
+      }
       prev = hash;
       expectedSeq++;
     }
-    return { ok: true, entries: lines.length };
+    return brokenAt === undefined ? { ok: true, entries: count } : { ok: false, entries: count, brokenAt };
   }
 
-  private async readAll(): Promise<AuditEntry[]> {
-    let text: string;
-    try {
-      text = await readFile(this.file, 'utf8');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-      throw err;
+  /** Every stored entry in seq order, a page at a time. */
+  private async *entries(): AsyncIterable<LogEntry> {
+    for (let from = 1; ;) {
+      const page = await this.state.readLog(this.log, from, READ_PAGE);
+      yield* page;
+      if (page.length < READ_PAGE) return;
+      from = page[page.length - 1]!.seq + 1;
     }
-    const out: AuditEntry[] = [];
-    for (const line of text.split('\n')) {
-      if (!line) continue;
-      try {
-        out.push(JSON.parse(line) as AuditEntry);
-      } catch {
-        /* a torn last line after a crash: verify() reports it */
-      }
-    }
-    return out;
   }
 }
 
-/**
- * The file's last complete entry, and whether the file ends in a torn line (a crash mid-append; not an entry:
- * verify() reports it).
- */
-async function tail(handle: FileHandle): Promise<{ last?: AuditEntry; torn: boolean }> {
-  const { size } = await handle.stat();
-  if (size === 0) return { torn: false };
-  const length = Math.min(size, TAIL_BYTES);
-  const buf = Buffer.alloc(length);
-  await handle.read(buf, 0, length, size - length);
-  const torn = buf[length - 1] !== 0x0a;
-  const lines = buf.toString('utf8').split('\n');
-  for (let i = lines.length - 1; i >= 0; i--) {
-    // The first line of the window may be cut off; a line that does not end in a newline is torn.
-    if (!lines[i] || (i === 0 && length < size) || i === lines.length - 1) continue;
-    try {
-      const e = JSON.parse(lines[i]!) as AuditEntry;
-      if (typeof e.seq === 'number' && typeof e.hash === 'string') return { last: e, torn };
-    } catch {
-      /* not an entry */
-    }
+/** The hash an entry after `last` chains onto: GENESIS for the first; a torn entry's text hashed, so verify() names it. */
+function hashOf(last: LogEntry | undefined): string {
+  if (!last) return GENESIS;
+  try {
+    const e = JSON.parse(last.entry) as { hash?: unknown };
+    if (typeof e.hash === 'string') return e.hash;
+  } catch {
+    /* torn */
   }
-  return { torn };
+  return createHash('sha256').update(last.entry).digest('hex');
 }
 
 /** SHA-256 over the entry's fields in a fixed order (JSON of the body as built by append()). */

@@ -10,12 +10,15 @@ import type { AuditEntryInput } from '../auth/audit-log';
 import type { IndexKey } from '../search/index-key';
 import type { SearchIndex } from '../search/search-index';
 import { lastSeq } from '../search/reindex';
+import type { SharedState } from '../../store/shared-state';
 import { FileReviewRepository, REVIEWS_DIR } from './file-review-repository';
+import { SharedReviewRepository } from './shared-review-repository';
 import { ReviewRoutes } from './review-routes';
 import { ReviewScheduler } from './review-scheduler';
 import { ReviewService } from './review-service';
 
 export { FileReviewRepository, REVIEWS_DIR } from './file-review-repository';
+export { SharedReviewRepository } from './shared-review-repository';
 export type { ReviewRepository } from './review-repository';
 export { ReviewRoutes, type SearchesResponse } from './review-routes';
 export { ReviewScheduler, SCHEDULER_ACTOR } from './review-scheduler';
@@ -33,6 +36,8 @@ export interface OpenReviewsOptions {
   audit: (entry: AuditEntryInput) => Promise<unknown>;
   log: (message: string) => void;
   now?: () => number;
+  /** Keep reviews in the store's shared state (instances sharing a PostgreSQL store) instead of <data>/reviews. */
+  shared?: SharedState;
 }
 
 export interface OpenedReviews {
@@ -42,7 +47,7 @@ export interface OpenedReviews {
 }
 
 export async function openReviews(o: OpenReviewsOptions): Promise<OpenedReviews> {
-  const repo = await FileReviewRepository.open(path.join(o.dataDir, REVIEWS_DIR));
+  const repo = o.shared ? new SharedReviewRepository(o.shared) : await FileReviewRepository.open(path.join(o.dataDir, REVIEWS_DIR));
   const signingKey = await loadOrCreateSigningKey(o.keysDir);
   const service = new ReviewService({ repo, index: o.index, store: o.store, signingKey, mask: o.mask, now: o.now });
   return {

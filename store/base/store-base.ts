@@ -37,6 +37,7 @@ import { RecordCodec } from './record-codec';
 import { AuditReader } from './audit-reader';
 import type { BackendPort } from './backend-port';
 import { soleLeadership, type Leadership } from '../leadership';
+import type { SharedState } from '../shared-state';
 
 export interface IntegrityOptions {
   /** Where the Ed25519 signing key lives (<data>/keys); created 0700. */
@@ -156,6 +157,17 @@ export abstract class StoreBase implements VerbatimStore {
     return soleLeadership(job);
   }
 
+  /** Shared documents and logs (shared-state.ts); UNSUPPORTED where the backend has none (`supports.sharedState`). */
+  sharedState(): SharedState {
+    const state = this._sharedState();
+    if (!state) throw new VerbatimError('UNSUPPORTED', 'this store keeps no shared state');
+    return state;
+  }
+
+  protected _sharedState(): SharedState | undefined {
+    return undefined;
+  }
+
   get supports(): StoreCapabilities {
     const signed = this.options.integrity !== undefined;
     return {
@@ -167,6 +179,7 @@ export abstract class StoreBase implements VerbatimStore {
       changeFeed: true,
       customerIndex: true,
       notes: true,
+      sharedState: this._sharedState() !== undefined,
       ...this.engine,
     };
   }

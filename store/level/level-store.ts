@@ -7,6 +7,7 @@ import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Level } from 'level';
 import { VerbatimError } from '../errors';
+import { FileSharedState } from '../files/file-shared-state';
 import type { Head } from '../integrity/link';
 import { decodeHead } from '../integrity/link';
 import type { RecordKind } from '../record-ids';
@@ -30,6 +31,12 @@ export interface LevelStoreOptions extends StoreBaseOptions {
   maxFileSize?: number;
   /** LevelDB's own Snappy compression of table blocks. */
   snappy?: boolean;
+  /**
+   * Where shared documents and logs live (accounts, terminals, the audit trail): files in this directory, not the
+   * LevelDB, because the CLI changes them while `verbatim start` holds the LevelDB's lock (files/file-shared-state.ts).
+   * The CLI passes the data directory. Without it the store keeps no shared state.
+   */
+  sharedStateDir?: string;
 }
 
 type Db = Level<string, Uint8Array>;
@@ -39,9 +46,15 @@ const EMPTY = new Uint8Array(0);
 export class LevelStore extends StoreBase {
   protected readonly engine = { multiWriter: false, durable: true };
   private db: Db | undefined;
+  private readonly shared: FileSharedState | undefined;
 
   constructor(readonly dir: string, private readonly levelOptions: LevelStoreOptions = {}) {
     super(levelOptions);
+    this.shared = levelOptions.sharedStateDir ? new FileSharedState(levelOptions.sharedStateDir) : undefined;
+  }
+
+  protected override _sharedState(): FileSharedState | undefined {
+    return this.shared;
   }
 
   private handle(): Db {

@@ -29,6 +29,8 @@ import type { Leadership } from '../leadership';
 import { inTransaction, isConnectionError, poolConfigOf, resilientPool, unreachable, type PgConnection } from './pg-connection';
 import { PgLeadership } from './pg-leadership';
 import { PgObjectStorage } from './pg-object-storage';
+import { PgSharedState, sharedStateSql } from './pg-shared-state';
+import type { SharedState } from '../shared-state';
 import { SCHEMA_VERSION, SCHEMA_VERSION_KEY, schemaSql } from './schema';
 
 export interface PostgresStoreOptions extends StoreBaseOptions {
@@ -59,6 +61,8 @@ const DDL_LOCK = 2;
 const SESSION_LOCKS = 4;
 /** Job leadership locks (pg-leadership.ts), one per job name. */
 const JOB_LOCKS = 8;
+/** Shared logs' append locks (pg-shared-state.ts), one per log name. */
+const LOG_LOCKS = 16;
 const PAGE = 500;
 const UNIQUE_VIOLATION = '23505';
 
@@ -94,12 +98,14 @@ export class PostgresStore extends StoreBase {
   private ownObjects: ObjectStorage | undefined;
   private readonly inlineLimit: number;
   private readonly leaders = new Map<string, PgLeadership>();
+  private readonly shared: PgSharedState;
 
   constructor(private readonly pgOptions: PostgresStoreOptions) {
     super(pgOptions);
     const { config, schema } = poolConfigOf(pgOptions.connection, pgOptions.schema, pgOptions.poolSize ?? 6);
     this.config = config;
     this.schema = schema;
+    this.shared = new PgSharedState(() => this.db, schema, LOCK_SPACE + LOG_LOCKS);
     this.engine = { multiWriter: pgOptions.multiWriter ?? true, durable: true };
     this.inlineLimit = pgOptions.inlineLimit ?? 16 * 1024;
   }
@@ -149,11 +155,17 @@ export class PostgresStore extends StoreBase {
     return leader;
   }
 
+  /** Accounts, terminals, the audit trail: in this schema's documents and logs tables, seen by every instance. */
+  protected override _sharedState(): SharedState {
+    return this.shared;
+  }
+
   /** DDL once, even when several instances start together (CREATE … IF NOT EXISTS races without the lock). */
   private async createSchema(): Promise<void> {
     await inTransaction(this.db, async (c) => {
       await c.query('SELECT pg_advisory_xact_lock($1, $2)', [LOCK_SPACE, DDL_LOCK]);
       await c.query(schemaSql(this.schema));
+      await c.query(sharedStateSql(this.schema));
       const { rows } = await c.query<{ value: Buffer }>(`SELECT value FROM ${this.t('meta')} WHERE key = $1`, [SCHEMA_VERSION_KEY]);
       const stored = rows[0] ? Number(rows[0].value.toString()) : undefined;
       if (stored !== undefined && stored > SCHEMA_VERSION) {

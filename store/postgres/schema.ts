@@ -9,6 +9,8 @@
  *   feed         the change feed, seq 1, 2, 3, … without gaps (see postgres-store.ts for how writers agree)
  *   checkpoints  signed checkpoints by seq
  *   meta         settings, holds, the store format
+ *   documents    shared documents (accounts, terminals, proxy clients) by name, changed by compare-and-swap on version
+ *   logs         shared logs (the audit trail) by (name, seq); both in pg-shared-state.ts
  *   objects      PgObjectStorage's table (only when no other object storage is configured)
  *
  * Versioned: meta `pg/schema` holds SCHEMA_VERSION; a newer one than this code knows is refused.

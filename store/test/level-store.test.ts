@@ -18,10 +18,11 @@ after(async () => {
 
 describeStoreContract('LevelStore', async (options) => {
   const dir = freshDir();
+  const sharedStateDir = `${dir}-shared`;
   return {
-    store: new LevelStore(dir, options),
-    cleanup: () => rm(dir, { recursive: true, force: true }),
-    reopen: (again) => new LevelStore(dir, again),
+    store: new LevelStore(dir, { ...options, sharedStateDir }),
+    cleanup: async () => { await rm(dir, { recursive: true, force: true }); await rm(sharedStateDir, { recursive: true, force: true }); },
+    reopen: (again) => new LevelStore(dir, { ...again, sharedStateDir }),
   };
 });
 

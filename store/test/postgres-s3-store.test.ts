@@ -79,5 +79,5 @@ describe('PostgresStore with S3 object storage', { skip }, () => {
       },
       reopen: (again) => make(again),
     };
-  });
+  }, { skipSharedState: true });
 });

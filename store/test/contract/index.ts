@@ -12,10 +12,19 @@ import { describeMultiWriterContract } from './multi-writer';
 import { describeNotesContract } from './notes';
 import { describePersonalBodiesContract } from './personal-bodies';
 import { describeRecoveryContract } from './recovery';
+import { describeSharedStateContract } from './shared-state';
 
 export * from './fixtures';
 
-export function describeStoreContract(name: string, makeStore: StoreFactory): void {
+export interface ContractOptions {
+  /**
+   * Skip the shared-state group: for a variant of a backend that differs only in its object storage (PostgreSQL + S3),
+   * whose shared state is the same tables the plain variant already proved (suite time).
+   */
+  skipSharedState?: boolean;
+}
+
+export function describeStoreContract(name: string, makeStore: StoreFactory, options: ContractOptions = {}): void {
   describeCoreContract(name, makeStore);
   describePersonalBodiesContract(name, makeStore);
   describeIntegrityContract(name, makeStore);
@@ -25,4 +34,5 @@ export function describeStoreContract(name: string, makeStore: StoreFactory): vo
   describeNotesContract(name, makeStore);
   describeRecoveryContract(name, makeStore);
   describeMultiWriterContract(name, makeStore);
+  if (!options.skipSharedState) describeSharedStateContract(name, makeStore);
 }
