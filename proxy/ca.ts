@@ -9,6 +9,7 @@ import tls from 'node:tls';
 // The certificate module alone: mockttp's main entry would load its whole admin server.
 import { generateCACertificate, generateSPKIFingerprint, getCA } from 'mockttp/dist/util/certificates';
 import { VerbatimError } from '../store/errors';
+import { withFileLock } from '../store/files/file-lock';
 
 export interface CaFiles {
   certPath: string;
@@ -27,27 +28,43 @@ export function caPaths(dataDir: string): { dir: string; certPath: string; keyPa
 /** Loads the CA from the data dir, generating it on first start (key file 0600, folder 0700). */
 export async function loadOrCreateCa(dataDir: string): Promise<CaFiles> {
   const { dir, certPath, keyPath } = caPaths(dataDir);
-  let certPem: string;
-  let keyPem: string;
+  let files = await readCa(certPath, keyPath);
+  if (!files) {
+    // Instances started together over one shared key directory must agree on one CA: the first to take the lock
+    // writes the pair, the others wait for it and read what it wrote.
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    files = await withFileLock(path.join(dir, 'ca'), async () => {
+      const written = await readCa(certPath, keyPath);
+      if (written) return written;
+      const generated = await generateCACertificate({
+        subject: { commonName: 'Verbatim recording proxy CA', organizationName: 'Verbatim' },
+        bits: 2048,
+      });
+      try {
+        await writeFile(keyPath, generated.key, { mode: 0o600, flag: 'wx' });
+        await writeFile(certPath, generated.cert, { mode: 0o644, flag: 'wx' });
+      } catch (err) {
+        // Browsers may already trust the certificate left there: never replace half a pair silently.
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+        throw new VerbatimError('CONFIG_INVALID', 'the CA directory holds half of the CA pair: restore the missing file, or remove both to make a new CA', { certPath, keyPath }, { cause: err });
+      }
+      return { certPem: generated.cert, keyPem: generated.key };
+    });
+  }
+  return { certPath, keyPath, ...files, spkiFingerprint: await generateSPKIFingerprint(files.certPem) };
+}
+
+/** The CA pair if both files are there (the key's mode tightened to 0600), undefined if neither is. */
+async function readCa(certPath: string, keyPath: string): Promise<{ certPem: string; keyPem: string } | undefined> {
   try {
-    [certPem, keyPem] = await Promise.all([readFile(certPath, 'utf8'), readFile(keyPath, 'utf8')]);
+    const [certPem, keyPem] = await Promise.all([readFile(certPath, 'utf8'), readFile(keyPath, 'utf8')]);
     const mode = (await stat(keyPath)).mode & 0o777;
     if (mode & 0o077) await chmod(keyPath, 0o600);
+    return { certPem, keyPem };
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
-      throw new VerbatimError('CONFIG_INVALID', 'cannot read the CA files', { certPath }, { cause: err });
-    }
-    await mkdir(dir, { recursive: true, mode: 0o700 });
-    const generated = await generateCACertificate({
-      subject: { commonName: 'Verbatim recording proxy CA', organizationName: 'Verbatim' },
-      bits: 2048,
-    });
-    certPem = generated.cert;
-    keyPem = generated.key;
-    await writeFile(keyPath, keyPem, { mode: 0o600, flag: 'wx' });
-    await writeFile(certPath, certPem, { mode: 0o644, flag: 'wx' });
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new VerbatimError('CONFIG_INVALID', 'cannot read the CA files', { certPath }, { cause: err });
   }
-  return { certPath, keyPath, certPem, keyPem, spkiFingerprint: await generateSPKIFingerprint(certPem) };
 }
 
 /** Issues and caches a TLS context per host name, signed by the CA. */

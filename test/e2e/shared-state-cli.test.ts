@@ -46,8 +46,8 @@ describe('verbatim --store postgres://: accounts, terminals, reviews and the aud
   it('a user added on A signs in on B; a terminal enrolled by the CLI is seen by B; one audit chain verifies', async () => {
     const keys = path.join(dir, 'keys');
     const [dataA, dataB] = [path.join(dir, 'a'), path.join(dir, 'b')];
-    // Both with the first-admin password: A creates it, B finds it in the store. (One after the other: two instances
-    // creating the shared CA at once collide, EEXIST from loadOrCreateCa, a separate matter.)
+    // Both with the first-admin password: A creates it, B finds it in the store. (One after the other, so that it is
+    // A that creates it; instances starting together agree on one CA: proxy/test/ca.test.ts.)
     const start = (data: string) => startVerbatim(data, { args: ['--store', url, '--keys', keys], env: { VERBATIM_ADMIN_PASSWORD: ADMIN_PASSWORD } });
     const a = await start(dataA);
     running.push(a);
