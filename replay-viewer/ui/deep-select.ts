@@ -1,0 +1,44 @@
+/**
+ * Finds an element by the stable selectors analytics keeps (search/extract/selector.ts), which go on into open
+ * shadow roots with SHADOW_STEP: `#payee >> #input` is `#input` inside the shadow root of `#payee`. Each step is
+ * one querySelector in the scope the previous one opened (the document, then each host's shadow root).
+ */
+import { SHADOW_STEP } from '../search/extract/shadow-roots';
+
+/** The steps of a selector, split at SHADOW_STEP outside quoted attribute values (`[aria-label="a >> b"]`). */
+export function shadowSteps(selector: string): string[] {
+  const steps: string[] = [];
+  let quote: string | undefined;
+  let from = 0;
+  for (let i = 0; i < selector.length; i++) {
+    const c = selector[i];
+    if (c === '\\') i++;
+    else if (quote) {
+      if (c === quote) quote = undefined;
+    } else if (c === '"' || c === "'") quote = c;
+    else if (selector.startsWith(SHADOW_STEP, i)) {
+      steps.push(selector.slice(from, i));
+      i += SHADOW_STEP.length - 1;
+      from = i + 1;
+    }
+  }
+  steps.push(selector.slice(from));
+  return steps;
+}
+
+/** The element, or null when a step finds nothing, a host has no open shadow root, or a step is not valid CSS. */
+export function deepQuery(doc: Document, selector: string): Element | null {
+  let scope: ParentNode | null = doc;
+  let found: Element | null = null;
+  for (const step of shadowSteps(selector)) {
+    if (!scope) return null;
+    try {
+      found = scope.querySelector(step);
+    } catch {
+      return null; // a selector the replayed document's engine does not take
+    }
+    if (!found) return null;
+    scope = found.shadowRoot;
+  }
+  return found;
+}
