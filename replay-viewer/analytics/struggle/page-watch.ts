@@ -6,7 +6,7 @@
  * are judged by the detector, which also holds the captures.
  */
 import type { EventBatch } from '../../../store/records';
-import { applyMutation, limits, NodeMap, urlParts, type PageObserver } from '../../search/extract/index';
+import { applyMutation, limits, NodeMap, shadowHostOf, urlParts, type PageObserver } from '../../search/extract/index';
 import { EventType, isObject, list, nodeId, num, Source, str, type Json } from '../../search/extract/rrweb-wire';
 import type { CUSTOM_TAGS } from '../../../recorder/protocol';
 import { clickedElement, fieldElement, STRUGGLE_ATTRIBUTES, type ElementRef } from './elements';
@@ -60,6 +60,8 @@ export class PageWatch implements PageObserver {
   private readonly scrolls: ScrollWatch;
   private viewportHeight = 0;
   private lastClickAt: number | undefined;
+  /** The web components (shadow hosts) the last click landed inside: their own state flags are no answer. */
+  private lastClickHosts: ReadonlySet<number> = new Set();
   private submitAt: number | undefined;
   private readonly answerWindow: number;
 
@@ -175,7 +177,7 @@ export class PageWatch implements PageObserver {
     switch (data.source) {
       case Source.Mutation: {
         if (!changes(data)) return;
-        this.answer(at);
+        if (!this.hostStateOnly(data)) this.answer(at);
         if (this.submitAt !== undefined && at >= this.submitAt && at - this.submitAt <= this.t.validationWindowMs) {
           const marker = validationMarker(map, data, added);
           if (marker) {
@@ -233,6 +235,7 @@ export class PageWatch implements PageObserver {
         const y = num(data.y);
         this.clicks.push({ at, ...(x !== undefined ? { x } : {}), ...(y !== undefined ? { y } : {}), ...(ref ? { ref } : {}), ...this.urlField(at), second: false });
         this.lastClickAt = at;
+        this.lastClickHosts = hostsOf(map, data.id);
         if (ref) {
           this.forms.press(at, ref);
           if (ref.submits) this.submitAt = at;
@@ -261,6 +264,17 @@ export class PageWatch implements PageObserver {
     }
   }
 
+  /**
+   * A mutation that only sets data-* attributes on the web component the last click landed in: the component
+   * noting its own interaction state (Shoelace marks every form control it is clicked in `data-user-valid`), as a
+   * native button takes :focus. Like focus, no answer to the click; a change inside it or elsewhere still is.
+   */
+  private hostStateOnly(data: Json): boolean {
+    if (!this.lastClickHosts.size || list(data.adds).length || list(data.removes).length || list(data.texts).length) return false;
+    return list(data.attributes).every((a) => isObject(a) && this.lastClickHosts.has(nodeId(a.id) ?? -1) && isObject(a.attributes)
+      && Object.keys(a.attributes).every((name) => name.startsWith('data-')));
+  }
+
   private answer(at: number): void {
     if (this.lastClickAt === undefined || at < this.lastClickAt || at - this.lastClickAt > this.answerWindow) return;
     if (this.answers.length < MAX_ANSWERS_PER_PAGE) this.answers.push(at);
@@ -277,6 +291,16 @@ export class PageWatch implements PageObserver {
     const url = this.urlAt(at);
     return url ? { url } : {};
   }
+}
+
+/** The shadow hosts around a clicked node, innermost first (bounded like selectors). */
+function hostsOf(map: NodeMap, id: unknown): ReadonlySet<number> {
+  const hosts = new Set<number>();
+  const clicked = map.get(id);
+  // A click on a host's own (slotted) content lands on the host itself.
+  if (clicked?.children?.some((c) => map.get(c)?.isShadow)) hosts.add(clicked.id);
+  for (let h = clicked && shadowHostOf(map, clicked); h && hosts.size < 8; h = shadowHostOf(map, h)) hosts.add(h.id);
+  return hosts;
 }
 
 /** A mutation that changes anything (an empty one is no answer to a click). */

@@ -1,0 +1,45 @@
+/** Dead and rage clicks on web components: what they change inside their shadow roots, and what they only note. */
+import assert from 'node:assert/strict';
+import { it } from 'node:test';
+import { add, batchOf, click, detect, full, meta, mutation, names, only, still, T0, Tree, type SNode } from './fixtures';
+
+const shadow = (node: SNode): SNode => ({ ...node, isShadow: true });
+
+function page() {
+  const t = new Tree();
+  const inner = t.el('button', { type: 'button', class: 'button' }, t.el('slot', {}));
+  const cancel = t.el('sl-button', {}, 'Cancel', shadow(inner));
+  const showInner = t.el('button', { id: 'show' }, 'Show accounts');
+  const listRoot = t.el('div', {});
+  const list = t.el('fid-accounts', {}, shadow(showInner), shadow(listRoot));
+  const { root } = t.page('Transfer', cancel, list);
+  return { t, cancel, inner, list, showInner, listRoot, start: [meta(T0, 'https://bank.example/wc'), full(T0 + 1, root)] };
+}
+
+it('a Shoelace button that does nothing is dead although it marks itself data-user-valid on the click', () => {
+  const p = page();
+  const s = detect([batchOf([
+    ...p.start, click(T0 + 1_000, p.inner.id),
+    mutation(T0 + 1_000, { attributes: [{ id: p.cancel.id, attributes: { 'data-user-valid': '' } }] }), still(T0 + 4_000),
+  ])]);
+  assert.deepEqual(names(s), ['dead']);
+  assert.deepEqual(only(s, 'dead')[0]!.element, { selector: 'sl-button >> button', label: '' });
+});
+
+it('a component that answers inside its shadow root only (a lit list rendered) is not dead', () => {
+  const p = page();
+  const s = detect([batchOf([
+    ...p.start, click(T0 + 1_000, p.showInner.id),
+    mutation(T0 + 1_020, { adds: [add(p.listRoot.id, p.t.el('fid-account', {}, 'Savings'))] }), still(T0 + 4_000),
+  ])]);
+  assert.deepEqual(s, []);
+});
+
+it('other attributes on the host, or data-* on another element, still answer the click', () => {
+  for (const on of ['aria-expanded on the host', 'data-open elsewhere'] as const) {
+    const q = page();
+    const attributes = on === 'aria-expanded on the host' ? [{ id: q.cancel.id, attributes: { 'aria-expanded': 'true' } }] : [{ id: q.list.id, attributes: { 'data-open': '' } }];
+    const s = detect([batchOf([...q.start, click(T0 + 1_000, q.inner.id), mutation(T0 + 1_010, { attributes }), still(T0 + 4_000)])]);
+    assert.deepEqual(s, [], on);
+  }
+});
