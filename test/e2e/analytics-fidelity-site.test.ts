@@ -203,8 +203,7 @@ describe('analytics views on the fidelity site (web components, shadow DOM, canv
     void struggleScore; void host;
     const { query } = await import('../../replay-viewer/analytics/fields/queries');
     console.log(JSON.stringify(await query(search.index.analyticsDb(), 'SELECT DISTINCT version, kind, url, substr(digest,1,8) AS d FROM version_assets ORDER BY url, version', [])));
-    const batches = await store.readEvents(sessions.get('chart')!);
-    const clickAt0 = batches.flatMap((b) => b.events).find((e) => e.type === 3 && (e.data as { source: number; type?: number }).source === 2 && (e.data as { type?: number }).type === 2)!.timestamp;
-    for (const b of batches) for (const e of b.events) if (e.timestamp >= clickAt0 - 50 && e.timestamp <= clickAt0 + 1200) console.log(b.page.url, e.timestamp - clickAt0, JSON.stringify(e).slice(0, 400));
+    const batches = await store.readEvents(sessions.get('full')!);
+    for (const b of batches) for (const e of b.events) if (b.page.url.endsWith('/wc-lit') && e.type === 3 && [2, 5].includes((e.data as { source: number }).source)) console.log('LIT', JSON.stringify(e).slice(0, 300));
   });
 });
