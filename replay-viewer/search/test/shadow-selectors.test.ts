@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
-import { clickTarget, fieldName, NodeMap, stableSelector } from '../extract/index';
+import { clickTarget, clickText, fieldName, NodeMap, stableSelector } from '../extract/index';
 import { Tree, type SNode } from './extract-fixtures';
 
 const shadow = (node: SNode): SNode => ({ ...node, isShadow: true });
@@ -48,6 +48,13 @@ it('a selector inside a shadow root goes on from its host, and counts siblings o
   assert.equal(stableSelector(map, clickTarget(map, node(send.inner))!), '#send >> button');
   // The footer is the card's second light div: the card's own shadow div is not counted.
   assert.equal(stableSelector(map, clickTarget(map, node(cancel.inner))!), 'sl-card > div:nth-of-type(2) > sl-button:nth-of-type(2) >> button');
+});
+
+it('a web component\'s inner button is labelled by the content its host slots in', () => {
+  const { map, node, send, cancel, show } = page();
+  assert.equal(clickText(map, clickTarget(map, node(cancel.inner))!), 'Cancel');
+  assert.equal(clickText(map, clickTarget(map, node(send.inner))!), 'Send');
+  assert.equal(clickText(map, node(show)), 'Show accounts', 'its own text first');
 });
 
 it('a field inside a shadow root is named by its own root\'s label, not by another instance\'s or by its local id', () => {

@@ -23,7 +23,7 @@ it('a Shoelace button that does nothing is dead although it marks itself data-us
     mutation(T0 + 1_000, { attributes: [{ id: p.cancel.id, attributes: { 'data-user-valid': '' } }] }), still(T0 + 4_000),
   ])]);
   assert.deepEqual(names(s), ['dead']);
-  assert.deepEqual(only(s, 'dead')[0]!.element, { selector: 'sl-button >> button', label: '' });
+  assert.deepEqual(only(s, 'dead')[0]!.element, { selector: 'sl-button >> button', label: 'Cancel' });
 });
 
 it('a component that answers inside its shadow root only (a lit list rendered) is not dead', () => {
