@@ -80,10 +80,14 @@ export class PageWatch implements PageObserver {
 
   private sorted: number[] | undefined;
 
-  /** The URL shown at a moment (the first one for moments before it). */
+  /**
+   * The URL shown at a moment (the first one for moments before it). A URL that came at that very millisecond came
+   * after it: a single-page app's route change is recorded in the click handler of the click that caused it, so
+   * that click was made on the page before.
+   */
   urlAt(at: number): string | undefined {
     let url = this.urls[0]?.url;
-    for (const u of this.urls) if (u.at <= at) url = u.url;
+    for (const u of this.urls) if (u.at < at) url = u.url;
     return url;
   }
 

@@ -43,3 +43,16 @@ it('other attributes on the host, or data-* on another element, still answer the
     assert.deepEqual(s, [], on);
   }
 });
+
+it('a click that changes a single-page app\'s route in the same millisecond was made on the page before', async () => {
+  const { PageWatch } = await import('../page-watch');
+  const { loadThresholds } = await import('../thresholds');
+  const t = new Tree();
+  const link = t.el('a', { id: 'to-details', href: '/spa/details' }, 'Details');
+  const watch = new PageWatch('p1', loadThresholds(), () => undefined);
+  watch.read(batchOf([meta(T0, 'https://bank.example/spa'), full(T0 + 1, t.page('SPA', link).root), click(T0 + 1_000, link.id),
+    { type: 5, timestamp: T0 + 1_000, data: { tag: 'verbatim:route', payload: { href: 'https://bank.example/spa/details' } } }, still(T0 + 2_000)],
+  { url: 'https://bank.example/spa/details' }));
+  assert.equal(watch.urlAt(T0 + 1_000), 'https://bank.example/spa');
+  assert.equal(watch.urlAt(T0 + 1_001), 'https://bank.example/spa/details');
+});
