@@ -217,6 +217,14 @@ export class PageWatch implements PageObserver {
         }
         return;
       }
+      case Source.CanvasMutation:
+      case Source.StyleSheetRule:
+      case Source.StyleDeclaration:
+      case Source.AdoptedStyleSheet:
+      case Source.MediaInteraction:
+        // The page drew or restyled itself without a DOM change: a Chart.js redraw, CSS-in-JS rules, a video played.
+        this.answer(at);
+        return;
       case Source.Input: {
         this.answer(at);
         if (data.userTriggered === false) return;

@@ -1,4 +1,4 @@
-/** Dead and rage clicks on web components: what they change inside their shadow roots, and what they only note. */
+/** Dead and rage clicks on web components and canvases: what they change inside their shadow roots or only draw, and what they only note. */
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import { add, batchOf, click, detect, full, meta, mutation, names, only, still, T0, Tree, type SNode } from './fixtures';
@@ -55,4 +55,15 @@ it('a click that changes a single-page app\'s route in the same millisecond was 
   { url: 'https://bank.example/spa/details' }));
   assert.equal(watch.urlAt(T0 + 1_000), 'https://bank.example/spa');
   assert.equal(watch.urlAt(T0 + 1_001), 'https://bank.example/spa/details');
+});
+
+it('a button whose only answer is a canvas redraw (Chart.js) or a style rule is not dead', () => {
+  for (const source of [9, 8, 13, 15]) {
+    const t = new Tree();
+    const update = t.el('button', { id: 'next-year', type: 'button' }, 'Next year');
+    const canvas = t.el('canvas', { id: 'chart' });
+    const s = detect([batchOf([meta(T0, 'https://bank.example/chart'), full(T0 + 1, t.page('Chart', canvas, update).root), click(T0 + 1_000, update.id),
+      { type: 3, timestamp: T0 + 1_030, data: { source, id: canvas.id, type: 0, commands: [{ property: 'fillRect', args: [0, 0, 10, 10] }] } }, still(T0 + 4_000)])]);
+    assert.deepEqual(s, [], `source ${source}`);
+  }
 });
