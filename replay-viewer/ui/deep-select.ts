@@ -1,7 +1,8 @@
 /**
  * Finds an element by the stable selectors analytics keeps (search/extract/selector.ts), which go on into open
- * shadow roots with SHADOW_STEP: `#payee >> #input` is `#input` inside the shadow root of `#payee`. Each step is
- * one querySelector in the scope the previous one opened (the document, then each host's shadow root).
+ * shadow roots and iframes with SHADOW_STEP: `#payee >> #input` is `#input` inside the shadow root of `#payee`,
+ * `#statement >> #download` is `#download` in the document of the iframe `#statement`. Each step is one
+ * querySelector in the scope the previous one opened (the document, a host's shadow root, a frame's document).
  */
 import { SHADOW_STEP } from '../search/extract/shadow-roots';
 
@@ -38,7 +39,22 @@ export function deepQuery(doc: Document, selector: string): Element | null {
       return null; // a selector the replayed document's engine does not take
     }
     if (!found) return null;
-    scope = found.shadowRoot;
+    scope = found.shadowRoot ?? (found.tagName === 'IFRAME' ? (found as HTMLIFrameElement).contentDocument : null);
   }
   return found;
+}
+
+/** The element's box in `top`'s viewport: inside an iframe, offset by each frame's box and border. */
+export function boxIn(top: Document, el: Element): DOMRect {
+  const r = el.getBoundingClientRect();
+  let x = r.left;
+  let y = r.top;
+  for (let win: Window | null = el.ownerDocument.defaultView, n = 0; win && win.document !== top && n < 8; win = win.parent, n++) {
+    const frame = win.frameElement;
+    if (!frame) break;
+    const f = frame.getBoundingClientRect();
+    x += f.left + frame.clientLeft;
+    y += f.top + frame.clientTop;
+  }
+  return new DOMRect(x, y, r.width, r.height);
 }

@@ -118,6 +118,10 @@ describe('analytics views on the fidelity site (web components, shadow DOM, canv
         await sleep(300);
         await clickAt(p.locator('#chart'));
         await sleep(1_300); // both windows close before the page does: judged, and not dead
+        // Content inside a same-origin and a cross-origin iframe.
+        await visit('/iframes');
+        await clickAt(p.frameLocator('#same').locator('.inner'));
+        await clickAt(p.frameLocator('#cross').locator('.inner'));
       }
     }
     // Leaving sends what the recorder still holds (page-hidden ends each page view): kept until it is stored.
@@ -261,8 +265,8 @@ describe('analytics views on the fidelity site (web components, shadow DOM, canv
     assert.equal(j.sessions, 4);
     assert.deepEqual(j.links.map((l) => `${l.step} ${l.from} → ${l.to} ${l.sessions}`).sort(), [
       '0 /wc-lit → /wc-form 1', '0 /wc-lit → /wc-shoelace 2', '0 /wc-shoelace → /chartjs 1',
-      '1 /chartjs → (exit) 1', '1 /wc-form → (exit) 1', '1 /wc-shoelace → (exit) 1', '1 /wc-shoelace → /spa 1',
-      '2 /spa → /spa/details 1', '3 /spa/details → (exit) 1',
+      '1 /chartjs → /iframes 1', '1 /wc-form → (exit) 1', '1 /wc-shoelace → (exit) 1', '1 /wc-shoelace → /spa 1',
+      '2 /iframes → (exit) 1', '2 /spa → /spa/details 1', '3 /spa/details → (exit) 1',
     ]);
     const p = await analyst.newPage();
     const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
@@ -271,7 +275,7 @@ describe('analytics views on the fidelity site (web components, shadow DOM, canv
     assert.deepEqual(await p.$$eval('.funnel-table td[data-cell=reached]', (tds) => tds.map((t) => t.textContent)), ['3', '2', '1', '1']);
     await p.goto(`${viewer.url}/analytics/journeys?from=${day(j.period.from)}&to=${day(j.period.to)}`);
     await p.waitForSelector('svg.sankey path.sankey-link', { state: 'attached' });
-    assert.equal(await p.locator('svg.sankey path.sankey-link').count(), 9);
+    assert.equal(await p.locator('svg.sankey path.sankey-link').count(), 10);
     await p.close();
   });
 
@@ -283,15 +287,23 @@ describe('analytics views on the fidelity site (web components, shadow DOM, canv
     // cache, which the proxy never sees (README, "Site versions").
     assert.deepEqual(spots, [
       '/chartjs: #chart 1/0/0, #redraw 1/0/0',
+      '/iframes: #cross >> div 1/0/0, #same >> div 1/0/0',
       '/spa: #to-details 1/0/0',
       '/wc-lit: fid-accounts >> #show 2/0/0',
       `/wc-shoelace: ${CANCEL} 1/1/0`,
       `/wc-shoelace: ${CANCEL} 4/4/4, #send >> button 1/0/0`,
     ].sort(), JSON.stringify(spots));
-    for (const m of maps) for (const h of m.hotspots) assert.ok(Math.abs(h.fx! - 0.25) < 0.03 && Math.abs(h.fy! - 0.5) < 0.05, `${h.selector} at ${h.fx},${h.fy}`);
+    // Where in its box each click landed; in an iframe the recorder (top frame only) has no click box: the centre.
+    const inFrame = (selector: string) => /^#(same|cross) >> /.test(selector);
+    for (const m of maps) {
+      for (const h of m.hotspots) {
+        if (inFrame(h.selector)) assert.deepEqual([h.fx, h.fy], [null, null], h.selector);
+        else assert.ok(Math.abs(h.fx! - 0.25) < 0.03 && Math.abs(h.fy! - 0.5) < 0.05, `${h.selector} at ${h.fx},${h.fy}`);
+      }
+    }
 
     const p = await analyst.newPage();
-    for (const m of maps.filter((x) => x.page.url === '/wc-lit' || x.hotspots.length === 2 && x.page.url === '/wc-shoelace')) {
+    for (const m of maps.filter((x) => x.page.url === '/wc-lit' || x.page.url === '/iframes' || x.hotspots.length === 2 && x.page.url === '/wc-shoelace')) {
       await p.goto(`${viewer.url}/analytics/clickmap?host=${encodeURIComponent(m.page.host)}&url=${encodeURIComponent(m.page.url)}&version=${m.page.version}`);
       await p.waitForSelector('html[data-clickmap-ready="true"]', { timeout: 30_000 });
       const iframe = (await p.locator('.clickmap-replay iframe').boundingBox())!;
@@ -302,9 +314,13 @@ describe('analytics views on the fidelity site (web components, shadow DOM, canv
       assert.deepEqual(drawn.map((d) => d.selector).sort(), m.hotspots.map((h) => h.selector).sort(), 'every hotspot drawn');
       for (const d of drawn) {
         // Playwright's `>>` pierces the shadow root the same way: the element the customer clicked, in the replay.
-        const b = (await p.frameLocator('.clickmap-replay iframe').locator(d.selector).boundingBox())!;
+        // (Its `>>` does not enter iframes: frameLocator does.)
+        const replay = p.frameLocator('.clickmap-replay iframe');
+        const [frame, inner] = d.selector.split(' >> ');
+        const b = (await (inFrame(d.selector) ? replay.frameLocator(frame!).locator(inner!) : replay.locator(d.selector)).boundingBox())!;
         assert.ok(b.width > 0 && b.x >= iframe.x && b.y >= iframe.y && b.x + b.width <= iframe.x + iframe.width, `${d.selector} inside the replayed page`);
-        assert.ok(Math.abs(d.x - (b.x + b.width * 0.25)) <= 3, `${d.selector}: hotspot x ${d.x} vs box ${b.x}+${b.width}/4`);
+        const fx = inFrame(d.selector) ? 0.5 : 0.25;
+        assert.ok(Math.abs(d.x - (b.x + b.width * fx)) <= 3, `${d.selector}: hotspot x ${d.x} vs box ${b.x}+${b.width}*${fx}`);
         assert.ok(Math.abs(d.y - (b.y + b.height * 0.5)) <= 3, `${d.selector}: hotspot y ${d.y} vs box ${b.y}+${b.height}/2`);
       }
       if (m.page.url === '/wc-shoelace') assert.deepEqual(Object.fromEntries(drawn.map((d) => [d.selector, d.kind])), { [CANCEL]: 'hotspot rage', '#send >> button': 'hotspot click' });

@@ -3,12 +3,13 @@
  * an id that does not look generated, else data-testid, name or aria-label, else a short tag:nth-of-type path
  * (at most 4 levels, starting at the nearest ancestor with a stable id when there is one). Inside an open shadow
  * root the path stops at the root and goes on from its host: `#payee >> #input` (shadow-roots.ts), since ids
- * inside a web component repeat in every instance of it and `>` cannot cross into a shadow root.
+ * inside a web component repeat in every instance of it and `>` cannot cross into a shadow root; inside an iframe's
+ * document, from the iframe the same way.
  */
 import { looksGenerated } from './field-names';
 import type { MapNode, NodeMap } from './node-map';
 import { NodeType } from './rrweb-wire';
-import { MAX_SHADOW_DEPTH, SHADOW_STEP, shadowHostOf } from './shadow-roots';
+import { MAX_SHADOW_DEPTH, outerElementOf, SHADOW_STEP } from './shadow-roots';
 
 const MAX_LEVELS = 4;
 const MAX_VALUE = 100;
@@ -74,10 +75,10 @@ function selectorInTree(map: NodeMap, node: MapNode): string {
 
 export function stableSelector(map: NodeMap, node: MapNode): string {
   let selector = selectorInTree(map, node);
-  let host = shadowHostOf(map, node);
-  for (let depth = 0; host?.type === NodeType.Element && depth < MAX_SHADOW_DEPTH; depth++) {
-    selector = `${selectorInTree(map, host)}${SHADOW_STEP}${selector}`;
-    host = shadowHostOf(map, host);
+  let outer = outerElementOf(map, node);
+  for (let depth = 0; outer?.type === NodeType.Element && depth < MAX_SHADOW_DEPTH; depth++) {
+    selector = `${selectorInTree(map, outer)}${SHADOW_STEP}${selector}`;
+    outer = outerElementOf(map, outer);
   }
   return selector;
 }

@@ -87,3 +87,18 @@ it('the document\'s own tree is unchanged', () => {
   map.addTree(root, 0);
   assert.equal(stableSelector(map, map.get(a.id)!), 'nav > a:nth-of-type(2)');
 });
+
+it('an element inside an iframe\'s document goes on from the iframe, inside a shadow root too', () => {
+  const t = new Tree();
+  const inner = t.el('div', { class: 'inner' }, 'same-origin frame');
+  const frameDoc = t.doc(t.el('html', {}, t.el('head', {}), t.el('body', {}, inner, t.el('img', {}))));
+  const frame = t.el('iframe', { id: 'same' }, frameDoc);
+  const deep = t.el('button', {}, 'Download');
+  const deepDoc = t.doc(t.el('html', {}, t.el('body', {}, deep)));
+  const statement = t.el('x-statement', {}, shadow(t.el('iframe', { name: 'pdf' }, deepDoc)));
+  const root = t.page('Frames', frame, statement).root;
+  const map = new NodeMap();
+  map.addTree(root, 0);
+  assert.equal(stableSelector(map, map.get(inner.id)!), '#same >> div');
+  assert.equal(stableSelector(map, map.get(deep.id)!), 'x-statement >> iframe[name="pdf"] >> button');
+});
