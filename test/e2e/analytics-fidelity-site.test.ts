@@ -1,18 +1,19 @@
 /**
  * The analytics views on pages built like real bank sites (the fidelity site: lit, Shoelace, Chart.js, a single-page
- * app, a form inside a shadow root): four scripted customers in real Chromium through the forward proxy into a
- * LevelDB store, followed live into the SQLite index; then an analyst reads every view through the viewer's API and
- * pages. Exact counts: the signals each script makes (a rage and dead click on a Shoelace button, a dead click on
- * it alone, none on lit or Chart.js clicks that change only a shadow root or a canvas), their elements named by
- * selectors that reach into shadow roots, the shadow form's fields, a funnel and the journey map over the pages
- * visited, and click-map hotspots drawn on the replayed page where the web component's element is.
+ * app, iframes, a form inside a shadow root): four scripted customers at once in real Chromium through the forward
+ * proxy into a LevelDB store, followed live into the SQLite index; then a signed-in analyst reads every view through
+ * the viewer's API and pages. Exact counts: the signals each script makes (a rage and dead click on a Shoelace
+ * button, a dead click on it alone, none on lit or Chart.js clicks answered only inside a shadow root or on a
+ * canvas), their elements named by selectors that reach into shadow roots, the list's scores and the player's
+ * markers, the shadow form's fields, a funnel and the journey map over the pages visited, and click-map hotspots
+ * drawn on the replayed page where the web component's (or the framed) element is.
  */
 import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { Browser, BrowserContext, Locator, Page } from 'playwright';
+import type { Browser, BrowserContext, Locator } from 'playwright';
 import { startProxy, type RunningProxy } from '../../proxy/index';
 import { EVENTS_PATH } from '../../recorder/protocol';
 import { AnalyticsRoutes } from '../../replay-viewer/analytics/analytics-routes';
