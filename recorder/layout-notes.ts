@@ -1,12 +1,15 @@
 /**
  * Layout facts rrweb does not record but click and scroll maps need (replay-viewer/analytics/fields/):
  * - click-box: at each click, the boxes (viewport px) of the clicked element and a few ancestors, keyed by rrweb's
- *   node ids, so the extractor takes the box of whichever ancestor the click resolves to (a span inside a button).
+ *   node ids, so the extractor takes the box of whichever ancestor the click resolves to (a span inside a button);
+ *   from the innermost element, across open shadow roots to their hosts (composed-tree.ts).
  *   No text, no values: ids and rectangles only.
  * - scroll-depth: the deepest point of the document shown (bottom of the viewport over the document height, %),
  *   reported when the page goes away or is hidden.
  * Never throws into the page.
  */
+
+import { composedParent, innermostTarget } from './composed-tree';
 
 type Report = (tag: string, payload: Record<string, unknown>) => void;
 
@@ -36,7 +39,7 @@ export function watchLayout(report: Report, tags: { clickBox: string; scrollDept
   document.addEventListener('click', (e) => {
     try {
       const boxes: number[][] = [];
-      for (let el = e.target instanceof Element ? e.target : null; el && boxes.length < MAX_BOXES; el = el.parentElement) {
+      for (let el = innermostTarget(e); el && boxes.length < MAX_BOXES; el = composedParent(el)) {
         const id = idOf(el);
         if (id <= 0) continue;
         const r = el.getBoundingClientRect();

@@ -118,6 +118,10 @@ export function recordOptions(
     // Positions leave in batches every 200 ms (rrweb: 500), so a hover shows in a replay
     // seeked to 200 ms after it rather than half a second.
     sampling: { mousemove: 0, mousemoveCallback: 200, scroll: 150 },
+    // Input events say whether the customer made them (isTrusted) or a script set the value (a lit `.value=`
+    // binding re-rendering, a form prefilled): analytics counts a field as touched, filled or abandoned only for
+    // the customer's own input (docs/STRUGGLE.md). Without it every value a framework sets looked typed.
+    userTriggeredOnInput: true,
     // Puts the page's own text back into rules Chromium serialises as empty longhands (style-events.ts).
     plugins: [styleTextPlugin()],
     // 2D drawing is recorded as commands (the replay redraws them); snapshots carry the pixels so far.

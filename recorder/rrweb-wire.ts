@@ -7,7 +7,8 @@
 
 export const EventType = { FullSnapshot: 2, IncrementalSnapshot: 3, Meta: 4, Custom: 5 } as const;
 export const Source = {
-  Mutation: 0, MouseMove: 1, MouseInteraction: 2, Scroll: 3, Input: 5, TouchMove: 6, CanvasMutation: 9, Drag: 12, Selection: 14, AdoptedStyleSheet: 15,
+  Mutation: 0, MouseMove: 1, MouseInteraction: 2, Scroll: 3, Input: 5, TouchMove: 6, MediaInteraction: 7, StyleSheetRule: 8,
+  CanvasMutation: 9, Drag: 12, StyleDeclaration: 13, Selection: 14, AdoptedStyleSheet: 15,
 } as const;
 export const MouseInteraction = { Click: 2, Focus: 5, Blur: 6 } as const;
 export const NodeType = { Document: 0, DocumentType: 1, Element: 2, Text: 3, CDATA: 4, Comment: 5 } as const;

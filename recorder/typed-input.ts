@@ -46,9 +46,14 @@ export function createInputThrottle(out: (event: RecordedLike) => void, throttle
       const data = event.data as { source?: number; id?: unknown } | undefined;
       if (event.type === EventType.IncrementalSnapshot && data?.source === Source.Input && typeof data.id === 'number') {
         if (data.id < 0) return;
+        // A value the customer typed and a script then rewrote within the interval was still typed: the one event
+        // sent for both keeps userTriggered (analytics reads it; a reformatting field would otherwise hide typing).
+        const before = waiting.get(data.id)?.data as { userTriggered?: unknown } | undefined;
+        const kept = before?.userTriggered === true && (data as { userTriggered?: unknown }).userTriggered === false
+          ? { ...event, data: { ...data, userTriggered: true } } : event;
         // Re-inserted so that the map stays in time order.
         waiting.delete(data.id);
-        waiting.set(data.id, event);
+        waiting.set(data.id, kept);
         timer ??= setTimeout(flush, throttleMs);
         return;
       }

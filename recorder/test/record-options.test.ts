@@ -11,3 +11,7 @@ test('canvas drawing is recorded as 2D commands, not as periodic worker snapshot
   assert.equal(options.checkoutEveryNms, 5 * 60_000, 'the top frame checks out every 5 minutes of activity');
   assert.equal(recordOptions(() => undefined, () => true, undefined, false).checkoutEveryNms, undefined, 'a child frame never does');
 });
+
+test('input events say whether the customer made them: a value a script sets is not typing', () => {
+  assert.equal(recordOptions(() => undefined, () => true).userTriggeredOnInput, true);
+});

@@ -37,3 +37,14 @@ test('drops a value rrweb could not attach to a recorded field (id -1)', () => {
   throttle.flush();
   assert.deepEqual(out, []);
 });
+
+test('a value typed then rewritten by a script within the interval is sent once, still as typed', () => {
+  const out: RecordedLike[] = [];
+  const throttle = createInputThrottle((e) => out.push(e), 10_000);
+  const typed = (text: string, userTriggered: boolean, timestamp: number): RecordedLike => ({ type: 3, timestamp, data: { source: 5, id: 7, text, isChecked: false, userTriggered } });
+  throttle.push(typed('1234', true, 1));
+  throttle.push(typed('1,234', false, 2));
+  throttle.push({ type: 3, timestamp: 3, data: { source: 5, id: 8, text: 'prefilled', isChecked: false, userTriggered: false } });
+  throttle.flush();
+  assert.deepEqual(out.map((e) => [(e.data as { text: string }).text, (e.data as { userTriggered: boolean }).userTriggered]), [['1,234', true], ['prefilled', false]]);
+});

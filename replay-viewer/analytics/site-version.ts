@@ -9,7 +9,8 @@
  *
  * A page view's subresources are the captures started from its document's capture (the latest `document` capture of
  * the same URL at or before the view's first event; else ASSET_LOOKBACK_MS before it) to ASSET_GRACE_MS after its
- * first event, from any host (a CDN's too). A view whose assets all came from the browser's cache (no captures) takes
+ * first event or the session's next document capture, whichever comes first (a customer who moves on within the
+ * grace loads the next page's assets, which are not this page's), from any host (a CDN's too). A view whose assets all came from the browser's cache (no captures) takes
  * the last version seen in the session on the same host (versionOf); with none, it is UNVERSIONED.
  */
 import { createHash } from 'node:crypto';
@@ -80,8 +81,10 @@ export class SiteVersions {
     if (!parts) return [];
     let from = firstAt - ASSET_LOOKBACK_MS;
     for (const d of this.documents) if (d.url === parts.display && d.at <= firstAt && d.at > from) from = d.at;
+    let next = Infinity;
+    for (const d of this.documents) if (d.at > firstAt && d.at < next) next = d.at;
     const seen = new Map<string, VersionAsset>();
-    for (const a of this.assets) if (a.at >= from && a.at <= firstAt + ASSET_GRACE_MS) seen.set(assetLine(a.asset!), a.asset!);
+    for (const a of this.assets) if (a.at >= from && a.at <= firstAt + ASSET_GRACE_MS && a.at < next) seen.set(assetLine(a.asset!), a.asset!);
     return [...seen].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, v]) => v);
   }
 

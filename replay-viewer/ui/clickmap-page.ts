@@ -15,6 +15,7 @@ import { getEvents } from './api';
 import { getClickMap, listClickMapPages, type ClickMap, type ClickMapPage } from './fields-api';
 import { percent, periodPicker, withProgress } from './analytics-controls';
 import { waitForReplayResources } from './readiness';
+import { boxIn, deepQuery } from './deep-select';
 
 /** Hotspot diameter for one click and the most-clicked element, px. */
 const MIN_SIZE = 14;
@@ -103,13 +104,9 @@ async function drawMap(canvas: HTMLElement, legend: HTMLElement, map: ClickMap):
     overlay.style.height = `${height}px`;
     const most = Math.max(1, ...map.hotspots.map((s) => s.clicks));
     for (const spot of map.hotspots) {
-      let el: Element | null = null;
-      try {
-        el = doc.querySelector(spot.selector);
-      } catch {
-        el = null; // a selector the replayed document's engine does not take
-      }
-      const box = el?.getBoundingClientRect();
+      // Into shadow roots and iframes too: web components' buttons and fields are named through their hosts.
+      const el = deepQuery(doc, spot.selector);
+      const box = el ? boxIn(doc, el) : undefined;
       located.set(spot.selector, box && box.width + box.height > 0 ? box : undefined);
       if (!box || box.width + box.height === 0) continue;
       const x = box.left + (spot.fx ?? 0.5) * box.width;

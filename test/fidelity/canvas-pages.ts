@@ -36,7 +36,7 @@ export function canvasPages(): Record<string, () => { type: string; body: string
       type: HTML,
       body: page('Chart.js', `${BASE}<style>.chart{width:640px;height:320px}</style>`,
         `<h1>Chart.js</h1><div class="chart"><canvas id="chart"></canvas></div>
-<p>Text below the chart</p><button id="update" type="button">Show next quarter</button>
+<p>Text below the chart</p><button id="update" type="button">Show next quarter</button> <button id="redraw" type="button">Redraw</button>
 <script src="/vendor/chart.umd.js"></script><script src="/chartjs/chart.js"></script>`),
     }),
   };
@@ -85,6 +85,8 @@ const chart = new Chart(document.getElementById('chart'), {
   },
 });
 document.body.dataset.ready = 'true';
+// Only the canvas changes (no DOM, no marker): the analytics test's click that a redraw alone answers.
+document.getElementById('redraw').addEventListener('click', () => chart.update('none'));
 document.getElementById('update').addEventListener('click', () => {
   document.body.dataset.ready = 'false';
   chart.data.labels = ['May', 'Jun', 'Jul', 'Aug'];

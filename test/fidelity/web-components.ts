@@ -21,6 +21,7 @@ import path from 'node:path';
 import { readFile } from 'node:fs/promises';
 import { build } from 'esbuild';
 import type { Page } from 'playwright';
+import { SHADOW_FORM_JS } from './shadow-form';
 
 const root = path.resolve(import.meta.dirname, '../..');
 
@@ -153,12 +154,13 @@ export async function prepareWebComponents(): Promise<void> {
     });
     return out.outputFiles[0]!.text;
   };
-  const [lit, shoelace, light] = await Promise.all([
+  const [lit, shoelace, light, shadowForm] = await Promise.all([
     bundle(LIT_LIST_JS),
     bundle(SHOELACE_JS),
     readFile(path.join(root, 'node_modules/@shoelace-style/shoelace/dist/themes/light.css'), 'utf8'),
+    bundle(SHADOW_FORM_JS),
   ]);
-  bundles = { '/wc/lit-list.js': lit, '/wc/shoelace-form.js': shoelace };
+  bundles = { '/wc/lit-list.js': lit, '/wc/shoelace-form.js': shoelace, '/wc/shadow-form.js': shadowForm };
   shoelaceLight = light;
 }
 
@@ -190,6 +192,12 @@ export function webComponentPage(pathname: string): Reply | undefined {
 <sl-input id="reference" label="Reference" placeholder="Optional"></sl-input>
 <div slot="footer"><sl-button id="send" variant="primary">Send</sl-button> <sl-button>Cancel</sl-button></div></sl-card>
 <sl-dialog id="confirm" label="Confirm transfer">Send the transfer now?<sl-button slot="footer" variant="primary">Confirm</sl-button></sl-dialog>`),
+      };
+    case '/wc-form':
+      return {
+        type: HTML,
+        body: page('Transfer in a shadow root', `${BASE}<link rel="stylesheet" href="/wc/shoelace/themes/light.css">
+<script type="module" src="/wc/shadow-form.js"></script>`, '<h1>Transfer (a form inside a shadow root)</h1><fid-transfer></fid-transfer>'),
       };
   }
   return undefined;

@@ -6,7 +6,7 @@
  * are judged by the detector, which also holds the captures.
  */
 import type { EventBatch } from '../../../store/records';
-import { applyMutation, limits, NodeMap, urlParts, type PageObserver } from '../../search/extract/index';
+import { applyMutation, limits, NodeMap, shadowHostOf, urlParts, type PageObserver } from '../../search/extract/index';
 import { EventType, isObject, list, nodeId, num, Source, str, type Json } from '../../../recorder/rrweb-wire';
 import type { CUSTOM_TAGS } from '../../../recorder/protocol';
 import { clickedElement, fieldElement, STRUGGLE_ATTRIBUTES, type ElementRef } from './elements';
@@ -60,6 +60,8 @@ export class PageWatch implements PageObserver {
   private readonly scrolls: ScrollWatch;
   private viewportHeight = 0;
   private lastClickAt: number | undefined;
+  /** The web components (shadow hosts) the last click landed inside: their own state flags are no answer. */
+  private lastClickHosts: ReadonlySet<number> = new Set();
   private submitAt: number | undefined;
   private readonly answerWindow: number;
 
@@ -78,10 +80,14 @@ export class PageWatch implements PageObserver {
 
   private sorted: number[] | undefined;
 
-  /** The URL shown at a moment (the first one for moments before it). */
+  /**
+   * The URL shown at a moment (the first one for moments before it). A URL that came at that very millisecond came
+   * after it: a single-page app's route change is recorded in the click handler of the click that caused it, so
+   * that click was made on the page before.
+   */
   urlAt(at: number): string | undefined {
     let url = this.urls[0]?.url;
-    for (const u of this.urls) if (u.at <= at) url = u.url;
+    for (const u of this.urls) if (u.at < at) url = u.url;
     return url;
   }
 
@@ -175,7 +181,7 @@ export class PageWatch implements PageObserver {
     switch (data.source) {
       case Source.Mutation: {
         if (!changes(data)) return;
-        this.answer(at);
+        if (!this.hostStateOnly(data)) this.answer(at);
         if (this.submitAt !== undefined && at >= this.submitAt && at - this.submitAt <= this.t.validationWindowMs) {
           const marker = validationMarker(map, data, added);
           if (marker) {
@@ -211,6 +217,14 @@ export class PageWatch implements PageObserver {
         }
         return;
       }
+      case Source.CanvasMutation:
+      case Source.StyleSheetRule:
+      case Source.StyleDeclaration:
+      case Source.AdoptedStyleSheet:
+      case Source.MediaInteraction:
+        // The page drew or restyled itself without a DOM change: a Chart.js redraw, CSS-in-JS rules, a video played.
+        this.answer(at);
+        return;
       case Source.Input: {
         this.answer(at);
         if (data.userTriggered === false) return;
@@ -233,6 +247,7 @@ export class PageWatch implements PageObserver {
         const y = num(data.y);
         this.clicks.push({ at, ...(x !== undefined ? { x } : {}), ...(y !== undefined ? { y } : {}), ...(ref ? { ref } : {}), ...this.urlField(at), second: false });
         this.lastClickAt = at;
+        this.lastClickHosts = hostsOf(map, data.id);
         if (ref) {
           this.forms.press(at, ref);
           if (ref.submits) this.submitAt = at;
@@ -261,6 +276,17 @@ export class PageWatch implements PageObserver {
     }
   }
 
+  /**
+   * A mutation that only sets data-* attributes on the web component the last click landed in: the component
+   * noting its own interaction state (Shoelace marks every form control it is clicked in `data-user-valid`), as a
+   * native button takes :focus. Like focus, no answer to the click; a change inside it or elsewhere still is.
+   */
+  private hostStateOnly(data: Json): boolean {
+    if (!this.lastClickHosts.size || list(data.adds).length || list(data.removes).length || list(data.texts).length) return false;
+    return list(data.attributes).every((a) => isObject(a) && this.lastClickHosts.has(nodeId(a.id) ?? -1) && isObject(a.attributes)
+      && Object.keys(a.attributes).every((name) => name.startsWith('data-')));
+  }
+
   private answer(at: number): void {
     if (this.lastClickAt === undefined || at < this.lastClickAt || at - this.lastClickAt > this.answerWindow) return;
     if (this.answers.length < MAX_ANSWERS_PER_PAGE) this.answers.push(at);
@@ -277,6 +303,16 @@ export class PageWatch implements PageObserver {
     const url = this.urlAt(at);
     return url ? { url } : {};
   }
+}
+
+/** The shadow hosts around a clicked node, innermost first (bounded like selectors). */
+function hostsOf(map: NodeMap, id: unknown): ReadonlySet<number> {
+  const hosts = new Set<number>();
+  const clicked = map.get(id);
+  // A click on a host's own (slotted) content lands on the host itself.
+  if (clicked?.children?.some((c) => map.get(c)?.isShadow)) hosts.add(clicked.id);
+  for (let h = clicked && shadowHostOf(map, clicked); h && hosts.size < 8; h = shadowHostOf(map, h)) hosts.add(h.id);
+  return hosts;
 }
 
 /** A mutation that changes anything (an empty one is no answer to a click). */

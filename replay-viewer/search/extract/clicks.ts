@@ -10,6 +10,7 @@ import type { MapNode, NodeMap } from './node-map';
 import { textUnder } from './passages';
 import { clean, NodeType } from '../../../recorder/rrweb-wire';
 import { stableSelector } from './selector';
+import { shadowHostOf } from './shadow-roots';
 
 const MEANINGFUL_TAGS = new Set(['a', 'button', 'input', 'select', 'textarea', 'label', 'summary', 'option']);
 const MEANINGFUL_ROLES = new Set([
@@ -54,6 +55,11 @@ export function clickText(map: NodeMap, target: MapNode): string {
   for (const d of map.descendants(target)) {
     const alt = d.attrs?.alt ?? d.attrs?.['aria-label'] ?? d.attrs?.title;
     if (alt?.trim()) return clean(alt, MAX_LABEL_TEXT);
+  }
+  // A web component's inner button shows its host's own content through a <slot> (`<sl-button>Cancel</sl-button>`).
+  for (let host = shadowHostOf(map, target), n = 0; host && n < 8; host = shadowHostOf(map, host), n++) {
+    const slotted = textUnder(map, host, MAX_LABEL_TEXT);
+    if (slotted) return slotted;
   }
   return '';
 }

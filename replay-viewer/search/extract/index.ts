@@ -33,6 +33,7 @@ export { errorHit } from './error-hits';
 export { WebSocketEndpoints } from './websocket-hits';
 export { urlParts, type UrlParts } from './url-parts';
 export { stableSelector } from './selector';
+export { shadowHostOf, SHADOW_STEP } from './shadow-roots';
 export { NodeMap, applyMutation, type MapNode } from './node-map';
 export type { PageObserver, PageObservers } from './page-observer';
 export { clickTarget, clickText, isMeaningful } from './clicks';

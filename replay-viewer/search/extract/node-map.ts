@@ -32,6 +32,11 @@ export interface MapNode {
   isSVG?: boolean;
   /** Inside an iframe's document (rrweb's rootId): its <title> is not the page's. */
   inFrame?: boolean;
+  /**
+   * A top-level node of its parent's open shadow root (rrweb's isShadow): rrweb lists a host's shadow children
+   * after its light ones, both under the host, so selectors and label lookups need to tell the two trees apart.
+   */
+  isShadow?: boolean;
 }
 
 export class NodeMap {
@@ -146,6 +151,7 @@ export class NodeMap {
       else node.text = cut(str(serialized.textContent) ?? '', MAX_NODE_TEXT);
     }
     if (serialized.rootId !== undefined || parent?.inFrame) node.inFrame = true;
+    if (serialized.isShadow === true && parent) node.isShadow = true;
     this.nodes.set(id, node);
     if (parent?.children) {
       const at = nextId === undefined ? -1 : this.indexIn(parent.children, nextId);

@@ -11,6 +11,8 @@ export interface SNode {
   isStyle?: boolean;
   isSVG?: boolean;
   rootId?: number;
+  /** A top-level node of its parent's open shadow root. */
+  isShadow?: boolean;
 }
 
 /** Builds serialised nodes with fresh ids (children get theirs before their parent). */
