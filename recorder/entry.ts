@@ -69,6 +69,13 @@ function start(config: RecorderConfig): void {
   let stopRecording: (() => void) | undefined;
   let reporting = false;
   const pending: [string, Payload][] = [];
+  // When this frame's rrweb began (and so began taking its children's events).
+  let recordingSince = 0;
+  // A cross-origin child's custom events (its console errors above all) go to the parent by postMessage, and are
+  // lost while the parent's rrweb is not yet listening: the child usually loads first. Kept until the parent's first
+  // snapshot request, which says since when it listens; the older ones are sent again then.
+  let parentListening = role !== 'cross-origin-child';
+  const unheard: [string, Payload, number][] = [];
   // Only the top window uploads; child frames' events reach it through rrweb.
   const transport =
     role === 'top'
@@ -93,7 +100,7 @@ function start(config: RecorderConfig): void {
     if (isCheckout && (event as RecordedEvent).type === EventType.Meta) Object.assign((event as RecordedEvent).data as object, { checkout: true });
     keepAdoptions(event as RecordedEvent, inputs.push);
     // A checkout re-serialises this document only: cross-origin frames must send theirs again.
-    if (isCheckout && role === 'top' && (event as RecordedEvent).type === EventType.FullSnapshot) setTimeout(() => requestChildSnapshots(), 0);
+    if (isCheckout && role === 'top' && (event as RecordedEvent).type === EventType.FullSnapshot) setTimeout(() => requestChildSnapshots(recordingSince), 0);
   };
 
   const report = (tag: string, payload: Payload): void => {
@@ -106,6 +113,7 @@ function start(config: RecorderConfig): void {
         forwardToParent(tag, payload);
       } else if (state === State.Recording) {
         record.addCustomEvent(tag, payload);
+        if (!parentListening && unheard.length < MAX_PENDING) unheard.push([tag, payload, Date.now()]);
       } else if (state === State.Failed) {
         transport?.push({ type: 5, timestamp: Date.now(), data: { tag, payload } });
       } else if (pending.length < MAX_PENDING) {
@@ -182,6 +190,7 @@ function start(config: RecorderConfig): void {
       failure = err;
     }
     state = stopRecording ? State.Recording : State.Failed;
+    recordingSince = Date.now();
     if (state === State.Failed) {
       report(CUSTOM_TAGS.recorderFailure, {
         message: failure === undefined ? 'rrweb did not start' : describe(failure),
@@ -189,15 +198,21 @@ function start(config: RecorderConfig): void {
       });
     }
     for (const [tag, payload] of pending.splice(0)) report(tag, payload);
-    if (state === State.Recording) requestChildSnapshots();
+    if (state === State.Recording) requestChildSnapshots(recordingSince);
   };
 
   if (role === 'cross-origin-child') {
-    listenForSnapshotRequests(() => {
+    listenForSnapshotRequests((since) => {
       if (state !== State.Recording) return;
       try {
         record.takeFullSnapshot();
-        requestChildSnapshots();
+        if (!parentListening) {
+          parentListening = true;
+          for (const [tag, payload, at] of unheard.splice(0)) {
+            if (since !== undefined && at < since) record.addCustomEvent(tag, { ...payload, time: payload.time ?? at });
+          }
+        }
+        requestChildSnapshots(recordingSince);
       } catch (err) {
         errorHandler(err);
       }

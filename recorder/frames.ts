@@ -54,26 +54,29 @@ export function parentAllowed(allowed: string[] | undefined): boolean {
   return !!origin && allowed.includes(origin);
 }
 
-/** Asks every descendant frame we record on behalf of (see above) for a fresh full snapshot. */
-export function requestChildSnapshots(win: Window = window): void {
+/**
+ * Asks every descendant frame we record on behalf of (see above) for a fresh full snapshot. `since` is when this
+ * frame's rrweb began listening to its children: what a child sent before that was lost, and it sends it again.
+ */
+export function requestChildSnapshots(since: number, win: Window = window): void {
   for (let i = 0; i < win.frames.length; i++) {
     const child = win.frames[i];
     try {
-      child.postMessage({ type: SNAPSHOT_REQUEST_MESSAGE }, '*');
+      child.postMessage({ type: SNAPSHOT_REQUEST_MESSAGE, since }, '*');
       // A same-origin child is recorded by us, so its cross-origin children post
       // to it and our rrweb handles them: ask those too.
-      if (sameOrigin(child)) requestChildSnapshots(child);
+      if (sameOrigin(child)) requestChildSnapshots(since, child);
     } catch {
       /* frame went away */
     }
   }
 }
 
-/** Runs `onRequest` when an ancestor frame asks this frame for a fresh full snapshot. */
-export function listenForSnapshotRequests(onRequest: () => void): void {
+/** Runs `onRequest` when an ancestor frame asks this frame for a fresh full snapshot (with when it began listening). */
+export function listenForSnapshotRequests(onRequest: (since: number | undefined) => void): void {
   addEventListener('message', (e) => {
     try {
-      if (e.data?.type === SNAPSHOT_REQUEST_MESSAGE && isAncestor(e.source)) onRequest();
+      if (e.data?.type === SNAPSHOT_REQUEST_MESSAGE && isAncestor(e.source)) onRequest(typeof e.data.since === 'number' ? e.data.since : undefined);
     } catch {
       /* never let a stray message throw */
     }

@@ -112,7 +112,7 @@ const PAGES: Record<string, (token: string) => string> = {
       t,
       `<p>parent</p><iframe id="f" src="${originB}/pages/child-cross-late?token=${t}"></iframe><script src="/slow.js?ms=1500"></script>`,
     ),
-  'child-cross-late': (t) => html(t, `<p>late-parent-child-text</p>`),
+  'child-cross-late': (t) => html(t, `<p>late-parent-child-text</p><script>console.error('late-parent-child-error')</script>`),
   twice: (t) =>
     `<!doctype html><html><head>
        <script>window.__verbatimConfig = { token: ${JSON.stringify(t)}, endpoint: ${JSON.stringify(EVENTS_PATH)} }</script>
@@ -601,6 +601,14 @@ describe('recorder in Chromium', () => {
     const { context } = await open(originA, 'frame-cross-late', token);
     await waitFor('the child document', () => rawOf(token).includes('late-parent-child-text'), 5000);
     assert.ok(uploadsOf(token).every((r) => r.server === 'A'));
+    // Logged before the parent's rrweb listened: sent again when the parent asked, once, at its own moment.
+    const errors = await waitFor('the child\'s early error', () => {
+      const found = customs(token, CUSTOM_TAGS.consoleError).map((e) => (e.data as { payload: { message: string; time?: number } }).payload)
+        .filter((p) => p.message === 'late-parent-child-error');
+      return found.length > 0 && found;
+    }, 8000);
+    assert.equal(errors.length, 1, JSON.stringify(errors));
+    assert.equal(typeof errors[0]!.time, 'number');
     await context.close();
   });
 
