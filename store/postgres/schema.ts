@@ -9,11 +9,14 @@
  *   feed         the change feed, seq 1, 2, 3, … without gaps (see postgres-store.ts for how writers agree)
  *   checkpoints  signed checkpoints by seq
  *   meta         settings, holds, the store format
+ *   body_deletions  shared bodies an erasure left unnamed, deleted from object storage only after a grace period
+ *                (body-deletions.ts): marked → deleting → deleted
  *   objects      PgObjectStorage's table (only when no other object storage is configured)
  *
- * Versioned: meta `pg/schema` holds SCHEMA_VERSION; a newer one than this code knows is refused.
+ * Versioned: meta `pg/schema` holds SCHEMA_VERSION; a newer one than this code knows is refused. Version 2 added
+ * body_deletions: an older instance would delete bodies at once, behind the others' backs, so it is refused.
  */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 export const DEFAULT_SCHEMA = 'verbatim_store';
 export const SCHEMA_VERSION_KEY = 'pg/schema';
 
@@ -47,6 +50,11 @@ CREATE TABLE IF NOT EXISTS ${ns}.links (chain text COLLATE "C" NOT NULL, idx big
 CREATE TABLE IF NOT EXISTS ${ns}.heads (chain text COLLATE "C" PRIMARY KEY, value bytea NOT NULL);
 CREATE TABLE IF NOT EXISTS ${ns}.feed (seq bigint PRIMARY KEY, value bytea NOT NULL);
 CREATE TABLE IF NOT EXISTS ${ns}.checkpoints (seq bigint PRIMARY KEY, value bytea NOT NULL);
+CREATE TABLE IF NOT EXISTS ${ns}.body_deletions (
+  digest text COLLATE "C" PRIMARY KEY,
+  state text COLLATE "C" NOT NULL CHECK (state IN ('marked', 'deleting', 'deleted')),
+  changed_at timestamptz NOT NULL DEFAULT now()
+);
 `;
 
 export const objectsSql = (ns: string): string => `
