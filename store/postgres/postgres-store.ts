@@ -282,7 +282,8 @@ export class PostgresStore extends StoreBase {
           for (const r of rows) if (r.object) unnamed.add(r.object);
         }
         // Bodies this write uploads or names that an erasure left for deletion: read with the old objects of the puts
-        // (one round trip; no row appears meanwhile: rows are added under the write lock, which this write holds).
+        // (one round trip, no lock). Rows are added under the write lock, which a capture's commit holds, so none
+        // appears meanwhile; an upload alone may miss one, which then only marks a body it has just put.
         const bodies = [...new Set([...write.blobs.map((b) => b.digest), ...puts.flatMap((r) => r.blobs ?? [])])];
         const doomed: string[] = [];
         if (puts.length) {
