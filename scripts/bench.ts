@@ -173,7 +173,7 @@ if (process.env.BENCH_ONLY === 'trust') {
   await benchTrust();
   process.exit(0);
 }
-// 1, 2 and 4 gateway instances over one PostgreSQL + S3 store against one over LevelDB (scripts/bench/instances.ts).
+// 1, 2 and 4 gateway instances over one PostgreSQL + S3 store against as many each over its own LevelDB (scripts/bench/instances.ts).
 const benchInstances = async () => (await import('./bench/instances')).runInstancesBench();
 if (process.env.BENCH_ONLY === 'instances') {
   await benchInstances();

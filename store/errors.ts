@@ -46,6 +46,11 @@ export const ERROR_CODES = {
    * The commit queue reloads and retries; callers only see it when retries ran out.
    */
   STORE_CONFLICT: 409,
+  /**
+   * A shared body this write names or uploads was deleted, or is being deleted, by another writer's garbage collection
+   * (several writers, postgres/body-deletions.ts). The store checks again or stores it again; callers see BLOB_MISSING.
+   */
+  BODY_DELETED: 409,
   /** This instance's checkpoint-signing key is not the one the shared store's checkpoints were signed with. */
   SIGNING_KEY_MISMATCH: 500,
   /** A session's key file is not a key (a disk that filled up half-way): the session can never be written again. */

@@ -4,8 +4,10 @@
  * Off the request path: the store's listener only wakes the loop, which reads records through the store API after a
  * short pause that lets ingest's small commits gather into one index write. The follower only reads; extraction and
  * the index write are a PageApplier's (page-applier.ts), on the search worker thread when one runs
- * (worker-applier.ts). A change that cannot be read or extracted is logged by its seq and skipped; a page the index
- * cannot write is retried a few times, then skipped.
+ * (worker-applier.ts). A change whose record cannot be decoded, or cannot be extracted, is logged by its seq and
+ * skipped; one the store cannot read for now (an object store timing out or answering 5xx: transient-error.ts) is read
+ * again after a pause, and while it stays unreadable the follower stops before it and tries again later, so a passing
+ * outage never leaves a session out of the index. A page the index cannot write is retried a few times, then skipped.
  */
 import type { Change } from '../../store/change-feed';
 import { isVerbatimError } from '../../store/errors';
@@ -16,6 +18,7 @@ import type { ExtractorFactory } from './extractor-port';
 import { PageApplier, codeOf, type PageApplierPort } from './page-applier';
 import type { AppliedPage, ReadChange, ReadSession } from './read-page';
 import type { SearchIndex } from './search-index';
+import { isPassingReadError } from './transient-error';
 
 export interface FollowerOptions {
   store: VerbatimStore;
@@ -33,6 +36,10 @@ export interface FollowerOptions {
   pacer?: BusyPacer;
   /** Pauses before retrying a page the index could not write (default 1 s, 5 s, 15 s). */
   retryMs?: number[];
+  /** Pauses before reading a change again after a passing store failure (default 0.25 s, 1 s, 4 s). */
+  readRetryMs?: number[];
+  /** Live following: after those, the follower stops before the change and tries again after this (default 15 s). */
+  stalledRetryMs?: number;
   /** Codes and seqs only: never record content or search terms. */
   log?: (message: string) => void;
   /** After each applied page: the cursor. */
@@ -63,6 +70,8 @@ export class SearchFollower {
   private wanted = false;
   private stopped = false;
   private timer: NodeJS.Timeout | undefined;
+  /** A passing store failure the last page stopped at (its change is read again next time). */
+  private stalled: unknown;
 
   constructor(private readonly opts: FollowerOptions) {
     this.applier = opts.applier ?? new PageApplier({
@@ -119,6 +128,9 @@ export class SearchFollower {
         continue;
       }
       onPage?.(cursor);
+      const stalled = this.stalled;
+      this.stalled = undefined;
+      if (stalled !== undefined) throw stalled;
     }
   }
 
@@ -127,21 +139,30 @@ export class SearchFollower {
     if (this.loop || this.timer || this.stopped) return;
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      this.loop = this.run().finally(() => {
+      this.loop = this.run().then((retryIn) => {
         this.loop = undefined;
-        if (this.wanted && !this.stopped) this.wake();
+        if (retryIn !== undefined && !this.stopped) this.wake(retryIn);
+        else if (this.wanted && !this.stopped) this.wake();
       });
     }, delay);
     this.timer.unref();
   }
 
-  private async run(): Promise<void> {
+  /** Resolves with a pause after which to try again when the store failed in passing (no change may come to wake us). */
+  private async run(): Promise<number | undefined> {
     this.wanted = false;
     try {
       await this.catchUp(this.opts.onApplied, this.opts.pacer);
+      return undefined;
     } catch (err) {
+      if (this.stopped) return undefined;
+      if (isPassingReadError(err)) {
+        this.log(`search index: the store cannot be read for now, trying again: ${codeOf(err)}`);
+        return this.opts.stalledRetryMs ?? 15_000;
+      }
       // The store or the index is unavailable: the next change wakes us again.
-      if (!this.stopped) this.log(`search index: following the change feed stopped: ${codeOf(err)}`);
+      this.log(`search index: following the change feed stopped: ${codeOf(err)}`);
+      return undefined;
     }
   }
 
@@ -154,10 +175,16 @@ export class SearchFollower {
     for (const change of changes) {
       let c: ReadChange;
       try {
-        c = await this.readChange(change, met);
+        c = await this.readPatiently(change, met);
       } catch (err) {
         // A store going away (stop, reopen) is not the change's fault: the page is dropped whole and read again.
         if (this.stopped || isVerbatimError(err, 'STORE_NOT_OPEN')) throw err;
+        if (isPassingReadError(err)) {
+          // Still failing after the pauses: the page ends before this change, which is read again next time.
+          if (read.length === 0) throw err;
+          this.stalled = err;
+          break;
+        }
         c = { seq: change.seq, type: change.type, kind: 'unreadable', code: codeOf(err) };
       }
       read.push(c);
@@ -179,6 +206,21 @@ export class SearchFollower {
       this.opts.onProfile({ ...applied, changes: read.filter((c) => c.seq <= applied.cursor).length, readMs: t1 - t0, applyMs: performance.now() - t1, lagMs });
     }
     return applied.cursor;
+  }
+
+  /** readChange, read again after each pause while the store fails in passing. */
+  private async readPatiently(change: Change, met: Map<string, { seq: number; sessionId: string; pageId: string }>): Promise<ReadChange> {
+    const pauses = this.opts.readRetryMs ?? [250, 1_000, 4_000];
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.readChange(change, met);
+      } catch (err) {
+        // Met by the failed read, not by the applier: the next read must warm the page up again.
+        for (const [key, m] of met) if (m.seq === change.seq) met.delete(key);
+        if (this.stopped || attempt >= pauses.length || !isPassingReadError(err)) throw err;
+        await new Promise((r) => setTimeout(r, pauses[attempt]));
+      }
+    }
   }
 
   /** The change with the record it names, read through the store API. */

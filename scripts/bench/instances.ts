@@ -1,18 +1,24 @@
 /**
  * Several instances, one store (issue #15, "Speed"): throughput with injection and capture for 1, 2 and 4 gateway
  * instances (instance-process.ts, each its own process) over one PostgreSQL store with bodies in S3 (RGW), against
- * one instance over the embedded LevelDB store; per-instance CPU, the backend's CPU, added latency p50/p99 against the
- * site directly, and write amplification (bytes the backend grew per byte of response body captured).
+ * as many instances each over its own embedded LevelDB store (the baseline at the same count: four processes on two
+ * cores contend for CPU whatever their store, so four PostgreSQL instances are compared with four embedded ones);
+ * per-instance CPU, the backend's CPU, added latency p50/p99 against the site directly, and write amplification
+ * (bytes the backend grew per byte of response body captured).
  *
  * Load: USERS virtual users, each loading a page set again and again (a 20 KB HTML document, different every time,
  * injected and captured, then its stylesheet, script and image, the same bytes every time: content addressing stores
  * them once), each with its own session cookie, requests handed to the instances round robin as a load balancer
- * would (so a session's requests alternate between instances). Closed loop over keep-alive connections, no nginx
+ * would (so a session's requests alternate between instances). Embedded instances shard sessions instead: each
+ * user's requests go to one instance (users spread evenly), since an instance over its own store cannot continue a
+ * session another one started (its cookie would name a session this store never saw, and each request would start
+ * one). Same users, same page set, the same requests per instance. Closed loop over keep-alive connections, no nginx
  * (its CPU would be charged to nobody). Everything shares this machine's cores: the load generator and the site run
  * in this process, so per-instance CPU (from /proc) is the steadier figure, and the load average is printed beside.
  *
  *   BENCH_ONLY=instances npm run bench      or      npx tsx scripts/bench/instances.ts
- *   BENCH_INSTANCES=1,2,4  BENCH_INSTANCES_SECONDS=8  BENCH_INSTANCES_USERS=16  BENCH_JSON=<file>
+ *   BENCH_INSTANCES=1,2,4  BENCH_INSTANCES_EMBEDDED=1,2,4 (default: the same counts)  BENCH_INSTANCES_SECONDS=8
+ *   BENCH_INSTANCES_USERS=16  BENCH_JSON=<file>
  *   BENCH_INSTANCES_CPU_PROF=<dir>  V8 CPU profiles of the instances (what an instance spends its CPU on)
  */
 import { randomBytes } from 'node:crypto';
@@ -37,8 +43,10 @@ import { storeCaptureCost, type StoreCostResult } from './store-capture-cost';
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 export interface InstancesOptions {
-  /** Instance counts over PostgreSQL + S3 (the embedded baseline always runs one). */
+  /** Instance counts over PostgreSQL + S3. */
   counts: number[];
+  /** Instance counts of the embedded baseline, each instance over its own LevelDB data dir. */
+  embeddedCounts: number[];
   seconds: number;
   warmupSeconds: number;
   users: number;
@@ -132,13 +140,18 @@ function get(agent: http.Agent, port: number, p: string, headers: http.OutgoingH
   });
 }
 
-/** Virtual users loading the page set until `until`; each request goes to the next instance in turn. */
-async function runLoad(ports: number[], agents: http.Agent[], users: { cookie?: string }[], until: number, counter: { n: number }, perInstance: number[], latencies?: number[]): Promise<number> {
+/** Which instance a user's next request goes to: the next in turn (one shared store), or the user's own (sharded). */
+type Route = (user: number, n: number) => number;
+const roundRobin = (count: number): Route => (_user, n) => n % count;
+const byUser = (count: number): Route => (user) => user % count;
+
+/** Virtual users loading the page set until `until`, each request sent where `route` says. */
+async function runLoad(ports: number[], agents: http.Agent[], users: { cookie?: string }[], route: Route, until: number, counter: { n: number }, perInstance: number[], latencies?: number[]): Promise<number> {
   let requests = 0;
-  await Promise.all(users.map(async (user) => {
+  await Promise.all(users.map(async (user, u) => {
     while (Date.now() < until) {
       for (const p of PAGE_SET) {
-        const k = counter.n++ % ports.length;
+        const k = route(u, counter.n++);
         const doc = p === '/account';
         const headers = { ...(doc ? DOC_HEADERS : {}), ...(user.cookie ? { cookie: user.cookie } : {}) };
         const r = await get(agents[k]!, ports[k]!, doc ? `${p}?n=${counter.n}` : p, headers);
@@ -187,7 +200,8 @@ interface Backend { pg: PostgresServer; rgw: RgwServer; postmaster: number }
 const forked = new Set<import('node:child_process').ChildProcess>();
 
 async function runConfig(o: InstancesOptions, site: Awaited<ReturnType<typeof startSite>>, count: number, backend: Backend | undefined, workDir: string): Promise<ConfigResult> {
-  const name = backend ? `n${count}` : 'embedded';
+  const name = backend ? `n${count}` : `embedded${count}`;
+  const route = backend ? roundRobin(count) : byUser(count);
   const dir = path.join(workDir, name);
   const keys = path.join(dir, 'keys');
   const db = backend ? await backend.pg.createDatabase(`bench_${name}`) : undefined;
@@ -221,7 +235,7 @@ async function runConfig(o: InstancesOptions, site: Awaited<ReturnType<typeof st
   const startSize = { level: (await drainAll()).reduce((a, s) => a + s.diskBytes, 0), db: db ? await dbState() : undefined, objects: backend ? await bucketBytes(backend.rgw, bucket) : 0 };
   const viaBefore = site.viaBytes();
   // Warm-up: sessions created (and met by the other instances), connections open, JIT warm.
-  await runLoad(ports, agents, users, Date.now() + o.warmupSeconds * 1000, counter, []);
+  await runLoad(ports, agents, users, route, Date.now() + o.warmupSeconds * 1000, counter, []);
   const loadBefore = os.loadavg()[0]!;
   const cpu0 = instances.map((i) => cpuSecondsOf(i.proc.pid!));
   const pg0 = backend ? treeCpuSeconds(backend.postmaster) : 0;
@@ -231,7 +245,7 @@ async function runConfig(o: InstancesOptions, site: Awaited<ReturnType<typeof st
   const t0 = performance.now();
   const perInstance: number[] = ports.map(() => 0);
   const latencies: number[] = [];
-  const requests = await runLoad(ports, agents, users, Date.now() + o.seconds * 1000, counter, perInstance, latencies);
+  const requests = await runLoad(ports, agents, users, route, Date.now() + o.seconds * 1000, counter, perInstance, latencies);
   const elapsed = (performance.now() - t0) / 1000;
   const self = process.cpuUsage(self0);
   const cpu1 = instances.map((i) => cpuSecondsOf(i.proc.pid!));
@@ -251,7 +265,7 @@ async function runConfig(o: InstancesOptions, site: Awaited<ReturnType<typeof st
       const doc = p === '/account';
       const q = doc ? `${p}?probe=${s}` : p;
       direct.push((await get(directAgent, site.port, q, doc ? DOC_HEADERS : {})).ms);
-      const k = counter.n++ % ports.length;
+      const k = route(0, counter.n++);
       via.push((await get(agents[k]!, ports[k]!, q, { ...(doc ? DOC_HEADERS : {}), cookie: probeUser.cookie! })).ms);
     }
   }
@@ -321,12 +335,16 @@ export async function benchInstances(o: InstancesOptions): Promise<{ results: Co
   let pgServer: PostgresServer | undefined;
   let rgw: RgwServer | undefined;
   try {
-    results.push(await runConfig(o, site, 1, undefined, workDir));
     // Durable as in production (the test defaults turn fsync off); room for every instance's pools.
     pgServer = await startPostgres({ settings: { fsync: 'on', synchronous_commit: 'on', full_page_writes: 'on', shared_buffers: '256MB', max_connections: '200' } });
     rgw = await startRgw();
     const postmaster = Number((await readFile(path.join(pgServer.dataDir, 'postmaster.pid'), 'utf8')).split('\n')[0]);
-    for (const count of o.counts) results.push(await runConfig(o, site, count, { pg: pgServer, rgw, postmaster }, workDir));
+    // Count by count, embedded then PostgreSQL: the two figures compared are measured minutes apart at most, so a
+    // machine whose other load changes over the run changes both alike.
+    for (const count of [...new Set([...o.embeddedCounts, ...o.counts])].sort((x, y) => x - y)) {
+      if (o.embeddedCounts.includes(count)) results.push(await runConfig(o, site, count, undefined, workDir));
+      if (o.counts.includes(count)) results.push(await runConfig(o, site, count, { pg: pgServer, rgw, postmaster }, workDir));
+    }
     // The store alone, no HTTP: where an instance's extra CPU over PostgreSQL + S3 goes.
     storeCost.push(await storeCaptureCost('embedded LevelDB', [], o.storePageSets));
     const db = await pgServer.createDatabase('bench_store_cost');
@@ -347,16 +365,17 @@ export async function benchInstances(o: InstancesOptions): Promise<{ results: Co
 
 export function printInstances({ results, storeCost }: { results: ConfigResult[]; storeCost: StoreCostResult[] }, o: InstancesOptions): void {
   const n = (x: number, d = 0) => x.toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d });
-  const base = results.find((r) => r.backend === 'embedded LevelDB');
-  const baseCap = base ? base.perInstance[0]!.reqPerCpuSecond : NaN;
+  const capOf = (r: ConfigResult) => r.perInstance.reduce((a, p) => a + p.reqPerCpuSecond, 0) / r.perInstance.length;
+  // Each configuration against the embedded baseline at the same instance count (the same CPU contention).
+  const baseCap = (count: number) => { const b = results.find((r) => r.backend === 'embedded LevelDB' && r.instances === count); return b ? capOf(b) : NaN; };
   console.log(`\n## Several instances, one store (${os.cpus().length} cores, ${o.users} virtual users, ${o.seconds} s after ${o.warmupSeconds} s warm-up; page set: 20 KB HTML injected + 8 KB CSS + 30 KB JS + 40 KB image)\n`);
-  console.log('| backend | instances | req/s total | req/s per instance | CPU per instance (cores) under load / idle | µs CPU per request, per instance (net of idle) | req per instance-CPU-second (vs embedded) | backend CPU cores (PG + S3) | backend µs per request | load generator + site cores | p50 / p99 ms under load | added p50 / p99 ms (sequential) | write amplification | drain after load ms | captures stored / failed / dropped | PG tx committed / rolled back | load avg before → after |');
+  console.log('| backend | instances | req/s total | req/s per instance | CPU per instance (cores) under load / idle | µs CPU per request, per instance (net of idle) | req per instance-CPU-second (vs embedded, same count) | backend CPU cores (PG + S3) | backend µs per request | load generator + site cores | p50 / p99 ms under load | added p50 / p99 ms (sequential) | write amplification | drain after load ms | captures stored / failed / dropped | PG tx committed / rolled back | load avg before → after |');
   console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const r of results) {
     const per = r.perInstance;
     const avg = (f: (p: ConfigResult['perInstance'][number]) => number) => per.reduce((a, p) => a + f(p), 0) / per.length;
-    const cap = avg((p) => p.reqPerCpuSecond);
-    console.log(`| ${r.backend} | ${r.instances} | ${n(r.reqPerSecond)} | ${per.map((p) => n(p.reqPerSecond)).join(' / ')} | ${per.map((p) => n(p.cpuCores, 2)).join(' / ')} / idle ${n(avg((p) => p.idleCores), 3)} | ${n(avg((p) => p.cpuUsPerRequest))} (${n(avg((p) => p.netUsPerRequest))}) | ${n(cap)} (${n((cap / baseCap) * 100)} %) | ${n(r.backendCores.postgres, 2)} + ${n(r.backendCores.objectStore, 2)} | ${n(r.backendUsPerRequest)} | ${n(r.generatorCores, 2)} | ${n(r.loaded.p50, 2)} / ${n(r.loaded.p99, 2)} | +${n(r.probe.addedP50, 3)} / +${n(r.probe.addedP99, 3)} | ${n(r.writeAmplification, 2)} | ${n(r.drainMs)} | ${n(r.captures.stored)} / ${r.captures.failed} / ${r.captures.dropped} | ${r.transactions ? `${n(r.transactions.committed)} / ${n(r.transactions.rolledBack)}` : '–'} | ${n(r.loadAverage.before, 1)} → ${n(r.loadAverage.after, 1)} |`);
+    const cap = capOf(r);
+    console.log(`| ${r.backend} | ${r.instances} | ${n(r.reqPerSecond)} | ${per.map((p) => n(p.reqPerSecond)).join(' / ')} | ${per.map((p) => n(p.cpuCores, 2)).join(' / ')} / idle ${n(avg((p) => p.idleCores), 3)} | ${n(avg((p) => p.cpuUsPerRequest))} (${n(avg((p) => p.netUsPerRequest))}) | ${n(cap)} (${n((cap / baseCap(r.instances)) * 100)} %) | ${n(r.backendCores.postgres, 2)} + ${n(r.backendCores.objectStore, 2)} | ${n(r.backendUsPerRequest)} | ${n(r.generatorCores, 2)} | ${n(r.loaded.p50, 2)} / ${n(r.loaded.p99, 2)} | +${n(r.probe.addedP50, 3)} / +${n(r.probe.addedP99, 3)} | ${n(r.writeAmplification, 2)} | ${n(r.drainMs)} | ${n(r.captures.stored)} / ${r.captures.failed} / ${r.captures.dropped} | ${r.transactions ? `${n(r.transactions.committed)} / ${n(r.transactions.rolledBack)}` : '–'} | ${n(r.loadAverage.before, 1)} → ${n(r.loadAverage.after, 1)} |`);
   }
   console.log('\nWrite amplification: bytes the backend grew by (LevelDB dir; PostgreSQL database size + bucket objects, WAL apart) per byte of response body the site sent through the instances.');
   for (const r of results) {
@@ -373,6 +392,7 @@ export function printInstances({ results, storeCost }: { results: ConfigResult[]
 export function instancesOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): InstancesOptions {
   return {
     counts: (env.BENCH_INSTANCES ?? '1,2,4').split(',').map(Number).filter((x) => x > 0),
+    embeddedCounts: (env.BENCH_INSTANCES_EMBEDDED ?? env.BENCH_INSTANCES ?? '1,2,4').split(',').map(Number).filter((x) => x > 0),
     seconds: Number(env.BENCH_INSTANCES_SECONDS ?? 8),
     warmupSeconds: Number(env.BENCH_INSTANCES_WARMUP ?? 2),
     users: Number(env.BENCH_INSTANCES_USERS ?? 16),

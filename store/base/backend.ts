@@ -52,6 +52,11 @@ export interface BackendWrite {
   heads: { chain: string; value: Uint8Array; previous?: Uint8Array }[];
   /** Shared bodies no record names any more. */
   deleteBlobs: string[];
+  /**
+   * Shared bodies this write names or uploads that a backend deleting bodies late (several writers) reported deleted
+   * (BODY_DELETED), and that were found stored, or put again, after that report: the backend may trust them again.
+   */
+  reviveBlobs?: string[];
   /** Change-feed entries (change-feed.ts), in seq order. */
   feed: { seq: number; value: Uint8Array }[];
   /** A signed checkpoint (integrity/checkpoint.ts). */

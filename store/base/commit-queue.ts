@@ -24,6 +24,8 @@ export interface WriteGroup {
   changes?: ChangeEvent[];
   /** Shared bodies that may have lost their last reference in this group (erasure). */
   gc?: string[];
+  /** Shared bodies found stored (or put again) after the backend reported them deleted (BackendWrite.reviveBlobs). */
+  revive?: string[];
   checkpoint?: { seq: number; value: Uint8Array };
 }
 
@@ -116,13 +118,13 @@ export class CommitQueue {
   private flush(): void {
     const groups = this.take();
     if (groups.length === 0) return;
-    this.inFlight = this.write(groups).then(
-      () => { for (const q of groups) q.resolve(); },
+    this.inFlight = this.writeAll(groups).then(
+      () => undefined,
       (err: unknown) => {
         const failure = err instanceof VerbatimError ? err : new VerbatimError('STORE_WRITE_FAILED', 'writing to the store failed', {}, { cause: err });
         for (const q of groups) q.reject(failure);
         // Another writer got there first (a checkpoint, or retries ran out): the backend is fine, nothing to recover.
-        if (failure.code === 'STORE_CONFLICT') return;
+        if (failure.code === 'STORE_CONFLICT' || failure.code === 'BODY_DELETED') return;
         this.halt(failure);
         this.onFailure(failure);
       },
@@ -148,6 +150,30 @@ export class CommitQueue {
     return this.queued.splice(0, count);
   }
 
+  /**
+   * Writes the groups and resolves each. A backend refusing bodies another writer deleted (BODY_DELETED, with the
+   * digests) refuses the groups naming them only: those are rejected, the others written without them.
+   */
+  private async writeAll(groups: Queued[]): Promise<void> {
+    let live = groups;
+    for (;;) {
+      try {
+        await this.write(live);
+        break;
+      } catch (err) {
+        if (!isVerbatimError(err, 'BODY_DELETED')) throw err;
+        const gone = new Set(Object.keys((err.context.states ?? {}) as Record<string, string>));
+        for (const d of gone) this.blobs.forget(d);
+        const refused = live.filter((q) => namesAny(q.group, gone));
+        if (refused.length === 0) throw err;
+        for (const q of refused) q.reject(err);
+        live = live.filter((q) => !refused.includes(q));
+        if (live.length === 0) return;
+      }
+    }
+    for (const q of live) q.resolve();
+  }
+
   private async write(groups: Queued[]): Promise<void> {
     const write = emptyWrite();
     const changes: ChangeEvent[] = [];
@@ -160,6 +186,7 @@ export class CommitQueue {
       if (group.changes) changes.push(...group.changes);
       if (group.checkpoint) write.checkpoint = group.checkpoint;
       for (const d of group.gc ?? []) gc.add(d);
+      if (group.revive?.length) (write.reviveBlobs ??= []).push(...group.revive);
     }
     if (gc.size > 0) write.deleteBlobs = await this.unreferenced(gc, write);
     let commitHeads: () => void = () => undefined;
@@ -213,4 +240,9 @@ export class CommitQueue {
     }
     return out;
   }
+}
+
+/** Whether the group uploads or names one of the digests. */
+function namesAny(group: WriteGroup, digests: Set<string>): boolean {
+  return (group.blobs ?? []).some((b) => digests.has(b.digest)) || (group.put ?? []).some((r) => (r.blobs ?? []).some((d) => digests.has(d)));
 }

@@ -32,6 +32,7 @@ import { assertBatch, assertCapture, assertId, assertNote, assertSessionInit, as
 import type { BackendWrite, CaptureLookup, RecordKey, SessionPage, StoredRecord } from './backend';
 import { emptyWrite, recordKeyOf } from './backend';
 import { BlobCache } from './blob-cache';
+import { pastDeletedBodies } from './body-revival';
 import { CommitQueue, type WriteGroup } from './commit-queue';
 import { RecordCodec } from './record-codec';
 import { AuditReader } from './audit-reader';
@@ -524,7 +525,7 @@ export abstract class StoreBase implements VerbatimStore {
         await this.writePersonal(options.sessionId, blob.digest, async () => blob.encoded);
         return blob.digest;
       }
-      await this.blobs.write(blob.digest, () => this.submit({ blobs: [{ digest: blob.digest, value: blob.encoded }] }));
+      await this.blobs.write(blob.digest, () => this.uploadShared(blob.digest, blob.encoded));
       return blob.digest;
     }, true);
   }
@@ -532,8 +533,14 @@ export abstract class StoreBase implements VerbatimStore {
   private writeShared(digest: Digest, bytes: Uint8Array, compress: boolean): Promise<void> {
     return this.blobs.write(digest, async () => {
       const value = compress ? await this.deflate(bytes, this.options.blobCompressionLevel ?? 1) : withCodec(CODEC_RAW, bytes);
-      await this.submit({ blobs: [{ digest, value }] });
+      await this.uploadShared(digest, value);
     });
+  }
+
+  /** Each attempt puts the bytes again, so after a deletion another writer reported, the body is there anew. */
+  private uploadShared(digest: Digest, value: Uint8Array): Promise<void> {
+    return pastDeletedBodies((revive) => this.submit({ blobs: [{ digest, value }], ...(revive.length ? { revive } : {}) }),
+      { recheck: async (digests) => digests.map(() => true) });
   }
 
   getBlob(digest: Digest, sessionId?: string): Promise<Uint8Array | undefined> {
@@ -639,7 +646,10 @@ export abstract class StoreBase implements VerbatimStore {
           }
         }
         const id = RecordId.capture(sid, capture.id);
-        await this.submit({
+        // Another writer may delete a body between the check above and this commit (several writers): the backend
+        // then refuses it, and the capture lands only if the body is stored again by then (body-revival.ts).
+        await pastDeletedBodies((revive) => this.submit({
+          ...(revive.length ? { revive } : {}),
           put: [{
             id, kind: 'capture', sessionId: sid ?? STORE_CHAIN, at: capture.startedAt, url: capture.url,
             // Personal bodies, and captures a kiosk vouches for alone, are never used by another session's replay.
@@ -648,7 +658,7 @@ export abstract class StoreBase implements VerbatimStore {
             ...(shared.length ? { blobs: shared } : {}),
           }],
           changes: [{ type: 'capture.stored', ...(sid !== undefined ? { sessionId: sid } : {}), captureId: capture.id }],
-        });
+        }), { recheck: (digests) => this._hasBlobs(digests) });
       } finally {
         this.blobs.unpin([input.body?.digest, input.requestBody?.digest].filter((d): d is string => typeof d === 'string'));
       }

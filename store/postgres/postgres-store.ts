@@ -15,7 +15,9 @@
  * a feed 1, 2, 3, … with no gap (a sequence would leave gaps on rollback) and no fork (two writers never both see
  * seq N free), chains without forks (heads are compare-and-set; links' primary key (chain, idx) refuses a second
  * link at an index as a last line), and one checkpoint log. A session's read-modify-write (append events, link a
- * customer, erase) also holds a session-level advisory lock across processes (_exclusive).
+ * customer, erase) also holds a session-level advisory lock across processes (_exclusive). Shared bodies an erasure
+ * left unnamed are deleted late, after a grace period, so that another writer's capture naming one meanwhile keeps it
+ * (body-deletions.ts).
  */
 import { createHash } from 'node:crypto';
 import pg from 'pg';
@@ -27,6 +29,7 @@ import type { ObjectStorage } from '../base/object-storage';
 import { StoreBase, type StoreBaseOptions } from '../base/store-base';
 import type { Leadership } from '../leadership';
 import { inTransaction, isConnectionError, poolConfigOf, resilientPool, unreachable, type PgConnection } from './pg-connection';
+import { blobObject, claimBodies, markBodies, sweepBodies } from './body-deletions';
 import { PgLeadership } from './pg-leadership';
 import { PgObjectStorage } from './pg-object-storage';
 import { PgSharedState, sharedStateSql } from './pg-shared-state';
@@ -52,6 +55,14 @@ export interface PostgresStoreOptions extends StoreBaseOptions {
    * of appending to at once. Each holds its lock only for one read-modify-write.
    */
   sessionLocks?: number;
+  /**
+   * How long a shared body an erasure left unnamed stays in object storage before a sweep deletes it, ms (default 10
+   * minutes): longer than a capture takes from its "already stored" check to its commit, so one in flight names the
+   * body again instead of being refused. 0 deletes at the erasure's commit, as a single writer may.
+   */
+  bodyGraceMs?: number;
+  /** How often each instance sweeps bodies whose grace ran out (default every minute). */
+  sweepEveryMs?: number;
 }
 
 /** Advisory lock keys (the two-int form keeps them apart from anyone's single-key locks). */
@@ -82,7 +93,6 @@ interface RecordRow {
 const RECORD_COLUMNS = 'id, kind, session_id, at, url, shared, blobs, customer_key, value, object';
 const sha256Hex = (bytes: Uint8Array | string): string => createHash('sha256').update(bytes).digest('hex');
 const asBuffer = (v: Uint8Array): Buffer => (Buffer.isBuffer(v) ? v : Buffer.from(v.buffer, v.byteOffset, v.byteLength));
-const blobObject = (digest: string): string => `blobs/${digest}`;
 /** Content in the key: a value rewritten under the same id gets a new object, the old one is deleted after commit. */
 const recordObject = (id: string, value: Uint8Array): string => `records/${sha256Hex(id)}/${sha256Hex(value).slice(0, 32)}`;
 const conflict = (what: string, context: Record<string, unknown> = {}): VerbatimError =>
@@ -99,6 +109,9 @@ export class PostgresStore extends StoreBase {
   private readonly inlineLimit: number;
   private readonly leaders = new Map<string, PgLeadership>();
   private readonly shared: PgSharedState;
+  private readonly bodyGraceMs: number;
+  private sweepTimer: NodeJS.Timeout | undefined;
+  private sweeping: Promise<number> | undefined;
 
   constructor(private readonly pgOptions: PostgresStoreOptions) {
     super(pgOptions);
@@ -108,6 +121,22 @@ export class PostgresStore extends StoreBase {
     this.shared = new PgSharedState(() => this.db, schema, LOCK_SPACE + LOG_LOCKS);
     this.engine = { multiWriter: pgOptions.multiWriter ?? true, durable: true };
     this.inlineLimit = pgOptions.inlineLimit ?? 16 * 1024;
+    this.bodyGraceMs = pgOptions.bodyGraceMs ?? 10 * 60_000;
+  }
+
+  /**
+   * Deletes the shared bodies whose grace period ran out and that nothing names (body-deletions.ts); returns how many.
+   * Runs every `sweepEveryMs` on each instance, and at once after an erasure's commit when the grace is 0.
+   */
+  sweepDeletedBodies(): Promise<number> {
+    // One sweep at a time per instance; a caller during one waits for it and starts its own (it may find more).
+    const run = async (): Promise<number> => {
+      await this.sweeping?.catch(() => undefined);
+      return sweepBodies({ pool: this.db, deletions: this.t('body_deletions'), records: this.t('records'), objects: this.store, graceMs: this.bodyGraceMs });
+    };
+    const sweep = run();
+    this.sweeping = sweep;
+    return sweep.finally(() => { if (this.sweeping === sweep) this.sweeping = undefined; });
   }
 
   private get db(): pg.Pool {
@@ -145,6 +174,11 @@ export class PostgresStore extends StoreBase {
       ? (this.pgOptions.closeObjects ? this.pgOptions.objects : undefined)
       : new PgObjectStorage({ pool, schema: this.schema });
     this.objects = this.pgOptions.objects ?? this.ownObjects;
+    if (!this.options.readOnly) {
+      // A failed sweep leaves its rows for the next one (on this instance or another).
+      this.sweepTimer = setInterval(() => { this.sweepDeletedBodies().catch(() => undefined); }, this.pgOptions.sweepEveryMs ?? 60_000);
+      this.sweepTimer.unref();
+    }
   }
 
   /** Several writers: one instance per job, elected by a session-level advisory lock (pg-leadership.ts). */
@@ -171,7 +205,10 @@ export class PostgresStore extends StoreBase {
       if (stored !== undefined && stored > SCHEMA_VERSION) {
         throw new VerbatimError('STORE_NOT_OPEN', `the store's tables are of a newer version (${stored}) than this Verbatim knows (${SCHEMA_VERSION}): upgrade Verbatim`, { schema: this.schema });
       }
-      if (stored === undefined) await c.query(`INSERT INTO ${this.t('meta')} (key, value) VALUES ($1, $2)`, [SCHEMA_VERSION_KEY, Buffer.from(String(SCHEMA_VERSION))]);
+      // An older version's tables were brought up to this one by schemaSql (only tables added so far).
+      if (stored === undefined || stored < SCHEMA_VERSION) {
+        await c.query(`INSERT INTO ${this.t('meta')} (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value`, [SCHEMA_VERSION_KEY, Buffer.from(String(SCHEMA_VERSION))]);
+      }
     });
   }
 
@@ -181,6 +218,9 @@ export class PostgresStore extends StoreBase {
   }
 
   protected async _close(): Promise<void> {
+    clearInterval(this.sweepTimer);
+    this.sweepTimer = undefined;
+    await this.sweeping?.catch(() => undefined);
     const [pool, locks, own] = [this.pool, this.lockPool, this.ownObjects];
     this.pool = undefined;
     this.lockPool = undefined;
@@ -253,9 +293,25 @@ export class PostgresStore extends StoreBase {
           const { rows } = await c.query<{ object: string | null }>(`DELETE FROM ${this.t('records')} WHERE id = ANY($1::text[]) RETURNING object`, [write.del.map((r) => r.id)]);
           for (const r of rows) if (r.object) unnamed.add(r.object);
         }
+        // Bodies this write uploads or names that an erasure left for deletion: read with the old objects of the puts
+        // (one round trip, no lock). Rows are added under the write lock, which a capture's commit holds, so none
+        // appears meanwhile; an upload alone may miss one, which then only marks a body it has just put.
+        const bodies = [...new Set([...write.blobs.map((b) => b.digest), ...puts.flatMap((r) => r.blobs ?? [])])];
+        const doomed: string[] = [];
         if (puts.length) {
-          const { rows } = await c.query<{ object: string }>(`SELECT object FROM ${this.t('records')} WHERE id = ANY($1::text[]) AND object IS NOT NULL`, [puts.map((r) => r.id)]);
-          for (const r of rows) unnamed.add(r.object);
+          const { rows } = await c.query<{ object: string | null; digest: string | null }>(
+            `SELECT object, NULL::text AS digest FROM ${this.t('records')} WHERE id = ANY($1::text[]) AND object IS NOT NULL
+             UNION ALL SELECT NULL, digest FROM ${this.t('body_deletions')} WHERE digest = ANY($2::text[])`, [puts.map((r) => r.id), bodies]);
+          for (const r of rows) {
+            if (r.object !== null) unnamed.add(r.object);
+            else doomed.push(r.digest!);
+          }
+        } else if (bodies.length) {
+          const { rows } = await c.query<{ digest: string }>(`SELECT digest FROM ${this.t('body_deletions')} WHERE digest = ANY($1::text[])`, [bodies]);
+          doomed.push(...rows.map((r) => r.digest));
+        }
+        await claimBodies(c, this.t('body_deletions'), doomed, write.reviveBlobs);
+        if (puts.length) {
           await this.upsertRecords(c, puts, objectOf);
           for (const key of objectOf.values()) unnamed.delete(key);
         }
@@ -276,6 +332,7 @@ export class PostgresStore extends StoreBase {
           const { rows } = await c.query<{ digest: string }>(
             `SELECT digest FROM unnest($1::text[]) AS digest WHERE NOT EXISTS (SELECT 1 FROM ${this.t('records')} WHERE blobs @> ARRAY[digest])`, [unreferenced]);
           unreferenced = rows.map((r) => r.digest);
+          await markBodies(c, this.t('body_deletions'), unreferenced);
         }
       });
     } catch (err) {
@@ -284,8 +341,9 @@ export class PostgresStore extends StoreBase {
       throw err;
     }
     // The rows no longer name these: deleting them is tidying, and a failure here leaves garbage, not a dangling row.
-    const garbage = [...unnamed, ...unreferenced.map(blobObject)];
-    if (garbage.length) await objects.delete(garbage).catch(() => undefined);
+    // Values of records are their own (content and id in the key); shared bodies wait for the sweep.
+    if (unnamed.size) await objects.delete([...unnamed]).catch(() => undefined);
+    if (unreferenced.length && this.bodyGraceMs === 0) await this.sweepDeletedBodies().catch(() => undefined);
   }
 
   /**

@@ -11,11 +11,15 @@
  *   meta         settings, holds, the store format
  *   documents    shared documents (accounts, terminals, proxy clients) by name, changed by compare-and-swap on version
  *   logs         shared logs (the audit trail) by (name, seq); both in pg-shared-state.ts
+ *   body_deletions  shared bodies an erasure left unnamed, deleted from object storage only after a grace period
+ *                (body-deletions.ts): marked → deleting → deleted
  *   objects      PgObjectStorage's table (only when no other object storage is configured)
  *
- * Versioned: meta `pg/schema` holds SCHEMA_VERSION; a newer one than this code knows is refused.
+ * Versioned: meta `pg/schema` holds SCHEMA_VERSION; a newer one than this code knows is refused. Version 2 added
+ * body_deletions (an older instance would delete bodies at once, behind the others' backs) and the shared documents
+ * and logs (an older instance would keep accounts and its audit trail to itself), so an older one is refused.
  */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 export const DEFAULT_SCHEMA = 'verbatim_store';
 export const SCHEMA_VERSION_KEY = 'pg/schema';
 
@@ -49,6 +53,11 @@ CREATE TABLE IF NOT EXISTS ${ns}.links (chain text COLLATE "C" NOT NULL, idx big
 CREATE TABLE IF NOT EXISTS ${ns}.heads (chain text COLLATE "C" PRIMARY KEY, value bytea NOT NULL);
 CREATE TABLE IF NOT EXISTS ${ns}.feed (seq bigint PRIMARY KEY, value bytea NOT NULL);
 CREATE TABLE IF NOT EXISTS ${ns}.checkpoints (seq bigint PRIMARY KEY, value bytea NOT NULL);
+CREATE TABLE IF NOT EXISTS ${ns}.body_deletions (
+  digest text COLLATE "C" PRIMARY KEY,
+  state text COLLATE "C" NOT NULL CHECK (state IN ('marked', 'deleting', 'deleted')),
+  changed_at timestamptz NOT NULL DEFAULT now()
+);
 `;
 
 export const objectsSql = (ns: string): string => `

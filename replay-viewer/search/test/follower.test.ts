@@ -1,10 +1,14 @@
 /**
  * The follower: catches up from the index's cursor, follows the live feed, survives a kill between pages (close and
- * reopen: nothing lost, nothing doubled), skips a change it cannot extract (logged by seq, no content), honours erasure;
+ * reopen: nothing lost, nothing doubled), skips a change it cannot extract (logged by seq, no content), reads again a
+ * change the store failed to read in passing (an object store timing out) instead of skipping it, honours erasure;
  * and `reindex` rebuilds, resuming after a kill.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { VerbatimError, type ErrorCode } from '../../../store/errors';
+import type { VerbatimStore } from '../../../store/store';
+import { SearchFollower } from '../follower';
 import { createIndexExtractor } from '../struggle-hits';
 import { parseQuery } from '../query/index';
 import { lastSeq, reindex } from '../reindex';
@@ -21,6 +25,25 @@ async function snapshot(index: SearchIndex): Promise<string[]> {
     for (const m of await index.matches(id, parseQuery('transfer OR typed:secret* OR clicked:send OR status:>=500'))) out.push(`${id} ${m.at - T0} ${m.kind}`);
   }
   return out.sort();
+}
+
+/**
+ * The store, except that its record reads (event batches, captures) fail the first `failures` times with `code`, as
+ * a store over S3 does when the object store times out. The claim is about the follower's retries, not S3.
+ */
+function flaky(store: VerbatimStore, failures: number, code: ErrorCode): { store: VerbatimStore; failed: () => number } {
+  let failed = 0;
+  const wrapped = new Proxy(store, {
+    get(target, prop) {
+      const value = Reflect.get(target, prop, target) as unknown;
+      if (typeof value !== 'function') return value;
+      if ((prop === 'getEventBatch' || prop === 'getCapture') && failed < failures) {
+        return () => { failed += 1; return Promise.reject(new VerbatimError(code, 'the object store did not answer in time', { op: 'get', attempts: 5 })); };
+      }
+      return (value as (...a: unknown[]) => unknown).bind(target);
+    },
+  });
+  return { store: wrapped, failed: () => failed };
 }
 
 describe('search follower', () => {
@@ -100,6 +123,49 @@ describe('search follower', () => {
     assert.deepEqual(await ids('typed:secret0'), []);
     assert.deepEqual(await ids('text:"transfer page 0"'), ['follow-a']);
     assert.deepEqual((await ids('typed:secret*')).sort(), ['follow-b', 'follow-c', 'follow-d']);
+  });
+
+  it('reads a change again when the object store fails in passing, and indexes everything (nothing skipped)', async () => {
+    const s = await b.open({ dataDir: `${b.dir}/passing` });
+    const lines: string[] = [];
+    const f = flaky(b.store, 3, 'OBJECT_STORAGE_FAILED');
+    const follower = new SearchFollower({ store: f.store, index: s.index, createExtractor: createIndexExtractor, readRetryMs: [1, 1, 1], log: (m) => lines.push(m) });
+    assert.equal(await follower.catchUp(), await lastSeq(b.store));
+    assert.equal(f.failed(), 3);
+    assert.deepEqual(lines, [], 'no change skipped');
+    assert.deepEqual(await snapshot(s.index), reference);
+  });
+
+  it('while reads keep failing, stops before the change and, live, tries again until the session is indexed', async () => {
+    const s = await b.open({ dataDir: `${b.dir}/stalled` });
+    const lines: string[] = [];
+    // Two attempts per page, five failures: the follower stops before the first batch twice, then gets through.
+    const f = flaky(b.store, 5, 'STORE_SLOW');
+    const follower = new SearchFollower({
+      store: f.store, index: s.index, createExtractor: createIndexExtractor, gatherMs: 0, readRetryMs: [1], stalledRetryMs: 10, log: (m) => lines.push(m),
+    });
+    follower.start();
+    try {
+      const total = await lastSeq(b.store);
+      for (let i = 0; i < 200 && (await s.index.cursor()) < total; i++) await new Promise((r) => setTimeout(r, 10));
+      assert.equal(await s.index.cursor(), total);
+      assert.equal(f.failed(), 5);
+      assert.deepEqual(lines, Array(2).fill('search index: the store cannot be read for now, trying again: STORE_SLOW'));
+      assert.deepEqual(await snapshot(s.index), reference);
+    } finally {
+      await follower.stop();
+    }
+  });
+
+  it('skips a change whose record cannot be decoded (permanent), logging its seq and code', async () => {
+    const s = await b.open({ dataDir: `${b.dir}/corrupt` });
+    const lines: string[] = [];
+    const f = flaky(b.store, 1, 'STORE_CORRUPT');
+    const follower = new SearchFollower({ store: f.store, index: s.index, createExtractor: createIndexExtractor, readRetryMs: [1, 1], log: (m) => lines.push(m) });
+    assert.equal(await follower.catchUp(), await lastSeq(b.store));
+    assert.equal(f.failed(), 1, 'not read again');
+    assert.equal(lines.length, 1, lines.join('\n'));
+    assert.match(lines[0]!, /^search index: change \d+ \(events\.appended\) skipped: STORE_CORRUPT$/);
   });
 
   it('follows the live feed and drops an erased session', async () => {

@@ -1,0 +1,108 @@
+/**
+ * Deleting shared bodies when several writers share one store. Bodies are content-addressed and shared between
+ * sessions; an erasure leaves some unnamed. Deleting such a body from object storage at once, as one process may, is
+ * wrong with several: another instance may have just checked "already stored" (a HEAD, or its cache) and be about
+ * to commit a capture naming it. So a body is deleted late, through the table body_deletions (schema.ts):
+ *
+ *   marked    the erasure's commit, under the write lock, found no record naming it (changed_at: when)
+ *   deleting  a sweep, after the grace period, found it still unnamed and is deleting the object
+ *   deleted   the object is gone (the row stays: it is what tells a writer that its "already stored" is stale)
+ *
+ * Every commit that names or uploads a body looks at its row, under the row's lock, in the same transaction that
+ * writes the records (claimBodies): a marked body is named again (the row removed: the sweep, waiting on that lock,
+ * then finds no row); a deleting or deleted one refuses the write (BODY_DELETED), unless this write found it stored
+ * again after it had been reported deleted (`revive`). So a capture naming a body commits only while the object
+ * is there, and the grace period makes a refusal rare: a capture in flight when an erasure ran names the body again
+ * long before the sweep. Rows are only ever inserted by a commit holding the write lock, as every capture commit
+ * does: reading them without a lock first, and locking only those seen, misses none.
+ */
+import type pg from 'pg';
+import { VerbatimError } from '../errors';
+import type { ObjectStorage } from '../base/object-storage';
+import { inTransaction } from './pg-connection';
+
+export type DeletionState = 'marked' | 'deleting' | 'deleted';
+
+/** A sweep that died between "deleting" and "deleted" left rows behind: another sweep finishes them after this. */
+const STALE_DELETING_MS = 60_000;
+/** Bodies per sweep transaction. */
+const SWEEP_BATCH = 1_000;
+
+export const blobObject = (digest: string): string => `blobs/${digest}`;
+
+/** In an erasure's commit, after the referrers were checked under the write lock: mark for deletion later. */
+export async function markBodies(c: pg.PoolClient, table: string, digests: string[]): Promise<void> {
+  if (!digests.length) return;
+  // One already marked keeps its time; one deleting or deleted is not made "marked" again (its object may be gone).
+  await c.query(`INSERT INTO ${table} (digest, state) SELECT unnest($1::text[]), 'marked' ON CONFLICT (digest) DO NOTHING`, [digests]);
+}
+
+/**
+ * In a commit naming or uploading `digests`: `seen` are those the commit found rows for without locking. Locks
+ * them, names the marked ones (and the deleted ones in `revive`) again, and refuses the write for the rest.
+ */
+export async function claimBodies(c: pg.PoolClient, table: string, seen: string[], revive: readonly string[] = []): Promise<void> {
+  if (!seen.length) return;
+  const { rows } = await c.query<{ digest: string; state: DeletionState }>(
+    `SELECT digest, state FROM ${table} WHERE digest = ANY($1::text[]) ORDER BY digest FOR UPDATE`, [seen]);
+  const revived = new Set(revive);
+  const named = rows.filter((r) => r.state === 'marked' || (r.state === 'deleted' && revived.has(r.digest))).map((r) => r.digest);
+  const refused = rows.filter((r) => !named.includes(r.digest));
+  if (refused.length) {
+    throw new VerbatimError('BODY_DELETED', 'a shared body this write names was deleted by another writer', {
+      states: Object.fromEntries(refused.map((r) => [r.digest, r.state])),
+    });
+  }
+  if (named.length) await c.query(`DELETE FROM ${table} WHERE digest = ANY($1::text[])`, [named]);
+}
+
+export interface SweepTarget {
+  pool: pg.Pool;
+  /** Qualified table names. */
+  deletions: string;
+  records: string;
+  objects: ObjectStorage;
+  graceMs: number;
+}
+
+/**
+ * Deletes the objects of bodies marked longer ago than the grace period and still unnamed. Safe to run on every
+ * instance at once (rows are claimed with SKIP LOCKED and move on from "marked" once). Returns how many bodies it
+ * deleted.
+ */
+export async function sweepBodies(t: SweepTarget): Promise<number> {
+  let total = 0;
+  for (;;) {
+    const claimed = await inTransaction(t.pool, async (c) => {
+      const { rows } = await c.query<{ digest: string }>(
+        `UPDATE ${t.deletions} SET state = 'deleting', changed_at = now() WHERE digest IN (
+           SELECT digest FROM ${t.deletions} d
+           WHERE ((state = 'marked' AND changed_at <= now() - $1 * interval '1 millisecond')
+                  OR (state = 'deleting' AND changed_at <= now() - $2 * interval '1 millisecond'))
+             AND NOT EXISTS (SELECT 1 FROM ${t.records} WHERE blobs @> ARRAY[d.digest])
+           ORDER BY digest LIMIT ${SWEEP_BATCH} FOR UPDATE SKIP LOCKED)
+         RETURNING digest`, [t.graceMs, STALE_DELETING_MS]);
+      return rows.map((r) => r.digest);
+    });
+    if (!claimed.length) return total;
+    let kept: string[] = [];
+    try {
+      await t.objects.delete(claimed.map(blobObject));
+    } catch (err) {
+      // Another failure: they stay "deleting" (refusing writers that name them) and a sweep tries again later.
+      if ((err as { code?: string }).code !== 'OBJECT_LOCKED') throw err;
+      // Object Lock keeps some (erasure then relies on crypto-shredding): those still there are bodies again.
+      const present = await t.objects.has(claimed.map(blobObject));
+      kept = claimed.filter((_, i) => present[i]);
+    }
+    // "deleted" once the delete answered: a writer told so checks the object store afterwards, so even a body put
+    // again meanwhile is found, not lost.
+    const gone = claimed.filter((d) => !kept.includes(d));
+    await inTransaction(t.pool, async (c) => {
+      if (gone.length) await c.query(`UPDATE ${t.deletions} SET state = 'deleted', changed_at = now() WHERE digest = ANY($1::text[]) AND state = 'deleting'`, [gone]);
+      if (kept.length) await c.query(`DELETE FROM ${t.deletions} WHERE digest = ANY($1::text[]) AND state = 'deleting'`, [kept]);
+    });
+    total += gone.length;
+    if (claimed.length < SWEEP_BATCH) return total;
+  }
+}
