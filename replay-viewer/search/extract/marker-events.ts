@@ -1,0 +1,25 @@
+/**
+ * The recorder's custom markers (recorder/markers.ts: the site's performance.mark entries and dataLayer events),
+ * read from a stored custom event. Funnel steps (analytics/index/markers.ts) and the player's activity feed read
+ * them here, so both see the same name. Hostile input: the name is cleaned and cut again; a mark's own moment
+ * (`payload.time`, from before the recorder ran) is taken only when plausible, as for early errors.
+ */
+import type { CUSTOM_TAGS } from '../../../recorder/protocol';
+import { clean, isObject, num, str } from './rrweb-wire';
+
+// Typed against the protocol (a renamed tag fails the typecheck) without importing a value.
+export const MARKER_TAG: typeof CUSTOM_TAGS.marker = 'verbatim:marker';
+/** The recorder cuts names at 100 characters; a forged upload gets the same bound. */
+export const MAX_MARKER_NAME = 100;
+const EARLY_WINDOW_MS = 10 * 60_000;
+
+export interface Marker { name: string; source: 'mark' | 'dataLayer'; at: number }
+
+/** A custom event's data as a marker; `at` is the event's timestamp. */
+export function readMarker(data: unknown, at: number): Marker | undefined {
+  if (!isObject(data) || data.tag !== MARKER_TAG || !isObject(data.payload)) return undefined;
+  const name = clean((str(data.payload.name) ?? '').replace(/[\u0000-\u001f\u007f-\u009f]/g, ''), MAX_MARKER_NAME);
+  if (!name) return undefined;
+  const time = num(data.payload.time);
+  return { name, source: data.payload.source === 'mark' ? 'mark' : 'dataLayer', at: time !== undefined && time <= at && at - time <= EARLY_WINDOW_MS ? time : at };
+}
