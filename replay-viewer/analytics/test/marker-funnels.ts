@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import type { LevelStore } from '../../../store/level/level-store';
 import type { OpenedSearch } from '../../search/index';
+import { parseQuery } from '../../search/query/index';
 import { frag } from '../../search/sql-fragment';
 import { Tree, batch, custom, full, meta } from '../../search/test/extract-fixtures';
 import type { Bench } from '../../search/test/index-fixtures';
@@ -157,6 +158,13 @@ export function markerFunnelTests(ctx: () => { b: Bench; s: OpenedSearch }, answ
       ['POST', 'bank.example', '/api/transfers', '201', '3'],
       ['POST', 'bank.example', '/api/transfers', '422', '1'],
     ]);
+  });
+
+  it('finds sessions by marker:<name> in search, THEN sequences too', async () => {
+    const ids = async (q: string) => (await ctx().s.index.search(parseQuery(q), { limit: 20 })).results.map((r) => r.session.id).sort();
+    assert.deepEqual(await ids('marker:checkout_start'), ['mk-early-5', 'mk-full-1', 'mk-order-8', 'mk-refused-4']);
+    assert.deepEqual(await ids('marker:checkout_start THEN marker:purchase'), ['mk-full-1', 'mk-refused-4']);
+    assert.deepEqual(await ids('marker:purchase AND status:422'), ['mk-refused-4']);
   });
 
   it('forgets an erased session: its markers, its requests, its counts', async () => {

@@ -19,6 +19,8 @@
  *            `text` what it says, `field` a stable selector (selector.ts).
  * - error    the recorder's console-error and uncaught-error custom events: the message; `field` "console.error",
  *            "uncaught error" or "unhandled rejection".
+ * - marker   the recorder's marker custom events (the site's performance.mark / dataLayer events, marker-events.ts):
+ *            the name; `field` "mark" or "dataLayer".
  * - request  each capture except Verbatim's own endpoints: `METHOD host/path status [statusText] [incomplete
  *            reason]`; `method`, `host`, `path`, `status`, `durationMs` (to the last byte), `at` = capture start.
  * - websocket one per distinct endpoint (host + path) per session, at its first message.

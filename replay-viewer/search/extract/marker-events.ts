@@ -1,10 +1,11 @@
 /**
  * The recorder's custom markers (recorder/markers.ts: the site's performance.mark entries and dataLayer events),
- * read from a stored custom event. Funnel steps (analytics/index/markers.ts) and the player's activity feed read
- * them here, so both see the same name. Hostile input: the name is cleaned and cut again; a mark's own moment
+ * read from a stored custom event. Funnel steps (analytics/index/markers.ts), search (`marker:<name>` hits) and the
+ * player's activity feed read them here, so all see the same name. Hostile input: the name is cleaned and cut again; a mark's own moment
  * (`payload.time`, from before the recorder ran) is taken only when plausible, as for early errors.
  */
 import type { CUSTOM_TAGS } from '../../../recorder/protocol';
+import type { Hit } from '../types';
 import { clean, isObject, num, str } from './rrweb-wire';
 
 // Typed against the protocol (a renamed tag fails the typecheck) without importing a value.
@@ -22,4 +23,10 @@ export function readMarker(data: unknown, at: number): Marker | undefined {
   if (!name) return undefined;
   const time = num(data.payload.time);
   return { name, source: data.payload.source === 'mark' ? 'mark' : 'dataLayer', at: time !== undefined && time <= at && at - time <= EARLY_WINDOW_MS ? time : at };
+}
+
+/** A marker as a search hit (`marker:purchase`): the name is the text, the source the field. */
+export function markerHit(data: unknown, at: number, pageId: string | undefined): Hit | undefined {
+  const m = readMarker(data, at);
+  return m && { kind: 'marker', at: m.at, ...(pageId ? { pageId } : {}), text: m.name, field: m.source };
 }
