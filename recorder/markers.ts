@@ -59,17 +59,22 @@ export function watchMarkers(report: Report, tag: string): void {
     }
   };
   const hooked = new WeakSet<object>();
+  // Runs inside the page's own `window.dataLayer = …` (the setter below): must never throw (a frozen array, a Proxy).
   const hook = (layer: unknown): void => {
-    if (!Array.isArray(layer) || hooked.has(layer)) return;
-    hooked.add(layer);
-    for (const item of layer) take(eventOf(item), 'dataLayer');
-    const push = layer.push;
-    // GTM later wraps whatever push it finds (this one) and calls it: the chain stays. `this` and the return value are
-    // the page's own.
-    layer.push = function (this: unknown, ...items: unknown[]) {
-      for (const item of items) take(eventOf(item), 'dataLayer');
-      return push.apply(this, items);
-    };
+    try {
+      if (!Array.isArray(layer) || hooked.has(layer)) return;
+      hooked.add(layer);
+      for (const item of layer) take(eventOf(item), 'dataLayer');
+      const push = layer.push;
+      // GTM later wraps whatever push it finds (this one) and calls it: the chain stays. `this` and the return value
+      // are the page's own.
+      layer.push = function (this: unknown, ...items: unknown[]) {
+        for (const item of items) take(eventOf(item), 'dataLayer');
+        return push.apply(this, items);
+      };
+    } catch {
+      /* left unhooked */
+    }
   };
   try {
     const w = window as unknown as { dataLayer?: unknown };

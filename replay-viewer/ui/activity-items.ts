@@ -6,10 +6,11 @@
  */
 import { CUSTOM_TAGS } from '../../recorder/protocol';
 import type { RecordedEvent } from '../../store/records';
+import { readMarker } from '../search/extract/marker-events';
 import { WEIGHTS } from '../analytics/struggle/score';
 import type { Signal, DwellTime } from '../analytics/struggle/signal';
 import type { ApiNetworkLog } from '../replay/network-log';
-import { applyMutation, clickTarget, clickText, fieldName, NodeMap, readMarker } from '../search/extract/index';
+import { applyMutation, clickTarget, clickText, fieldName, NodeMap } from '../search/extract/index';
 import { isMasked, isObject, type Json } from '../search/extract/rrweb-wire';
 import { shortUrl } from './format';
 import { EventType, MouseInteraction, Source } from '../search/extract/rrweb-wire';

@@ -6,8 +6,7 @@
  * funnel step "marker after page" must see the page first (steps are strictly later than the one before).
  */
 import type { CapturedResource, EventBatch } from '../../../store/records';
-import { readMarker } from '../../search/extract/index';
-import { cut, EventType, isObject, num, str } from '../../search/extract/rrweb-wire';
+import { batchMarkers } from '../../search/extract/index';
 import type { AnalyticsCollector, AnalyticsModule, AnalyticsRow, AnalyticsTable } from './analytics-table';
 
 /** Per session: the recorder's rate limit allows a few hundred per page; a forged stream stops here. */
@@ -39,24 +38,18 @@ export function createMarkerCollector(): AnalyticsCollector {
   let out: AnalyticsRow[] = [];
   return {
     batch(batch: EventBatch) {
-      if (!isObject(batch) || !isObject(batch.page) || !Array.isArray(batch.events)) return;
-      const pageId = cut(str(batch.page.id) ?? '', 200);
-      if (!pageId) return;
-      for (const e of batch.events as unknown[]) {
-        if (!isObject(e)) continue;
-        const ts = num(e.timestamp);
-        if (ts === undefined) continue;
-        const start = pageStart.get(pageId);
-        if (start === undefined || ts < start) {
-          if (pageStart.size >= MAX_PAGES) pageStart.delete(pageStart.keys().next().value!);
-          pageStart.set(pageId, ts);
-        }
-        if (e.type !== EventType.Custom || count >= MAX_MARKERS) continue;
-        const m = readMarker(e.data, ts);
-        if (!m) continue;
-        count++;
-        const first = pageStart.get(pageId)!;
-        out.push({ table: markersTable.name, row: { pageId, at: m.at > first ? m.at : Math.min(ts, first + 1), name: m.name, source: m.source } satisfies MarkerRow });
+      const b = batchMarkers(batch);
+      if (!b) return;
+      const start = pageStart.get(b.pageId);
+      if (b.first !== undefined && (start === undefined || b.first < start)) {
+        if (start === undefined && pageStart.size >= MAX_PAGES) pageStart.delete(pageStart.keys().next().value!);
+        pageStart.set(b.pageId, b.first);
+      }
+      const first = pageStart.get(b.pageId) ?? -Infinity;
+      for (const m of b.markers) {
+        if (count++ >= MAX_MARKERS) break;
+        const at = m.at > first ? m.at : Math.min(m.recordedAt, first + 1);
+        out.push({ table: markersTable.name, row: { pageId: b.pageId, at, name: m.name, source: m.source } satisfies MarkerRow });
       }
     },
     capture(_capture: CapturedResource) {},

@@ -32,7 +32,7 @@ export type { SessionFacts, Device } from './session-facts';
 export { sessionFacts, ActivityMoments } from './session-facts';
 export { requestHit } from './request-hits';
 export { errorHit } from './error-hits';
-export { readMarker, MARKER_TAG, type Marker } from './marker-events';
+export { batchMarkers, readMarker, MARKER_TAG, type Marker } from './marker-events';
 export { WebSocketEndpoints } from './websocket-hits';
 export { urlParts, type UrlParts } from './url-parts';
 export { stableSelector } from './selector';
