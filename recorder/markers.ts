@@ -20,7 +20,7 @@ export function markerName(raw: string): string {
     .trim()
     .slice(0, MAX_NAME)
     .replace(/[^\s@]+@[^\s@]+/g, (m) => '*'.repeat(m.length))
-    .replace(/(^|[^A-Za-z0-9])([A-Za-z]{2})(\d\d(?:[ -]?[A-Za-z0-9]){11,30})/g, (_, b, cc, rest: string) => b + cc + '*'.repeat(rest.length))
+    .replace(/\b[a-z]{2}\d\d[a-z\d -]{11,}/gi, (m) => m.slice(0, 2) + '*'.repeat(m.length - 2))
     .replace(/\d(?:[ .-]?\d){6,}/g, (m) => m.replace(/\d/g, '*'));
 }
 
@@ -84,7 +84,6 @@ export function watchMarkers(report: Report, tag: string): void {
     // hooked as it is set. A `var dataLayer` (not configurable) keeps only the current array hooked.
     Object.defineProperty(window, 'dataLayer', {
       configurable: true,
-      enumerable: true,
       get: () => current,
       set: (v: unknown) => {
         current = v;

@@ -163,6 +163,7 @@ describe('markers in Chromium', () => {
 
   it('masks names as typed text: long digit runs, IBANs, addresses; keeps ordinary names', () => {
     assert.equal(markerName('step2_confirmed'), 'step2_confirmed');
+    assert.equal(markerName('step12completedsuccessfully'), 'step12completedsuccessfully');
     assert.equal(markerName('order 1234567'), 'order *******');
     assert.equal(markerName('acct 123456'), 'acct 123456');
     assert.equal(markerName('to:NL91ABNA0417164300'), `to:NL${'*'.repeat(16)}`);
