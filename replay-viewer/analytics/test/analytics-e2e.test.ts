@@ -222,6 +222,14 @@ describe('funnels and journeys end to end (Chromium through the proxy)', () => {
     await p.waitForSelector('.funnel-table td[data-cell=reached]');
     assert.deepEqual(await p.$$eval('.funnel-table td[data-cell=reached]', (tds) => tds.map((t) => t.textContent)), ['12', '10', '7', '5']);
     assert.equal(await p.getAttribute('.analytics-progress', 'hidden'), '');
+    // The step editor offers the new kinds, with the period's marker names and request patterns as suggestions.
+    await p.selectOption('#funnel-step-2-kind', 'marker');
+    assert.equal(await p.getAttribute('#funnel-step-2-match', 'list'), 'funnel-suggest-marker');
+    await p.waitForSelector('#funnel-suggest-marker option', { state: 'attached' });
+    assert.deepEqual(await p.$$eval('#funnel-suggest-marker option', (os) => os.map((o) => (o as HTMLOptionElement).value).sort()), ['transfer-done', 'transfer_done']);
+    await p.selectOption('#funnel-step-2-kind', 'request');
+    assert.equal(await p.getAttribute('#funnel-step-2-match', 'placeholder'), 'POST /api/transfers 2xx');
+    assert.ok((await p.$$eval('#funnel-suggest-request option', (os) => os.map((o) => (o as HTMLOptionElement).value))).includes('POST /api/transfer'));
     await p.getByRole('button', { name: /the 2 sessions dropped after step 3/ }).click();
     const link = p.locator('.funnel-drop-list a').first();
     assert.equal(await link.textContent(), drop.session);
