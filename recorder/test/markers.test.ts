@@ -2,15 +2,16 @@
  * Custom markers (recorder/markers.ts) in real Chromium: a page's performance.mark entries and dataLayer events,
  * before and after the recorder starts and across GTM replacing the array and wrapping push, become
  * `verbatim:marker` events with the name only, masked, rate-limited; the page's own push keeps its `this` and
- * return value and no page error occurs. One browser, one loopback server, one page.
+ * return value and no page error occurs. One browser, one loopback server, one page; the bundle scripts/build.ts
+ * built (dist/recorder/recorder.js), as the proxy serves it.
  */
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { readFile } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
-import { build } from 'esbuild';
 import { chromium, type Browser } from 'playwright';
 import type { RecordedEvent } from '../../store/records';
 import { BOOTSTRAP_SCRIPT } from '../bootstrap';
@@ -40,11 +41,7 @@ let origin = '';
 const uploads: { raw: string; upload: RecorderUpload }[] = [];
 
 before(async () => {
-  const result = await build({
-    entryPoints: [path.join(root, 'recorder', 'entry.ts')], bundle: true, format: 'iife', minify: true,
-    target: ['chrome90', 'firefox90', 'safari14.1'], legalComments: 'none', logLevel: 'warning', write: false,
-  });
-  bundle = result.outputFiles[0]!.text;
+  bundle = await readFile(path.join(root, 'dist', 'recorder', 'recorder.js'), 'utf8');
   server = http.createServer((req, res) => {
     if (req.method === 'POST' && req.url?.startsWith(EVENTS_PATH)) {
       const chunks: Buffer[] = [];
