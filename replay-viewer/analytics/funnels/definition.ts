@@ -27,20 +27,24 @@ const MAX_NAME = 120;
 const MAX_MATCH = 300;
 const MAX_LABEL = 120;
 const MAX_MARKER = 100;
-/** `POST /api/transfers`, `* /api/*`, with an optional status class (`2xx`) or status (`201`). */
-const REQUEST_MATCH = /^([A-Za-z]{1,16}|\*)\s+(\/\S*)(?:\s+([1-5](?:xx|XX|\d\d)))?$/;
+/**
+ * `POST /api/transfers`, `* /api/*`, `POST bank.example/api/transfers` (only that host, a name with a dot: a third
+ * party's `/collect` is not the bank's), with an optional status class (`2xx`) or status (`201`).
+ */
+const REQUEST_MATCH = /^([A-Za-z]{1,16}|\*)\s+((?:[A-Za-z0-9-]{1,63}\.){1,8}[A-Za-z0-9-]{1,63}(?::\d{1,5})?)?(\/\S*)(?:\s+([1-5](?:xx|XX|\d\d)))?$/;
 
-export interface RequestMatch { method: string | null; path: string; status: { from: number; to: number } | null }
+export interface RequestMatch { method: string | null; host: string | null; path: string; status: { from: number; to: number } | null }
 
 /** A request step's match, read; undefined when it is not `METHOD /path [status]`. */
 export function parseRequestMatch(match: string): RequestMatch | undefined {
   const m = REQUEST_MATCH.exec(match.trim());
   if (!m) return undefined;
-  const status = m[3]?.toLowerCase();
+  const status = m[4]?.toLowerCase();
   const from = status === undefined ? 0 : status.endsWith('xx') ? Number(status[0]) * 100 : Number(status);
   return {
     method: m[1] === '*' ? null : m[1]!.toUpperCase(),
-    path: m[2]!,
+    host: m[2] ? m[2].toLowerCase() : null,
+    path: m[3]!,
     status: status === undefined ? null : { from, to: status.endsWith('xx') ? from + 100 : from + 1 },
   };
 }
@@ -48,7 +52,7 @@ export function parseRequestMatch(match: string): RequestMatch | undefined {
 /** A request match written the one way (`POST /api/transfers 2xx`): saved funnels read the same. */
 function canonicalRequest(r: RequestMatch, raw: string): string {
   const status = raw.trim().split(/\s+/)[2]?.toLowerCase();
-  return [r.method ?? '*', r.path, ...(status ? [status] : [])].join(' ');
+  return [r.method ?? '*', `${r.host ?? ''}${r.path}`, ...(status ? [status] : [])].join(' ');
 }
 
 /** A definition from a request body, or a 400 that says what is wrong with it. */
@@ -68,7 +72,7 @@ export function parseDefinition(body: Record<string, unknown>): FunnelDefinition
     if (kind === 'marker' && match.length > MAX_MARKER) throw bad(`step ${i + 1}: a marker name is at most ${MAX_MARKER} characters (the recorder cuts longer ones)`);
     if (kind === 'request') {
       const r = parseRequestMatch(match);
-      if (!r) throw bad(`step ${i + 1}: a request is METHOD /path-pattern with an optional status (e.g. POST /api/transfers 2xx, GET /accounts/* 200)`);
+      if (!r) throw bad(`step ${i + 1}: a request is METHOD /path-pattern, optionally with its host and a status (e.g. POST /api/transfers 2xx, GET bank.example/accounts/* 200)`);
       match = canonicalRequest(r, match);
     }
     const label = typeof s.label === 'string' && s.label.trim() ? s.label.trim().slice(0, MAX_LABEL) : `${kind === 'page' ? '' : `${kind} `}${match}`;

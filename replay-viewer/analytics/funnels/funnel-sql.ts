@@ -33,8 +33,9 @@ function stepSource(step: FunnelStep, backend: Backend): { table: string; where:
     const r = parseRequestMatch(step.match);
     if (!r) return { table: 'requests', where: frag('1 = 0', []) };
     const method = r.method ? frag('e.method = ? AND ', [r.method]) : frag('', []);
+    const host = r.host ? frag('e.host = ? AND ', [r.host]) : frag('', []);
     const status = r.status ? frag(' AND e.status >= ? AND e.status < ?', [r.status.from, r.status.to]) : frag('', []);
-    return { table: 'requests', where: sql(method, patternMatch('url', r.path, backend), status) };
+    return { table: 'requests', where: sql(method, host, patternMatch('url', r.path, backend), status) };
   }
   return { table: 'interactions', where: frag('e.kind = ? AND e.selector = ?', [step.kind, step.match]) };
 }

@@ -109,7 +109,7 @@ const RECEIPT: FunnelDefinition = parseDefinition({
   name: 'Receipt',
   steps: [
     { kind: 'marker', match: 'purchase' },
-    { kind: 'request', match: '* /api/receipts/* 200' },
+    { kind: 'request', match: '* Bank.Example/api/receipts/* 200' },
   ],
 });
 
@@ -119,8 +119,8 @@ export function markerFunnelTests(ctx: () => { b: Bench; s: OpenedSearch }, answ
   it('reads request matches one way, and refuses one that is not METHOD /path [status]', () => {
     assert.equal(CHECKOUT.steps[2]!.match, 'POST /api/transfers 2xx');
     assert.equal(CHECKOUT.steps[2]!.label, 'Sent');
-    assert.equal(RECEIPT.steps[1]!.label, 'request * /api/receipts/* 200');
-    for (const match of ['POST api/transfers', '/api/transfers', 'POST /api/x 6xx', 'POST /a b c']) {
+    assert.equal(RECEIPT.steps[1]!.label, 'request * bank.example/api/receipts/* 200');
+    for (const match of ['POST api/transfers', '/api/transfers', 'POST /api/x 6xx', 'POST /a b c', 'POST ba nk/x', 'POST https://bank.example/x']) {
       assert.throws(() => parseDefinition({ name: 'x', steps: [{ kind: 'page', match: '/' }, { kind: 'request', match }] }), /a request is METHOD/, match);
     }
     assert.throws(() => parseDefinition({ name: 'x', steps: [{ kind: 'page', match: '/' }, { kind: 'marker', match: 'm'.repeat(101) }] }), /at most 100/);
@@ -141,6 +141,9 @@ export function markerFunnelTests(ctx: () => { b: Bench; s: OpenedSearch }, answ
     const receipt = await funnelReport(ctx().s.index.analyticsDb(), RECEIPT, PERIOD);
     assert.deepEqual(receipt.steps.map((x) => x.reached), [6, 3]);
     assert.deepEqual(receipt.steps.map((x) => x.medianMs), [null, 100]);
+    // Another host's receipts are not the bank's.
+    const elsewhere = await funnelReport(ctx().s.index.analyticsDb(), { ...RECEIPT, steps: [RECEIPT.steps[0]!, { ...RECEIPT.steps[1]!, match: '* cdn.example/api/receipts/*' }] }, PERIOD);
+    assert.deepEqual(elsewhere.steps.map((x) => x.reached), [6, 0]);
     answer([r, receipt]);
   });
 
