@@ -18,9 +18,9 @@ export interface SearchHandlers {
 }
 
 const KIND_LABELS: Record<HitKind, string> = {
+  marker: 'Marker',
   url: 'Page', title: 'Title', text: 'Text', typed: 'Typed', clicked: 'Clicked', error: 'Error', request: 'Request', websocket: 'WebSocket',
   struggle: 'Struggle', foreign: 'Not from the bank',
-  marker: 'Marker',
 };
 
 /** Only the latest search may paint: an older answer arriving late is dropped. */
