@@ -13,63 +13,61 @@ export const MAX_NAME = 100;
 const BUCKET = 30;
 const BUCKET_REFILL_MS = 500;
 
-/** Marker names with what must never reach disk masked (as typed text: 7+ digits, whatever Luhn says). */
+/**
+ * Marker names with what must never reach disk masked: digit runs of 7+ as in typed text (card numbers whatever Luhn
+ * says, and the digits of an IBAN: every country's has such a run; the proxy's registry-checked IBAN rule masks the
+ * rest), and anything around an `@`.
+ */
 export function markerName(raw: string): string {
   return raw
     .replace(/[\u0000-\u001f\u007f-\u009f]/g, '')
     .trim()
     .slice(0, MAX_NAME)
     .replace(/[^\s@]+@[^\s@]+/g, (m) => '*'.repeat(m.length))
-    .replace(/\b[a-z]{2}\d\d[a-z\d -]{11,}/gi, (m) => m.slice(0, 2) + '*'.repeat(m.length - 2))
     .replace(/\d(?:[ .-]?\d){6,}/g, (m) => m.replace(/\d/g, '*'));
 }
 
 export function watchMarkers(report: Report, tag: string): void {
   let tokens = BUCKET;
   let last = Date.now();
-  const take = (raw: unknown, source: 'mark' | 'dataLayer', time?: number): void => {
+  /** A mark's name, or a dataLayer item whose event name is read: `{event}` (GTM), `['event', name]` (gtag). */
+  const take = (raw: any, source: 'mark' | 'dataLayer'): void => {
     try {
-      if (typeof raw !== 'string' || (source === 'dataLayer' && raw.startsWith('gtm.'))) return; // GTM's own lifecycle
+      if (source !== 'mark') raw = raw && typeof raw === 'object' ? (raw[0] === 'event' ? raw[1] : raw.event) : 0;
+      // `gtm.*`: GTM's own lifecycle events, not the site's.
+      if (typeof raw !== 'string' || raw.startsWith('gtm.')) return;
       const now = Date.now();
       tokens = Math.min(BUCKET, tokens + (now - last) / BUCKET_REFILL_MS);
       last = now;
       const name = markerName(raw);
-      if (!name || tokens < 1) return;
-      tokens--;
-      report(tag, time ? { name, source, time: Math.round(time) } : { name, source });
+      if (name && tokens >= 1) {
+        tokens--;
+        report(tag, { name, source });
+      }
     } catch {
-      /* ignore */
+      /* a getter that throws, a Proxy: ignored */
     }
   };
   try {
     new PerformanceObserver((list) => {
-      for (const e of list.getEntries()) take(e.name, 'mark', performance.timeOrigin + e.startTime);
+      for (const e of list.getEntries()) take(e.name, 'mark');
     }).observe({ type: 'mark', buffered: true });
   } catch {
     /* no PerformanceObserver */
   }
 
-  // An item's event name: `{event}` (GTM) or `['event', name]` / gtag's arguments object.
-  const eventOf = (item: unknown): unknown => {
-    try {
-      const o = item as Record<string | number, unknown> | null;
-      return !o || typeof o !== 'object' ? undefined : o[0] === 'event' ? o[1] : o.event;
-    } catch {
-      return undefined; // a getter that throws
-    }
-  };
   const hooked = new WeakSet<object>();
   // Runs inside the page's own `window.dataLayer = …` (the setter below): must never throw (a frozen array, a Proxy).
   const hook = (layer: unknown): void => {
     try {
       if (!Array.isArray(layer) || hooked.has(layer)) return;
       hooked.add(layer);
-      for (const item of layer) take(eventOf(item), 'dataLayer');
+      for (const item of layer) take(item, 'dataLayer');
       const push = layer.push;
       // GTM later wraps whatever push it finds (this one) and calls it: the chain stays. `this` and the return value
       // are the page's own.
       layer.push = function (this: unknown, ...items: unknown[]) {
-        for (const item of items) take(eventOf(item), 'dataLayer');
+        for (const item of items) take(item, 'dataLayer');
         return push.apply(this, items);
       };
     } catch {

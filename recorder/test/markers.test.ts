@@ -145,10 +145,8 @@ describe('markers in Chromium', () => {
     // Burst 30 minus the 12 before it, plus a token per 500 ms since the page loaded.
     const flood = got.filter((m) => m.name === 'flood').length;
     assert.ok(flood >= 18 && flood <= 18 + Math.ceil(elapsed / 500), `flood markers: ${flood} after ${elapsed} ms`);
-    // A mark keeps its own moment (the early one from before the recorder ran); a push is stamped when it happens.
-    const early = got.find((m) => m.name === 'early-mark')!;
-    assert.ok(early.time! >= t0 - 1000 && early.time! <= Date.now(), `early mark at ${early.time}`);
-    assert.deepEqual(Object.keys(got.find((m) => m.name === 'login_done')!).sort(), ['name', 'source']);
+    // Nothing but the name and where it came from.
+    assert.deepEqual([...new Set(got.map((m) => Object.keys(m).sort().join()))], ['name,source']);
     const raw = uploads.map((u) => u.raw).join('\n');
     for (const secret of ['jane.doe@example.com', 'CUST-SECRET-77', '4111 1111', '370400440532013000', 'gtm.js']) {
       assert.ok(!raw.includes(secret), `${secret} was uploaded`);
@@ -163,7 +161,7 @@ describe('markers in Chromium', () => {
     assert.equal(markerName('step12completedsuccessfully'), 'step12completedsuccessfully');
     assert.equal(markerName('order 1234567'), 'order *******');
     assert.equal(markerName('acct 123456'), 'acct 123456');
-    assert.equal(markerName('to:NL91ABNA0417164300'), `to:NL${'*'.repeat(16)}`);
+    assert.equal(markerName('to:NL91ABNA0417164300'), `to:NL91ABNA${'*'.repeat(10)}`);
     assert.equal(markerName('  \u0000a\u001fb\u007f  '), 'ab');
   });
 });
