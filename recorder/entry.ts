@@ -188,9 +188,9 @@ function start(config: RecorderConfig): void {
         stack: stackOf(failure),
       });
     }
-    for (const [tag, payload] of pending.splice(0)) report(tag, payload);
     // From here, not from start(): the buffered marks and the dataLayer's earlier items come at once, past `pending`'s cap.
     if (role === 'top') watchMarkers(report, CUSTOM_TAGS.marker);
+    for (const [tag, payload] of pending.splice(0)) report(tag, payload);
     if (state === State.Recording) requestChildSnapshots();
   };
 
