@@ -10,6 +10,7 @@ import type { RecordedEvent } from '../store/records';
 import { type RecorderConfig, readConfig } from './config';
 import { frameRole, listenForSnapshotRequests, parentAllowed, requestChildSnapshots } from './frames';
 import { watchLayout } from './layout-notes';
+import { watchMarkers } from './markers';
 import { capturePageErrors } from './page-errors';
 import { CUSTOM_TAGS, LOAD_WAIT_MS } from './protocol';
 import { watchRouteChanges } from './route-changes';
@@ -197,6 +198,8 @@ function start(config: RecorderConfig): void {
         stack: stackOf(failure),
       });
     }
+    // From here, not from start(): the buffered marks and the dataLayer's earlier items come at once, past `pending`'s cap.
+    if (role === 'top') watchMarkers(report, CUSTOM_TAGS.marker);
     for (const [tag, payload] of pending.splice(0)) report(tag, payload);
     if (state === State.Recording) requestChildSnapshots(recordingSince);
   };

@@ -63,6 +63,8 @@ export const CUSTOM_TAGS = {
   clickBox: 'verbatim:click-box',
   /** How far down the document the customer scrolled (max %), sent when the page goes away or is hidden. */
   scrollDepth: 'verbatim:scroll-depth',
+  /** The site's own analytics event (recorder/markers.ts): `{name, source: 'mark' | 'dataLayer', time?}`, funnel steps. */
+  marker: 'verbatim:marker',
 } as const;
 
 /** Body of POST EVENTS_PATH, JSON. */

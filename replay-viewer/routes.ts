@@ -45,7 +45,7 @@ export interface SearchHandler {
 export type ReviewsHandler = Pick<ReviewRoutes, 'listSearches' | 'createSearch' | 'updateSearch' | 'deleteSearch' | 'run' | 'listRuns' | 'getRun' | 'download' | 'verify' | 'mark'>;
 
 /** Funnels and the journey map (analytics/analytics-routes.ts), injected when the CLI opened the search index. */
-export type AnalyticsHandler = Pick<AnalyticsRoutes, 'listFunnels' | 'createFunnel' | 'updateFunnel' | 'deleteFunnel' | 'funnelReport' | 'journeys' | 'journeySessions' | 'auditDetails' | 'auditTarget'>;
+export type AnalyticsHandler = Pick<AnalyticsRoutes, 'listFunnels' | 'createFunnel' | 'updateFunnel' | 'deleteFunnel' | 'funnelReport' | 'funnelSteps' | 'journeys' | 'journeySessions' | 'auditDetails' | 'auditTarget'>;
 
 export interface RouteHandlers {
   api: ApiRoutes;
@@ -272,6 +272,7 @@ function analyticsRoutes(a: AnalyticsHandler, ui: UiRoutes): Route[] {
     { method: 'PUT', path: '/api/analytics/funnels/:id', summary: 'change a saved funnel', allow, audit: 'analytics-config', handler: (c) => a.updateFunnel(c) },
     { method: 'DELETE', path: '/api/analytics/funnels/:id', summary: 'delete a saved funnel', allow, audit: 'analytics-config', handler: (c) => a.deleteFunnel(c) },
     { method: 'GET', path: '/api/analytics/funnels/:id/report', summary: 'a funnel over a period (`?from=&to=`; progress streamed)', allow, audit: 'analytics', auditDetails, auditTarget, handler: (c) => a.funnelReport(c) },
+    { method: 'GET', path: '/api/analytics/funnel-steps', summary: 'marker names and request patterns seen over a period (`?from=&to=`), the funnel editor\'s suggestions', allow, audit: 'analytics', auditDetails, handler: (c) => a.funnelSteps(c) },
     { method: 'GET', path: '/api/analytics/journeys', summary: 'the journey map over a period (`?from=&to=`; progress streamed)', allow, audit: 'analytics', auditDetails, handler: (c) => a.journeys(c) },
     { method: 'GET', path: '/api/analytics/journeys/sessions', summary: 'the sessions of a journey link or path', allow, audit: 'analytics', auditDetails, handler: (c) => a.journeySessions(c) },
   ];

@@ -7,6 +7,7 @@
  *   PUT    /api/analytics/funnels/:id                 change one
  *   DELETE /api/analytics/funnels/:id                 delete one
  *   GET    /api/analytics/funnels/:id/report?from&to  FunnelReport, streamed
+ *   GET    /api/analytics/funnel-steps?from&to        marker names and request patterns seen (the editor's suggestions)
  *   GET    /api/analytics/journeys?from&to            JourneyReport, streamed
  *   GET    /api/analytics/journeys/sessions?from&to&step&from_url&to_url | &path=a&path=b   sessions of a link or path
  */
@@ -18,6 +19,7 @@ import type { SearchIndex } from '../search/search-index';
 import { parseDefinition } from './funnels/definition';
 import type { FunnelRepository } from './funnels/funnel-repository';
 import { funnelReport } from './funnels/funnel-report';
+import { stepSuggestions } from './funnels/step-suggestions';
 import { PATH_DEPTH } from './index/session-paths';
 import { journeyReport, journeySessions, type JourneySelection } from './journeys/journey-report';
 import { periodOf } from './query/period';
@@ -65,6 +67,10 @@ export class AnalyticsRoutes {
     const period = periodOf(ctx.query, this.now());
     const db = this.index.analyticsDb();
     await streamWithProgress(ctx.res, (onProgress) => funnelReport(db, funnel, period, onProgress));
+  }
+
+  async funnelSteps(ctx: RouteContext): Promise<void> {
+    await sendJson(ctx.req, ctx.res, 200, await stepSuggestions(this.index.analyticsDb(), periodOf(ctx.query, this.now())));
   }
 
   async journeys(ctx: RouteContext): Promise<void> {

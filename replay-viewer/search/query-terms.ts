@@ -7,6 +7,7 @@ import { words } from './tokens';
 
 /** Which hit kinds a text field searches (undefined: every kind). */
 export const KINDS_OF: Record<string, string[] | undefined> = {
+  marker: ['marker'],
   text: ['text'], typed: ['typed'], clicked: ['clicked'], error: ['error'], title: ['title'], ws: ['websocket'],
   url: ['url'], path: ['url', 'request', 'websocket'], field: undefined, struggle: ['struggle'], foreign: ['foreign'],
   fidelity: ['fidelity'],

@@ -4,7 +4,7 @@
  */
 
 /** Where in a session something was found. Every hit keeps its moment so a result opens the replay there. */
-export type HitKind = 'url' | 'title' | 'text' | 'typed' | 'clicked' | 'error' | 'request' | 'websocket' | 'struggle' | 'foreign' | 'fidelity';
+export type HitKind = 'url' | 'title' | 'text' | 'typed' | 'clicked' | 'error' | 'request' | 'websocket' | 'struggle' | 'foreign' | 'fidelity' | 'marker';
 
 export interface Hit {
   kind: HitKind;
@@ -14,7 +14,7 @@ export interface Hit {
   pageId?: string;
   /** The words as recorded (masked values stay masked): what is tokenised, and the snippet's source. */
   text: string;
-  /** typed: the field's name/label; clicked and struggle: a stable selector; request: `METHOD host/path`. */
+  /** typed: the field's name/label; clicked and struggle: a stable selector; request: `METHOD host/path`; marker: its source. */
   field?: string;
   host?: string;
   path?: string;

@@ -9,7 +9,7 @@ import { formatOffset } from './format';
 import { ACTIVITY_KINDS, sortItems, type ActivityItem, type ActivityKind } from './activity-items';
 
 const KIND_TEXT: Record<ActivityKind, string> = {
-  page: 'Pages', route: 'Routes', click: 'Clicks', input: 'Inputs', error: 'Errors', signal: 'Struggle', note: 'Notes', request: 'Requests', websocket: 'WebSocket',
+  page: 'Pages', route: 'Routes', click: 'Clicks', input: 'Inputs', error: 'Errors', marker: 'Markers', signal: 'Struggle', note: 'Notes', request: 'Requests', websocket: 'WebSocket',
 };
 
 export interface ActivityFeed {
@@ -141,6 +141,7 @@ function kindWord(item: ActivityItem): string {
     case 'click': return 'Click';
     case 'input': return 'Input';
     case 'error': return 'Error';
+    case 'marker': return 'Marker';
     case 'signal': return `Struggle · ${item.severity ?? 'low'}`;
     case 'note': return 'Note';
     case 'request': return 'Request';

@@ -1,11 +1,12 @@
 /**
  * What the activity feed lists, derived from one tab's rrweb events (clicks with what the element says, inputs,
- * errors) plus the server's answers (page visits and struggle signals from /signals, requests and WebSocket messages
+ * errors, the site's own analytics markers) plus the server's answers (page visits and struggle signals from /signals, requests and WebSocket messages
  * from the network log). Elements are read with search's node map (search/extract/): the same reading of a click or
  * a field as search and struggle analytics. Pure: no DOM.
  */
 import { CUSTOM_TAGS } from '../../recorder/protocol';
 import type { RecordedEvent } from '../../store/records';
+import { readMarker } from '../search/extract/marker-events';
 import { WEIGHTS } from '../analytics/struggle/score';
 import type { Signal, DwellTime } from '../analytics/struggle/signal';
 import type { ApiNetworkLog } from '../replay/network-log';
@@ -14,7 +15,7 @@ import { isMasked, isObject, type Json } from '../../recorder/rrweb-wire';
 import { shortUrl } from './format';
 import { EventType, MouseInteraction, Source } from '../../recorder/rrweb-wire';
 
-export const ACTIVITY_KINDS = ['page', 'route', 'click', 'input', 'error', 'signal', 'note', 'request', 'websocket'] as const;
+export const ACTIVITY_KINDS = ['page', 'route', 'click', 'input', 'error', 'marker', 'signal', 'note', 'request', 'websocket'] as const;
 export type ActivityKind = (typeof ACTIVITY_KINDS)[number];
 
 /** masked: the recorder masked what was typed; value: shown as typed; none: focused and left without typing. */
@@ -46,7 +47,7 @@ export function severityOf(name: string): Severity {
   return points >= 25 ? 'high' : points >= 10 ? 'medium' : 'low';
 }
 
-/** Clicks, inputs and errors of one tab's events. */
+/** Clicks, inputs, errors and markers of one tab's events. */
 export function eventItems(events: readonly RecordedEvent[], first: number): ActivityItem[] {
   const map = new NodeMap();
   const out: ActivityItem[] = [];
@@ -68,6 +69,10 @@ export function eventItems(events: readonly RecordedEvent[], first: number): Act
       if (tag === CUSTOM_TAGS.consoleError || tag === CUSTOM_TAGS.uncaughtError) {
         const payload = isObject(data.payload) ? data.payload : {};
         out.push({ kind: 'error', offset, label: tag === CUSTOM_TAGS.uncaughtError ? 'Uncaught error' : 'console.error', detail: text(payload.message) });
+      } else if (tag === CUSTOM_TAGS.marker) {
+        // Read as funnels read it (search/extract/marker-events.ts): the same name, at a mark's own moment.
+        const m = readMarker(data, e.timestamp);
+        if (m) out.push({ kind: 'marker', offset: m.at - first, label: m.name, detail: m.source === 'mark' ? 'performance.mark' : 'dataLayer event' });
       }
     } else if (e.type === EventType.IncrementalSnapshot) {
       if (data.source === Source.Mutation) applyMutation(map, data as Json);

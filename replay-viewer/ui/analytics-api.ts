@@ -4,12 +4,13 @@
  */
 import type { Funnel, FunnelDefinition } from '../analytics/funnels/definition';
 import type { FunnelReport } from '../analytics/funnels/funnel-report';
+import type { StepSuggestions } from '../analytics/funnels/step-suggestions';
 import type { JourneyReport } from '../analytics/journeys/journey-report';
 import type { Progress } from '../analytics/query/progress';
 import { ApiError } from './api';
 import { whoAmI } from './me';
 
-export type { Funnel, FunnelDefinition, FunnelReport, JourneyReport, Progress };
+export type { Funnel, FunnelDefinition, FunnelReport, JourneyReport, Progress, StepSuggestions };
 
 async function failed(res: Response): Promise<never> {
   const error = ((await res.json().catch(() => ({}))) as { error?: { code?: string; message?: string } }).error ?? {};
@@ -55,6 +56,7 @@ export const updateFunnel = (id: string, def: FunnelDefinition) => call<{ funnel
 export const deleteFunnel = (id: string) => call<unknown>('DELETE', `/api/analytics/funnels/${encodeURIComponent(id)}`);
 export const funnelReport = (id: string, p: Period, onProgress: (p: Progress) => void) =>
   streamed<FunnelReport>(`/api/analytics/funnels/${encodeURIComponent(id)}/report?${periodQuery(p)}`, onProgress);
+export const funnelSteps = (p: Period) => call<StepSuggestions>('GET', `/api/analytics/funnel-steps?${periodQuery(p)}`);
 export const journeyReport = (p: Period, onProgress: (p: Progress) => void) => streamed<JourneyReport>(`/api/analytics/journeys?${periodQuery(p)}`, onProgress);
 
 export type JourneyPick = { step: number; from: string; to: string } | { path: string[] };

@@ -2,14 +2,21 @@
  * The funnels page (`/analytics/funnels`, analysts and compliance): pick a saved funnel and a period, watch the report
  * compute, read per step how many sessions reached it, the conversion, the median time from the step before, and
  * who dropped there (each opening the replay at the moment of the step they last did); split by device, browser or
- * channel. A form saves, edits or deletes a funnel (steps: page pattern, click or submit on a selector).
+ * channel. A form saves, edits or deletes a funnel (steps: page pattern, click or submit on a selector, the site's
+ * own analytics marker, a request); marker names and request patterns seen in the period are offered as suggestions.
  */
 import { append, clear, h } from './dom';
 import { formatDateTime, formatDuration } from './format';
-import { deleteFunnel, funnelReport, listFunnels, replayAt, saveFunnel, updateFunnel, type Funnel, type FunnelDefinition, type FunnelReport } from './analytics-api';
+import { deleteFunnel, funnelReport, funnelSteps, listFunnels, replayAt, saveFunnel, updateFunnel, type Funnel, type FunnelDefinition, type FunnelReport, type StepSuggestions } from './analytics-api';
 import { periodPicker } from './analytics-period';
 
-const KINDS: Record<string, string> = { page: 'Page (URL pattern)', click: 'Click on (selector)', submit: 'Submit by (selector)' };
+const KINDS: Record<string, string> = {
+  page: 'Page (URL pattern)', click: 'Click on (selector)', submit: 'Submit by (selector)',
+  marker: 'Marker (the site\'s analytics event)', request: 'Request (METHOD /path [status])',
+};
+const PLACEHOLDERS: Record<string, string> = {
+  page: '/payments/* or /accounts/:id', click: '#send', submit: '#send', marker: 'purchase or checkout_*', request: 'POST /api/transfers 2xx',
+};
 const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
 
 export async function renderFunnelsPage(root: HTMLElement): Promise<void> {
@@ -46,7 +53,11 @@ export async function renderFunnelsPage(root: HTMLElement): Promise<void> {
     if (!funnels.length) picker.progress(undefined, 'No saved funnels yet: define one below.');
   };
 
+  // Suggestions for marker and request steps: what the period saw (a failure leaves the fields free text).
+  const suggest = (): void => void funnelSteps(picker.period()).then((s) => editor.suggest(s), () => undefined);
+
   const show = async (): Promise<void> => {
+    suggest();
     const id = select.value;
     if (!id) return;
     const period = picker.period();
@@ -113,20 +124,30 @@ function showDrops(el: HTMLElement, label: string, i: number, total: number, dro
 }
 
 /** Defines a funnel: a name and 2 to 10 steps. */
-function funnelForm(onSaved: (f: Funnel) => void): { el: HTMLElement; edit(f: Funnel): void } {
+function funnelForm(onSaved: (f: Funnel) => void): { el: HTMLElement; edit(f: Funnel): void; suggest(s: StepSuggestions): void } {
   let editing: string | undefined;
   let n = 0;
   const steps = h('ol', { class: 'funnel-steps' });
   const error = h('p', { class: 'search-error', role: 'alert', hidden: true });
   const name = h('input', { id: 'funnel-name', type: 'text', required: true, maxlength: 120, autocomplete: 'off', placeholder: 'Transfer money' });
   const heading = h('h2', { class: 'review-heading' }, 'Define a funnel');
+  const lists = { marker: h('datalist', { id: 'funnel-suggest-marker' }), request: h('datalist', { id: 'funnel-suggest-request' }) };
   const addStep = (kind = 'page', match = '', label = '') => {
     const id = `funnel-step-${++n}`;
     const kindSel = h('select', { id: `${id}-kind`, name: 'kind' }, ...Object.entries(KINDS).map(([v, t]) => h('option', { value: v }, t)));
     kindSel.value = kind;
+    const matchInput = h('input', { id: `${id}-match`, name: 'match', type: 'text', required: true, value: match });
+    // Each kind its own example, and its suggestions (a datalist: the browser's own keyboard-operable list).
+    const fit = () => {
+      matchInput.placeholder = PLACEHOLDERS[kindSel.value] ?? '';
+      if (kindSel.value in lists) matchInput.setAttribute('list', `funnel-suggest-${kindSel.value}`);
+      else matchInput.removeAttribute('list');
+    };
+    kindSel.addEventListener('change', fit);
+    fit();
     const li: HTMLLIElement = h('li', { class: 'funnel-step' },
       h('label', { for: `${id}-kind` }, 'Step is'), kindSel,
-      h('label', { for: `${id}-match` }, 'Matching'), h('input', { id: `${id}-match`, name: 'match', type: 'text', required: true, value: match, placeholder: '/payments/* or #send' }),
+      h('label', { for: `${id}-match` }, 'Matching'), matchInput,
       h('label', { for: `${id}-label` }, 'Label'), h('input', { id: `${id}-label`, name: 'label', type: 'text', value: label, placeholder: 'optional' }),
       h('button', { class: 'button small subtle', type: 'button', 'aria-label': 'Remove this step', onclick: () => li.remove() }, 'Remove'));
     steps.append(li);
@@ -163,7 +184,7 @@ function funnelForm(onSaved: (f: Funnel) => void): { el: HTMLElement; edit(f: Fu
     h('button', { class: 'button subtle', type: 'button', onclick: () => addStep() }, 'Add a step'),
     h('button', { class: 'button', type: 'submit' }, 'Save funnel'),
     h('button', { class: 'button subtle', type: 'button', onclick: () => reset() }, 'Clear')),
-  error);
+  error, lists.marker, lists.request);
   reset();
   return {
     el: form,
@@ -174,6 +195,14 @@ function funnelForm(onSaved: (f: Funnel) => void): { el: HTMLElement; edit(f: Fu
       for (const s of f.steps) addStep(s.kind, s.match, s.label);
       heading.textContent = `Edit “${f.name}”`;
       name.focus();
+    },
+    suggest(s) {
+      const fill = (list: HTMLElement, items: { value: string; sessions: number }[]) => {
+        clear(list);
+        for (const x of items) list.append(h('option', { value: x.value }, `${x.value} (${x.sessions} sessions)`));
+      };
+      fill(lists.marker, s.markers.map((m) => ({ value: m.name, sessions: m.sessions })));
+      fill(lists.request, s.requests.map((r) => ({ value: r.match, sessions: r.sessions })));
     },
   };
 }

@@ -18,6 +18,7 @@ export interface SearchHandlers {
 }
 
 const KIND_LABELS: Record<HitKind, string> = {
+  marker: 'Marker',
   url: 'Page', title: 'Title', text: 'Text', typed: 'Typed', clicked: 'Clicked', error: 'Error', request: 'Request', websocket: 'WebSocket',
   struggle: 'Struggle', foreign: 'Not from the bank', fidelity: 'Fidelity',
 };

@@ -3,7 +3,8 @@
  * sessions written straight into the index (no browser: IndexBatch with sessions and analytics rows, as the follower
  * would write them, pages of 500 sessions) on SQLite and on PostgreSQL; then a 5-step funnel and the journey map over
  * the whole 30-day period (every session in it), 20 timed runs after 2 warm-ups, p50/p95/max, both backends giving
- * the same answer. PostgreSQL runs on a throw-away local cluster (test/helpers/postgres-server.ts: unix socket,
+ * the same answer; then a 5-step funnel of request and marker steps (index/markers.ts, index/requests.ts) the same
+ * way. PostgreSQL runs on a throw-away local cluster (test/helpers/postgres-server.ts: unix socket,
  * fsync off). Alone: `npx tsx scripts/bench/analytics.ts [sessions]`; in `npm run bench`: BENCH_ONLY=analytics.
  */
 import { createHash } from 'node:crypto';
@@ -15,7 +16,9 @@ import { fileURLToPath } from 'node:url';
 import { funnelReport } from '../../replay-viewer/analytics/funnels/funnel-report';
 import type { FunnelDefinition } from '../../replay-viewer/analytics/funnels/definition';
 import type { AnalyticsRow } from '../../replay-viewer/analytics/index/analytics-table';
+import type { MarkerRow } from '../../replay-viewer/analytics/index/markers';
 import type { Interaction, PageView } from '../../replay-viewer/analytics/index/page-views';
+import type { RequestRow } from '../../replay-viewer/analytics/index/requests';
 import { PATH_DEPTH, PATH_SEPARATOR, pathSteps, type SessionPath } from '../../replay-viewer/analytics/index/session-paths';
 import { journeyReport } from '../../replay-viewer/analytics/journeys/journey-report';
 import { IndexKey } from '../../replay-viewer/search/index-key';
@@ -43,6 +46,18 @@ export const BENCH_FUNNEL: FunnelDefinition = {
   ],
 };
 
+/** The same journey by the site's own analytics markers and the proxy's captures. */
+export const BENCH_MARKER_FUNNEL: FunnelDefinition = {
+  name: 'Transfer by markers and requests (5 steps)',
+  steps: [
+    { kind: 'page', match: '/', label: 'Home' },
+    { kind: 'request', match: 'GET /api/accounts/* 2xx', label: 'Account loaded' },
+    { kind: 'marker', match: 'transfer_*', label: 'Transfer started' },
+    { kind: 'request', match: 'POST /api/transfers 2xx', label: 'Transfer sent' },
+    { kind: 'marker', match: 'purchase', label: 'Done' },
+  ],
+};
+
 function rng(seed: number): () => number {
   let x = seed;
   return () => ((x = (x * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
@@ -53,18 +68,25 @@ function session(n: number, r: () => number): { rows: AnalyticsRow[]; startedAt:
   const startedAt = T0 + Math.floor(r() * DAYS * DAY);
   const views: PageView[] = [];
   const acts: Interaction[] = [];
+  const markers: MarkerRow[] = [];
+  const requests: RequestRow[] = [];
   let at = startedAt;
   let page = r() < 0.85 ? '/' : PAGES[4 + Math.floor(r() * 8)]!;
   for (let step = 0; step < 14; step++) {
     const pageId = `p${step}`;
     const dwell = 800 + Math.floor(r() * 20_000);
     views.push({ pageId, at, host: 'bank.example', url: page, title: page, dwellMs: dwell });
+    // Markers and requests take no draw from r(): the walk, and the page funnel's answer, stay as they were.
+    if (page === '/accounts/:id') requests.push({ at: at + 150, method: 'GET', host: 'bank.example', url: '/api/accounts/:id', status: 200 });
+    if (page === '/payments/transfer') markers.push({ pageId, at: at + 250, name: 'transfer_start', source: 'dataLayer' });
+    if (page === '/payments/done') markers.push({ pageId, at: at + 50, name: 'purchase', source: 'mark' });
     if (page === '/accounts/:id' && r() < 0.7) acts.push({ pageId, at: at + 300, kind: 'click', selector: '#new-transfer', url: page });
     if (page === '/payments/transfer') {
       acts.push({ pageId, at: at + 200, kind: 'click', selector: '#iban', url: page });
       if (r() < 0.65) {
         acts.push({ pageId, at: at + dwell - 100, kind: 'click', selector: '#send', url: page });
         acts.push({ pageId, at: at + dwell - 100, kind: 'submit', selector: '#send', url: page });
+        requests.push({ at: at + dwell - 60, method: 'POST', host: 'bank.example', url: '/api/transfers', status: dwell % 10 === 0 ? 422 : 201 });
       }
     }
     at += dwell;
@@ -81,6 +103,7 @@ function session(n: number, r: () => number): { rows: AnalyticsRow[]; startedAt:
     startedAt, device: ['desktop', 'mobile', 'tablet'][n % 3]!, channel: ['proxy', 'kiosk', 'gateway'][n % 3]!,
     rows: [
       ...views.map((row) => ({ table: 'page_views', row })), ...acts.map((row) => ({ table: 'interactions', row })),
+      ...markers.map((row) => ({ table: 'markers', row })), ...requests.map((row) => ({ table: 'requests', row })),
       { table: 'session_paths', row: path },
     ],
   };
@@ -106,7 +129,10 @@ export function* batches(count: number): Generator<IndexBatch> {
  * Times in ms: wall clock, this process's CPU (for SQLite the whole query runs here) and, for PostgreSQL, its
  * server's (the backends' CPU): on a loaded machine the wall clock waits for a core, the CPU does not.
  */
-interface Figures { backend: string; buildS: number; rows: number; funnel: number[]; journey: number[]; funnelCpu: number[]; journeyCpu: number[]; funnelServerCpu?: number[]; journeyServerCpu?: number[]; answer: string }
+interface Figures {
+  backend: string; buildS: number; rows: number; funnel: number[]; journey: number[]; funnelCpu: number[]; journeyCpu: number[]; funnelServerCpu?: number[]; journeyServerCpu?: number[]; answer: string;
+  markerFunnel: number[]; markerFunnelCpu: number[]; markerFunnelServerCpu?: number[]; markerAnswer: string;
+}
 
 /** CPU ms (user + system) of the server's backends so far: the children of the postmaster (Linux /proc, 10 ms ticks). */
 function serverCpu(dataDir: string): number {
@@ -138,7 +164,7 @@ async function measure(backend: string, index: SearchIndex, count: number, dataD
     // heap fetches), and no autovacuum worker started by the load competing with the timed runs (its CPU would also
     // count in the server's column).
     const db = index.analyticsDb();
-    if (db.kind === 'postgres') await db.pool.query('VACUUM (ANALYZE) sessions, page_views, interactions, session_paths');
+    if (db.kind === 'postgres') await db.pool.query('VACUUM (ANALYZE) sessions, page_views, interactions, session_paths, markers, requests');
   }
   const db = index.analyticsDb();
   const period = { from: T0, to: T0 + DAYS * DAY };
@@ -164,10 +190,14 @@ async function measure(backend: string, index: SearchIndex, count: number, dataD
   };
   const f = await time(() => funnelReport(db, BENCH_FUNNEL, period));
   const j = await time(() => journeyReport(db, period));
+  const m = await time(() => funnelReport(db, BENCH_MARKER_FUNNEL, period));
+  const mr = m.answer as Awaited<ReturnType<typeof funnelReport>>;
+  const markerAnswer = `funnel ${mr.steps.map((s) => s.reached).join(' → ')} (medians ${mr.steps.map((s) => s.medianMs ?? '-').join(', ')} ms)`;
   const fr = f.answer as Awaited<ReturnType<typeof funnelReport>>;
   const jr = j.answer as Awaited<ReturnType<typeof journeyReport>>;
   const answer = `funnel ${fr.steps.map((s) => s.reached).join(' → ')} (medians ${fr.steps.map((s) => s.medianMs ?? '-').join(', ')} ms); journeys ${jr.sessions} sessions, ${jr.links.length} links, top ${jr.links[0]?.from} → ${jr.links[0]?.to} ${jr.links[0]?.sessions}`;
-  return { backend, buildS, rows, funnel: f.times, journey: j.times, funnelCpu: f.cpu, journeyCpu: j.cpu, funnelServerCpu: f.server, journeyServerCpu: j.server, answer };
+  return { backend, buildS, rows, funnel: f.times, journey: j.times, funnelCpu: f.cpu, journeyCpu: j.cpu, funnelServerCpu: f.server, journeyServerCpu: j.server, answer,
+    markerFunnel: m.times, markerFunnelCpu: m.cpu, markerFunnelServerCpu: m.server, markerAnswer };
 }
 
 export async function benchAnalytics(count = Number(process.env.BENCH_ANALYTICS_SESSIONS ?? 100_000)): Promise<void> {
@@ -202,9 +232,15 @@ export async function benchAnalytics(count = Number(process.env.BENCH_ANALYTICS_
     const cpu = (here: number[], server?: number[]) => [50, 95].map((p) => `${ms(percentile(here, p))}${server ? ` + ${ms(percentile(server, p))}` : ''}`).join(' / ');
     console.log(`| ${r.backend} | ${n(r.rows)} | ${r.buildS.toFixed(1)} s | ${trio(r.funnel)} | ${cpu(r.funnelCpu, r.funnelServerCpu)} | ${trio(r.journey)} | ${cpu(r.journeyCpu, r.journeyServerCpu)} |`);
   }
+  console.log('\n| Backend | 5-step funnel by markers and requests p50 / p95 / max (ms) | its CPU p50 / p95 (ms): here + server |');
+  console.log('|---|---|---|');
+  for (const r of results) {
+    const trio = (t: number[]) => `${ms(percentile(t, 50))} / **${ms(percentile(t, 95))}** / ${ms(t.at(-1)!)}`;
+    console.log(`| ${r.backend} | ${trio(r.markerFunnel)} | ${[50, 95].map((p) => `${ms(percentile(r.markerFunnelCpu, p))}${r.markerFunnelServerCpu ? ` + ${ms(percentile(r.markerFunnelServerCpu, p))}` : ''}`).join(' / ')} |`);
+  }
   console.log(`\nLoad average while measuring: ${os.loadavg().map((x) => x.toFixed(1)).join(', ')} (wall times grow with it; the CPU columns do not).`);
-  for (const r of results) console.log(`\n${r.backend}: ${r.answer}`);
-  if (results.length === 2 && results[0]!.answer !== results[1]!.answer) console.log('\n**The backends answered differently.**');
+  for (const r of results) console.log(`\n${r.backend}: ${r.answer}; by markers and requests: ${r.markerAnswer}`);
+  if (results.length === 2 && (results[0]!.answer !== results[1]!.answer || results[0]!.markerAnswer !== results[1]!.markerAnswer)) console.log('\n**The backends answered differently.**');
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) await benchAnalytics(process.argv[2] ? Number(process.argv[2]) : undefined);

@@ -3,27 +3,40 @@
  * earliest matching moment after the previous step's (step 1: within the period), so a session counts at step k
  * when it did steps 1..k in that order, across its tabs. Greedy earliest matching: the most a session can convert.
  * Written as a chain of correlated lookups rather than joins: each is an index seek per session (page_views and
- * interactions are indexed by session, then what steps match, then time).
+ * interactions, markers and requests are indexed by session, then what steps match, then time).
  * Answers one row per session that reached step 1: its id, device, browser, channel and each step's moment (null
  * from the first step it did not reach).
  */
 import { frag, sql, type Frag } from '../../search/sql-fragment';
-import type { FunnelStep } from './definition';
+import { parseRequestMatch, type FunnelStep } from './definition';
 
 export type Backend = 'sqlite' | 'postgres';
 
-/** A page pattern (`*` any run of characters) as GLOB (SQLite) or LIKE (PostgreSQL), other wildcards escaped. */
-function patternMatch(pattern: string, backend: Backend): Frag {
-  if (!pattern.includes('*')) return frag('e.url = ?', [pattern]);
+/**
+ * A pattern (`*` any run of characters) on a column (a URL pattern, a marker name) as GLOB (SQLite) or LIKE
+ * (PostgreSQL), other wildcards escaped.
+ */
+function patternMatch(column: 'url' | 'name', pattern: string, backend: Backend): Frag {
+  if (!pattern.includes('*')) return frag(`e.${column} = ?`, [pattern]);
   if (backend === 'sqlite') {
-    // GLOB is case-sensitive and uses the url index for a literal prefix; its own wildcards are escaped as classes.
-    return frag('e.url GLOB ?', [pattern.replace(/[?[\]]/g, (c) => `[${c}]`)]);
+    // GLOB is case-sensitive and uses the column's index for a literal prefix; its own wildcards are escaped as classes.
+    return frag(`e.${column} GLOB ?`, [pattern.replace(/[?[\]]/g, (c) => `[${c}]`)]);
   }
-  return frag("e.url LIKE ? ESCAPE '\\'", [pattern.replace(/[\\%_]/g, (c) => `\\${c}`).replace(/\*/g, '%')]);
+  return frag(`e.${column} LIKE ? ESCAPE '\\'`, [pattern.replace(/[\\%_]/g, (c) => `\\${c}`).replace(/\*/g, '%')]);
 }
 
 function stepSource(step: FunnelStep, backend: Backend): { table: string; where: Frag } {
-  if (step.kind === 'page') return { table: 'page_views', where: patternMatch(step.match, backend) };
+  if (step.kind === 'page') return { table: 'page_views', where: patternMatch('url', step.match, backend) };
+  if (step.kind === 'marker') return { table: 'markers', where: patternMatch('name', step.match, backend) };
+  if (step.kind === 'request') {
+    // Checked when the funnel was saved (definition.ts); a match that no longer reads matches nothing.
+    const r = parseRequestMatch(step.match);
+    if (!r) return { table: 'requests', where: frag('1 = 0', []) };
+    const method = r.method ? frag('e.method = ? AND ', [r.method]) : frag('', []);
+    const host = r.host ? frag('e.host = ? AND ', [r.host]) : frag('', []);
+    const status = r.status ? frag(' AND e.status >= ? AND e.status < ?', [r.status.from, r.status.to]) : frag('', []);
+    return { table: 'requests', where: sql(method, host, patternMatch('url', r.path, backend), status) };
+  }
   return { table: 'interactions', where: frag('e.kind = ? AND e.selector = ?', [step.kind, step.match]) };
 }
 

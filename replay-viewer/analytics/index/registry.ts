@@ -4,7 +4,9 @@
  */
 import type { AnalyticsModule, AnalyticsTable } from './analytics-table';
 import { fieldAnalyticsModule } from '../fields/tables';
+import { markersModule } from './markers';
 import { pageViewsModule } from './page-views';
+import { requestsModule } from './requests';
 import { sessionPathsModule } from './session-paths';
 import { versionsModule } from '../versions/tables';
 
@@ -13,6 +15,8 @@ export const ANALYTICS_MODULES: readonly AnalyticsModule[] = [
   fieldAnalyticsModule,
   sessionPathsModule,
   versionsModule,
+  markersModule,
+  requestsModule,
 ];
 
 export const ANALYTICS_TABLES: readonly AnalyticsTable<any>[] = ANALYTICS_MODULES.flatMap((m) => m.tables);

@@ -62,7 +62,7 @@ describe('analytics API', () => {
 
   it('serves analysts and compliance only, pages included', async () => {
     for (const role of ['agent', 'auditor', 'admin'] as const) {
-      for (const url of ['/analytics/funnels', '/analytics/journeys', '/api/analytics/funnels', `/api/analytics/journeys?${PERIOD}`]) {
+      for (const url of ['/analytics/funnels', '/analytics/journeys', '/api/analytics/funnels', `/api/analytics/journeys?${PERIOD}`, `/api/analytics/funnel-steps?${PERIOD}`]) {
         assert.equal((await call(role, 'GET', url)).status, 403, `${role} ${url}`);
       }
       assert.equal((await call(role, 'POST', '/api/analytics/funnels', FUNNEL)).status, 403, role);
@@ -106,6 +106,7 @@ describe('analytics API', () => {
       ['POST', '/api/analytics/funnels', { name: 'x', steps: [FUNNEL.steps[0]] }, /2 to 10 steps/],
       ['POST', '/api/analytics/funnels', { name: 'x', steps: [{ kind: 'page', match: 'no-slash' }, FUNNEL.steps[1]] }, /starts with \//],
       ['POST', '/api/analytics/funnels', { name: 'x', steps: [{ kind: 'hover', match: '#a' }, FUNNEL.steps[1]] }, /kind must be one of/],
+      ['POST', '/api/analytics/funnels', { name: 'x', steps: [FUNNEL.steps[0], { kind: 'request', match: '/api/transfer' }] }, /a request is METHOD \/path-pattern/],
       ['GET', '/api/analytics/funnels/zz/report', undefined, /Malformed funnel id/],
       ['GET', `/api/analytics/journeys?from=yesterday`, undefined, /from must be/],
       ['GET', `/api/analytics/journeys?from=2026-11-03&to=2026-11-02`, undefined, /before to/],
@@ -132,6 +133,13 @@ describe('analytics API', () => {
     const read = (await entries('analytics')).find((e) => e.target === `funnel:${funnels[0]!.id}`);
     assert.equal(read?.actor, 'analyst');
     assert.equal(read?.details.from, '2026-11-02');
+  });
+
+  it('suggests the marker names and request patterns of the period for the step editor, and audits the read', async () => {
+    const res = await call('analyst', 'GET', `/api/analytics/funnel-steps?${PERIOD}`);
+    assert.equal(res.status, 200);
+    assert.deepEqual(await res.json(), { markers: [], requests: [{ match: 'POST /api/transfer', sessions: 7 }] });
+    assert.ok((await entries('analytics')).some((e) => e.actor === 'analyst' && e.details.path === '/api/analytics/funnel-steps' && e.details.from === '2026-11-02'));
   });
 
   it('streams the journey map and lists the sessions of a link', async () => {

@@ -3,7 +3,9 @@
  * proxy into a LevelDB store, followed into the SQLite index by the search worker, then read through the viewer's
  * API and pages. Funnel home → account → submit #send → done: 12, 10, 7, 5 (one "Send" that sends nothing is not a
  * submit); median times equal those computed independently from the stored rows; journey links exact; the pages show
- * the numbers and a drop opens the replay at its moment; an erased session leaves every count.
+ * the numbers and a drop opens the replay at its moment; an erased session leaves every count. The Done page marks
+ * its own analytics events (performance.mark and a dataLayer push carrying an IBAN beside the name): a funnel of
+ * request and marker steps counts them, and the IBAN reaches no upload.
  */
 import assert from 'node:assert/strict';
 import http from 'node:http';
@@ -41,6 +43,14 @@ if (!q.has('dead')) document.getElementById('send').addEventListener('click', as
 });
 </script>`);
 
+const MARKER_IBAN = 'DE89370400440532013000';
+/** Home, the transfer POST answered 2xx, then the Done page's own analytics event. */
+const MARKER_FUNNEL = { name: 'Transfer by markers', steps: [
+  { kind: 'page' as const, match: '/', label: 'Home' },
+  { kind: 'request' as const, match: 'POST /api/transfer 2xx', label: 'Sent' },
+  { kind: 'marker' as const, match: 'transfer*', label: 'Done' },
+] };
+
 type Plan = 'full' | 'sent' | 'account' | 'dead' | 'home';
 const PLANS: Plan[] = ['full', 'sent', 'account', 'home', 'full', 'dead', 'full', 'sent', 'account', 'full', 'home', 'full'];
 
@@ -55,6 +65,7 @@ describe('funnels and journeys end to end (Chromium through the proxy)', () => {
   let browser: Browser;
   let viewerBrowser: Browser;
   let funnelId: string;
+  let markerFunnelId: string;
   let period: string;
 
   async function drive(context: BrowserContext, plan: Plan, n: number): Promise<void> {
@@ -100,7 +111,9 @@ describe('funnels and journeys end to end (Chromium through the proxy)', () => {
       const url = req.url ?? '/';
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
       if (url.startsWith('/payments/transfer')) res.end(TRANSFER);
-      else if (url === '/payments/done') res.end(page('Done', '<p>Transfer sent</p>'));
+      // The site's own analytics (markers, recorder/markers.ts): a mark and a GTM event whose other field holds an IBAN.
+      else if (url === '/payments/done') res.end(page('Done', `<p>Transfer sent</p><script>performance.mark('transfer-done');
+        (window.dataLayer = window.dataLayer || []).push({ event: 'transfer_done', iban: '${MARKER_IBAN}' });</script>`));
       else if (url.startsWith('/accounts/')) res.end(page('Account', `<p>Account ${url.slice(10)}</p><a href="/payments/transfer">Transfer</a>`));
       else res.end(page('Home', '<p>Welcome</p><a href="/accounts/1">Accounts</a>'));
     });
@@ -113,6 +126,7 @@ describe('funnels and journeys end to end (Chromium through the proxy)', () => {
     proxy = await startProxy({ store, dataDir: dir, port: 0, allowedTargets: ['127.0.0.1'], recorderScript: await readFile(path.join(root, 'dist', 'recorder', 'recorder.js')) });
     const funnels = new FunnelRepository(path.join(dir, 'analytics'));
     funnelId = (await funnels.create(FUNNEL, 'test')).id;
+    markerFunnelId = (await funnels.create(MARKER_FUNNEL, 'test')).id;
     viewer = await startViewer({ store, port: 0, uiDir: path.join(root, 'dist', 'viewer'), analytics: new AnalyticsRoutes(search.index, funnels) });
     browser = await launchChromium({ server: proxy.url });
     viewerBrowser = await launchChromium();
@@ -172,6 +186,24 @@ describe('funnels and journeys end to end (Chromium through the proxy)', () => {
     assert.deepEqual(r.splits.channel.map((g) => [g.value, g.reached]), [['proxy', [12, 10, 7, 5]]]);
   });
 
+  it('counts request and marker steps from what the proxy captured and the page marked; the IBAN beside the name stays out', async () => {
+    const markers = () => result<FunnelReport>(`/api/analytics/funnels/${markerFunnelId}/report?${period}`);
+    // The Done page's markers come with its first upload or at its pagehide: wait for the five, not a fixed time.
+    let r = await markers();
+    for (const end = Date.now() + 20_000; Date.now() < end && r.steps[2]!.reached < 5; await sleep(200)) r = await markers();
+    // Five POSTs answered 200 (the two declined got 503), each followed by the Done page's markers.
+    assert.deepEqual(r.steps.map((s) => s.reached), [12, 5, 5]);
+    const names: string[] = [];
+    for (const s of await store.listSessions()) {
+      for (const b of await store.readEvents(s.id)) {
+        const raw = JSON.stringify(b.events);
+        assert.ok(!raw.includes(MARKER_IBAN), 'the dataLayer field beside the event name was recorded');
+        for (const e of b.events) if (e.type === 5 && (e.data as { tag: string }).tag === 'verbatim:marker') names.push((e.data as { payload: { name: string } }).payload.name);
+      }
+    }
+    assert.deepEqual(names.sort(), [...Array(5).fill('transfer-done'), ...Array(5).fill('transfer_done')]);
+  });
+
   it('maps the journeys exactly', async () => {
     const j = await journeys();
     assert.equal(j.sessions, 12);
@@ -190,6 +222,14 @@ describe('funnels and journeys end to end (Chromium through the proxy)', () => {
     await p.waitForSelector('.funnel-table td[data-cell=reached]');
     assert.deepEqual(await p.$$eval('.funnel-table td[data-cell=reached]', (tds) => tds.map((t) => t.textContent)), ['12', '10', '7', '5']);
     assert.equal(await p.getAttribute('.analytics-progress', 'hidden'), '');
+    // The step editor offers the new kinds, with the period's marker names and request patterns as suggestions.
+    await p.selectOption('#funnel-step-2-kind', 'marker');
+    assert.equal(await p.getAttribute('#funnel-step-2-match', 'list'), 'funnel-suggest-marker');
+    await p.waitForSelector('#funnel-suggest-marker option', { state: 'attached' });
+    assert.deepEqual(await p.$$eval('#funnel-suggest-marker option', (os) => os.map((o) => (o as HTMLOptionElement).value).sort()), ['transfer-done', 'transfer_done']);
+    await p.selectOption('#funnel-step-2-kind', 'request');
+    assert.equal(await p.getAttribute('#funnel-step-2-match', 'placeholder'), 'POST /api/transfers 2xx');
+    assert.ok((await p.$$eval('#funnel-suggest-request option', (os) => os.map((o) => (o as HTMLOptionElement).value))).includes('POST /api/transfer'));
     await p.getByRole('button', { name: /the 2 sessions dropped after step 3/ }).click();
     const link = p.locator('.funnel-drop-list a').first();
     assert.equal(await link.textContent(), drop.session);

@@ -11,10 +11,11 @@ import type { OpenedSearch } from '../../search/index';
 import { funnelReport, type FunnelReport } from '../funnels/funnel-report';
 import { journeyReport, journeySessions, type JourneyReport } from '../journeys/journey-report';
 import { EXPECTED, EXPECTED_LINKS, FUNNEL, corpus, recordCorpus } from './corpus';
+import { markerFunnelTests, recordMarkerSessions } from './marker-funnels';
 
 const T0 = Date.UTC(2026, 10, 2, 9);
 const PERIOD = { from: T0, to: T0 + 86_400_000 };
-const answers: Record<string, { funnel: FunnelReport; journeys: JourneyReport }> = {};
+const answers: Record<string, { funnel: FunnelReport; journeys: JourneyReport; markers?: FunnelReport[] }> = {};
 
 for (const backend of ['sqlite', 'postgres'] as const) {
   describe(`funnel and journey reports (${backend})`, () => {
@@ -31,6 +32,7 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       await recordCorpus(b.store, corpus(T0));
       // A session a day earlier: outside the period, it counts nowhere.
       await recordCorpus(b.store, corpus(T0 - 86_400_000).slice(0, 1).map((x) => ({ ...x, id: 'yesterday' })));
+      await recordMarkerSessions(b.store); // the day after the period: funnel steps by marker and request
       s = await b.open({ searchUrl });
       await s.follower.catchUp();
     });
@@ -90,6 +92,8 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       assert.equal(j.sessions, 11);
       assert.equal(j.links.find((l) => l.step === 2 && l.to === '/payments/done')!.sessions, 4);
     });
+
+    markerFunnelTests(() => ({ b, s }), (markers) => void (answers[backend] = { ...answers[backend]!, markers }));
   });
 }
 

@@ -19,6 +19,8 @@
  *            `text` what it says, `field` a stable selector (selector.ts).
  * - error    the recorder's console-error and uncaught-error custom events: the message; `field` "console.error",
  *            "uncaught error" or "unhandled rejection".
+ * - marker   the recorder's marker custom events (the site's performance.mark / dataLayer events, marker-events.ts):
+ *            the name; `field` "mark" or "dataLayer".
  * - request  each capture except Verbatim's own endpoints: `METHOD host/path status [statusText] [incomplete
  *            reason]`; `method`, `host`, `path`, `status`, `durationMs` (to the last byte), `at` = capture start.
  * - websocket one per distinct endpoint (host + path) per session, at its first message.
@@ -30,6 +32,7 @@ export type { SessionFacts, Device } from './session-facts';
 export { sessionFacts, ActivityMoments } from './session-facts';
 export { requestHit } from './request-hits';
 export { errorHit } from './error-hits';
+export { batchMarkers, readMarker, MARKER_TAG, type Marker } from './marker-events';
 export { WebSocketEndpoints } from './websocket-hits';
 export { urlParts, type UrlParts } from './url-parts';
 export { stableSelector } from './selector';

@@ -6,6 +6,7 @@ import type { EventBatch } from '../../../store/records';
 import type { Hit } from '../types';
 import { clickHit } from './clicks';
 import { errorHit, PAGE_HIDDEN_TAG } from './error-hits';
+import { markerHit } from './marker-events';
 import { HitBudget } from './hit-budget';
 import { MAX_EVENTS_PER_BATCH, MAX_TITLE_TEXT } from './limits';
 import { applyMutation, NodeMap, type MapNode } from './node-map';
@@ -104,7 +105,7 @@ export class PageReader {
         return data ? this.incremental(data, at) : undefined;
       case EventType.Custom:
         if (data?.tag === PAGE_HIDDEN_TAG) this.out.add(this.bursts.close());
-        else this.out.add(errorHit(data, at, this.pageId));
+        else this.out.add(errorHit(data, at, this.pageId) ?? markerHit(data, at, this.pageId));
         return;
     }
   }

@@ -9,7 +9,7 @@
  */
 
 /** Text fields: matched by words (a quoted value is a phrase); `url:`/`host:`/`path:` also by prefix (`url:/pay*`). */
-export const TEXT_FIELDS = ['text', 'typed', 'clicked', 'error', 'url', 'title', 'host', 'path', 'ws', 'field', 'struggle', 'foreign', 'fidelity'] as const;
+export const TEXT_FIELDS = ['text', 'typed', 'clicked', 'error', 'url', 'title', 'host', 'path', 'ws', 'field', 'struggle', 'foreign', 'fidelity', 'marker'] as const;
 /** Exact-value fields (facetable). */
 /** `version:` takes a site version id or its first 4+ hex digits (analytics/versions/: a page load served that build). */
 export const KEYWORD_FIELDS = ['customer', 'channel', 'terminal', 'device', 'browser', 'os', 'country', 'method', 'session', 'version'] as const;

@@ -36,7 +36,7 @@ test('every text field, field names in any case, values kept as typed', () => {
     assert.deepEqual(parse(`${field.toUpperCase()}:Iban`), { kind: 'text', field, value: 'Iban', phrase: false, prefix: false, start: 0, end: field.length + 5 });
     assert.deepEqual(shape(parse(`${field}:"two words"*`)), { kind: 'text', field, value: 'two words', phrase: true, prefix: true });
   }
-  assert.equal(TEXT_FIELDS.length, 13);
+  assert.equal(TEXT_FIELDS.length, 14);
 });
 
 test('every keyword field: lower-cased, except the ids customer, session and terminal', () => {
