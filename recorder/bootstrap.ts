@@ -5,7 +5,10 @@
  * few-hundred-byte inline script costs no request and only adds the recorder
  * once the page has loaded (or after LOAD_WAIT_MS, for a page whose load never
  * comes). Meanwhile it keeps the page's script errors and console.error calls,
- * which the recorder reports with their real time. The recorder would start
+ * which the recorder reports with their real time: those before the recorder's
+ * tag is added go in its EARLY_EVENTS_ATTRIBUTE; those while it downloads are
+ * handed over by a function at window[LATE_EVENTS_KEY], which the recorder calls
+ * once its own hooks are in (an error right after load was lost in that gap). The recorder would start
  * only after `load` anyway (entry.ts), so nothing recorded is lost by waiting.
  *
  * It moves its data-verbatim-* attributes (token, endpoint, masking, frame
@@ -22,27 +25,27 @@
  * Kept as plain ES5 text, not bundled: it is inlined verbatim into every page,
  * XHTML too, so it holds no `<` or `&` (an XML parser would reject the page).
  */
-import { CUSTOM_TAGS, EARLY_EVENTS_ATTRIBUTE, LOAD_WAIT_MS, RECORDER_SRC_ATTRIBUTE, TRUSTED_TYPES_POLICY } from './protocol';
+import { CUSTOM_TAGS, EARLY_EVENTS_ATTRIBUTE, LATE_EVENTS_KEY, LOAD_WAIT_MS, RECORDER_SRC_ATTRIBUTE, TRUSTED_TYPES_POLICY } from './protocol';
 import { MAX_KEPT_CHARS, STYLE_TEXT_KEY } from './style-text';
 
 const MAX_EARLY = 50;
 
 export const BOOTSTRAP_SCRIPT = `(function(s){try{
-var d=document,w=window,q=[],done=0,n=s.nonce,src=s.getAttribute('${RECORDER_SRC_ATTRIBUTE}'),at=[],i,a;
+var d=document,w=window,q=[],late=[],done=0,taken=0,n=s.nonce,src=s.getAttribute('${RECORDER_SRC_ATTRIBUTE}'),at=[],i,a;
 for(i=0;s.attributes.length>i;i++){a=s.attributes[i];if(/^data-verbatim-/.test(a.name))if(a.name!=='${RECORDER_SRC_ATTRIBUTE}')at.push([a.name,a.value]);}
 if(s.parentNode)s.parentNode.removeChild(s);
 var sp=w.CSSStyleSheet?CSSStyleSheet.prototype:0,sm,sn=0;
 function hk(k,r){var f=sp[k];if(typeof f==='function')sp[k]=new Proxy(f,{apply:function(f,t,x){try{var v=x[0],l;if(typeof v==='string'?v.indexOf('var(')+1:0){if(${MAX_KEPT_CHARS}>sn){l=r?[]:sm.get(t)||[];l.push(v);sm.set(t,l);sn+=v.length}}else if(r)sm['delete'](t)}catch(e){}return Reflect.apply(f,t,x)}})}
 try{if(sp)if(typeof Proxy==='function')if(!w.${STYLE_TEXT_KEY}){sm=new WeakMap();Object.defineProperty(w,'${STYLE_TEXT_KEY}',{value:sm});hk('replaceSync',1);hk('replace',1);hk('insertRule',0)}}catch(x){}
 function cut(x,m){x=String(x);return x.length>m?x.slice(0,m):x}
-function keep(t,p){if(!done)if(${MAX_EARLY}>q.length){p.time=Date.now();q.push([t,p])}}
+function keep(t,p){var l=done?late:q;if(!taken)if(${MAX_EARLY}>l.length){p.time=Date.now();l.push([t,p])}}
 function stack(e){return e?(e.stack?cut(e.stack,4000):undefined):undefined}
 function onError(e){try{if(e instanceof ErrorEvent)keep('${CUSTOM_TAGS.uncaughtError}',{message:cut(e.message,2000),stack:stack(e.error),source:cut(e.filename||'',2000),line:e.lineno,column:e.colno})}catch(x){}}
 function onRejection(e){try{var r=e.reason;keep('${CUSTOM_TAGS.uncaughtError}',{message:cut(r instanceof Error?r.name+': '+r.message:r,2000),stack:stack(r),rejection:true})}catch(x){}}
 w.addEventListener('error',onError);w.addEventListener('unhandledrejection',onRejection);
-var ce=console.error;console.error=function(){try{if(!done){var m=[],e,k;for(k=0;arguments.length>k;k++){a=arguments[k];if(a instanceof Error){e=e||a;m.push(a.name+': '+a.message)}else m.push(typeof a==='string'?a:JSON.stringify(a))}keep('${CUSTOM_TAGS.consoleError}',{message:cut(m.join(' '),2000),stack:stack(e)})}}catch(x){}return ce.apply(this,arguments)};
+var ce=console.error;console.error=function(){try{if(!taken){var m=[],e,k;for(k=0;arguments.length>k;k++){a=arguments[k];if(a instanceof Error){e=e||a;m.push(a.name+': '+a.message)}else m.push(typeof a==='string'?a:JSON.stringify(a))}keep('${CUSTOM_TAGS.consoleError}',{message:cut(m.join(' '),2000),stack:stack(e)})}}catch(x){}return ce.apply(this,arguments)};
 function go(){if(done)return;done=1;try{
-w.removeEventListener('error',onError);w.removeEventListener('unhandledrejection',onRejection);
+try{Object.defineProperty(w,'${LATE_EVENTS_KEY}',{configurable:true,value:function(){taken=1;w.removeEventListener('error',onError);w.removeEventListener('unhandledrejection',onRejection);return late.splice(0)}})}catch(x){}
 var r=d.createElement('script');for(i=0;at.length>i;i++)r.setAttribute(at[i][0],at[i][1]);
 if(q.length)r.setAttribute('${EARLY_EVENTS_ATTRIBUTE}',JSON.stringify(q));if(n)r.nonce=n;r.async=true;
 try{r.src=src}catch(x){r.src=w.trustedTypes.createPolicy('${TRUSTED_TYPES_POLICY}',{createScriptURL:function(u){return u}}).createScriptURL(src)}

@@ -4,7 +4,7 @@
  * the injected <script> tag. Must be called synchronously while the bundle's
  * top level runs (document.currentScript is null afterwards).
  */
-import { CHECKOUT_ATTRIBUTE, EARLY_EVENTS_ATTRIBUTE, ENDPOINT_ATTRIBUTE, EVENTS_PATH, FRAME_PARENTS_ATTRIBUTE, MASKING_ATTRIBUTE, TOKEN_ATTRIBUTE, type MaskingConfig } from './protocol';
+import { CHECKOUT_ATTRIBUTE, EARLY_EVENTS_ATTRIBUTE, ENDPOINT_ATTRIBUTE, LATE_EVENTS_KEY, EVENTS_PATH, FRAME_PARENTS_ATTRIBUTE, MASKING_ATTRIBUTE, TOKEN_ATTRIBUTE, type MaskingConfig } from './protocol';
 
 export interface RecorderConfig {
   token: string;
@@ -75,14 +75,27 @@ function readMasking(raw: unknown): MaskingConfig | undefined {
   }
 }
 
-function readEarly(raw: string | null): RecorderConfig['early'] {
-  if (!raw) return undefined;
+/** What the bootstrap kept while the recorder downloaded; called once the recorder's own hooks are in. */
+export function takeLateEvents(): RecorderConfig['early'] {
   try {
-    const list = JSON.parse(raw) as unknown;
-    if (!Array.isArray(list)) return undefined;
-    return list.filter((x): x is [string, Record<string, unknown>] =>
-      Array.isArray(x) && typeof x[0] === 'string' && !!x[1] && typeof x[1] === 'object');
+    const take = (window as unknown as Record<string, unknown>)[LATE_EVENTS_KEY];
+    return typeof take === 'function' ? validEarly(take()) : undefined;
   } catch {
     return undefined;
   }
+}
+
+function readEarly(raw: string | null): RecorderConfig['early'] {
+  if (!raw) return undefined;
+  try {
+    return validEarly(JSON.parse(raw));
+  } catch {
+    return undefined;
+  }
+}
+
+function validEarly(list: unknown): RecorderConfig['early'] {
+  if (!Array.isArray(list)) return undefined;
+  return list.filter((x): x is [string, Record<string, unknown>] =>
+    Array.isArray(x) && typeof x[0] === 'string' && !!x[1] && typeof x[1] === 'object');
 }

@@ -7,7 +7,7 @@
  */
 import { record } from '@rrweb/record';
 import type { RecordedEvent } from '../store/records';
-import { type RecorderConfig, readConfig } from './config';
+import { type RecorderConfig, readConfig, takeLateEvents } from './config';
 import { frameRole, listenForSnapshotRequests, parentAllowed, requestChildSnapshots } from './frames';
 import { watchLayout } from './layout-notes';
 import { watchMarkers } from './markers';
@@ -145,7 +145,8 @@ function start(config: RecorderConfig): void {
   }
 
   capturePageErrors(report);
-  for (const [tag, payload] of config.early ?? []) report(tag, payload);
+  // Then what the bootstrap kept while this script downloaded: our hooks are in, so nothing falls between.
+  for (const [tag, payload] of [...config.early ?? [], ...takeLateEvents() ?? []]) report(tag, payload);
   if (role === 'top') {
     const layout = watchLayout(report, CUSTOM_TAGS, (n) => record.mirror.getId(n));
     // Capture phase: these run before the transport's own listeners flush the buffer, so

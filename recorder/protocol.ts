@@ -25,6 +25,8 @@ export const ENDPOINT_ATTRIBUTE = 'data-verbatim-endpoint';
 export const RECORDER_SRC_ATTRIBUTE = 'data-verbatim-src';
 /** On the recorder tag the bootstrap adds: JSON `[tag, payload][]` of errors seen before the recorder ran. */
 export const EARLY_EVENTS_ATTRIBUTE = 'data-verbatim-early';
+/** Window property of the bootstrap's hand-over of what it kept while the recorder downloaded (bootstrap.ts). */
+export const LATE_EVENTS_KEY = '__verbatimLateEvents';
 /** Trusted Types policy name the bootstrap uses when the page enforces them (proxy/csp.ts allows it). */
 export const TRUSTED_TYPES_POLICY = 'verbatim';
 /** The recorder starts after `load`, or after this long when the load event never comes (a hanging image). */

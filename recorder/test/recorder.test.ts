@@ -75,6 +75,10 @@ const PAGES: Record<string, (token: string) => string> = {
   errors: (t) =>
     html(t, `<p>errors</p>`, { head: `<script>console.error('early-error-before-dom-ready')</script><script>throw new Error('early-throw-while-parsing')</script>` }),
   plain: (t) => html(t, `<p id="p">plain page</p><input id="name" type="text">`),
+  // The recorder's script takes 800 ms to arrive; the page logs an error and throws right after its load meanwhile.
+  'errors-while-downloading': (t) =>
+    html(t, `<p>slow recorder</p><script>addEventListener('load', () => setTimeout(() => { console.error('error-while-recorder-downloads'); throw new Error('throw-while-recorder-downloads'); }, 50))</script>`)
+      .replace(`${RECORDER_SRC_ATTRIBUTE}="${SCRIPT_PATH}"`, `${RECORDER_SRC_ATTRIBUTE}="${SCRIPT_PATH}?ms=800"`),
   // Served as application/xhtml+xml: an XML parser refuses the whole page over one stray `<` or `&` in our script.
   'plain-xhtml': (t) => `<?xml version="1.0" encoding="UTF-8"?><html xmlns="http://www.w3.org/1999/xhtml"><head>${scriptTag(t)}<title>x</title></head><body><p id="p">xhtml page</p></body></html>`,
   flaky: (t) => html(t, `<p>flaky</p>`, { endpoint: FLAKY_ENDPOINT }),
@@ -161,7 +165,7 @@ function handler(server: 'A' | 'B') {
       return;
     }
     if (url.pathname === SCRIPT_PATH) {
-      res.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'no-store' }).end(bundle);
+      setTimeout(() => res.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'no-store' }).end(bundle), Number(url.searchParams.get('ms') ?? 0));
       return;
     }
     if (url.pathname === '/slow.js') {
@@ -394,6 +398,17 @@ describe('recorder in Chromium', () => {
     const thrown = uncaught.map((e) => (e.data as { payload: Record<string, unknown> }).payload).find((p) => String(p.message).includes('early-throw-while-parsing'));
     assert.ok(thrown && typeof thrown.time === 'number' && thrown.line === 1 && String(thrown.source).includes('/pages/errors'), JSON.stringify(thrown));
     assert.equal(customs(token, CUSTOM_TAGS.recorderFailure).length, 0);
+    await context.close();
+  });
+
+  it('keeps the errors of the moments while its own script downloads, once each', async () => {
+    const token = 'tok-errors-downloading';
+    const { context } = await open(originA, 'errors-while-downloading', token);
+    const messages = (tag: string) => customs(token, tag).map((e) => String((e.data as { payload: { message: string } }).payload.message));
+    await waitFor('both errors', () => messages(CUSTOM_TAGS.consoleError).includes('error-while-recorder-downloads')
+      && messages(CUSTOM_TAGS.uncaughtError).some((m) => m.includes('throw-while-recorder-downloads')), 8000);
+    assert.equal(messages(CUSTOM_TAGS.consoleError).filter((m) => m === 'error-while-recorder-downloads').length, 1);
+    assert.equal(messages(CUSTOM_TAGS.uncaughtError).filter((m) => m.includes('throw-while-recorder-downloads')).length, 1);
     await context.close();
   });
 
