@@ -19,6 +19,8 @@ const ASSETS: Record<string, { file: string; type: string }> = {
   'styles.css': { file: 'styles.css', type: 'text/css; charset=utf-8' },
 };
 const PAGE = { file: 'index.html', type: 'text/html; charset=utf-8' };
+/** A player page's head script, inlined (ui/early-requests.ts): a request of its own would arrive with app.js. */
+const EARLY_REQUESTS = 'early-requests.js';
 
 export class UiRoutes {
   constructor(private readonly uiDir: string) {}
@@ -45,12 +47,20 @@ export class UiRoutes {
     } catch (err) {
       throw new VerbatimError('CONFIG_INVALID', 'The viewer UI is not built (run scripts/build.ts)', { file: entry.file }, { cause: err });
     }
-    // The page's one script tag gets this response's nonce; nothing else may run (http-responses.ts, uiCsp).
+    // The page's script tags get this response's nonce; nothing else may run (http-responses.ts, uiCsp).
     let nonce: string | undefined;
     if (entry === PAGE) {
       nonce = randomBytes(18).toString('base64');
       let html = body.toString('utf8').replace(/<script (?=[^>]*src="\/assets\/app\.js")/, `<script nonce="${nonce}" `);
-      if (preload) html = html.replace('</head>', `  <link rel="preload" as="fetch" crossorigin href="${preload.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;')}">\n</head>`);
+      if (preload) {
+        const link = `  <link rel="preload" as="fetch" crossorigin href="${preload.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;')}">\n`;
+        // After the preload, so its fetch is handed the preloaded answer; before the stylesheets, which would hold an
+        // inline script until they are loaded. Absent from a bare UI dir (some tests).
+        const early = await readFile(path.join(this.uiDir, EARLY_REQUESTS), 'utf8').catch(() => undefined);
+        const script = early ? `  <script nonce="${nonce}">${early.trim().replace(/<\/script/gi, '<\\/script')}</script>\n` : '';
+        const at = html.search(/<link rel="stylesheet"|<\/head>/);
+        html = `${html.slice(0, at)}${link.trimStart()}${script}  ${html.slice(at)}`;
+      }
       body = Buffer.from(html);
     }
     baseHeaders(res);
