@@ -3,7 +3,7 @@
  * the client) and the built assets from `uiDir` (dist/viewer, see scripts/build.ts).
  * Files are read per request so a rebuild needs no restart.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -66,6 +66,16 @@ export class UiRoutes {
     baseHeaders(res);
     res.setHeader('Content-Security-Policy', uiCsp(nonce));
     res.setHeader('Cache-Control', 'no-cache');
+    if (entry !== PAGE) {
+      // Revalidated on every load (a rebuild is seen at once), but an unchanged asset is a 304: the browser keeps its
+      // copy and, for app.js, the code V8 compiled for it (Chromium's code cache), which a fresh copy would lose.
+      const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`;
+      res.setHeader('ETag', etag);
+      if (req.headers['if-none-match'] === etag) {
+        res.writeHead(304);
+        return void res.end();
+      }
+    }
     res.setHeader('Content-Type', entry.type);
     res.setHeader('Content-Length', body.length);
     res.writeHead(200);
