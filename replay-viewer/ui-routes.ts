@@ -3,7 +3,7 @@
  * the client) and the built assets from `uiDir` (dist/viewer, see scripts/build.ts).
  * Files are read per request so a rebuild needs no restart.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -19,6 +19,8 @@ const ASSETS: Record<string, { file: string; type: string }> = {
   'styles.css': { file: 'styles.css', type: 'text/css; charset=utf-8' },
 };
 const PAGE = { file: 'index.html', type: 'text/html; charset=utf-8' };
+/** A player page's head script, inlined (ui/early-requests.ts): a request of its own would arrive with app.js. */
+const EARLY_REQUESTS = 'early-requests.js';
 
 export class UiRoutes {
   constructor(private readonly uiDir: string) {}
@@ -45,17 +47,35 @@ export class UiRoutes {
     } catch (err) {
       throw new VerbatimError('CONFIG_INVALID', 'The viewer UI is not built (run scripts/build.ts)', { file: entry.file }, { cause: err });
     }
-    // The page's one script tag gets this response's nonce; nothing else may run (http-responses.ts, uiCsp).
+    // The page's script tags get this response's nonce; nothing else may run (http-responses.ts, uiCsp).
     let nonce: string | undefined;
     if (entry === PAGE) {
       nonce = randomBytes(18).toString('base64');
       let html = body.toString('utf8').replace(/<script (?=[^>]*src="\/assets\/app\.js")/, `<script nonce="${nonce}" `);
-      if (preload) html = html.replace('</head>', `  <link rel="preload" as="fetch" crossorigin href="${preload.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;')}">\n</head>`);
+      if (preload) {
+        const link = `  <link rel="preload" as="fetch" crossorigin href="${preload.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;')}">\n`;
+        // After the preload, so its fetch is handed the preloaded answer; before the stylesheets, which would hold an
+        // inline script until they are loaded. Absent from a bare UI dir (some tests).
+        const early = await readFile(path.join(this.uiDir, EARLY_REQUESTS), 'utf8').catch(() => undefined);
+        const script = early ? `  <script nonce="${nonce}">${early.trim().replace(/<\/script/gi, '<\\/script')}</script>\n` : '';
+        const at = html.search(/<link rel="stylesheet"|<\/head>/);
+        html = `${html.slice(0, at)}${link.trimStart()}${script}  ${html.slice(at)}`;
+      }
       body = Buffer.from(html);
     }
     baseHeaders(res);
     res.setHeader('Content-Security-Policy', uiCsp(nonce));
     res.setHeader('Cache-Control', 'no-cache');
+    if (entry !== PAGE) {
+      // Revalidated on every load (a rebuild is seen at once), but an unchanged asset is a 304: the browser keeps its
+      // copy and, for app.js, the code V8 compiled for it (Chromium's code cache), which a fresh copy would lose.
+      const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`;
+      res.setHeader('ETag', etag);
+      if (req.headers['if-none-match'] === etag) {
+        res.writeHead(304);
+        return void res.end();
+      }
+    }
     res.setHeader('Content-Type', entry.type);
     res.setHeader('Content-Length', body.length);
     res.writeHead(200);

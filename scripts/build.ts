@@ -1,7 +1,7 @@
 /**
  * Builds every bundle with esbuild into dist/:
  *   dist/recorder/recorder.js  in-page recorder (IIFE), shipped by the proxy and the extension
- *   dist/viewer/               replay viewer UI (app.js, index.html, styles)
+ *   dist/viewer/               replay viewer UI (app.js, early-requests.js, index.html, styles)
  *   dist/verbatim.js           the CLI (Node, ESM; node_modules stay external)
  *   dist/ingest-worker.js      the ingest pipeline's worker thread (proxy/ingest/ingest-worker.ts), beside the CLI
  *   dist/search-worker.js      the search index's worker thread (replay-viewer/search/search-worker.ts), beside the CLI
@@ -17,7 +17,7 @@
  *   --collector-url URL    the Verbatim server as terminals reach it, for the policy templates [VERBATIM_COLLECTOR_URL]
  *   --data DIR             data directory, for the default key path (./data) [VERBATIM_DATA]
  */
-import { build } from 'esbuild';
+import { build, type BuildOptions } from 'esbuild';
 import { cp, mkdir, rm } from 'node:fs/promises';
 import { gzipSync } from 'node:zlib';
 import { readFile } from 'node:fs/promises';
@@ -76,16 +76,12 @@ async function buildRecorder(): Promise<void> {
 
 /** The viewer UI into `out` (dist/viewer by default; tests build their own copy). */
 export async function buildViewerUi(out = path.join(dist, 'viewer')): Promise<void> {
-  await build({
-    entryPoints: [path.join(root, 'replay-viewer', 'ui', 'app.ts')],
-    outfile: path.join(out, 'app.js'),
-    bundle: true,
-    format: 'iife',
-    minify: true,
-    target: ['chrome100', 'firefox100'],
-    legalComments: 'none',
-    logLevel: 'warning',
-  });
+  const ui: BuildOptions = { bundle: true, format: 'iife', minify: true, target: ['chrome100', 'firefox100'], legalComments: 'none', logLevel: 'warning' };
+  await Promise.all([
+    build({ ...ui, entryPoints: [path.join(root, 'replay-viewer', 'ui', 'app.ts')], outfile: path.join(out, 'app.js') }),
+    // A player page's head script (a few KB): asks for its first requests before app.js has arrived (ui/early-requests.ts).
+    build({ ...ui, entryPoints: [path.join(root, 'replay-viewer', 'ui', 'early-requests-entry.ts')], outfile: path.join(out, 'early-requests.js') }),
+  ]);
   await cp(path.join(root, 'replay-viewer', 'ui', 'static'), out, { recursive: true });
   await cp(path.join(root, 'node_modules', 'rrweb', 'dist', 'style.css'), path.join(out, 'rrweb.css'));
 }

@@ -116,14 +116,16 @@ it('draws the moment from the streamed frame in Chromium, as the whole player th
   const expected = clockAt(long, at);
   assert.notEqual(expected, clockAt(long, long.checkouts[1]!), 'the clock changed after the checkout');
   const requests: string[] = [];
-  page.on('request', (r) => { if (r.url().includes('/events')) requests.push(r.url()); });
+  page.on('request', (r) => { if (r.url().includes('/api/')) requests.push(new URL(r.url()).pathname); });
   // Read the first frame's iframe as soon as it is drawn, before the player replaces it.
   await page.addInitScript(() => {
     new MutationObserver(() => {
       const ready = document.documentElement.dataset.firstFrame;
-      const w = window as unknown as { firstFrameClock?: string | null };
+      const w = window as unknown as { firstFrameClock?: string | null; firstFrameScroll?: number };
       if (ready && w.firstFrameClock === undefined) {
-        w.firstFrameClock = document.querySelector<HTMLIFrameElement>('.first-frame iframe')?.contentDocument?.getElementById('clock')?.textContent ?? null;
+        const iframe = document.querySelector<HTMLIFrameElement>('.first-frame iframe');
+        w.firstFrameClock = iframe?.contentDocument?.getElementById('clock')?.textContent ?? null;
+        w.firstFrameScroll = iframe?.contentWindow?.scrollY;
       }
     }).observe(document, { attributes: true, subtree: true, attributeFilter: ['data-first-frame'] });
   });
@@ -131,8 +133,14 @@ it('draws the moment from the streamed frame in Chromium, as the whole player th
   await page.waitForSelector('html[data-replay-ready="true"]', { timeout: 30_000 });
   assert.equal(await page.evaluate(() => (window as unknown as { firstFrameClock?: string }).firstFrameClock), expected);
   assert.equal(await page.evaluate(() => document.querySelector<HTMLIFrameElement>('.player-view iframe')?.contentDocument?.getElementById('clock')?.textContent), expected);
+  // The first frame keeps only the last scroll, applied after the mutations (ui/frame-events.ts): where the player is.
+  const scrolls = await page.evaluate(() => [(window as unknown as { firstFrameScroll?: number }).firstFrameScroll,
+    document.querySelector<HTMLIFrameElement>('.player-view iframe')?.contentWindow?.scrollY]);
+  assert.ok(scrolls[1]! > 0, `the moment is scrolled (${scrolls[1]})`);
+  assert.equal(scrolls[0], scrolls[1]);
   assert.equal(await page.locator('.first-frame').count(), 0, 'the first frame made way for the player');
-  // The page's preload was the player's request: the events were asked for once.
-  assert.equal(requests.length, 1, requests.join(', '));
+  // The page's preload and its head script (ui/early-requests.ts) were the player's requests: each asked for once.
+  const once = (p: string) => requests.filter((r) => r === p).length;
+  assert.deepEqual([once(`/api/sessions/${SID}/events`), once(`/api/sessions/${SID}`), once('/api/me')], [1, 1, 1], requests.join(', '));
   await page.close();
 });

@@ -316,6 +316,11 @@ test('UI pages carry the no-live-site CSP; assets are served; other methods and 
   const js = await rawGet(`${viewer.url}/assets/app.js`);
   assert.equal(js.status, 200);
   assert.match(String(js.headers['content-type']), /javascript/);
+  // Revalidated each time; unchanged, a bodiless 304 (the browser keeps its copy and its compiled code).
+  assert.equal(js.headers['cache-control'], 'no-cache');
+  const again = await rawGet(`${viewer.url}/assets/app.js`, { 'if-none-match': String(js.headers.etag) });
+  assert.deepEqual([again.status, again.body.length, again.headers.etag], [304, 0, js.headers.etag]);
+  assert.equal((await rawGet(`${viewer.url}/assets/app.js`, { 'if-none-match': '"stale"' })).status, 200);
   assert.equal((await rawGet(`${viewer.url}/assets/rrweb.css`)).status, 200);
   assert.equal((await rawGet(`${viewer.url}/assets/styles.css`)).status, 200);
   assert.equal((await rawGet(`${viewer.url}/assets/../../etc/passwd`)).status, 404);

@@ -4,6 +4,7 @@ import type { ExportFormat } from '../export-route';
 import type { ApiNetworkLog, ApiWebSocketMessage } from '../replay/network-log';
 import type { FidelityReport } from '../replay/fidelity';
 import type { RecordedEvent } from '../../store/records';
+import { JSON_REQUEST, takeEarly } from './early-requests';
 
 export type { ApiNetworkLog, ApiSession, ApiWebSocketMessage, ExportFormat };
 
@@ -14,7 +15,8 @@ export class ApiError extends Error {
 }
 
 async function get(path: string): Promise<Response> {
-  const res = await fetch(path, { headers: { accept: 'application/json' }, credentials: 'same-origin' });
+  // A player page's head script may have asked already (early-requests.ts).
+  const res = await (takeEarly(path) ?? fetch(path, JSON_REQUEST));
   if (res.ok) return res;
   let code = 'HTTP_ERROR';
   let message = `Request failed (${res.status})`;

@@ -7,6 +7,7 @@ import type { RecordedEvent } from '../../store/records';
 import type { EventStreamHead } from '../replay/event-stream';
 import { eventStreamUrl, type EventSelect } from '../replay/event-stream-url';
 import { ApiError, type SessionEvents } from './api';
+import { STREAM_REQUEST, takeEarly } from './early-requests';
 
 export type { EventStreamHead };
 
@@ -18,7 +19,9 @@ export interface Frame {
 
 export async function streamEvents(id: string, select: EventSelect, onFrame: (frame: Frame) => void): Promise<SessionEvents> {
   // No headers of our own: the page preloaded this very request (ui-routes.ts), and a fetch that differs is not handed it.
-  const res = await fetch(eventStreamUrl(id, select), { credentials: 'same-origin' });
+  // Usually the page's head script has asked already (early-requests.ts).
+  const url = eventStreamUrl(id, select);
+  const res = await (takeEarly(url) ?? fetch(url, STREAM_REQUEST));
   if (!res.ok || !res.body) {
     const error = ((await res.json().catch(() => ({}))) as { error?: { code?: string; message?: string } }).error ?? {};
     throw new ApiError(res.status, error.code ?? 'HTTP_ERROR', error.message ?? `Request failed (${res.status})`);

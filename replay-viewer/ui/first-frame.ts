@@ -10,6 +10,7 @@ import { Replayer, type eventWithTime } from 'rrweb';
 import { CanvasPainter } from './canvas-painter';
 import { h } from './dom';
 import type { Frame } from './event-stream-api';
+import { settledFrameEvents } from './frame-events';
 import { replayerOptions } from './replayer-options';
 
 const EVENT_META = 4;
@@ -39,7 +40,9 @@ export function showFirstFrame(container: HTMLElement, frame: Frame): FirstFrame
   root.style.transform = scale < 1 ? `scale(${scale})` : 'none';
 
   const painter = new CanvasPainter();
-  const replayer = new Replayer(frame.events as unknown as eventWithTime[], replayerOptions(root, painter));
+  // Straight into the frame's document: rrweb's virtual DOM would first copy the whole snapshot into it and diff it
+  // back, which costs more than the few mutations it saves; superseded scrolls are dropped (frame-events.ts).
+  const replayer = new Replayer(settledFrameEvents(frame.events) as unknown as eventWithTime[], { ...replayerOptions(root, painter), useVirtualDom: false });
   painter.attach(replayer);
   replayer.iframe.title = "Replay of the customer's page (first frame; the session is still loading)";
   replayer.iframe.tabIndex = -1;

@@ -4,6 +4,7 @@
  * only leaves out what the role could not use anyway.
  */
 import type { Permission } from '../auth/roles';
+import { JSON_REQUEST, takeEarly } from './early-requests';
 
 export interface Me {
   user: string;
@@ -18,7 +19,7 @@ let asked: Promise<Me | undefined> | undefined;
 
 /** Undefined when the viewer runs without the access layer (nothing is restricted then). */
 export function whoAmI(): Promise<Me | undefined> {
-  asked ??= fetch('/api/me', { headers: { accept: 'application/json' }, credentials: 'same-origin' })
+  asked ??= (takeEarly('/api/me') ?? fetch('/api/me', JSON_REQUEST))
     .then((res) => (res.ok ? (res.json() as Promise<Me>) : undefined))
     .catch(() => undefined);
   return asked;

@@ -8,6 +8,10 @@
  * ready (`data-replay-ready`). Target: p95 < 300 ms for the 1-hour session.
  *
  * Alone: BENCH_ONLY=first-frame npm run bench, or npx tsx scripts/bench/first-frame.ts [links]
+ *
+ * Before/after under the same load (this VM's load swings by 2× within minutes): BENCH_FIRST_FRAME_BASELINE=<dir>
+ * names another build of the viewer UI (another checkout's dist/viewer); a second viewer serves it, over the same
+ * store and server code, and every link is opened on both, in alternating order.
  */
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -83,7 +87,7 @@ async function openLink(context: BrowserContext, base: string, c: Case, at: numb
   }
 }
 
-export async function benchFirstFrame(links = 24): Promise<void> {
+export async function benchFirstFrame(links = 24, baselineUi = process.env.BENCH_FIRST_FRAME_BASELINE): Promise<void> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'verbatim-bench-ttff-'));
   const uiDir = path.join(dir, 'ui');
   const store = await openStore(path.join(dir, 'store'));
@@ -103,8 +107,11 @@ export async function benchFirstFrame(links = 24): Promise<void> {
     const access = new ViewerAccess({ accounts, audit, customerOf: (id) => store.customerOf(id) });
     await built;
     const viewer = await startViewer({ store, uiDir, access });
+    const baseline = baselineUi ? await startViewer({ store, uiDir: path.resolve(baselineUi), access }) : undefined;
+    // Each variant: a name and its viewer (this build first).
+    const variants = [{ name: baseline ? 'this UI' : '', viewer }, ...(baseline ? [{ name: 'baseline UI', viewer: baseline }] : [])];
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    assert.equal((await context.request.post(`${viewer.url}/auth/login`, { data: { username: 'analyst', password: PASSWORD } })).status(), 200);
+    for (const v of variants) assert.equal((await context.request.post(`${v.viewer.url}/auth/login`, { data: { username: 'analyst', password: PASSWORD } })).status(), 200);
     const random = rng(17);
     const details: string[] = [];
 
@@ -115,19 +122,28 @@ export async function benchFirstFrame(links = 24): Promise<void> {
       // The 12-second session has one clock change: its moments are any time in it.
       const ats = c.session.ticks.length > 2 ? moments(c.session, WARM_UP + links, random)
         : Array.from({ length: WARM_UP + links }, () => c.session.first + Math.floor(random() * (c.session.last - c.session.first)));
-      const times: Timing[] = [];
-      for (const at of ats) times.push(await openLink(context, viewer.url, c, at));
-      const measured = times.slice(WARM_UP);
-      const frames = measured.map((t) => t.frame).sort((a, b) => a - b);
-      const readies = measured.map((t) => t.ready).sort((a, b) => a - b);
-      const ms = (x: number) => x.toFixed(0);
-      const mid = (k: keyof Timing) => percentile(measured.map((t) => t[k]).sort((a, b) => a - b), 50).toFixed(0);
-      details.push(`  ${c.name}, medians from navigation start: UI script loaded ${mid('script')} ms, events asked for ${mid('asked')} ms, their first byte ${mid('firstByte')} ms, the player's code started ${mid('player')} ms, the frame's events in ${mid('frameEvents')} ms, applied ${mid('frameApplied')} ms, seen drawn ${mid('frame')} ms`);
-      console.log(`| ${c.name} | ${c.session.eventCount.toLocaleString('en')} | ${measured.length} | ${ms(times[0]!.frame)} / ${ms(times[0]!.ready)} | ${ms(percentile(frames, 50))} | **${ms(percentile(frames, 95))}** | ${ms(frames[frames.length - 1]!)} | ${ms(percentile(readies, 50))} | ${ms(percentile(readies, 95))} |`);
+      const times: Timing[][] = variants.map(() => []);
+      for (const [i, at] of ats.entries()) {
+        // Alternating which variant goes first, so neither always meets the other's leftovers.
+        const order = i % 2 ? [...variants.keys()].reverse() : [...variants.keys()];
+        for (const k of order) times[k]!.push(await openLink(context, variants[k]!.viewer.url, c, at));
+      }
+      variants.forEach((v, k) => {
+        const all = times[k]!;
+        const measured = all.slice(WARM_UP);
+        const frames = measured.map((t) => t.frame).sort((a, b) => a - b);
+        const readies = measured.map((t) => t.ready).sort((a, b) => a - b);
+        const ms = (x: number) => x.toFixed(0);
+        const mid = (key: keyof Timing) => percentile(measured.map((t) => t[key]).sort((a, b) => a - b), 50).toFixed(0);
+        const name = v.name ? `${c.name}, ${v.name}` : c.name;
+        details.push(`  ${name}, medians from navigation start: UI script loaded ${mid('script')} ms, events asked for ${mid('asked')} ms, their first byte ${mid('firstByte')} ms, the player's code started ${mid('player')} ms, the frame's events in ${mid('frameEvents')} ms, applied ${mid('frameApplied')} ms, seen drawn ${mid('frame')} ms`);
+        console.log(`| ${name} | ${c.session.eventCount.toLocaleString('en')} | ${measured.length} | ${ms(all[0]!.frame)} / ${ms(all[0]!.ready)} | ${ms(percentile(frames, 50))} | **${ms(percentile(frames, 95))}** | ${ms(frames[frames.length - 1]!)} | ${ms(percentile(readies, 50))} | ${ms(percentile(readies, 95))} |`);
+      });
     }
     console.log(`\n${details.join('\n')}`);
     await context.close();
     await viewer.close();
+    await baseline?.close();
   } finally {
     await browser.close();
     await store.close();

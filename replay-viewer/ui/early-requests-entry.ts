@@ -1,0 +1,4 @@
+/** Entry of dist/viewer/early-requests.js, inlined in a player page's head (early-requests.ts). */
+import { startEarlyRequests } from './early-requests';
+
+startEarlyRequests();

@@ -1,0 +1,49 @@
+/**
+ * A player page's first requests (its events, the session, who is signed in), made by a small script inlined in
+ * the page's head (early-requests-entry.ts, ui-routes.ts) while app.js is still downloading; the player takes each
+ * answer over when it asks for the same URL (event-stream-api.ts, api.ts, me.ts), once.
+ *
+ * Why not from app.js: the answers start sooner, and a `fetch` made from app.js's code while DevTools (Playwright,
+ * the bench) watches the network records its initiator's stack, for which V8 reparses the whole 450 KB bundle the
+ * first time (40–100 ms measured, scripts/bench/first-frame.ts). From this script that costs ~1 ms, and app.js's
+ * first fetch falls after the first frame is drawn. The events are still the page's `<link rel="preload">`: the
+ * early fetch is handed the preloaded answer, so they are asked for once.
+ */
+import { eventSelectOf, eventStreamUrl } from '../replay/event-stream-url';
+
+/** The requests' options, as the player makes them: a request that differs would not be the one taken over. */
+export const JSON_REQUEST: RequestInit = { headers: { accept: 'application/json' }, credentials: 'same-origin' };
+export const STREAM_REQUEST: RequestInit = { credentials: 'same-origin' };
+
+declare global {
+  interface Window {
+    verbatimEarly?: Map<string, Promise<Response>>;
+  }
+}
+
+const PLAYER_PATH = /^\/sessions\/([^/]+)\/?$/;
+
+/** On a player page (`/sessions/<id>`, not `/live`): asks for what the player asks for first. */
+export function startEarlyRequests(): void {
+  const m = PLAYER_PATH.exec(location.pathname);
+  if (!m) return;
+  const id = decodeURIComponent(m[1]!);
+  const early = new Map<string, Promise<Response>>();
+  const ask = (url: string, init: RequestInit) => {
+    const response = fetch(url, init);
+    // Not taken (the player failed to start): no unhandled rejection in the console.
+    response.catch(() => undefined);
+    early.set(url, response);
+  };
+  ask(eventStreamUrl(id, eventSelectOf(new URLSearchParams(location.search))), STREAM_REQUEST);
+  ask(`/api/sessions/${encodeURIComponent(id)}`, JSON_REQUEST);
+  ask('/api/me', JSON_REQUEST);
+  window.verbatimEarly = early;
+}
+
+/** The early answer for `url`, once (its body can be read once), or undefined. */
+export function takeEarly(url: string): Promise<Response> | undefined {
+  const response = window.verbatimEarly?.get(url);
+  window.verbatimEarly?.delete(url);
+  return response;
+}
