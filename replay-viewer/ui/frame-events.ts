@@ -8,7 +8,7 @@
  * Everything else (mutations, inputs, clicks, focus) stays as recorded and in order.
  */
 import type { RecordedEvent } from '../../store/records';
-import { EventType, Source } from '../search/extract/rrweb-wire';
+import { EventType, Source } from '../../recorder/rrweb-wire';
 
 const POINTER_MOVES: ReadonlySet<number> = new Set([Source.MouseMove, Source.TouchMove, Source.Drag]);
 
