@@ -31,21 +31,31 @@ export function isLoopback(host: string): boolean {
 /** `redact`: applied to what the audit trail records (the CLI passes the masker). */
 export async function setUpAccess(config: VerbatimConfig, store: StoreBase, redact?: (s: string) => string): Promise<AccessSetup> {
   const shared = sharedStateOf(config, store);
-  const accounts = await AccountStore.open({ state: shared.state, dataDir: config.dataDir, refreshMs: shared.refreshMs });
+  // Over a database that is down at start, the instance still starts (pages pass unrecorded); its viewer requires
+  // sign-in, answers 503 until the accounts can be read, and creates the first admin then if it must.
+  const accounts = await AccountStore.open({ state: shared.state, dataDir: config.dataDir, refreshMs: shared.refreshMs }, { unreadableAtStart: config.storeUrl ? 'retry' : 'throw' });
   const audit = await AuditLog.open(shared.state, Date.now, redact);
-  let created = false;
-  if (accounts.size === 0 && config.adminPassword) {
+  const createFirstAdmin = async (): Promise<boolean> => {
+    if (accounts.size !== 0 || !config.adminPassword) return false;
     try {
       await accounts.add('admin', 'admin', config.adminPassword);
       await audit.append({ actor: 'verbatim', action: 'config', outcome: 'ok', target: 'user:admin', details: { change: 'first-admin-created' } });
-      created = true;
+      return true;
     } catch (err) {
       // Instances sharing a store and started together: another one created the first admin a moment ago.
       await accounts.refresh(true);
       if (!accounts.get('admin')) throw err;
+      return false;
     }
+  };
+  if (!accounts.read) {
+    const retry = setInterval(() => {
+      accounts.refresh(true).then(createFirstAdmin).then(() => clearInterval(retry), () => undefined);
+    }, 2_000);
+    retry.unref();
   }
-  if (accounts.size === 0 && !isLoopback(config.viewerHost)) {
+  const created = accounts.read && await createFirstAdmin();
+  if (accounts.read && accounts.size === 0 && !isLoopback(config.viewerHost)) {
     throw new VerbatimError('CONFIG_INVALID',
       `refusing to serve the viewer on ${config.viewerHost} without accounts: set VERBATIM_ADMIN_PASSWORD or run "verbatim users add admin --role admin"`);
   }
@@ -56,9 +66,11 @@ export async function setUpAccess(config: VerbatimConfig, store: StoreBase, reda
     accounts, audit, secureCookies: config.secureCookies,
     customerOf: (id) => store.customerOf(id),
   });
-  const summary = accounts.size === 0
-    ? 'open (no accounts; loopback only; requests are still audited)'
-    : `sign-in required (${accounts.size} account${accounts.size === 1 ? '' : 's'}${created ? ', first admin "admin" created' : ''})`;
+  const summary = !accounts.read
+    ? 'sign-in required (the accounts are read once the store answers)'
+    : accounts.size === 0
+      ? 'open (no accounts; loopback only; requests are still audited)'
+      : `sign-in required (${accounts.size} account${accounts.size === 1 ? '' : 's'}${created ? ', first admin "admin" created' : ''})`;
   return { access, identityRules: rules, summary };
 }
 

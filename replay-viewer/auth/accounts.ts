@@ -55,6 +55,8 @@ export class AccountStore {
   /** The document's version when last read or written: another writer's change has another. */
   private version: string | undefined;
   private readAt = -Infinity;
+  /** False until the accounts were read once: a store unreachable at start is not "no accounts" (open mode). */
+  private everRead = false;
 
   private constructor(
     private readonly state: SharedState, private readonly document: string, readonly dataDir: string,
@@ -65,11 +67,15 @@ export class AccountStore {
    * A file (`<dir>/<name>.json`: tests, and what the embedded store's <data>/viewer-accounts.json is) or the store's
    * shared state.
    */
-  static async open(source: string | AccountSource, options: { now?: () => number } = {}): Promise<AccountStore> {
+  static async open(source: string | AccountSource, options: { now?: () => number; unreadableAtStart?: 'throw' | 'retry' } = {}): Promise<AccountStore> {
     const store = typeof source === 'string'
       ? new AccountStore(new FileSharedState(path.dirname(source)), path.basename(source, '.json'), path.dirname(source), 0, options.now ?? Date.now)
       : new AccountStore(source.state, ACCOUNTS_DOCUMENT, source.dataDir, source.refreshMs ?? 0, options.now ?? Date.now);
-    await store.load();
+    // `retry`: an instance started while its database is down serves pages unrecorded meanwhile; its viewer refuses
+    // sign-ins (503) and reads the accounts on the next request once the store answers.
+    await store.load().catch((err: unknown) => {
+      if (options.unreadableAtStart !== 'retry' || !(err instanceof VerbatimError && err.code === 'STORE_NOT_OPEN')) throw err;
+    });
     // Made now, so that the first unknown user name costs no more than a wrong password.
     await dummyHash();
     return store;
@@ -77,8 +83,13 @@ export class AccountStore {
 
   /** Re-reads the accounts when another writer may have changed them (at most every `refreshMs`). */
   async refresh(force = false): Promise<void> {
-    if (!force && this.refreshMs > 0 && performance.now() - this.readAt < this.refreshMs) return;
+    if (!force && this.everRead && this.refreshMs > 0 && performance.now() - this.readAt < this.refreshMs) return;
     await this.load();
+  }
+
+  /** Whether the accounts were ever read (see `everRead`). */
+  get read(): boolean {
+    return this.everRead;
   }
 
   get size(): number {
@@ -206,6 +217,7 @@ export class AccountStore {
   private async load(): Promise<void> {
     const doc = await this.state.getDocument(this.document);
     this.readAt = performance.now();
+    this.everRead = true;
     if (doc !== undefined && doc.version === this.version) return;
     this.accounts = parseAccounts(doc?.value);
     this.version = doc?.version;

@@ -57,7 +57,8 @@ export class ViewerAccess {
   }
 
   get open(): boolean {
-    return this.opts.accounts.size === 0;
+    // Never open while the accounts could not be read yet (a database down at start): that is not "no accounts".
+    return this.opts.accounts.read && this.opts.accounts.size === 0;
   }
 
   /**

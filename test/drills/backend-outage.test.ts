@@ -12,12 +12,13 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Browser } from 'playwright';
 import { launchChromium } from '../../scripts/chromium';
-import type { StatusSnapshot } from '../../scripts/status';
+import { RUN_FILE, STATUS_PATH, type StatusSnapshot } from '../../scripts/status';
 import { readStored } from '../helpers/drill-check';
 import { DrillClient, DrillLedger, runLoad } from '../helpers/drill-load';
 import { drillBench } from '../helpers/drill-bench';
@@ -75,8 +76,14 @@ describe('drill: PostgreSQL restart and object store unreachable', { skip }, () 
     await pgServer?.stop();
   });
 
-  async function apiStatus(v: RunningVerbatim): Promise<StatusSnapshot> {
-    const res = await fetch(`${v.viewerUrl}/api/status`).catch((err: unknown) => {
+  /**
+   * The status snapshot: from the open viewer's API, or (`dataDir`) as `verbatim status` asks for it, with the token
+   * of `<data>/verbatim.run`: a viewer started while its database was down cannot read its accounts, so it is not
+   * open, and its API answers 503 until the database is back.
+   */
+  async function apiStatus(v: RunningVerbatim, dataDir?: string): Promise<StatusSnapshot> {
+    const local = dataDir ? JSON.parse(await readFile(path.join(dataDir, RUN_FILE), 'utf8')) as { token: string } : undefined;
+    const res = await fetch(`${v.viewerUrl}${local ? STATUS_PATH : '/api/status'}`, local ? { headers: { authorization: `Bearer ${local.token}` } } : {}).catch((err: unknown) => {
       throw new Error(`the viewer did not answer (process ${v.child.exitCode ?? v.child.signalCode ?? 'running'}):\n${v.stderr().slice(-3000)}`, { cause: err });
     });
     assert.equal(res.status, 200);
@@ -84,8 +91,8 @@ describe('drill: PostgreSQL restart and object store unreachable', { skip }, () 
   }
 
   /** Polls until the store takes writes again (a probe write landed); how long after `since` that was. */
-  async function untilOpen(v: RunningVerbatim, since: number, timeoutMs = 20_000): Promise<number> {
-    while ((await apiStatus(v)).store.state !== 'open') {
+  async function untilOpen(v: RunningVerbatim, since: number, timeoutMs = 20_000, dataDir?: string): Promise<number> {
+    while ((await apiStatus(v, dataDir)).store.state !== 'open') {
       assert.ok(Date.now() - since < timeoutMs, `the store did not recover within ${timeoutMs} ms`);
       await sleep(25);
     }
@@ -209,7 +216,9 @@ describe('drill: PostgreSQL restart and object store unreachable', { skip }, () 
     let v: RunningVerbatim;
     try {
       v = await bench.start(data, { args: ['--store', storeUrl, '--keys', keys] });
-      const down = await apiStatus(v);
+      const down = await apiStatus(v, data);
+      const viewer = await fetch(`${v.viewerUrl}/api/me`);
+      assert.equal(viewer.status, 503, 'the viewer is not open while its accounts cannot be read');
       assert.equal(down.store.state, 'degraded');
       assert.match(down.store.state === 'degraded' ? down.store.reason : '', /ENOENT|ECONNREFUSED|connect/);
       assert.match(v.stderr(), /store not writable \(/);
@@ -225,7 +234,7 @@ describe('drill: PostgreSQL restart and object store unreachable', { skip }, () 
       await pgServer.resume();
     }
     const back = Date.now();
-    const recoverMs = await untilOpen(v, back);
+    const recoverMs = await untilOpen(v, back, 20_000, data);
     const ledger = new DrillLedger();
     const client = new DrillClient(v.proxyUrl, bench.site.origin, ledger);
     try {

@@ -21,6 +21,7 @@ import { startViewer } from '../../replay-viewer/server';
 import { openStore } from '../../store/index';
 import type { VerbatimStore } from '../../store/store';
 import { launchChromium } from '../../scripts/chromium';
+import { CUSTOM_TAGS } from '../../recorder/protocol';
 import { diffPng } from '../helpers/pixels';
 import { CASES, type Case, liveNow, MAX_DIFF, pct, settle, VIEWPORT } from './cases';
 import { failureNotes } from './failure-notes';
@@ -78,6 +79,18 @@ async function recorderStarted(pathname: string): Promise<void> {
   assert.fail(`no recording of ${pathname} arrived within 15 s`);
 }
 
+/** Waits until the new session of `pathname` holds its page's pagehide marker: the recorder's last batch is stored. */
+async function lastBatchIn(pathname: string): Promise<void> {
+  for (const deadline = Date.now() + 15_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 50))) {
+    const sessions = (await store.listSessions({ limit: 20 })).filter((s) => !seenSessions.has(s.id) && s.pages.some((p) => new URL(p.url).pathname.startsWith(pathname)));
+    for (const s of sessions) {
+      const batches = await store.readEvents(s.id);
+      if (batches.some((b) => b.events.some((e) => e.type === 5 && (e.data as { tag?: string } | undefined)?.tag === CUSTOM_TAGS.pageHidden))) return;
+    }
+  }
+  assert.fail(`the last batch of ${pathname} (its pagehide marker) did not arrive within 15 s`);
+}
+
 async function record(mode: Mode, c: Case): Promise<{ png: Buffer; at: number; sessionId: string; errors: string[] }> {
   const context = await mode.browser.newContext({ viewport: VIEWPORT });
   const page = await context.newPage();
@@ -91,8 +104,10 @@ async function record(mode: Mode, c: Case): Promise<{ png: Buffer; at: number; s
   await page.waitForTimeout(200);
   const png = await page.screenshot({ animations: 'disabled', caret: 'hide' });
   const at = Date.now();
-  // Let the recorder's last batch leave before the page goes away.
-  await page.waitForTimeout(200);
+  // Leave the page as a customer would: its pagehide sends the last batch (a keepalive upload). Closing the context
+  // at once could cancel that upload on a busy machine (seen in CI: a scroll case kept only its snapshot).
+  await page.goto('about:blank');
+  await lastBatchIn(c.path);
   await context.close();
   await mode.drain();
   const fresh = (await store.listSessions()).filter((s) => !seenSessions.has(s.id));
