@@ -43,6 +43,7 @@ export interface DwellJobDeps {
   log: (message: string) => void;
 }
 
+/** URLs judged, views read, sessions and hits written, sessions not written (tried again next run). */
 export interface DwellRun { urls: number; views: number; sessions: number; hits: number; failed: number }
 
 const DAY = 86_400_000;
@@ -113,8 +114,12 @@ export class DwellJob {
       await breathe();
     }
     await this.deps.index.setMeta(SESSIONS_KEY, JSON.stringify([...holding]));
-    for (const id of holding) if (found.has(id)) result.sessions += 1;
-    for (const hits of found.values()) result.hits += hits.length;
+    for (const id of holding) {
+      const hits = found.get(id);
+      if (!hits) continue;
+      result.sessions += 1;
+      result.hits += hits.length;
+    }
     if (result.failed) this.deps.log(`dwell job: ${result.failed} session(s) not written, next run again`);
     return result;
   }
