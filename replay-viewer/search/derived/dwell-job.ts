@@ -49,7 +49,7 @@ export interface DwellRun { urls: number; views: number; sessions: number; hits:
 const DAY = 86_400_000;
 const DEFAULTS = { everyMs: 5 * 60_000, windowDays: 30, maxUrls: 2_000, maxViewsPerUrl: 20_000, maxViews: 200_000 };
 /** Sessions per write transaction (one refused write is retried one session at a time). */
-const WRITE_CHUNK = 50;
+const WRITE_CHUNK = 10;
 const SESSIONS_KEY = 'dwell.sessions';
 
 const breathe = () => new Promise<void>((resolve) => setImmediate(resolve));
