@@ -3,8 +3,7 @@
  * short against its URL's own distribution across sessions, analytics/struggle/dwell.ts). Every `everyMs`, and once
  * soon after start(), it reads the page views of the last `windowDays` from the analytics table page_views (one URL
  * at a time, busiest first, capped: dwell-views.ts), judges each URL with at least minSamples views, and replaces
- * the dwell hits of every session that has some now or had some after the last run (kept in the index's metadata
- * as `dwell.sessions`). Written through the index's apply as the trust job writes (keepCursor: the follower's feed
+ * the dwell hits of every session that has some now or holds some from an earlier run (found by searching for them). Written through the index's apply as the trust job writes (keepCursor: the follower's feed
  * position stays), replacing only the `struggle` hits with a dwell text: ingest's struggle hits stay.
  *
  * Erasure: an erased session's page views are gone, so a run no longer judges it; a write for it finds no session
@@ -16,7 +15,8 @@ import { isVerbatimError } from '../../../store/errors';
 import { DWELL_DEFAULTS, type DwellOptions } from '../../analytics/struggle/dwell';
 import { BusyPacer, type PacerOptions } from '../busy-pacer';
 import { codeOf } from '../page-applier';
-import type { IndexBatch, SearchIndex } from '../search-index';
+import { parseQuery } from '../query/index';
+import { MAX_SEARCH_LIMIT, type IndexBatch, type SearchIndex } from '../search-index';
 import type { Hit } from '../types';
 import { addDwellHits, DWELL_TEXTS } from './dwell-hits';
 import { urlsToJudge, viewsOf } from './dwell-views';
@@ -50,7 +50,7 @@ const DAY = 86_400_000;
 const DEFAULTS = { everyMs: 5 * 60_000, windowDays: 30, maxUrls: 2_000, maxViewsPerUrl: 20_000, maxViews: 200_000 };
 /** Sessions per write transaction (one refused write is retried one session at a time). */
 const WRITE_CHUNK = 10;
-const SESSIONS_KEY = 'dwell.sessions';
+const HELD = parseQuery(DWELL_TEXTS.map((t) => `struggle:${t}`).join(' OR '));
 
 const breathe = () => new Promise<void>((resolve) => setImmediate(resolve));
 
@@ -107,14 +107,13 @@ export class DwellJob {
     }
     const before = await this.sessionsWithHits();
     const ids = [...new Set([...before, ...found.keys()])];
-    const holding = new Set<string>();
+    const written = new Set<string>();
     for (let i = 0; i < ids.length; i += WRITE_CHUNK) {
       const chunk = ids.slice(i, i + WRITE_CHUNK);
-      if (!(await this.write(chunk, found, holding))) for (const id of chunk) await this.write([id], found, holding, result);
+      if (!(await this.write(chunk, found, written))) for (const id of chunk) await this.write([id], found, written, result);
       await breathe();
     }
-    await this.deps.index.setMeta(SESSIONS_KEY, JSON.stringify([...holding]));
-    for (const id of holding) {
+    for (const id of written) {
       const hits = found.get(id);
       if (!hits) continue;
       result.sessions += 1;
@@ -124,8 +123,11 @@ export class DwellJob {
     return result;
   }
 
-  /** Replaces the chunk's dwell hits; false when the index refused it (the caller retries each session alone). */
-  private async write(chunk: string[], found: Map<string, Hit[]>, holding: Set<string>, result?: DwellRun): Promise<boolean> {
+  /**
+   * Replaces the chunk's dwell hits, adding the sessions written with hits to `written`; false when the index refused
+   * it (the caller retries each session alone).
+   */
+  private async write(chunk: string[], found: Map<string, Hit[]>, written: Set<string>, result?: DwellRun): Promise<boolean> {
     const batch: IndexBatch = {
       cursor: 0, keepCursor: true, sessions: [],
       hits: chunk.filter((id) => found.has(id)).map((sessionId) => ({ sessionId, hits: found.get(sessionId)! })),
@@ -135,23 +137,28 @@ export class DwellJob {
       await this.deps.index.apply(batch);
     } catch (err) {
       if (!result) return false;
-      // Erased since the read (no session row: the hits are refused): nothing of it is held. Else tried next run.
-      if (!isVerbatimError(err, 'BAD_REQUEST')) {
-        result.failed += 1;
-        holding.add(chunk[0]!);
-      }
+      // Erased since the read (no session row: the hits are refused): nothing of it is written. Else the next run
+      // tries again (it finds the session's old dwell hits by searching).
+      if (!isVerbatimError(err, 'BAD_REQUEST')) result.failed += 1;
       return true;
     }
-    for (const id of chunk) if (found.has(id)) holding.add(id);
+    for (const id of chunk) if (found.has(id)) written.add(id);
     return true;
   }
 
+  /**
+   * The sessions holding dwell hits now, found by searching for them (not a list of ids kept aside: an erased
+   * session's id must not outlive it, and its hits went with it).
+   */
   private async sessionsWithHits(): Promise<string[]> {
-    try {
-      const ids: unknown = JSON.parse((await this.deps.index.getMeta(SESSIONS_KEY)) ?? '[]');
-      return Array.isArray(ids) ? ids.filter((x): x is string => typeof x === 'string') : [];
-    } catch {
-      return [];
-    }
+    const ids: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await this.deps.index.search(HELD, { limit: MAX_SEARCH_LIMIT, cursor });
+      for (const r of page.results) ids.push(r.session.id);
+      cursor = page.next;
+      await breathe();
+    } while (cursor);
+    return ids;
   }
 }
