@@ -29,7 +29,7 @@ const RARE = Array.from({ length: 19 }, (_, i) => ({ id: `r${String(i).padStart(
 function follow(sessions: { id: string; ms: number }[], url: string, at: (i: number) => number): IndexBatch {
   return {
     cursor: 1,
-    sessions: sessions.map(({ id, ms }, i) => ({ id, channel: 'proxy', startedAt: at(i), endedAt: at(i) + ms, pageCount: 1, durationMs: ms, activeMs: 0, customerLinked: false })),
+    sessions: sessions.map(({ id, ms }, i) => ({ id, channel: 'proxy', startedAt: at(i), endedAt: at(i) + ms, pageCount: 1, durationMs: ms, activeMs: 0, customerLinked: false, struggleScore: 39 })),
     // Ingest's struggle hit on every session: it must stay.
     hits: sessions.map(({ id }, i) => ({ sessionId: id, hits: [{ kind: 'struggle' as const, at: at(i) + 50, pageId: 'p1', text: 'rage', field: '#pay' }] })),
     analytics: sessions.map(({ id, ms }, i) => ({ sessionId: id, rows: [{ table: 'page_views', row: { pageId: 'p1', at: at(i), host: HOST, url, title: null, dwellMs: ms } }] })),
@@ -64,6 +64,8 @@ function scenario(name: string, searchUrl: () => string | undefined): void {
       const m = await index.matches('s24', parseQuery('struggle:dwell-long'));
       assert.deepEqual(m.map((x) => [x.at, x.kind]), [[T0 + 24 * 60_000, 'struggle']]);
       assert.equal(await index.cursor(), 2, "the follower's feed position stays");
+      // Searchable, not scored: the stored score is ingest's (one rage click, 39).
+      assert.deepEqual((await index.search(parseQuery('struggle:dwell-long OR struggle:dwell-short'), { limit: 5 })).results.map((r) => r.session.struggleScore), [39, 39]);
     });
 
     it('a second run replaces its hits (no duplicates) and leaves ingest\'s struggle hits alone', async () => {
