@@ -9,7 +9,8 @@
  *  Then page load in Chromium, tamper-evidence costs, the WACZ export, the search index's cost to the proxy
  *  (BENCH_ONLY=search runs that alone), the struggle detector's share of the extractor's CPU (BENCH_ONLY=struggle),
  *  the search index at scale, funnels and the journey map (BENCH_ONLY=analytics), click maps over 100,000
- *  generated sessions, the time to first frame of a deep link (BENCH_ONLY=first-frame), and several gateway
+ *  generated sessions, the time to first frame of a deep link (BENCH_ONLY=first-frame), the dwell job over 200,000
+ *  page views (BENCH_ONLY=dwell), and several gateway
  *  instances over one PostgreSQL + S3 store (BENCH_ONLY=instances) (scripts/bench/).
  */
 import { randomBytes } from 'node:crypto';
@@ -169,6 +170,12 @@ if (process.env.BENCH_ONLY === 'first-frame') {
 }
 // The search's trust job: one session's fidelity and foreign-content run, and the event-loop stall (scripts/bench/trust-job.ts).
 const benchTrust = async () => (await import('./bench/trust-job')).benchTrustJob();
+// The search's dwell job over 200,000 page views: its run and the event-loop stall (scripts/bench/dwell-job.ts).
+const benchDwell = async () => (await import('./bench/dwell-job')).benchDwellJob();
+if (process.env.BENCH_ONLY === 'dwell') {
+  await benchDwell();
+  process.exit(0);
+}
 if (process.env.BENCH_ONLY === 'trust') {
   await benchTrust();
   process.exit(0);
@@ -202,5 +209,6 @@ await (await import('./bench/clickmap')).benchClickMap();
 await benchAnalytics();
 await benchFirstFrame();
 await benchTrust();
+await benchDwell();
 await benchInstances();
 process.exit(0);

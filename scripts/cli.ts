@@ -155,13 +155,14 @@ async function start(config: VerbatimConfig): Promise<void> {
   // An index that cannot open (damaged, another schema) does not keep recording down: search is off until
   // `verbatim reindex` rebuilds it.
   const search = await openSearch({ dataDir: config.dataDir, keysDir: keysDirOf(config), searchUrl: config.searchUrl, store, worker: true, pacing: DEFAULT_PACING,
-    trust: { quietMs: config.trustQuietMinutes * 60_000, pacing: DEFAULT_PACING, worker: true }, log: (m) => process.stderr.write(`[verbatim] ${m}\n`) })
+    trust: { quietMs: config.trustQuietMinutes * 60_000, pacing: DEFAULT_PACING, worker: true }, dwell: { pacing: DEFAULT_PACING }, log: (m) => process.stderr.write(`[verbatim] ${m}\n`) })
     .catch((err: unknown) => {
       process.stderr.write(`[verbatim] WARNING: search is off, the search index did not open (${isVerbatimError(err) ? err.code : (err as NodeJS.ErrnoException)?.code ?? 'ERROR'}): run verbatim reindex\n`);
       return undefined;
     });
   search?.follower.start();
   search?.trust.start();
+  search?.dwell.start();
   // Accounts (above), terminals, proxy clients and, over PostgreSQL, reviews: the store's shared state.
   const shared = sharedStateOf(config, store);
   // Compliance reviews run saved searches over the index and keep signed result sets (in <data>/reviews, or with

@@ -15,12 +15,14 @@ import { newSearchIndex } from './open-index';
 import { PageApplier } from './page-applier';
 import { WorkerPageApplier } from './worker-applier';
 import { TrustJob, type TrustJobOptions } from './derived/trust-job';
+import { DwellJob, type DwellJobOptions } from './derived/dwell-job';
 
 export type { SearchIndex, SessionFacts, IndexBatch, SearchOptions } from './search-index';
 export { SearchFollower } from './follower';
 export { reindex, lastSeq } from './reindex';
 export { SearchRoutes } from './search-routes';
 export { TrustJob, TRUST_JOB_VERSION, type TrustJobOptions } from './derived/trust-job';
+export { DwellJob, type DwellJobOptions } from './derived/dwell-job';
 
 export const SEARCH_DIR = 'search';
 
@@ -35,6 +37,8 @@ export interface OpenedSearch {
   worker?: WorkerPageApplier;
   /** `fidelity:` and every `foreign:` reason, per session once it has gone quiet (derived/trust-job.ts); start() to run. */
   trust: TrustJob;
+  /** `struggle:dwell-long` and `struggle:dwell-short`, from page_views every few minutes (derived/dwell-job.ts); start() to run. */
+  dwell: DwellJob;
   close(): Promise<void>;
 }
 
@@ -54,6 +58,8 @@ export interface OpenSearchOptions {
   pacing?: PacerOptions;
   /** The trust job's settings (quiet time, time box). */
   trust?: TrustJobOptions;
+  /** The dwell job's settings (how often, how far back, caps). */
+  dwell?: DwellJobOptions;
 }
 
 export async function openSearch(o: OpenSearchOptions): Promise<OpenedSearch> {
@@ -74,9 +80,11 @@ export async function openSearch(o: OpenSearchOptions): Promise<OpenedSearch> {
   const pacer = o.pacing ? new BusyPacer(o.pacing) : undefined;
   const follower = new SearchFollower({ store: o.store, index, createExtractor, applier: worker, log, gatherMs: o.gatherMs, onProfile: o.onProfile, pacer });
   const trust = new TrustJob({ store: o.store, index, log }, o.trust);
+  const dwell = new DwellJob({ index, log }, o.dwell);
   return {
-    index, key, follower, worker, trust,
+    index, key, follower, worker, trust, dwell,
     async close() {
+      await dwell.stop();
       await trust.stop();
       await follower.stop();
       await worker?.close();

@@ -46,8 +46,12 @@ export interface IndexBatch {
   sessions: SessionFacts[];
   /** Hits to add, per session. */
   hits: { sessionId: string; hits: Hit[] }[];
-  /** Drop these sessions' hits of these kinds before adding (a re-read source, e.g. a session's WebSocket log). */
-  replaceKinds?: { sessionId: string; kinds: HitKind[] }[];
+  /**
+   * Drop these sessions' hits of these kinds before adding (a re-read source, e.g. a session's WebSocket log). With
+   * `texts`, only the hits whose text is one of them (the dwell job's `struggle` hits beside ingest's: the texts are
+   * sealed, so the backend opens the session's hits of those kinds to tell).
+   */
+  replaceKinds?: { sessionId: string; kinds: HitKind[]; texts?: string[] }[];
   /** Analytics rows to add, per session (analytics/index/): written with the hits, erased with the session. */
   analytics?: { sessionId: string; rows: AnalyticsRow[] }[];
   /** The trust job's fidelity scores (0–100; null: the session could not be checked). */

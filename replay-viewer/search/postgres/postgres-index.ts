@@ -13,6 +13,7 @@ import type { IndexKey } from '../index-key';
 import { NEWEST_FIRST, afterSql, decodeOrderCursor, encodeOrderCursor, orderBy, sortValue } from '../list-order';
 import { startedRange } from '../started-range';
 import { ftsRow, locationOf } from '../hit-tokens';
+import { sealedTextIn } from '../sealed-hit-text';
 import { snippetWords } from '../query-terms';
 import { hitSnippet, searchResult, type HitRow, type SessionRow } from '../stored-rows';
 import { MAX_SEARCH_LIMIT, TOTAL_CAP, fidelityOf, scoreOf, type AnalyticsDb, type IndexBatch, type Match, type MatchOptions, type SearchIndex, type SearchOptions, type SessionFacts } from '../search-index';
@@ -176,11 +177,19 @@ export class PostgresSearchIndex implements SearchIndex {
     await this.transaction(async (c) => {
       for (const id of batch.erased ?? []) erased = (await this.eraseRows(c, id)) || erased;
       for (const f of batch.sessions) await c.query(UPSERT_SESSION, this.sessionParams(f));
-      for (const { sessionId, kinds } of batch.replaceKinds ?? []) {
-        await c.query('DELETE FROM hits WHERE sid = (SELECT sid FROM sessions WHERE id = $1) AND kind = ANY ($2::text[])', [sessionId, kinds]);
+      for (const { sessionId, kinds, texts } of batch.replaceKinds ?? []) {
+        if (!texts) {
+          await c.query('DELETE FROM hits WHERE sid = (SELECT sid FROM sessions WHERE id = $1) AND kind = ANY ($2::text[])', [sessionId, kinds]);
+          continue;
+        }
+        const rows = (await c.query<{ hid: string; snippet: Buffer | null }>('SELECT hid, snippet FROM hits WHERE sid = (SELECT sid FROM sessions WHERE id = $1) AND kind = ANY ($2::text[])', [sessionId, kinds])).rows;
+        const gone = rows.filter((r) => sealedTextIn(this.key, r.snippet, sessionId, texts)).map((r) => r.hid);
+        if (gone.length) await c.query('DELETE FROM hits WHERE hid = ANY ($1::bigint[])', [gone]);
       }
       for (const { sessionId, hits } of batch.hits) {
-        const sid = (await c.query<{ sid: number }>('SELECT sid FROM sessions WHERE id = $1', [sessionId])).rows[0]?.sid;
+        // FOR KEY SHARE: an erasure committing meanwhile waits for this write, or has already removed the row (then the
+        // hits are refused): a derived job's hits never outlive their session (an update of the row does not wait).
+        const sid = (await c.query<{ sid: number }>('SELECT sid FROM sessions WHERE id = $1 FOR KEY SHARE', [sessionId])).rows[0]?.sid;
         if (sid === undefined) throw new VerbatimError('BAD_REQUEST', 'hits for a session the index does not hold', { sessionId });
         // One malformed hit must not fail the page's transaction (and with it every change in the page).
         const good = hits.filter((h) => Number.isFinite(h.at) && typeof h.text === 'string' && typeof h.kind === 'string');

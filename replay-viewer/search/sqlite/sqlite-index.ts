@@ -18,6 +18,7 @@ import { MAX_SEARCH_LIMIT, TOTAL_CAP, fidelityOf, scoreOf, type AnalyticsDb, typ
 import type { FacetCount, SearchResponse } from '../types';
 import { QueryCompiler, hostLike } from './compile-query';
 import { ftsRow, locationOf } from '../hit-tokens';
+import { sealedTextIn } from '../sealed-hit-text';
 import { SCHEMA, SCHEMA_VERSION } from './schema';
 import { createAnalyticsSqlite, eraseAnalyticsSqlite, insertAnalyticsSqlite, resetAnalyticsSqlite } from '../../analytics/index/sqlite-tables';
 import { frag, sql, type Frag } from './sql-fragment';
@@ -164,9 +165,10 @@ export class SqliteSearchIndex implements SearchIndex {
     db.transaction(() => {
       for (const id of batch.erased ?? []) erased = this.eraseRows(db, id) || erased;
       for (const f of batch.sessions) upsert.run(this.sessionParams(f));
-      for (const { sessionId, kinds } of batch.replaceKinds ?? []) {
+      for (const { sessionId, kinds, texts } of batch.replaceKinds ?? []) {
         const sid = sidOf.get(sessionId) as number | undefined;
-        if (sid !== undefined) this.deleteHits(db, sid, kinds);
+        if (sid !== undefined && texts) this.deleteHitsWithText(db, sid, sessionId, kinds, texts);
+        else if (sid !== undefined) this.deleteHits(db, sid, kinds);
       }
       for (const { sessionId, hits } of batch.hits) {
         const sid = sidOf.get(sessionId) as number | undefined;
@@ -219,6 +221,21 @@ export class SqliteSearchIndex implements SearchIndex {
     eraseAnalyticsSqlite(db, sid);
     db.prepare('DELETE FROM sessions WHERE sid = ?').run(sid);
     return true;
+  }
+
+  /** Hits of `kinds` whose (sealed) text is one of `texts`: opened one by one, only this session's hits of those kinds. */
+  private deleteHitsWithText(db: Database.Database, sid: number, sessionId: string, kinds: readonly string[], texts: readonly string[]): void {
+    const rows = db.prepare(`SELECT hid, snippet, host FROM hits WHERE sid = ? AND kind IN (${kinds.map(() => '?').join(', ')})`)
+      .all(sid, ...kinds) as { hid: number; snippet: Buffer | null; host: string | null }[];
+    const gone = rows.filter((r) => sealedTextIn(this.key, r.snippet, sessionId, texts));
+    const dropFts = db.prepare('DELETE FROM hit_fts WHERE rowid = ?');
+    const dropHit = db.prepare('DELETE FROM hits WHERE hid = ?');
+    for (const r of gone) {
+      dropFts.run(r.hid);
+      dropHit.run(r.hid);
+    }
+    const prune = db.prepare('DELETE FROM hosts WHERE host = ? AND NOT EXISTS (SELECT 1 FROM hits WHERE host = ?)');
+    for (const host of new Set(gone.map((r) => r.host).filter((h) => h !== null))) prune.run(host, host);
   }
 
   private deleteHits(db: Database.Database, sid: number, kinds?: readonly string[]): void {
