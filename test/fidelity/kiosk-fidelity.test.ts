@@ -8,6 +8,8 @@
  * by the forward-mode run, not again here.
  *
  * Results: $TMPDIR/verbatim-fidelity-kiosk/results.md, with every live, replay and diff shot.
+ *
+ * @test-lane quiet: pixels and request counts only, no timing (scripts/test-lanes.ts).
  */
 import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
