@@ -6,7 +6,6 @@
  * Binds 127.0.0.1 by default: it serves customers' sessions.
  */
 import http from 'node:http';
-import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { VerbatimStore } from '../store/store';
 import { VerbatimError, isVerbatimError } from '../store/errors';
@@ -28,7 +27,7 @@ import { RouteTable, isWrite, type Route, type RouteContext } from './route-tabl
 import { viewerRoutes, type AnalyticsHandler, type CollectorHandler, type ReviewsHandler, type RouteHandlers, type SearchHandler } from './routes';
 import { UiRoutes } from './ui-routes';
 import { PrefsRoutes } from './prefs/prefs-routes';
-import { PREFS_FILE, UserPrefsStore } from './prefs/user-prefs';
+import { UserPrefsStore } from './prefs/user-prefs';
 import { ARCHIVE_PREFIX, ReplayLibrary } from './replay/index';
 import { NotesRoutes, type NotesOptions } from './notes/notes-routes';
 
@@ -123,7 +122,7 @@ export async function startViewer(opts: ViewerOptions): Promise<Viewer> {
     users: access ? new UserRoutes(access) : undefined,
     audit: access ? new AuditRoutes(access) : undefined,
     admin: opts.admin ? new AdminRoutes(opts.admin) : undefined,
-    prefs: access ? new PrefsRoutes(new UserPrefsStore(path.join(access.accounts.dataDir, PREFS_FILE))) : undefined,
+    prefs: access ? new PrefsRoutes(new UserPrefsStore(access.accounts.state)) : undefined,
     live,
     notes: new NotesRoutes(opts.store, opts.notes),
   }));

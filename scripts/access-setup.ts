@@ -7,10 +7,12 @@
  */
 import path from 'node:path';
 import { loadIdentityRules, type IdentityRule } from '../proxy/index';
-import { AccountStore, AuditLog, ROLES, ViewerAccess, isRole } from '../replay-viewer/auth/index';
+import { AccountStore, AuditLog, ROLES, ViewerAccess, WebSessions, isRole, loadWebSessionKey } from '../replay-viewer/auth/index';
 import { VerbatimError } from '../store/errors';
 import type { StoreBase } from '../store/base/store-base';
+import type { SharedState } from '../store/shared-state';
 import type { VerbatimConfig } from './config';
+import { keysDirOf } from './integrity-commands';
 import { secureDataDir } from './data-dir';
 import { openSharedState, sharedStateOf } from './shared-state-open';
 
@@ -62,8 +64,10 @@ export async function setUpAccess(config: VerbatimConfig, store: StoreBase, reda
   const rules = config.identityFile
     ? await loadIdentityRules(config.identityFile, true)
     : await loadIdentityRules(path.join(config.dataDir, 'identity.json'), false);
+  // Signed-in sessions every instance sharing the store (and its key directory) accepts and signs out together.
+  const sessions = new WebSessions({ key: await loadWebSessionKey(keysDirOf(config)), state: shared.state, refreshMs: shared.refreshMs });
   const access = new ViewerAccess({
-    accounts, audit, secureCookies: config.secureCookies,
+    accounts, audit, secureCookies: config.secureCookies, sessions,
     customerOf: (id) => store.customerOf(id),
   });
   const summary = !accounts.read
@@ -81,14 +85,14 @@ export async function usersCommand(config: VerbatimConfig, readSecret: () => Pro
   try {
     const accounts = await AccountStore.open({ state: shared.state, dataDir: config.dataDir });
     const audit = await AuditLog.open(shared.state);
-    return await usersAction(config, accounts, audit, readSecret, out);
+    return await usersAction(config, shared.state, accounts, audit, readSecret, out);
   } finally {
     await shared.close();
   }
 }
 
 async function usersAction(
-  config: VerbatimConfig, accounts: AccountStore, audit: AuditLog, readSecret: () => Promise<string>, out: (s: string) => void,
+  config: VerbatimConfig, state: SharedState, accounts: AccountStore, audit: AuditLog, readSecret: () => Promise<string>, out: (s: string) => void,
 ): Promise<number> {
   const [action, name] = config.args;
   const record = (change: string, extra: Record<string, string> = {}) =>
@@ -117,6 +121,7 @@ async function usersAction(
     }
     case 'remove':
       if (!(await accounts.remove(name))) { out(`no user ${name}\n`); return 1; }
+      await new WebSessions({ state }).destroyUser(name);
       await record('user-removed');
       out(`User ${name} removed.\n`);
       return 0;
@@ -126,6 +131,8 @@ async function usersAction(
       return 0;
     case 'passwd':
       await accounts.setPassword(name, await readSecret());
+      // Signed out of every running viewer, as a password set from the viewer does.
+      await new WebSessions({ state }).destroyUser(name);
       await record('password-set');
       out(`Password of ${name} set.\n`);
       return 0;

@@ -19,6 +19,7 @@ import { describeRoutes, viewerRoutes, type AnalyticsHandler, type ReviewsHandle
 import { UiRoutes } from '../replay-viewer/ui-routes';
 import { PrefsRoutes } from '../replay-viewer/prefs/prefs-routes';
 import { UserPrefsStore } from '../replay-viewer/prefs/user-prefs';
+import { FileSharedState } from '../store/files/file-shared-state';
 import { NotesRoutes } from '../replay-viewer/notes/notes-routes';
 import type { VerbatimStore } from '../store/store';
 
@@ -39,7 +40,7 @@ export function routeTableMarkdown(): string {
       .map((name) => [name, async () => undefined])) as unknown as AnalyticsHandler,
     signIn: new SignInRoutes(access), users: new UserRoutes(access), audit: new AuditRoutes(access),
     admin: new AdminRoutes({}),
-    prefs: new PrefsRoutes(new UserPrefsStore('')),
+    prefs: new PrefsRoutes(new UserPrefsStore(new FileSharedState(''))),
     live: new LiveRoutes(store, new LiveHub(store)),
     versions: { list: async () => undefined, assets: async () => undefined, compare: async () => undefined, auditDetails: () => ({}) },
     notes: new NotesRoutes(store),

@@ -59,7 +59,8 @@ export class AccountStore {
   private everRead = false;
 
   private constructor(
-    private readonly state: SharedState, private readonly document: string, readonly dataDir: string,
+    /** Where the accounts live: the viewer keeps its users' preferences beside them. */
+    readonly state: SharedState, private readonly document: string, readonly dataDir: string,
     private readonly refreshMs: number, private readonly now: () => number,
   ) {}
 

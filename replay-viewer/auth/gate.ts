@@ -21,7 +21,7 @@ import { csrfMatches } from './csrf';
 import type { AuditAction, Principal } from './principal';
 import { can, type Permission } from './roles';
 import { SignInThrottle } from './sign-in-throttle';
-import { SESSION_COOKIE, WebSessions, readCookie } from './web-sessions';
+import { SESSION_COOKIE, SESSION_MAX_AGE_S, WebSessions, cookieFor, readCookie } from './web-sessions';
 
 export interface AccessOptions {
   accounts: AccountStore;
@@ -68,9 +68,10 @@ export class ViewerAccess {
   async admit(route: Route, ctx: RouteContext): Promise<boolean> {
     if (route.allow === 'public' || route.allow === 'terminal' || route.allow === 'local-token') return false;
     const { req, method, pathname } = ctx;
-    // `verbatim users …` may have changed the accounts while this server runs.
-    await this.opts.accounts.refresh();
+    // `verbatim users …` or another instance may have changed the accounts, or signed someone out, meanwhile.
+    await Promise.all([this.opts.accounts.refresh(), this.sessions.refresh()]);
     const who = this.identify(req);
+    if (who?.session?.renewed) ctx.res.setHeader('Set-Cookie', cookieFor(who.session.renewed, !!this.opts.secureCookies, SESSION_MAX_AGE_S));
     if (!who) {
       if (!isWrite(method) && !pathname.startsWith('/api/') && !pathname.startsWith('/archive/')) {
         const target = req.url ?? '/';
@@ -144,8 +145,8 @@ export class ViewerAccess {
     const session = this.sessions.get(readCookie(req.headers.cookie, SESSION_COOKIE));
     if (session) {
       const account = this.opts.accounts.get(session.user);
+      // A session of a removed account is refused here (and its user's sessions were ended when it was removed).
       if (account) return { user: account.name, role: account.role, open: false, via: 'cookie', session };
-      this.sessions.destroy(session.id);
     }
     if (this.open) return { user: 'local', open: true, via: 'open' };
     return undefined;

@@ -6,4 +6,4 @@ export { ViewerAccess, type AccessOptions } from './gate';
 export type { AuditAction, Principal } from './principal';
 export { ROLES, ROLE_PERMISSIONS, can, isRole, rolesWith, type Role, type Permission } from './roles';
 export { ACCOUNT_BACKOFF, CLIENT_BACKOFF, SignInThrottle, type BackoffPolicy } from './sign-in-throttle';
-export { SESSION_COOKIE, WebSessions } from './web-sessions';
+export { SESSION_COOKIE, WebSessions, loadWebSessionKey } from './web-sessions';

@@ -13,10 +13,9 @@ import { readFields, stringField } from './form-body';
 import type { ViewerAccess } from './gate';
 import { PAGE_CSP, signInPage } from './pages';
 import { ROLE_PERMISSIONS } from './roles';
-import { cookieFor } from './web-sessions';
+import { SESSION_MAX_AGE_S, cookieFor } from './web-sessions';
 
 const WRONG = 'Wrong user name or password.';
-const SESSION_MAX_AGE_S = 12 * 3600;
 
 export class SignInRoutes {
   constructor(private readonly access: ViewerAccess) {}
@@ -53,13 +52,13 @@ export class SignInRoutes {
 
     const session = this.access.sessions.create(account.name);
     await this.access.audit.append({ actor: account.name, role: account.role, action: 'sign-in', outcome: 'ok', details: { ip: client } });
-    res.setHeader('Set-Cookie', cookieFor(session.id, !!this.access.opts.secureCookies, SESSION_MAX_AGE_S));
+    res.setHeader('Set-Cookie', cookieFor(session.token, !!this.access.opts.secureCookies, SESSION_MAX_AGE_S));
     if (isForm) return redirect(res, next, 303);
     await sendJson(req, res, 200, { user: account.name, role: account.role, csrf: session.csrf });
   }
 
   async logout({ req, res, principal }: RouteContext): Promise<void> {
-    if (principal?.session) this.access.sessions.destroy(principal.session.id);
+    if (principal?.session) await this.access.sessions.destroy(principal.session.id);
     res.setHeader('Set-Cookie', cookieFor('', !!this.access.opts.secureCookies, 0));
     await sendJson(req, res, 200, { signedOut: true });
   }

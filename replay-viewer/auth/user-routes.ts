@@ -32,7 +32,7 @@ export class UserRoutes {
   async remove(ctx: RouteContext): Promise<void> {
     const name = this.target(ctx, 'user-removed');
     if (!(await this.access.accounts.remove(name))) throw new VerbatimError('NOT_FOUND', 'no such user');
-    this.access.sessions.destroyUser(name);
+    await this.access.sessions.destroyUser(name);
     await sendJson(ctx.req, ctx.res, 200, { removed: name });
   }
 
@@ -42,7 +42,7 @@ export class UserRoutes {
     if (!isRole(f.role)) throw new VerbatimError('BAD_REQUEST', 'unknown role');
     ctx.audit.details.newRole = f.role;
     await this.access.accounts.setRole(name, f.role);
-    this.access.sessions.destroyUser(name);
+    await this.access.sessions.destroyUser(name);
     await sendJson(ctx.req, ctx.res, 200, { name, role: f.role });
   }
 
@@ -50,7 +50,7 @@ export class UserRoutes {
     const name = this.target(ctx, 'password-set');
     const f = await readFields(ctx.req);
     await this.access.accounts.setPassword(name, stringField(f, 'password'));
-    this.access.sessions.destroyUser(name);
+    await this.access.sessions.destroyUser(name);
     this.access.throttle.clearAccount(name);
     await sendJson(ctx.req, ctx.res, 200, { name });
   }

@@ -1,7 +1,8 @@
 /**
  * Two `verbatim start` instances (each its own data dir, both given the first-admin password) over
  * one PostgreSQL store act as one viewer: one first admin; a user an administrator adds on A signs in on B at once; a
- * kiosk terminal enrolled with `verbatim terminals add` on A's data dir is listed by B's admin screen; both instances
+ * kiosk terminal enrolled with `verbatim terminals add` on A's data dir is listed by B's admin screen; a cookie one
+ * instance issued works on the other, and a sign-out or a CLI password change ends it on both; both instances
  * append to one audit trail, including 40 audited requests at once from both, and its hash chain verifies with dense
  * seqs. Nothing of it lands in the data dirs.
  */
@@ -85,6 +86,29 @@ describe('verbatim --store postgres://: accounts, terminals, reviews and the aud
     assert.deepEqual(reads.map((r) => r.status), reads.map(() => 200));
     await Promise.all(reads.map((r) => r.arrayBuffer()));
 
+    // Signed-in sessions are the instances' together: a cookie B issued works on A, a sign-out on A ends it on B,
+    // and a password set by the CLI ends the user's other sessions on both (within the 2 s shared-state refresh).
+    const me = async (viewer: string, cookie: string) => (await fetch(`${viewer}/api/me`, { headers: { cookie } })).status;
+    const refusedWithin = async (viewer: string, cookie: string): Promise<number> => {
+      const t0 = Date.now();
+      while (await me(viewer, cookie) !== 401) {
+        assert.ok(Date.now() - t0 < 4_000, `${viewer} still accepts the session ${Date.now() - t0} ms after it ended`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      return Date.now() - t0;
+    };
+    assert.equal(await me(a.viewerUrl, alice.cookie!), 200, 'B\'s cookie is accepted by A');
+    const out = await fetch(`${a.viewerUrl}/auth/logout`, { method: 'POST', headers: { cookie: alice.cookie!, 'x-verbatim-csrf': alice.csrf!, origin: a.viewerUrl } });
+    assert.equal(out.status, 200, await out.text());
+    assert.equal(await me(a.viewerUrl, alice.cookie!), 401, 'signed out where it was asked');
+    const signOutMs = await refusedWithin(b.viewerUrl, alice.cookie!);
+    assert.equal(await me(b.viewerUrl, aliceOnA.cookie!), 200, 'her other session goes on');
+    const passwd = await runVerbatim(['users', 'passwd', 'alice', '--data', dataA, '--store', url], { input: 'alice has a new long password\n' });
+    assert.equal(passwd.code, 0, passwd.stderr);
+    const passwdMs = Math.max(await refusedWithin(a.viewerUrl, aliceOnA.cookie!), await refusedWithin(b.viewerUrl, aliceOnA.cookie!));
+    assert.equal((await signIn(b.viewerUrl, 'alice', 'alice has a new long password')).status, 200);
+    console.log(`# shared sign-in sessions: a sign-out on A refused on B after ${signOutMs} ms, a CLI password change on both after ${passwdMs} ms`);
+
     const store = new PostgresStore({ connection: url });
     await store.open();
     try {
@@ -98,7 +122,9 @@ describe('verbatim --store postgres://: accounts, terminals, reviews and the aud
       assert.equal(once('verbatim config ok first-admin-created'), 1, 'B did not create a second first admin');
       assert.equal(once('admin config ok user-added'), 1);
       assert.equal(once('alice sign-in failed'), 1);
-      assert.equal(once('alice sign-in ok'), 2);
+      assert.equal(once('alice sign-in ok'), 3);
+      assert.equal(once('alice sign-out ok'), 1);
+      assert.equal(once('cli config ok password-set'), 1);
       assert.equal(once('admin sign-in ok'), 2);
       assert.equal(entries.filter((e) => e.action === 'search' && e.actor === 'alice' && /^a/.test(String(e.details?.q))).length, 20);
       assert.equal(entries.filter((e) => e.action === 'search' && e.actor === 'alice' && /^b/.test(String(e.details?.q))).length, 20);
@@ -109,7 +135,7 @@ describe('verbatim --store postgres://: accounts, terminals, reviews and the aud
         const { rows } = await c.query("SELECT count(*)::int AS n, max(seq)::int AS top FROM verbatim_store.logs WHERE name = 'audit'");
         assert.deepEqual(rows[0], { n: entries.length, top: entries.length });
         const docs = await c.query('SELECT name FROM verbatim_store.documents ORDER BY name');
-        assert.deepEqual(docs.rows.map((r) => r.name), ['terminals', 'viewer-accounts']);
+        assert.deepEqual(docs.rows.map((r) => r.name), ['terminals', 'viewer-accounts', 'viewer-signouts']);
         // Hashes only: scrypt for passwords, SHA-256 for the terminal token.
         const text = (await c.query('SELECT string_agg(value, \'\') AS t FROM verbatim_store.documents')).rows[0].t as string;
         assert.ok(!text.includes('alice has a long password') && !text.includes(ADMIN_PASSWORD));

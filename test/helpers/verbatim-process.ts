@@ -94,19 +94,21 @@ export interface CommandResult {
 }
 
 /** Runs a one-shot command (`verify`, `status`, …) against a data dir. */
-export function runVerbatim(args: string[], options: { uid?: number; gid?: number; env?: Record<string, string> } = {}): Promise<CommandResult> {
+export function runVerbatim(args: string[], options: { uid?: number; gid?: number; env?: Record<string, string>; input?: string } = {}): Promise<CommandResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI, ...args], {
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
       env: { ...cleanEnv(), ...options.env },
       ...(options.uid !== undefined ? { uid: options.uid, gid: options.gid ?? options.uid } : {}),
     });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (b: Buffer) => { stdout += b.toString(); });
-    child.stderr.on('data', (b: Buffer) => { stderr += b.toString(); });
+    child.stdout!.on('data', (b: Buffer) => { stdout += b.toString(); });
+    child.stderr!.on('data', (b: Buffer) => { stderr += b.toString(); });
     child.once('error', reject);
     child.once('exit', (code) => resolve({ code, stdout, stderr }));
+    // A password for `verbatim users add|passwd`, piped as a script would.
+    if (options.input !== undefined) child.stdin!.end(options.input);
   });
 }
 

@@ -15,6 +15,7 @@ import type { LevelStore } from '../../../store/level/level-store';
 import { rawRequest } from '../../test/http-client';
 import { DEFAULT_LIST_COLUMNS } from '../prefs-shape';
 import { PREFS_FILE, UserPrefsStore } from '../user-prefs';
+import { FileSharedState } from '../../../store/files/file-shared-state';
 
 const PASSWORD = 'prefs test password';
 let dir: string;
@@ -75,8 +76,9 @@ it('keeps each user\'s columns apart, audited, and refuses unknown columns', asy
 
 it('loses no user\'s change when two processes write at once', async () => {
   const file = path.join(dir, 'concurrent', PREFS_FILE);
-  const a = new UserPrefsStore(file);
-  const b = new UserPrefsStore(file);
+  // Two processes: each its own view of the data directory's files.
+  const a = new UserPrefsStore(new FileSharedState(path.dirname(file)));
+  const b = new UserPrefsStore(new FileSharedState(path.dirname(file)));
   await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 ? a : b).set(`user-${i}`, { listColumns: ['start', i % 3 ? 'score' : 'errors'] })));
   const all = JSON.parse(await readFile(file, 'utf8')) as { users: Record<string, unknown> };
   assert.equal(Object.keys(all.users).length, 20);
