@@ -13,7 +13,7 @@ import { IngestPipeline, Masker, assertProxyExposure, loadOrCreateCa, parseUpstr
 import { startViewer } from '../replay-viewer/server';
 import { openReviews } from '../replay-viewer/reviews/index';
 import { openAnalytics } from '../replay-viewer/analytics/index';
-import { DEFAULT_PACING, openSearch, SearchRoutes } from '../replay-viewer/search/index';
+import { DEFAULT_PACING, openSearch, SEARCH_INDEX_JOB, SearchRoutes } from '../replay-viewer/search/index';
 import { FieldAnalyticsRoutes } from '../replay-viewer/analytics/fields/fields-routes';
 import { VersionsRoutes } from '../replay-viewer/analytics/versions/versions-routes';
 import { isVerbatimError, VerbatimError } from '../store/errors';
@@ -160,9 +160,8 @@ async function start(config: VerbatimConfig): Promise<void> {
       process.stderr.write(`[verbatim] WARNING: search is off, the search index did not open (${isVerbatimError(err) ? err.code : (err as NodeJS.ErrnoException)?.code ?? 'ERROR'}): run verbatim reindex\n`);
       return undefined;
     });
-  search?.follower.start();
-  search?.trust.start();
-  search?.dwell.start();
+  // An index in PostgreSQL may be shared by every instance: then one of them writes it at a time (index-writers.ts).
+  search?.startWriting(config.searchUrl ? store.leadership?.(SEARCH_INDEX_JOB) : undefined);
   // Accounts (above), terminals, proxy clients and, over PostgreSQL, reviews: the store's shared state.
   const shared = sharedStateOf(config, store);
   // Compliance reviews run saved searches over the index and keep signed result sets (in <data>/reviews, or with

@@ -118,7 +118,10 @@ export interface VerbatimStore {
 
   /** Changes after `afterSeq` (0 = from the start), oldest first, at most `limit`. */
   readChanges(afterSeq: number, limit?: number): Promise<Change[]>;
-  /** Called for each change once it has landed, in seq order. Returns the unsubscribe function. */
+  /**
+   * Called for each change this instance wrote, once it has landed, in seq order (with `multiWriter`, other
+   * instances' changes are in readChanges only: poll it). Returns the unsubscribe function.
+   */
   subscribe(listener: ChangeListener): () => void;
 
   /** Approximate bytes on disk. */

@@ -32,6 +32,11 @@ export interface FollowerOptions {
   maxHitsPerWrite?: number;
   /** Pause after a wake-up before reading, gathering changes (default 250 ms). */
   gatherMs?: number;
+  /**
+   * Also read the feed this often when nothing was heard: a store several instances write (multiWriter) tells its
+   * subscribers of this instance's own changes only, and the instance writing a shared index may record nothing.
+   */
+  pollMs?: number;
   /** Live following only: wait while the proxy's thread is busy before each page (busy-pacer.ts). */
   pacer?: BusyPacer;
   /** Pauses before retrying a page the index could not write (default 1 s, 5 s, 15 s). */
@@ -70,6 +75,7 @@ export class SearchFollower {
   private wanted = false;
   private stopped = false;
   private timer: NodeJS.Timeout | undefined;
+  private poll: NodeJS.Timeout | undefined;
   /** A passing store failure the last page stopped at (its change is read again next time). */
   private stalled: unknown;
 
@@ -84,12 +90,17 @@ export class SearchFollower {
   start(): void {
     this.stopped = false;
     this.unsubscribe = this.opts.store.subscribe(() => this.wake());
+    if (this.opts.pollMs) {
+      this.poll = setInterval(() => this.wake(0), this.opts.pollMs);
+      this.poll.unref();
+    }
     this.wake(0);
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     this.unsubscribe?.();
+    clearInterval(this.poll);
     clearTimeout(this.timer);
     await this.loop;
   }

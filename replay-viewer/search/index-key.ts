@@ -5,7 +5,7 @@
  * store's keys (<data>/keys/search-index.key, 0600), written whole or not at all.
  */
 import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes } from 'node:crypto';
-import { chmod, mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { chmod, link, mkdir, open, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { VerbatimError } from '../../store/errors';
 
@@ -75,7 +75,7 @@ export async function loadOrCreateIndexKey(keysDir: string): Promise<IndexKey> {
     return new IndexKey(existing);
   }
   await mkdir(keysDir, { recursive: true, mode: 0o700 });
-  const tmp = `${file}.${process.pid}.tmp`;
+  const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   const handle = await open(tmp, 'wx', 0o600);
   try {
     await handle.writeFile(randomBytes(KEY_BYTES));
@@ -83,12 +83,14 @@ export async function loadOrCreateIndexKey(keysDir: string): Promise<IndexKey> {
   } finally {
     await handle.close();
   }
-  // Another process may have made one meanwhile: a rename over it would orphan its index, so keep the first.
-  const raced = await readFile(file).catch(() => undefined);
-  if (raced) {
+  // Another process (or instance) may make one meanwhile: a link never replaces a file, so the first one made is
+  // the key of all of them (a rename over it would orphan the index written with it).
+  try {
+    await link(tmp, file).catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EEXIST') throw err;
+    });
+  } finally {
     await rm(tmp, { force: true });
-    return new IndexKey(raced);
   }
-  await rename(tmp, file);
   return new IndexKey(await readFile(file));
 }

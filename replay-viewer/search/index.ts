@@ -16,6 +16,8 @@ import { PageApplier } from './page-applier';
 import { WorkerPageApplier } from './worker-applier';
 import { TrustJob, type TrustJobOptions } from './derived/trust-job';
 import { DwellJob, type DwellJobOptions } from './derived/dwell-job';
+import { startIndexWriters, type IndexWriters } from './index-writers';
+import type { Leadership } from '../../store/leadership';
 
 export type { SearchIndex, SessionFacts, IndexBatch, SearchOptions } from './search-index';
 export { SearchFollower } from './follower';
@@ -23,6 +25,7 @@ export { reindex, lastSeq } from './reindex';
 export { SearchRoutes } from './search-routes';
 export { TrustJob, TRUST_JOB_VERSION, type TrustJobOptions } from './derived/trust-job';
 export { DwellJob, type DwellJobOptions } from './derived/dwell-job';
+export { SEARCH_INDEX_JOB, type IndexWriters } from './index-writers';
 
 export const SEARCH_DIR = 'search';
 
@@ -39,6 +42,11 @@ export interface OpenedSearch {
   trust: TrustJob;
   /** `struggle:dwell-long` and `struggle:dwell-short`, from page_views every few minutes (derived/dwell-job.ts); start() to run. */
   dwell: DwellJob;
+  /**
+   * Starts the follower, the trust job and the dwell job: at once, or while this instance leads the index's writing
+   * when several instances share the index (index-writers.ts). close() stops them.
+   */
+  startWriting(leadership?: Leadership, o?: { checkMs?: number }): IndexWriters;
   close(): Promise<void>;
 }
 
@@ -78,12 +86,20 @@ export async function openSearch(o: OpenSearchOptions): Promise<OpenedSearch> {
     })
     : undefined;
   const pacer = o.pacing ? new BusyPacer(o.pacing) : undefined;
-  const follower = new SearchFollower({ store: o.store, index, createExtractor, applier: worker, log, gatherMs: o.gatherMs, onProfile: o.onProfile, pacer });
+  // Other instances' writes are not announced here (the store tells of this instance's own): read the feed each second.
+  const pollMs = o.store.supports.multiWriter ? 1_000 : undefined;
+  const follower = new SearchFollower({ store: o.store, index, createExtractor, applier: worker, log, gatherMs: o.gatherMs, onProfile: o.onProfile, pacer, pollMs });
   const trust = new TrustJob({ store: o.store, index, log }, o.trust);
   const dwell = new DwellJob({ index, log }, o.dwell);
+  let writers: IndexWriters | undefined;
   return {
     index, key, follower, worker, trust, dwell,
+    startWriting(leadership, w) {
+      writers = startIndexWriters([follower, trust, dwell], leadership, { ...w, log });
+      return writers;
+    },
     async close() {
+      await writers?.stop();
       await dwell.stop();
       await trust.stop();
       await follower.stop();
