@@ -7,7 +7,7 @@
  */
 import path from 'node:path';
 import { loadIdentityRules, type IdentityRule } from '../proxy/index';
-import { AccountStore, AuditLog, ROLES, ViewerAccess, WebSessions, isRole, loadWebSessionKey } from '../replay-viewer/auth/index';
+import { AccountStore, AuditLog, ROLES, SignInThrottle, ViewerAccess, WebSessions, isRole, loadWebSessionKey } from '../replay-viewer/auth/index';
 import { VerbatimError } from '../store/errors';
 import type { StoreBase } from '../store/base/store-base';
 import type { SharedState } from '../store/shared-state';
@@ -66,8 +66,10 @@ export async function setUpAccess(config: VerbatimConfig, store: StoreBase, reda
     : await loadIdentityRules(path.join(config.dataDir, 'identity.json'), false);
   // Signed-in sessions every instance sharing the store (and its key directory) accepts and signs out together.
   const sessions = new WebSessions({ key: await loadWebSessionKey(keysDirOf(config)), state: shared.state, refreshMs: shared.refreshMs });
+  // Failed sign-ins per user name counted across instances (a guesser spread over several viewers).
+  const throttle = new SignInThrottle({ shared: { state: shared.state, refreshMs: shared.refreshMs } });
   const access = new ViewerAccess({
-    accounts, audit, secureCookies: config.secureCookies, sessions,
+    accounts, audit, secureCookies: config.secureCookies, sessions, throttle,
     customerOf: (id) => store.customerOf(id),
   });
   const summary = !accounts.read

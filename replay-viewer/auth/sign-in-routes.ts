@@ -41,14 +41,18 @@ export class SignInRoutes {
     };
 
     // Checked and counted before the (asynchronous) password hash: see sign-in-throttle.ts.
+    await this.access.throttle.sync();
     const admission = this.access.throttle.begin(client, username);
     if (!admission.ok) {
       const retryAfterSeconds = Math.max(1, Math.ceil(admission.retryAfterMs / 1000));
       return refuse(new VerbatimError('THROTTLED', `Too many sign-in attempts. Try again in ${retryAfterSeconds} s.`, { retryAfterSeconds }), 'throttled');
     }
     const account = await this.access.accounts.signIn(username, password);
-    if (!account) return refuse(new VerbatimError('UNAUTHENTICATED', WRONG), 'invalid');
-    this.access.throttle.succeeded(admission.attempt);
+    if (!account) {
+      await this.access.throttle.failed(username);
+      return refuse(new VerbatimError('UNAUTHENTICATED', WRONG), 'invalid');
+    }
+    await this.access.throttle.succeeded(admission.attempt);
 
     const session = this.access.sessions.create(account.name);
     await this.access.audit.append({ actor: account.name, role: account.role, action: 'sign-in', outcome: 'ok', details: { ip: client } });

@@ -1,7 +1,7 @@
 /**
  * Slows password guessing down without handing anyone a way to lock a user out.
  *
- * Two counters, kept in memory (a restart forgets them):
+ * Two counters, kept in memory:
  * - per client address: after `free` failures each further attempt waits twice as
  *   long as the one before, up to 15 minutes: one address cannot keep guessing;
  * - per user name, known or not (so a real account and a made-up name answer alike):
@@ -11,7 +11,18 @@
  * begin() checks and counts in one synchronous step, before the password hash runs:
  * concurrent attempts cannot all pass a check that one of them has not counted yet.
  * An attempt counts as a failure until succeeded() says otherwise.
+ *
+ * Instances sharing a store share the per-user-name counter (a guesser spread over N viewers behind a round-robin
+ * balancer would otherwise get N times the tries): failures go to the shared document `sign-in-failures`, read before
+ * each sign-in at most every `refreshMs`, and merged into this instance's counter. At most one attempt per instance
+ * can pass between two reads. The per-address counter stays per instance (behind a balancer the address is often the
+ * balancer's anyway).
  */
+import { updateDocument, type SharedState } from '../../store/shared-state';
+
+export const FAILURES_DOCUMENT = 'sign-in-failures';
+/** User names kept in the shared document; the oldest failures go first (a spray of names stays small). */
+const MAX_SHARED = 5_000;
 
 export interface BackoffPolicy {
   /** Failures allowed before any wait. */
@@ -56,6 +67,23 @@ class Backoff {
     if (this.entries.size > MAX_KEYS) this.entries.delete(this.entries.keys().next().value!);
   }
 
+  /** Another instance's count for the key: the larger one wins. */
+  merge(key: string, remote: Entry): void {
+    if (this.now() - remote.lastFailure > this.policy.forgetMs) return;
+    const e = this.live(key);
+    if (e && e.failures >= remote.failures) return;
+    this.entries.delete(key);
+    this.entries.set(key, { failures: remote.failures, lastFailure: Math.max(remote.lastFailure, e?.lastFailure ?? 0) });
+  }
+
+  entry(key: string): Entry | undefined {
+    return this.live(key);
+  }
+
+  get forgetMs(): number {
+    return this.policy.forgetMs;
+  }
+
   /** Takes back one provisional failure (a success from a client that still counts its other failures). */
   undo(key: string): void {
     const e = this.live(key);
@@ -86,11 +114,56 @@ export type Admission = { ok: true; attempt: SignInAttempt } | { ok: false; retr
 export class SignInThrottle {
   private readonly clients: Backoff;
   private readonly accounts: Backoff;
+  private readonly now: () => number;
+  private readAt = -Infinity;
 
-  constructor(opts: { client?: BackoffPolicy; account?: BackoffPolicy; now?: () => number } = {}) {
-    const now = opts.now ?? Date.now;
-    this.clients = new Backoff(opts.client ?? CLIENT_BACKOFF, now);
-    this.accounts = new Backoff(opts.account ?? ACCOUNT_BACKOFF, now);
+  constructor(private readonly opts: {
+    client?: BackoffPolicy; account?: BackoffPolicy; now?: () => number;
+    /** The store's shared state: per-user-name failures counted across instances. */
+    shared?: { state: SharedState; refreshMs: number };
+  } = {}) {
+    this.now = opts.now ?? Date.now;
+    this.clients = new Backoff(opts.client ?? CLIENT_BACKOFF, this.now);
+    this.accounts = new Backoff(opts.account ?? ACCOUNT_BACKOFF, this.now);
+  }
+
+  /** Merges the other instances' failures (before begin(); a failed read keeps this instance's own counts). */
+  async sync(force = false): Promise<void> {
+    const shared = this.opts.shared;
+    if (!shared || (!force && performance.now() - this.readAt < shared.refreshMs)) return;
+    const doc = await shared.state.getDocument(FAILURES_DOCUMENT).catch(() => undefined);
+    if (!doc) return;
+    for (const [name, e] of Object.entries(entriesOf(doc.value))) {
+      // Lifted (a good password, an administrator) since this instance's last failure for it: lifted here too.
+      const mine = this.accounts.entry(name);
+      if (e.clearedAt !== undefined && mine && mine.lastFailure <= e.clearedAt) this.accounts.clear(name);
+      if (e.failures > 0) this.accounts.merge(name, e);
+    }
+    this.readAt = performance.now();
+  }
+
+  /** A wrong password for `account`: its count (begin() made it) goes to the shared document. */
+  async failed(account: string): Promise<void> {
+    const local = this.accounts.entry(account);
+    if (local) await this.share((all) => {
+      const e = all[account];
+      all[account] = {
+        failures: Math.max(local.failures, e?.failures ?? 0), lastFailure: Math.max(local.lastFailure, e?.lastFailure ?? 0),
+        ...(e?.clearedAt !== undefined ? { clearedAt: e.clearedAt } : {}),
+      };
+    });
+  }
+
+  private async share(change: (all: Record<string, SharedEntry>) => void): Promise<void> {
+    const shared = this.opts.shared;
+    if (!shared) return;
+    const t = this.now();
+    await updateDocument(shared.state, FAILURES_DOCUMENT, (current) => {
+      const all = entriesOf(current);
+      change(all);
+      const live = Object.entries(all).filter(([, e]) => t - e.lastFailure <= this.accounts.forgetMs).sort((x, y) => y[1].lastFailure - x[1].lastFailure);
+      return { value: Object.fromEntries(live.slice(0, MAX_SHARED)), result: undefined };
+    }).catch(() => undefined);
   }
 
   /** Refuses, or admits the attempt and counts it as a failure (synchronously: no await between). */
@@ -102,10 +175,13 @@ export class SignInThrottle {
     return { ok: true, attempt: { client, account } };
   }
 
-  /** The password was right: the account starts afresh; the client keeps its other failures. */
-  succeeded(attempt: SignInAttempt): void {
+  /** The password was right: the account starts afresh (on every instance); the client keeps its other failures. */
+  async succeeded(attempt: SignInAttempt): Promise<void> {
+    const had = this.accounts.entry(attempt.account)?.failures ?? 0;
     this.accounts.clear(attempt.account);
     this.clients.undo(attempt.client);
+    // Only when there was more than this attempt's own provisional count to forget: no write per good sign-in.
+    if (had > 1) await this.share((all) => { all[attempt.account] = cleared(this.now()); });
   }
 
   /** Milliseconds before this user name may try again (0: now), for the administrator's user list. */
@@ -113,8 +189,28 @@ export class SignInThrottle {
     return this.accounts.wait(account);
   }
 
-  /** An administrator lifts the backoff of a user name. */
-  clearAccount(account: string): void {
+  /** An administrator lifts the backoff of a user name, on every instance. */
+  async clearAccount(account: string): Promise<void> {
     this.accounts.clear(account);
+    await this.share((all) => { all[account] = cleared(this.now()); });
   }
+}
+
+/** A user name's entry in the shared document: its failures, and when they were last lifted. */
+interface SharedEntry extends Entry {
+  clearedAt?: number;
+}
+
+const cleared = (t: number): SharedEntry => ({ failures: 0, lastFailure: t, clearedAt: t });
+
+/** The shared document's entries; anything malformed counts as no failure (never as a crash). */
+function entriesOf(value: unknown): Record<string, SharedEntry> {
+  const out = Object.create(null) as Record<string, SharedEntry>;
+  if (!value || typeof value !== 'object') return out;
+  for (const [name, e] of Object.entries(value)) {
+    const v = (e ?? {}) as Partial<SharedEntry>;
+    if (typeof v.failures !== 'number' || typeof v.lastFailure !== 'number' || v.failures < 0) continue;
+    out[name] = { failures: v.failures, lastFailure: v.lastFailure, ...(typeof v.clearedAt === 'number' ? { clearedAt: v.clearedAt } : {}) };
+  }
+  return out;
 }

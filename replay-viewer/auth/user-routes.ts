@@ -15,6 +15,7 @@ export class UserRoutes {
 
   /** Accounts, each with how long its sign-in is still backing off (`signInWaitMs`, 0: may sign in now). */
   async list({ req, res }: RouteContext): Promise<void> {
+    await this.access.throttle.sync();
     const users = this.access.accounts.list().map((u) => ({ ...u, signInWaitMs: this.access.throttle.accountWait(u.name) }));
     await sendJson(req, res, 200, { users });
   }
@@ -51,7 +52,7 @@ export class UserRoutes {
     const f = await readFields(ctx.req);
     await this.access.accounts.setPassword(name, stringField(f, 'password'));
     await this.access.sessions.destroyUser(name);
-    this.access.throttle.clearAccount(name);
+    await this.access.throttle.clearAccount(name);
     await sendJson(ctx.req, ctx.res, 200, { name });
   }
 
@@ -59,7 +60,7 @@ export class UserRoutes {
   async unlock(ctx: RouteContext): Promise<void> {
     const name = this.target(ctx, 'unlocked');
     if (!this.access.accounts.get(name)) throw new VerbatimError('NOT_FOUND', 'no such user');
-    this.access.throttle.clearAccount(name);
+    await this.access.throttle.clearAccount(name);
     await sendJson(ctx.req, ctx.res, 200, { name });
   }
 

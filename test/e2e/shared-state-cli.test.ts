@@ -2,7 +2,8 @@
  * Two `verbatim start` instances (each its own data dir, both given the first-admin password) over
  * one PostgreSQL store act as one viewer: one first admin; a user an administrator adds on A signs in on B at once; a
  * kiosk terminal enrolled with `verbatim terminals add` on A's data dir is listed by B's admin screen; a cookie one
- * instance issued works on the other, and a sign-out or a CLI password change ends it on both; both instances
+ * instance issued works on the other, and a sign-out or a CLI password change ends it on both; failed sign-ins on
+ * one slow the user name down on the other until an administrator lifts it; both instances
  * append to one audit trail, including 40 audited requests at once from both, and its hash chain verifies with dense
  * seqs. Nothing of it lands in the data dirs.
  */
@@ -135,7 +136,7 @@ describe('verbatim --store postgres://: accounts, terminals, reviews and the aud
         const { rows } = await c.query("SELECT count(*)::int AS n, max(seq)::int AS top FROM verbatim_store.logs WHERE name = 'audit'");
         assert.deepEqual(rows[0], { n: entries.length, top: entries.length });
         const docs = await c.query('SELECT name FROM verbatim_store.documents ORDER BY name');
-        assert.deepEqual(docs.rows.map((r) => r.name), ['terminals', 'viewer-accounts', 'viewer-signouts']);
+        assert.deepEqual(docs.rows.map((r) => r.name), ['sign-in-failures', 'terminals', 'viewer-accounts', 'viewer-signouts']);
         // Hashes only: scrypt for passwords, SHA-256 for the terminal token.
         const text = (await c.query('SELECT string_agg(value, \'\') AS t FROM verbatim_store.documents')).rows[0].t as string;
         assert.ok(!text.includes('alice has a long password') && !text.includes(ADMIN_PASSWORD));
@@ -150,6 +151,19 @@ describe('verbatim --store postgres://: accounts, terminals, reviews and the aud
       const files = await readdir(data);
       assert.deepEqual(files.filter((f) => /^(viewer-accounts|terminals|audit)\./.test(f)), [], `${data} holds no accounts, terminals or audit trail`);
     }
+
+    // Wrong passwords for one user name on A slow its sign-in on B too (a guesser gets no more tries from a second
+    // viewer), and an administrator's unlock on A lifts it on B.
+    // Five are free; the sixth waits 1 s and then makes the next wait 2 s. The pause also lets B's read of the shared
+    // counts go stale (2 s), so B's next sign-in reads them.
+    for (let i = 0; i < 5; i++) assert.equal((await signIn(a.viewerUrl, 'admin', `wrong password ${i}`)).status, 401);
+    await new Promise((r) => setTimeout(r, 2_100));
+    assert.equal((await signIn(a.viewerUrl, 'admin', 'wrong password 5')).status, 401);
+    assert.equal((await signIn(b.viewerUrl, 'admin', ADMIN_PASSWORD)).status, 429, 'B counts A\'s failures');
+    const unlock = await fetch(`${a.viewerUrl}/api/users/admin/unlock`, { method: 'POST', headers: { cookie: admin.cookie!, 'x-verbatim-csrf': admin.csrf!, origin: a.viewerUrl } });
+    assert.equal(unlock.status, 200, await unlock.text());
+    await new Promise((r) => setTimeout(r, 2_100));
+    assert.equal((await signIn(b.viewerUrl, 'admin', ADMIN_PASSWORD)).status, 200, 'unlocked on A, so on B');
   });
 
   it('reviews: a search saved and a run kept on one instance are listed, read and marked on the other', async () => {
