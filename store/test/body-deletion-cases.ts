@@ -211,7 +211,7 @@ export function describeBodyDeletionAcrossWriters(running: () => Servers, skip?:
     });
 
     it('with a grace period: a capture committed meanwhile keeps the body; the sweep after the grace deletes only unnamed ones', async () => {
-      const graceMs = 200;
+      const graceMs = 400;
       const p = await pair(graceMs);
       try {
         const shared = text(2_000, 14);
