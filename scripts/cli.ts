@@ -53,6 +53,8 @@ Options (environment variable in brackets):
                              (default: LevelDB in <data>/store); a password only via the environment [VERBATIM_STORE_URL]
   --blobs URL                object storage for the PostgreSQL store's bodies (default: a table in the same database)
                              [VERBATIM_BLOBS]
+  --body-grace-seconds N     PostgreSQL store: an erased shared body is deleted N seconds after nothing names it (600);
+                             0 only with one instance [VERBATIM_BODY_GRACE_SECONDS]
   --keys DIR                 key directory: signing key, keyring, session-token key, CA (<data>/keys, CA <data>/ca);
                              instances sharing one store share this directory [VERBATIM_KEYS]
   --search URL               search index in PostgreSQL: postgres://user@host/db[?schema=name] (default: SQLite in

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { loadConfig, parseRetention } from './config';
+import { configuredStore } from './store-open';
 
 describe('loadConfig', () => {
   it('defaults to recording on loopback with ./data', () => {
@@ -88,6 +89,18 @@ describe('loadConfig', () => {
     assert.equal(loadConfig(['--blobs', 's3://bucket'], {}).blobsUrl, 's3://bucket');
     assert.equal(loadConfig(['--keys', 'shared/keys'], {}).keysDir, path.resolve('shared/keys'));
     assert.equal(loadConfig([], { VERBATIM_KEYS: '/srv/keys' }).keysDir, '/srv/keys');
+  });
+
+  it('reads the body grace period in seconds, refusing what is not a whole number of at most a day', async () => {
+    assert.equal(loadConfig([], {}).bodyGraceSeconds, undefined);
+    assert.equal(loadConfig(['--body-grace-seconds', '900'], {}).bodyGraceSeconds, 900);
+    assert.equal(loadConfig([], { VERBATIM_BODY_GRACE_SECONDS: '0' }).bodyGraceSeconds, 0);
+    assert.throws(() => loadConfig(['--body-grace-seconds', '10m'], {}), /--body-grace-seconds must be a whole number, got "10m"/);
+    assert.throws(() => loadConfig(['--body-grace-seconds=-5'], {}), /--body-grace-seconds must be a whole number/);
+    assert.throws(() => loadConfig([], { VERBATIM_BODY_GRACE_SECONDS: '1.5' }), /VERBATIM_BODY_GRACE_SECONDS must be a whole number, got "1.5"/);
+    assert.throws(() => loadConfig(['--body-grace-seconds', '86401'], {}), /--body-grace-seconds must be at most 86400 \(a day\), got 86401/);
+    // Only the PostgreSQL store has a grace period: the embedded one refuses the flag rather than ignore it.
+    await assert.rejects(configuredStore(loadConfig(['--body-grace-seconds', '60'], {}), {}), /--body-grace-seconds goes with --store postgres:/);
   });
 
   it('reads the command and its arguments', () => {

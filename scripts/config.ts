@@ -85,6 +85,11 @@ export interface VerbatimConfig {
   storeUrl?: string;
   /** Object storage for the PostgreSQL store's bodies (scripts/store-open.ts names the schemes this build knows). */
   blobsUrl?: string;
+  /**
+   * PostgreSQL store: how long a shared body an erasure left unnamed stays before it is deleted, seconds (default
+   * 600). Longer than a capture takes from "already stored?" to its commit on any instance; 0 only for one instance.
+   */
+  bodyGraceSeconds?: number;
   /** One key directory (signing key, keyring, session-token key, CA under ca/) that several instances share. */
   keysDir?: string;
   /** `verbatim migrate --from DIR`: the data directory whose embedded store is copied (default --data). */
@@ -92,6 +97,8 @@ export interface VerbatimConfig {
   /** `verbatim migrate --to postgres://…`: copy the embedded store into this (empty) PostgreSQL store. */
   migrateTo?: string;
 }
+
+const MAX_BODY_GRACE_SECONDS = 86_400;
 
 /** Every channel, once (a Record, so a channel added to store/records.ts must be added here). */
 const CHANNEL_SET: Record<Channel, true> = { proxy: true, gateway: true, kiosk: true };
@@ -117,6 +124,7 @@ const FLAGS: Record<string, { key: keyof VerbatimConfig; env: string; kind: 'por
   '--search': { key: 'searchUrl', env: 'VERBATIM_SEARCH', kind: 'search' },
   '--store': { key: 'storeUrl', env: 'VERBATIM_STORE_URL', kind: 'search' },
   '--blobs': { key: 'blobsUrl', env: 'VERBATIM_BLOBS', kind: 'string' },
+  '--body-grace-seconds': { key: 'bodyGraceSeconds', env: 'VERBATIM_BODY_GRACE_SECONDS', kind: 'int' },
   '--keys': { key: 'keysDir', env: 'VERBATIM_KEYS', kind: 'string' },
   '--from': { key: 'migrateFrom', env: 'VERBATIM_MIGRATE_FROM', kind: 'string' },
   '--to': { key: 'migrateTo', env: 'VERBATIM_MIGRATE_TO', kind: 'search' },
@@ -208,6 +216,10 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): VerbatimConf
   // --retention-days N is every channel's period; --retention names channels' own.
   if (config.retentionDays !== undefined || config.retention) {
     config.retention = { ...(config.retentionDays !== undefined ? everyChannel(config.retentionDays) : {}), ...config.retention };
+  }
+  if (config.bodyGraceSeconds !== undefined && config.bodyGraceSeconds > MAX_BODY_GRACE_SECONDS) {
+    // Deleted bodies' rows are kept twice the grace, and erased bodies stay that long: a typo in days is refused.
+    throw new VerbatimError('CONFIG_INVALID', `--body-grace-seconds must be at most ${MAX_BODY_GRACE_SECONDS} (a day), got ${config.bodyGraceSeconds}`);
   }
   // A password never comes from a flag (flags show in process lists).
   if (env.VERBATIM_ADMIN_PASSWORD) config.adminPassword = env.VERBATIM_ADMIN_PASSWORD;

@@ -28,13 +28,17 @@ export function storeLabel(config: VerbatimConfig): string {
 export async function configuredStore(config: VerbatimConfig, options: StoreBaseOptions): Promise<StoreBase> {
   if (!config.storeUrl) {
     if (config.blobsUrl) throw new VerbatimError('CONFIG_INVALID', '--blobs goes with --store postgres://… (the embedded store keeps bodies itself)');
+    if (config.bodyGraceSeconds !== undefined) throw new VerbatimError('CONFIG_INVALID', '--body-grace-seconds goes with --store postgres://… (the embedded store has one writer and deletes bodies at once)');
     const { LevelStore } = await import('../store/level/level-store');
     // Accounts, terminals and the audit trail stay files in the data directory (store/files/file-shared-state.ts).
     return new LevelStore(storeDirOf(config), { ...options, sharedStateDir: config.dataDir });
   }
   const objects = config.blobsUrl ? await openObjectStorage(config.blobsUrl) : undefined;
   const { PostgresStore } = await import('../store/postgres/index');
-  return new PostgresStore({ ...options, connection: config.storeUrl, ...(objects ? { objects, closeObjects: true } : {}) });
+  return new PostgresStore({
+    ...options, connection: config.storeUrl, ...(objects ? { objects, closeObjects: true } : {}),
+    ...(config.bodyGraceSeconds !== undefined ? { bodyGraceMs: config.bodyGraceSeconds * 1000 } : {}),
+  });
 }
 
 export async function openConfiguredStore(config: VerbatimConfig, options: StoreBaseOptions): Promise<StoreBase> {

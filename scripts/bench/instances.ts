@@ -13,11 +13,14 @@
  * user's requests go to one instance (users spread evenly), since an instance over its own store cannot continue a
  * session another one started (its cookie would name a session this store never saw, and each request would start
  * one). Same users, same page set, the same requests per instance. Closed loop over keep-alive connections, no nginx
- * (its CPU would be charged to nobody). Everything shares this machine's cores: the load generator and the site run
+ * (its CPU would be charged to nobody). The "sticky" variant over PostgreSQL routes as the embedded shards do (a load
+ * balancer's `hash $cookie_…` or ip_hash): what sessions shared between instances cost, apart from the store's own
+ * cost; pg_stat_statements counts the statements and the time spent in the advisory locks (pg-statements.ts). Everything shares this machine's cores: the load generator and the site run
  * in this process, so per-instance CPU (from /proc) is the steadier figure, and the load average is printed beside.
  *
  *   BENCH_ONLY=instances npm run bench      or      npx tsx scripts/bench/instances.ts
  *   BENCH_INSTANCES=1,2,4  BENCH_INSTANCES_EMBEDDED=1,2,4 (default: the same counts)  BENCH_INSTANCES_SECONDS=8
+ *   BENCH_INSTANCES_STICKY=2,4 (PostgreSQL, sessions kept on one instance; default: the counts above 1; 0: none)
  *   BENCH_INSTANCES_USERS=16  BENCH_JSON=<file>
  *   BENCH_INSTANCES_CPU_PROF=<dir>  V8 CPU profiles of the instances (what an instance spends its CPU on)
  */
@@ -37,6 +40,7 @@ import { startRgw, type RgwServer } from '../../test/helpers/rgw-server';
 import { forkBenchProcess } from './child';
 import { percentile } from './latency';
 import { cpuSecondsOf, treeCpuSeconds } from './proc-cpu';
+import { enableStatements, readStatements, resetStatements, STATEMENTS_SETTINGS, type StatementFigures } from './pg-statements';
 import { storeCaptureCost, type StoreCostResult } from './store-capture-cost';
 
 // The SDK's notice that its 2027 releases need Node 22 (README, "Deployment"), once per instance, is not a figure.
@@ -47,6 +51,8 @@ export interface InstancesOptions {
   counts: number[];
   /** Instance counts of the embedded baseline, each instance over its own LevelDB data dir. */
   embeddedCounts: number[];
+  /** Instance counts over PostgreSQL + S3 with sticky sessions (each user on one instance, as the embedded shards). */
+  stickyCounts: number[];
   seconds: number;
   warmupSeconds: number;
   users: number;
@@ -59,6 +65,8 @@ export interface InstancesOptions {
 export interface ConfigResult {
   backend: 'embedded LevelDB' | 'PostgreSQL + S3 (RGW)';
   instances: number;
+  /** How requests reach the instances: round robin (a session meets every instance) or one instance per user. */
+  balancing: 'round robin' | 'sticky' | 'sharded';
   seconds: number;
   requests: number;
   reqPerSecond: number;
@@ -85,6 +93,8 @@ export interface ConfigResult {
   captures: { stored: number; failed: number; dropped: number };
   /** PostgreSQL transactions over the whole run (start to stop): rolled back ones are writers' conflicts, retried. */
   transactions?: { committed: number; rolledBack: number };
+  /** PostgreSQL statements during the measured window (pg-statements.ts). */
+  statements?: StatementFigures;
   loadAverage: { before: number; after: number };
 }
 
@@ -199,9 +209,9 @@ interface Backend { pg: PostgresServer; rgw: RgwServer; postmaster: number }
 /** Every instance forked, so a run that fails half-way leaves none behind (they would outlive the bench). */
 const forked = new Set<import('node:child_process').ChildProcess>();
 
-async function runConfig(o: InstancesOptions, site: Awaited<ReturnType<typeof startSite>>, count: number, backend: Backend | undefined, workDir: string): Promise<ConfigResult> {
-  const name = backend ? `n${count}` : `embedded${count}`;
-  const route = backend ? roundRobin(count) : byUser(count);
+async function runConfig(o: InstancesOptions, site: Awaited<ReturnType<typeof startSite>>, count: number, backend: Backend | undefined, workDir: string, sticky = false): Promise<ConfigResult> {
+  const name = backend ? `${sticky ? 'sticky' : 'n'}${count}` : `embedded${count}`;
+  const route = backend && !sticky ? roundRobin(count) : byUser(count);
   const dir = path.join(workDir, name);
   const keys = path.join(dir, 'keys');
   const db = backend ? await backend.pg.createDatabase(`bench_${name}`) : undefined;
@@ -223,6 +233,7 @@ async function runConfig(o: InstancesOptions, site: Awaited<ReturnType<typeof st
   const drainAll = () => Promise.all(instances.map((i) => ask<{ captured: number; failed: number; dropped: number; diskBytes: number }>(i.proc, 'drain')));
   const client = db ? new pg.Client(backend!.pg.config(db)) : undefined;
   await client?.connect();
+  if (client) await enableStatements(client);
   const dbState = async () => {
     const r = await client!.query<{ size: string; lsn: string; committed: string; rolled: string }>(
       'SELECT pg_database_size(current_database()) AS size, pg_current_wal_lsn()::text AS lsn, xact_commit AS committed, xact_rollback AS rolled FROM pg_stat_database WHERE datname = current_database()');
@@ -241,6 +252,7 @@ async function runConfig(o: InstancesOptions, site: Awaited<ReturnType<typeof st
   const pg0 = backend ? treeCpuSeconds(backend.postmaster) : 0;
   const rgwPids = backend ? rgwPidList(backend.rgw) : [];
   const rgw0 = rgwPids.reduce((a, p) => a + cpuSecondsOf(p), 0);
+  if (client) await resetStatements(client);
   const self0 = process.cpuUsage();
   const t0 = performance.now();
   const perInstance: number[] = ports.map(() => 0);
@@ -252,6 +264,7 @@ async function runConfig(o: InstancesOptions, site: Awaited<ReturnType<typeof st
   const pg1 = backend ? treeCpuSeconds(backend.postmaster) : 0;
   const rgw1 = rgwPids.reduce((a, p) => a + cpuSecondsOf(p), 0);
   const loadAfter = os.loadavg()[0]!;
+  const statements = client ? await readStatements(client) : undefined;
   const d0 = performance.now();
   await drainAll();
   const drainMs = performance.now() - d0;
@@ -301,6 +314,7 @@ async function runConfig(o: InstancesOptions, site: Awaited<ReturnType<typeof st
   return {
     backend: backend ? 'PostgreSQL + S3 (RGW)' : 'embedded LevelDB',
     instances: count,
+    balancing: backend ? (sticky ? 'sticky' : 'round robin') : 'sharded',
     seconds: elapsed,
     requests,
     reqPerSecond: requests / elapsed,
@@ -323,6 +337,7 @@ async function runConfig(o: InstancesOptions, site: Awaited<ReturnType<typeof st
     drainMs,
     captures: { stored: stats.reduce((a, s) => a + s.captured, 0), failed: stats.reduce((a, s) => a + s.failed, 0), dropped: stats.reduce((a, s) => a + s.dropped, 0) },
     ...(transactions ? { transactions } : {}),
+    ...(statements ? { statements } : {}),
     loadAverage: { before: loadBefore, after: loadAfter },
   };
 }
@@ -336,16 +351,18 @@ export async function benchInstances(o: InstancesOptions): Promise<{ results: Co
   let rgw: RgwServer | undefined;
   try {
     // Durable as in production (the test defaults turn fsync off); room for every instance's pools.
-    pgServer = await startPostgres({ settings: { fsync: 'on', synchronous_commit: 'on', full_page_writes: 'on', shared_buffers: '256MB', max_connections: '200' } });
+    pgServer = await startPostgres({ settings: { fsync: 'on', synchronous_commit: 'on', full_page_writes: 'on', shared_buffers: '256MB', max_connections: '200', ...STATEMENTS_SETTINGS } });
     rgw = await startRgw();
     const postmaster = Number((await readFile(path.join(pgServer.dataDir, 'postmaster.pid'), 'utf8')).split('\n')[0]);
     // Count by count, embedded then PostgreSQL: the two figures compared are measured minutes apart at most, so a
     // machine whose other load changes over the run changes both alike.
-    for (const count of [...new Set([...o.embeddedCounts, ...o.counts])].sort((x, y) => x - y)) {
+    for (const count of [...new Set([...o.embeddedCounts, ...o.counts, ...o.stickyCounts])].sort((x, y) => x - y)) {
       if (o.embeddedCounts.includes(count)) results.push(await runConfig(o, site, count, undefined, workDir));
       if (o.counts.includes(count)) results.push(await runConfig(o, site, count, { pg: pgServer, rgw, postmaster }, workDir));
+      if (o.stickyCounts.includes(count)) results.push(await runConfig(o, site, count, { pg: pgServer, rgw, postmaster }, workDir, true));
     }
-    // The store alone, no HTTP: where an instance's extra CPU over PostgreSQL + S3 goes.
+    // The store alone, no HTTP: where an instance's extra CPU over PostgreSQL + S3 goes (BENCH_INSTANCES_STORE_SETS=0: skipped).
+    if (o.storePageSets <= 0) return { results, storeCost };
     storeCost.push(await storeCaptureCost('embedded LevelDB', [], o.storePageSets));
     const db = await pgServer.createDatabase('bench_store_cost');
     const s3 = { VERBATIM_S3_ACCESS_KEY: rgw.accessKey, VERBATIM_S3_SECRET_KEY: rgw.secretKey };
@@ -369,19 +386,26 @@ export function printInstances({ results, storeCost }: { results: ConfigResult[]
   // Each configuration against the embedded baseline at the same instance count (the same CPU contention).
   const baseCap = (count: number) => { const b = results.find((r) => r.backend === 'embedded LevelDB' && r.instances === count); return b ? capOf(b) : NaN; };
   console.log(`\n## Several instances, one store (${os.cpus().length} cores, ${o.users} virtual users, ${o.seconds} s after ${o.warmupSeconds} s warm-up; page set: 20 KB HTML injected + 8 KB CSS + 30 KB JS + 40 KB image)\n`);
-  console.log('| backend | instances | req/s total | req/s per instance | CPU per instance (cores) under load / idle | µs CPU per request, per instance (net of idle) | req per instance-CPU-second (vs embedded, same count) | backend CPU cores (PG + S3) | backend µs per request | load generator + site cores | p50 / p99 ms under load | added p50 / p99 ms (sequential) | write amplification | drain after load ms | captures stored / failed / dropped | PG tx committed / rolled back | load avg before → after |');
-  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+  console.log('| backend | instances | balancing | req/s total | req/s per instance | CPU per instance (cores) under load / idle | µs CPU per request, per instance (net of idle) | req per instance-CPU-second (vs embedded, same count) | backend CPU cores (PG + S3) | backend µs per request | load generator + site cores | p50 / p99 ms under load | added p50 / p99 ms (sequential) | write amplification | drain after load ms | captures stored / failed / dropped | PG tx committed / rolled back | load avg before → after |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const r of results) {
     const per = r.perInstance;
     const avg = (f: (p: ConfigResult['perInstance'][number]) => number) => per.reduce((a, p) => a + f(p), 0) / per.length;
     const cap = capOf(r);
-    console.log(`| ${r.backend} | ${r.instances} | ${n(r.reqPerSecond)} | ${per.map((p) => n(p.reqPerSecond)).join(' / ')} | ${per.map((p) => n(p.cpuCores, 2)).join(' / ')} / idle ${n(avg((p) => p.idleCores), 3)} | ${n(avg((p) => p.cpuUsPerRequest))} (${n(avg((p) => p.netUsPerRequest))}) | ${n(cap)} (${n((cap / baseCap(r.instances)) * 100)} %) | ${n(r.backendCores.postgres, 2)} + ${n(r.backendCores.objectStore, 2)} | ${n(r.backendUsPerRequest)} | ${n(r.generatorCores, 2)} | ${n(r.loaded.p50, 2)} / ${n(r.loaded.p99, 2)} | +${n(r.probe.addedP50, 3)} / +${n(r.probe.addedP99, 3)} | ${n(r.writeAmplification, 2)} | ${n(r.drainMs)} | ${n(r.captures.stored)} / ${r.captures.failed} / ${r.captures.dropped} | ${r.transactions ? `${n(r.transactions.committed)} / ${n(r.transactions.rolledBack)}` : '–'} | ${n(r.loadAverage.before, 1)} → ${n(r.loadAverage.after, 1)} |`);
+    console.log(`| ${r.backend} | ${r.instances} | ${r.balancing} | ${n(r.reqPerSecond)} | ${per.map((p) => n(p.reqPerSecond)).join(' / ')} | ${per.map((p) => n(p.cpuCores, 2)).join(' / ')} / idle ${n(avg((p) => p.idleCores), 3)} | ${n(avg((p) => p.cpuUsPerRequest))} (${n(avg((p) => p.netUsPerRequest))}) | ${n(cap)} (${n((cap / baseCap(r.instances)) * 100)} %) | ${n(r.backendCores.postgres, 2)} + ${n(r.backendCores.objectStore, 2)} | ${n(r.backendUsPerRequest)} | ${n(r.generatorCores, 2)} | ${n(r.loaded.p50, 2)} / ${n(r.loaded.p99, 2)} | +${n(r.probe.addedP50, 3)} / +${n(r.probe.addedP99, 3)} | ${n(r.writeAmplification, 2)} | ${n(r.drainMs)} | ${n(r.captures.stored)} / ${r.captures.failed} / ${r.captures.dropped} | ${r.transactions ? `${n(r.transactions.committed)} / ${n(r.transactions.rolledBack)}` : '–'} | ${n(r.loadAverage.before, 1)} → ${n(r.loadAverage.after, 1)} |`);
   }
   console.log('\nWrite amplification: bytes the backend grew by (LevelDB dir; PostgreSQL database size + bucket objects, WAL apart) per byte of response body the site sent through the instances.');
   for (const r of results) {
     const b = r.backendBytes;
     const mb = (x: number) => `${(x / 1e6).toFixed(1)} MB`;
     console.log(`  ${r.backend} ×${r.instances}: captured ${mb(r.capturedBytes)}; ${r.backend === 'embedded LevelDB' ? `LevelDB ${mb(b.level)}` : `database ${mb(b.database)} + objects ${mb(b.objects)} (WAL written ${mb(b.wal)})`}`);
+  }
+  console.log('\nPostgreSQL statements in the measured window (pg_stat_statements): per request, server time, and time in the advisory locks (almost all of it waiting).');
+  for (const r of results) {
+    const s = r.statements;
+    if (!s) continue;
+    console.log(`  ×${r.instances} ${r.balancing}: ${n(s.calls / r.requests, 2)} statements per request (${n(s.calls)}), server ${n(s.execSeconds, 2)} s; write lock ${n(s.writeLock.calls)} × ${n((s.writeLock.seconds / Math.max(1, s.writeLock.calls)) * 1000, 2)} ms = ${n(s.writeLock.seconds, 2)} s; session lock ${n(s.sessionLock.calls)} × ${n((s.sessionLock.seconds / Math.max(1, s.sessionLock.calls)) * 1000, 2)} ms = ${n(s.sessionLock.seconds, 2)} s (${n(s.sessionLock.calls / r.requests, 2)} per request)`);
+    for (const t of s.top) console.log(`      ${n(t.seconds, 2)} s  ${n(t.calls)} ×  ${t.query}`);
   }
   console.log(`\nThe store alone (store-capture-cost.ts: the same page set through the store API, ${IN_FLIGHT_NOTE}):`);
   for (const c of storeCost) {
@@ -393,6 +417,8 @@ export function instancesOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): I
   return {
     counts: (env.BENCH_INSTANCES ?? '1,2,4').split(',').map(Number).filter((x) => x > 0),
     embeddedCounts: (env.BENCH_INSTANCES_EMBEDDED ?? env.BENCH_INSTANCES ?? '1,2,4').split(',').map(Number).filter((x) => x > 0),
+    // Sticky at one instance is round robin at one instance: measured only above.
+    stickyCounts: (env.BENCH_INSTANCES_STICKY ?? env.BENCH_INSTANCES ?? '1,2,4').split(',').map(Number).filter((x) => x > 1),
     seconds: Number(env.BENCH_INSTANCES_SECONDS ?? 8),
     warmupSeconds: Number(env.BENCH_INSTANCES_WARMUP ?? 2),
     users: Number(env.BENCH_INSTANCES_USERS ?? 16),

@@ -13,8 +13,9 @@ export class BlobCache {
   private readonly pending = new Map<Digest, Promise<void>>();
   private readonly pins = new Map<Digest, number>();
 
-  constructor(capacity: number) {
-    this.known = new LruSet(capacity);
+  /** `maxAgeMs`: how long "stored" is trusted before the backend is asked again (several writers: blob-cache users). */
+  constructor(capacity: number, maxAgeMs = Infinity) {
+    this.known = new LruSet(capacity, maxAgeMs);
   }
 
   isKnown(digest: Digest): boolean {

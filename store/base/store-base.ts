@@ -58,6 +58,12 @@ export interface StoreBaseOptions {
   blobCompressionLevel?: number;
   /** How many digests to remember as stored, so repeated bodies skip the write. */
   knownDigests?: number;
+  /**
+   * How long a shared body remembered as stored is trusted before the backend is asked again (default: until it is
+   * forgotten). With several writers, another may delete the body meanwhile: a bound lets the backend forget its
+   * deletions after a while (postgres/body-deletions.ts, pruning).
+   */
+  knownDigestsMaxAgeMs?: number;
   /** Deflate on a worker thread (default) rather than with Node's async zlib. */
   deflateOnWorker?: boolean;
   /** Soft cap on bytes per backend write. */
@@ -125,7 +131,7 @@ export abstract class StoreBase implements VerbatimStore {
   protected abstract readonly engine: Pick<StoreCapabilities, 'multiWriter' | 'durable'>;
 
   constructor(protected readonly options: StoreBaseOptions = {}) {
-    this.blobs = new BlobCache(options.knownDigests ?? 50_000);
+    this.blobs = new BlobCache(options.knownDigests ?? 50_000, options.knownDigestsMaxAgeMs);
     this.knownPersonal = new LruSet(options.knownDigests ?? 50_000);
     this.deflater = options.deflateOnWorker === false ? undefined : new DeflateWorker();
     this.keyring = options.integrity?.keyringDir ? new Keyring(options.integrity.keyringDir) : undefined;

@@ -6,7 +6,7 @@
  *
  *   marked    the erasure's commit, under the write lock, found no record naming it (changed_at: when)
  *   deleting  a sweep, after the grace period, found it still unnamed and is deleting the object
- *   deleted   the object is gone (the row stays: it is what tells a writer that its "already stored" is stale)
+ *   deleted   the object is gone (the row stays while a writer may still believe "already stored": see pruning)
  *
  * Every commit that names or uploads a body looks at its row, under the row's lock, in the same transaction that
  * writes the records (claimBodies): a marked body is named again (the row removed: the sweep, waiting on that lock,
@@ -15,6 +15,11 @@
  * is there, and the grace period makes a refusal rare: a capture in flight when an erasure ran names the body again
  * long before the sweep. Rows are only ever inserted by a commit holding the write lock, as every capture commit
  * does: reading them without a lock first, and locking only those seen, misses none.
+ *
+ * Pruning (pruneBodyDeletions): a "deleted" row is only needed while some writer may still act on an "already
+ * stored" it learnt before the deletion. Writers trust a body remembered as stored for at most the grace period
+ * (StoreBaseOptions.knownDigestsMaxAgeMs), and a capture goes from its check to its commit within the grace period
+ * (the grace's own premise): so a row deleted longer ago than twice the grace can be told by nobody, and goes.
  */
 import type pg from 'pg';
 import { VerbatimError } from '../errors';
@@ -104,5 +109,21 @@ export async function sweepBodies(t: SweepTarget): Promise<number> {
     });
     total += gone.length;
     if (claimed.length < SWEEP_BATCH) return total;
+  }
+}
+
+/**
+ * Removes "deleted" rows older than `keepMs` (see the header: twice the grace period), in batches so that no
+ * transaction holds many row locks. Marked and deleting rows are work not yet done and stay. Returns how many went.
+ */
+export async function pruneBodyDeletions(pool: pg.Pool, table: string, keepMs: number): Promise<number> {
+  let total = 0;
+  for (;;) {
+    const { rowCount } = await pool.query(
+      `DELETE FROM ${table} WHERE digest IN (
+         SELECT digest FROM ${table} WHERE state = 'deleted' AND changed_at <= now() - $1 * interval '1 millisecond'
+         LIMIT ${SWEEP_BATCH} FOR UPDATE SKIP LOCKED)`, [keepMs]);
+    total += rowCount ?? 0;
+    if ((rowCount ?? 0) < SWEEP_BATCH) return total;
   }
 }

@@ -29,7 +29,8 @@ import type { ObjectStorage } from '../base/object-storage';
 import { StoreBase, type StoreBaseOptions } from '../base/store-base';
 import type { Leadership } from '../leadership';
 import { inTransaction, isConnectionError, poolConfigOf, resilientPool, unreachable, type PgConnection } from './pg-connection';
-import { blobObject, claimBodies, markBodies, sweepBodies } from './body-deletions';
+import { blobObject, claimBodies, markBodies, pruneBodyDeletions, sweepBodies } from './body-deletions';
+import { startLeaderJob, type LeaderJob } from '../leader-job';
 import { PgLeadership } from './pg-leadership';
 import { PgObjectStorage } from './pg-object-storage';
 import { PgSharedState, sharedStateSql } from './pg-shared-state';
@@ -61,7 +62,10 @@ export interface PostgresStoreOptions extends StoreBaseOptions {
    * body again instead of being refused. 0 deletes at the erasure's commit, as a single writer may.
    */
   bodyGraceMs?: number;
-  /** How often each instance sweeps bodies whose grace ran out (default every minute). */
+  /**
+   * How often bodies whose grace ran out are swept, and deletions older than twice the grace pruned (default every
+   * minute), by one instance at a time (the "body-deletions" job's leader).
+   */
   sweepEveryMs?: number;
 }
 
@@ -75,6 +79,7 @@ const JOB_LOCKS = 8;
 /** Shared logs' append locks (pg-shared-state.ts), one per log name. */
 const LOG_LOCKS = 16;
 const PAGE = 500;
+const DEFAULT_BODY_GRACE_MS = 10 * 60_000;
 const UNIQUE_VIOLATION = '23505';
 
 interface RecordRow {
@@ -110,18 +115,20 @@ export class PostgresStore extends StoreBase {
   private readonly leaders = new Map<string, PgLeadership>();
   private readonly shared: PgSharedState;
   private readonly bodyGraceMs: number;
-  private sweepTimer: NodeJS.Timeout | undefined;
+  private sweepJob: LeaderJob | undefined;
   private sweeping: Promise<number> | undefined;
 
   constructor(private readonly pgOptions: PostgresStoreOptions) {
-    super(pgOptions);
+    // "Stored" is trusted for the grace period at most, so a deletion's row can be pruned later (body-deletions.ts).
+    const grace = pgOptions.bodyGraceMs ?? DEFAULT_BODY_GRACE_MS;
+    super({ ...(grace > 0 ? { knownDigestsMaxAgeMs: grace } : {}), ...pgOptions });
     const { config, schema } = poolConfigOf(pgOptions.connection, pgOptions.schema, pgOptions.poolSize ?? 6);
     this.config = config;
     this.schema = schema;
     this.shared = new PgSharedState(() => this.db, schema, LOCK_SPACE + LOG_LOCKS);
     this.engine = { multiWriter: pgOptions.multiWriter ?? true, durable: true };
     this.inlineLimit = pgOptions.inlineLimit ?? 16 * 1024;
-    this.bodyGraceMs = pgOptions.bodyGraceMs ?? 10 * 60_000;
+    this.bodyGraceMs = grace;
   }
 
   /**
@@ -137,6 +144,14 @@ export class PostgresStore extends StoreBase {
     const sweep = run();
     this.sweeping = sweep;
     return sweep.finally(() => { if (this.sweeping === sweep) this.sweeping = undefined; });
+  }
+
+  /**
+   * Removes the rows of bodies deleted longer ago than twice the grace period: no writer can still believe them
+   * stored (body-deletions.ts, pruning). Run after each sweep by the job's leader; returns how many rows went.
+   */
+  pruneBodyDeletions(): Promise<number> {
+    return pruneBodyDeletions(this.db, this.t('body_deletions'), 2 * this.bodyGraceMs);
   }
 
   private get db(): pg.Pool {
@@ -175,9 +190,13 @@ export class PostgresStore extends StoreBase {
       : new PgObjectStorage({ pool, schema: this.schema });
     this.objects = this.pgOptions.objects ?? this.ownObjects;
     if (!this.options.readOnly) {
-      // A failed sweep leaves its rows for the next one (on this instance or another).
-      this.sweepTimer = setInterval(() => { this.sweepDeletedBodies().catch(() => undefined); }, this.pgOptions.sweepEveryMs ?? 60_000);
-      this.sweepTimer.unref();
+      // One instance at a time sweeps and prunes; a failed run leaves its rows for the next (here or on another).
+      const everyMs = this.pgOptions.sweepEveryMs ?? 60_000;
+      this.sweepJob = startLeaderJob({
+        leadership: this.leadership('body-deletions'), everyMs,
+        run: async () => { await this.sweepDeletedBodies(); await this.pruneBodyDeletions(); },
+        onError: () => undefined,
+      });
     }
   }
 
@@ -218,8 +237,9 @@ export class PostgresStore extends StoreBase {
   }
 
   protected async _close(): Promise<void> {
-    clearInterval(this.sweepTimer);
-    this.sweepTimer = undefined;
+    const job = this.sweepJob;
+    this.sweepJob = undefined;
+    await job?.stop().catch(() => undefined);
     await this.sweeping?.catch(() => undefined);
     const [pool, locks, own] = [this.pool, this.lockPool, this.ownObjects];
     this.pool = undefined;

@@ -12,7 +12,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type pg from 'pg';
+import pg from 'pg';
 import type { BackendWrite } from '../base/backend';
 import { isVerbatimError } from '../errors';
 import { verifyAudit } from '../integrity/verify';
@@ -35,11 +35,12 @@ interface Pair {
   /** B's next write matching `when` waits until the returned release() is called; `reached` resolves when it waits. */
   holdB(when: (w: BackendWrite) => boolean): { reached: Promise<void>; release: () => void };
   keysDir: string;
+  schema: string;
   close(): Promise<void>;
 }
 
 /** Two instances over one new schema and bucket prefix, with the same keys (as `--keys` shares them). */
-async function pair(bodyGraceMs: number): Promise<Pair> {
+async function pair(bodyGraceMs: number, sweepEveryMs?: number): Promise<Pair> {
   const n = (schemas += 1);
   const schema = `body_gc_${n}`;
   const keysDir = join(keysRoot, `keys-${n}`);
@@ -49,7 +50,7 @@ async function pair(bodyGraceMs: number): Promise<Pair> {
   let hold: Hold | undefined;
   let opened: (() => void) | undefined;
   const make = (beforeWrite?: Hold) => new PostgresStore({
-    connection, schema, objects, poolSize: 3, sessionLocks: 2, bodyGraceMs, deflateOnWorker: false,
+    connection, schema, objects, poolSize: 3, sessionLocks: 2, bodyGraceMs, deflateOnWorker: false, ...(sweepEveryMs ? { sweepEveryMs } : {}),
     integrity: { keysDir, sealIntervalMs: 0 }, ...(beforeWrite ? { beforeWrite } : {}),
   });
   const a = make();
@@ -57,7 +58,7 @@ async function pair(bodyGraceMs: number): Promise<Pair> {
   const b = make((w) => hold?.(w));
   await b.open();
   return {
-    a, b, keysDir,
+    a, b, keysDir, schema,
     holdB(when) {
       let release!: () => void;
       let reached!: () => void;
@@ -96,6 +97,35 @@ async function everyCaptureHasItsBody(store: PostgresStore, sessions: string[]):
     }
   }
   return named;
+}
+
+/** The body_deletions rows by state. */
+async function deletionRows(schema: string): Promise<Record<string, number>> {
+  const client = new pg.Client(servers().connection);
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ state: string; n: number }>(`SELECT state, count(*)::int AS n FROM ${schema}.body_deletions GROUP BY state ORDER BY state`);
+    return Object.fromEntries(rows.map((r) => [r.state, r.n]));
+  } finally {
+    await client.end();
+  }
+}
+
+async function setDeletedAt(schema: string, at: string): Promise<void> {
+  const client = new pg.Client(servers().connection);
+  await client.connect();
+  try {
+    await client.query(`UPDATE ${schema}.body_deletions SET changed_at = ${at} WHERE state = 'deleted'`);
+  } finally {
+    await client.end();
+  }
+}
+
+async function until(what: string, ok: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  for (const end = Date.now() + timeoutMs; !(await ok());) {
+    assert.ok(Date.now() < end, `${what} within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
 }
 
 /** `running`: the servers, read inside the tests (they start in the calling file's `before`). */
@@ -207,6 +237,50 @@ export function describeBodyDeletionAcrossWriters(running: () => Servers, skip?:
         assert.equal(await p.a.hasBlob(sharedDigest), true, 'the body bob\'s capture names stays');
         assert.equal(await everyCaptureHasItsBody(p.b, ['bob']), 1);
         assert.equal(await p.a.sweepDeletedBodies(), 0, 'a second sweep finds nothing');
+      } finally {
+        await p.close();
+      }
+    });
+
+    it('deletions are pruned twice the grace after the body went, by one instance; a writer that knew the body stores it again', async () => {
+      const graceMs = 200;
+      const p = await pair(graceMs, 50);
+      try {
+        const bytes = text(2_000, 21);
+        const kept = text(2_000, 22);
+        await p.a.createSession(sessionInit('alice', 1_000));
+        const digest = await p.a.putBlob(bytes);
+        await p.a.putCapture(capture('https://bank.example/a.js', 1_010, digest, 'alice'));
+        // B knows the body as stored (its cache) and goes on believing so while A erases it.
+        await p.b.createSession(sessionInit('bob', 2_000));
+        const keptDigest = await p.b.putBlob(kept);
+        await p.b.putCapture(capture('https://bank.example/b.js', 2_010, keptDigest, 'bob'));
+        assert.equal(await p.b.putBlob(bytes), digest);
+        // One instance leads the job, the other follows (lead() of a held job is refused).
+        await until('a leader for the body-deletions job', async () => (await p.a.leadership('body-deletions').lead()) || (await p.b.leadership('body-deletions').lead()));
+        const leads = [await p.a.leadership('body-deletions').lead(), await p.b.leadership('body-deletions').lead()];
+        assert.equal(leads.filter(Boolean).length, 1, `exactly one instance leads: ${leads}`);
+
+        await p.a.eraseSession('alice', { reason: 'test' });
+        assert.deepEqual(await deletionRows(p.schema), { marked: 1 });
+        assert.equal(await p.a.pruneBodyDeletions(), 0, 'a marked body is work to do, never pruned');
+        // The leader's job sweeps it after the grace, then prunes the row twice the grace after that.
+        await until('the body deleted by the job', async () => (await deletionRows(p.schema)).deleted === 1);
+        assert.equal(await p.a.hasBlob(digest), false);
+        // The row's time set by the test (a slow machine may see it late): pinned in the future, nothing prunes it.
+        await setDeletedAt(p.schema, "now() + interval '1 hour'");
+        assert.equal(await p.b.pruneBodyDeletions(), 0, 'a fresh deletion is kept: a writer may still believe the body stored');
+        assert.deepEqual(await deletionRows(p.schema), { deleted: 1 });
+        const from = Date.now();
+        await setDeletedAt(p.schema, 'now()');
+        await until('the deletion pruned by the job', async () => Object.keys(await deletionRows(p.schema)).length === 0);
+        assert.ok(Date.now() - from >= 2 * graceMs, `kept ${Date.now() - from} ms, at least twice the grace`);
+
+        // B's "stored" is older than the grace: it asks the object store, finds the body gone and puts it again.
+        assert.equal(await p.b.putBlob(bytes), digest);
+        await p.b.putCapture(capture('https://bank.example/b2.js', 2_020, digest, 'bob'));
+        assert.equal(await everyCaptureHasItsBody(p.a, ['bob']), 2);
+        assert.ok(Buffer.from((await p.a.getBlob(digest))!).equals(Buffer.from(bytes)));
       } finally {
         await p.close();
       }

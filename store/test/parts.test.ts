@@ -126,6 +126,23 @@ describe('LruSet', () => {
     assert.ok(!set.has('b'));
     assert.equal(set.size, 2);
   });
+
+  it('with a maximum age, forgets an entry added longer ago than that, however often it was used', () => {
+    let now = 1_000;
+    const set = new LruSet(10, 500, () => now);
+    set.add('a');
+    now = 1_300;
+    set.add('b');
+    assert.ok(set.has('a'), 'a is 300 ms old');
+    now = 1_500;
+    assert.ok(set.has('a'), 'a is 500 ms old: still trusted');
+    now = 1_501;
+    assert.ok(!set.has('a'), 'a is 501 ms old: a use at 1,300 and 1,500 did not renew it');
+    assert.ok(set.has('b'));
+    assert.equal(set.size, 1, 'the expired entry is gone, not only hidden');
+    set.add('a');
+    assert.ok(set.has('a'), 'added again: trusted again');
+  });
 });
 
 describe('value codec and DeflateWorker', () => {
