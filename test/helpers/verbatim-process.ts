@@ -52,7 +52,11 @@ export async function startVerbatim(dataDir: string, options: StartOptions = {})
     child.once('exit', (code, signal) => resolve({ code, signal }));
   });
   const urls = await new Promise<{ proxy: string; viewer: string }>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`verbatim start did not come up within ${options.timeoutMs ?? 20_000} ms:\n${out}\n${err}`)), options.timeoutMs ?? 20_000);
+    const timer = setTimeout(() => {
+      // Not left running: a process that never came up would keep the test file alive until its timeout.
+      child.kill('SIGKILL');
+      reject(new Error(`verbatim start did not come up within ${options.timeoutMs ?? 20_000} ms:\n${out}\n${err}`));
+    }, options.timeoutMs ?? 20_000);
     child.stdout!.on('data', (b: Buffer) => {
       out += b.toString();
       const proxy = /Proxy:\s+(http:\/\/\S+)/.exec(out)?.[1];
