@@ -82,6 +82,8 @@ export function createTransport(options: TransportOptions): Transport {
   const queue: Batch[] = [];
   let busy = false; // a queued batch is in flight or waiting for its retry
   let inFlight = false;
+  // The in-flight batch the unload path sent again (pagehide then visibilitychange: once is enough).
+  let resent: Batch | undefined;
   let attempts = 0;
   // Shortened while an agent watches live (the upload's answer says so: LIVE_FLUSH_HEADER).
   let flushInterval = FLUSH_INTERVAL_MS;
@@ -232,10 +234,10 @@ export function createTransport(options: TransportOptions): Transport {
       const worker = !!deferred && controlledByServiceWorker();
       // The upload in flight went through the worker too and may die with the page: it leaves again, last (the
       // ingest ignores a resend of the same seq).
-      const again = inFlight && worker && queue[0]?.small ? queue[0] : undefined;
+      const again = inFlight && worker && queue[0]?.small && queue[0] !== resent ? queue[0] : undefined;
       const batches = queue.splice(inFlight ? 1 : 0).concat(cut());
       for (const b of batches) sendForUnload(b.body, b.small, worker);
-      if (again) deferred!(endpoint, again.body);
+      if (again && deferred!(endpoint, again.body)) resent = again;
     } catch {
       /* ignore */
     }
