@@ -1,13 +1,14 @@
 /**
  * The unload path's way past the site's service worker.
  *
- * Chromium hands a controlled page's keepalive fetches and beacons, like every request of that page whatever its URL
- * (a worker's scope chooses the pages it controls, not the requests it sees), to the worker's fetch handler. A handler
- * that returns without respondWith() sends the request back to the network *from the page*, and once the page is gone
- * that never happens: the page's last upload is lost (Chromium 156: 4 of 5 leaves; `respondWith(fetch(e.request))`
- * delivers it, since the worker outlives the page). `fetchLater()` (Chromium 135+) is sent by the browser itself, never
- * through a service worker, even after the page is gone; with `activateAfter: 0` it leaves within ~0.1 s on a page that
- * stays (a hidden tab).
+ * Chromium hands a controlled page's keepalive fetches and beacons to the worker's fetch handler, as it does every
+ * subresource request of the page (the Service Worker spec: a scope picks the pages a worker controls, and a
+ * controlled page's requests go to it whatever their URL, so no upload path is out of reach). A handler that returns
+ * without respondWith() sends the request back to the network *from the page*, and once the page is gone that never
+ * happens; a worker that has to start first (Chromium stops one idle for 30 s) never gets it, whatever its handler.
+ * The page's last upload is lost (Chromium 156: scripts/probes/service-worker-unload.ts). `fetchLater()` (Chromium
+ * 135+) is sent by the browser itself, never through a service worker, even after the page is gone; with
+ * `activateAfter: 0` it leaves within ~0.1 s on a page that stays (a hidden tab).
  */
 
 export type DeferredSend = (url: string, body: string) => boolean;
