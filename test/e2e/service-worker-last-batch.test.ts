@@ -133,7 +133,9 @@ async function clickAndLeave(context: BrowserContext, worker: string, visit: str
   return { events: batches.flatMap((b) => b.events), batches: batches.length };
 }
 
-describe('a page a service worker controls keeps its last batch (pagehide)', () => {
+// The two workers side by side, each in its own browser context (its own worker storage): most of a visit is
+// waiting (the worker's install, the recorder's first upload), so this halves the file's time.
+describe('a page a service worker controls keeps its last batch (pagehide)', { concurrency: true }, () => {
   const cases = [
     { worker: 'passes-through', does: 'answers every request with respondWith(fetch(e.request))' },
     { worker: 'answers-nothing', does: 'answers none of them (the network gets them)' },
