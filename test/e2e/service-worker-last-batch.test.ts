@@ -6,8 +6,9 @@
  * `respondWith(fetch(e.request))`; the other looks at each request and answers none (the request goes back to the
  * network from the page, which is gone). Each page is left once with its worker running and once with it stopped, as
  * Chromium stops an idle worker: before recorder/deferred-send.ts a stopped worker lost the last batch every time with
- * either handler, a running one that answers nothing most times. A fetch handler with an empty body is not here:
- * Chromium skips it, and the upload never meets the worker.
+ * either handler, a running one that answers nothing most times. The second page comes through the worker that passes
+ * everything on (`Sec-Fetch-Dest: empty`): the proxy must still give it the recorder. A fetch handler with an empty
+ * body is not here: Chromium skips it, and the upload never meets the worker.
  */
 import assert from 'node:assert/strict';
 import http from 'node:http';
