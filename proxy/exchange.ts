@@ -118,7 +118,9 @@ export function handleExchange(ctx: ExchangeContext, req: IncomingMessage, res: 
   if (ctx.passOrigins.has(origin) && (!ctx.targets || isLoopbackPeer(req))) return forwardUntouched(ctx, req, res, target, origin);
   const url = origin + target.path;
   const destination = req.headers['sec-fetch-dest'] as string | undefined;
-  const isDocument = req.method === 'GET' && (destination ? DOCUMENT_DESTINATIONS.has(destination)
+  // A navigation a service worker passes on (`fetch(e.request)`) arrives as `Sec-Fetch-Dest: empty` with its mode
+  // kept (Chromium 156): it is still the page's document, and needs the recorder.
+  const isDocument = req.method === 'GET' && (destination ? DOCUMENT_DESTINATIONS.has(destination) || req.headers['sec-fetch-mode'] === 'navigate'
     : String(req.headers.accept ?? '').includes('text/html'));
   const capture = !isBrowserNoise(target.hostname, req.headers);
   // Not awaited: a cookie of before a restart is resolved against the store beside the request (sessions.ts).

@@ -13,12 +13,15 @@
  *   that batch only.
  * - On pagehide / hidden, everything not yet in flight leaves at once via
  *   keepalive fetch, falling back to sendBeacon, then to a plain fetch (which
- *   the browser may cancel with the document).
+ *   the browser may cancel with the document). On a page a service worker
+ *   controls, fetchLater goes first, and the upload in flight leaves again
+ *   (deferred-send.ts says why).
  */
 import type { RecordedEvent } from '../store/records';
 import { CUSTOM_TAGS, EXTENSION_ENDPOINT, KEEPALIVE_LIMIT_BYTES, LIVE_FLUSH_HEADER, MAX_UPLOAD_BYTES, extensionEventType } from './protocol';
 import { noop, randomId, truncate, utf8Length } from './util';
 import { collectPageContext } from './page-context';
+import { controlledByServiceWorker, deferredSender } from './deferred-send';
 import { EventType } from './rrweb-wire';
 
 /** Flush at most this long after the first buffered event. */
@@ -67,6 +70,7 @@ export function createTransport(options: TransportOptions): Transport {
   // Extension mode: hand bodies to the content script (its background queues and
   // uploads them), synchronously, so nothing is lost when the page goes away.
   const toExtension = endpoint === EXTENSION_ENDPOINT ? extensionSender(token) : undefined;
+  const deferred = toExtension ? undefined : deferredSender();
 
   let parts: string[] = [];
   let sizes: number[] = [];
@@ -78,6 +82,8 @@ export function createTransport(options: TransportOptions): Transport {
   const queue: Batch[] = [];
   let busy = false; // a queued batch is in flight or waiting for its retry
   let inFlight = false;
+  // The in-flight batch the unload path sent again (pagehide then visibilitychange: once is enough).
+  let resent: Batch | undefined;
   let attempts = 0;
   // Shortened while an agent watches live (the upload's answer says so: LIVE_FLUSH_HEADER).
   let flushInterval = FLUSH_INTERVAL_MS;
@@ -225,14 +231,20 @@ export function createTransport(options: TransportOptions): Transport {
   function flushForUnload(): void {
     try {
       if (stopped) return;
+      const worker = !!deferred && controlledByServiceWorker();
+      // The upload in flight went through the worker too and may die with the page: it leaves again, last (the
+      // ingest ignores a resend of the same seq).
+      const again = inFlight && worker && queue[0]?.small && queue[0] !== resent ? queue[0] : undefined;
       const batches = queue.splice(inFlight ? 1 : 0).concat(cut());
-      for (const b of batches) sendForUnload(b.body, b.small);
+      for (const b of batches) sendForUnload(b.body, b.small, worker);
+      if (again && deferred!(endpoint, again.body)) resent = again;
     } catch {
       /* ignore */
     }
   }
 
-  function sendForUnload(body: string, small: boolean): void {
+  function sendForUnload(body: string, small: boolean, worker: boolean): void {
+    if (small && worker && deferred!(endpoint, body)) return;
     const viaFetch = (keepalive: boolean): Promise<unknown> => post(body, keepalive);
     const viaBeacon = (): boolean => {
       try {

@@ -81,8 +81,8 @@ async function recorderStarted(pathname: string): Promise<void> {
 
 /**
  * Waits (at most 5 s) until the new session of `pathname` holds its page's pagehide marker: the recorder's last batch
- * is stored. Not every page's last upload arrives (a service worker's page loses it: noted in the log, not failed
- * here, where the pixels decide).
+ * is stored. Should one not arrive, it is noted in the log, not failed here, where the pixels decide (a service
+ * worker's page lost it until the recorder sent it with fetchLater: test/e2e/service-worker-last-batch.test.ts).
  */
 async function lastBatchIn(pathname: string): Promise<void> {
   for (const deadline = Date.now() + 5_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 50))) {
