@@ -13,7 +13,7 @@ async function swing(j: Journey, from: number, to: number, swings: number, gapMs
 
 export const motionCases: CorpusCase[] = [
   {
-    id: 'quickback-browser-back', about: ['quickback', 'dwell-short'], note: 'home → guide, back with the browser after 2 s (the guide\'s readers stay 6–16 s: dwell.ts)',
+    id: 'quickback-browser-back', about: ['quickback', 'dwell-short'], note: 'home → guide, back with the browser after 2 s (the guide\'s readers stay 7.5–17 s: dwell.ts)',
     expect: [{ signal: 'quickback' }, { signal: 'dwell-short' }],
     run: async (j) => {
       await j.open('/'); await j.click('#to-article'); await j.page.waitForURL('**/article'); await sleep(2_000);
