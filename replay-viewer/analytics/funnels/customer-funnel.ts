@@ -5,12 +5,14 @@
  * in the other. Sessions are tied to customers by the store's customer links (identity rules, docs/ACCESS.md); a session
  * with no customer is a journey of its own, as in the per-session funnel (the default).
  *
- * Every step's matching moments in the period come from one statement (funnel-sql.ts's step sources, UNION ALL), the
- * customer of each linked session from the store (customer ids never leave this function: the report holds session
- * ids and counts only). Steps are then taken in time order across the journey's sessions, greedy earliest, as the
- * per-session funnel takes them within one: step k is the earliest match after step k-1's moment. A journey that
- * stopped at step k lists as a drop there with the session and moment of its step k, so the replay opens in the
- * session where the customer dropped. Splits (device, browser, channel) are by the session of step 1.
+ * A session with no customer is read by the per-session funnel's statement (funnel-sql.ts). For the linked ones, every
+ * step's matching moments come from one statement (the same step sources, UNION ALL: step 1 in the period, later
+ * steps from its start on, as the per-session funnel lets them follow past its end), the customer of each session from
+ * the store (customer ids never leave this function: the report holds session ids and counts only). Steps are then
+ * taken in time order across the journey's sessions, greedy earliest, as the per-session funnel takes them within one:
+ * step k is the earliest match after step k-1's moment. A journey that stopped at step k lists as a drop there with
+ * the session and moment of its step k, so the replay opens in the session where the customer dropped. Splits
+ * (device, browser, channel) are by the session of step 1.
  */
 import type { AnalyticsDb } from '../../search/search-index';
 import { sql, frag, type Frag } from '../../search/sql-fragment';
@@ -18,44 +20,62 @@ import type { OnProgress } from '../query/progress';
 import { rowsOf } from '../query/run-query';
 import type { FunnelDefinition } from './definition';
 import { NewestDrops, SPLITS, Tally, type FunnelReport, type Split, type SplitGroup, type StepReport } from './funnel-report';
-import { stepSource, type Backend } from './funnel-sql';
+import { funnelQuery, stepSource, type Backend } from './funnel-sql';
 
 /** A linked session's customer, or undefined (the store's customer link). */
 export type CustomerOf = (sessionId: string) => Promise<string | undefined>;
 
-/** Each step's matches in the period: session facts, the step's index (0-based) and the moment, in time order. */
+/**
+ * The customer-linked sessions' step matches (step 1 in the period, later steps from its start on): session facts,
+ * the step's index (0-based) and the moment, in time order.
+ */
 export function customerStepsQuery(def: FunnelDefinition, period: { from: number; to: number }, backend: Backend): Frag {
   const parts = def.steps.map((step, k) => {
     const { table, where } = stepSource(step, backend);
-    return sql(`SELECT e.sid, ${k} AS k, e.at FROM ${table} e WHERE `, frag('e.at >= ? AND e.at < ?', [period.from, period.to]), ' AND ', where);
+    const when = k === 0 ? frag('e.at >= ? AND e.at < ?', [period.from, period.to]) : frag('e.at >= ?', [period.from]);
+    return sql(`SELECT e.sid, ${k} AS k, e.at FROM ${table} e WHERE `, when, ' AND ', where);
   });
   let union: Frag = parts[0]!;
   for (const p of parts.slice(1)) union = sql(union, ' UNION ALL ', p);
-  return sql('SELECT s.id, s.device, s.browser, s.channel, s.customer_linked, x.k, x.at FROM (', union, ') x JOIN sessions s ON s.sid = x.sid ORDER BY x.at, x.k, s.id');
+  return sql('SELECT s.id, s.device, s.browser, s.channel, x.k, x.at FROM (', union, ') x JOIN sessions s ON s.sid = x.sid WHERE s.customer_linked ORDER BY x.at, x.k, s.id');
+}
+
+/** The per-session funnel's rows of the sessions with no customer. */
+function unlinkedQuery(def: FunnelDefinition, period: { from: number; to: number }, backend: Backend): Frag {
+  return sql('SELECT f.* FROM (', funnelQuery(def.steps, period, backend), ') f JOIN sessions u ON u.id = f.id WHERE NOT u.customer_linked');
 }
 
 export async function customerFunnelReport(
   db: AnalyticsDb, def: FunnelDefinition, period: { from: number; to: number }, customerOf: CustomerOf, onProgress: OnProgress = () => undefined,
 ): Promise<FunnelReport> {
   const total = 4;
+  const n = def.steps.length;
   await onProgress({ phase: 'matching steps', done: 0, total });
+  const journeys = new Map<string, Journey>();
+  // Sessions without a customer: each a journey, as the per-session funnel counts it.
+  for (const r of await rowsOf(db, unlinkedQuery(def, period, db.kind))) {
+    const j: Journey = { session: String(r[0]), device: r[1] as string | null, browser: r[2] as string | null, channel: r[3] as string | null, times: [], sessions: [] };
+    for (let k = 0; k < n && r[4 + k] !== null && r[4 + k] !== undefined; k++) {
+      j.times.push(Number(r[4 + k]));
+      j.sessions.push(j.session);
+    }
+    journeys.set(`s:${j.session}`, j);
+  }
   const rows = await rowsOf(db, customerStepsQuery(def, period, db.kind));
   await onProgress({ phase: 'finding customers', done: 1, total });
   const journeyOf = new Map<string, string>();
   for (const r of rows) {
     const id = String(r[0]);
     if (journeyOf.has(id)) continue;
-    const customer = Number(r[4]) ? await customerOf(id) : undefined;
+    const customer = await customerOf(id);
     // Keys that cannot meet: a customer id and a session id never share a prefix.
     journeyOf.set(id, customer === undefined ? `s:${id}` : `c:${customer}`);
   }
   await onProgress({ phase: 'ordering steps', done: 2, total });
-  const n = def.steps.length;
-  const journeys = new Map<string, Journey>();
   for (const r of rows) {
     const session = String(r[0]);
-    const k = Number(r[5]);
-    const at = Number(r[6]);
+    const k = Number(r[4]);
+    const at = Number(r[5]);
     const key = journeyOf.get(session)!;
     let j = journeys.get(key);
     if (!j) {
