@@ -2,7 +2,7 @@
  * The funnel per customer (analytics/funnels/customer-funnel.ts) against the per-session funnel, SQLite index: the
  * analytics bench's generated sessions (scripts/bench/analytics.ts, 30 days, three channels), three in ten linked to a
  * customer with about three sessions each (the customer lookup answered from a map, as the store's customer link would
- * answer it, without its I/O). Alone: `npx tsx scripts/bench/customer-funnel.ts [sessions]` (default 100,000).
+ * answer it, without its I/O). `BENCH_ONLY=customer-funnel npm run bench`, or alone `npx tsx scripts/bench/customer-funnel.ts [sessions]` (default 100,000).
  */
 import { createHash } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
