@@ -10,6 +10,7 @@ import type { RecordedEvent } from '../store/records';
 import { type RecorderConfig, readConfig, takeLateEvents } from './config';
 import { frameRole, listenForSnapshotRequests, parentAllowed, requestChildSnapshots } from './frames';
 import { watchLayout } from './layout-notes';
+import { installPushTimes } from './marker-times';
 import { watchMarkers } from './markers';
 import { capturePageErrors } from './page-errors';
 import { CUSTOM_TAGS, LOAD_WAIT_MS } from './protocol';
@@ -63,6 +64,8 @@ function claimWindow(): boolean {
 function start(config: RecorderConfig): void {
   // From document_start on (extension), the page's stylesheet texts are kept; the proxy's bootstrap did it already.
   installStyleTextHooks();
+  // Likewise the dataLayer's push times (the bootstrap's, else from here: document_start in the extension).
+  installPushTimes();
   const role = frameRole();
   if (role === 'cross-origin-child' && !parentAllowed(config.frameParents)) return;
 

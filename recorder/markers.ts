@@ -5,7 +5,12 @@
  * every other dataLayer field can hold personal data. Names are cut to MAX_NAME, control characters dropped, and
  * card-like digit runs, IBANs and e-mail addresses masked here (the proxy masks custom events again). A token bucket
  * per page keeps a site pushing thousands of events from flooding the stream. Never throws into the page.
+ *
+ * A marker made before the recorder ran carries its own moment in `payload.time` (as early errors do): a mark's
+ * start time, a dataLayer item's push time kept by marker-times.ts. The index takes it when plausible
+ * (search/extract/marker-events.ts); otherwise the event's time is the recorder's start.
  */
+import { pushTimes } from './marker-times';
 import type { Report } from './page-errors';
 
 export const MAX_NAME = 100;
@@ -30,10 +35,17 @@ export function markerName(raw: string): string {
 export function watchMarkers(report: Report, tag: string): void {
   let tokens = BUCKET;
   let last = Date.now();
-  /** A mark's name, or a dataLayer item whose event name is read: `{event}` (GTM), `['event', name]` (gtag). */
-  const take = (raw: any, source: 'mark' | 'dataLayer'): void => {
+  const times = pushTimes();
+  /**
+   * A mark's name, or a dataLayer item whose event name is read: `{event}` (GTM), `['event', name]` (gtag). `time`:
+   * its own moment when known.
+   */
+  const take = (raw: any, source: 'mark' | 'dataLayer', time?: number): void => {
     try {
-      if (source !== 'mark') raw = raw && typeof raw === 'object' ? (raw[0] === 'event' ? raw[1] : raw.event) : 0;
+      if (source !== 'mark') {
+        time = raw && typeof raw === 'object' ? times?.get(raw) : undefined;
+        raw = raw && typeof raw === 'object' ? (raw[0] === 'event' ? raw[1] : raw.event) : 0;
+      }
       // `gtm.*`: GTM's own lifecycle events, not the site's.
       if (typeof raw !== 'string' || raw.startsWith('gtm.')) return;
       const now = Date.now();
@@ -42,7 +54,7 @@ export function watchMarkers(report: Report, tag: string): void {
       const name = markerName(raw);
       if (name && tokens >= 1) {
         tokens--;
-        report(tag, { name, source });
+        report(tag, time !== undefined && Number.isFinite(time) ? { name, source, time: Math.round(time) } : { name, source });
       }
     } catch {
       /* a getter that throws, a Proxy: ignored */
@@ -50,7 +62,7 @@ export function watchMarkers(report: Report, tag: string): void {
   };
   try {
     new PerformanceObserver((list) => {
-      for (const e of list.getEntries()) take(e.name, 'mark');
+      for (const e of list.getEntries()) take(e.name, 'mark', performance.timeOrigin + e.startTime);
     }).observe({ type: 'mark', buffered: true });
   } catch {
     /* no PerformanceObserver */

@@ -27,6 +27,8 @@ export const RECORDER_SRC_ATTRIBUTE = 'data-verbatim-src';
 export const EARLY_EVENTS_ATTRIBUTE = 'data-verbatim-early';
 /** Window property of the bootstrap's hand-over of what it kept while the recorder downloaded (bootstrap.ts). */
 export const LATE_EVENTS_KEY = '__verbatimLateEvents';
+/** Window property: WeakMap of dataLayer items pushed before the recorder ran → when (marker-times.ts). */
+export const DATALAYER_TIMES_KEY = '__verbatimPushTimes';
 /** Trusted Types policy name the bootstrap uses when the page enforces them (proxy/csp.ts allows it). */
 export const TRUSTED_TYPES_POLICY = 'verbatim';
 /** The recorder starts after `load`, or after this long when the load event never comes (a hanging image). */

@@ -176,6 +176,11 @@ if (process.env.BENCH_ONLY === 'dwell') {
   await benchDwell();
   process.exit(0);
 }
+// The funnel per customer against per session over 100,000 generated sessions (scripts/bench/customer-funnel.ts).
+if (process.env.BENCH_ONLY === 'customer-funnel') {
+  await (await import('./bench/customer-funnel')).benchCustomerFunnel();
+  process.exit(0);
+}
 if (process.env.BENCH_ONLY === 'trust') {
   await benchTrust();
   process.exit(0);

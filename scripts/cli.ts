@@ -197,7 +197,7 @@ async function start(config: VerbatimConfig): Promise<void> {
     },
     fieldAnalytics: search ? new FieldAnalyticsRoutes(search.index) : undefined,
     versions: search ? new VersionsRoutes(search.index) : undefined,
-    analytics: search ? openAnalytics({ dataDir: config.dataDir, index: search.index }) : undefined,
+    analytics: search ? openAnalytics({ dataDir: config.dataDir, index: search.index, customerOf: (id) => store.customerOf(id) }) : undefined,
     // Notes on sessions are masked like the audit trail (a card number typed into a note).
     notes: { mask: (s) => auditMasker.text(s) },
     status,

@@ -145,8 +145,10 @@ describe('markers in Chromium', () => {
     // Burst 30 minus the 12 before it, plus a token per 500 ms since the page loaded.
     const flood = got.filter((m) => m.name === 'flood').length;
     assert.ok(flood >= 18 && flood <= 18 + Math.ceil(elapsed / 500), `flood markers: ${flood} after ${elapsed} ms`);
-    // Nothing but the name and where it came from.
-    assert.deepEqual([...new Set(got.map((m) => Object.keys(m).sort().join()))], ['name,source']);
+    // Nothing but the name, where it came from and, for a mark or an item pushed before the recorder ran, its moment.
+    assert.deepEqual([...new Set(got.map((m) => Object.keys(m).sort().join()))].sort(), ['name,source', 'name,source,time']);
+    assert.deepEqual(got.filter((m) => m.time !== undefined && m.source === 'dataLayer').map((m) => m.name), ['login_done']);
+    assert.ok(got.filter((m) => m.source === 'mark').every((m) => typeof m.time === 'number'));
     const raw = uploads.map((u) => u.raw).join('\n');
     for (const secret of ['jane.doe@example.com', 'CUST-SECRET-77', '4111 1111', '370400440532013000', 'gtm.js']) {
       assert.ok(!raw.includes(secret), `${secret} was uploaded`);

@@ -79,6 +79,15 @@ const PAGES: Record<string, (token: string) => string> = {
   'errors-while-downloading': (t) =>
     html(t, `<p>slow recorder</p><script>addEventListener('load', () => setTimeout(() => { console.error('error-while-recorder-downloads'); throw new Error('throw-while-recorder-downloads'); }, 50))</script>`)
       .replace(`${RECORDER_SRC_ATTRIBUTE}="${SCRIPT_PATH}"`, `${RECORDER_SRC_ATTRIBUTE}="${SCRIPT_PATH}?ms=800"`),
+  // Markers made while parsing (a mark, GTM's `var dataLayer` array and a push) and while the recorder's script takes
+  // 1,200 ms to arrive (a push and a mark after load); the page notes when it made each.
+  'markers-before-recorder': (t) =>
+    html(t, `<p>late markers</p><script>var dataLayer = window.dataLayer || []; window.made = {};
+      performance.mark('parse-mark'); made['parse-mark'] = Date.now();
+      dataLayer.push({ event: 'parse-push' }); made['parse-push'] = Date.now();
+      addEventListener('load', () => setTimeout(() => { dataLayer.push({ event: 'download-push' }); made['download-push'] = Date.now();
+        performance.mark('download-mark'); made['download-mark'] = Date.now(); }, 50));</script>`)
+      .replace(`${RECORDER_SRC_ATTRIBUTE}="${SCRIPT_PATH}"`, `${RECORDER_SRC_ATTRIBUTE}="${SCRIPT_PATH}?ms=1200"`),
   // Served as application/xhtml+xml: an XML parser refuses the whole page over one stray `<` or `&` in our script.
   'plain-xhtml': (t) => `<?xml version="1.0" encoding="UTF-8"?><html xmlns="http://www.w3.org/1999/xhtml"><head>${scriptTag(t)}<title>x</title></head><body><p id="p">xhtml page</p></body></html>`,
   flaky: (t) => html(t, `<p>flaky</p>`, { endpoint: FLAKY_ENDPOINT }),
@@ -409,6 +418,28 @@ describe('recorder in Chromium', () => {
       && messages(CUSTOM_TAGS.uncaughtError).some((m) => m.includes('throw-while-recorder-downloads')), 8000);
     assert.equal(messages(CUSTOM_TAGS.consoleError).filter((m) => m === 'error-while-recorder-downloads').length, 1);
     assert.equal(messages(CUSTOM_TAGS.uncaughtError).filter((m) => m.includes('throw-while-recorder-downloads')).length, 1);
+    await context.close();
+  });
+
+  it('dates markers made before it ran by when the page made them, not by its own start', async () => {
+    const token = 'tok-markers-before';
+    const { context, page } = await open(originA, 'markers-before-recorder', token);
+    const names = ['parse-mark', 'parse-push', 'download-push', 'download-mark'];
+    const got = await waitFor('the four markers', () => {
+      const m = customs(token, CUSTOM_TAGS.marker);
+      return names.every((n) => m.some((e) => (e.data as { payload: { name: string } }).payload.name === n)) && m;
+    }, 8000);
+    const made = await page.evaluate(() => (window as unknown as { made: Record<string, number> }).made);
+    const byName = new Map(got.map((e) => [(e.data as { payload: { name: string } }).payload.name, e]));
+    for (const name of names) {
+      const e = byName.get(name)!;
+      const time = (e.data as { payload: { time?: number } }).payload.time;
+      // Each one's own moment (a mark's start time may round a millisecond either way of the page's Date.now()).
+      assert.ok(typeof time === 'number' && Math.abs(time - made[name]!) <= 2, `${name}: time ${time}, made ${made[name]}`);
+      // The recorder came 1,200 ms later: its event is stamped then, and the payload keeps the earlier moment.
+      assert.ok(e.timestamp - made[name]! >= 1_000, `${name}: recorded ${e.timestamp - made[name]!} ms after`);
+    }
+    assert.equal(got.length, 4, 'each once');
     await context.close();
   });
 

@@ -6,7 +6,8 @@
  *   POST   /api/analytics/funnels                     save one ({name, steps: [{kind, match, label?}]})
  *   PUT    /api/analytics/funnels/:id                 change one
  *   DELETE /api/analytics/funnels/:id                 delete one
- *   GET    /api/analytics/funnels/:id/report?from&to  FunnelReport, streamed
+ *   GET    /api/analytics/funnels/:id/report?from&to  FunnelReport, streamed (&per=customer: journeys across each
+ *                                                     customer's sessions, funnels/customer-funnel.ts)
  *   GET    /api/analytics/funnel-steps?from&to        marker names and request patterns seen (the editor's suggestions)
  *   GET    /api/analytics/journeys?from&to            JourneyReport, streamed
  *   GET    /api/analytics/journeys/sessions?from&to&step&from_url&to_url | &path=a&path=b   sessions of a link or path
@@ -18,6 +19,7 @@ import type { RouteContext } from '../route-table';
 import type { SearchIndex } from '../search/search-index';
 import { parseDefinition } from './funnels/definition';
 import type { FunnelRepository } from './funnels/funnel-repository';
+import { customerFunnelReport, type CustomerOf } from './funnels/customer-funnel';
 import { funnelReport } from './funnels/funnel-report';
 import { stepSuggestions } from './funnels/step-suggestions';
 import { PATH_DEPTH } from './index/session-paths';
@@ -30,7 +32,11 @@ const ID = /^[0-9a-f]{16}$/;
 const MAX_URL_PARAM = 1_000;
 
 export class AnalyticsRoutes {
-  constructor(private readonly index: SearchIndex, private readonly funnels: FunnelRepository, private readonly now: () => number = Date.now) {}
+  constructor(
+    private readonly index: SearchIndex, private readonly funnels: FunnelRepository, private readonly now: () => number = Date.now,
+    /** The store's customer links, for `per=customer` (without it, every session is its own journey). */
+    private readonly customerOf: CustomerOf = async () => undefined,
+  ) {}
 
   async listFunnels({ req, res }: RouteContext): Promise<void> {
     const funnels = (await this.funnels.list()).sort((a, b) => a.name.localeCompare(b.name));
@@ -66,7 +72,11 @@ export class AnalyticsRoutes {
     const funnel = await this.funnels.get(idOf(ctx));
     const period = periodOf(ctx.query, this.now());
     const db = this.index.analyticsDb();
-    await streamWithProgress(ctx.res, (onProgress) => funnelReport(db, funnel, period, onProgress));
+    const per = ctx.query.get('per') ?? 'session';
+    if (per !== 'session' && per !== 'customer') throw new VerbatimError('BAD_REQUEST', 'per must be session or customer');
+    await streamWithProgress(ctx.res, (onProgress) => per === 'customer'
+      ? customerFunnelReport(db, funnel, period, this.customerOf, onProgress)
+      : funnelReport(db, funnel, period, onProgress));
   }
 
   async funnelSteps(ctx: RouteContext): Promise<void> {
@@ -89,7 +99,7 @@ export class AnalyticsRoutes {
   /** What a read's audit entry keeps: the period and the funnel or link (patterns, never personal). */
   auditDetails(ctx: RouteContext): Record<string, string> {
     const out: Record<string, string> = {};
-    for (const k of ['from', 'to', 'step', 'from_url', 'to_url', 'path']) {
+    for (const k of ['from', 'to', 'step', 'from_url', 'to_url', 'path', 'per']) {
       const v = ctx.query.get(k);
       if (v !== null) out[k] = v.slice(0, 200);
     }

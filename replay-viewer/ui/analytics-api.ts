@@ -54,8 +54,9 @@ export const listFunnels = () => call<{ funnels: Funnel[] }>('GET', '/api/analyt
 export const saveFunnel = (def: FunnelDefinition) => call<{ funnel: Funnel }>('POST', '/api/analytics/funnels', def);
 export const updateFunnel = (id: string, def: FunnelDefinition) => call<{ funnel: Funnel }>('PUT', `/api/analytics/funnels/${encodeURIComponent(id)}`, def);
 export const deleteFunnel = (id: string) => call<unknown>('DELETE', `/api/analytics/funnels/${encodeURIComponent(id)}`);
-export const funnelReport = (id: string, p: Period, onProgress: (p: Progress) => void) =>
-  streamed<FunnelReport>(`/api/analytics/funnels/${encodeURIComponent(id)}/report?${periodQuery(p)}`, onProgress);
+/** `per: 'customer'`: journeys across each customer's sessions and channels (the server's customer-funnel.ts). */
+export const funnelReport = (id: string, p: Period, onProgress: (p: Progress) => void, per: 'session' | 'customer' = 'session') =>
+  streamed<FunnelReport>(`/api/analytics/funnels/${encodeURIComponent(id)}/report?${periodQuery(p)}${per === 'customer' ? '&per=customer' : ''}`, onProgress);
 export const funnelSteps = (p: Period) => call<StepSuggestions>('GET', `/api/analytics/funnel-steps?${periodQuery(p)}`);
 export const journeyReport = (p: Period, onProgress: (p: Progress) => void) => streamed<JourneyReport>(`/api/analytics/journeys?${periodQuery(p)}`, onProgress);
 

@@ -24,8 +24,12 @@ export async function renderFunnelsPage(root: HTMLElement): Promise<void> {
   document.documentElement.dataset.view = 'list';
   let funnels: Funnel[] = [];
   const select = h('select', { id: 'funnel-pick', name: 'funnel' });
+  // Per customer: one journey across the customer's sessions (web, gateway, kiosk); per session is the default.
+  const per = h('select', { id: 'funnel-per', name: 'per' },
+    h('option', { value: 'session' }, 'per session'), h('option', { value: 'customer' }, 'per customer, across sessions')) as HTMLSelectElement;
+  if (new URLSearchParams(location.search).get('per') === 'customer') per.value = 'customer';
   const result = h('div', { class: 'funnel-result' });
-  const picker = periodPicker('funnel', () => void show(), [h('label', { for: 'funnel-pick' }, 'Funnel'), select]);
+  const picker = periodPicker('funnel', () => void show(), [h('label', { for: 'funnel-pick' }, 'Funnel'), select, h('label', { for: 'funnel-per' }, 'Count'), per]);
   const editor = funnelForm(async (saved) => { await reload(saved.id); void show(); });
   const remove = h('button', { class: 'button subtle', type: 'button', onclick: async () => {
     const f = funnels.find((x) => x.id === select.value);
@@ -61,11 +65,12 @@ export async function renderFunnelsPage(root: HTMLElement): Promise<void> {
     const id = select.value;
     if (!id) return;
     const period = picker.period();
-    history.replaceState(null, '', `/analytics/funnels?funnel=${id}&from=${period.from}`);
+    const byCustomer = per.value === 'customer';
+    history.replaceState(null, '', `/analytics/funnels?funnel=${id}&from=${period.from}${byCustomer ? '&per=customer' : ''}`);
     clear(result);
     try {
-      const report = await funnelReport(id, period, (p) => picker.progress(p));
-      picker.progress(undefined, `${report.sessions} sessions started this funnel between ${formatDateTime(report.period.from)} and ${formatDateTime(report.period.to)}.`);
+      const report = await funnelReport(id, period, (p) => picker.progress(p), byCustomer ? 'customer' : 'session');
+      picker.progress(undefined, `${report.sessions} ${byCustomer ? 'customers (or sessions without one)' : 'sessions'} started this funnel between ${formatDateTime(report.period.from)} and ${formatDateTime(report.period.to)}.`);
       result.append(reportView(report));
     } catch (err) {
       picker.progress(undefined, `Could not compute the funnel: ${(err as Error).message}`, true);

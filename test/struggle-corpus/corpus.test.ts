@@ -12,6 +12,7 @@ import { motionCases } from './cases/motion';
 import { networkCases } from './cases/network';
 import type { CorpusCase } from './case';
 import { dumpSession } from './debug';
+import { isDwellCase, judgeDwell } from './dwell';
 import { detect, runAll, sessionsByCase, settle, startCorpus, type Corpus } from './harness';
 import { score, table, type Found } from './score';
 import { describeOverhead, detectorBreakdown, recordedSessions, struggleOverhead } from '../../scripts/bench/struggle-overhead';
@@ -53,6 +54,13 @@ it('finds each struggle signal with precision and recall ≥ 0.95 on the labelle
       `${c.id}: index hits and detector signals`,
     );
     found.set(c.id, hits.map((h) => ({ signal: h.text, ...(h.field ? { selector: h.field } : {}) })));
+  }
+  // dwell-long/short: the dwell job over the cases about dwell and a generated distribution of the guide (dwell.ts).
+  if (cases.some(isDwellCase)) {
+    const t0 = Date.now();
+    const dwell = await judgeDwell(cases, sessions, detected);
+    for (const [id, hits] of dwell.found) found.get(id)!.push(...hits);
+    console.log(`dwell: ${dwell.run.urls} URL judged over ${dwell.run.views} views in ${Date.now() - t0} ms; guide dwell ms per case: ${[...dwell.guideMs].map(([id, ms]) => `${id} ${ms.join('/')}`).join(', ')}`);
   }
   if (process.env.CORPUS_DEBUG) {
     for (const c of cases) await dumpSession(corpus.store, c.id, sessions.get(c.id)!, detected.get(sessions.get(c.id)!)?.signals ?? []);

@@ -17,6 +17,7 @@ import type { Change } from '../../store/change-feed';
 import { createStruggleDetector, type Signal } from '../../replay-viewer/analytics/struggle/index';
 import { createIndexExtractor } from '../../replay-viewer/search/struggle-hits';
 import type { Hit } from '../../replay-viewer/search/types';
+import type { AnalyticsRow } from '../../replay-viewer/analytics/index/analytics-table';
 import type { CorpusCase } from './case';
 import { startSite, type CorpusSite } from './site';
 
@@ -230,6 +231,8 @@ export interface Detected {
   hits: Hit[];
   /** The detector fed the same records on its own (signals(): pages still open not judged, as ingest does). */
   signals: Signal[];
+  /** The analytics rows the index would hold, in the order drained (keyed rows: the last of a key stands). */
+  rows: AnalyticsRow[];
 }
 
 /** What the page applier does with a replacement: the session's hits of that kind go, the new ones stand. */
@@ -244,6 +247,7 @@ export async function detect(store: VerbatimStore, sessionIds: ReadonlySet<strin
   const extractors = new Map<string, ReturnType<typeof createIndexExtractor>>();
   const detectors = new Map<string, ReturnType<typeof createStruggleDetector>>();
   const hits = new Map<string, Hit[]>();
+  const rows = new Map<string, AnalyticsRow[]>();
   for (const change of await allChanges(store)) {
     const id = change.sessionId;
     if (!id || !sessionIds.has(id)) continue;
@@ -251,6 +255,7 @@ export async function detect(store: VerbatimStore, sessionIds: ReadonlySet<strin
       extractors.set(id, createIndexExtractor());
       detectors.set(id, createStruggleDetector());
       hits.set(id, []);
+      rows.set(id, []);
     }
     const x = extractors.get(id)!;
     const d = detectors.get(id)!;
@@ -258,17 +263,19 @@ export async function detect(store: VerbatimStore, sessionIds: ReadonlySet<strin
       const batch = await store.getEventBatch(id, change.pageId, change.batchSeq);
       if (!batch) continue;
       hits.get(id)!.push(...x.batch(batch));
+      rows.get(id)!.push(...x.drainAnalytics?.() ?? []);
       replaceStruggle(hits.get(id)!, x.takeReplacement?.());
       d.batch(batch);
     } else if (change.type === 'capture.stored') {
       const capture = await store.getCapture(id, change.captureId);
       if (!capture) continue;
       hits.get(id)!.push(...x.capture(capture));
+      rows.get(id)!.push(...x.drainAnalytics?.() ?? []);
       replaceStruggle(hits.get(id)!, x.takeReplacement?.());
       d.capture(capture);
     }
   }
   const out = new Map<string, Detected>();
-  for (const [id, list] of hits) out.set(id, { hits: list.filter((h) => h.kind === 'struggle'), signals: detectors.get(id)!.signals() });
+  for (const [id, list] of hits) out.set(id, { hits: list.filter((h) => h.kind === 'struggle'), signals: detectors.get(id)!.signals(), rows: rows.get(id)! });
   return out;
 }

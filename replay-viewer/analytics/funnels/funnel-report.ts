@@ -42,13 +42,15 @@ export interface FunnelReport {
   sessions: number;
   steps: StepReport[];
   splits: Record<Split, SplitGroup[]>;
+  /** 'customer': journeys across each customer's sessions (customer-funnel.ts); absent: per session. */
+  per?: 'customer';
 }
 
 /**
  * Counts of one group of sessions (all, or one device…): sessions per step, and each step's gaps from the previous.
  * Moments are read from the flat array of every session's steps (`times`, `n` per session): no array per session.
  */
-class Tally {
+export class Tally {
   readonly reached: number[];
   readonly gaps: number[][];
   constructor(n: number) {
@@ -71,7 +73,7 @@ class Tally {
  * are older than the 50th kept and cost one comparison, where sorting every drop (28,000 at step 1 in the bench)
  * cost a comparator call per pair.
  */
-class NewestDrops {
+export class NewestDrops {
   readonly rows: { session: string; at: number }[] = [];
   add(session: string, at: number): void {
     const list = this.rows;

@@ -25,7 +25,8 @@ function patternMatch(column: 'url' | 'name', pattern: string, backend: Backend)
   return frag(`e.${column} LIKE ? ESCAPE '\\'`, [pattern.replace(/[\\%_]/g, (c) => `\\${c}`).replace(/\*/g, '%')]);
 }
 
-function stepSource(step: FunnelStep, backend: Backend): { table: string; where: Frag } {
+/** A step's table and condition on its rows `e` (also the per-customer funnel's, customer-funnel.ts). */
+export function stepSource(step: FunnelStep, backend: Backend): { table: string; where: Frag } {
   if (step.kind === 'page') return { table: 'page_views', where: patternMatch('url', step.match, backend) };
   if (step.kind === 'marker') return { table: 'markers', where: patternMatch('name', step.match, backend) };
   if (step.kind === 'request') {

@@ -40,7 +40,7 @@ describe('analytics API', () => {
     viewer = await startViewer({
       store: b.store, uiDir: path.join(b.dir, 'ui'),
       access: new ViewerAccess({ accounts, audit, customerOf: (id) => b.store.customerOf(id) }),
-      analytics: openAnalytics({ dataDir: b.dir, index: search.index }),
+      analytics: openAnalytics({ dataDir: b.dir, index: search.index, customerOf: (id) => b.store.customerOf(id) }),
     });
     for (const role of ROLES) {
       const res = await fetch(`${viewer.url}/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: role, password: PASSWORD }) });
@@ -133,6 +133,17 @@ describe('analytics API', () => {
     const read = (await entries('analytics')).find((e) => e.target === `funnel:${funnels[0]!.id}`);
     assert.equal(read?.actor, 'analyst');
     assert.equal(read?.details.from, '2026-11-02');
+    // Per customer (none of these sessions is linked: each is its own journey, the same counts), audited as such.
+    const perCustomer = await lines(await call('analyst', 'GET', `/api/analytics/funnels/${funnels[0]!.id}/report?${PERIOD}&per=customer`));
+    assert.deepEqual(perCustomer.slice(0, -1).map((l) => l.progress.done), [0, 1, 2, 3, 4]);
+    const byCustomer = perCustomer.at(-1)!.result as FunnelReport;
+    assert.equal(byCustomer.per, 'customer');
+    assert.deepEqual(byCustomer.steps.map((s) => s.reached), EXPECTED.reached);
+    assert.equal((await entries('analytics')).filter((e) => e.target === `funnel:${funnels[0]!.id}` && e.details.per === 'customer').length, 1);
+    const bad = await call('analyst', 'GET', `/api/analytics/funnels/${funnels[0]!.id}/report?${PERIOD}&per=tab`);
+    assert.equal(bad.status, 400);
+    assert.match(((await bad.json()) as { error: { message: string } }).error.message, /per must be session or customer/);
+    assert.equal((await call('agent', 'GET', `/api/analytics/funnels/${funnels[0]!.id}/report?${PERIOD}&per=customer`)).status, 403);
   });
 
   it('suggests the marker names and request patterns of the period for the step editor, and audits the read', async () => {

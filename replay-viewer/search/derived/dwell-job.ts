@@ -3,8 +3,11 @@
  * short against its URL's own distribution across sessions, analytics/struggle/dwell.ts). Every `everyMs`, and once
  * soon after start(), it reads the page views of the last `windowDays` from the analytics table page_views (one URL
  * at a time, busiest first, capped: dwell-views.ts), judges each URL with at least minSamples views, and replaces
- * the dwell hits of every session that has some now or holds some from an earlier run (found by searching for them). Written through the index's apply as the trust job writes (keepCursor: the follower's feed
- * position stays), replacing only the `struggle` hits with a dwell text: ingest's struggle hits stay.
+ * the dwell hits of the sessions whose verdict changed since its last run (dwell-written.ts: new outliers, changed
+ * ones, ones no longer outliers, ones whose hits ingest dropped); the first run after a start, or after another
+ * writer, rewrites every session that has some now or holds some (found by searching for them). The result is the
+ * same as a full recompute's. Written through the index's apply as the trust job writes (keepCursor: the follower's
+ * feed position stays), replacing only the `struggle` hits with a dwell text: ingest's struggle hits stay.
  *
  * Erasure: an erased session's page views are gone, so a run no longer judges it; a write for it finds no session
  * row and is refused (BAD_REQUEST), so nothing of it comes back. The session's struggle score is not changed: dwell
@@ -20,6 +23,7 @@ import { MAX_SEARCH_LIMIT, type IndexBatch, type SearchIndex } from '../search-i
 import type { Hit } from '../types';
 import { addDwellHits, DWELL_TEXTS } from './dwell-hits';
 import { urlsToJudge, viewsOf } from './dwell-views';
+import { DWELL_RUN_META, DwellWritten, fingerprintOf } from './dwell-written';
 
 export interface DwellJobOptions {
   /** How often the distributions are read again (default 5 minutes). */
@@ -43,8 +47,11 @@ export interface DwellJobDeps {
   log: (message: string) => void;
 }
 
-/** URLs judged, views read, sessions and hits written, sessions not written (tried again next run). */
-export interface DwellRun { urls: number; views: number; sessions: number; hits: number; failed: number }
+/**
+ * URLs judged, views read; sessions holding dwell hits after the run and their hits; sessions rewritten this run (with
+ * hits, or cleared) and the hits written; sessions not written (tried again next run).
+ */
+export interface DwellRun { urls: number; views: number; sessions: number; hits: number; rewritten: number; written: number; failed: number }
 
 const DAY = 86_400_000;
 const DEFAULTS = { everyMs: 5 * 60_000, windowDays: 30, maxUrls: 2_000, maxViewsPerUrl: 20_000, maxViews: 200_000 };
@@ -60,6 +67,7 @@ export class DwellJob {
   private timers: NodeJS.Timeout[] = [];
   private running: Promise<DwellRun> | undefined;
   private stopped = false;
+  private readonly memory = new DwellWritten();
 
   constructor(private readonly deps: DwellJobDeps, private readonly options: DwellJobOptions = {}) {
     this.o = { ...DEFAULTS, ...Object.fromEntries(Object.entries(options).filter(([k, v]) => k in DEFAULTS && v !== undefined)) };
@@ -92,7 +100,7 @@ export class DwellJob {
     const db = this.deps.index.analyticsDb();
     const since = now - this.o.windowDays * DAY;
     const minViews = this.options.dwell?.minSamples ?? DWELL_DEFAULTS.minSamples;
-    const result: DwellRun = { urls: 0, views: 0, sessions: 0, hits: 0, failed: 0 };
+    const result: DwellRun = { urls: 0, views: 0, sessions: 0, hits: 0, rewritten: 0, written: 0, failed: 0 };
     const found = new Map<string, Hit[]>();
     for (const u of await urlsToJudge(db, since, minViews, this.o.maxUrls)) {
       if (result.views >= this.o.maxViews) break;
@@ -105,27 +113,47 @@ export class DwellJob {
       result.views += views.length;
       await breathe();
     }
-    const before = await this.sessionsWithHits();
-    const ids = [...new Set([...before, ...found.keys()])];
+    const held = new Set(await this.sessionsWithHits());
+    // What this job wrote is trusted only if it was the last writer of dwell hits (else a full run).
+    const lastRun = await this.deps.index.getMeta(DWELL_RUN_META);
+    this.memory.trustIf(lastRun);
+    const candidates = new Set([...held, ...found.keys()]);
+    this.memory.keepOnly(candidates);
+    const ids = [...candidates].filter((id) => this.memory.needsWrite(id, fingerprintOf(found.get(id)), held.has(id)));
+    const toWrite = new Set(ids);
     const written = new Set<string>();
     for (let i = 0; i < ids.length; i += WRITE_CHUNK) {
       const chunk = ids.slice(i, i + WRITE_CHUNK);
       if (!(await this.write(chunk, found, written))) for (const id of chunk) await this.write([id], found, written, result);
       await breathe();
     }
-    for (const id of written) {
+    for (const id of candidates) {
       const hits = found.get(id);
-      if (!hits) continue;
-      result.sessions += 1;
-      result.hits += hits.length;
+      if (!toWrite.has(id)) {
+        // Unchanged, or it lost its hits to ingest and has none wanted now.
+        this.memory.set(id, held.has(id) ? fingerprintOf(hits) : '');
+        if (hits && held.has(id)) (result.sessions += 1), (result.hits += hits.length);
+        continue;
+      }
+      if (!written.has(id)) {
+        this.memory.forget(id);
+        continue;
+      }
+      this.memory.set(id, fingerprintOf(hits));
+      result.rewritten += 1;
+      result.written += hits?.length ?? 0;
+      if (hits) (result.sessions += 1), (result.hits += hits.length);
     }
+    // Another writer during these writes: the next run trusts nothing (it finds a run id that is not ours).
+    if ((await this.deps.index.getMeta(DWELL_RUN_META)) !== lastRun) this.memory.trustIf(undefined);
+    await this.deps.index.setMeta(DWELL_RUN_META, this.memory.nextRun());
     if (result.failed) this.deps.log(`dwell job: ${result.failed} session(s) not written, next run again`);
     return result;
   }
 
   /**
-   * Replaces the chunk's dwell hits, adding the sessions written with hits to `written`; false when the index refused
-   * it (the caller retries each session alone).
+   * Replaces the chunk's dwell hits, adding the sessions written (with hits or cleared) to `written`; false when the
+   * index refused it (the caller retries each session alone).
    */
   private async write(chunk: string[], found: Map<string, Hit[]>, written: Set<string>, result?: DwellRun): Promise<boolean> {
     const batch: IndexBatch = {
@@ -142,7 +170,7 @@ export class DwellJob {
       if (!isVerbatimError(err, 'BAD_REQUEST')) result.failed += 1;
       return true;
     }
-    for (const id of chunk) if (found.has(id)) written.add(id);
+    for (const id of chunk) written.add(id);
     return true;
   }
 

@@ -13,16 +13,16 @@ async function swing(j: Journey, from: number, to: number, swings: number, gapMs
 
 export const motionCases: CorpusCase[] = [
   {
-    id: 'quickback-browser-back', about: ['quickback'], note: 'home → guide, back with the browser after 2 s',
-    expect: [{ signal: 'quickback' }],
+    id: 'quickback-browser-back', about: ['quickback', 'dwell-short'], note: 'home → guide, back with the browser after 2 s (the guide\'s readers stay 7.5–17 s: dwell.ts)',
+    expect: [{ signal: 'quickback' }, { signal: 'dwell-short' }],
     run: async (j) => {
       await j.open('/'); await j.click('#to-article'); await j.page.waitForURL('**/article'); await sleep(2_000);
       await j.page.goBack(); await sleep(800);
     },
   },
   {
-    id: 'quickback-link', about: ['quickback', 'dead'], note: "home → guide, back by the guide's Home link after 1.5 s",
-    expect: [{ signal: 'quickback' }],
+    id: 'quickback-link', about: ['quickback', 'dead', 'dwell-short'], note: "home → guide, back by the guide's Home link after 1.5 s",
+    expect: [{ signal: 'quickback' }, { signal: 'dwell-short' }],
     run: async (j) => {
       await j.open('/'); await j.click('#to-article'); await j.page.waitForURL('**/article'); await sleep(1_000);
       await j.click('#top-home'); await j.page.waitForURL((u) => u.pathname === '/'); await sleep(800);
@@ -36,8 +36,8 @@ export const motionCases: CorpusCase[] = [
     },
   },
   {
-    id: 'back-after-reading', long: true, about: ['quickback', 'scroll'], note: 'home → guide, read for 20 s scrolling down, then back',
-    expect: [],
+    id: 'back-after-reading', long: true, about: ['quickback', 'scroll', 'dwell-long'], note: 'home → guide, read for 20 s scrolling down, then back: longer than the guide\'s readers',
+    expect: [{ signal: 'dwell-long' }],
     run: async (j) => {
       await j.open('/'); await j.click('#to-article'); await j.page.waitForURL('**/article');
       await j.wheel(200, 10, 2_000); await j.page.goBack(); await sleep(800);
@@ -68,7 +68,7 @@ export const motionCases: CorpusCase[] = [
     run: async (j) => { await j.open('/article'); await j.wheel(1_300, 10, 150); await sleep(500); },
   },
   {
-    id: 'scroll-reading', long: true, about: ['scroll'], note: 'the guide read from the top, a notch every 0.8 s for 10 s',
+    id: 'scroll-reading', long: true, about: ['scroll', 'dwell-long', 'dwell-short'], note: 'the guide read from the top, a notch every 0.8 s for 10 s: a long read, within the guide\'s own range',
     expect: [],
     run: async (j) => { await j.open('/article'); await j.wheel(250, 12, 800); },
   },
