@@ -20,8 +20,8 @@
  * style-text.ts (the same hook, in ES5): texts the page passes to
  * replaceSync/replace/insertRule that contain var() are kept for the recorder,
  * since Chromium cannot serialise some such rules back (lit and Shoelace build
- * their styles this way, long before the recorder is added). And the hook of
- * marker-times.ts (the same, in ES5): when each `dataLayer` item was pushed, so
+ * their styles this way, long before the recorder is added). And the poller of
+ * marker-times.ts (the same, in ES5): when each `dataLayer` item appeared, so
  * a site's analytics event before the recorder runs keeps its own moment.
  *
  * Kept as plain ES5 text, not bundled: it is inlined verbatim into every page,
@@ -29,6 +29,7 @@
  */
 import { CUSTOM_TAGS, DATALAYER_TIMES_KEY, EARLY_EVENTS_ATTRIBUTE, LATE_EVENTS_KEY, LOAD_WAIT_MS, RECORDER_SRC_ATTRIBUTE, TRUSTED_TYPES_POLICY } from './protocol';
 import { MAX_KEPT_CHARS, STYLE_TEXT_KEY } from './style-text';
+import { PUSH_POLL_MAX_MS, PUSH_POLL_MS } from './marker-times';
 
 const MAX_EARLY = 50;
 
@@ -39,9 +40,8 @@ if(s.parentNode)s.parentNode.removeChild(s);
 var sp=w.CSSStyleSheet?CSSStyleSheet.prototype:0,sm,sn=0;
 function hk(k,r){var f=sp[k];if(typeof f==='function')sp[k]=new Proxy(f,{apply:function(f,t,x){try{var v=x[0],l;if(typeof v==='string'?v.indexOf('var(')+1:0){if(${MAX_KEPT_CHARS}>sn){l=r?[]:sm.get(t)||[];l.push(v);sm.set(t,l);sn+=v.length}}else if(r)sm['delete'](t)}catch(e){}return Reflect.apply(f,t,x)}})}
 try{if(sp)if(typeof Proxy==='function')if(!w.${STYLE_TEXT_KEY}){sm=new WeakMap();Object.defineProperty(w,'${STYLE_TEXT_KEY}',{value:sm});hk('replaceSync',1);hk('replace',1);hk('insertRule',0)}}catch(x){}
-var pt,ph,pd;function pn(v,t){if(v)if(typeof v==='object')if(!pt.has(v))pt.set(v,t)}
-function phk(l){try{if(Array.isArray(l))if(!ph.has(l)){ph.add(l);var t=Date.now(),k,p=l.push;for(k=0;l.length>k;k++)pn(l[k],t);l.push=function(){try{var t=Date.now(),k;for(k=0;arguments.length>k;k++)pn(arguments[k],t)}catch(x){}return p.apply(this,arguments)}}}catch(x){}}
-try{if(!w.${DATALAYER_TIMES_KEY}){pt=new WeakMap();ph=new WeakSet();Object.defineProperty(w,'${DATALAYER_TIMES_KEY}',{value:pt});pd=w.dataLayer;phk(pd);Object.defineProperty(w,'dataLayer',{configurable:true,get:function(){return pd},set:function(v){pd=v;phk(v)}})}}catch(x){}
+var pt,pi,p0=Date.now();function pl(){try{var l=w.dataLayer,t=Date.now(),k,v;if(Array.isArray(l))for(k=0;l.length>k;k++){v=l[k];if(v)if(typeof v==='object')if(!pt.has(v))pt.set(v,t)}}catch(x){}}
+try{if(!w.${DATALAYER_TIMES_KEY}){pt=new WeakMap();pi=setInterval(function(){pl();if(Date.now()-p0>${PUSH_POLL_MAX_MS})clearInterval(pi)},${PUSH_POLL_MS});Object.defineProperty(w,'${DATALAYER_TIMES_KEY}',{value:{times:pt,stop:function(){pl();clearInterval(pi)}}})}}catch(x){}
 function cut(x,m){x=String(x);return x.length>m?x.slice(0,m):x}
 function keep(t,p){var l=done?late:q;if(!taken)if(${MAX_EARLY}>l.length){p.time=Date.now();l.push([t,p])}}
 function stack(e){return e?(e.stack?cut(e.stack,4000):undefined):undefined}
