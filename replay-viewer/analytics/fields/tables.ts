@@ -16,13 +16,18 @@ const MAX_TEXT = 300;
 const clip = (s: string | undefined) => (s ?? '').slice(0, MAX_TEXT);
 const flag = (b: boolean) => (b ? 1 : 0);
 
+/** Where and when, the leading columns of all three tables (page view, moment, host, URL pattern). */
+const PAGE_COLUMNS = {
+  page_id: text((r: { pageId: string }) => clip(r.pageId)),
+  at: int((r: { at: number }) => Math.trunc(r.at)),
+  host: text((r: { host: string }) => clip(r.host)),
+  url: text((r: { url: string }) => clip(r.url)),
+};
+
 export const formFieldsTable = defineTable<FieldRow>()({
   name: 'form_fields',
   columns: {
-    page_id: text((r) => clip(r.pageId)),
-    at: int((r) => Math.trunc(r.at)),
-    host: text((r) => clip(r.host)),
-    url: text((r) => clip(r.url)),
+    ...PAGE_COLUMNS,
     form: text((r) => clip(r.form)),
     field: text((r) => clip(r.field)),
     label: text((r) => clip(r.label)),
@@ -49,10 +54,7 @@ export const formFieldsTable = defineTable<FieldRow>()({
 export const clickPointsTable = defineTable<ClickRow>()({
   name: 'click_points',
   columns: {
-    page_id: text((r) => clip(r.pageId)),
-    at: int((r) => Math.trunc(r.at)),
-    host: text((r) => clip(r.host)),
-    url: text((r) => clip(r.url)),
+    ...PAGE_COLUMNS,
     version: text((r) => clip(r.version)),
     selector: text((r) => clip(r.selector)),
     fx: real((r) => r.fx ?? null),
@@ -69,10 +71,7 @@ export const clickPointsTable = defineTable<ClickRow>()({
 export const scrollDepthsTable = defineTable<ScrollRow>()({
   name: 'scroll_depths',
   columns: {
-    page_id: text((r) => clip(r.pageId)),
-    at: int((r) => Math.trunc(r.at)),
-    host: text((r) => clip(r.host)),
-    url: text((r) => clip(r.url)),
+    ...PAGE_COLUMNS,
     version: text((r) => clip(r.version)),
     max_pct: int((r) => Math.trunc(r.maxPct)),
   },
