@@ -23,6 +23,12 @@ export const VIEWER_UI = path.join(ROOT, 'dist', 'viewer');
 /** The test sites live on loopback, which the forward proxy reaches only when told to. */
 export const LOOPBACK = ['127.0.0.1'];
 
+/** Store options with tamper evidence on: keys and keyring in `<dir>/keys`, sealing at once (no batching delay). */
+export function sealedStoreOptions(dir: string): LevelStoreOptions {
+  const keysDir = path.join(dir, 'keys');
+  return { integrity: { keysDir, keyringDir: path.join(keysDir, 'keyring'), sealIntervalMs: 0 } };
+}
+
 /** The built recorder bundle the proxy and gateway inject. */
 export function recorderScript(): Promise<Buffer> {
   return readFile(path.join(ROOT, 'dist', 'recorder', 'recorder.js'));

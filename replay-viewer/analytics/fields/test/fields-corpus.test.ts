@@ -19,7 +19,7 @@ import { openSearch, type OpenedSearch } from '../../../search/index';
 import { startViewer, type Viewer } from '../../../server';
 import { FieldAnalyticsRoutes } from '../fields-routes';
 import { clickMap, clickMapPages, fieldsReport, query } from '../queries';
-import { E2eRig } from '../../../../test/helpers/e2e-rig';
+import { E2eRig, sealedStoreOptions } from '../../../../test/helpers/e2e-rig';
 
 const root = path.resolve(import.meta.dirname, '../../../..');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -54,7 +54,7 @@ let pgServer: PostgresServer | undefined;
 const sessions: string[] = [];
 
 before(async () => {
-  rig = await E2eRig.open('fields', (dir) => ({ integrity: { keysDir: path.join(dir, 'keys'), keyringDir: path.join(dir, 'keys', 'keyring'), sealIntervalMs: 0 } }));
+  rig = await E2eRig.open('fields', sealedStoreOptions);
   dir = rig.dir;
   store = rig.store;
   siteUrl = await rig.site((req, res) => {
