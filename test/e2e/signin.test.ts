@@ -9,6 +9,7 @@ import { AccountStore, AuditLog, ViewerAccess } from '../../replay-viewer/auth/i
 import type { Viewer } from '../../replay-viewer/server';
 import type { VerbatimStore } from '../../store/store';
 import { E2eRig } from '../helpers/e2e-rig';
+import { headingDocument } from '../helpers/synthetic-session';
 
 const SID = 'e2hx7k4m5n6p7r8s9t2v3w4x5y';
 const T0 = Date.now() - 60_000;
@@ -22,10 +23,7 @@ before(async () => {
   store = rig.store;
   const dir = rig.dir;
   await store.createSession({ id: SID, channel: 'proxy', startedAt: T0 });
-  const doc = { type: 0, id: 1, childNodes: [{ type: 2, id: 2, tagName: 'html', attributes: {}, childNodes: [
-    { type: 2, id: 3, tagName: 'head', attributes: {}, childNodes: [] },
-    { type: 2, id: 4, tagName: 'body', attributes: {}, childNodes: [{ type: 2, id: 5, tagName: 'h1', attributes: {}, childNodes: [{ type: 3, id: 6, textContent: 'Hello Ann' }] }] },
-  ] }] };
+  const doc = headingDocument('Hello Ann');
   await store.appendEvents({
     sessionId: SID, page: { id: 'p1', url: 'https://bank.example/' }, seq: 0, receivedAt: T0 + 2000,
     events: [
