@@ -9,13 +9,12 @@
  */
 import { mkdir, readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { VerbatimError } from '../../store/errors';
 import { readIfExists, writeFileAtomic } from './atomic-file';
+import { checkedRunId, isRunId, keptRun, listedRuns, summaryOf } from './kept-runs';
 import type { ReviewRepository } from './review-repository';
 import type { Mark, RunSummary, SavedSearch, SignedReviewResult } from './types';
 
 export const REVIEWS_DIR = 'reviews';
-const ID = /^[A-Za-z0-9_-]{1,100}$/;
 
 export class FileReviewRepository implements ReviewRepository {
   private chain: Promise<unknown> = Promise.resolve();
@@ -34,7 +33,7 @@ export class FileReviewRepository implements ReviewRepository {
     let added = false;
     for (const name of await readdir(path.join(dir, 'runs'))) {
       const id = name.endsWith('.json') ? name.slice(0, -5) : '';
-      if (!ID.test(id) || listed.has(id)) continue;
+      if (!isRunId(id) || listed.has(id)) continue;
       const kept = await repo.getRun(id);
       if (kept) {
         repo.runs.push(summaryOf(kept.run));
@@ -74,7 +73,7 @@ export class FileReviewRepository implements ReviewRepository {
   }
 
   putRun(run: SignedReviewResult): Promise<boolean> {
-    const id = checkedId(run.result.runId);
+    const id = checkedRunId(run.result.runId);
     return this.serial(async () => {
       if (this.runs.some((r) => r.runId === id) || (await readIfExists(this.runFile(id))) !== undefined) return false;
       await writeFileAtomic(this.runFile(id), JSON.stringify(run));
@@ -85,23 +84,17 @@ export class FileReviewRepository implements ReviewRepository {
   }
 
   async getRun(id: string): Promise<{ text: string; run: SignedReviewResult } | undefined> {
-    if (!ID.test(id)) return undefined;
+    if (!isRunId(id)) return undefined;
     const text = await readIfExists(this.runFile(id));
-    if (text === undefined) return undefined;
-    try {
-      return { text, run: JSON.parse(text) as SignedReviewResult };
-    } catch (err) {
-      throw new VerbatimError('STORE_CORRUPT', 'A kept review result is not JSON', { runId: id }, { cause: err });
-    }
+    return text === undefined ? undefined : keptRun(id, text);
   }
 
   async listRuns(savedSearchId?: string): Promise<RunSummary[]> {
-    return this.runs.filter((r) => !savedSearchId || r.savedSearch.id === savedSearchId)
-      .sort((a, b) => b.ranAt - a.ranAt || (a.runId < b.runId ? 1 : -1));
+    return listedRuns(this.runs, savedSearchId);
   }
 
   addMark(runId: string, mark: Mark): Promise<void> {
-    const id = checkedId(runId);
+    const id = checkedRunId(runId);
     return this.serial(async () => {
       const marks = await this.marks(id);
       marks.push(mark);
@@ -110,7 +103,7 @@ export class FileReviewRepository implements ReviewRepository {
   }
 
   async marks(runId: string): Promise<Mark[]> {
-    const text = await readIfExists(path.join(this.dir, 'marks', `${checkedId(runId)}.json`));
+    const text = await readIfExists(path.join(this.dir, 'marks', `${checkedRunId(runId)}.json`));
     return text ? (JSON.parse(text) as Mark[]) : [];
   }
 
@@ -127,14 +120,4 @@ export class FileReviewRepository implements ReviewRepository {
     this.chain = result;
     return result;
   }
-}
-
-function summaryOf(run: SignedReviewResult): RunSummary {
-  const { rows: _rows, format: _format, ...summary } = run.result;
-  return summary;
-}
-
-function checkedId(id: string): string {
-  if (!ID.test(id)) throw new VerbatimError('BAD_REQUEST', 'Malformed review run id');
-  return id;
 }

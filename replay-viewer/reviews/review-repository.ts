@@ -1,7 +1,8 @@
 /**
  * Where reviews are kept: never in the search index, which is derived data that `verbatim reindex` wipes. The
- * contract is this interface; FileReviewRepository (file-review-repository.ts) keeps them in <data>/reviews/, and a
- * PostgreSQL implementation can follow (issue #15) behind the same methods.
+ * contract is this interface; FileReviewRepository (file-review-repository.ts) keeps them in <data>/reviews/,
+ * SharedReviewRepository (shared-review-repository.ts) in a PostgreSQL store's shared state. What both do alike with
+ * a kept run (its id's form, its summary, the listing order) is kept-runs.ts.
  */
 import type { Mark, RunSummary, SavedSearch, SignedReviewResult } from './types';
 

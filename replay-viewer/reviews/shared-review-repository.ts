@@ -12,10 +12,10 @@
 import { createHash } from 'node:crypto';
 import { VerbatimError } from '../../store/errors';
 import { updateDocument, type SharedState } from '../../store/shared-state';
+import { checkedRunId, isRunId, keptRun, listedRuns, summaryOf } from './kept-runs';
 import type { ReviewRepository } from './review-repository';
 import type { Mark, RunSummary, SavedSearch, SignedReviewResult } from './types';
 
-const ID = /^[A-Za-z0-9_-]{1,100}$/;
 const SEARCHES = 'review-searches';
 const RUNS = 'review-runs';
 const PAGE = 100_000;
@@ -49,7 +49,7 @@ export class SharedReviewRepository implements ReviewRepository {
   }
 
   async putRun(run: SignedReviewResult): Promise<boolean> {
-    const id = checkedId(run.result.runId);
+    const id = checkedRunId(run.result.runId);
     try {
       await this.state.putDocument(runDocument(id), JSON.stringify(run), undefined);
     } catch (err) {
@@ -61,29 +61,23 @@ export class SharedReviewRepository implements ReviewRepository {
   }
 
   async getRun(id: string): Promise<{ text: string; run: SignedReviewResult } | undefined> {
-    if (!ID.test(id)) return undefined;
+    if (!isRunId(id)) return undefined;
     const doc = await this.state.getDocument(runDocument(id));
     if (doc === undefined) return undefined;
     if (typeof doc.value !== 'string') throw new VerbatimError('STORE_CORRUPT', 'A kept review result is not text', { runId: id });
-    try {
-      return { text: doc.value, run: JSON.parse(doc.value) as SignedReviewResult };
-    } catch (err) {
-      throw new VerbatimError('STORE_CORRUPT', 'A kept review result is not JSON', { runId: id }, { cause: err });
-    }
+    return keptRun(id, doc.value);
   }
 
   async listRuns(savedSearchId?: string): Promise<RunSummary[]> {
-    const runs = (await this.readAll(RUNS)).map((e) => JSON.parse(e) as RunSummary);
-    return runs.filter((r) => !savedSearchId || r.savedSearch.id === savedSearchId)
-      .sort((a, b) => b.ranAt - a.ranAt || (a.runId < b.runId ? 1 : -1));
+    return listedRuns((await this.readAll(RUNS)).map((e) => JSON.parse(e) as RunSummary), savedSearchId);
   }
 
   async addMark(runId: string, mark: Mark): Promise<void> {
-    await this.state.appendLog(marksLog(checkedId(runId)), () => JSON.stringify(mark));
+    await this.state.appendLog(marksLog(checkedRunId(runId)), () => JSON.stringify(mark));
   }
 
   async marks(runId: string): Promise<Mark[]> {
-    return (await this.readAll(marksLog(checkedId(runId)))).map((e) => JSON.parse(e) as Mark);
+    return (await this.readAll(marksLog(checkedRunId(runId)))).map((e) => JSON.parse(e) as Mark);
   }
 
   private async readAll(log: string): Promise<string[]> {
@@ -99,14 +93,4 @@ export class SharedReviewRepository implements ReviewRepository {
 
 function searchesOf(value: unknown): SavedSearch[] {
   return Array.isArray(value) ? (value as SavedSearch[]).map((s) => ({ ...s })) : [];
-}
-
-function summaryOf(run: SignedReviewResult): RunSummary {
-  const { rows: _rows, format: _format, ...summary } = run.result;
-  return summary;
-}
-
-function checkedId(id: string): string {
-  if (!ID.test(id)) throw new VerbatimError('BAD_REQUEST', 'Malformed review run id');
-  return id;
 }

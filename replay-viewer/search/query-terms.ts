@@ -2,7 +2,7 @@
  * What query terms mean whatever the backend: which hit kinds a text field searches, which words a snippet shows,
  * which facets a search may ask for.
  */
-import type { QueryNode } from './query/ast';
+import type { QueryNode, Term } from './query/ast';
 import { words } from './tokens';
 
 /** Which hit kinds a text field searches (undefined: every kind). */
@@ -12,6 +12,13 @@ export const KINDS_OF: Record<string, string[] | undefined> = {
   url: ['url'], path: ['url', 'request', 'websocket'], field: undefined, struggle: ['struggle'], foreign: ['foreign'],
   fidelity: ['fidelity'],
 };
+
+/** The query's terms outside any NOT, in query order: the ones whose hits can be matching moments. */
+export function positiveTerms(node: QueryNode): Term[] {
+  if (node.kind === 'and' || node.kind === 'or') return node.items.flatMap(positiveTerms);
+  if (node.kind === 'then') return node.steps.flatMap(positiveTerms);
+  return node.kind === 'not' ? [] : [node as Term];
+}
 
 /** Plain words of the query's positive text terms (where a snippet is cut). */
 export function snippetWords(node: QueryNode): string[] {

@@ -4,26 +4,16 @@
  * event loop the proxy shares) and the log says so once; a page the worker held when it died is reported
  * SEARCH_WORKER_LOST, and the follower reads it again from the index's cursor (the worker committed it or not).
  */
-import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import { fileURLToPath } from 'node:url';
+import type { Worker } from 'node:worker_threads';
 import { VerbatimError } from '../../store/errors';
 import type { PageApplierPort, PageSink } from './page-applier';
 import type { AppliedPage } from './read-page';
+import { PendingReplies, startWorkerThread } from './worker-thread';
 import type { SearchWorkerData, WorkerReply, WorkerRequest } from './worker-protocol';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-
-/** dist/search-worker.js beside the bundled CLI, else this folder's source (run under tsx). */
-function workerEntry(): string | undefined {
-  const built = path.join(here, 'search-worker.js');
-  if (existsSync(built)) return built;
-  const source = path.join(here, 'search-worker.ts');
-  return existsSync(source) ? source : undefined;
-}
-
-interface Pending { resolve: (a: AppliedPage) => void; reject: (e: unknown) => void }
 
 export interface WorkerApplierOptions {
   data: SearchWorkerData;
@@ -35,8 +25,7 @@ export interface WorkerApplierOptions {
 export class WorkerPageApplier implements PageApplierPort {
   private worker: Worker | undefined;
   private inProcess: PageApplierPort | undefined;
-  private readonly pending = new Map<number, Pending>();
-  private nextId = 0;
+  private readonly pending = new PendingReplies<AppliedPage>();
   private closed = false;
 
   constructor(private readonly opts: WorkerApplierOptions) {
@@ -51,7 +40,7 @@ export class WorkerPageApplier implements PageApplierPort {
   begin(): PageSink {
     const worker = this.worker;
     if (!worker) return this.fallback().begin();
-    const id = this.nextId++;
+    const id = this.pending.newId();
     const lost = () => new VerbatimError('SEARCH_WORKER_LOST', 'the search worker stopped while it held a page of the change feed');
     return {
       add: (change) => {
@@ -60,10 +49,9 @@ export class WorkerPageApplier implements PageApplierPort {
       end: (sessions) => {
         // Gone since the page began: some of its changes may not have reached it.
         if (this.worker !== worker) return Promise.reject(lost());
-        return new Promise<AppliedPage>((resolve, reject) => {
-          this.pending.set(id, { resolve, reject });
-          worker.postMessage({ type: 'apply', id, sessions } satisfies WorkerRequest);
-        });
+        const reply = this.pending.wait(id);
+        worker.postMessage({ type: 'apply', id, sessions } satisfies WorkerRequest);
+        return reply;
       },
     };
   }
@@ -93,15 +81,10 @@ export class WorkerPageApplier implements PageApplierPort {
   }
 
   private start(): void {
-    const entry = workerEntry();
-    if (!entry) return this.lost(new Error('no search worker bundle'));
     let worker: Worker;
     try {
-      // From source (tests, benchmarks) the worker registers tsx itself: loader hooks of the main thread do not
-      // reach worker threads. The bundled CLI runs dist/search-worker.js directly.
-      worker = entry.endsWith('.ts')
-        ? new Worker(`import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(pathToFileURL(entry).href)}); })`, { eval: true, workerData: this.opts.data })
-        : new Worker(entry, { workerData: this.opts.data });
+      // The bundled CLI runs dist/search-worker.js; tests and benchmarks this folder's source under tsx.
+      worker = startWorkerThread(here, 'search-worker', this.opts.data);
     } catch (err) {
       return this.lost(err);
     }
@@ -110,9 +93,8 @@ export class WorkerPageApplier implements PageApplierPort {
       if ('log' in reply) return this.opts.log(reply.log);
       if ('failed' in reply) return this.lost(Object.assign(new Error('the search worker could not open the index'), { code: reply.failed }), worker);
       if (!('id' in reply)) return;
-      const p = this.pending.get(reply.id);
+      const p = this.pending.take(reply.id);
       if (!p) return;
-      this.pending.delete(reply.id);
       if ('error' in reply) p.reject(Object.assign(new Error('the search worker failed a page'), { code: reply.error }));
       else p.resolve(reply.applied);
     });
@@ -133,8 +115,6 @@ export class WorkerPageApplier implements PageApplierPort {
   }
 
   private failPending(): void {
-    const left = [...this.pending.values()];
-    this.pending.clear();
-    for (const p of left) p.reject(new VerbatimError('SEARCH_WORKER_LOST', 'the search worker stopped while it held a page of the change feed'));
+    this.pending.failAll(() => new VerbatimError('SEARCH_WORKER_LOST', 'the search worker stopped while it held a page of the change feed'));
   }
 }

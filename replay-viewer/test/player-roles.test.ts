@@ -21,6 +21,7 @@ import { openStore } from '../../store/index';
 import type { LevelStore } from '../../store/level/level-store';
 import { buildViewerUi } from './build-ui';
 import { harProblems } from '../../test/helpers/har-check';
+import { headingDocument } from '../../test/helpers/synthetic-session';
 
 const SID = 'n2hx7k4m5n6p7r8s9t2v3w4x5y';
 const T0 = Date.now() - 60_000;
@@ -55,10 +56,7 @@ before(async () => {
   const built = buildViewerUi(uiDir);
   store = await openStore(path.join(dir, 'store'));
   await store.createSession({ id: SID, channel: 'proxy', startedAt: T0 });
-  const doc = { type: 0, id: 1, childNodes: [{ type: 2, id: 2, tagName: 'html', attributes: {}, childNodes: [
-    { type: 2, id: 3, tagName: 'head', attributes: {}, childNodes: [] },
-    { type: 2, id: 4, tagName: 'body', attributes: {}, childNodes: [{ type: 2, id: 5, tagName: 'h1', attributes: {}, childNodes: [{ type: 3, id: 6, textContent: 'Live balance' }] }] },
-  ] }] };
+  const doc = headingDocument('Live balance');
   await store.appendEvents({
     sessionId: SID, page: { id: 'p1', url: 'https://bank.example/' }, seq: 0, receivedAt: T0 + 6000,
     events: [

@@ -17,6 +17,7 @@ import { openStore } from '../../store/index';
 import type { LevelStore } from '../../store/level/level-store';
 import type { MatchesResponse, SearchResponse, SearchResult } from '../search/types';
 import { buildViewerUi } from './build-ui';
+import { headingDocument } from '../../test/helpers/synthetic-session';
 
 const SID = 's3arch7k4m5n6p7r8s9t2v3w4x';
 const T0 = Date.now() - 120_000;
@@ -38,10 +39,7 @@ before(async () => {
   const built = buildViewerUi(uiDir);
   store = await openStore(path.join(dir, 'store'));
   await store.createSession({ id: SID, channel: 'proxy', startedAt: T0 });
-  const doc = { type: 0, id: 1, childNodes: [{ type: 2, id: 2, tagName: 'html', attributes: {}, childNodes: [
-    { type: 2, id: 3, tagName: 'head', attributes: {}, childNodes: [] },
-    { type: 2, id: 4, tagName: 'body', attributes: {}, childNodes: [{ type: 2, id: 5, tagName: 'h1', attributes: {}, childNodes: [{ type: 3, id: 6, textContent: 'Savings rate 5.1 %' }] }] },
-  ] }] };
+  const doc = headingDocument('Savings rate 5.1 %');
   const moves = [2000, 4000, 6000, 8000, 10_000].map((t) => ({ type: 3, timestamp: T0 + t, data: { source: 1, positions: [{ x: t / 100, y: 10, id: 5, timeOffset: 0 }] } }));
   await store.appendEvents({
     sessionId: SID, page: { id: 'p1', url: 'https://bank.example/savings/open' }, seq: 0, receivedAt: T0 + 11_000,

@@ -8,24 +8,9 @@ import type { StepSuggestions } from '../analytics/funnels/step-suggestions';
 import type { JourneyReport } from '../analytics/journeys/journey-report';
 import type { Progress } from '../analytics/query/progress';
 import { ApiError } from './api';
-import { whoAmI } from './me';
+import { call, failed } from './api-call';
 
 export type { Funnel, FunnelDefinition, FunnelReport, JourneyReport, Progress, StepSuggestions };
-
-async function failed(res: Response): Promise<never> {
-  const error = ((await res.json().catch(() => ({}))) as { error?: { code?: string; message?: string } }).error ?? {};
-  throw new ApiError(res.status, error.code ?? 'HTTP_ERROR', error.message ?? `Request failed (${res.status})`);
-}
-
-async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
-  const headers: Record<string, string> = { accept: 'application/json' };
-  if (method !== 'GET') {
-    headers['content-type'] = 'application/json';
-    headers['x-verbatim-csrf'] = (await whoAmI())?.csrf ?? '';
-  }
-  const res = await fetch(path, { method, headers, credentials: 'same-origin', body: body === undefined ? undefined : JSON.stringify(body) });
-  return res.ok ? ((await res.json()) as T) : failed(res);
-}
 
 async function streamed<T>(path: string, onProgress: (p: Progress) => void): Promise<T> {
   const res = await fetch(path, { headers: { accept: 'application/x-ndjson' }, credentials: 'same-origin' });

@@ -1,24 +1,14 @@
 /** Typed access to the reviews API (replay-viewer/reviews/review-routes.ts); changes carry the CSRF token from /api/me. */
 import type { SearchesResponse } from '../reviews/review-routes';
 import type { Mark, MarkStatus, RunSummary, RunView, SavedSearch, Schedule } from '../reviews/types';
-import { ApiError } from './api';
-import { whoAmI } from './me';
+import { call as callApi, type ErrorBody } from './api-call';
 import { QueryError } from './search-api';
 
 export type { Mark, MarkStatus, RunSummary, RunView, SavedSearch, Schedule, SearchesResponse };
 
-async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
-  const headers: Record<string, string> = { accept: 'application/json' };
-  if (method !== 'GET') {
-    headers['content-type'] = 'application/json';
-    headers['x-verbatim-csrf'] = (await whoAmI())?.csrf ?? '';
-  }
-  const res = await fetch(path, { method, headers, credentials: 'same-origin', body: body === undefined ? undefined : JSON.stringify(body) });
-  if (res.ok) return (await res.json()) as T;
-  const error = ((await res.json().catch(() => ({}))) as { error?: { code?: string; message?: string; position?: number } }).error ?? {};
-  if (error.code === 'QUERY_INVALID') throw new QueryError(error.message ?? 'The query is not valid', error.position ?? 0);
-  throw new ApiError(res.status, error.code ?? 'HTTP_ERROR', error.message ?? `Request failed (${res.status})`);
-}
+/** A saved search's malformed query comes back as a QueryError, with its position, for the editor to point at. */
+const queryError = (e: ErrorBody) => (e.code === 'QUERY_INVALID' ? new QueryError(e.message ?? 'The query is not valid', e.position ?? 0) : undefined);
+const call = <T>(method: string, path: string, body?: unknown) => callApi<T>(method, path, body, queryError);
 
 export const listSavedSearches = () => call<SearchesResponse>('GET', '/api/reviews/searches');
 export const saveSearch = (s: { name: string; query: string; schedule: Schedule }) => call<{ search: SavedSearch }>('POST', '/api/reviews/searches', s);

@@ -6,23 +6,19 @@
  * refusal of an unlinked session to an agent, and the audit trail.
  */
 import assert from 'node:assert/strict';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { after, before, it } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright';
-import { startProxy, type RunningProxy } from '../../proxy/index';
+import type { RunningProxy } from '../../proxy/index';
 import { AccountStore, AuditLog, ViewerAccess } from '../../replay-viewer/auth/index';
-import { startViewer, type Viewer } from '../../replay-viewer/server';
-import { CHROMIUM_PATH, launchChromium } from '../../scripts/chromium';
-import { openStore } from '../../store/index';
+import type { Viewer } from '../../replay-viewer/server';
+import { CHROMIUM_PATH } from '../../scripts/chromium';
 import type { VerbatimStore } from '../../store/store';
+import { E2eRig } from '../helpers/e2e-rig';
 
-const root = path.resolve(import.meta.dirname, '../..');
 const PASSWORD = 'live view password';
 const COUNTER = `<button id="add" type="button">Add</button> <span id="count">0</span>
 <script>let n = 0; document.getElementById('add').onclick = () => { document.getElementById('count').textContent = String(++n); };</script>`;
@@ -33,9 +29,8 @@ const PAGES: Record<string, string> = {
 };
 const skip = !existsSync(CHROMIUM_PATH);
 
-let dir: string;
+let rig: E2eRig;
 let store: VerbatimStore;
-let site: http.Server;
 let siteUrl: string;
 let proxy: RunningProxy;
 let viewer: Viewer;
@@ -45,39 +40,26 @@ let agent: Browser;
 
 before(async () => {
   if (skip) return;
-  dir = await mkdtemp(path.join(os.tmpdir(), 'verbatim-live-'));
-  store = await openStore(path.join(dir, 'store'));
-  site = http.createServer((req, res) => {
+  rig = await E2eRig.open('live');
+  store = rig.store;
+  const dir = rig.dir;
+  siteUrl = await rig.site((req, res) => {
     const body = PAGES[(req.url ?? '/').split('?')[0]!];
     if (!body) return void res.writeHead(404).end();
     res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(`<!doctype html><html><head><title>Bank</title></head><body>${body}</body></html>`);
   });
-  await new Promise<void>((resolve) => site.listen(0, '127.0.0.1', resolve));
-  siteUrl = `http://127.0.0.1:${(site.address() as AddressInfo).port}`;
   const accounts = await AccountStore.open(path.join(dir, 'viewer-accounts.json'));
   for (const role of ['agent', 'analyst'] as const) await accounts.add(role, role, PASSWORD);
   audit = await AuditLog.open(path.join(dir, 'audit.log'));
   const access = new ViewerAccess({ accounts, audit, customerOf: (id) => store.customerOf(id) });
-  viewer = await startViewer({ store, uiDir: path.join(root, 'dist', 'viewer'), access });
-  proxy = await startProxy({
-    allowedTargets: ['127.0.0.1'], store, dataDir: dir, port: 0,
-    recorderScript: await readFile(path.join(root, 'dist', 'recorder', 'recorder.js')),
-    liveWatched: (id) => viewer.live.watching(id),
-  });
-  customer = await launchChromium({ server: proxy.url });
+  viewer = await rig.viewer({ access });
+  proxy = await rig.proxy({ liveWatched: (id) => viewer.live.watching(id) });
+  customer = await rig.chromium({ server: proxy.url });
   // The agent's browser does not go through the proxy: it would record the viewer itself.
-  agent = await launchChromium();
+  agent = await rig.chromium();
 });
 
-after(async () => {
-  await customer?.close();
-  await agent?.close();
-  await proxy?.close();
-  await viewer?.close();
-  await new Promise((resolve) => site?.close(resolve));
-  await store?.close();
-  if (dir) await rm(dir, { recursive: true, force: true });
-});
+after(() => rig?.close());
 
 async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, ms = 15_000): Promise<T> {
   const deadline = Date.now() + ms;
@@ -256,6 +238,6 @@ async function axeProblems(page: Page): Promise<string[]> {
 }
 
 async function auditEntries(): Promise<{ action: string; outcome: string; target?: string; actor: string; role?: string; details?: Record<string, unknown> }[]> {
-  const text = await readFile(path.join(dir, 'audit.log'), 'utf8');
+  const text = await readFile(path.join(rig.dir, 'audit.log'), 'utf8');
   return text.split('\n').filter(Boolean).map((line) => JSON.parse(line) as never);
 }

@@ -3,50 +3,34 @@
  * the moment picks the tab in use, and the tab picker (?track=) shows the other.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { after, before, it } from 'node:test';
 import type { Browser, Page } from 'playwright';
-import { startProxy, type RunningProxy } from '../../proxy/index';
-import { startViewer } from '../../replay-viewer/server';
-import { openStore } from '../../store/index';
+import type { RunningProxy } from '../../proxy/index';
+import type { Viewer } from '../../replay-viewer/server';
 import type { VerbatimStore } from '../../store/store';
-import { launchChromium } from '../../scripts/chromium';
-import { READY_SELECTOR, startSampleBank, type SampleBank } from '../../scripts/sample-bank/server';
+import { READY_SELECTOR, type SampleBank } from '../../scripts/sample-bank/server';
+import { E2eRig } from '../helpers/e2e-rig';
 import { diffPng } from '../helpers/pixels';
 import { replayMoment } from '../helpers/replay';
 
-/** The sites here live on loopback, which the forward proxy reaches only when told to. */
-const LOOPBACK = ['127.0.0.1'];
-
-const root = path.resolve(import.meta.dirname, '../..');
 const VIEWPORT = { width: 1024, height: 700 };
 const MAX_DIFF_RATIO = 0.01;
 
-let dir: string;
+let rig: E2eRig;
 let store: VerbatimStore;
 let bank: SampleBank;
 let proxy: RunningProxy;
-let viewer: Awaited<ReturnType<typeof startViewer>>;
-let browser: Browser;
+let viewer: Viewer;
 
 before(async () => {
-  dir = await mkdtemp(path.join(os.tmpdir(), 'verbatim-tabs-'));
-  store = await openStore(path.join(dir, 'store'));
-  bank = await startSampleBank();
-  proxy = await startProxy({ allowedTargets: LOOPBACK, store, dataDir: dir, port: 0, recorderScript: await readFile(path.join(root, 'dist', 'recorder', 'recorder.js')) });
-  viewer = await startViewer({ store, port: 0, uiDir: path.join(root, 'dist', 'viewer') });
+  rig = await E2eRig.open('tabs');
+  store = rig.store;
+  bank = await rig.bank();
+  proxy = await rig.proxy();
+  viewer = await rig.viewer();
 });
 
-after(async () => {
-  await browser?.close();
-  await viewer?.close();
-  await proxy?.close();
-  await bank?.close();
-  await store?.close();
-  await rm(dir, { recursive: true, force: true });
-});
+after(() => rig?.close());
 
 async function settledShot(page: Page): Promise<{ png: Buffer; at: number }> {
   await page.waitForSelector(READY_SELECTOR);
@@ -63,7 +47,7 @@ function replayShot(page: Page, sessionId: string, query: string): Promise<Buffe
 }
 
 it('records two tabs into one session and replays each tab on its own', async () => {
-  browser = await launchChromium({ server: proxy.url });
+  let browser: Browser = await rig.chromium({ server: proxy.url });
   const context = await browser.newContext({ viewport: VIEWPORT });
   const first = await context.newPage();
   await first.goto(`${bank.url}/`);
@@ -86,7 +70,7 @@ it('records two tabs into one session and replays each tab on its own', async ()
   // Watching must not happen through the proxy: it would record the viewer itself.
   const sessionId = sessions[0].id;
   await browser.close();
-  browser = await launchChromium();
+  browser = await rig.chromium();
   const replay = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
   for (const [label, shot, query] of [
     ['home tab at its moment', home.png, `at=${home.at}`],

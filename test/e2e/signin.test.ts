@@ -3,34 +3,27 @@
  * in, finds a session by customer id, replays it; the replay is in the audit trail.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { after, before, it } from 'node:test';
-import type { Browser } from 'playwright';
 import { AccountStore, AuditLog, ViewerAccess } from '../../replay-viewer/auth/index';
-import { startViewer, type Viewer } from '../../replay-viewer/server';
-import { launchChromium } from '../../scripts/chromium';
-import { openStore } from '../../store/index';
+import type { Viewer } from '../../replay-viewer/server';
 import type { VerbatimStore } from '../../store/store';
+import { E2eRig } from '../helpers/e2e-rig';
+import { headingDocument } from '../helpers/synthetic-session';
 
-const root = path.resolve(import.meta.dirname, '../..');
 const SID = 'e2hx7k4m5n6p7r8s9t2v3w4x5y';
 const T0 = Date.now() - 60_000;
-let dir: string;
+let rig: E2eRig;
 let store: VerbatimStore;
 let viewer: Viewer;
 let audit: AuditLog;
-let browser: Browser;
 
 before(async () => {
-  dir = await mkdtemp(path.join(os.tmpdir(), 'verbatim-signin-'));
-  store = await openStore(path.join(dir, 'store'));
+  rig = await E2eRig.open('signin');
+  store = rig.store;
+  const dir = rig.dir;
   await store.createSession({ id: SID, channel: 'proxy', startedAt: T0 });
-  const doc = { type: 0, id: 1, childNodes: [{ type: 2, id: 2, tagName: 'html', attributes: {}, childNodes: [
-    { type: 2, id: 3, tagName: 'head', attributes: {}, childNodes: [] },
-    { type: 2, id: 4, tagName: 'body', attributes: {}, childNodes: [{ type: 2, id: 5, tagName: 'h1', attributes: {}, childNodes: [{ type: 3, id: 6, textContent: 'Hello Ann' }] }] },
-  ] }] };
+  const doc = headingDocument('Hello Ann');
   await store.appendEvents({
     sessionId: SID, page: { id: 'p1', url: 'https://bank.example/' }, seq: 0, receivedAt: T0 + 2000,
     events: [
@@ -44,18 +37,13 @@ before(async () => {
   await accounts.add('alice', 'agent', 'agent password 123');
   audit = await AuditLog.open(path.join(dir, 'audit.log'));
   const access = new ViewerAccess({ accounts, audit, customerOf: (id) => store.customerOf(id) });
-  viewer = await startViewer({ store, uiDir: path.join(root, 'dist', 'viewer'), access });
+  viewer = await rig.viewer({ access });
 });
 
-after(async () => {
-  await browser?.close();
-  await viewer?.close();
-  await store?.close();
-  await rm(dir, { recursive: true, force: true });
-});
+after(() => rig?.close());
 
 it('an agent signs in, finds a session by customer id and replays it, on the record', async () => {
-  browser = await launchChromium();
+  const browser = await rig.chromium();
   const page = await browser.newPage();
   await page.goto(`${viewer.url}/`);
   assert.match(page.url(), /\/signin\?next=/);

@@ -8,19 +8,11 @@
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { Browser } from 'playwright';
-import { parseUpstreams, startGateway, startProxy, type RunningGateway, type RunningProxy } from '../../proxy/index';
-import { openStore } from '../../store/index';
+import { parseUpstreams, type RunningGateway, type RunningProxy } from '../../proxy/index';
 import type { VerbatimStore } from '../../store/store';
-import { launchChromium } from '../../scripts/chromium';
+import { E2eRig } from '../helpers/e2e-rig';
 import { BIG, startStreamOrigin, type StreamOrigin } from '../helpers/stream-origin';
-
-/** The sites here live on loopback, which the forward proxy reaches only when told to. */
-const LOOPBACK = ['127.0.0.1'];
 
 /** The origin holds back the rest of every stream this long. */
 const HOLD_MS = 1500;
@@ -60,13 +52,12 @@ window.observeStreams = () => {
 };`;
 const PAGE = `<!doctype html><html><head><title>streams</title><script>${OBSERVER}</script></head><body><h1>Streams</h1></body></html>`;
 
-let dir: string;
+let rig: E2eRig;
 let store: VerbatimStore;
 let site: StreamOrigin;
 let origin: string;
 let proxy: RunningProxy;
 let gateway: RunningGateway;
-const browsers: Browser[] = [];
 
 interface Observed {
   events: { data: string; ms: number }[];
@@ -75,29 +66,21 @@ interface Observed {
 }
 
 before(async () => {
-  dir = await mkdtemp(path.join(os.tmpdir(), 'verbatim-e2e-streams-'));
-  store = await openStore(path.join(dir, 'store'));
-  site = await startStreamOrigin({ holdMs: HOLD_MS, page: PAGE });
+  rig = await E2eRig.open('e2e-streams');
+  store = rig.store;
+  site = rig.track(await startStreamOrigin({ holdMs: HOLD_MS, page: PAGE }));
   origin = site.origin;
-  const common = { store, dataDir: dir, recorderScript: Buffer.from(''), port: 0, captureMaxBytes: 256 * 1024 };
-  proxy = await startProxy({ ...common, allowedTargets: LOOPBACK });
-  gateway = await startGateway({ ...common, routes: parseUpstreams([origin]) });
+  const common = { recorderScript: Buffer.from(''), captureMaxBytes: 256 * 1024 };
+  proxy = await rig.proxy(common);
+  gateway = await rig.gateway({ ...common, routes: parseUpstreams([origin]) });
 });
 
-after(async () => {
-  for (const b of browsers) await b.close();
-  await proxy?.close();
-  await gateway?.close();
-  await site?.close();
-  await store?.close();
-  await rm(dir, { recursive: true, force: true });
-});
+after(() => rig?.close());
 
 for (const mode of ['proxy', 'gateway'] as const) {
   describe(`streams in Chromium through the ${mode}`, () => {
     it('delivers the first event and the first bytes before the origin sends the rest', async () => {
-      const browser = await launchChromium(mode === 'proxy' ? { server: `http://127.0.0.1:${proxy.port}` } : undefined);
-      browsers.push(browser);
+      const browser = await rig.chromium(mode === 'proxy' ? { server: `http://127.0.0.1:${proxy.port}` } : undefined);
       const page = await browser.newPage();
       await page.goto((mode === 'proxy' ? origin : gateway.url) + '/');
       const seen = await page.evaluate(() => (window as unknown as { observeStreams(): Promise<Observed> }).observeStreams());

@@ -8,24 +8,17 @@
  * masked and as mask characters where it is, and in the replay (its DOM and pixels).
  */
 import assert from 'node:assert/strict';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { PNG } from 'pngjs';
 import type { Browser, Frame, Page } from 'playwright';
-import { startProxy, type RunningProxy } from '../../proxy/index';
-import { startViewer } from '../../replay-viewer/server';
-import { openStore } from '../../store/index';
+import type { RunningProxy } from '../../proxy/index';
+import type { Viewer } from '../../replay-viewer/server';
 import type { VerbatimStore } from '../../store/store';
 import type { RecordedEvent } from '../../store/records';
-import { launchChromium } from '../../scripts/chromium';
+import { E2eRig } from '../helpers/e2e-rig';
 import { diffPng } from '../helpers/pixels';
 import { replayMoment } from '../helpers/replay';
 
-const root = path.resolve(import.meta.dirname, '../..');
 const VIEWPORT = { width: 900, height: 640 };
 const PASSWORD = 'Hunter-secret-pw';
 const MASKED = 'masked-reference';
@@ -55,40 +48,28 @@ addEventListener('load', () => setTimeout(() => {
 <input id="pw" type="password"><input id="masked" class="verbatim-mask"><input id="masked-empty" class="verbatim-mask">
 </body></html>`;
 
-let dir: string;
+let rig: E2eRig;
 let store: VerbatimStore;
-let site: http.Server;
 let siteUrl: string;
 let proxy: RunningProxy;
-let viewer: Awaited<ReturnType<typeof startViewer>>;
+let viewer: Viewer;
 let browser: Browser;
 let replayBrowser: Browser;
 
 before(async () => {
-  dir = await mkdtemp(path.join(os.tmpdir(), 'verbatim-typed-'));
-  site = http.createServer((req, res) => {
+  rig = await E2eRig.open('typed');
+  store = rig.store;
+  siteUrl = await rig.site((req, res) => {
     res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
     res.end(req.url === '/next' ? '<!doctype html><title>Next</title><p>next page</p>' : PAGE);
   });
-  await new Promise<void>((r) => site.listen(0, '127.0.0.1', r));
-  siteUrl = `http://127.0.0.1:${(site.address() as AddressInfo).port}`;
-  store = await openStore(path.join(dir, 'store'));
-  proxy = await startProxy({ store, dataDir: dir, port: 0, allowedTargets: ['127.0.0.1'], recorderScript: await readFile(path.join(root, 'dist', 'recorder', 'recorder.js')) });
-  viewer = await startViewer({ store, port: 0, uiDir: path.join(root, 'dist', 'viewer') });
-  browser = await launchChromium({ server: proxy.url });
-  replayBrowser = await launchChromium();
+  proxy = await rig.proxy();
+  viewer = await rig.viewer();
+  browser = await rig.chromium({ server: proxy.url });
+  replayBrowser = await rig.chromium();
 });
 
-after(async () => {
-  await browser?.close();
-  await replayBrowser?.close();
-  await viewer?.close();
-  await proxy?.close();
-  await store?.close();
-  site?.closeAllConnections();
-  await new Promise((r) => site?.close(r));
-  await rm(dir, { recursive: true, force: true });
-});
+after(() => rig?.close());
 
 /** The five unmasked fields (the password and masked fields below differ by design). */
 const UNMASKED_AREA = { x: 0, y: 0, width: VIEWPORT.width, height: 240 };

@@ -7,8 +7,9 @@
 import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Page } from 'playwright';
+import type { Browser, Page } from 'playwright';
 import { launchChromium } from '../../scripts/chromium';
+import { runJourney } from '../../scripts/sample-bank/journey';
 import type { SampleBank } from '../../scripts/sample-bank/server';
 import type { Session } from '../../store/records';
 import type { VerbatimStore } from '../../store/store';
@@ -21,6 +22,27 @@ export interface Moment { label: string; at: number; png: Buffer }
 export const MAX_DIFF_RATIO = 0.01;
 
 const CAPTURED = ['/css/site.css', '/css/theme.css', '/fonts/bank-text.ttf', '/img/bg.png', '/widgets/rates.html', '/api/offers', '/api/accounts'];
+
+/**
+ * Walks the sample bank's journey at `url` in a fresh context of `browser`, screenshotting each moment (kept in
+ * `artifacts` as `<label>-live.png`) and failing on any page error.
+ */
+export async function recordJourney(browser: Browser, url: string, viewport: Viewport, artifacts: string): Promise<Moment[]> {
+  const moments: Moment[] = [];
+  const context = await browser.newContext({ viewport });
+  const page = await context.newPage();
+  const pageErrors: string[] = [];
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+  await runJourney(page, url, async (label, p) => {
+    const png = await p.screenshot({ animations: 'disabled', caret: 'hide' });
+    moments.push({ label, at: Date.now(), png });
+    await writeFile(path.join(artifacts, `${label}-live.png`), png);
+    await p.waitForTimeout(300);
+  });
+  await context.close();
+  assert.deepEqual(pageErrors, []);
+  return moments;
+}
 
 export async function assertJourneyRecorded(store: VerbatimStore, session: Session, viewport: Viewport): Promise<void> {
   assert.deepEqual(session.pages.map((p) => new URL(p.url).pathname), ['/', '/login', '/accounts', '/terms']);

@@ -24,6 +24,14 @@ export interface RoleViewer {
   close(): Promise<void>;
 }
 
+/** Signs `username` in on the viewer at `viewerUrl`: the session cookie, and the CSRF token changes must carry. */
+export async function signIn(viewerUrl: string, username: string, password: string): Promise<{ cookie: string; csrf: string }> {
+  const res = await fetch(`${viewerUrl}/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }) });
+  assert.equal(res.status, 200, `${username} signs in`);
+  const body = (await res.json()) as { csrf: string };
+  return { cookie: res.headers.get('set-cookie')!.split(';')[0]!, csrf: body.csrf };
+}
+
 /** `routes` adds the route groups under test (given the search index). */
 export async function startRoleViewer(name: string, routes: (search: OpenedSearch) => Partial<ViewerOptions>): Promise<RoleViewer> {
   const dir = await mkdtemp(path.join(tmpdir(), `verbatim-${name}-`));
@@ -39,11 +47,7 @@ export async function startRoleViewer(name: string, routes: (search: OpenedSearc
     ...routes(search),
   });
   const cookies = new Map<Role, string>();
-  for (const role of ROLES) {
-    const res = await fetch(`${viewer.url}/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: role, password: PASSWORD }) });
-    assert.equal(res.status, 200);
-    cookies.set(role, res.headers.get('set-cookie')!.split(';')[0]!);
-  }
+  for (const role of ROLES) cookies.set(role, (await signIn(viewer.url, role, PASSWORD)).cookie);
   return {
     store, search, viewer, audit,
     call: (url, role) => fetch(viewer.url + url, { headers: role ? { cookie: cookies.get(role)! } : {}, redirect: 'manual' }),

@@ -25,3 +25,14 @@ export async function storeSyntheticSession(store: VerbatimStore, opts: { id: st
   await store.appendEvents({ sessionId: opts.id, page: { id: 'p1', url, title: 'Accounts' }, seq: 0, receivedAt: t + opts.durationMs, events });
   if (opts.customerId) await store.linkCustomer({ sessionId: opts.id, customerId: opts.customerId, source: 'test', at: t });
 }
+
+/**
+ * The smallest page a snapshot can hold: an empty head and a body with one `<h1>` of `text` (node ids 1–6; the
+ * heading is node 5, its text node 6), for tests that write their own events around it.
+ */
+export function headingDocument(text: string): unknown {
+  return { type: 0, id: 1, childNodes: [{ type: 2, id: 2, tagName: 'html', attributes: {}, childNodes: [
+    { type: 2, id: 3, tagName: 'head', attributes: {}, childNodes: [] },
+    { type: 2, id: 4, tagName: 'body', attributes: {}, childNodes: [{ type: 2, id: 5, tagName: 'h1', attributes: {}, childNodes: [{ type: 3, id: 6, textContent: text }] }] },
+  ] }] };
+}

@@ -6,33 +6,39 @@
  * - scroll_depths one row per page view: the deepest point shown.
  * Rows are made once per page view when it ends (collector.ts), so a re-read batch rewrites the same keys.
  */
-import type { AnalyticsCollector, AnalyticsModule, AnalyticsRow, AnalyticsTable, SharedReaders } from '../index/analytics-table';
+import type { AnalyticsCollector, AnalyticsModule, AnalyticsRow, SharedReaders } from '../index/analytics-table';
+import { defineTable, int, real, text } from '../index/define-table';
 import { createStruggleDetector } from '../struggle/index';
 import { createFieldCollector } from './collector';
 import type { ClickRow, FieldAnalyticsRows, FieldRow, ScrollRow } from './rows';
 
 const MAX_TEXT = 300;
-const text = (s: string | undefined) => (s ?? '').slice(0, MAX_TEXT);
+const clip = (s: string | undefined) => (s ?? '').slice(0, MAX_TEXT);
 const flag = (b: boolean) => (b ? 1 : 0);
 
-export const formFieldsTable: AnalyticsTable<FieldRow> = {
+/** Where and when, the leading columns of all three tables (page view, moment, host, URL pattern). */
+const PAGE_COLUMNS = {
+  page_id: text((r: { pageId: string }) => clip(r.pageId)),
+  at: int((r: { at: number }) => Math.trunc(r.at)),
+  host: text((r: { host: string }) => clip(r.host)),
+  url: text((r: { url: string }) => clip(r.url)),
+};
+
+export const formFieldsTable = defineTable<FieldRow>()({
   name: 'form_fields',
-  columns: [
-    { name: 'page_id', sqlite: 'TEXT', pg: 'text' },
-    { name: 'at', sqlite: 'INTEGER', pg: 'bigint' },
-    { name: 'host', sqlite: 'TEXT', pg: 'text' },
-    { name: 'url', sqlite: 'TEXT', pg: 'text' },
-    { name: 'form', sqlite: 'TEXT', pg: 'text' },
-    { name: 'field', sqlite: 'TEXT', pg: 'text' },
-    { name: 'label', sqlite: 'TEXT', pg: 'text' },
-    { name: 'fill_ms', sqlite: 'INTEGER', pg: 'bigint' },
-    { name: 'hesitations', sqlite: 'INTEGER', pg: 'bigint' },
-    { name: 'corrections', sqlite: 'INTEGER', pg: 'bigint' },
-    { name: 'errors', sqlite: 'INTEGER', pg: 'bigint' },
-    { name: 'submitted', sqlite: 'INTEGER', pg: 'bigint' },
-    { name: 'drop_off', sqlite: 'INTEGER', pg: 'bigint' },
-    { name: 'left_at', sqlite: 'INTEGER', pg: 'bigint' },
-  ],
+  columns: {
+    ...PAGE_COLUMNS,
+    form: text((r) => clip(r.form)),
+    field: text((r) => clip(r.field)),
+    label: text((r) => clip(r.label)),
+    fill_ms: int((r) => r.fillMs === undefined ? null : Math.trunc(r.fillMs)),
+    hesitations: int((r) => r.hesitations),
+    corrections: int((r) => r.corrections),
+    errors: int((r) => r.errors),
+    submitted: int((r) => flag(r.submitted)),
+    drop_off: int((r) => flag(r.dropOff)),
+    left_at: int((r) => r.leftAt === undefined ? null : Math.trunc(r.leftAt)),
+  },
   key: ['page_id', 'form', 'field'],
   update: ['at', 'host', 'url', 'label', 'fill_ms', 'hesitations', 'corrections', 'errors', 'submitted', 'drop_off', 'left_at'],
   // Covering one form's report over a period: its aggregates read the index alone, per field in index order, and a
@@ -43,51 +49,36 @@ export const formFieldsTable: AnalyticsTable<FieldRow> = {
     // The form's views (sid, page_id) counted in index order, no sort.
     ['host', 'url', 'form', 'sid', 'page_id', 'at', 'submitted'],
   ],
-  values: (r) => [
-    text(r.pageId), Math.trunc(r.at), text(r.host), text(r.url), text(r.form), text(r.field), text(r.label),
-    r.fillMs === undefined ? null : Math.trunc(r.fillMs), r.hesitations, r.corrections, r.errors, flag(r.submitted), flag(r.dropOff),
-    r.leftAt === undefined ? null : Math.trunc(r.leftAt),
-  ],
-};
+});
 
-export const clickPointsTable: AnalyticsTable<ClickRow> = {
+export const clickPointsTable = defineTable<ClickRow>()({
   name: 'click_points',
-  columns: [
-    { name: 'page_id', sqlite: 'TEXT', pg: 'text' },
-    { name: 'at', sqlite: 'INTEGER', pg: 'bigint' },
-    { name: 'host', sqlite: 'TEXT', pg: 'text' },
-    { name: 'url', sqlite: 'TEXT', pg: 'text' },
-    { name: 'version', sqlite: 'TEXT', pg: 'text' },
-    { name: 'selector', sqlite: 'TEXT', pg: 'text' },
-    { name: 'fx', sqlite: 'REAL', pg: 'float8' },
-    { name: 'fy', sqlite: 'REAL', pg: 'float8' },
-    { name: 'dead', sqlite: 'INTEGER', pg: 'bigint' },
-    { name: 'rage', sqlite: 'INTEGER', pg: 'bigint' },
-  ],
+  columns: {
+    ...PAGE_COLUMNS,
+    version: text((r) => clip(r.version)),
+    selector: text((r) => clip(r.selector)),
+    fx: real((r) => r.fx ?? null),
+    fy: real((r) => r.fy ?? null),
+    dead: int((r) => flag(r.dead)),
+    rage: int((r) => flag(r.rage)),
+  },
   key: ['page_id', 'at', 'selector'],
   update: ['host', 'url', 'version', 'fx', 'fy', 'dead', 'rage'],
   // Covering the map's aggregate (grouped by selector in index order, no table reads), and the latest view.
   indexes: [['host', 'url', 'version', 'selector', 'at', 'dead', 'rage', 'fx', 'fy'], ['host', 'url', 'version', 'at']],
-  values: (r) => [
-    text(r.pageId), Math.trunc(r.at), text(r.host), text(r.url), text(r.version), text(r.selector), r.fx ?? null, r.fy ?? null, flag(r.dead), flag(r.rage),
-  ],
-};
+});
 
-export const scrollDepthsTable: AnalyticsTable<ScrollRow> = {
+export const scrollDepthsTable = defineTable<ScrollRow>()({
   name: 'scroll_depths',
-  columns: [
-    { name: 'page_id', sqlite: 'TEXT', pg: 'text' },
-    { name: 'at', sqlite: 'INTEGER', pg: 'bigint' },
-    { name: 'host', sqlite: 'TEXT', pg: 'text' },
-    { name: 'url', sqlite: 'TEXT', pg: 'text' },
-    { name: 'version', sqlite: 'TEXT', pg: 'text' },
-    { name: 'max_pct', sqlite: 'INTEGER', pg: 'bigint' },
-  ],
+  columns: {
+    ...PAGE_COLUMNS,
+    version: text((r) => clip(r.version)),
+    max_pct: int((r) => Math.trunc(r.maxPct)),
+  },
   key: ['page_id'],
   update: ['at', 'host', 'url', 'version', 'max_pct'],
   indexes: [['host', 'url', 'version', 'at', 'max_pct']],
-  values: (r) => [text(r.pageId), Math.trunc(r.at), text(r.host), text(r.url), text(r.version), Math.trunc(r.maxPct)],
-};
+});
 
 /**
  * The collector the index runs per session. It reads the index's struggle detector when it is lent one (the struggle

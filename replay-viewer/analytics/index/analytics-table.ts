@@ -1,9 +1,10 @@
 /**
- * Analytics tables beside the search index's hits (issue #14): each table is one module declaring its columns for
- * both backends and how a row maps onto them, plus the collector that produces its rows from a session's records
- * (fed beside search's extractor, extractor-port.ts). Rows travel in the same IndexBatch as the hits, are written in
- * the same transaction, erased with the session and created on an existing index when it opens (CREATE IF NOT
- * EXISTS). Every table has a `sid` column (the index's session row): erasure and reset are generic.
+ * Analytics tables beside the search index's hits (issue #14): each table is one module declaring its columns once
+ * (define-table.ts: a kind and a row's value per column, both backends' types derived), plus the collector that
+ * produces its rows from a session's records (fed beside search's extractor, extractor-port.ts). Rows travel in the
+ * same IndexBatch as the hits, are written in the same transaction, erased with the session and created on an existing
+ * index when it opens (CREATE IF NOT EXISTS). Every table has a `sid` column (the index's session row): erasure and
+ * reset are generic.
  * Stored values must not be personal: URL patterns (url-pattern.ts), selectors, titles, never typed values.
  */
 import type { CapturedResource, EventBatch } from '../../../store/records';

@@ -7,7 +7,8 @@
  */
 import type { CapturedResource, EventBatch } from '../../../store/records';
 import { batchMarkers } from '../../search/extract/index';
-import type { AnalyticsCollector, AnalyticsModule, AnalyticsRow, AnalyticsTable } from './analytics-table';
+import type { AnalyticsCollector, AnalyticsModule, AnalyticsRow } from './analytics-table';
+import { defineTable, int, text } from './define-table';
 
 /** Per session: the recorder's rate limit allows a few hundred per page; a forged stream stops here. */
 const MAX_MARKERS = 5_000;
@@ -15,21 +16,20 @@ const MAX_PAGES = 1_000;
 
 export interface MarkerRow { pageId: string; at: number; name: string; source: string }
 
-export const markersTable: AnalyticsTable<MarkerRow> = {
+export const markersTable = defineTable<MarkerRow>()({
   name: 'markers',
-  columns: [
-    { name: 'page_id', sqlite: 'TEXT', pg: 'text' },
-    { name: 'at', sqlite: 'INTEGER', pg: 'bigint' },
-    { name: 'name', sqlite: 'TEXT', pg: 'text' },
-    { name: 'source', sqlite: 'TEXT', pg: 'text' },
-  ],
+  columns: {
+    page_id: text((r) => r.pageId),
+    at: int((r) => Math.trunc(r.at)),
+    name: text((r) => r.name),
+    source: text((r) => r.source),
+  },
   // A batch re-read after a restart updates rather than doubles.
   key: ['page_id', 'at', 'name'],
   update: ['source'],
   // Step 1 of a funnel by name, in session order; later steps per session (funnel-sql.ts), as page_views.
   indexes: [['name', 'sid', 'at'], ['sid', 'name', 'at']],
-  values: (r) => [r.pageId, Math.trunc(r.at), r.name, r.source],
-};
+});
 
 export function createMarkerCollector(): AnalyticsCollector {
   /** Each page's first recorded moment (its Meta event). */

@@ -10,7 +10,8 @@
  */
 import type { CapturedResource, EventBatch } from '../../../store/records';
 import type { Hit } from '../../search/types';
-import type { AnalyticsCollector, AnalyticsModule, AnalyticsRow, AnalyticsTable } from './analytics-table';
+import type { AnalyticsCollector, AnalyticsModule, AnalyticsRow } from './analytics-table';
+import { defineTable, int, text } from './define-table';
 import { pathPattern } from './url-pattern';
 
 export const SUBMIT_WINDOW_MS = 2_000;
@@ -24,38 +25,36 @@ const MAX_SELECTOR = 300;
 export interface PageView { pageId: string; at: number; host: string; url: string; title: string | null; dwellMs: number }
 export interface Interaction { pageId: string; at: number; kind: 'click' | 'submit'; selector: string; url: string | null }
 
-export const pageViewsTable: AnalyticsTable<PageView> = {
+export const pageViewsTable = defineTable<PageView>()({
   name: 'page_views',
-  columns: [
-    { name: 'page_id', sqlite: 'TEXT', pg: 'text' },
-    { name: 'at', sqlite: 'INTEGER', pg: 'bigint' },
-    { name: 'host', sqlite: 'TEXT', pg: 'text' },
-    { name: 'url', sqlite: 'TEXT', pg: 'text' },
-    { name: 'title', sqlite: 'TEXT', pg: 'text' },
-    { name: 'dwell_ms', sqlite: 'INTEGER', pg: 'bigint' },
-  ],
+  columns: {
+    page_id: text((r) => r.pageId),
+    at: int((r) => Math.trunc(r.at)),
+    host: text((r) => r.host),
+    url: text((r) => r.url),
+    title: text((r) => r.title),
+    dwell_ms: int((r) => Math.max(0, Math.trunc(r.dwellMs))),
+  },
   key: ['page_id', 'at'],
   update: ['host', 'url', 'title', 'dwell_ms'],
   // Step 1 of a funnel by what it matches, in session order (covering, grouped without a sort); later steps per
   // session (funnel-sql.ts).
   indexes: [['url', 'sid', 'at'], ['sid', 'url', 'at']],
-  values: (r) => [r.pageId, Math.trunc(r.at), r.host, r.url, r.title, Math.max(0, Math.trunc(r.dwellMs))],
-};
+});
 
-export const interactionsTable: AnalyticsTable<Interaction> = {
+export const interactionsTable = defineTable<Interaction>()({
   name: 'interactions',
-  columns: [
-    { name: 'page_id', sqlite: 'TEXT', pg: 'text' },
-    { name: 'at', sqlite: 'INTEGER', pg: 'bigint' },
-    { name: 'kind', sqlite: 'TEXT', pg: 'text' },
-    { name: 'selector', sqlite: 'TEXT', pg: 'text' },
-    { name: 'url', sqlite: 'TEXT', pg: 'text' },
-  ],
+  columns: {
+    page_id: text((r) => r.pageId),
+    at: int((r) => Math.trunc(r.at)),
+    kind: text((r) => r.kind),
+    selector: text((r) => r.selector),
+    url: text((r) => r.url),
+  },
   key: ['page_id', 'at', 'kind', 'selector'],
   update: ['url'],
   indexes: [['selector', 'kind', 'sid', 'at'], ['sid', 'selector', 'kind', 'at']],
-  values: (r) => [r.pageId, Math.trunc(r.at), r.kind, r.selector, r.url],
-};
+});
 
 interface OpenView { view: PageView; written: number }
 

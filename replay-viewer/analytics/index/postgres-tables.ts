@@ -5,25 +5,21 @@
  */
 import type pg from 'pg';
 import { isKeyed, type AnalyticsRow, type AnalyticsTable } from './analytics-table';
-import { checkedTables, rowsByTable } from './table-rows';
+import { checkedTables, onConflictSql, primaryKeySql, rowsByTable } from './table-rows';
 
 export function analyticsSchemaSql(ns: string): string {
   return checkedTables().map((t) => {
     const cols = t.columns.map((c) => `${c.name} ${c.pg}${c.pg === 'text' ? ' COLLATE "C"' : ''}`).join(', ');
-    const pk = isKeyed(t) ? `, PRIMARY KEY (${['sid', ...t.key].join(', ')})` : '';
     const ixs = [...(isKeyed(t) ? [] : [['sid']]), ...t.indexes]
       .map((ix) => `CREATE INDEX IF NOT EXISTS ${t.name}_${ix.join('_')} ON ${ns}.${t.name} (${ix.join(', ')});`);
-    return [`CREATE TABLE IF NOT EXISTS ${ns}.${t.name} (sid bigint NOT NULL, ${cols}${pk});`, ...ixs].join('\n');
+    return [`CREATE TABLE IF NOT EXISTS ${ns}.${t.name} (sid bigint NOT NULL, ${cols}${primaryKeySql(t)});`, ...ixs].join('\n');
   }).join('\n');
 }
 
 function insertSql(t: AnalyticsTable<any>): string {
   const names = t.columns.map((c) => c.name);
   const arrays = ['$1::bigint[]', ...t.columns.map((c, i) => `$${i + 2}::${c.pg}[]`)].join(', ');
-  const conflict = !isKeyed(t) ? '' : t.update.length
-    ? ` ON CONFLICT (${['sid', ...t.key].join(', ')}) DO UPDATE SET ${t.update.map((c) => `${c} = excluded.${c}`).join(', ')}`
-    : ' ON CONFLICT DO NOTHING';
-  return `INSERT INTO ${t.name} (sid, ${names.join(', ')}) SELECT * FROM unnest(${arrays})${conflict}`;
+  return `INSERT INTO ${t.name} (sid, ${names.join(', ')}) SELECT * FROM unnest(${arrays})${onConflictSql(t)}`;
 }
 
 /** Rows per INSERT statement (arrays unnested server-side). */

@@ -8,7 +8,8 @@
  */
 import type { CapturedResource } from '../../../store/records';
 import type { Hit } from '../../search/types';
-import type { AnalyticsCollector, AnalyticsModule, AnalyticsRow, AnalyticsTable } from './analytics-table';
+import type { AnalyticsCollector, AnalyticsModule, AnalyticsRow } from './analytics-table';
+import { defineTable, int, text } from './define-table';
 import { pathPattern } from './url-pattern';
 
 const STEP_DESTINATIONS = new Set(['', 'document', 'iframe', 'frame', 'empty']);
@@ -18,22 +19,21 @@ const MAX_HOST = 200;
 
 export interface RequestRow { at: number; method: string; host: string; url: string; status: number | null }
 
-export const requestsTable: AnalyticsTable<RequestRow> = {
+export const requestsTable = defineTable<RequestRow>()({
   name: 'requests',
-  columns: [
-    { name: 'at', sqlite: 'INTEGER', pg: 'bigint' },
-    { name: 'method', sqlite: 'TEXT', pg: 'text' },
-    { name: 'host', sqlite: 'TEXT', pg: 'text' },
-    { name: 'url', sqlite: 'TEXT', pg: 'text' },
-    { name: 'status', sqlite: 'INTEGER', pg: 'bigint' },
-  ],
+  columns: {
+    at: int((r) => Math.trunc(r.at)),
+    method: text((r) => r.method),
+    host: text((r) => r.host.slice(0, MAX_HOST)),
+    url: text((r) => r.url),
+    status: int((r) => r.status),
+  },
   // A capture re-read after a restart updates rather than doubles.
   key: ['at', 'method', 'url'],
   update: ['host', 'status'],
   // Step 1 by method and pattern, in session order; later steps per session (funnel-sql.ts).
   indexes: [['method', 'url', 'sid', 'at'], ['sid', 'method', 'url', 'at']],
-  values: (r) => [Math.trunc(r.at), r.method, r.host.slice(0, MAX_HOST), r.url, r.status],
-};
+});
 
 /** Whether a capture can be a funnel step: not a static asset. */
 export function isStepRequest(capture: CapturedResource, method: string): boolean {

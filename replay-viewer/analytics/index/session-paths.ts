@@ -5,7 +5,8 @@
  * GROUP BY over short rows rather than a walk over every page view.
  */
 import type { Hit } from '../../search/types';
-import type { AnalyticsCollector, AnalyticsModule, AnalyticsRow, AnalyticsTable } from './analytics-table';
+import type { AnalyticsCollector, AnalyticsModule, AnalyticsRow } from './analytics-table';
+import { defineTable, int, text } from './define-table';
 import { pathPattern } from './url-pattern';
 
 /** Steps of a path kept (the journey map draws this many columns at most). */
@@ -16,20 +17,19 @@ const MAX_VIEWS = 500;
 
 export interface SessionPath { path: string; entry: string; exit: string; steps: number; firstAt: number }
 
-export const sessionPathsTable: AnalyticsTable<SessionPath> = {
+export const sessionPathsTable = defineTable<SessionPath>()({
   name: 'session_paths',
-  columns: [
-    { name: 'path', sqlite: 'TEXT', pg: 'text' },
-    { name: 'entry', sqlite: 'TEXT', pg: 'text' },
-    { name: 'exit', sqlite: 'TEXT', pg: 'text' },
-    { name: 'steps', sqlite: 'INTEGER', pg: 'bigint' },
-    { name: 'first_at', sqlite: 'INTEGER', pg: 'bigint' },
-  ],
+  columns: {
+    path: text((r) => r.path),
+    entry: text((r) => r.entry),
+    exit: text((r) => r.exit),
+    steps: int((r) => r.steps),
+    first_at: int((r) => Math.trunc(r.firstAt)),
+  },
   key: [],
   update: ['path', 'entry', 'exit', 'steps', 'first_at'],
   indexes: [['first_at'], ['path']],
-  values: (r) => [r.path, r.entry, r.exit, r.steps, Math.trunc(r.firstAt)],
-};
+});
 
 /** Steps in time order, repeats in a row collapsed. */
 export function pathSteps(views: readonly { at: number; url: string }[]): string[] {

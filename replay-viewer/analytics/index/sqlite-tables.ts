@@ -4,13 +4,12 @@
  */
 import type Database from 'better-sqlite3';
 import { isKeyed, type AnalyticsRow, type AnalyticsTable } from './analytics-table';
-import { checkedTables, rowsByTable } from './table-rows';
+import { checkedTables, onConflictSql, primaryKeySql, rowsByTable } from './table-rows';
 
 export function createAnalyticsSqlite(db: Database.Database): void {
   for (const t of checkedTables()) {
     const cols = t.columns.map((c) => `${c.name} ${c.sqlite}`).join(', ');
-    const pk = isKeyed(t) ? `, PRIMARY KEY (${['sid', ...t.key].join(', ')})` : '';
-    db.exec(`CREATE TABLE IF NOT EXISTS ${t.name} (sid INTEGER NOT NULL, ${cols}${pk})`);
+    db.exec(`CREATE TABLE IF NOT EXISTS ${t.name} (sid INTEGER NOT NULL, ${cols}${primaryKeySql(t)})`);
     if (!isKeyed(t)) db.exec(`CREATE INDEX IF NOT EXISTS ${t.name}_sid ON ${t.name} (sid)`);
     for (const ix of t.indexes) db.exec(`CREATE INDEX IF NOT EXISTS ${t.name}_${ix.join('_')} ON ${t.name} (${ix.join(', ')})`);
   }
@@ -24,10 +23,7 @@ function insertOf(db: Database.Database, t: AnalyticsTable<any>): Database.State
   let s = m.get(t.name);
   if (!s) {
     const names = t.columns.map((c) => c.name);
-    const conflict = !isKeyed(t) ? '' : t.update.length
-      ? ` ON CONFLICT (${['sid', ...t.key].join(', ')}) DO UPDATE SET ${t.update.map((c) => `${c} = excluded.${c}`).join(', ')}`
-      : ` ON CONFLICT DO NOTHING`;
-    s = db.prepare(`INSERT INTO ${t.name} (sid, ${names.join(', ')}) VALUES (${['?', ...names.map(() => '?')].join(', ')})${conflict}`);
+    s = db.prepare(`INSERT INTO ${t.name} (sid, ${names.join(', ')}) VALUES (${['?', ...names.map(() => '?')].join(', ')})${onConflictSql(t)}`);
     m.set(t.name, s);
   }
   return s;

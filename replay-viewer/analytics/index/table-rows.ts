@@ -1,4 +1,7 @@
-/** Backend-neutral handling of analytics rows: grouping a session's rows by table, one row per key (last wins). */
+/**
+ * Backend-neutral handling of analytics rows: grouping a session's rows by table, one row per key (last wins), and the
+ * key clauses SQLite and PostgreSQL spell alike.
+ */
 import { VerbatimError } from '../../../store/errors';
 import { isKeyed, type AnalyticsRow, type AnalyticsTable } from './analytics-table';
 import { ANALYTICS_TABLES, tableNamed } from './registry';
@@ -34,4 +37,17 @@ export function rowsByTable(rows: readonly AnalyticsRow[]): Map<AnalyticsTable<a
     m.set(key, values);
   }
   return new Map([...out].map(([t, m]) => [t, [...m.values()]]));
+}
+
+/** `, PRIMARY KEY (sid, …)` for a keyed table, else nothing (its rows are appended). */
+export function primaryKeySql(t: AnalyticsTable<any>): string {
+  return isKeyed(t) ? `, PRIMARY KEY (${['sid', ...t.key].join(', ')})` : '';
+}
+
+/** What an INSERT does with a row met again: overwrite `update`, or keep the first; nothing for an unkeyed table. */
+export function onConflictSql(t: AnalyticsTable<any>): string {
+  if (!isKeyed(t)) return '';
+  return t.update.length
+    ? ` ON CONFLICT (${['sid', ...t.key].join(', ')}) DO UPDATE SET ${t.update.map((c) => `${c} = excluded.${c}`).join(', ')}`
+    : ' ON CONFLICT DO NOTHING';
 }

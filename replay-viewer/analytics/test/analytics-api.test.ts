@@ -9,6 +9,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { AccountStore, AuditLog, ViewerAccess, type Role } from '../../auth/index';
 import { startViewer, type Viewer } from '../../server';
+import { signIn } from '../../../test/helpers/role-viewer';
 import { bench, type Bench } from '../../search/test/index-fixtures';
 import type { Funnel } from '../funnels/definition';
 import type { FunnelReport } from '../funnels/funnel-report';
@@ -42,11 +43,7 @@ describe('analytics API', () => {
       access: new ViewerAccess({ accounts, audit, customerOf: (id) => b.store.customerOf(id) }),
       analytics: openAnalytics({ dataDir: b.dir, index: search.index, customerOf: (id) => b.store.customerOf(id) }),
     });
-    for (const role of ROLES) {
-      const res = await fetch(`${viewer.url}/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: role, password: PASSWORD }) });
-      const body = (await res.json()) as { csrf: string };
-      login.set(role, { cookie: res.headers.get('set-cookie')!.split(';')[0]!, csrf: body.csrf });
-    }
+    for (const role of ROLES) login.set(role, await signIn(viewer.url, role, PASSWORD));
   });
   after(async () => {
     await viewer?.close();

@@ -8,19 +8,13 @@
  * request and marker steps counts them, and the IBAN reaches no upload.
  */
 import assert from 'node:assert/strict';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext } from 'playwright';
-import { startProxy, type RunningProxy } from '../../../proxy/index';
+import type { RunningProxy } from '../../../proxy/index';
 import { EVENTS_PATH } from '../../../recorder/protocol';
-import { launchChromium } from '../../../scripts/chromium';
-import { openStore } from '../../../store/index';
 import type { LevelStore } from '../../../store/level/level-store';
-import { startViewer, type Viewer } from '../../server';
+import type { Viewer } from '../../server';
 import { openSearch, type OpenedSearch } from '../../search/index';
 import { AnalyticsRoutes } from '../analytics-routes';
 import { FunnelRepository } from '../funnels/funnel-repository';
@@ -28,8 +22,8 @@ import type { FunnelReport } from '../funnels/funnel-report';
 import type { JourneyReport } from '../journeys/journey-report';
 import { median } from '../query/median';
 import { EXPECTED_LINKS, FUNNEL } from './corpus';
+import { E2eRig, sealedStoreOptions } from '../../../test/helpers/e2e-rig';
 
-const root = path.resolve(import.meta.dirname, '../../..');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const page = (title: string, body: string) => `<!doctype html><html><head><meta charset="utf-8"><title>${title}</title></head><body>${body}</body></html>`;
 const TRANSFER = page('Transfer', `<form onsubmit="return false"><label for="iban">IBAN</label><input id="iban" name="iban">
@@ -55,9 +49,9 @@ type Plan = 'full' | 'sent' | 'account' | 'dead' | 'home';
 const PLANS: Plan[] = ['full', 'sent', 'account', 'home', 'full', 'dead', 'full', 'sent', 'account', 'full', 'home', 'full'];
 
 describe('funnels and journeys end to end (Chromium through the proxy)', () => {
+  let rig: E2eRig;
   let dir: string;
   let store: LevelStore;
-  let site: http.Server;
   let siteUrl: string;
   let proxy: RunningProxy;
   let viewer: Viewer;
@@ -99,8 +93,10 @@ describe('funnels and journeys end to end (Chromium through the proxy)', () => {
   }
 
   before(async () => {
-    dir = await mkdtemp(path.join(os.tmpdir(), 'verbatim-analytics-e2e-'));
-    site = http.createServer((req, res) => {
+    rig = await E2eRig.open('analytics-e2e', sealedStoreOptions);
+    dir = rig.dir;
+    store = rig.store;
+    siteUrl = await rig.site((req, res) => {
       if (req.url?.startsWith('/api/transfer')) {
         req.resume();
         const fail = req.url.includes('fail');
@@ -117,19 +113,16 @@ describe('funnels and journeys end to end (Chromium through the proxy)', () => {
       else if (url.startsWith('/accounts/')) res.end(page('Account', `<p>Account ${url.slice(10)}</p><a href="/payments/transfer">Transfer</a>`));
       else res.end(page('Home', '<p>Welcome</p><a href="/accounts/1">Accounts</a>'));
     });
-    await new Promise<void>((r) => site.listen(0, '127.0.0.1', r));
-    siteUrl = `http://127.0.0.1:${(site.address() as AddressInfo).port}`;
     const keysDir = path.join(dir, 'keys');
-    store = await openStore(path.join(dir, 'store'), { integrity: { keysDir, keyringDir: path.join(keysDir, 'keyring'), sealIntervalMs: 0 } });
-    search = await openSearch({ dataDir: dir, keysDir, store, gatherMs: 50, worker: true, log: () => undefined });
+    search = rig.track(await openSearch({ dataDir: dir, keysDir, store, gatherMs: 50, worker: true, log: () => undefined }));
     search.follower.start();
-    proxy = await startProxy({ store, dataDir: dir, port: 0, allowedTargets: ['127.0.0.1'], recorderScript: await readFile(path.join(root, 'dist', 'recorder', 'recorder.js')) });
+    proxy = await rig.proxy();
     const funnels = new FunnelRepository(path.join(dir, 'analytics'));
     funnelId = (await funnels.create(FUNNEL, 'test')).id;
     markerFunnelId = (await funnels.create(MARKER_FUNNEL, 'test')).id;
-    viewer = await startViewer({ store, port: 0, uiDir: path.join(root, 'dist', 'viewer'), analytics: new AnalyticsRoutes(search.index, funnels) });
-    browser = await launchChromium({ server: proxy.url });
-    viewerBrowser = await launchChromium();
+    viewer = await rig.viewer({ analytics: new AnalyticsRoutes(search.index, funnels) });
+    browser = await rig.chromium({ server: proxy.url });
+    viewerBrowser = await rig.chromium();
     const t0 = Date.now();
     // Three customers at a time.
     for (let i = 0; i < PLANS.length; i += 3) {
@@ -144,17 +137,7 @@ describe('funnels and journeys end to end (Chromium through the proxy)', () => {
     }
   });
 
-  after(async () => {
-    await browser?.close();
-    await viewerBrowser?.close();
-    await viewer?.close();
-    await proxy?.close();
-    await search?.close();
-    await store?.close();
-    site?.closeAllConnections();
-    await new Promise((r) => site?.close(r));
-    await rm(dir, { recursive: true, force: true });
-  });
+  after(() => rig?.close());
 
   const result = async <T>(url: string): Promise<T> => {
     const res = await fetch(viewer.url + url);

@@ -13,7 +13,8 @@
  * never count, and URLs carry no query.
  */
 import type { CapturedResource, EventBatch } from '../../../store/records';
-import type { AnalyticsCollector, AnalyticsModule, AnalyticsRow, AnalyticsTable } from '../index/analytics-table';
+import type { AnalyticsCollector, AnalyticsModule, AnalyticsRow } from '../index/analytics-table';
+import { defineTable, int, text } from '../index/define-table';
 import { urlPattern } from '../index/url-pattern';
 import { ASSET_GRACE_MS, SiteVersions, UNVERSIONED, assetLine, fingerprint, kindOf, type VersionAsset } from '../site-version';
 import { PageLoads, type PageLoad } from './page-loads';
@@ -25,37 +26,35 @@ const MAX_URL = 500;
 export interface PageVersionRow { pageId: string; at: number; host: string; url: string; version: string; assets: number }
 export interface VersionAssetDbRow { version: string; asset: VersionAsset }
 
-export const pageVersionsTable: AnalyticsTable<PageVersionRow> = {
+export const pageVersionsTable = defineTable<PageVersionRow>()({
   name: 'page_versions',
-  columns: [
-    { name: 'page_id', sqlite: 'TEXT', pg: 'text' },
-    { name: 'at', sqlite: 'INTEGER', pg: 'bigint' },
-    { name: 'host', sqlite: 'TEXT', pg: 'text' },
-    { name: 'url', sqlite: 'TEXT', pg: 'text' },
-    { name: 'version', sqlite: 'TEXT', pg: 'text' },
-    { name: 'assets', sqlite: 'INTEGER', pg: 'bigint' },
-  ],
+  columns: {
+    page_id: text((r) => r.pageId),
+    at: int((r) => Math.trunc(r.at)),
+    host: text((r) => r.host),
+    url: text((r) => r.url.slice(0, MAX_URL)),
+    version: text((r) => r.version),
+    assets: int((r) => r.assets),
+  },
   key: ['page_id'],
   update: ['at', 'host', 'url', 'version', 'assets'],
   // The versions list (grouped per host and version in index order) and `version:` searches (by prefix).
   indexes: [['host', 'version', 'at', 'sid'], ['version', 'sid']],
-  values: (r) => [r.pageId, Math.trunc(r.at), r.host, r.url.slice(0, MAX_URL), r.version, r.assets],
-};
+});
 
-export const versionAssetsTable: AnalyticsTable<VersionAssetDbRow> = {
+export const versionAssetsTable = defineTable<VersionAssetDbRow>()({
   name: 'version_assets',
-  columns: [
-    { name: 'version', sqlite: 'TEXT', pg: 'text' },
-    { name: 'kind', sqlite: 'TEXT', pg: 'text' },
-    { name: 'url', sqlite: 'TEXT', pg: 'text' },
-    { name: 'digest', sqlite: 'TEXT', pg: 'text' },
-    { name: 'size', sqlite: 'INTEGER', pg: 'bigint' },
-  ],
+  columns: {
+    version: text((r) => r.version),
+    kind: text((r) => r.asset.kind),
+    url: text((r) => r.asset.url.slice(0, MAX_URL)),
+    digest: text((r) => r.asset.digest),
+    size: int((r) => Math.trunc(r.asset.size)),
+  },
   key: ['version', 'kind', 'url', 'digest'],
   update: [],
   indexes: [['version', 'kind', 'url', 'digest', 'size']],
-  values: (r) => [r.version, r.asset.kind, r.asset.url.slice(0, MAX_URL), r.asset.digest, Math.trunc(r.asset.size)],
-};
+});
 
 interface Tracked { load: PageLoad; own: string; assets: VersionAsset[]; written?: string }
 

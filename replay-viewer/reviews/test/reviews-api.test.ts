@@ -13,6 +13,7 @@ import { DEFAULT_POLICY, Masker } from '../../../proxy/masking/index';
 import { loadOrCreateSigningKey } from '../../../store/integrity/index';
 import { AccountStore, AuditLog, ViewerAccess, type Role } from '../../auth/index';
 import { startViewer, type Viewer } from '../../server';
+import { signIn } from '../../../test/helpers/role-viewer';
 import { filesUnder, bench, recordJourney, type Bench } from '../../search/test/index-fixtures';
 import { FileReviewRepository, ReviewRoutes, ReviewService, REVIEWS_DIR, verifyResult, type RunView, type SavedSearch, type SearchesResponse } from '../index';
 import type { OpenedSearch } from '../../search/index';
@@ -73,12 +74,7 @@ describe('reviews API', () => {
       access: new ViewerAccess({ accounts, audit, customerOf: (id) => b.store.customerOf(id) }),
       reviews: new ReviewRoutes(service, search.key),
     });
-    for (const role of ROLES) {
-      const res = await fetch(`${viewer.url}/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: role, password: PASSWORD }) });
-      assert.equal(res.status, 200);
-      const body = (await res.json()) as { csrf: string };
-      login.set(role, { cookie: res.headers.get('set-cookie')!.split(';')[0]!, csrf: body.csrf });
-    }
+    for (const role of ROLES) login.set(role, await signIn(viewer.url, role, PASSWORD));
   });
   after(async () => {
     await viewer?.close();

@@ -4,33 +4,22 @@
  * time is ended with the worker (`abandon`): the next run starts a fresh one. If the worker cannot start or dies, runs
  * go in-process (`fallback`) and the log says so once.
  */
-import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import { fileURLToPath } from 'node:url';
+import type { Worker } from 'node:worker_threads';
 import { ERROR_CODES, VerbatimError, type ErrorCode } from '../../../store/errors';
 import type { VerbatimStore } from '../../../store/store';
+import { PendingReplies, startWorkerThread } from '../worker-thread';
 import { answerRead, postAnswer, type BridgeRequest } from './store-bridge';
 import type { TrustFindings } from './trust-compute';
 import type { TrustWorkerReply, TrustWorkerRequest } from './trust-runner-protocol';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
-/** dist/trust-worker.js beside the bundled CLI, else this folder's source (run under tsx). */
-function workerEntry(): string | undefined {
-  const built = path.join(here, 'trust-worker.js');
-  if (existsSync(built)) return built;
-  const source = path.join(here, 'trust-worker.ts');
-  return existsSync(source) ? source : undefined;
-}
-
-interface Pending { resolve: (f: TrustFindings) => void; reject: (e: unknown) => void }
-
 export class TrustWorkerRunner {
   private worker: Worker | undefined;
   private failedToStart = false;
-  private readonly pending = new Map<number, Pending>();
-  private nextId = 0;
+  private readonly pending = new PendingReplies<TrustFindings>();
 
   constructor(
     private readonly store: VerbatimStore,
@@ -46,11 +35,10 @@ export class TrustWorkerRunner {
   run(sessionId: string): Promise<TrustFindings> {
     const worker = this.worker ?? this.start();
     if (!worker) return this.fallback(sessionId);
-    const id = this.nextId++;
-    return new Promise<TrustFindings>((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      worker.postMessage({ type: 'run', id, sessionId } satisfies TrustWorkerRequest);
-    });
+    const id = this.pending.newId();
+    const reply = this.pending.wait(id);
+    worker.postMessage({ type: 'run', id, sessionId } satisfies TrustWorkerRequest);
+    return reply;
   }
 
   /** Ends the worker and whatever it was running (out of time); the next run starts a fresh one. */
@@ -67,14 +55,10 @@ export class TrustWorkerRunner {
 
   private start(): Worker | undefined {
     if (this.failedToStart) return undefined;
-    const entry = workerEntry();
     let worker: Worker;
     try {
-      if (!entry) throw new Error('no trust worker bundle');
-      // From source the worker registers tsx itself (the main thread's loader hooks do not reach worker threads).
-      worker = entry.endsWith('.ts')
-        ? new Worker(`import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(pathToFileURL(entry).href)}); })`, { eval: true })
-        : new Worker(entry);
+      // dist/trust-worker.js beside the bundled CLI, else this folder's source (run under tsx).
+      worker = startWorkerThread(here, 'trust-worker');
     } catch (err) {
       this.failedToStart = true;
       this.log(`trust job: the trust worker did not start (${(err as Error)?.name ?? 'ERROR'}): running in-process`);
@@ -89,9 +73,8 @@ export class TrustWorkerRunner {
         return;
       }
       if (m.type === 'ready') return;
-      const p = this.pending.get(m.id);
+      const p = this.pending.take(m.id);
       if (!p) return;
-      this.pending.delete(m.id);
       if (m.type === 'done') p.resolve(m.findings);
       else p.reject(new VerbatimError((m.error in ERROR_CODES ? m.error : 'INTERNAL') as ErrorCode, 'the trust run failed'));
     });
@@ -110,8 +93,6 @@ export class TrustWorkerRunner {
   }
 
   private failPending(code: ErrorCode): void {
-    const left = [...this.pending.values()];
-    this.pending.clear();
-    for (const p of left) p.reject(new VerbatimError(code, 'the trust worker stopped while it held a run'));
+    this.pending.failAll(() => new VerbatimError(code, 'the trust worker stopped while it held a run'));
   }
 }

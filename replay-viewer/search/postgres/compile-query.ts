@@ -11,7 +11,7 @@ import { VerbatimError } from '../../../store/errors';
 import type { QueryNode, Term } from '../query/ast';
 import type { IndexKey } from '../index-key';
 import { TAG } from '../hit-tokens';
-import { KINDS_OF } from '../query-terms';
+import { KINDS_OF, positiveTerms } from '../query-terms';
 import { normalPath, PATH_PREFIX_MAX, splitUrl, WORD_PREFIX_MAX, WORD_PREFIX_MIN, words } from '../tokens';
 import { FALSE, TRUE, frag, join, sql, type Frag } from './pg-sql';
 
@@ -81,16 +81,7 @@ export class PgQueryCompiler {
 
   /** Hits (`h`) that are matching moments: any positive hit term of the query. FALSE when there are none. */
   hits(node: QueryNode): Frag {
-    const parts: Frag[] = [];
-    const walk = (n: QueryNode): void => {
-      if (n.kind === 'and' || n.kind === 'or') n.items.forEach(walk);
-      else if (n.kind === 'then') n.steps.forEach(walk);
-      else if (n.kind !== 'not') {
-        const hit = this.hitTerm(n as Term);
-        if (hit) parts.push(hit);
-      }
-    };
-    walk(node);
+    const parts = positiveTerms(node).map((t) => this.hitTerm(t)).filter((f): f is Frag => f !== undefined);
     return parts.length ? sql('(', join(' OR ', parts), ')') : FALSE;
   }
 

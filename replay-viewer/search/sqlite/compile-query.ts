@@ -12,7 +12,7 @@ import type { IndexKey } from '../index-key';
 import { normalPath, PATH_PREFIX_MAX, splitUrl, WORD_PREFIX_MAX, WORD_PREFIX_MIN, words } from '../tokens';
 import { FALSE, TRUE, frag, join, sql, type Frag } from './sql-fragment';
 import { TAG } from './schema';
-import { KINDS_OF, snippetWords } from '../query-terms';
+import { KINDS_OF, positiveTerms, snippetWords } from '../query-terms';
 
 const SESSION_KEYWORDS: Record<string, string> = {
   channel: 's.channel', terminal: 's.terminal', device: 's.device', browser: 's.browser', os: 's.os', country: 's.country', session: 's.id',
@@ -115,16 +115,7 @@ export class QueryCompiler {
    * needs the session as `s` in scope; `set` does not (many sessions at once).
    */
   hits(node: QueryNode, mode: FtsMode = 'probe'): Frag {
-    const parts: Frag[] = [];
-    const walk = (n: QueryNode): void => {
-      if (n.kind === 'and' || n.kind === 'or') n.items.forEach(walk);
-      else if (n.kind === 'then') n.steps.forEach(walk);
-      else if (n.kind !== 'not') {
-        const hit = this.hitTerm(n as Term, mode);
-        if (hit) parts.push(hit);
-      }
-    };
-    walk(node);
+    const parts = positiveTerms(node).map((t) => this.hitTerm(t, mode)).filter((f): f is Frag => f !== undefined);
     return parts.length ? sql('(', join(' OR ', parts), ')') : FALSE;
   }
 

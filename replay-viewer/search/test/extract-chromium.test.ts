@@ -5,21 +5,14 @@
  * that fails with 500; then the customer goes to a second page.
  */
 import assert from 'node:assert/strict';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser } from 'playwright';
-import { startProxy, type RunningProxy } from '../../../proxy/index';
-import { openStore } from '../../../store/index';
+import type { RunningProxy } from '../../../proxy/index';
 import type { VerbatimStore } from '../../../store/store';
-import { launchChromium } from '../../../scripts/chromium';
 import { createSessionExtractor, type SessionFacts } from '../extract/index';
 import type { Hit } from '../types';
+import { E2eRig } from '../../../test/helpers/e2e-rig';
 
-const root = path.resolve(import.meta.dirname, '../../..');
 const SECRET = 'Hunter2-secret';
 
 const PAGE = `<!doctype html><html><head><meta charset="utf-8"><title>Transfer</title><link rel="icon" href="data:,">
@@ -41,16 +34,16 @@ document.getElementById('send').addEventListener('click', () => {
 </script></body></html>`;
 const NEXT = '<!doctype html><html><head><title>Next step</title><link rel="icon" href="data:,"></head><body><p>Done</p></body></html>';
 
-let dir: string;
+let rig: E2eRig;
 let store: VerbatimStore;
-let site: http.Server;
 let siteUrl: string;
 let proxy: RunningProxy;
 let browser: Browser;
 
 before(async () => {
-  dir = await mkdtemp(path.join(os.tmpdir(), 'verbatim-extract-'));
-  site = http.createServer((req, res) => {
+  rig = await E2eRig.open('extract');
+  store = rig.store;
+  siteUrl = await rig.site((req, res) => {
     if (req.url?.startsWith('/api/transfer')) {
       req.resume();
       res.writeHead(500, { 'content-type': 'application/json' });
@@ -60,21 +53,11 @@ before(async () => {
     res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
     res.end(req.url?.startsWith('/next') ? NEXT : PAGE);
   });
-  await new Promise<void>((r) => site.listen(0, '127.0.0.1', r));
-  siteUrl = `http://127.0.0.1:${(site.address() as AddressInfo).port}`;
-  store = await openStore(path.join(dir, 'store'));
-  proxy = await startProxy({ store, dataDir: dir, port: 0, allowedTargets: ['127.0.0.1'], recorderScript: await readFile(path.join(root, 'dist', 'recorder', 'recorder.js')) });
-  browser = await launchChromium({ server: proxy.url });
+  proxy = await rig.proxy();
+  browser = await rig.chromium({ server: proxy.url });
 });
 
-after(async () => {
-  await browser?.close();
-  await proxy?.close();
-  await store?.close();
-  site?.closeAllConnections();
-  await new Promise((r) => site?.close(r));
-  await rm(dir, { recursive: true, force: true });
-});
+after(() => rig?.close());
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

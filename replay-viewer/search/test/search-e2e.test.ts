@@ -7,22 +7,17 @@
  * nothing finds it.
  */
 import assert from 'node:assert/strict';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser } from 'playwright';
-import { startProxy, type RunningProxy } from '../../../proxy/index';
+import type { RunningProxy } from '../../../proxy/index';
 import { launchChromium } from '../../../scripts/chromium';
-import { openStore } from '../../../store/index';
 import type { LevelStore } from '../../../store/level/level-store';
-import { startViewer, type Viewer } from '../../server';
+import type { Viewer } from '../../server';
 import { openSearch, SearchRoutes, type OpenedSearch } from '../index';
 import type { SearchResponse } from '../types';
+import { E2eRig, sealedStoreOptions } from '../../../test/helpers/e2e-rig';
 
-const root = path.resolve(import.meta.dirname, '../../..');
 const TYPED = 'Morvanek Trust';
 
 const HOME = `<!doctype html><html><head><meta charset="utf-8"><title>Zentral Home</title></head><body>
@@ -41,9 +36,9 @@ document.getElementById('send').addEventListener('click', async () => {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('search end to end (Chromium through the proxy)', () => {
+  let rig: E2eRig;
   let dir: string;
   let store: LevelStore;
-  let site: http.Server;
   let siteUrl: string;
   let proxy: RunningProxy;
   let viewer: Viewer;
@@ -52,8 +47,10 @@ describe('search end to end (Chromium through the proxy)', () => {
   const t: Record<string, number> = {};
 
   before(async () => {
-    dir = await mkdtemp(path.join(os.tmpdir(), 'verbatim-search-e2e-'));
-    site = http.createServer((req, res) => {
+    rig = await E2eRig.open('search-e2e', sealedStoreOptions);
+    dir = rig.dir;
+    store = rig.store;
+    siteUrl = await rig.site((req, res) => {
       if (req.url === '/api/transfer') {
         req.resume();
         res.writeHead(503, { 'content-type': 'application/json' });
@@ -63,16 +60,13 @@ describe('search end to end (Chromium through the proxy)', () => {
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
       res.end(req.url === '/payments/transfer' ? TRANSFER : HOME);
     });
-    await new Promise<void>((r) => site.listen(0, '127.0.0.1', r));
-    siteUrl = `http://127.0.0.1:${(site.address() as AddressInfo).port}`;
     const keysDir = path.join(dir, 'keys');
-    store = await openStore(path.join(dir, 'store'), { integrity: { keysDir, keyringDir: path.join(keysDir, 'keyring'), sealIntervalMs: 0 } });
     // As `verbatim start` runs it: extraction and index writes on the search worker thread.
-    search = await openSearch({ dataDir: dir, keysDir, store, gatherMs: 50, worker: true, log: () => undefined });
+    search = rig.track(await openSearch({ dataDir: dir, keysDir, store, gatherMs: 50, worker: true, log: () => undefined }));
     search.follower.start();
-    proxy = await startProxy({ store, dataDir: dir, port: 0, allowedTargets: ['127.0.0.1'], recorderScript: await readFile(path.join(root, 'dist', 'recorder', 'recorder.js')) });
-    viewer = await startViewer({ store, port: 0, uiDir: path.join(root, 'dist', 'viewer'), search: new SearchRoutes(search.index, store, search.key) });
-    browser = await launchChromium({ server: proxy.url });
+    proxy = await rig.proxy();
+    viewer = await rig.viewer({ search: new SearchRoutes(search.index, store, search.key) });
+    browser = await rig.chromium({ server: proxy.url });
 
     // The journey, with the test's clock around each moment (the page's event times come from the same clock).
     const context = await browser.newContext({ viewport: { width: 900, height: 640 } });
@@ -100,16 +94,7 @@ describe('search end to end (Chromium through the proxy)', () => {
     t.end = Date.now();
   });
 
-  after(async () => {
-    await browser?.close();
-    await viewer?.close();
-    await proxy?.close();
-    await search?.close();
-    await store?.close();
-    site?.closeAllConnections();
-    await new Promise((r) => site?.close(r));
-    await rm(dir, { recursive: true, force: true });
-  });
+  after(() => rig?.close());
 
   const query = async (q: string): Promise<SearchResponse> => {
     const res = await fetch(`${viewer.url}/api/search?q=${encodeURIComponent(q)}`);

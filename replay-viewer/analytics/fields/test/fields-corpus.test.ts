@@ -8,22 +8,18 @@
  * removes a session's rows.
  */
 import assert from 'node:assert/strict';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { after, before, it } from 'node:test';
 import type { Browser } from 'playwright';
-import { startProxy, type RunningProxy } from '../../../../proxy/index';
+import type { RunningProxy } from '../../../../proxy/index';
 import { launchChromium } from '../../../../scripts/chromium';
-import { openStore } from '../../../../store/index';
 import type { LevelStore } from '../../../../store/level/level-store';
 import { startPostgres, type PostgresServer } from '../../../../test/helpers/postgres-server';
 import { openSearch, type OpenedSearch } from '../../../search/index';
 import { startViewer, type Viewer } from '../../../server';
 import { FieldAnalyticsRoutes } from '../fields-routes';
 import { clickMap, clickMapPages, fieldsReport, query } from '../queries';
+import { E2eRig, sealedStoreOptions } from '../../../../test/helpers/e2e-rig';
 
 const root = path.resolve(import.meta.dirname, '../../../..');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -48,9 +44,9 @@ const JS = `document.getElementById('send').addEventListener('click', async () =
 }); /* BUILD */`;
 const plain = (title: string) => `<!doctype html><html><head><title>${title}</title><link rel="icon" href="data:,"></head><body><p>${title}</p></body></html>`;
 
+let rig: E2eRig;
 let dir: string;
 let store: LevelStore;
-let site: http.Server;
 let siteUrl: string;
 let proxy: RunningProxy;
 let browser: Browser;
@@ -58,8 +54,10 @@ let pgServer: PostgresServer | undefined;
 const sessions: string[] = [];
 
 before(async () => {
-  dir = await mkdtemp(path.join(os.tmpdir(), 'verbatim-fields-'));
-  site = http.createServer((req, res) => {
+  rig = await E2eRig.open('fields', sealedStoreOptions);
+  dir = rig.dir;
+  store = rig.store;
+  siteUrl = await rig.site((req, res) => {
     const url = req.url ?? '/';
     req.resume();
     if (url === '/api/transfer') return void res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
@@ -68,21 +66,13 @@ before(async () => {
     res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
     res.end(url.startsWith('/transfer') ? transferPage() : plain(url.startsWith('/done') ? 'Done' : 'Elsewhere'));
   });
-  await new Promise<void>((r) => site.listen(0, '127.0.0.1', r));
-  siteUrl = `http://127.0.0.1:${(site.address() as AddressInfo).port}`;
-  store = await openStore(path.join(dir, 'store'), { integrity: { keysDir: path.join(dir, 'keys'), keyringDir: path.join(dir, 'keys', 'keyring'), sealIntervalMs: 0 } }) as LevelStore;
-  proxy = await startProxy({ store, dataDir: dir, port: 0, allowedTargets: ['127.0.0.1'], recorderScript: await readFile(path.join(root, 'dist', 'recorder', 'recorder.js')) });
-  browser = await launchChromium({ server: proxy.url });
+  proxy = await rig.proxy();
+  browser = await rig.chromium({ server: proxy.url });
 });
 
 after(async () => {
-  await browser?.close();
-  await proxy?.close();
-  await store?.close();
+  await rig?.close();
   await pgServer?.stop();
-  site?.closeAllConnections();
-  await new Promise((r) => site?.close(r));
-  await rm(dir, { recursive: true, force: true });
 });
 
 async function sessionOf(known: Set<string>): Promise<string> {

@@ -5,22 +5,16 @@
  * dead on the first, nothing on the second, error and failed on the third, each inside the test's own clock window.
  */
 import assert from 'node:assert/strict';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { after, before, it } from 'node:test';
 import type { Browser } from 'playwright';
-import { startProxy, type RunningProxy } from '../../../../proxy/index';
-import { launchChromium } from '../../../../scripts/chromium';
-import { openStore } from '../../../../store/index';
+import type { RunningProxy } from '../../../../proxy/index';
 import type { VerbatimStore } from '../../../../store/store';
 import { createStruggleDetector, struggleScore, type Signal } from '../index';
 import { openSearch } from '../../../search/index';
 import { parseQuery } from '../../../search/query/index';
+import { E2eRig } from '../../../../test/helpers/e2e-rig';
 
-const root = path.resolve(import.meta.dirname, '../../../..');
 const PAGE = `<!doctype html><html><head><meta charset="utf-8"><title>Payments</title><link rel="icon" href="data:,"></head>
 <body style="font:16px sans-serif">
 <p><button id="continue" style="width:160px;height:40px">Continue</button></p>
@@ -39,16 +33,18 @@ document.getElementById('pay').addEventListener('click', async () => {
 </script></body></html>`;
 const NEXT = '<!doctype html><html><head><title>Next</title><link rel="icon" href="data:,"></head><body><p>Bye</p></body></html>';
 
+let rig: E2eRig;
 let dir: string;
 let store: VerbatimStore;
-let site: http.Server;
 let siteUrl: string;
 let proxy: RunningProxy;
 let browser: Browser;
 
 before(async () => {
-  dir = await mkdtemp(path.join(os.tmpdir(), 'verbatim-struggle-'));
-  site = http.createServer((req, res) => {
+  rig = await E2eRig.open('struggle');
+  dir = rig.dir;
+  store = rig.store;
+  siteUrl = await rig.site((req, res) => {
     if (req.url === '/api/pay') {
       req.resume();
       res.writeHead(500, { 'content-type': 'application/json' });
@@ -58,21 +54,11 @@ before(async () => {
     res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
     res.end(req.url?.startsWith('/next') ? NEXT : PAGE);
   });
-  await new Promise<void>((r) => site.listen(0, '127.0.0.1', r));
-  siteUrl = `http://127.0.0.1:${(site.address() as AddressInfo).port}`;
-  store = await openStore(path.join(dir, 'store'));
-  proxy = await startProxy({ store, dataDir: dir, port: 0, allowedTargets: ['127.0.0.1'], recorderScript: await readFile(path.join(root, 'dist', 'recorder', 'recorder.js')) });
-  browser = await launchChromium({ server: proxy.url });
+  proxy = await rig.proxy();
+  browser = await rig.chromium({ server: proxy.url });
 });
 
-after(async () => {
-  await browser?.close();
-  await proxy?.close();
-  await store?.close();
-  site?.closeAllConnections();
-  await new Promise((r) => site?.close(r));
-  await rm(dir, { recursive: true, force: true });
-});
+after(() => rig?.close());
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** The recorded session and the test's clock around each moment, shared by the two tests. */

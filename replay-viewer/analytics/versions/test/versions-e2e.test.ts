@@ -7,30 +7,25 @@
  * compares them by keyboard with no serious accessibility violation; an erased session leaves the counts.
  */
 import assert from 'node:assert/strict';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser } from 'playwright';
-import { startProxy, type RunningProxy } from '../../../../proxy/index';
+import type { RunningProxy } from '../../../../proxy/index';
 import { EVENTS_PATH } from '../../../../recorder/protocol';
-import { launchChromium } from '../../../../scripts/chromium';
 import { evidenceFile } from '../../../../scripts/export/evidence-html';
 import { evidenceSummary } from '../../../../scripts/integrity-commands';
 import { verifyEvidenceHtml } from '../../../../store/integrity/evidence-verify';
-import { openStore } from '../../../../store/index';
 import type { LevelStore } from '../../../../store/level/level-store';
-import { startViewer, type Viewer } from '../../../server';
+import type { Viewer } from '../../../server';
 import { openSearch, type OpenedSearch } from '../../../search/index';
 import { SearchRoutes } from '../../../search/search-routes';
 import type { SearchResponse } from '../../../search/types';
 import type { PageLoadVersion, SiteVersionSummary, VersionAssets, VersionDiff } from '../report-types';
 import { VersionsRoutes } from '../versions-routes';
+import { E2eRig, sealedStoreOptions } from '../../../../test/helpers/e2e-rig';
 
-const root = path.resolve(import.meta.dirname, '../../../..');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 // A 1×1 PNG; the second byte string differs per customer (the private avatar).
 const png = (tag: number) => Buffer.concat([Buffer.from('89504e470d0a1a0a', 'hex'), Buffer.from([tag])]);
@@ -46,9 +41,9 @@ function page(customer: string, build: number): string {
 }
 
 describe('site versions end to end (Chromium through the proxy)', () => {
+  let rig: E2eRig;
   let dir: string;
   let store: LevelStore;
-  let site: http.Server;
   let siteUrl: string;
   let siteHost: string;
   let proxy: RunningProxy;
@@ -89,8 +84,10 @@ describe('site versions end to end (Chromium through the proxy)', () => {
   const listed = () => api<{ versions: SiteVersionSummary[] }>(`/api/analytics/versions?host=${encodeURIComponent(siteHost)}`).then((r) => r.versions);
 
   before(async () => {
-    dir = await mkdtemp(path.join(os.tmpdir(), 'verbatim-versions-e2e-'));
-    site = http.createServer((req, res) => {
+    rig = await E2eRig.open('versions-e2e', sealedStoreOptions);
+    dir = rig.dir;
+    store = rig.store;
+    siteUrl = await rig.site((req, res) => {
       const url = new URL(req.url ?? '/', 'http://x');
       const build = buildOf(url.pathname === '/' ? req.url : req.headers.referer);
       const send = (type: string, body: string | Buffer, headers: Record<string, string> = {}) => {
@@ -106,23 +103,17 @@ describe('site versions end to end (Chromium through the proxy)', () => {
       if (url.pathname === '/api/me') return send('application/json', JSON.stringify({ balance: `${Math.random()}` }));
       res.writeHead(404).end();
     });
-    await new Promise<void>((r) => site.listen(0, '127.0.0.1', r));
-    siteHost = `127.0.0.1:${(site.address() as AddressInfo).port}`;
-    siteUrl = `http://${siteHost}`;
+    siteHost = new URL(siteUrl).host;
     const keysDir = path.join(dir, 'keys');
-    store = await openStore(path.join(dir, 'store'), { integrity: { keysDir, keyringDir: path.join(keysDir, 'keyring'), sealIntervalMs: 0 } });
-    search = await openSearch({ dataDir: dir, keysDir, store, gatherMs: 50, worker: true, log: () => undefined });
+    search = rig.track(await openSearch({ dataDir: dir, keysDir, store, gatherMs: 50, worker: true, log: () => undefined }));
     search.follower.start();
     // The proxy's first start makes its CA (seconds on a loaded machine): the viewer's browser starts meanwhile.
     [proxy, viewerBrowser] = await Promise.all([
-      startProxy({ store, dataDir: dir, port: 0, allowedTargets: ['127.0.0.1'], recorderScript: await readFile(path.join(root, 'dist', 'recorder', 'recorder.js')) }),
-      launchChromium(),
+      rig.proxy(),
+      rig.chromium(),
     ]);
-    viewer = await startViewer({
-      store, port: 0, uiDir: path.join(root, 'dist', 'viewer'),
-      search: new SearchRoutes(search.index, store, search.key), versions: new VersionsRoutes(search.index),
-    });
-    browser = await launchChromium({ server: proxy.url });
+    viewer = await rig.viewer({ search: new SearchRoutes(search.index, store, search.key), versions: new VersionsRoutes(search.index) });
+    browser = await rig.chromium({ server: proxy.url });
     // Build 1's customers side by side, then the canary's: versions are listed newest first, and with all three at
     // once build 2 was sometimes first seen before build 1 (a CI run read the two the wrong way round).
     [sessions.alice, sessions.bob] = await Promise.all([visit('alice'), visit('bob')]);
@@ -133,17 +124,7 @@ describe('site versions end to end (Chromium through the proxy)', () => {
     }
   });
 
-  after(async () => {
-    await browser?.close();
-    await viewerBrowser?.close();
-    await viewer?.close();
-    await proxy?.close();
-    await search?.close();
-    await store?.close();
-    site?.closeAllConnections();
-    await new Promise((r) => site?.close(r));
-    await rm(dir, { recursive: true, force: true });
-  });
+  after(() => rig?.close());
 
   it('gives the same build one version across customers, and the new build exactly one more with the right changes', async () => {
     const versions = await listed();
