@@ -5,7 +5,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { readFile } from 'node:fs/promises';
+import { access, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { VerbatimError } from '../store/errors';
 import { baseHeaders, uiCsp } from './http-responses';
@@ -19,6 +19,10 @@ const ASSETS: Record<string, { file: string; type: string }> = {
   'styles.css': { file: 'styles.css', type: 'text/css; charset=utf-8' },
 };
 const PAGE = { file: 'index.html', type: 'text/html; charset=utf-8' };
+/** A player page's one script: draws the first frame, then imports app.js (ui/first-frame-entry.ts). */
+const FIRST_FRAME = 'first-frame.js';
+/** The modules app.js and first-frame.js share (scripts/build.ts: esbuild's content-hashed chunk names). */
+const CHUNK = /^chunk-[A-Z0-9]{8}\.js$/;
 /** A player page's head script, inlined (ui/early-requests.ts): a request of its own would arrive with app.js. */
 const EARLY_REQUESTS = 'early-requests.js';
 
@@ -35,7 +39,9 @@ export class UiRoutes {
 
   /** `/assets/<name>` */
   async asset({ req, res, params }: RouteContext): Promise<void> {
-    const entry = Object.hasOwn(ASSETS, params.name!) ? ASSETS[params.name!] : undefined;
+    const name = params.name!;
+    const entry = Object.hasOwn(ASSETS, name) ? ASSETS[name]
+      : name === FIRST_FRAME || CHUNK.test(name) ? { file: name, type: 'text/javascript; charset=utf-8' } : undefined;
     if (!entry) throw new VerbatimError('NOT_FOUND', 'Not found');
     await this.send(req, res, entry);
   }
@@ -58,6 +64,8 @@ export class UiRoutes {
         // inline script until they are loaded. Absent from a bare UI dir (some tests).
         const early = await readFile(path.join(this.uiDir, EARLY_REQUESTS), 'utf8').catch(() => undefined);
         const script = early ? `  <script nonce="${nonce}">${early.trim().replace(/<\/script/gi, '<\\/script')}</script>\n` : '';
+        // The first frame before the rest of the viewer (first-frame.js imports app.js); absent from a bare UI dir.
+        if (await access(path.join(this.uiDir, FIRST_FRAME)).then(() => true, () => false)) html = html.replace('src="/assets/app.js"', `src="/assets/${FIRST_FRAME}"`);
         const at = html.search(/<link rel="stylesheet"|<\/head>/);
         html = `${html.slice(0, at)}${link.trimStart()}${script}  ${html.slice(at)}`;
       }

@@ -1,7 +1,8 @@
 /**
  * Builds every bundle with esbuild into dist/:
  *   dist/recorder/recorder.js  in-page recorder (IIFE), shipped by the proxy and the extension
- *   dist/viewer/               replay viewer UI (app.js, early-requests.js, index.html, styles)
+ *   dist/viewer/               replay viewer UI (app.js, first-frame.js and their shared chunks, early-requests.js,
+ *                              index.html, styles)
  *   dist/verbatim.js           the CLI (Node, ESM; node_modules stay external)
  *   dist/ingest-worker.js      the ingest pipeline's worker thread (proxy/ingest/ingest-worker.ts), beside the CLI
  *   dist/search-worker.js      the search index's worker thread (replay-viewer/search/search-worker.ts), beside the CLI
@@ -78,7 +79,13 @@ async function buildRecorder(): Promise<void> {
 export async function buildViewerUi(out = path.join(dist, 'viewer')): Promise<void> {
   const ui: BuildOptions = { bundle: true, format: 'iife', minify: true, target: ['chrome100', 'firefox100'], legalComments: 'none', logLevel: 'warning' };
   await Promise.all([
-    build({ ...ui, entryPoints: [path.join(root, 'replay-viewer', 'ui', 'app.ts')], outfile: path.join(out, 'app.js') }),
+    // ES modules split in chunks: a player page loads first-frame.js (ui/first-frame-entry.ts) and app.js after its
+    // frame is drawn; what both import (rrweb, the first frame's code and its hand-over state) is one shared chunk,
+    // downloaded and evaluated once (chunk-<hash>.js, served by ui-routes.ts).
+    build({
+      ...ui, format: 'esm', splitting: true, outdir: out, chunkNames: 'chunk-[hash]',
+      entryPoints: { app: path.join(root, 'replay-viewer', 'ui', 'app.ts'), 'first-frame': path.join(root, 'replay-viewer', 'ui', 'first-frame-entry.ts') },
+    }),
     // A player page's head script (a few KB): asks for its first requests before app.js has arrived (ui/early-requests.ts).
     build({ ...ui, entryPoints: [path.join(root, 'replay-viewer', 'ui', 'early-requests-entry.ts')], outfile: path.join(out, 'early-requests.js') }),
   ]);
