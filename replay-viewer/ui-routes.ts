@@ -58,6 +58,8 @@ export class UiRoutes {
     if (entry === PAGE) {
       nonce = randomBytes(18).toString('base64');
       let html = body.toString('utf8').replace(/<script (?=[^>]*src="\/assets\/app\.js")/, `<script nonce="${nonce}" `);
+      // The shared chunks' preloads (scripts/build.ts): fetched as scripts, so they need the nonce as well.
+      html = html.replace(/<link rel="modulepreload" (?=href="\/assets\/chunk-[A-Z0-9]{8}\.js">)/g, `<link rel="modulepreload" nonce="${nonce}" `);
       if (preload) {
         const link = `  <link rel="preload" as="fetch" crossorigin href="${preload.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;')}">\n`;
         // After the preload, so its fetch is handed the preloaded answer; before the stylesheets, which would hold an
