@@ -13,6 +13,7 @@ import { h } from './dom';
 import type { Frame } from './event-stream-api';
 import { settledFrameEvents } from './frame-events';
 import { replayerOptions } from './replayer-options';
+import { closeReplayDocument } from './replay-document';
 
 const EVENT_META = 4;
 const FALLBACK_VIEWPORT = { width: 1280, height: 800 };
@@ -51,6 +52,7 @@ export function showFirstFrame(container: HTMLElement, frame: Frame): FirstFrame
   replayer.iframe.tabIndex = -1;
   // At once, not after the Replayer's start-up timers as the player does: they find the snapshot applied.
   replayer.pause(frame.head.shown - frame.events[0]!.timestamp);
+  closeReplayDocument(replayer.iframe);
   document.documentElement.dataset.firstFrame = String(frame.head.shown);
   performance.mark('verbatim:frame-drawn');
   return {

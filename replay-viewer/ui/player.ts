@@ -22,6 +22,7 @@ import { formatClock, formatDateTime, formatOffset, shortUrl } from './format';
 import { CanvasPainter } from './canvas-painter';
 import { keepKeysWithPlayer, keepPointerFocusRingless } from './focus-replay';
 import { replayerOptions } from './replayer-options';
+import { closeReplayDocument } from './replay-document';
 import { waitForReplayResources } from './readiness';
 import { createTimeline, type Timeline, type TimelineMarker } from './timeline';
 import { exportActions } from './export-actions';
@@ -323,6 +324,7 @@ class PlayerView {
     this.watchKeys = () => keepKeysWithPlayer(this.replayer.iframe);
     this.watchKeys();
     this.replayer.on('fullsnapshot-rebuilded', this.watchKeys);
+    this.replayer.on('fullsnapshot-rebuilded', () => closeReplayDocument(this.replayer.iframe));
     keepPointerFocusRingless(this.replayer);
     this.replayer.on('resize', (dim) => {
       const { width, height } = dim as { width: number; height: number };
