@@ -190,7 +190,7 @@ it('hands the first frame over to the full player: app.js after the frame, the f
   assert.equal(seen.iframes, 2, JSON.stringify(seen));
   assert.deepEqual(seen.sandboxes, ['allow-same-origin', 'allow-same-origin']);
   assert.ok(seen.seen >= 1, JSON.stringify(seen));
-  assert.equal(seen.blank, 0, `animation frames without the moment on screen between the first frame and the player: ${JSON.stringify(seen)}`);
+  assert.equal(seen.blank, 0, `samples without the moment on screen between the first frame and the player: ${JSON.stringify(seen)}`);
   assert.equal(await page.evaluate(() => document.querySelector<HTMLIFrameElement>('.player-view iframe')?.contentDocument?.getElementById('clock')?.textContent), expected);
   assert.equal(await page.locator('.first-frame').count(), 0, 'the first frame made way for the player');
   assert.ok(await page.locator('.timeline, [role="slider"]').first().isVisible(), 'the full player\'s timeline');
