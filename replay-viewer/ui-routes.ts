@@ -5,7 +5,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { access, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { VerbatimError } from '../store/errors';
 import { baseHeaders, uiCsp } from './http-responses';
@@ -19,7 +19,7 @@ const ASSETS: Record<string, { file: string; type: string }> = {
   'styles.css': { file: 'styles.css', type: 'text/css; charset=utf-8' },
 };
 const PAGE = { file: 'index.html', type: 'text/html; charset=utf-8' };
-/** A player page's one script: draws the first frame, then imports app.js (ui/first-frame-entry.ts). */
+/** A player page's one script, inlined: draws the first frame, then imports app.js (ui/first-frame-entry.ts). */
 const FIRST_FRAME = 'first-frame.js';
 /** The modules app.js and first-frame.js share (scripts/build.ts: esbuild's content-hashed chunk names). */
 const CHUNK = /^chunk-[A-Z0-9]{8}\.js$/;
@@ -66,8 +66,14 @@ export class UiRoutes {
         // inline script until they are loaded. Absent from a bare UI dir (some tests).
         const early = await readFile(path.join(this.uiDir, EARLY_REQUESTS), 'utf8').catch(() => undefined);
         const script = early ? `  <script nonce="${nonce}">${early.trim().replace(/<\/script/gi, '<\\/script')}</script>\n` : '';
-        // The first frame before the rest of the viewer (first-frame.js imports app.js); absent from a bare UI dir.
-        if (await access(path.join(this.uiDir, FIRST_FRAME)).then(() => true, () => false)) html = html.replace('src="/assets/app.js"', `src="/assets/${FIRST_FRAME}"`);
+        // The first frame before the rest of the viewer (first-frame.js imports app.js after it): inline, one request
+        // fewer before the frame (a few hundred bytes; its chunk is named from /assets/). Absent from a bare UI dir.
+        const first = await readFile(path.join(this.uiDir, FIRST_FRAME), 'utf8').catch(() => undefined);
+        if (first) {
+          const code = first.trim().replace(/(["'])\.\/(chunk-[A-Z0-9]{8}\.js)\1/g, '"/assets/$2"').replace(/<\/script/gi, '<\\/script');
+          // A function, so no `$` in the code is read as a replacement pattern.
+          html = html.replace(/<script [^>]*src="\/assets\/app\.js"[^>]*><\/script>/, () => `<script type="module" nonce="${nonce}">${code}</script>`);
+        }
         const at = html.search(/<link rel="stylesheet"|<\/head>/);
         html = `${html.slice(0, at)}${link.trimStart()}${script}  ${html.slice(at)}`;
       }

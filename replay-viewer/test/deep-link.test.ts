@@ -194,8 +194,8 @@ it('hands the first frame over to the full player: app.js after the frame, the f
   assert.equal(await page.evaluate(() => document.querySelector<HTMLIFrameElement>('.player-view iframe')?.contentDocument?.getElementById('clock')?.textContent), expected);
   assert.equal(await page.locator('.first-frame').count(), 0, 'the first frame made way for the player');
   assert.ok(await page.locator('.timeline, [role="slider"]').first().isVisible(), 'the full player\'s timeline');
-  // first-frame.js, the shared chunk (rrweb, asked for once by both entries) and app.js only once the frame was drawn.
-  assert.deepEqual(scripts.map((s) => s.replace(/chunk-[A-Z0-9]+/, 'chunk')).sort(), ['/assets/app.js', '/assets/chunk.js', '/assets/first-frame.js']);
+  // first-frame.js inline, the shared chunk (rrweb, asked for once by both entries) and app.js once the frame was drawn.
+  assert.deepEqual(scripts.map((s) => s.replace(/chunk-[A-Z0-9]+/, 'chunk')).sort(), ['/assets/app.js', '/assets/chunk.js']);
   const order = await page.evaluate(() => ({
     drawn: performance.getEntriesByName('verbatim:frame-drawn')[0]?.startTime ?? -1,
     app: (performance.getEntriesByType('resource') as PerformanceResourceTiming[]).find((e) => e.name.endsWith('/assets/app.js'))?.startTime ?? -1,

@@ -1,5 +1,5 @@
 /**
- * Entry of dist/viewer/first-frame.js, the one script a player page (`/sessions/<id>`) loads (ui-routes.ts): it
+ * Entry of dist/viewer/first-frame.js, a player page's (`/sessions/<id>`) one script, inlined in it (ui-routes.ts): it
  * starts the player (player-start.ts: the events the page's head already asked for, the first frame drawn from
  * them) and only once that frame is painted imports app.js, which takes the start over (player.ts) and adds the
  * timeline and panels. So the first frame waits for rrweb and this start alone, not for the whole viewer (app.js's
@@ -8,9 +8,9 @@
 import { startPlayer } from './player-start';
 
 const PLAYER_PATH = /^\/sessions\/([^/]+)\/?$/;
-// Beside this file; a plain string would be bundled by esbuild (and nonce-less scripts are refused: the import is
-// allowed by the nonce this module was loaded with, which dynamic imports inherit).
-const APP_URL = new URL('./app.js', import.meta.url).href;
+// Not a literal in import(): esbuild would bundle it. Absolute: this module runs inline in the page (ui-routes.ts),
+// and the import is allowed by the nonce it runs with, which dynamic imports inherit (nonce-less scripts are refused).
+const APP_URL = '/assets/app.js';
 
 function loadApp(): void {
   void import(APP_URL);
