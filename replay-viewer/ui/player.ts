@@ -15,15 +15,14 @@ import { Replayer, type eventWithTime } from 'rrweb';
 import { CUSTOM_TAGS } from '../../recorder/protocol';
 import type { RecordedEvent } from '../../store/records';
 import { getSession, type ApiSession, type SessionEvents } from './api';
-import { streamEvents } from './event-stream-api';
-import { showFirstFrame, type FirstFrame } from './first-frame';
+import { startPlayer, takePlayerStart } from './player-start';
 import { displayTime } from '../replay/display-moment';
-import { eventSelectOf } from '../replay/event-stream-url';
-import { clear, h } from './dom';
+import { h } from './dom';
 import { formatClock, formatDateTime, formatOffset, shortUrl } from './format';
 import { CanvasPainter } from './canvas-painter';
 import { keepKeysWithPlayer, keepPointerFocusRingless } from './focus-replay';
 import { replayerOptions } from './replayer-options';
+import { closeReplayDocument } from './replay-document';
 import { waitForReplayResources } from './readiness';
 import { createTimeline, type Timeline, type TimelineMarker } from './timeline';
 import { exportActions } from './export-actions';
@@ -60,14 +59,9 @@ interface PageEntry {
 }
 
 export async function renderPlayer(root: HTMLElement, sessionId: string, params: URLSearchParams): Promise<void> {
-  document.documentElement.dataset.view = 'player';
-  // For the time-to-first-frame bench (scripts/bench/first-frame.ts): when the script got here.
-  performance.mark('verbatim:player');
-  setReady(false);
-  document.title = 'Session · Verbatim';
-  clear(root);
-  const status = h('p', { class: 'player-status', role: 'status' }, 'Loading session…');
-  root.append(status);
+  // Usually started by the page's first script (first-frame-entry.ts), its frame already drawn; else started here.
+  const start = takePlayerStart(sessionId, params) ?? startPlayer(root, sessionId, params);
+  const { status } = start;
 
   let session: ApiSession;
   let loaded: SessionEvents;
@@ -75,39 +69,31 @@ export async function renderPlayer(root: HTMLElement, sessionId: string, params:
   let matches: Match[] | undefined;
   // Opened from a search result: the session's matching moments, for the timeline and next/previous.
   const query = params.get('q')?.trim() ?? '';
-  // The frame at the moment asked for arrives first and is drawn at once; the player follows with the whole session.
-  let preview: FirstFrame | undefined;
   try {
-    [session, loaded, me, matches] = await Promise.all([getSession(sessionId), streamEvents(sessionId, eventSelectOf(params), (frame) => {
-      if (!frame.events.some((e) => e.type === EventType.FullSnapshot)) return;
-      status.textContent = 'Loading the whole session…';
-      try {
-        preview = showFirstFrame(root, frame);
-      } catch {
-        // Only a head start: the player below shows the moment (or says what is wrong) either way.
-      }
-    }), whoAmI(), query ? sessionMatches(sessionId, query) : undefined]);
+    [session, loaded, me, matches] = await Promise.all([getSession(sessionId), start.events, whoAmI(), query ? sessionMatches(sessionId, query) : undefined]);
   } catch (err) {
-    preview?.remove();
+    start.preview()?.remove();
     status.classList.add('error');
     status.textContent = `Could not load this session: ${(err as Error).message}`;
     root.prepend(backLink());
     return;
   }
-  if (preview) {
-    // Let the first frame be painted before the whole session's player takes over the thread.
-    await new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
-    preview.remove();
-  }
+  // Let the first frame be painted before the whole session's player takes over the thread.
+  await start.framed;
+  const preview = start.preview();
   const { events } = loaded;
   if (events.length < 2 || !events.some((e) => e.type === EventType.FullSnapshot)) {
+    preview?.remove();
     status.textContent = 'This session has no replayable recording (no page snapshot was received).';
     root.prepend(backLink());
     return;
   }
-  clear(root);
+  // The first frame stays where it is, above the player, until the player shows the same moment: no blank between.
+  preview?.pin();
+  for (const child of Array.from(root.children)) if (child !== preview?.el) child.remove();
   const pageIds = loaded.tracks.find((t) => t.index === loaded.track)?.pageIds;
-  new PlayerView(root, session, events, params, me, matches ? { query, matches } : undefined, pageIds, loaded.track);
+  const view = new PlayerView(root, session, events, params, me, matches ? { query, matches } : undefined, pageIds, loaded.track);
+  if (preview) view.onFirstShown(() => preview.remove());
   if (loaded.tracks.length > 1) root.querySelector('.session-bar')?.append(tabPicker(session.id, loaded));
 }
 
@@ -338,6 +324,7 @@ class PlayerView {
     this.watchKeys = () => keepKeysWithPlayer(this.replayer.iframe);
     this.watchKeys();
     this.replayer.on('fullsnapshot-rebuilded', this.watchKeys);
+    this.replayer.on('fullsnapshot-rebuilded', () => closeReplayDocument(this.replayer.iframe));
     keepPointerFocusRingless(this.replayer);
     this.replayer.on('resize', (dim) => {
       const { width, height } = dim as { width: number; height: number };
@@ -536,6 +523,16 @@ class PlayerView {
           h('span', { class: 'page-title' }, page.title || shortUrl(page.url)),
           h('span', { class: 'page-url' }, page.url)),
         h('span', { class: 'page-time' }, formatOffset(page.offset))));
+  }
+
+  /** `fn` once the first paused moment is shown (or the 3 s limit passed): the first frame it replaces goes then. */
+  onFirstShown(fn: () => void): void {
+    const before = this.afterFirstFrame;
+    if (!before) return fn();
+    this.afterFirstFrame = () => {
+      fn();
+      before();
+    };
   }
 
   private runAfterFirstFrame(): void {
