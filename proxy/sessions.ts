@@ -196,8 +196,16 @@ export class SessionTracker {
         let session: Session | undefined;
         try {
           session = await this.ingest.store.getSession(sessionId);
+          // The forward proxy and the gateway of one process share its store, each with its own sessions: the other
+          // may have started this one a moment ago, its record still queued (the document was answered first). Asked
+          // again once the store's queued writes have landed.
+          const flushWrites = (this.ingest.store as { flushWrites?: () => Promise<void> }).flushWrites;
+          if (!session && !this.ingest.store.supports.multiWriter && flushWrites) {
+            await flushWrites.call(this.ingest.store);
+            session = await this.ingest.store.getSession(sessionId);
+          }
           // Several instances over one store: the instance that started this session may not have committed its
-          // record yet (the document was answered first). Asked again briefly before the session counts as over.
+          // record yet. Asked again briefly before the session counts as over.
           if (!session && this.ingest.store.supports.multiWriter) {
             for (const end = Date.now() + RECALL_WAIT_MS; !session && Date.now() < end;) {
               await new Promise((r) => setTimeout(r, 100));
