@@ -19,10 +19,6 @@ const ASSETS: Record<string, { file: string; type: string }> = {
   'styles.css': { file: 'styles.css', type: 'text/css; charset=utf-8' },
 };
 const PAGE = { file: 'index.html', type: 'text/html; charset=utf-8' };
-/** A player page's one script, inlined: draws the first frame, then imports app.js (ui/first-frame-entry.ts). */
-const FIRST_FRAME = 'first-frame.js';
-/** The modules app.js and first-frame.js share (scripts/build.ts: esbuild's content-hashed chunk names). */
-const CHUNK = /^chunk-[A-Z0-9]{8}\.js$/;
 /** A player page's head script, inlined (ui/early-requests.ts): a request of its own would arrive with app.js. */
 const EARLY_REQUESTS = 'early-requests.js';
 
@@ -39,9 +35,7 @@ export class UiRoutes {
 
   /** `/assets/<name>` */
   async asset({ req, res, params }: RouteContext): Promise<void> {
-    const name = params.name!;
-    const entry = Object.hasOwn(ASSETS, name) ? ASSETS[name]
-      : name === FIRST_FRAME || CHUNK.test(name) ? { file: name, type: 'text/javascript; charset=utf-8' } : undefined;
+    const entry = Object.hasOwn(ASSETS, params.name!) ? ASSETS[params.name!] : undefined;
     if (!entry) throw new VerbatimError('NOT_FOUND', 'Not found');
     await this.send(req, res, entry);
   }
@@ -58,22 +52,12 @@ export class UiRoutes {
     if (entry === PAGE) {
       nonce = randomBytes(18).toString('base64');
       let html = body.toString('utf8').replace(/<script (?=[^>]*src="\/assets\/app\.js")/, `<script nonce="${nonce}" `);
-      // The shared chunks' preloads (scripts/build.ts): fetched as scripts, so they need the nonce as well.
-      html = html.replace(/<link rel="modulepreload" (?=href="\/assets\/chunk-[A-Z0-9]{8}\.js">)/g, `<link rel="modulepreload" nonce="${nonce}" `);
       if (preload) {
         const link = `  <link rel="preload" as="fetch" crossorigin href="${preload.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;')}">\n`;
         // After the preload, so its fetch is handed the preloaded answer; before the stylesheets, which would hold an
         // inline script until they are loaded. Absent from a bare UI dir (some tests).
         const early = await readFile(path.join(this.uiDir, EARLY_REQUESTS), 'utf8').catch(() => undefined);
         const script = early ? `  <script nonce="${nonce}">${early.trim().replace(/<\/script/gi, '<\\/script')}</script>\n` : '';
-        // The first frame before the rest of the viewer (first-frame.js imports app.js after it): inline, one request
-        // fewer before the frame (a few hundred bytes; its chunk is named from /assets/). Absent from a bare UI dir.
-        const first = await readFile(path.join(this.uiDir, FIRST_FRAME), 'utf8').catch(() => undefined);
-        if (first) {
-          const code = first.trim().replace(/(["'])\.\/(chunk-[A-Z0-9]{8}\.js)\1/g, '"/assets/$2"').replace(/<\/script/gi, '<\\/script');
-          // A function, so no `$` in the code is read as a replacement pattern.
-          html = html.replace(/<script [^>]*src="\/assets\/app\.js"[^>]*><\/script>/, () => `<script type="module" nonce="${nonce}">${code}</script>`);
-        }
         const at = html.search(/<link rel="stylesheet"|<\/head>/);
         html = `${html.slice(0, at)}${link.trimStart()}${script}  ${html.slice(at)}`;
       }

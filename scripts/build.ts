@@ -1,8 +1,7 @@
 /**
  * Builds every bundle with esbuild into dist/:
  *   dist/recorder/recorder.js  in-page recorder (IIFE), shipped by the proxy and the extension
- *   dist/viewer/               replay viewer UI (app.js, first-frame.js and their shared chunks, early-requests.js,
- *                              index.html, styles)
+ *   dist/viewer/               replay viewer UI (app.js, early-requests.js, index.html, styles)
  *   dist/verbatim.js           the CLI (Node, ESM; node_modules stay external)
  *   dist/ingest-worker.js      the ingest pipeline's worker thread (proxy/ingest/ingest-worker.ts), beside the CLI
  *   dist/search-worker.js      the search index's worker thread (replay-viewer/search/search-worker.ts), beside the CLI
@@ -18,10 +17,10 @@
  *   --collector-url URL    the Verbatim server as terminals reach it, for the policy templates [VERBATIM_COLLECTOR_URL]
  *   --data DIR             data directory, for the default key path (./data) [VERBATIM_DATA]
  */
-import { build, type BuildOptions, type Metafile } from 'esbuild';
+import { build, type BuildOptions } from 'esbuild';
 import { cp, mkdir, rm } from 'node:fs/promises';
 import { gzipSync } from 'node:zlib';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { buildExtension, CRX_FILE, type ExtensionBuildOptions } from '../extension/build';
@@ -78,31 +77,13 @@ async function buildRecorder(): Promise<void> {
 /** The viewer UI into `out` (dist/viewer by default; tests build their own copy). */
 export async function buildViewerUi(out = path.join(dist, 'viewer')): Promise<void> {
   const ui: BuildOptions = { bundle: true, format: 'iife', minify: true, target: ['chrome100', 'firefox100'], legalComments: 'none', logLevel: 'warning' };
-  const [modules] = await Promise.all([
-    // ES modules split in chunks: a player page loads first-frame.js (ui/first-frame-entry.ts) and app.js after its
-    // frame is drawn; what both import (rrweb, the first frame's code and its hand-over state) is one shared chunk,
-    // downloaded and evaluated once (chunk-<hash>.js, served by ui-routes.ts).
-    build({
-      ...ui, format: 'esm', splitting: true, outdir: out, chunkNames: 'chunk-[hash]', metafile: true,
-      entryPoints: { app: path.join(root, 'replay-viewer', 'ui', 'app.ts'), 'first-frame': path.join(root, 'replay-viewer', 'ui', 'first-frame-entry.ts') },
-    }),
+  await Promise.all([
+    build({ ...ui, entryPoints: [path.join(root, 'replay-viewer', 'ui', 'app.ts')], outfile: path.join(out, 'app.js') }),
     // A player page's head script (a few KB): asks for its first requests before app.js has arrived (ui/early-requests.ts).
     build({ ...ui, entryPoints: [path.join(root, 'replay-viewer', 'ui', 'early-requests-entry.ts')], outfile: path.join(out, 'early-requests.js') }),
   ]);
   await cp(path.join(root, 'replay-viewer', 'ui', 'static'), out, { recursive: true });
-  await preloadSharedChunks(out, modules.metafile!);
   await cp(path.join(root, 'node_modules', 'rrweb', 'dist', 'style.css'), path.join(out, 'rrweb.css'));
-}
-
-/**
- * `<link rel="modulepreload">` in index.html for the chunks both entries import: asked for with the page's script,
- * not one round trip later when that script has been read (ui-routes.ts gives them the page's nonce).
- */
-async function preloadSharedChunks(out: string, metafile: Metafile): Promise<void> {
-  const chunks = Object.entries(metafile.outputs).filter(([file]) => /(^|\/)chunk-[^/]+\.js$/.test(file)).map(([file]) => path.basename(file)).sort();
-  const page = path.join(out, 'index.html');
-  const links = chunks.map((c) => `<link rel="modulepreload" href="/assets/${c}">\n  `).join('');
-  await writeFile(page, (await readFile(page, 'utf8')).replace('<script type="module" src="/assets/app.js">', `${links}<script type="module" src="/assets/app.js">`));
 }
 
 async function buildCli(): Promise<void> {

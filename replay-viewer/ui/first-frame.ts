@@ -2,8 +2,7 @@
  * The first frame of a replay, drawn from the first part of the streamed events (event-stream-api.ts) while the
  * rest of the session is still arriving: a Replayer over events[start..end) (the Meta rrweb starts from up to
  * the moment), paused at the moment the player will show (replay/display-moment.ts), in the same script-less
- * frame as the player (replayer-options.ts). The player replaces it once it has the whole session and shows the
- * same moment (player.ts); until then the frame stays pinned above it.
+ * frame as the player (replayer-options.ts). The player replaces it once it has the whole session.
  *
  * `document.documentElement.dataset.firstFrame` is the moment drawn (epoch ms) once it is.
  */
@@ -13,15 +12,12 @@ import { h } from './dom';
 import type { Frame } from './event-stream-api';
 import { settledFrameEvents } from './frame-events';
 import { replayerOptions } from './replayer-options';
-import { closeReplayDocument } from './replay-document';
 
 const EVENT_META = 4;
 const FALLBACK_VIEWPORT = { width: 1280, height: 800 };
 
 export interface FirstFrame {
   el: HTMLElement;
-  /** Keeps the frame where it is on screen, above whatever the page lays out next (the player), until removed. */
-  pin(): void;
   remove(): void;
 }
 
@@ -52,19 +48,10 @@ export function showFirstFrame(container: HTMLElement, frame: Frame): FirstFrame
   replayer.iframe.tabIndex = -1;
   // At once, not after the Replayer's start-up timers as the player does: they find the snapshot applied.
   replayer.pause(frame.head.shown - frame.events[0]!.timestamp);
-  closeReplayDocument(replayer.iframe);
   document.documentElement.dataset.firstFrame = String(frame.head.shown);
   performance.mark('verbatim:frame-drawn');
   return {
     el,
-    pin() {
-      const r = el.getBoundingClientRect();
-      // Restyled, never moved: an iframe moved in the DOM reloads, blank.
-      Object.assign(el.style, { position: 'fixed', left: `${r.left}px`, top: `${r.top}px`, width: `${r.width}px`, height: `${r.height}px`,
-        boxSizing: 'border-box', margin: '0', zIndex: '5', pointerEvents: 'none' });
-      // The player's own replay is the one to read and use.
-      el.setAttribute('aria-hidden', 'true');
-    },
     remove() {
       replayer.destroy();
       el.remove();

@@ -15,14 +15,15 @@ import { Replayer, type eventWithTime } from 'rrweb';
 import { CUSTOM_TAGS } from '../../recorder/protocol';
 import type { RecordedEvent } from '../../store/records';
 import { getSession, type ApiSession, type SessionEvents } from './api';
-import { startPlayer, takePlayerStart } from './player-start';
+import { streamEvents } from './event-stream-api';
+import { showFirstFrame, type FirstFrame } from './first-frame';
 import { displayTime } from '../replay/display-moment';
-import { h } from './dom';
+import { eventSelectOf } from '../replay/event-stream-url';
+import { clear, h } from './dom';
 import { formatClock, formatDateTime, formatOffset, shortUrl } from './format';
 import { CanvasPainter } from './canvas-painter';
 import { keepKeysWithPlayer, keepPointerFocusRingless } from './focus-replay';
 import { replayerOptions } from './replayer-options';
-import { closeReplayDocument } from './replay-document';
 import { waitForReplayResources } from './readiness';
 import { createTimeline, type Timeline, type TimelineMarker } from './timeline';
 import { exportActions } from './export-actions';
@@ -59,9 +60,14 @@ interface PageEntry {
 }
 
 export async function renderPlayer(root: HTMLElement, sessionId: string, params: URLSearchParams): Promise<void> {
-  // Usually started by the page's first script (first-frame-entry.ts), its frame already drawn; else started here.
-  const start = takePlayerStart(sessionId, params) ?? startPlayer(root, sessionId, params);
-  const { status } = start;
+  document.documentElement.dataset.view = 'player';
+  // For the time-to-first-frame bench (scripts/bench/first-frame.ts): when the script got here.
+  performance.mark('verbatim:player');
+  setReady(false);
+  document.title = 'Session · Verbatim';
+  clear(root);
+  const status = h('p', { class: 'player-status', role: 'status' }, 'Loading session…');
+  root.append(status);
 
   let session: ApiSession;
   let loaded: SessionEvents;
@@ -69,31 +75,39 @@ export async function renderPlayer(root: HTMLElement, sessionId: string, params:
   let matches: Match[] | undefined;
   // Opened from a search result: the session's matching moments, for the timeline and next/previous.
   const query = params.get('q')?.trim() ?? '';
+  // The frame at the moment asked for arrives first and is drawn at once; the player follows with the whole session.
+  let preview: FirstFrame | undefined;
   try {
-    [session, loaded, me, matches] = await Promise.all([getSession(sessionId), start.events, whoAmI(), query ? sessionMatches(sessionId, query) : undefined]);
+    [session, loaded, me, matches] = await Promise.all([getSession(sessionId), streamEvents(sessionId, eventSelectOf(params), (frame) => {
+      if (!frame.events.some((e) => e.type === EventType.FullSnapshot)) return;
+      status.textContent = 'Loading the whole session…';
+      try {
+        preview = showFirstFrame(root, frame);
+      } catch {
+        // Only a head start: the player below shows the moment (or says what is wrong) either way.
+      }
+    }), whoAmI(), query ? sessionMatches(sessionId, query) : undefined]);
   } catch (err) {
-    start.preview()?.remove();
+    preview?.remove();
     status.classList.add('error');
     status.textContent = `Could not load this session: ${(err as Error).message}`;
     root.prepend(backLink());
     return;
   }
-  // Let the first frame be painted before the whole session's player takes over the thread.
-  await start.framed;
-  const preview = start.preview();
+  if (preview) {
+    // Let the first frame be painted before the whole session's player takes over the thread.
+    await new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
+    preview.remove();
+  }
   const { events } = loaded;
   if (events.length < 2 || !events.some((e) => e.type === EventType.FullSnapshot)) {
-    preview?.remove();
     status.textContent = 'This session has no replayable recording (no page snapshot was received).';
     root.prepend(backLink());
     return;
   }
-  // The first frame stays where it is, above the player, until the player shows the same moment: no blank between.
-  preview?.pin();
-  for (const child of Array.from(root.children)) if (child !== preview?.el) child.remove();
+  clear(root);
   const pageIds = loaded.tracks.find((t) => t.index === loaded.track)?.pageIds;
-  const view = new PlayerView(root, session, events, params, me, matches ? { query, matches } : undefined, pageIds, loaded.track);
-  if (preview) view.onFirstShown(() => preview.remove());
+  new PlayerView(root, session, events, params, me, matches ? { query, matches } : undefined, pageIds, loaded.track);
   if (loaded.tracks.length > 1) root.querySelector('.session-bar')?.append(tabPicker(session.id, loaded));
 }
 
@@ -324,7 +338,6 @@ class PlayerView {
     this.watchKeys = () => keepKeysWithPlayer(this.replayer.iframe);
     this.watchKeys();
     this.replayer.on('fullsnapshot-rebuilded', this.watchKeys);
-    this.replayer.on('fullsnapshot-rebuilded', () => closeReplayDocument(this.replayer.iframe));
     keepPointerFocusRingless(this.replayer);
     this.replayer.on('resize', (dim) => {
       const { width, height } = dim as { width: number; height: number };
@@ -523,16 +536,6 @@ class PlayerView {
           h('span', { class: 'page-title' }, page.title || shortUrl(page.url)),
           h('span', { class: 'page-url' }, page.url)),
         h('span', { class: 'page-time' }, formatOffset(page.offset))));
-  }
-
-  /** `fn` once the first paused moment is shown (or the 3 s limit passed): the first frame it replaces goes then. */
-  onFirstShown(fn: () => void): void {
-    const before = this.afterFirstFrame;
-    if (!before) return fn();
-    this.afterFirstFrame = () => {
-      fn();
-      before();
-    };
   }
 
   private runAfterFirstFrame(): void {

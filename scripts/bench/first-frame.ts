@@ -74,9 +74,7 @@ async function openLink(context: BrowserContext, base: string, c: Case, at: numb
     const ready = await page.evaluate(() => performance.now());
     const phases = await page.evaluate(() => {
       const entries = performance.getEntriesByType('resource') as PerformanceResourceTiming[];
-      // The scripts the first frame waits for: first-frame.js and its shared chunk, or (an older build) app.js.
-      const firstScripts = entries.filter((e) => /\/assets\/(first-frame|chunk-)/.test(e.name));
-      const app = firstScripts.length ? firstScripts.reduce((a, b) => (b.responseEnd > a.responseEnd ? b : a)) : entries.find((e) => e.name.includes('/app.js'));
+      const app = entries.find((e) => e.name.includes('/app.js'));
       const events = entries.filter((e) => e.name.includes('/events'));
       const [player, frameEvents, frameApplied] = ['verbatim:player', 'verbatim:frame-events', 'verbatim:frame-drawn'].map((name) => performance.getEntriesByName(name)[0]?.startTime ?? 0);
       return { player, frameEvents, frameApplied, requests: events.length, script: app?.responseEnd ?? 0, asked: events[0]?.startTime ?? 0, firstByte: events[0]?.responseStart ?? 0 };
