@@ -65,9 +65,10 @@ export async function setUpAccess(config: VerbatimConfig, store: StoreBase, reda
     ? await loadIdentityRules(config.identityFile, true)
     : await loadIdentityRules(path.join(config.dataDir, 'identity.json'), false);
   // Signed-in sessions every instance sharing the store (and its key directory) accepts and signs out together.
-  const sessions = new WebSessions({ key: await loadWebSessionKey(keysDirOf(config)), state: shared.state, refreshMs: shared.refreshMs });
-  // Failed sign-ins per user name counted across instances (a guesser spread over several viewers).
-  const throttle = new SignInThrottle({ shared: { state: shared.state, refreshMs: shared.refreshMs } });
+  const sessionKey = await loadWebSessionKey(keysDirOf(config));
+  const sessions = new WebSessions({ key: sessionKey, state: shared.state, refreshMs: shared.refreshMs });
+  // Failed sign-ins per user name counted across instances (a guesser spread over several viewers), names as HMACs.
+  const throttle = new SignInThrottle({ shared: { state: shared.state, refreshMs: shared.refreshMs, key: sessionKey } });
   const access = new ViewerAccess({
     accounts, audit, secureCookies: config.secureCookies, sessions, throttle,
     customerOf: (id) => store.customerOf(id),

@@ -18,6 +18,7 @@
  * can pass between two reads. The per-address counter stays per instance (behind a balancer the address is often the
  * balancer's anyway).
  */
+import { createHmac } from 'node:crypto';
 import { updateDocument, type SharedState } from '../../store/shared-state';
 
 export const FAILURES_DOCUMENT = 'sign-in-failures';
@@ -106,6 +107,7 @@ class Backoff {
 
 export interface SignInAttempt {
   client: string;
+  /** The per-user-name counter's key (the name, or its HMAC when shared). */
   account: string;
 }
 
@@ -119,12 +121,22 @@ export class SignInThrottle {
 
   constructor(private readonly opts: {
     client?: BackoffPolicy; account?: BackoffPolicy; now?: () => number;
-    /** The store's shared state: per-user-name failures counted across instances. */
-    shared?: { state: SharedState; refreshMs: number };
+    /**
+     * The store's shared state: per-user-name failures counted across instances. Names are kept there as an HMAC
+     * under `key` (the instances' shared viewer-session key): whatever was typed as a user name (a password, by
+     * mistake) never reaches the database as typed.
+     */
+    shared?: { state: SharedState; refreshMs: number; key: Buffer };
   } = {}) {
     this.now = opts.now ?? Date.now;
     this.clients = new Backoff(opts.client ?? CLIENT_BACKOFF, this.now);
     this.accounts = new Backoff(opts.account ?? ACCOUNT_BACKOFF, this.now);
+  }
+
+  /** The per-user-name counter's key: the name itself, or its HMAC when the counts are shared. */
+  private nameKey(account: string): string {
+    const key = this.opts.shared?.key;
+    return key ? createHmac('sha256', key).update(`sign-in-name\n${account}`).digest('base64url').slice(0, 32) : account;
   }
 
   /** Merges the other instances' failures (before begin(); a failed read keeps this instance's own counts). */
@@ -143,7 +155,8 @@ export class SignInThrottle {
   }
 
   /** A wrong password for `account`: its count (begin() made it) goes to the shared document. */
-  async failed(account: string): Promise<void> {
+  async failed(name: string): Promise<void> {
+    const account = this.nameKey(name);
     const local = this.accounts.entry(account);
     if (local) await this.share((all) => {
       const e = all[account];
@@ -168,11 +181,12 @@ export class SignInThrottle {
 
   /** Refuses, or admits the attempt and counts it as a failure (synchronously: no await between). */
   begin(client: string, account: string): Admission {
-    const wait = Math.max(this.clients.wait(client), this.accounts.wait(account));
+    const key = this.nameKey(account);
+    const wait = Math.max(this.clients.wait(client), this.accounts.wait(key));
     if (wait > 0) return { ok: false, retryAfterMs: wait };
     this.clients.fail(client);
-    this.accounts.fail(account);
-    return { ok: true, attempt: { client, account } };
+    this.accounts.fail(key);
+    return { ok: true, attempt: { client, account: key } };
   }
 
   /** The password was right: the account starts afresh (on every instance); the client keeps its other failures. */
@@ -186,11 +200,12 @@ export class SignInThrottle {
 
   /** Milliseconds before this user name may try again (0: now), for the administrator's user list. */
   accountWait(account: string): number {
-    return this.accounts.wait(account);
+    return this.accounts.wait(this.nameKey(account));
   }
 
   /** An administrator lifts the backoff of a user name, on every instance. */
-  async clearAccount(account: string): Promise<void> {
+  async clearAccount(name: string): Promise<void> {
+    const account = this.nameKey(name);
     this.accounts.clear(account);
     await this.share((all) => { all[account] = cleared(this.now()); });
   }

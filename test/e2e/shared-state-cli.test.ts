@@ -140,6 +140,9 @@ describe('verbatim --store postgres://: accounts, terminals, reviews and the aud
         // Hashes only: scrypt for passwords, SHA-256 for the terminal token.
         const text = (await c.query('SELECT string_agg(value, \'\') AS t FROM verbatim_store.documents')).rows[0].t as string;
         assert.ok(!text.includes('alice has a long password') && !text.includes(ADMIN_PASSWORD));
+        // Failed sign-ins are counted under an HMAC of the name typed, never the name itself.
+        const failures = (await c.query("SELECT value FROM verbatim_store.documents WHERE name = 'sign-in-failures'")).rows[0].value as string;
+        assert.ok(failures.length > 2 && !failures.includes('alice'), failures);
         assert.match(text, /"tokenHash":"[0-9a-f]{64}"/);
       } finally {
         await c.end();
