@@ -32,8 +32,10 @@ export class SignInRoutes {
     const password = stringField(fields, 'password');
     const next = safeNext(stringField(fields, 'next') || null);
     const client = req.socket.remoteAddress ?? 'unknown';
-    const actor = username.slice(0, 64) || '(empty)';
     const refuse = async (err: VerbatimError, reason: string): Promise<void> => {
+      // Only an existing account's name goes on the record: what else was typed there may be a password typed into
+      // the wrong field, which must not reach the disk.
+      const actor = !username ? '(empty)' : this.access.accounts.get(username) ? username : '(unknown user)';
       await this.access.audit.append({ actor, action: 'sign-in', outcome: 'failed', details: { reason, ip: client } });
       if (!isForm) throw err;
       if (typeof err.context.retryAfterSeconds === 'number') res.setHeader('Retry-After', String(err.context.retryAfterSeconds));

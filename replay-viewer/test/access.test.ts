@@ -196,9 +196,12 @@ describe('sign-in, CSRF and tokens', () => {
     assert.ok((await audit.query({ action: 'config', target: 'user:locky' })).some((e) => e.details?.change === 'unlocked'));
   });
 
-  it('an unknown user name fails like a wrong password', async () => {
-    const res = await signIn('nobody', 'whatever password');
+  it('an unknown user name fails like a wrong password, and is not put on the record (it may be a password)', async () => {
+    const res = await signIn('my-secret-passw0rd', 'whatever password');
     assert.equal(res.status, 401);
+    const entries = await audit.query({ action: 'sign-in', outcome: 'failed' });
+    assert.ok(entries.some((e) => e.actor === '(unknown user)'));
+    assert.ok(!JSON.stringify(entries).includes('my-secret-passw0rd'));
   });
 
   it('answers an undeclared route 404 and a declared one with another method 405, signed in or not', async () => {
