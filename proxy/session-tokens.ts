@@ -8,9 +8,9 @@
  * stands in for the other.
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { VerbatimError } from '../store/errors';
+import { readOrCreateKeyFile } from '../store/key-file';
 
 const SESSION_ID = /^[a-z2-7]{26}$/;
 
@@ -35,17 +35,8 @@ export class SessionTokens {
   /** Loads the signing secret from the key dir (default <data>/keys), creating it (0600) on first start. */
   static async load(dataDir: string, keysDir = path.join(dataDir, 'keys')): Promise<SessionTokens> {
     const file = path.join(keysDir, 'session-token.key');
-    try {
-      return new SessionTokens(Buffer.from((await readFile(file, 'utf8')).trim(), 'base64'));
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-      await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
-      const secret = randomBytes(32);
-      await writeFile(file, secret.toString('base64'), { mode: 0o600, flag: 'wx' }).catch(async (e) => {
-        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-      });
-      return new SessionTokens(Buffer.from((await readFile(file, 'utf8')).trim(), 'base64'));
-    }
+    const text = await readOrCreateKeyFile(file, () => randomBytes(32).toString('base64'));
+    return new SessionTokens(Buffer.from(text.toString('utf8').trim(), 'base64'));
   }
 
   issue(sessionId: string): string {

@@ -14,9 +14,9 @@
  * Set-Cookie) when it is older than a minute, so the idle clock has one-minute steps and no write per request.
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { link, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { VerbatimError } from '../../store/errors';
+import { readOrCreateKeyFile } from '../../store/key-file';
 import { updateDocument, type SharedState } from '../../store/shared-state';
 
 export const SESSION_COOKIE = 'verbatim_viewer';
@@ -183,29 +183,9 @@ function parseSignOuts(value: unknown): SignOuts {
  */
 export async function loadWebSessionKey(keysDir: string): Promise<Buffer> {
   const file = path.join(keysDir, WEB_SESSION_KEY_FILE);
-  const read = async (): Promise<Buffer> => {
-    const key = Buffer.from((await readFile(file, 'utf8')).trim(), 'base64');
-    if (key.length < 32) throw new VerbatimError('CONFIG_INVALID', `${file} holds no 32-byte key: remove it to have a new one made (every viewer user then signs in again)`, { file });
-    return key;
-  };
-  try {
-    return await read();
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    await mkdir(keysDir, { recursive: true, mode: 0o700 });
-    // Written whole under another name, then linked: an instance starting beside this one never reads half a key.
-    const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-    await writeFile(tmp, randomBytes(32).toString('base64'), { mode: 0o600, flag: 'wx' });
-    try {
-      await link(tmp, file).catch((e: NodeJS.ErrnoException) => {
-        // Another instance sharing the key directory made it a moment ago: use theirs.
-        if (e.code !== 'EEXIST') throw e;
-      });
-    } finally {
-      await rm(tmp, { force: true });
-    }
-    return read();
-  }
+  const key = Buffer.from((await readOrCreateKeyFile(file, () => randomBytes(32).toString('base64'))).toString('utf8').trim(), 'base64');
+  if (key.length < 32) throw new VerbatimError('CONFIG_INVALID', `${file} holds no 32-byte key: remove it to have a new one made (every viewer user then signs in again)`, { file });
+  return key;
 }
 
 export function cookieFor(id: string, secure: boolean, maxAgeSeconds: number): string {

@@ -5,9 +5,9 @@
  * store's keys (<data>/keys/search-index.key, 0600), written whole or not at all.
  */
 import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes } from 'node:crypto';
-import { chmod, link, mkdir, open, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { VerbatimError } from '../../store/errors';
+import { readOrCreateKeyFile } from '../../store/key-file';
 
 export const INDEX_KEY_FILE = 'search-index.key';
 const KEY_BYTES = 32;
@@ -63,34 +63,7 @@ export class IndexKey {
   }
 }
 
-/** The key from <keysDir>/search-index.key, made (0600) on first use. */
+/** The key from <keysDir>/search-index.key, made (0600) on first use (store/key-file.ts). */
 export async function loadOrCreateIndexKey(keysDir: string): Promise<IndexKey> {
-  const file = path.join(keysDir, INDEX_KEY_FILE);
-  const existing = await readFile(file).catch((err: NodeJS.ErrnoException) => {
-    if (err.code === 'ENOENT') return undefined;
-    throw err;
-  });
-  if (existing) {
-    await chmod(file, 0o600).catch(() => undefined);
-    return new IndexKey(existing);
-  }
-  await mkdir(keysDir, { recursive: true, mode: 0o700 });
-  const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  const handle = await open(tmp, 'wx', 0o600);
-  try {
-    await handle.writeFile(randomBytes(KEY_BYTES));
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  // Another process (or instance) may make one meanwhile: a link never replaces a file, so the first one made is
-  // the key of all of them (a rename over it would orphan the index written with it).
-  try {
-    await link(tmp, file).catch((err: NodeJS.ErrnoException) => {
-      if (err.code !== 'EEXIST') throw err;
-    });
-  } finally {
-    await rm(tmp, { force: true });
-  }
-  return new IndexKey(await readFile(file));
+  return new IndexKey(await readOrCreateKeyFile(path.join(keysDir, INDEX_KEY_FILE), () => randomBytes(KEY_BYTES)));
 }

@@ -1,7 +1,8 @@
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
-import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { readOrCreateKeyFile } from '../key-file';
 
 /**
  * The Ed25519 key that signs checkpoints, made at first start in <data>/keys/.
@@ -34,21 +35,9 @@ export interface VerifierKey {
 
 export async function loadOrCreateSigningKey(keysDir: string, name = DEFAULT_ORIGIN): Promise<SigningKey> {
   await mkdir(keysDir, { recursive: true, mode: 0o700 });
-  const path = join(keysDir, PRIVATE_KEY_FILE);
-  let pem: string;
-  try {
-    pem = await readFile(path, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    const { privateKey } = generateKeyPairSync('ed25519');
-    pem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
-    // 'wx': never overwrite a key another process made meanwhile.
-    await writeFile(path, pem, { mode: 0o600, flag: 'wx' }).catch(async (e: NodeJS.ErrnoException) => {
-      if (e.code !== 'EEXIST') throw e;
-      pem = await readFile(path, 'utf8');
-    });
-    await chmod(path, 0o600);
-  }
+  // Never overwriting a key another process made meanwhile (../key-file.ts).
+  const pem = (await readOrCreateKeyFile(join(keysDir, PRIVATE_KEY_FILE), () =>
+    generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString())).toString('utf8');
   const privateKey = createPrivateKey(pem);
   const publicKey = createPublicKey(privateKey);
   const publicRaw = rawPublicKey(publicKey);
