@@ -3,23 +3,15 @@
  * event loop (a 200 KB script took several ms there). One worker by default: this machine class has 2 cores and the
  * main thread needs one. If the worker cannot start or dies, jobs run in-process instead — slower, never lost.
  */
-import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import { fileURLToPath } from 'node:url';
+import type { Worker } from 'node:worker_threads';
+import { startWorkerThread } from '../../store/worker-thread';
 import type { MaskingPolicy } from '../masking/index';
 import { Masker } from '../masking/masker';
 import { prepareCapture, type CaptureJob, type PreparedCapture } from './prepare-capture';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-
-/** dist/ingest-worker.js beside the bundled CLI, else this folder's source (run under tsx). */
-function workerEntry(): string | undefined {
-  const built = path.join(here, 'ingest-worker.js');
-  if (existsSync(built)) return built;
-  const source = path.join(here, 'ingest-worker.ts');
-  return existsSync(source) ? source : undefined;
-}
 
 /**
  * A job is kept until answered: if the worker dies, it runs in-process — unless its bytes were moved to the worker
@@ -74,16 +66,10 @@ export class IngestWorkers {
   }
 
   private start(): void {
-    const entry = workerEntry();
-    if (!entry) return;
     let worker: Worker;
-    const workerData = { policy: this.policy.file };
     try {
-      // From source (tests, benchmarks) the worker registers tsx itself: loader hooks of the main thread do not
-      // reach worker threads. The bundled CLI runs dist/ingest-worker.js directly.
-      worker = entry.endsWith('.ts')
-        ? new Worker(`import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(pathToFileURL(entry).href)}); })`, { eval: true, workerData })
-        : new Worker(entry, { workerData });
+      // dist/ingest-worker.js beside the bundled CLI, else this folder's source (run under tsx).
+      worker = startWorkerThread(here, 'ingest-worker', { policy: this.policy.file });
     } catch (err) {
       this.onLost?.(err);
       return;

@@ -10,7 +10,7 @@ import type { Worker } from 'node:worker_threads';
 import { VerbatimError } from '../../store/errors';
 import type { PageApplierPort, PageSink } from './page-applier';
 import type { AppliedPage } from './read-page';
-import { PendingReplies, startWorkerThread } from './worker-thread';
+import { PendingReplies, startWorkerThread } from '../../store/worker-thread';
 import type { SearchWorkerData, WorkerReply, WorkerRequest } from './worker-protocol';
 
 const here = path.dirname(fileURLToPath(import.meta.url));

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import type { Worker } from 'node:worker_threads';
 import { ERROR_CODES, VerbatimError, type ErrorCode } from '../../../store/errors';
 import type { VerbatimStore } from '../../../store/store';
-import { PendingReplies, startWorkerThread } from '../worker-thread';
+import { PendingReplies, startWorkerThread } from '../../../store/worker-thread';
 import { answerRead, postAnswer, type BridgeRequest } from './store-bridge';
 import type { TrustFindings } from './trust-compute';
 import type { TrustWorkerReply, TrustWorkerRequest } from './trust-runner-protocol';

@@ -1,9 +1,9 @@
 /**
- * What search's two worker threads are started and answered with alike: the page applier's (worker-applier.ts,
- * search-worker.ts) and the trust job's (derived/trust-runner.ts, trust-worker.ts). What each does once its worker
- * dies stays with each, because it differs: the applier applies in-process from then on (the follower re-reads a
- * page the worker held from the index's cursor), while the trust runner starts a fresh worker at the next run and
- * runs in-process only when one cannot start.
+ * How Verbatim's worker threads are started and answered: the ingest pipeline's (proxy/ingest/ingest-workers.ts), the
+ * search index's page applier (replay-viewer/search/worker-applier.ts) and the trust job's (derived/trust-runner.ts).
+ * It lives in store/, the layer every other one imports, because it knows nothing of any of them. What each does once
+ * its worker dies stays with each, because it differs: ingest and the applier go on in-process, the trust runner
+ * starts a fresh worker at its next run.
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
