@@ -51,7 +51,7 @@ export class SignInRoutes {
     }
     const account = await this.access.accounts.signIn(username, password);
     if (!account) {
-      await this.access.throttle.failed(username);
+      await this.access.throttle.failed(admission.attempt);
       return refuse(new VerbatimError('UNAUTHENTICATED', WRONG), 'invalid');
     }
     await this.access.throttle.succeeded(admission.attempt);

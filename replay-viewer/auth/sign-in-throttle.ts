@@ -12,18 +12,23 @@
  * concurrent attempts cannot all pass a check that one of them has not counted yet.
  * An attempt counts as a failure until succeeded() says otherwise.
  *
- * Instances sharing a store share the per-user-name counter (a guesser spread over N viewers behind a round-robin
- * balancer would otherwise get N times the tries): failures go to the shared document `sign-in-failures`, read before
- * each sign-in at most every `refreshMs`, and merged into this instance's counter. At most one attempt per instance
- * can pass between two reads. The per-address counter stays per instance (behind a balancer the address is often the
- * balancer's anyway).
+ * Instances sharing a store share both counters (a guesser spread over N viewers, behind a round-robin balancer or
+ * reached one by one, would otherwise get N times the tries): failures go to the shared document `sign-in-failures`,
+ * read before each sign-in at most every `refreshMs`, and merged into this instance's counters. At most one attempt
+ * per instance can pass between two reads. Names and addresses are kept there as HMACs (different labels, an address
+ * key starting with `@`), so neither a password typed as a user name nor a client's address reaches the database.
+ * The address is the socket's: viewers are reached directly by staff (docs/DEPLOYMENT.md), not through a balancer,
+ * whose own address would otherwise stand for everyone behind it.
  */
 import { createHmac } from 'node:crypto';
 import { updateDocument, type SharedState } from '../../store/shared-state';
 
 export const FAILURES_DOCUMENT = 'sign-in-failures';
-/** User names kept in the shared document; the oldest failures go first (a spray of names stays small). */
+/** User names, and separately addresses, kept in the shared document; the oldest failures go first (a spray of names
+ * or addresses stays small, and one cannot push the other out). */
 const MAX_SHARED = 5_000;
+/** Starts an address's key in the shared document (a name's key is base64url, which has no `@`). */
+const ADDRESS = '@';
 
 export interface BackoffPolicy {
   /** Failures allowed before any wait. */
@@ -106,6 +111,7 @@ class Backoff {
 }
 
 export interface SignInAttempt {
+  /** The per-address counter's key (the address, or its HMAC when shared). */
   client: string;
   /** The per-user-name counter's key (the name, or its HMAC when shared). */
   account: string;
@@ -122,9 +128,9 @@ export class SignInThrottle {
   constructor(private readonly opts: {
     client?: BackoffPolicy; account?: BackoffPolicy; now?: () => number;
     /**
-     * The store's shared state: per-user-name failures counted across instances. Names are kept there as an HMAC
-     * under `key` (the instances' shared viewer-session key): whatever was typed as a user name (a password, by
-     * mistake) never reaches the database as typed.
+     * The store's shared state: failures per user name and per address counted across instances. Both are kept
+     * there as an HMAC under `key` (the instances' shared viewer-session key): whatever was typed as a user name (a
+     * password, by mistake) never reaches the database as typed, nor does a client's address.
      */
     shared?: { state: SharedState; refreshMs: number; key: Buffer };
   } = {}) {
@@ -139,6 +145,12 @@ export class SignInThrottle {
     return key ? createHmac('sha256', key).update(`sign-in-name\n${account}`).digest('base64url').slice(0, 32) : account;
   }
 
+  /** The per-address counter's key: the address itself, or `@` and its HMAC when the counts are shared. */
+  private clientKey(client: string): string {
+    const key = this.opts.shared?.key;
+    return key ? ADDRESS + createHmac('sha256', key).update(`sign-in-address\n${client}`).digest('base64url').slice(0, 32) : client;
+  }
+
   /** Merges the other instances' failures (before begin(); a failed read keeps this instance's own counts). */
   async sync(force = false): Promise<void> {
     const shared = this.opts.shared;
@@ -146,6 +158,10 @@ export class SignInThrottle {
     const doc = await shared.state.getDocument(FAILURES_DOCUMENT).catch(() => undefined);
     if (!doc) return;
     for (const [name, e] of Object.entries(entriesOf(doc.value))) {
+      if (name.startsWith(ADDRESS)) {
+        if (e.failures > 0) this.clients.merge(name, e);
+        continue;
+      }
       // Lifted (a good password, an administrator) since this instance's last failure for it: lifted here too.
       const mine = this.accounts.entry(name);
       if (e.clearedAt !== undefined && mine && mine.lastFailure <= e.clearedAt) this.accounts.clear(name);
@@ -154,16 +170,18 @@ export class SignInThrottle {
     this.readAt = performance.now();
   }
 
-  /** A wrong password for `account`: its count (begin() made it) goes to the shared document. */
-  async failed(name: string): Promise<void> {
-    const account = this.nameKey(name);
-    const local = this.accounts.entry(account);
-    if (local) await this.share((all) => {
-      const e = all[account];
-      all[account] = {
-        failures: Math.max(local.failures, e?.failures ?? 0), lastFailure: Math.max(local.lastFailure, e?.lastFailure ?? 0),
-        ...(e?.clearedAt !== undefined ? { clearedAt: e.clearedAt } : {}),
-      };
+  /** A wrong password: the attempt's counts (begin() made them) for its name and address go to the shared document. */
+  async failed(attempt: SignInAttempt): Promise<void> {
+    const counts: [string, Entry | undefined][] = [[attempt.account, this.accounts.entry(attempt.account)], [attempt.client, this.clients.entry(attempt.client)]];
+    if (counts.some(([, local]) => local)) await this.share((all) => {
+      for (const [key, local] of counts) {
+        if (!local) continue;
+        const e = all[key];
+        all[key] = {
+          failures: Math.max(local.failures, e?.failures ?? 0), lastFailure: Math.max(local.lastFailure, e?.lastFailure ?? 0),
+          ...(e?.clearedAt !== undefined ? { clearedAt: e.clearedAt } : {}),
+        };
+      }
     });
   }
 
@@ -174,14 +192,17 @@ export class SignInThrottle {
     await updateDocument(shared.state, FAILURES_DOCUMENT, (current) => {
       const all = entriesOf(current);
       change(all);
-      const live = Object.entries(all).filter(([, e]) => t - e.lastFailure <= this.accounts.forgetMs).sort((x, y) => y[1].lastFailure - x[1].lastFailure);
-      return { value: Object.fromEntries(live.slice(0, MAX_SHARED)), result: undefined };
+      const newest = (address: boolean): [string, SharedEntry][] => Object.entries(all)
+        .filter(([k, e]) => k.startsWith(ADDRESS) === address && t - e.lastFailure <= (address ? this.clients : this.accounts).forgetMs)
+        .sort((x, y) => y[1].lastFailure - x[1].lastFailure).slice(0, MAX_SHARED);
+      return { value: Object.fromEntries([...newest(false), ...newest(true)]), result: undefined };
     }).catch(() => undefined);
   }
 
   /** Refuses, or admits the attempt and counts it as a failure (synchronously: no await between). */
-  begin(client: string, account: string): Admission {
+  begin(address: string, account: string): Admission {
     const key = this.nameKey(account);
+    const client = this.clientKey(address);
     const wait = Math.max(this.clients.wait(client), this.accounts.wait(key));
     if (wait > 0) return { ok: false, retryAfterMs: wait };
     this.clients.fail(client);
