@@ -72,6 +72,8 @@ export interface PostgresStoreOptions extends StoreBaseOptions {
 /** Advisory lock keys (the two-int form keeps them apart from anyone's single-key locks). */
 const LOCK_SPACE = 0x5642_5354; // 'VBST'
 const WRITE_LOCK = 1;
+/** The write lock's key pair, for tools that watch it (the instances bench samples how long it is held). */
+export const WRITE_LOCK_KEY: readonly [number, number] = [LOCK_SPACE, WRITE_LOCK];
 const DDL_LOCK = 2;
 const SESSION_LOCKS = 4;
 /** Job leadership locks (pg-leadership.ts), one per job name. */
