@@ -34,7 +34,7 @@ export async function resetStatements(client: pg.Client): Promise<void> {
 export async function readStatements(client: pg.Client): Promise<StatementFigures> {
   const { rows } = await client.query<{ query: string; calls: string; ms: number }>(
     `SELECT query, calls::text, total_exec_time AS ms FROM pg_stat_statements
-     WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) AND query NOT LIKE '%pg_stat_statements%'
+     WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) AND query NOT LIKE '%pg_stat_statements%' AND query NOT LIKE '%FROM pg_locks%'
      ORDER BY total_exec_time DESC`);
   const sum = (f: (r: (typeof rows)[number]) => boolean) => rows.filter(f).reduce((a, r) => ({ calls: a.calls + Number(r.calls), seconds: a.seconds + r.ms / 1000 }), { calls: 0, seconds: 0 });
   const all = sum(() => true);
