@@ -3,11 +3,16 @@
  * commit of a shared store takes is held for three client round trips instead of about ten (issue #15: with four
  * instances each commit waited 0.7–1.6 s for the lock, held through round trips that each waited for a CPU):
  *
- *   BEGIN                              (before the lock)
+ *   BEGIN                              sent together with the next (pipeline mode of the pg client)
  *   SELECT … FROM lock_for_commit(…)   the lock, then the feed head and the write's chain heads
  *   (the commit queue rebuilds the write on them when another writer moved them: BackendWrite.rebase)
  *   SELECT … FROM commit_write(…)      every check and every row of the write, in one statement
- *   COMMIT
+ *   COMMIT                             sent behind it without waiting for its answer
+ *
+ * So the lock waits for this process once (the answer of lock_for_commit, the rebuild, sending the rest), and the
+ * server commits and releases it without waiting for this process again: a process busy serving requests answers
+ * its sockets late (tens of ms on a loaded machine), and each of those waits was lock time for every instance. When
+ * commit_write fails, the COMMIT behind it ends the aborted transaction as a ROLLBACK.
  *
  * A write that needs no lock (no chain, feed or checkpoint: settings, or one writer) is commit_write alone, one
  * statement in its own implicit transaction, so one round trip in all.
@@ -218,5 +223,34 @@ export async function commitWrite(c: pg.ClientBase | pg.Pool, ns: string, write:
       throw new VerbatimError('BODY_DELETED', 'a shared body this write names was deleted by another writer', { states: JSON.parse(e.detail ?? '{}') });
     }
     throw err;
+  }
+}
+
+/**
+ * A write that moves chain heads, the feed or the checkpoint log, under the write lock, on a connection in pipeline
+ * mode (above). `rebuild` gets the stored heads under the lock (the store rebases the write there when they moved).
+ */
+export async function lockedCommit(
+  pool: pg.Pool, ns: string, lock: readonly [number, number], write: BackendWrite, rows: CommitRows,
+  rebuild: (heads: Map<string, Uint8Array | undefined>, feedHead: number) => void,
+): Promise<{ unnamed: string[]; marked: string[] }> {
+  const client = await pool.connect();
+  let broken: Error | undefined;
+  try {
+    const [, { heads, feedHead }] = await Promise.all([client.query('BEGIN'), lockForCommit(client, ns, lock, write.heads.map((h) => h.chain))]);
+    rebuild(heads, feedHead);
+    const written = commitWrite(client, ns, write, rows);
+    const committed = client.query('COMMIT');
+    const [w, c] = await Promise.allSettled([written, committed]);
+    if (w.status === 'rejected') throw w.reason;
+    if (c.status === 'rejected') throw c.reason;
+    return w.value;
+  } catch (err) {
+    // After a failed commit_write the transaction is over (its COMMIT rolled back): this only warns then.
+    await client.query('ROLLBACK').catch((e: Error) => { broken = e; });
+    throw err;
+  } finally {
+    // A client whose rollback failed is in an unknown state: destroyed, not returned to the pool.
+    client.release(broken);
   }
 }

@@ -32,7 +32,7 @@ import { StoreBase, type StoreBaseOptions } from '../base/store-base';
 import type { Leadership } from '../leadership';
 import { inTransaction, isConnectionError, poolConfigOf, resilientPool, unreachable, type PgConnection } from './pg-connection';
 import { blobObject, pruneBodyDeletions, sweepBodies } from './body-deletions';
-import { atMs, commitSql, commitWrite, conflict, lockForCommit } from './commit-sql';
+import { atMs, commitSql, commitWrite, conflict, lockedCommit } from './commit-sql';
 import { startLeaderJob, type LeaderJob } from '../leader-job';
 import { PgLeadership } from './pg-leadership';
 import { PgObjectStorage } from './pg-object-storage';
@@ -84,6 +84,8 @@ const JOB_LOCKS = 8;
 /** Shared logs' append locks (pg-shared-state.ts), one per log name. */
 const LOG_LOCKS = 16;
 const PAGE = 500;
+/** The commit queue writes one commit at a time; a second connection for a commit made beside it (tests, tools). */
+const COMMIT_CONNECTIONS = 2;
 const DEFAULT_BODY_GRACE_MS = 10 * 60_000;
 const UNIQUE_VIOLATION = '23505';
 
@@ -111,6 +113,8 @@ export class PostgresStore extends StoreBase {
   private readonly config: pg.PoolConfig;
   private pool: pg.Pool | undefined;
   private lockPool: pg.Pool | undefined;
+  /** Commits' connections, in pipeline mode (commit-sql.ts); one commit at a time per commit queue. */
+  private commitPool: pg.Pool | undefined;
   private objects: ObjectStorage | undefined;
   private ownObjects: ObjectStorage | undefined;
   private readonly inlineLimit: number;
@@ -161,6 +165,11 @@ export class PostgresStore extends StoreBase {
     return this.pool;
   }
 
+  private get commits(): pg.Pool {
+    if (!this.commitPool) throw new VerbatimError('STORE_NOT_OPEN', 'the store is not open', { schema: this.schema });
+    return this.commitPool;
+  }
+
   private get store(): ObjectStorage {
     if (!this.objects) throw new VerbatimError('STORE_NOT_OPEN', 'the store is not open', { schema: this.schema });
     return this.objects;
@@ -187,6 +196,7 @@ export class PostgresStore extends StoreBase {
     if (this.engine.multiWriter) {
       this.lockPool = resilientPool({ ...this.config, max: this.pgOptions.sessionLocks ?? 8 });
     }
+    this.commitPool = resilientPool({ ...this.config, max: COMMIT_CONNECTIONS, pipeline: true });
     this.ownObjects = this.pgOptions.objects
       ? (this.pgOptions.closeObjects ? this.pgOptions.objects : undefined)
       : new PgObjectStorage({ pool, schema: this.schema });
@@ -245,14 +255,15 @@ export class PostgresStore extends StoreBase {
     this.sweepJob = undefined;
     await job?.stop().catch(() => undefined);
     await this.sweeping?.catch(() => undefined);
-    const [pool, locks, own] = [this.pool, this.lockPool, this.ownObjects];
+    const [pool, locks, commits, own] = [this.pool, this.lockPool, this.commitPool, this.ownObjects];
     this.pool = undefined;
     this.lockPool = undefined;
+    this.commitPool = undefined;
     this.objects = undefined;
     this.ownObjects = undefined;
     await Promise.all([...this.leaders.values()].map((l) => l.release()));
     await own?.close();
-    await Promise.all([pool?.end(), locks?.end()]);
+    await Promise.all([pool?.end(), locks?.end(), commits?.end()]);
   }
 
   /**
@@ -306,13 +317,12 @@ export class PostgresStore extends StoreBase {
     const locked = this.engine.multiWriter && (write.feed.length > 0 || write.heads.length > 0 || write.checkpoint !== undefined);
     let done: { unnamed: string[]; marked: string[] };
     try {
-      // Under the write lock: three round trips (commit-sql.ts). Without it the write is one statement, atomic alone.
+      // Under the write lock: pipelined, one wait for this process (commit-sql.ts). Without it the write is one
+      // statement, atomic alone.
       done = !locked
-        ? await commitWrite(this.db, this.schema, write, { puts, objectOf, bodies, unreferenced: write.deleteBlobs })
-        : await inTransaction(this.db, async (c) => {
-          const { feedHead, heads } = await lockForCommit(c, this.schema, WRITE_LOCK_KEY, write.heads.map((h) => h.chain));
+        ? await commitWrite(this.commits, this.schema, write, { puts, objectOf, bodies, unreferenced: write.deleteBlobs })
+        : await lockedCommit(this.commits, this.schema, WRITE_LOCK_KEY, write, { puts, objectOf, bodies, unreferenced: write.deleteBlobs }, (heads, feedHead) => {
           if (write.rebase && (write.feed.length || write.heads.length) && this.stale(write, heads, feedHead)) write.rebase(heads, feedHead);
-          return commitWrite(c, this.schema, write, { puts, objectOf, bodies, unreferenced: write.deleteBlobs });
         });
     } catch (err) {
       // A second link at one index, feed entry or checkpoint seq: another writer's, so a conflict, not a failure.

@@ -1,6 +1,7 @@
 /**
  * How long a commit holds the write lock of a shared PostgreSQL store, counted in client round trips (commit-sql.ts):
- * the lock with the heads' read, one statement for every check and row, COMMIT. With four instances each commit
+ * the lock with the heads' read, one statement for every check and row, COMMIT sent behind it without waiting for
+ * its answer (so the lock waits for this process once). With four instances each commit
  * waited up to 1.6 s for that lock when it was held through about ten round trips (issue #15), so the count is
  * pinned here, for every kind of commit: captures naming bodies, rewritten records with values in object storage,
  * checkpoints, erasures marking bodies, a capture naming a marked body again, and writers behind on the feed (rebuilt
@@ -27,12 +28,14 @@ after(async () => {
 });
 const deletionRows = async () => (await admin.query<{ digest: string; state: string }>('SELECT digest, state FROM trips.body_deletions')).rows;
 
-interface Sent { text: string; values: unknown[] }
+/** A statement sent, and how many sent before it on the connection were still unanswered (pipelined). */
+interface Sent { text: string; values: unknown[]; unanswered: number }
 const logs: Sent[][] = [];
 
 /** Every statement each connection sends, in order. */
 class CountingClient extends pg.Client {
   readonly sent: Sent[] = [];
+  private unanswered = 0;
   constructor(config?: string | pg.ClientConfig) {
     super(config);
     logs.push(this.sent);
@@ -40,8 +43,18 @@ class CountingClient extends pg.Client {
 
   override query(...args: unknown[]): never {
     const [q, values] = args as [string | { text: string; values?: unknown[] }, unknown];
-    this.sent.push(typeof q === 'string' ? { text: q, values: Array.isArray(values) ? values : [] } : { text: q.text, values: q.values ?? [] });
-    return (super.query as (...a: unknown[]) => never)(...args);
+    this.sent.push({ ...(typeof q === 'string' ? { text: q, values: Array.isArray(values) ? values : [] } : { text: q.text, values: q.values ?? [] }), unanswered: this.unanswered });
+    this.unanswered += 1;
+    const answered = () => { this.unanswered -= 1; };
+    const last = args.length - 1;
+    if (typeof args[last] === 'function') {
+      const callback = args[last] as (...a: unknown[]) => void;
+      args[last] = (...a: unknown[]) => { answered(); callback(...a); };
+      return (super.query as (...a: unknown[]) => never)(...args);
+    }
+    const result = (super.query as (...a: unknown[]) => Promise<unknown>)(...args);
+    result.then(answered, answered);
+    return result as never;
   }
 }
 
@@ -60,7 +73,7 @@ function lockHolds(): Sent[][] {
 }
 
 describe('PostgresStore: round trips under the write lock', () => {
-  it('holds the write lock for three round trips in every kind of commit, two writers taking turns', async () => {
+  it('holds the write lock for three statements, COMMIT pipelined, in every kind of commit, two writers taking turns', async () => {
     const keysDir = await mkdtemp(join(tmpdir(), 'verbatim-pg-round-trips-'));
     const make = () => new PostgresStore({
       connection: { ...server.config(database), Client: CountingClient as unknown as new () => pg.ClientBase }, schema: 'trips',
@@ -94,9 +107,13 @@ describe('PostgresStore: round trips under the write lock', () => {
 
       const holds = lockHolds();
       const writes = holds.map((h) => h.find((s) => s.text.includes('commit_write($1')));
-      // Every commit under the lock: the lock (with the heads), commit_write, COMMIT.
+      // Every commit under the lock: the lock (with the heads), commit_write, COMMIT, the COMMIT sent before
+      // commit_write was answered: the server commits and releases the lock without waiting for this process.
       assert.ok(holds.length >= 10, `${holds.length} commits took the lock`);
-      for (const h of holds) assert.deepEqual(h.map((s) => (/lock_for_commit\(\$1/.test(s.text) ? 'lock' : /commit_write\(\$1/.test(s.text) ? 'write' : s.text.trim())), ['lock', 'write', 'COMMIT']);
+      for (const h of holds) {
+        assert.deepEqual(h.map((s) => (/lock_for_commit\(\$1/.test(s.text) ? 'lock' : /commit_write\(\$1/.test(s.text) ? 'write' : s.text.trim())), ['lock', 'write', 'COMMIT']);
+        assert.equal(h[2]!.unanswered, 1, 'COMMIT pipelined behind commit_write');
+      }
       // And every kind of commit was among them (commit_write's parameters: commit-sql.ts).
       const some = (f: (v: unknown[]) => boolean) => writes.some((w) => w && f(w.values));
       const filled = (i: number) => (v: unknown[]) => Array.isArray(v[i]) && (v[i] as unknown[]).length > 0;
