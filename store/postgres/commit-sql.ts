@@ -1,6 +1,6 @@
 /**
  * A commit's work as two server-side functions (created with the schema, version 3), so that the write lock every
- * commit of a shared store takes is held for three client round trips instead of about ten (issue #15: with four
+ * commit of a shared store takes is held for three statements instead of 4–11 round trips (issue #15: with four
  * instances each commit waited 0.7–1.6 s for the lock, held through round trips that each waited for a CPU):
  *
  *   BEGIN                              sent together with the next (pipeline mode of the pg client)
@@ -113,7 +113,9 @@ BEGIN
   END IF;
 
   -- Bodies an erasure left for deletion that this write uploads or names (body-deletions.ts): their rows locked first,
-  -- so a sweep moving one on waits for this commit or has moved it already (then its new state is read here).
+  -- so a sweep moving one on waits for this commit or has moved it already (then its new state is read here). Rows
+  -- are added only under the write lock; a write without it (an upload alone) may miss one added meanwhile, which
+  -- then only leaves marked a body it has just put.
   IF cardinality(w_bodies) > 0 THEN
     PERFORM 1 FROM ${ns}.body_deletions d WHERE d.digest = ANY(w_bodies) ORDER BY d.digest FOR UPDATE;
     SELECT jsonb_object_agg(d.digest, d.state) INTO v_refused FROM ${ns}.body_deletions d

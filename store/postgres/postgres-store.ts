@@ -11,9 +11,9 @@
  * head and the heads of the write's chains and, when another writer moved them, has the commit queue rebuild the
  * write on them (BackendWrite.rebase), then checks that the feed head, each chain head and the checkpoint log are
  * where the write says, and otherwise fails with STORE_CONFLICT, which the commit queue answers by reloading those
- * heads and rebuilding the write (a writer without `rebase`, or a checkpoint). The lock is held for three round
- * trips: the lock with that read, one statement for every check and row, COMMIT (server-side functions,
- * commit-sql.ts). That gives
+ * heads and rebuilding the write (a writer without `rebase`, or a checkpoint). The lock is held for three
+ * statements and one wait for this process: the lock with that read, one statement for every check and row, COMMIT
+ * pipelined behind it (server-side functions, commit-sql.ts). That gives
  * a feed 1, 2, 3, … with no gap (a sequence would leave gaps on rollback) and no fork (two writers never both see
  * seq N free), chains without forks (heads are compare-and-set; links' primary key (chain, idx) refuses a second
  * link at an index as a last line), and one checkpoint log. A session's read-modify-write (append events, link a
