@@ -40,7 +40,8 @@ import { startRgw, type RgwServer } from '../../test/helpers/rgw-server';
 import { forkBenchProcess } from './child';
 import { percentile } from './latency';
 import { cpuSecondsOf, treeCpuSeconds } from './proc-cpu';
-import { enableStatements, readStatements, resetStatements, STATEMENTS_SETTINGS, type StatementFigures } from './pg-statements';
+import { enableStatements, readStatements, resetStatements, sampleLockHeld, STATEMENTS_SETTINGS, type StatementFigures } from './pg-statements';
+import { WRITE_LOCK_KEY } from '../../store/postgres/postgres-store';
 import { storeCaptureCost, type StoreCostResult } from './store-capture-cost';
 
 // The SDK's notice that its 2027 releases need Node 22 (README, "Deployment"), once per instance, is not a figure.
@@ -95,6 +96,8 @@ export interface ConfigResult {
   transactions?: { committed: number; rolledBack: number };
   /** PostgreSQL statements during the measured window (pg-statements.ts). */
   statements?: StatementFigures;
+  /** The write lock during the measured window: share of pg_locks samples that found it held, and ms held per commit. */
+  writeLockHeld?: { samples: number; share: number; msPerCommit: number };
   loadAverage: { before: number; after: number };
 }
 
@@ -253,6 +256,7 @@ async function runConfig(o: InstancesOptions, site: Awaited<ReturnType<typeof st
   const rgwPids = backend ? rgwPidList(backend.rgw) : [];
   const rgw0 = rgwPids.reduce((a, p) => a + cpuSecondsOf(p), 0);
   if (client) await resetStatements(client);
+  const lockSampler = client ? sampleLockHeld(backend!.pg.config(db!), pg.Client, [...WRITE_LOCK_KEY]) : undefined;
   const self0 = process.cpuUsage();
   const t0 = performance.now();
   const perInstance: number[] = ports.map(() => 0);
@@ -265,6 +269,10 @@ async function runConfig(o: InstancesOptions, site: Awaited<ReturnType<typeof st
   const rgw1 = rgwPids.reduce((a, p) => a + cpuSecondsOf(p), 0);
   const loadAfter = os.loadavg()[0]!;
   const statements = client ? await readStatements(client) : undefined;
+  const lockSamples = await lockSampler?.stop();
+  const writeLockHeld = lockSamples && statements
+    ? { samples: lockSamples.samples, share: lockSamples.held / Math.max(1, lockSamples.samples), msPerCommit: ((lockSamples.held / Math.max(1, lockSamples.samples)) * elapsed * 1000) / Math.max(1, statements.writeLock.calls) }
+    : undefined;
   const d0 = performance.now();
   await drainAll();
   const drainMs = performance.now() - d0;
@@ -338,6 +346,7 @@ async function runConfig(o: InstancesOptions, site: Awaited<ReturnType<typeof st
     captures: { stored: stats.reduce((a, s) => a + s.captured, 0), failed: stats.reduce((a, s) => a + s.failed, 0), dropped: stats.reduce((a, s) => a + s.dropped, 0) },
     ...(transactions ? { transactions } : {}),
     ...(statements ? { statements } : {}),
+    ...(writeLockHeld ? { writeLockHeld } : {}),
     loadAverage: { before: loadBefore, after: loadAfter },
   };
 }
@@ -404,7 +413,8 @@ export function printInstances({ results, storeCost }: { results: ConfigResult[]
   for (const r of results) {
     const s = r.statements;
     if (!s) continue;
-    console.log(`  ×${r.instances} ${r.balancing}: ${n(s.calls / r.requests, 2)} statements per request (${n(s.calls)}), server ${n(s.execSeconds, 2)} s; write lock ${n(s.writeLock.calls)} × ${n((s.writeLock.seconds / Math.max(1, s.writeLock.calls)) * 1000, 2)} ms = ${n(s.writeLock.seconds, 2)} s; session lock ${n(s.sessionLock.calls)} × ${n((s.sessionLock.seconds / Math.max(1, s.sessionLock.calls)) * 1000, 2)} ms = ${n(s.sessionLock.seconds, 2)} s (${n(s.sessionLock.calls / r.requests, 2)} per request)`);
+    console.log(`  ×${r.instances} ${r.balancing}: ${n(s.calls / r.requests, 2)} statements per request (${n(s.calls)}), server ${n(s.execSeconds, 2)} s; write lock ${n(s.writeLock.calls)} × ${n((s.writeLock.seconds / Math.max(1, s.writeLock.calls)) * 1000, 2)} ms = ${n(s.writeLock.seconds, 2)} s; session lock ${n(s.sessionLock.calls)} × ${n((s.sessionLock.seconds / Math.max(1, s.sessionLock.calls)) * 1000, 2)} ms = ${n(s.sessionLock.seconds, 2)} s (${n(s.sessionLock.calls / r.requests, 2)} per request)`
+      + (r.writeLockHeld ? `; write lock held ${n(r.writeLockHeld.share * 100)} % of the window (${n(r.writeLockHeld.samples)} samples), ${n(r.writeLockHeld.msPerCommit, 1)} ms per commit, waited ${n((s.writeLock.seconds / Math.max(1, s.writeLock.calls)) * 1000, 1)} ms` : ''));
     for (const t of s.top) console.log(`      ${n(t.seconds, 2)} s  ${n(t.calls)} ×  ${t.query}`);
   }
   console.log(`\nThe store alone (store-capture-cost.ts: the same page set through the store API, ${IN_FLIGHT_NOTE}):`);

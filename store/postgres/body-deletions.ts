@@ -4,17 +4,18 @@
  * wrong with several: another instance may have just checked "already stored" (a HEAD, or its cache) and be about
  * to commit a capture naming it. So a body is deleted late, through the table body_deletions (schema.ts):
  *
- *   marked    the erasure's commit, under the write lock, found no record naming it (changed_at: when)
+ *   marked    the erasure's commit, under the write lock, found no record naming it (changed_at: when;
+ *             commit_write in commit-sql.ts)
  *   deleting  a sweep, after the grace period, found it still unnamed and is deleting the object
  *   deleted   the object is gone (the row stays while a writer may still believe "already stored": see pruning)
  *
  * Every commit that names or uploads a body looks at its row, under the row's lock, in the same transaction that
- * writes the records (claimBodies): a marked body is named again (the row removed: the sweep, waiting on that lock,
- * then finds no row); a deleting or deleted one refuses the write (BODY_DELETED), unless this write found it stored
+ * writes the records (commit_write in commit-sql.ts): a marked body is named again (the row removed: the sweep,
+ * waiting on that lock, then finds no row); a deleting or deleted one refuses the write (BODY_DELETED), unless this write found it stored
  * again after it had been reported deleted (`revive`). So a capture naming a body commits only while the object
  * is there, and the grace period makes a refusal rare: a capture in flight when an erasure ran names the body again
  * long before the sweep. Rows are only ever inserted by a commit holding the write lock, as every capture commit
- * does: reading them without a lock first, and locking only those seen, misses none.
+ * does: locking, under that lock, the rows of the bodies a commit names misses none.
  *
  * Pruning (pruneBodyDeletions): a "deleted" row is only needed while some writer may still act on an "already
  * stored" it learnt before the deletion. Writers trust a body remembered as stored for at most the grace period
@@ -22,7 +23,6 @@
  * (the grace's own premise): so a row deleted longer ago than twice the grace can be told by nobody, and goes.
  */
 import type pg from 'pg';
-import { VerbatimError } from '../errors';
 import type { ObjectStorage } from '../base/object-storage';
 import { inTransaction } from './pg-connection';
 
@@ -34,32 +34,6 @@ const STALE_DELETING_MS = 60_000;
 const SWEEP_BATCH = 1_000;
 
 export const blobObject = (digest: string): string => `blobs/${digest}`;
-
-/** In an erasure's commit, after the referrers were checked under the write lock: mark for deletion later. */
-export async function markBodies(c: pg.PoolClient, table: string, digests: string[]): Promise<void> {
-  if (!digests.length) return;
-  // One already marked keeps its time; one deleting or deleted is not made "marked" again (its object may be gone).
-  await c.query(`INSERT INTO ${table} (digest, state) SELECT unnest($1::text[]), 'marked' ON CONFLICT (digest) DO NOTHING`, [digests]);
-}
-
-/**
- * In a commit naming or uploading `digests`: `seen` are those the commit found rows for without locking. Locks
- * them, names the marked ones (and the deleted ones in `revive`) again, and refuses the write for the rest.
- */
-export async function claimBodies(c: pg.PoolClient, table: string, seen: string[], revive: readonly string[] = []): Promise<void> {
-  if (!seen.length) return;
-  const { rows } = await c.query<{ digest: string; state: DeletionState }>(
-    `SELECT digest, state FROM ${table} WHERE digest = ANY($1::text[]) ORDER BY digest FOR UPDATE`, [seen]);
-  const revived = new Set(revive);
-  const named = rows.filter((r) => r.state === 'marked' || (r.state === 'deleted' && revived.has(r.digest))).map((r) => r.digest);
-  const refused = rows.filter((r) => !named.includes(r.digest));
-  if (refused.length) {
-    throw new VerbatimError('BODY_DELETED', 'a shared body this write names was deleted by another writer', {
-      states: Object.fromEntries(refused.map((r) => [r.digest, r.state])),
-    });
-  }
-  if (named.length) await c.query(`DELETE FROM ${table} WHERE digest = ANY($1::text[])`, [named]);
-}
 
 export interface SweepTarget {
   pool: pg.Pool;

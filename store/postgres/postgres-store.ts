@@ -11,7 +11,9 @@
  * head and the heads of the write's chains and, when another writer moved them, has the commit queue rebuild the
  * write on them (BackendWrite.rebase), then checks that the feed head, each chain head and the checkpoint log are
  * where the write says, and otherwise fails with STORE_CONFLICT, which the commit queue answers by reloading those
- * heads and rebuilding the write (a writer without `rebase`, or a checkpoint). That gives
+ * heads and rebuilding the write (a writer without `rebase`, or a checkpoint). The lock is held for three
+ * statements and one wait for this process: the lock with that read, one statement for every check and row, COMMIT
+ * pipelined behind it (server-side functions, commit-sql.ts). That gives
  * a feed 1, 2, 3, … with no gap (a sequence would leave gaps on rollback) and no fork (two writers never both see
  * seq N free), chains without forks (heads are compare-and-set; links' primary key (chain, idx) refuses a second
  * link at an index as a last line), and one checkpoint log. A session's read-modify-write (append events, link a
@@ -29,7 +31,8 @@ import type { ObjectStorage } from '../base/object-storage';
 import { StoreBase, type StoreBaseOptions } from '../base/store-base';
 import type { Leadership } from '../leadership';
 import { inTransaction, isConnectionError, poolConfigOf, resilientPool, unreachable, type PgConnection } from './pg-connection';
-import { blobObject, claimBodies, markBodies, pruneBodyDeletions, sweepBodies } from './body-deletions';
+import { blobObject, pruneBodyDeletions, sweepBodies } from './body-deletions';
+import { atMs, commitSql, commitWrite, conflict, lockedCommit } from './commit-sql';
 import { startLeaderJob, type LeaderJob } from '../leader-job';
 import { PgLeadership } from './pg-leadership';
 import { PgObjectStorage } from './pg-object-storage';
@@ -72,6 +75,8 @@ export interface PostgresStoreOptions extends StoreBaseOptions {
 /** Advisory lock keys (the two-int form keeps them apart from anyone's single-key locks). */
 const LOCK_SPACE = 0x5642_5354; // 'VBST'
 const WRITE_LOCK = 1;
+/** The write lock's key pair, for tools that watch it (the instances bench samples how long it is held). */
+export const WRITE_LOCK_KEY: readonly [number, number] = [LOCK_SPACE, WRITE_LOCK];
 const DDL_LOCK = 2;
 const SESSION_LOCKS = 4;
 /** Job leadership locks (pg-leadership.ts), one per job name. */
@@ -79,6 +84,8 @@ const JOB_LOCKS = 8;
 /** Shared logs' append locks (pg-shared-state.ts), one per log name. */
 const LOG_LOCKS = 16;
 const PAGE = 500;
+/** The commit queue writes one commit at a time; a second connection for a commit made beside it (tests, tools). */
+const COMMIT_CONNECTIONS = 2;
 const DEFAULT_BODY_GRACE_MS = 10 * 60_000;
 const UNIQUE_VIOLATION = '23505';
 
@@ -97,11 +104,8 @@ interface RecordRow {
 
 const RECORD_COLUMNS = 'id, kind, session_id, at, url, shared, blobs, customer_key, value, object';
 const sha256Hex = (bytes: Uint8Array | string): string => createHash('sha256').update(bytes).digest('hex');
-const asBuffer = (v: Uint8Array): Buffer => (Buffer.isBuffer(v) ? v : Buffer.from(v.buffer, v.byteOffset, v.byteLength));
 /** Content in the key: a value rewritten under the same id gets a new object, the old one is deleted after commit. */
 const recordObject = (id: string, value: Uint8Array): string => `records/${sha256Hex(id)}/${sha256Hex(value).slice(0, 32)}`;
-const conflict = (what: string, context: Record<string, unknown> = {}): VerbatimError =>
-  new VerbatimError('STORE_CONFLICT', `another writer moved the ${what} first`, { what, ...context });
 
 export class PostgresStore extends StoreBase {
   protected readonly engine: { multiWriter: boolean; durable: boolean };
@@ -109,6 +113,8 @@ export class PostgresStore extends StoreBase {
   private readonly config: pg.PoolConfig;
   private pool: pg.Pool | undefined;
   private lockPool: pg.Pool | undefined;
+  /** Commits' connections, in pipeline mode (commit-sql.ts); one commit at a time per commit queue. */
+  private commitPool: pg.Pool | undefined;
   private objects: ObjectStorage | undefined;
   private ownObjects: ObjectStorage | undefined;
   private readonly inlineLimit: number;
@@ -159,6 +165,11 @@ export class PostgresStore extends StoreBase {
     return this.pool;
   }
 
+  private get commits(): pg.Pool {
+    if (!this.commitPool) throw new VerbatimError('STORE_NOT_OPEN', 'the store is not open', { schema: this.schema });
+    return this.commitPool;
+  }
+
   private get store(): ObjectStorage {
     if (!this.objects) throw new VerbatimError('STORE_NOT_OPEN', 'the store is not open', { schema: this.schema });
     return this.objects;
@@ -185,6 +196,7 @@ export class PostgresStore extends StoreBase {
     if (this.engine.multiWriter) {
       this.lockPool = resilientPool({ ...this.config, max: this.pgOptions.sessionLocks ?? 8 });
     }
+    this.commitPool = resilientPool({ ...this.config, max: COMMIT_CONNECTIONS, pipeline: true });
     this.ownObjects = this.pgOptions.objects
       ? (this.pgOptions.closeObjects ? this.pgOptions.objects : undefined)
       : new PgObjectStorage({ pool, schema: this.schema });
@@ -218,6 +230,8 @@ export class PostgresStore extends StoreBase {
     await inTransaction(this.db, async (c) => {
       await c.query('SELECT pg_advisory_xact_lock($1, $2)', [LOCK_SPACE, DDL_LOCK]);
       await c.query(schemaSql(this.schema));
+      // The commit's functions, replaced on every open: a store of an older version gets them here (version 3).
+      await c.query(commitSql(this.schema));
       await c.query(sharedStateSql(this.schema));
       const { rows } = await c.query<{ value: Buffer }>(`SELECT value FROM ${this.t('meta')} WHERE key = $1`, [SCHEMA_VERSION_KEY]);
       const stored = rows[0] ? Number(rows[0].value.toString()) : undefined;
@@ -241,14 +255,15 @@ export class PostgresStore extends StoreBase {
     this.sweepJob = undefined;
     await job?.stop().catch(() => undefined);
     await this.sweeping?.catch(() => undefined);
-    const [pool, locks, own] = [this.pool, this.lockPool, this.ownObjects];
+    const [pool, locks, commits, own] = [this.pool, this.lockPool, this.commitPool, this.ownObjects];
     this.pool = undefined;
     this.lockPool = undefined;
+    this.commitPool = undefined;
     this.objects = undefined;
     this.ownObjects = undefined;
     await Promise.all([...this.leaders.values()].map((l) => l.release()));
     await own?.close();
-    await Promise.all([pool?.end(), locks?.end()]);
+    await Promise.all([pool?.end(), locks?.end(), commits?.end()]);
   }
 
   /**
@@ -298,63 +313,17 @@ export class PostgresStore extends StoreBase {
       ...write.blobs.map((b) => objects.put(blobObject(b.digest), b.value)),
       ...large.map((l) => objects.put(l.key, l.value)),
     ]);
-    const unnamed = new Set<string>();
-    let unreferenced = write.deleteBlobs;
-    let feedChecked = false;
+    const bodies = [...new Set([...write.blobs.map((b) => b.digest), ...puts.flatMap((r) => r.blobs ?? [])])];
+    const locked = this.engine.multiWriter && (write.feed.length > 0 || write.heads.length > 0 || write.checkpoint !== undefined);
+    let done: { unnamed: string[]; marked: string[] };
     try {
-      await inTransaction(this.db, async (c) => {
-        if (this.engine.multiWriter && (write.feed.length || write.heads.length || write.checkpoint)) {
-          await c.query('SELECT pg_advisory_xact_lock($1, $2)', [LOCK_SPACE, WRITE_LOCK]);
-          if (write.rebase && (write.feed.length || write.heads.length)) feedChecked = await this.rebaseUnderLock(c, write);
-        }
-        await this.checkFeedAndCheckpoint(c, write, feedChecked);
-        await this.moveHeads(c, write);
-        if (write.del.length) {
-          const { rows } = await c.query<{ object: string | null }>(`DELETE FROM ${this.t('records')} WHERE id = ANY($1::text[]) RETURNING object`, [write.del.map((r) => r.id)]);
-          for (const r of rows) if (r.object) unnamed.add(r.object);
-        }
-        // Bodies this write uploads or names that an erasure left for deletion: read with the old objects of the puts
-        // (one round trip, no lock). Rows are added under the write lock, which a capture's commit holds, so none
-        // appears meanwhile; an upload alone may miss one, which then only marks a body it has just put.
-        const bodies = [...new Set([...write.blobs.map((b) => b.digest), ...puts.flatMap((r) => r.blobs ?? [])])];
-        const doomed: string[] = [];
-        if (puts.length) {
-          const { rows } = await c.query<{ object: string | null; digest: string | null }>(
-            `SELECT object, NULL::text AS digest FROM ${this.t('records')} WHERE id = ANY($1::text[]) AND object IS NOT NULL
-             UNION ALL SELECT NULL, digest FROM ${this.t('body_deletions')} WHERE digest = ANY($2::text[])`, [puts.map((r) => r.id), bodies]);
-          for (const r of rows) {
-            if (r.object !== null) unnamed.add(r.object);
-            else doomed.push(r.digest!);
-          }
-        } else if (bodies.length) {
-          const { rows } = await c.query<{ digest: string }>(`SELECT digest FROM ${this.t('body_deletions')} WHERE digest = ANY($1::text[])`, [bodies]);
-          doomed.push(...rows.map((r) => r.digest));
-        }
-        await claimBodies(c, this.t('body_deletions'), doomed, write.reviveBlobs);
-        if (puts.length) {
-          await this.upsertRecords(c, puts, objectOf);
-          for (const key of objectOf.values()) unnamed.delete(key);
-        }
-        if (write.links.length) {
-          await c.query(`INSERT INTO ${this.t('links')} (chain, idx, value) SELECT * FROM unnest($1::text[], $2::int8[], $3::bytea[])`,
-            [write.links.map((l) => l.chain), write.links.map((l) => l.index), write.links.map((l) => asBuffer(l.value))]);
-        }
-        if (write.feed.length) {
-          await c.query(`INSERT INTO ${this.t('feed')} (seq, value) SELECT * FROM unnest($1::int8[], $2::bytea[])`,
-            [write.feed.map((f) => f.seq), write.feed.map((f) => asBuffer(f.value))]);
-        }
-        if (write.checkpoint) {
-          await c.query(`INSERT INTO ${this.t('checkpoints')} (seq, value) VALUES ($1, $2)`, [write.checkpoint.seq, asBuffer(write.checkpoint.value)]);
-        }
-        await this.writeMeta(c, write.meta);
-        if (unreferenced.length) {
-          // Asked again under the write lock: another writer may have committed a capture naming one since the base looked.
-          const { rows } = await c.query<{ digest: string }>(
-            `SELECT digest FROM unnest($1::text[]) AS digest WHERE NOT EXISTS (SELECT 1 FROM ${this.t('records')} WHERE blobs @> ARRAY[digest])`, [unreferenced]);
-          unreferenced = rows.map((r) => r.digest);
-          await markBodies(c, this.t('body_deletions'), unreferenced);
-        }
-      });
+      // Under the write lock: pipelined, one wait for this process (commit-sql.ts). Without it the write is one
+      // statement, atomic alone.
+      done = !locked
+        ? await commitWrite(this.commits, this.schema, write, { puts, objectOf, bodies, unreferenced: write.deleteBlobs })
+        : await lockedCommit(this.commits, this.schema, WRITE_LOCK_KEY, write, { puts, objectOf, bodies, unreferenced: write.deleteBlobs }, (heads, feedHead) => {
+          if (write.rebase && (write.feed.length || write.heads.length) && this.stale(write, heads, feedHead)) write.rebase(heads, feedHead);
+        });
     } catch (err) {
       // A second link at one index, feed entry or checkpoint seq: another writer's, so a conflict, not a failure.
       if ((err as { code?: string }).code === UNIQUE_VIOLATION) throw conflict('chain, feed or checkpoint log', { constraint: (err as { constraint?: string }).constraint });
@@ -362,91 +331,24 @@ export class PostgresStore extends StoreBase {
     }
     // The rows no longer name these: deleting them is tidying, and a failure here leaves garbage, not a dangling row.
     // Values of records are their own (content and id in the key); shared bodies wait for the sweep.
+    const unnamed = new Set(done.unnamed);
+    for (const key of objectOf.values()) unnamed.delete(key);
     if (unnamed.size) await objects.delete([...unnamed]).catch(() => undefined);
-    if (unreferenced.length && this.bodyGraceMs === 0) await this.sweepDeletedBodies().catch(() => undefined);
+    if (done.marked.length && this.bodyGraceMs === 0) await this.sweepDeletedBodies().catch(() => undefined);
   }
 
   /**
-   * Under the write lock: when another writer moved a chain head of this write or the feed since this one built it,
-   * the write is rebuilt on the stored heads (commit-queue.ts), so it lands now instead of being refused and retried.
-   * One query for the feed head and the heads.
+   * Whether another writer moved a chain head of this write or the feed since this one built it (read under the
+   * write lock): then the write is rebuilt on the stored heads (commit-queue.ts), so it lands now instead of being
+   * refused and retried.
    */
-  private async rebaseUnderLock(c: pg.PoolClient, write: BackendWrite): Promise<boolean> {
-    const chains = write.heads.map((h) => h.chain);
-    const { rows } = await c.query<{ chain: string | null; value: Buffer | null; feed: number | null }>(
-      `SELECT NULL::text AS chain, NULL::bytea AS value, coalesce(max(seq), 0)::int8 AS feed FROM ${this.t('feed')}
-       UNION ALL SELECT chain, value, NULL FROM ${this.t('heads')} WHERE chain = ANY($1::text[])`, [chains]);
-    const feedHead = rows.find((r) => r.chain === null)!.feed!;
-    const stored = new Map<string, Uint8Array | undefined>(chains.map((chain) => [chain, undefined]));
-    for (const r of rows) if (r.chain !== null) stored.set(r.chain, r.value!);
+  private stale(write: BackendWrite, stored: Map<string, Uint8Array | undefined>, feedHead: number): boolean {
     const first = write.feed[0];
-    const stale = (first !== undefined && first.seq !== feedHead + 1)
+    return (first !== undefined && first.seq !== feedHead + 1)
       || write.heads.some((h) => {
         const now = stored.get(h.chain);
         return h.previous === undefined ? now !== undefined : now === undefined || !Buffer.from(h.previous).equals(now);
       });
-    if (stale) write.rebase!(stored, feedHead);
-    // The feed head was read under the lock and the write numbered after it: no need to read it again.
-    return true;
-  }
-
-  private async checkFeedAndCheckpoint(c: pg.PoolClient, write: BackendWrite, feedChecked = false): Promise<void> {
-    const first = write.feed[0];
-    if (first && !feedChecked) {
-      const { rows } = await c.query<{ head: number }>(`SELECT coalesce(max(seq), 0)::int8 AS head FROM ${this.t('feed')}`);
-      if (rows[0]!.head !== first.seq - 1) throw conflict('change feed', { head: rows[0]!.head, expected: first.seq - 1 });
-    }
-    if (write.checkpoint) {
-      const { rows } = await c.query<{ head: number }>(`SELECT coalesce(max(seq), 0)::int8 AS head FROM ${this.t('checkpoints')}`);
-      if (rows[0]!.head !== write.checkpoint.seq - 1) throw conflict('checkpoint log', { head: rows[0]!.head, expected: write.checkpoint.seq - 1 });
-    }
-  }
-
-  /** Compare-and-set of every head the write moves: each must still be the one the base extended. */
-  private async moveHeads(c: pg.PoolClient, write: BackendWrite): Promise<void> {
-    const moved = write.heads.filter((h) => h.previous !== undefined);
-    const created = write.heads.filter((h) => h.previous === undefined);
-    if (moved.length) {
-      const { rowCount } = await c.query(
-        `UPDATE ${this.t('heads')} h SET value = n.value FROM unnest($1::text[], $2::bytea[], $3::bytea[]) AS n(chain, value, previous)
-         WHERE h.chain = n.chain AND h.value = n.previous`,
-        [moved.map((h) => h.chain), moved.map((h) => asBuffer(h.value)), moved.map((h) => asBuffer(h.previous!))]);
-      if (rowCount !== moved.length) throw conflict('chain head', { chains: moved.length, moved: rowCount });
-    }
-    if (created.length) {
-      const { rowCount } = await c.query(
-        `INSERT INTO ${this.t('heads')} (chain, value) SELECT * FROM unnest($1::text[], $2::bytea[]) ON CONFLICT (chain) DO NOTHING`,
-        [created.map((h) => h.chain), created.map((h) => asBuffer(h.value))]);
-      if (rowCount !== created.length) throw conflict('chain head', { created: created.length, inserted: rowCount });
-    }
-  }
-
-  private async upsertRecords(c: pg.PoolClient, puts: StoredRecord[], objectOf: Map<string, string>): Promise<void> {
-    await c.query(
-      `INSERT INTO ${this.t('records')} (id, kind, session_id, at, at_ms, url, shared, blobs, customer_key, value, object)
-       SELECT id, kind, session_id, at, at_ms, url, shared, string_to_array(blobs, ','), customer_key, value, object
-       FROM unnest($1::text[], $2::text[], $3::text[], $4::float8[], $5::int8[], $6::text[], $7::bool[], $8::text[], $9::text[], $10::bytea[], $11::text[])
-         AS t(id, kind, session_id, at, at_ms, url, shared, blobs, customer_key, value, object)
-       ON CONFLICT (id) DO UPDATE SET kind = EXCLUDED.kind, session_id = EXCLUDED.session_id, at = EXCLUDED.at, at_ms = EXCLUDED.at_ms,
-         url = EXCLUDED.url, shared = EXCLUDED.shared, blobs = EXCLUDED.blobs, customer_key = EXCLUDED.customer_key,
-         value = EXCLUDED.value, object = EXCLUDED.object`,
-      [
-        puts.map((r) => r.id), puts.map((r) => r.kind), puts.map((r) => r.sessionId), puts.map((r) => r.at), puts.map((r) => atMs(r.at)),
-        puts.map((r) => r.url ?? null), puts.map((r) => r.shared === true), puts.map((r) => (r.blobs?.length ? r.blobs.join(',') : null)),
-        puts.map((r) => r.customerKey ?? null),
-        puts.map((r) => (objectOf.has(r.id) ? null : asBuffer(r.value))), puts.map((r) => objectOf.get(r.id) ?? null),
-      ]);
-  }
-
-  private async writeMeta(c: pg.PoolClient, meta: BackendWrite['meta']): Promise<void> {
-    const last = [...new Map(meta.map((m) => [m.key, m.value])).entries()];
-    const set = last.filter(([, v]) => v !== undefined) as [string, Uint8Array][];
-    const gone = last.filter(([, v]) => v === undefined).map(([k]) => k);
-    if (set.length) {
-      await c.query(`INSERT INTO ${this.t('meta')} (key, value) SELECT * FROM unnest($1::text[], $2::bytea[]) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value`,
-        [set.map(([k]) => k), set.map(([, v]) => asBuffer(v))]);
-    }
-    if (gone.length) await c.query(`DELETE FROM ${this.t('meta')} WHERE key = ANY($1::text[])`, [gone]);
   }
 
   // ---------------------------------------------------------------- records
@@ -631,9 +533,4 @@ export class PostgresStore extends StoreBase {
       'SELECT coalesce(sum(pg_total_relation_size(t::regclass)), 0)::int8 AS bytes FROM unnest($1::text[]) AS t', [tables]);
     return rows[0]!.bytes + await this.store.usage();
   }
-}
-
-/** Records are ordered and looked up by whole milliseconds, as the LevelDB keys are (level/keys.ts padTime). */
-function atMs(at: number): number {
-  return Math.min(Number.MAX_SAFE_INTEGER, Math.max(0, Math.floor(at)));
 }

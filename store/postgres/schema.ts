@@ -18,8 +18,10 @@
  * Versioned: meta `pg/schema` holds SCHEMA_VERSION; a newer one than this code knows is refused. Version 2 added
  * body_deletions (an older instance would delete bodies at once, behind the others' backs) and the shared documents
  * and logs (an older instance would keep accounts and its audit trail to itself), so an older one is refused.
+ * Version 3 added the functions a commit runs (commit-sql.ts: lock_for_commit, commit_write), created with the
+ * tables at every open, so a version 2 store gets them when a version 3 instance opens it.
  */
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 export const DEFAULT_SCHEMA = 'verbatim_store';
 export const SCHEMA_VERSION_KEY = 'pg/schema';
 
