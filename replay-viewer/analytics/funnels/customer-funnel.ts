@@ -8,7 +8,7 @@
  * A session with no customer is read by the per-session funnel's statement (funnel-sql.ts), its step 1 limited to
  * such sessions. For the linked ones, every step's matching moments come from one statement (the same step sources,
  * UNION ALL: step 1 in the period, later steps from its start on, as the per-session funnel lets them follow past its
- * end) as numbers only (session row, step, moment; unordered), their sessions' facts from another, the customer of
+ * end) as numbers only (session row, step, moment; unordered, streamed), their sessions' facts from another, the customer of
  * each session from the store (customer ids never leave this function: the report holds session ids and counts
  * only). Steps are then taken across the journey's sessions greedy earliest, as the per-session funnel takes them
  * within one: step 1 is the journey's earliest match of it, step k the earliest match after step k-1's moment (equal
@@ -18,13 +18,14 @@
  *
  * Where the time went (100,000 sessions, 30,000 linked, SQLite, CPU): the statement of every session's chain of
  * steps run whole and the unlinked kept (0.45 s), the linked sessions' 137,000 matches joined to their facts and
- * sorted by moment in SQL (0.65–0.9 s), a journey object and typed array per session. Now: the chain for the unlinked
- * only, the matches as numbers without a sort, the linked sessions' facts once (30,000 rows), journeys only for them.
+ * sorted by moment in SQL (0.65–0.9 s), a journey object and typed array per session, and collecting the garbage of
+ * all that. Now: the chain for the unlinked only, the matches as numbers without a sort, streamed into one flat list
+ * per session ([step, moment, …]), the linked sessions' facts once, journeys only as lists of sessions.
  */
 import type { AnalyticsDb } from '../../search/search-index';
 import { sql, frag, type Frag } from '../../search/sql-fragment';
 import type { OnProgress } from '../query/progress';
-import { rowsOf } from '../query/run-query';
+import { eachRow } from '../query/run-query';
 import type { FunnelDefinition } from './definition';
 import { FunnelCounts, rowTimes, type FunnelReport } from './funnel-report';
 import { funnelQuery, stepSource, type Backend } from './funnel-sql';
@@ -61,60 +62,63 @@ export async function customerFunnelReport(
   // Sessions without a customer: each a journey, counted as the per-session funnel counts it, straight from its rows
   // (no journey object: they are most of the sessions).
   const times = new Float64Array(n);
-  for (const r of await rowsOf(db, funnelQuery(def.steps, period, db.kind, 'NOT u.customer_linked'))) {
-    counts.add(times, 0, rowTimes(r, n, times, 0), r, String(r[0]));
-  }
-  const matches = await rowsOf(db, customerStepsQuery(def, period, db.kind));
-  const facts = new Map<number, unknown[]>();
-  if (matches.length) for (const r of await rowsOf(db, LINKED_SESSIONS)) facts.set(Number(r[4]), r);
-  await onProgress({ phase: 'finding customers', done: 1, total });
-  const journeys = new Map<string, Journey>();
-  const journeyOf = new Map<number, Journey>();
-  for (const r of matches) {
+  await eachRow(db, funnelQuery(def.steps, period, db.kind, 'NOT u.customer_linked'), (r) => counts.add(times, 0, rowTimes(r, n, times, 0), r, String(r[0])));
+  // Each linked session's matches, flat: [step, moment, step, moment, …].
+  const bySession = new Map<number, number[]>();
+  await eachRow(db, customerStepsQuery(def, period, db.kind), (r) => {
     const sid = Number(r[0]);
-    if (journeyOf.has(sid)) continue;
+    let list = bySession.get(sid);
+    if (!list) bySession.set(sid, (list = []));
+    list.push(Number(r[1]), Number(r[2]));
+  });
+  const facts = new Map<number, unknown[]>();
+  if (bySession.size) await eachRow(db, LINKED_SESSIONS, (r) => void (bySession.has(Number(r[4])) && facts.set(Number(r[4]), r)));
+  await onProgress({ phase: 'finding customers', done: 1, total });
+  const journeys = new Map<string, number[]>();
+  for (const sid of bySession.keys()) {
     const id = String(facts.get(sid)![0]);
     const customer = await customerOf(id);
     // Keys that cannot meet: a customer id and a session id never share a prefix.
     const key = customer === undefined ? `s:${id}` : `c:${customer}`;
-    let j = journeys.get(key);
-    if (!j) journeys.set(key, (j = { steps: Array.from({ length: n }, () => []) }));
-    journeyOf.set(sid, j);
+    const sids = journeys.get(key);
+    if (sids) sids.push(sid);
+    else journeys.set(key, [sid]);
   }
   await onProgress({ phase: 'ordering steps', done: 2, total });
-  for (const r of matches) journeyOf.get(Number(r[0]))!.steps[Number(r[1])]!.push(Number(r[2]), Number(r[0]));
-  await onProgress({ phase: 'counting', done: 3, total });
   const at = new Float64Array(n);
-  for (const j of journeys.values()) {
+  for (const sids of journeys.values()) {
     let depth = 0;
     let first: unknown[] | undefined;
     let last = '';
     for (; depth < n; depth++) {
-      // The earliest match of this step after the step before (equal moments: the smaller session id).
-      const list = j.steps[depth]!;
-      let best = -1;
+      // The earliest match of this step across the journey's sessions after the step before (equal moments: the
+      // smaller session id).
+      let best = Infinity;
+      let bestSid = -1;
       let bestId = '';
-      for (let i = 0; i < list.length; i += 2) {
-        const t = list[i]!;
-        if (depth > 0 && t <= at[depth - 1]!) continue;
-        if (best >= 0 && t > list[best]!) continue;
-        const id = String(facts.get(list[i + 1]!)![0]);
-        if (best >= 0 && t === list[best]! && id >= bestId) continue;
-        best = i;
-        bestId = id;
+      for (const sid of sids) {
+        const list = bySession.get(sid)!;
+        for (let i = 0; i < list.length; i += 2) {
+          const t = list[i + 1]!;
+          if (list[i] !== depth || (depth > 0 && t <= at[depth - 1]!) || t > best) continue;
+          const id = String(facts.get(sid)![0]);
+          if (t === best && id >= bestId) continue;
+          best = t;
+          bestSid = sid;
+          bestId = id;
+        }
       }
-      if (best < 0) break;
-      at[depth] = list[best]!;
+      if (bestSid < 0) break;
+      at[depth] = best;
       last = bestId;
-      if (depth === 0) first = facts.get(list[best + 1]!);
+      if (depth === 0) first = facts.get(bestSid);
     }
     // A journey starts at step 1: a customer with later steps only has none.
     if (depth) counts.add(at, 0, depth, first!, last);
   }
+  await onProgress({ phase: 'counting', done: 3, total });
   const report = counts.report(def, period);
   await onProgress({ phase: 'done', done: 4, total });
   return { ...report, per: 'customer' };
 }
 
-/** One journey's matches: per step, its moments and their sessions' row ids, flat ([at, sid, at, sid, …]). */
-interface Journey { steps: number[][] }
