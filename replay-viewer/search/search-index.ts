@@ -95,6 +95,11 @@ export interface SearchIndex {
   /** Drops everything (reindex from scratch). */
   reset(): Promise<void>;
   search(query: QueryNode, options: SearchOptions): Promise<SearchResponse>;
+  /**
+   * The ids of every session the query matches, in no order, unpaged and uncounted: one statement, for a derived
+   * job that must know them all (derived/dwell-job.ts), where paging through search() repeated the match per page.
+   */
+  sessionIds(query: QueryNode): Promise<string[]>;
   /** Every matching moment of one session, oldest first. */
   matches(sessionId: string, query: QueryNode, options?: MatchOptions): Promise<Match[]>;
   /** A key/value of the index's own bookkeeping (the reindex marker). */

@@ -135,7 +135,7 @@ interface Figures {
 }
 
 /** CPU ms (user + system) of the server's backends so far: the children of the postmaster (Linux /proc, 10 ms ticks). */
-function serverCpu(dataDir: string): number {
+export function serverCpu(dataDir: string): number {
   const postmaster = readFileSync(path.join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]!.trim();
   const tick = 1000 / 100;
   let ms = 0;

@@ -57,7 +57,7 @@ export class Tally {
     this.reached = new Array<number>(n).fill(0);
     this.gaps = Array.from({ length: n }, () => []);
   }
-  add(times: Float64Array, at: number, depth: number): void {
+  add(times: ArrayLike<number>, at: number, depth: number): void {
     for (let k = 0; k < depth; k++) {
       this.reached[k]! += 1;
       if (k) this.gaps[k]!.push(times[at + k]! - times[at + k - 1]!);
@@ -88,51 +88,88 @@ export class NewestDrops {
 /** Whether a drop (session, at) lists before `x`: later, or as late with the smaller id. */
 const isNewer = (session: string, at: number, x: { session: string; at: number }) => at > x.at || (at === x.at && session < x.session);
 
+/**
+ * The counting both funnels share (this one per session, customer-funnel.ts per customer): journeys added one at a
+ * time, each to the whole and to its device, browser and channel groups, and, if it dropped, to its step's newest
+ * drops; then the report. The order journeys come in changes nothing in it.
+ */
+export class FunnelCounts {
+  private readonly all: Tally;
+  private readonly groups: Record<Split, Map<string, Tally>> = { device: new Map(), browser: new Map(), channel: new Map() };
+  private readonly drops: NewestDrops[];
+  private readonly dropped: number[];
+
+  constructor(private readonly n: number) {
+    this.all = new Tally(n);
+    this.drops = Array.from({ length: n }, () => new NewestDrops());
+    this.dropped = new Array<number>(n).fill(0);
+  }
+
+  /**
+   * One journey: its steps' moments times[at]…times[at + depth - 1]; the row of its first session as the funnel
+   * statements answer it, device, browser and channel at [1], [2], [3] (null: 'unknown'); and the session of its last
+   * step (listed if it dropped: the replay opens there).
+   */
+  add(times: ArrayLike<number>, at: number, depth: number, row: readonly unknown[], lastSession: string): void {
+    this.all.add(times, at, depth);
+    if (depth < this.n) {
+      this.dropped[depth - 1]! += 1;
+      this.drops[depth - 1]!.add(lastSession, times[at + depth - 1]!);
+    }
+    for (let j = 0; j < SPLITS.length; j++) {
+      const by = this.groups[SPLITS[j]!];
+      const v = (row[1 + j] as string | null | undefined) ?? 'unknown';
+      let tally = by.get(v);
+      if (!tally) by.set(v, (tally = new Tally(this.n)));
+      tally.add(times, at, depth);
+    }
+  }
+
+  /** The report of the journeys added: per step, then split by device, browser and channel. */
+  report(def: FunnelDefinition, period: { from: number; to: number }): FunnelReport {
+    const { all, dropped, drops } = this;
+    const first = all.reached[0] ?? 0;
+    const medians = all.medians();
+    const steps: StepReport[] = def.steps.map((s, k) => ({
+      label: s.label, kind: s.kind, match: s.match, reached: all.reached[k]!,
+      conversion: first ? all.reached[k]! / first : 0,
+      fromPrevious: k === 0 ? 1 : all.reached[k - 1] ? all.reached[k]! / all.reached[k - 1]! : 0,
+      medianMs: medians[k]!,
+      dropped: dropped[k]!,
+      drops: drops[k]!.rows,
+    }));
+    const splits = Object.fromEntries(SPLITS.map((by) => [by, [...this.groups[by]]
+      .map(([value, tally]): SplitGroup => ({ value, reached: tally.reached, medianMs: tally.medians() }))
+      .sort((a, b) => b.reached[0]! - a.reached[0]! || (a.value < b.value ? -1 : 1))])) as Record<Split, SplitGroup[]>;
+    return { name: def.name, period, sessions: first, steps, splits };
+  }
+}
+
+/**
+ * A row of funnelQuery (funnel-sql.ts: id, device, browser, channel, then each step's moment, null from the first
+ * missed) into `times` from `at`; answers how many steps it reached.
+ */
+export function rowTimes(r: readonly unknown[], n: number, times: Float64Array, at: number): number {
+  let depth = 0;
+  for (let v = r[4]; depth < n && v !== null && v !== undefined; v = r[4 + ++depth]) times[at + depth] = Number(v);
+  return depth;
+}
+
 export async function funnelReport(db: AnalyticsDb, def: FunnelDefinition, period: { from: number; to: number }, onProgress: OnProgress = () => undefined): Promise<FunnelReport> {
   const total = 3;
   await onProgress({ phase: 'matching steps', done: 0, total });
   const raw = await rowsOf(db, funnelQuery(def.steps, period, db.kind));
   await onProgress({ phase: 'counting', done: 1, total });
   const n = def.steps.length;
-  // One pass over the sessions (100,000 of them in the bench): each adds to the whole and to its device, browser and
-  // channel groups, and, if it dropped, to its step's newest drops.
-  const all = new Tally(n);
-  const groups: Record<Split, Map<string, Tally>> = { device: new Map(), browser: new Map(), channel: new Map() };
-  const drops = Array.from({ length: n }, () => new NewestDrops());
-  const dropped = new Array<number>(n).fill(0);
+  // One pass over the sessions (100,000 of them in the bench), their moments in one flat array: no array per session.
+  const counts = new FunnelCounts(n);
   const times = new Float64Array(raw.length * n);
   for (let i = 0; i < raw.length; i++) {
     const r = raw[i]!;
-    const at = i * n;
-    let depth = 0;
-    for (let v = r[4]; depth < n && v !== null && v !== undefined; v = r[4 + ++depth]) times[at + depth] = Number(v);
-    all.add(times, at, depth);
-    if (depth < n) {
-      dropped[depth - 1]! += 1;
-      drops[depth - 1]!.add(String(r[0]), times[at + depth - 1]!);
-    }
-    for (let j = 0; j < SPLITS.length; j++) {
-      const by = groups[SPLITS[j]!];
-      const v = (r[1 + j] as string | null) ?? 'unknown';
-      let tally = by.get(v);
-      if (!tally) by.set(v, (tally = new Tally(n)));
-      tally.add(times, at, depth);
-    }
+    counts.add(times, i * n, rowTimes(r, n, times, i * n), r, String(r[0]));
   }
-  const first = all.reached[0] ?? 0;
-  const medians = all.medians();
-  const steps: StepReport[] = def.steps.map((s, k) => ({
-    label: s.label, kind: s.kind, match: s.match, reached: all.reached[k]!,
-    conversion: first ? all.reached[k]! / first : 0,
-    fromPrevious: k === 0 ? 1 : all.reached[k - 1] ? all.reached[k]! / all.reached[k - 1]! : 0,
-    medianMs: medians[k]!,
-    dropped: dropped[k]!,
-    drops: drops[k]!.rows,
-  }));
   await onProgress({ phase: 'splitting by device, browser, channel', done: 2, total });
-  const splits = Object.fromEntries(SPLITS.map((by) => [by, [...groups[by]]
-    .map(([value, tally]) => ({ value, reached: tally.reached, medianMs: tally.medians() }))
-    .sort((a, b) => b.reached[0]! - a.reached[0]! || (a.value < b.value ? -1 : 1))])) as Record<Split, SplitGroup[]>;
+  const report = counts.report(def, period);
   await onProgress({ phase: 'done', done: 3, total });
-  return { name: def.name, period, sessions: first, steps, splits };
+  return report;
 }

@@ -41,10 +41,18 @@ export function stepSource(step: FunnelStep, backend: Backend): { table: string;
   return { table: 'interactions', where: frag('e.kind = ? AND e.selector = ?', [step.kind, step.match]) };
 }
 
-export function funnelQuery(steps: readonly FunnelStep[], period: { from: number; to: number }, backend: Backend): Frag {
+/**
+ * `sessions`: a condition on the session row `u` that step 1's sessions must meet (the per-customer funnel's sessions
+ * with no customer), checked before any later step is looked up.
+ */
+export function funnelQuery(steps: readonly FunnelStep[], period: { from: number; to: number }, backend: Backend, sessions?: string): Frag {
   // Step 1: each session's first matching moment in the period (the match's own index, then one group per session).
   const first = stepSource(steps[0]!, backend);
   let q: Frag = sql(`SELECT e.sid, MIN(e.at) AS t1 FROM ${first.table} e WHERE `, frag('e.at >= ? AND e.at < ?', [period.from, period.to]), ' AND ', first.where, ' GROUP BY e.sid');
+  // Grouped first, then joined: the groups stay in session order, so the later steps' seeks walk their indexes in
+  // order (PostgreSQL joined before grouping: a hash aggregate, seeks in random order, 0.8-0.9 s of server CPU
+  // against 0.5 s at 100,000 sessions).
+  if (sessions) q = sql('SELECT g.sid, g.t1 FROM (', q, `) g JOIN sessions u ON u.sid = g.sid AND ${sessions}`);
   // Step k: one seek per session that got this far, on the (sid, match, at) index; null once a step was missed (the
   // CASE skips the probe: 30–60 % fewer of them at the later steps), so every session of step 1 stays, with the
   // moments it reached. Each level is a subquery fenced so neither backend inlines it (SQLite: a LIMIT; PostgreSQL:

@@ -30,3 +30,16 @@ export async function rowsOf(db: AnalyticsDb, q: Frag): Promise<unknown[][]> {
     c.release(broken);
   }
 }
+
+/**
+ * Each row of a statement to `each`, in turn: on SQLite streamed (no array of every row held at once, so each row
+ * is garbage young: 137,000 rows of a per-customer funnel cost more in collection than in reading), on PostgreSQL from
+ * the answer as rowsOf reads it. `each` runs synchronously (SQLite's connection is busy meanwhile).
+ */
+export async function eachRow(db: AnalyticsDb, q: Frag, each: (row: unknown[]) => void): Promise<void> {
+  if (db.kind === 'sqlite') {
+    for (const r of db.db.prepare(q.sql).raw().iterate(...q.params)) each(r as unknown[]);
+    return;
+  }
+  for (const r of await rowsOf(db, q)) each(r);
+}

@@ -308,6 +308,11 @@ export class PostgresSearchIndex implements SearchIndex {
     return response;
   }
 
+  async sessionIds(node: QueryNode): Promise<string[]> {
+    const compiler = new PgQueryCompiler({ key: this.key });
+    return (await this.all<{ id: string }>(sql('SELECT s.id FROM sessions s WHERE ', compiler.session(node)))).map((r) => r.id);
+  }
+
   async matches(sessionId: string, node: QueryNode, options: MatchOptions = {}): Promise<Match[]> {
     const compiler = new PgQueryCompiler({ key: this.key, customerSessions: options.customerSessions });
     const rows = await this.all<HitRow>(sql('SELECT h.hid, h.at, h.kind, h.snippet FROM sessions s JOIN hits h ON h.sid = s.sid WHERE s.id = ',

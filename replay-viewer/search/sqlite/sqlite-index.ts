@@ -298,6 +298,12 @@ export class SqliteSearchIndex implements SearchIndex {
     return response;
   }
 
+  async sessionIds(node: QueryNode): Promise<string[]> {
+    const compiler = this.compiler(undefined);
+    const q = compiler.statement(sql('SELECT s.id FROM sessions s WHERE ', compiler.session(node)));
+    return this.conn.prepare(q.sql).pluck().all(...q.params) as string[];
+  }
+
   async matches(sessionId: string, node: QueryNode, options: MatchOptions = {}): Promise<Match[]> {
     const compiler = this.compiler(options.customerSessions, true);
     const rows = this.all<HitRow>(compiler.statement(sql('SELECT h.hid, h.at, h.kind, h.snippet FROM sessions s JOIN hits h ON h.sid = s.sid WHERE s.id = ',

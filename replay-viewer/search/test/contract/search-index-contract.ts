@@ -177,6 +177,24 @@ export function runSearchIndexContract(name: string, backend: ContractBackend): 
       assert.deepEqual(await ids(and(text(null, 'transfer'), not(kw('terminal', 'branch-12')))), [A]);
     });
 
+    it('lists every matching session\'s id in one call, as paging through search finds them', async () => {
+      const all = async (node: Parameters<SearchIndex['sessionIds']>[0]) => (await index.sessionIds(node)).sort();
+      assert.deepEqual(await all(text(null, 'transfer')), [A, B].sort());
+      assert.deepEqual(await all(or(kw('channel', 'kiosk'), num('status', '>=', 500))), [A, B].sort());
+      assert.deepEqual(await all(text(null, 'session')), [...SAME].sort());
+      assert.deepEqual(await all(and(text(null, 'session'), not(text(null, 'number')))), []);
+      // Past one page of search: the same five as paging finds.
+      let cursor: string | undefined;
+      const paged: string[] = [];
+      do {
+        const page = await index.search(and(), { limit: 2, cursor });
+        paged.push(...page.results.map((r) => r.session.id));
+        cursor = page.next;
+      } while (cursor);
+      assert.deepEqual(await all(and()), paged.sort());
+      assert.equal(paged.length, 5);
+    });
+
     it('orders then-steps by their first matching moments', async () => {
       assert.deepEqual(await ids(then(text('typed', 'alice'), num('status', '>=', 500))), [A]);
       assert.deepEqual(await ids(then(num('status', '>=', 500), text('typed', 'alice'))), []);
