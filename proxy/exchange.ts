@@ -124,7 +124,8 @@ export function handleExchange(ctx: ExchangeContext, req: IncomingMessage, res: 
     : String(req.headers.accept ?? '').includes('text/html'));
   const capture = !isBrowserNoise(target.hostname, req.headers);
   // Not awaited: a cookie of before a restart is resolved against the store beside the request (sessions.ts).
-  const session = ctx.sessions.forCapture(req);
+  // A request to another site carries no session cookie: the session of the page that made it (sessions.ts).
+  const session = ctx.sessions.forCapture(req) ?? (isDocument ? undefined : ctx.sessions.forCrossOrigin(req, clientOf(ctx, req), origin));
   const sessionId = typeof session === 'string' ? session : undefined;
   const sessionLater = typeof session === 'object' ? session : undefined;
   const headers = upstreamRequestHeaders(req.headers);

@@ -18,7 +18,9 @@
  * has none. Its handshake does carry the page's origin (`Origin`, set by the
  * browser; a page cannot name another site's origin), so the proxy remembers
  * which live session it served documents of each origin to, per client address,
- * and ties such a socket to that session when there is exactly one.
+ * and ties such a socket to that session when there is exactly one. A request to
+ * another site (a third party's script, image or API) is tied the same way, by
+ * its Origin or Referer (forCrossOrigin).
  */
 import type { IncomingMessage } from 'node:http';
 import { isVerbatimError } from '../store/errors';
@@ -160,6 +162,18 @@ export class SessionTracker {
     return live.length === 1 ? live[0] : undefined;
   }
 
+  /**
+   * The session of the page that made a request to another site, which carries no session cookie (the cookie is per
+   * host): by the page's origin the browser states (`Origin` on CORS requests, else the `Referer`, which the default
+   * policy cuts to the origin across sites), as forPageOrigin. A request naming its own origin, or none (a
+   * `no-referrer` page), is not attributed: its missing cookie means no session. Third parties' slow and failed
+   * requests thus reach the session's struggle signals, and its captures its replay.
+   */
+  forCrossOrigin(req: IncomingMessage, client: string | undefined, targetOrigin: string): string | undefined {
+    const page = pageOriginOf(req);
+    return page && page !== targetOrigin ? this.forPageOrigin(client, page) : undefined;
+  }
+
   /** Cookie for the document response: a browser-session cookie; idleness is judged here, not by expiry. */
   cookieFor(token: string, secure: boolean): string {
     return `${SESSION_COOKIE}=${token}; Path=/; HttpOnly; SameSite=Lax${secure ? '; Secure' : ''}`;
@@ -260,4 +274,18 @@ function isCustomerNavigation(req: IncomingMessage): boolean {
 function isInteraction(event: unknown): boolean {
   const e = event as { type?: unknown; data?: { source?: unknown } } | null;
   return e?.type === EventType.IncrementalSnapshot && ACTIVITY_SOURCES.has(e.data?.source as number);
+}
+
+/** The origin of the page a request says it came from: its `Origin`, else its `Referer`'s origin. */
+function pageOriginOf(req: IncomingMessage): string | undefined {
+  const origin = req.headers.origin;
+  if (typeof origin === 'string' && origin !== 'null') return origin;
+  const referer = req.headers.referer;
+  if (typeof referer !== 'string' || !referer) return undefined;
+  try {
+    const url = new URL(referer);
+    return url.protocol === 'http:' || url.protocol === 'https:' ? url.origin : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -80,12 +80,12 @@ export class E2eRig {
     return this.track(await startSampleBank(options));
   }
 
-  /** A site of the test's own on 127.0.0.1 (an ephemeral port); its URL, no trailing slash. */
-  async site(handler: http.RequestListener): Promise<string> {
+  /** A site of the test's own on `host` (127.0.0.1; another loopback address is another site), an ephemeral port; its URL, no trailing slash. */
+  async site(handler: http.RequestListener, host = '127.0.0.1'): Promise<string> {
     const server = http.createServer(handler);
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    await new Promise<void>((resolve) => server.listen(0, host, resolve));
     this.track({ close: () => { server.closeAllConnections(); return new Promise((resolve) => server.close(resolve)); } });
-    return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    return `http://${host}:${(server.address() as AddressInfo).port}`;
   }
 
   /** Chromium, through `proxy` when given (its CA trusted when the fingerprint is). */
