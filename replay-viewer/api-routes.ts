@@ -62,7 +62,7 @@ export class ApiRoutes {
   async sessionEvents({ req, res, params, query }: RouteContext): Promise<void> {
     const session = await this.sessionOf(params.id!);
     if (wantsEventStream(req, query)) {
-      await sendEventStream(req, res, await this.eventCache.get(session), trackChoice(query));
+      await sendEventStream(req, res, await this.eventCache.get(session), trackChoice(query), query.get('keyframe') === '1');
       return;
     }
     await sendJson(req, res, 200, await this.events(session, query));
