@@ -2,9 +2,9 @@
  * A deep link's keyframe (replay/keyframe/): the moment as static HTML, sent by the server right after the events
  * stream's head, painted by the page's head script (early-requests.ts) before app.js and rrweb have arrived. In a
  * frame as isolated as the replay's: `sandbox="allow-same-origin"` (no script, no form, no navigation out of it;
- * same origin only so this page can set its scroll), srcdoc inheriting the viewer's CSP. Hidden until its document
- * is parsed and scrolled as recorded, so what is seen is the moment; the scroll is set again once its stylesheets
- * and images are in. The player (player.ts) keeps it as its first frame, in place, until the whole session is in.
+ * same origin only so this page can write it and set its scroll), the viewer's CSP inherited by its about:blank
+ * document. Written and scrolled as recorded in one task, so what is first seen is the moment; the scroll is set
+ * again once its stylesheets and images are in. The player (player.ts) keeps it as its first frame, in place, until the whole session is in.
  *
  * `document.documentElement.dataset.firstFrame` is the moment drawn once it is shown; the stage has `data-keyframe`.
  */
@@ -67,13 +67,16 @@ function showKeyframe(keyframe: Keyframe, shown: number, painted: () => void): v
   iframe.tabIndex = -1;
   iframe.title = "Replay of the customer's page (first frame; the session is still loading)";
   iframe.style.pointerEvents = 'none';
-  iframe.style.visibility = 'hidden';
-  iframe.srcdoc = keyframe.html;
   wrapper.append(iframe);
   root.append(wrapper);
+  // Written into the frame's own about:blank document (sandboxed from its creation, the page's CSP inherited) rather
+  // than as srcdoc: parsed at once, without a navigation (one more round of the browser's processes under load).
+  const doc = iframe.contentDocument;
+  if (!doc) return painted();
+  doc.open();
+  doc.write(keyframe.html);
+  doc.close();
   const scroll = () => {
-    const doc = iframe.contentDocument;
-    if (!doc) return;
     doc.defaultView?.scrollTo(keyframe.scrollX, keyframe.scrollY);
     for (const node of Array.from(doc.querySelectorAll(`[${SCROLL_ATTRIBUTE}]`))) {
       const [x, y] = (node.getAttribute(SCROLL_ATTRIBUTE) ?? '').split(' ').map(Number);
@@ -81,27 +84,14 @@ function showKeyframe(keyframe: Keyframe, shown: number, painted: () => void): v
       node.scrollTop = y || 0;
     }
   };
-  // Each animation frame until the keyframe's document is parsed: then scrolled and shown in that same frame.
-  let revealed = false;
-  const reveal = () => {
-    const doc = iframe.contentDocument;
-    if (!iframe.isConnected || revealed) return;
-    if (!doc || doc.URL !== 'about:srcdoc' || doc.readyState === 'loading') return void requestAnimationFrame(reveal);
-    scroll();
-    revealed = true;
-    iframe.style.visibility = '';
-    document.documentElement.dataset.firstFrame = String(shown);
-    performance.mark('verbatim:frame-drawn');
-    // A task queued in an animation frame runs after that frame's paint.
-    setTimeout(painted, 0);
-  };
-  requestAnimationFrame(reveal);
-  // Again once its stylesheets and images are in (the page may have been too short before); and a hidden tab has no
-  // animation frames.
-  iframe.addEventListener('load', () => {
-    reveal();
-    scroll();
-  });
+  scroll();
+  document.documentElement.dataset.firstFrame = String(shown);
+  performance.mark('verbatim:frame-drawn');
+  // Again once its stylesheets and images are in (the page may have been too short before).
+  iframe.addEventListener('load', scroll, { once: true });
+  // A task queued in an animation frame runs after that frame's paint.
+  requestAnimationFrame(() => setTimeout(painted, 0));
+  setTimeout(painted, 100); // a hidden tab has no animation frames
 }
 
 /** Once the page's body is parsed (before app.js runs: deferred scripts wait for it). */
