@@ -89,9 +89,10 @@ function showKeyframe(keyframe: Keyframe, shown: number, painted: () => void): v
   performance.mark('verbatim:frame-drawn');
   // Again once its stylesheets and images are in (the page may have been too short before).
   iframe.addEventListener('load', scroll, { once: true });
-  // A task queued in an animation frame runs after that frame's paint.
-  requestAnimationFrame(() => setTimeout(painted, 0));
-  setTimeout(painted, 100); // a hidden tab has no animation frames
+  // A task queued in an animation frame runs after that frame's paint. The written stylesheets are parser-inserted,
+  // so they hold the frame's rendering (no unstyled flash) and this waits for them; a hidden tab paints nothing.
+  if (document.visibilityState === 'hidden') painted();
+  else requestAnimationFrame(() => setTimeout(painted, 0));
 }
 
 /** Once the page's body is parsed (before app.js runs: deferred scripts wait for it). */
