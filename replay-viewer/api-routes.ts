@@ -8,6 +8,7 @@
  *   GET /api/sessions/<id>/events        { events, tracks, track }: one tab's rrweb events, time-ordered, URLs archived
  *                                        (?track=N, or the tab in use at ?at=<epoch-ms>); with Accept: application/x-ndjson
  *                                        or ?format=ndjson the same events streamed, the frame at ?at= first
+ *                                        (with ?keyframe=1 after a keyframe: the frame as static HTML)
  *                                        (replay/event-stream.ts; cached per session, replay/event-cache.ts)
  *   GET /api/sessions/<id>/captures      { captures, webSockets }: the network log (network-log.ts)
  *   GET /api/sessions/<id>/signals       { score, signals, visits }: struggle signals (session-signals.ts)

@@ -4,14 +4,16 @@
  * the store API; the viewer running (warm: each case's first links are not counted, the first one, on an empty cache,
  * is reported apart); links `/sessions/<id>?at=<ms>` at random moments opened in Chromium, one new tab each in a
  * signed-in context. Measured from navigation start to the replay frame's document holding the clock text of that
- * moment (checked every animation frame: `performance.now()` in the viewer's page), and to the full player being
- * ready (`data-replay-ready`). Target: p95 < 300 ms for the 1-hour session.
+ * moment (checked every animation frame: `performance.now()` in the viewer's page; the frame visible, be it the
+ * keyframe the page's head script writes or rrweb's first frame), and to the full player being ready
+ * (`data-replay-ready`). Target: p95 < 300 ms for the 1-hour session.
  *
  * Alone: BENCH_ONLY=first-frame npm run bench, or npx tsx scripts/bench/first-frame.ts [links]
  *
  * Before/after under the same load (this VM's load swings by 2× within minutes): BENCH_FIRST_FRAME_BASELINE=<dir>
  * names another build of the viewer UI (another checkout's dist/viewer); a second viewer serves it, over the same
- * store and server code, and every link is opened on both, in alternating order.
+ * store and server code, and every link is opened on both, in alternating order. That UI is taken to be built
+ * before keyframes (its page preloads the events without `keyframe=1`); BENCH_FIRST_FRAME_BASELINE_KEYFRAMES=1 if not.
  */
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
