@@ -47,13 +47,16 @@ export function startEarlyRequests(): void {
     };
     const url = eventStreamUrl(id, eventSelectOf(new URLSearchParams(location.search)));
     const events = ask(url, STREAM_REQUEST).then((res) => {
-      if (!res.ok || !res.body) return res;
+      if (!res.ok || !res.body) {
+        startApp();
+        return res;
+      }
       // The keyframe is painted from one copy of the answer; the player reads the other, untouched.
       const [mine, theirs] = res.body.tee();
-      void readKeyframe(mine).finally(startApp);
+      void readKeyframe(mine).catch(() => undefined).finally(startApp);
       return new Response(theirs, { status: res.status, statusText: res.statusText, headers: res.headers });
     });
-    events.then((res) => void (res.body || startApp()), startApp);
+    events.catch(startApp);
     early.set(url, events);
     ask(`/api/sessions/${encodeURIComponent(id)}`, JSON_REQUEST);
     ask('/api/me', JSON_REQUEST);

@@ -1,6 +1,6 @@
 /**
  * A FrameTree (frame-tree.ts) as HTML for a keyframe: a static document the browser parses and paints in a frame
- * without scripts (sandbox="allow-same-origin", the viewer's CSP inherited by srcdoc). The events it comes from are
+ * without scripts (sandbox="allow-same-origin", the viewer's CSP inherited: ui/keyframe-view.ts). The events it comes from are
  * already rewritten and neutralised (rewrite-events.ts); this writer does not trust that and keeps its own rules,
  * since here a recorded string becomes markup:
  *   - text is escaped, and the raw text of <style> cannot close its element; comments and CDATA are left out;
@@ -35,7 +35,8 @@ export function serializeHtml(tree: FrameTree): string {
 }
 
 function writeDocument(doc: TreeNode, out: string[]): void {
-  // A srcdoc document is never in quirks mode, whatever its doctype says (HTML's "initial" insertion mode).
+  // Always standards mode (a nested srcdoc document is never in quirks mode anyway); a recorded quirks-mode page is
+  // a known difference from rrweb, which writes its doctype.
   out.push('<!DOCTYPE html>');
   for (const child of doc.children) if (child.type === NodeType.Element) writeNode(child, out, 0, false);
 }
