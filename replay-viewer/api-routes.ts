@@ -8,6 +8,7 @@
  *   GET /api/sessions/<id>/events        { events, tracks, track }: one tab's rrweb events, time-ordered, URLs archived
  *                                        (?track=N, or the tab in use at ?at=<epoch-ms>); with Accept: application/x-ndjson
  *                                        or ?format=ndjson the same events streamed, the frame at ?at= first
+ *                                        (with ?keyframe=1 after a keyframe: the frame as static HTML)
  *                                        (replay/event-stream.ts; cached per session, replay/event-cache.ts)
  *   GET /api/sessions/<id>/captures      { captures, webSockets }: the network log (network-log.ts)
  *   GET /api/sessions/<id>/signals       { score, signals, visits }: struggle signals (session-signals.ts)
@@ -62,7 +63,7 @@ export class ApiRoutes {
   async sessionEvents({ req, res, params, query }: RouteContext): Promise<void> {
     const session = await this.sessionOf(params.id!);
     if (wantsEventStream(req, query)) {
-      await sendEventStream(req, res, await this.eventCache.get(session), trackChoice(query));
+      await sendEventStream(req, res, await this.eventCache.get(session), trackChoice(query), query.get('keyframe') === '1');
       return;
     }
     await sendJson(req, res, 200, await this.events(session, query));

@@ -39,6 +39,11 @@ export interface ViewerOptions {
   port?: number;
   /** The built UI (dist/viewer). */
   uiDir: string;
+  /**
+   * A UI built before keyframes (replay/keyframe/): its player pages preload the events without asking for one.
+   * Only for comparing builds (scripts/bench/first-frame.ts); default false.
+   */
+  uiWithoutKeyframes?: boolean;
   /** Told about unexpected (non-Verbatim) errors, which clients only see as a bare 500. */
   onError?: (err: unknown) => void;
   /**
@@ -108,7 +113,7 @@ export async function startViewer(opts: ViewerOptions): Promise<Viewer> {
   const table = new RouteTable(viewerRoutes({
     api: new ApiRoutes(opts.store, replay),
     archive: new ArchiveRoute(replay),
-    ui: new UiRoutes(opts.uiDir),
+    ui: new UiRoutes(opts.uiDir, { keyframe: !opts.uiWithoutKeyframes }),
     exporter: opts.exporter ? new ExportRoute(opts.store, opts.exporter) : undefined,
     collector: opts.collector,
     status: opts.status,

@@ -23,13 +23,13 @@ const PAGE = { file: 'index.html', type: 'text/html; charset=utf-8' };
 const EARLY_REQUESTS = 'early-requests.js';
 
 export class UiRoutes {
-  constructor(private readonly uiDir: string) {}
+  constructor(private readonly uiDir: string, private readonly select: { keyframe: boolean } = { keyframe: true }) {}
 
   /** `/` and `/sessions/<id>`: the page; the client routes. */
   async page({ req, res, params, pathname, query }: RouteContext): Promise<void> {
     if (params.id !== undefined && !isValidSessionId(params.id)) throw new VerbatimError('BAD_REQUEST', 'Malformed session id');
     // A replay: the browser asks for its events while it loads the script (the player's fetch is handed the answer).
-    const preload = params.id !== undefined && !pathname.endsWith('/live') ? eventStreamUrl(params.id, eventSelectOf(query)) : undefined;
+    const preload = params.id !== undefined && !pathname.endsWith('/live') ? eventStreamUrl(params.id, { ...eventSelectOf(query), keyframe: this.select.keyframe }) : undefined;
     await this.send(req, res, PAGE, preload);
   }
 
@@ -58,8 +58,16 @@ export class UiRoutes {
         // inline script until they are loaded. Absent from a bare UI dir (some tests).
         const early = await readFile(path.join(this.uiDir, EARLY_REQUESTS), 'utf8').catch(() => undefined);
         const script = early ? `  <script nonce="${nonce}">${early.trim().replace(/<\/script/gi, '<\\/script')}</script>\n` : '';
+        // With a keyframe, app.js is fetched now but run by the head script once the keyframe is painted (its
+        // compilation would hold the main thread meanwhile): a preload in place of the deferred script.
+        let app = '';
+        const deferred = /[ \t]*<script nonce="[^"]*" src="\/assets\/app\.js" defer><\/script>\n?/;
+        if (early && this.select.keyframe && deferred.test(html)) {
+          html = html.replace(deferred, '');
+          app = `  <link rel="preload" as="script" href="/assets/app.js" nonce="${nonce}" data-verbatim-app>\n`;
+        }
         const at = html.search(/<link rel="stylesheet"|<\/head>/);
-        html = `${html.slice(0, at)}${link.trimStart()}${script}  ${html.slice(at)}`;
+        html = `${html.slice(0, at)}${link.trimStart()}${app}${script}  ${html.slice(at)}`;
       }
       body = Buffer.from(html);
     }

@@ -6,6 +6,8 @@
 export interface EventSelect {
   track?: number;
   at?: number;
+  /** Ask for the keyframe line (default true): false only for a UI built before keyframes (a bench's baseline). */
+  keyframe?: boolean;
 }
 
 export function eventStreamUrl(sessionId: string, select: EventSelect): string {
@@ -14,6 +16,8 @@ export function eventStreamUrl(sessionId: string, select: EventSelect): string {
   if (select.at !== undefined) params.set('at', String(select.at));
   // A preload cannot send an Accept header: the format is named in the query.
   params.set('format', 'ndjson');
+  // The page paints the frame from static HTML before its script arrives (ui/keyframe-view.ts).
+  if (select.keyframe !== false) params.set('keyframe', '1');
   return `/api/sessions/${encodeURIComponent(sessionId)}/events?${params}`;
 }
 

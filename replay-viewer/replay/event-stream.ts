@@ -2,7 +2,8 @@
  * `GET /api/sessions/<id>/events` with `Accept: application/x-ndjson` (a deep link, `?at=<epoch ms>`): the same
  * events as the JSON answer, one per line, in the order a player needs them to draw the moment first:
  *
- *   {"head":{"tracks":[…],"track":0,"count":N,"start":s,"end":e,"shown":t}}
+ *   {"head":{"tracks":[…],"track":0,"count":N,"start":s,"end":e,"shown":t,"keyframe":k}}
+ *   {"keyframe":{html,width,height,scrollX,scrollY}}   with ?keyframe=1, when k: the frame as static HTML (keyframe/)
  *   events[s..e)   the frame: from the Meta rrweb replays the moment from up to the moment shown (deep-link.ts)
  *   events[e..N)   the rest of the session after it
  *   events[0..s)   and before it (the timeline and seeking need the whole session)
@@ -17,6 +18,7 @@ import { baseHeaders } from '../http-responses';
 import { acceptsEncoding } from './content-encoding';
 import type { CachedSession } from './event-cache';
 import { frameRange } from './deep-link';
+import { keyframeOf } from './keyframe/index';
 import type { TrackChoice } from './session-events';
 import type { TabTrack } from './tab-tracks';
 
@@ -30,6 +32,8 @@ export interface EventStreamHead {
   end: number;
   /** The moment the frame shows (epoch ms). */
   shown: number;
+  /** A keyframe line follows the head (asked for with `?keyframe=1`, and the frame can be shown as static HTML). */
+  keyframe?: boolean;
 }
 
 /** Lines per write once the frame is out: big enough to keep syscalls few, small enough to keep memory flat. */
@@ -41,13 +45,15 @@ export function wantsEventStream(req: IncomingMessage, query: URLSearchParams): 
 }
 
 /** Checks (track range) run before the first byte, so a bad request still answers a plain 4xx. */
-export async function sendEventStream(req: IncomingMessage, res: ServerResponse, cached: CachedSession, choice: TrackChoice): Promise<void> {
+export async function sendEventStream(req: IncomingMessage, res: ServerResponse, cached: CachedSession, choice: TrackChoice, withKeyframe = false): Promise<void> {
   const index = cached.choose(choice);
   const track = cached.track(index);
   const count = track.lines.length;
   // No moment asked for: the first one (the frame is the session's first page).
   const range = frameRange(track, choice.at ?? track.timestamps[0] ?? 0);
   const head: EventStreamHead = { tracks: cached.tracks, track: index, count, start: range.start, end: range.end, shown: range.shown };
+  const keyframe = withKeyframe && range.end > range.start ? keyframeOf(track, range) : undefined;
+  if (keyframe) head.keyframe = true;
 
   baseHeaders(res);
   res.setHeader('Content-Security-Policy', "default-src 'none'; frame-ancestors 'none'");
@@ -88,6 +94,11 @@ export async function sendEventStream(req: IncomingMessage, res: ServerResponse,
     }
   };
   await write(`${JSON.stringify({ head })}\n`);
+  if (keyframe) {
+    await write(`${JSON.stringify({ keyframe })}\n`);
+    // Out at once: the page paints it before anything else arrives.
+    if (gzip) await new Promise<void>((resolve) => gzip!.flush(zlib.constants.Z_SYNC_FLUSH, () => resolve()));
+  }
   await run(range.start, range.end);
   if (gzip) await new Promise<void>((resolve) => gzip!.flush(zlib.constants.Z_SYNC_FLUSH, () => resolve()));
   await run(range.end, count);

@@ -7,9 +7,11 @@
  * the bench) watches the network records its initiator's stack, for which V8 reparses the whole 450 KB bundle the
  * first time (40–100 ms measured, scripts/bench/first-frame.ts). From this script that costs ~1 ms, and app.js's
  * first fetch falls after the first frame is drawn. The events are still the page's `<link rel="preload">`: the
- * early fetch is handed the preloaded answer, so they are asked for once.
+ * early fetch is handed the preloaded answer, so they are asked for once. The events' answer starts with the moment
+ * as static HTML (a keyframe), which this script paints before app.js has arrived (keyframe-view.ts).
  */
 import { eventSelectOf, eventStreamUrl } from '../replay/event-stream-url';
+import { readKeyframe } from './keyframe-view';
 
 /** The requests' options, as the player makes them: a request that differs would not be the one taken over. */
 export const JSON_REQUEST: RequestInit = { headers: { accept: 'application/json' }, credentials: 'same-origin' };
@@ -23,22 +25,64 @@ declare global {
 
 const PLAYER_PATH = /^\/sessions\/([^/]+)\/?$/;
 
+/** The player's script, preloaded but run only once the keyframe is painted (ui-routes.ts marks its preload so). */
+const APP_PRELOAD = 'link[data-verbatim-app]';
+/** Run the player's script by then whatever happened to the keyframe. */
+const APP_AT_LATEST_MS = 1_500;
+
 /** On a player page (`/sessions/<id>`, not `/live`): asks for what the player asks for first. */
 export function startEarlyRequests(): void {
   const m = PLAYER_PATH.exec(location.pathname);
   if (!m) return;
-  const id = decodeURIComponent(m[1]!);
-  const early = new Map<string, Promise<Response>>();
-  const ask = (url: string, init: RequestInit) => {
-    const response = fetch(url, init);
-    // Not taken (the player failed to start): no unhandled rejection in the console.
-    response.catch(() => undefined);
-    early.set(url, response);
+  const startApp = appStarter();
+  try {
+    const id = decodeURIComponent(m[1]!);
+    const early = new Map<string, Promise<Response>>();
+    const ask = (url: string, init: RequestInit) => {
+      const response = fetch(url, init);
+      // Not taken (the player failed to start): no unhandled rejection in the console.
+      response.catch(() => undefined);
+      early.set(url, response);
+      return response;
+    };
+    const url = eventStreamUrl(id, eventSelectOf(new URLSearchParams(location.search)));
+    const events = ask(url, STREAM_REQUEST).then((res) => {
+      if (!res.ok || !res.body) {
+        startApp();
+        return res;
+      }
+      // The keyframe is painted from one copy of the answer; the player reads the other, untouched.
+      const [mine, theirs] = res.body.tee();
+      void readKeyframe(mine).catch(() => undefined).finally(startApp);
+      return new Response(theirs, { status: res.status, statusText: res.statusText, headers: res.headers });
+    });
+    events.catch(startApp);
+    early.set(url, events);
+    ask(`/api/sessions/${encodeURIComponent(id)}`, JSON_REQUEST);
+    ask('/api/me', JSON_REQUEST);
+    window.verbatimEarly = early;
+  } catch {
+    startApp();
+  }
+  setTimeout(startApp, APP_AT_LATEST_MS);
+}
+
+/**
+ * Runs the player's script once (when the page holds it back: ui-routes.ts). Its 450 KB take the main thread for
+ * 100–400 ms; the keyframe needs it for a few milliseconds first.
+ */
+function appStarter(): () => void {
+  const nonce = document.currentScript?.nonce ?? '';
+  let started = false;
+  return () => {
+    const link = document.querySelector<HTMLLinkElement>(APP_PRELOAD);
+    if (started || !link) return;
+    started = true;
+    const script = document.createElement('script');
+    script.nonce = nonce;
+    script.src = link.href;
+    document.head.append(script);
   };
-  ask(eventStreamUrl(id, eventSelectOf(new URLSearchParams(location.search))), STREAM_REQUEST);
-  ask(`/api/sessions/${encodeURIComponent(id)}`, JSON_REQUEST);
-  ask('/api/me', JSON_REQUEST);
-  window.verbatimEarly = early;
 }
 
 /** The early answer for `url`, once (its body can be read once), or undefined. */

@@ -32,6 +32,8 @@ export async function streamEvents(id: string, select: EventSelect, onFrame: (fr
   /** Where the next event line goes: the frame, then what follows it, then what precedes it. */
   let received = 0;
   let frameSent = false;
+  /** The keyframe line after the head, painted by the page's head script (keyframe-view.ts), not needed here. */
+  let skipKeyframe = false;
   const place = (n: number): number => (n < head!.count - head!.start ? head!.start + n : n - (head!.count - head!.start));
   let buffered = '';
   for (;;) {
@@ -45,6 +47,9 @@ export async function streamEvents(id: string, select: EventSelect, onFrame: (fr
       if (!head) {
         head = (JSON.parse(line) as { head: EventStreamHead }).head;
         events = new Array<RecordedEvent>(head.count);
+        skipKeyframe = head.keyframe === true;
+      } else if (skipKeyframe) {
+        skipKeyframe = false;
       } else {
         events[place(received++)] = JSON.parse(line) as RecordedEvent;
       }

@@ -8,13 +8,12 @@
  */
 import { Replayer, type eventWithTime } from 'rrweb';
 import { CanvasPainter } from './canvas-painter';
-import { h } from './dom';
 import type { Frame } from './event-stream-api';
 import { settledFrameEvents } from './frame-events';
+import { frameStage } from './frame-stage';
 import { replayerOptions } from './replayer-options';
 
 const EVENT_META = 4;
-const FALLBACK_VIEWPORT = { width: 1280, height: 800 };
 
 export interface FirstFrame {
   el: HTMLElement;
@@ -24,20 +23,7 @@ export interface FirstFrame {
 export function showFirstFrame(container: HTMLElement, frame: Frame): FirstFrame {
   performance.mark('verbatim:frame-events');
   const meta = frame.events.find((e) => e.type === EVENT_META)?.data as { width?: number; height?: number } | undefined;
-  const size = meta?.width && meta.height ? { width: meta.width, height: meta.height } : FALLBACK_VIEWPORT;
-  const root = h('div', { class: 'replay-root' });
-  const box = h('div', { class: 'replay-frame' }, root);
-  const el = h('div', { class: 'stage first-frame' }, box);
-  container.append(el);
-  // The player's rule (fit()): the recorded size, scaled down only when the space is smaller.
-  const availW = el.clientWidth;
-  const availH = Math.max(200, window.innerHeight - el.getBoundingClientRect().top);
-  const scale = Math.min(1, availW / size.width, availH / size.height);
-  box.style.width = `${Math.floor(size.width * scale)}px`;
-  box.style.height = `${Math.floor(size.height * scale)}px`;
-  root.style.width = `${size.width}px`;
-  root.style.height = `${size.height}px`;
-  root.style.transform = scale < 1 ? `scale(${scale})` : 'none';
+  const { el, root } = frameStage(container, meta);
 
   const painter = new CanvasPainter();
   // Straight into the frame's document: rrweb's virtual DOM would first copy the whole snapshot into it and diff it

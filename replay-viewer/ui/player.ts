@@ -17,6 +17,7 @@ import type { RecordedEvent } from '../../store/records';
 import { getSession, type ApiSession, type SessionEvents } from './api';
 import { streamEvents } from './event-stream-api';
 import { showFirstFrame, type FirstFrame } from './first-frame';
+import { KEYFRAME_STAGE } from './keyframe-view';
 import { displayTime } from '../replay/display-moment';
 import { eventSelectOf } from '../replay/event-stream-url';
 import { clear, h } from './dom';
@@ -65,9 +66,11 @@ export async function renderPlayer(root: HTMLElement, sessionId: string, params:
   performance.mark('verbatim:player');
   setReady(false);
   document.title = 'Session · Verbatim';
-  clear(root);
-  const status = h('p', { class: 'player-status', role: 'status' }, 'Loading session…');
-  root.append(status);
+  // The page's head script may have painted the moment already (keyframe-view.ts): kept in place as the first frame.
+  const keyframe = root.querySelector<HTMLElement>(KEYFRAME_STAGE);
+  const status = keyframe ? root.querySelector<HTMLElement>('.player-status')! : h('p', { class: 'player-status', role: 'status' }, 'Loading session…');
+  for (const child of Array.from(root.children)) if (child !== keyframe && child !== status) child.remove();
+  if (!keyframe) root.append(status);
 
   let session: ApiSession;
   let loaded: SessionEvents;
@@ -76,10 +79,10 @@ export async function renderPlayer(root: HTMLElement, sessionId: string, params:
   // Opened from a search result: the session's matching moments, for the timeline and next/previous.
   const query = params.get('q')?.trim() ?? '';
   // The frame at the moment asked for arrives first and is drawn at once; the player follows with the whole session.
-  let preview: FirstFrame | undefined;
+  let preview: FirstFrame | undefined = keyframe ? { el: keyframe, remove: () => keyframe.remove() } : undefined;
   try {
     [session, loaded, me, matches] = await Promise.all([getSession(sessionId), streamEvents(sessionId, eventSelectOf(params), (frame) => {
-      if (!frame.events.some((e) => e.type === EventType.FullSnapshot)) return;
+      if (preview || !frame.events.some((e) => e.type === EventType.FullSnapshot)) return;
       status.textContent = 'Loading the whole session…';
       try {
         preview = showFirstFrame(root, frame);
