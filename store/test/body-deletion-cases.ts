@@ -262,7 +262,11 @@ export function describeBodyDeletionAcrossWriters(running: () => Servers, skip?:
         assert.equal(leads.filter(Boolean).length, 1, `exactly one instance leads: ${leads}`);
 
         await p.a.eraseSession('alice', { reason: 'test' });
-        assert.deepEqual(await deletionRows(p.schema), { marked: 1 });
+        // Marked by the erasure; on a slow machine the leader's sweep (every 50 ms, after the 200 ms grace) may already
+        // have taken it further. Never pruned on the way: a row that is work to do, or just done, stays.
+        const states = await deletionRows(p.schema);
+        assert.equal(Object.values(states).reduce((a, b) => a + b, 0), 1, JSON.stringify(states));
+        assert.ok(['marked', 'deleting', 'deleted'].includes(Object.keys(states)[0]!), JSON.stringify(states));
         assert.equal(await p.a.pruneBodyDeletions(), 0, 'a marked body is work to do, never pruned');
         // The leader's job sweeps it after the grace, then prunes the row twice the grace after that.
         await until('the body deleted by the job', async () => (await deletionRows(p.schema)).deleted === 1);

@@ -84,6 +84,9 @@ describe('analytics views on the fidelity site (web components, shadow DOM, canv
       assert.ok(id && (sessions.get(plan) ?? id) === id, `${plan}: one session per customer`);
       sessions.set(plan, id);
     };
+    // Nothing of the page's own loading may start in a dead click's window: a request started then answers the click
+    // (a loaded machine can start a late asset or font after it).
+    const quietNetwork = () => p.waitForLoadState('networkidle');
     if (plan !== 'chart') {
       await visit('/wc-lit');
       if (plan !== 'form') {
@@ -108,9 +111,11 @@ describe('analytics views on the fidelity site (web components, shadow DOM, canv
         await clickAt(p.locator('#to-details'));
         await p.waitForSelector('body[data-route="details"][data-ready="true"]');
       } else if (plan === 'rage') {
+        await quietNetwork();
         await clickAt(cancel, 4);
         await sleep(1_300); // nothing answers: dead once its window (1.2 s) closed
       } else {
+        await quietNetwork();
         await clickAt(cancel);
         await sleep(1_300);
         await visit('/chartjs');
