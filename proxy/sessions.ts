@@ -39,6 +39,12 @@ export interface ResolvedSession {
 
 /** How long a multi-writer store is asked for a session record another instance is still writing. */
 const RECALL_WAIT_MS = 3_000;
+/**
+ * The longest a document waits for the store to say whether its cookie's session is live; past it the page gets a new
+ * session, for the proxy never holds a page on a slow or recovering store. Longer than RECALL_WAIT_MS, so a record
+ * another instance is still committing is waited for.
+ */
+const DOCUMENT_RECALL_MS = RECALL_WAIT_MS + 500;
 
 export class SessionTracker {
   /** Last customer activity (or start) of each live session this process knows. */
@@ -106,7 +112,13 @@ export class SessionTracker {
     const now = Date.now();
     const existing = this.tokens.sessionOf(readCookie(req.headers.cookie, SESSION_COOKIE));
     if (existing) {
-      if (this.liveNow(existing, now) === undefined) await this.recall(existing);
+      if (this.liveNow(existing, now) === undefined) {
+        // A session whose record the store could not take (an outage) is not handed out while the record is missing;
+        // it is written beside the request (recall), never before the page: waiting for it held a page 9.5 s while
+        // PostgreSQL restarted.
+        if (this.ingest.isUnrecorded(existing)) void this.recall(existing);
+        else await Promise.race([this.recall(existing), new Promise((r) => setTimeout(r, DOCUMENT_RECALL_MS).unref())]);
+      }
       if (this.liveNow(existing, now)) {
         if (isCustomerNavigation(req)) this.lastActivity.set(existing, now);
         return { sessionId: existing, token: this.tokens.tokenFor(existing), isNew: false };
