@@ -129,10 +129,10 @@ export class ReplayLibrary {
   }
 }
 
-/** Served with an ok status as CSS the archive decoded and rewrote (archived-response.ts). */
+/** Served as CSS the archive decoded and rewrote (archived-response.ts). */
 function isServedCss(served: ArchivedResponse): boolean {
   const type = served.headers.find(([n]) => n === 'content-type')?.[1] ?? '';
-  return served.status >= 200 && served.status < 300 && !served.encodings.length && /^text\/css\b/i.test(type.trim());
+  return !served.encodings.length && /^text\/css\b/i.test(type.trim());
 }
 
 export function isMiss(result: ArchivedResponse | ArchiveMiss): result is ArchiveMiss {
