@@ -19,7 +19,7 @@ import type { VerbatimStore } from '../store/store';
 import { VerbatimError } from '../store/errors';
 import { sendJson } from './http-responses';
 import type { RouteContext } from './route-table';
-import { isValidSessionId, ReplayLibrary, type SessionEvents, type TrackChoice } from './replay/index';
+import { isValidSessionId, ReplayLibrary, type ArchiveTarget, type SessionEvents, type TrackChoice } from './replay/index';
 import { sessionSignals } from './session-signals';
 import { sessionVersions } from './analytics/versions/session-versions';
 import { ReplayEventCache } from './replay/event-cache';
@@ -63,7 +63,8 @@ export class ApiRoutes {
   async sessionEvents({ req, res, params, query }: RouteContext): Promise<void> {
     const session = await this.sessionOf(params.id!);
     if (wantsEventStream(req, query)) {
-      await sendEventStream(req, res, await this.eventCache.get(session), trackChoice(query), query.get('keyframe') === '1');
+      const keyframe = query.get('keyframe') === '1' ? { sessionId: session.id, stylesheet: (t: ArchiveTarget) => this.replay.stylesheetText(t) } : undefined;
+      await sendEventStream(req, res, await this.eventCache.get(session), trackChoice(query), keyframe);
       return;
     }
     await sendJson(req, res, 200, await this.events(session, query));

@@ -18,7 +18,7 @@ import { baseHeaders } from '../http-responses';
 import { acceptsEncoding } from './content-encoding';
 import type { CachedSession } from './event-cache';
 import { frameRange } from './deep-link';
-import { keyframeOf } from './keyframe/index';
+import { keyframeOf, type KeyframeStyles } from './keyframe/index';
 import type { TrackChoice } from './session-events';
 import type { TabTrack } from './tab-tracks';
 
@@ -45,14 +45,15 @@ export function wantsEventStream(req: IncomingMessage, query: URLSearchParams): 
 }
 
 /** Checks (track range) run before the first byte, so a bad request still answers a plain 4xx. */
-export async function sendEventStream(req: IncomingMessage, res: ServerResponse, cached: CachedSession, choice: TrackChoice, withKeyframe = false): Promise<void> {
+/** `keyframe`: send the frame as static HTML too (`?keyframe=1`), its stylesheets inlined from there. */
+export async function sendEventStream(req: IncomingMessage, res: ServerResponse, cached: CachedSession, choice: TrackChoice, keyframeStyles?: KeyframeStyles): Promise<void> {
   const index = cached.choose(choice);
   const track = cached.track(index);
   const count = track.lines.length;
   // No moment asked for: the first one (the frame is the session's first page).
   const range = frameRange(track, choice.at ?? track.timestamps[0] ?? 0);
   const head: EventStreamHead = { tracks: cached.tracks, track: index, count, start: range.start, end: range.end, shown: range.shown };
-  const keyframe = withKeyframe && range.end > range.start ? keyframeOf(track, range) : undefined;
+  const keyframe = keyframeStyles && range.end > range.start ? await keyframeOf(track, range, keyframeStyles) : undefined;
   if (keyframe) head.keyframe = true;
 
   baseHeaders(res);

@@ -99,6 +99,17 @@ export class ReplayLibrary {
     return detectForeignContent(batches, await siteEvidence(this.store, session.id, batches));
   }
 
+  /**
+   * A stylesheet as the archive serves it, for a keyframe to inline (keyframe/inline-stylesheets.ts): its text; null
+   * when a browser would apply nothing (the archive's 404, a status that is not ok); undefined for anything else.
+   */
+  async stylesheetText(target: ArchiveTarget): Promise<string | null | undefined> {
+    const served = await this.resource(target);
+    if (isMiss(served)) return null;
+    if (served.status < 200 || served.status >= 300) return null;
+    return isServedCss(served) ? served.body.toString('utf8') : undefined;
+  }
+
   /** What the archive serves for a target; SESSION_UNKNOWN for a session that does not exist. */
   async resource(target: ArchiveTarget, options: ArchivedResponseOptions = {}): Promise<ArchivedResponse | ArchiveMiss> {
     const found = await this.resolver.resolve(target);
@@ -116,6 +127,12 @@ export class ReplayLibrary {
     }
     return archivedResponse(target, capture, bytes, match, options);
   }
+}
+
+/** Served as CSS the archive decoded and rewrote (archived-response.ts). */
+function isServedCss(served: ArchivedResponse): boolean {
+  const type = served.headers.find(([n]) => n === 'content-type')?.[1] ?? '';
+  return !served.encodings.length && /^text\/css\b/i.test(type.trim());
 }
 
 export function isMiss(result: ArchivedResponse | ArchiveMiss): result is ArchiveMiss {

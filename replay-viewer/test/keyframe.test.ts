@@ -5,9 +5,13 @@
  *     matches the full player's replay of that moment within the journey's pixel limit (and the live screenshot);
  *   - a hostile recording (scripts, handlers, javascript: URLs, meta refresh, <base>, markup hidden in style text
  *     and attributes, nested frames) becomes a keyframe in which nothing runs, navigates or leaves the viewer.
+ *   - a stylesheet rrweb could not read (another site's, recorded as a link) is inlined from the archive, its url()s
+ *     still archived and hostile text in it still text: the keyframe asks for no stylesheet, paints it, and matches
+ *     the player's frame; a link the archive has nothing for is left out, as the player's frame applies nothing.
  * Holding app.js back (a routed abort) keeps the keyframe on screen: it is what the page shows until the player runs.
  */
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
@@ -15,6 +19,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright';
+import { PNG } from 'pngjs';
 import type { RunningProxy } from '../../proxy/index';
 import type { RecordedEvent, Session } from '../../store/records';
 import { MAX_DIFF_RATIO, recordJourney, type Moment } from '../../test/helpers/bank-journey';
@@ -27,6 +32,7 @@ import type { Viewer } from '../server';
 const VIEWPORT = { width: 1280, height: 800 };
 const artifacts = path.join(os.tmpdir(), 'verbatim-keyframe');
 const HOSTILE = 'k3yfr4meh0st1lesess10n00001';
+const LINKED = 'k3yfr4mel1nkedstyle5heet001';
 const T0 = 1_712_000_000_000;
 const SITE = 'https://bank.example';
 
@@ -162,8 +168,8 @@ describe('the keyframe of a hostile recording', () => {
     await rig.store.appendEvents({ sessionId: HOSTILE, page: { id: 'p1', url: `${SITE}/statement` }, seq: 0, events: hostileEvents(), receivedAt: T0 + 400 });
   });
 
-  it('writes no script or base element, and keeps style text inside its element', () => {
-    const keyframe = buildKeyframe(hostileEvents());
+  it('writes no script or base element, and keeps style text inside its element', async () => {
+    const keyframe = await buildKeyframe(hostileEvents());
     assert.ok(keyframe);
     const html = keyframe.html;
     // Markup in recorded text and attributes is escaped (`&lt;script`), so these can only be real tags (the style
@@ -176,7 +182,7 @@ describe('the keyframe of a hostile recording', () => {
     // A canvas is the player's to draw: no keyframe then.
     const withCanvas = hostileEvents();
     (withCanvas[1]!.data as { node: { childNodes: { childNodes: { childNodes: unknown[] }[] }[] } }).node.childNodes[1]!.childNodes[1]!.childNodes.push({ type: 2, id: 99, tagName: 'canvas', attributes: {}, childNodes: [] });
-    assert.equal(buildKeyframe(withCanvas), null);
+    assert.equal(await buildKeyframe(withCanvas), null);
   });
 
   it('runs nothing, navigates nowhere and asks nothing outside the viewer in Chromium', async () => {
@@ -224,5 +230,73 @@ describe('the keyframe of a hostile recording', () => {
     assert.deepEqual(outside, []);
     assert.deepEqual(attackerHits, []);
     await page.close();
+  });
+});
+
+describe('the keyframe of a page whose stylesheet rrweb could not read', () => {
+  const CDN = 'https://cdn.example';
+  // A colour no default style gives: seen only when the archived stylesheet applies.
+  const BACKGROUND = [10, 120, 200];
+  const tile = (): Buffer => {
+    const img = new PNG({ width: 8, height: 8 });
+    for (let i = 0; i < 64; i++) img.data.set(i % 2 ? [250, 200, 0, 255] : [20, 20, 20, 255], i * 4);
+    return PNG.sync.write(img);
+  };
+  const capture = async (url: string, body: Buffer, contentType: string): Promise<void> => {
+    const digest = await rig.store.putBlob(body);
+    await rig.store.putCapture({
+      id: randomUUID(), sessionId: LINKED, method: 'GET', url, status: 200, headers: [['content-type', contentType]], startedAt: T0 + 5,
+      timing: { headersMs: 1, totalMs: 2 }, body: { digest, size: body.length, encoding: '', truncated: false },
+    });
+  };
+
+  before(async () => {
+    await rig.store.createSession({ id: LINKED, channel: 'proxy', startedAt: T0, viewport: VIEWPORT });
+    const css = `body{margin:0;background:rgb(${BACKGROUND.join(',')})} #box{width:400px;height:300px;background:url(img/tile.png)}`
+      + ` /* </style><img src=x onerror="${payload('css')}"> */ h1{color:#fff;font:bold 40px sans-serif;margin:0;padding:20px}`;
+    await capture(`${CDN}/site.css`, Buffer.from(css), 'text/css');
+    await capture(`${CDN}/img/tile.png`, tile(), 'image/png');
+    const el = (id: number, tagName: string, attributes: Record<string, string>, childNodes: unknown[] = []): unknown => ({ type: 2, id, tagName, attributes, childNodes });
+    await rig.store.appendEvents({ sessionId: LINKED, page: { id: 'p1', url: `${SITE}/offers` }, seq: 0, receivedAt: T0 + 400, events: [
+      { type: 4, timestamp: T0 + 10, data: { href: `${SITE}/offers`, ...VIEWPORT } },
+      { type: 2, timestamp: T0 + 20, data: { initialOffset: { top: 0, left: 0 }, node: { type: 0, id: 1, childNodes: [
+        { type: 1, id: 2, name: 'html', publicId: '', systemId: '' },
+        el(3, 'html', {}, [
+          el(4, 'head', {}, [el(5, 'link', { rel: 'stylesheet', href: `${CDN}/site.css` }), el(6, 'link', { rel: 'stylesheet', href: `${CDN}/gone.css` })]),
+          el(7, 'body', {}, [el(8, 'h1', { id: 'title' }, [{ type: 3, id: 9, textContent: 'offers' }]), el(10, 'div', { id: 'box' })]),
+        ]),
+      ] } } },
+    ] });
+  });
+
+  it('inlines it from the archive: no request for it, painted as the player paints it', async () => {
+    const page = await browser.newPage({ viewport: { width: 1600, height: 1200 } });
+    const sheets: string[] = [];
+    page.on('request', (r) => { if (/\.css$/.test(r.url()) && r.url().includes('/archive/')) sheets.push(r.url()); });
+    const keyframe = await keyframeShot(page, LINKED, T0 + 300);
+    const seen = await page.evaluate(() => {
+      const doc = document.querySelector<HTMLIFrameElement>('[data-keyframe] iframe')!.contentDocument!;
+      return { links: doc.querySelectorAll('link').length, styles: Array.from(doc.querySelectorAll('style')).map((s) => s.textContent ?? '').join('\n'), imgs: doc.querySelectorAll('img').length };
+    });
+    await page.close();
+    assert.deepEqual(sheets, [], 'the keyframe asks the archive for no stylesheet');
+    assert.equal(seen.links, 0, 'the archived stylesheet is inlined, the missing one left out');
+    assert.match(seen.styles, /url\("?\/archive\/k3yfr4mel1nkedstyle5heet001\/\d+\/https:\/\/cdn\.example\/img\/tile\.png/, 'its url() still points at the archive');
+    assert.match(seen.styles, /<\\\/style><img src=x onerror/, 'markup in the archived stylesheet stays text');
+    assert.equal(seen.imgs, 0);
+    // Its rules apply: the body's colour in the keyframe's corner (the heading's padding is that colour too).
+    const png = PNG.sync.read(keyframe);
+    const at = (x: number, y: number) => Array.from(png.data.subarray((y * png.width + x) * 4, (y * png.width + x) * 4 + 3));
+    assert.deepEqual(at(VIEWPORT.width - 5, VIEWPORT.height - 5), BACKGROUND, 'the archived stylesheet applies');
+    // And the tile image it names (yellow or black squares, not the background).
+    assert.notDeepEqual(at(100, 150), BACKGROUND, 'the archived url() image is drawn');
+    const player = await browser.newPage({ viewport: { width: 1600, height: 1200 } });
+    const replay = await replayMoment(player, viewer.url, LINKED, `at=${T0 + 300}`, VIEWPORT);
+    await player.close();
+    await writeFile(path.join(artifacts, 'linked-keyframe.png'), keyframe);
+    await writeFile(path.join(artifacts, 'linked-replay.png'), replay);
+    const diff = diffPng(replay, keyframe);
+    assert.ok(diff.ratio <= MAX_DIFF_RATIO, `the keyframe differs from the replay in ${(diff.ratio * 100).toFixed(2)} % of pixels; see ${artifacts}`);
+    assert.deepEqual(attackerHits, []);
   });
 });

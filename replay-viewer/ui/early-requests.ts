@@ -47,6 +47,7 @@ export function startEarlyRequests(): void {
     };
     const url = eventStreamUrl(id, eventSelectOf(new URLSearchParams(location.search)));
     const events = ask(url, STREAM_REQUEST).then((res) => {
+      performance.mark('verbatim:events-response');
       if (!res.ok || !res.body) {
         startApp();
         return res;
@@ -78,6 +79,7 @@ function appStarter(): () => void {
     const link = document.querySelector<HTMLLinkElement>(APP_PRELOAD);
     if (started || !link) return;
     started = true;
+    performance.mark('verbatim:app-asked');
     const script = document.createElement('script');
     script.nonce = nonce;
     script.src = link.href;
