@@ -14,9 +14,9 @@
  * STORE_CONFLICT, which the commit queue answers by reloading those heads and rebuilding the write (a writer without
  * `rebase`, or a checkpoint another writer sealed first). The lock is held for the server's work only: BEGIN, one
  * function doing all of that and COMMIT are sent together, and the server never waits for this process while it
- * holds the lock (commit-sql.ts). That gives a feed 1, 2, 3, … with no gap (a sequence would leave gaps on rollback) and no fork (two writers never both see
- * seq N free), chains without forks (heads are compare-and-set; links' primary key (chain, idx) refuses a second
- * link at an index as a last line), and one checkpoint log. A session's read-modify-write (append events, link a
+ * holds the lock (commit-sql.ts). That gives a feed 1, 2, 3, … with no gap (a sequence would leave gaps on
+ * rollback) and no fork (two writers never both see seq N free), chains without forks (heads are compare-and-set;
+ * links' primary key (chain, idx) refuses a second link at an index as a last line), and one checkpoint log. A session's read-modify-write (append events, link a
  * customer, erase) also holds a session-level advisory lock across processes (_exclusive). Shared bodies an erasure
  * left unnamed are deleted late, after a grace period, so that another writer's capture naming one meanwhile keeps it
  * (body-deletions.ts).
