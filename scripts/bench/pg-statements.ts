@@ -41,8 +41,9 @@ export async function readStatements(client: pg.Client): Promise<StatementFigure
   return {
     calls: all.calls,
     execSeconds: all.seconds,
-    // The lock statement: taken alone, or (schema version 3) by the function that also reads the heads.
-    writeLock: sum((r) => r.query.includes('pg_advisory_xact_lock') || r.query.includes('lock_for_commit(')),
+    // The lock statement: taken alone, by the function that also reads the heads (lock_for_commit), or by the one that
+    // also writes (commit_locked: its time is then the wait and the server's work under the lock).
+    writeLock: sum((r) => r.query.includes('pg_advisory_xact_lock') || r.query.includes('lock_for_commit(') || r.query.includes('commit_locked(')),
     sessionLock: sum((r) => /pg_advisory_lock\(/.test(r.query)),
     top: rows.slice(0, 5).map((r) => ({ query: r.query.replace(/\s+/g, ' ').slice(0, 90), calls: Number(r.calls), seconds: r.ms / 1000 })),
   };

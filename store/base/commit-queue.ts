@@ -191,11 +191,13 @@ export class CommitQueue {
     if (gc.size > 0) write.deleteBlobs = await this.unreferenced(gc, write);
     let commitHeads: () => void = () => undefined;
     let landed: Change[] = [];
+    // When the write was built: a rebuild on other writers' heads (rebase) keeps it, as a backend rebuilding the
+    // write itself does (postgres/commit-sql.ts renumbers the feed entries, their times unchanged).
+    let at = Date.now();
     const build = (): void => {
       write.links = [];
       write.heads = [];
       commitHeads = this.chains.extend(write);
-      const at = Date.now();
       landed = changes.map((c, i) => ({ ...c, seq: this.feedSeq + 1 + i, at }));
       write.feed = landed.map((c) => ({ seq: c.seq, value: Buffer.from(JSON.stringify(c), 'utf8') }));
     };
@@ -209,6 +211,7 @@ export class CommitQueue {
       build();
     };
     for (let attempt = 1; ; attempt += 1) {
+      at = Date.now();
       build();
       try {
         await this.target.commit(write);

@@ -13,6 +13,11 @@ export class ChainHeads {
   private heads = new Map<string, Head>();
   /** Chains whose head moved since the sealer last took a snapshot. */
   private readonly dirty = new Set<string>();
+  /**
+   * Digests of the values of writes in flight: a write rebuilt under a shared backend's write lock (rebase) links
+   * the same values again, and hashing them there (tens of KB each) would hold the lock for every writer.
+   */
+  private readonly digests = new WeakMap<Uint8Array, Buffer>();
 
   load(heads: Map<string, Head>): void {
     this.heads = new Map(heads);
@@ -36,7 +41,7 @@ export class ChainHeads {
     const add = (chain: string, op: number, id: string, value: Uint8Array | undefined): void => {
       pending ??= new Map();
       const head = pending.get(chain) ?? this.heads.get(chain) ?? { count: 0, hash: GENESIS };
-      const valueDigest = sha256(value ?? EMPTY);
+      const valueDigest = value ? this.digestOf(value) : EMPTY_DIGEST;
       const hash = linkHash(head.hash, op, id, valueDigest);
       write.links.push({ chain, index: head.count, value: encodeLink({ hash, valueDigest, op, id }) });
       pending.set(chain, { count: head.count + 1, hash });
@@ -57,6 +62,12 @@ export class ChainHeads {
     };
   }
 
+  private digestOf(value: Uint8Array): Buffer {
+    let digest = this.digests.get(value);
+    if (!digest) this.digests.set(value, digest = sha256(value));
+    return digest;
+  }
+
   /** Committed heads of every chain (a consistent snapshot: each one has landed). */
   snapshot(): Map<string, Head> {
     this.dirty.clear();
@@ -68,5 +79,5 @@ export class ChainHeads {
   }
 }
 
-const EMPTY = new Uint8Array(0);
+const EMPTY_DIGEST = sha256(new Uint8Array(0));
 function noop(): void {}

@@ -8,15 +8,15 @@
  *
  * Several processes may write at once (multiWriter, the default). Each commit takes one transaction-scoped advisory
  * lock (WRITE_LOCK), so commits are applied one at a time across processes; inside it the commit reads the feed
- * head and the heads of the write's chains and, when another writer moved them, has the commit queue rebuild the
- * write on them (BackendWrite.rebase), then checks that the feed head, each chain head and the checkpoint log are
- * where the write says, and otherwise fails with STORE_CONFLICT, which the commit queue answers by reloading those
- * heads and rebuilding the write (a writer without `rebase`, or a checkpoint). The lock is held for three
- * statements and one wait for this process: the lock with that read, one statement for every check and row, COMMIT
- * pipelined behind it (server-side functions, commit-sql.ts). That gives
- * a feed 1, 2, 3, … with no gap (a sequence would leave gaps on rollback) and no fork (two writers never both see
- * seq N free), chains without forks (heads are compare-and-set; links' primary key (chain, idx) refuses a second
- * link at an index as a last line), and one checkpoint log. A session's read-modify-write (append events, link a
+ * head and the heads of the write's chains and, when another writer moved them, rebuilds the write on them as the
+ * commit queue would (BackendWrite.rebase; the queue rebuilds its own copy alike once the write landed), then checks
+ * that the feed head, each chain head and the checkpoint log are where the write says, and otherwise fails with
+ * STORE_CONFLICT, which the commit queue answers by reloading those heads and rebuilding the write (a writer without
+ * `rebase`, or a checkpoint another writer sealed first). The lock is held for the server's work only: BEGIN, one
+ * function doing all of that and COMMIT are sent together, and the server never waits for this process while it
+ * holds the lock (commit-sql.ts). That gives a feed 1, 2, 3, … with no gap (a sequence would leave gaps on
+ * rollback) and no fork (two writers never both see seq N free), chains without forks (heads are compare-and-set;
+ * links' primary key (chain, idx) refuses a second link at an index as a last line), and one checkpoint log. A session's read-modify-write (append events, link a
  * customer, erase) also holds a session-level advisory lock across processes (_exclusive). Shared bodies an erasure
  * left unnamed are deleted late, after a grace period, so that another writer's capture naming one meanwhile keeps it
  * (body-deletions.ts).
@@ -314,14 +314,15 @@ export class PostgresStore extends StoreBase {
       ...large.map((l) => objects.put(l.key, l.value)),
     ]);
     const bodies = [...new Set([...write.blobs.map((b) => b.digest), ...puts.flatMap((r) => r.blobs ?? [])])];
+    const rows = { puts, objectOf, bodies, unreferenced: write.deleteBlobs };
     const locked = this.engine.multiWriter && (write.feed.length > 0 || write.heads.length > 0 || write.checkpoint !== undefined);
     let done: { unnamed: string[]; marked: string[] };
     try {
-      // Under the write lock: pipelined, one wait for this process (commit-sql.ts). Without it the write is one
-      // statement, atomic alone.
+      // Under the write lock: sent in one go, the server rebuilding the write on heads other writers moved; then the
+      // commit queue's copy rebuilt on the heads it found (commit-sql.ts). Without it the write is one statement.
       done = !locked
-        ? await commitWrite(this.commits, this.schema, write, { puts, objectOf, bodies, unreferenced: write.deleteBlobs })
-        : await lockedCommit(this.commits, this.schema, WRITE_LOCK_KEY, write, { puts, objectOf, bodies, unreferenced: write.deleteBlobs }, (heads, feedHead) => {
+        ? await commitWrite(this.commits, this.schema, write, rows)
+        : await lockedCommit(this.commits, this.schema, WRITE_LOCK_KEY, write, rows, (heads, feedHead) => {
           if (write.rebase && (write.feed.length || write.heads.length) && this.stale(write, heads, feedHead)) write.rebase(heads, feedHead);
         });
     } catch (err) {
@@ -338,9 +339,9 @@ export class PostgresStore extends StoreBase {
   }
 
   /**
-   * Whether another writer moved a chain head of this write or the feed since this one built it (read under the
-   * write lock): then the write is rebuilt on the stored heads (commit-queue.ts), so it lands now instead of being
-   * refused and retried.
+   * Whether another writer moved a chain head of this write or the feed since this one built it (the heads
+   * commit_locked found under the write lock): then the server stored the write rebuilt on them, and the commit
+   * queue's copy is rebuilt alike (commit-queue.ts), so it landed at once instead of being refused and retried.
    */
   private stale(write: BackendWrite, stored: Map<string, Uint8Array | undefined>, feedHead: number): boolean {
     const first = write.feed[0];
