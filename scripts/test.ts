@@ -37,7 +37,7 @@ async function find(dir: string): Promise<string[]> {
 /** Runs `files` in one node:test process; its report goes to `out` (the terminal when undefined). */
 function runLane(files: string[], out?: string): Promise<number> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-timeout=240000', '--test-reporter=spec', ...files], {
+    const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-timeout=600000', '--test-reporter=spec', ...files], {
       cwd: root, stdio: out ? ['ignore', 'pipe', 'pipe'] : 'inherit',
     });
     if (out) {
