@@ -41,6 +41,18 @@ import { VerbatimError } from '../errors';
 const CONFLICT_STATE = 'VB409';
 const BODY_DELETED_STATE = 'VB410';
 
+/** The write's parameters, in commitParams' order: commit_write takes them, commit_locked passes them on. */
+const WRITE_PARAMS = `  w_feed_after int8, w_checkpoint_seq int8, w_checkpoint_value bytea,
+  w_head_chains text[], w_head_values bytea[], w_head_previous bytea[],
+  w_del_ids text[],
+  w_put_ids text[], w_put_kinds text[], w_put_sessions text[], w_put_ats float8[], w_put_at_ms int8[], w_put_urls text[],
+  w_put_shared bool[], w_put_blobs text[], w_put_customers text[], w_put_values bytea[], w_put_objects text[],
+  w_bodies text[], w_revive text[],
+  w_link_chains text[], w_link_idx int8[], w_link_values bytea[],
+  w_feed_seqs int8[], w_feed_values bytea[],
+  w_meta_keys text[], w_meta_values bytea[], w_meta_gone text[],
+  w_unreferenced text[])`;
+
 export const commitSql = (ns: string): string => `
 CREATE OR REPLACE FUNCTION ${ns}.lock_for_commit(lock_space int4, lock_key int4, chains text[])
   RETURNS TABLE (head_chain text, head_value bytea, feed_head int8) LANGUAGE plpgsql VOLATILE AS $fn$
@@ -53,16 +65,7 @@ BEGIN
 END $fn$;
 
 CREATE OR REPLACE FUNCTION ${ns}.commit_write(
-  w_feed_after int8, w_checkpoint_seq int8, w_checkpoint_value bytea,
-  w_head_chains text[], w_head_values bytea[], w_head_previous bytea[],
-  w_del_ids text[],
-  w_put_ids text[], w_put_kinds text[], w_put_sessions text[], w_put_ats float8[], w_put_at_ms int8[], w_put_urls text[],
-  w_put_shared bool[], w_put_blobs text[], w_put_customers text[], w_put_values bytea[], w_put_objects text[],
-  w_bodies text[], w_revive text[],
-  w_link_chains text[], w_link_idx int8[], w_link_values bytea[],
-  w_feed_seqs int8[], w_feed_values bytea[],
-  w_meta_keys text[], w_meta_values bytea[], w_meta_gone text[],
-  w_unreferenced text[])
+${WRITE_PARAMS}
   RETURNS TABLE (unnamed_objects text[], marked_bodies text[]) LANGUAGE plpgsql VOLATILE AS $fn$
 DECLARE
   v_head int8;
@@ -173,16 +176,7 @@ END $fn$;
 -- writer rebuilds its copy of the write alike once it has landed.
 CREATE OR REPLACE FUNCTION ${ns}.commit_locked(
   lock_space int4, lock_key int4, w_rebase bool,
-  w_feed_after int8, w_checkpoint_seq int8, w_checkpoint_value bytea,
-  w_head_chains text[], w_head_values bytea[], w_head_previous bytea[],
-  w_del_ids text[],
-  w_put_ids text[], w_put_kinds text[], w_put_sessions text[], w_put_ats float8[], w_put_at_ms int8[], w_put_urls text[],
-  w_put_shared bool[], w_put_blobs text[], w_put_customers text[], w_put_values bytea[], w_put_objects text[],
-  w_bodies text[], w_revive text[],
-  w_link_chains text[], w_link_idx int8[], w_link_values bytea[],
-  w_feed_seqs int8[], w_feed_values bytea[],
-  w_meta_keys text[], w_meta_values bytea[], w_meta_gone text[],
-  w_unreferenced text[])
+${WRITE_PARAMS}
   RETURNS TABLE (found_heads bytea[], found_feed int8, unnamed_objects text[], marked_bodies text[]) LANGUAGE plpgsql VOLATILE AS $fn$
 DECLARE
   v_found bytea[];
