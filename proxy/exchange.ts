@@ -332,7 +332,10 @@ async function respondWithInjection(
     ctx.onError(err, 'session start');
     return respondPassthrough(ctx, res, upRes, meta, false, cut);
   }
+  // The page's session, not the cookie's resolved later (forCapture): after an outage the cookie may name a session
+  // whose record was written meanwhile while the page was handed a new one (full-disk drill, CI).
   meta.sessionId = session.sessionId;
+  delete meta.sessionLater;
   // Lets a WebSocket this page opens without the cookie (wss:// from http://, another host) find the session.
   ctx.sessions.noteDocument(clientOf(ctx, req), origin, session.sessionId);
   if (!injectable) {
