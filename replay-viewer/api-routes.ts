@@ -8,7 +8,8 @@
  *   GET /api/sessions/<id>/events        { events, tracks, track }: one tab's rrweb events, time-ordered, URLs archived
  *                                        (?track=N, or the tab in use at ?at=<epoch-ms>); with Accept: application/x-ndjson
  *                                        or ?format=ndjson the same events streamed, the frame at ?at= first
- *                                        (with ?keyframe=1 after a keyframe: the frame as static HTML)
+ *                                        (with ?keyframe=1 after a keyframe: the frame as static HTML; a player page
+ *                                        carries it in its own HTML when it can: pageKeyframe, ui-routes.ts)
  *                                        (replay/event-stream.ts; cached per session, replay/event-cache.ts)
  *   GET /api/sessions/<id>/captures      { captures, webSockets }: the network log (network-log.ts)
  *   GET /api/sessions/<id>/signals       { score, signals, visits }: struggle signals (session-signals.ts)
@@ -23,7 +24,9 @@ import { isValidSessionId, ReplayLibrary, type ArchiveTarget, type SessionEvents
 import { sessionSignals } from './session-signals';
 import { sessionVersions } from './analytics/versions/session-versions';
 import { ReplayEventCache } from './replay/event-cache';
-import { sendEventStream, wantsEventStream } from './replay/event-stream';
+import { frameKeyframe, frameOf, sendEventStream, wantsEventStream } from './replay/event-stream';
+import type { KeyframeStyles } from './replay/keyframe/index';
+import type { PageKeyframe } from './replay/keyframe/page-keyframe';
 
 export type ApiSession = Session & { durationMs: number; customerId?: string };
 
@@ -63,11 +66,28 @@ export class ApiRoutes {
   async sessionEvents({ req, res, params, query }: RouteContext): Promise<void> {
     const session = await this.sessionOf(params.id!);
     if (wantsEventStream(req, query)) {
-      const keyframe = query.get('keyframe') === '1' ? { sessionId: session.id, stylesheet: (t: ArchiveTarget) => this.replay.stylesheetText(t) } : undefined;
+      const keyframe = query.get('keyframe') === '1' ? this.keyframeStyles(session.id) : undefined;
       await sendEventStream(req, res, await this.eventCache.get(session), trackChoice(query), keyframe);
       return;
     }
     await sendJson(req, res, 200, await this.events(session, query));
+  }
+
+  /**
+   * A deep link's moment as static HTML for the player page itself (ui-routes.ts), the keyframe the event stream
+   * would send (`?at=`, `?track=` as there); undefined when the session or its frame has none. The caller has
+   * checked that the page's user may replay the session.
+   */
+  async pageKeyframe(id: string, query: URLSearchParams): Promise<PageKeyframe | undefined> {
+    const session = await this.store.getSession(id);
+    if (!session) return undefined;
+    const { range, track } = frameOf(await this.eventCache.get(session), trackChoice(query));
+    const keyframe = await frameKeyframe(track, range, this.keyframeStyles(session.id));
+    return keyframe && { keyframe, shown: range.shown };
+  }
+
+  private keyframeStyles(sessionId: string): KeyframeStyles {
+    return { sessionId, stylesheet: (t: ArchiveTarget) => this.replay.stylesheetText(t) };
   }
 
   /** How far to trust the replay (replay/fidelity.ts): computed on demand, as a resource may since have been erased. */

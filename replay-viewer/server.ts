@@ -110,10 +110,18 @@ export async function startViewer(opts: ViewerOptions): Promise<Viewer> {
       }
     },
   });
-  const table = new RouteTable(viewerRoutes({
-    api: new ApiRoutes(opts.store, replay),
+  const api = new ApiRoutes(opts.store, replay);
+  // The player page carries its deep link's keyframe when its user may replay the session: the events route's rule
+  // and audit entry (auth/gate.ts admitsToo), checked for the page's own request.
+  const pageKeyframe = async (ctx: RouteContext) => {
+    const { route } = table.find('GET', `/api/sessions/${encodeURIComponent(ctx.params.id!)}/events`);
+    if (access && !(await access.admitsToo(route, ctx))) return undefined;
+    return api.pageKeyframe(ctx.params.id!, ctx.query);
+  };
+  const table: RouteTable = new RouteTable(viewerRoutes({
+    api,
     archive: new ArchiveRoute(replay),
-    ui: new UiRoutes(opts.uiDir, { keyframe: !opts.uiWithoutKeyframes }),
+    ui: new UiRoutes(opts.uiDir, { keyframe: !opts.uiWithoutKeyframes, pageKeyframe, onError: (err) => { if (!isVerbatimError(err)) opts.onError?.(err); } }),
     exporter: opts.exporter ? new ExportRoute(opts.store, opts.exporter) : undefined,
     collector: opts.collector,
     status: opts.status,

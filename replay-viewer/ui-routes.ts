@@ -5,13 +5,15 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { readFile } from 'node:fs/promises';
+import { access, readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { VerbatimError } from '../store/errors';
 import { baseHeaders, uiCsp } from './http-responses';
 import { isValidSessionId } from './replay/archive-url';
 import { eventSelectOf, eventStreamUrl } from './replay/event-stream-url';
 import type { RouteContext } from './route-table';
+import { pageKeyframeElement, type PageKeyframe } from './replay/keyframe/page-keyframe';
 
 const ASSETS: Record<string, { file: string; type: string }> = {
   'app.js': { file: 'app.js', type: 'text/javascript; charset=utf-8' },
@@ -22,15 +24,57 @@ const PAGE = { file: 'index.html', type: 'text/html; charset=utf-8' };
 /** A player page's head script, inlined (ui/early-requests.ts): a request of its own would arrive with app.js. */
 const EARLY_REQUESTS = 'early-requests.js';
 
+/**
+ * The longest a player page waits for its keyframe (a session's events not yet cached: read from the store first);
+ * past it the page goes without, and its event stream brings the keyframe (ui/keyframe-view.ts).
+ */
+const PAGE_KEYFRAME_WAIT_MS = 150;
+
+export interface UiOptions {
+  /** The player page asks for a keyframe (false only for a UI built before keyframes: a bench's baseline). */
+  keyframe: boolean;
+  /**
+   * The deep link's keyframe for the player page's own HTML, when its user may replay the session (server.ts: the
+   * events route's rule, audited as its read); undefined otherwise.
+   */
+  pageKeyframe?: (ctx: RouteContext) => Promise<PageKeyframe | undefined>;
+  onError?: (err: unknown) => void;
+}
+
 export class UiRoutes {
-  constructor(private readonly uiDir: string, private readonly select: { keyframe: boolean } = { keyframe: true }) {}
+  constructor(private readonly uiDir: string, private readonly opts: UiOptions = { keyframe: true }) {}
 
   /** `/` and `/sessions/<id>`: the page; the client routes. */
-  async page({ req, res, params, pathname, query }: RouteContext): Promise<void> {
+  async page(ctx: RouteContext): Promise<void> {
+    const { req, res, params, pathname, query } = ctx;
     if (params.id !== undefined && !isValidSessionId(params.id)) throw new VerbatimError('BAD_REQUEST', 'Malformed session id');
-    // A replay: the browser asks for its events while it loads the script (the player's fetch is handed the answer).
-    const preload = params.id !== undefined && !pathname.endsWith('/live') ? eventStreamUrl(params.id, { ...eventSelectOf(query), keyframe: this.select.keyframe }) : undefined;
-    await this.send(req, res, PAGE, preload);
+    const player = params.id !== undefined && !pathname.endsWith('/live');
+    // The head script paints it: a UI dir without one (some tests) gets none.
+    const inline = player && this.opts.keyframe && (await this.hasEarlyScript()) ? await this.keyframeFor(ctx) : undefined;
+    // A replay: the browser asks for its events while it loads the script (the player's fetch is handed the answer);
+    // they bring the keyframe when the page does not.
+    const preload = player ? eventStreamUrl(params.id!, { ...eventSelectOf(query), keyframe: this.opts.keyframe && !inline }) : undefined;
+    await this.send(req, res, PAGE, preload, inline && { ...inline, sessionId: params.id! });
+  }
+
+  private async hasEarlyScript(): Promise<boolean> {
+    return access(path.join(this.uiDir, EARLY_REQUESTS)).then(() => true, () => false);
+  }
+
+  /** The page's keyframe, unless it takes longer than the events would (or fails: the page never does for it). */
+  private async keyframeFor(ctx: RouteContext): Promise<PageKeyframe | undefined> {
+    if (!this.opts.pageKeyframe) return undefined;
+    const pending = this.opts.pageKeyframe(ctx).catch((err: unknown) => {
+      this.opts.onError?.(err);
+      return undefined;
+    });
+    const done = new AbortController();
+    const late = sleep(PAGE_KEYFRAME_WAIT_MS, undefined, { signal: done.signal }).catch(() => undefined);
+    try {
+      return await Promise.race([pending, late]);
+    } finally {
+      done.abort();
+    }
   }
 
   /** `/assets/<name>` */
@@ -40,7 +84,7 @@ export class UiRoutes {
     await this.send(req, res, entry);
   }
 
-  private async send(req: IncomingMessage, res: ServerResponse, entry: { file: string; type: string }, preload?: string): Promise<void> {
+  private async send(req: IncomingMessage, res: ServerResponse, entry: { file: string; type: string }, preload?: string, keyframe?: PageKeyframe & { sessionId: string }): Promise<void> {
     let body: Buffer;
     try {
       body = await readFile(path.join(this.uiDir, entry.file));
@@ -62,12 +106,19 @@ export class UiRoutes {
         // compilation would hold the main thread meanwhile): a preload in place of the deferred script.
         let app = '';
         const deferred = /[ \t]*<script nonce="[^"]*" src="\/assets\/app\.js" defer><\/script>\n?/;
-        if (early && this.select.keyframe && deferred.test(html)) {
+        if (early && this.opts.keyframe && deferred.test(html)) {
           html = html.replace(deferred, '');
           app = `  <link rel="preload" as="script" href="/assets/app.js" nonce="${nonce}" data-verbatim-app>\n`;
         }
         const at = html.search(/<link rel="stylesheet"|<\/head>/);
         html = `${html.slice(0, at)}${link.trimStart()}${app}${script}  ${html.slice(at)}`;
+        // Last: the early requests leave before the keyframe's bytes are parsed; it is painted once the page is.
+        if (keyframe && early) {
+          // A valid session id (checked above): letters and digits only.
+          const { sessionId } = keyframe;
+          html = html.replace(/<\/body>/, () => `  ${pageKeyframeElement({ keyframe: keyframe.keyframe, shown: keyframe.shown })}\n</body>`)
+            .replace(/<html(?=[\s>])/, () => `<html data-page-keyframe="${sessionId}"`);
+        }
       }
       body = Buffer.from(html);
     }

@@ -89,8 +89,36 @@ export class ViewerAccess {
     }
     if (route.allow === 'signed-in') return false;
 
+    const { allowed, scopedOut, audit, sessionId } = await this.decide(route, ctx, who);
+    if (!allowed || scopedOut) {
+      await this.record(req, who, { action: audit ?? 'access', outcome: 'denied', target: sessionId, details: { path: pathname, method } });
+      throw new VerbatimError('FORBIDDEN', scopedOut ? 'Agents may only open sessions linked to a customer' : 'Your role may not use this');
+    }
+    if (audit && !isWrite(method)) await this.recordRead(route, ctx, who, audit, sessionId);
+    return false;
+  }
+
+  /**
+   * For a page that carries another route's data in itself (the player page's keyframe, ui-routes.ts): whether the
+   * caller, admitted to the page already, may read `route` with this request's parameters. The read is recorded
+   * as that route's would be, before the data is served; a refusal is not (the page's own request for that route
+   * is refused, and recorded, a moment later).
+   */
+  async admitsToo(route: Route, ctx: RouteContext): Promise<boolean> {
+    if (route.allow === 'public' || route.allow === 'terminal' || route.allow === 'local-token' || isWrite(ctx.method)) return false;
+    const who = ctx.principal;
+    if (!who) return false;
+    if (route.allow === 'signed-in') return true;
+    const { allowed, scopedOut, audit, sessionId } = await this.decide(route, ctx, who);
+    if (!allowed || scopedOut) return false;
+    if (audit) await this.recordRead(route, ctx, who, audit, sessionId);
+    return true;
+  }
+
+  /** The route's permission and customer scope for this caller (no I/O but the customer lookup for agents). */
+  private async decide(route: Route, ctx: RouteContext, who: Principal): Promise<{ allowed: boolean; scopedOut: boolean; audit?: AuditAction; sessionId?: string }> {
     const narrowed = route.narrowedBy && ctx.query.get(route.narrowedBy.query) ? route.narrowedBy : undefined;
-    const anyOf: readonly Permission[] = narrowed?.allow ?? route.allow;
+    const anyOf: readonly Permission[] = narrowed?.allow ?? (route.allow as readonly Permission[]);
     const audit = narrowed?.audit ?? route.audit;
     const sessionId = route.sessionOf?.(ctx);
     const allowed = who.open || (!!who.role && anyOf.some((p) => can(who.role!, p)));
@@ -98,23 +126,22 @@ export class ViewerAccess {
     if (allowed && !who.open && route.customerScoped && sessionId && who.role === 'agent' && this.opts.customerOf) {
       scopedOut = !(await this.opts.customerOf(sessionId));
     }
-    if (!allowed || scopedOut) {
-      await this.record(req, who, { action: audit ?? 'access', outcome: 'denied', target: sessionId, details: { path: pathname, method } });
-      throw new VerbatimError('FORBIDDEN', scopedOut ? 'Agents may only open sessions linked to a customer' : 'Your role may not use this');
-    }
-    if (audit && !isWrite(method)) {
-      const details: AuditEntryInput['details'] = { path: pathname, method };
-      if (route.auditDetails) Object.assign(details, route.auditDetails(ctx));
-      else {
-        for (const key of AUDITED_QUERY) {
-          const v = ctx.query.get(key);
-          if (v !== null) details[key] = v.slice(0, 200);
-        }
+    return { allowed, scopedOut, audit, sessionId };
+  }
+
+  /** A read's audit entry: the filters it was asked with (never contents), its target. */
+  private async recordRead(route: Route, ctx: RouteContext, who: Principal, audit: AuditAction, sessionId: string | undefined): Promise<void> {
+    const { req, method, pathname } = ctx;
+    const details: AuditEntryInput['details'] = { path: pathname, method };
+    if (route.auditDetails) Object.assign(details, route.auditDetails(ctx));
+    else {
+      for (const key of AUDITED_QUERY) {
+        const v = ctx.query.get(key);
+        if (v !== null) details[key] = v.slice(0, 200);
       }
-      const customer = pathname.startsWith('/api/customers/') ? ctx.params.id : undefined;
-      await this.record(req, who, { action: audit, outcome: 'ok', target: sessionId ?? route.auditTarget?.(ctx) ?? (customer ? `customer:${customer}` : undefined), details });
     }
-    return false;
+    const customer = pathname.startsWith('/api/customers/') ? ctx.params.id : undefined;
+    await this.record(req, who, { action: audit, outcome: 'ok', target: sessionId ?? route.auditTarget?.(ctx) ?? (customer ? `customer:${customer}` : undefined), details });
   }
 
   /** After a state-changing route's handler: the change (or its failure) goes on the record. */

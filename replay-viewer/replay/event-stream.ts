@@ -16,9 +16,9 @@ import zlib from 'node:zlib';
 import type { Writable } from 'node:stream';
 import { baseHeaders } from '../http-responses';
 import { acceptsEncoding } from './content-encoding';
-import type { CachedSession } from './event-cache';
-import { frameRange } from './deep-link';
-import { keyframeOf, type KeyframeStyles } from './keyframe/index';
+import type { CachedSession, CachedTrack } from './event-cache';
+import { frameRange, type FrameRange } from './deep-link';
+import { keyframeOf, type Keyframe, type KeyframeStyles } from './keyframe/index';
 import type { TrackChoice } from './session-events';
 import type { TabTrack } from './tab-tracks';
 
@@ -36,6 +36,19 @@ export interface EventStreamHead {
   keyframe?: boolean;
 }
 
+/** The track a request chose and the events that draw its moment (deep-link.ts). */
+export function frameOf(cached: CachedSession, choice: TrackChoice): { index: number; track: CachedTrack; range: FrameRange } {
+  const index = cached.choose(choice);
+  const track = cached.track(index);
+  // No moment asked for: the first one (the frame is the session's first page).
+  return { index, track, range: frameRange(track, choice.at ?? track.timestamps[0] ?? 0) };
+}
+
+/** The frame as static HTML, or undefined when it has no events or a static page cannot show it. */
+export async function frameKeyframe(track: CachedTrack, range: FrameRange, styles: KeyframeStyles): Promise<Keyframe | undefined> {
+  return range.end > range.start ? keyframeOf(track, range, styles) : undefined;
+}
+
 /** Lines per write once the frame is out: big enough to keep syscalls few, small enough to keep memory flat. */
 const CHUNK_LINES = 500;
 
@@ -47,13 +60,10 @@ export function wantsEventStream(req: IncomingMessage, query: URLSearchParams): 
 /** Checks (track range) run before the first byte, so a bad request still answers a plain 4xx. */
 /** `keyframe`: send the frame as static HTML too (`?keyframe=1`), its stylesheets inlined from there. */
 export async function sendEventStream(req: IncomingMessage, res: ServerResponse, cached: CachedSession, choice: TrackChoice, keyframeStyles?: KeyframeStyles): Promise<void> {
-  const index = cached.choose(choice);
-  const track = cached.track(index);
+  const { index, track, range } = frameOf(cached, choice);
   const count = track.lines.length;
-  // No moment asked for: the first one (the frame is the session's first page).
-  const range = frameRange(track, choice.at ?? track.timestamps[0] ?? 0);
   const head: EventStreamHead = { tracks: cached.tracks, track: index, count, start: range.start, end: range.end, shown: range.shown };
-  const keyframe = keyframeStyles && range.end > range.start ? await keyframeOf(track, range, keyframeStyles) : undefined;
+  const keyframe = keyframeStyles ? await frameKeyframe(track, range, keyframeStyles) : undefined;
   if (keyframe) head.keyframe = true;
 
   baseHeaders(res);

@@ -192,7 +192,12 @@ describe('the keyframe of a hostile recording', () => {
     page.on('console', (m) => { if (m.text().includes('PWNED')) ran.push(m.text()); });
     page.on('dialog', (d) => { ran.push(`dialog ${d.message()}`); void d.dismiss(); });
     page.on('request', (r) => { if (!r.url().startsWith(viewer.url) && !/^(data|blob|about):/.test(r.url())) outside.push(r.url()); });
+    const events: string[] = [];
+    page.on('request', (r) => { if (r.url().includes('/events')) events.push(r.url()); });
     await openKeyframe(page, HOSTILE, T0 + 300);
+    // Carried in the page itself (ui-routes.ts), so its events were asked for without one.
+    assert.equal(await page.evaluate(() => document.documentElement.dataset.pageKeyframe), HOSTILE);
+    assert.ok(events.length > 0 && events.every((u) => !u.includes('keyframe=1')), events.join(' '));
     const seen = await page.evaluate(() => {
       const doc = document.querySelector<HTMLIFrameElement>('[data-keyframe] iframe')!.contentDocument!;
       const nested = doc.querySelectorAll('iframe')[1]?.contentDocument;

@@ -7,11 +7,12 @@
  * the bench) watches the network records its initiator's stack, for which V8 reparses the whole 450 KB bundle the
  * first time (40–100 ms measured, scripts/bench/first-frame.ts). From this script that costs ~1 ms, and app.js's
  * first fetch falls after the first frame is drawn. The events are still the page's `<link rel="preload">`: the
- * early fetch is handed the preloaded answer, so they are asked for once. The events' answer starts with the moment
- * as static HTML (a keyframe), which this script paints before app.js has arrived (keyframe-view.ts).
+ * early fetch is handed the preloaded answer, so they are asked for once. The moment as static HTML (a keyframe), in
+ * the page itself or at the start of the events' answer, is painted by this script before app.js runs
+ * (keyframe-view.ts).
  */
-import { eventSelectOf, eventStreamUrl } from '../replay/event-stream-url';
-import { readKeyframe } from './keyframe-view';
+import { eventSelectOf, eventStreamUrl, type EventSelect } from '../replay/event-stream-url';
+import { paintPageKeyframe, readKeyframe } from './keyframe-view';
 
 /** The requests' options, as the player makes them: a request that differs would not be the one taken over. */
 export const JSON_REQUEST: RequestInit = { headers: { accept: 'application/json' }, credentials: 'same-origin' };
@@ -45,9 +46,13 @@ export function startEarlyRequests(): void {
       early.set(url, response);
       return response;
     };
-    const url = eventStreamUrl(id, eventSelectOf(new URLSearchParams(location.search)));
+    const url = playerStreamUrl(id, eventSelectOf(new URLSearchParams(location.search)));
+    const inPage = document.documentElement.dataset.pageKeyframe === id;
+    // The page's own keyframe: painted once the page is parsed, then the player's script runs.
+    if (inPage) void paintPageKeyframe().finally(startApp);
     const events = ask(url, STREAM_REQUEST).then((res) => {
       performance.mark('verbatim:events-response');
+      if (inPage) return res;
       if (!res.ok || !res.body) {
         startApp();
         return res;
@@ -85,6 +90,15 @@ function appStarter(): () => void {
     script.src = link.href;
     document.head.append(script);
   };
+}
+
+/**
+ * The URL of a session's event stream as this page asks for it: without a keyframe line when the page carries the
+ * keyframe in its own HTML (ui-routes.ts marks `<html data-page-keyframe="<session id>">`), so the player's request
+ * is the page's preload.
+ */
+export function playerStreamUrl(id: string, select: EventSelect): string {
+  return eventStreamUrl(id, document.documentElement.dataset.pageKeyframe === id ? { ...select, keyframe: false } : select);
 }
 
 /** The early answer for `url`, once (its body can be read once), or undefined. */

@@ -5,9 +5,9 @@
  */
 import type { RecordedEvent } from '../../store/records';
 import type { EventStreamHead } from '../replay/event-stream';
-import { eventStreamUrl, type EventSelect } from '../replay/event-stream-url';
+import type { EventSelect } from '../replay/event-stream-url';
 import { ApiError, type SessionEvents } from './api';
-import { STREAM_REQUEST, takeEarly } from './early-requests';
+import { STREAM_REQUEST, playerStreamUrl, takeEarly } from './early-requests';
 
 export type { EventStreamHead };
 
@@ -20,7 +20,7 @@ export interface Frame {
 export async function streamEvents(id: string, select: EventSelect, onFrame: (frame: Frame) => void): Promise<SessionEvents> {
   // No headers of our own: the page preloaded this very request (ui-routes.ts), and a fetch that differs is not handed it.
   // Usually the page's head script has asked already (early-requests.ts).
-  const url = eventStreamUrl(id, select);
+  const url = playerStreamUrl(id, select);
   const res = await (takeEarly(url) ?? fetch(url, STREAM_REQUEST));
   if (!res.ok || !res.body) {
     const error = ((await res.json().catch(() => ({}))) as { error?: { code?: string; message?: string } }).error ?? {};

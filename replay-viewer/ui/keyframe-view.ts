@@ -1,6 +1,7 @@
 /**
- * A deep link's keyframe (replay/keyframe/): the moment as static HTML, sent by the server right after the events
- * stream's head, painted by the page's head script (early-requests.ts) before app.js and rrweb have arrived. In a
+ * A deep link's keyframe (replay/keyframe/): the moment as static HTML, carried in the player page's own HTML
+ * (replay/keyframe/page-keyframe.ts) or, when the server could not have it ready in time, sent right after the events
+ * stream's head; painted by the page's head script (early-requests.ts) before app.js and rrweb have arrived. In a
  * frame as isolated as the replay's: `sandbox="allow-same-origin"` (no script, no form, no navigation out of it;
  * same origin only so this page can write it and set its scroll), the viewer's CSP inherited by its about:blank
  * document. Written and scrolled as recorded in one task, so what is first seen is the moment; the scroll is set
@@ -10,6 +11,7 @@
  */
 import type { EventStreamHead } from '../replay/event-stream';
 import type { Keyframe } from '../replay/keyframe/index';
+import { PAGE_KEYFRAME_ID, type PageKeyframe } from '../replay/keyframe/page-keyframe';
 import { SCROLL_ATTRIBUTE } from '../replay/keyframe/scroll-attribute';
 import { frameStage } from './frame-stage';
 
@@ -40,10 +42,34 @@ export async function readKeyframe(body: NonNullable<Response['body']>): Promise
     const { head } = JSON.parse(lines[0]!) as { head: EventStreamHead };
     const { keyframe } = JSON.parse(lines[1]!) as { keyframe: Keyframe };
     void reader.cancel().catch(() => undefined);
-    await new Promise<void>((painted) => whenParsed(() => whenStyled(() => showKeyframe(keyframe, head.shown, painted))));
+    await paintKeyframe(keyframe, head.shown);
   } finally {
     void reader.cancel().catch(() => undefined);
   }
+}
+
+/**
+ * The keyframe the page carries in its own HTML (replay/keyframe/page-keyframe.ts), painted once the page is parsed
+ * and styled; resolves once it is painted, with false when the page has none (its events stream then brings it).
+ */
+export function paintPageKeyframe(): Promise<boolean> {
+  return new Promise<boolean>((done) => whenParsed(() => {
+    const el = document.getElementById(PAGE_KEYFRAME_ID);
+    if (!el || el.getAttribute('type') !== 'application/json') return done(false);
+    let frame: PageKeyframe;
+    try {
+      frame = JSON.parse(el.textContent ?? '') as PageKeyframe;
+    } catch {
+      return done(false);
+    }
+    el.remove();
+    performance.mark('verbatim:frame-events');
+    void paintKeyframe(frame.keyframe, frame.shown).then(() => done(true));
+  }));
+}
+
+function paintKeyframe(keyframe: Keyframe, shown: number): Promise<void> {
+  return new Promise<void>((painted) => whenParsed(() => whenStyled(() => showKeyframe(keyframe, shown, painted))));
 }
 
 function showKeyframe(keyframe: Keyframe, shown: number, painted: () => void): void {
