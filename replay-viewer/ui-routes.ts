@@ -114,7 +114,7 @@ export class UiRoutes {
         html = `${html.slice(0, at)}${link.trimStart()}${app}${script}  ${html.slice(at)}`;
         // Last: the early requests leave before the keyframe's bytes are parsed; it is painted once the page is.
         if (keyframe && early) {
-          // A valid session id (checked above): letters and digits only.
+          // A valid session id (checked above): [A-Za-z0-9_-] only, safe in an attribute.
           const { sessionId } = keyframe;
           html = html.replace(/<\/body>/, () => `  ${pageKeyframeElement({ keyframe: keyframe.keyframe, shown: keyframe.shown })}\n</body>`)
             .replace(/<html(?=[\s>])/, () => `<html data-page-keyframe="${sessionId}"`);
