@@ -112,11 +112,11 @@ export async function startViewer(opts: ViewerOptions): Promise<Viewer> {
   });
   const api = new ApiRoutes(opts.store, replay);
   // The player page carries its deep link's keyframe when its user may replay the session: the events route's rule
-  // and audit entry (auth/gate.ts admitsToo), checked for the page's own request.
+  // and audit entry (auth/gate.ts admitsToo, written beside the keyframe's build), checked for the page's own request.
   const pageKeyframe = async (ctx: RouteContext) => {
     const { route } = table.find('GET', `/api/sessions/${encodeURIComponent(ctx.params.id!)}/events`);
-    if (access && !(await access.admitsToo(route, ctx))) return undefined;
-    return api.pageKeyframe(ctx.params.id!, ctx.query);
+    const read = () => api.pageKeyframe(ctx.params.id!, ctx.query);
+    return access ? access.admitsToo(route, ctx, read) : read();
   };
   const table: RouteTable = new RouteTable(viewerRoutes({
     api,

@@ -111,7 +111,8 @@ export class UiRoutes {
           app = `  <link rel="preload" as="script" href="/assets/app.js" nonce="${nonce}" data-verbatim-app>\n`;
         }
         const at = html.search(/<link rel="stylesheet"|<\/head>/);
-        html = `${html.slice(0, at)}${link.trimStart()}${app}${script}  ${html.slice(at)}`;
+        // With the keyframe in the page, the head script asks for the events once it is painted (no preload).
+        html = `${html.slice(0, at)}${keyframe && early ? '' : link.trimStart()}${app}${script}  ${html.slice(at)}`;
         // Last: the early requests leave before the keyframe's bytes are parsed; it is painted once the page is.
         if (keyframe && early) {
           // A valid session id (checked above): [A-Za-z0-9_-] only, safe in an attribute.

@@ -99,20 +99,21 @@ export class ViewerAccess {
   }
 
   /**
-   * For a page that carries another route's data in itself (the player page's keyframe, ui-routes.ts): whether the
-   * caller, admitted to the page already, may read `route` with this request's parameters. The read is recorded
-   * as that route's would be, before the data is served; a refusal is not (the page's own request for that route
-   * is refused, and recorded, a moment later).
+   * For a page that carries another route's data in itself (the player page's keyframe, ui-routes.ts): `read()`'s
+   * answer when the caller, admitted to the page already, may read `route` with this request's parameters;
+   * undefined otherwise. The read is recorded as that route's would be, beside `read()` and before its answer is
+   * handed back; a refusal is not recorded (the page's own request for that route is refused, and recorded, a
+   * moment later), and `read()` is then not called.
    */
-  async admitsToo(route: Route, ctx: RouteContext): Promise<boolean> {
-    if (route.allow === 'public' || route.allow === 'terminal' || route.allow === 'local-token' || isWrite(ctx.method)) return false;
+  async admitsToo<T>(route: Route, ctx: RouteContext, read: () => Promise<T>): Promise<T | undefined> {
+    if (route.allow === 'public' || route.allow === 'terminal' || route.allow === 'local-token' || isWrite(ctx.method)) return undefined;
     const who = ctx.principal;
-    if (!who) return false;
-    if (route.allow === 'signed-in') return true;
+    if (!who) return undefined;
+    if (route.allow === 'signed-in') return read();
     const { allowed, scopedOut, audit, sessionId } = await this.decide(route, ctx, who);
-    if (!allowed || scopedOut) return false;
-    if (audit) await this.recordRead(route, ctx, who, audit, sessionId);
-    return true;
+    if (!allowed || scopedOut) return undefined;
+    const [, answer] = await Promise.all([audit ? this.recordRead(route, ctx, who, audit, sessionId) : undefined, read()]);
+    return answer;
   }
 
   /** The route's permission and customer scope for this caller (no I/O but the customer lookup for agents). */

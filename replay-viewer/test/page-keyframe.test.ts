@@ -2,7 +2,8 @@
  * A player page carries its deep link's keyframe in its own HTML (ui-routes.ts, replay/keyframe/page-keyframe.ts)
  * only for a user who may replay that session, with the replay on the audit trail before the page is served:
  *   - an analyst's page holds the keyframe (as JSON no recorded text can break out of: `</script>`, `<!--`, U+2028)
- *     and preloads the events without one; the read is audited as `replay` of the session;
+ *     and does not preload the events (its head script asks for them once the keyframe is painted); the read is
+ *     audited as `replay` of the session;
  *   - an agent gets it for a customer-linked session only; for another, and for a role without replay (auditor),
  *     the page holds none and its preload asks the events route (which refuses and records the refusal itself);
  *   - a session without a drawable frame, or unknown, gets a plain page.
@@ -107,8 +108,8 @@ describe("a player page's own keyframe", () => {
     assert.equal(frame.keyframe.width, 800);
     assert.match(frame.keyframe.html, /id="balance">Balance &lt;\/script&gt;&lt;script&gt;window\.pwned=1/);
     assert.match(html, new RegExp(`<html data-page-keyframe="${ANON}"`));
-    const preload = preloadOf(html);
-    assert.match(preload, new RegExp(`^/api/sessions/${ANON}/events\\?at=${T0 + 100}&format=ndjson$`), 'the events without a keyframe line');
+    // The head script asks for the events (without a keyframe line) once the keyframe is painted: no preload.
+    assert.doesNotMatch(html, /<link rel="preload" as="fetch"/);
     const replays = await audit.query({ actor: 'analyst', action: 'replay' });
     assert.ok(replays.some((e) => e.target === ANON && e.outcome === 'ok' && (e.details as Record<string, unknown>).path === `/sessions/${ANON}`), JSON.stringify(replays));
   });

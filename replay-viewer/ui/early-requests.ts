@@ -48,11 +48,17 @@ export function startEarlyRequests(): void {
     };
     const url = playerStreamUrl(id, eventSelectOf(new URLSearchParams(location.search)));
     const inPage = document.documentElement.dataset.pageKeyframe === id;
-    // The page's own keyframe: painted once the page is parsed, then the player's script runs.
-    if (inPage) void paintPageKeyframe().finally(startApp);
-    const events = ask(url, STREAM_REQUEST).then((res) => {
+    if (inPage) {
+      // The page's own keyframe: painted once the page is parsed; then the events are asked for and the player's
+      // script runs. Streamed meanwhile (megabytes for a long session: the page then has no preload of them) they
+      // took main-thread tasks and the server's CPU from the paint.
+      void paintPageKeyframe().finally(() => {
+        ask(url, STREAM_REQUEST);
+        startApp();
+      });
+    }
+    const events = inPage ? undefined : ask(url, STREAM_REQUEST).then((res) => {
       performance.mark('verbatim:events-response');
-      if (inPage) return res;
       if (!res.ok || !res.body) {
         startApp();
         return res;
@@ -62,8 +68,10 @@ export function startEarlyRequests(): void {
       void readKeyframe(mine).catch(() => undefined).finally(startApp);
       return new Response(theirs, { status: res.status, statusText: res.statusText, headers: res.headers });
     });
-    events.catch(startApp);
-    early.set(url, events);
+    if (events) {
+      events.catch(startApp);
+      early.set(url, events);
+    }
     ask(`/api/sessions/${encodeURIComponent(id)}`, JSON_REQUEST);
     ask('/api/me', JSON_REQUEST);
     window.verbatimEarly = early;
