@@ -56,6 +56,8 @@ export class CommitQueue {
   private inFlight: Promise<void> | undefined;
   private feedSeq = 0;
   private halted = false;
+  /** When the last write landed or failed (performance.now()). */
+  private lastLanded = -Infinity;
 
   constructor(
     private readonly target: CommitTarget,
@@ -66,6 +68,12 @@ export class CommitQueue {
     /** Told when a write failed; the queue then refuses writes until `resume`. */
     private readonly onFailure: (err: unknown) => void,
     private readonly maxWriteBytes = 16 * 1024 * 1024,
+    /**
+     * While writes follow each other closely (the last landed less than 4× this ago), the next waits this long for
+     * more groups: fewer, larger writes where each costs a round trip and a database-wide lock (PostgreSQL). An idle
+     * queue writes at once. 0: never waits (the embedded store).
+     */
+    private readonly lingerMs = 0,
   ) {}
 
   /** The last change-feed seq that landed (set at open from the backend). */
@@ -109,10 +117,12 @@ export class CommitQueue {
   private schedule(): void {
     if (this.scheduled || this.inFlight) return;
     this.scheduled = true;
-    setImmediate(() => {
+    const run = () => {
       this.scheduled = false;
       this.flush();
-    });
+    };
+    if (this.lingerMs > 0 && performance.now() - this.lastLanded < this.lingerMs * 4) setTimeout(run, this.lingerMs);
+    else setImmediate(run);
   }
 
   private flush(): void {
@@ -130,6 +140,7 @@ export class CommitQueue {
       },
     ).finally(() => {
       this.inFlight = undefined;
+      this.lastLanded = performance.now();
       if (this.queued.length > 0) this.schedule();
     });
   }

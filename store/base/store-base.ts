@@ -68,6 +68,8 @@ export interface StoreBaseOptions {
   deflateOnWorker?: boolean;
   /** Soft cap on bytes per backend write. */
   maxWriteBytes?: number;
+  /** Under load, how long a write waits for more to join it (commit-queue.ts); 0 or unset: never. */
+  commitLingerMs?: number;
   /** Signed checkpoints, erasure and sealing at rest (integrity/). Records are hash-chained either way. */
   integrity?: IntegrityOptions;
   /** Opened only to read (verify, evidence of a stopped store): no seals, no writes. */
@@ -156,6 +158,7 @@ export abstract class StoreBase implements VerbatimStore {
       (changes) => this.deliver(changes),
       (err) => this.enterRecovery(err as VerbatimError),
       options.maxWriteBytes,
+      options.commitLingerMs,
     );
   }
 
