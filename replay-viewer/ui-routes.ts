@@ -5,7 +5,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { access, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { VerbatimError } from '../store/errors';
@@ -41,24 +41,34 @@ export interface UiOptions {
   onError?: (err: unknown) => void;
 }
 
+/** What a player page (`/sessions/<id>`) adds to the UI page. */
+interface PlayerPage {
+  sessionId: string;
+  /** The URL of its events (event-stream-url.ts): preloaded unless the page carries the keyframe. */
+  events: string;
+  /** The head script (ui/early-requests.ts), inlined; absent from a bare UI dir (some tests). */
+  early?: string;
+  keyframe?: PageKeyframe;
+}
+
 export class UiRoutes {
   constructor(private readonly uiDir: string, private readonly opts: UiOptions = { keyframe: true }) {}
 
   /** `/` and `/sessions/<id>`: the page; the client routes. */
   async page(ctx: RouteContext): Promise<void> {
-    const { req, res, params, pathname, query } = ctx;
+    const { req, res, params, pathname } = ctx;
     if (params.id !== undefined && !isValidSessionId(params.id)) throw new VerbatimError('BAD_REQUEST', 'Malformed session id');
-    const player = params.id !== undefined && !pathname.endsWith('/live');
-    // The head script paints it: a UI dir without one (some tests) gets none.
-    const inline = player && this.opts.keyframe && (await this.hasEarlyScript()) ? await this.keyframeFor(ctx) : undefined;
-    // A replay: the browser asks for its events while it loads the script (the player's fetch is handed the answer);
-    // they bring the keyframe when the page does not.
-    const preload = player ? eventStreamUrl(params.id!, { ...eventSelectOf(query), keyframe: this.opts.keyframe && !inline }) : undefined;
-    await this.send(req, res, PAGE, preload, inline && { ...inline, sessionId: params.id! });
+    const player = params.id !== undefined && !pathname.endsWith('/live') ? await this.playerPage(ctx, params.id) : undefined;
+    await this.send(req, res, PAGE, player);
   }
 
-  private async hasEarlyScript(): Promise<boolean> {
-    return access(path.join(this.uiDir, EARLY_REQUESTS)).then(() => true, () => false);
+  /** What a player page adds to the UI page: its head script, its keyframe, the URL of its events. */
+  private async playerPage(ctx: RouteContext, sessionId: string): Promise<PlayerPage> {
+    // Absent from a bare UI dir (some tests): no keyframe then either, nothing would paint it.
+    const early = await readFile(path.join(this.uiDir, EARLY_REQUESTS), 'utf8').catch(() => undefined);
+    const keyframe = early && this.opts.keyframe ? await this.keyframeFor(ctx) : undefined;
+    // The events bring the keyframe when the page does not.
+    return { sessionId, early, keyframe, events: eventStreamUrl(sessionId, { ...eventSelectOf(ctx.query), keyframe: this.opts.keyframe && !keyframe }) };
   }
 
   /** The page's keyframe, unless it takes longer than the events would (or fails: the page never does for it). */
@@ -84,7 +94,7 @@ export class UiRoutes {
     await this.send(req, res, entry);
   }
 
-  private async send(req: IncomingMessage, res: ServerResponse, entry: { file: string; type: string }, preload?: string, keyframe?: PageKeyframe & { sessionId: string }): Promise<void> {
+  private async send(req: IncomingMessage, res: ServerResponse, entry: { file: string; type: string }, player?: PlayerPage): Promise<void> {
     let body: Buffer;
     try {
       body = await readFile(path.join(this.uiDir, entry.file));
@@ -96,11 +106,13 @@ export class UiRoutes {
     if (entry === PAGE) {
       nonce = randomBytes(18).toString('base64');
       let html = body.toString('utf8').replace(/<script (?=[^>]*src="\/assets\/app\.js")/, `<script nonce="${nonce}" `);
-      if (preload) {
-        const link = `  <link rel="preload" as="fetch" crossorigin href="${preload.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;')}">\n`;
+      if (player) {
+        const { early, keyframe } = player;
+        // A replay: the browser asks for its events while it loads the script (the player's fetch is handed the
+        // answer); with the keyframe in the page, the head script asks for them once it is painted (no preload).
+        const link = keyframe ? '' : `<link rel="preload" as="fetch" crossorigin href="${player.events.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;')}">\n`;
         // After the preload, so its fetch is handed the preloaded answer; before the stylesheets, which would hold an
-        // inline script until they are loaded. Absent from a bare UI dir (some tests).
-        const early = await readFile(path.join(this.uiDir, EARLY_REQUESTS), 'utf8').catch(() => undefined);
+        // inline script until they are loaded.
         const script = early ? `  <script nonce="${nonce}">${early.trim().replace(/<\/script/gi, '<\\/script')}</script>\n` : '';
         // With a keyframe, app.js is fetched now but run by the head script once the keyframe is painted (its
         // compilation would hold the main thread meanwhile): a preload in place of the deferred script.
@@ -111,14 +123,12 @@ export class UiRoutes {
           app = `  <link rel="preload" as="script" href="/assets/app.js" nonce="${nonce}" data-verbatim-app>\n`;
         }
         const at = html.search(/<link rel="stylesheet"|<\/head>/);
-        // With the keyframe in the page, the head script asks for the events once it is painted (no preload).
-        html = `${html.slice(0, at)}${keyframe && early ? '' : link.trimStart()}${app}${script}  ${html.slice(at)}`;
+        html = `${html.slice(0, at)}${link}${app}${script}  ${html.slice(at)}`;
         // Last: the early requests leave before the keyframe's bytes are parsed; it is painted once the page is.
-        if (keyframe && early) {
-          // A valid session id (checked above): [A-Za-z0-9_-] only, safe in an attribute.
-          const { sessionId } = keyframe;
-          html = html.replace(/<\/body>/, () => `  ${pageKeyframeElement({ keyframe: keyframe.keyframe, shown: keyframe.shown })}\n</body>`)
-            .replace(/<html(?=[\s>])/, () => `<html data-page-keyframe="${sessionId}"`);
+        // The session id is a valid one (checked above): [A-Za-z0-9_-] only, safe in an attribute.
+        if (keyframe) {
+          html = html.replace(/<\/body>/, () => `  ${pageKeyframeElement(keyframe)}\n</body>`)
+            .replace(/<html(?=[\s>])/, () => `<html data-page-keyframe="${player.sessionId}"`);
         }
       }
       body = Buffer.from(html);

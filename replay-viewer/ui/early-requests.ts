@@ -103,7 +103,7 @@ function appStarter(): () => void {
 /**
  * The URL of a session's event stream as this page asks for it: without a keyframe line when the page carries the
  * keyframe in its own HTML (ui-routes.ts marks `<html data-page-keyframe="<session id>">`), so the player's request
- * is the page's preload.
+ * is the one this script made (or the page preloaded).
  */
 export function playerStreamUrl(id: string, select: EventSelect): string {
   return eventStreamUrl(id, document.documentElement.dataset.pageKeyframe === id ? { ...select, keyframe: false } : select);
