@@ -34,19 +34,41 @@ async function find(dir: string): Promise<string[]> {
   return out;
 }
 
-/** Runs `files` in one node:test process; its report goes to `out` (the terminal when undefined). */
-function runLane(files: string[], out?: string): Promise<number> {
+/** Enough for a few failures' assertion messages and stacks; a run with more is broken anyway. */
+const FAILURE_LINES = 400;
+
+/**
+ * Runs `files` in one node:test process; its report goes to `out` (the terminal when undefined). The spec reporter's
+ * "failing tests" section (each failure's assertion and stack) is kept in `failures`: reprinted at the very end, so a
+ * CI log cut to its tail still says what failed and why.
+ */
+function runLane(files: string[], failures: string[], out?: string): Promise<number> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-timeout=600000', '--test-reporter=spec', ...files], {
-      cwd: root, stdio: out ? ['ignore', 'pipe', 'pipe'] : 'inherit',
+      cwd: root, stdio: ['ignore', 'pipe', 'pipe'],
     });
-    if (out) {
-      const sink = createWriteStream(out);
-      child.stdout!.pipe(sink, { end: false });
-      child.stderr!.pipe(sink, { end: false });
-      child.on('exit', () => sink.end());
-    }
-    child.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
+    const sink = out ? createWriteStream(out) : undefined;
+    let tail = '';
+    let failing = false;
+    child.stdout!.setEncoding('utf8');
+    const keep = (chunk: string) => {
+      if (sink) sink.write(chunk);
+      else process.stdout.write(chunk);
+      // Scan whole lines only; the section runs from its heading to the end of the report.
+      tail += chunk;
+      const lines = tail.split('\n');
+      tail = lines.pop()!;
+      for (const line of lines) {
+        if (!failing && /^\S*\s*failing tests:/u.test(line.replace(/\x1b\[[0-9;]*m/gu, ''))) failing = true;
+        if (failing && failures.length < FAILURE_LINES) failures.push(line);
+      }
+    };
+    child.stdout!.on('data', keep);
+    child.stderr!.on('data', (chunk: Buffer) => (sink ? sink.write(chunk) : process.stderr.write(chunk)));
+    child.on('close', (code, signal) => {
+      sink?.end();
+      resolve(code ?? (signal ? 1 : 0));
+    });
   });
 }
 
@@ -58,25 +80,27 @@ if (!files.length) {
 }
 
 const started = Date.now();
-if (process.env.VERBATIM_TEST_LANES === '1') process.exit(await runLane(files));
+if (process.env.VERBATIM_TEST_LANES === '1') process.exit(await runLane(files, []));
 const { browser, quiet, alone } = await testLanes(root, files);
 const failed: string[] = [];
+const failures: string[] = [];
 if (browser.length && quiet.length) {
   const tmp = await mkdtemp(path.join(os.tmpdir(), 'verbatim-test-lanes-'));
   const quietLog = path.join(tmp, 'quiet.log');
   console.log(`browser lane: ${browser.length} files; quiet lane: ${quiet.length} files (its report follows); then ${alone.length} alone`);
-  const [browserCode, quietCode] = await Promise.all([runLane(browser), runLane(quiet, quietLog)]);
+  const [browserCode, quietCode] = await Promise.all([runLane(browser, failures), runLane(quiet, failures, quietLog)]);
   console.log(`\n── quiet lane (${quiet.length} files) ──`);
   process.stdout.write(await readFile(quietLog));
   await rm(tmp, { recursive: true, force: true });
   if (browserCode) failed.push('browser lane');
   if (quietCode) failed.push('quiet lane');
-} else if (browser.length + quiet.length && await runLane([...browser, ...quiet])) {
+} else if (browser.length + quiet.length && await runLane([...browser, ...quiet], failures)) {
   failed.push('tests');
 }
 if (alone.length) {
   console.log(`\n── alone: drills and machine-wide browser policy (${alone.length} files) ──`);
-  if (await runLane(alone)) failed.push('alone (drills, browser policy)');
+  if (await runLane(alone, failures)) failed.push('alone (drills, browser policy)');
 }
+if (failures.length) console.log(`\n── what failed, as the lanes reported it ──\n${failures.join('\n')}`);
 console.log(`\nall tests done in ${((Date.now() - started) / 1000).toFixed(0)} s${failed.length ? `; FAILED: ${failed.join(', ')}` : ''}`);
 process.exit(failed.length ? 1 : 0);
