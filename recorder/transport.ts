@@ -11,10 +11,19 @@
  *   429 are retried with the same seq (the ingest side ignores a resend). Any
  *   other 4xx means the session is unknown or forged: stop quietly. 413 drops
  *   that batch only.
+ * - Chromium counts a keepalive request against the page's 64 KiB until a
+ *   moment after its answer arrived, and refuses one past that at once
+ *   ("Failed to fetch", nothing sent): two uploads back to back, or a resend
+ *   beside the earlier attempt, are refused for what the page already sent.
+ *   A refused keepalive upload leaves again at once as a plain fetch, so it
+ *   does not wait out a retry's delay (a page left meanwhile would then have
+ *   to send it beside everything newer, past that budget); a plain upload
+ *   still in flight when the page goes leaves again with the unload's.
  * - On pagehide / hidden, everything not yet in flight leaves at once via
- *   keepalive fetch, falling back to sendBeacon, then to a plain fetch (which
- *   the browser may cancel with the document). On a page a service worker
- *   controls, fetchLater goes first, and the upload in flight leaves again
+ *   keepalive fetch, falling back to sendBeacon, then fetchLater where the
+ *   browser has it (a quota of its own), then a plain fetch (which the browser
+ *   may cancel with the document). On a page a service worker controls,
+ *   fetchLater goes first, and the upload in flight leaves again
  *   (deferred-send.ts says why).
  */
 import type { RecordedEvent } from '../store/records';
@@ -82,6 +91,8 @@ export function createTransport(options: TransportOptions): Transport {
   const queue: Batch[] = [];
   let busy = false; // a queued batch is in flight or waiting for its retry
   let inFlight = false;
+  // Whether the upload in flight is a keepalive request (it outlives the page; a plain one does not).
+  let inFlightKeepalive = false;
   // The in-flight batch the unload path sent again (pagehide then visibilitychange: once is enough).
   let resent: Batch | undefined;
   let attempts = 0;
@@ -205,13 +216,25 @@ export function createTransport(options: TransportOptions): Transport {
       busy = false;
       sendNext();
     };
-    post(batch.body, batch.small && keepaliveSupported).then(
+    inFlightKeepalive = batch.small && keepaliveSupported;
+    const sent = inFlightKeepalive
+      // Refused inside the browser, or a network error: a plain fetch either way (a dead network fails it too).
+      ? post(batch.body, true).catch(() => {
+        inFlightKeepalive = false;
+        return post(batch.body, false);
+      })
+      : post(batch.body, false);
+    sent.then(
       (res) => {
         const s = res.status;
         if (res.ok) flushInterval = liveInterval(res);
-        if (res.ok || s === 413) settle(false);
-        else if (s >= 400 && s < 500 && s !== 408 && s !== 429) stop();
-        else settle(true);
+        // The answer read to its end: the request is over for the browser's keepalive budget sooner.
+        const then = (): void => {
+          if (res.ok || s === 413) settle(false);
+          else if (s >= 400 && s < 500 && s !== 408 && s !== 429) stop();
+          else settle(true);
+        };
+        (res.body ? res.arrayBuffer() : Promise.resolve()).then(then, then);
       },
       () => settle(true),
     ).catch(noop);
@@ -234,8 +257,9 @@ export function createTransport(options: TransportOptions): Transport {
       const worker = !!deferred && controlledByServiceWorker();
       // The upload in flight went through the worker too and may die with the page: it leaves again, last (the
       // ingest ignores a resend of the same seq).
-      const again = inFlight && worker && queue[0]?.small && queue[0] !== resent ? queue[0] : undefined;
-      const batches = queue.splice(inFlight ? 1 : 0).concat(cut());
+      const again = inFlight && inFlightKeepalive && worker && queue[0]?.small && queue[0] !== resent ? queue[0] : undefined;
+      // A plain upload in flight dies with the page: it leaves again, in its place.
+      const batches = queue.splice(inFlight && inFlightKeepalive ? 1 : 0).concat(cut());
       for (const b of batches) sendForUnload(b.body, b.small, worker);
       if (again && deferred!(endpoint, again.body)) resent = again;
     } catch {
@@ -253,11 +277,13 @@ export function createTransport(options: TransportOptions): Transport {
         return false;
       }
     };
+    // fetchLater's quota is its own (64 KiB per origin), beside keepalive's; a worker's page tried it already.
+    const viaLater = (): boolean => small && !worker && !!deferred && deferred(endpoint, body);
     if (!small) viaFetch(false).catch(noop);
     else if (keepaliveSupported) {
       // Keepalive requests share a 64 KiB in-flight budget; past it fetch rejects.
-      viaFetch(true).catch(() => viaBeacon() || viaFetch(false).catch(noop));
-    } else if (!viaBeacon()) viaFetch(false).catch(noop);
+      viaFetch(true).catch(() => viaBeacon() || viaLater() || viaFetch(false).catch(noop));
+    } else if (!viaBeacon() && !viaLater()) viaFetch(false).catch(noop);
   }
 
   addEventListener('pagehide', flushForUnload);

@@ -22,6 +22,10 @@ const SCRIPT_PATH = '/__verbatim/recorder-test.js';
 const REFUSING_ENDPOINT = '/__verbatim/events-403';
 /** Answers 503 to the first attempt of every (page, seq), 204 to the retry. */
 const FLAKY_ENDPOINT = '/__verbatim/events-flaky';
+/** Answers the first attempt of every (page, seq) as the proxy answers when the store is slow: 503 with a JSON reason. */
+const SLOW_STORE_ENDPOINT = '/__verbatim/events-slow-store';
+/** Answers every upload 204 after 300 ms. */
+const SLOW_ENDPOINT = '/__verbatim/events-slow';
 
 interface Received {
   server: 'A' | 'B';
@@ -91,6 +95,9 @@ const PAGES: Record<string, (token: string) => string> = {
   // Served as application/xhtml+xml: an XML parser refuses the whole page over one stray `<` or `&` in our script.
   'plain-xhtml': (t) => `<?xml version="1.0" encoding="UTF-8"?><html xmlns="http://www.w3.org/1999/xhtml"><head>${scriptTag(t)}<title>x</title></head><body><p id="p">xhtml page</p></body></html>`,
   flaky: (t) => html(t, `<p>flaky</p>`, { endpoint: FLAKY_ENDPOINT }),
+  'slow-endpoint': (t) => html(t, `<p>slow endpoint</p>`, { endpoint: SLOW_ENDPOINT }),
+  // A first upload of ~50 KB (a page of text), just under a keepalive request's limit.
+  'slow-store': (t) => html(t, `<input id="name" type="text">${Array.from({ length: 50 }, (_, i) => `<p>paragraph-${i} ${'text '.repeat(195)}</p>`).join('')}`, { endpoint: SLOW_STORE_ENDPOINT }),
   // rrweb's record() throws when MutationObserver is missing; the page restores it after we gave up (we are added after load).
   broken: (t) =>
     html(t, `<p>broken</p>`, {
@@ -167,9 +174,13 @@ function handler(server: 'A' | 'B') {
         }
         const retry = received.some((r) => r.upload.page?.id === upload.page?.id && r.upload.seq === upload.seq);
         const status =
-          url.pathname === REFUSING_ENDPOINT ? 403 : url.pathname === FLAKY_ENDPOINT && !retry ? 503 : 204;
+          url.pathname === REFUSING_ENDPOINT ? 403 : (url.pathname === FLAKY_ENDPOINT || url.pathname === SLOW_STORE_ENDPOINT) && !retry ? 503 : 204;
         received.push({ server, path: url.pathname, raw, upload, status, at: Date.now() });
-        res.writeHead(status).end();
+        if (url.pathname === SLOW_ENDPOINT) {
+          setTimeout(() => res.writeHead(204).end(), 300);
+        } else if (url.pathname === SLOW_STORE_ENDPOINT && status === 503) {
+          res.writeHead(503, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { code: 'STORE_SLOW', message: 'the store did not acknowledge the upload in time; resend it' } }));
+        } else res.writeHead(status).end();
       });
       return;
     }
@@ -689,6 +700,49 @@ describe('recorder in Chromium', () => {
     assert.equal(second.status, 204);
     assert.ok(second.at - first.at >= 900, `retried after ${second.at - first.at} ms`);
     assert.deepEqual(second.raw, first.raw);
+    await context.close();
+  });
+
+  it('resends a 50 KB upload the endpoint answered 503 with a reason, a second later', async () => {
+    // The browser counts a keepalive request against the page's 64 KiB until its answer is read: an answer with a
+    // body left unread kept the first attempt's 50 KB counted, and the resend was refused inside the browser.
+    const token = 'tok-slow-store';
+    const { context, page } = await open(originA, 'slow-store', token);
+    const [first, second] = await waitFor('the resent first upload', () => {
+      const seq0 = uploadsOf(token).filter((r) => r.upload.seq === 0);
+      return seq0.length >= 2 && seq0;
+    }, 8000);
+    assert.ok(first.raw.length > 45_000 && first.raw.length <= KEEPALIVE_LIMIT_BYTES, `first upload of ${first.raw.length} bytes`);
+    assert.deepEqual([first.status, second.status], [503, 204]);
+    assert.ok(second.at - first.at >= 900 && second.at - first.at < 1_900, `resent after ${second.at - first.at} ms`);
+    await context.close();
+  });
+
+  it('sends the next upload at once when the browser refuses it as a keepalive request for the one just answered', async () => {
+    // Two ~50 KB uploads back to back: when the first is answered, the browser still counts it against the page's
+    // 64 KiB of keepalive requests, and refuses the second as one (without sending anything).
+    const token = 'tok-back-to-back';
+    const { context, page } = await open(originA, 'slow-endpoint', token);
+    await waitFor('first upload', () => uploadsOf(token)[0], 3000);
+    await sleep(700);
+    const burst = (name: string) => page.evaluate((name) => {
+      for (let i = 0; i < 12; i++) {
+        const p = document.createElement('p');
+        p.textContent = `${name}-${i}-` + 'x'.repeat(4000);
+        document.body.append(p);
+      }
+    }, name);
+    await burst('burst-a');
+    await sleep(50); // the first burst leaves (over the 48 KB soft limit) and waits 300 ms for its answer
+    await burst('burst-b');
+    const [a, b] = await waitFor('both bursts', () => {
+      const find = (name: string) => uploadsOf(token).find((r) => r.raw.includes(`${name}-11-`));
+      return find('burst-a') && find('burst-b') && [find('burst-a')!, find('burst-b')!];
+    }, 5000);
+    assert.ok(a.raw.length + b.raw.length > 64 * 1024, `${a.raw.length} + ${b.raw.length} bytes`);
+    assert.equal(b.upload.seq, a.upload.seq + 1);
+    // The first's answer came 300 ms after it arrived; the second follows at once, not after a retry's second.
+    assert.ok(b.at - a.at < 900, `second burst ${b.at - a.at} ms after the first`);
     await context.close();
   });
 
