@@ -13,9 +13,9 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { Browser, BrowserContext, Locator } from 'playwright';
+import type { Browser, BrowserContext, Locator, Request } from 'playwright';
 import { startProxy, type RunningProxy } from '../../proxy/index';
-import { EVENTS_PATH } from '../../recorder/protocol';
+import { EVENTS_PATH, RESERVED_PREFIX } from '../../recorder/protocol';
 import { AnalyticsRoutes } from '../../replay-viewer/analytics/analytics-routes';
 import { FieldAnalyticsRoutes } from '../../replay-viewer/analytics/fields/fields-routes';
 import type { ClickMap, ClickMapPage, FieldsReport, FormSummary } from '../../replay-viewer/analytics/fields/report-types';
@@ -85,8 +85,22 @@ describe('analytics views on the fidelity site (web components, shadow DOM, canv
       sessions.set(plan, id);
     };
     // Nothing of the page's own loading may start in a dead click's window: a request started then answers the click
-    // (a loaded machine can start a late asset or font after it).
-    const quietNetwork = () => p.waitForLoadState('networkidle');
+    // (a loaded machine can start a late asset or font after it). The page's own requests, that is: the recorder's
+    // uploads (which no click rule counts) go on, and on a loaded machine they leave Playwright's "networkidle" (no
+    // request at all for 500 ms) never reached.
+    const pending = new Set<Request>();
+    let changed = Date.now();
+    const own = (r: Request) => !new URL(r.url()).pathname.startsWith(RESERVED_PREFIX);
+    p.on('request', (r) => { if (own(r)) { pending.add(r); changed = Date.now(); } });
+    const settled = (r: Request) => { if (pending.delete(r)) changed = Date.now(); };
+    p.on('requestfinished', settled);
+    p.on('requestfailed', settled);
+    const quietNetwork = async () => {
+      await p.waitForLoadState('load');
+      for (const end = Date.now() + 30_000; pending.size || Date.now() - changed < 500; await sleep(50)) {
+        assert.ok(Date.now() < end, `${plan}: the page's requests never settled: ${[...pending].map((r) => r.url()).join(', ')}`);
+      }
+    };
     if (plan !== 'chart') {
       await visit('/wc-lit');
       if (plan !== 'form') {
@@ -222,11 +236,19 @@ describe('analytics views on the fidelity site (web components, shadow DOM, canv
       chart: [`dead /wc-shoelace ${CANCEL} "Cancel" {"clicks":1}`],
     };
     const scores = new Map<Plan, number>();
+    const listed = new Map<Plan, number>();
+    const all = new Map<Plan, Signal[]>();
     for (const plan of PLANS) {
       const answer = await signalsOf(plan);
-      assert.deepEqual(summary(answer.signals), expected[plan], plan);
+      // A site's request slower than 3 s is a true signal, but here it only says how loaded the machine was (four
+      // browsers at once, this process serving the site, proxy and viewer, another test lane beside it: 3.3 s for a
+      // loopback script was seen). The slow rule has exact tests of its own (network-visits.test.ts).
+      const judged = answer.signals.filter((s) => !(s.name === 'slow' && s.detail?.host === host));
+      assert.deepEqual(summary(judged), expected[plan], plan);
       assert.equal(answer.score, struggleScore(answer.signals));
-      scores.set(plan, answer.score);
+      scores.set(plan, struggleScore(judged));
+      listed.set(plan, answer.score);
+      all.set(plan, answer.signals);
     }
     assert.equal(scores.get('full'), 0);
     assert.ok(scores.get('rage')! > scores.get('chart')! && scores.get('chart')! > 0 && scores.get('form')! > 0, JSON.stringify([...scores]));
@@ -247,12 +269,13 @@ describe('analytics views on the fidelity site (web components, shadow DOM, canv
     assert.ok(column >= 0, 'the list shows the struggle score');
     for (const plan of PLANS) {
       const cell = p.locator(`tr[data-session-id="${sessions.get(plan)}"] > *`).nth(column);
-      assert.equal(await cell.textContent(), String(scores.get(plan)), plan);
+      assert.equal(await cell.textContent(), String(listed.get(plan)), plan);
     }
     // The player: one timeline marker per signal, named by the button's slotted label.
     await p.goto(`${viewer.url}/sessions/${encodeURIComponent(sessions.get('rage')!)}`);
-    await p.waitForFunction(() => document.querySelectorAll('.timeline-marker.signal').length === 2, undefined, { timeout: 20_000 });
-    const titles = await p.locator('.timeline-marker.signal').evaluateAll((els) => els.map((e) => e.getAttribute('title')!.replace(/^[\d:.]+ · /, '')).sort());
+    await p.waitForFunction((n) => document.querySelectorAll('.timeline-marker.signal').length === n, all.get('rage')!.length, { timeout: 20_000 });
+    const titles = (await p.locator('.timeline-marker.signal').evaluateAll((els) => els.map((e) => e.getAttribute('title')!.replace(/^[\d:.]+ · /, ''))))
+      .filter((t) => !t.startsWith('Slow')).sort();
     assert.deepEqual(titles, ['Dead click (medium severity): Cancel', 'Rage click (high severity): Cancel']);
     await p.close();
   });
