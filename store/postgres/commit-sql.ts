@@ -3,11 +3,11 @@
  * commit of a shared store takes is held for the server's own work only (issue #15: with four instances each commit
  * waited 0.7–1.6 s for the lock when it was held through ~10 round trips, each waiting for a busy instance's CPU):
  *
- *   BEGIN                              the three sent together (pipeline mode of the pg client)
- *   SELECT … FROM commit_locked(…)     the lock; the feed head and the write's chain heads; where another writer
- *                                      moved them, the write rebuilt on them (as BackendWrite.rebase rebuilds it);
- *                                      then commit_write: every check and every row
- *   COMMIT                             ends it (a ROLLBACK when commit_locked failed), releasing the lock
+ *   SELECT … FROM commit_locked(…)     one statement in its own implicit transaction: the lock; the feed head and
+ *                                      the write's chain heads; where another writer moved them, the write rebuilt
+ *                                      on them (as BackendWrite.rebase rebuilds it); then commit_write: every check
+ *                                      and every row. The transaction ends with the statement (committed, or rolled
+ *                                      back when it failed), and the transaction-scoped lock with it.
  *
  * So the lock never waits for this process: a process busy serving requests answers its sockets late (an event-loop
  * delay of 10–16 ms on average on a loaded machine), and before commit_locked the lock waited for it once per commit
@@ -40,6 +40,8 @@ import { VerbatimError } from '../errors';
 /** SQLSTATEs raised by commit_write: another writer moved a head first; a body this write names was deleted. */
 const CONFLICT_STATE = 'VB409';
 const BODY_DELETED_STATE = 'VB410';
+/** Statements the server refused for their content: the connection stays usable (a unique violation is a fork). */
+const REFUSALS = new Set([CONFLICT_STATE, BODY_DELETED_STATE, '23505']);
 
 /** The write's parameters, in commitParams' order: commit_write takes them, commit_locked passes them on. */
 const WRITE_PARAMS = `  w_feed_after int8, w_checkpoint_seq int8, w_checkpoint_value bytea,
@@ -311,11 +313,12 @@ function refusal(err: unknown): unknown {
 }
 
 /**
- * A write that moves chain heads, the feed or the checkpoint log, under the write lock: BEGIN, commit_locked and
- * COMMIT sent together (the pg client's pipeline mode), so the server takes the lock, rebuilds the write on the
- * stored heads where another writer moved them (`rebase`: the writer allows it), writes it and commits without
- * waiting for this process. `rebuild` then gets the heads and feed head found under the lock, so the writer's copy
- * of the write becomes the one stored (the store rebases it when they moved).
+ * A write that moves chain heads, the feed or the checkpoint log, under the write lock: commit_locked as one statement
+ * (an implicit transaction), so the server takes the lock, rebuilds the write on the stored heads where another
+ * writer moved them (`rebase`: the writer allows it), writes it and commits without waiting for this process. It
+ * was BEGIN, the call and COMMIT: three statements (three socket writes) for the same transaction, and socket writes
+ * were the largest part of an instance's CPU beyond the embedded store's (issue #15's profiles). `rebuild` then gets the heads and feed head found
+ * under the lock, so the writer's copy of the write becomes the one stored (the store rebases it when they moved).
  */
 export async function lockedCommit(
   pool: pg.Pool, ns: string, lock: readonly [number, number], write: BackendWrite, rows: CommitRows,
@@ -325,24 +328,17 @@ export async function lockedCommit(
   const params = [lock[0], lock[1], write.rebase !== undefined, ...commitParams(write, rows)];
   const client = await pool.connect();
   let broken: Error | undefined;
+  let row: { found_heads: (Buffer | null)[]; found_feed: string; unnamed_objects: string[]; marked_bodies: string[] };
   try {
-    const begun = client.query('BEGIN');
-    const written = client.query<{ found_heads: (Buffer | null)[]; found_feed: string; unnamed_objects: string[]; marked_bodies: string[] }>(
-      call(ns, 'commit_locked', 'found_heads, found_feed, unnamed_objects, marked_bodies', params), params);
-    const committed = client.query('COMMIT');
-    const [b, w, c] = await Promise.allSettled([begun, written, committed]);
-    if (b.status === 'rejected') throw b.reason;
-    if (w.status === 'rejected') throw refusal(w.reason);
-    if (c.status === 'rejected') throw c.reason;
-    const row = w.value.rows[0]!;
-    rebuild(new Map(chains.map((chain, i) => [chain, row.found_heads[i] ?? undefined])), Number(row.found_feed));
-    return { unnamed: row.unnamed_objects, marked: row.marked_bodies };
+    row = (await client.query<typeof row>(call(ns, 'commit_locked', 'found_heads, found_feed, unnamed_objects, marked_bodies', params), params)).rows[0]!;
   } catch (err) {
-    // After a failed statement the transaction is over (its COMMIT rolled back): this only warns then.
-    await client.query('ROLLBACK').catch((e: Error) => { broken = e; });
-    throw err;
+    // A refusal leaves the connection idle (its transaction rolled back with the statement); after anything else
+    // (the connection lost, the server going down) it is not returned to the pool.
+    if (!REFUSALS.has((err as { code?: string }).code ?? '')) broken = err as Error;
+    throw refusal(err);
   } finally {
-    // A client whose rollback failed is in an unknown state: destroyed, not returned to the pool.
     client.release(broken);
   }
+  rebuild(new Map(chains.map((chain, i) => [chain, row.found_heads[i] ?? undefined])), Number(row.found_feed));
+  return { unnamed: row.unnamed_objects, marked: row.marked_bodies };
 }

@@ -1,13 +1,13 @@
 /**
  * How long a commit holds the write lock of a shared PostgreSQL store, counted in client round trips (commit-sql.ts):
- * BEGIN, commit_locked (the lock, the heads' read, the rebuild of a write another writer overtook, every check and
- * row) and COMMIT are sent together, so the lock never waits for this process: the server takes it, writes and
- * commits. With four instances each commit waited up to 1.6 s for that lock when it was held through about ten round
- * trips (issue #15), then ~100 ms when it was held through one wait for the committing process; so the count is
- * pinned here, for every kind of commit: captures naming bodies, rewritten records with values in object storage,
- * checkpoints, erasures marking bodies, a capture naming a marked body again, and writers behind on the feed (rebuilt
- * under the lock, by the server). Counted from every statement the store's connections send (a pg Client subclass
- * given in the connection settings), not from timing.
+ * commit_locked (the lock, the heads' read, the rebuild of a write another writer overtook, every check and row) is
+ * one statement in its own implicit transaction, so the lock never waits for this process: the server takes it,
+ * writes and commits. With four instances each commit waited up to 1.6 s for that lock when it was held through about
+ * ten round trips (issue #15), then ~100 ms when it was held through one wait for the committing process; so the
+ * count is pinned here, for every kind of commit: captures naming bodies, rewritten records with values in object
+ * storage, checkpoints, erasures marking bodies, a capture naming a marked body again, and writers behind on the feed
+ * (rebuilt under the lock, by the server). Counted from every statement the store's connections send (a pg Client
+ * subclass given in the connection settings), not from timing.
  */
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -59,22 +59,22 @@ class CountingClient extends pg.Client {
   }
 }
 
-/** From each lock statement to the end of its transaction: the statements sent while the write lock was held. */
-function lockHolds(): Sent[][] {
-  const holds: Sent[][] = [];
+/**
+ * Each commit_locked statement, with the statements its connection sent just before and just after it: the write
+ * lock lasts as long as the transaction that took it.
+ */
+function lockedWrites(): { before?: Sent; write: Sent; next?: Sent }[] {
+  const out: { before?: Sent; write: Sent; next?: Sent }[] = [];
   for (const log of logs) {
-    let hold: Sent[] | undefined;
-    for (const s of log) {
-      if (s.text.includes('commit_locked($1')) holds.push((hold = []));
-      hold?.push(s);
-      if (/^(COMMIT|ROLLBACK)$/.test(s.text.trim())) hold = undefined;
-    }
+    log.forEach((s, i) => {
+      if (s.text.includes('commit_locked($1')) out.push({ ...(i > 0 ? { before: log[i - 1] } : {}), write: s, ...(log[i + 1] ? { next: log[i + 1] } : {}) });
+    });
   }
-  return holds;
+  return out;
 }
 
 describe('PostgresStore: round trips under the write lock', () => {
-  it('holds the write lock for one statement and COMMIT, sent together, in every kind of commit, two writers taking turns', async () => {
+  it('holds the write lock for one statement, its own transaction, in every kind of commit, two writers taking turns', async () => {
     const keysDir = await mkdtemp(join(tmpdir(), 'verbatim-pg-round-trips-'));
     const make = () => new PostgresStore({
       connection: { ...server.config(database), Client: CountingClient as unknown as new () => pg.ClientBase }, schema: 'trips',
@@ -106,16 +106,19 @@ describe('PostgresStore: round trips under the write lock', () => {
       assert.deepEqual(await deletionRows(), [], 'named again');
       await b.seal();
 
-      const holds = lockHolds();
-      const writes = holds.map((h) => h[0]!);
-      // Every commit under the lock: commit_locked and COMMIT, sent with the BEGIN before them before any was
-      // answered: the server locks, writes, commits and releases the lock without waiting for this process.
-      assert.ok(holds.length >= 10, `${holds.length} commits took the lock`);
-      for (const h of holds) {
-        assert.deepEqual(h.map((s) => (/commit_locked\(\$1/.test(s.text) ? 'write' : s.text.trim())), ['write', 'COMMIT']);
-        assert.equal(h[0]!.unanswered, 1, 'commit_locked sent behind BEGIN, unanswered');
-        assert.equal(h[1]!.unanswered, 2, 'COMMIT sent behind both, unanswered');
+      const locked = lockedWrites();
+      const writes = locked.map((l) => l.write);
+      // Every commit under the lock is that one statement: not inside a transaction block (no BEGIN before it, so
+      // its transaction and the lock end with it), sent on an idle connection, and the connection's next statement
+      // sent only once it was answered: the server locks, writes, commits and releases the lock without waiting for
+      // this process.
+      assert.ok(locked.length >= 10, `${locked.length} commits took the lock`);
+      for (const { before, write, next } of locked) {
+        assert.notEqual(before?.text.trim(), 'BEGIN', 'commit_locked in its own implicit transaction');
+        assert.equal(write.unanswered, 0, 'sent on an idle connection');
+        if (next) assert.equal(next.unanswered, 0, `${next.text.slice(0, 40)} sent after commit_locked was answered`);
       }
+      assert.ok(!logs.flat().some((s) => /^(BEGIN|COMMIT)$/.test(s.text.trim()) && s.unanswered > 0), 'no transaction block pipelined');
       // And every kind of commit was among them (commit_locked's parameters after the lock key and rebase flag:
       // commit_write's, commit-sql.ts).
       const some = (f: (v: unknown[]) => boolean) => writes.some((w) => f(w.values.slice(3)));
