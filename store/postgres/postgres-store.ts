@@ -12,9 +12,9 @@
  * commit queue would (BackendWrite.rebase; the queue rebuilds its own copy alike once the write landed), then checks
  * that the feed head, each chain head and the checkpoint log are where the write says, and otherwise fails with
  * STORE_CONFLICT, which the commit queue answers by reloading those heads and rebuilding the write (a writer without
- * `rebase`, or a checkpoint another writer sealed first). The lock is held for the server's work only: BEGIN, one
- * function doing all of that and COMMIT are sent together, and the server never waits for this process while it
- * holds the lock (commit-sql.ts). That gives a feed 1, 2, 3, … with no gap (a sequence would leave gaps on
+ * `rebase`, or a checkpoint another writer sealed first). The lock is held for the server's work only: one
+ * function doing all of that, one statement in its own transaction, and the server never waits for this process
+ * while it holds the lock (commit-sql.ts). That gives a feed 1, 2, 3, … with no gap (a sequence would leave gaps on
  * rollback) and no fork (two writers never both see seq N free), chains without forks (heads are compare-and-set;
  * links' primary key (chain, idx) refuses a second link at an index as a last line), and one checkpoint log. A session's read-modify-write (append events, link a
  * customer, erase) also holds a session-level advisory lock across processes (_exclusive). Shared bodies an erasure
@@ -119,7 +119,7 @@ export class PostgresStore extends StoreBase {
   private readonly config: pg.PoolConfig;
   private pool: pg.Pool | undefined;
   private lockPool: pg.Pool | undefined;
-  /** Commits' connections, in pipeline mode (commit-sql.ts); one commit at a time per commit queue. */
+  /** Commits' connections (commit-sql.ts); one commit at a time per commit queue. */
   private commitPool: pg.Pool | undefined;
   private objects: ObjectStorage | undefined;
   private ownObjects: ObjectStorage | undefined;
