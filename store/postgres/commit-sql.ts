@@ -317,8 +317,9 @@ function refusal(err: unknown): unknown {
  * (an implicit transaction), so the server takes the lock, rebuilds the write on the stored heads where another
  * writer moved them (`rebase`: the writer allows it), writes it and commits without waiting for this process. It
  * was BEGIN, the call and COMMIT: three statements (three socket writes) for the same transaction, and socket writes
- * were the largest part of an instance's CPU beyond the embedded store's (issue #15's profiles). `rebuild` then gets the heads and feed head found
- * under the lock, so the writer's copy of the write becomes the one stored (the store rebases it when they moved).
+ * were the largest part of an instance's CPU beyond the embedded store's (issue #15's profiles). `rebuild` then gets
+ * the heads and feed head found under the lock, so the writer's copy of the write becomes the one stored (the store
+ * rebases it when they moved).
  */
 export async function lockedCommit(
   pool: pg.Pool, ns: string, lock: readonly [number, number], write: BackendWrite, rows: CommitRows,
