@@ -41,7 +41,10 @@ interface Case { name: string; sessionId: string; session: LongSession }
 interface Timing {
   frame: number;
   ready: number;
-  /** Where the time went (ms from navigation start): the UI script loaded, the events asked for, their first byte. */
+  /** Where the time went (ms from navigation start): the page's HTML and stylesheets in, the UI script loaded, the
+   * events asked for, their first byte. */
+  html: number;
+  styles: number;
   script: number;
   asked: number;
   firstByte: number;
@@ -166,6 +169,8 @@ const PHASES = `JSON.stringify((() => {
     keyframeBytes: mark('verbatim:keyframe-bytes'), appAsked: mark('verbatim:app-asked'), loaded: mark('verbatim:session-loaded'),
     built: mark('verbatim:player-built'), readyMark: mark('verbatim:ready'),
     parsed: performance.getEntriesByType('navigation')[0]?.domInteractive ?? 0,
+    styles: Math.max(0, ...entries.filter((e) => e.name.endsWith('.css')).map((e) => e.responseEnd)),
+    html: performance.getEntriesByType('navigation')[0]?.responseEnd ?? 0,
     script: app?.responseEnd ?? 0, asked: events[0]?.startTime ?? 0, firstByte: events[0]?.responseStart ?? 0,
   };
 })())`;
@@ -186,7 +191,7 @@ async function openLink(driver: Driver, base: string, c: Case, at: number, tab?:
     const phases = JSON.parse(await page.evaluate<string>(PHASES)) as Omit<Timing, 'frame' | 'ready'> & { names: string[]; requests: number };
     // The page's preload is the player's request (ui-routes.ts): asked for once.
     assert.equal(phases.requests, 1, `one request for the events: ${JSON.stringify(phases.names)}`);
-    return { frame, ready, script: phases.script, asked: phases.asked, firstByte: phases.firstByte, player: phases.player, frameEvents: phases.frameEvents, frameApplied: phases.frameApplied, keyframeBytes: phases.keyframeBytes, parsed: phases.parsed,
+    return { frame, ready, html: phases.html, styles: phases.styles, script: phases.script, asked: phases.asked, firstByte: phases.firstByte, player: phases.player, frameEvents: phases.frameEvents, frameApplied: phases.frameApplied, keyframeBytes: phases.keyframeBytes, parsed: phases.parsed,
       appAsked: phases.appAsked, loaded: phases.loaded, built: phases.built, readyMark: phases.readyMark };
   } finally {
     if (!tab) await page.close();
@@ -246,7 +251,7 @@ export async function benchFirstFrame(links = 24, baselineUi = process.env.BENCH
         const ms = (x: number) => x.toFixed(0);
         const mid = (key: keyof Timing) => percentile(measured.map((t) => t[key]).sort((a, b) => a - b), 50).toFixed(0);
         const name = [c.name, v.name, sameTab ? 'same tab' : ''].filter(Boolean).join(', ');
-        details.push(`  ${name}, medians from navigation start: UI script loaded ${mid('script')} ms, events asked for ${mid('asked')} ms, their first byte ${mid('firstByte')} ms, the page parsed ${mid('parsed')} ms, the keyframe's bytes read ${mid('keyframeBytes')} ms, the player's code started ${mid('player')} ms, the frame's events in ${mid('frameEvents')} ms, applied ${mid('frameApplied')} ms, seen drawn ${mid('frame')} ms; app.js asked to run ${mid('appAsked')} ms, the whole session in ${mid('loaded')} ms, the full player built ${mid('built')} ms, ready ${mid('readyMark')} ms (seen ${mid('ready')} ms)`);
+        details.push(`  ${name}, medians from navigation start: the page's HTML in ${mid('html')} ms, its stylesheets ${mid('styles')} ms, UI script loaded ${mid('script')} ms, events asked for ${mid('asked')} ms, their first byte ${mid('firstByte')} ms, the page parsed ${mid('parsed')} ms, the keyframe's bytes read ${mid('keyframeBytes')} ms, the player's code started ${mid('player')} ms, the frame's events in ${mid('frameEvents')} ms, applied ${mid('frameApplied')} ms, seen drawn ${mid('frame')} ms; app.js asked to run ${mid('appAsked')} ms, the whole session in ${mid('loaded')} ms, the full player built ${mid('built')} ms, ready ${mid('readyMark')} ms (seen ${mid('ready')} ms)`);
         console.log(`| ${name} | ${c.session.eventCount.toLocaleString('en')} | ${measured.length} | ${ms(all[0]!.frame)} / ${ms(all[0]!.ready)} | ${ms(percentile(frames, 50))} | **${ms(percentile(frames, 95))}** | ${ms(frames[frames.length - 1]!)} | ${ms(percentile(readies, 50))} | ${ms(percentile(readies, 95))} | ${mid('readyMark')} / ${percentile(measured.map((t) => t.readyMark).sort((a, b) => a - b), 95).toFixed(0)} |`);
       });
     }
