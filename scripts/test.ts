@@ -88,7 +88,10 @@ if (browser.length && quiet.length) {
   const tmp = await mkdtemp(path.join(os.tmpdir(), 'verbatim-test-lanes-'));
   const quietLog = path.join(tmp, 'quiet.log');
   console.log(`browser lane: ${browser.length} files; quiet lane: ${quiet.length} files (its report follows); then ${alone.length} alone`);
-  const [browserCode, quietCode] = await Promise.all([runLane(browser, failures), runLane(quiet, failures, quietLog)]);
+  // Each lane's failures apart: the two run at once, and their sections must not interleave.
+  const quietFailures: string[] = [];
+  const [browserCode, quietCode] = await Promise.all([runLane(browser, failures), runLane(quiet, quietFailures, quietLog)]);
+  failures.push(...quietFailures);
   console.log(`\n── quiet lane (${quiet.length} files) ──`);
   process.stdout.write(await readFile(quietLog));
   await rm(tmp, { recursive: true, force: true });
