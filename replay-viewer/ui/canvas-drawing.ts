@@ -2,7 +2,7 @@
  * Drawing recorded canvas content on a surface the player owns (a canvas of the
  * viewer's own document, never the replay's): snapshot images, rrweb's recorded
  * 2D/WebGL commands (through rrweb's own `canvasMutation`), and the check that
- * keeps a canvas from being drawn twice.
+ * tells an image's echo (the commands it already shows) from new drawing.
  */
 import { canvasMutation, type eventWithTime } from 'rrweb';
 
@@ -24,7 +24,7 @@ export async function decodeDataUrl(url: string): Promise<ImageBitmap | undefine
     const bin = atob(m[2]!);
     const bytes = new Uint8Array(bin.length);
     for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
-    return await createImageBitmap(new Blob([bytes], { type: m[1] }));
+    return await withinDecodeTime(createImageBitmap(new Blob([bytes], { type: m[1] })));
   } catch {
     return decodeWithImage(url);
   }
@@ -35,11 +35,16 @@ async function decodeWithImage(url: string): Promise<ImageBitmap | undefined> {
   try {
     const img = new Image();
     img.src = url;
-    await img.decode();
-    return await createImageBitmap(img);
+    await withinDecodeTime(img.decode());
+    return await withinDecodeTime(createImageBitmap(img));
   } catch {
     return undefined;
   }
+}
+
+/** A recorded image that does not decode within 5 s is treated as one that does not decode: the canvas's queue goes on. */
+function withinDecodeTime<T>(p: Promise<T>): Promise<T> {
+  return Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('decode timed out')), 5_000))]);
 }
 
 /**
@@ -104,11 +109,11 @@ export function startsWithFullClear(batch: CommandBatch, width: number, height: 
  * not transparent in both differ by more than 24 in a channel (premultiplied-alpha
  * rounding and another browser's anti-aliasing stay below that).
  */
-export function samePixels(a: HTMLCanvasElement, b: HTMLCanvasElement): boolean {
+export function samePixels(a: HTMLCanvasElement, b: ImageData): boolean {
   if (a.width !== b.width || a.height !== b.height || !a.width || !a.height) return false;
   const pa = a.getContext('2d')?.getImageData(0, 0, a.width, a.height).data;
-  const pb = b.getContext('2d')?.getImageData(0, 0, b.width, b.height).data;
-  if (!pa || !pb) return false;
+  const pb = b.data;
+  if (!pa) return false;
   let considered = 0;
   let differing = 0;
   for (let i = 0; i < pa.length; i += 4) {

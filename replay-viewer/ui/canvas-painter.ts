@@ -11,10 +11,16 @@
  * the replayed element as `content: url(blob:…)`. That makes the element a
  * replaced element with the canvas's intrinsic size, so its layout is a canvas's.
  *
- * A canvas serialised with its pixels (snapshot or mutation) whose first command
- * batch only repeats what those pixels already show (rrweb's recorder defers
- * commands by a task, so commands issued in the task that added the canvas reach
- * the recording after its image) is drawn once, not twice.
+ * A canvas serialised with its pixels (snapshot or mutation) is followed by command batches that only repeat
+ * what those pixels already show (rrweb's recorder defers each command by a task and sends them on the next
+ * animation frame, so commands issued in the task that added the canvas reach the recording after its image,
+ * in one batch or, on a busy page, several). Such an echo is drawn once, not twice: batches shortly after an
+ * image are drawn on the surface (they may be new drawing) and also on a scratch surface of their own; once the
+ * scratch shows the image's picture, they were its echo and the surface gets the image's pixels back.
+ *
+ * rrweb casts some events twice: a forward play skips what it cast up to its last event, but dates a mouse-move
+ * batch at its first position, so the events between that position and the batch are cast again. Drawing is not
+ * idempotent (a half-transparent fill drawn twice is darker), so each event is applied once per full snapshot.
  */
 import type { Replayer, ReplayPlugin, eventWithTime } from 'rrweb';
 import { applyCommands, decodeDataUrl, newSurface, preloadImages, samePixels, startsWithFullClear, type CommandBatch, type ImageMap } from './canvas-drawing';
@@ -25,6 +31,11 @@ const MUTATION = 0;
 const CANVAS_MUTATION = 9;
 const ELEMENT_NODE = 2;
 const DEFAULT_SIZE = { width: 300, height: 150 };
+/** How long presenting waits for the browser to decode a canvas's new pixels before showing them anyway. */
+const DECODE_WAIT_MS = 2_000;
+/** How long after a canvas's image, and in how many batches, its echo may arrive (rrweb sends within a frame or two). */
+const ECHO_WINDOW_MS = 1_000;
+const ECHO_MAX_BATCHES = 16;
 /** Large enough for any real canvas; a hostile recording must not make the player allocate gigabytes. */
 const MAX_SIDE = 16_384;
 
@@ -34,13 +45,25 @@ interface CanvasState {
   surface: HTMLCanvasElement;
   /** Operations on the surface, one after the other, in recorded order. */
   queue: Promise<void>;
-  /** The surface shows a serialised image and no command has been drawn since. */
-  imageOnly: boolean;
+  /** Set while command batches may still be the echo of the last serialised image (see above). */
+  echo?: Echo;
+  /** When the window for the echo of its last image closes (event time), while the painter watches for it. */
+  echoUntil?: number;
   /** Its last recorded image could not be decoded. */
   undecoded?: boolean;
   version: number;
   presented: number;
   url?: string;
+}
+
+interface Echo {
+  /** The image's pixels, as drawn on the surface. */
+  image: ImageData;
+  /** The batches since the image, drawn alone. */
+  scratch: HTMLCanvasElement;
+  /** The image's event time: batches recorded later than ECHO_WINDOW_MS after it are not its echo. */
+  at: number;
+  batches: number;
 }
 
 /** How pixels reach the replayed element: a blob: URL (viewer) or a data: URL. */
@@ -49,6 +72,10 @@ export type PresentAs = 'blob' | 'data';
 export class CanvasPainter {
   readonly plugin: ReplayPlugin;
   private canvases = new Map<number, CanvasState>();
+  /** Events applied since the last full snapshot (rrweb may cast one again: see above). */
+  private applied = new WeakSet<object>();
+  /** Canvases whose last image's echo window is open: their scratch copies are dropped when it closes. */
+  private echoing = new Set<CanvasState>();
   private readonly images: ImageMap = new Map();
   private replayer: Replayer | undefined;
   private busy = 0;
@@ -100,20 +127,25 @@ export class CanvasPainter {
 
   private onEvent(event: eventWithTime): void {
     const data = event.data as Record<string, unknown> | undefined;
+    this.closeEchoWindows(event.timestamp);
     if (event.type === FULL_SNAPSHOT) {
       // Node ids start over with every full snapshot (also when seeking back).
       for (const state of this.canvases.values()) this.revoke(state);
       this.canvases.clear();
-      this.collect(data?.node as SerializedNode | undefined);
+      this.echoing.clear();
+      this.applied = new WeakSet();
+      this.collect(data?.node as SerializedNode | undefined, event.timestamp);
+    } else if (this.applied.has(event)) {
+      return;
     } else if (event.type === INCREMENTAL_SNAPSHOT && data?.source === MUTATION) {
-      for (const add of arrayOf(data.adds)) this.collect(add.node as SerializedNode | undefined);
+      for (const add of arrayOf(data.adds)) this.collect(add.node as SerializedNode | undefined, event.timestamp);
       for (const change of arrayOf(data.attributes)) {
         const state = this.canvases.get(change.id as number);
         const attrs = change.attributes as Record<string, unknown> | undefined;
         if (!state || !attrs) continue;
         // Setting width or height resets the bitmap, as on the page.
         if ('width' in attrs || 'height' in attrs) this.resize(state, attrs);
-        if (typeof attrs.rr_dataURL === 'string') this.image(state, attrs.rr_dataURL);
+        if (typeof attrs.rr_dataURL === 'string') this.image(state, attrs.rr_dataURL, event.timestamp);
       }
     } else if (event.type === INCREMENTAL_SNAPSHOT && data?.source === CANVAS_MUTATION) {
       const state = this.canvases.get(data.id as number);
@@ -122,41 +154,48 @@ export class CanvasPainter {
     } else {
       return;
     }
+    this.applied.add(event);
     this.schedulePresent();
   }
 
   /** Every canvas in a serialised tree (document, iframes, shadow roots) gets a surface. */
-  private collect(node: SerializedNode | undefined): void {
+  private collect(node: SerializedNode | undefined, at: number): void {
     if (!node || typeof node !== 'object') return;
     if (node.type === ELEMENT_NODE && String(node.tagName).toLowerCase() === 'canvas' && typeof node.id === 'number') {
       const attrs = node.attributes ?? {};
       const previous = this.canvases.get(node.id);
       if (previous) this.revoke(previous);
-      const state: CanvasState = { surface: newSurface(size(attrs.width, DEFAULT_SIZE.width), size(attrs.height, DEFAULT_SIZE.height)), queue: Promise.resolve(), imageOnly: false, version: 1, presented: 0 };
+      const state: CanvasState = { surface: newSurface(size(attrs.width, DEFAULT_SIZE.width), size(attrs.height, DEFAULT_SIZE.height)), queue: Promise.resolve(), version: 1, presented: 0 };
       this.canvases.set(node.id, state);
-      if (typeof attrs.rr_dataURL === 'string') this.image(state, attrs.rr_dataURL);
+      if (typeof attrs.rr_dataURL === 'string') this.image(state, attrs.rr_dataURL, at);
     }
-    if (Array.isArray(node.childNodes)) for (const child of node.childNodes) this.collect(child);
+    if (Array.isArray(node.childNodes)) for (const child of node.childNodes) this.collect(child, at);
   }
 
   private resize(state: CanvasState, attrs: Record<string, unknown>): void {
     this.enqueue(state, async () => {
       if ('width' in attrs) state.surface.width = size(attrs.width, DEFAULT_SIZE.width);
       if ('height' in attrs) state.surface.height = size(attrs.height, DEFAULT_SIZE.height);
-      state.imageOnly = false;
+      state.echo = undefined;
     });
   }
 
-  private image(state: CanvasState, url: string): void {
+  private image(state: CanvasState, url: string, at: number): void {
     const bitmap = decodeDataUrl(url); // decoding starts now; drawing waits for its turn
+    state.echoUntil = at + ECHO_WINDOW_MS;
+    this.echoing.add(state);
     this.enqueue(state, async () => {
       const image = await bitmap;
-      const ctx = state.surface.getContext('2d');
+      const { surface } = state;
+      const ctx = surface.getContext('2d');
       state.undecoded = !image;
+      state.echo = undefined;
       if (!image || !ctx) return;
-      ctx.clearRect(0, 0, state.surface.width, state.surface.height);
+      ctx.clearRect(0, 0, surface.width, surface.height);
       ctx.drawImage(image, 0, 0, image.width, image.height);
-      state.imageOnly = true;
+      if (surface.width && surface.height) {
+        state.echo = { image: ctx.getImageData(0, 0, surface.width, surface.height), scratch: newSurface(surface.width, surface.height), at, batches: 0 };
+      }
     });
   }
 
@@ -164,22 +203,36 @@ export class CanvasPainter {
     const images = preloadImages(batch, this.images);
     this.enqueue(state, async () => {
       await images;
-      const { surface } = state;
-      if (state.imageOnly && !startsWithFullClear(batch, surface.width, surface.height)) {
-        const alone = newSurface(surface.width, surface.height);
-        await applyCommands(alone, event, batch, this.images);
-        state.imageOnly = false;
-        if (samePixels(alone, surface)) return; // the image already shows these commands
-      }
-      state.imageOnly = false;
+      const { surface, echo } = state;
       await applyCommands(surface, event, batch, this.images);
+      if (!echo) return;
+      if (event.timestamp - echo.at > ECHO_WINDOW_MS || ++echo.batches > ECHO_MAX_BATCHES || startsWithFullClear(batch, surface.width, surface.height)) {
+        state.echo = undefined;
+        return;
+      }
+      await applyCommands(echo.scratch, event, batch, this.images);
+      // The image already showed these commands: its pixels, not the image and its echo on top. putImageData
+      // ignores the transform, alpha, compositing and clip the commands left set, which stay as the page had them.
+      // Watched on until the window closes: a later batch may still be part of the echo (a small text, say).
+      if (samePixels(echo.scratch, echo.image)) surface.getContext('2d')?.putImageData(echo.image, 0, 0);
     });
   }
 
-  private enqueue(state: CanvasState, op: () => Promise<void>): void {
+  /** Drops the scratch copies of images whose echo window closed before `now` (in turn, after the batches before it). */
+  private closeEchoWindows(now: number): void {
+    for (const state of this.echoing) {
+      if (now <= state.echoUntil!) continue;
+      this.echoing.delete(state);
+      this.enqueue(state, async () => {
+        state.echo = undefined;
+      }, false);
+    }
+  }
+
+  private enqueue(state: CanvasState, op: () => Promise<void>, drawsOnSurface = true): void {
     this.busy++;
     state.queue = state.queue.then(op).catch(() => undefined).then(() => {
-      state.version++;
+      if (drawsOnSurface) state.version++;
       this.busy--;
       this.schedulePresent();
     });
@@ -231,7 +284,8 @@ export class CanvasPainter {
     // Decoded before it is shown, so the element never flashes empty.
     const img = new Image();
     img.src = url;
-    await img.decode().catch(() => undefined);
+    // Capped: a decode can wait for a frame that a throttled page does not produce; the element then shows it late.
+    await Promise.race([img.decode().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, DECODE_WAIT_MS))]);
     return url;
   }
 

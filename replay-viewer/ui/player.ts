@@ -50,6 +50,8 @@ import { noteItems, noteMarkers } from './note-items';
 import { EventType } from '../../recorder/rrweb-wire';
 
 const SPEEDS = [1, 2, 4, 8];
+/** How long a moment waits for its canvases to be drawn before it is shown without the ones still drawing. */
+const CANVAS_WAIT_MS = 10_000;
 const FALLBACK_VIEWPORT = { width: 1280, height: 800 };
 
 interface PageEntry {
@@ -149,6 +151,12 @@ function waitForStillScroll(iframe: HTMLIFrameElement): Promise<void> {
     };
     requestAnimationFrame(check);
   });
+}
+
+/** What the moment still waits for, on the root element: for support and for a test that timed out to say so. */
+function waitingFor(what: 'canvases' | 'resources' | 'scroll' | undefined): void {
+  if (what) document.documentElement.dataset.replayWaiting = what;
+  else delete document.documentElement.dataset.replayWaiting;
 }
 
 function setReady(ready: boolean): void {
@@ -454,11 +462,16 @@ class PlayerView {
   private async showsEverything(iframe: HTMLIFrameElement): Promise<void> {
     for (let round = 0; round < 3; round++) {
       const shown = this.painter.shown;
-      await this.painter.idle();
+      waitingFor('canvases');
+      // Capped like every wait in readiness.ts: a canvas that cannot be drawn costs that canvas, not the replay.
+      await Promise.race([this.painter.idle(), new Promise((resolve) => setTimeout(resolve, CANVAS_WAIT_MS))]);
+      waitingFor('resources');
       await waitForReplayResources(iframe);
+      waitingFor('scroll');
       await waitForStillScroll(iframe);
-      if (this.painter.shown === shown) return;
+      if (this.painter.shown === shown) break;
     }
+    waitingFor(undefined);
   }
 
   private setSpeed(speed: number): void {

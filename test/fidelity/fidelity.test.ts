@@ -124,7 +124,11 @@ async function record(mode: Mode, c: Case): Promise<{ png: Buffer; at: number; s
 
 async function replayShot(sessionId: string, at: number): Promise<Buffer> {
   await replayPage.goto(`${viewer.url}/sessions/${sessionId}?at=${at}&cursor=0`);
-  await replayPage.waitForSelector('html[data-replay-ready="true"]', { timeout: 30_000 });
+  await replayPage.waitForSelector('html[data-replay-ready="true"]', { timeout: 30_000 }).catch(async (err: Error) => {
+    // Seen once in CI (a canvas case): say what the player still waited for and what the recording holds.
+    const waiting = await replayPage.evaluate(() => document.documentElement.dataset.replayWaiting ?? '(nothing)').catch(() => '(unreadable)');
+    throw new Error(`${err.message}\nthe player waited for: ${waiting}; ${await failureNotes(store, sessionId, at, replayPage)}`);
+  });
   const frame = await replayPage.waitForSelector('.replayer-wrapper iframe');
   const box = (await frame.boundingBox())!;
   assert.ok(Math.abs(box.width - VIEWPORT.width) < 1 && Math.abs(box.height - VIEWPORT.height) < 1, `replay frame is ${box.width}x${box.height}`);
