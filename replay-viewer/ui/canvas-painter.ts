@@ -241,8 +241,12 @@ export class CanvasPainter {
   private schedulePresent(): void {
     if (this.presentScheduled) return;
     this.presentScheduled = true;
-    // After the current (possibly synchronous, seeking) run of events and rrweb's flush.
-    requestAnimationFrame(() => {
+    // After the current (possibly synchronous, seeking) run of events and rrweb's flush; a page that renders no
+    // frames (hidden, throttled) presents after 250 ms, so waiting for the canvases never waits for the tab.
+    let started = false;
+    const present = (): void => {
+      if (started) return;
+      started = true;
       this.presentScheduled = false;
       // One presentation at a time: encoding takes a while, and an older one finishing after a newer one would put
       // older pixels back (under load CI saw a canvas replayed blank: the empty surface's encoding finished last).
@@ -251,7 +255,9 @@ export class CanvasPainter {
         this.busy--;
         if (this.busy === 0 && !this.presentScheduled) for (const w of this.waiters.splice(0)) w();
       });
-    });
+    };
+    requestAnimationFrame(present);
+    setTimeout(present, 250);
   }
 
   private async presentAll(): Promise<void> {

@@ -150,6 +150,8 @@ function waitForStillScroll(iframe: HTMLIFrameElement): Promise<void> {
       else requestAnimationFrame(check);
     };
     requestAnimationFrame(check);
+    // A page that renders no frames (hidden, throttled) runs no check: the deadline holds anyway.
+    setTimeout(resolve, 1_100);
   });
 }
 

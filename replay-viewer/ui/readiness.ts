@@ -122,12 +122,14 @@ function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
+/** n animation frames, or 250 ms when the page renders no frames (a hidden or throttled tab), whichever is first. */
 function nextFrames(n: number): Promise<void> {
-  return new Promise((resolve) => {
+  const frames = new Promise<void>((resolve) => {
     const step = (left: number): void => {
       if (left <= 0) resolve();
       else requestAnimationFrame(() => step(left - 1));
     };
     step(n);
   });
+  return Promise.race([frames, sleep(250)]);
 }
