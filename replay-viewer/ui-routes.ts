@@ -2,10 +2,15 @@
  * The single-page UI: index.html for `/` and `/sessions/<id>` (app.js routes on
  * the client) and the built assets from `uiDir` (dist/viewer, see scripts/build.ts).
  * Files are read per request so a rebuild needs no restart.
+ *
+ * The page names each asset with its content's tag (`/assets/styles.css?v=<tag>`), and an asset asked for with
+ * its current tag is cached as immutable: a new tab takes the stylesheets and app.js from the browser's cache
+ * without a revalidation round trip (the page's parsing and first frame wait for the stylesheets). A rebuild
+ * changes the tag, so it is still seen at once; an asset asked for without its current tag is revalidated.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { VerbatimError } from '../store/errors';
@@ -52,6 +57,9 @@ interface PlayerPage {
 }
 
 export class UiRoutes {
+  /** Content tags of the assets by file, with the stat they were computed for. */
+  private readonly tags = new Map<string, { mtimeMs: number; size: number; tag: string }>();
+
   constructor(private readonly uiDir: string, private readonly opts: UiOptions = { keyframe: true }) {}
 
   /** `/` and `/sessions/<id>`: the page; the client routes. */
@@ -88,13 +96,37 @@ export class UiRoutes {
   }
 
   /** `/assets/<name>` */
-  async asset({ req, res, params }: RouteContext): Promise<void> {
+  async asset({ req, res, params, query }: RouteContext): Promise<void> {
     const entry = Object.hasOwn(ASSETS, params.name!) ? ASSETS[params.name!] : undefined;
     if (!entry) throw new VerbatimError('NOT_FOUND', 'Not found');
-    await this.send(req, res, entry);
+    await this.send(req, res, entry, undefined, query.get('v') ?? undefined);
   }
 
-  private async send(req: IncomingMessage, res: ServerResponse, entry: { file: string; type: string }, player?: PlayerPage): Promise<void> {
+  /** An asset's content tag, recomputed when its file changed (a rebuild); undefined when it cannot be read. */
+  private async tagOf(file: string): Promise<string | undefined> {
+    const full = path.join(this.uiDir, file);
+    const info = await stat(full).catch(() => undefined);
+    if (!info) return undefined;
+    const known = this.tags.get(file);
+    if (known && known.mtimeMs === info.mtimeMs && known.size === info.size) return known.tag;
+    const body = await readFile(full).catch(() => undefined);
+    if (!body) return undefined;
+    const tag = contentTag(body);
+    this.tags.set(file, { mtimeMs: info.mtimeMs, size: info.size, tag });
+    return tag;
+  }
+
+  /** The page's asset URLs with their content tags (see the header). */
+  private async withAssetTags(html: string): Promise<string> {
+    const tags = new Map<string, string | undefined>();
+    for (const [name, { file }] of Object.entries(ASSETS)) tags.set(name, await this.tagOf(file));
+    return html.replace(/(["'])\/assets\/([\w.-]+)\1/g, (whole, quote: string, name: string) => {
+      const tag = tags.get(name);
+      return tag ? `${quote}/assets/${name}?v=${tag}${quote}` : whole;
+    });
+  }
+
+  private async send(req: IncomingMessage, res: ServerResponse, entry: { file: string; type: string }, player?: PlayerPage, askedTag?: string): Promise<void> {
     let body: Buffer;
     try {
       body = await readFile(path.join(this.uiDir, entry.file));
@@ -131,15 +163,18 @@ export class UiRoutes {
             .replace(/<html(?=[\s>])/, () => `<html data-page-keyframe="${player.sessionId}"`);
         }
       }
-      body = Buffer.from(html);
+      body = Buffer.from(await this.withAssetTags(html));
     }
     baseHeaders(res);
     res.setHeader('Content-Security-Policy', uiCsp(nonce));
     res.setHeader('Cache-Control', 'no-cache');
     if (entry !== PAGE) {
-      // Revalidated on every load (a rebuild is seen at once), but an unchanged asset is a 304: the browser keeps its
-      // copy and, for app.js, the code V8 compiled for it (Chromium's code cache), which a fresh copy would lose.
-      const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`;
+      const tag = contentTag(body);
+      // Asked for by its current tag: that URL's content never changes.
+      if (askedTag === tag) res.setHeader('Cache-Control', 'public, max-age=31536000, immutable');
+      // Otherwise revalidated on every load (a rebuild is seen at once), but an unchanged asset is a 304: the browser
+      // keeps its copy and, for app.js, the code V8 compiled for it (Chromium's code cache), which a fresh copy would lose.
+      const etag = `"${tag}"`;
       res.setHeader('ETag', etag);
       if (req.headers['if-none-match'] === etag) {
         res.writeHead(304);
@@ -151,4 +186,9 @@ export class UiRoutes {
     res.writeHead(200);
     res.end(req.method === 'HEAD' ? undefined : body);
   }
+}
+
+/** A file's content tag: its SHA-256, 27 base64url characters (the ETag's value and the URL's `v`). */
+function contentTag(body: Buffer): string {
+  return createHash('sha256').update(body).digest('base64url').slice(0, 27);
 }

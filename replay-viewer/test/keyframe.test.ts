@@ -64,7 +64,7 @@ after(async () => {
 
 /** Opens a deep link with app.js held back and waits for the keyframe to be shown with its resources in. */
 async function openKeyframe(page: Page, sessionId: string, at: number): Promise<void> {
-  await page.route('**/assets/app.js', (route) => route.abort());
+  await page.route('**/assets/app.js*', (route) => route.abort());
   await page.goto(`${viewer.url}/sessions/${sessionId}?at=${at}&cursor=0`);
   await page.waitForFunction(() => {
     const iframe = document.querySelector<HTMLIFrameElement>('[data-keyframe] iframe');

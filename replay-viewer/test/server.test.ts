@@ -304,7 +304,7 @@ test('UI pages carry the no-live-site CSP; assets are served; other methods and 
     assert.equal(res.status, 200, p);
     assert.match(String(res.headers['content-type']), /^text\/html/);
     const csp = String(res.headers['content-security-policy']);
-    const nonce = /<script nonce="([^"]+)" src="\/assets\/app\.js"/.exec(res.text)?.[1];
+    const nonce = /<script nonce="([^"]+)" src="\/assets\/app\.js\?v=[\w-]{27}"/.exec(res.text)?.[1];
     assert.ok(nonce, 'the app script carries a nonce');
     assert.match(csp, new RegExp(`script-src 'nonce-${nonce!.replace(/[+/=]/g, '\\$&')}';`), 'scripts by nonce only: /archive/ is self too');
     for (const directive of ["default-src 'self'", "connect-src 'self'", "img-src 'self' data: blob:", "font-src 'self' data:", "frame-src 'self' blob:", "object-src 'none'", "base-uri 'none'"]) {
@@ -321,6 +321,20 @@ test('UI pages carry the no-live-site CSP; assets are served; other methods and 
   const again = await rawGet(`${viewer.url}/assets/app.js`, { 'if-none-match': String(js.headers.etag) });
   assert.deepEqual([again.status, again.body.length, again.headers.etag], [304, 0, js.headers.etag]);
   assert.equal((await rawGet(`${viewer.url}/assets/app.js`, { 'if-none-match': '"stale"' })).status, 200);
+  // The page names it with its content's tag: that URL is cached as immutable (no revalidation per tab); a tag that is
+  // not the file's (a page from before a rebuild) gets the file, revalidated.
+  const page = await rawGet(`${viewer.url}/`);
+  const tagged = /src="(\/assets\/app\.js\?v=([\w-]{27}))"/.exec(page.text);
+  assert.ok(tagged, 'the page names app.js with a tag');
+  assert.equal(`"${tagged[2]}"`, js.headers.etag, "the tag is the content's");
+  const fixed = await rawGet(`${viewer.url}${tagged[1]}`);
+  assert.deepEqual([fixed.status, fixed.headers['cache-control'], fixed.body.length], [200, 'public, max-age=31536000, immutable', js.body.length]);
+  const old = await rawGet(`${viewer.url}/assets/app.js?v=${'A'.repeat(27)}`);
+  assert.deepEqual([old.status, old.headers['cache-control']], [200, 'no-cache']);
+  await writeFile(path.join(dir, 'ui', 'app.js'), 'console.log(2); // rebuilt');
+  const rebuilt = /src="\/assets\/app\.js\?v=([\w-]{27})"/.exec((await rawGet(`${viewer.url}/`)).text)?.[1];
+  await writeFile(path.join(dir, 'ui', 'app.js'), 'console.log(1)');
+  assert.ok(rebuilt && rebuilt !== tagged[2], 'a rebuild changes the tag at once');
   assert.equal((await rawGet(`${viewer.url}/assets/rrweb.css`)).status, 200);
   assert.equal((await rawGet(`${viewer.url}/assets/styles.css`)).status, 200);
   assert.equal((await rawGet(`${viewer.url}/assets/../../etc/passwd`)).status, 404);

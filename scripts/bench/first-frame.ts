@@ -169,7 +169,7 @@ const PHASES = `JSON.stringify((() => {
     keyframeBytes: mark('verbatim:keyframe-bytes'), appAsked: mark('verbatim:app-asked'), loaded: mark('verbatim:session-loaded'),
     built: mark('verbatim:player-built'), readyMark: mark('verbatim:ready'),
     parsed: performance.getEntriesByType('navigation')[0]?.domInteractive ?? 0,
-    styles: Math.max(0, ...entries.filter((e) => e.name.endsWith('.css')).map((e) => e.responseEnd)),
+    styles: Math.max(0, ...entries.filter((e) => /\\.css(\\?|$)/.test(e.name)).map((e) => e.responseEnd)),
     html: performance.getEntriesByType('navigation')[0]?.responseEnd ?? 0,
     script: app?.responseEnd ?? 0, asked: events[0]?.startTime ?? 0, firstByte: events[0]?.responseStart ?? 0,
   };
