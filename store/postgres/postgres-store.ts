@@ -23,6 +23,7 @@
  */
 import { createHash } from 'node:crypto';
 import pg from 'pg';
+import { BatchedLookup } from './batched-lookup';
 import { VerbatimError } from '../errors';
 import { decodeHead, type Head } from '../integrity/link';
 import { parseRecordId, type RecordKind } from '../record-ids';
@@ -396,10 +397,17 @@ export class PostgresStore extends StoreBase {
     return ids.map((id) => byId.get(id));
   }
 
-  protected async _has(id: string): Promise<boolean> {
-    const { rowCount } = await this.db.query(`SELECT 1 FROM ${this.t('records')} WHERE id = $1`, [id]);
-    return rowCount === 1;
+  protected _has(id: string): Promise<boolean> {
+    return this.hasLookup.get(id);
   }
+
+  /** Existence checks asked for in one turn share a statement (batched-lookup.ts). */
+  private readonly hasLookup = new BatchedLookup<boolean>(async (ids) => {
+    const { rows } = ids.length === 1
+      ? await this.db.query<{ id: string }>(`SELECT id FROM ${this.t('records')} WHERE id = $1`, ids)
+      : await this.db.query<{ id: string }>(`SELECT id FROM ${this.t('records')} WHERE id = ANY($1::text[])`, [ids]);
+    return new Map(rows.map((r) => [r.id, true]));
+  }, false);
 
   protected _list(kind: RecordKind, sessionId: string): Promise<StoredRecord[]> {
     return this.records(`SELECT ${RECORD_COLUMNS} FROM ${this.t('records')} WHERE session_id = $1 AND kind = $2 ORDER BY at_ms, id`, [sessionId, kind]);
