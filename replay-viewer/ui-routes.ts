@@ -158,12 +158,16 @@ export class UiRoutes {
         html = `${html.slice(0, at)}${link}${app}${script}  ${html.slice(at)}`;
         // Last: the early requests leave before the keyframe's bytes are parsed; it is painted once the page is.
         // The session id is a valid one (checked above): [A-Za-z0-9_-] only, safe in an attribute.
+        // Tagged before the keyframe goes in: recorded content (a page naming '/assets/app.js') is never rewritten.
+        html = await this.withAssetTags(html);
         if (keyframe) {
           html = html.replace(/<\/body>/, () => `  ${pageKeyframeElement(keyframe)}\n</body>`)
             .replace(/<html(?=[\s>])/, () => `<html data-page-keyframe="${player.sessionId}"`);
         }
+      } else {
+        html = await this.withAssetTags(html);
       }
-      body = Buffer.from(await this.withAssetTags(html));
+      body = Buffer.from(html);
     }
     baseHeaders(res);
     res.setHeader('Content-Security-Policy', uiCsp(nonce));

@@ -40,7 +40,9 @@ function pageEvents(): RecordedEvent[] {
     { type: 4, timestamp: T0 + 10, data: { href: 'https://bank.example/statement', width: 800, height: 600 } },
     { type: 2, timestamp: T0 + 20, data: { initialOffset: { top: 0, left: 0 }, node: { type: 0, id: 1, childNodes: [
       { type: 1, id: 2, name: 'html', publicId: '', systemId: '' },
-      el(3, 'html', [el(4, 'head'), el(5, 'body', [el(6, 'p', [{ type: 3, id: 7, textContent: HOSTILE_TEXT }], { id: 'balance' })])]),
+      el(3, 'html', [el(4, 'head'), el(5, 'body', [el(6, 'p', [{ type: 3, id: 7, textContent: HOSTILE_TEXT }], { id: 'balance' }),
+        // Text naming the viewer's own asset, as the page's template does: the viewer must not rewrite it.
+        el(8, 'code', [{ type: 3, id: 9, textContent: "load('/assets/app.js')" }], { id: 'asset-text' })])]),
     ] } } },
   ];
 }
@@ -81,6 +83,7 @@ before(async () => {
   await mkdir(ui);
   await writeFile(path.join(ui, 'index.html'), '<!doctype html>\n<html lang="en">\n<head>\n  <link rel="stylesheet" href="/assets/styles.css">\n  <script src="/assets/app.js" defer></script>\n</head>\n<body>\n  <main id="app"></main>\n</body>\n</html>\n');
   await writeFile(path.join(ui, 'early-requests.js'), '/* the head script */');
+  await writeFile(path.join(ui, 'app.js'), '/* the app */');
   viewer = await startViewer({ store, uiDir: ui, access });
   for (const role of roles) {
     const res = await fetch(`${viewer.url}/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: role, password: PASSWORD }) });
@@ -107,6 +110,9 @@ describe("a player page's own keyframe", () => {
     assert.ok(frame.shown >= T0 + 20 && frame.shown <= T0 + 100, String(frame.shown));
     assert.equal(frame.keyframe.width, 800);
     assert.match(frame.keyframe.html, /id="balance">Balance &lt;\/script&gt;&lt;script&gt;window\.pwned=1/);
+    // The page's own asset URLs carry their content's tag; the recorded text naming one is left as recorded.
+    assert.match(html, /<script nonce="[^"]+" src="\/assets\/app\.js\?v=[\w-]{27}" defer>|href="\/assets\/app\.js\?v=[\w-]{27}"/);
+    assert.match(frame.keyframe.html, /id="asset-text">load\('\/assets\/app\.js'\)</);
     assert.match(html, new RegExp(`<html data-page-keyframe="${ANON}"`));
     // The head script asks for the events (without a keyframe line) once the keyframe is painted: no preload.
     assert.doesNotMatch(html, /<link rel="preload" as="fetch"/);
