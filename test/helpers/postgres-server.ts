@@ -4,13 +4,15 @@
  * run as root, so as root the dir belongs to the `postgres` system user and the server binaries run as that user.
  * Used by the search index's PostgreSQL backend; meant for any other PostgreSQL-backed part (the scale-out store).
  */
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { access, chown, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { VerbatimError } from '../../store/errors';
+import { onProcessExit } from './exit-cleanup';
 
 const run = promisify(execFile);
 const SUPERUSER = 'postgres';
@@ -74,7 +76,15 @@ export async function startPostgres(options: StartOptions = {}): Promise<Postgre
   };
   let started = false;
   let startServer = async (): Promise<unknown> => undefined;
+  // pg_ctl starts the server as a daemon: should this process end without stop(), it is stopped at exit.
+  const forget = onProcessExit(() => {
+    const full = path.join(bin, 'pg_ctl');
+    const [file, argv] = asRoot ? ['runuser', ['-u', SUPERUSER, '--', full]] : [full, []];
+    execFileSync(file, [...argv, 'stop', '-D', dataDir, '-m', 'immediate', '-s'], { stdio: 'ignore', timeout: 20_000 });
+    rmSync(dir, { recursive: true, force: true });
+  });
   const stop = async () => {
+    forget();
     if (started) await exec('pg_ctl', ['stop', '-D', dataDir, '-m', 'immediate', '-s']).catch(() => undefined);
     started = false;
     await rm(dir, { recursive: true, force: true });

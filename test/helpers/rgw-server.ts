@@ -3,13 +3,14 @@
  * loopback (about 2 s), stops it after the file. A machine without Ceph's packages skips those tests with the install
  * line, except in CI (CI=1), where a missing server is a failure: a test that claims S3 works must have run against S3.
  */
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import path from 'node:path';
 import { after, before } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { VerbatimError } from '../../store/errors';
+import { onProcessExit } from './exit-cleanup';
 
 const run = promisify(execFile);
 const SCRIPT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../scripts/rgw-server.sh');
@@ -64,6 +65,8 @@ export async function startRgw(): Promise<RgwServer> {
   const { S3_ENDPOINT: endpoint, S3_ACCESS_KEY: accessKey, S3_SECRET_KEY: secretKey, RGW_DIR: dir } = vars;
   if (!endpoint || !accessKey || !secretKey || !dir) throw new VerbatimError('INTERNAL', 'rgw-server.sh start printed no S3_ENDPOINT line', { line: line.slice(0, 200) });
   let stopped = false;
+  // The cluster runs as daemons: should this process end without stop(), the script stops it at exit.
+  const forget = onProcessExit(() => void execFileSync(SCRIPT, ['stop', dir], { stdio: 'ignore', timeout: 60_000 }));
   return {
     endpoint, accessKey, secretKey, dir,
     pause: async (signal = 'TERM') => void await script('pause', dir, signal),
@@ -71,6 +74,7 @@ export async function startRgw(): Promise<RgwServer> {
     async stop() {
       if (stopped) return;
       stopped = true;
+      forget();
       await script('stop', dir);
     },
   };
