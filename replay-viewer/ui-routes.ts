@@ -49,11 +49,17 @@ export interface UiOptions {
 /** What a player page (`/sessions/<id>`) adds to the UI page. */
 interface PlayerPage {
   sessionId: string;
-  /** The URL of its events (event-stream-url.ts): preloaded unless the page carries the keyframe. */
+  /** The URL of its events (event-stream-url.ts), with a keyframe line: preloaded when no keyframe may follow. */
   events: string;
   /** The head script (ui/early-requests.ts), inlined; absent from a bare UI dir (some tests). */
   early?: string;
-  keyframe?: PageKeyframe;
+  /**
+   * Builds the page's keyframe, once the page up to it has been sent: the keyframe (or nothing) then ends the page.
+   * The browser meanwhile starts its renderer, parses the head, takes the stylesheets from its cache and runs the
+   * head script (~70 ms on this machine before any of our code runs in a new tab), in parallel with the build here
+   * instead of after it. (Started before the write, the build's synchronous part would run first.)
+   */
+  keyframe?: () => Promise<PageKeyframe | undefined>;
 }
 
 export class UiRoutes {
@@ -74,9 +80,9 @@ export class UiRoutes {
   private async playerPage(ctx: RouteContext, sessionId: string): Promise<PlayerPage> {
     // Absent from a bare UI dir (some tests): no keyframe then either, nothing would paint it.
     const early = await readFile(path.join(this.uiDir, EARLY_REQUESTS), 'utf8').catch(() => undefined);
-    const keyframe = early && this.opts.keyframe ? await this.keyframeFor(ctx) : undefined;
-    // The events bring the keyframe when the page does not.
-    return { sessionId, early, keyframe, events: eventStreamUrl(sessionId, { ...eventSelectOf(ctx.query), keyframe: this.opts.keyframe && !keyframe }) };
+    const keyframe = early && this.opts.keyframe && this.opts.pageKeyframe ? () => this.keyframeFor(ctx) : undefined;
+    // The events bring the keyframe when the page does not (with one to follow, the head script asks for them).
+    return { sessionId, early, keyframe, events: eventStreamUrl(sessionId, { ...eventSelectOf(ctx.query), keyframe: this.opts.keyframe }) };
   }
 
   /** The page's keyframe, unless it takes longer than the events would (or fails: the page never does for it). */
@@ -135,6 +141,8 @@ export class UiRoutes {
     }
     // The page's script tags get this response's nonce; nothing else may run (http-responses.ts, uiCsp).
     let nonce: string | undefined;
+    /** The end of a page whose keyframe follows (written once the keyframe is ready). */
+    let rest: string | undefined;
     if (entry === PAGE) {
       nonce = randomBytes(18).toString('base64');
       let html = body.toString('utf8').replace(/<script (?=[^>]*src="\/assets\/app\.js")/, `<script nonce="${nonce}" `);
@@ -160,9 +168,12 @@ export class UiRoutes {
         // The session id is a valid one (checked above): [A-Za-z0-9_-] only, safe in an attribute.
         // Tagged before the keyframe goes in: recorded content (a page naming '/assets/app.js') is never rewritten.
         html = await this.withAssetTags(html);
-        if (keyframe) {
-          html = html.replace(/<\/body>/, () => `  ${pageKeyframeElement(keyframe)}\n</body>`)
-            .replace(/<html(?=[\s>])/, () => `<html data-page-keyframe="${player.sessionId}"`);
+        if (keyframe && html.includes('</body>')) {
+          // The head script looks for it once the page is parsed (ui/early-requests.ts).
+          html = html.replace(/<html(?=[\s>])/, () => `<html data-keyframe-follows="${player.sessionId}"`);
+          const end = html.lastIndexOf('</body>');
+          rest = html.slice(end);
+          html = html.slice(0, end);
         }
       } else {
         html = await this.withAssetTags(html);
@@ -186,9 +197,22 @@ export class UiRoutes {
       }
     }
     res.setHeader('Content-Type', entry.type);
-    res.setHeader('Content-Length', body.length);
+    const following = rest !== undefined ? player?.keyframe : undefined;
+    if (!following) {
+      res.setHeader('Content-Length', body.length);
+      res.writeHead(200);
+      return void res.end(req.method === 'HEAD' ? undefined : body);
+    }
+    // The page up to its keyframe now, the keyframe (or nothing: the head script then asks the events for it) and
+    // the page's end once ready (keyframeFor never rejects, and gives up after PAGE_KEYFRAME_WAIT_MS).
     res.writeHead(200);
-    res.end(req.method === 'HEAD' ? undefined : body);
+    if (req.method === 'HEAD') return void res.end();
+    res.write(body);
+    // The write goes out when the socket is uncorked (a tick later): a build whose reads are all cached would run
+    // in promise jobs ahead of it.
+    await new Promise((resolve) => setImmediate(resolve));
+    const keyframe = await following();
+    res.end(`${keyframe ? `  ${pageKeyframeElement(keyframe)}\n` : ''}${rest}`);
   }
 }
 

@@ -5,8 +5,9 @@
  *     and does not preload the events (its head script asks for them once the keyframe is painted); the read is
  *     audited as `replay` of the session;
  *   - an agent gets it for a customer-linked session only; for another, and for a role without replay (auditor),
- *     the page holds none and its preload asks the events route (which refuses and records the refusal itself);
- *   - a session without a drawable frame, or unknown, gets a plain page.
+ *     the page holds none and its head script asks the events route (which refuses and records the refusal itself);
+ *   - a session without a drawable frame, or unknown, gets a plain page;
+ *   - the page up to the keyframe is sent at once, the keyframe and the page's end when the keyframe is ready.
  * Painting it in Chromium, hostile recordings included, is keyframe.test.ts's; the time it saves is the first-frame bench's.
  */
 import assert from 'node:assert/strict';
@@ -16,6 +17,11 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { AccountStore, AuditLog, ViewerAccess, type Role } from '../auth/index';
 import { PAGE_KEYFRAME_ID, type PageKeyframe } from '../replay/keyframe/page-keyframe';
+import { eventStreamUrl } from '../replay/event-stream-url';
+import { UiRoutes } from '../ui-routes';
+import type { RouteContext } from '../route-table';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { startViewer, type Viewer } from '../server';
 import { openStore } from '../../store/index';
 import type { LevelStore } from '../../store/level/level-store';
@@ -58,9 +64,6 @@ function carried(html: string): string | undefined {
   return new RegExp(`<script type="application/json" id="${PAGE_KEYFRAME_ID}">([^]*?)</script>`).exec(html)?.[1];
 }
 
-function preloadOf(html: string): string {
-  return /<link rel="preload" as="fetch" crossorigin href="([^"]+)"/.exec(html)![1]!.replace(/&amp;/g, '&');
-}
 
 before(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'verbatim-page-keyframe-'));
@@ -113,7 +116,7 @@ describe("a player page's own keyframe", () => {
     // The page's own asset URLs carry their content's tag; the recorded text naming one is left as recorded.
     assert.match(html, /<script nonce="[^"]+" src="\/assets\/app\.js\?v=[\w-]{27}" defer>|href="\/assets\/app\.js\?v=[\w-]{27}"/);
     assert.match(frame.keyframe.html, /id="asset-text">load\('\/assets\/app\.js'\)</);
-    assert.match(html, new RegExp(`<html data-page-keyframe="${ANON}"`));
+    assert.match(html, new RegExp(`<html data-keyframe-follows="${ANON}"`));
     // The head script asks for the events (without a keyframe line) once the keyframe is painted: no preload.
     assert.doesNotMatch(html, /<link rel="preload" as="fetch"/);
     const replays = await audit.query({ actor: 'analyst', action: 'replay' });
@@ -125,11 +128,11 @@ describe("a player page's own keyframe", () => {
     const before = (await audit.query({ actor: 'agent' })).length;
     const anon = await page('agent', ANON);
     assert.equal(carried(anon), undefined);
-    assert.doesNotMatch(anon, /data-page-keyframe/);
-    assert.match(preloadOf(anon), /&keyframe=1$/, 'the events route decides (and refuses) as before');
     assert.equal((await audit.query({ actor: 'agent' })).length, before, 'the page records nothing it did not serve');
     assert.equal(carried(await page('auditor', ANON)), undefined);
-    assert.equal((await fetch(`${viewer.url}${preloadOf(anon)}`, { headers: { cookie: cookies.get('agent')! } })).status, 403);
+    // None came: the head script asks the events route for its keyframe line, which decides (and refuses) as before.
+    const events = eventStreamUrl(ANON, { at: T0 + 100, keyframe: true });
+    assert.equal((await fetch(`${viewer.url}${events}`, { headers: { cookie: cookies.get('agent')! } })).status, 403);
   });
 
   it('is left out when there is nothing to draw, the session is unknown, or the moment is malformed', async () => {
@@ -137,5 +140,31 @@ describe("a player page's own keyframe", () => {
     assert.equal(carried(await page('analyst', 'n0such5ess10nanywhere000001')), undefined);
     assert.equal(carried(await page('analyst', ANON, '?at=soon')), undefined);
     assert.ok(carried(await page('analyst', ANON, '')), 'no moment: the first frame');
+  });
+
+  it('is sent after the rest of the page: the browser parses the head while the keyframe is built', async () => {
+    let ready: (frame: PageKeyframe | undefined) => void = () => undefined;
+    const built = new Promise<PageKeyframe | undefined>((r) => (ready = r));
+    const ui = new UiRoutes(path.join(dir, 'ui'), { keyframe: true, pageKeyframe: () => built });
+    const server = http.createServer((req, res) => {
+      const ctx = { req, res, method: 'GET', pathname: `/sessions/${ANON}`, query: new URLSearchParams(), params: { id: ANON }, audit: { details: {} } } satisfies RouteContext;
+      void ui.page(ctx).catch(() => res.destroy());
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const res = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/sessions/${ANON}`);
+      assert.equal(res.status, 200);
+      const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
+      let text = '';
+      while (!text.includes('<main id="app"></main>')) text += (await reader.read()).value ?? '';
+      assert.match(text, new RegExp(`<html data-keyframe-follows="${ANON}"`));
+      assert.doesNotMatch(text, /<\/body>/, 'the page stops before its end while the keyframe is built');
+      ready({ keyframe: { html: '<p>moment</p>', width: 800, height: 600, scrollX: 0, scrollY: 0 }, shown: T0 + 50 });
+      for (let r = await reader.read(); !r.done; r = await reader.read()) text += r.value;
+      assert.match(text, new RegExp(`<script type="application/json" id="${PAGE_KEYFRAME_ID}">[^<]*</script>\\n</body>\\n</html>\\n$`));
+      assert.equal(JSON.parse(carried(text)!).shown, T0 + 50);
+    } finally {
+      server.close();
+    }
   });
 });

@@ -46,31 +46,35 @@ export function startEarlyRequests(): void {
       early.set(url, response);
       return response;
     };
-    const url = playerStreamUrl(id, eventSelectOf(new URLSearchParams(location.search)));
-    const inPage = document.documentElement.dataset.pageKeyframe === id;
-    if (inPage) {
-      // The page's own keyframe: painted once the page is parsed; then the events are asked for and the player's
-      // script runs. Streamed meanwhile (megabytes for a long session: the page then has no preload of them) they
-      // took main-thread tasks and the server's CPU from the paint.
-      void paintPageKeyframe().finally(() => {
-        ask(url, STREAM_REQUEST);
-        startApp();
+    const select = eventSelectOf(new URLSearchParams(location.search));
+    // The events with their keyframe line: the page carries no keyframe (preloaded then), or none came.
+    const streamed = () => {
+      const url = playerStreamUrl(id, select);
+      const events = ask(url, STREAM_REQUEST).then((res) => {
+        performance.mark('verbatim:events-response');
+        if (!res.ok || !res.body) {
+          startApp();
+          return res;
+        }
+        // The keyframe is painted from one copy of the answer; the player reads the other, untouched.
+        const [mine, theirs] = res.body.tee();
+        void readKeyframe(mine).catch(() => undefined).finally(startApp);
+        return new Response(theirs, { status: res.status, statusText: res.statusText, headers: res.headers });
       });
-    }
-    const events = inPage ? undefined : ask(url, STREAM_REQUEST).then((res) => {
-      performance.mark('verbatim:events-response');
-      if (!res.ok || !res.body) {
-        startApp();
-        return res;
-      }
-      // The keyframe is painted from one copy of the answer; the player reads the other, untouched.
-      const [mine, theirs] = res.body.tee();
-      void readKeyframe(mine).catch(() => undefined).finally(startApp);
-      return new Response(theirs, { status: res.status, statusText: res.statusText, headers: res.headers });
-    });
-    if (events) {
       events.catch(startApp);
       early.set(url, events);
+    };
+    if (document.documentElement.dataset.keyframeFollows === id) {
+      // The page's own keyframe ends the page (ui-routes.ts): painted once the page is parsed; then the events are
+      // asked for (without it) and the player's script runs. Streamed meanwhile (megabytes for a long session: the
+      // page then has no preload of them) they took main-thread tasks and the server's CPU from the paint.
+      void paintPageKeyframe().then((carried) => {
+        if (!carried) return streamed();
+        ask(playerStreamUrl(id, select), STREAM_REQUEST);
+        startApp();
+      }, startApp);
+    } else {
+      streamed();
     }
     ask(`/api/sessions/${encodeURIComponent(id)}`, JSON_REQUEST);
     ask('/api/me', JSON_REQUEST);
@@ -101,9 +105,9 @@ function appStarter(): () => void {
 }
 
 /**
- * The URL of a session's event stream as this page asks for it: without a keyframe line when the page carries the
- * keyframe in its own HTML (ui-routes.ts marks `<html data-page-keyframe="<session id>">`), so the player's request
- * is the one this script made (or the page preloaded).
+ * The URL of a session's event stream as this page asks for it: without a keyframe line when the page carried the
+ * keyframe in its own HTML (keyframe-view.ts marks `<html data-page-keyframe="<session id>">` once it found it), so
+ * the player's request is the one this script made (or the page preloaded).
  */
 export function playerStreamUrl(id: string, select: EventSelect): string {
   return eventStreamUrl(id, document.documentElement.dataset.pageKeyframe === id ? { ...select, keyframe: false } : select);

@@ -49,8 +49,9 @@ export async function readKeyframe(body: NonNullable<Response['body']>): Promise
 }
 
 /**
- * The keyframe the page carries in its own HTML (replay/keyframe/page-keyframe.ts), painted once the page is parsed
- * and styled; resolves once it is painted, with false when the page has none (its events stream then brings it).
+ * The keyframe the page carries at its end (replay/keyframe/page-keyframe.ts; ui-routes.ts sends the rest of the
+ * page first), painted once the page is parsed and styled; resolves once it is painted, with false when the page has
+ * none (its events stream then brings it).
  */
 export function paintPageKeyframe(): Promise<boolean> {
   return new Promise<boolean>((done) => whenParsed(() => {
@@ -63,6 +64,10 @@ export function paintPageKeyframe(): Promise<boolean> {
       return done(false);
     }
     el.remove();
+    // The page carried it: its events are asked for without one, by the head script and the player alike
+    // (early-requests.ts playerStreamUrl).
+    const follows = document.documentElement.dataset.keyframeFollows;
+    if (follows) document.documentElement.dataset.pageKeyframe = follows;
     performance.mark('verbatim:frame-events');
     void paintKeyframe(frame.keyframe, frame.shown).then(() => done(true));
   }));

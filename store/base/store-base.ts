@@ -68,6 +68,14 @@ export interface StoreBaseOptions {
   deflateOnWorker?: boolean;
   /** Soft cap on bytes per backend write. */
   maxWriteBytes?: number;
+  /**
+   * Whether a personal body this instance has not met is looked up before it is sealed and written (default true).
+   * A backend whose lookup is a round trip turns it off (PostgreSQL: at 4 instances these lookups were about half of
+   * all statements): a personal body is nearly always new (a page's HTML differs per load), so the lookup costs a
+   * statement to find nothing; one written again is a rewrite of the same record, the same plaintext under a second
+   * chain link, as a session record's rewrites are.
+   */
+  lookUpPersonalBodies?: boolean;
   /** Under load, how long a write waits for more to join it (commit-queue.ts); 0 or unset: never. */
   commitLingerMs?: number;
   /** Signed checkpoints, erasure and sealing at rest (integrity/). Records are hash-chained either way. */
@@ -591,7 +599,7 @@ export abstract class StoreBase implements VerbatimStore {
     let pending = this.pendingPersonal.get(id);
     if (!pending) {
       pending = (async () => {
-        if (this.knownPersonal.has(id) || await this._has(id)) return void this.knownPersonal.add(id);
+        if (this.knownPersonal.has(id) || (this.options.lookUpPersonalBodies !== false && await this._has(id))) return void this.knownPersonal.add(id);
         const value = await this.codec.seal(sessionId, id, await encode());
         await this.submit({ put: [{ id, kind: 'body', sessionId, at: Date.now(), value }] });
         this.knownPersonal.add(id);

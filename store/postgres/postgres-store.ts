@@ -134,7 +134,9 @@ export class PostgresStore extends StoreBase {
   constructor(private readonly pgOptions: PostgresStoreOptions) {
     // "Stored" is trusted for the grace period at most, so a deletion's row can be pruned later (body-deletions.ts).
     const grace = pgOptions.bodyGraceMs ?? DEFAULT_BODY_GRACE_MS;
-    super({ ...(grace > 0 ? { knownDigestsMaxAgeMs: grace } : {}), commitLingerMs: DEFAULT_COMMIT_LINGER_MS, ...pgOptions });
+    // A personal body is written without asking first whether it is there: the answer is nearly always no, and the
+    // question a statement (StoreBaseOptions.lookUpPersonalBodies).
+    super({ ...(grace > 0 ? { knownDigestsMaxAgeMs: grace } : {}), commitLingerMs: DEFAULT_COMMIT_LINGER_MS, lookUpPersonalBodies: false, ...pgOptions });
     const { config, schema } = poolConfigOf(pgOptions.connection, pgOptions.schema, pgOptions.poolSize ?? 6);
     this.config = config;
     this.schema = schema;

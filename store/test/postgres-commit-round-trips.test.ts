@@ -143,4 +143,37 @@ describe('PostgresStore: round trips under the write lock', () => {
       await rm(keysDir, { recursive: true, force: true });
     }
   });
+
+  it('writes a personal body without asking first whether it is there; another writer writing it again is a rewrite verify accepts', async () => {
+    const keysDir = await mkdtemp(join(tmpdir(), 'verbatim-pg-personal-'));
+    const make = () => new PostgresStore({
+      connection: { ...server.config(database), Client: CountingClient as unknown as new () => pg.ClientBase }, schema: 'personal',
+      poolSize: 3, sessionLocks: 2, integrity: { keysDir, keyringDir: join(keysDir, 'keyring'), sealIntervalMs: 0 },
+    });
+    const a = make();
+    const b = make();
+    await a.open();
+    await b.open();
+    try {
+      await a.createSession(sessionInit('carol', 1_000));
+      const page = text(3_000, 7);
+      const lookups = () => logs.flat().filter((s) => /FROM\s+\S*records\b/i.test(s.text) && s.values.flat().some((v) => typeof v === 'string' && v.startsWith('body/'))).length;
+      const before = lookups();
+      const digest = await a.putBlob(page, { sessionId: 'carol' });
+      await a.putCapture(capture('https://bank.example/statement', 1_010, digest, 'carol'));
+      assert.equal(lookups(), before, 'no lookup of the personal body before its write');
+      // The same document again through the other writer (round robin), which never met it: written again.
+      assert.equal(await b.putBlob(page, { sessionId: 'carol' }), digest);
+      await b.putCapture(capture('https://bank.example/statement', 1_020, digest, 'carol'));
+      // The writer that wrote it knows it: no second write there.
+      assert.equal(await a.putBlob(page, { sessionId: 'carol' }), digest);
+      assert.ok(Buffer.from((await b.getBlob(digest, 'carol'))!).equals(Buffer.from(page)), 'the body reads back as written');
+      const report = await verifyAudit(a.audit(), { keysDir });
+      assert.deepEqual(report.problems, []);
+    } finally {
+      await b.close();
+      await a.close();
+      await rm(keysDir, { recursive: true, force: true });
+    }
+  });
 });
