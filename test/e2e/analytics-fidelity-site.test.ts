@@ -340,17 +340,30 @@ describe('analytics views on the fidelity site (web components, shadow DOM, canv
   it('draws click-map hotspots on the replayed page where the web component\'s element is', async () => {
     const { pages } = await json<{ pages: ClickMapPage[] }>(`/api/analytics/clickmap?${period}`);
     const maps = await Promise.all(pages.map((pg) => json<ClickMap>(`/api/analytics/clickmap?host=${encodeURIComponent(pg.host)}&url=${encodeURIComponent(pg.url)}&version=${pg.version}&${period}`)));
-    const spots = maps.map((m) => `${m.page.url}: ${m.hotspots.map((h) => `${h.selector} ${h.clicks}/${h.dead}/${h.rage}`).join(', ')}`).sort();
-    // /wc-shoelace has two versions: a customer who came from /wc-lit had base.css and theme.css from the browser's
-    // cache, which the proxy never sees (README, "Site versions").
+    // Counted per page over its versions. /wc-shoelace has two or three: a version is what the proxy saw of the page,
+    // and a customer who came from /wc-lit had base.css and theme.css from the browser's cache, which the proxy never
+    // sees (README, "Site versions"); on a loaded machine one cached asset of the two is a third combination.
+    const perUrl = new Map<string, Map<string, number[]>>();
+    for (const m of maps) {
+      const spots = perUrl.get(m.page.url) ?? new Map<string, number[]>();
+      perUrl.set(m.page.url, spots);
+      for (const h of m.hotspots) {
+        const [c, d, r] = spots.get(h.selector) ?? [0, 0, 0];
+        spots.set(h.selector, [c! + h.clicks, d! + h.dead, r! + h.rage]);
+      }
+    }
+    const spots = [...perUrl].map(([url, hs]) => `${url}: ${[...hs].sort(([a], [b]) => a.localeCompare(b)).map(([sel, n]) => `${sel} ${n.join('/')}`).join(', ')}`).sort();
     assert.deepEqual(spots, [
       '/chartjs: #chart 1/0/0, #redraw 1/0/0',
       '/iframes: #cross >> div 1/0/0, #same >> div 1/0/0',
       '/spa: #to-details 1/0/0',
       '/wc-lit: fid-accounts >> #show 2/0/0',
-      `/wc-shoelace: ${CANCEL} 1/1/0`,
-      `/wc-shoelace: ${CANCEL} 4/4/4, #send >> button 1/0/0`,
-    ].sort(), JSON.stringify(spots));
+      `/wc-shoelace: #send >> button 1/0/0, ${CANCEL} 5/5/4`,
+    ], JSON.stringify(spots));
+    const shoelace = maps.filter((m) => m.page.url === '/wc-shoelace');
+    assert.ok(shoelace.length >= 2 && shoelace.length <= 3, `${shoelace.length} versions of /wc-shoelace`);
+    // The rage burst's view is one version: its 4 clicks, all dead, all rage.
+    assert.ok(shoelace.some((m) => m.hotspots.some((h) => h.selector === CANCEL && h.clicks === 4 && h.dead === 4 && h.rage === 4)), JSON.stringify(shoelace));
     // Where in its box each click landed; in an iframe the recorder (top frame only) has no click box: the centre.
     const inFrame = (selector: string) => /^#(same|cross) >> /.test(selector);
     for (const m of maps) {
@@ -361,7 +374,7 @@ describe('analytics views on the fidelity site (web components, shadow DOM, canv
     }
 
     const p = await analyst.newPage();
-    for (const m of maps.filter((x) => x.page.url === '/wc-lit' || x.page.url === '/iframes' || x.hotspots.length === 2 && x.page.url === '/wc-shoelace')) {
+    for (const m of maps.filter((x) => x.page.url === '/wc-lit' || x.page.url === '/iframes' || x.page.url === '/wc-shoelace' && x.hotspots.some((h) => h.rage > 0))) {
       await p.goto(`${viewer.url}/analytics/clickmap?host=${encodeURIComponent(m.page.host)}&url=${encodeURIComponent(m.page.url)}&version=${m.page.version}`);
       await p.waitForSelector('html[data-clickmap-ready="true"]', { timeout: 30_000 });
       const iframe = (await p.locator('.clickmap-replay iframe').boundingBox())!;
@@ -381,7 +394,12 @@ describe('analytics views on the fidelity site (web components, shadow DOM, canv
         assert.ok(Math.abs(d.x - (b.x + b.width * fx)) <= 3, `${d.selector}: hotspot x ${d.x} vs box ${b.x}+${b.width}*${fx}`);
         assert.ok(Math.abs(d.y - (b.y + b.height * 0.5)) <= 3, `${d.selector}: hotspot y ${d.y} vs box ${b.y}+${b.height}/2`);
       }
-      if (m.page.url === '/wc-shoelace') assert.deepEqual(Object.fromEntries(drawn.map((d) => [d.selector, d.kind])), { [CANCEL]: 'hotspot rage', '#send >> button': 'hotspot click' });
+      if (m.page.url === '/wc-shoelace') {
+        // The customer's #send click is drawn here when that view was the same version as the rage burst's.
+        const kinds: Record<string, string> = { [CANCEL]: 'hotspot rage', '#send >> button': 'hotspot click' };
+        assert.ok(drawn.some((d) => d.selector === CANCEL), 'the rage burst drawn');
+        assert.deepEqual(Object.fromEntries(drawn.map((d) => [d.selector, d.kind])), Object.fromEntries(drawn.map((d) => [d.selector, kinds[d.selector]])));
+      }
     }
     await p.close();
   });
