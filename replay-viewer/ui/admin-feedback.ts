@@ -5,8 +5,11 @@ export interface Feedback {
   el: HTMLElement;
   ok(text: string, ...extra: Node[]): void;
   fail(err: unknown): void;
-  /** Runs a change and reports it; resolves false when it failed. */
-  run(what: () => Promise<unknown>, done: string): Promise<boolean>;
+  /**
+   * Runs a change and reports it; resolves false when it failed. `then` (redrawing the section) runs before the
+   * report: once it says done, the controls are the ones that stay (typing into a row about to be redrawn was lost).
+   */
+  run(what: () => Promise<unknown>, done: string, then?: () => Promise<void>): Promise<boolean>;
 }
 
 export function feedback(): Feedback {
@@ -24,10 +27,13 @@ export function feedback(): Feedback {
       alert.hidden = false;
       alert.textContent = (err as Error).message;
     },
-    async run(what, done) {
+    async run(what, done, then) {
       try {
         await what();
-        f.ok(done);
+        alert.hidden = true;
+        await then?.();
+        // A redraw that failed shows its own alert: the change's report goes beside it.
+        status.replaceChildren(done);
         return true;
       } catch (err) {
         f.fail(err);

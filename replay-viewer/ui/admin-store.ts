@@ -16,7 +16,7 @@ export function storeSection(): { el: HTMLElement; refresh(): Promise<void> } {
   const verifyBox = h('div', { class: 'admin-verify' });
   let timer: ReturnType<typeof setTimeout> | undefined;
   const button = h('button', { class: 'button', type: 'button', onclick: async () => {
-    if (await fb.run(() => startVerify(), 'Verify started.')) await refresh();
+    await fb.run(() => startVerify(), 'Verify started.', refresh);
   } }, 'Verify now');
 
   const refresh = async (): Promise<void> => {

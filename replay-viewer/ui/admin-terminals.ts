@@ -49,7 +49,7 @@ export function terminalsSection(): { el: HTMLElement; refresh(): Promise<void> 
       h('td', {}, problem(t)),
       h('td', {}, t.revokedAt ? '' : h('button', { class: 'button small subtle danger', type: 'button', 'aria-label': `Revoke terminal ${t.id}`, onclick: async () => {
         if (!confirm(`Revoke terminal ${t.id}? Its uploads are refused from now on.`)) return;
-        if (await fb.run(() => revokeTerminal(t.id), `Terminal ${t.id} revoked.`)) await refresh();
+        await fb.run(() => revokeTerminal(t.id), `Terminal ${t.id} revoked.`, refresh);
       } }, 'Revoke'))))));
 
   const el = h('section', { class: 'admin-section', 'aria-labelledby': 'admin-terminals' },

@@ -15,10 +15,10 @@ export function usersSection(): { el: HTMLElement; refresh(): Promise<void> } {
   const form: HTMLFormElement = h('form', { class: 'admin-form', 'aria-label': 'Add a user', onsubmit: async (ev: Event) => {
     ev.preventDefault();
     const name = field('name').value.trim();
-    if (await fb.run(() => addUser(name, field('role').value, field('password').value), `User ${name} added.`)) {
+    await fb.run(() => addUser(name, field('role').value, field('password').value), `User ${name} added.`, async () => {
       form.reset();
       await refresh();
-    }
+    });
   } },
   h('label', { for: 'user-name' }, 'User name'),
   h('input', { id: 'user-name', name: 'name', required: true, autocomplete: 'off', spellcheck: 'false', pattern: '[a-z0-9][a-z0-9._\\-]{0,63}' }),
@@ -50,7 +50,7 @@ export function usersSection(): { el: HTMLElement; refresh(): Promise<void> } {
       h('th', { scope: 'row' }, u.name),
       h('td', {}, h('span', { class: 'admin-inline' }, role,
         h('button', { class: 'button small subtle', type: 'button', 'aria-label': `Change role of ${u.name}`, onclick: async () => {
-          if (await fb.run(() => setRole(u.name, role.value), `${u.name} is now ${role.value} (signed out everywhere).`)) await refresh();
+          await fb.run(() => setRole(u.name, role.value), `${u.name} is now ${role.value} (signed out everywhere).`, refresh);
         } }, 'Change'))),
       h('td', {}, formatDateTime(u.createdAt)),
       h('td', {}, h('span', { class: 'admin-inline' }, pw,
@@ -61,7 +61,7 @@ export function usersSection(): { el: HTMLElement; refresh(): Promise<void> } {
         h('ul', { class: 'admin-tokens' }, ...u.tokens.map((t) => h('li', {},
           h('span', {}, `${t.label || '(no label)'} · ${t.id} · ${formatDateTime(t.createdAt)} `),
           h('button', { class: 'button small subtle', type: 'button', 'aria-label': `Revoke token ${t.label || t.id} of ${u.name}`, onclick: async () => {
-            if (await fb.run(() => revokeToken(u.name, t.id), `Token ${t.id} of ${u.name} revoked.`)) await refresh();
+            await fb.run(() => revokeToken(u.name, t.id), `Token ${t.id} of ${u.name} revoked.`, refresh);
           } }, 'Revoke')))),
         h('span', { class: 'admin-inline' }, label,
           h('button', { class: 'button small subtle', type: 'button', 'aria-label': `New token for ${u.name}`, onclick: async () => {
@@ -76,11 +76,11 @@ export function usersSection(): { el: HTMLElement; refresh(): Promise<void> } {
       h('td', {}, h('span', { class: 'admin-inline' },
         u.signInWaitMs > 0 ? h('span', { class: 'admin-locked' }, `Sign-in backing off (${Math.ceil(u.signInWaitMs / 1000)} s left)`) : null,
         h('button', { class: 'button small subtle', type: 'button', 'aria-label': `Unlock ${u.name}`, onclick: async () => {
-          if (await fb.run(() => unlockUser(u.name), `${u.name} may sign in again at once.`)) await refresh();
+          await fb.run(() => unlockUser(u.name), `${u.name} may sign in again at once.`, refresh);
         } }, 'Unlock'),
         h('button', { class: 'button small subtle danger', type: 'button', 'aria-label': `Remove ${u.name}`, onclick: async () => {
           if (!confirm(`Remove the account ${u.name}? Its sessions and API tokens stop working at once.`)) return;
-          if (await fb.run(() => removeUser(u.name), `User ${u.name} removed.`)) await refresh();
+          await fb.run(() => removeUser(u.name), `User ${u.name} removed.`, refresh);
         } }, 'Remove'))));
   };
 
