@@ -106,6 +106,9 @@ function closedAfter(socket: net.Socket, from = Date.now()): Promise<number> {
   });
 }
 
+/** When each tunnel's 200 arrived: its header timer runs from about then, not from when the last of a batch opened. */
+const openedAt = new WeakMap<net.Socket, number>();
+
 /** CONNECT to host:port and wait for the proxy's 200. */
 async function tunnel(port: number): Promise<net.Socket> {
   const s = await connectToProxy();
@@ -117,7 +120,10 @@ async function tunnel(port: number): Promise<net.Socket> {
       if (!head.includes('\r\n\r\n')) return;
       s.off('data', onData);
       if (!/^HTTP\/1\.1 200/.test(head)) reject(new Error(`CONNECT refused: ${head.split('\r\n')[0]}`));
-      else resolve();
+      else {
+        openedAt.set(s, Date.now());
+        resolve();
+      }
     };
     s.on('data', onData);
   });
@@ -132,8 +138,9 @@ const summary = (ms: number[]) => {
 describe('drill: silent tunnels and slow headers', () => {
   it(`closes ${N} silent CONNECT tunnels within the header timeout and leaves none in CLOSE-WAIT`, async () => {
     const sockets = await Promise.all(Array.from({ length: N }, () => tunnel(echoPort)));
-    const from = Date.now();
-    const times = await Promise.all(sockets.map((s) => closedAfter(s, from)));
+    // Each from its own opening: on a loaded machine the 40 openings spread over hundreds of ms (a median of 849 ms
+    // measured from the last one, once).
+    const times = await Promise.all(sockets.map((s) => closedAfter(s, openedAt.get(s))));
     const { median, max } = summary(times);
     console.log(`silent CONNECT tunnels: ${N} closed, median ${median} ms, max ${max} ms (timeout ${HEADERS_MS} ms)`);
     assert.ok(max <= HEADERS_MS + SLACK_MS, `closed after ${max} ms`);

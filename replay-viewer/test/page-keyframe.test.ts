@@ -93,6 +93,9 @@ before(async () => {
     assert.equal(res.status, 200);
     cookies.set(role, res.headers.get('set-cookie')!.split(';')[0]!);
   }
+  // A warm server, as a deep link meets it: a session's first page reads its events from the store, which a loaded
+  // machine may not finish within the page's wait for its keyframe (the page then goes without: ui-routes.ts).
+  for (const id of [LINKED, ANON]) await fetch(`${viewer.url}/sessions/${id}?at=${T0 + 100}`, { headers: { cookie: cookies.get('analyst')! } }).then((r) => r.text());
 });
 
 after(async () => {
