@@ -164,19 +164,17 @@ export class UiRoutes {
         }
         const at = html.search(/<link rel="stylesheet"|<\/head>/);
         html = `${html.slice(0, at)}${link}${app}${script}  ${html.slice(at)}`;
-        // Last: the early requests leave before the keyframe's bytes are parsed; it is painted once the page is.
-        // The session id is a valid one (checked above): [A-Za-z0-9_-] only, safe in an attribute.
-        // Tagged before the keyframe goes in: recorded content (a page naming '/assets/app.js') is never rewritten.
-        html = await this.withAssetTags(html);
-        if (keyframe && html.includes('</body>')) {
-          // The head script looks for it once the page is parsed (ui/early-requests.ts).
-          html = html.replace(/<html(?=[\s>])/, () => `<html data-keyframe-follows="${player.sessionId}"`);
-          const end = html.lastIndexOf('</body>');
-          rest = html.slice(end);
-          html = html.slice(0, end);
-        }
-      } else {
-        html = await this.withAssetTags(html);
+      }
+      // Tagged before any keyframe goes in: recorded content (a page naming '/assets/app.js') is never rewritten.
+      html = await this.withAssetTags(html);
+      if (player?.keyframe && html.includes('</body>')) {
+        // Last: the early requests leave before the keyframe's bytes are parsed; the head script looks for it once the
+        // page is parsed (ui/early-requests.ts). The session id is a valid one (checked above): [A-Za-z0-9_-] only,
+        // safe in an attribute.
+        html = html.replace(/<html(?=[\s>])/, () => `<html data-keyframe-follows="${player.sessionId}"`);
+        const end = html.lastIndexOf('</body>');
+        rest = html.slice(end);
+        html = html.slice(0, end);
       }
       body = Buffer.from(html);
     }
