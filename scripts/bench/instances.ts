@@ -22,6 +22,14 @@
  *   BENCH_INSTANCES=1,2,4  BENCH_INSTANCES_EMBEDDED=1,2,4 (default: the same counts)  BENCH_INSTANCES_SECONDS=8
  *   BENCH_INSTANCES_STICKY=2,4 (PostgreSQL, sessions kept on one instance; default: the counts above 1; 0: none)
  *   BENCH_INSTANCES_USERS=16  BENCH_JSON=<file>
+ *   BENCH_INSTANCES_RATE=<page sets per second per instance>  open loop: the same offered load over both backends, so the
+ *     CPU per request compares at the same rate (closed, the default, each configuration goes as fast as it can; on
+ *     this 2-core machine PostgreSQL's own processes take a share of the same cores, so the instances over it run
+ *     slower, and an instance's CPU per request grows as its request rate falls: fewer requests share each event-loop
+ *     turn, socket write and commit)
+ *   BENCH_INSTANCES_ROUNDS=3  every configuration run this many times, the embedded and PostgreSQL runs of a count
+ *     back to back and in alternating order; the comparison is the median of the rounds' ratios (one run's ratio moves
+ *     by tens of points on this VM from one minute to the next, more than any change measured)
  *   BENCH_INSTANCES_CPU_PROF=<dir>  V8 CPU profiles of the instances (what an instance spends its CPU on)
  */
 import { randomBytes } from 'node:crypto';
@@ -61,9 +69,15 @@ export interface InstancesOptions {
   probeSets: number;
   /** Page sets written straight through the store API for the store-alone cost (store-capture-cost.ts). */
   storePageSets: number;
+  /** Runs of every configuration (see the header). */
+  rounds: number;
+  /** Open loop: page sets per second per instance, offered alike to both backends (0: closed loop, as fast as it goes). */
+  rate: number;
 }
 
 export interface ConfigResult {
+  /** Which round of the run (0-based): compared with the embedded run of the same round and count. */
+  round: number;
   backend: 'embedded LevelDB' | 'PostgreSQL + S3 (RGW)';
   instances: number;
   /** How requests reach the instances: round robin (a session meets every instance) or one instance per user. */
@@ -91,6 +105,8 @@ export interface ConfigResult {
   writeAmplification: number;
   /** After the load stopped: how long until every capture was stored (the store's backlog). */
   drainMs: number;
+  /** Open loop only: page sets due while every virtual user was busy (not sent: the instances fell behind). */
+  missedPageSets: number;
   captures: { stored: number; failed: number; dropped: number };
   /** PostgreSQL transactions over the whole run (start to stop): rolled back ones are writers' conflicts, retried. */
   transactions?: { committed: number; rolledBack: number };
@@ -158,23 +174,50 @@ type Route = (user: number, n: number) => number;
 const roundRobin = (count: number): Route => (_user, n) => n % count;
 const byUser = (count: number): Route => (user) => user % count;
 
-/** Virtual users loading the page set until `until`, each request sent where `route` says. */
-async function runLoad(ports: number[], agents: http.Agent[], users: { cookie?: string }[], route: Route, until: number, counter: { n: number }, perInstance: number[], latencies?: number[]): Promise<number> {
+/**
+ * Virtual users loading the page set until `until`, each request sent where `route` says: each user's next page set
+ * as soon as its last one is done (closed loop), or, with `rate`, page sets started at that many per second in all,
+ * each by a user who is free (open loop: the same offered load whatever the backend; a page set due when every user
+ * is busy is counted in `missed`, not sent).
+ */
+async function runLoad(ports: number[], agents: http.Agent[], users: { cookie?: string }[], route: Route, until: number, counter: { n: number }, perInstance: number[], latencies?: number[], rate?: number, missed?: { n: number }): Promise<number> {
   let requests = 0;
-  await Promise.all(users.map(async (user, u) => {
-    while (Date.now() < until) {
-      for (const p of PAGE_SET) {
-        const k = route(u, counter.n++);
-        const doc = p === '/account';
-        const headers = { ...(doc ? DOC_HEADERS : {}), ...(user.cookie ? { cookie: user.cookie } : {}) };
-        const r = await get(agents[k]!, ports[k]!, doc ? `${p}?n=${counter.n}` : p, headers);
-        if (r.setCookie) user.cookie = r.setCookie;
-        latencies?.push(r.ms);
-        perInstance[k] = (perInstance[k] ?? 0) + 1;
-        requests += 1;
-      }
+  const pageSet = async (user: { cookie?: string }, u: number) => {
+    for (const p of PAGE_SET) {
+      const k = route(u, counter.n++);
+      const doc = p === '/account';
+      const headers = { ...(doc ? DOC_HEADERS : {}), ...(user.cookie ? { cookie: user.cookie } : {}) };
+      const r = await get(agents[k]!, ports[k]!, doc ? `${p}?n=${counter.n}` : p, headers);
+      if (r.setCookie) user.cookie = r.setCookie;
+      latencies?.push(r.ms);
+      perInstance[k] = (perInstance[k] ?? 0) + 1;
+      requests += 1;
     }
-  }));
+  };
+  if (!rate) {
+    await Promise.all(users.map(async (user, u) => {
+      while (Date.now() < until) await pageSet(user, u);
+    }));
+    return requests;
+  }
+  const free = users.map((_, u) => u);
+  const running = new Set<Promise<void>>();
+  const start = Date.now();
+  for (let sent = 0; Date.now() < until; await new Promise((resolve) => setTimeout(resolve, 2))) {
+    for (const due = Math.floor(((Date.now() - start) / 1000) * rate); sent < due; sent++) {
+      const u = free.shift();
+      if (u === undefined) {
+        if (missed) missed.n += 1;
+        continue;
+      }
+      const done: Promise<void> = pageSet(users[u]!, u).finally(() => {
+        free.push(u);
+        running.delete(done);
+      });
+      running.add(done);
+    }
+  }
+  await Promise.all(running);
   return requests;
 }
 
@@ -212,8 +255,8 @@ interface Backend { pg: PostgresServer; rgw: RgwServer; postmaster: number }
 /** Every instance forked, so a run that fails half-way leaves none behind (they would outlive the bench). */
 const forked = new Set<import('node:child_process').ChildProcess>();
 
-async function runConfig(o: InstancesOptions, site: Awaited<ReturnType<typeof startSite>>, count: number, backend: Backend | undefined, workDir: string, sticky = false): Promise<ConfigResult> {
-  const name = backend ? `${sticky ? 'sticky' : 'n'}${count}` : `embedded${count}`;
+async function runConfig(o: InstancesOptions, site: Awaited<ReturnType<typeof startSite>>, count: number, backend: Backend | undefined, workDir: string, sticky: boolean, round: number): Promise<ConfigResult> {
+  const name = `${backend ? `${sticky ? 'sticky' : 'n'}${count}` : `embedded${count}`}r${round}`;
   const route = backend && !sticky ? roundRobin(count) : byUser(count);
   const dir = path.join(workDir, name);
   const keys = path.join(dir, 'keys');
@@ -249,7 +292,8 @@ async function runConfig(o: InstancesOptions, site: Awaited<ReturnType<typeof st
   const startSize = { level: (await drainAll()).reduce((a, s) => a + s.diskBytes, 0), db: db ? await dbState() : undefined, objects: backend ? await bucketBytes(backend.rgw, bucket) : 0 };
   const viaBefore = site.viaBytes();
   // Warm-up: sessions created (and met by the other instances), connections open, JIT warm.
-  await runLoad(ports, agents, users, route, Date.now() + o.warmupSeconds * 1000, counter, []);
+  const rate = o.rate * count;
+  await runLoad(ports, agents, users, route, Date.now() + o.warmupSeconds * 1000, counter, [], undefined, rate);
   const loadBefore = os.loadavg()[0]!;
   const cpu0 = instances.map((i) => cpuSecondsOf(i.proc.pid!));
   const pg0 = backend ? treeCpuSeconds(backend.postmaster) : 0;
@@ -261,7 +305,8 @@ async function runConfig(o: InstancesOptions, site: Awaited<ReturnType<typeof st
   const t0 = performance.now();
   const perInstance: number[] = ports.map(() => 0);
   const latencies: number[] = [];
-  const requests = await runLoad(ports, agents, users, route, Date.now() + o.seconds * 1000, counter, perInstance, latencies);
+  const missed = { n: 0 };
+  const requests = await runLoad(ports, agents, users, route, Date.now() + o.seconds * 1000, counter, perInstance, latencies, rate, missed);
   const elapsed = (performance.now() - t0) / 1000;
   const self = process.cpuUsage(self0);
   const cpu1 = instances.map((i) => cpuSecondsOf(i.proc.pid!));
@@ -320,6 +365,7 @@ async function runConfig(o: InstancesOptions, site: Awaited<ReturnType<typeof st
   const probeVia = pcts(via);
   const probeDirect = pcts(direct);
   return {
+    round,
     backend: backend ? 'PostgreSQL + S3 (RGW)' : 'embedded LevelDB',
     instances: count,
     balancing: backend ? (sticky ? 'sticky' : 'round robin') : 'sharded',
@@ -343,6 +389,7 @@ async function runConfig(o: InstancesOptions, site: Awaited<ReturnType<typeof st
     backendBytes,
     writeAmplification: stored / capturedBytes,
     drainMs,
+    missedPageSets: missed.n,
     captures: { stored: stats.reduce((a, s) => a + s.captured, 0), failed: stats.reduce((a, s) => a + s.failed, 0), dropped: stats.reduce((a, s) => a + s.dropped, 0) },
     ...(transactions ? { transactions } : {}),
     ...(statements ? { statements } : {}),
@@ -363,12 +410,19 @@ export async function benchInstances(o: InstancesOptions): Promise<{ results: Co
     pgServer = await startPostgres({ settings: { fsync: 'on', synchronous_commit: 'on', full_page_writes: 'on', shared_buffers: '256MB', max_connections: '200', ...STATEMENTS_SETTINGS } });
     rgw = await startRgw();
     const postmaster = Number((await readFile(path.join(pgServer.dataDir, 'postmaster.pid'), 'utf8')).split('\n')[0]);
-    // Count by count, embedded then PostgreSQL: the two figures compared are measured minutes apart at most, so a
-    // machine whose other load changes over the run changes both alike.
-    for (const count of [...new Set([...o.embeddedCounts, ...o.counts, ...o.stickyCounts])].sort((x, y) => x - y)) {
-      if (o.embeddedCounts.includes(count)) results.push(await runConfig(o, site, count, undefined, workDir));
-      if (o.counts.includes(count)) results.push(await runConfig(o, site, count, { pg: pgServer, rgw, postmaster }, workDir));
-      if (o.stickyCounts.includes(count)) results.push(await runConfig(o, site, count, { pg: pgServer, rgw, postmaster }, workDir, true));
+    // Round by round, count by count, embedded and PostgreSQL back to back: the two figures compared are measured
+    // a minute apart at most, so a machine whose other load changes over the run changes both alike; which goes first
+    // alternates by round, so neither always meets the other's leftovers (a LevelDB compaction, PostgreSQL's vacuum).
+    const backend = { pg: pgServer, rgw, postmaster };
+    for (let round = 0; round < o.rounds; round++) {
+      for (const count of [...new Set([...o.embeddedCounts, ...o.counts, ...o.stickyCounts])].sort((x, y) => x - y)) {
+        const runs: (() => Promise<ConfigResult>)[] = [
+          ...(o.embeddedCounts.includes(count) ? [() => runConfig(o, site, count, undefined, workDir, false, round)] : []),
+          ...(o.counts.includes(count) ? [() => runConfig(o, site, count, backend, workDir, false, round)] : []),
+          ...(o.stickyCounts.includes(count) ? [() => runConfig(o, site, count, backend, workDir, true, round)] : []),
+        ];
+        for (const run of round % 2 ? runs.reverse() : runs) results.push(await run());
+      }
     }
     // The store alone, no HTTP: where an instance's extra CPU over PostgreSQL + S3 goes (BENCH_INSTANCES_STORE_SETS=0: skipped).
     if (o.storePageSets <= 0) return { results, storeCost };
@@ -393,27 +447,41 @@ export function printInstances({ results, storeCost }: { results: ConfigResult[]
   const n = (x: number, d = 0) => x.toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d });
   const capOf = (r: ConfigResult) => r.perInstance.reduce((a, p) => a + p.reqPerCpuSecond, 0) / r.perInstance.length;
   // Each configuration against the embedded baseline at the same instance count (the same CPU contention).
-  const baseCap = (count: number) => { const b = results.find((r) => r.backend === 'embedded LevelDB' && r.instances === count); return b ? capOf(b) : NaN; };
-  console.log(`\n## Several instances, one store (${os.cpus().length} cores, ${o.users} virtual users, ${o.seconds} s after ${o.warmupSeconds} s warm-up; page set: 20 KB HTML injected + 8 KB CSS + 30 KB JS + 40 KB image)\n`);
-  console.log('| backend | instances | balancing | req/s total | req/s per instance | CPU per instance (cores) under load / idle | µs CPU per request, per instance (net of idle) | req per instance-CPU-second (vs embedded, same count) | backend CPU cores (PG + S3) | backend µs per request | load generator + site cores | p50 / p99 ms under load | added p50 / p99 ms (sequential) | write amplification | drain after load ms | captures stored / failed / dropped | PG tx committed / rolled back | load avg before → after |');
-  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
-  for (const r of results) {
+  const baseCap = (count: number, round: number) => { const b = results.find((r) => r.backend === 'embedded LevelDB' && r.instances === count && r.round === round); return b ? capOf(b) : NaN; };
+  const ordered = [...results].sort((a, b) => a.instances - b.instances || a.round - b.round || a.backend.localeCompare(b.backend) || a.balancing.localeCompare(b.balancing));
+  console.log(`\n## Several instances, one store (${os.cpus().length} cores, ${o.users} virtual users, ${o.seconds} s after ${o.warmupSeconds} s warm-up, ${o.rounds} round${o.rounds === 1 ? '' : 's'}, ${o.rate ? `open loop: ${o.rate} page sets/s offered per instance` : 'closed loop'}; page set: 20 KB HTML injected + 8 KB CSS + 30 KB JS + 40 KB image)\n`);
+  // The comparison the target is about: per count and balancing, each round's ratio and their median.
+  const medianOf = (xs: number[]) => { const v = [...xs].sort((a, b) => a - b); const m = v.length >> 1; return v.length % 2 ? v[m]! : (v[m - 1]! + v[m]!) / 2; };
+  const compared = [...new Set(results.filter((r) => r.backend !== 'embedded LevelDB').map((r) => `${r.instances} ${r.balancing}`))];
+  if (compared.length) {
+    console.log('| instances | balancing over PostgreSQL + S3 | req per instance-CPU-second vs embedded, each round | median |');
+    console.log('|---|---|---|---|');
+    for (const key of compared) {
+      const runs = results.filter((r) => r.backend !== 'embedded LevelDB' && `${r.instances} ${r.balancing}` === key).sort((a, b) => a.round - b.round);
+      const ratios = runs.map((r) => (capOf(r) / baseCap(r.instances, r.round)) * 100);
+      console.log(`| ${runs[0]!.instances} | ${runs[0]!.balancing} | ${ratios.map((x) => `${n(x)} %`).join(', ')} | **${n(medianOf(ratios))} %** |`);
+    }
+    console.log('');
+  }
+  console.log('| round | backend | instances | balancing | req/s total | req/s per instance | CPU per instance (cores) under load / idle | µs CPU per request, per instance (net of idle) | req per instance-CPU-second (vs embedded, same count) | backend CPU cores (PG + S3) | backend µs per request | load generator + site cores | p50 / p99 ms under load | added p50 / p99 ms (sequential) | write amplification | drain after load ms | captures stored / failed / dropped | PG tx committed / rolled back | load avg before → after |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+  for (const r of ordered) {
     const per = r.perInstance;
     const avg = (f: (p: ConfigResult['perInstance'][number]) => number) => per.reduce((a, p) => a + f(p), 0) / per.length;
     const cap = capOf(r);
-    console.log(`| ${r.backend} | ${r.instances} | ${r.balancing} | ${n(r.reqPerSecond)} | ${per.map((p) => n(p.reqPerSecond)).join(' / ')} | ${per.map((p) => n(p.cpuCores, 2)).join(' / ')} / idle ${n(avg((p) => p.idleCores), 3)} | ${n(avg((p) => p.cpuUsPerRequest))} (${n(avg((p) => p.netUsPerRequest))}) | ${n(cap)} (${n((cap / baseCap(r.instances)) * 100)} %) | ${n(r.backendCores.postgres, 2)} + ${n(r.backendCores.objectStore, 2)} | ${n(r.backendUsPerRequest)} | ${n(r.generatorCores, 2)} | ${n(r.loaded.p50, 2)} / ${n(r.loaded.p99, 2)} | +${n(r.probe.addedP50, 3)} / +${n(r.probe.addedP99, 3)} | ${n(r.writeAmplification, 2)} | ${n(r.drainMs)} | ${n(r.captures.stored)} / ${r.captures.failed} / ${r.captures.dropped} | ${r.transactions ? `${n(r.transactions.committed)} / ${n(r.transactions.rolledBack)}` : '–'} | ${n(r.loadAverage.before, 1)} → ${n(r.loadAverage.after, 1)} |`);
+    console.log(`| ${r.round + 1} | ${r.backend} | ${r.instances} | ${r.balancing} | ${n(r.reqPerSecond)}${r.missedPageSets ? ` (${n(r.missedPageSets)} page sets not sent: every user busy)` : ''} | ${per.map((p) => n(p.reqPerSecond)).join(' / ')} | ${per.map((p) => n(p.cpuCores, 2)).join(' / ')} / idle ${n(avg((p) => p.idleCores), 3)} | ${n(avg((p) => p.cpuUsPerRequest))} (${n(avg((p) => p.netUsPerRequest))}) | ${n(cap)} (${n((cap / baseCap(r.instances, r.round)) * 100)} %) | ${n(r.backendCores.postgres, 2)} + ${n(r.backendCores.objectStore, 2)} | ${n(r.backendUsPerRequest)} | ${n(r.generatorCores, 2)} | ${n(r.loaded.p50, 2)} / ${n(r.loaded.p99, 2)} | +${n(r.probe.addedP50, 3)} / +${n(r.probe.addedP99, 3)} | ${n(r.writeAmplification, 2)} | ${n(r.drainMs)} | ${n(r.captures.stored)} / ${r.captures.failed} / ${r.captures.dropped} | ${r.transactions ? `${n(r.transactions.committed)} / ${n(r.transactions.rolledBack)}` : '–'} | ${n(r.loadAverage.before, 1)} → ${n(r.loadAverage.after, 1)} |`);
   }
   console.log('\nWrite amplification: bytes the backend grew by (LevelDB dir; PostgreSQL database size + bucket objects, WAL apart) per byte of response body the site sent through the instances.');
-  for (const r of results) {
+  for (const r of ordered) {
     const b = r.backendBytes;
     const mb = (x: number) => `${(x / 1e6).toFixed(1)} MB`;
-    console.log(`  ${r.backend} ×${r.instances}: captured ${mb(r.capturedBytes)}; ${r.backend === 'embedded LevelDB' ? `LevelDB ${mb(b.level)}` : `database ${mb(b.database)} + objects ${mb(b.objects)} (WAL written ${mb(b.wal)})`}`);
+    console.log(`  round ${r.round + 1}, ${r.backend} ×${r.instances}: captured ${mb(r.capturedBytes)}; ${r.backend === 'embedded LevelDB' ? `LevelDB ${mb(b.level)}` : `database ${mb(b.database)} + objects ${mb(b.objects)} (WAL written ${mb(b.wal)})`}`);
   }
   console.log('\nPostgreSQL statements in the measured window (pg_stat_statements): per request, server time, and time in the advisory locks (almost all of it waiting).');
-  for (const r of results) {
+  for (const r of ordered) {
     const s = r.statements;
     if (!s) continue;
-    console.log(`  ×${r.instances} ${r.balancing}: ${n(s.calls / r.requests, 2)} statements per request (${n(s.calls)}), server ${n(s.execSeconds, 2)} s; write lock ${n(s.writeLock.calls)} × ${n((s.writeLock.seconds / Math.max(1, s.writeLock.calls)) * 1000, 2)} ms = ${n(s.writeLock.seconds, 2)} s; session lock ${n(s.sessionLock.calls)} × ${n((s.sessionLock.seconds / Math.max(1, s.sessionLock.calls)) * 1000, 2)} ms = ${n(s.sessionLock.seconds, 2)} s (${n(s.sessionLock.calls / r.requests, 2)} per request)`
+    console.log(`  round ${r.round + 1}, ×${r.instances} ${r.balancing}: ${n(s.calls / r.requests, 2)} statements per request (${n(s.calls)}), server ${n(s.execSeconds, 2)} s; write lock ${n(s.writeLock.calls)} × ${n((s.writeLock.seconds / Math.max(1, s.writeLock.calls)) * 1000, 2)} ms = ${n(s.writeLock.seconds, 2)} s; session lock ${n(s.sessionLock.calls)} × ${n((s.sessionLock.seconds / Math.max(1, s.sessionLock.calls)) * 1000, 2)} ms = ${n(s.sessionLock.seconds, 2)} s (${n(s.sessionLock.calls / r.requests, 2)} per request)`
       + (r.writeLockHeld ? `; write lock held ${n(r.writeLockHeld.share * 100)} % of the window (${n(r.writeLockHeld.samples)} samples), ${n(r.writeLockHeld.msPerCommit, 1)} ms per commit, waited ${n((s.writeLock.seconds / Math.max(1, s.writeLock.calls)) * 1000, 1)} ms` : ''));
     for (const t of s.top) console.log(`      ${n(t.seconds, 2)} s  ${n(t.calls)} ×  ${t.query}`);
   }
@@ -434,6 +502,8 @@ export function instancesOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): I
     users: Number(env.BENCH_INSTANCES_USERS ?? 16),
     probeSets: Number(env.BENCH_INSTANCES_PROBE ?? 100),
     storePageSets: Number(env.BENCH_INSTANCES_STORE_SETS ?? 500),
+    rounds: Math.max(1, Number(env.BENCH_INSTANCES_ROUNDS ?? 3)),
+    rate: Math.max(0, Number(env.BENCH_INSTANCES_RATE ?? 0)),
   };
 }
 
