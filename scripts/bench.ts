@@ -207,7 +207,7 @@ await (await import('./bench/wacz-export')).benchWaczExport(Number(process.env.B
 await benchSearch();
 await benchStruggle();
 // The search index: build, size and ten queries over BENCH_SEARCH_SESSIONS generated sessions (scripts/bench/search-index.ts).
-// 10,000 by default: building a million takes hours on this 2-core machine (README, "Search index at scale").
+// 10,000 by default: building a million takes hours on this 2-core machine (docs/MEASUREMENTS.md, "Search index").
 await (await import('./bench/search-index')).benchSearchIndex(Number(process.env.BENCH_SEARCH_SESSIONS ?? 10_000));
 // Click maps and field reports over BENCH_CLICKMAP_SESSIONS (100,000) generated sessions, SQLite and PostgreSQL.
 await (await import('./bench/clickmap')).benchClickMap();

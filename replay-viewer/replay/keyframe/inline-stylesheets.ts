@@ -1,7 +1,7 @@
 /**
  * The keyframe's linked stylesheets, inlined from the archive: a `<link rel="stylesheet">` written into the
  * keyframe's document is parser-inserted, so the frame's first paint waited for the archive's answer (a request
- * from the page, ~100–200 ms on this VM under load: README, "Time to first frame"). The server has the bytes: the
+ * from the page, ~100–200 ms on this VM under load: docs/MEASUREMENTS.md, "Time to first frame"). The server has the bytes: the
  * text the archive would serve (already rewritten into the archive: archived-response.ts) becomes the link's
  * `_cssText`, which serialize-html.ts writes as a `<style>` as for a stylesheet rrweb could read. A link the archive
  * answers with nothing a browser applies (no capture, a status that is not ok) is dropped; anything else (a body
