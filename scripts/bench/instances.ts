@@ -46,7 +46,7 @@ import pg from 'pg';
 import { startPostgres, type PostgresServer } from '../../test/helpers/postgres-server';
 import { startRgw, type RgwServer } from '../../test/helpers/rgw-server';
 import { forkBenchProcess } from './child';
-import { percentile } from './latency';
+import { median, percentile } from './latency';
 import { cpuSecondsOf, treeCpuSeconds } from './proc-cpu';
 import { enableStatements, readStatements, resetStatements, sampleLockHeld, STATEMENTS_SETTINGS, type StatementFigures } from './pg-statements';
 import { WRITE_LOCK_KEY } from '../../store/postgres/postgres-store';
@@ -180,7 +180,18 @@ const byUser = (count: number): Route => (user) => user % count;
  * each by a user who is free (open loop: the same offered load whatever the backend; a page set due when every user
  * is busy is counted in `missed`, not sent).
  */
-async function runLoad(ports: number[], agents: http.Agent[], users: { cookie?: string }[], route: Route, until: number, counter: { n: number }, perInstance: number[], latencies?: number[], rate?: number, missed?: { n: number }): Promise<number> {
+interface LoadTally {
+  /** Requests per instance, by index. */
+  perInstance?: number[];
+  /** Every request's time, ms. */
+  latencies?: number[];
+  /** Page sets per second offered (open loop); none for the closed loop. */
+  rate?: number;
+  /** Open loop: page sets that were due while every user was busy. */
+  missed?: { n: number };
+}
+
+async function runLoad(ports: number[], agents: http.Agent[], users: { cookie?: string }[], route: Route, until: number, counter: { n: number }, { perInstance = [], latencies, rate, missed }: LoadTally = {}): Promise<number> {
   let requests = 0;
   const pageSet = async (user: { cookie?: string }, u: number) => {
     for (const p of PAGE_SET) {
@@ -293,7 +304,7 @@ async function runConfig(o: InstancesOptions, site: Awaited<ReturnType<typeof st
   const viaBefore = site.viaBytes();
   // Warm-up: sessions created (and met by the other instances), connections open, JIT warm.
   const rate = o.rate * count;
-  await runLoad(ports, agents, users, route, Date.now() + o.warmupSeconds * 1000, counter, [], undefined, rate);
+  await runLoad(ports, agents, users, route, Date.now() + o.warmupSeconds * 1000, counter, { rate });
   const loadBefore = os.loadavg()[0]!;
   const cpu0 = instances.map((i) => cpuSecondsOf(i.proc.pid!));
   const pg0 = backend ? treeCpuSeconds(backend.postmaster) : 0;
@@ -306,7 +317,7 @@ async function runConfig(o: InstancesOptions, site: Awaited<ReturnType<typeof st
   const perInstance: number[] = ports.map(() => 0);
   const latencies: number[] = [];
   const missed = { n: 0 };
-  const requests = await runLoad(ports, agents, users, route, Date.now() + o.seconds * 1000, counter, perInstance, latencies, rate, missed);
+  const requests = await runLoad(ports, agents, users, route, Date.now() + o.seconds * 1000, counter, { perInstance, latencies, rate, missed });
   const elapsed = (performance.now() - t0) / 1000;
   const self = process.cpuUsage(self0);
   const cpu1 = instances.map((i) => cpuSecondsOf(i.proc.pid!));
@@ -451,7 +462,6 @@ export function printInstances({ results, storeCost }: { results: ConfigResult[]
   const ordered = [...results].sort((a, b) => a.instances - b.instances || a.round - b.round || a.backend.localeCompare(b.backend) || a.balancing.localeCompare(b.balancing));
   console.log(`\n## Several instances, one store (${os.cpus().length} cores, ${o.users} virtual users, ${o.seconds} s after ${o.warmupSeconds} s warm-up, ${o.rounds} round${o.rounds === 1 ? '' : 's'}, ${o.rate ? `open loop: ${o.rate} page sets/s offered per instance` : 'closed loop'}; page set: 20 KB HTML injected + 8 KB CSS + 30 KB JS + 40 KB image)\n`);
   // The comparison the target is about: per count and balancing, each round's ratio and their median.
-  const medianOf = (xs: number[]) => { const v = [...xs].sort((a, b) => a - b); const m = v.length >> 1; return v.length % 2 ? v[m]! : (v[m - 1]! + v[m]!) / 2; };
   const compared = [...new Set(results.filter((r) => r.backend !== 'embedded LevelDB').map((r) => `${r.instances} ${r.balancing}`))];
   if (compared.length) {
     console.log('| instances | balancing over PostgreSQL + S3 | req per instance-CPU-second vs embedded, each round | median |');
@@ -459,7 +469,7 @@ export function printInstances({ results, storeCost }: { results: ConfigResult[]
     for (const key of compared) {
       const runs = results.filter((r) => r.backend !== 'embedded LevelDB' && `${r.instances} ${r.balancing}` === key).sort((a, b) => a.round - b.round);
       const ratios = runs.map((r) => (capOf(r) / baseCap(r.instances, r.round)) * 100);
-      console.log(`| ${runs[0]!.instances} | ${runs[0]!.balancing} | ${ratios.map((x) => `${n(x)} %`).join(', ')} | **${n(medianOf(ratios))} %** |`);
+      console.log(`| ${runs[0]!.instances} | ${runs[0]!.balancing} | ${ratios.map((x) => `${n(x)} %`).join(', ')} | **${n(median(ratios))} %** |`);
     }
     console.log('');
   }

@@ -23,6 +23,14 @@ export function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
+/** The median of unsorted values, the mean of the middle two for an even count (NaN for none). */
+export function median(xs: number[]): number {
+  if (!xs.length) return NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
 export async function sequential(t: Target, n: number, cookie?: string): Promise<{ median: number; p99: number }> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
   for (let i = 0; i < 200; i++) await request(agent, t, -i - 1, cookie); // warm-up

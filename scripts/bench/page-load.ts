@@ -11,6 +11,7 @@
  * Standalone: npx tsx scripts/bench/page-load.ts [rounds]
  */
 import { forkBenchProcess } from './child';
+import { median } from './latency';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -59,11 +60,6 @@ async function loadTime(browser: Browser, url: string, settle: () => Promise<voi
     await (warm ? page.close() : context.close());
   }
 }
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 
 export interface PageLoadResult {
   rows: {

@@ -14,6 +14,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { forkBenchProcess } from './child';
+import { median } from './latency';
 import type { SearchMode, SearchReport } from './search-probe';
 
 interface Run {
@@ -120,11 +121,6 @@ async function oneRun(mode: SearchMode, upstream: number, seconds: number, users
     await rm(dir, { recursive: true, force: true });
   }
 }
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
 
 export async function benchSearchOverhead(o: { rounds: number; seconds: number; users: number; modes: SearchMode[] }): Promise<Run[]> {
   const upstream = http.createServer((req, res) => {
