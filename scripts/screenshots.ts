@@ -4,7 +4,8 @@
  * Chromium through its proxy (scripts/screenshots/record-journeys.ts), waits for the search index to have them, seeds
  * a review run and a funnel through the API, keeps one customer's visit open for the live view, then signs in as each
  * role and saves the screens of scripts/screenshots/screens.ts to docs/screenshots/ (1280 × 800, the player also at
- * 1920 × 1080), and writes docs/SCREENSHOTS.md listing them. A screen whose route is missing is skipped and said so.
+ * 1920 × 1080), and writes docs/SCREENSHOTS.md listing them (with `--out DIR`: the pictures and an index.md in DIR,
+ * the docs untouched). A screen whose route is missing is skipped and said so.
  *
  *   npm run screenshots [-- --out DIR] [-- --only name,name]
  */
@@ -207,8 +208,11 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, timeo
   }
 }
 
+/** docs/SCREENSHOTS.md for the docs' own pictures; an index.md beside them for `--out` elsewhere (the docs' list stays true). */
 async function writeIndex(saved: { file: string; caption: string }[]): Promise<void> {
-  const rel = path.relative(path.join(root, 'docs'), outDir) || '.';
+  const docsDir = path.join(root, 'docs', 'screenshots');
+  const indexFile = outDir === docsDir ? path.join(root, 'docs', 'SCREENSHOTS.md') : path.join(outDir, 'index.md');
+  const rel = path.relative(path.dirname(indexFile), outDir) || '.';
   const text = `# Screenshots
 
 Made by \`npm run screenshots\` (scripts/screenshots.ts): a throw-away data directory, an account per role, a real
@@ -218,5 +222,5 @@ also at 1920 × 1080). Screens whose route this build lacks are skipped. Re-run 
 
 ${saved.map((s) => `- [\`${s.file}\`](${rel}/${s.file}): ${s.caption}`).join('\n')}
 `;
-  await writeFile(path.join(root, 'docs', 'SCREENSHOTS.md'), text);
+  await writeFile(indexFile, text);
 }
