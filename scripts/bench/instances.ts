@@ -17,6 +17,8 @@
  * balancer's `hash $cookie_…` or ip_hash): what sessions shared between instances cost, apart from the store's own
  * cost; pg_stat_statements counts the statements and the time spent in the advisory locks (pg-statements.ts). Everything shares this machine's cores: the load generator and the site run
  * in this process, so per-instance CPU (from /proc) is the steadier figure, and the load average is printed beside.
+ * After the warm-up the PostgreSQL database is analyzed, as autovacuum keeps a database in service (plans cached while
+ * the fresh tables were empty scan them whole; docs/MEASUREMENTS.md, "Plans made on empty tables").
  *
  *   BENCH_ONLY=instances npm run bench      or      npx tsx scripts/bench/instances.ts
  *   BENCH_INSTANCES=1,2,4  BENCH_INSTANCES_EMBEDDED=1,2,4 (default: the same counts)  BENCH_INSTANCES_SECONDS=8
@@ -305,6 +307,10 @@ async function runConfig(o: InstancesOptions, site: Awaited<ReturnType<typeof st
   // Warm-up: sessions created (and met by the other instances), connections open, JIT warm.
   const rate = o.rate * count;
   await runLoad(ports, agents, users, route, Date.now() + o.warmupSeconds * 1000, counter, { rate });
+  // A database in service has statistics (autovacuum analyzes a table after every 10 % of change, each minute); this
+  // one is seconds old, and plans its functions cached while its tables were empty (a sequential scan of `records`
+  // per commit, growing with the table) would stay until then. So the window measures the steady state.
+  if (client) await client.query('ANALYZE');
   const loadBefore = os.loadavg()[0]!;
   const cpu0 = instances.map((i) => cpuSecondsOf(i.proc.pid!));
   const pg0 = backend ? treeCpuSeconds(backend.postmaster) : 0;
